@@ -1,0 +1,42 @@
+# The two commands of the README: `make run` and `make test`. Both set up from nothing.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: setup run test test-unit test-integration lint typecheck schemas clean
+
+$(STAMP): pyproject.toml
+	scripts/system-deps.sh
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+## Run the main job once on the embedded broker: seeds → worker → enriched events + metrics.
+run: setup
+	$(BIN)/newsflow demo
+
+## Unit + integration tests; starts the local broker if no cluster is configured.
+test: setup
+	scripts/run-tests.sh
+
+test-unit: setup
+	$(BIN)/pytest tests/unit
+
+lint: setup
+	$(BIN)/ruff check pipeline tests
+	$(BIN)/ruff format --check pipeline tests
+
+typecheck: setup
+	$(BIN)/mypy
+
+schemas: setup
+	$(BIN)/newsflow schemas write
+
+clean:
+	-$(BIN)/newsflow kafka stop
+	rm -rf $(VENV) .newsflow

@@ -1,0 +1,256 @@
+"""The embedded single-node Apache Kafka (KRaft) behind ``newsflow kafka start|stop|status``.
+
+Jars come from Maven Central once (``pipeline/data/kafka-pom.xml``) and are cached under
+``<state_dir>/kafka/jars``; ``KAFKA_HOME`` (an unpacked distribution) is used instead when set.
+The broker listens on 127.0.0.1 only and logs to ``<state_dir>/kafka/server.log``.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+import uuid
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from pipeline.config import Settings
+from pipeline.errors import BrokerError, SetupError
+
+KAFKA_MAIN = "kafka.Kafka"
+STORAGE_TOOL = "kafka.tools.StorageTool"
+
+
+@dataclass(frozen=True)
+class BrokerStatus:
+    running: bool
+    pid: int | None
+    bootstrap: str
+    log_file: Path
+    managed: bool  # False when another process (not ours) answers on the port
+
+
+def _data_file(name: str) -> Path:
+    return Path(str(resources.files("pipeline") / "data" / name))
+
+
+def require_tool(name: str, hint: str) -> str:
+    """Path of an executable, or a one-line SetupError naming what to install."""
+    path = shutil.which(name)
+    if path is None:
+        raise SetupError(f"'{name}' not found on PATH: {hint}")
+    return path
+
+
+def port_open(host: str, port: int, timeout: float = 0.5) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+def new_cluster_id() -> str:
+    """A KRaft cluster id: 16 random bytes, url-safe base64 without padding."""
+    return base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+
+
+class LocalBroker:
+    """Start, stop and inspect the embedded broker. All paths live under the state dir."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.home = (settings.state_dir / "kafka").resolve()
+        self.jars = self.home / "jars"
+        self.data = self.home / "data"
+        self.log_file = self.home / "server.log"
+        self.pid_file = self.home / "broker.pid"
+        self.properties = self.home / "server.properties"
+
+    # -- public -----------------------------------------------------------------------------
+    def status(self) -> BrokerStatus:
+        pid = self._live_pid()
+        b = self.settings.broker
+        answering = port_open(b.host, b.port)
+        return BrokerStatus(
+            running=answering,
+            pid=pid,
+            bootstrap=f"{b.host}:{b.port}",
+            log_file=self.log_file,
+            managed=pid is not None,
+        )
+
+    def start(self) -> BrokerStatus:
+        """Start the broker unless it already runs; return once it answers."""
+        current = self.status()
+        if current.running:
+            return current
+        java = require_tool("java", "install a Java 17 runtime (apt-get install openjdk-17-jre)")
+        classpath = self.classpath()
+        self.home.mkdir(parents=True, exist_ok=True)
+        self._write_properties()
+        if not (self.data / "meta.properties").exists():
+            self._format(java, classpath)
+        log_offset = self.log_file.stat().st_size if self.log_file.exists() else 0
+        process = self._spawn(java, classpath)
+        self._wait_until_answering(process, log_offset)
+        return self.status()
+
+    def stop(self, timeout: float = 30.0) -> bool:
+        """Stop our broker (SIGTERM, then SIGKILL after ``timeout``); False if none ran."""
+        pid = self._live_pid()
+        if pid is None:
+            return False
+        os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and _alive(pid):
+            time.sleep(0.2)
+        if _alive(pid):
+            os.kill(pid, signal.SIGKILL)
+        self.pid_file.unlink(missing_ok=True)
+        return True
+
+    def classpath(self) -> str:
+        """``$KAFKA_HOME/libs/*`` when set, else the Maven-resolved jar cache."""
+        kafka_home = os.environ.get("KAFKA_HOME")
+        if kafka_home:
+            libs = Path(kafka_home) / "libs"
+            if not libs.is_dir():
+                raise SetupError(f"KAFKA_HOME={kafka_home} has no libs/ folder")
+            return f"{libs}/*"
+        self._resolve_jars()
+        return f"{self.jars}/*"
+
+    # -- steps ------------------------------------------------------------------------------
+    def _resolve_jars(self) -> None:
+        pom = _data_file("kafka-pom.xml")
+        stamp = self.jars / ".pom-sha256"
+        digest = hashlib.sha256(pom.read_bytes()).hexdigest()
+        if stamp.exists() and stamp.read_text() == digest:
+            return
+        mvn = require_tool("mvn", "install Maven (apt-get install maven) or set KAFKA_HOME")
+        if self.jars.exists():
+            shutil.rmtree(self.jars)
+        self.jars.mkdir(parents=True)
+        command = [
+            mvn, "-q", "-B", "-f", str(pom), "dependency:copy-dependencies",
+            f"-DoutputDirectory={self.jars}", "-DincludeScope=runtime",
+        ]  # fmt: skip
+        result = subprocess.run(command, capture_output=True, text=True, check=False)
+        if result.returncode != 0:
+            last = (result.stdout + result.stderr).strip().splitlines()[-1:] or ["no output"]
+            raise BrokerError(f"Maven could not resolve the Kafka jars: {last[0]}")
+        stamp.write_text(digest)
+
+    def _write_properties(self) -> None:
+        b = self.settings.broker
+        lines = {
+            "process.roles": "broker,controller",
+            "node.id": "1",
+            "controller.quorum.voters": f"1@{b.host}:{b.controller_port}",
+            "listeners": f"PLAINTEXT://{b.host}:{b.port},CONTROLLER://{b.host}:{b.controller_port}",
+            "advertised.listeners": f"PLAINTEXT://{b.host}:{b.port}",
+            "controller.listener.names": "CONTROLLER",
+            "inter.broker.listener.name": "PLAINTEXT",
+            "listener.security.protocol.map": "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+            "log.dirs": str(self.data),
+            "num.partitions": str(self.settings.topics.partitions),
+            # Topics are created on purpose (newsflow topics create / the worker), never by typo.
+            "auto.create.topics.enable": "false",
+            # Single node: internal topics cannot have more than one replica.
+            "offsets.topic.replication.factor": "1",
+            "offsets.topic.num.partitions": "8",
+            "transaction.state.log.replication.factor": "1",
+            "transaction.state.log.min.isr": "1",
+            "transaction.state.log.num.partitions": "8",
+            "share.coordinator.state.topic.replication.factor": "1",
+            "share.coordinator.state.topic.min.isr": "1",
+            # A lone worker should not wait 3 s for company before taking its partitions.
+            "group.initial.rebalance.delay.ms": "0",
+        }
+        self.properties.write_text("".join(f"{k}={v}\n" for k, v in lines.items()))
+
+    def _java_command(self, java: str, classpath: str, main: str, *args: str) -> list[str]:
+        log4j = _data_file("log4j2.properties")
+        heap = self.settings.broker.heap
+        return [
+            java, f"-Xmx{heap}", "-Xms128m", "-XX:+UseG1GC", "-Djava.awt.headless=true",
+            f"-Dlog4j2.configurationFile={log4j}", "-cp", classpath, main, *args,
+        ]  # fmt: skip
+
+    def _format(self, java: str, classpath: str) -> None:
+        command = self._java_command(
+            java, classpath, STORAGE_TOOL, "format", "-t", new_cluster_id(),
+            "-c", str(self.properties), "--ignore-formatted",
+        )  # fmt: skip
+        result = subprocess.run(command, capture_output=True, text=True, check=False)
+        if result.returncode != 0:
+            raise BrokerError(f"formatting KRaft storage failed: {_last_line(result.stderr)}")
+
+    def _spawn(self, java: str, classpath: str) -> subprocess.Popen[bytes]:
+        command = self._java_command(java, classpath, KAFKA_MAIN, str(self.properties))
+        with open(self.log_file, "ab") as log:
+            # A new session: the broker outlives this CLI and ignores the terminal's Ctrl-C.
+            process = subprocess.Popen(
+                command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            )
+        self.pid_file.write_text(str(process.pid))
+        return process
+
+    def _wait_until_answering(self, process: subprocess.Popen[bytes], log_offset: int) -> None:
+        b = self.settings.broker
+        deadline = time.monotonic() + b.start_timeout_seconds
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                self.pid_file.unlink(missing_ok=True)
+                raise BrokerError(
+                    f"broker exited with code {process.returncode}; see {self.log_file}: "
+                    f"{_last_line(self.log_file.read_text(errors='replace'))}"
+                )
+            if port_open(b.host, b.port) and _log_says_started(self.log_file, log_offset):
+                return
+            time.sleep(0.3)
+        raise BrokerError(f"broker did not answer on {b.host}:{b.port}; see {self.log_file}")
+
+    def _live_pid(self) -> int | None:
+        try:
+            pid = int(self.pid_file.read_text().strip())
+        except (OSError, ValueError):
+            return None
+        return pid if _alive(pid) else None
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    # A zombie child still "exists"; treat it as gone.
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().split(")")[-1].split()[0] != "Z"
+    except OSError:
+        return True
+
+
+def _log_says_started(log_file: Path, offset: int) -> bool:
+    """True once this run's part of the log (from ``offset``) says the server started."""
+    try:
+        with open(log_file, "rb") as f:
+            f.seek(offset)
+            return b"Kafka Server started" in f.read()
+    except OSError:
+        return False
+
+
+def _last_line(text: str) -> str:
+    lines = [line for line in text.strip().splitlines() if line.strip()]
+    return lines[-1] if lines else "no output"

@@ -1,0 +1,194 @@
+"""``newsflow``: a thin CLI. Parse, load settings once, call the library, map errors to exit
+codes and one-line messages (see :mod:`pipeline.errors`)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from pipeline import __version__
+from pipeline.config import Settings
+from pipeline.errors import ConfigError, NewsflowError
+
+Handler = Callable[[argparse.Namespace, Settings], int]
+
+
+def _kafka(args: argparse.Namespace, settings: Settings) -> int:
+    from pipeline.broker import LocalBroker
+
+    if not settings.uses_local_broker:
+        print(f"NEWSFLOW_KAFKA_BOOTSTRAP={settings.bootstrap_servers}: using that cluster, "
+              "no local broker is managed")  # fmt: skip
+        return 0
+    broker = LocalBroker(settings)
+    if args.action == "start":
+        was_running = broker.status().running
+        status = broker.start()
+        verb = "already running" if was_running else "started"
+        print(f"kafka {verb} on {status.bootstrap} (pid {status.pid or '?'}, log {status.log_file})")
+    elif args.action == "stop":
+        print("kafka stopped" if broker.stop() else "kafka was not running (no managed broker)")
+    else:
+        status = broker.status()
+        state = "running" if status.running else "stopped"
+        if args.json:
+            print(json.dumps({"running": status.running, "pid": status.pid,
+                              "bootstrap": status.bootstrap, "managed": status.managed,
+                              "log_file": str(status.log_file)}))  # fmt: skip
+        else:
+            print(f"kafka {state} on {status.bootstrap} (pid {status.pid or '-'})")
+        return 0 if status.running else 1
+    return 0
+
+
+def _topics(args: argparse.Namespace, settings: Settings) -> int:
+    from pipeline.topics import ensure_topics, topic_specs
+
+    created = ensure_topics(settings)
+    for spec in topic_specs(settings):
+        state = "created" if spec.name in created else "exists"
+        print(f"{spec.name}\t{spec.partitions} partition(s)\t{state}")
+    return 0
+
+
+def _worker(args: argparse.Namespace, settings: Settings) -> int:
+    from pipeline.stream import run_worker
+
+    return run_worker(settings)
+
+
+def _produce(args: argparse.Namespace, settings: Settings) -> int:
+    from pipeline.ingest import Publisher, load
+
+    items = list(load(args.paths))
+    publisher = Publisher(settings)
+    try:
+        report = publisher.publish(items, total=len(items))
+    finally:
+        publisher.close()
+    for error in report.errors:
+        print(f"rejected {error}", file=sys.stderr)
+    summary = {"sent": report.sent, "rejected": report.rejected, "topic": settings.topics.raw}
+    print(json.dumps(summary) if args.json else
+          f"sent {report.sent}, rejected {report.rejected} locally → {settings.topics.raw}")  # fmt: skip
+    return 0 if report.sent + report.rejected == len(items) else 1
+
+
+def _consume(args: argparse.Namespace, settings: Settings) -> int:
+    from pipeline.subscribe import follow
+
+    for received in follow(
+        settings,
+        args.topic,
+        from_beginning=args.from_beginning,
+        max_messages=args.max,
+        group=args.group,
+        idle_timeout=args.timeout,
+    ):
+        print(json.dumps(received.as_json(envelope=args.envelope), ensure_ascii=False), flush=True)
+    return 0
+
+
+def _demo(args: argparse.Namespace, settings: Settings) -> int:
+    from pipeline.demo import run_demo
+
+    return run_demo(settings, args.seeds or ["seeds"])
+
+
+def _schemas(args: argparse.Namespace, settings: Settings) -> int:
+    from pipeline import schemas
+
+    directory = Path(args.dir)
+    if args.action == "write":
+        for path in schemas.write(directory):
+            print(path)
+        return 0
+    stale = schemas.drifted(directory)
+    if stale:
+        raise ConfigError(f"schemas out of date: {', '.join(stale)} (run newsflow schemas write)")
+    print("schemas match the models")
+    return 0
+
+
+def _eval(args: argparse.Namespace, settings: Settings) -> int:
+    from pipeline.enrich import Enricher
+    from pipeline.evaluate import evaluate, format_report
+
+    report = evaluate(Enricher(settings.enrich), Path(args.dataset))
+    print(report.model_dump_json(indent=2) if args.json else format_report(report))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="newsflow", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"newsflow {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    kafka = sub.add_parser("kafka", help="run the embedded single-node Kafka (KRaft)")
+    kafka.add_argument("action", choices=["start", "stop", "status"])
+    kafka.add_argument("--json", action="store_true")
+    kafka.set_defaults(handler=_kafka)
+
+    topics = sub.add_parser("topics", help="create Newsflow's topics (idempotent)")
+    topics.add_argument("action", choices=["create"])
+    topics.set_defaults(handler=_topics)
+
+    sub.add_parser("worker", help="run the Faust enrichment worker").set_defaults(handler=_worker)
+
+    produce = sub.add_parser("produce", help="publish articles from files, folders or - (stdin)")
+    produce.add_argument("paths", nargs="+", metavar="PATH")
+    produce.add_argument("--json", action="store_true", help="print the summary as JSON")
+    produce.set_defaults(handler=_produce)
+
+    consume = sub.add_parser("consume", help="print a topic's events, one JSON per line")
+    consume.add_argument("topic")
+    consume.add_argument("--from-beginning", action="store_true")
+    consume.add_argument("--max", type=int, default=None, help="stop after N events")
+    consume.add_argument("--group", default=None, help="durable consumer group (resumes)")
+    consume.add_argument("--timeout", type=float, default=None,
+                         help="stop after S seconds without a new event")  # fmt: skip
+    consume.add_argument("--envelope", action="store_true",
+                         help="wrap each event with topic/partition/offset/key")  # fmt: skip
+    consume.set_defaults(handler=_consume)
+
+    demo = sub.add_parser("demo", help="run the whole path once on the seed articles")
+    demo.add_argument("seeds", nargs="*", help="input paths (default: seeds/)")
+    demo.set_defaults(handler=_demo)
+
+    schemas = sub.add_parser("schemas", help="write or check schemas/ against the models")
+    schemas.add_argument("action", choices=["write", "check"])
+    schemas.add_argument("--dir", default="schemas")
+    schemas.set_defaults(handler=_schemas)
+
+    evaluation = sub.add_parser("eval", help="score the enrichment against a gold dataset")
+    evaluation.add_argument("dataset")
+    evaluation.add_argument("--json", action="store_true")
+    evaluation.set_defaults(handler=_eval)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    handler: Handler = args.handler
+    try:
+        try:
+            settings = Settings()
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first["loc"])
+            raise ConfigError(f"invalid setting {where}: {first['msg']}") from exc
+        return handler(args, settings)
+    except NewsflowError as exc:
+        print(f"newsflow: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

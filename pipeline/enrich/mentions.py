@@ -1,0 +1,195 @@
+"""Mention extraction: spaCy's entities, repaired with general news rules.
+
+Each mention carries label *votes* rather than a final label: the label is decided once per
+canonical entity (see :mod:`pipeline.enrich.entities`), from the evidence of all mentions.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from spacy.tokens import Doc, Span, Token
+
+from pipeline.enrich import gazetteer as gz
+from pipeline.enrich.nlp import ParsedField
+from pipeline.models import Quantity, TextField
+
+QUANTITY_LABELS = frozenset(
+    {"DATE", "TIME", "PERCENT", "MONEY", "QUANTITY", "ORDINAL", "CARDINAL"}
+)
+_LEADING_DROP = frozenset({"the", "a", "an"})
+_TRAILING_DROP = frozenset({"'s", "'", "s", ".", ",", ";", ":", '"', "-", "\u2014"})
+
+# Vote weights: general-knowledge and syntactic evidence outweighs the small model's guess.
+GAZETTEER_VOTE = 6.0
+TITLE_VOTE = 4.0
+PATTERN_VOTE = 4.0
+MODIFIER_WEIGHT = 0.25
+
+
+@dataclass
+class RawMention:
+    """One entity occurrence before grouping; ``start``/``end`` index the original field."""
+
+    field: TextField
+    start: int
+    end: int
+    text: str
+    tok_start: int
+    tok_end: int
+    votes: Counter[str] = field(default_factory=Counter)
+    titles: set[str] = field(default_factory=set)
+
+    @property
+    def tokens(self) -> list[str]:
+        return self.text.split()
+
+
+def name_key(text: str) -> str:
+    """Case- and variant-insensitive key: "the U.S." and "US" share one."""
+    key = " ".join(text.replace("\u2019", "'").split()).lower()
+    key = key.removeprefix("the ")
+    key = key.removesuffix("'s").removesuffix("'")
+    return gz.COUNTRY_ALIASES.get(key, key)
+
+
+def extract(parsed: ParsedField) -> tuple[list[RawMention], list[Quantity]]:
+    """Name mentions and quantities of one field."""
+    mentions: list[RawMention] = []
+    quantities: list[Quantity] = []
+    for ent in parsed.doc.ents:
+        if ent.label_ in QUANTITY_LABELS:
+            quantities.append(_quantity(parsed, ent))
+            continue
+        mention = _from_ent(parsed, ent)
+        if mention is not None:
+            mentions.append(mention)
+    mentions = _dateline_mentions(parsed, mentions)
+    for mention in mentions:
+        _city_country_vote(parsed.doc, mention)
+    return mentions, quantities
+
+
+def _quantity(parsed: ParsedField, ent: Span) -> Quantity:
+    text = parsed.text[ent.start_char : ent.end_char]
+    return Quantity(
+        text=text, label=ent.label_, start=ent.start_char, end=ent.end_char, field=parsed.field
+    )
+
+
+def _trim(ent: Span) -> tuple[int, int, set[str]]:
+    """Token bounds without determiners, leading titles and trailing possessives."""
+    start, end, titles = ent.start, ent.end, set()
+    doc = ent.doc
+    while start < end - 1 and (
+        doc[start].lower_ in _LEADING_DROP or doc[start].lower_ in gz.PERSON_TITLES
+    ):
+        if doc[start].lower_ in gz.PERSON_TITLES:
+            titles.add(doc[start].lower_)
+        start += 1
+    while end > start + 1 and doc[end - 1].lower_ in _TRAILING_DROP:
+        end -= 1
+    return start, end, titles
+
+
+def _from_ent(parsed: ParsedField, ent: Span) -> RawMention | None:
+    doc = parsed.doc
+    start, end, titles = _trim(ent)
+    if doc[start].lower_ in _LEADING_DROP or doc[end - 1].lower_ in _TRAILING_DROP:
+        return None
+    span = doc[start:end]
+    if _is_title_part(span):
+        return None
+    titles |= _titles_before(doc, start)
+    mention = _make(parsed, start, end, titles)
+    mention.votes[ent.label_] += _ner_weight(span)
+    _rule_votes(span, mention)
+    return mention
+
+
+def _make(parsed: ParsedField, start: int, end: int, titles: set[str]) -> RawMention:
+    doc = parsed.doc
+    a, b = doc[start].idx, doc[end - 1].idx + len(doc[end - 1].text)
+    return RawMention(parsed.field, a, b, parsed.text[a:b], start, end, titles=titles)
+
+
+def _ner_weight(span: Span) -> float:
+    """The model's label counts more for full names and less for modifiers ("Trump aides")."""
+    root = span.root
+    if root.dep_ == "compound" and root.head.pos_ == "NOUN":
+        return MODIFIER_WEIGHT
+    return 1.0 + 0.5 * (len(span) - 1)
+
+
+def _is_title_part(span: Span) -> bool:
+    """"State" in "Secretary of State Marco Rubio" is part of a title, not an entity."""
+    doc = span.doc
+    if span.start < 2 or len(span) > 3 or gz.place_label(name_key(span.text)) is not None:
+        return False
+    before = doc[span.start - 1]
+    if before.lower_ == "the" and span.start >= 3:
+        before = doc[span.start - 2]
+    return before.lower_ == "of" and doc[before.i - 1].lower_ in {"secretary", "minister"}
+
+
+def _titles_before(doc: Doc, start: int) -> set[str]:
+    """Title words in the run of capitalised/title tokens just before a name."""
+    titles: set[str] = set()
+    i = start - 1
+    if i >= 0 and doc[i].lower_ == "of":
+        return titles  # "the president of France": France is not the president
+    while i >= 0 and start - i <= 5:
+        tok = doc[i]
+        if tok.lower_ in gz.PERSON_TITLES:
+            titles.add(tok.lower_)
+        elif not (tok.is_title or tok.is_upper or tok.lower_ in {"of", "the"}):
+            break
+        i -= 1
+    return titles
+
+
+def _rule_votes(span: Span, mention: RawMention) -> None:
+    """General-knowledge and pattern evidence for the label."""
+    place = gz.place_label(name_key(span.text))
+    if place is not None:
+        mention.votes[place] += GAZETTEER_VOTE
+    if mention.titles and place is None:
+        mention.votes["PERSON"] += TITLE_VOTE
+    words = [t.lower_ for t in span]
+    if len(words) > 1 and (
+        words[-1] in gz.ORG_SUFFIXES or (words[0] in gz.ORG_PREFIXES and words[1] == "of")
+    ):
+        mention.votes["ORG"] += PATTERN_VOTE
+    head = span.root.head
+    if span.root.dep_ == "compound" and head.lower_ in gz.PRODUCT_HEADS:
+        mention.votes["PRODUCT"] += PATTERN_VOTE
+
+
+def _dateline_mentions(parsed: ParsedField, mentions: list[RawMention]) -> list[RawMention]:
+    """Add the dateline's places (GPE) and agency (ORG): the masked text hid them from NER."""
+    line = parsed.dateline
+    if line is None:
+        return mentions
+    extra: list[RawMention] = []
+    spans = [(span, "GPE") for span in line.places]
+    if line.agency is not None:
+        spans.append((line.agency, "ORG"))
+    for (a, b), label in spans:
+        toks = parsed.doc.char_span(a, b, alignment_mode="expand")
+        if toks is None:
+            continue
+        m = RawMention(parsed.field, a, b, parsed.text[a:b], toks.start, toks.end)
+        m.votes[label] += PATTERN_VOTE
+        extra.append(m)
+    return extra + [m for m in mentions if m.start >= line.end]
+
+
+def _city_country_vote(doc: Doc, mention: RawMention) -> None:
+    """"Springfield, Illinois": a name followed by ", <country or state>" is a place."""
+    if mention.tok_end + 1 >= len(doc) or doc[mention.tok_end].text != ",":
+        return
+    nxt: Token = doc[mention.tok_end + 1]
+    key = name_key(nxt.text)
+    if (key in gz.COUNTRIES or key in gz.US_STATES) and not mention.titles:
+        mention.votes["GPE"] += PATTERN_VOTE

@@ -1,0 +1,54 @@
+"""VADER tone: per sentence once, then averaged for the article and for each entity."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+from pipeline.models import Tone
+
+SentenceScores = dict[str, float]
+
+
+class ToneScorer:
+    """Wraps one VADER analyser (its lexicon load is the expensive part)."""
+
+    def __init__(self) -> None:
+        self._analyser = SentimentIntensityAnalyzer()
+
+    def score(self, sentence: str) -> SentenceScores:
+        """VADER's ``neg``/``neu``/``pos``/``compound`` for one sentence."""
+        return dict(self._analyser.polarity_scores(sentence))
+
+
+def _clamp(value: float, low: float, high: float) -> float:
+    return max(low, min(high, value))
+
+
+def article_tone(scores: Sequence[SentenceScores]) -> Tone:
+    """Mean of the sentence scores.
+
+    VADER's compound saturates towards +-1 on long texts scored in one piece, so the
+    article's tone is the mean over its sentences, as VADER's authors suggest for paragraphs.
+    """
+    if not scores:
+        return Tone(compound=0.0, positive=0.0, negative=0.0, neutral=1.0)
+    n = len(scores)
+
+    def mean(key: str) -> float:
+        return sum(s[key] for s in scores) / n
+
+    return Tone(
+        compound=round(_clamp(mean("compound"), -1.0, 1.0), 4),
+        positive=round(_clamp(mean("pos"), 0.0, 1.0), 4),
+        negative=round(_clamp(mean("neg"), 0.0, 1.0), 4),
+        neutral=round(_clamp(mean("neu"), 0.0, 1.0), 4),
+    )
+
+
+def mean_compound(scores: Sequence[SentenceScores]) -> float | None:
+    """Mean compound over some sentences (an entity's), None if there are none."""
+    if not scores:
+        return None
+    return round(_clamp(sum(s["compound"] for s in scores) / len(scores), -1.0, 1.0), 4)

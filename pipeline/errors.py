@@ -1,0 +1,57 @@
+"""Newsflow's errors, under one root, split by who catches them.
+
+    NewsflowError
+    ├── ConfigError              bad or missing settings; the CLI exits 2
+    ├── SetupError               a tool the broker needs is missing (java, mvn); exit 3
+    ├── BrokerError              the local broker failed to start, stop or answer; exit 4
+    ├── KafkaUnavailable         the cluster cannot be reached in the bounded time; exit 5
+    ├── IngestError              an input file cannot be read at all; exit 6
+    └── RejectedMessage          one message is bad; the worker dead-letters it, never exits
+        (carries the ErrorCode plus topic/partition/offset)
+
+Third-party errors are translated at the boundary (``raise ... from exc``).
+"""
+
+from __future__ import annotations
+
+from pipeline.models import ErrorCode
+
+
+class NewsflowError(Exception):
+    """Root of every error Newsflow raises on purpose."""
+
+    exit_code: int = 1
+
+
+class ConfigError(NewsflowError):
+    exit_code = 2
+
+
+class SetupError(NewsflowError):
+    exit_code = 3
+
+
+class BrokerError(NewsflowError):
+    exit_code = 4
+
+
+class KafkaUnavailable(NewsflowError):
+    exit_code = 5
+
+    @classmethod
+    def at(cls, bootstrap: str, hint: str = "") -> KafkaUnavailable:
+        suffix = f" ({hint})" if hint else ""
+        return cls(f"no Kafka broker answers at {bootstrap}{suffix}")
+
+
+class IngestError(NewsflowError):
+    exit_code = 6
+
+
+class RejectedMessage(NewsflowError):
+    """A message that cannot become an enriched event; it goes to the dead-letter topic."""
+
+    def __init__(self, code: ErrorCode, reason: str) -> None:
+        super().__init__(f"{code.value}: {reason}")
+        self.code = code
+        self.reason = reason

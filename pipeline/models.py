@@ -1,0 +1,159 @@
+"""The events on Newsflow's topics, as pydantic models: the in-process truth.
+
+``schemas/*.json`` are generated from these models (``newsflow schemas write``) and a test
+keeps the two identical. Compatibility rule: within a major ``schema_version`` changes are
+additive only; readers ignore fields they do not know.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import Enum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+SCHEMA_VERSION = "1.0"
+SUPPORTED_MAJOR = 1
+
+TextField = Literal["title", "body"]
+StanceValue = Literal["favor", "against", "neutral"]
+
+
+class _Event(BaseModel):
+    # Unknown fields are ignored so that consumers survive additive schema changes.
+    model_config = ConfigDict(extra="ignore")
+
+
+class RawArticle(_Event):
+    """An article as fed onto ``news.raw``."""
+
+    schema_version: str = Field(default=SCHEMA_VERSION, pattern=r"^\d+\.\d+$")
+    id: str = Field(min_length=1, max_length=200, description="Unique article id; the Kafka key.")
+    title: str = Field(default="", description="Headline; may be empty.")
+    body: str = Field(min_length=1, description="Article text.")
+    source: str | None = Field(default=None, max_length=200)
+    url: str | None = Field(default=None, max_length=2048)
+    published_at: datetime | None = None
+    language: str | None = Field(default=None, max_length=16, description="BCP 47 tag, if known.")
+
+    @field_validator("body")
+    @classmethod
+    def _body_has_text(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("body is blank")
+        return value
+
+
+class Mention(_Event):
+    """One occurrence of an entity: ``text == article.<field>[start:end]``."""
+
+    text: str
+    start: int = Field(ge=0, description="Character offset (inclusive) into the field.")
+    end: int = Field(ge=0, description="Character offset (exclusive) into the field.")
+    field: TextField = "body"
+
+
+class Entity(_Event):
+    """One canonical real-world referent of the article, with all its mentions."""
+
+    name: str = Field(description="Canonical name: the fullest form used in the article.")
+    label: str = Field(description="spaCy OntoNotes label: PERSON, ORG, GPE, LOC, NORP, ...")
+    mentions: list[Mention]
+    count: int = Field(ge=1, description="Number of mentions.")
+    salience: float = Field(ge=0.0, le=1.0, description="Centrality in the article (README).")
+    tone: float | None = Field(
+        default=None, ge=-1.0, le=1.0, description="VADER compound over its sentences."
+    )
+
+
+class Quantity(_Event):
+    """A number, date, time, percentage or amount: kept apart from named entities."""
+
+    text: str
+    label: str = Field(description="DATE, TIME, PERCENT, MONEY, QUANTITY, ORDINAL or CARDINAL.")
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+    field: TextField = "body"
+
+
+class Evidence(_Event):
+    """The sentence that carries a stance: ``text == article.<field>[start:end]``."""
+
+    text: str
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+    field: TextField = "body"
+
+
+class StanceTag(_Event):
+    """``holder`` is ``stance`` toward ``target``, because of ``evidence``."""
+
+    holder: str = Field(description="Canonical name of an entity of the article.")
+    target: str = Field(description="Catalogue id, entity name or short normalised phrase.")
+    target_kind: Literal["catalogue", "entity", "phrase"]
+    stance: StanceValue
+    confidence: float = Field(ge=0.0, le=1.0)
+    predicate: str = Field(description="Lemma of the stance-bearing verb, e.g. 'reject'.")
+    evidence: Evidence
+
+
+class Tone(_Event):
+    """VADER compound scores in [-1, 1]."""
+
+    compound: float = Field(ge=-1.0, le=1.0)
+    positive: float = Field(ge=0.0, le=1.0)
+    negative: float = Field(ge=0.0, le=1.0)
+    neutral: float = Field(ge=0.0, le=1.0)
+
+
+class EnrichmentMeta(_Event):
+    pipeline_version: str
+    model_name: str
+    model_version: str
+    enriched_at: datetime
+    processing_seconds: float = Field(ge=0.0)
+
+
+class Enrichment(_Event):
+    """What the NLP adds to an article; computed off the event loop."""
+
+    entities: list[Entity] = Field(default_factory=list)
+    quantities: list[Quantity] = Field(default_factory=list)
+    stances: list[StanceTag] = Field(default_factory=list)
+    tone: Tone
+
+
+class EnrichedArticle(Enrichment, RawArticle):  # raw fields first when serialised
+    """An article on ``news.enriched``: the raw fields plus the enrichment."""
+
+    meta: EnrichmentMeta
+
+
+class ErrorCode(str, Enum):
+    """Why a message was dead-lettered (README lists them)."""
+
+    INVALID_JSON = "invalid_json"
+    INVALID_UTF8 = "invalid_utf8"
+    SCHEMA_VIOLATION = "schema_violation"
+    UNSUPPORTED_VERSION = "unsupported_version"
+    TOO_LARGE = "too_large"
+    EMPTY_BODY = "empty_body"
+    UNSUPPORTED_LANGUAGE = "unsupported_language"
+    ENRICHMENT_FAILED = "enrichment_failed"
+
+
+class DeadLetter(_Event):
+    """A rejected message on ``news.deadletter``: nothing is lost."""
+
+    schema_version: str = SCHEMA_VERSION
+    error_code: ErrorCode
+    error: str = Field(description="Human-readable reason.")
+    source_topic: str
+    partition: int
+    offset: int
+    key: str | None = None
+    key_encoding: Literal["utf-8", "base64"] = "utf-8"
+    value: str
+    value_encoding: Literal["utf-8", "base64"] = "utf-8"
+    first_seen: datetime

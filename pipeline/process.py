@@ -1,0 +1,117 @@
+"""One raw message in, one event out: the worker's decisions, free of Faust.
+
+An accepted article becomes an EnrichedArticle on the enriched topic; any rejection
+(undecodable, invalid, or failing inside enrichment) becomes a DeadLetter with its reason.
+Error policy lives here: nothing a message contains can make the worker raise.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Protocol
+
+from pipeline import __version__
+from pipeline.config import Settings
+from pipeline.errors import RejectedMessage
+from pipeline.metrics import WorkerMetrics
+from pipeline.models import DeadLetter, EnrichedArticle, EnrichmentMeta, Enrichment, RawArticle
+from pipeline.nlp_pool import Timings
+from pipeline.validate import dead_letter, parse_raw
+
+
+class AsyncEnricher(Protocol):
+    """What the processor needs from the enrichment (the process pool, or a test double)."""
+
+    model_name: str
+    model_version: str
+
+    async def enrich(self, article: RawArticle) -> tuple[Enrichment, Timings]: ...
+
+
+@dataclass(frozen=True)
+class Incoming:
+    key: bytes | None
+    value: bytes | None
+    topic: str
+    partition: int
+    offset: int
+    timestamp: float | None  # seconds since the epoch, as set by the producer
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    topic: str
+    key: bytes
+    value: bytes
+    enriched: EnrichedArticle | None = None
+    dead: DeadLetter | None = None
+
+
+class Processor:
+    def __init__(self, settings: Settings, enricher: AsyncEnricher, metrics: WorkerMetrics) -> None:
+        self.settings = settings
+        self.enricher = enricher
+        self.metrics = metrics
+
+    async def process(self, message: Incoming) -> Outgoing:
+        """Decide what one message becomes; never raises for anything in the message."""
+        self.metrics.consumed.labels(topic=message.topic).inc()
+        try:
+            article = parse_raw(message.value, self.settings.enrich)
+            enriched = await self._enrich(article)
+        except RejectedMessage as rejection:
+            return self._reject(rejection, message)
+        return Outgoing(
+            topic=self.settings.topics.enriched,
+            key=article.id.encode("utf-8"),
+            value=enriched.model_dump_json().encode("utf-8"),
+            enriched=enriched,
+        )
+
+    def record_published(self, out: Outgoing, message: Incoming) -> None:
+        """Count an event once it is handed to the producer."""
+        if out.enriched is not None:
+            self.metrics.enriched.labels(topic=out.topic).inc()
+            for entity in out.enriched.entities:
+                self.metrics.entities.labels(label=entity.label).inc()
+            for tag in out.enriched.stances:
+                self.metrics.stances.labels(stance=tag.stance).inc()
+            if message.timestamp is not None:
+                self.metrics.end_to_end.observe(max(0.0, time.time() - message.timestamp))
+        elif out.dead is not None:
+            self.metrics.deadlettered.labels(reason=out.dead.error_code.value).inc()
+
+    async def _enrich(self, article: RawArticle) -> EnrichedArticle:
+        enriched_at = datetime.now(UTC)
+        enrichment, timings = await self.enricher.enrich(article)
+        for stage, seconds in timings.items():
+            self.metrics.enrich_duration.labels(stage=stage).observe(seconds)
+        meta = EnrichmentMeta(
+            pipeline_version=__version__,
+            model_name=self.enricher.model_name,
+            model_version=self.enricher.model_version,
+            enriched_at=enriched_at,
+            processing_seconds=timings.get("total", 0.0),
+        )
+        return EnrichedArticle(
+            **article.model_dump(), **enrichment.model_dump(), meta=meta
+        )
+
+    def _reject(self, rejection: RejectedMessage, message: Incoming) -> Outgoing:
+        dead = dead_letter(
+            rejection,
+            message.key,
+            message.value,
+            message.topic,
+            message.partition,
+            message.offset,
+        )
+        key = message.key if message.key is not None else f"{message.partition}:{message.offset}"
+        return Outgoing(
+            topic=self.settings.topics.deadletter,
+            key=key if isinstance(key, bytes) else key.encode("utf-8"),
+            value=dead.model_dump_json().encode("utf-8"),
+            dead=dead,
+        )

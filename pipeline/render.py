@@ -1,0 +1,52 @@
+"""Human-readable views of events for terminals (demo, ``consume --format table``)."""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Iterable
+
+from prometheus_client.parser import text_string_to_metric_families
+
+from pipeline.models import EnrichedArticle
+
+
+def article_text(article: EnrichedArticle, max_entities: int = 25) -> str:
+    """A few aligned lines per article: entities, stance tags, tone."""
+    lines = [
+        f"━━ {article.id} — {article.title or '(no title)'}",
+        f"   source {article.source or '-'} · published "
+        f"{article.published_at.isoformat() if article.published_at else '-'} · "
+        f"{article.meta.model_name} {article.meta.model_version} · "
+        f"{article.meta.processing_seconds * 1000:.0f} ms",
+        f"   tone {article.tone.compound:+.2f}",
+        f"   entities ({len(article.entities)}):",
+    ]
+    for e in sorted(article.entities, key=lambda e: -e.salience)[:max_entities]:
+        tone = f"{e.tone:+.2f}" if e.tone is not None else "  -  "
+        lines.append(
+            f"     {e.label:<8} {e.name:<32} ×{e.count:<3} salience {e.salience:.2f}  tone {tone}"
+        )
+    lines.append(f"   stance tags ({len(article.stances)}):")
+    for s in article.stances:
+        lines.append(
+            f"     {s.holder} {s.stance.upper()} {s.target} ({s.confidence:.2f}, {s.predicate})"
+        )
+        evidence = textwrap.shorten(s.evidence.text, width=150, placeholder=" …")
+        lines.append(f"        “{evidence}”")
+    if article.quantities:
+        shown = ", ".join(f"{q.text} [{q.label}]" for q in article.quantities[:8])
+        lines.append(f"   quantities: {shown}")
+    return "\n".join(lines)
+
+
+def metric_lines(exposition: str, prefix: str = "newsflow_") -> Iterable[str]:
+    """Counter totals and histogram counts/sums of our own metrics, one per line."""
+    for family in text_string_to_metric_families(exposition):
+        if not family.name.startswith(prefix) or family.type == "gauge":
+            continue
+        for sample in family.samples:
+            if sample.name.endswith(("_created", "_bucket")):
+                continue
+            labels = ",".join(f'{k}="{v}"' for k, v in sorted(sample.labels.items()))
+            name = f"{sample.name}{{{labels}}}" if labels else sample.name
+            yield f"{name} {sample.value:g}"

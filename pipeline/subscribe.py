@@ -1,0 +1,127 @@
+"""Reading a topic for downstream users and scripts (``newsflow consume``)."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from kafka import KafkaConsumer, TopicPartition
+from kafka.structs import OffsetAndMetadata
+from kafka.errors import KafkaTimeoutError
+
+from pipeline.config import Settings
+from pipeline.errors import KafkaUnavailable
+from pipeline.validate import _text_or_base64
+
+
+@dataclass(frozen=True)
+class Received:
+    topic: str
+    partition: int
+    offset: int
+    timestamp_ms: int
+    key: bytes | None
+    value: bytes | None
+
+    def as_json(self, envelope: bool = False) -> dict[str, Any]:
+        """The event as a JSON object; non-JSON values (or ``envelope``) get a wrapper."""
+        decoded = _json_or_none(self.value)
+        if decoded is not None and not envelope:
+            return decoded
+        text, encoding = _text_or_base64(self.value or b"")
+        wrapped: dict[str, Any] = {
+            "topic": self.topic,
+            "partition": self.partition,
+            "offset": self.offset,
+            "timestamp_ms": self.timestamp_ms,
+            "key": self.key.decode("utf-8", "replace") if self.key is not None else None,
+        }
+        if decoded is not None:
+            wrapped["value"] = decoded
+        else:
+            wrapped.update(value=text, value_encoding=encoding)
+        return wrapped
+
+
+def _json_or_none(value: bytes | None) -> dict[str, Any] | None:
+    try:
+        decoded = json.loads(value or b"")
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return decoded if isinstance(decoded, dict) else None
+
+
+def open_consumer(
+    settings: Settings, topic: str, group: str | None, from_beginning: bool
+) -> KafkaConsumer:
+    """A read_committed consumer: durable (committing) with a group, else a detached reader."""
+    try:
+        consumer = KafkaConsumer(
+            **settings.kafka_python_config(),
+            group_id=group,
+            # Offsets are committed by hand, only for what was actually handed out.
+            enable_auto_commit=False,
+            auto_offset_reset="earliest" if from_beginning else "latest",
+            isolation_level="read_committed",
+        )
+    except KafkaTimeoutError as exc:
+        raise KafkaUnavailable.at(settings.bootstrap_servers) from exc
+    if group is not None:
+        consumer.subscribe([topic])
+        return consumer
+    partitions = consumer.partitions_for_topic(topic)
+    if not partitions:
+        consumer.close()
+        raise KafkaUnavailable(f"topic {topic} does not exist at {settings.bootstrap_servers}")
+    tps = [TopicPartition(topic, p) for p in sorted(partitions)]
+    consumer.assign(tps)
+    if from_beginning:
+        consumer.seek_to_beginning(*tps)
+    else:
+        consumer.seek_to_end(*tps)
+    return consumer
+
+
+def follow(
+    settings: Settings,
+    topic: str,
+    *,
+    from_beginning: bool = False,
+    max_messages: int | None = None,
+    group: str | None = None,
+    idle_timeout: float | None = None,
+) -> Iterator[Received]:
+    """Yield messages until ``max_messages`` or ``idle_timeout`` seconds without one."""
+    consumer = open_consumer(settings, topic, group, from_beginning)
+    done: dict[TopicPartition, OffsetAndMetadata] = {}
+    count = 0
+    last = time.monotonic()
+    try:
+        while max_messages is None or count < max_messages:
+            batches = consumer.poll(timeout_ms=500, max_records=max_messages or 500)
+            if not batches:
+                if idle_timeout is not None and time.monotonic() - last > idle_timeout:
+                    return
+                continue
+            last = time.monotonic()
+            for tp, records in batches.items():
+                for r in records:
+                    yield Received(r.topic, r.partition, r.offset, r.timestamp, r.key, r.value)
+                    done[tp] = OffsetAndMetadata(r.offset + 1, "", -1)
+                    count += 1
+                    if max_messages is not None and count >= max_messages:
+                        return
+            _commit(consumer, group, done)
+    finally:
+        _commit(consumer, group, done)
+        consumer.close()
+
+
+def _commit(
+    consumer: KafkaConsumer, group: str | None, done: dict[TopicPartition, OffsetAndMetadata]
+) -> None:
+    if group is not None and done:
+        consumer.commit(dict(done))
