@@ -79,7 +79,11 @@ def _enriched_reader(settings: Settings) -> KafkaConsumer:
 def _start_worker(settings: Settings) -> subprocess.Popen[bytes]:
     log_path = Path(settings.state_dir) / "demo-worker.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, "NEWSFLOW_KAFKA_BOOTSTRAP": settings.bootstrap_servers}
+    env = {
+        **os.environ,
+        "NEWSFLOW_KAFKA_BOOTSTRAP": settings.bootstrap_servers,
+        "PYTHONUNBUFFERED": "1",
+    }
     print(f"starting worker (log: {log_path}) …", flush=True)
     with open(log_path, "ab") as log:
         return subprocess.Popen(
@@ -98,6 +102,8 @@ def _stop_worker(worker: subprocess.Popen[bytes]) -> None:
         except subprocess.TimeoutExpired:
             worker.kill()
             worker.wait()
+    if worker.returncode not in (0, -signal.SIGTERM):
+        print(f"worker exited with code {worker.returncode}", flush=True)
 
 
 def _scrape(settings: Settings) -> str:

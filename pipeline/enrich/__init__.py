@@ -12,6 +12,8 @@ from pipeline.config import EnrichSettings
 from pipeline.enrich import entities, mentions
 from pipeline.enrich.document import Document
 from pipeline.enrich.nlp import load_pipeline, parse_article
+from pipeline.enrich.stance import StanceExtractor
+from pipeline.enrich.targets import Catalogue
 from pipeline.enrich.tone import ToneScorer, article_tone, mean_compound
 from pipeline.models import Enrichment, Quantity, RawArticle
 
@@ -31,6 +33,7 @@ class Enricher:
         self.model_name: str = f"{self._nlp.meta['lang']}_{self._nlp.meta['name']}"
         self.model_version: str = str(self._nlp.meta["version"])
         self._tone = ToneScorer()
+        self._stance = StanceExtractor(Catalogue.load(settings.targets_path))
         self.last_timings: dict[str, float] = {}
 
     def enrich(self, article: RawArticle) -> Enrichment:
@@ -38,7 +41,7 @@ class Enricher:
         clock = time.perf_counter()
         doc, quantities = self._read(article)
         ner_done = time.perf_counter()
-        stances: list = []
+        stances = self._stance.extract(doc)
         stance_done = time.perf_counter()
         scores = [self._tone.score(s.text) for s in doc.sentences]
         found = entities.to_entities(doc.clusters, len(article.body))

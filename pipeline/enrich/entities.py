@@ -7,7 +7,7 @@ later bare occurrence of a known name or surname that NER missed is added as a m
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from pipeline.enrich import gazetteer as gz
@@ -27,10 +27,11 @@ class Cluster:
     label: str = ""
 
     @property
-    def votes(self) -> Counter[str]:
-        total: Counter[str] = Counter()
+    def votes(self) -> defaultdict[str, float]:
+        total: defaultdict[str, float] = defaultdict(float)
         for m in self.mentions:
-            total.update(m.votes)
+            for label, weight in m.votes.items():
+                total[label] += weight
         return total
 
     @property

@@ -9,12 +9,16 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 
+def _words(text: str) -> list[str]:
+    return text.split()
+
+
 def _lower_set(words: Iterable[str]) -> frozenset[str]:
     return frozenset(w.lower() for w in words)
 
 
 COUNTRIES = _lower_set(
-    """Afghanistan Albania Algeria Angola Argentina Armenia Australia Austria Azerbaijan
+    _words("""Afghanistan Albania Algeria Angola Argentina Armenia Australia Austria Azerbaijan
     Bahrain Bangladesh Belarus Belgium Bolivia Bosnia Brazil Britain Bulgaria Cambodia Cameroon
     Canada Chad Chile China Colombia Congo Croatia Cuba Cyprus Czechia Denmark Ecuador Egypt
     England Eritrea Estonia Ethiopia Finland France Gabon Georgia Germany Ghana Greece Guatemala
@@ -25,7 +29,7 @@ COUNTRIES = _lower_set(
     Palestine Panama Paraguay Peru Philippines Poland Portugal Qatar Romania Russia Rwanda
     Scotland Senegal Serbia Singapore Slovakia Slovenia Somalia Spain Sudan Sweden Switzerland
     Syria Taiwan Tajikistan Tanzania Thailand Tunisia Turkey Turkmenistan Uganda Ukraine
-    Uruguay Uzbekistan Venezuela Vietnam Wales Yemen Zambia Zimbabwe""".split()
+    Uruguay Uzbekistan Venezuela Vietnam Wales Yemen Zambia Zimbabwe""")
 ) | _lower_set(
     [
         "United States",
@@ -58,10 +62,11 @@ COUNTRIES = _lower_set(
 )
 
 US_STATES = _lower_set(
-    """Alabama Alaska Arizona Arkansas California Colorado Connecticut Delaware Florida Hawaii
+    _words("""Alabama Alaska Arizona Arkansas California Colorado Connecticut Delaware Florida
+    Hawaii
     Idaho Illinois Indiana Iowa Kansas Kentucky Louisiana Maine Maryland Massachusetts
     Michigan Minnesota Mississippi Missouri Montana Nebraska Nevada Ohio Oklahoma Oregon
-    Pennsylvania Tennessee Texas Utah Vermont Virginia Wisconsin Wyoming""".split()
+    Pennsylvania Tennessee Texas Utah Vermont Virginia Wisconsin Wyoming""")
 ) | _lower_set(
     [
         "New Hampshire",
@@ -78,7 +83,7 @@ US_STATES = _lower_set(
 )
 
 CITIES = _lower_set(
-    """Kyiv Kiev Moscow Washington London Paris Berlin Rome Madrid Lisbon Dublin Brussels
+    _words("""Kyiv Kiev Moscow Washington London Paris Berlin Rome Madrid Lisbon Dublin Brussels
     Amsterdam Vienna Prague Warsaw Budapest Bucharest Sofia Athens Ankara Istanbul Beirut
     Damascus Baghdad Tehran Riyadh Doha Dubai Cairo Tripoli Tunis Algiers Rabat Nairobi Lagos
     Abuja Accra Dakar Kinshasa Khartoum Johannesburg Pretoria Delhi Mumbai Kolkata Karachi
@@ -91,7 +96,7 @@ CITIES = _lower_set(
     Zaporizhzhia Kherson Donetsk Luhansk Mariupol Bakhmut Jerusalem Tel Aviv Geneva Zurich
     Munich Frankfurt Hamburg Milan Naples Barcelona Marseille Lyon Manchester Glasgow Edinburgh
     Belgrade Zagreb Sarajevo Pristina Skopje Tirana Bratislava Ljubljana Luxembourg Brussels
-    Strasbourg Davos Gdansk Krakow Sevastopol""".split()
+    Strasbourg Davos Gdansk Krakow Sevastopol""")
 ) | _lower_set(
     [
         "New Delhi",
@@ -236,46 +241,46 @@ COUNTRY_ALIASES: dict[str, str] = {
 
 # Words that introduce a person's name: "President X", "Secretary of State X", "Sen. X".
 PERSON_TITLES = _lower_set(
-    """president vice-president secretary minister premier chancellor adviser advisor
+    _words("""president vice-president secretary minister premier chancellor adviser advisor
     spokesman spokeswoman spokesperson senator sen. rep. representative congressman
     congresswoman governor gov. mayor ambassador envoy general gen. admiral director chief
     ceo chairman chairwoman chair judge justice king queen prince princess pope leader
     commander lawmaker mr. mrs. ms. dr. prof. professor counterpart deputy speaker
     prosecutor attorney negotiator diplomat official officer coach captain emir sheikh
-    president-elect czar economist analyst executive founder head""".split()
+    president-elect czar economist analyst executive founder head""")
 )
 
 # Role nouns a later definite description ("the minister") can use for a person.
 PERSON_ROLES = PERSON_TITLES - _lower_set(["mr.", "mrs.", "ms.", "dr.", "prof.", "sen.", "rep."])
 
 ORG_ROLES = _lower_set(
-    """company firm group party ministry agency bank government administration alliance bloc
+    _words("""company firm group party ministry agency bank government administration alliance bloc
     union organization organisation council commission committee court campaign movement
-    militia network airline manufacturer retailer startup""".split()
+    militia network airline manufacturer retailer startup""")
 )
 
 GPE_ROLES = _lower_set(["country", "nation", "city", "capital", "state", "province", "region"])
 
 # Final words that make a name an organisation ("Acme Corp", "Labour Party").
 ORG_SUFFIXES = _lower_set(
-    """inc inc. corp corp. corporation co co. ltd ltd. llc plc ag sa gmbh group holdings
+    _words("""inc inc. corp corp. corporation co co. ltd ltd. llc plc ag sa gmbh group holdings
     ministry party bank council commission agency department university college union
     committee court parliament assembly institute foundation association company airlines
     airways army navy forces force guard police service services office authority
     organization organisation federation league network news times post press club
-    fund trust board bureau tribunal coalition alliance front movement brigade""".split()
+    fund trust board bureau tribunal coalition alliance front movement brigade""")
 )
 
 # First words of organisation names: "Ministry of Defense", "Bank of England".
 ORG_PREFIXES = _lower_set(
-    """ministry department bank university council court office bureau house board
-    federation league union""".split()
+    _words("""ministry department bank university council court office bureau house board
+    federation league union""")
 )
 
 # Head nouns after a name that mark it as a product rather than a person ("Patriot missiles").
 PRODUCT_HEADS = _lower_set(
-    """system systems missile missiles jet jets tank tanks rifle rifles drone drones rocket
-    rockets launcher launchers phone phones car cars vaccine vaccines""".split()
+    _words("""system systems missile missiles jet jets tank tanks rifle rifles drone drones rocket
+    rockets launcher launchers phone phones car cars vaccine vaccines""")
 )
 
 

@@ -6,8 +6,9 @@ canonical entity (see :mod:`pipeline.enrich.entities`), from the evidence of all
 
 from __future__ import annotations
 
-from collections import Counter
-from dataclasses import dataclass, field
+import dataclasses
+from collections import defaultdict
+from dataclasses import dataclass
 
 from spacy.tokens import Doc, Span, Token
 
@@ -15,9 +16,7 @@ from pipeline.enrich import gazetteer as gz
 from pipeline.enrich.nlp import ParsedField
 from pipeline.models import Quantity, TextField
 
-QUANTITY_LABELS = frozenset(
-    {"DATE", "TIME", "PERCENT", "MONEY", "QUANTITY", "ORDINAL", "CARDINAL"}
-)
+QUANTITY_LABELS = frozenset({"DATE", "TIME", "PERCENT", "MONEY", "QUANTITY", "ORDINAL", "CARDINAL"})
 _LEADING_DROP = frozenset({"the", "a", "an"})
 _TRAILING_DROP = frozenset({"'s", "'", "s", ".", ",", ";", ":", '"', "-", "\u2014"})
 
@@ -38,8 +37,10 @@ class RawMention:
     text: str
     tok_start: int
     tok_end: int
-    votes: Counter[str] = field(default_factory=Counter)
-    titles: set[str] = field(default_factory=set)
+    votes: defaultdict[str, float] = dataclasses.field(
+        default_factory=lambda: defaultdict(float)
+    )  # label -> weight of evidence
+    titles: set[str] = dataclasses.field(default_factory=set)
 
     @property
     def tokens(self) -> list[str]:
@@ -123,7 +124,7 @@ def _ner_weight(span: Span) -> float:
 
 
 def _is_title_part(span: Span) -> bool:
-    """"State" in "Secretary of State Marco Rubio" is part of a title, not an entity."""
+    """ "State" in "Secretary of State Marco Rubio" is part of a title, not an entity."""
     doc = span.doc
     if span.start < 2 or len(span) > 3 or gz.place_label(name_key(span.text)) is not None:
         return False
@@ -186,7 +187,7 @@ def _dateline_mentions(parsed: ParsedField, mentions: list[RawMention]) -> list[
 
 
 def _city_country_vote(doc: Doc, mention: RawMention) -> None:
-    """"Springfield, Illinois": a name followed by ", <country or state>" is a place."""
+    """ "Springfield, Illinois": a name followed by ", <country or state>" is a place."""
     if mention.tok_end + 1 >= len(doc) or doc[mention.tok_end].text != ",":
         return
     nxt: Token = doc[mention.tok_end + 1]

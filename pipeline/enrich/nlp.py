@@ -6,8 +6,9 @@ character, so every offset in the parsed ``Doc`` is also an offset into the orig
 
 from __future__ import annotations
 
+import dataclasses
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import spacy
 from spacy.language import Language
@@ -77,7 +78,7 @@ class ParsedField:
     field: TextField
     text: str
     doc: Doc
-    dateline: Dateline | None = field(default=None)
+    dateline: Dateline | None = dataclasses.field(default=None)
 
 
 def parse_article(nlp: Language, article: RawArticle) -> list[ParsedField]:

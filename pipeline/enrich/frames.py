@@ -1,0 +1,366 @@
+"""Stance tags from the dependency parse.
+
+Frames recognised (polarity +1 favor, -1 against, 0 neutral):
+
+* attitude predicate with an object: "X backed Y", "X signed off on Y", passive "Y was
+  rejected by X";
+* control chains: "refused to back Y" flips, "agreed to back Y" keeps; an embedded action
+  verb makes its own target: "agreed not to target Y" -> against "targeting Y", while
+  reversing/sustaining verbs act on the object: "pledged to lift sanctions" -> against
+  sanctions;
+* reported speech: "X said Y would continue" -> X favor Y, "... must end" -> against, and
+  "X made clear there must be a cessation of Y" -> X against Y.
+
+Matrix negation ("did not oppose Y") gives neutral; "did not support/back Y" gives against
+(withholding support), both with lower confidence.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from spacy.tokens import Token
+
+from pipeline.enrich import lexicon as lx
+from pipeline.enrich.document import Document, Sentence
+from pipeline.enrich.holders import HolderResolver, Holders
+from pipeline.enrich.targets import (
+    GENERIC_HEADS,
+    Catalogue,
+    complement,
+    core_tokens,
+    phrase,
+    words_of,
+)
+from pipeline.models import TextField
+
+TargetKind = Literal["catalogue", "entity", "phrase"]
+_SKIP_TARGETS = frozenset({"it", "this", "that", "them", "which", "what", "those", "these"})
+BASE_CONFIDENCE = 0.9
+EMBED_FACTOR = 0.9
+PHRASE_FACTOR = 0.85
+REPORTED_CONFIDENCE = 0.6
+
+
+@dataclass(frozen=True)
+class Target:
+    text: str
+    kind: TargetKind
+    polarity: int  # +1 keeps the frame's polarity, -1 reverses it ("an end to X")
+
+
+@dataclass(frozen=True)
+class Frame:
+    """One predicate occurrence: who, toward what, which way, how sure."""
+
+    holders: Holders
+    targets: list[Target]
+    polarity: int
+    predicate: str
+    confidence: float
+    sentence: Sentence
+
+
+def _negated(token: Token) -> bool:
+    for child in token.children:
+        if child.dep_ == "neg" or child.lower_ == "never":
+            return True
+        if child.lower_ == "longer" and any(g.lower_ == "no" for g in child.children):
+            return True
+    return False
+
+
+def _gerund(lemma: str) -> str:
+    """ "target" -> "targeting", "hit" -> "hitting", "halve" -> "halving"."""
+    if lemma.endswith("ie"):
+        return lemma[:-2] + "ying"
+    if lemma.endswith("e") and not lemma.endswith("ee") and len(lemma) > 2:
+        return lemma[:-1] + "ing"
+    vowels = "aeiou"
+    if (
+        len(lemma) <= 4
+        and len(lemma) >= 3
+        and lemma[-1] not in vowels + "wxy"
+        and lemma[-2] in vowels
+        and lemma[-3] not in vowels
+    ):
+        return lemma + lemma[-1] + "ing"
+    return lemma + "ing"
+
+
+class FrameReader:
+    """Reads the stance frames anchored on each token of one field."""
+
+    def __init__(
+        self, doc: Document, field_name: TextField, holders: HolderResolver, catalogue: Catalogue
+    ) -> None:
+        self.doc = doc
+        self.field: TextField = field_name
+        self.holders = holders
+        self.catalogue = catalogue
+
+    def frames(self, token: Token) -> list[Frame]:
+        """Frames whose stance-bearing word is ``token``."""
+        if token.pos_ not in {"VERB", "AUX"}:
+            return []
+        found = [self._attitude(token), self._embedded_action(token)]
+        found += [self._reported_change(token), self._existential(token)]
+        return [f for f in found if f is not None and f.targets and f.holders.entities]
+
+    # -- frame kinds ----------------------------------------------------------------------
+
+    def _attitude(self, verb: Token) -> Frame | None:
+        """ "X backed Y", "X signed off on Y", "Y was rejected by X", in any control chain."""
+        polarity, objects, label = self._attitude_objects(verb)
+        if polarity == 0 or not objects:
+            return None
+        targets = [t for o in objects for t in self.targets(o)]
+        agent = _agent(verb)
+        if agent is not None:  # passive: the agent holds the stance
+            holders = self.holders.resolve(self.field, agent)
+            return self._frame(holders, targets, polarity, label, BASE_CONFIDENCE, verb)
+        return self._chained(verb, polarity, targets, label)
+
+    def _embedded_action(self, verb: Token) -> Frame | None:
+        """ "agreed not to target Y", "pledged to lift sanctions": an action under control."""
+        if verb.lemma_ in lx.ATTITUDE_VERBS or not _is_embedded(verb):
+            return None
+        obj = next((c for c in verb.children if c.dep_ == "dobj"), None)
+        if obj is None or obj.lower_ in _SKIP_TARGETS:
+            return None
+        lemma = verb.lemma_.lower()
+        if lemma in lx.REVERSING_VERBS or lemma in lx.SUSTAINING_VERBS:
+            polarity = -1 if lemma in lx.REVERSING_VERBS else 1
+            particle = _particle(verb)
+            if lemma == "phase" and particle != "out":
+                return None
+            return self._chained(verb, polarity, self.targets(obj), lemma)
+        action = f"{_gerund(lemma)} {phrase(core_tokens(obj))}"
+        return self._chained(verb, 1, [Target(action, "phrase", 1)], lemma)
+
+    def _reported_change(self, verb: Token) -> Frame | None:
+        """ "X said Y would continue" -> X favor Y; "... Y must end" -> X against Y."""
+        lemma = verb.lemma_.lower()
+        if lemma not in lx.CONTINUE_VERBS and lemma not in lx.STOP_VERBS:
+            return None
+        if any(c.dep_ == "dobj" for c in verb.children):
+            return None
+        subject = next((c for c in verb.children if c.dep_ == "nsubj"), None)
+        speech = _speech_head(verb)
+        if subject is None or speech is None or subject.lower_ in _SKIP_TARGETS:
+            return None
+        if subject.pos_ == "PRON":
+            return None
+        polarity = 1 if lemma in lx.CONTINUE_VERBS else -1
+        if _negated(verb):
+            polarity = -polarity
+        holders = self._subject_holders(speech)
+        return self._frame(
+            holders,
+            self.targets(subject),
+            polarity,
+            _speech_label(speech),
+            REPORTED_CONFIDENCE,
+            verb,
+        )
+
+    def _existential(self, verb: Token) -> Frame | None:
+        """ "X made clear there must be a cessation of Y" -> X against Y."""
+        if verb.lemma_ != "be" or not any(c.dep_ == "expl" for c in verb.children):
+            return None
+        speech = _speech_head(verb)
+        subject = next((c for c in verb.children if c.dep_ in {"attr", "nsubj"}), None)
+        if speech is None or subject is None:
+            return None
+        polarity = -1 if _negated(verb) else 1
+        holders = self._subject_holders(speech)
+        return self._frame(
+            holders,
+            self.targets(subject),
+            polarity,
+            _speech_label(speech),
+            REPORTED_CONFIDENCE,
+            verb,
+        )
+
+    # -- pieces ---------------------------------------------------------------------------
+
+    def _attitude_objects(self, verb: Token) -> tuple[int, list[Token], str]:
+        lemma = verb.lemma_.lower()
+        for prep in verb.children:
+            key = (lemma, prep.lower_)
+            if prep.dep_ in {"prep", "prt"} and key in lx.PHRASAL:
+                needed = lx.PARTICLES.get(key)
+                if needed is not None and _particle(verb) != needed:
+                    continue
+                objects = [c for c in prep.children if c.dep_ == "pobj"]
+                if prep.dep_ == "prt":
+                    objects = [c for c in verb.children if c.dep_ == "dobj"]
+                label = " ".join(w for w in (lemma, needed, prep.lower_) if w)
+                return lx.PHRASAL[key], objects, label
+        if lemma in lx.ATTITUDE_VERBS:
+            deps = {"nsubjpass"} if _agent(verb) is not None else {"dobj"}
+            objects = [c for c in verb.children if c.dep_ in deps]
+            return lx.ATTITUDE_VERBS[lemma], objects, lemma
+        return 0, [], lemma
+
+    def _chained(
+        self, verb: Token, polarity: int, targets: list[Target], label: str
+    ) -> Frame | None:
+        """Climb control verbs to the subject's verb, composing polarity and negation."""
+        node, confidence, words = verb, BASE_CONFIDENCE, [label]
+        while _is_embedded(node):
+            negation = ["not"] if _negated(node) else []
+            if negation:
+                polarity = -polarity
+            node = node.head
+            polarity *= _embedding_polarity(node)
+            confidence *= EMBED_FACTOR
+            words = [node.lemma_.lower(), *negation, "to", *words]
+        if _negated(node):
+            withheld = polarity == 1 and node is verb and verb.lemma_ in lx.NEGATABLE_SUPPORT
+            polarity = -1 if withheld else 0
+            confidence = 0.6 if withheld else 0.5
+            words = ["not", *words]
+        holders = self._subject_holders(node)
+        return self._frame(holders, targets, polarity, " ".join(words), confidence, verb)
+
+    def _subject_holders(self, verb: Token) -> Holders:
+        """Holders of ``verb``: its subject, a shared subject of coordinated verbs, or, in
+        reported speech whose subject is no entity, the speaker."""
+        node = verb
+        subject = _subject(node)
+        while (
+            subject is None
+            and node.dep_ in {"conj", "advcl"}
+            and node.head.pos_
+            in {
+                "VERB",
+                "AUX",
+            }
+        ):
+            node = node.head
+            subject = _subject(node)
+        if subject is None:
+            return Holders([], 0.0)
+        holders = self.holders.resolve(self.field, subject)
+        speech = _speech_head(node)
+        if not holders.entities and speech is not None:
+            speaker = self._subject_holders(speech)
+            return Holders(speaker.entities, speaker.factor * 0.8)
+        return holders
+
+    def targets(self, head: Token) -> list[Target]:
+        """Targets named by a noun (and nouns coordinated with it)."""
+        found: list[Target] = []
+        inner = complement(head)
+        if head.lemma_.lower() in lx.REVERSING_NOUNS and inner is not None:
+            # "a cessation of X and Y": against each of X and Y
+            return [Target(t.text, t.kind, -t.polarity) for t in self.targets(inner)]
+        for noun in [head, *_noun_conjuncts(head)]:
+            target = self._target(noun)
+            if target is not None and target not in found:
+                found.append(target)
+        return found
+
+    def _target(self, noun: Token) -> Target | None:
+        polarity = 1
+        if noun.lower_ in {"that", "which"} and noun.head.dep_ == "relcl":
+            noun = noun.head.head  # "the ceasefire that Trump proposed"
+        if noun.lower_ in _SKIP_TARGETS or noun.pos_ in {"PRON", "NUM"}:
+            return None
+        entity = self.doc.entity_of(self.field, noun)
+        if entity is not None:
+            return Target(entity.name, "entity", polarity)
+        core = core_tokens(noun)
+        entry = self.catalogue.match(words_of(" ".join(t.text for t in core)))
+        inner = complement(noun)
+        if entry is None and inner is not None and noun.lemma_.lower() in GENERIC_HEADS:
+            core = core_tokens(inner)
+            entry = self.catalogue.match(words_of(" ".join(t.text for t in core)))
+        if entry is not None:
+            words = set(words_of(" ".join(t.text for t in core)))
+            qualifier = next((q for q, ws in sorted(entry.qualifiers.items()) if words & ws), None)
+            text = f"{entry.target_id} ({qualifier})" if qualifier else entry.target_id
+            return Target(text, "catalogue", polarity)
+        text = phrase(core)
+        return Target(text, "phrase", polarity) if text else None
+
+    def _frame(
+        self,
+        holders: Holders,
+        targets: list[Target],
+        polarity: int,
+        predicate: str,
+        confidence: float,
+        anchor: Token,
+    ) -> Frame | None:
+        sentence = self.doc.sentence_of(self.field, anchor.i)
+        if sentence is None:
+            return None
+        return Frame(holders, targets, polarity, predicate, confidence, sentence)
+
+
+def _subject(verb: Token) -> Token | None:
+    return next((c for c in verb.children if c.dep_ in {"nsubj", "nsubjpass"}), None)
+
+
+def _agent(verb: Token) -> Token | None:
+    for child in verb.children:
+        if child.dep_ == "agent":
+            return next((g for g in child.children if g.dep_ == "pobj"), None)
+    return None
+
+
+def _particle(verb: Token) -> str | None:
+    return next((c.lower_ for c in verb.children if c.dep_ == "prt"), None)
+
+
+def _embedding_polarity(node: Token) -> int:
+    lemma = node.lemma_.lower()
+    if node.pos_ == "ADJ":
+        return lx.EMBEDDING_ADJECTIVES.get(lemma, 1)
+    if lemma in lx.EMBEDDING_VERBS:
+        return lx.EMBEDDING_VERBS[lemma]
+    return lx.ATTITUDE_VERBS.get(lemma, 1)
+
+
+def _is_embedded(node: Token) -> bool:
+    """Is ``node`` the complement of a control verb/adjective ("refused *to back*")?"""
+    head = node.head
+    if head is node or node.dep_ not in {"xcomp", "ccomp", "dobj", "pcomp"}:
+        return False
+    if node.dep_ in {"dobj", "ccomp", "pcomp"} and node.tag_ != "VBG":
+        return False
+    lemma = head.lemma_.lower()
+    if head.pos_ == "ADJ":
+        return lemma in lx.EMBEDDING_ADJECTIVES
+    return lemma in lx.EMBEDDING_VERBS or lemma in lx.ATTITUDE_VERBS
+
+
+def _speech_head(verb: Token) -> Token | None:
+    """The speech verb whose reported clause contains ``verb`` (up to two levels up)."""
+    node = verb
+    for _ in range(3):
+        if node.dep_ not in {"ccomp", "conj", "advcl", "xcomp", "acomp", "oprd"}:
+            return None
+        node = node.head
+        if node.lemma_.lower() in lx.SPEECH_VERBS or (
+            node.lemma_ == "make" and any(c.lower_ == "clear" for c in node.children)
+        ):
+            return node
+    return None
+
+
+def _speech_label(speech: Token) -> str:
+    lemma = speech.lemma_.lower()
+    return "make clear" if lemma == "make" else lemma
+
+
+def _noun_conjuncts(token: Token) -> list[Token]:
+    found: list[Token] = []
+    for child in token.children:
+        if child.dep_ == "conj" and child.pos_ in {"NOUN", "PROPN"}:
+            found += [child, *_noun_conjuncts(child)]
+    return found

@@ -1,0 +1,206 @@
+"""Who holds a stance: the subject of a predicate, resolved to an entity of the article.
+
+Besides names, subjects can be pronouns ("he", "they"), relative pronouns ("Putin, who
+refused ..."), or definite descriptions ("the minister"); these resolve to the nearest
+preceding compatible entity, preferring recent sentence subjects, as news prose does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from spacy.tokens import Token
+
+from pipeline.enrich import gazetteer as gz
+from pipeline.enrich.document import Document
+from pipeline.enrich.entities import Cluster
+from pipeline.models import TextField
+
+HOLDER_LABELS = frozenset({"PERSON", "ORG", "GPE", "NORP"})
+_PERSON_PRONOUNS = frozenset({"he", "she", "him", "her"})
+_GROUP_LABELS = frozenset({"ORG", "GPE", "NORP"})
+_RELATIVES = frozenset({"who", "which", "that", "whom"})
+_SUBJECT_DEPS = frozenset({"nsubj", "nsubjpass"})
+_LOOKBACK_SENTENCES = 3
+
+# Confidence factors: the less direct the resolution, the less sure the tag.
+PRONOUN_FACTOR = 0.85
+DESCRIPTION_FACTOR = 0.75
+LINKED_FACTOR = 0.9
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    """A mention's position and role, for looking back from a pronoun."""
+
+    order: tuple[int, int]
+    sentence: int
+    cluster: Cluster
+    subject: bool
+    conjoined: tuple[int, ...]  # ids of entities coordinated with it as one subject
+
+
+@dataclass(frozen=True)
+class Holders:
+    entities: list[Cluster]
+    factor: float
+
+
+class HolderResolver:
+    """Resolves subject tokens; built once per article."""
+
+    def __init__(self, doc: Document) -> None:
+        self.doc = doc
+        self._occurrences = sorted(self._index(), key=lambda o: o.order)
+
+    def _index(self) -> list[Occurrence]:
+        found: list[Occurrence] = []
+        by_field = {p.field: p for p in self.doc.fields}
+        for c in self.doc.clusters:
+            for m in c.mentions:
+                parsed = by_field[m.field]
+                root = parsed.doc[m.tok_start : m.tok_end].root
+                sent = self.doc.sentence_of(m.field, root.i)
+                partners = tuple(
+                    id(e)
+                    for t in _coordinated(root)
+                    if (e := self.doc.entity_of(m.field, t)) is not None
+                )
+                found.append(
+                    Occurrence(
+                        (_field_order(m.field), root.i),
+                        sent.index if sent else -1,
+                        c,
+                        _is_subject(root),
+                        partners,
+                    )
+                )
+        return found
+
+    def resolve(self, field_name: TextField, token: Token) -> Holders:
+        """Entities the subject ``token`` (and its conjuncts) stands for."""
+        entities: list[Cluster] = []
+        factor = 1.0
+        for t in [token, *_conjuncts(token)]:
+            found, f = self._resolve_one(field_name, t)
+            for c in found:
+                if c not in entities:
+                    entities.append(c)
+            factor = min(factor, f)
+        return Holders(entities, factor if entities else 0.0)
+
+    def _resolve_one(self, field_name: TextField, t: Token) -> tuple[list[Cluster], float]:
+        c = self._entity(field_name, t)
+        if c is not None:
+            return [c], 1.0
+        for child in t.children:
+            if child.dep_ in {"appos", "compound"}:
+                c = self._entity(field_name, child)
+                if c is not None:
+                    return [c], LINKED_FACTOR
+        lower = t.lower_
+        if lower in _RELATIVES and t.head.dep_ == "relcl":
+            found, f = self._resolve_one(field_name, t.head.head)
+            return found, f * 0.95
+        if lower in _PERSON_PRONOUNS:
+            return self._look_back(field_name, t, {"PERSON"}, plural=False), PRONOUN_FACTOR
+        if lower in {"they", "them"}:
+            return self._look_back(field_name, t, _GROUP_LABELS, plural=True), PRONOUN_FACTOR
+        if lower == "it":
+            return self._look_back(field_name, t, {"ORG", "GPE"}, plural=False), PRONOUN_FACTOR
+        return self._description(field_name, t), DESCRIPTION_FACTOR
+
+    def _entity(self, field_name: TextField, t: Token) -> Cluster | None:
+        c = self.doc.entity_of(field_name, t)
+        return c if c is not None and c.label in HOLDER_LABELS else None
+
+    def _look_back(
+        self, field_name: TextField, t: Token, labels: set[str] | frozenset[str], plural: bool
+    ) -> list[Cluster]:
+        """Nearest preceding compatible entity, preferring subjects of recent sentences."""
+        here = (_field_order(field_name), t.i)
+        sent = self.doc.sentence_of(field_name, t.i)
+        current = sent.index if sent else 0
+        before = [o for o in self._occurrences if o.order < here]
+        if plural:
+            groups = [o for o in before if o.subject and len(o.conjoined) > 1]
+            if groups and current - groups[-1].sentence <= 1:
+                ids = set(groups[-1].conjoined)
+                return [o.cluster for o in before if id(o.cluster) in ids][: len(ids)]
+        fits = [o for o in before if o.cluster.label in labels]
+        same = [o for o in fits if o.sentence == current and o.subject]
+        if same:
+            return [same[-1].cluster]
+        for back in range(1, _LOOKBACK_SENTENCES + 1):
+            subjects = [o for o in fits if o.sentence == current - back and o.subject]
+            if subjects:
+                return [subjects[0].cluster]
+        return [fits[-1].cluster] if fits else []
+
+    def _description(self, field_name: TextField, t: Token) -> list[Cluster]:
+        """ "the minister" -> the nearest person titled minister, else the nearest person."""
+        if not any(c.dep_ == "det" and c.lower_ in {"the", "this"} for c in t.children):
+            return []
+        lemma = t.lemma_.lower()
+        if lemma in gz.PERSON_ROLES:
+            if self._introduced_anonymously(field_name, t):
+                return []  # "a senior official ... the official said": not a named entity
+            labels = {"PERSON"}
+        elif lemma in gz.ORG_ROLES:
+            labels = {"ORG"}
+        elif lemma in gz.GPE_ROLES:
+            labels = {"GPE"}
+        else:
+            return []
+        here = (_field_order(field_name), t.i)
+        fits = [o for o in self._occurrences if o.order < here and o.cluster.label in labels]
+        titled = [o for o in fits if lemma in o.cluster.titles]
+        pick = titled or fits
+        return [pick[-1].cluster] if pick else []
+
+    def _introduced_anonymously(self, field_name: TextField, t: Token) -> bool:
+        """Did an earlier indefinite "a/an ... <role>" without a name introduce someone?"""
+        for parsed in self.doc.fields:
+            if _field_order(parsed.field) > _field_order(field_name):
+                break
+            for tok in parsed.doc:
+                if parsed.field == field_name and tok.i >= t.i:
+                    break
+                if tok.lemma_.lower() != t.lemma_.lower():
+                    continue
+                indefinite = any(c.lower_ in {"a", "an"} for c in tok.children)
+                named = any(
+                    self.doc.entity_of(parsed.field, c) is not None
+                    for c in tok.children
+                    if c.dep_ in {"appos", "compound"}
+                )
+                if indefinite and not named:
+                    return True
+        return False
+
+
+def _field_order(field_name: TextField) -> int:
+    return 0 if field_name == "title" else 1
+
+
+def _is_subject(root: Token) -> bool:
+    node = root
+    while node.dep_ == "conj":
+        node = node.head
+    return node.dep_ in _SUBJECT_DEPS
+
+
+def _conjuncts(token: Token) -> list[Token]:
+    found: list[Token] = []
+    for child in token.children:
+        if child.dep_ == "conj":
+            found += [child, *_conjuncts(child)]
+    return found
+
+
+def _coordinated(root: Token) -> list[Token]:
+    """All tokens of the coordination a mention's root is part of (itself included)."""
+    top = root
+    while top.dep_ == "conj":
+        top = top.head
+    return [top, *_conjuncts(top)]

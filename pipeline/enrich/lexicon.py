@@ -1,0 +1,124 @@
+"""Stance-bearing words: predicates, embedding verbs, and words that reverse a target.
+
+All lists are lemmas. Polarity +1 is favor, -1 against.
+"""
+
+from __future__ import annotations
+
+
+def _words(text: str) -> list[str]:
+    """The whitespace-separated words of a block of text: keeps long word lists compact."""
+    return text.split()
+
+
+# Verbs whose subject takes a stance toward their object ("X backed Y").
+ATTITUDE_VERBS: dict[str, int] = {
+    **dict.fromkeys(
+        _words("""support back endorse praise welcome approve favor favour champion defend embrace
+        hail applaud request demand seek want propose accept advocate commend laud promote
+        uphold ratify sign adopt urge prefer greenlight authorize authorise"""),
+        1,
+    ),
+    **dict.fromkeys(
+        _words("""oppose reject condemn denounce criticise criticize veto block deny refuse slam
+        decry resist protest dismiss boycott blast fight challenge rebuff spurn disavow
+        repudiate lambaste lambast scrap oppose deplore revoke"""),
+        -1,
+    ),
+}
+
+# Verb + particle/preposition predicates; the target is the preposition's object.
+# A key (lemma, word) matches a particle or preposition child; "sign off on" is
+# ("sign", "on") with the particle "off" checked separately.
+PHRASAL: dict[tuple[str, str], int] = {
+    ("call", "for"): 1,
+    ("push", "for"): 1,
+    ("sign", "on"): 1,
+    ("argue", "for"): 1,
+    ("vote", "for"): 1,
+    ("side", "with"): 1,
+    ("lobby", "for"): 1,
+    ("press", "for"): 1,
+    ("agree", "to"): 1,
+    ("agree", "on"): 1,
+    ("appeal", "for"): 1,
+    ("campaign", "for"): 1,
+    ("opt", "for"): 1,
+    ("stand", "by"): 1,
+    ("settle", "on"): 1,
+    ("rally", "behind"): 1,
+    ("complain", "about"): -1,
+    ("object", "to"): -1,
+    ("vote", "against"): -1,
+    ("argue", "against"): -1,
+    ("warn", "against"): -1,
+    ("speak", "against"): -1,
+    ("campaign", "against"): -1,
+    ("rail", "against"): -1,
+    ("protest", "against"): -1,
+    ("lash", "at"): -1,
+    ("push", "against"): -1,
+    ("walk", "from"): -1,
+    ("back", "from"): -1,
+    ("rule", "out"): -1,
+}
+# Particles required by some phrasal predicates ("sign *off* on", "walk *away* from").
+PARTICLES: dict[tuple[str, str], str] = {
+    ("sign", "on"): "off",
+    ("walk", "from"): "away",
+    ("back", "from"): "away",
+    ("lash", "at"): "out",
+    ("push", "against"): "back",
+    ("speak", "against"): "out",
+}
+
+# Control verbs: "agreed to X" keeps X's polarity, "refused to X" reverses it.
+EMBEDDING_VERBS: dict[str, int] = {
+    **dict.fromkeys(
+        _words("""agree want vow pledge promise plan decide seek try hope intend offer move prepare
+        commit aim urge call ask press continue wish expect insist propose threaten
+        vote choose work strive"""),
+        1,
+    ),
+    **dict.fromkeys(
+        ["refuse", "decline", "reject", "oppose", "resist", "stop", "cease", "quit"], -1
+    ),
+}
+# Adjectives that embed the same way: "ready to sign", "unwilling to accept".
+EMBEDDING_ADJECTIVES: dict[str, int] = {
+    **dict.fromkeys(["ready", "willing", "prepared", "eager", "keen", "determined", "open"], 1),
+    **dict.fromkeys(["unwilling", "reluctant", "loath", "opposed"], -1),
+}
+
+# Verbs acting on their object that reveal a stance toward it when embedded:
+# "pledged to *lift* sanctions" is against sanctions, "agreed to *extend* the truce" favor.
+REVERSING_VERBS = frozenset(
+    _words("""lift end halt stop suspend pause cut scrap cancel withdraw abandon drop ease
+    repeal freeze abolish dismantle terminate reduce phase""")
+)
+SUSTAINING_VERBS = frozenset(
+    _words("""extend continue resume expand increase boost provide send deliver supply impose keep
+    maintain renew restore approve pass implement tighten fund finance raise sign
+    ratify hold""")
+)
+
+# Nouns that turn their complement's polarity: "an end to the war", "a ban on guns".
+REVERSING_NOUNS = frozenset(
+    _words("""cessation end halt suspension withdrawal removal lifting ban freeze moratorium
+    repeal abolition cut cuts rollback""")
+)
+
+# Verbs reporting speech or a position: their subject owns the reported clause's stance.
+SPEECH_VERBS = frozenset(
+    _words("""say tell announce insist underscore stress warn argue claim add note state confirm
+    reiterate emphasize emphasise signal indicate assure declare write tweet post suggest
+    maintain contend believe think""")
+)
+# Intransitive verbs whose *subject* is the target in reported speech: "X would continue".
+CONTINUE_VERBS = frozenset({"continue", "resume", "remain", "proceed", "go"})
+STOP_VERBS = frozenset({"end", "stop", "cease", "halt", "expire"})
+
+# Matrix negation of these signals withholding support (against); of others, neutral.
+NEGATABLE_SUPPORT = frozenset({"support", "back", "endorse", "accept", "approve"})
+
+NEGATORS = frozenset({"not", "n't", "never", "no"})

@@ -1,0 +1,113 @@
+"""The whole path on the real broker: produce → Faust worker → enriched / dead-letter topics."""
+
+from __future__ import annotations
+
+import json
+import signal
+
+import pytest
+
+from pipeline.models import DeadLetter, EnrichedArticle, ErrorCode
+from tests.integration.conftest import Env, Worker, metric_value, producer, read_topic
+
+pytestmark = pytest.mark.integration
+
+
+def test_seed_article_is_enriched_end_to_end(env: Env, worker: Worker) -> None:
+    produced = env.run("produce", "seeds/", "--json")
+    assert produced.returncode == 0, produced.stderr
+    assert json.loads(produced.stdout)["sent"] == 1
+
+    consumed = env.run(
+        "consume", env.vars["NEWSFLOW_TOPICS_ENRICHED"], "--from-beginning", "--max", "1",
+        "--timeout", "60",
+    )  # fmt: skip
+    assert consumed.returncode == 0, consumed.stderr
+    article = EnrichedArticle.model_validate_json(consumed.stdout.splitlines()[0])
+    seed = json.loads(open("seeds/articles.jsonl", encoding="utf-8").readline())
+    assert article.id == seed["id"] and article.body == seed["body"]
+    people = {e.name for e in article.entities if e.label == "PERSON"}
+    assert {"Donald Trump", "Volodymyr Zelenskyy", "Vladimir Putin"} <= people
+    for entity in article.entities:
+        for m in entity.mentions:
+            text = article.body if m.field == "body" else article.title
+            assert text[m.start : m.end] == m.text
+    assert article.meta.model_name and article.meta.processing_seconds > 0
+
+
+BAD_MESSAGES: list[tuple[bytes, ErrorCode]] = [
+    (b"this is not json", ErrorCode.INVALID_JSON),
+    (b'["an", "array"]', ErrorCode.SCHEMA_VIOLATION),
+    (b'{"id": "x1", "title": 7, "body": "Some text."}', ErrorCode.SCHEMA_VIOLATION),
+    (b'{"id": "x2", "title": "No body"}', ErrorCode.EMPTY_BODY),
+    (b'{"id": "x3", "body": "   "}', ErrorCode.EMPTY_BODY),
+    (b'{"id": "x4", "body": "caf\xe9 latin-1"}', ErrorCode.INVALID_UTF8),
+    (b'{"schema_version": "9.0", "id": "x5", "body": "From the future."}',
+     ErrorCode.UNSUPPORTED_VERSION),
+]  # fmt: skip
+
+
+def test_bad_messages_are_dead_lettered_and_the_worker_carries_on(
+    env: Env, worker: Worker
+) -> None:
+    topics = env.settings.topics
+    p = producer()
+    for i, (value, _) in enumerate(BAD_MESSAGES):
+        p.send(topics.raw, key=f"bad{i}".encode(), value=value, partition=0)
+    good = {"id": "good-after-bad", "title": "Rain", "body": "Paris is wet today, Météo says."}
+    p.send(topics.raw, key=b"good-after-bad", value=json.dumps(good).encode(), partition=0)
+    p.flush()
+
+    dead = [DeadLetter.model_validate_json(v) for _, v in read_topic(topics.deadletter, 7)]
+    assert len(dead) == len(BAD_MESSAGES)
+    by_offset = {d.offset: d for d in dead}
+    for offset, (value, code) in enumerate(BAD_MESSAGES):
+        letter = by_offset[offset]
+        assert letter.error_code == code, letter
+        assert letter.source_topic == topics.raw and letter.partition == 0
+        assert letter.key == f"bad{offset}"
+        original = (
+            letter.value.encode() if letter.value_encoding == "utf-8"
+            else __import__("base64").b64decode(letter.value)
+        )  # fmt: skip
+        assert original == value
+        assert letter.error
+    enriched = read_topic(topics.enriched, 1)
+    assert [k for k, _ in enriched] == [b"good-after-bad"]
+    assert worker.alive
+
+    scrape = worker.scrape()
+    assert metric_value(scrape, "newsflow_articles_consumed_total", topic=topics.raw) == 8
+    assert metric_value(scrape, "newsflow_articles_enriched_total") == 1
+    for code in {c for _, c in BAD_MESSAGES}:
+        expected = sum(1 for _, c in BAD_MESSAGES if c == code)
+        assert metric_value(
+            scrape, "newsflow_articles_deadlettered_total", reason=code.value
+        ) == expected
+    assert metric_value(scrape, "newsflow_enrichment_duration_seconds_count", stage="total") == 1
+    assert metric_value(scrape, "newsflow_build_info") == 1
+
+
+def test_sigterm_commits_so_a_restart_does_not_reprocess(
+    env: Env, worker: Worker, tmp_path: object
+) -> None:
+    topics = env.settings.topics
+    p = producer()
+    for i in range(3):
+        article = {"id": f"a{i}", "title": f"Story {i}", "body": f"Berlin hosts talk number {i}."}
+        p.send(topics.raw, key=f"a{i}".encode(), value=json.dumps(article).encode())
+    p.flush()
+    assert len(read_topic(topics.enriched, 3)) == 3
+    assert worker.stop(signal.SIGTERM) == 0
+
+    restarted = Worker(env, worker.log).start()
+    try:
+        article = {"id": "a3", "title": "Story 3", "body": "Madrid hosts talk number 3."}
+        p.send(topics.raw, key=b"a3", value=json.dumps(article).encode())
+        p.flush()
+        assert len(read_topic(topics.enriched, 4)) == 4
+        scrape = restarted.scrape()
+        # Only the new article: the first three were committed before the first worker exited.
+        assert metric_value(scrape, "newsflow_articles_consumed_total", topic=topics.raw) == 1
+    finally:
+        restarted.stop()

@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from pipeline.cli import main
+
+
+def test_unreachable_cluster_is_one_clear_line(capsys: pytest.CaptureFixture[str],
+                                               monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    monkeypatch.setenv("NEWSFLOW_KAFKA_BOOTSTRAP", "127.0.0.1:1")
+    monkeypatch.setenv("NEWSFLOW_KAFKA_CONNECT_TIMEOUT_SECONDS", "1")
+    assert main(["topics", "create"]) == 5
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == ["newsflow: error: no Kafka broker answers at 127.0.0.1:1"]
+
+
+def test_invalid_setting_names_the_field(capsys: pytest.CaptureFixture[str],
+                                         monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    monkeypatch.setenv("NEWSFLOW_METRICS_PORT", "not-a-port")
+    assert main(["topics", "create"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("newsflow: error: invalid setting metrics.port") and "\n" not in err
+
+
+def test_missing_input_file(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["produce", "/no/such/file.jsonl"]) == 6
+    assert "no such file or folder: /no/such/file.jsonl" in capsys.readouterr().err
+
+
+def test_missing_java_is_named(monkeypatch: pytest.MonkeyPatch, tmp_path: object) -> None:
+    monkeypatch.delenv("NEWSFLOW_KAFKA_BOOTSTRAP", raising=False)
+    monkeypatch.setenv("NEWSFLOW_BROKER_PORT", "1")  # nothing answers there: a start is needed
+    monkeypatch.setenv("NEWSFLOW_STATE_DIR", str(tmp_path))
+    result = subprocess.run(
+        [sys.executable, "-m", "pipeline.cli", "kafka", "start"],
+        env={"PATH": "/nonexistent", "NEWSFLOW_BROKER_PORT": "1", "NEWSFLOW_STATE_DIR": str(tmp_path)},
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert result.returncode == 3
+    assert result.stderr.strip() == (
+        "newsflow: error: 'java' not found on PATH: install a Java 17 runtime "
+        "(apt-get install openjdk-17-jre)"
+    )

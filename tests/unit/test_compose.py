@@ -1,0 +1,78 @@
+"""docker-compose.yml cannot run here; keep it consistent with the code instead."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from pipeline.config import Settings
+
+ROOT = Path(__file__).resolve().parents[2]
+COMPOSE: dict[str, Any] = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+SERVICES: dict[str, Any] = COMPOSE["services"]
+
+
+def _setting_exists(env_name: str) -> bool:
+    """NEWSFLOW_<FIELD> or NEWSFLOW_<GROUP>_<FIELD>, as the settings read them."""
+    rest = env_name.removeprefix("NEWSFLOW_").lower()
+    fields = Settings.model_fields
+    if rest in fields:
+        return True
+    group, _, field = rest.partition("_")
+    annotation = fields[group].annotation if group in fields else None
+    return annotation is not None and field in getattr(annotation, "model_fields", {})
+
+
+def test_kafka_image_is_the_version_the_local_broker_runs() -> None:
+    pom = (ROOT / "pipeline/data/kafka-pom.xml").read_text()
+    version = re.search(r"<kafka.version>([\d.]+)</kafka.version>", pom)
+    assert version is not None
+    assert SERVICES["kafka"]["image"] == f"apache/kafka:{version.group(1)}"
+    env = SERVICES["kafka"]["environment"]
+    assert env["KAFKA_PROCESS_ROLES"] == "broker,controller"  # KRaft, no ZooKeeper
+
+
+def test_every_newsflow_env_var_is_a_real_setting() -> None:
+    names = [
+        name
+        for service in SERVICES.values()
+        for name in (service.get("environment") or {})
+        if name.startswith("NEWSFLOW_")
+    ]
+    assert names, "the newsflow services configure themselves through NEWSFLOW_* variables"
+    unknown = [n for n in names if not _setting_exists(n)]
+    assert unknown == []
+    assert not _setting_exists("NEWSFLOW_KAFKA_NO_SUCH_THING")
+
+
+def test_worker_metrics_port_matches_settings_and_prometheus_target() -> None:
+    worker = SERVICES["worker"]
+    port = int(worker["environment"]["NEWSFLOW_METRICS_PORT"])
+    assert port == Settings.model_fields["metrics"].default.port
+    assert any(p.endswith(f":{port}") for p in worker["ports"])
+    prometheus = yaml.safe_load((ROOT / "deploy/prometheus/prometheus.yml").read_text())
+    targets = [t for job in prometheus["scrape_configs"] for c in job["static_configs"]
+               for t in c["targets"]]  # fmt: skip
+    assert f"worker:{port}" in targets
+
+
+def test_cluster_address_points_at_the_kafka_service() -> None:
+    listeners = SERVICES["kafka"]["environment"]["KAFKA_ADVERTISED_LISTENERS"]
+    for name in ("worker", "producer"):
+        assert SERVICES[name]["environment"]["NEWSFLOW_KAFKA_BOOTSTRAP"] == "kafka:9092"
+    assert "PLAINTEXT://kafka:9092" in listeners
+
+
+def test_files_the_stack_mounts_or_builds_exist() -> None:
+    for service in SERVICES.values():
+        for volume in service.get("volumes", []):
+            host = volume.split(":")[0]
+            assert (ROOT / host).exists(), host
+        if "build" in service:
+            assert (ROOT / service["build"] / "Dockerfile").exists()
+    commands = {n: s.get("command", []) for n, s in SERVICES.items()}
+    assert commands["worker"] == ["worker"]
+    assert commands["producer"][0] == "produce"

@@ -1,0 +1,78 @@
+"""The worker's decisions with an in-memory enricher double: no broker, no model."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+from prometheus_client import CollectorRegistry
+
+from pipeline.config import Settings
+from pipeline.metrics import WorkerMetrics
+from pipeline.models import Entity, Enrichment, ErrorCode, Mention, RawArticle, Tone
+from pipeline.process import Incoming, Processor
+
+TONE = Tone(compound=0.5, positive=0.3, negative=0.0, neutral=0.7)
+
+
+class FakeEnricher:
+    model_name = "fake"
+    model_version = "0"
+
+    def __init__(self, fail_on: str | None = None) -> None:
+        self.fail_on = fail_on
+        self.seen: list[str] = []
+
+    async def enrich(self, article: RawArticle) -> tuple[Enrichment, dict[str, float]]:
+        self.seen.append(article.id)
+        if self.fail_on and self.fail_on in article.body:
+            from pipeline.errors import RejectedMessage
+
+            raise RejectedMessage(ErrorCode.ENRICHMENT_FAILED, "boom")
+        entity = Entity(
+            name="Oslo", label="GPE", mentions=[Mention(text="Oslo", start=0, end=4)],
+            count=1, salience=1.0,
+        )  # fmt: skip
+        return Enrichment(entities=[entity], tone=TONE), {"ner": 0.01, "total": 0.02}
+
+
+def _processor(enricher: FakeEnricher) -> tuple[Processor, CollectorRegistry]:
+    registry = CollectorRegistry()
+    return Processor(Settings(), enricher, WorkerMetrics(registry, "fake")), registry
+
+
+def _message(value: bytes | None, offset: int = 0) -> Incoming:
+    return Incoming(b"k", value, "news.raw", 1, offset, timestamp=None)
+
+
+def test_good_article_becomes_an_enriched_event_keyed_by_id() -> None:
+    processor, registry = _processor(FakeEnricher())
+    value = json.dumps({"id": "n1", "title": "T", "body": "Oslo is cold."}).encode()
+    out = asyncio.run(processor.process(_message(value)))
+    assert out.topic == "news.enriched" and out.key == b"n1"
+    event = json.loads(out.value)
+    assert event["id"] == "n1" and event["entities"][0]["name"] == "Oslo"
+    assert event["meta"]["model_name"] == "fake" and event["meta"]["processing_seconds"] == 0.02
+    processor.record_published(out, _message(value))
+    assert registry.get_sample_value("newsflow_articles_enriched_total", {"topic": "news.enriched"}) == 1
+    assert registry.get_sample_value("newsflow_entities_extracted_total", {"label": "GPE"}) == 1
+
+
+def test_invalid_and_failing_messages_become_dead_letters() -> None:
+    enricher = FakeEnricher(fail_on="poison")
+    processor, registry = _processor(enricher)
+    bad = asyncio.run(processor.process(_message(b"nope", offset=5)))
+    assert bad.topic == "news.deadletter" and bad.dead is not None
+    assert bad.dead.error_code == ErrorCode.INVALID_JSON and bad.dead.offset == 5
+    poison = json.dumps({"id": "p", "body": "poison pill"}).encode()
+    failed = asyncio.run(processor.process(_message(poison, offset=6)))
+    assert failed.dead is not None and failed.dead.error_code == ErrorCode.ENRICHMENT_FAILED
+    assert enricher.seen == ["p"]  # the invalid message never reached the enricher
+    for out in (bad, failed):
+        processor.record_published(out, _message(None))
+    assert registry.get_sample_value(
+        "newsflow_articles_deadlettered_total", {"reason": "enrichment_failed"}
+    ) == 1
+    assert registry.get_sample_value(
+        "newsflow_articles_consumed_total", {"topic": "news.raw"}
+    ) == 2
