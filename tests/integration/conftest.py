@@ -22,7 +22,8 @@ from tests.conftest import free_port
 
 pytestmark = pytest.mark.integration
 
-BOOTSTRAP = os.environ.get("NEWSFLOW_KAFKA_BOOTSTRAP", "127.0.0.1:9092")
+# Read before the per-test isolation: the cluster `make test` started or was pointed at.
+BOOTSTRAP = Settings().bootstrap_servers
 
 
 @dataclass

@@ -111,3 +111,22 @@ def test_sigterm_commits_so_a_restart_does_not_reprocess(
         assert metric_value(scrape, "newsflow_articles_consumed_total", topic=topics.raw) == 1
     finally:
         restarted.stop()
+
+
+def test_long_articles_do_not_starve_heartbeats(env: Env, worker: Worker) -> None:
+    """NLP runs in the process pool: a backlog of long articles causes no rebalance."""
+    paragraph = (
+        "Officials in Lisbon said on Monday that the European Commission would review the "
+        "fishing quotas after Spain and France asked for more time. The minister, Ana Costa, "
+        "told reporters in Brussels that the talks had been difficult but useful. "
+    )
+    p = producer()
+    for i in range(12):
+        body = paragraph * 40  # ~1,600 words
+        article = {"id": f"long{i}", "title": f"Quota talks {i}", "body": body}
+        p.send(env.settings.topics.raw, key=f"long{i}".encode(), value=json.dumps(article).encode())
+    p.flush()
+    assert len(read_topic(env.settings.topics.enriched, 12, timeout=180)) == 12
+    after_ready = worker.log.read_text().split("Worker]: Ready", 1)[1]
+    for symptom in ("Heartbeat failed", "rebalanc", "Revoking previously assigned", "Timer"):
+        assert symptom not in after_ready, f"{symptom!r} in worker log after Ready"
