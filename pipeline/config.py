@@ -89,6 +89,7 @@ class MetricsSettings(BaseModel):
     host: str = "127.0.0.1"
     port: int = 9464
     enabled: bool = True
+    lag_interval_seconds: float = Field(default=10.0, gt=0, description="Lag refresh period.")
 
 
 class Settings(BaseSettings):

@@ -64,6 +64,24 @@ class WorkerMetrics:
             buckets=E2E_BUCKETS,
             registry=registry,
         )
+        self.deduplicated = Counter(
+            "newsflow_articles_deduplicated",
+            "Articles skipped because they were already enriched.",
+            ["topic"],
+            registry=registry,
+        )
+        self.lag_messages = Gauge(
+            "newsflow_consumer_lag_messages",
+            "Messages of the input topic not yet committed by the worker group.",
+            ["topic", "partition"],
+            registry=registry,
+        )
+        self.lag_seconds = Gauge(
+            "newsflow_consumer_lag_seconds",
+            "Age of the oldest message not yet committed by the worker group (0 when none).",
+            ["topic", "partition"],
+            registry=registry,
+        )
         self.in_flight = Gauge(
             "newsflow_articles_in_flight",
             "Articles taken from Kafka and not yet published.",

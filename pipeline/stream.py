@@ -15,6 +15,7 @@ import faust
 from prometheus_client import CollectorRegistry
 
 from pipeline.config import Settings
+from pipeline.lag import LagMonitor
 from pipeline.metrics import WorkerMetrics, serve
 from pipeline.nlp_pool import EnrichPool
 from pipeline.process import AsyncEnricher, Incoming, Processor
@@ -85,8 +86,10 @@ def run_worker(settings: Settings, enricher: AsyncEnricher | None = None) -> int
         enricher = pool
     registry = CollectorRegistry()
     metrics = WorkerMetrics(registry, model_name=enricher.model_name)
+    lag = LagMonitor(settings, metrics, settings.metrics.lag_interval_seconds)
     if settings.metrics.enabled:
         serve(registry, settings.metrics.host, settings.metrics.port)
+        lag.start()
     app = create_app(settings, Processor(settings, enricher, metrics))
     worker = faust.Worker(app, loglevel=settings.log_level, quiet=True)
     try:
@@ -94,6 +97,7 @@ def run_worker(settings: Settings, enricher: AsyncEnricher | None = None) -> int
     except SystemExit as exit_:
         return int(exit_.code or 0)
     finally:
+        lag.stop()
         if pool is not None:
             pool.close()
     return 0
