@@ -8,7 +8,6 @@ STAMP := $(VENV)/.installed
 .PHONY: setup run test test-unit test-integration lint typecheck schemas clean
 
 $(STAMP): pyproject.toml
-	scripts/system-deps.sh
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e '.[dev]'
@@ -18,10 +17,12 @@ setup: $(STAMP)
 
 ## Run the main job once on the embedded broker: seeds → worker → enriched events + metrics.
 run: setup
+	scripts/system-deps.sh run
 	$(BIN)/newsflow demo
 
 ## Unit + integration tests; starts the local broker if no cluster is configured.
 test: setup
+	scripts/system-deps.sh test
 	scripts/run-tests.sh
 
 test-unit: setup
