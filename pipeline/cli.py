@@ -80,17 +80,37 @@ def _produce(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _consume(args: argparse.Namespace, settings: Settings) -> int:
+    from pipeline.filters import EventFilter, parse_since
+    from pipeline.render import event_text
     from pipeline.subscribe import follow
 
+    wanted = EventFilter(
+        entity=args.entity,
+        label=args.label,
+        holder=args.holder,
+        target=args.target,
+        stance=args.stance,
+        since=parse_since(args.since) if args.since else None,
+    )
+    shown = 0
     for received in follow(
         settings,
         args.topic,
-        from_beginning=args.from_beginning,
-        max_messages=args.max,
+        from_beginning=args.from_beginning or args.since is not None,
         group=args.group,
         idle_timeout=args.timeout,
     ):
-        print(json.dumps(received.as_json(envelope=args.envelope), ensure_ascii=False), flush=True)
+        event = received.as_json()
+        if not wanted.matches(event, received.timestamp_ms):
+            continue
+        if args.format == "table":
+            print(event_text(event), flush=True)
+        else:
+            print(json.dumps(received.as_json(envelope=args.envelope), ensure_ascii=False),
+                  flush=True)  # fmt: skip
+        shown += 1
+        if args.max is not None and shown >= args.max:
+            break
     return 0
 
 
@@ -154,6 +174,13 @@ def build_parser() -> argparse.ArgumentParser:
                          help="stop after S seconds without a new event")  # fmt: skip
     consume.add_argument("--envelope", action="store_true",
                          help="wrap each event with topic/partition/offset/key")  # fmt: skip
+    consume.add_argument("--format", choices=["jsonl", "table"], default="jsonl")
+    consume.add_argument("--entity", help="events about this entity (canonical name)")
+    consume.add_argument("--label", help="events with an entity of this label, e.g. PERSON")
+    consume.add_argument("--holder", help="stance tags held by this entity")
+    consume.add_argument("--target", help="stance tags toward this target")
+    consume.add_argument("--stance", choices=["favor", "against", "neutral"])
+    consume.add_argument("--since", help="published since: ISO 8601 time or 30m / 2h / 1d")
     consume.set_defaults(handler=_consume)
 
     demo = sub.add_parser("demo", help="run the whole path once on the seed articles")

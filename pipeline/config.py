@@ -58,6 +58,8 @@ class TopicSettings(BaseModel):
     raw: str = "news.raw"
     enriched: str = "news.enriched"
     deadletter: str = "news.deadletter"
+    entities: str = Field(default="news.entities", description="One event per article entity.")
+    stance: str = Field(default="news.stance", description="One event per stance tag.")
     partitions: int = Field(default=4, ge=1)
     replication: int = Field(default=1, ge=1)
 

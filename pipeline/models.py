@@ -157,3 +157,52 @@ class DeadLetter(_Event):
     value: str
     value_encoding: Literal["utf-8", "base64"] = "utf-8"
     first_seen: datetime
+
+
+class _ArticleRef(_Event):
+    schema_version: str = SCHEMA_VERSION
+    article_id: str
+    title: str = ""
+    url: str | None = None
+    source: str | None = None
+    published_at: datetime | None = None
+
+
+class EntityEvent(_ArticleRef):
+    """One (article, canonical entity) on ``news.entities``, keyed by entity name."""
+
+    name: str
+    label: str
+    count: int = Field(ge=1)
+    salience: float = Field(ge=0.0, le=1.0)
+    tone: float | None = Field(default=None, ge=-1.0, le=1.0)
+
+
+class StanceEvent(_ArticleRef):
+    """One stance tag on ``news.stance``, keyed by holder."""
+
+    holder: str
+    target: str
+    target_kind: Literal["catalogue", "entity", "phrase"]
+    stance: StanceValue
+    confidence: float = Field(ge=0.0, le=1.0)
+    predicate: str
+    evidence: Evidence
+
+
+def split_events(article: EnrichedArticle) -> tuple[list[EntityEvent], list[StanceEvent]]:
+    """The per-entity and per-stance events derived from one enriched article."""
+    ref = {
+        "article_id": article.id,
+        "title": article.title,
+        "url": article.url,
+        "source": article.source,
+        "published_at": article.published_at,
+    }
+    entities = [
+        EntityEvent(**ref, name=e.name, label=e.label, count=e.count, salience=e.salience,
+                    tone=e.tone)  # fmt: skip
+        for e in article.entities
+    ]
+    stances = [StanceEvent(**ref, **s.model_dump()) for s in article.stances]
+    return entities, stances

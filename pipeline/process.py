@@ -16,7 +16,14 @@ from pipeline import __version__
 from pipeline.config import Settings
 from pipeline.errors import RejectedMessage
 from pipeline.metrics import WorkerMetrics
-from pipeline.models import DeadLetter, EnrichedArticle, EnrichmentMeta, Enrichment, RawArticle
+from pipeline.models import (
+    DeadLetter,
+    EnrichedArticle,
+    Enrichment,
+    EnrichmentMeta,
+    RawArticle,
+    split_events,
+)
 from pipeline.nlp_pool import Timings
 from pipeline.validate import dead_letter, parse_raw
 
@@ -55,23 +62,37 @@ class Processor:
         self.enricher = enricher
         self.metrics = metrics
 
-    async def process(self, message: Incoming) -> Outgoing:
-        """Decide what one message becomes; never raises for anything in the message."""
+    async def process(self, message: Incoming) -> list[Outgoing]:
+        """What one message becomes: the enriched event followed by its per-entity and
+        per-stance events, or one dead letter. Never raises for anything in the message."""
         self.metrics.consumed.labels(topic=message.topic).inc()
         try:
             article = parse_raw(message.value, self.settings.enrich)
             enriched = await self._enrich(article)
         except RejectedMessage as rejection:
-            return self._reject(rejection, message)
-        return Outgoing(
-            topic=self.settings.topics.enriched,
-            key=article.id.encode("utf-8"),
-            value=enriched.model_dump_json().encode("utf-8"),
-            enriched=enriched,
-        )
+            return [self._reject(rejection, message)]
+        return [
+            Outgoing(
+                topic=self.settings.topics.enriched,
+                key=article.id.encode("utf-8"),
+                value=enriched.model_dump_json().encode("utf-8"),
+                enriched=enriched,
+            ),
+            *self._derived(enriched),
+        ]
+
+    def _derived(self, enriched: EnrichedArticle) -> list[Outgoing]:
+        topics = self.settings.topics
+        entities, stances = split_events(enriched)
+        return [
+            *(Outgoing(topics.entities, e.name.encode(), e.model_dump_json().encode())
+              for e in entities),
+            *(Outgoing(topics.stance, s.holder.encode(), s.model_dump_json().encode())
+              for s in stances),
+        ]  # fmt: skip
 
     def record_published(self, out: Outgoing, message: Incoming) -> None:
-        """Count an event once it is handed to the producer."""
+        """Count an event once it is handed to the producer (derived events count nothing)."""
         if out.enriched is not None:
             self.metrics.enriched.labels(topic=out.topic).inc()
             for entity in out.enriched.entities:

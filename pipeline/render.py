@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import textwrap
+import json
 from collections.abc import Iterable
+from typing import Any
 
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -37,6 +39,26 @@ def article_text(article: EnrichedArticle, max_entities: int = 25) -> str:
         shown = ", ".join(f"{q.text} [{q.label}]" for q in article.quantities[:8])
         lines.append(f"   quantities: {shown}")
     return "\n".join(lines)
+
+
+def event_text(event: dict[str, Any]) -> str:
+    """A table row (or block, for a whole article) for any Newsflow event."""
+    if "entities" in event and "meta" in event:
+        return article_text(EnrichedArticle.model_validate(event))
+    when = str(event.get("published_at") or "-")[:16]
+    if "holder" in event:
+        evidence = textwrap.shorten(event["evidence"]["text"], width=90, placeholder=" …")
+        return (
+            f"{when:<16}  {event['holder']:<24} {event['stance'].upper():<8} "
+            f"{event['target']:<28} {event['confidence']:.2f}  “{evidence}”"
+        )
+    if "label" in event and "article_id" in event:
+        title = textwrap.shorten(event.get("title") or "", width=60, placeholder=" …")
+        return (
+            f"{when:<16}  {event['label']:<8} {event['name']:<28} ×{event['count']:<3} "
+            f"{event['salience']:.2f}  {event['article_id']}  {title}"
+        )
+    return json.dumps(event, ensure_ascii=False)
 
 
 def metric_lines(exposition: str, prefix: str = "newsflow_") -> Iterable[str]:

@@ -12,13 +12,22 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from pipeline.models import SCHEMA_VERSION, DeadLetter, EnrichedArticle, RawArticle
+from pipeline.models import (
+    SCHEMA_VERSION,
+    DeadLetter,
+    EnrichedArticle,
+    EntityEvent,
+    RawArticle,
+    StanceEvent,
+)
 
 # file name -> (model, topic setting it describes)
 SCHEMAS: dict[str, tuple[type[BaseModel], str]] = {
     "raw_article.json": (RawArticle, "topics.raw"),
     "enriched_article.json": (EnrichedArticle, "topics.enriched"),
     "dead_letter.json": (DeadLetter, "topics.deadletter"),
+    "entity_event.json": (EntityEvent, "topics.entities"),
+    "stance_event.json": (StanceEvent, "topics.stance"),
 }
 
 

@@ -49,7 +49,7 @@ def create_app(settings: Settings, processor: Processor) -> faust.App:
     raw = app.topic(topics.raw, key_serializer="raw", value_serializer="raw")
     outputs = {
         name: app.topic(name, key_serializer="raw", value_serializer="raw")
-        for name in (topics.enriched, topics.deadletter)
+        for name in (topics.enriched, topics.deadletter, topics.entities, topics.stance)
     }
 
     async def enrich_articles(stream: Any) -> None:
@@ -65,9 +65,9 @@ def create_app(settings: Settings, processor: Processor) -> faust.App:
             )
             processor.metrics.in_flight.inc()
             try:
-                out = await processor.process(incoming)
-                await outputs[out.topic].send(key=out.key, value=out.value)
-                processor.record_published(out, incoming)
+                for out in await processor.process(incoming):
+                    await outputs[out.topic].send(key=out.key, value=out.value)
+                    processor.record_published(out, incoming)
             finally:
                 processor.metrics.in_flight.dec()
 

@@ -109,8 +109,10 @@ def follow(
             last = time.monotonic()
             for tp, records in batches.items():
                 for r in records:
-                    yield Received(r.topic, r.partition, r.offset, r.timestamp, r.key, r.value)
+                    # Marked before yielding: a caller that stops after this event (closing the
+                    # generator at the yield) has still consumed it.
                     done[tp] = OffsetAndMetadata(r.offset + 1, "", -1)
+                    yield Received(r.topic, r.partition, r.offset, r.timestamp, r.key, r.value)
                     count += 1
                     if max_messages is not None and count >= max_messages:
                         return

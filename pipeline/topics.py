@@ -28,6 +28,8 @@ def topic_specs(settings: Settings) -> list[TopicSpec]:
     return [
         TopicSpec(t.raw, t.partitions, t.replication, {}),
         TopicSpec(t.enriched, t.partitions, t.replication, {}),
+        TopicSpec(t.entities, t.partitions, t.replication, {}),
+        TopicSpec(t.stance, t.partitions, t.replication, {}),
         TopicSpec(t.deadletter, 1, t.replication, deadletter_config),
     ]
 

@@ -48,8 +48,11 @@ def _message(value: bytes | None, offset: int = 0) -> Incoming:
 def test_good_article_becomes_an_enriched_event_keyed_by_id() -> None:
     processor, registry = _processor(FakeEnricher())
     value = json.dumps({"id": "n1", "title": "T", "body": "Oslo is cold."}).encode()
-    out = asyncio.run(processor.process(_message(value)))
+    out, *derived = asyncio.run(processor.process(_message(value)))
     assert out.topic == "news.enriched" and out.key == b"n1"
+    assert [(d.topic, d.key) for d in derived] == [("news.entities", b"Oslo")]
+    entity_event = json.loads(derived[0].value)
+    assert entity_event["article_id"] == "n1" and entity_event["label"] == "GPE"
     event = json.loads(out.value)
     assert event["id"] == "n1" and event["entities"][0]["name"] == "Oslo"
     assert event["meta"]["model_name"] == "fake" and event["meta"]["processing_seconds"] == 0.02
@@ -61,11 +64,11 @@ def test_good_article_becomes_an_enriched_event_keyed_by_id() -> None:
 def test_invalid_and_failing_messages_become_dead_letters() -> None:
     enricher = FakeEnricher(fail_on="poison")
     processor, registry = _processor(enricher)
-    bad = asyncio.run(processor.process(_message(b"nope", offset=5)))
+    [bad] = asyncio.run(processor.process(_message(b"nope", offset=5)))
     assert bad.topic == "news.deadletter" and bad.dead is not None
     assert bad.dead.error_code == ErrorCode.INVALID_JSON and bad.dead.offset == 5
     poison = json.dumps({"id": "p", "body": "poison pill"}).encode()
-    failed = asyncio.run(processor.process(_message(poison, offset=6)))
+    [failed] = asyncio.run(processor.process(_message(poison, offset=6)))
     assert failed.dead is not None and failed.dead.error_code == ErrorCode.ENRICHMENT_FAILED
     assert enricher.seen == ["p"]  # the invalid message never reached the enricher
     for out in (bad, failed):

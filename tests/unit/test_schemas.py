@@ -25,3 +25,15 @@ def test_drift_is_detected(tmp_path: Path) -> None:
     schemas.write(tmp_path)
     (tmp_path / "raw_article.json").write_text("{}")
     assert schemas.drifted(tmp_path) == ["raw_article.json"]
+
+
+def test_readers_accept_events_with_unknown_fields() -> None:
+    """Additive changes within a major version must not break current consumers."""
+    from pipeline.models import DeadLetter, EntityEvent
+
+    entity = {"article_id": "a", "name": "Oslo", "label": "GPE", "count": 1, "salience": 0.5,
+              "added_in_1_1": {"anything": True}}  # fmt: skip
+    assert EntityEvent.model_validate(entity).name == "Oslo"
+    letter = {"error_code": "invalid_json", "error": "x", "source_topic": "t", "partition": 0,
+              "offset": 1, "value": "v", "first_seen": "2026-01-01T00:00:00Z", "new": 1}  # fmt: skip
+    assert DeadLetter.model_validate(letter).offset == 1

@@ -1,0 +1,94 @@
+"""Subscriber-side filters for ``newsflow consume`` over any Newsflow topic's events."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from pipeline.errors import ConfigError
+
+_RELATIVE = re.compile(r"^(\d+)([smhd])$")
+_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
+
+
+def parse_since(text: str, now: datetime | None = None) -> datetime:
+    """An ISO 8601 time (UTC if naive) or a relative one such as ``30m``, ``2h``, ``1d``."""
+    match = _RELATIVE.match(text.strip())
+    if match:
+        amount, unit = match.groups()
+        return (now or datetime.now(UTC)) - timedelta(**{_UNITS[unit]: int(amount)})
+    try:
+        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise ConfigError(f"--since {text!r}: use ISO 8601 or a number with s/m/h/d") from exc
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _same(a: str | None, b: str | None) -> bool:
+    return a is not None and b is not None and a.casefold() == b.casefold()
+
+
+@dataclass(frozen=True)
+class EventFilter:
+    """All given criteria must hold; an unset one always holds."""
+
+    entity: str | None = None
+    label: str | None = None
+    holder: str | None = None
+    target: str | None = None
+    stance: str | None = None
+    since: datetime | None = None
+
+    def matches(self, event: dict[str, Any], timestamp_ms: int | None = None) -> bool:
+        return (
+            self._entity_ok(event)
+            and self._label_ok(event)
+            and self._stance_ok(event)
+            and self._time_ok(event, timestamp_ms)
+        )
+
+    def _entity_ok(self, event: dict[str, Any]) -> bool:
+        if self.entity is None:
+            return True
+        if "entities" in event:
+            return any(_same(e.get("name"), self.entity) for e in event["entities"])
+        if "holder" in event:
+            return _same(event.get("holder"), self.entity) or _same(event.get("target"), self.entity)
+        return _same(event.get("name"), self.entity)
+
+    def _label_ok(self, event: dict[str, Any]) -> bool:
+        if self.label is None:
+            return True
+        if "entities" in event:
+            return any(_same(e.get("label"), self.label) for e in event["entities"])
+        return _same(event.get("label"), self.label)
+
+    def _stance_ok(self, event: dict[str, Any]) -> bool:
+        if self.holder is None and self.target is None and self.stance is None:
+            return True
+        tags = event.get("stances", []) if "entities" in event else [event]
+        return any(self._tag_ok(tag) for tag in tags)
+
+    def _tag_ok(self, tag: dict[str, Any]) -> bool:
+        return all(
+            wanted is None or _same(tag.get(field), wanted)
+            for field, wanted in (("holder", self.holder), ("target", self.target),
+                                  ("stance", self.stance))
+        )  # fmt: skip
+
+    def _time_ok(self, event: dict[str, Any], timestamp_ms: int | None) -> bool:
+        if self.since is None:
+            return True
+        published = event.get("published_at")
+        if isinstance(published, str):
+            try:
+                moment = parse_since(published)
+            except ConfigError:
+                moment = None
+            if moment is not None:
+                return moment >= self.since
+        if timestamp_ms is not None:
+            return datetime.fromtimestamp(timestamp_ms / 1000, UTC) >= self.since
+        return False
