@@ -139,9 +139,15 @@ class LocalBroker:
             shutil.rmtree(self.jars)
         self.jars.mkdir(parents=True)
         command = [
-            mvn, "-q", "-B", "-f", str(pom), "dependency:copy-dependencies",
-            f"-DoutputDirectory={self.jars}", "-DincludeScope=runtime",
-        ]  # fmt: skip
+            mvn,
+            "-q",
+            "-B",
+            "-f",
+            str(pom),
+            "dependency:copy-dependencies",
+            f"-DoutputDirectory={self.jars}",
+            "-DincludeScope=runtime",
+        ]
         result = subprocess.run(command, capture_output=True, text=True, check=False)
         if result.returncode != 0:
             last = (result.stdout + result.stderr).strip().splitlines()[-1:] or ["no output"]
@@ -180,15 +186,30 @@ class LocalBroker:
         log4j = _data_file("log4j2.properties")
         heap = self.settings.broker.heap
         return [
-            java, f"-Xmx{heap}", "-Xms128m", "-XX:+UseG1GC", "-Djava.awt.headless=true",
-            f"-Dlog4j2.configurationFile={log4j}", "-cp", classpath, main, *args,
-        ]  # fmt: skip
+            java,
+            f"-Xmx{heap}",
+            "-Xms128m",
+            "-XX:+UseG1GC",
+            "-Djava.awt.headless=true",
+            f"-Dlog4j2.configurationFile={log4j}",
+            "-cp",
+            classpath,
+            main,
+            *args,
+        ]
 
     def _format(self, java: str, classpath: str) -> None:
         command = self._java_command(
-            java, classpath, STORAGE_TOOL, "format", "-t", new_cluster_id(),
-            "-c", str(self.properties), "--ignore-formatted",
-        )  # fmt: skip
+            java,
+            classpath,
+            STORAGE_TOOL,
+            "format",
+            "-t",
+            new_cluster_id(),
+            "-c",
+            str(self.properties),
+            "--ignore-formatted",
+        )
         result = subprocess.run(command, capture_output=True, text=True, check=False)
         if result.returncode != 0:
             raise BrokerError(f"formatting KRaft storage failed: {_last_line(result.stderr)}")

@@ -22,24 +22,36 @@ def _kafka(args: argparse.Namespace, settings: Settings) -> int:
     from pipeline.broker import LocalBroker
 
     if not settings.uses_local_broker:
-        print(f"NEWSFLOW_KAFKA_BOOTSTRAP={settings.bootstrap_servers}: using that cluster, "
-              "no local broker is managed")  # fmt: skip
+        print(
+            f"NEWSFLOW_KAFKA_BOOTSTRAP={settings.bootstrap_servers}: using that cluster, "
+            "no local broker is managed"
+        )
         return 0
     broker = LocalBroker(settings)
     if args.action == "start":
         was_running = broker.status().running
         status = broker.start()
         verb = "already running" if was_running else "started"
-        print(f"kafka {verb} on {status.bootstrap} (pid {status.pid or '?'}, log {status.log_file})")
+        print(
+            f"kafka {verb} on {status.bootstrap} (pid {status.pid or '?'}, log {status.log_file})"
+        )
     elif args.action == "stop":
         print("kafka stopped" if broker.stop() else "kafka was not running (no managed broker)")
     else:
         status = broker.status()
         state = "running" if status.running else "stopped"
         if args.json:
-            print(json.dumps({"running": status.running, "pid": status.pid,
-                              "bootstrap": status.bootstrap, "managed": status.managed,
-                              "log_file": str(status.log_file)}))  # fmt: skip
+            print(
+                json.dumps(
+                    {
+                        "running": status.running,
+                        "pid": status.pid,
+                        "bootstrap": status.bootstrap,
+                        "managed": status.managed,
+                        "log_file": str(status.log_file),
+                    }
+                )
+            )
         else:
             print(f"kafka {state} on {status.bootstrap} (pid {status.pid or '-'})")
         return 0 if status.running else 1
@@ -74,8 +86,11 @@ def _produce(args: argparse.Namespace, settings: Settings) -> int:
     for error in report.errors:
         print(f"rejected {error}", file=sys.stderr)
     summary = {"sent": report.sent, "rejected": report.rejected, "topic": settings.topics.raw}
-    print(json.dumps(summary) if args.json else
-          f"sent {report.sent}, rejected {report.rejected} locally → {settings.topics.raw}")  # fmt: skip
+    print(
+        json.dumps(summary)
+        if args.json
+        else f"sent {report.sent}, rejected {report.rejected} locally → {settings.topics.raw}"
+    )
     return 0 if report.sent + report.rejected == len(items) else 1
 
 
@@ -106,8 +121,9 @@ def _consume(args: argparse.Namespace, settings: Settings) -> int:
         if args.format == "table":
             print(event_text(event), flush=True)
         else:
-            print(json.dumps(received.as_json(envelope=args.envelope), ensure_ascii=False),
-                  flush=True)  # fmt: skip
+            print(
+                json.dumps(received.as_json(envelope=args.envelope), ensure_ascii=False), flush=True
+            )
         shown += 1
         if args.max is not None and shown >= args.max:
             break
@@ -170,10 +186,12 @@ def build_parser() -> argparse.ArgumentParser:
     consume.add_argument("--from-beginning", action="store_true")
     consume.add_argument("--max", type=int, default=None, help="stop after N events")
     consume.add_argument("--group", default=None, help="durable consumer group (resumes)")
-    consume.add_argument("--timeout", type=float, default=None,
-                         help="stop after S seconds without a new event")  # fmt: skip
-    consume.add_argument("--envelope", action="store_true",
-                         help="wrap each event with topic/partition/offset/key")  # fmt: skip
+    consume.add_argument(
+        "--timeout", type=float, default=None, help="stop after S seconds without a new event"
+    )
+    consume.add_argument(
+        "--envelope", action="store_true", help="wrap each event with topic/partition/offset/key"
+    )
     consume.add_argument("--format", choices=["jsonl", "table"], default="jsonl")
     consume.add_argument("--entity", help="events about this entity (canonical name)")
     consume.add_argument("--label", help="events with an entity of this label, e.g. PERSON")

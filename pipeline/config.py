@@ -71,6 +71,12 @@ class WorkerSettings(BaseModel):
     processes: int = Field(default=2, ge=1, description="NLP worker processes off the loop.")
     web_port: int = Field(default=6066, description="Faust's own web server (only if enabled).")
     web_enabled: bool = False
+    session_timeout_seconds: float = Field(
+        default=30.0, gt=0, description="A silent worker leaves the group after this long."
+    )
+    processing_guarantee: Literal["at_least_once", "exactly_once"] = Field(
+        default="at_least_once", description="Faust processing guarantee (README: Guarantees)."
+    )
     data_dir: Path | None = Field(default=None, description="Faust state; default under state_dir.")
 
 

@@ -49,8 +49,11 @@ def run_demo(settings: Settings, seeds: list[str], timeout: float = 180.0) -> in
         publisher = Publisher(settings)
         report = publisher.publish(items)
         publisher.close()
-        print(f"produced {report.sent} article(s) to {settings.topics.raw}, "
-              f"{report.rejected} rejected locally", flush=True)  # fmt: skip
+        print(
+            f"produced {report.sent} article(s) to {settings.topics.raw}, "
+            f"{report.rejected} rejected locally",
+            flush=True,
+        )
         for article in _collect(consumer, set(report.ids), timeout):
             print(article_text(article), flush=True)
         print("\nworker metrics:")

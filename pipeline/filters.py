@@ -55,7 +55,9 @@ class EventFilter:
         if "entities" in event:
             return any(_same(e.get("name"), self.entity) for e in event["entities"])
         if "holder" in event:
-            return _same(event.get("holder"), self.entity) or _same(event.get("target"), self.entity)
+            return _same(event.get("holder"), self.entity) or _same(
+                event.get("target"), self.entity
+            )
         return _same(event.get("name"), self.entity)
 
     def _label_ok(self, event: dict[str, Any]) -> bool:
@@ -74,9 +76,12 @@ class EventFilter:
     def _tag_ok(self, tag: dict[str, Any]) -> bool:
         return all(
             wanted is None or _same(tag.get(field), wanted)
-            for field, wanted in (("holder", self.holder), ("target", self.target),
-                                  ("stance", self.stance))
-        )  # fmt: skip
+            for field, wanted in (
+                ("holder", self.holder),
+                ("target", self.target),
+                ("stance", self.stance),
+            )
+        )
 
     def _time_ok(self, event: dict[str, Any], timestamp_ms: int | None) -> bool:
         if self.since is None:

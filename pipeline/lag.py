@@ -72,5 +72,5 @@ class LagMonitor:
         reader.seek(tp, offset)
         for records in reader.poll(timeout_ms=2000, max_records=1).values():
             for record in records:
-                return max(0.0, time.time() - record.timestamp / 1000)
+                return max(0.0, time.time() - float(record.timestamp) / 1000)
         return 0.0

@@ -12,15 +12,16 @@ from prometheus_client import (
     Gauge,
     Histogram,
     PlatformCollector,
-    disable_created_metrics,
     ProcessCollector,
+    disable_created_metrics,
     start_http_server,
 )
 
 from pipeline import __version__
+from pipeline.models import ErrorCode
 
 # `_created` samples double the exposition and no dashboard or alert of ours reads them.
-disable_created_metrics()
+disable_created_metrics()  # type: ignore[no-untyped-call]
 
 # spaCy's small model takes ~5–50 ms for a short article and ~0.1–1 s for a long one.
 ENRICH_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
@@ -31,7 +32,10 @@ E2E_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300
 class WorkerMetrics:
     """Every metric the worker exports."""
 
-    def __init__(self, registry: CollectorRegistry, model_name: str = "") -> None:
+    def __init__(
+        self, registry: CollectorRegistry, model_name: str = "", topics: tuple[str, str] = ("", "")
+    ) -> None:
+        """``topics`` = (input, output) names whose counters are created at zero."""
         self.registry = registry
         self.consumed = Counter(
             "newsflow_articles_consumed",
@@ -106,6 +110,17 @@ class WorkerMetrics:
             registry=registry,
         )
         build.labels(version=__version__, model=model_name).set(1)
+        # Known label values exist from the start, so rate() sees the first increments too.
+        for code in ErrorCode:
+            self.deadlettered.labels(reason=code.value)
+        for stance in ("favor", "against", "neutral"):
+            self.stances.labels(stance=stance)
+        raw, enriched = topics
+        if raw:
+            self.consumed.labels(topic=raw)
+            self.deduplicated.labels(topic=raw)
+        if enriched:
+            self.enriched.labels(topic=enriched)
         ProcessCollector(registry=registry)
         PlatformCollector(registry=registry)
 

@@ -8,7 +8,7 @@ additive only; readers ignore fields they do not know.
 from __future__ import annotations
 
 from datetime import datetime
-from enum import Enum
+from enum import StrEnum
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -130,7 +130,7 @@ class EnrichedArticle(Enrichment, RawArticle):  # raw fields first when serialis
     meta: EnrichmentMeta
 
 
-class ErrorCode(str, Enum):
+class ErrorCode(StrEnum):
     """Why a message was dead-lettered (README lists them)."""
 
     INVALID_JSON = "invalid_json"
@@ -192,17 +192,16 @@ class StanceEvent(_ArticleRef):
 
 def split_events(article: EnrichedArticle) -> tuple[list[EntityEvent], list[StanceEvent]]:
     """The per-entity and per-stance events derived from one enriched article."""
-    ref = {
-        "article_id": article.id,
-        "title": article.title,
-        "url": article.url,
-        "source": article.source,
-        "published_at": article.published_at,
-    }
+    ref = _ArticleRef(
+        article_id=article.id,
+        title=article.title,
+        url=article.url,
+        source=article.source,
+        published_at=article.published_at,
+    ).model_dump()
     entities = [
-        EntityEvent(**ref, name=e.name, label=e.label, count=e.count, salience=e.salience,
-                    tone=e.tone)  # fmt: skip
+        EntityEvent.model_validate({**ref, **e.model_dump(exclude={"mentions"})})
         for e in article.entities
     ]
-    stances = [StanceEvent(**ref, **s.model_dump()) for s in article.stances]
+    stances = [StanceEvent.model_validate({**ref, **s.model_dump()}) for s in article.stances]
     return entities, stances

@@ -85,11 +85,15 @@ class Processor:
         topics = self.settings.topics
         entities, stances = split_events(enriched)
         return [
-            *(Outgoing(topics.entities, e.name.encode(), e.model_dump_json().encode())
-              for e in entities),
-            *(Outgoing(topics.stance, s.holder.encode(), s.model_dump_json().encode())
-              for s in stances),
-        ]  # fmt: skip
+            *(
+                Outgoing(topics.entities, e.name.encode(), e.model_dump_json().encode())
+                for e in entities
+            ),
+            *(
+                Outgoing(topics.stance, s.holder.encode(), s.model_dump_json().encode())
+                for s in stances
+            ),
+        ]
 
     def record_published(self, out: Outgoing, message: Incoming) -> None:
         """Count an event once it is handed to the producer (derived events count nothing)."""
@@ -116,9 +120,7 @@ class Processor:
             enriched_at=enriched_at,
             processing_seconds=timings.get("total", 0.0),
         )
-        return EnrichedArticle(
-            **article.model_dump(), **enrichment.model_dump(), meta=meta
-        )
+        return EnrichedArticle(**article.model_dump(), **enrichment.model_dump(), meta=meta)
 
     def _reject(self, rejection: RejectedMessage, message: Incoming) -> Outgoing:
         dead = dead_letter(

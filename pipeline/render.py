@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import textwrap
 import json
+import textwrap
 from collections.abc import Iterable
 from typing import Any
 

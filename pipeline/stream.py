@@ -43,6 +43,9 @@ def create_app(settings: Settings, processor: Processor) -> faust.App:
         # A new group starts at the beginning: no article fed before the first start is lost.
         consumer_auto_offset_reset="earliest",
         producer_acks=-1,
+        processing_guarantee=w.processing_guarantee,
+        broker_session_timeout=w.session_timeout_seconds,
+        broker_heartbeat_interval=min(3.0, w.session_timeout_seconds / 3),
         stream_wait_empty=False,
     )
     topics = settings.topics
@@ -85,7 +88,8 @@ def run_worker(settings: Settings, enricher: AsyncEnricher | None = None) -> int
         pool.start()
         enricher = pool
     registry = CollectorRegistry()
-    metrics = WorkerMetrics(registry, model_name=enricher.model_name)
+    topics = (settings.topics.raw, settings.topics.enriched)
+    metrics = WorkerMetrics(registry, model_name=enricher.model_name, topics=topics)
     lag = LagMonitor(settings, metrics, settings.metrics.lag_interval_seconds)
     if settings.metrics.enabled:
         serve(registry, settings.metrics.host, settings.metrics.port)

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from kafka import KafkaConsumer, TopicPartition
-from kafka.structs import OffsetAndMetadata
 from kafka.errors import KafkaTimeoutError
+from kafka.structs import OffsetAndMetadata
 
 from pipeline.config import Settings
 from pipeline.errors import KafkaUnavailable

@@ -86,7 +86,10 @@ def dead_letter(
     offset: int,
 ) -> DeadLetter:
     """The dead-letter event of a rejected message, keeping its original bytes."""
-    key_text, key_encoding = _text_or_base64(key) if key is not None else (None, "utf-8")
+    key_text: str | None = None
+    key_encoding: Literal["utf-8", "base64"] = "utf-8"
+    if key is not None:
+        key_text, key_encoding = _text_or_base64(key)
     value_text, value_encoding = _text_or_base64(value or b"")
     return DeadLetter(
         error_code=rejection.code,

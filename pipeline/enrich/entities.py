@@ -71,7 +71,7 @@ def _merge_short_names(clusters: list[Cluster]) -> list[Cluster]:
     by_length = sorted(clusters, key=lambda c: len(_longest_tokens(c)))
     kept: list[Cluster] = []
     for i, short in enumerate(by_length):
-        home = _person_home(short, by_length[i + 1 :])
+        home = _person_home(short, by_length[i + 1 :]) or _org_home(short, by_length[i + 1 :])
         if home is None:
             kept.append(short)
         else:
@@ -94,6 +94,21 @@ def _person_home(short: Cluster, longer: list[Cluster]) -> Cluster | None:
         return None
     # Two people sharing a surname: the short form goes to the one named first.
     return min(candidates, key=Cluster.first)
+
+
+def _org_home(short: Cluster, longer: list[Cluster]) -> Cluster | None:
+    """Fold "Samsung" into "Samsung Electronics": organisations are shortened to a prefix."""
+    words = [w.lower() for w in _longest_tokens(short)]
+    if _decide_label(short) != "ORG":
+        return None
+    candidates = [
+        c
+        for c in longer
+        if len(_longest_tokens(c)) > len(words)
+        and [w.lower() for w in _longest_tokens(c)][: len(words)] == words
+        and _decide_label(c) == "ORG"
+    ]
+    return min(candidates, key=Cluster.first) if len(candidates) == 1 else None
 
 
 def _decide_label(c: Cluster) -> str:

@@ -123,21 +123,11 @@ class FrameReader:
         return self._chained(verb, polarity, targets, label)
 
     def _embedded_action(self, verb: Token) -> Frame | None:
-        """ "agreed not to target Y", "pledged to lift sanctions": an action under control."""
-        if verb.lemma_ in lx.ATTITUDE_VERBS or not _is_embedded(verb):
-            return None
-        obj = next((c for c in verb.children if c.dep_ == "dobj"), None)
-        if obj is None or obj.lower_ in _SKIP_TARGETS:
-            return None
+        """An action under a control verb: "agreed not to target Y", "pledged to lift sanctions"."""
         lemma = verb.lemma_.lower()
-        if lemma in lx.REVERSING_VERBS or lemma in lx.SUSTAINING_VERBS:
-            polarity = -1 if lemma in lx.REVERSING_VERBS else 1
-            particle = _particle(verb)
-            if lemma == "phase" and particle != "out":
-                return None
-            return self._chained(verb, polarity, self.targets(obj), lemma)
-        action = f"{_gerund(lemma)} {phrase(core_tokens(obj))}"
-        return self._chained(verb, 1, [Target(action, "phrase", 1)], lemma)
+        if lemma in lx.ATTITUDE_VERBS or _is_phrasal(verb) or not _is_embedded(verb):
+            return None
+        return self._chained(verb, 1, self._action_targets(verb), lemma)
 
     def _reported_change(self, verb: Token) -> Frame | None:
         """ "X said Y would continue" -> X favor Y; "... Y must end" -> X against Y."""
@@ -194,12 +184,14 @@ class FrameReader:
                 needed = lx.PARTICLES.get(key)
                 if needed is not None and _particle(verb) != needed:
                     continue
-                objects = [c for c in prep.children if c.dep_ == "pobj"]
+                objects = [c for c in prep.children if c.dep_ in {"pobj", "pcomp"}]
                 if prep.dep_ == "prt":
                     objects = [c for c in verb.children if c.dep_ == "dobj"]
                 label = " ".join(w for w in (lemma, needed, prep.lower_) if w)
                 return lx.PHRASAL[key], objects, label
         if lemma in lx.ATTITUDE_VERBS:
+            if lemma in lx.OBJECT_CONTROL and any(c.dep_ == "xcomp" for c in verb.children):
+                return 0, [], lemma  # the object is the addressee; the clause is the target
             deps = {"nsubjpass"} if _agent(verb) is not None else {"dobj"}
             objects = [c for c in verb.children if c.dep_ in deps]
             return lx.ATTITUDE_VERBS[lemma], objects, lemma
@@ -252,40 +244,104 @@ class FrameReader:
         return holders
 
     def targets(self, head: Token) -> list[Target]:
-        """Targets named by a noun (and nouns coordinated with it)."""
-        found: list[Target] = []
+        """Targets named by a noun (and nouns coordinated with it), or by a gerund clause."""
+        if head.pos_ in {"VERB", "AUX"}:  # "warned against rushing the process"
+            return self._action_targets(head)
         inner = complement(head)
         if head.lemma_.lower() in lx.REVERSING_NOUNS and inner is not None:
-            # "a cessation of X and Y": against each of X and Y
-            return [Target(t.text, t.kind, -t.polarity) for t in self.targets(inner)]
+            # "a cessation of aid" is against aid; "a freeze of the front line" stays a phrase
+            inside = self.targets(inner)
+            if any(t.kind != "phrase" for t in inside):
+                word = head.lower_
+                return [
+                    Target(t.text, t.kind, -t.polarity)
+                    if t.kind != "phrase"
+                    else Target(f"{word} of {t.text}", "phrase", t.polarity)
+                    for t in inside
+                ]
+        found: list[Target] = []
         for noun in [head, *_noun_conjuncts(head)]:
             target = self._target(noun)
             if target is not None and target not in found:
                 found.append(target)
         return found
 
+    def _action_targets(self, verb: Token) -> list[Target]:
+        """What an action is about: "lift sanctions" -> against sanctions (reversing verb),
+        "send aid" -> favor aid (sustaining verb), "target X" -> the phrase "targeting X"."""
+        obj = next((c for c in verb.children if c.dep_ == "dobj"), None)
+        if obj is None or obj.lower_ in _SKIP_TARGETS:
+            return []
+        lemma = verb.lemma_.lower()
+        if lemma in lx.REVERSING_VERBS or lemma in lx.SUSTAINING_VERBS:
+            if lemma == "phase" and _particle(verb) != "out":
+                return []
+            sign = -1 if lemma in lx.REVERSING_VERBS else 1
+            return [Target(t.text, t.kind, sign * t.polarity) for t in self.targets(obj)]
+        action = f"{_gerund(lemma)} {self._phrase(obj)}"
+        entry = self.catalogue.match(words_of(action))
+        # Only aliases naming the action itself ("joining NATO"), not ones inside the object.
+        if entry is not None and entry != self.catalogue.match(words_of(self._phrase(obj))):
+            return [Target(entry.target_id, "catalogue", 1)]
+        return [Target(action, "phrase", 1)]
+
     def _target(self, noun: Token) -> Target | None:
-        polarity = 1
         if noun.lower_ in {"that", "which"} and noun.head.dep_ == "relcl":
             noun = noun.head.head  # "the ceasefire that Trump proposed"
         if noun.lower_ in _SKIP_TARGETS or noun.pos_ in {"PRON", "NUM"}:
             return None
         entity = self.doc.entity_of(self.field, noun)
         if entity is not None:
-            return Target(entity.name, "entity", polarity)
-        core = core_tokens(noun)
+            return Target(entity.name, "entity", 1)
+        found = self._catalogue_target(core_tokens(noun))
+        if found is not None:
+            return found
+        if noun.lemma_.lower() in GENERIC_HEADS:
+            return self._generic_target(noun)
+        text = self._phrase(noun)
+        return Target(text, "phrase", 1) if text else None
+
+    def _catalogue_target(self, core: list[Token]) -> Target | None:
         entry = self.catalogue.match(words_of(" ".join(t.text for t in core)))
+        if entry is None:
+            return None
+        words = set(words_of(" ".join(t.text for t in core)))
+        qualifier = next((q for q, ws in sorted(entry.qualifiers.items()) if words & ws), None)
+        text = f"{entry.target_id} ({qualifier})" if qualifier else entry.target_id
+        return Target(text, "catalogue", 1)
+
+    def _generic_target(self, noun: Token) -> Target | None:
+        """Generic heads: "a bill on gun control", "the nomination of X", "a plan to expand X"."""
         inner = complement(noun)
-        if entry is None and inner is not None and noun.lemma_.lower() in GENERIC_HEADS:
-            core = core_tokens(inner)
-            entry = self.catalogue.match(words_of(" ".join(t.text for t in core)))
-        if entry is not None:
-            words = set(words_of(" ".join(t.text for t in core)))
-            qualifier = next((q for q, ws in sorted(entry.qualifiers.items()) if words & ws), None)
-            text = f"{entry.target_id} ({qualifier})" if qualifier else entry.target_id
-            return Target(text, "catalogue", polarity)
-        text = phrase(core)
-        return Target(text, "phrase", polarity) if text else None
+        if inner is not None:
+            entity = self.doc.entity_of(self.field, inner)
+            if entity is not None:
+                return Target(entity.name, "entity", 1)
+            found = self._catalogue_target(core_tokens(inner))
+            if found is not None:
+                return found
+        acl = next((c for c in noun.children if c.dep_ == "acl" and c.pos_ == "VERB"), None)
+        if acl is not None:
+            actions = self._action_targets(acl)
+            if actions:
+                return actions[0]
+        modified = any(
+            c.dep_ in {"compound", "amod", "relcl", "poss", "nmod"} for c in noun.children
+        )
+        if inner is None and not modified:
+            earlier = _earlier_mention(noun)
+            # A bare "the bill" is the bill named before ("the euthanasia bill"), if any.
+            return self._target(earlier) if earlier is not None else None
+        text = self._phrase(noun)
+        return Target(text, "phrase", 1) if text else None
+
+    def _phrase(self, noun: Token) -> str:
+        """The noun's core phrase plus one complement: "attack on refugee camp"."""
+        text = phrase(core_tokens(noun))
+        inner = complement(noun)
+        if inner is not None:
+            text = f"{text} {inner.head.lower_} {phrase(core_tokens(inner))}"
+        return text.strip()
 
     def _frame(
         self,
@@ -351,6 +407,23 @@ def _speech_head(verb: Token) -> Token | None:
         ):
             return node
     return None
+
+
+def _earlier_mention(noun: Token) -> Token | None:
+    """The latest earlier noun with the same lemma that carries modifiers or a complement."""
+    for tok in reversed(noun.doc[: noun.i]):
+        if tok.lemma_ != noun.lemma_ or tok.pos_ != "NOUN":
+            continue
+        if complement(tok) is not None or any(
+            c.dep_ in {"compound", "amod", "nmod"} for c in tok.children
+        ):
+            return tok
+    return None
+
+
+def _is_phrasal(verb: Token) -> bool:
+    lemma = verb.lemma_.lower()
+    return any((lemma, c.lower_) in lx.PHRASAL for c in verb.children)
 
 
 def _speech_label(speech: Token) -> str:

@@ -202,12 +202,9 @@ INSTITUTIONS = _lower_set(
         "Hamas",
         "Hezbollah",
         "Taliban",
-        "Democrats",
-        "Republicans",
         "Democratic Party",
         "Republican Party",
         "Labour",
-        "Conservatives",
         "FBI",
         "CIA",
         "Interpol",
@@ -215,6 +212,27 @@ INSTITUTIONS = _lower_set(
         "Reuters",
         "Associated Press",
     ]
+)
+
+# Large companies that news names without a suffix ("Pfizer said ...").
+COMPANIES = _lower_set(
+    _words("""Apple Google Alphabet Microsoft Amazon Meta Facebook Tesla Nvidia Intel IBM Oracle
+    Netflix Uber Pfizer Moderna AstraZeneca Novartis Bayer Siemens Volkswagen BMW Toyota Honda
+    Nissan Hyundai Samsung Sony Huawei Alibaba Tencent Shell BP Exxon ExxonMobil Chevron
+    Gazprom Rosneft Aramco Boeing Airbus Lockheed Raytheon Walmart Nestle Unilever HSBC
+    Barclays JPMorgan Goldman OpenAI SpaceX TikTok ByteDance""")
+)
+
+# Government portfolios: "Defence" in "Defence Secretary X" is part of a title.
+PORTFOLIOS = _lower_set(
+    _words("""defence defense commerce foreign finance interior justice health education
+    energy trade treasury state home agriculture transport transportation labor labour
+    environment culture economy economic housing veterans homeland security affairs""")
+)
+
+# Capitalised abbreviations that are not names.
+NOT_ACRONYMS = _lower_set(
+    _words("""CEO CFO COO GDP AI TV OK COVID UFO DNA NGO VIP PM AM PR IT ID EV IPO""")
 )
 
 FACILITIES = _lower_set(["Oval Office", "Capitol", "Capitol Hill", "Situation Room"])
@@ -247,7 +265,9 @@ PERSON_TITLES = _lower_set(
     ceo chairman chairwoman chair judge justice king queen prince princess pope leader
     commander lawmaker mr. mrs. ms. dr. prof. professor counterpart deputy speaker
     prosecutor attorney negotiator diplomat official officer coach captain emir sheikh
-    president-elect czar economist analyst executive founder head""")
+    president-elect czar economist analyst executive founder head councillor councilor
+    councilman councilwoman alderman commissioner inspector detective sergeant colonel
+    lieutenant archbishop bishop rabbi imam cardinal sir dame lord""")
 )
 
 # Role nouns a later definite description ("the minister") can use for a person.
@@ -290,7 +310,7 @@ def place_label(key: str) -> str | None:
         return "GPE"
     if key in REGIONS:
         return "LOC"
-    if key in INSTITUTIONS:
+    if key in INSTITUTIONS or key in COMPANIES:
         return "ORG"
     if key in FACILITIES:
         return "FAC"

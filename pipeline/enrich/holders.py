@@ -14,11 +14,15 @@ from spacy.tokens import Token
 from pipeline.enrich import gazetteer as gz
 from pipeline.enrich.document import Document
 from pipeline.enrich.entities import Cluster
+from pipeline.enrich.lexicon import SPEECH_VERBS
 from pipeline.models import TextField
 
 HOLDER_LABELS = frozenset({"PERSON", "ORG", "GPE", "NORP"})
 _PERSON_PRONOUNS = frozenset({"he", "she", "him", "her"})
 _GROUP_LABELS = frozenset({"ORG", "GPE", "NORP"})
+_MEMBER_NOUNS = frozenset(
+    {"leader", "leadership", "member", "head", "spokesman", "spokeswoman", "official"}
+)
 _RELATIVES = frozenset({"who", "which", "that", "whom"})
 _SUBJECT_DEPS = frozenset({"nsubj", "nsubjpass"})
 _LOOKBACK_SENTENCES = 3
@@ -93,15 +97,18 @@ class HolderResolver:
         c = self._entity(field_name, t)
         if c is not None:
             return [c], 1.0
-        for child in t.children:
-            if child.dep_ in {"appos", "compound"}:
-                c = self._entity(field_name, child)
-                if c is not None:
-                    return [c], LINKED_FACTOR
+        linked = self._linked(field_name, t)
+        if linked is not None:
+            return [linked], LINKED_FACTOR
         lower = t.lower_
         if lower in _RELATIVES and t.head.dep_ == "relcl":
             found, f = self._resolve_one(field_name, t.head.head)
             return found, f * 0.95
+        speaker = _speaker_subject(t)
+        if lower in _PERSON_PRONOUNS | {"they"} and speaker is not None:
+            found, f = self._resolve_one(field_name, speaker)
+            if found and (lower == "they" or all(c.label == "PERSON" for c in found)):
+                return found, f * PRONOUN_FACTOR
         if lower in _PERSON_PRONOUNS:
             return self._look_back(field_name, t, {"PERSON"}, plural=False), PRONOUN_FACTOR
         if lower in {"they", "them"}:
@@ -109,6 +116,28 @@ class HolderResolver:
         if lower == "it":
             return self._look_back(field_name, t, {"ORG", "GPE"}, plural=False), PRONOUN_FACTOR
         return self._description(field_name, t), DESCRIPTION_FACTOR
+
+    def _linked(self, field_name: TextField, t: Token) -> Cluster | None:
+        """An entity naming a noun subject: "his adviser, X", "the Trump administration",
+        "China's commerce ministry", "leaders of the X union"."""
+        lemma = t.lemma_.lower()
+        for child in t.children:
+            c = self._entity(field_name, child)
+            if c is None:
+                continue
+            if child.dep_ == "appos":
+                return c
+            if child.dep_ == "compound" and lemma not in gz.PERSON_ROLES:
+                return c  # "UN chief" is a person we cannot name, not the UN
+            if child.dep_ in {"poss", "amod", "compound"} and lemma in gz.ORG_ROLES:
+                return c if c.label == "GPE" else None
+        for prep in t.children:
+            if prep.dep_ == "prep" and prep.lower_ == "of" and lemma in _MEMBER_NOUNS:
+                for obj in prep.children:
+                    c = self._entity(field_name, obj) or self._linked(field_name, obj)
+                    if c is not None and c.label in _GROUP_LABELS:
+                        return c
+        return None
 
     def _entity(self, field_name: TextField, t: Token) -> Cluster | None:
         c = self.doc.entity_of(field_name, t)
@@ -179,13 +208,29 @@ class HolderResolver:
         return False
 
 
+def _speaker_subject(pronoun: Token) -> Token | None:
+    """In "X said he/they would ...", the pronoun most likely refers to the speaker X."""
+    verb = pronoun.head
+    if pronoun.dep_ != "nsubj" or verb.dep_ != "ccomp":
+        return None
+    speech = verb.head
+    if speech.lemma_.lower() not in SPEECH_VERBS:
+        return None
+    while speech.dep_ == "conj" and not any(c.dep_ == "nsubj" for c in speech.children):
+        speech = speech.head
+    subject = next((c for c in speech.children if c.dep_ == "nsubj"), None)
+    if subject is None or subject.lower_ in _PERSON_PRONOUNS | {"they", "it", "we", "i"}:
+        return None
+    return subject
+
+
 def _field_order(field_name: TextField) -> int:
     return 0 if field_name == "title" else 1
 
 
 def _is_subject(root: Token) -> bool:
     node = root
-    while node.dep_ == "conj":
+    while node.dep_ in {"conj", "appos"}:  # "Her husband, Bill Clinton, said"
         node = node.head
     return node.dep_ in _SUBJECT_DEPS
 

@@ -16,7 +16,8 @@ ATTITUDE_VERBS: dict[str, int] = {
     **dict.fromkeys(
         _words("""support back endorse praise welcome approve favor favour champion defend embrace
         hail applaud request demand seek want propose accept advocate commend laud promote
-        uphold ratify sign adopt urge prefer greenlight authorize authorise"""),
+        uphold ratify sign adopt urge prefer greenlight authorize authorise protect
+        safeguard preserve"""),
         1,
     ),
     **dict.fromkeys(
@@ -76,8 +77,8 @@ PARTICLES: dict[tuple[str, str], str] = {
 EMBEDDING_VERBS: dict[str, int] = {
     **dict.fromkeys(
         _words("""agree want vow pledge promise plan decide seek try hope intend offer move prepare
-        commit aim urge call ask press continue wish expect insist propose threaten
-        vote choose work strive"""),
+        commit aim urge call ask press continue keep wish insist propose threaten
+        vote choose strive"""),
         1,
     ),
     **dict.fromkeys(
@@ -99,7 +100,7 @@ REVERSING_VERBS = frozenset(
 SUSTAINING_VERBS = frozenset(
     _words("""extend continue resume expand increase boost provide send deliver supply impose keep
     maintain renew restore approve pass implement tighten fund finance raise sign
-    ratify hold""")
+    ratify hold protect safeguard preserve""")
 )
 
 # Nouns that turn their complement's polarity: "an end to the war", "a ban on guns".
@@ -114,8 +115,11 @@ SPEECH_VERBS = frozenset(
     reiterate emphasize emphasise signal indicate assure declare write tweet post suggest
     maintain contend believe think""")
 )
+# Verbs whose object is the addressee when a clause follows: "urged *both sides* to accept".
+OBJECT_CONTROL = frozenset(_words("urge ask press push encourage persuade call tell"))
+
 # Intransitive verbs whose *subject* is the target in reported speech: "X would continue".
-CONTINUE_VERBS = frozenset({"continue", "resume", "remain", "proceed", "go"})
+CONTINUE_VERBS = frozenset({"continue", "resume", "proceed"})
 STOP_VERBS = frozenset({"end", "stop", "cease", "halt", "expire"})
 
 # Matrix negation of these signals withholding support (against); of others, neutral.

@@ -7,6 +7,7 @@ canonical entity (see :mod:`pipeline.enrich.entities`), from the evidence of all
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -17,6 +18,11 @@ from pipeline.enrich.nlp import ParsedField
 from pipeline.models import Quantity, TextField
 
 QUANTITY_LABELS = frozenset({"DATE", "TIME", "PERCENT", "MONEY", "QUANTITY", "ORDINAL", "CARDINAL"})
+# Amounts the small model misses: "$180 billion", "€2.5bn", "12 percent".
+_AMOUNT = re.compile(
+    r"(?:(?:more|less) than )?[$€£¥]\s?\d[\d,.]*(?:\s?(?:trillion|billion|million|bn|m)\b)?"
+    r"|\b\d[\d,.]*\s?(?:%|percent\b|per cent\b)"
+)
 _LEADING_DROP = frozenset({"the", "a", "an"})
 _TRAILING_DROP = frozenset({"'s", "'", "s", ".", ",", ";", ":", '"', "-", "\u2014"})
 
@@ -66,7 +72,11 @@ def extract(parsed: ParsedField) -> tuple[list[RawMention], list[Quantity]]:
         mention = _from_ent(parsed, ent)
         if mention is not None:
             mentions.append(mention)
+    quantities += _missed_amounts(parsed, quantities)
+    quantities.sort(key=lambda q: q.start)
     mentions = _dateline_mentions(parsed, mentions)
+    mentions += _unlabelled_names(parsed, mentions)
+    mentions.sort(key=lambda m: m.start)
     for mention in mentions:
         _city_country_vote(parsed.doc, mention)
     return mentions, quantities
@@ -77,6 +87,20 @@ def _quantity(parsed: ParsedField, ent: Span) -> Quantity:
     return Quantity(
         text=text, label=ent.label_, start=ent.start_char, end=ent.end_char, field=parsed.field
     )
+
+
+def _missed_amounts(parsed: ParsedField, found: list[Quantity]) -> list[Quantity]:
+    """MONEY/PERCENT amounts found by pattern where NER saw nothing."""
+    extra: list[Quantity] = []
+    for match in _AMOUNT.finditer(parsed.doc.text):
+        a, b = match.span()
+        if any(q.start < b and a < q.end for q in found):
+            continue
+        label = "PERCENT" if re.search(r"%|per ?cent", match.group()) else "MONEY"
+        extra.append(
+            Quantity(text=parsed.text[a:b], label=label, start=a, end=b, field=parsed.field)
+        )
+    return extra
 
 
 def _trim(ent: Span) -> tuple[int, int, set[str]]:
@@ -91,12 +115,21 @@ def _trim(ent: Span) -> tuple[int, int, set[str]]:
         start += 1
     while end > start + 1 and doc[end - 1].lower_ in _TRAILING_DROP:
         end -= 1
+    if end < len(doc) and doc[end].lower_ in gz.PERSON_TITLES:
+        # "British Defence Secretary X": the portfolio belongs to the title, not the name
+        while end > start and doc[end - 1].lower_ in gz.PORTFOLIOS:
+            end -= 1
     return start, end, titles
 
 
 def _from_ent(parsed: ParsedField, ent: Span) -> RawMention | None:
     doc = parsed.doc
     start, end, titles = _trim(ent)
+    if end <= start:
+        return None
+    given = _extend_given_names(doc, start, end)
+    if given < start and (ent.label_ == "PERSON" or _titles_before(doc, given)):
+        start = given
     if doc[start].lower_ in _LEADING_DROP or doc[end - 1].lower_ in _TRAILING_DROP:
         return None
     span = doc[start:end]
@@ -107,6 +140,20 @@ def _from_ent(parsed: ParsedField, ent: Span) -> RawMention | None:
     mention.votes[ent.label_] += _ner_weight(span)
     _rule_votes(span, mention)
     return mention
+
+
+def _extend_given_names(doc: Doc, start: int, end: int) -> int:
+    """Take in given names NER left out: "Mayor Ana Costa" tagged as just "Costa"."""
+    while start > 0:
+        tok = doc[start - 1]
+        if not (tok.pos_ == "PROPN" and tok.is_title and tok.dep_ == "compound"):
+            break
+        if tok.lower_ in gz.PERSON_TITLES or tok.lower_ in gz.PORTFOLIOS or tok.ent_type_:
+            break
+        if not start <= tok.head.i < end:
+            break
+        start -= 1
+    return start
 
 
 def _make(parsed: ParsedField, start: int, end: int, titles: set[str]) -> RawMention:
@@ -155,6 +202,8 @@ def _rule_votes(span: Span, mention: RawMention) -> None:
     place = gz.place_label(name_key(span.text))
     if place is not None:
         mention.votes[place] += GAZETTEER_VOTE
+    if len(span) == 1 and span[0].pos_ == "ADJ" and span[0].is_title:
+        mention.votes["NORP"] += PATTERN_VOTE  # "British", "Ukrainian": nationality adjectives
     if mention.titles and place is None:
         mention.votes["PERSON"] += TITLE_VOTE
     words = [t.lower_ for t in span]
@@ -194,3 +243,54 @@ def _city_country_vote(doc: Doc, mention: RawMention) -> None:
     key = name_key(nxt.text)
     if (key in gz.COUNTRIES or key in gz.US_STATES) and not mention.titles:
         mention.votes["GPE"] += PATTERN_VOTE
+
+
+_MAX_GAZETTEER_WORDS = 4
+
+
+def _unlabelled_names(parsed: ParsedField, found: list[RawMention]) -> list[RawMention]:
+    """Names NER missed: gazetteer names in title case, and acronyms ("the FNSEA union")."""
+    doc = parsed.doc
+    taken = {i for m in found for i in range(m.tok_start, m.tok_end)}
+    if parsed.dateline is not None:
+        taken |= {t.i for t in doc if t.idx < parsed.dateline.end}
+    extra: list[RawMention] = []
+    i = 0
+    while i < len(doc):
+        size, label = _gazetteer_at(doc, i, taken)
+        if size == 0 and _is_acronym(doc[i]) and i not in taken:
+            size, label = 1, "ORG"
+        if size == 0:
+            i += 1
+            continue
+        mention = _make(parsed, i, i + size, _titles_before(doc, i))
+        mention.votes[label] += GAZETTEER_VOTE if label != "ORG" or size > 1 else PATTERN_VOTE
+        extra.append(mention)
+        i += size
+    return extra
+
+
+def _gazetteer_at(doc: Doc, i: int, taken: set[int]) -> tuple[int, str]:
+    for size in range(_MAX_GAZETTEER_WORDS, 0, -1):
+        span = doc[i : i + size]
+        if len(span) < size or any(t.i in taken for t in span):
+            continue
+        if not all(t.is_title or t.is_upper or t.lower_ in {"of", "the"} for t in span):
+            continue
+        if span[0].pos_ != "PROPN":
+            continue
+        label = gz.place_label(name_key(span.text))
+        if label is not None:
+            return size, label
+    return 0, ""
+
+
+def _is_acronym(tok: Token) -> bool:
+    text = tok.text.replace(".", "")
+    if not (2 <= len(text) <= 6 and text.isupper() and text.isalpha()):
+        return False
+    if tok.lower_ in gz.NOT_ACRONYMS or tok.pos_ != "PROPN":
+        return False
+    # A headline in capitals is not a string of acronyms.
+    neighbours = [t for t in tok.doc[max(0, tok.i - 2) : tok.i + 3] if t.is_alpha and t != tok]
+    return not neighbours or not all(t.is_upper for t in neighbours)

@@ -25,7 +25,8 @@ _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 GENERIC_HEADS = frozenset(
     _words("""deal plan proposal agreement idea bill legislation measure policy law package program
     programme call bid push effort initiative offer framework arrangement resolution motion
-    talks extension decision move request demand""")
+    talks extension decision move request demand nomination appointment candidacy
+    confirmation bid""")
 )
 # Words dropped from phrase targets: they do not change what the target is.
 _FILLER = frozenset(
@@ -43,7 +44,9 @@ def fold(word: str) -> str:
 
 
 def words_of(text: str) -> list[str]:
-    return [fold(w) for w in _WORD.findall(text.lower().replace("-", " "))]
+    """Folded words without articles, for alias matching."""
+    found = _WORD.findall(text.lower().replace("-", " "))
+    return [fold(w) for w in found if w not in {"the", "a", "an"}]
 
 
 @dataclass(frozen=True)

@@ -42,8 +42,9 @@ class Env:
             os.environ.clear()
             os.environ.update(saved)
 
-    def run(self, *args: str, timeout: float = 120, input: str | None = None
-            ) -> subprocess.CompletedProcess[str]:  # fmt: skip
+    def run(
+        self, *args: str, timeout: float = 120, input: str | None = None
+    ) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             [sys.executable, "-m", "pipeline.cli", *args],
             env={**os.environ, **self.vars},

@@ -18,8 +18,12 @@ pytestmark = pytest.mark.integration
 def _cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "pipeline.cli", *args],
-        env=env, capture_output=True, text=True, timeout=240, check=False,
-    )  # fmt: skip
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
+    )
 
 
 def test_local_broker_lifecycle(tmp_path: Path) -> None:
@@ -41,11 +45,12 @@ def test_local_broker_lifecycle(tmp_path: Path) -> None:
         assert (tmp_path / "state/kafka/data/meta.properties").exists()  # formatted once
         log = Path(status["log_file"]).read_text()
         assert "Kafka Server started" in log
-        assert f"127.0.0.1:{env['NEWSFLOW_BROKER_PORT']}" in (
-            tmp_path / "state/kafka/server.properties"
-        ).read_text()
+        assert (
+            f"127.0.0.1:{env['NEWSFLOW_BROKER_PORT']}"
+            in (tmp_path / "state/kafka/server.properties").read_text()
+        )
         created = _cli(env, "topics", "create")
-        assert created.returncode == 0 and created.stdout.count("created") == 3
+        assert created.returncode == 0 and created.stdout.count("created") == 5  # all topics
     finally:
         stopped = _cli(env, "kafka", "stop")
     assert stopped.returncode == 0 and "stopped" in stopped.stdout
@@ -53,8 +58,11 @@ def test_local_broker_lifecycle(tmp_path: Path) -> None:
 
 
 def test_configured_cluster_is_used_and_nothing_started(tmp_path: Path) -> None:
-    env = {**os.environ, "NEWSFLOW_KAFKA_BOOTSTRAP": "127.0.0.1:9",
-           "NEWSFLOW_STATE_DIR": str(tmp_path)}  # fmt: skip
+    env = {
+        **os.environ,
+        "NEWSFLOW_KAFKA_BOOTSTRAP": "127.0.0.1:9",
+        "NEWSFLOW_STATE_DIR": str(tmp_path),
+    }
     result = _cli(env, "kafka", "start")
     assert result.returncode == 0 and "using that cluster" in result.stdout
     assert not (tmp_path / "kafka").exists()

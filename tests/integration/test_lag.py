@@ -26,8 +26,9 @@ def _lag(registry: CollectorRegistry, name: str, topic: str) -> float:
     )
 
 
-def test_lag_counts_unprocessed_messages_and_their_age(env: Env, tmp_path: object,
-                                                       make_env: Callable[..., Env]) -> None:  # fmt: skip
+def test_lag_counts_unprocessed_messages_and_their_age(
+    env: Env, tmp_path: object, make_env: Callable[..., Env]
+) -> None:
     settings = env.settings
     p = producer()
     for i in range(5):
@@ -49,8 +50,9 @@ def test_lag_counts_unprocessed_messages_and_their_age(env: Env, tmp_path: objec
     assert _lag(registry, "newsflow_consumer_lag_seconds", topic) >= 1.5
 
 
-def test_worker_reports_zero_lag_once_caught_up(make_env: Callable[..., Env],
-                                                tmp_path: object) -> None:  # fmt: skip
+def test_worker_reports_zero_lag_once_caught_up(
+    make_env: Callable[..., Env], tmp_path: object
+) -> None:
     env = make_env(NEWSFLOW_METRICS_LAG_INTERVAL_SECONDS="1")
     ensure_topics(env.settings)
     topic = env.settings.topics.raw
@@ -67,8 +69,12 @@ def test_worker_reports_zero_lag_once_caught_up(make_env: Callable[..., Env],
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             scrape = worker.scrape()
-            seen = [metric_value(scrape, "newsflow_consumer_lag_messages", topic=topic,
-                                 partition=str(n)) for n in range(2)]  # fmt: skip
+            seen = [
+                metric_value(
+                    scrape, "newsflow_consumer_lag_messages", topic=topic, partition=str(n)
+                )
+                for n in range(2)
+            ]
             if "newsflow_consumer_lag_messages{" in scrape and sum(seen) == 0:
                 break
             time.sleep(1)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import signal
+from pathlib import Path
 
 import pytest
 
@@ -19,12 +20,17 @@ def test_seed_article_is_enriched_end_to_end(env: Env, worker: Worker) -> None:
     assert json.loads(produced.stdout)["sent"] == 1
 
     consumed = env.run(
-        "consume", env.vars["NEWSFLOW_TOPICS_ENRICHED"], "--from-beginning", "--max", "1",
-        "--timeout", "60",
-    )  # fmt: skip
+        "consume",
+        env.vars["NEWSFLOW_TOPICS_ENRICHED"],
+        "--from-beginning",
+        "--max",
+        "1",
+        "--timeout",
+        "60",
+    )
     assert consumed.returncode == 0, consumed.stderr
     article = EnrichedArticle.model_validate_json(consumed.stdout.splitlines()[0])
-    seed = json.loads(open("seeds/articles.jsonl", encoding="utf-8").readline())
+    seed = json.loads(Path("seeds/articles.jsonl").read_text(encoding="utf-8").splitlines()[0])
     assert article.id == seed["id"] and article.body == seed["body"]
     people = {e.name for e in article.entities if e.label == "PERSON"}
     assert {"Donald Trump", "Volodymyr Zelenskyy", "Vladimir Putin"} <= people
@@ -42,14 +48,14 @@ BAD_MESSAGES: list[tuple[bytes, ErrorCode]] = [
     (b'{"id": "x2", "title": "No body"}', ErrorCode.EMPTY_BODY),
     (b'{"id": "x3", "body": "   "}', ErrorCode.EMPTY_BODY),
     (b'{"id": "x4", "body": "caf\xe9 latin-1"}', ErrorCode.INVALID_UTF8),
-    (b'{"schema_version": "9.0", "id": "x5", "body": "From the future."}',
-     ErrorCode.UNSUPPORTED_VERSION),
-]  # fmt: skip
+    (
+        b'{"schema_version": "9.0", "id": "x5", "body": "From the future."}',
+        ErrorCode.UNSUPPORTED_VERSION,
+    ),
+]
 
 
-def test_bad_messages_are_dead_lettered_and_the_worker_carries_on(
-    env: Env, worker: Worker
-) -> None:
+def test_bad_messages_are_dead_lettered_and_the_worker_carries_on(env: Env, worker: Worker) -> None:
     topics = env.settings.topics
     p = producer()
     for i, (value, _) in enumerate(BAD_MESSAGES):
@@ -67,9 +73,10 @@ def test_bad_messages_are_dead_lettered_and_the_worker_carries_on(
         assert letter.source_topic == topics.raw and letter.partition == 0
         assert letter.key == f"bad{offset}"
         original = (
-            letter.value.encode() if letter.value_encoding == "utf-8"
+            letter.value.encode()
+            if letter.value_encoding == "utf-8"
             else __import__("base64").b64decode(letter.value)
-        )  # fmt: skip
+        )
         assert original == value
         assert letter.error
     enriched = read_topic(topics.enriched, 1)
@@ -81,9 +88,10 @@ def test_bad_messages_are_dead_lettered_and_the_worker_carries_on(
     assert metric_value(scrape, "newsflow_articles_enriched_total") == 1
     for code in {c for _, c in BAD_MESSAGES}:
         expected = sum(1 for _, c in BAD_MESSAGES if c == code)
-        assert metric_value(
-            scrape, "newsflow_articles_deadlettered_total", reason=code.value
-        ) == expected
+        assert (
+            metric_value(scrape, "newsflow_articles_deadlettered_total", reason=code.value)
+            == expected
+        )
     assert metric_value(scrape, "newsflow_enrichment_duration_seconds_count", stage="total") == 1
     assert metric_value(scrape, "newsflow_build_info") == 1
 

@@ -8,8 +8,9 @@ import pytest
 from pipeline.cli import main
 
 
-def test_unreachable_cluster_is_one_clear_line(capsys: pytest.CaptureFixture[str],
-                                               monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+def test_unreachable_cluster_is_one_clear_line(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("NEWSFLOW_KAFKA_BOOTSTRAP", "127.0.0.1:1")
     monkeypatch.setenv("NEWSFLOW_KAFKA_CONNECT_TIMEOUT_SECONDS", "1")
     assert main(["topics", "create"]) == 5
@@ -17,8 +18,9 @@ def test_unreachable_cluster_is_one_clear_line(capsys: pytest.CaptureFixture[str
     assert err == ["newsflow: error: no Kafka broker answers at 127.0.0.1:1"]
 
 
-def test_invalid_setting_names_the_field(capsys: pytest.CaptureFixture[str],
-                                         monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+def test_invalid_setting_names_the_field(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("NEWSFLOW_METRICS_PORT", "not-a-port")
     assert main(["topics", "create"]) == 2
     err = capsys.readouterr().err.strip()
@@ -36,9 +38,15 @@ def test_missing_java_is_named(monkeypatch: pytest.MonkeyPatch, tmp_path: object
     monkeypatch.setenv("NEWSFLOW_STATE_DIR", str(tmp_path))
     result = subprocess.run(
         [sys.executable, "-m", "pipeline.cli", "kafka", "start"],
-        env={"PATH": "/nonexistent", "NEWSFLOW_BROKER_PORT": "1", "NEWSFLOW_STATE_DIR": str(tmp_path)},
-        capture_output=True, text=True, check=False,
-    )  # fmt: skip
+        env={
+            "PATH": "/nonexistent",
+            "NEWSFLOW_BROKER_PORT": "1",
+            "NEWSFLOW_STATE_DIR": str(tmp_path),
+        },
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert result.returncode == 3
     assert result.stderr.strip() == (
         "newsflow: error: 'java' not found on PATH: install a Java 17 runtime "

@@ -54,8 +54,12 @@ def test_worker_metrics_port_matches_settings_and_prometheus_target() -> None:
     assert port == Settings.model_fields["metrics"].default.port
     assert any(p.endswith(f":{port}") for p in worker["ports"])
     prometheus = yaml.safe_load((ROOT / "deploy/prometheus/prometheus.yml").read_text())
-    targets = [t for job in prometheus["scrape_configs"] for c in job["static_configs"]
-               for t in c["targets"]]  # fmt: skip
+    targets = [
+        t
+        for job in prometheus["scrape_configs"]
+        for c in job["static_configs"]
+        for t in c["targets"]
+    ]
     assert f"worker:{port}" in targets
 
 

@@ -13,8 +13,10 @@ def test_defaults_use_the_embedded_broker_on_loopback(monkeypatch: pytest.Monkey
     assert s.bootstrap_servers == "127.0.0.1:9092"
     assert s.metrics.host == "127.0.0.1" and s.metrics.port == 9464
     assert (s.topics.raw, s.topics.enriched, s.topics.deadletter) == (
-        "news.raw", "news.enriched", "news.deadletter",
-    )  # fmt: skip
+        "news.raw",
+        "news.enriched",
+        "news.deadletter",
+    )
 
 
 def test_group_fields_come_from_prefixed_env(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -15,8 +15,12 @@ ARTICLE = {
     "meta": {},
 }
 ENTITY = {"article_id": "a1", "name": "Kyiv", "label": "GPE", "published_at": None}
-STANCE = {"article_id": "a1", "holder": "Vladimir Putin", "target": "ceasefire",
-          "stance": "against"}  # fmt: skip
+STANCE = {
+    "article_id": "a1",
+    "holder": "Vladimir Putin",
+    "target": "ceasefire",
+    "stance": "against",
+}
 
 
 @pytest.mark.parametrize(

@@ -11,10 +11,12 @@ from pipeline.ingest import load, stable_id
 
 def test_jsonl_json_and_txt_inputs(tmp_path: Path) -> None:
     (tmp_path / "a.jsonl").write_text(
-        json.dumps({"id": "one", "title": "T1", "body": "B1"}) + "\n\n"
+        json.dumps({"id": "one", "title": "T1", "body": "B1"})
+        + "\n\n"
         + "{broken\n"
-        + json.dumps({"title": "no body"}) + "\n"
-    )  # fmt: skip
+        + json.dumps({"title": "no body"})
+        + "\n"
+    )
     (tmp_path / "b.json").write_text(json.dumps([{"id": "two", "body": "B2"}, 5]))
     (tmp_path / "c.txt").write_text("Headline here\n\nFirst paragraph.\nSecond.\n")
     (tmp_path / "ignored.csv").write_text("x")
@@ -25,8 +27,11 @@ def test_jsonl_json_and_txt_inputs(tmp_path: Path) -> None:
     txt = ok[2]
     assert txt.title == "Headline here" and txt.body == "First paragraph.\nSecond."
     assert txt.source == "c.txt" and len(txt.id) == 16
-    assert [b.origin for b in bad] == [f"{tmp_path}/a.jsonl:3", f"{tmp_path}/a.jsonl:4",
-                                       f"{tmp_path}/b.json[1]"]  # fmt: skip
+    assert [b.origin for b in bad] == [
+        f"{tmp_path}/a.jsonl:3",
+        f"{tmp_path}/a.jsonl:4",
+        f"{tmp_path}/b.json[1]",
+    ]
     assert "not JSON" in (bad[0].error or "") and "body" in (bad[1].error or "")
 
 

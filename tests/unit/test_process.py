@@ -9,7 +9,7 @@ from prometheus_client import CollectorRegistry
 
 from pipeline.config import Settings
 from pipeline.metrics import WorkerMetrics
-from pipeline.models import Entity, Enrichment, ErrorCode, Mention, RawArticle, Tone
+from pipeline.models import Enrichment, Entity, ErrorCode, Mention, RawArticle, Tone
 from pipeline.process import Incoming, Processor
 
 TONE = Tone(compound=0.5, positive=0.3, negative=0.0, neutral=0.7)
@@ -30,9 +30,12 @@ class FakeEnricher:
 
             raise RejectedMessage(ErrorCode.ENRICHMENT_FAILED, "boom")
         entity = Entity(
-            name="Oslo", label="GPE", mentions=[Mention(text="Oslo", start=0, end=4)],
-            count=1, salience=1.0,
-        )  # fmt: skip
+            name="Oslo",
+            label="GPE",
+            mentions=[Mention(text="Oslo", start=0, end=4)],
+            count=1,
+            salience=1.0,
+        )
         return Enrichment(entities=[entity], tone=TONE), {"ner": 0.01, "total": 0.02}
 
 
@@ -57,7 +60,10 @@ def test_good_article_becomes_an_enriched_event_keyed_by_id() -> None:
     assert event["id"] == "n1" and event["entities"][0]["name"] == "Oslo"
     assert event["meta"]["model_name"] == "fake" and event["meta"]["processing_seconds"] == 0.02
     processor.record_published(out, _message(value))
-    assert registry.get_sample_value("newsflow_articles_enriched_total", {"topic": "news.enriched"}) == 1
+    assert (
+        registry.get_sample_value("newsflow_articles_enriched_total", {"topic": "news.enriched"})
+        == 1
+    )
     assert registry.get_sample_value("newsflow_entities_extracted_total", {"label": "GPE"}) == 1
 
 
@@ -73,9 +79,10 @@ def test_invalid_and_failing_messages_become_dead_letters() -> None:
     assert enricher.seen == ["p"]  # the invalid message never reached the enricher
     for out in (bad, failed):
         processor.record_published(out, _message(None))
-    assert registry.get_sample_value(
-        "newsflow_articles_deadlettered_total", {"reason": "enrichment_failed"}
-    ) == 1
-    assert registry.get_sample_value(
-        "newsflow_articles_consumed_total", {"topic": "news.raw"}
-    ) == 2
+    assert (
+        registry.get_sample_value(
+            "newsflow_articles_deadlettered_total", {"reason": "enrichment_failed"}
+        )
+        == 1
+    )
+    assert registry.get_sample_value("newsflow_articles_consumed_total", {"topic": "news.raw"}) == 2

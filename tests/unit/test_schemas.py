@@ -31,9 +31,23 @@ def test_readers_accept_events_with_unknown_fields() -> None:
     """Additive changes within a major version must not break current consumers."""
     from pipeline.models import DeadLetter, EntityEvent
 
-    entity = {"article_id": "a", "name": "Oslo", "label": "GPE", "count": 1, "salience": 0.5,
-              "added_in_1_1": {"anything": True}}  # fmt: skip
+    entity = {
+        "article_id": "a",
+        "name": "Oslo",
+        "label": "GPE",
+        "count": 1,
+        "salience": 0.5,
+        "added_in_1_1": {"anything": True},
+    }
     assert EntityEvent.model_validate(entity).name == "Oslo"
-    letter = {"error_code": "invalid_json", "error": "x", "source_topic": "t", "partition": 0,
-              "offset": 1, "value": "v", "first_seen": "2026-01-01T00:00:00Z", "new": 1}  # fmt: skip
+    letter = {
+        "error_code": "invalid_json",
+        "error": "x",
+        "source_topic": "t",
+        "partition": 0,
+        "offset": 1,
+        "value": "v",
+        "first_seen": "2026-01-01T00:00:00Z",
+        "new": 1,
+    }
     assert DeadLetter.model_validate(letter).offset == 1

@@ -1,0 +1,122 @@
+"""Entity rules on varied news texts: they must hold for news in general, not one article."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline.config import EnrichSettings
+from pipeline.enrich import Enricher
+from pipeline.models import Enrichment, RawArticle
+
+
+@pytest.fixture(scope="module")
+def enricher() -> Enricher:
+    return Enricher(EnrichSettings())
+
+
+def run(enricher: Enricher, body: str, title: str = "") -> Enrichment:
+    return enricher.enrich(RawArticle(id="t", title=title, body=body))
+
+
+def labels(result: Enrichment) -> dict[str, str]:
+    return {e.name: e.label for e in result.entities}
+
+
+def test_dateline_city_and_region_are_places(enricher: Enricher) -> None:
+    result = run(
+        enricher, "NAIROBI, Kenya (Reuters) — Kenyan President William Ruto said on Monday."
+    )
+    found = labels(result)
+    assert found["NAIROBI"] == "GPE" or found.get("Nairobi") == "GPE"
+    assert found["Kenya"] == "GPE"
+    assert found["Reuters"] == "ORG"
+    assert found["William Ruto"] == "PERSON"
+
+
+def test_dateline_city_merges_with_later_mention_in_title_case(enricher: Enricher) -> None:
+    result = run(enricher, "TOKYO — Officials in Tokyo said the plan was ready.")
+    tokyo = [e for e in result.entities if e.name.lower() == "tokyo"]
+    assert len(tokyo) == 1 and tokyo[0].count == 2 and tokyo[0].name == "Tokyo"
+
+
+def test_titles_mark_people_and_are_not_part_of_the_name(enricher: Enricher) -> None:
+    body = (
+        "Defense Secretary Pete Hegseth met Chancellor Olaf Scholz in Berlin. "
+        "Scholz later spoke with Secretary of State Antony Blinken."
+    )
+    found = labels(run(enricher, body))
+    assert found["Pete Hegseth"] == "PERSON"
+    assert found["Olaf Scholz"] == "PERSON"
+    assert found["Antony Blinken"] == "PERSON"
+    assert "State" not in found and "Defense" not in found
+
+
+def test_short_mentions_merge_and_label_is_decided_once(enricher: Enricher) -> None:
+    body = (
+        "Brazilian President Luiz Inacio Lula da Silva visited Angola. "
+        "Lula said trade would grow, and da Silva aides praised the trip. "
+        "Silva returned on Friday."
+    )
+    result = run(enricher, body)
+    people = [e for e in result.entities if "Silva" in e.name]
+    assert [e.label for e in people] == ["PERSON"]
+    assert people[0].name == "Luiz Inacio Lula da Silva"
+
+
+def test_two_people_with_one_surname_stay_apart(enricher: Enricher) -> None:
+    body = "Hillary Clinton and Chelsea Clinton spoke in New York. Chelsea Clinton left early."
+    names = [e.name for e in run(enricher, body).entities if e.label == "PERSON"]
+    assert sorted(names) == ["Chelsea Clinton", "Hillary Clinton"]
+
+
+def test_capitals_and_city_country_pairs_are_gpe(enricher: Enricher) -> None:
+    body = "Talks moved from Ankara to Springfield, Illinois, and then to Baku."
+    found = labels(run(enricher, body))
+    assert found["Ankara"] == found["Baku"] == "GPE"
+    assert found["Springfield"] == "GPE"
+
+
+def test_organisation_suffixes_and_possessives(enricher: Enricher) -> None:
+    body = "Acme Holdings’s shares fell after Vireo Corp's bid. The Ministry of Health objected."
+    result = run(enricher, body)
+    found = labels(result)
+    assert found["Acme Holdings"] == "ORG"
+    assert found["Vireo Corp"] == "ORG"
+    assert found["Ministry of Health"] == "ORG"
+    for e in result.entities:
+        assert not e.name.endswith(("'s", "’s"))
+
+
+def test_curly_quotes_do_not_glue_onto_names(enricher: Enricher) -> None:
+    body = "‘’Peace is near,‘’ said Prime Minister Kaja Kallas in Tallinn."
+    found = labels(run(enricher, body))
+    assert found.get("Kaja Kallas") == "PERSON"
+    assert found.get("Tallinn") == "GPE"
+
+
+def test_quantities_are_separate_and_offsets_exact(enricher: Enricher) -> None:
+    body = "The bank lent $2.5 billion on March 3, a rise of 12 percent, to 40 firms."
+    result = run(enricher, body, title="Lending up 12 percent")
+    assert {"MONEY", "DATE", "PERCENT", "CARDINAL"} <= {q.label for q in result.quantities}
+    assert all(e.label not in {"MONEY", "DATE", "PERCENT"} for e in result.entities)
+    fields = {"title": "Lending up 12 percent", "body": body}
+    for q in result.quantities:
+        assert fields[q.field][q.start : q.end] == q.text
+
+
+def test_salience_prefers_frequent_early_title_entities(enricher: Enricher) -> None:
+    body = (
+        "Chilean President Gabriel Boric opened the summit in Santiago. Boric urged unity. "
+        "Delegates from Peru attended. Boric closed the event."
+    )
+    result = run(enricher, body, title="Boric opens summit")
+    top = result.entities[0]
+    assert top.name == "Gabriel Boric"
+    assert all(0.0 <= e.salience <= 1.0 for e in result.entities)
+    peru = next(e for e in result.entities if e.name == "Peru")
+    assert top.salience > peru.salience
+
+
+def test_enrich_is_deterministic(enricher: Enricher) -> None:
+    body = "Finnish President Alexander Stubb backed the plan in Helsinki."
+    assert run(enricher, body) == run(enricher, body)

@@ -1,0 +1,82 @@
+"""The evaluation harness: matching rules, scores, confusion table and the dev set's shape."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from pipeline.config import EnrichSettings
+from pipeline.enrich import Enricher
+from pipeline.evaluate import EvalReport, evaluate, format_report, load_dataset, targets_match
+
+DEV = Path(__file__).resolve().parents[1] / "data" / "dev.jsonl"
+
+
+@pytest.fixture(scope="module")
+def enricher() -> Enricher:
+    return Enricher(EnrichSettings())
+
+
+@pytest.mark.parametrize(
+    ("gold", "predicted", "same"),
+    [
+        ("ceasefire (full)", "ceasefire (full)", True),
+        ("ceasefire", "ceasefire (limited)", True),
+        ("ceasefire (full)", "ceasefire (limited)", False),
+        ("attack on the refugee camp", "attack on refugee camp", True),
+        ("union demand for higher wages", "higher wages", True),
+        ("tariffs", "trade_deal", False),
+        ("military_aid", "military aid to Ukraine", False),
+        ("the stadium", "Stadium", True),
+    ],
+)
+def test_targets_match(gold: str, predicted: str, same: bool) -> None:
+    assert targets_match(gold, predicted) is same
+
+
+def test_dev_set_is_well_formed() -> None:
+    docs = load_dataset(DEV)
+    assert len(docs) >= 40
+    assert len({d["id"] for d in docs}) == len(docs)
+    for doc in docs:
+        gold = doc["gold"]
+        assert isinstance(gold, dict) and isinstance(doc["body"], str)
+        for s in gold["stances"]:
+            assert s["stance"] in {"favor", "against", "neutral"}
+    assert sum(1 for d in docs if not d["gold"]["stances"]) >= 5  # texts with no stance
+
+
+def test_evaluate_scores_a_small_dataset(enricher: Enricher, tmp_path: Path) -> None:
+    lines = [
+        {
+            "id": "a",
+            "title": "",
+            "body": "Senator Ana Ruiz refused to back the trade agreement with Vietnam.",
+            "gold": {
+                "entities": [
+                    {"name": "Ana Ruiz", "label": "PERSON"},
+                    {"name": "Vietnam", "label": "GPE"},
+                ],
+                "stances": [{"holder": "Ana Ruiz", "target": "trade_deal", "stance": "favor"}],
+            },
+        }
+    ]
+    path = tmp_path / "mini.jsonl"
+    path.write_text("\n".join(json.dumps(x) for x in lines) + "\n", encoding="utf-8")
+    report = evaluate(enricher, path)
+    assert report.documents == 1
+    assert report.entities.f1 == pytest.approx(1.0)
+    assert report.stances.tp == 0  # gold says favor; the system rightly says against
+    assert report.confusion["favor"]["against"] == 1
+    again = EvalReport.model_validate_json(report.model_dump_json())
+    assert again.stances.gold == 1
+    text = format_report(report, details=True)
+    assert "stances (holder+target+stance)" in text and "missed stance" in text
+
+
+def test_dev_set_figures_do_not_regress(enricher: Enricher) -> None:
+    report = evaluate(enricher, DEV)
+    assert report.entities.f1 > 0.9
+    assert report.stances.f1 > 0.75
