@@ -130,6 +130,18 @@ def _consume(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _feed(args: argparse.Namespace, settings: Settings) -> int:
+    from pipeline.feeds import run_feed
+
+    return run_feed(settings, args.urls, args.feeds, args.interval, args.once, args.fetch_full_text)
+
+
+def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    from pipeline.http_ingest import run_server
+
+    return run_server(settings)
+
+
 def _demo(args: argparse.Namespace, settings: Settings) -> int:
     from pipeline.demo import run_demo
 
@@ -200,6 +212,33 @@ def build_parser() -> argparse.ArgumentParser:
     consume.add_argument("--stance", choices=["favor", "against", "neutral"])
     consume.add_argument("--since", help="published since: ISO 8601 time or 30m / 2h / 1d")
     consume.set_defaults(handler=_consume)
+
+    feed = sub.add_parser("feed", help="poll RSS / Atom feeds and publish new items")
+    feed.add_argument("urls", nargs="*", metavar="URL")
+    feed.add_argument(
+        "--feeds",
+        type=Path,
+        default=None,
+        metavar="FILE.yaml",
+        help="feed list (README: Feeding live news)",
+    )
+    feed.add_argument(
+        "--interval",
+        type=float,
+        default=None,
+        metavar="S",
+        help="seconds between polls (default NEWSFLOW_FEED_INTERVAL_SECONDS)",
+    )
+    feed.add_argument(
+        "--once", action="store_true", help="poll each feed once and exit; exit 1 if a poll failed"
+    )
+    feed.add_argument(
+        "--fetch-full-text", action="store_true", help="take each new item's body from its web page"
+    )
+    feed.set_defaults(handler=_feed)
+
+    serve = sub.add_parser("serve", help="HTTP ingest: POST /articles → the raw topic")
+    serve.set_defaults(handler=_serve)
 
     demo = sub.add_parser("demo", help="run the whole path once on the seed articles")
     demo.add_argument("seeds", nargs="*", help="input paths (default: seeds/)")

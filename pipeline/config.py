@@ -14,6 +14,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from pipeline.ingest_settings import FeedSettings, ServeSettings
+
 SecurityProtocol = Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"]
 SaslMechanism = Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"]
 
@@ -119,6 +121,8 @@ class Settings(BaseSettings):
     worker: WorkerSettings = WorkerSettings()
     enrich: EnrichSettings = EnrichSettings()
     metrics: MetricsSettings = MetricsSettings()
+    feed: FeedSettings = FeedSettings()
+    serve: ServeSettings = ServeSettings()
 
     @property
     def bootstrap_servers(self) -> str:

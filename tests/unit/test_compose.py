@@ -61,11 +61,22 @@ def test_worker_metrics_port_matches_settings_and_prometheus_target() -> None:
         for t in c["targets"]
     ]
     assert f"worker:{port}" in targets
+    assert f"worker-b:{port}" in targets  # the second replica of the same group
+
+
+def test_feed_poller_is_scraped_on_its_metrics_port() -> None:
+    feed = SERVICES["feed"]
+    port = int(feed["environment"]["NEWSFLOW_FEED_METRICS_PORT"])
+    assert port == Settings.model_fields["feed"].default.metrics_port
+    assert feed["command"][0] == "feed"
+    prometheus = yaml.safe_load((ROOT / "deploy/prometheus/prometheus.yml").read_text())
+    jobs = {job["job_name"]: job for job in prometheus["scrape_configs"]}
+    assert jobs["newsflow-feed"]["static_configs"][0]["targets"] == [f"feed:{port}"]
 
 
 def test_cluster_address_points_at_the_kafka_service() -> None:
     listeners = SERVICES["kafka"]["environment"]["KAFKA_ADVERTISED_LISTENERS"]
-    for name in ("worker", "producer"):
+    for name in ("worker", "worker-b", "feed", "producer"):
         assert SERVICES[name]["environment"]["NEWSFLOW_KAFKA_BOOTSTRAP"] == "kafka:9092"
     assert "PLAINTEXT://kafka:9092" in listeners
 
@@ -74,9 +85,15 @@ def test_files_the_stack_mounts_or_builds_exist() -> None:
     for service in SERVICES.values():
         for volume in service.get("volumes", []):
             host = volume.split(":")[0]
-            assert (ROOT / host).exists(), host
+            if host.startswith("."):  # named volumes have no host path
+                assert (ROOT / host).exists(), host
         if "build" in service:
             assert (ROOT / service["build"] / "Dockerfile").exists()
+    from pipeline.cli import build_parser
+
     commands = {n: s.get("command", []) for n, s in SERVICES.items()}
+    parser = build_parser()
+    for name in ("worker", "worker-b", "feed", "producer"):
+        parser.parse_args(commands[name])  # every newsflow command line is a valid one
     assert commands["worker"] == ["worker"]
     assert commands["producer"][0] == "produce"

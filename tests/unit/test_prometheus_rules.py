@@ -129,7 +129,7 @@ def test_rule_files_are_relative_so_they_resolve_in_compose_and_here() -> None:
     assert loaded == {p.resolve() for p in (PROMETHEUS_DIR / "rules").glob("*.yml")}
     jobs = {job["job_name"]: job for job in config["scrape_configs"]}
     targets = [t for c in jobs["newsflow-worker"]["static_configs"] for t in c["targets"]]
-    assert targets == ["worker:9464"]
+    assert targets == ["worker:9464", "worker-b:9464"]
 
 
 def test_rules_are_valid() -> None:
