@@ -14,7 +14,7 @@ from kafka.structs import OffsetAndMetadata
 
 from pipeline.config import Settings
 from pipeline.errors import KafkaUnavailable
-from pipeline.validate import _text_or_base64
+from pipeline.validate import text_or_base64
 
 
 @dataclass(frozen=True)
@@ -31,7 +31,7 @@ class Received:
         decoded = _json_or_none(self.value)
         if decoded is not None and not envelope:
             return decoded
-        text, encoding = _text_or_base64(self.value or b"")
+        text, encoding = text_or_base64(self.value or b"")
         wrapped: dict[str, Any] = {
             "topic": self.topic,
             "partition": self.partition,

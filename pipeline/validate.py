@@ -70,7 +70,7 @@ def _describe(exc: ValidationError) -> str:
     return "; ".join(parts)
 
 
-def _text_or_base64(data: bytes) -> tuple[str, Literal["utf-8", "base64"]]:
+def text_or_base64(data: bytes) -> tuple[str, Literal["utf-8", "base64"]]:
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
@@ -89,8 +89,8 @@ def dead_letter(
     key_text: str | None = None
     key_encoding: Literal["utf-8", "base64"] = "utf-8"
     if key is not None:
-        key_text, key_encoding = _text_or_base64(key)
-    value_text, value_encoding = _text_or_base64(value or b"")
+        key_text, key_encoding = text_or_base64(key)
+    value_text, value_encoding = text_or_base64(value or b"")
     return DeadLetter(
         error_code=rejection.code,
         error=rejection.reason,
