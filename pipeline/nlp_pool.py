@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
+import os
+import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -26,7 +28,19 @@ def _init_child(settings_json: str) -> None:
     global _enricher
     from pipeline.enrich import Enricher
 
+    _watch_parent(os.getppid())
     _enricher = Enricher(EnrichSettings.model_validate_json(settings_json))
+
+
+def _watch_parent(parent: int) -> None:
+    """Exit when the worker is gone: after a kill -9 nothing else would stop this child."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
 def _model_info() -> tuple[str, str]:

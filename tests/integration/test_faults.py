@@ -6,6 +6,7 @@ import json
 import os
 import random
 import signal
+import subprocess
 import threading
 import time
 from collections import Counter
@@ -43,6 +44,14 @@ def _stream(topic: str, count: int, seconds: float) -> threading.Thread:
     thread = threading.Thread(target=run, daemon=True)
     thread.start()
     return thread
+
+
+def _children(worker: Worker) -> list[int]:
+    """Pids of the worker's child processes (the NLP pool and its resource tracker)."""
+    assert worker.process is not None
+    found = subprocess.run(["pgrep", "-P", str(worker.process.pid)],
+                           capture_output=True, text=True, check=False)  # fmt: skip
+    return [int(pid) for pid in found.stdout.split()]
 
 
 def _ids_out(topic: str, expected: int, timeout: float) -> Counter[str]:
@@ -85,10 +94,12 @@ def test_kill_9_mid_stream_loses_nothing(make_env: Callable[..., Env], tmp_path:
     feeder = _stream(env.settings.topics.raw, total, seconds=25)
     rng = random.Random()
     kills = 0
+    killed_children: list[int] = []
     worker = Worker(env, tmp_path / "worker.log").start()
     try:
         for _ in range(3):
             time.sleep(rng.uniform(2.0, 6.0))
+            killed_children.extend(_children(worker))
             worker.stop(signal.SIGKILL)
             kills += 1
             worker = Worker(env, tmp_path / "worker.log").start()
@@ -96,6 +107,8 @@ def test_kill_9_mid_stream_loses_nothing(make_env: Callable[..., Env], tmp_path:
         ids = _ids_out(env.settings.topics.enriched, total, timeout=240)
     finally:
         worker.stop()
+    time.sleep(2.5)  # NLP children notice a dead parent within a second
+    orphans = [pid for pid in killed_children if Path(f"/proc/{pid}").exists()]
     missing = {f"k{i}" for i in range(total)} - set(ids)
     duplicates = {k: n for k, n in ids.items() if n > 1}
     print(
@@ -103,5 +116,6 @@ def test_kill_9_mid_stream_loses_nothing(make_env: Callable[..., Env], tmp_path:
         f"missing={len(missing)} duplicated ids={len(duplicates)}"
     )
     assert not missing, f"{len(missing)} lost, e.g. {sorted(missing)[:5]}"
+    assert killed_children and not orphans, f"NLP processes outlived their worker: {orphans}"
     if GUARANTEE == "exactly_once":
         assert not duplicates, f"{len(duplicates)} duplicated: {list(duplicates.items())[:5]}"
