@@ -16,7 +16,7 @@ import urllib.request
 from contextlib import ExitStack
 from pathlib import Path
 
-from kafka import KafkaConsumer, TopicPartition
+from kafka import KafkaConsumer
 
 from pipeline.broker import LocalBroker
 from pipeline.config import Settings
@@ -24,6 +24,7 @@ from pipeline.errors import NewsflowError
 from pipeline.ingest import Publisher, load
 from pipeline.models import EnrichedArticle
 from pipeline.render import article_text, metric_lines
+from pipeline.subscribe import open_consumer
 from pipeline.topics import ensure_topics
 
 
@@ -69,12 +70,8 @@ def _stop_broker(broker: LocalBroker) -> None:
 
 def _enriched_reader(settings: Settings) -> KafkaConsumer:
     """Positioned at the current end of the enriched topic: only this run's events count."""
-    consumer = KafkaConsumer(**settings.kafka_python_config(), group_id=None)
-    topic = settings.topics.enriched
-    tps = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or [])]
-    consumer.assign(tps)
-    consumer.seek_to_end(*tps)
-    for tp in tps:
+    consumer = open_consumer(settings, settings.topics.enriched, group=None, from_beginning=False)
+    for tp in consumer.assignment():
         consumer.position(tp)  # resolve "end" now, before anything is produced
     return consumer
 

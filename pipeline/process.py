@@ -131,10 +131,13 @@ class Processor:
             message.partition,
             message.offset,
         )
-        key = message.key if message.key is not None else f"{message.partition}:{message.offset}"
+        # A keyless message is keyed by its position, so its dead letter is still addressable.
+        key = message.key
+        if key is None:
+            key = f"{message.partition}:{message.offset}".encode()
         return Outgoing(
             topic=self.settings.topics.deadletter,
-            key=key if isinstance(key, bytes) else key.encode("utf-8"),
+            key=key,
             value=dead.model_dump_json().encode("utf-8"),
             dead=dead,
         )

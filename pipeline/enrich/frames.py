@@ -145,15 +145,7 @@ class FrameReader:
         polarity = 1 if lemma in lx.CONTINUE_VERBS else -1
         if _negated(verb):
             polarity = -polarity
-        holders = self._subject_holders(speech)
-        return self._frame(
-            holders,
-            self.targets(subject),
-            polarity,
-            _speech_label(speech),
-            REPORTED_CONFIDENCE,
-            verb,
-        )
+        return self._reported_frame(speech, subject, polarity, verb)
 
     def _existential(self, verb: Token) -> Frame | None:
         """ "X made clear there must be a cessation of Y" -> X against Y."""
@@ -164,17 +156,22 @@ class FrameReader:
         if speech is None or subject is None:
             return None
         polarity = -1 if _negated(verb) else 1
-        holders = self._subject_holders(speech)
+        return self._reported_frame(speech, subject, polarity, verb)
+
+    # -- pieces ---------------------------------------------------------------------------
+
+    def _reported_frame(
+        self, speech: Token, subject: Token, polarity: int, verb: Token
+    ) -> Frame | None:
+        """The speaker of ``speech`` holds ``polarity`` toward what ``subject`` names."""
         return self._frame(
-            holders,
+            self._subject_holders(speech),
             self.targets(subject),
             polarity,
             _speech_label(speech),
             REPORTED_CONFIDENCE,
             verb,
         )
-
-    # -- pieces ---------------------------------------------------------------------------
 
     def _attitude_objects(self, verb: Token) -> tuple[int, list[Token], str]:
         lemma = verb.lemma_.lower()
