@@ -8,6 +8,7 @@ sets ``settings.topics.raw``. Load once at the edge (the CLI) and pass it down.
 
 from __future__ import annotations
 
+import ssl
 from pathlib import Path
 from typing import Any, Literal
 
@@ -77,7 +78,13 @@ class WorkerSettings(BaseModel):
         default=30.0, gt=0, description="A silent worker leaves the group after this long."
     )
     processing_guarantee: Literal["at_least_once", "exactly_once"] = Field(
-        default="at_least_once", description="Faust processing guarantee (README: Guarantees)."
+        default="exactly_once",
+        description="exactly_once: outputs and offsets commit in one Kafka transaction per "
+        "input partition and batch (README: Guarantees).",
+    )
+    batch_size: int = Field(default=16, ge=1, description="Articles per transaction, at most.")
+    batch_seconds: float = Field(
+        default=0.2, gt=0, description="Wait at most this long to fill a batch."
     )
     data_dir: Path | None = Field(default=None, description="Faust state; default under state_dir.")
 
@@ -155,6 +162,25 @@ class Settings(BaseSettings):
                 config[name] = str(value)
         return config
 
+    def aiokafka_config(self) -> dict[str, Any]:
+        """Keyword arguments for aiokafka clients (the worker's transactional producers)."""
+        k = self.kafka
+        config: dict[str, Any] = {
+            "bootstrap_servers": self.bootstrap_servers.split(","),
+            "client_id": k.client_id,
+            "security_protocol": k.security_protocol,
+            "request_timeout_ms": int(k.request_timeout_seconds * 1000),
+        }
+        if k.sasl_mechanism:
+            config["sasl_mechanism"] = k.sasl_mechanism
+            config["sasl_plain_username"] = k.sasl_username
+            config["sasl_plain_password"] = (
+                k.sasl_password.get_secret_value() if k.sasl_password else None
+            )
+        if k.security_protocol in ("SSL", "SASL_SSL"):
+            config["ssl_context"] = _ssl_context(k)
+        return config
+
     def faust_broker_config(self) -> dict[str, Any]:
         """Keyword arguments for ``faust.App`` that say how to reach the cluster."""
         k = self.kafka
@@ -171,17 +197,9 @@ def _faust_credentials(k: KafkaSettings) -> Any:
     """Faust's credentials object for TLS / SASL, or None for plaintext."""
     if k.security_protocol == "PLAINTEXT":
         return None
-    import ssl
-
     import faust
 
-    context: ssl.SSLContext | None = None
-    if k.security_protocol in ("SSL", "SASL_SSL"):
-        context = ssl.create_default_context(
-            purpose=ssl.Purpose.SERVER_AUTH, cafile=str(k.ssl_cafile) if k.ssl_cafile else None
-        )
-        if k.ssl_certfile:
-            context.load_cert_chain(str(k.ssl_certfile), str(k.ssl_keyfile or k.ssl_certfile))
+    context = _ssl_context(k) if k.security_protocol in ("SSL", "SASL_SSL") else None
     if k.sasl_mechanism is None:
         return faust.SSLCredentials(context)
     password = k.sasl_password.get_secret_value() if k.sasl_password else ""
@@ -193,3 +211,13 @@ def _faust_credentials(k: KafkaSettings) -> Any:
             ssl_context=context,
         )
     return faust.SASLCredentials(username=k.sasl_username, password=password, ssl_context=context)
+
+
+def _ssl_context(k: KafkaSettings) -> ssl.SSLContext:
+    """A TLS context from the CA file and optional client certificate of the settings."""
+    context = ssl.create_default_context(
+        purpose=ssl.Purpose.SERVER_AUTH, cafile=str(k.ssl_cafile) if k.ssl_cafile else None
+    )
+    if k.ssl_certfile:
+        context.load_cert_chain(str(k.ssl_certfile), str(k.ssl_keyfile or k.ssl_certfile))
+    return context

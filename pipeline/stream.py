@@ -2,24 +2,29 @@
 
 Faust stays inside this module. The app is built by :func:`create_app` (no module globals,
 no autodiscovery); values cross the boundary as bytes and become pydantic models in
-:mod:`pipeline.process`. Delivery: at-least-once — Faust flushes the producer before it
-commits the consumed offsets.
+:mod:`pipeline.process`. Delivery (``NEWSFLOW_WORKER_PROCESSING_GUARANTEE``): exactly_once
+(default) commits each batch's events with its input offsets in one Kafka transaction;
+at_least_once sends through Faust, which flushes its producer before committing offsets.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 import faust
+from aiokafka.structs import TopicPartition
 from prometheus_client import CollectorRegistry
 
 from pipeline.config import Settings
 from pipeline.lag import LagMonitor
 from pipeline.metrics import WorkerMetrics, serve
 from pipeline.nlp_pool import EnrichPool
-from pipeline.process import AsyncEnricher, Incoming, Processor
+from pipeline.process import AsyncEnricher, Incoming, Outgoing, Processor
 from pipeline.topics import ensure_topics
+from pipeline.transactions import PartitionLost, TransactionalSink
 
 log = logging.getLogger(__name__)
 
@@ -43,13 +48,42 @@ def create_app(settings: Settings, processor: Processor) -> faust.App:
         # A new group starts at the beginning: no article fed before the first start is lost.
         consumer_auto_offset_reset="earliest",
         producer_acks=-1,
-        processing_guarantee=w.processing_guarantee,
+        # Faust's own exactly_once duplicated output under kill -9; ours is in transactions.py.
+        processing_guarantee="at_least_once",
         broker_session_timeout=w.session_timeout_seconds,
         broker_heartbeat_interval=min(3.0, w.session_timeout_seconds / 3),
         stream_wait_empty=False,
     )
+    raw = app.topic(settings.topics.raw, key_serializer="raw", value_serializer="raw")
+    if w.processing_guarantee == "exactly_once":
+        agent = _transactional_agent(settings, processor, app)
+        # One actor; the batch keeps every NLP process busy and offsets commit in order.
+        app.agent(raw, name="enrich_articles", concurrency=1)(agent)
+    else:
+        agent = _at_least_once_agent(settings, processor, app)
+        # One actor per NLP process; Faust commits only contiguous offsets.
+        app.agent(raw, name="enrich_articles", concurrency=w.processes)(agent)
+    return app
+
+
+def _incoming(event: Any) -> Incoming:
+    message = event.message
+    return Incoming(
+        key=message.key,
+        value=message.value,
+        topic=message.topic,
+        partition=message.partition,
+        offset=message.offset,
+        timestamp=message.timestamp,
+    )
+
+
+Agent = Callable[[Any], Coroutine[Any, Any, None]]
+
+
+def _at_least_once_agent(settings: Settings, processor: Processor, app: faust.App) -> Agent:
+    """Send through Faust's producer, which is flushed before offsets are committed."""
     topics = settings.topics
-    raw = app.topic(topics.raw, key_serializer="raw", value_serializer="raw")
     outputs = {
         name: app.topic(name, key_serializer="raw", value_serializer="raw")
         for name in (topics.enriched, topics.deadletter, topics.entities, topics.stance)
@@ -57,15 +91,7 @@ def create_app(settings: Settings, processor: Processor) -> faust.App:
 
     async def enrich_articles(stream: Any) -> None:
         async for event in stream.events():
-            message = event.message
-            incoming = Incoming(
-                key=message.key,
-                value=message.value,
-                topic=message.topic,
-                partition=message.partition,
-                offset=message.offset,
-                timestamp=message.timestamp,
-            )
+            incoming = _incoming(event)
             processor.metrics.in_flight.inc()
             try:
                 for out in await processor.process(incoming):
@@ -74,9 +100,52 @@ def create_app(settings: Settings, processor: Processor) -> faust.App:
             finally:
                 processor.metrics.in_flight.dec()
 
-    # One actor per NLP process keeps every process busy; Faust commits only contiguous offsets.
-    app.agent(raw, name="enrich_articles", concurrency=w.processes)(enrich_articles)
-    return app
+    return enrich_articles
+
+
+def _transactional_agent(settings: Settings, processor: Processor, app: faust.App) -> Agent:
+    """Enrich a batch concurrently, then commit each input partition's events and offset in
+    one transaction (:mod:`pipeline.transactions`). Faust acks the batch only afterwards."""
+    w = settings.worker
+
+    def owned(tp: TopicPartition) -> bool:
+        return any((t.topic, t.partition) == (tp.topic, tp.partition)
+                   for t in app.consumer.assignment())  # fmt: skip
+
+    async def enrich_articles(stream: Any) -> None:
+        sink = TransactionalSink(settings, owned)
+        try:
+            async for events in stream.take_events(w.batch_size, within=w.batch_seconds):
+                await _process_batch([_incoming(e) for e in events], processor, sink)
+        finally:
+            await sink.close()
+
+    return enrich_articles
+
+
+async def _process_batch(
+    batch: list[Incoming], processor: Processor, sink: TransactionalSink
+) -> None:
+    processor.metrics.in_flight.inc(len(batch))
+    try:
+        results = await asyncio.gather(*(processor.process(m) for m in batch))
+        by_partition: dict[TopicPartition, list[tuple[Incoming, list[Outgoing]]]] = {}
+        for message, out in zip(batch, results, strict=True):
+            tp = TopicPartition(message.topic, message.partition)
+            by_partition.setdefault(tp, []).append((message, out))
+        for tp, done in by_partition.items():
+            last = max(message.offset for message, _ in done)
+            events = [o for _, out in done for o in out]
+            try:
+                await sink.commit(tp, events, last + 1)
+            except PartitionLost:
+                log.info("partition %s moved to another worker; it redoes this batch", tp)
+                continue
+            for message, out in done:
+                for o in out:
+                    processor.record_published(o, message)
+    finally:
+        processor.metrics.in_flight.dec(len(batch))
 
 
 def run_worker(settings: Settings, enricher: AsyncEnricher | None = None) -> int:
