@@ -52,7 +52,7 @@ def create_app(settings: Settings, processor: Processor) -> faust.App:
         processing_guarantee="at_least_once",
         broker_session_timeout=w.session_timeout_seconds,
         broker_heartbeat_interval=min(3.0, w.session_timeout_seconds / 3),
-        stream_wait_empty=False,
+        **_commit_settings(w.processing_guarantee),
     )
     raw = app.topic(settings.topics.raw, key_serializer="raw", value_serializer="raw")
     if w.processing_guarantee == "exactly_once":
@@ -64,6 +64,22 @@ def create_app(settings: Settings, processor: Processor) -> faust.App:
         # One actor per NLP process; Faust commits only contiguous offsets.
         app.agent(raw, name="enrich_articles", concurrency=w.processes)(agent)
     return app
+
+
+def _commit_settings(guarantee: str) -> dict[str, Any]:
+    """In exactly_once mode the transactions commit offsets. Faust's periodic commit, computed
+    before a batch is acked but sent after its transaction, could move the group's offset
+    back (replaying committed output), so it is switched off; commits on rebalance and stop
+    wait until in-flight batches are acked and then only repeat the transactional value."""
+    if guarantee != "exactly_once":
+        return {"stream_wait_empty": False}
+    return {
+        "stream_wait_empty": True,
+        "broker_commit_every": 2**31,
+        "broker_commit_interval": 365 * 24 * 3600.0,
+        # No periodic commit is expected, so no "not committed lately" warnings either.
+        "broker_commit_livelock_soft_timeout": 365 * 24 * 3600.0,
+    }
 
 
 def _incoming(event: Any) -> Incoming:
