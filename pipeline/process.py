@@ -14,6 +14,7 @@ from typing import Protocol
 
 from pipeline import __version__
 from pipeline.config import Settings
+from pipeline.dedup import Deduplicator
 from pipeline.errors import RejectedMessage
 from pipeline.metrics import WorkerMetrics
 from pipeline.models import (
@@ -57,19 +58,34 @@ class Outgoing:
 
 
 class Processor:
-    def __init__(self, settings: Settings, enricher: AsyncEnricher, metrics: WorkerMetrics) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        enricher: AsyncEnricher,
+        metrics: WorkerMetrics,
+        dedup: Deduplicator | None = None,
+    ) -> None:
         self.settings = settings
         self.enricher = enricher
         self.metrics = metrics
+        self.dedup = dedup
 
     async def process(self, message: Incoming) -> list[Outgoing]:
         """What one message becomes: the enriched event followed by its per-entity and
-        per-stance events, or one dead letter. Never raises for anything in the message."""
+        per-stance events, one dead letter, or nothing for an article already enriched.
+        Never raises for anything in the message."""
         self.metrics.consumed.labels(topic=message.topic).inc()
         try:
             article = parse_raw(message.value, self.settings.enrich)
+        except RejectedMessage as rejection:
+            return [self._reject(rejection, message)]
+        if self.dedup is not None and self.dedup.claim(article, time.time()) is not None:
+            self.metrics.deduplicated.labels(topic=message.topic).inc()
+            return []
+        try:
             enriched = await self._enrich(article)
         except RejectedMessage as rejection:
+            self.abandon(article)
             return [self._reject(rejection, message)]
         return [
             Outgoing(
@@ -98,6 +114,8 @@ class Processor:
     def record_published(self, out: Outgoing, message: Incoming) -> None:
         """Count an event once it is handed to the producer (derived events count nothing)."""
         if out.enriched is not None:
+            if self.dedup is not None:
+                self.dedup.confirm(out.enriched, time.time())
             self.metrics.enriched.labels(topic=out.topic).inc()
             for entity in out.enriched.entities:
                 self.metrics.entities.labels(label=entity.label).inc()
@@ -107,6 +125,11 @@ class Processor:
                 self.metrics.end_to_end.observe(max(0.0, time.time() - message.timestamp))
         elif out.dead is not None:
             self.metrics.deadlettered.labels(reason=out.dead.error_code.value).inc()
+
+    def abandon(self, article: RawArticle) -> None:
+        """The article will not be published by this worker: free its de-duplication claim."""
+        if self.dedup is not None:
+            self.dedup.release(article)
 
     async def _enrich(self, article: RawArticle) -> EnrichedArticle:
         enriched_at = datetime.now(UTC)

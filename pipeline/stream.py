@@ -19,6 +19,7 @@ from aiokafka.structs import TopicPartition
 from prometheus_client import CollectorRegistry
 
 from pipeline.config import Settings
+from pipeline.dedup import Deduplicator
 from pipeline.lag import LagMonitor
 from pipeline.metrics import WorkerMetrics, serve
 from pipeline.nlp_pool import EnrichPool
@@ -54,8 +55,23 @@ def create_app(settings: Settings, processor: Processor) -> faust.App:
         broker_heartbeat_interval=min(3.0, w.session_timeout_seconds / 3),
         **_commit_settings(w.processing_guarantee),
     )
-    raw = app.topic(settings.topics.raw, key_serializer="raw", value_serializer="raw")
-    if w.processing_guarantee == "exactly_once":
+    transactional = w.processing_guarantee == "exactly_once"
+    # With transactions, offsets are committed only together with the output; Faust's own
+    # commits (computed before a batch's transaction, sent after it) could move them back.
+    raw = app.topic(
+        settings.topics.raw, key_serializer="raw", value_serializer="raw", acks=not transactional
+    )
+    if w.dedup_window_seconds > 0:
+        seen = app.GlobalTable(
+            "newsflow-seen",
+            default=None,
+            partitions=settings.topics.partitions,
+            # Written after the transaction commits, outside stream iteration: the key picks
+            # the changelog partition (every worker reads them all anyway).
+            use_partitioner=True,
+        )
+        processor.dedup = Deduplicator(seen, w.dedup_window_seconds)
+    if transactional:
         agent = _transactional_agent(settings, processor, app)
         # One actor; the batch keeps every NLP process busy and offsets commit in order.
         app.agent(raw, name="enrich_articles", concurrency=1)(agent)
@@ -67,17 +83,13 @@ def create_app(settings: Settings, processor: Processor) -> faust.App:
 
 
 def _commit_settings(guarantee: str) -> dict[str, Any]:
-    """In exactly_once mode the transactions commit offsets. Faust's periodic commit, computed
-    before a batch is acked but sent after its transaction, could move the group's offset
-    back (replaying committed output), so it is switched off; commits on rebalance and stop
-    wait until in-flight batches are acked and then only repeat the transactional value."""
+    """exactly_once: the input topic has Faust acks off (see create_app), so Faust never
+    commits its offsets; waiting for acks at shutdown would wait forever, and the "not
+    committed lately" livelock warning would fire for nothing."""
     if guarantee != "exactly_once":
         return {"stream_wait_empty": False}
     return {
-        "stream_wait_empty": True,
-        "broker_commit_every": 2**31,
-        "broker_commit_interval": 365 * 24 * 3600.0,
-        # No periodic commit is expected, so no "not committed lately" warnings either.
+        "stream_wait_empty": False,
         "broker_commit_livelock_soft_timeout": 365 * 24 * 3600.0,
     }
 
@@ -156,6 +168,9 @@ async def _process_batch(
                 await sink.commit(tp, events, last + 1)
             except PartitionLost:
                 log.info("partition %s moved to another worker; it redoes this batch", tp)
+                for o in (o for _, out in done for o in out):
+                    if o.enriched is not None:
+                        processor.abandon(o.enriched)
                 continue
             for message, out in done:
                 for o in out:

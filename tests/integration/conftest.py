@@ -99,6 +99,7 @@ class Worker:
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self, timeout: float = 90) -> Worker:
+        offset = self.log.stat().st_size if self.log.exists() else 0  # this run's lines only
         with open(self.log, "ab") as out:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "pipeline.cli", "worker"],
@@ -109,7 +110,7 @@ class Worker:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             assert self.process.poll() is None, f"worker died: {self.log.read_text()[-3000:]}"
-            if b"Worker]: Ready" in self.log.read_bytes():
+            if b"Worker]: Ready" in self.log.read_bytes()[offset:]:
                 return self
             time.sleep(0.3)
         raise AssertionError(f"worker not ready in {timeout}s: {self.log.read_text()[-3000:]}")

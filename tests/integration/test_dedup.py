@@ -1,0 +1,59 @@
+"""De-duplication on the real broker: re-sent articles are skipped, also after a restart."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+
+from tests.integration.conftest import Env, Worker, metric_value, producer, read_topic
+
+pytestmark = pytest.mark.integration
+
+FIRST = {"id": "d1", "title": "Port reopens", "url": "https://news.example.org/port?utm_source=rss",
+         "body": "The port of Gdansk reopened on Tuesday after the storm."}  # fmt: skip
+
+
+def _send(env: Env, *articles: dict[str, str]) -> None:
+    p = producer()
+    for article in articles:
+        p.send(
+            env.settings.topics.raw, key=article["id"].encode(), value=json.dumps(article).encode()
+        )
+    p.flush()
+
+
+def _wait_consumed(worker: Worker, topic: str, count: int) -> str:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        scrape = worker.scrape()
+        if metric_value(scrape, "newsflow_articles_consumed_total", topic=topic) >= count:
+            return scrape
+        time.sleep(0.3)
+    raise AssertionError(f"worker did not consume {count} messages")
+
+
+def test_resent_articles_are_skipped_across_restarts(env: Env, worker: Worker) -> None:
+    topics = env.settings.topics
+    _send(env, FIRST)
+    assert len(read_topic(topics.enriched, 1)) == 1
+    same_id = {**FIRST, "body": "A corrected text about the port."}
+    same_url = {**FIRST, "id": "d2", "url": "https://NEWS.example.org/port/", "body": "Other."}
+    same_text = {**FIRST, "id": "d3", "url": None, "body": "the port of GDANSK reopened on tuesday,  after the storm!"}
+    fresh = {"id": "d4", "title": "Bridge closes", "body": "A bridge in Riga closed on Monday."}
+    _send(env, same_id, same_url, {k: v for k, v in same_text.items() if v is not None}, fresh)
+    scrape = _wait_consumed(worker, topics.raw, 5)
+    assert metric_value(scrape, "newsflow_articles_deduplicated_total", topic=topics.raw) == 3
+    assert metric_value(scrape, "newsflow_articles_enriched_total", topic=topics.enriched) == 2
+
+    assert worker.stop() == 0
+    restarted = Worker(env, worker.log).start()
+    try:
+        _send(env, {**FIRST, "id": "d5"})  # same URL and text as the first, new id
+        scrape = _wait_consumed(restarted, topics.raw, 1)
+        assert metric_value(scrape, "newsflow_articles_deduplicated_total", topic=topics.raw) == 1
+    finally:
+        restarted.stop()
+    ids = sorted(json.loads(v)["id"] for _, v in read_topic(topics.enriched, 2, timeout=5))
+    assert ids == ["d1", "d4"]

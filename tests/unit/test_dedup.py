@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+from pipeline.dedup import Deduplicator, canonical_url, content_hash, keys_of
+from pipeline.models import RawArticle
+
+
+def _article(id_: str, body: str = "Rain fell in Lisbon.", url: str | None = None) -> RawArticle:
+    return RawArticle(id=id_, title="Weather", body=body, url=url)
+
+
+def test_canonical_url_drops_noise_only() -> None:
+    assert canonical_url("HTTPS://News.Example.org:443/a/b/?utm_source=x&b=2&a=1#top") == (
+        "https://news.example.org/a/b?a=1&b=2"
+    )
+    assert canonical_url("http://example.org:8080/x") == "http://example.org:8080/x"
+    assert canonical_url("https://example.org/x?id=1") != canonical_url(
+        "https://example.org/x?id=2"
+    )
+
+
+def test_content_hash_ignores_case_spacing_and_punctuation() -> None:
+    a = _article("a", "Rain fell in Lisbon.")
+    b = _article("b", "  rain FELL in   lisbon ")
+    c = _article("c", "Rain fell in Porto.")
+    assert content_hash(a) == content_hash(b) != content_hash(c)
+    assert len(keys_of(_article("x", url="https://e.org/1"))) == 3
+
+
+def test_same_id_url_or_content_within_the_window_is_a_duplicate() -> None:
+    table: dict[str, float] = {}
+    dedup = Deduplicator(table, window_seconds=100)
+    first = _article("a1", url="https://e.org/story?utm_medium=rss")
+    assert dedup.claim(first, now=0) is None
+    dedup.confirm(first, now=0)
+    assert dedup.claim(_article("a1", "Other words entirely."), now=10) == "id:a1"
+    assert dedup.claim(_article("a2", "New text.", "https://e.org/story"), now=10) == (
+        "url:https://e.org/story"
+    )
+    assert dedup.claim(_article("a3", "rain fell in LISBON"), now=10) is not None
+    assert dedup.claim(_article("a1", "Other words entirely."), now=101) is None  # window over
+
+
+def test_twins_in_flight_are_caught_and_released_claims_free_the_keys() -> None:
+    dedup = Deduplicator({}, window_seconds=100)
+    article = _article("t1")
+    assert dedup.claim(article, now=0) is None
+    assert dedup.claim(_article("t1", "Different."), now=0) == "id:t1"  # claimed, not confirmed
+    dedup.release(article)
+    assert dedup.claim(article, now=0) is None
