@@ -12,6 +12,7 @@ from pydantic import ValidationError
 from pipeline.config import EnrichSettings
 from pipeline.errors import RejectedMessage
 from pipeline.models import SUPPORTED_MAJOR, DeadLetter, ErrorCode, RawArticle
+from pipeline.sanitize import clean_article
 
 
 def parse_raw(value: bytes | None, limits: EnrichSettings) -> RawArticle:
@@ -36,9 +37,10 @@ def parse_raw(value: bytes | None, limits: EnrichSettings) -> RawArticle:
     _check_version(record)
     _check_body(record, limits)
     try:
-        return RawArticle.model_validate(record)
+        article = RawArticle.model_validate(record)
     except ValidationError as exc:
         raise RejectedMessage(ErrorCode.SCHEMA_VIOLATION, _describe(exc)) from exc
+    return clean_article(article, limits, datetime.now(UTC))
 
 
 def _check_version(record: dict[str, object]) -> None:

@@ -52,7 +52,23 @@ BAD_MESSAGES: list[tuple[bytes, ErrorCode]] = [
         b'{"schema_version": "9.0", "id": "x5", "body": "From the future."}',
         ErrorCode.UNSUPPORTED_VERSION,
     ),
-]
+    (
+        b'{"id": "x6", "body": "Dated ahead.", "published_at": "2999-01-01T00:00:00Z"}',
+        ErrorCode.SCHEMA_VIOLATION,
+    ),
+    (json.dumps({"id": "x7", "title": "T" * 10_000, "body": "Long title."}).encode(),
+     ErrorCode.TOO_LARGE),
+    (json.dumps({"id": "x8", "language": "de", "body": "Der Kanzler sprach."}).encode(),
+     ErrorCode.UNSUPPORTED_LANGUAGE),
+    (
+        json.dumps({"id": "x9", "body": "El presidente del Gobierno se reunió el lunes en "
+                    "Madrid con los líderes sindicales para hablar de la reforma laboral y del "
+                    "salario mínimo, según fuentes del Ministerio de Trabajo. Las conversaciones "
+                    "continuarán la próxima semana."}).encode(),
+        ErrorCode.UNSUPPORTED_LANGUAGE,
+    ),
+    (b'{"id": "x10", "body": "<p><br/></p><script>alert(1)</script>"}', ErrorCode.EMPTY_BODY),
+]  # fmt: skip
 
 
 def test_bad_messages_are_dead_lettered_and_the_worker_carries_on(env: Env, worker: Worker) -> None:
@@ -60,11 +76,18 @@ def test_bad_messages_are_dead_lettered_and_the_worker_carries_on(env: Env, work
     p = producer()
     for i, (value, _) in enumerate(BAD_MESSAGES):
         p.send(topics.raw, key=f"bad{i}".encode(), value=value, partition=0)
-    good = {"id": "good-after-bad", "title": "Rain", "body": "Paris is wet today, Météo says."}
+    good = {
+        "id": "good-after-bad",
+        "title": "<b>Rain</b>",
+        "body": "<p>Paris is <i>wet</i> today,</p><p>M&eacute;t&eacute;o says.</p>",
+    }
     p.send(topics.raw, key=b"good-after-bad", value=json.dumps(good).encode(), partition=0)
     p.flush()
 
-    dead = [DeadLetter.model_validate_json(v) for _, v in read_topic(topics.deadletter, 7)]
+    dead = [
+        DeadLetter.model_validate_json(v)
+        for _, v in read_topic(topics.deadletter, len(BAD_MESSAGES))
+    ]
     assert len(dead) == len(BAD_MESSAGES)
     by_offset = {d.offset: d for d in dead}
     for offset, (value, code) in enumerate(BAD_MESSAGES):
@@ -81,10 +104,14 @@ def test_bad_messages_are_dead_lettered_and_the_worker_carries_on(env: Env, work
         assert letter.error
     enriched = read_topic(topics.enriched, 1)
     assert [k for k, _ in enriched] == [b"good-after-bad"]
+    cleaned = EnrichedArticle.model_validate_json(enriched[0][1])  # HTML cleaned, not rejected
+    assert cleaned.title == "Rain" and cleaned.body == "Paris is wet today,\nMétéo says."
+    assert "Paris" in {e.name for e in cleaned.entities}
     assert worker.alive
 
     scrape = worker.scrape()
-    assert metric_value(scrape, "newsflow_articles_consumed_total", topic=topics.raw) == 8
+    consumed = len(BAD_MESSAGES) + 1
+    assert metric_value(scrape, "newsflow_articles_consumed_total", topic=topics.raw) == consumed
     assert metric_value(scrape, "newsflow_articles_enriched_total") == 1
     for code in {c for _, c in BAD_MESSAGES}:
         expected = sum(1 for _, c in BAD_MESSAGES if c == code)
