@@ -103,6 +103,11 @@ class EnrichPool:
             ) from exc
         return Enrichment.model_validate_json(result), timings
 
+    def child_pids(self) -> list[int]:
+        """Pids of the pool's live processes (for operators' tools and tests)."""
+        processes = getattr(self._pool, "_processes", None) or {}
+        return [int(pid) for pid in processes]
+
     def _restart(self) -> None:
         if self._pool is not None:
             self._pool.shutdown(wait=False, cancel_futures=True)
