@@ -2,7 +2,9 @@
 
 Jars come from Maven Central once (``pipeline/data/kafka-pom.xml``) and are cached under
 ``<state_dir>/kafka/jars``; ``KAFKA_HOME`` (an unpacked distribution) is used instead when set.
-The broker listens on 127.0.0.1 only and logs to ``<state_dir>/kafka/server.log``.
+The broker listens on 127.0.0.1 only and logs to ``<state_dir>/kafka/server.log``. An optional
+SASL_PLAINTEXT listener (SCRAM-SHA-256/-512) with its users is set up by
+``LocalBroker(settings, scram_users=..., sasl_port=...)``; see :mod:`pipeline.broker_config`.
 """
 
 from __future__ import annotations
@@ -20,8 +22,9 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
+from pipeline.broker_config import render, server_properties, upsert_scram_users
 from pipeline.config import Settings
-from pipeline.errors import BrokerError, SetupError
+from pipeline.errors import BrokerError, ConfigError, SetupError
 
 KAFKA_MAIN = "kafka.Kafka"
 STORAGE_TOOL = "kafka.tools.StorageTool"
@@ -34,6 +37,7 @@ class BrokerStatus:
     bootstrap: str
     log_file: Path
     managed: bool  # False when another process (not ours) answers on the port
+    sasl_bootstrap: str | None = None  # the SASL_PLAINTEXT (SCRAM) listener, when configured
 
 
 def _data_file(name: str) -> Path:
@@ -62,10 +66,25 @@ def new_cluster_id() -> str:
 
 
 class LocalBroker:
-    """Start, stop and inspect the embedded broker. All paths live under the state dir."""
+    """Start, stop and inspect the embedded broker. All paths live under the state dir.
 
-    def __init__(self, settings: Settings) -> None:
+    ``sasl_port`` adds a SASL_PLAINTEXT listener (SCRAM-SHA-256 and -512) on that port;
+    ``scram_users`` (name → password) are created or updated on every :meth:`start`. The
+    listener is part of ``server.properties``, which each start rewrites: start without
+    ``sasl_port`` (e.g. ``newsflow kafka start``) and the SASL listener is gone; the users stay.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        scram_users: dict[str, str] | None = None,
+        sasl_port: int | None = None,
+    ) -> None:
+        if scram_users and sasl_port is None:
+            raise ConfigError("SCRAM users need a SASL listener: pass sasl_port")
         self.settings = settings
+        self.scram_users = dict(scram_users or {})
+        self.sasl_port = sasl_port
         self.home = (settings.state_dir / "kafka").resolve()
         self.jars = self.home / "jars"
         self.data = self.home / "data"
@@ -84,12 +103,16 @@ class LocalBroker:
             bootstrap=f"{b.host}:{b.port}",
             log_file=self.log_file,
             managed=pid is not None,
+            sasl_bootstrap=f"{b.host}:{self.sasl_port}" if self.sasl_port is not None else None,
         )
 
     def start(self) -> BrokerStatus:
-        """Start the broker unless it already runs; return once it answers."""
+        """Start the broker unless it already runs; return once it answers (and its SCRAM
+        users can log in)."""
         current = self.status()
         if current.running:
+            self._check_sasl_listener()
+            self._add_users()
             return current
         java = require_tool("java", "install a Java 17 runtime (apt-get install openjdk-17-jre)")
         classpath = self.classpath()
@@ -100,6 +123,8 @@ class LocalBroker:
         log_offset = self.log_file.stat().st_size if self.log_file.exists() else 0
         process = self._spawn(java, classpath)
         self._wait_until_answering(process, log_offset)
+        self._check_sasl_listener()
+        self._add_users()
         return self.status()
 
     def stop(self, timeout: float = 30.0) -> bool:
@@ -128,6 +153,18 @@ class LocalBroker:
         return f"{self.jars}/*"
 
     # -- steps ------------------------------------------------------------------------------
+    def _check_sasl_listener(self) -> None:
+        host = self.settings.broker.host
+        if self.sasl_port is not None and not port_open(host, self.sasl_port):
+            raise BrokerError(
+                f"the broker runs but nothing answers on its SASL port {host}:{self.sasl_port}; "
+                "stop it (newsflow kafka stop) and start it with the SASL listener"
+            )
+
+    def _add_users(self) -> None:
+        if self.scram_users:
+            upsert_scram_users(self.settings, self.scram_users)
+
     def _resolve_jars(self) -> None:
         pom = _data_file("kafka-pom.xml")
         stamp = self.jars / ".pom-sha256"
@@ -155,32 +192,8 @@ class LocalBroker:
         stamp.write_text(digest)
 
     def _write_properties(self) -> None:
-        b = self.settings.broker
-        lines = {
-            "process.roles": "broker,controller",
-            "node.id": "1",
-            "controller.quorum.voters": f"1@{b.host}:{b.controller_port}",
-            "listeners": f"PLAINTEXT://{b.host}:{b.port},CONTROLLER://{b.host}:{b.controller_port}",
-            "advertised.listeners": f"PLAINTEXT://{b.host}:{b.port}",
-            "controller.listener.names": "CONTROLLER",
-            "inter.broker.listener.name": "PLAINTEXT",
-            "listener.security.protocol.map": "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
-            "log.dirs": str(self.data),
-            "num.partitions": str(self.settings.topics.partitions),
-            # Topics are created on purpose (newsflow topics create / the worker), never by typo.
-            "auto.create.topics.enable": "false",
-            # Single node: internal topics cannot have more than one replica.
-            "offsets.topic.replication.factor": "1",
-            "offsets.topic.num.partitions": "8",
-            "transaction.state.log.replication.factor": "1",
-            "transaction.state.log.min.isr": "1",
-            "transaction.state.log.num.partitions": "8",
-            "share.coordinator.state.topic.replication.factor": "1",
-            "share.coordinator.state.topic.min.isr": "1",
-            # A lone worker should not wait 3 s for company before taking its partitions.
-            "group.initial.rebalance.delay.ms": "0",
-        }
-        self.properties.write_text("".join(f"{k}={v}\n" for k, v in lines.items()))
+        props = server_properties(self.settings, self.data, self.sasl_port)
+        self.properties.write_text(render(props))
 
     def _java_command(self, java: str, classpath: str, main: str, *args: str) -> list[str]:
         log4j = _data_file("log4j2.properties")

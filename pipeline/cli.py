@@ -142,6 +142,21 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     return run_server(settings)
 
 
+def _bench(args: argparse.Namespace, settings: Settings) -> int:
+    from pipeline.bench import run_bench
+
+    articles = args.articles or (20 if args.short else 200)
+    return run_bench(
+        settings,
+        articles,
+        args.workers,
+        args.processes,
+        args.latency_seconds,
+        args.short,
+        args.json,
+    )
+
+
 def _demo(args: argparse.Namespace, settings: Settings) -> int:
     from pipeline.demo import run_demo
 
@@ -239,6 +254,29 @@ def build_parser() -> argparse.ArgumentParser:
 
     serve = sub.add_parser("serve", help="HTTP ingest: POST /articles → the raw topic")
     serve.set_defaults(handler=_serve)
+
+    bench = sub.add_parser("bench", help="measure throughput, latency, scaling and memory")
+    bench.add_argument(
+        "--articles",
+        type=int,
+        default=None,
+        metavar="N",
+        help="corpus size (default 200; 20 with --short)",
+    )
+    bench.add_argument("--workers", type=int, default=1, metavar="W")
+    bench.add_argument(
+        "--processes", type=int, default=2, metavar="P", help="NLP processes per worker"
+    )
+    bench.add_argument(
+        "--latency-seconds",
+        type=float,
+        default=60.0,
+        metavar="S",
+        help="latency phase (default 60; 10 with --short)",
+    )
+    bench.add_argument("--short", action="store_true", help="smoke run: one design, 10 s latency")
+    bench.add_argument("--json", action="store_true")
+    bench.set_defaults(handler=_bench)
 
     demo = sub.add_parser("demo", help="run the whole path once on the seed articles")
     demo.add_argument("seeds", nargs="*", help="input paths (default: seeds/)")

@@ -12,7 +12,7 @@ import ssl
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from pipeline.ingest_settings import FeedSettings, ServeSettings
@@ -40,6 +40,13 @@ class KafkaSettings(BaseModel):
         default=15.0, gt=0, description="Give up reaching the cluster after this long."
     )
     request_timeout_seconds: float = Field(default=30.0, gt=0)
+
+    @model_validator(mode="after")
+    def _sasl_needs_a_mechanism(self) -> KafkaSettings:
+        if self.security_protocol.startswith("SASL") and self.sasl_mechanism is None:
+            raise ValueError(f"{self.security_protocol} needs NEWSFLOW_KAFKA_SASL_MECHANISM")
+        return self
+
     delivery_timeout_seconds: float = Field(
         default=60.0, gt=0, description="Producer gives up on a record after this long."
     )
@@ -209,14 +216,12 @@ def _faust_credentials(k: KafkaSettings) -> Any:
     if k.sasl_mechanism is None:
         return faust.SSLCredentials(context)
     password = k.sasl_password.get_secret_value() if k.sasl_password else ""
-    if k.sasl_mechanism.startswith("SCRAM"):
-        return faust.auth.SASLCredentials(
-            username=k.sasl_username,
-            password=password,
-            mechanism=k.sasl_mechanism,
-            ssl_context=context,
-        )
-    return faust.SASLCredentials(username=k.sasl_username, password=password, ssl_context=context)
+    return faust.SASLCredentials(
+        username=k.sasl_username,
+        password=password,
+        mechanism=k.sasl_mechanism,
+        ssl_context=context,
+    )
 
 
 def _ssl_context(k: KafkaSettings) -> ssl.SSLContext:

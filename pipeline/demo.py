@@ -20,16 +20,12 @@ from kafka import KafkaConsumer
 
 from pipeline.broker import LocalBroker
 from pipeline.config import Settings
-from pipeline.errors import NewsflowError
+from pipeline.errors import DemoError
 from pipeline.ingest import Publisher, load
 from pipeline.models import EnrichedArticle
 from pipeline.render import article_text, metric_lines
 from pipeline.subscribe import open_consumer
 from pipeline.topics import ensure_topics
-
-
-class DemoError(NewsflowError):
-    exit_code = 7
 
 
 def run_demo(settings: Settings, seeds: list[str], timeout: float = 180.0) -> int:

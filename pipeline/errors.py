@@ -5,7 +5,10 @@
     ├── SetupError               a tool the broker needs is missing (java, mvn); exit 3
     ├── BrokerError              the local broker failed to start, stop or answer; exit 4
     ├── KafkaUnavailable         the cluster cannot be reached in the bounded time; exit 5
+    ├── AuthenticationFailed     the cluster answers but refuses our SASL login; exit 9
     ├── IngestError              an input file cannot be read at all; exit 6
+    ├── DemoError                `newsflow demo` did not see its articles through; exit 7
+    ├── BenchError               `newsflow bench` could not complete a phase; exit 8
     └── RejectedMessage          one message is bad; the worker dead-letters it, never exits
         (carries the ErrorCode plus topic/partition/offset)
 
@@ -44,8 +47,33 @@ class KafkaUnavailable(NewsflowError):
         return cls(f"no Kafka broker answers at {bootstrap}{suffix}")
 
 
+class AuthenticationFailed(NewsflowError):
+    """The broker rejected the configured SASL credentials or mechanism. Not retried: a
+    wrong password stays wrong. The message names user and mechanism, never the password."""
+
+    exit_code = 9  # 7 and 8 are taken by demo.DemoError and bench.BenchError
+
+    def __init__(self, bootstrap: str, username: str | None, mechanism: str, reason: str) -> None:
+        super().__init__(
+            f"authentication failed at {bootstrap} for SASL user {username!r} ({mechanism}): "
+            f"{reason}"
+        )
+        self.bootstrap = bootstrap
+        self.username = username
+        self.mechanism = mechanism
+        self.reason = reason
+
+
 class IngestError(NewsflowError):
     exit_code = 6
+
+
+class DemoError(NewsflowError):
+    exit_code = 7
+
+
+class BenchError(NewsflowError):
+    exit_code = 8
 
 
 class RejectedMessage(NewsflowError):

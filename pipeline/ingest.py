@@ -8,9 +8,11 @@ SHA-256 of its url, else of its title and body, cut to 16 hex digits.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import sys
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,8 +24,9 @@ from pydantic import ValidationError
 from tqdm import tqdm
 
 from pipeline.config import Settings
-from pipeline.errors import IngestError, KafkaUnavailable
+from pipeline.errors import IngestError
 from pipeline.models import RawArticle
+from pipeline.topics import unreachable
 
 SUFFIXES = (".jsonl", ".json", ".txt")
 
@@ -137,7 +140,8 @@ class Publisher:
     def __init__(self, settings: Settings) -> None:
         self.topic = settings.topics.raw
         timeout_ms = int(settings.kafka.delivery_timeout_seconds * 1000)
-        request_ms = min(int(settings.kafka.request_timeout_seconds * 1000), timeout_ms - 1)
+        # kafka-python insists on delivery timeout >= linger (5 ms) + request timeout.
+        request_ms = min(int(settings.kafka.request_timeout_seconds * 1000), timeout_ms - 6)
         config = {**settings.kafka_python_config(), "request_timeout_ms": request_ms}
         try:
             self._producer = KafkaProducer(
@@ -149,7 +153,7 @@ class Publisher:
                 max_block_ms=timeout_ms,
             )
         except KafkaTimeoutError as exc:
-            raise KafkaUnavailable.at(settings.bootstrap_servers) from exc
+            raise unreachable(settings) from exc
         self._timeout = settings.kafka.delivery_timeout_seconds
 
     def publish(self, items: Iterable[Loaded], total: int | None = None) -> PublishReport:
@@ -165,9 +169,12 @@ class Publisher:
             value = item.article.model_dump_json(exclude_none=True).encode("utf-8")
             future = self._producer.send(self.topic, key=item.article.id.encode(), value=value)
             pending.append((item.article.id, future))
+        # One deadline for all acknowledgements: per-record waits would add up, and after an
+        # outage kafka-python's idempotent producer may never expire its batches.
+        deadline = time.monotonic() + self._timeout + 1.0
         for article_id, future in pending:
             try:
-                future.get(timeout=self._timeout)
+                future.get(timeout=max(0.0, deadline - time.monotonic()))
             except KafkaError as exc:
                 report.errors.append(f"{article_id}: not acknowledged: {exc}")
                 continue
@@ -176,4 +183,6 @@ class Publisher:
         return report
 
     def close(self) -> None:
-        self._producer.close(timeout=self._timeout)
+        # Records still pending after publish() were reported as not acknowledged already.
+        with contextlib.suppress(KafkaError):
+            self._producer.close(timeout=self._timeout)

@@ -181,6 +181,8 @@ async def _process_batch(
 
 def run_worker(settings: Settings, enricher: AsyncEnricher | None = None) -> int:
     """Ensure topics, warm the NLP pool, serve metrics and run the Faust worker until stopped."""
+    # kafka-python's admin client logs its whole config (SASL password included) at debug.
+    logging.getLogger("kafka.admin.client").setLevel(max(logging.INFO, log.getEffectiveLevel()))
     ensure_topics(settings)
     pool = None
     if enricher is None:

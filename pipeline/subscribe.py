@@ -14,6 +14,7 @@ from kafka.structs import OffsetAndMetadata
 
 from pipeline.config import Settings
 from pipeline.errors import KafkaUnavailable
+from pipeline.topics import unreachable
 from pipeline.validate import text_or_base64
 
 
@@ -68,7 +69,7 @@ def open_consumer(
             isolation_level="read_committed",
         )
     except KafkaTimeoutError as exc:
-        raise KafkaUnavailable.at(settings.bootstrap_servers) from exc
+        raise unreachable(settings) from exc
     if group is not None:
         consumer.subscribe([topic])
         return consumer

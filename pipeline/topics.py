@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from dataclasses import dataclass
 
+from aiokafka.conn import create_conn
+from aiokafka.errors import SaslAuthenticationFailed, UnsupportedSaslMechanismError
 from kafka.admin import KafkaAdminClient, NewTopic
 from kafka.errors import KafkaError, KafkaTimeoutError, TopicAlreadyExistsError
 
 from pipeline.config import Settings
-from pipeline.errors import KafkaUnavailable
+from pipeline.errors import AuthenticationFailed, KafkaUnavailable, NewsflowError
 
 
 @dataclass(frozen=True)
@@ -35,15 +38,61 @@ def topic_specs(settings: Settings) -> list[TopicSpec]:
 
 
 def admin_client(settings: Settings) -> KafkaAdminClient:
-    """A kafka-python admin client, or KafkaUnavailable after the connect timeout."""
+    """A kafka-python admin client, or KafkaUnavailable / AuthenticationFailed after the
+    connect timeout."""
     try:
         return KafkaAdminClient(**settings.kafka_python_config())
     except KafkaTimeoutError as exc:
-        raise KafkaUnavailable.at(settings.bootstrap_servers, _hint(settings)) from exc
+        raise unreachable(settings, _hint(settings)) from exc
 
 
 def _hint(settings: Settings) -> str:
     return "start it with: newsflow kafka start" if settings.uses_local_broker else ""
+
+
+def unreachable(settings: Settings, hint: str = "") -> NewsflowError:
+    """The error for a kafka-python client that could not bootstrap within the connect timeout.
+
+    kafka-python 3.0.12 drops the broker's SASL_AUTHENTICATION_FAILED reply (it arrives together
+    with the connection close) and retries until the timeout, so a wrong password looks like a
+    missing broker. With SASL configured, one aiokafka login tells the two apart.
+    """
+    if settings.kafka.security_protocol.startswith("SASL") and not _loop_running():
+        refused = asyncio.run(_sasl_refusal(settings))
+        if refused is not None:
+            return refused
+    return KafkaUnavailable.at(settings.bootstrap_servers, hint)
+
+
+def _loop_running() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
+
+
+async def _sasl_refusal(settings: Settings) -> AuthenticationFailed | None:
+    """AuthenticationFailed if a bootstrap broker refuses our SASL login, else None."""
+    k = settings.kafka
+    config = settings.aiokafka_config()
+    del config["bootstrap_servers"]
+    timeout = min(k.connect_timeout_seconds, 10.0)
+    for address in settings.bootstrap_servers.split(","):
+        host, _, port = address.strip().rpartition(":")
+        try:
+            conn = await asyncio.wait_for(create_conn(host, int(port), **config), timeout)
+        except SaslAuthenticationFailed:
+            reason = "check NEWSFLOW_KAFKA_SASL_USERNAME and NEWSFLOW_KAFKA_SASL_PASSWORD"
+        except UnsupportedSaslMechanismError:
+            reason = "the broker does not offer this mechanism (NEWSFLOW_KAFKA_SASL_MECHANISM)"
+        except Exception:
+            continue  # not an answer about our credentials: ask the next broker
+        else:
+            conn.close()
+            return None  # this broker lets us in: the bootstrap failed for another reason
+        return AuthenticationFailed(address.strip(), k.sasl_username, str(k.sasl_mechanism), reason)
+    return None
 
 
 def ensure_topics(settings: Settings, specs: list[TopicSpec] | None = None) -> list[str]:

@@ -40,7 +40,12 @@ def test_resent_articles_are_skipped_across_restarts(env: Env, worker: Worker) -
     assert len(read_topic(topics.enriched, 1)) == 1
     same_id = {**FIRST, "body": "A corrected text about the port."}
     same_url = {**FIRST, "id": "d2", "url": "https://NEWS.example.org/port/", "body": "Other."}
-    same_text = {**FIRST, "id": "d3", "url": None, "body": "the port of GDANSK reopened on tuesday,  after the storm!"}
+    same_text = {
+        **FIRST,
+        "id": "d3",
+        "url": None,
+        "body": "the port of GDANSK reopened on tuesday,  after the storm!",
+    }
     fresh = {"id": "d4", "title": "Bridge closes", "body": "A bridge in Riga closed on Monday."}
     _send(env, same_id, same_url, {k: v for k, v in same_text.items() if v is not None}, fresh)
     scrape = _wait_consumed(worker, topics.raw, 5)

@@ -1,0 +1,59 @@
+"""Smoke test of ``newsflow bench`` in short mode: it runs end to end and its figures are sane.
+
+Not a performance test: nothing here asserts the issue's goals, only that each figure is of
+the right kind and order, so a loaded CI machine cannot fail it.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+from kafka import KafkaConsumer
+
+from pipeline.bench import run_bench
+from pipeline.config import KafkaSettings, Settings
+from tests.integration.conftest import BOOTSTRAP
+
+pytestmark = pytest.mark.integration
+
+
+def _topics_left(prefix: str) -> list[str]:
+    consumer = KafkaConsumer(bootstrap_servers=BOOTSTRAP)
+    try:
+        return [t for t in consumer.topics() if t.startswith(prefix)]
+    finally:
+        consumer.close()
+
+
+@pytest.mark.timeout(90)
+def test_short_bench_reports_sane_figures(capsys: pytest.CaptureFixture[str]) -> None:
+    settings = Settings(kafka=KafkaSettings(bootstrap=BOOTSTRAP))
+    started = time.monotonic()
+
+    code = run_bench(
+        settings, articles=20, workers=2, processes=1, latency_seconds=60, short=True, as_json=True
+    )
+
+    assert code == 0
+    figures = json.loads(capsys.readouterr().out)
+    assert time.monotonic() - started < 90
+    assert figures["conditions"]["articles"] == 20
+    assert all(c["articles_per_second"] > 0 for c in figures["ceiling"])
+    assert set(figures["throughput"]) == {"2x1", "1x1"}
+    assert all(rate > 0 for rate in figures["throughput"].values())
+    assert 0 < figures["pipeline"]["ratio_to_ceiling"] < 2
+    assert figures["scaling"]["2x1/1x1"] > 0
+    latency = figures["latency"]
+    assert latency["count"] >= 1 and latency["seconds"] == 10
+    assert 0 < latency["p50"] <= latency["p95"] <= latency["p99"] <= latency["max"]
+    assert len(figures["memory"]) == 2
+    assert all(m["worker_bytes"] > 0 and m["children_bytes"] > 0 for m in figures["memory"])
+    assert isinstance(figures["rebalances"], int) and figures["rebalances"] >= 0
+    assert {g["name"] for g in figures["goals"]} >= {"pipeline / ceiling", "rebalances"}
+    # Its topics are gone (deletion is asynchronous on the broker: allow it a moment).
+    deadline = time.monotonic() + 10
+    while _topics_left(figures["conditions"]["run"]) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert _topics_left(figures["conditions"]["run"]) == []
