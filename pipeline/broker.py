@@ -80,10 +80,13 @@ class LocalBroker:
         scram_users: dict[str, str] | None = None,
         sasl_port: int | None = None,
     ) -> None:
+        # Arguments (tests) win over settings (NEWSFLOW_BROKER_SASL_PORT / _SCRAM_USERS).
+        scram_users = scram_users if scram_users is not None else settings.broker.scram_user_map()
+        sasl_port = sasl_port if sasl_port is not None else settings.broker.sasl_port
         if scram_users and sasl_port is None:
-            raise ConfigError("SCRAM users need a SASL listener: pass sasl_port")
+            raise ConfigError("SCRAM users need a SASL listener: set NEWSFLOW_BROKER_SASL_PORT")
         self.settings = settings
-        self.scram_users = dict(scram_users or {})
+        self.scram_users = dict(scram_users)
         self.sasl_port = sasl_port
         self.home = (settings.state_dir / "kafka").resolve()
         self.jars = self.home / "jars"

@@ -34,6 +34,7 @@ def _kafka(args: argparse.Namespace, settings: Settings) -> int:
         verb = "already running" if was_running else "started"
         print(
             f"kafka {verb} on {status.bootstrap} (pid {status.pid or '?'}, log {status.log_file})"
+            + (f"; SASL (SCRAM) on {status.sasl_bootstrap}" if status.sasl_bootstrap else "")
         )
     elif args.action == "stop":
         print("kafka stopped" if broker.stop() else "kafka was not running (no managed broker)")

@@ -60,6 +60,17 @@ class BrokerSettings(BaseModel):
     controller_port: int = 9093
     heap: str = Field(default="512m", description="JVM -Xmx for the broker.")
     start_timeout_seconds: float = 120.0
+    sasl_port: int | None = Field(
+        default=None, description="Add a SASL_PLAINTEXT (SCRAM-SHA-256/512) listener here."
+    )
+    scram_users: dict[str, SecretStr] = Field(
+        default_factory=dict,
+        description='SCRAM users created on every start, as JSON: {"name": "password"}.',
+    )
+
+    def scram_user_map(self) -> dict[str, str]:
+        """``scram_users`` as name → password."""
+        return {name: secret.get_secret_value() for name, secret in self.scram_users.items()}
 
 
 class TopicSettings(BaseModel):

@@ -15,8 +15,6 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.broker import LocalBroker
-from pipeline.config import BrokerSettings, Settings
 from tests.conftest import free_port
 from tests.integration.conftest import Env, Worker
 
@@ -34,19 +32,29 @@ class SecureBroker:
 
 @pytest.fixture(scope="module")
 def secure_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SecureBroker]:
-    settings = Settings(
-        state_dir=tmp_path_factory.mktemp("secure-broker"),
-        broker=BrokerSettings(port=free_port(), controller_port=free_port()),
-    )
     # Characters that would need quoting in `StorageTool --add-scram` syntax, on purpose.
     password = f"pw,={secrets.token_urlsafe(12)}]"
-    broker = LocalBroker(settings, scram_users={USER: password}, sasl_port=free_port())
+    state = tmp_path_factory.mktemp("secure-broker")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSFLOW_")}
+    env.update(
+        NEWSFLOW_STATE_DIR=str(state),
+        NEWSFLOW_BROKER_PORT=str(free_port()),
+        NEWSFLOW_BROKER_CONTROLLER_PORT=str(free_port()),
+        NEWSFLOW_BROKER_SASL_PORT=str(free_port()),
+        NEWSFLOW_BROKER_SCRAM_USERS=json.dumps({USER: password}),
+    )
+    cli = [sys.executable, "-m", "pipeline.cli", "kafka"]
     try:
-        status = broker.start()
-        assert status.sasl_bootstrap is not None
-        yield SecureBroker(status.sasl_bootstrap, password, broker.home)
+        # Through the CLI and the settings, as an operator would start it.
+        started = subprocess.run([*cli, "start"], env=env, capture_output=True, text=True,
+                                 timeout=240, check=False)  # fmt: skip
+        assert started.returncode == 0, started.stderr
+        assert password not in started.stdout + started.stderr
+        sasl = f"127.0.0.1:{env['NEWSFLOW_BROKER_SASL_PORT']}"
+        assert f"SASL (SCRAM) on {sasl}" in started.stdout
+        yield SecureBroker(sasl, password, state / "kafka")
     finally:
-        broker.stop()
+        subprocess.run([*cli, "stop"], env=env, capture_output=True, timeout=60, check=False)
 
 
 def _sasl_env(
