@@ -271,6 +271,12 @@ def _unlabelled_names(parsed: ParsedField, found: list[RawMention]) -> list[RawM
 
 
 def _gazetteer_at(doc: Doc, i: int, taken: set[int]) -> tuple[int, str]:
+    first = doc[i]
+    # Every candidate span starts here: most tokens fail these tests, so try no spans for them.
+    if first.pos_ != "PROPN" or i in taken:
+        return 0, ""
+    if not (first.is_title or first.is_upper or first.lower_ in {"of", "the"}):
+        return 0, ""
     for size in range(_MAX_GAZETTEER_WORDS, 0, -1):
         span = doc[i : i + size]
         if len(span) < size or any(t.i in taken for t in span):
