@@ -48,29 +48,34 @@ def keys_of(article: RawArticle) -> list[str]:
 class Deduplicator:
     """Claims, confirms and releases an article's keys against the seen table."""
 
+    # A claim older than this is stale (its article's processing died without release).
+    CLAIM_SECONDS = 120.0
+
     def __init__(self, table: MutableMapping[str, float], window_seconds: float) -> None:
         self._table = table
         self._window = window_seconds
-        self._pending: set[str] = set()
+        self._pending: dict[str, float] = {}
 
     def claim(self, article: RawArticle, now: float) -> str | None:
         """The key that makes ``article`` a duplicate, or None after claiming its keys."""
         keys = keys_of(article)
         for key in keys:
-            if key in self._pending:
+            claimed = self._pending.get(key)
+            if claimed is not None and now - claimed < self.CLAIM_SECONDS:
                 return key
             seen = self._table.get(key)
             if seen is not None and now - seen < self._window:
                 return key
-        self._pending.update(keys)
+        self._pending.update(dict.fromkeys(keys, now))
         return None
 
     def confirm(self, article: RawArticle, now: float) -> None:
         """The article's events are committed: remember its keys for the window."""
         for key in keys_of(article):
-            self._pending.discard(key)
+            self._pending.pop(key, None)
             self._table[key] = now
 
     def release(self, article: RawArticle) -> None:
         """The article was not published (rejected or handed to another worker)."""
-        self._pending.difference_update(keys_of(article))
+        for key in keys_of(article):
+            self._pending.pop(key, None)

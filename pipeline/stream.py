@@ -2,9 +2,10 @@
 
 Faust stays inside this module. The app is built by :func:`create_app` (no module globals,
 no autodiscovery); values cross the boundary as bytes and become pydantic models in
-:mod:`pipeline.process`. Delivery (``NEWSFLOW_WORKER_PROCESSING_GUARANTEE``): exactly_once
-(default) commits each batch's events with its input offsets in one Kafka transaction;
-at_least_once sends through Faust, which flushes its producer before committing offsets.
+:mod:`pipeline.process`. Delivery (``NEWSFLOW_WORKER_PROCESSING_GUARANTEE``): at_least_once
+(default) sends through Faust, which flushes its producer before committing offsets;
+exactly_once (experimental: lost messages under load, see README) commits each batch's
+events with its input offsets in one Kafka transaction.
 """
 
 from __future__ import annotations
@@ -122,8 +123,12 @@ def _at_least_once_agent(settings: Settings, processor: Processor, app: faust.Ap
             incoming = _incoming(event)
             processor.metrics.in_flight.inc()
             try:
-                for out in await processor.process(incoming):
-                    await outputs[out.topic].send(key=out.key, value=out.value)
+                outs = await processor.process(incoming)
+                sent = [await outputs[o.topic].send(key=o.key, value=o.value) for o in outs]
+                # Acknowledged before its de-duplication keys are written: a key must never
+                # outlive an output lost in a crash, or the replay would be skipped.
+                await asyncio.gather(*sent)
+                for out in outs:
                     processor.record_published(out, incoming)
             finally:
                 processor.metrics.in_flight.dec()

@@ -18,7 +18,7 @@ from pipeline.feed_parse import HostRateLimiter, HttpFetcher
 from pipeline.feeds import FeedMetrics, FeedPoller, FeedSpec, SeenStore, run_feed
 from pipeline.ingest import Publisher
 from pipeline.ingest_settings import FeedSettings
-from pipeline.models import EnrichedArticle, RawArticle
+from pipeline.models import DeadLetter, EnrichedArticle, ErrorCode, RawArticle
 from tests.integration.conftest import Env, Worker, metric_value, read_topic
 
 pytestmark = pytest.mark.integration
@@ -165,8 +165,16 @@ def test_items_are_published_enriched_and_never_published_twice(
     assert metric_value(text, "newsflow_feed_polls_total", result="not_modified") == 1  # atom
     assert len(read_topic(settings.topics.raw, 6, timeout=3)) == 5
 
-    enriched = read_topic(settings.topics.enriched, 5, timeout=60)
-    assert {EnrichedArticle.model_validate_json(v).title for _, v in enriched} == set(by_title)
+    # The worker enriches English items; the Atom feed's German ones are dead-lettered as
+    # unsupported_language (the model is English), none is lost.
+    english = {t for t, a in by_title.items() if (a.language or "en").startswith("en")}
+    assert english and english != set(by_title)
+    enriched = read_topic(settings.topics.enriched, len(english), timeout=60)
+    assert {EnrichedArticle.model_validate_json(v).title for _, v in enriched} == english
+    dead = read_topic(settings.topics.deadletter, 5 - len(english), timeout=60)
+    assert [DeadLetter.model_validate_json(v).error_code for _, v in dead] == [
+        ErrorCode.UNSUPPORTED_LANGUAGE
+    ] * (5 - len(english))
 
 
 def test_feed_errors_are_counted_and_polling_goes_on(env: Env, server: FeedServer) -> None:

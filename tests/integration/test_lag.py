@@ -32,7 +32,7 @@ def test_lag_counts_unprocessed_messages_and_their_age(
     settings = env.settings
     p = producer()
     for i in range(5):
-        article = {"id": f"l{i}", "body": "Quito is high."}
+        article = {"id": f"l{i}", "body": f"Quito is high, note {i}."}
         p.send(settings.topics.raw, key=f"l{i}".encode(), value=json.dumps(article).encode())
     p.flush()
     time.sleep(1.5)
@@ -58,7 +58,7 @@ def test_worker_reports_zero_lag_once_caught_up(
     topic = env.settings.topics.raw
     p = producer()
     for i in range(3):
-        article = {"id": f"z{i}", "body": "Lima is near the sea."}
+        article = {"id": f"z{i}", "body": f"Lima is near the sea, note {i}."}
         p.send(topic, key=f"z{i}".encode(), value=json.dumps(article).encode())
     p.flush()
     from pathlib import Path

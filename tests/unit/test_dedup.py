@@ -47,3 +47,11 @@ def test_twins_in_flight_are_caught_and_released_claims_free_the_keys() -> None:
     assert dedup.claim(_article("t1", "Different."), now=0) == "id:t1"  # claimed, not confirmed
     dedup.release(article)
     assert dedup.claim(article, now=0) is None
+
+
+def test_a_stale_claim_does_not_block_the_article_forever() -> None:
+    dedup = Deduplicator({}, window_seconds=1000)
+    article = _article("s1")
+    assert dedup.claim(article, now=0) is None  # its processing then dies without release
+    assert dedup.claim(article, now=10) == "id:s1"
+    assert dedup.claim(article, now=Deduplicator.CLAIM_SECONDS + 1) is None
