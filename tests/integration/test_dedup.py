@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 
 import pytest
 
@@ -24,14 +25,15 @@ def _send(env: Env, *articles: dict[str, str]) -> None:
     p.flush()
 
 
-def _wait_consumed(worker: Worker, topic: str, count: int) -> str:
+def _wait_for(worker: Worker, done: Callable[[str], bool]) -> str:
+    """The first scrape for which ``done`` holds (within 60 s)."""
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         scrape = worker.scrape()
-        if metric_value(scrape, "newsflow_articles_consumed_total", topic=topic) >= count:
+        if done(scrape):
             return scrape
         time.sleep(0.3)
-    raise AssertionError(f"worker did not consume {count} messages")
+    raise AssertionError(f"condition not reached; last scrape:\n{scrape}")
 
 
 def test_resent_articles_are_skipped_across_restarts(env: Env, worker: Worker) -> None:
@@ -48,7 +50,13 @@ def test_resent_articles_are_skipped_across_restarts(env: Env, worker: Worker) -
     }
     fresh = {"id": "d4", "title": "Bridge closes", "body": "A bridge in Riga closed on Monday."}
     _send(env, same_id, same_url, {k: v for k, v in same_text.items() if v is not None}, fresh)
-    scrape = _wait_consumed(worker, topics.raw, 5)
+
+    def settled(scrape: str) -> bool:  # every message accounted for: skipped or published
+        skipped = metric_value(scrape, "newsflow_articles_deduplicated_total", topic=topics.raw)
+        published = metric_value(scrape, "newsflow_articles_enriched_total", topic=topics.enriched)
+        return skipped + published >= 5
+
+    scrape = _wait_for(worker, settled)
     assert metric_value(scrape, "newsflow_articles_deduplicated_total", topic=topics.raw) == 3
     assert metric_value(scrape, "newsflow_articles_enriched_total", topic=topics.enriched) == 2
 
@@ -56,7 +64,12 @@ def test_resent_articles_are_skipped_across_restarts(env: Env, worker: Worker) -
     restarted = Worker(env, worker.log).start()
     try:
         _send(env, {**FIRST, "id": "d5"})  # same URL and text as the first, new id
-        scrape = _wait_consumed(restarted, topics.raw, 1)
+        scrape = _wait_for(
+            restarted,
+            lambda text: (
+                metric_value(text, "newsflow_articles_consumed_total", topic=topics.raw) >= 1
+            ),
+        )
         assert metric_value(scrape, "newsflow_articles_deduplicated_total", topic=topics.raw) == 1
     finally:
         restarted.stop()
