@@ -102,10 +102,10 @@ class WorkerSettings(BaseModel):
     )
     batch_size: int = Field(default=16, ge=1, description="Articles per transaction, at most.")
     dedup_window_seconds: float = Field(
-        default=7 * 24 * 3600.0,
+        default=0.0,
         ge=0,
         description="Skip an article whose id, canonical URL or content was enriched within "
-        "this many seconds; 0 turns de-duplication off.",
+        "this many seconds; 0 (default, see README: Guarantees) turns de-duplication off.",
     )
     batch_seconds: float = Field(
         default=0.2, gt=0, description="Wait at most this long to fill a batch."

@@ -8,12 +8,21 @@ from collections.abc import Callable
 
 import pytest
 
+from pipeline.topics import ensure_topics
 from tests.integration.conftest import Env, Worker, metric_value, producer, read_topic
 
 pytestmark = pytest.mark.integration
 
 FIRST = {"id": "d1", "title": "Port reopens", "url": "https://news.example.org/port?utm_source=rss",
          "body": "The port of Gdansk reopened on Tuesday after the storm."}  # fmt: skip
+
+
+@pytest.fixture
+def env(make_env: Callable[..., Env]) -> Env:
+    """De-duplication is opt-in: this module's pipeline turns it on (one day)."""
+    e = make_env(NEWSFLOW_WORKER_DEDUP_WINDOW_SECONDS="86400")
+    ensure_topics(e.settings)
+    return e
 
 
 def _send(env: Env, *articles: dict[str, str]) -> None:
