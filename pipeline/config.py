@@ -96,9 +96,10 @@ class WorkerSettings(BaseModel):
         default=30.0, gt=0, description="A silent worker leaves the group after this long."
     )
     processing_guarantee: Literal["at_least_once", "exactly_once"] = Field(
-        default="at_least_once",
-        description="at_least_once: no loss, replays after a crash; exactly_once (opt-in, see "
-        "README: Guarantees): outputs and offsets commit in one Kafka transaction per batch.",
+        default="exactly_once",
+        description="exactly_once: a batch's outputs and input offsets commit in one Kafka "
+        "transaction (read_committed readers see each article once); at_least_once: no loss, "
+        "replays after a crash (see README: Guarantees).",
     )
     batch_size: int = Field(default=16, ge=1, description="Articles per transaction, at most.")
     dedup_window_seconds: float = Field(

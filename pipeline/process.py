@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from pipeline import __version__
 from pipeline.config import Settings
@@ -46,6 +46,12 @@ class Incoming:
     partition: int
     offset: int
     timestamp: float | None  # seconds since the epoch, as set by the producer
+
+    @classmethod
+    def of(cls, record: Any, timestamp: float | None) -> Incoming:
+        """From a Faust message or an aiokafka record (they differ in timestamp units)."""
+        return cls(record.key, record.value, record.topic, record.partition, record.offset,
+                   timestamp)  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -2,10 +2,9 @@
 
 Faust stays inside this module. The app is built by :func:`create_app` (no module globals,
 no autodiscovery); values cross the boundary as bytes and become pydantic models in
-:mod:`pipeline.process`. Delivery (``NEWSFLOW_WORKER_PROCESSING_GUARANTEE``): at_least_once
-(default) sends through Faust, which flushes its producer before committing offsets;
-exactly_once (experimental: lost messages under load, see README) commits each batch's
-events with its input offsets in one Kafka transaction.
+:mod:`pipeline.process`. Delivery (``NEWSFLOW_WORKER_PROCESSING_GUARANTEE``): exactly_once
+(default) commits each batch's events with its input offsets in one Kafka transaction;
+at_least_once sends through Faust, which flushes its producer before committing offsets.
 """
 
 from __future__ import annotations
@@ -19,14 +18,16 @@ import faust
 from aiokafka.structs import TopicPartition
 from prometheus_client import CollectorRegistry
 
+from pipeline.batch import process_batch
 from pipeline.config import Settings
 from pipeline.dedup import Deduplicator
+from pipeline.input_reader import InputReader
 from pipeline.lag import LagMonitor
 from pipeline.metrics import WorkerMetrics, serve
 from pipeline.nlp_pool import EnrichPool
-from pipeline.process import AsyncEnricher, Incoming, Outgoing, Processor
+from pipeline.process import AsyncEnricher, Incoming, Processor
 from pipeline.topics import ensure_topics
-from pipeline.transactions import PartitionLost, TransactionalSink
+from pipeline.transactions import TransactionalSink
 
 log = logging.getLogger(__name__)
 
@@ -96,15 +97,7 @@ def _commit_settings(guarantee: str) -> dict[str, Any]:
 
 
 def _incoming(event: Any) -> Incoming:
-    message = event.message
-    return Incoming(
-        key=message.key,
-        value=message.value,
-        topic=message.topic,
-        partition=message.partition,
-        offset=message.offset,
-        timestamp=message.timestamp,
-    )
+    return Incoming.of(event.message, event.message.timestamp)  # Faust's are in seconds
 
 
 Agent = Callable[[Any], Coroutine[Any, Any, None]]
@@ -138,7 +131,7 @@ def _at_least_once_agent(settings: Settings, processor: Processor, app: faust.Ap
 
 def _transactional_agent(settings: Settings, processor: Processor, app: faust.App) -> Agent:
     """Enrich a batch concurrently, then commit each input partition's events and offset in
-    one transaction (:mod:`pipeline.transactions`). Faust acks the batch only afterwards."""
+    one transaction (:mod:`pipeline.transactions`)."""
     w = settings.worker
 
     def owned(tp: TopicPartition) -> bool:
@@ -146,42 +139,17 @@ def _transactional_agent(settings: Settings, processor: Processor, app: faust.Ap
                    for t in app.consumer.assignment())  # fmt: skip
 
     async def enrich_articles(stream: Any) -> None:
-        sink = TransactionalSink(settings, owned)
+        reader = InputReader(settings)
+        await reader.start()
+        sink = TransactionalSink(settings, owned, reader)
         try:
             async for events in stream.take_events(w.batch_size, within=w.batch_seconds):
-                await _process_batch([_incoming(e) for e in events], processor, sink)
+                await process_batch([_incoming(e) for e in events], processor, sink)
         finally:
             await sink.close()
+            await reader.stop()
 
     return enrich_articles
-
-
-async def _process_batch(
-    batch: list[Incoming], processor: Processor, sink: TransactionalSink
-) -> None:
-    processor.metrics.in_flight.inc(len(batch))
-    try:
-        results = await asyncio.gather(*(processor.process(m) for m in batch))
-        by_partition: dict[TopicPartition, list[tuple[Incoming, list[Outgoing]]]] = {}
-        for message, out in zip(batch, results, strict=True):
-            tp = TopicPartition(message.topic, message.partition)
-            by_partition.setdefault(tp, []).append((message, out))
-        for tp, done in by_partition.items():
-            last = max(message.offset for message, _ in done)
-            events = [o for _, out in done for o in out]
-            try:
-                await sink.commit(tp, events, last + 1)
-            except PartitionLost:
-                log.info("partition %s moved to another worker; it redoes this batch", tp)
-                for o in (o for _, out in done for o in out):
-                    if o.enriched is not None:
-                        processor.abandon(o.enriched)
-                continue
-            for message, out in done:
-                for o in out:
-                    processor.record_published(o, message)
-    finally:
-        processor.metrics.in_flight.dec(len(batch))
 
 
 def run_worker(settings: Settings, enricher: AsyncEnricher | None = None) -> int:

@@ -1,11 +1,16 @@
 """Exactly-once output: a batch's events and its input offsets commit in one Kafka transaction.
 
 One transactional aiokafka producer per input partition, with a stable transactional id
-(``<app id>-newsflow-<topic>-<partition>``): a worker that takes over a partition fences the
-previous owner's producer and aborts its open transaction, so a crashed worker's half-written
-output is never visible to ``read_committed`` readers and its offsets are never committed.
-Faust's own producer and its exactly_once mode are not used for these outputs (the latter
-duplicated output in our kill -9 test).
+(``<app id>-newsflow-<topic>-<partition>``). Starting it fences every earlier owner's
+producer and aborts its open transaction, so a crashed or stale worker's half-written output
+is never visible to ``read_committed`` readers and its offsets are never committed.
+
+Only after fencing is the partition's committed offset read: from then on nobody else can
+commit for that partition without fencing us first, so the offset we hold (``next``) stays the
+truth until a commit fails. Every batch is made contiguous from ``next`` (records below it are
+done, records Faust did not hand over are read by :class:`InputReader`), so a commit can never
+jump over an unprocessed record. Faust's own producer and its exactly_once mode are not used
+for these outputs (the latter duplicated output in our kill -9 test).
 """
 
 from __future__ import annotations
@@ -14,13 +19,15 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 from aiokafka import AIOKafkaProducer
-from aiokafka.errors import KafkaError, ProducerFenced
+from aiokafka.errors import KafkaError
 from aiokafka.structs import TopicPartition
 
 from pipeline.config import Settings
-from pipeline.process import Outgoing
+from pipeline.input_reader import InputReader
+from pipeline.process import Incoming, Outgoing
 
 log = logging.getLogger(__name__)
 
@@ -28,67 +35,115 @@ Owned = Callable[[TopicPartition], bool]
 
 
 class PartitionLost(Exception):
-    """The input partition moved to another worker: its new owner redoes this batch."""
+    """The input partition is not ours (any more): its owner does this work."""
+
+
+class CommitFailed(Exception):
+    """The transaction did not commit; the partition is fenced and read again on retry."""
+
+
+@dataclass
+class _Partition:
+    producer: AIOKafkaProducer
+    next: int  # first input offset not yet committed with its output
 
 
 class TransactionalSink:
-    def __init__(self, settings: Settings, owned: Owned) -> None:
+    def __init__(self, settings: Settings, owned: Owned, reader: InputReader) -> None:
         self._settings = settings
         self._group = settings.worker.app_id
         self._owned = owned
-        self._producers: dict[TopicPartition, AIOKafkaProducer] = {}
+        self._reader = reader
+        self._partitions: dict[TopicPartition, _Partition] = {}
+
+    async def admit(self, tp: TopicPartition, messages: Sequence[Incoming]) -> list[Incoming]:
+        """The records to process next for ``tp``: ``messages`` without those already
+        committed, with the ones Faust skipped filled in, contiguous from the committed offset."""
+        expected = (await self._partition(tp)).next
+        admitted: list[Incoming] = []
+        for message in sorted(messages, key=lambda m: m.offset):
+            if message.offset < expected:
+                continue  # committed already (Faust re-delivers after a seek), or a repeat
+            if message.offset > expected:
+                missing = await self._reader.read(tp, expected, message.offset)
+                log.info("%s: read %d records Faust skipped (%d..%d)",
+                         tp, len(missing), expected, message.offset - 1)  # fmt: skip
+                admitted.extend(missing)
+            admitted.append(message)
+            expected = message.offset + 1
+        return admitted
 
     async def commit(self, tp: TopicPartition, out: Sequence[Outgoing], next_offset: int) -> None:
-        """Publish ``out`` and commit ``next_offset`` for ``tp`` atomically; retry transient
-        failures until done, raise PartitionLost when ``tp`` is no longer ours."""
-        delay = 0.5
-        while True:
-            if not self._owned(tp):
-                raise PartitionLost(tp)
-            try:
-                await self._commit_once(tp, out, next_offset)
-                return
-            except ProducerFenced:
-                await self._drop(tp)  # a newer owner exists, or we restarted: re-check ownership
-            except KafkaError as exc:
-                log.warning("transaction for %s failed (%s); retrying in %.1fs", tp, exc, delay)
-                await self._drop(tp)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 10.0)
+        """Publish ``out`` and commit ``next_offset`` for ``tp`` atomically, or raise
+        CommitFailed having forgotten ``tp`` (the retry fences and reads its offset again)."""
+        partition = self._partitions.get(tp)
+        if partition is None:
+            raise CommitFailed(f"{tp} was reset")
+        producer = partition.producer
+        sent: list[asyncio.Future[object]] = []
+        try:
+            async with producer.transaction():
+                for message in out:
+                    sent.append(await producer.send(message.topic, value=message.value,
+                                                    key=message.key))  # fmt: skip
+                await producer.send_offsets_to_transaction({tp: next_offset}, self._group)
+        except KafkaError as exc:  # ProducerFenced included: someone else took the partition
+            for future in sent:  # their failure is this one; do not report it again
+                future.add_done_callback(_consume_result)
+            await self.forget(tp)
+            raise CommitFailed(f"{tp}: {exc!r}") from exc
+        partition.next = next_offset
 
-    async def _commit_once(
-        self, tp: TopicPartition, out: Sequence[Outgoing], next_offset: int
-    ) -> None:
-        producer = await self._producer(tp)
-        async with producer.transaction():
-            for message in out:
-                await producer.send(message.topic, value=message.value, key=message.key)
-            await producer.send_offsets_to_transaction({tp: next_offset}, self._group)
+    async def _partition(self, tp: TopicPartition) -> _Partition:
+        partition = self._partitions.get(tp)
+        if partition is not None:
+            return partition
+        if not self._owned(tp):
+            raise PartitionLost(tp)  # never fence the partition's real owner
+        producer = await self._fence(tp)
+        try:
+            partition = _Partition(producer, await self._reader.committed(tp))
+        except BaseException:
+            await _stop(producer)
+            raise
+        self._partitions[tp] = partition
+        return partition
 
-    async def _producer(self, tp: TopicPartition) -> AIOKafkaProducer:
-        producer = self._producers.get(tp)
-        if producer is None:
-            transactional_id = f"{self._group}-newsflow-{tp.topic}-{tp.partition}"
-            producer = AIOKafkaProducer(
-                **self._settings.aiokafka_config(),
-                transactional_id=transactional_id,
-                enable_idempotence=True,
-                acks="all",
-                # A dead worker's open transaction is aborted by its successor's fencing;
-                # the timeout only bounds how long an idle zombie could hold readers back.
-                transaction_timeout_ms=30_000,
-            )
+    async def _fence(self, tp: TopicPartition) -> AIOKafkaProducer:
+        """Start the partition's transactional producer: every earlier one is fenced and its
+        open transaction completed before this returns."""
+        producer = AIOKafkaProducer(
+            **self._settings.aiokafka_config(),
+            transactional_id=f"{self._group}-newsflow-{tp.topic}-{tp.partition}",
+            enable_idempotence=True,
+            acks="all",
+            # A dead worker's open transaction is aborted by its successor's fencing;
+            # the timeout only bounds how long an idle zombie could hold readers back.
+            transaction_timeout_ms=30_000,
+        )
+        try:
             await producer.start()
-            self._producers[tp] = producer
+        except BaseException:
+            await _stop(producer)
+            raise
         return producer
 
-    async def _drop(self, tp: TopicPartition) -> None:
-        producer = self._producers.pop(tp, None)
-        if producer is not None:
-            # A fenced producer may fail to stop cleanly; it is discarded either way.
-            with contextlib.suppress(KafkaError):
-                await producer.stop()
+    async def forget(self, tp: TopicPartition) -> None:
+        partition = self._partitions.pop(tp, None)
+        if partition is not None:
+            await _stop(partition.producer)
 
     async def close(self) -> None:
-        for tp in list(self._producers):
-            await self._drop(tp)
+        for tp in list(self._partitions):
+            await self.forget(tp)
+
+
+def _consume_result(future: asyncio.Future[object]) -> None:
+    if not future.cancelled():
+        future.exception()
+
+
+async def _stop(producer: AIOKafkaProducer) -> None:
+    # A fenced producer may fail to stop cleanly; it is discarded either way.
+    with contextlib.suppress(KafkaError):
+        await producer.stop()

@@ -84,15 +84,18 @@ def _ids_out(topic: str, expected: int, timeout: float) -> Counter[str]:
         consumer.close()
 
 
-# The default guarantee; NEWSFLOW_TEST_GUARANTEE=exactly_once measures the opt-in mode.
-GUARANTEE = os.environ.get("NEWSFLOW_TEST_GUARANTEE", "at_least_once")
+# The guarantee the group-member and broker faults run under (the default mode unless set).
+GUARANTEE = os.environ.get("NEWSFLOW_TEST_GUARANTEE", "exactly_once")
 
 
-def test_kill_9_mid_stream_loses_nothing(make_env: Callable[..., Env], tmp_path: Path) -> None:
-    """Every id arrives (at_least_once, the default). Under the opt-in exactly_once none may
-    arrive twice for a read_committed reader; under at_least_once duplicates are reported."""
+@pytest.mark.parametrize("guarantee", ["exactly_once", "at_least_once"])
+def test_kill_9_mid_stream_loses_nothing(
+    make_env: Callable[..., Env], tmp_path: Path, guarantee: str
+) -> None:
+    """Every id arrives in both modes. Under exactly_once (the default) none arrives twice
+    for a read_committed reader; under at_least_once duplicates are only reported."""
     env = make_env(
-        NEWSFLOW_WORKER_PROCESSING_GUARANTEE=GUARANTEE,
+        NEWSFLOW_WORKER_PROCESSING_GUARANTEE=guarantee,
         NEWSFLOW_WORKER_SESSION_TIMEOUT_SECONDS="6",
         NEWSFLOW_WORKER_PROCESSES="2",
     )
@@ -119,12 +122,12 @@ def test_kill_9_mid_stream_loses_nothing(make_env: Callable[..., Env], tmp_path:
     missing = {f"k{i}" for i in range(total)} - set(ids)
     duplicates = {k: n for k, n in ids.items() if n > 1}
     print(
-        f"\nkill -9 x{kills} ({GUARANTEE}): in={total} out={len(ids)} "
+        f"\nkill -9 x{kills} ({guarantee}): in={total} out={len(ids)} "
         f"missing={len(missing)} duplicated ids={len(duplicates)}"
     )
     assert not missing, f"{len(missing)} lost, e.g. {sorted(missing)[:5]}"
     assert killed_children and not orphans, f"NLP processes outlived their worker: {orphans}"
-    if GUARANTEE == "exactly_once":
+    if guarantee == "exactly_once":
         assert not duplicates, f"{len(duplicates)} duplicated: {list(duplicates.items())[:5]}"
 
 
@@ -193,7 +196,7 @@ def _report(name: str, sent: int, records: list[OutRecord]) -> tuple[set[str], i
         f"\n{name}: in={sent} out={len(counts)} missing={len(missing)} "
         f"duplicated ids={duplicated} (extra copies={extra})"
     )
-    if GUARANTEE == "exactly_once":  # the promise of the default mode
+    if GUARANTEE == "exactly_once":  # the promise of that mode
         assert duplicated == 0, f"{name}: {duplicated} ids duplicated"
     return missing, duplicated
 
@@ -223,7 +226,11 @@ def test_two_workers_one_killed_the_other_takes_over(
 ) -> None:
     """Same group, two members; kill -9 one mid-stream: the survivor takes all partitions
     (its log says so, and output keeps coming from the dead member's partitions); no id lost."""
-    first = make_env(NEWSFLOW_TOPICS_PARTITIONS="4", NEWSFLOW_WORKER_SESSION_TIMEOUT_SECONDS="6")
+    first = make_env(
+        NEWSFLOW_TOPICS_PARTITIONS="4",
+        NEWSFLOW_WORKER_SESSION_TIMEOUT_SECONDS="6",
+        NEWSFLOW_WORKER_PROCESSING_GUARANTEE=GUARANTEE,
+    )
     # Same topics and group; its own metrics port and state (Faust data dir).
     second = Env(
         {
@@ -316,7 +323,9 @@ def test_broker_down_10s_mid_stream_worker_and_producer_recover(
     on by themselves once it is back (no restart), and every id arrives."""
     spare = spare_broker
     spare.broker.start()
-    env = make_env(NEWSFLOW_KAFKA_BOOTSTRAP=spare.bootstrap)
+    env = make_env(
+        NEWSFLOW_KAFKA_BOOTSTRAP=spare.bootstrap, NEWSFLOW_WORKER_PROCESSING_GUARANTEE=GUARANTEE
+    )
     ensure_topics(env.settings)
     worker = Worker(env, tmp_path / "worker.log").start()
     total, seconds = 600, 30.0
