@@ -102,16 +102,33 @@ class WorkerSettings(BaseModel):
         "replays after a crash (see README: Guarantees).",
     )
     batch_size: int = Field(default=16, ge=1, description="Articles per transaction, at most.")
-    dedup_window_seconds: float = Field(
-        default=0.0,
+    dedup_window_seconds: float | None = Field(
+        default=None,
         ge=0,
         description="Skip an article whose id, canonical URL or content was enriched within "
-        "this many seconds; 0 (default, see README: Guarantees) turns de-duplication off.",
+        "this many seconds; 0 turns it off; unset: one day under exactly_once, off under "
+        "at_least_once (see README: Guarantees).",
     )
     batch_seconds: float = Field(
         default=0.2, gt=0, description="Wait at most this long to fill a batch."
     )
     data_dir: Path | None = Field(default=None, description="Faust state; default under state_dir.")
+
+    @model_validator(mode="after")
+    def _dedup_needs_exactly_once(self) -> WorkerSettings:
+        if self.processing_guarantee == "at_least_once" and self.dedup_window_seconds:
+            raise ValueError(
+                "NEWSFLOW_WORKER_DEDUP_WINDOW_SECONDS needs "
+                "NEWSFLOW_WORKER_PROCESSING_GUARANTEE=exactly_once"
+            )
+        return self
+
+    @property
+    def dedup_window(self) -> float:
+        """Seconds an article's keys are remembered; 0 = de-duplication off."""
+        if self.dedup_window_seconds is not None:
+            return self.dedup_window_seconds
+        return 86_400.0 if self.processing_guarantee == "exactly_once" else 0.0
 
 
 class EnrichSettings(BaseModel):

@@ -9,6 +9,7 @@ batch are caught) and written to the table only once the article's events are co
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import re
 from collections.abc import MutableMapping
@@ -74,6 +75,15 @@ class Deduplicator:
         for key in keys_of(article):
             self._pending.pop(key, None)
             self._table[key] = now
+
+    async def prune(self, now: float, chunk: int = 5_000) -> int:
+        """Delete keys older than the window; yields to the loop between chunks."""
+        expired = [key for key, seen in list(self._table.items()) if now - seen >= self._window]
+        for start in range(0, len(expired), chunk):
+            for key in expired[start : start + chunk]:
+                self._table.pop(key, None)
+            await asyncio.sleep(0)
+        return len(expired)
 
     def release(self, article: RawArticle) -> None:
         """The article was not published (rejected or handed to another worker)."""

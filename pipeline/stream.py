@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -27,7 +28,7 @@ from pipeline.metrics import WorkerMetrics, serve
 from pipeline.nlp_pool import EnrichPool
 from pipeline.process import AsyncEnricher, Incoming, Processor
 from pipeline.topics import ensure_topics
-from pipeline.transactions import TransactionalSink
+from pipeline.transactions import TransactionalSink, quiet_fenced_futures
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +64,7 @@ def create_app(settings: Settings, processor: Processor) -> faust.App:
     raw = app.topic(
         settings.topics.raw, key_serializer="raw", value_serializer="raw", acks=not transactional
     )
-    if w.dedup_window_seconds > 0:
+    if w.dedup_window > 0:
         seen = app.GlobalTable(
             "newsflow-seen",
             default=None,
@@ -72,7 +73,17 @@ def create_app(settings: Settings, processor: Processor) -> faust.App:
             # the changelog partition (every worker reads them all anyway).
             use_partitioner=True,
         )
-        processor.dedup = Deduplicator(seen, w.dedup_window_seconds)
+        dedup = Deduplicator(seen, w.dedup_window)
+        processor.dedup = dedup
+
+        # One worker of the group forgets expired keys (the deletions reach every worker
+        # through the changelog), so memory and changelog stay bounded by the window.
+        async def forget_expired_keys() -> None:
+            await dedup.prune(time.time())
+
+        interval = min(3600.0, max(1.0, w.dedup_window / 10))
+        app.timer(interval=interval, on_leader=True)(forget_expired_keys)
+
     if transactional:
         agent = _transactional_agent(settings, processor, app)
         # One actor; the batch keeps every NLP process busy and offsets commit in order.
@@ -139,6 +150,7 @@ def _transactional_agent(settings: Settings, processor: Processor, app: faust.Ap
                    for t in app.consumer.assignment())  # fmt: skip
 
     async def enrich_articles(stream: Any) -> None:
+        quiet_fenced_futures(asyncio.get_running_loop())
         reader = InputReader(settings)
         await reader.start()
         sink = TransactionalSink(settings, owned, reader)

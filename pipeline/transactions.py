@@ -20,9 +20,10 @@ import contextlib
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from aiokafka import AIOKafkaProducer
-from aiokafka.errors import KafkaError
+from aiokafka.errors import KafkaError, ProducerFenced
 from aiokafka.structs import TopicPartition
 
 from pipeline.config import Settings
@@ -136,6 +137,23 @@ class TransactionalSink:
     async def close(self) -> None:
         for tp in list(self._partitions):
             await self.forget(tp)
+
+
+def quiet_fenced_futures(loop: asyncio.AbstractEventLoop) -> None:
+    """A fenced producer leaves internal futures failed with ProducerFenced that aiokafka
+    never reads; the loop would log each as an ERROR with a traceback. The fencing is
+    expected and already logged once as a warning, so those are dropped."""
+    previous = loop.get_exception_handler()
+
+    def handler(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        if isinstance(context.get("exception"), ProducerFenced):
+            return
+        if previous is not None:
+            previous(loop, context)
+        else:
+            loop.default_exception_handler(context)
+
+    loop.set_exception_handler(handler)
 
 
 def _consume_result(future: asyncio.Future[object]) -> None:

@@ -88,9 +88,17 @@ def _ids_out(topic: str, expected: int, timeout: float) -> Counter[str]:
 GUARANTEE = os.environ.get("NEWSFLOW_TEST_GUARANTEE", "exactly_once")
 
 
-@pytest.mark.parametrize("guarantee", ["exactly_once", "at_least_once"])
+@pytest.mark.parametrize(
+    ("guarantee", "total", "seconds", "rounds"),
+    [("exactly_once", 2000, 25, 3), ("at_least_once", 1000, 12, 2)],  # the option: shorter
+)
 def test_kill_9_mid_stream_loses_nothing(
-    make_env: Callable[..., Env], tmp_path: Path, guarantee: str
+    make_env: Callable[..., Env],
+    tmp_path: Path,
+    guarantee: str,
+    total: int,
+    seconds: float,
+    rounds: int,
 ) -> None:
     """Every id arrives in both modes. Under exactly_once (the default) none arrives twice
     for a read_committed reader; under at_least_once duplicates are only reported."""
@@ -100,14 +108,13 @@ def test_kill_9_mid_stream_loses_nothing(
         NEWSFLOW_WORKER_PROCESSES="2",
     )
     ensure_topics(env.settings)
-    total = 2000
-    feeder = _stream(env.settings.topics.raw, total, seconds=25)
+    feeder = _stream(env.settings.topics.raw, total, seconds=seconds)
     rng = random.Random()
     kills = 0
     killed_children: list[int] = []
     worker = Worker(env, tmp_path / "worker.log").start()
     try:
-        for _ in range(3):
+        for _ in range(rounds):
             time.sleep(rng.uniform(2.0, 6.0))
             killed_children.extend(_children(worker))
             worker.stop(signal.SIGKILL)
@@ -269,6 +276,41 @@ def test_two_workers_one_killed_the_other_takes_over(
     assert not missing, f"{len(missing)} lost, e.g. {sorted(missing)[:5]}"
     assert _assigned(survivor.log, raw) == {0, 1, 2, 3}, "the survivor did not take over"
     assert takeover is not None, "nothing was processed on the dead member's partitions"
+
+
+def test_members_joining_and_dying_repeatedly_lose_and_repeat_nothing(
+    make_env: Callable[..., Env], tmp_path: Path
+) -> None:
+    """One steady worker; a second one joins and is killed (kill -9 or SIGTERM) again and
+    again while articles stream: every join and death rebalances the steady worker in the
+    middle of its batches. Each id arrives once under exactly_once."""
+    steady_env = make_env(
+        NEWSFLOW_TOPICS_PARTITIONS="4",
+        NEWSFLOW_WORKER_SESSION_TIMEOUT_SECONDS="6",
+        NEWSFLOW_WORKER_PROCESSING_GUARANTEE=GUARANTEE,
+    )
+    flapper_env = Env({**steady_env.vars, "NEWSFLOW_METRICS_PORT": str(free_port()),
+                       "NEWSFLOW_STATE_DIR": str(tmp_path / "state-flapper")})  # fmt: skip
+    ensure_topics(steady_env.settings)
+    total = 1500
+    steady = Worker(steady_env, tmp_path / "steady.log").start()
+    flapper = Worker(flapper_env, tmp_path / "flapper.log")
+    feeder = _stream(steady_env.settings.topics.raw, total, seconds=40)
+    try:
+        for cycle in range(4):
+            flapper.start()
+            time.sleep(random.uniform(1.0, 4.0))
+            flapper.stop(signal.SIGKILL if cycle % 2 == 0 else signal.SIGTERM)
+        feeder.join(timeout=120)
+        records = _read_out(BOOTSTRAP, steady_env.settings.topics.enriched, total, timeout=180)
+    finally:
+        for w in (steady, flapper):
+            if w.alive:
+                w.stop()
+    rebalances = steady.log.read_text(errors="replace").count("Setting newly assigned partitions")
+    missing, _ = _report(f"4 members joining and dying, {rebalances} assignments", total, records)
+    assert not missing, f"{len(missing)} lost, e.g. {sorted(missing)[:5]}"
+    assert rebalances >= 5, "the steady worker was not rebalanced as planned"
 
 
 @dataclass(frozen=True)

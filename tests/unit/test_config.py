@@ -46,3 +46,17 @@ def test_invalid_values_are_rejected(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("NEWSFLOW_KAFKA_SECURITY_PROTOCOL", "CARRIER_PIGEON")
     with pytest.raises(ValidationError):
         Settings()
+
+
+def test_delivery_defaults_and_the_dedup_rule(monkeypatch: pytest.MonkeyPatch) -> None:
+    worker = Settings().worker
+    assert worker.processing_guarantee == "exactly_once" and worker.dedup_window == 86_400
+    monkeypatch.setenv("NEWSFLOW_WORKER_PROCESSING_GUARANTEE", "at_least_once")
+    assert Settings().worker.dedup_window == 0  # its offsets come from Faust: off
+    monkeypatch.setenv("NEWSFLOW_WORKER_DEDUP_WINDOW_SECONDS", "600")
+    with pytest.raises(ValidationError, match="needs NEWSFLOW_WORKER_PROCESSING_GUARANTEE"):
+        Settings()
+    monkeypatch.setenv("NEWSFLOW_WORKER_PROCESSING_GUARANTEE", "exactly_once")
+    assert Settings().worker.dedup_window == 600
+    monkeypatch.setenv("NEWSFLOW_WORKER_DEDUP_WINDOW_SECONDS", "0")
+    assert Settings().worker.dedup_window == 0

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import asyncio
+
 from pipeline.dedup import Deduplicator, canonical_url, content_hash, keys_of
 from pipeline.models import RawArticle
 
@@ -55,3 +57,16 @@ def test_a_stale_claim_does_not_block_the_article_forever() -> None:
     assert dedup.claim(article, now=0) is None  # its processing then dies without release
     assert dedup.claim(article, now=10) == "id:s1"
     assert dedup.claim(article, now=Deduplicator.CLAIM_SECONDS + 1) is None
+
+
+def test_prune_forgets_only_expired_keys() -> None:
+    table: dict[str, float] = {}
+    dedup = Deduplicator(table, window_seconds=100)
+    old, new = _article("old", "Snow in Oslo."), _article("new", "Sun in Rome.")
+    dedup.claim(old, now=0)
+    dedup.confirm(old, now=0)
+    dedup.claim(new, now=90)
+    dedup.confirm(new, now=90)
+    assert asyncio.run(dedup.prune(now=120, chunk=1)) == 2  # id and content keys of "old"
+    assert set(table) == set(keys_of(new))
+    assert dedup.claim(old, now=121) is None  # forgotten: enriched again
