@@ -228,25 +228,32 @@ def _first_after(records: list[OutRecord], since: float, partitions: set[int]) -
     return min(later) - since if later else None
 
 
-def test_two_workers_one_killed_the_other_takes_over(
-    make_env: Callable[..., Env], tmp_path: Path
-) -> None:
-    """Same group, two members; kill -9 one mid-stream: the survivor takes all partitions
-    (its log says so, and output keeps coming from the dead member's partitions); no id lost."""
+def _two_members(make_env: Callable[..., Env], tmp_path: Path) -> tuple[Env, Env]:
+    """Envs of two members of one group on 4 partitions; the second has its own metrics
+    port and state (Faust data dir)."""
     first = make_env(
         NEWSFLOW_TOPICS_PARTITIONS="4",
         NEWSFLOW_WORKER_SESSION_TIMEOUT_SECONDS="6",
         NEWSFLOW_WORKER_PROCESSING_GUARANTEE=GUARANTEE,
     )
-    # Same topics and group; its own metrics port and state (Faust data dir).
-    second = Env(
-        {
-            **first.vars,
-            "NEWSFLOW_METRICS_PORT": str(free_port()),
-            "NEWSFLOW_STATE_DIR": str(tmp_path / "state-second"),
-        }
-    )
+    second = Env({**first.vars, "NEWSFLOW_METRICS_PORT": str(free_port()),
+                  "NEWSFLOW_STATE_DIR": str(tmp_path / "state-second")})  # fmt: skip
     ensure_topics(first.settings)
+    return first, second
+
+
+def _stop_all(*workers: Worker) -> None:
+    for worker in workers:
+        if worker.alive:
+            worker.stop()
+
+
+def test_two_workers_one_killed_the_other_takes_over(
+    make_env: Callable[..., Env], tmp_path: Path
+) -> None:
+    """Same group, two members; kill -9 one mid-stream: the survivor takes all partitions
+    (its log says so, and output keeps coming from the dead member's partitions); no id lost."""
+    first, second = _two_members(make_env, tmp_path)
     raw = first.settings.topics.raw
     survivor = Worker(first, tmp_path / "survivor.log").start()
     victim = Worker(second, tmp_path / "victim.log").start()
@@ -264,9 +271,7 @@ def test_two_workers_one_killed_the_other_takes_over(
         feeder.join(timeout=120)
         records = _read_out(BOOTSTRAP, first.settings.topics.enriched, total, timeout=180)
     finally:
-        for w in (survivor, victim):
-            if w.alive:
-                w.stop()
+        _stop_all(survivor, victim)
     missing, _ = _report("two workers, one kill -9", total, records)
     takeover = _first_after(records, killed_at, victim_partitions)
     print(
@@ -284,14 +289,7 @@ def test_members_joining_and_dying_repeatedly_lose_and_repeat_nothing(
     """One steady worker; a second one joins and is killed (kill -9 or SIGTERM) again and
     again while articles stream: every join and death rebalances the steady worker in the
     middle of its batches. Each id arrives once under exactly_once."""
-    steady_env = make_env(
-        NEWSFLOW_TOPICS_PARTITIONS="4",
-        NEWSFLOW_WORKER_SESSION_TIMEOUT_SECONDS="6",
-        NEWSFLOW_WORKER_PROCESSING_GUARANTEE=GUARANTEE,
-    )
-    flapper_env = Env({**steady_env.vars, "NEWSFLOW_METRICS_PORT": str(free_port()),
-                       "NEWSFLOW_STATE_DIR": str(tmp_path / "state-flapper")})  # fmt: skip
-    ensure_topics(steady_env.settings)
+    steady_env, flapper_env = _two_members(make_env, tmp_path)
     total = 1500
     steady = Worker(steady_env, tmp_path / "steady.log").start()
     flapper = Worker(flapper_env, tmp_path / "flapper.log")
@@ -304,9 +302,7 @@ def test_members_joining_and_dying_repeatedly_lose_and_repeat_nothing(
         feeder.join(timeout=120)
         records = _read_out(BOOTSTRAP, steady_env.settings.topics.enriched, total, timeout=180)
     finally:
-        for w in (steady, flapper):
-            if w.alive:
-                w.stop()
+        _stop_all(steady, flapper)
     rebalances = steady.log.read_text(errors="replace").count("Setting newly assigned partitions")
     missing, _ = _report(f"4 members joining and dying, {rebalances} assignments", total, records)
     assert not missing, f"{len(missing)} lost, e.g. {sorted(missing)[:5]}"
