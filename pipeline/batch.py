@@ -17,11 +17,31 @@ from typing import Protocol
 from aiokafka.errors import KafkaError
 from aiokafka.structs import TopicPartition
 
-from pipeline.input_reader import GapNotFilled
+from pipeline.input_reader import GapNotFilled, InputReader
 from pipeline.process import Incoming, Outgoing, Processor
-from pipeline.transactions import CommitFailed, PartitionLost
+from pipeline.transactions import CommitFailed, PartitionLost, TransactionalSink
 
 log = logging.getLogger(__name__)
+
+
+async def sweep_once(
+    owned: Sequence[TopicPartition],
+    processor: Processor,
+    sink: TransactionalSink,
+    reader: InputReader,
+    idle_seconds: float,
+    batch_size: int,
+) -> int:
+    """Process what Faust left stranded (see ``TransactionalSink.stranded``), one batch per
+    partition, read directly from the topic; the number of records done."""
+    done = 0
+    for tp, start, end in await sink.stranded(owned, idle_seconds):
+        records = await reader.read(tp, start, min(end, start + batch_size))
+        log.info("%s: nothing from Faust for %.0fs; read %d records from offset %d",
+                 tp, idle_seconds, len(records), start)  # fmt: skip
+        await process_batch(records, processor, sink)
+        done += len(records)
+    return done
 
 
 class Sink(Protocol):

@@ -110,7 +110,7 @@ class WorkerSettings(BaseModel):
         "at_least_once (see README: Guarantees).",
     )
     batch_seconds: float = Field(
-        default=0.2, gt=0, description="Wait at most this long to fill a batch."
+        default=0.05, gt=0, description="Wait at most this long to fill a batch."
     )
     data_dir: Path | None = Field(default=None, description="Faust state; default under state_dir.")
 

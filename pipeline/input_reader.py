@@ -58,6 +58,11 @@ class InputReader:
         beginning = await consumer.beginning_offsets([tp])
         return int(beginning[tp])
 
+    async def end_offset(self, tp: TopicPartition) -> int:
+        """The offset after the last committed record of ``tp`` (its last stable offset)."""
+        ends = await self._client().end_offsets([tp])
+        return int(ends[tp])
+
     async def read(self, tp: TopicPartition, start: int, end: int) -> list[Incoming]:
         """Committed records of ``tp`` with ``start <= offset < end``; fewer than
         ``end - start`` where offsets hold transaction markers or aborted records."""

@@ -16,19 +16,20 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 import faust
+from aiokafka.errors import KafkaError
 from aiokafka.structs import TopicPartition
 from prometheus_client import CollectorRegistry
 
-from pipeline.batch import process_batch
+from pipeline.batch import process_batch, sweep_once
 from pipeline.config import Settings
 from pipeline.dedup import Deduplicator
-from pipeline.input_reader import InputReader
+from pipeline.input_reader import GapNotFilled, InputReader
 from pipeline.lag import LagMonitor
 from pipeline.metrics import WorkerMetrics, serve
 from pipeline.nlp_pool import EnrichPool
 from pipeline.process import AsyncEnricher, Incoming, Processor
 from pipeline.topics import ensure_topics
-from pipeline.transactions import TransactionalSink, quiet_fenced_futures
+from pipeline.transactions import PartitionLost, TransactionalSink, quiet_fenced_futures
 
 log = logging.getLogger(__name__)
 
@@ -149,19 +150,51 @@ def _transactional_agent(settings: Settings, processor: Processor, app: faust.Ap
         return any((t.topic, t.partition) == (tp.topic, tp.partition)
                    for t in app.consumer.assignment())  # fmt: skip
 
+    def owned_input() -> list[TopicPartition]:
+        return [TopicPartition(t.topic, t.partition) for t in app.consumer.assignment()
+                if t.topic == settings.topics.raw]  # fmt: skip
+
     async def enrich_articles(stream: Any) -> None:
         quiet_fenced_futures(asyncio.get_running_loop())
         reader = InputReader(settings)
         await reader.start()
         sink = TransactionalSink(settings, owned, reader)
+        # One batch at a time: the sink's producers and the reader are not shared safely.
+        lock = asyncio.Lock()
+        sweeper = asyncio.create_task(
+            _sweep_forever(owned_input, processor, sink, reader, lock, w.batch_size)
+        )
         try:
             async for events in stream.take_events(w.batch_size, within=w.batch_seconds):
-                await process_batch([_incoming(e) for e in events], processor, sink)
+                async with lock:
+                    await process_batch([_incoming(e) for e in events], processor, sink)
         finally:
+            sweeper.cancel()
             await sink.close()
             await reader.stop()
 
     return enrich_articles
+
+
+async def _sweep_forever(
+    owned: Callable[[], list[TopicPartition]],
+    processor: Processor,
+    sink: TransactionalSink,
+    reader: InputReader,
+    lock: asyncio.Lock,
+    batch_size: int,
+    every: float = 5.0,
+    idle_seconds: float = 15.0,
+) -> None:
+    """Every few seconds, pick up input Faust dropped with nothing after it (else it would
+    wait for the partition's next article or the next rebalance)."""
+    while True:
+        await asyncio.sleep(every)
+        try:
+            async with lock:
+                await sweep_once(owned(), processor, sink, reader, idle_seconds, batch_size)
+        except (KafkaError, GapNotFilled, PartitionLost) as exc:
+            log.warning("sweep for stranded input failed (%r); next try in %.0fs", exc, every)
 
 
 def run_worker(settings: Settings, enricher: AsyncEnricher | None = None) -> int:

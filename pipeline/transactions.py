@@ -18,8 +18,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
@@ -47,6 +48,7 @@ class CommitFailed(Exception):
 class _Partition:
     producer: AIOKafkaProducer
     next: int  # first input offset not yet committed with its output
+    active_at: float = field(default_factory=time.monotonic)  # last start, admit or commit
 
 
 class TransactionalSink:
@@ -60,7 +62,9 @@ class TransactionalSink:
     async def admit(self, tp: TopicPartition, messages: Sequence[Incoming]) -> list[Incoming]:
         """The records to process next for ``tp``: ``messages`` without those already
         committed, with the ones Faust skipped filled in, contiguous from the committed offset."""
-        expected = (await self._partition(tp)).next
+        partition = await self._partition(tp)
+        partition.active_at = time.monotonic()
+        expected = partition.next
         admitted: list[Incoming] = []
         for message in sorted(messages, key=lambda m: m.offset):
             if message.offset < expected:
@@ -94,6 +98,23 @@ class TransactionalSink:
             await self.forget(tp)
             raise CommitFailed(f"{tp}: {exc!r}") from exc
         partition.next = next_offset
+        partition.active_at = time.monotonic()
+
+    async def stranded(
+        self, owned: Sequence[TopicPartition], idle_seconds: float
+    ) -> list[tuple[TopicPartition, int, int]]:
+        """``(tp, next, end)`` of owned partitions with committed input beyond ``next`` and
+        nothing admitted or committed for ``idle_seconds``: records Faust dropped with
+        nothing after them to reveal the gap."""
+        found: list[tuple[TopicPartition, int, int]] = []
+        for tp in owned:
+            partition = await self._partition(tp)
+            if time.monotonic() - partition.active_at < idle_seconds:
+                continue
+            end = await self._reader.end_offset(tp)
+            if end > partition.next:
+                found.append((tp, partition.next, end))
+        return found
 
     async def _partition(self, tp: TopicPartition) -> _Partition:
         partition = self._partitions.get(tp)
@@ -118,6 +139,10 @@ class TransactionalSink:
             transactional_id=f"{self._group}-newsflow-{tp.topic}-{tp.partition}",
             enable_idempotence=True,
             acks="all",
+            # A transaction started right after the previous one's commit is refused until its
+            # markers are written (CONCURRENT_TRANSACTIONS, seen as NotEnoughReplicas by
+            # this client): retry soon, not after the default 100 ms.
+            retry_backoff_ms=20,
             # A dead worker's open transaction is aborted by its successor's fencing;
             # the timeout only bounds how long an idle zombie could hold readers back.
             transaction_timeout_ms=30_000,

@@ -5,18 +5,23 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import json
 from collections.abc import Callable
 
 import pytest
 from aiokafka import AIOKafkaProducer
 from aiokafka.structs import TopicPartition
+from prometheus_client import CollectorRegistry
 
+from pipeline.batch import sweep_once
 from pipeline.config import Settings
 from pipeline.input_reader import InputReader
-from pipeline.process import Incoming, Outgoing
+from pipeline.metrics import WorkerMetrics
+from pipeline.process import Incoming, Outgoing, Processor
 from pipeline.topics import ensure_topics
 from pipeline.transactions import CommitFailed, PartitionLost, TransactionalSink
 from tests.integration.conftest import Env, producer, read_topic
+from tests.unit.test_process import FakeEnricher
 
 pytestmark = pytest.mark.integration
 
@@ -114,3 +119,38 @@ def test_sink_commits_contiguously_and_fences_stale_owners(
     out = read_topic(settings.topics.enriched, expected=11, timeout=10)
     assert sorted(key for key, _ in out) == sorted(f"r{i}".encode() for i in range(10))
     assert dict(out)[b"r6"] == b"b" and dict(out)[b"r0"] == b"a"
+
+
+async def _sweep(settings: Settings, tp: TopicPartition) -> tuple[int, int, int]:
+    reader = InputReader(settings)
+    await reader.start()
+    sink = TransactionalSink(settings, lambda _: True, reader)
+    processor = Processor(settings, FakeEnricher(), WorkerMetrics(CollectorRegistry(), "fake"))
+    try:
+        early = await sweep_once([tp], processor, sink, reader, idle_seconds=60, batch_size=3)
+        first = await sweep_once([tp], processor, sink, reader, idle_seconds=0, batch_size=3)
+        second = await sweep_once([tp], processor, sink, reader, idle_seconds=0, batch_size=3)
+        rest = await sweep_once([tp], processor, sink, reader, idle_seconds=0, batch_size=3)
+        assert rest == 0
+        return early, first, second
+    finally:
+        await sink.close()
+        await reader.stop()
+
+
+def test_input_faust_never_delivered_is_swept_up(make_env: Callable[..., Env]) -> None:
+    """Records with nothing after them to reveal a gap are read directly once the partition
+    has been idle long enough, a batch at a time, and committed like any other."""
+    settings = make_env().settings
+    ensure_topics(settings)
+    p = producer()
+    for i in range(5):
+        article = {"id": f"s{i}", "title": f"Swept {i}", "body": f"Talks resumed in Oslo, day {i}."}
+        p.send(settings.topics.raw, key=f"s{i}".encode(), value=json.dumps(article).encode(),
+               partition=1)  # fmt: skip
+    p.flush()
+    p.close()
+    assert asyncio.run(_sweep(settings, TopicPartition(settings.topics.raw, 1))) == (0, 3, 2)
+    gc.collect()  # see above
+    out = read_topic(settings.topics.enriched, expected=5, timeout=10)
+    assert sorted(key for key, _ in out) == [f"s{i}".encode() for i in range(5)]
