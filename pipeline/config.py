@@ -101,16 +101,18 @@ class WorkerSettings(BaseModel):
         "transaction (read_committed readers see each article once); at_least_once: no loss, "
         "replays after a crash (see README: Guarantees).",
     )
-    batch_size: int = Field(default=16, ge=1, description="Articles per transaction, at most.")
+    in_flight_per_process: int = Field(
+        default=2,
+        ge=1,
+        description="exactly_once: articles being enriched at once, per NLP process (one "
+        "waits in the pool's queue while the other is parsed, so no process idles).",
+    )
     dedup_window_seconds: float | None = Field(
         default=None,
         ge=0,
         description="Skip an article whose id, canonical URL or content was enriched within "
         "this many seconds; 0 turns it off; unset: one day under exactly_once, off under "
         "at_least_once (see README: Guarantees).",
-    )
-    batch_seconds: float = Field(
-        default=0.05, gt=0, description="Wait at most this long to fill a batch."
     )
     data_dir: Path | None = Field(default=None, description="Faust state; default under state_dir.")
 

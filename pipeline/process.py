@@ -22,6 +22,7 @@ from pipeline.models import (
     EnrichedArticle,
     Enrichment,
     EnrichmentMeta,
+    ErrorCode,
     RawArticle,
     split_events,
 )
@@ -102,6 +103,12 @@ class Processor:
             ),
             *self._derived(enriched),
         ]
+
+    def fail(self, message: Incoming, exc: Exception) -> list[Outgoing]:
+        """A dead letter for an article whose processing raised unexpectedly: it is not
+        lost, and the worker goes on."""
+        rejection = RejectedMessage(ErrorCode.ENRICHMENT_FAILED, f"unexpected error: {exc!r}")
+        return [self._reject(rejection, message)]
 
     def _derived(self, enriched: EnrichedArticle) -> list[Outgoing]:
         topics = self.settings.topics

@@ -10,6 +10,7 @@ at_least_once sends through Faust, which flushes its producer before committing 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Callable, Coroutine
@@ -20,7 +21,7 @@ from aiokafka.errors import KafkaError
 from aiokafka.structs import TopicPartition
 from prometheus_client import CollectorRegistry
 
-from pipeline.batch import process_batch, sweep_once
+from pipeline.commit_queue import CommitQueue
 from pipeline.config import Settings
 from pipeline.dedup import Deduplicator
 from pipeline.input_reader import GapNotFilled, InputReader
@@ -87,7 +88,7 @@ def create_app(settings: Settings, processor: Processor) -> faust.App:
 
     if transactional:
         agent = _transactional_agent(settings, processor, app)
-        # One actor; the batch keeps every NLP process busy and offsets commit in order.
+        # One actor; its commit queue keeps every NLP process busy and commits in order.
         app.agent(raw, name="enrich_articles", concurrency=1)(agent)
     else:
         agent = _at_least_once_agent(settings, processor, app)
@@ -142,8 +143,8 @@ def _at_least_once_agent(settings: Settings, processor: Processor, app: faust.Ap
 
 
 def _transactional_agent(settings: Settings, processor: Processor, app: faust.App) -> Agent:
-    """Enrich a batch concurrently, then commit each input partition's events and offset in
-    one transaction (:mod:`pipeline.transactions`)."""
+    """Enrich each admitted record as its own task and commit each input partition's finished
+    records with their offset in one transaction (:mod:`pipeline.commit_queue`)."""
     w = settings.worker
 
     def owned(tp: TopicPartition) -> bool:
@@ -159,42 +160,62 @@ def _transactional_agent(settings: Settings, processor: Processor, app: faust.Ap
         reader = InputReader(settings)
         await reader.start()
         sink = TransactionalSink(settings, owned, reader)
-        # One batch at a time: the sink's producers and the reader are not shared safely.
-        lock = asyncio.Lock()
-        sweeper = asyncio.create_task(
-            _sweep_forever(owned_input, processor, sink, reader, lock, w.batch_size)
-        )
+        queue = CommitQueue(processor, sink, w.in_flight_per_process * w.processes)
+        helpers = [asyncio.create_task(queue.run()),
+                   asyncio.create_task(_sweep_forever(owned_input, sink, queue))]  # fmt: skip
         try:
-            async for events in stream.take_events(w.batch_size, within=w.batch_seconds):
-                async with lock:
-                    await process_batch([_incoming(e) for e in events], processor, sink)
+            async for event in stream.events():
+                await queue.submit([_incoming(event)])
         finally:
-            sweeper.cancel()
-            await sink.close()
-            await reader.stop()
+            await _finish(_close(helpers, queue, sink, reader))
 
     return enrich_articles
 
 
-async def _sweep_forever(
-    owned: Callable[[], list[TopicPartition]],
-    processor: Processor,
+async def _close(
+    helpers: list[asyncio.Task[None]],
+    queue: CommitQueue,
     sink: TransactionalSink,
     reader: InputReader,
-    lock: asyncio.Lock,
-    batch_size: int,
+) -> None:
+    for task in helpers:
+        task.cancel()
+    await asyncio.gather(*helpers, return_exceptions=True)
+    await queue.drain(timeout=10.0)  # commit what finishes in time; the rest is redone
+    await sink.close()
+    await reader.stop()
+
+
+async def _finish(cleanup: Coroutine[Any, Any, None]) -> None:
+    """Run ``cleanup`` to its end even though Faust cancels the stopping actor: otherwise
+    finished work goes uncommitted and producers are left open."""
+    task = asyncio.ensure_future(cleanup)
+    while not task.done():
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.shield(task)
+    if not task.cancelled() and task.exception() is not None:
+        log.error("closing the transactional agent failed: %r", task.exception())
+
+
+async def _sweep_forever(
+    owned: Callable[[], list[TopicPartition]],
+    sink: TransactionalSink,
+    queue: CommitQueue,
     every: float = 5.0,
     idle_seconds: float = 15.0,
+    limit: int = 16,
 ) -> None:
     """Every few seconds, pick up input Faust dropped with nothing after it (else it would
     wait for the partition's next article or the next rebalance)."""
     while True:
         await asyncio.sleep(every)
         try:
-            async with lock:
-                await sweep_once(owned(), processor, sink, reader, idle_seconds, batch_size)
+            records = await sink.stranded(owned(), idle_seconds, limit)
         except (KafkaError, GapNotFilled, PartitionLost) as exc:
             log.warning("sweep for stranded input failed (%r); next try in %.0fs", exc, every)
+            continue
+        if records:
+            await queue.submit(records)
 
 
 def run_worker(settings: Settings, enricher: AsyncEnricher | None = None) -> int:

@@ -1,4 +1,4 @@
-"""Exactly-once output: a batch's events and its input offsets commit in one Kafka transaction.
+"""Exactly-once output: each input partition's events and offset commit in one Kafka transaction.
 
 One transactional aiokafka producer per input partition, with a stable transactional id
 (``<app id>-newsflow-<topic>-<partition>``). Starting it fences every earlier owner's
@@ -7,10 +7,10 @@ is never visible to ``read_committed`` readers and its offsets are never committ
 
 Only after fencing is the partition's committed offset read: from then on nobody else can
 commit for that partition without fencing us first, so the offset we hold (``next``) stays the
-truth until a commit fails. Every batch is made contiguous from ``next`` (records below it are
-done, records Faust did not hand over are read by :class:`InputReader`), so a commit can never
-jump over an unprocessed record. Faust's own producer and its exactly_once mode are not used
-for these outputs (the latter duplicated output in our kill -9 test).
+truth until a commit fails. Records are handed out contiguously from there (``admitted``):
+those below are dropped, those Faust did not hand over are read by :class:`InputReader`, so a
+commit can never jump over an unprocessed record. Faust's own producer and its exactly_once
+mode are not used for these outputs (the latter duplicated output in our kill -9 test).
 """
 
 from __future__ import annotations
@@ -48,43 +48,65 @@ class CommitFailed(Exception):
 class _Partition:
     producer: AIOKafkaProducer
     next: int  # first input offset not yet committed with its output
+    admitted: int  # first input offset not yet handed out for processing (>= next)
     active_at: float = field(default_factory=time.monotonic)  # last start, admit or commit
 
 
 class TransactionalSink:
+    """Per input partition: the fenced producer, the committed and the admitted offsets.
+    Its methods run one at a time (they share producers and the reader)."""
+
     def __init__(self, settings: Settings, owned: Owned, reader: InputReader) -> None:
         self._settings = settings
         self._group = settings.worker.app_id
         self._owned = owned
         self._reader = reader
         self._partitions: dict[TopicPartition, _Partition] = {}
+        self._lock = asyncio.Lock()
 
     async def admit(self, tp: TopicPartition, messages: Sequence[Incoming]) -> list[Incoming]:
-        """The records to process next for ``tp``: ``messages`` without those already
-        committed, with the ones Faust skipped filled in, contiguous from the committed offset."""
-        partition = await self._partition(tp)
-        partition.active_at = time.monotonic()
-        expected = partition.next
-        admitted: list[Incoming] = []
-        for message in sorted(messages, key=lambda m: m.offset):
-            if message.offset < expected:
-                continue  # committed already (Faust re-delivers after a seek), or a repeat
-            if message.offset > expected:
-                missing = await self._reader.read(tp, expected, message.offset)
-                log.info("%s: read %d records Faust skipped (%d..%d)",
-                         tp, len(missing), expected, message.offset - 1)  # fmt: skip
-                admitted.extend(missing)
-            admitted.append(message)
-            expected = message.offset + 1
-        return admitted
+        """The records to process next for ``tp``: ``messages`` without those already handed
+        out, with the ones Faust skipped filled in, contiguous from the admitted offset."""
+        async with self._lock:
+            partition = await self._partition(tp)
+            partition.active_at = time.monotonic()
+            admitted: list[Incoming] = []
+            for message in sorted(messages, key=lambda m: m.offset):
+                if message.offset < partition.admitted:
+                    continue  # handed out already (Faust re-delivers after a seek), or a repeat
+                if message.offset > partition.admitted:
+                    admitted.extend(await self._fill(tp, partition.admitted, message.offset))
+                admitted.append(message)
+                partition.admitted = message.offset + 1
+            return admitted
+
+    async def _fill(self, tp: TopicPartition, start: int, end: int) -> list[Incoming]:
+        missing = await self._reader.read(tp, start, end)
+        log.info("%s: read %d records Faust skipped (%d..%d)", tp, len(missing), start, end - 1)
+        return missing
 
     async def commit(self, tp: TopicPartition, out: Sequence[Outgoing], next_offset: int) -> None:
         """Publish ``out`` and commit ``next_offset`` for ``tp`` atomically, or raise
-        CommitFailed having forgotten ``tp`` (the retry fences and reads its offset again)."""
-        partition = self._partitions.get(tp)
-        if partition is None:
-            raise CommitFailed(f"{tp} was reset")
-        producer = partition.producer
+        CommitFailed having forgotten ``tp`` (:meth:`resume` fences and reads it again)."""
+        async with self._lock:
+            partition = self._partitions.get(tp)
+            if partition is None:
+                raise CommitFailed(f"{tp} was reset")
+            try:
+                await self._transaction(partition.producer, tp, out, next_offset)
+            except KafkaError as exc:  # ProducerFenced included: someone else took it
+                await self._forget(tp)
+                raise CommitFailed(f"{tp}: {exc!r}") from exc
+            partition.next = next_offset
+            partition.active_at = time.monotonic()
+
+    async def _transaction(
+        self,
+        producer: AIOKafkaProducer,
+        tp: TopicPartition,
+        out: Sequence[Outgoing],
+        next_offset: int,
+    ) -> None:
         sent: list[asyncio.Future[object]] = []
         try:
             async with producer.transaction():
@@ -92,28 +114,39 @@ class TransactionalSink:
                     sent.append(await producer.send(message.topic, value=message.value,
                                                     key=message.key))  # fmt: skip
                 await producer.send_offsets_to_transaction({tp: next_offset}, self._group)
-        except KafkaError as exc:  # ProducerFenced included: someone else took the partition
+        except KafkaError:
             for future in sent:  # their failure is this one; do not report it again
                 future.add_done_callback(_consume_result)
-            await self.forget(tp)
-            raise CommitFailed(f"{tp}: {exc!r}") from exc
-        partition.next = next_offset
-        partition.active_at = time.monotonic()
+            raise
+
+    async def resume(self, tp: TopicPartition, pending_until: int) -> int:
+        """After a failed commit: fence again and return the committed offset. Records from
+        it up to ``pending_until`` are still being processed by the caller (not re-admitted);
+        raises PartitionLost when ``tp`` is not ours any more."""
+        async with self._lock:
+            partition = await self._partition(tp)
+            partition.admitted = max(partition.next, pending_until)
+            return partition.next
 
     async def stranded(
-        self, owned: Sequence[TopicPartition], idle_seconds: float
-    ) -> list[tuple[TopicPartition, int, int]]:
-        """``(tp, next, end)`` of owned partitions with committed input beyond ``next`` and
-        nothing admitted or committed for ``idle_seconds``: records Faust dropped with
+        self, owned: Sequence[TopicPartition], idle_seconds: float, limit: int
+    ) -> list[Incoming]:
+        """Up to ``limit`` records per owned partition beyond its admitted offset when nothing
+        was admitted or committed there for ``idle_seconds``: records Faust dropped with
         nothing after them to reveal the gap."""
-        found: list[tuple[TopicPartition, int, int]] = []
-        for tp in owned:
-            partition = await self._partition(tp)
-            if time.monotonic() - partition.active_at < idle_seconds:
-                continue
-            end = await self._reader.end_offset(tp)
-            if end > partition.next:
-                found.append((tp, partition.next, end))
+        found: list[Incoming] = []
+        async with self._lock:
+            for tp in owned:
+                partition = await self._partition(tp)
+                if time.monotonic() - partition.active_at < idle_seconds:
+                    continue
+                end = await self._reader.end_offset(tp)
+                if end > partition.admitted:
+                    start = partition.admitted
+                    records = await self._reader.read(tp, start, min(end, start + limit))
+                    log.info("%s: nothing from Faust for %.0fs; read %d records from %d",
+                             tp, idle_seconds, len(records), start)  # fmt: skip
+                    found.extend(records)
         return found
 
     async def _partition(self, tp: TopicPartition) -> _Partition:
@@ -124,7 +157,8 @@ class TransactionalSink:
             raise PartitionLost(tp)  # never fence the partition's real owner
         producer = await self._fence(tp)
         try:
-            partition = _Partition(producer, await self._reader.committed(tp))
+            committed = await self._reader.committed(tp)
+            partition = _Partition(producer, next=committed, admitted=committed)
         except BaseException:
             await _stop(producer)
             raise
@@ -154,14 +188,15 @@ class TransactionalSink:
             raise
         return producer
 
-    async def forget(self, tp: TopicPartition) -> None:
+    async def _forget(self, tp: TopicPartition) -> None:
         partition = self._partitions.pop(tp, None)
         if partition is not None:
             await _stop(partition.producer)
 
     async def close(self) -> None:
-        for tp in list(self._partitions):
-            await self.forget(tp)
+        async with self._lock:
+            for tp in list(self._partitions):
+                await self._forget(tp)
 
 
 def quiet_fenced_futures(loop: asyncio.AbstractEventLoop) -> None:

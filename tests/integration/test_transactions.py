@@ -13,7 +13,7 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.structs import TopicPartition
 from prometheus_client import CollectorRegistry
 
-from pipeline.batch import sweep_once
+from pipeline.commit_queue import CommitQueue
 from pipeline.config import Settings
 from pipeline.input_reader import InputReader
 from pipeline.metrics import WorkerMetrics
@@ -121,19 +121,29 @@ def test_sink_commits_contiguously_and_fences_stale_owners(
     assert dict(out)[b"r6"] == b"b" and dict(out)[b"r0"] == b"a"
 
 
-async def _sweep(settings: Settings, tp: TopicPartition) -> tuple[int, int, int]:
+async def _sweep(settings: Settings, tp: TopicPartition) -> list[int]:
+    """Sizes of three sweeps of ``tp`` (3 records at most each), processed by a commit queue."""
     reader = InputReader(settings)
     await reader.start()
     sink = TransactionalSink(settings, lambda _: True, reader)
     processor = Processor(settings, FakeEnricher(), WorkerMetrics(CollectorRegistry(), "fake"))
+    queue = CommitQueue(processor, sink, max_in_flight=4)
+    committer = asyncio.create_task(queue.run())
     try:
-        early = await sweep_once([tp], processor, sink, reader, idle_seconds=60, batch_size=3)
-        first = await sweep_once([tp], processor, sink, reader, idle_seconds=0, batch_size=3)
-        second = await sweep_once([tp], processor, sink, reader, idle_seconds=0, batch_size=3)
-        rest = await sweep_once([tp], processor, sink, reader, idle_seconds=0, batch_size=3)
-        assert rest == 0
-        return early, first, second
+        assert await sink.stranded([tp], idle_seconds=60, limit=3) == []  # not idle yet
+        sizes = []
+        for _ in range(3):
+            records = await sink.stranded([tp], idle_seconds=0, limit=3)
+            sizes.append(len(records))
+            await queue.submit(records)
+        for _ in range(100):
+            if queue.in_flight == 0:
+                break
+            await asyncio.sleep(0.1)
+        assert await _committed_soon(reader, tp, 5) == 5
+        return sizes
     finally:
+        committer.cancel()
         await sink.close()
         await reader.stop()
 
@@ -150,7 +160,7 @@ def test_input_faust_never_delivered_is_swept_up(make_env: Callable[..., Env]) -
                partition=1)  # fmt: skip
     p.flush()
     p.close()
-    assert asyncio.run(_sweep(settings, TopicPartition(settings.topics.raw, 1))) == (0, 3, 2)
+    assert asyncio.run(_sweep(settings, TopicPartition(settings.topics.raw, 1))) == [3, 2, 0]
     gc.collect()  # see above
     out = read_topic(settings.topics.enriched, expected=5, timeout=10)
     assert sorted(key for key, _ in out) == [f"s{i}".encode() for i in range(5)]
