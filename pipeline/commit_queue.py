@@ -36,10 +36,10 @@ class Sink(Protocol):
     async def admit(self, tp: TopicPartition, messages: Sequence[Incoming]) -> list[Incoming]: ...
 
     async def commit(
-        self, tp: TopicPartition, out: Sequence[Outgoing], next_offset: int
+        self, tp: TopicPartition, out: Sequence[Outgoing], first_offset: int, next_offset: int
     ) -> None: ...
 
-    async def resume(self, tp: TopicPartition, pending_until: int) -> int: ...
+    async def resume(self, tp: TopicPartition, pending: tuple[int, int] | None) -> int: ...
 
 
 @dataclass
@@ -56,6 +56,9 @@ class CommitQueue:
         self._slots = asyncio.Semaphore(max_in_flight)
         self._finished = asyncio.Event()
         self._backoff = 0.0
+        # Bumped whenever a partition's records are dropped: admitted records not started
+        # yet belong to the old run and must not follow the new one (that would leave a gap).
+        self._epochs: dict[TopicPartition, int] = {}
 
     async def submit(self, messages: Sequence[Incoming]) -> None:
         """Start enriching what the sink admits of ``messages``; waits while all slots are
@@ -64,6 +67,7 @@ class CommitQueue:
         for message in messages:
             by_partition.setdefault(_tp(message), []).append(message)
         for tp, group in by_partition.items():
+            epoch = self._epochs.get(tp, 0)
             try:
                 admitted = await self._sink.admit(tp, group)
             except PartitionLost:
@@ -74,10 +78,14 @@ class CommitQueue:
                 log.warning("cannot admit records of %s yet (%r)", tp, exc)
                 continue
             for message in admitted:
-                await self._start(tp, message)
+                await self._slots.acquire()
+                if self._epochs.get(tp, 0) != epoch:
+                    self._slots.release()
+                    break
+                self._start(tp, message)
 
-    async def _start(self, tp: TopicPartition, message: Incoming) -> None:
-        await self._slots.acquire()
+    def _start(self, tp: TopicPartition, message: Incoming) -> None:
+        """Enrich ``message`` (a slot is already taken for it)."""
         self._processor.metrics.in_flight.inc()
         task = asyncio.create_task(self._process(message))
         task.add_done_callback(self._on_finished)
@@ -126,7 +134,7 @@ class CommitQueue:
     async def _commit(self, tp: TopicPartition, done: list[_Pending]) -> bool:
         events = [out for pending in done for out in pending.task.result()]
         try:
-            await self._sink.commit(tp, events, done[-1].message.offset + 1)
+            await self._sink.commit(tp, events, done[0].message.offset, done[-1].message.offset + 1)
         except CommitFailed as exc:
             log.warning("transaction for %s failed (%s); retrying", tp, exc)
             self._finished.set()
@@ -139,18 +147,23 @@ class CommitQueue:
         return True
 
     async def _resume(self, tp: TopicPartition) -> None:
-        """Re-fence ``tp`` and drop what another worker committed meanwhile (or all of it
-        when the partition is not ours any more)."""
+        """Re-fence ``tp`` and keep only the records still to commit: none when another
+        worker owns it now, or when they do not continue its committed offset."""
         queue = self._queues[tp]
+        pending = (queue[0].message.offset, queue[-1].message.offset + 1) if queue else None
         try:
-            committed = await self._sink.resume(tp, queue[-1].message.offset + 1)
+            committed = await self._sink.resume(tp, pending)
         except PartitionLost:
             log.info("%s belongs to another worker now; dropping %d records", tp, len(queue))
-            committed = queue[-1].message.offset + 1
+            committed = -1
         except TRANSIENT as exc:
             log.warning("cannot re-fence %s yet (%r)", tp, exc)
             return
-        while queue and queue[0].message.offset < committed:
+        # Admission goes on after the kept records: any admitted but not started yet are
+        # dropped here and admitted again later.
+        self._epochs[tp] = self._epochs.get(tp, 0) + 1
+        keep = pending is not None and pending[0] <= committed < pending[1]
+        while queue and (not keep or queue[0].message.offset < committed):
             self._abandon(queue.popleft())
 
     def _abandon(self, pending: _Pending) -> None:

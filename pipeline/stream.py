@@ -218,10 +218,24 @@ async def _sweep_forever(
             await queue.submit(records)
 
 
+class _RetriedNotEnoughReplicas(logging.Filter):
+    """Kafka 4's transaction verification answers this client's first write after a commit
+    with NOT_ENOUGH_REPLICAS while the previous transaction's markers are being written;
+    aiokafka retries and logs a warning each time. Those become debug records: a retry that
+    keeps failing surfaces as a failed transaction, which is logged and retried."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno == logging.WARNING and "NotEnoughReplicas" in record.getMessage():
+            record.levelno, record.levelname = logging.DEBUG, "DEBUG"
+            return logging.getLogger(record.name).isEnabledFor(logging.DEBUG)
+        return True
+
+
 def run_worker(settings: Settings, enricher: AsyncEnricher | None = None) -> int:
     """Ensure topics, warm the NLP pool, serve metrics and run the Faust worker until stopped."""
     # kafka-python's admin client logs its whole config (SASL password included) at debug.
     logging.getLogger("kafka.admin.client").setLevel(max(logging.INFO, log.getEffectiveLevel()))
+    logging.getLogger("aiokafka.producer.sender").addFilter(_RetriedNotEnoughReplicas())
     ensure_topics(settings)
     pool = None
     if enricher is None:

@@ -85,13 +85,20 @@ class TransactionalSink:
         log.info("%s: read %d records Faust skipped (%d..%d)", tp, len(missing), start, end - 1)
         return missing
 
-    async def commit(self, tp: TopicPartition, out: Sequence[Outgoing], next_offset: int) -> None:
-        """Publish ``out`` and commit ``next_offset`` for ``tp`` atomically, or raise
-        CommitFailed having forgotten ``tp`` (:meth:`resume` fences and reads it again)."""
+    async def commit(
+        self, tp: TopicPartition, out: Sequence[Outgoing], first_offset: int, next_offset: int
+    ) -> None:
+        """Publish ``out`` (the events of records ``first_offset`` up to ``next_offset``) and
+        commit ``next_offset`` for ``tp`` atomically, or raise CommitFailed (:meth:`resume`
+        says what is still to do). Records that do not start at the committed offset are
+        refused: committing them would skip the ones before."""
         async with self._lock:
             partition = self._partitions.get(tp)
             if partition is None:
                 raise CommitFailed(f"{tp} was reset")
+            if first_offset != partition.next:
+                raise CommitFailed(f"{tp}: records start at {first_offset}, "
+                                   f"the committed offset is {partition.next}")  # fmt: skip
             try:
                 await self._transaction(partition.producer, tp, out, next_offset)
             except KafkaError as exc:  # ProducerFenced included: someone else took it
@@ -119,13 +126,16 @@ class TransactionalSink:
                 future.add_done_callback(_consume_result)
             raise
 
-    async def resume(self, tp: TopicPartition, pending_until: int) -> int:
-        """After a failed commit: fence again and return the committed offset. Records from
-        it up to ``pending_until`` are still being processed by the caller (not re-admitted);
-        raises PartitionLost when ``tp`` is not ours any more."""
+    async def resume(self, tp: TopicPartition, pending: tuple[int, int] | None) -> int:
+        """After a failed commit: fence again if needed and return the committed offset.
+        ``pending`` is the caller's still uncommitted range ``[first, end)``: if the committed
+        offset falls inside it, the caller keeps ``[committed, end)`` and admission goes on
+        from ``end``; otherwise the caller drops it all and admission restarts at the
+        committed offset. Raises PartitionLost when ``tp`` is not ours any more."""
         async with self._lock:
             partition = await self._partition(tp)
-            partition.admitted = max(partition.next, pending_until)
+            keeps = pending is not None and pending[0] <= partition.next < pending[1]
+            partition.admitted = pending[1] if keeps and pending else partition.next
             return partition.next
 
     async def stranded(

@@ -58,7 +58,7 @@ async def _scenario(settings: Settings, tp: TopicPartition) -> None:
         batch = await a.admit(tp, [raw[3], raw[5], raw[5], raw[1]])
         assert _offsets(batch) == [0, 1, 2, 3, 4, 5]
         assert [m.value for m in batch] == [r.value for r in raw[:6]]
-        await a.commit(tp, _events(settings, batch, b"a"), 6)
+        await a.commit(tp, _events(settings, batch, b"a"), 0, 6)
         assert await _committed_soon(reader, tp, 6) == 6
 
         # A zombie of the same partition writes and never commits.
@@ -73,21 +73,23 @@ async def _scenario(settings: Settings, tp: TopicPartition) -> None:
         # A new owner fences A and the zombie, starts at 6, and drops what is committed.
         batch = await b.admit(tp, [raw[2], raw[6], raw[7]])
         assert _offsets(batch) == [6, 7]
-        await b.commit(tp, _events(settings, batch, b"b"), 8)
+        await b.commit(tp, _events(settings, batch, b"b"), 6, 8)
         await zombie.stop()
 
         # The stale owner's commit fails; its retry re-reads the offset and has nothing to do.
         stale = await a.admit(tp, [raw[6]])
         assert _offsets(stale) == [6]  # still believes 6: it learns only by failing
         with pytest.raises(CommitFailed):
-            await a.commit(tp, _events(settings, stale, b"a"), 7)
+            await a.commit(tp, _events(settings, stale, b"a"), 6, 7)
         assert await a.admit(tp, [raw[6]]) == []
         await a.close()  # A owns the producer now; B must re-fence to go on
         assert await b.admit(tp, [raw[8]]) != []  # B is fenced by A's retry ...
         with pytest.raises(CommitFailed):
-            await b.commit(tp, [], 9)
+            await b.commit(tp, [], 8, 9)
         assert _offsets(await b.admit(tp, [raw[9]])) == [8, 9]  # ... and recovers from 8
-        await b.commit(tp, _events(settings, [raw[8], raw[9]], b"b"), 10)
+        with pytest.raises(CommitFailed, match="records start at 9"):
+            await b.commit(tp, [], 9, 10)  # would skip offset 8
+        await b.commit(tp, _events(settings, [raw[8], raw[9]], b"b"), 8, 10)
 
         # A worker that does not own the partition never fences its owner.
         c = TransactionalSink(settings, lambda _: False, reader)

@@ -51,6 +51,7 @@ class ScriptedSink:
         self.taken = taken or {}
         self.commits: list[tuple[int, int, list[bytes]]] = []  # enriched article ids
         self.dead: list[bytes] = []
+        self.refused = 0
 
     async def admit(self, tp: TopicPartition, messages: Sequence[Incoming]) -> list[Incoming]:
         if tp.partition in self.lost:
@@ -61,7 +62,12 @@ class ScriptedSink:
             self.admitted[tp.partition] = fresh[-1].offset + 1
         return fresh
 
-    async def commit(self, tp: TopicPartition, out: Sequence[Outgoing], next_offset: int) -> None:
+    async def commit(
+        self, tp: TopicPartition, out: Sequence[Outgoing], first_offset: int, next_offset: int
+    ) -> None:
+        if first_offset != self.next.get(tp.partition, 0):
+            self.refused += 1
+            raise CommitFailed("would skip records")
         if self.fail.get(tp.partition, 0) > 0:
             self.fail[tp.partition] -= 1
             if tp.partition in self.taken:
@@ -71,10 +77,13 @@ class ScriptedSink:
         self.commits.append((tp.partition, next_offset, [o.key for o in out if o.enriched]))
         self.dead.extend(o.key for o in out if o.dead)
 
-    async def resume(self, tp: TopicPartition, pending_until: int) -> int:
+    async def resume(self, tp: TopicPartition, pending: tuple[int, int] | None) -> int:
         if tp.partition in self.lost:
             raise PartitionLost(tp)
-        return self.next.get(tp.partition, 0)
+        committed = self.next.get(tp.partition, 0)
+        keeps = pending is not None and pending[0] <= committed < pending[1]
+        self.admitted[tp.partition] = pending[1] if keeps and pending else committed
+        return committed
 
 
 class SlowEnricher(FakeEnricher):
@@ -170,3 +179,30 @@ def test_an_unexpected_error_dead_letters_the_article_and_the_queue_goes_on() ->
     assert sink.next == {0: 2}
     assert sink.dead == [b"a"]
     assert [key for _, _, keys in sink.commits for key in keys] == [b"b"]
+
+
+def test_records_that_do_not_continue_the_committed_offset_are_dropped_and_redone() -> None:
+    enricher = FakeEnricher()
+    sink = ScriptedSink()
+    sink.admitted[0] = 5  # a stale run admitted from 5 while offsets 0..4 were never done
+    queue = CommitQueue(_processor(enricher), sink, max_in_flight=4)
+
+    async def scenario() -> None:
+        committer = asyncio.create_task(queue.run())
+        await queue.submit([_message(0, 5, "m5"), _message(0, 6, "m6")])
+        for _ in range(200):
+            if sink.refused and queue.in_flight == 0:
+                break
+            await asyncio.sleep(0.01)
+        # The records are read again from the committed offset (Faust, a gap fill or the sweep).
+        await queue.submit([_message(0, i, f"m{i}") for i in range(7)])
+        for _ in range(200):
+            if queue.in_flight == 0:
+                break
+            await asyncio.sleep(0.01)
+        committer.cancel()
+
+    asyncio.run(scenario())
+    assert sink.refused >= 1 and sink.next == {0: 7}
+    committed = [key for _, _, keys in sink.commits for key in keys]
+    assert committed == [f"m{i}".encode() for i in range(7)]
