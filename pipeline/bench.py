@@ -20,7 +20,6 @@ import asyncio
 import json
 import os
 import shutil
-import signal
 import socket
 import statistics
 import subprocess
@@ -54,6 +53,7 @@ from pipeline.bench_report import (
 )
 from pipeline.config import Settings
 from pipeline.corpus import generate, relabelled
+from pipeline.demo import stop_gracefully
 from pipeline.errors import BenchError, NewsflowError
 from pipeline.ingest import Loaded, Publisher
 from pipeline.models import RawArticle
@@ -282,13 +282,7 @@ class WorkerGroup:
 
 
 def _stop(proc: subprocess.Popen[bytes]) -> None:
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+    stop_gracefully(proc, timeout=60)
 
 
 def _free_port() -> int:

@@ -22,7 +22,7 @@ from aiokafka.structs import TopicPartition
 
 from pipeline.input_reader import GapNotFilled
 from pipeline.process import Incoming, Outgoing, Processor
-from pipeline.transactions import CommitFailed, PartitionLost
+from pipeline.transactions import CommitFailed, PartitionLost, continues
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +39,7 @@ class Sink(Protocol):
         self, tp: TopicPartition, out: Sequence[Outgoing], first_offset: int, next_offset: int
     ) -> None: ...
 
-    async def resume(self, tp: TopicPartition, pending: tuple[int, int] | None) -> int: ...
+    async def resume(self, tp: TopicPartition, pending: tuple[int, int]) -> int: ...
 
 
 @dataclass
@@ -149,8 +149,8 @@ class CommitQueue:
     async def _resume(self, tp: TopicPartition) -> None:
         """Re-fence ``tp`` and keep only the records still to commit: none when another
         worker owns it now, or when they do not continue its committed offset."""
-        queue = self._queues[tp]
-        pending = (queue[0].message.offset, queue[-1].message.offset + 1) if queue else None
+        queue = self._queues[tp]  # holds at least the records whose commit failed
+        pending = (queue[0].message.offset, queue[-1].message.offset + 1)
         try:
             committed = await self._sink.resume(tp, pending)
         except PartitionLost:
@@ -162,7 +162,7 @@ class CommitQueue:
         # Admission goes on after the kept records: any admitted but not started yet are
         # dropped here and admitted again later.
         self._epochs[tp] = self._epochs.get(tp, 0) + 1
-        keep = pending is not None and pending[0] <= committed < pending[1]
+        keep = continues(pending, committed)
         while queue and (not keep or queue[0].message.offset < committed):
             self._abandon(queue.popleft())
 

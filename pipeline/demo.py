@@ -92,14 +92,19 @@ def _start_worker(settings: Settings) -> subprocess.Popen[bytes]:
         )
 
 
-def _stop_worker(worker: subprocess.Popen[bytes]) -> None:
-    if worker.poll() is None:
-        worker.send_signal(signal.SIGTERM)
+def stop_gracefully(proc: subprocess.Popen[bytes], timeout: float) -> None:
+    """SIGTERM (a worker commits and exits), then SIGKILL after ``timeout`` seconds."""
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
         try:
-            worker.wait(timeout=30)
+            proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
-            worker.kill()
-            worker.wait()
+            proc.kill()
+            proc.wait()
+
+
+def _stop_worker(worker: subprocess.Popen[bytes]) -> None:
+    stop_gracefully(worker, timeout=30)
     if worker.returncode not in (0, -signal.SIGTERM):
         print(f"worker exited with code {worker.returncode}", flush=True)
 

@@ -17,14 +17,13 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 import faust
-from aiokafka.errors import KafkaError
 from aiokafka.structs import TopicPartition
 from prometheus_client import CollectorRegistry
 
-from pipeline.commit_queue import CommitQueue
+from pipeline.commit_queue import TRANSIENT, CommitQueue
 from pipeline.config import Settings
 from pipeline.dedup import Deduplicator
-from pipeline.input_reader import GapNotFilled, InputReader
+from pipeline.input_reader import InputReader
 from pipeline.lag import LagMonitor
 from pipeline.metrics import WorkerMetrics, serve
 from pipeline.nlp_pool import EnrichPool
@@ -147,13 +146,12 @@ def _transactional_agent(settings: Settings, processor: Processor, app: faust.Ap
     records with their offset in one transaction (:mod:`pipeline.commit_queue`)."""
     w = settings.worker
 
-    def owned(tp: TopicPartition) -> bool:
-        return any((t.topic, t.partition) == (tp.topic, tp.partition)
-                   for t in app.consumer.assignment())  # fmt: skip
-
     def owned_input() -> list[TopicPartition]:
         return [TopicPartition(t.topic, t.partition) for t in app.consumer.assignment()
                 if t.topic == settings.topics.raw]  # fmt: skip
+
+    def owned(tp: TopicPartition) -> bool:
+        return tp in owned_input()
 
     async def enrich_articles(stream: Any) -> None:
         quiet_fenced_futures(asyncio.get_running_loop())
@@ -211,7 +209,7 @@ async def _sweep_forever(
         await asyncio.sleep(every)
         try:
             records = await sink.stranded(owned(), idle_seconds, limit)
-        except (KafkaError, GapNotFilled, PartitionLost) as exc:
+        except (*TRANSIENT, PartitionLost) as exc:
             log.warning("sweep for stranded input failed (%r); next try in %.0fs", exc, every)
             continue
         if records:

@@ -44,6 +44,12 @@ class CommitFailed(Exception):
     """The transaction did not commit; the partition is fenced and read again on retry."""
 
 
+def continues(pending: tuple[int, int], committed: int) -> bool:
+    """Whether uncommitted records ``[first, end)`` can go on from the ``committed`` offset
+    (it falls inside them), rather than being dropped and read again."""
+    return pending[0] <= committed < pending[1]
+
+
 @dataclass
 class _Partition:
     producer: AIOKafkaProducer
@@ -126,16 +132,16 @@ class TransactionalSink:
                 future.add_done_callback(_consume_result)
             raise
 
-    async def resume(self, tp: TopicPartition, pending: tuple[int, int] | None) -> int:
+    async def resume(self, tp: TopicPartition, pending: tuple[int, int]) -> int:
         """After a failed commit: fence again if needed and return the committed offset.
         ``pending`` is the caller's still uncommitted range ``[first, end)``: if the committed
-        offset falls inside it, the caller keeps ``[committed, end)`` and admission goes on
-        from ``end``; otherwise the caller drops it all and admission restarts at the
+        offset :func:`continues` it, the caller keeps ``[committed, end)`` and admission goes
+        on from ``end``; otherwise the caller drops it all and admission restarts at the
         committed offset. Raises PartitionLost when ``tp`` is not ours any more."""
         async with self._lock:
             partition = await self._partition(tp)
-            keeps = pending is not None and pending[0] <= partition.next < pending[1]
-            partition.admitted = pending[1] if keeps and pending else partition.next
+            keeps = continues(pending, partition.next)
+            partition.admitted = pending[1] if keeps else partition.next
             return partition.next
 
     async def stranded(

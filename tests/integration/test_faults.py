@@ -61,29 +61,6 @@ def _children(worker: Worker) -> list[int]:
     return [int(pid) for pid in found.stdout.split()]
 
 
-def _ids_out(topic: str, expected: int, timeout: float) -> Counter[str]:
-    """Article ids on the output topic as a read_committed consumer sees them."""
-    consumer = KafkaConsumer(bootstrap_servers=BOOTSTRAP, isolation_level="read_committed")
-    ids: Counter[str] = Counter()
-    try:
-        tps = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic))]
-        consumer.assign(tps)
-        consumer.seek_to_beginning(*tps)
-        deadline = time.monotonic() + timeout
-        idle_since = time.monotonic()
-        while time.monotonic() < deadline:
-            batch = consumer.poll(timeout_ms=500)
-            for records in batch.values():
-                ids.update(json.loads(r.value)["id"] for r in records)
-                idle_since = time.monotonic()
-            # Done when all arrived and a few quiet seconds show no late duplicates.
-            if len(ids) >= expected and time.monotonic() - idle_since > 5:
-                break
-        return ids
-    finally:
-        consumer.close()
-
-
 # The guarantee the group-member and broker faults run under (the default mode unless set).
 GUARANTEE = os.environ.get("NEWSFLOW_TEST_GUARANTEE", "exactly_once")
 
@@ -121,7 +98,8 @@ def test_kill_9_mid_stream_loses_nothing(
             kills += 1
             worker = Worker(env, tmp_path / "worker.log").start()
         feeder.join(timeout=120)
-        ids = _ids_out(env.settings.topics.enriched, total, timeout=240)
+        records = _read_out(BOOTSTRAP, env.settings.topics.enriched, total, timeout=240)
+        ids = Counter(r.id for r in records)
     finally:
         worker.stop()
     time.sleep(2.5)  # NLP children notice a dead parent within a second

@@ -16,7 +16,7 @@ from pipeline.dedup import Deduplicator
 from pipeline.metrics import WorkerMetrics
 from pipeline.models import Enrichment, RawArticle
 from pipeline.process import Incoming, Outgoing, Processor
-from pipeline.transactions import CommitFailed, PartitionLost
+from pipeline.transactions import CommitFailed, PartitionLost, continues
 from pipeline.validate import parse_raw
 from tests.unit.test_process import FakeEnricher
 
@@ -77,12 +77,11 @@ class ScriptedSink:
         self.commits.append((tp.partition, next_offset, [o.key for o in out if o.enriched]))
         self.dead.extend(o.key for o in out if o.dead)
 
-    async def resume(self, tp: TopicPartition, pending: tuple[int, int] | None) -> int:
+    async def resume(self, tp: TopicPartition, pending: tuple[int, int]) -> int:
         if tp.partition in self.lost:
             raise PartitionLost(tp)
         committed = self.next.get(tp.partition, 0)
-        keeps = pending is not None and pending[0] <= committed < pending[1]
-        self.admitted[tp.partition] = pending[1] if keeps and pending else committed
+        self.admitted[tp.partition] = pending[1] if continues(pending, committed) else committed
         return committed
 
 
