@@ -181,7 +181,7 @@ def _schemas(args: argparse.Namespace, settings: Settings) -> int:
 
 def _eval(args: argparse.Namespace, settings: Settings) -> int:
     from pipeline.enrich import Enricher
-    from pipeline.evaluate import evaluate, format_report
+    from pipeline.tools.evaluate import evaluate, format_report
 
     report = evaluate(Enricher(settings.enrich), Path(args.dataset))
     print(report.model_dump_json(indent=2) if args.json else format_report(report))

@@ -9,7 +9,7 @@ import pytest
 
 from pipeline.config import EnrichSettings
 from pipeline.enrich import Enricher
-from pipeline.evaluate import EvalReport, evaluate, format_report, load_dataset, targets_match
+from pipeline.tools.evaluate import EvalReport, evaluate, format_report, load_dataset, targets_match
 
 DEV = Path(__file__).resolve().parents[1] / "data" / "dev.jsonl"
 

@@ -1,0 +1,1 @@
+"""Side tools: benchmark, corpus generator, demo, evaluation, and the process helpers they share."""
