@@ -19,7 +19,7 @@ Handler = Callable[[argparse.Namespace, Settings], int]
 
 
 def _kafka(args: argparse.Namespace, settings: Settings) -> int:
-    from pipeline.broker import LocalBroker
+    from pipeline.kafka.broker import LocalBroker
 
     if not settings.uses_local_broker:
         print(
@@ -60,7 +60,7 @@ def _kafka(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _topics(args: argparse.Namespace, settings: Settings) -> int:
-    from pipeline.topics import ensure_topics, topic_specs
+    from pipeline.kafka.topics import ensure_topics, topic_specs
 
     created = ensure_topics(settings)
     for spec in topic_specs(settings):
@@ -70,13 +70,13 @@ def _topics(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _worker(args: argparse.Namespace, settings: Settings) -> int:
-    from pipeline.stream import run_worker
+    from pipeline.worker.app import run_worker
 
     return run_worker(settings)
 
 
 def _produce(args: argparse.Namespace, settings: Settings) -> int:
-    from pipeline.ingest import Publisher, load
+    from pipeline.ingest.loaders import Publisher, load
 
     items = list(load(args.paths))
     publisher = Publisher(settings)
@@ -96,9 +96,9 @@ def _produce(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _consume(args: argparse.Namespace, settings: Settings) -> int:
-    from pipeline.filters import EventFilter, parse_since
-    from pipeline.render import event_text
-    from pipeline.subscribe import follow
+    from pipeline.consume.filters import EventFilter, parse_since
+    from pipeline.consume.render import event_text
+    from pipeline.consume.subscribe import follow
 
     wanted = EventFilter(
         entity=args.entity,
@@ -132,19 +132,19 @@ def _consume(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _feed(args: argparse.Namespace, settings: Settings) -> int:
-    from pipeline.feeds import run_feed
+    from pipeline.ingest.feeds import run_feed
 
     return run_feed(settings, args.urls, args.feeds, args.interval, args.once, args.fetch_full_text)
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
-    from pipeline.http_ingest import run_server
+    from pipeline.ingest.serve import run_server
 
     return run_server(settings)
 
 
 def _bench(args: argparse.Namespace, settings: Settings) -> int:
-    from pipeline.bench import run_bench
+    from pipeline.tools.bench import run_bench
 
     articles = args.articles or (20 if args.short else 200)
     return run_bench(
@@ -159,7 +159,7 @@ def _bench(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _demo(args: argparse.Namespace, settings: Settings) -> int:
-    from pipeline.demo import run_demo
+    from pipeline.tools.demo import run_demo
 
     return run_demo(settings, args.seeds or ["seeds"])
 

@@ -23,7 +23,6 @@ from datetime import UTC, datetime
 import orjson
 
 from pipeline.config import EnrichSettings
-from pipeline.corpus import generate
 from pipeline.enrich import Enricher
 from pipeline.enrich.nlp import normalise
 from pipeline.models import (
@@ -33,7 +32,8 @@ from pipeline.models import (
     RawArticle,
     split_events,
 )
-from pipeline.validate import parse_raw
+from pipeline.tools.corpus import generate
+from pipeline.worker.validate import parse_raw
 
 
 def per_article(label: str, seconds: float, n: int, base: float | None = None) -> None:

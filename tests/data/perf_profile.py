@@ -57,8 +57,8 @@ def summarise(path: Path) -> None:
 
 def run(n: int) -> None:
     from pipeline.config import EnrichSettings
-    from pipeline.corpus import generate
     from pipeline.enrich import Enricher
+    from pipeline.tools.corpus import generate
 
     enricher = Enricher(EnrichSettings())
     for article in generate(n, seed=7):

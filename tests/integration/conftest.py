@@ -17,7 +17,7 @@ import pytest
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
 from pipeline.config import Settings
-from pipeline.topics import ensure_topics
+from pipeline.kafka.topics import ensure_topics
 from tests.conftest import free_port
 
 pytestmark = pytest.mark.integration

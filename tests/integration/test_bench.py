@@ -12,8 +12,8 @@ import time
 import pytest
 from kafka import KafkaConsumer
 
-from pipeline.bench import run_bench
 from pipeline.config import KafkaSettings, Settings
+from pipeline.tools.bench import run_bench
 from tests.integration.conftest import BOOTSTRAP
 
 pytestmark = pytest.mark.integration

@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import pytest
 
-from pipeline.topics import ensure_topics
+from pipeline.kafka.topics import ensure_topics
 from tests.integration.conftest import Env, Worker, metric_value, producer, read_topic
 
 pytestmark = pytest.mark.integration

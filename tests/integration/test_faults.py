@@ -20,9 +20,9 @@ from pathlib import Path
 import pytest
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
-from pipeline.broker import LocalBroker
 from pipeline.config import BrokerSettings, Settings
-from pipeline.topics import ensure_topics
+from pipeline.kafka.broker import LocalBroker
+from pipeline.kafka.topics import ensure_topics
 from tests.conftest import free_port
 from tests.integration.conftest import BOOTSTRAP, Env, Worker, producer
 

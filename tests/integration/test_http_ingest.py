@@ -17,8 +17,8 @@ from aiohttp import web
 from kafka import KafkaConsumer, TopicPartition
 from pydantic import SecretStr
 
-from pipeline.http_ingest import build_app
-from pipeline.ingest import Publisher
+from pipeline.ingest.loaders import Publisher
+from pipeline.ingest.serve import build_app
 from pipeline.ingest_settings import ServeSettings
 from pipeline.models import RawArticle
 from tests.integration.conftest import BOOTSTRAP, Env, read_topic

@@ -11,9 +11,9 @@ from kafka import KafkaConsumer
 from kafka.admin import KafkaAdminClient
 from prometheus_client import CollectorRegistry
 
-from pipeline.lag import LagMonitor
-from pipeline.metrics import WorkerMetrics
-from pipeline.topics import ensure_topics
+from pipeline.kafka.topics import ensure_topics
+from pipeline.observe.lag import LagMonitor
+from pipeline.observe.metrics import WorkerMetrics
 from tests.integration.conftest import Env, Worker, metric_value, producer, read_topic
 
 pytestmark = pytest.mark.integration

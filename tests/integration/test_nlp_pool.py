@@ -12,7 +12,7 @@ import pytest
 from pipeline.config import EnrichSettings
 from pipeline.errors import RejectedMessage
 from pipeline.models import ErrorCode, RawArticle
-from pipeline.nlp_pool import EnrichPool
+from pipeline.worker.nlp_pool import EnrichPool
 
 pytestmark = pytest.mark.integration
 

@@ -22,8 +22,8 @@ import pytest
 import yaml
 from prometheus_client.parser import text_string_to_metric_families
 
+from pipeline.kafka.topics import ensure_topics
 from pipeline.models import EnrichedArticle
-from pipeline.topics import ensure_topics
 from tests.conftest import free_port
 from tests.integration.conftest import BOOTSTRAP, Env, Worker, producer, read_topic
 from tests.unit.test_prometheus_rules import (

@@ -15,8 +15,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from pipeline.kafka.topics import ensure_topics
 from pipeline.models import DeadLetter, ErrorCode
-from pipeline.topics import ensure_topics
 from tests.integration.conftest import Env, Worker, metric_value, producer, read_topic
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]

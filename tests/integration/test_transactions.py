@@ -13,13 +13,13 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.structs import TopicPartition
 from prometheus_client import CollectorRegistry
 
-from pipeline.commit_queue import CommitQueue
 from pipeline.config import Settings
-from pipeline.input_reader import InputReader
-from pipeline.metrics import WorkerMetrics
-from pipeline.process import Incoming, Outgoing, Processor
-from pipeline.topics import ensure_topics
-from pipeline.transactions import CommitFailed, PartitionLost, TransactionalSink
+from pipeline.kafka.topics import ensure_topics
+from pipeline.observe.metrics import WorkerMetrics
+from pipeline.worker.delivery.commit_queue import CommitQueue
+from pipeline.worker.delivery.input_reader import InputReader
+from pipeline.worker.delivery.transactions import CommitFailed, PartitionLost, TransactionalSink
+from pipeline.worker.process import Incoming, Outgoing, Processor
 from tests.integration.conftest import Env, producer, read_topic
 from tests.unit.test_process import FakeEnricher
 

@@ -10,14 +10,14 @@ from collections.abc import Sequence
 from aiokafka.structs import TopicPartition
 from prometheus_client import CollectorRegistry
 
-from pipeline.commit_queue import CommitQueue
 from pipeline.config import Settings
-from pipeline.dedup import Deduplicator
-from pipeline.metrics import WorkerMetrics
 from pipeline.models import Enrichment, RawArticle
-from pipeline.process import Incoming, Outgoing, Processor
-from pipeline.transactions import CommitFailed, PartitionLost, continues
-from pipeline.validate import parse_raw
+from pipeline.observe.metrics import WorkerMetrics
+from pipeline.worker.dedup import Deduplicator
+from pipeline.worker.delivery.commit_queue import CommitQueue
+from pipeline.worker.delivery.transactions import CommitFailed, PartitionLost, continues
+from pipeline.worker.process import Incoming, Outgoing, Processor
+from pipeline.worker.validate import parse_raw
 from tests.unit.test_process import FakeEnricher
 
 RAW = "news.raw"

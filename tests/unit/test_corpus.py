@@ -6,8 +6,8 @@ import sys
 
 import pytest
 
-from pipeline.corpus import MAX_WORDS, MIN_WORDS, generate, relabelled
 from pipeline.models import RawArticle
+from pipeline.tools.corpus import MAX_WORDS, MIN_WORDS, generate, relabelled
 
 
 def test_same_seed_same_articles_other_seed_other_articles() -> None:
@@ -40,7 +40,7 @@ def test_articles_are_valid_unique_and_news_like() -> None:
 
 def test_module_writes_jsonl() -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "pipeline.corpus", "3", "5"],
+        [sys.executable, "-m", "pipeline.tools.corpus", "3", "5"],
         capture_output=True,
         text=True,
         check=True,
@@ -53,7 +53,7 @@ def test_module_writes_jsonl() -> None:
 @pytest.mark.parametrize("argv", [[], ["x"], ["1", "2", "3"]])
 def test_module_rejects_bad_arguments(argv: list[str]) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "pipeline.corpus", *argv],
+        [sys.executable, "-m", "pipeline.tools.corpus", *argv],
         capture_output=True,
         text=True,
         check=False,

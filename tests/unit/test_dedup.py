@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import asyncio
 
-from pipeline.dedup import Deduplicator, canonical_url, content_hash, keys_of
 from pipeline.models import RawArticle
+from pipeline.worker.dedup import Deduplicator, canonical_url, content_hash, keys_of
 
 
 def _article(id_: str, body: str = "Rain fell in Lisbon.", url: str | None = None) -> RawArticle:

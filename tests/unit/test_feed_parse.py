@@ -11,8 +11,14 @@ from pathlib import Path
 import pytest
 
 from pipeline.errors import ConfigError
-from pipeline.feed_parse import FeedParseError, HostRateLimiter, html_to_text, main_text, parse_feed
-from pipeline.feeds import SeenStore, load_feed_list
+from pipeline.ingest.feed_parse import (
+    FeedParseError,
+    HostRateLimiter,
+    html_to_text,
+    main_text,
+    parse_feed,
+)
+from pipeline.ingest.feeds import SeenStore, load_feed_list
 
 FEEDS = Path(__file__).resolve().parent.parent / "data" / "feeds"
 BASE = "http://news.test:8000/feeds/main.xml"

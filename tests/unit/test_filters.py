@@ -4,8 +4,8 @@ from datetime import UTC, datetime
 
 import pytest
 
+from pipeline.consume.filters import EventFilter, parse_since
 from pipeline.errors import ConfigError
-from pipeline.filters import EventFilter, parse_since
 
 ARTICLE = {
     "id": "a1",

@@ -10,8 +10,8 @@ from typing import Any
 from aiohttp.test_utils import TestClient, TestServer
 from pydantic import SecretStr
 
-from pipeline.http_ingest import build_app, openapi_document, parse_body
-from pipeline.ingest import Loaded, PublishReport
+from pipeline.ingest.loaders import Loaded, PublishReport
+from pipeline.ingest.serve import build_app, openapi_document, parse_body
 from pipeline.ingest_settings import ServeSettings
 
 

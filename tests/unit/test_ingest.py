@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.errors import IngestError
-from pipeline.ingest import load, stable_id
+from pipeline.ingest.loaders import load, stable_id
 
 
 def test_jsonl_json_and_txt_inputs(tmp_path: Path) -> None:

@@ -8,9 +8,9 @@ import json
 from prometheus_client import CollectorRegistry
 
 from pipeline.config import Settings
-from pipeline.metrics import WorkerMetrics
 from pipeline.models import Enrichment, Entity, ErrorCode, Mention, RawArticle, Tone
-from pipeline.process import Incoming, Processor
+from pipeline.observe.metrics import WorkerMetrics
+from pipeline.worker.process import Incoming, Processor
 
 TONE = Tone(compound=0.5, positive=0.3, negative=0.0, neutral=0.7)
 

@@ -7,7 +7,7 @@ import pytest
 from pipeline.config import EnrichSettings
 from pipeline.errors import RejectedMessage
 from pipeline.models import ErrorCode, RawArticle
-from pipeline.sanitize import clean_article, english_ratio, has_html
+from pipeline.worker.sanitize import clean_article, english_ratio, has_html
 
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
 LIMITS = EnrichSettings(max_title_chars=50)

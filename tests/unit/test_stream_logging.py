@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from pipeline.stream import _RetriedNotEnoughReplicas
+from pipeline.worker.app import _RetriedNotEnoughReplicas
 
 
 def _record(level: int, message: str) -> logging.LogRecord:

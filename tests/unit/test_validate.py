@@ -8,7 +8,7 @@ import pytest
 from pipeline.config import EnrichSettings
 from pipeline.errors import RejectedMessage
 from pipeline.models import ErrorCode
-from pipeline.validate import dead_letter, parse_raw
+from pipeline.worker.validate import dead_letter, parse_raw
 
 LIMITS = EnrichSettings(max_body_chars=1000)
 

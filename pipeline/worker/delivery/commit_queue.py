@@ -1,10 +1,10 @@
 """Records in flight per input partition, committed in offset order as their enrichment ends.
 
-Faust-free. The agent in :mod:`pipeline.stream` submits what Faust delivers; the sink
-(:class:`~pipeline.transactions.TransactionalSink`) admits the records still to do, each is
-enriched as its own task (the NLP pool stays busy: no batch waits for its slowest article),
-and :meth:`CommitQueue.run` commits every partition's finished prefix with its next offset in
-one transaction. A failed commit re-fences the partition and keeps only what is still
+Faust-free. The agent in :mod:`pipeline.worker.app` submits what Faust delivers; the sink
+(:class:`~pipeline.worker.delivery.transactions.TransactionalSink`) admits the records still to
+do, each is enriched as its own task (the NLP pool stays busy: no batch waits for its slowest
+article), and :meth:`CommitQueue.run` commits every partition's finished prefix with its next
+offset in one transaction. A failed commit re-fences the partition and keeps only what is still
 uncommitted; the enrichment already done is reused.
 """
 
@@ -20,9 +20,9 @@ from typing import Protocol
 from aiokafka.errors import KafkaError
 from aiokafka.structs import TopicPartition
 
-from pipeline.input_reader import GapNotFilled
-from pipeline.process import Incoming, Outgoing, Processor
-from pipeline.transactions import CommitFailed, PartitionLost, continues
+from pipeline.worker.delivery.input_reader import GapNotFilled
+from pipeline.worker.delivery.transactions import CommitFailed, PartitionLost, continues
+from pipeline.worker.process import Incoming, Outgoing, Processor
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +31,8 @@ TRANSIENT = (KafkaError, GapNotFilled)
 
 
 class Sink(Protocol):
-    """What the queue needs from :class:`~pipeline.transactions.TransactionalSink`."""
+    """What the queue needs from the sink
+    (:class:`~pipeline.worker.delivery.transactions.TransactionalSink`)."""
 
     async def admit(self, tp: TopicPartition, messages: Sequence[Incoming]) -> list[Incoming]: ...
 

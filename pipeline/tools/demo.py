@@ -18,14 +18,14 @@ from pathlib import Path
 
 from kafka import KafkaConsumer
 
-from pipeline.broker import LocalBroker
 from pipeline.config import Settings
+from pipeline.consume.render import article_text, metric_lines
+from pipeline.consume.subscribe import open_consumer
 from pipeline.errors import DemoError
-from pipeline.ingest import Publisher, load
+from pipeline.ingest.loaders import Publisher, load
+from pipeline.kafka.broker import LocalBroker
+from pipeline.kafka.topics import ensure_topics
 from pipeline.models import EnrichedArticle
-from pipeline.render import article_text, metric_lines
-from pipeline.subscribe import open_consumer
-from pipeline.topics import ensure_topics
 
 
 def run_demo(settings: Settings, seeds: list[str], timeout: float = 180.0) -> int:

@@ -15,7 +15,7 @@ from aiokafka import AIOKafkaConsumer
 from aiokafka.structs import ConsumerRecord, TopicPartition
 
 from pipeline.config import Settings
-from pipeline.process import Incoming
+from pipeline.worker.process import Incoming
 
 
 class GapNotFilled(Exception):

@@ -16,7 +16,7 @@ from kafka.admin import KafkaAdminClient
 from kafka.errors import KafkaError
 
 from pipeline.config import Settings
-from pipeline.metrics import WorkerMetrics
+from pipeline.observe.metrics import WorkerMetrics
 
 log = logging.getLogger(__name__)
 

@@ -28,8 +28,8 @@ from aiokafka.errors import KafkaError, ProducerFenced
 from aiokafka.structs import TopicPartition
 
 from pipeline.config import Settings
-from pipeline.input_reader import InputReader
-from pipeline.process import Incoming, Outgoing
+from pipeline.worker.delivery.input_reader import InputReader
+from pipeline.worker.process import Incoming, Outgoing
 
 log = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """The figures ``newsflow bench`` measures, the issue's goals, and how they are printed.
 
-Nothing here touches Kafka: :mod:`pipeline.bench` measures, this module reads ``/proc``
+Nothing here touches Kafka: :mod:`pipeline.tools.bench` measures, this module reads ``/proc``
 and worker logs, computes percentiles and judges the figures against the goals.
 """
 

@@ -12,7 +12,7 @@ from pydantic import ValidationError
 from pipeline.config import EnrichSettings
 from pipeline.errors import RejectedMessage
 from pipeline.models import SUPPORTED_MAJOR, DeadLetter, ErrorCode, RawArticle
-from pipeline.sanitize import clean_article
+from pipeline.worker.sanitize import clean_article
 
 
 def parse_raw(value: bytes | None, limits: EnrichSettings) -> RawArticle:

@@ -4,7 +4,7 @@ Every word comes from the lists and sentence templates below (made-up people, pl
 organisations; general issues from the stance catalogue), so the corpus carries no scraped
 text and no licence. The same ``(n, seed)`` always yields the same articles.
 
-Write JSONL with ``python -m pipeline.corpus N [SEED] > corpus.jsonl``.
+Write JSONL with ``python -m pipeline.tools.corpus N [SEED] > corpus.jsonl``.
 """
 
 from __future__ import annotations
@@ -311,9 +311,9 @@ def _tagged(article: RawArticle, tag: str) -> RawArticle:
 
 
 def main(argv: list[str]) -> int:
-    """``python -m pipeline.corpus N [SEED]``: write N articles as JSONL to stdout."""
+    """``python -m pipeline.tools.corpus N [SEED]``: write N articles as JSONL to stdout."""
     if not 1 <= len(argv) <= 2 or not all(a.isdigit() for a in argv):
-        print("usage: python -m pipeline.corpus N [SEED] > corpus.jsonl", file=sys.stderr)
+        print("usage: python -m pipeline.tools.corpus N [SEED] > corpus.jsonl", file=sys.stderr)
         return 2
     seed = int(argv[1]) if len(argv) == 2 else 0
     for article in generate(int(argv[0]), seed):

@@ -1,6 +1,6 @@
 """``newsflow bench``: how close the Kafka pipeline comes to the bare model, on the real broker.
 
-One invocation, on the synthetic corpus of :mod:`pipeline.corpus`:
+One invocation, on the synthetic corpus of :mod:`pipeline.tools.corpus`:
 
 1. **ceiling** — an ``EnrichPool`` with as many NLP processes in all, one article a call;
 2. **pipeline** — W ``newsflow worker`` processes × P NLP processes; the articles are put on
@@ -36,7 +36,13 @@ from pathlib import Path
 from kafka import KafkaProducer
 from kafka.errors import KafkaError
 
-from pipeline.bench_report import (
+from pipeline.config import Settings
+from pipeline.consume.subscribe import open_consumer
+from pipeline.errors import BenchError, NewsflowError
+from pipeline.ingest.loaders import Loaded, Publisher
+from pipeline.kafka.topics import admin_client, ensure_topics
+from pipeline.models import RawArticle
+from pipeline.tools.bench_report import (
     Ceiling,
     Figures,
     Latency,
@@ -51,15 +57,9 @@ from pipeline.bench_report import (
     table,
     to_json,
 )
-from pipeline.config import Settings
-from pipeline.corpus import generate, relabelled
-from pipeline.demo import stop_gracefully
-from pipeline.errors import BenchError, NewsflowError
-from pipeline.ingest import Loaded, Publisher
-from pipeline.models import RawArticle
-from pipeline.nlp_pool import EnrichPool, Timings
-from pipeline.subscribe import open_consumer
-from pipeline.topics import admin_client, ensure_topics
+from pipeline.tools.corpus import generate, relabelled
+from pipeline.tools.demo import stop_gracefully
+from pipeline.worker.nlp_pool import EnrichPool, Timings
 
 SEED = 7
 SHORT_LATENCY_SECONDS = 10.0

@@ -25,8 +25,8 @@ from tqdm import tqdm
 
 from pipeline.config import Settings
 from pipeline.errors import IngestError
+from pipeline.kafka.topics import unreachable
 from pipeline.models import RawArticle
-from pipeline.topics import unreachable
 
 SUFFIXES = (".jsonl", ".json", ".txt")
 

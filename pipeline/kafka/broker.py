@@ -4,7 +4,7 @@ Jars come from Maven Central once (``pipeline/data/kafka-pom.xml``) and are cach
 ``<state_dir>/kafka/jars``; ``KAFKA_HOME`` (an unpacked distribution) is used instead when set.
 The broker listens on 127.0.0.1 only and logs to ``<state_dir>/kafka/server.log``. An optional
 SASL_PLAINTEXT listener (SCRAM-SHA-256/-512) with its users is set up by
-``LocalBroker(settings, scram_users=..., sasl_port=...)``; see :mod:`pipeline.broker_config`.
+``LocalBroker(settings, scram_users=..., sasl_port=...)``; see :mod:`pipeline.kafka.broker_config`.
 """
 
 from __future__ import annotations
@@ -22,9 +22,9 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from pipeline.broker_config import render, server_properties, upsert_scram_users
 from pipeline.config import Settings
 from pipeline.errors import BrokerError, ConfigError, SetupError
+from pipeline.kafka.broker_config import render, server_properties, upsert_scram_users
 
 KAFKA_MAIN = "kafka.Kafka"
 STORAGE_TOOL = "kafka.tools.StorageTool"

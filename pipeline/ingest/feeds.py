@@ -1,11 +1,11 @@
 """``newsflow feed``: poll RSS 2.0 / Atom feeds and publish each new item to ``news.raw``.
 
-Requests are conditional (ETag, Last-Modified), at most one per ``per_host_interval_seconds``
-to a host, bounded in time and size. An item's id is :func:`pipeline.ingest.stable_id` of its
-link (else guid, else title and text), and ids acknowledged by Kafka go into a seen set kept
+Requests are conditional (ETag, Last-Modified), at most one per ``per_host_interval_seconds`` to
+a host, bounded in time and size. An item's id is :func:`pipeline.ingest.loaders.stable_id` of
+its link (else guid, else title and text), and ids acknowledged by Kafka go into a seen set kept
 in ``<state_dir>/feeds/seen.json`` (written atomically, the oldest forgotten beyond
-``max_seen``), so an item is never published twice, across restarts too. Feed errors are
-counted (``newsflow_feed_polls_total{result}``) and the poller goes on.
+``max_seen``), so an item is never published twice, across restarts too. Feed errors are counted
+(``newsflow_feed_polls_total{result}``) and the poller goes on.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from prometheus_client import CollectorRegistry, Counter
 
 from pipeline.config import Settings
 from pipeline.errors import ConfigError
-from pipeline.feed_parse import (
+from pipeline.ingest.feed_parse import (
     Feed,
     FeedItem,
     FeedParseError,
@@ -41,9 +41,9 @@ from pipeline.feed_parse import (
     page_extractor,
     parse_feed,
 )
-from pipeline.ingest import Loaded, Publisher, PublishReport, stable_id, to_article
+from pipeline.ingest.loaders import Loaded, Publisher, PublishReport, stable_id, to_article
 from pipeline.ingest_settings import FeedSettings
-from pipeline.metrics import serve
+from pipeline.observe.metrics import serve
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +55,7 @@ FAILED = frozenset(POLL_RESULTS) - {"ok", "not_modified"}
 
 
 class Sink(Protocol):
-    """Where articles go; :class:`pipeline.ingest.Publisher` in production."""
+    """Where articles go; :class:`pipeline.ingest.loaders.Publisher` in production."""
 
     def publish(self, items: Iterable[Loaded], total: int | None = None) -> PublishReport: ...
 

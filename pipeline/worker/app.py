@@ -2,7 +2,7 @@
 
 Faust stays inside this module. The app is built by :func:`create_app` (no module globals,
 no autodiscovery); values cross the boundary as bytes and become pydantic models in
-:mod:`pipeline.process`. Delivery (``NEWSFLOW_WORKER_PROCESSING_GUARANTEE``): exactly_once
+:mod:`pipeline.worker.process`. Delivery (``NEWSFLOW_WORKER_PROCESSING_GUARANTEE``): exactly_once
 (default) commits each batch's events with its input offsets in one Kafka transaction;
 at_least_once sends through Faust, which flushes its producer before committing offsets.
 """
@@ -20,16 +20,20 @@ import faust
 from aiokafka.structs import TopicPartition
 from prometheus_client import CollectorRegistry
 
-from pipeline.commit_queue import TRANSIENT, CommitQueue
 from pipeline.config import Settings
-from pipeline.dedup import Deduplicator
-from pipeline.input_reader import InputReader
-from pipeline.lag import LagMonitor
-from pipeline.metrics import WorkerMetrics, serve
-from pipeline.nlp_pool import EnrichPool
-from pipeline.process import AsyncEnricher, Incoming, Processor
-from pipeline.topics import ensure_topics
-from pipeline.transactions import PartitionLost, TransactionalSink, quiet_fenced_futures
+from pipeline.kafka.topics import ensure_topics
+from pipeline.observe.lag import LagMonitor
+from pipeline.observe.metrics import WorkerMetrics, serve
+from pipeline.worker.dedup import Deduplicator
+from pipeline.worker.delivery.commit_queue import TRANSIENT, CommitQueue
+from pipeline.worker.delivery.input_reader import InputReader
+from pipeline.worker.delivery.transactions import (
+    PartitionLost,
+    TransactionalSink,
+    quiet_fenced_futures,
+)
+from pipeline.worker.nlp_pool import EnrichPool
+from pipeline.worker.process import AsyncEnricher, Incoming, Processor
 
 log = logging.getLogger(__name__)
 
@@ -143,7 +147,7 @@ def _at_least_once_agent(settings: Settings, processor: Processor, app: faust.Ap
 
 def _transactional_agent(settings: Settings, processor: Processor, app: faust.App) -> Agent:
     """Enrich each admitted record as its own task and commit each input partition's finished
-    records with their offset in one transaction (:mod:`pipeline.commit_queue`)."""
+    records with their offset in one transaction (:mod:`pipeline.worker.delivery.commit_queue`)."""
     w = settings.worker
 
     def owned_input() -> list[TopicPartition]:

@@ -2,8 +2,8 @@
 
 ``POST /articles`` takes one JSON article, a JSON array of them, or JSONL (one per line; a
 body that is not one JSON document is read as JSONL). Each item is validated like ``newsflow
-produce`` does (:func:`pipeline.ingest.to_article`: a missing id becomes the stable hash of the
-url). Valid items are published to ``news.raw`` with acks=all *before* the answer:
+produce`` does (:func:`pipeline.ingest.loaders.to_article`: a missing id becomes the stable
+hash of the url). Valid items are published to ``news.raw`` with acks=all *before* the answer:
 
 * 202 ``{"accepted": [ids], "rejected": [{"index", "error"}]}`` when at least one item was
   accepted — rejected ones (if any) are listed and were not published; resend them fixed;
@@ -26,13 +26,13 @@ from pydantic import SecretStr
 
 from pipeline import __version__
 from pipeline.config import Settings
-from pipeline.ingest import Loaded, Publisher, PublishReport, to_article
+from pipeline.ingest.loaders import Loaded, Publisher, PublishReport, to_article
 from pipeline.ingest_settings import ServeSettings
 from pipeline.models import RawArticle
 
 
 class Sink(Protocol):
-    """Where accepted articles go; :class:`pipeline.ingest.Publisher` in production."""
+    """Where accepted articles go; :class:`pipeline.ingest.loaders.Publisher` in production."""
 
     def publish(self, items: Iterable[Loaded], total: int | None = None) -> PublishReport: ...
 

@@ -14,8 +14,8 @@ from kafka.structs import OffsetAndMetadata
 
 from pipeline.config import Settings
 from pipeline.errors import KafkaUnavailable
-from pipeline.topics import unreachable
-from pipeline.validate import text_or_base64
+from pipeline.kafka.topics import unreachable
+from pipeline.worker.validate import text_or_base64
 
 
 @dataclass(frozen=True)

@@ -14,9 +14,7 @@ from typing import Any, Protocol
 
 from pipeline import __version__
 from pipeline.config import Settings
-from pipeline.dedup import Deduplicator
 from pipeline.errors import RejectedMessage
-from pipeline.metrics import WorkerMetrics
 from pipeline.models import (
     DeadLetter,
     EnrichedArticle,
@@ -26,8 +24,10 @@ from pipeline.models import (
     RawArticle,
     split_events,
 )
-from pipeline.nlp_pool import Timings
-from pipeline.validate import dead_letter, parse_raw
+from pipeline.observe.metrics import WorkerMetrics
+from pipeline.worker.dedup import Deduplicator
+from pipeline.worker.nlp_pool import Timings
+from pipeline.worker.validate import dead_letter, parse_raw
 
 
 class AsyncEnricher(Protocol):

@@ -1,0 +1,1 @@
+"""Reading topics for downstream users: subscribe, filter, render."""

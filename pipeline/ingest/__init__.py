@@ -1,0 +1,1 @@
+"""Getting articles in: file loaders, the Kafka publisher, RSS/Atom feeds, HTTP ingest."""

@@ -1,0 +1,1 @@
+"""Exactly-once delivery: the commit queue, the transactional sink, the input reader."""
