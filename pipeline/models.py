@@ -7,6 +7,7 @@ additive only; readers ignore fields they do not know.
 
 from __future__ import annotations
 
+import base64
 from datetime import datetime
 from enum import StrEnum
 from typing import Literal
@@ -18,6 +19,8 @@ SUPPORTED_MAJOR = 1
 
 TextField = Literal["title", "body"]
 StanceValue = Literal["favor", "against", "neutral"]
+Encoding = Literal["utf-8", "base64"]
+Timings = dict[str, float]  # enrichment stage name -> seconds
 
 
 class _Event(BaseModel):
@@ -157,6 +160,15 @@ class DeadLetter(_Event):
     value: str
     value_encoding: Literal["utf-8", "base64"] = "utf-8"
     first_seen: datetime
+
+
+def text_or_base64(data: bytes) -> tuple[str, Encoding]:
+    """``data`` as UTF-8 text when it is valid UTF-8, else base64 (for dead letters and
+    ``newsflow consume --envelope``)."""
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        return base64.b64encode(data).decode("ascii"), "base64"
 
 
 class _ArticleRef(_Event):

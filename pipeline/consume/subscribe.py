@@ -15,7 +15,7 @@ from kafka.structs import OffsetAndMetadata
 from pipeline.config import Settings
 from pipeline.errors import KafkaUnavailable
 from pipeline.kafka.topics import unreachable
-from pipeline.worker.validate import text_or_base64
+from pipeline.models import text_or_base64
 
 
 @dataclass(frozen=True)

@@ -41,7 +41,7 @@ from pipeline.consume.subscribe import open_consumer
 from pipeline.errors import BenchError, NewsflowError
 from pipeline.ingest.loaders import Loaded, Publisher
 from pipeline.kafka.topics import admin_client, ensure_topics
-from pipeline.models import RawArticle
+from pipeline.models import RawArticle, Timings
 from pipeline.tools.bench_report import (
     Ceiling,
     Figures,
@@ -58,8 +58,8 @@ from pipeline.tools.bench_report import (
     to_json,
 )
 from pipeline.tools.corpus import generate, relabelled
-from pipeline.tools.demo import stop_gracefully
-from pipeline.worker.nlp_pool import EnrichPool, Timings
+from pipeline.tools.processes import stop_gracefully
+from pipeline.worker.nlp_pool import EnrichPool
 
 SEED = 7
 SHORT_LATENCY_SECONDS = 10.0

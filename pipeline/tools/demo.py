@@ -26,6 +26,7 @@ from pipeline.ingest.loaders import Publisher, load
 from pipeline.kafka.broker import LocalBroker
 from pipeline.kafka.topics import ensure_topics
 from pipeline.models import EnrichedArticle
+from pipeline.tools.processes import stop_gracefully
 
 
 def run_demo(settings: Settings, seeds: list[str], timeout: float = 180.0) -> int:
@@ -90,17 +91,6 @@ def _start_worker(settings: Settings) -> subprocess.Popen[bytes]:
             stderr=subprocess.STDOUT,
             env=env,
         )
-
-
-def stop_gracefully(proc: subprocess.Popen[bytes], timeout: float) -> None:
-    """SIGTERM (a worker commits and exits), then SIGKILL after ``timeout`` seconds."""
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 def _stop_worker(worker: subprocess.Popen[bytes]) -> None:

@@ -17,9 +17,7 @@ from concurrent.futures.process import BrokenProcessPool
 
 from pipeline.config import EnrichSettings
 from pipeline.errors import RejectedMessage
-from pipeline.models import Enrichment, ErrorCode, RawArticle
-
-Timings = dict[str, float]
+from pipeline.models import Enrichment, ErrorCode, RawArticle, Timings
 
 _enricher = None  # the child's Enricher, set by _init_child
 

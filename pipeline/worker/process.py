@@ -22,11 +22,11 @@ from pipeline.models import (
     EnrichmentMeta,
     ErrorCode,
     RawArticle,
+    Timings,
     split_events,
 )
 from pipeline.observe.metrics import WorkerMetrics
 from pipeline.worker.dedup import Deduplicator
-from pipeline.worker.nlp_pool import Timings
 from pipeline.worker.validate import dead_letter, parse_raw
 
 

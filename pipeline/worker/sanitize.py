@@ -15,8 +15,8 @@ import re
 from datetime import UTC, datetime, timedelta
 
 from pipeline.config import EnrichSettings
+from pipeline.enrich.text import html_to_text
 from pipeline.errors import RejectedMessage
-from pipeline.ingest.feed_parse import html_to_text
 from pipeline.models import ErrorCode, RawArticle
 
 _TAG = re.compile(r"</?[a-zA-Z][a-zA-Z0-9]*(\s[^<>]*)?/?>|<!--")

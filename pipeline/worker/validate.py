@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
-import base64
 import json
 from datetime import UTC, datetime
-from typing import Literal
 
 from pydantic import ValidationError
 
 from pipeline.config import EnrichSettings
 from pipeline.errors import RejectedMessage
-from pipeline.models import SUPPORTED_MAJOR, DeadLetter, ErrorCode, RawArticle
+from pipeline.models import (
+    SUPPORTED_MAJOR,
+    DeadLetter,
+    Encoding,
+    ErrorCode,
+    RawArticle,
+    text_or_base64,
+)
 from pipeline.worker.sanitize import clean_article
 
 
@@ -72,13 +77,6 @@ def _describe(exc: ValidationError) -> str:
     return "; ".join(parts)
 
 
-def text_or_base64(data: bytes) -> tuple[str, Literal["utf-8", "base64"]]:
-    try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        return base64.b64encode(data).decode("ascii"), "base64"
-
-
 def dead_letter(
     rejection: RejectedMessage,
     key: bytes | None,
@@ -89,7 +87,7 @@ def dead_letter(
 ) -> DeadLetter:
     """The dead-letter event of a rejected message, keeping its original bytes."""
     key_text: str | None = None
-    key_encoding: Literal["utf-8", "base64"] = "utf-8"
+    key_encoding: Encoding = "utf-8"
     if key is not None:
         key_text, key_encoding = text_or_base64(key)
     value_text, value_encoding = text_or_base64(value or b"")

@@ -10,14 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from pipeline.enrich.text import html_to_text, main_text
 from pipeline.errors import ConfigError
-from pipeline.ingest.feed_parse import (
-    FeedParseError,
-    HostRateLimiter,
-    html_to_text,
-    main_text,
-    parse_feed,
-)
+from pipeline.ingest.feed_parse import FeedParseError, HostRateLimiter, parse_feed
 from pipeline.ingest.feeds import SeenStore, load_feed_list
 
 FEEDS = Path(__file__).resolve().parent.parent / "data" / "feeds"
