@@ -70,7 +70,7 @@ def _topics(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _worker(args: argparse.Namespace, settings: Settings) -> int:
-    from pipeline.worker.app import run_worker
+    from pipeline.worker.runner import run_worker
 
     return run_worker(settings)
 

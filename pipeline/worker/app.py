@@ -1,41 +1,24 @@
-"""The Faust app: an agent that reads ``news.raw``, enriches, and writes downstream.
+"""The Faust app: :func:`create_app` builds it and registers the enrichment agent on it.
 
-Faust stays inside this module. The app is built by :func:`create_app` (no module globals,
-no autodiscovery); values cross the boundary as bytes and become pydantic models in
-:mod:`pipeline.worker.process`. Delivery (``NEWSFLOW_WORKER_PROCESSING_GUARANTEE``): exactly_once
-(default) commits each batch's events with its input offsets in one Kafka transaction;
-at_least_once sends through Faust, which flushes its producer before committing offsets.
+Faust stays inside the worker room. The app is built per call (no module globals, no
+autodiscovery); values cross the boundary as bytes and become pydantic models in
+:mod:`pipeline.worker.process`. Delivery (``NEWSFLOW_WORKER_PROCESSING_GUARANTEE``):
+exactly_once (default) commits each input partition's finished records with their offsets in
+one Kafka transaction (:mod:`pipeline.worker.delivery`); at_least_once sends through Faust,
+which flushes its producer before committing offsets (:mod:`pipeline.worker.agents`).
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import logging
 import time
-from collections.abc import Callable, Coroutine
 from typing import Any
 
 import faust
-from aiokafka.structs import TopicPartition
-from prometheus_client import CollectorRegistry
 
 from pipeline.config import Settings
-from pipeline.kafka.topics import ensure_topics
-from pipeline.observe.lag import LagMonitor
-from pipeline.observe.metrics import WorkerMetrics, serve
+from pipeline.worker.agents import at_least_once_agent, transactional_agent
 from pipeline.worker.dedup import Deduplicator
-from pipeline.worker.delivery.commit_queue import TRANSIENT, CommitQueue
-from pipeline.worker.delivery.input_reader import InputReader
-from pipeline.worker.delivery.transactions import (
-    PartitionLost,
-    TransactionalSink,
-    quiet_fenced_futures,
-)
-from pipeline.worker.nlp_pool import EnrichPool
-from pipeline.worker.process import AsyncEnricher, Incoming, Processor
-
-log = logging.getLogger(__name__)
+from pipeline.worker.process import Processor
 
 
 def create_app(settings: Settings, processor: Processor) -> faust.App:
@@ -90,11 +73,11 @@ def create_app(settings: Settings, processor: Processor) -> faust.App:
         app.timer(interval=interval, on_leader=True)(forget_expired_keys)
 
     if transactional:
-        agent = _transactional_agent(settings, processor, app)
+        agent = transactional_agent(settings, processor, app)
         # One actor; its commit queue keeps every NLP process busy and commits in order.
         app.agent(raw, name="enrich_articles", concurrency=1)(agent)
     else:
-        agent = _at_least_once_agent(settings, processor, app)
+        agent = at_least_once_agent(settings, processor, app)
         # One actor per NLP process; Faust commits only contiguous offsets.
         app.agent(raw, name="enrich_articles", concurrency=w.processes)(agent)
     return app
@@ -110,155 +93,3 @@ def _commit_settings(guarantee: str) -> dict[str, Any]:
         "stream_wait_empty": False,
         "broker_commit_livelock_soft_timeout": 365 * 24 * 3600.0,
     }
-
-
-def _incoming(event: Any) -> Incoming:
-    return Incoming.of(event.message, event.message.timestamp)  # Faust's are in seconds
-
-
-Agent = Callable[[Any], Coroutine[Any, Any, None]]
-
-
-def _at_least_once_agent(settings: Settings, processor: Processor, app: faust.App) -> Agent:
-    """Send through Faust's producer, which is flushed before offsets are committed."""
-    topics = settings.topics
-    outputs = {
-        name: app.topic(name, key_serializer="raw", value_serializer="raw")
-        for name in (topics.enriched, topics.deadletter, topics.entities, topics.stance)
-    }
-
-    async def enrich_articles(stream: Any) -> None:
-        async for event in stream.events():
-            incoming = _incoming(event)
-            processor.metrics.in_flight.inc()
-            try:
-                outs = await processor.process(incoming)
-                sent = [await outputs[o.topic].send(key=o.key, value=o.value) for o in outs]
-                # Acknowledged before its de-duplication keys are written: a key must never
-                # outlive an output lost in a crash, or the replay would be skipped.
-                await asyncio.gather(*sent)
-                for out in outs:
-                    processor.record_published(out, incoming)
-            finally:
-                processor.metrics.in_flight.dec()
-
-    return enrich_articles
-
-
-def _transactional_agent(settings: Settings, processor: Processor, app: faust.App) -> Agent:
-    """Enrich each admitted record as its own task and commit each input partition's finished
-    records with their offset in one transaction (:mod:`pipeline.worker.delivery.commit_queue`)."""
-    w = settings.worker
-
-    def owned_input() -> list[TopicPartition]:
-        return [TopicPartition(t.topic, t.partition) for t in app.consumer.assignment()
-                if t.topic == settings.topics.raw]  # fmt: skip
-
-    def owned(tp: TopicPartition) -> bool:
-        return tp in owned_input()
-
-    async def enrich_articles(stream: Any) -> None:
-        quiet_fenced_futures(asyncio.get_running_loop())
-        reader = InputReader(settings)
-        await reader.start()
-        sink = TransactionalSink(settings, owned, reader)
-        queue = CommitQueue(processor, sink, w.in_flight_per_process * w.processes)
-        helpers = [asyncio.create_task(queue.run()),
-                   asyncio.create_task(_sweep_forever(owned_input, sink, queue))]  # fmt: skip
-        try:
-            async for event in stream.events():
-                await queue.submit([_incoming(event)])
-        finally:
-            await _finish(_close(helpers, queue, sink, reader))
-
-    return enrich_articles
-
-
-async def _close(
-    helpers: list[asyncio.Task[None]],
-    queue: CommitQueue,
-    sink: TransactionalSink,
-    reader: InputReader,
-) -> None:
-    for task in helpers:
-        task.cancel()
-    await asyncio.gather(*helpers, return_exceptions=True)
-    await queue.drain(timeout=10.0)  # commit what finishes in time; the rest is redone
-    await sink.close()
-    await reader.stop()
-
-
-async def _finish(cleanup: Coroutine[Any, Any, None]) -> None:
-    """Run ``cleanup`` to its end even though Faust cancels the stopping actor: otherwise
-    finished work goes uncommitted and producers are left open."""
-    task = asyncio.ensure_future(cleanup)
-    while not task.done():
-        with contextlib.suppress(asyncio.CancelledError):
-            await asyncio.shield(task)
-    if not task.cancelled() and task.exception() is not None:
-        log.error("closing the transactional agent failed: %r", task.exception())
-
-
-async def _sweep_forever(
-    owned: Callable[[], list[TopicPartition]],
-    sink: TransactionalSink,
-    queue: CommitQueue,
-    every: float = 5.0,
-    idle_seconds: float = 15.0,
-    limit: int = 16,
-) -> None:
-    """Every few seconds, pick up input Faust dropped with nothing after it (else it would
-    wait for the partition's next article or the next rebalance)."""
-    while True:
-        await asyncio.sleep(every)
-        try:
-            records = await sink.stranded(owned(), idle_seconds, limit)
-        except (*TRANSIENT, PartitionLost) as exc:
-            log.warning("sweep for stranded input failed (%r); next try in %.0fs", exc, every)
-            continue
-        if records:
-            await queue.submit(records)
-
-
-class _RetriedNotEnoughReplicas(logging.Filter):
-    """Kafka 4's transaction verification answers this client's first write after a commit
-    with NOT_ENOUGH_REPLICAS while the previous transaction's markers are being written;
-    aiokafka retries and logs a warning each time. Those become debug records: a retry that
-    keeps failing surfaces as a failed transaction, which is logged and retried."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if record.levelno == logging.WARNING and "NotEnoughReplicas" in record.getMessage():
-            record.levelno, record.levelname = logging.DEBUG, "DEBUG"
-            return logging.getLogger(record.name).isEnabledFor(logging.DEBUG)
-        return True
-
-
-def run_worker(settings: Settings, enricher: AsyncEnricher | None = None) -> int:
-    """Ensure topics, warm the NLP pool, serve metrics and run the Faust worker until stopped."""
-    # kafka-python's admin client logs its whole config (SASL password included) at debug.
-    logging.getLogger("kafka.admin.client").setLevel(max(logging.INFO, log.getEffectiveLevel()))
-    logging.getLogger("aiokafka.producer.sender").addFilter(_RetriedNotEnoughReplicas())
-    ensure_topics(settings)
-    pool = None
-    if enricher is None:
-        pool = EnrichPool(settings.enrich, settings.worker.processes)
-        pool.start()
-        enricher = pool
-    registry = CollectorRegistry()
-    topics = (settings.topics.raw, settings.topics.enriched)
-    metrics = WorkerMetrics(registry, model_name=enricher.model_name, topics=topics)
-    lag = LagMonitor(settings, metrics, settings.metrics.lag_interval_seconds)
-    if settings.metrics.enabled:
-        serve(registry, settings.metrics.host, settings.metrics.port)
-        lag.start()
-    app = create_app(settings, Processor(settings, enricher, metrics))
-    worker = faust.Worker(app, loglevel=settings.log_level, quiet=True)
-    try:
-        worker.execute_from_commandline()
-    except SystemExit as exit_:
-        return int(exit_.code or 0)
-    finally:
-        lag.stop()
-        if pool is not None:
-            pool.close()
-    return 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from pipeline.worker.app import _RetriedNotEnoughReplicas
+from pipeline.worker.logs import _RetriedNotEnoughReplicas
 
 
 def _record(level: int, message: str) -> logging.LogRecord:

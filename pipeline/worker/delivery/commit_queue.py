@@ -1,6 +1,6 @@
 """Records in flight per input partition, committed in offset order as their enrichment ends.
 
-Faust-free. The agent in :mod:`pipeline.worker.app` submits what Faust delivers; the sink
+Faust-free. The agent in :mod:`pipeline.worker.agents` submits what Faust delivers; the sink
 (:class:`~pipeline.worker.delivery.transactions.TransactionalSink`) admits the records still to
 do, each is enriched as its own task (the NLP pool stays busy: no batch waits for its slowest
 article), and :meth:`CommitQueue.run` commits every partition's finished prefix with its next

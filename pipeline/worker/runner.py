@@ -1,0 +1,48 @@
+"""``newsflow worker``: ensure topics, warm the NLP pool, serve metrics, run Faust until stopped."""
+
+from __future__ import annotations
+
+import logging
+
+import faust
+from prometheus_client import CollectorRegistry
+
+from pipeline.config import Settings
+from pipeline.kafka.topics import ensure_topics
+from pipeline.observe.lag import LagMonitor
+from pipeline.observe.metrics import WorkerMetrics, serve
+from pipeline.worker.app import create_app
+from pipeline.worker.logs import quiet_client_logs
+from pipeline.worker.nlp_pool import EnrichPool
+from pipeline.worker.process import AsyncEnricher, Processor
+
+log = logging.getLogger(__name__)
+
+
+def run_worker(settings: Settings, enricher: AsyncEnricher | None = None) -> int:
+    """Ensure topics, warm the NLP pool, serve metrics and run the Faust worker until stopped."""
+    quiet_client_logs(log.getEffectiveLevel())
+    ensure_topics(settings)
+    pool = None
+    if enricher is None:
+        pool = EnrichPool(settings.enrich, settings.worker.processes)
+        pool.start()
+        enricher = pool
+    registry = CollectorRegistry()
+    topics = (settings.topics.raw, settings.topics.enriched)
+    metrics = WorkerMetrics(registry, model_name=enricher.model_name, topics=topics)
+    lag = LagMonitor(settings, metrics, settings.metrics.lag_interval_seconds)
+    if settings.metrics.enabled:
+        serve(registry, settings.metrics.host, settings.metrics.port)
+        lag.start()
+    app = create_app(settings, Processor(settings, enricher, metrics))
+    worker = faust.Worker(app, loglevel=settings.log_level, quiet=True)
+    try:
+        worker.execute_from_commandline()
+    except SystemExit as exit_:
+        return int(exit_.code or 0)
+    finally:
+        lag.stop()
+        if pool is not None:
+            pool.close()
+    return 0
