@@ -76,7 +76,8 @@ def _worker(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _produce(args: argparse.Namespace, settings: Settings) -> int:
-    from pipeline.ingest.loaders import Publisher, load
+    from pipeline.ingest.loaders import load
+    from pipeline.ingest.publisher import Publisher
 
     items = list(load(args.paths))
     publisher = Publisher(settings)

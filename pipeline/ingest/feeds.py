@@ -41,7 +41,8 @@ from pipeline.ingest.feed_parse import (
     page_extractor,
     parse_feed,
 )
-from pipeline.ingest.loaders import Loaded, Publisher, PublishReport, stable_id, to_article
+from pipeline.ingest.loaders import Loaded, stable_id, to_article
+from pipeline.ingest.publisher import Publisher, PublishReport
 from pipeline.ingest_settings import FeedSettings
 from pipeline.observe.metrics import serve
 
@@ -55,7 +56,7 @@ FAILED = frozenset(POLL_RESULTS) - {"ok", "not_modified"}
 
 
 class Sink(Protocol):
-    """Where articles go; :class:`pipeline.ingest.loaders.Publisher` in production."""
+    """Where articles go; :class:`pipeline.ingest.publisher.Publisher` in production."""
 
     def publish(self, items: Iterable[Loaded], total: int | None = None) -> PublishReport: ...
 

@@ -26,13 +26,14 @@ from pydantic import SecretStr
 
 from pipeline import __version__
 from pipeline.config import Settings
-from pipeline.ingest.loaders import Loaded, Publisher, PublishReport, to_article
+from pipeline.ingest.loaders import Loaded, to_article
+from pipeline.ingest.publisher import Publisher, PublishReport
 from pipeline.ingest_settings import ServeSettings
 from pipeline.models import RawArticle
 
 
 class Sink(Protocol):
-    """Where accepted articles go; :class:`pipeline.ingest.loaders.Publisher` in production."""
+    """Where accepted articles go; :class:`pipeline.ingest.publisher.Publisher` in production."""
 
     def publish(self, items: Iterable[Loaded], total: int | None = None) -> PublishReport: ...
 

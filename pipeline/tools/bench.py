@@ -39,7 +39,8 @@ from kafka.errors import KafkaError
 from pipeline.config import Settings
 from pipeline.consume.subscribe import open_consumer
 from pipeline.errors import BenchError, NewsflowError
-from pipeline.ingest.loaders import Loaded, Publisher
+from pipeline.ingest.loaders import Loaded
+from pipeline.ingest.publisher import Publisher
 from pipeline.kafka.topics import admin_client, ensure_topics
 from pipeline.models import RawArticle, Timings
 from pipeline.tools.bench_report import (

@@ -22,7 +22,8 @@ from pipeline.config import Settings
 from pipeline.consume.render import article_text, metric_lines
 from pipeline.consume.subscribe import open_consumer
 from pipeline.errors import DemoError
-from pipeline.ingest.loaders import Publisher, load
+from pipeline.ingest.loaders import load
+from pipeline.ingest.publisher import Publisher
 from pipeline.kafka.broker import LocalBroker
 from pipeline.kafka.topics import ensure_topics
 from pipeline.models import EnrichedArticle

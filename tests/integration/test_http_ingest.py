@@ -17,7 +17,7 @@ from aiohttp import web
 from kafka import KafkaConsumer, TopicPartition
 from pydantic import SecretStr
 
-from pipeline.ingest.loaders import Publisher
+from pipeline.ingest.publisher import Publisher
 from pipeline.ingest.serve import build_app
 from pipeline.ingest_settings import ServeSettings
 from pipeline.models import RawArticle
