@@ -8,9 +8,8 @@ sets ``settings.topics.raw``. Load once at the edge (the CLI) and pass it down.
 
 from __future__ import annotations
 
-import ssl
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -183,83 +182,3 @@ class Settings(BaseSettings):
     @property
     def uses_local_broker(self) -> bool:
         return self.kafka.bootstrap is None
-
-    def kafka_python_config(self) -> dict[str, Any]:
-        """Keyword arguments shared by kafka-python producers, consumers and admin clients."""
-        k = self.kafka
-        config: dict[str, Any] = {
-            "bootstrap_servers": self.bootstrap_servers.split(","),
-            "client_id": k.client_id,
-            "security_protocol": k.security_protocol,
-            "request_timeout_ms": int(k.request_timeout_seconds * 1000),
-            "bootstrap_timeout_ms": int(k.connect_timeout_seconds * 1000),
-        }
-        if k.sasl_mechanism:
-            config["sasl_mechanism"] = k.sasl_mechanism
-            config["sasl_plain_username"] = k.sasl_username
-            config["sasl_plain_password"] = (
-                k.sasl_password.get_secret_value() if k.sasl_password else None
-            )
-        for name in ("ssl_cafile", "ssl_certfile", "ssl_keyfile"):
-            value = getattr(k, name)
-            if value is not None:
-                config[name] = str(value)
-        return config
-
-    def aiokafka_config(self) -> dict[str, Any]:
-        """Keyword arguments for aiokafka clients (the worker's transactional producers)."""
-        k = self.kafka
-        config: dict[str, Any] = {
-            "bootstrap_servers": self.bootstrap_servers.split(","),
-            "client_id": k.client_id,
-            "security_protocol": k.security_protocol,
-            "request_timeout_ms": int(k.request_timeout_seconds * 1000),
-        }
-        if k.sasl_mechanism:
-            config["sasl_mechanism"] = k.sasl_mechanism
-            config["sasl_plain_username"] = k.sasl_username
-            config["sasl_plain_password"] = (
-                k.sasl_password.get_secret_value() if k.sasl_password else None
-            )
-        if k.security_protocol in ("SSL", "SASL_SSL"):
-            config["ssl_context"] = _ssl_context(k)
-        return config
-
-    def faust_broker_config(self) -> dict[str, Any]:
-        """Keyword arguments for ``faust.App`` that say how to reach the cluster."""
-        k = self.kafka
-        config: dict[str, Any] = {
-            "broker": ",".join(f"kafka://{hp}" for hp in self.bootstrap_servers.split(",")),
-        }
-        credentials = _faust_credentials(k)
-        if credentials is not None:
-            config["broker_credentials"] = credentials
-        return config
-
-
-def _faust_credentials(k: KafkaSettings) -> Any:
-    """Faust's credentials object for TLS / SASL, or None for plaintext."""
-    if k.security_protocol == "PLAINTEXT":
-        return None
-    import faust
-
-    context = _ssl_context(k) if k.security_protocol in ("SSL", "SASL_SSL") else None
-    if k.sasl_mechanism is None:
-        return faust.SSLCredentials(context)
-    password = k.sasl_password.get_secret_value() if k.sasl_password else ""
-    return faust.SASLCredentials(
-        username=k.sasl_username,
-        password=password,
-        mechanism=k.sasl_mechanism,
-        ssl_context=context,
-    )
-
-
-def _ssl_context(k: KafkaSettings) -> ssl.SSLContext:
-    """A TLS context from the CA file and optional client certificate of the settings."""
-    context = ssl.create_default_context(
-        purpose=ssl.Purpose.SERVER_AUTH, cafile=str(k.ssl_cafile) if k.ssl_cafile else None
-    )
-    if k.ssl_certfile:
-        context.load_cert_chain(str(k.ssl_certfile), str(k.ssl_keyfile or k.ssl_certfile))
-    return context

@@ -14,6 +14,7 @@ from kafka.structs import OffsetAndMetadata
 
 from pipeline.config import Settings
 from pipeline.errors import KafkaUnavailable
+from pipeline.kafka.clients import kafka_python_config
 from pipeline.kafka.topics import unreachable
 from pipeline.models import text_or_base64
 
@@ -61,7 +62,7 @@ def open_consumer(
     """A read_committed consumer: durable (committing) with a group, else a detached reader."""
     try:
         consumer = KafkaConsumer(
-            **settings.kafka_python_config(),
+            **kafka_python_config(settings),
             group_id=group,
             # Offsets are committed by hand, only for what was actually handed out.
             enable_auto_commit=False,

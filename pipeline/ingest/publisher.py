@@ -14,6 +14,7 @@ from tqdm import tqdm
 
 from pipeline.config import Settings
 from pipeline.ingest.loaders import Loaded
+from pipeline.kafka.clients import kafka_python_config
 from pipeline.kafka.topics import unreachable
 
 
@@ -33,7 +34,7 @@ class Publisher:
         timeout_ms = int(settings.kafka.delivery_timeout_seconds * 1000)
         # kafka-python insists on delivery timeout >= linger (5 ms) + request timeout.
         request_ms = min(int(settings.kafka.request_timeout_seconds * 1000), timeout_ms - 6)
-        config = {**settings.kafka_python_config(), "request_timeout_ms": request_ms}
+        config = {**kafka_python_config(settings), "request_timeout_ms": request_ms}
         try:
             self._producer = KafkaProducer(
                 **config,

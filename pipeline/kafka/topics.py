@@ -13,6 +13,7 @@ from kafka.errors import KafkaError, KafkaTimeoutError, TopicAlreadyExistsError
 
 from pipeline.config import Settings
 from pipeline.errors import AuthenticationFailed, KafkaUnavailable, NewsflowError
+from pipeline.kafka.clients import aiokafka_config, kafka_python_config
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,7 @@ def admin_client(settings: Settings) -> KafkaAdminClient:
     """A kafka-python admin client, or KafkaUnavailable / AuthenticationFailed after the
     connect timeout."""
     try:
-        return KafkaAdminClient(**settings.kafka_python_config())
+        return KafkaAdminClient(**kafka_python_config(settings))
     except KafkaTimeoutError as exc:
         raise unreachable(settings, _hint(settings)) from exc
 
@@ -75,7 +76,7 @@ def _loop_running() -> bool:
 async def _sasl_refusal(settings: Settings) -> AuthenticationFailed | None:
     """AuthenticationFailed if a bootstrap broker refuses our SASL login, else None."""
     k = settings.kafka
-    config = settings.aiokafka_config()
+    config = aiokafka_config(settings)
     del config["bootstrap_servers"]
     timeout = min(k.connect_timeout_seconds, 10.0)
     for address in settings.bootstrap_servers.split(","):

@@ -16,6 +16,7 @@ from kafka.admin import KafkaAdminClient
 from kafka.errors import KafkaError
 
 from pipeline.config import Settings
+from pipeline.kafka.clients import kafka_python_config
 from pipeline.observe.metrics import WorkerMetrics
 
 log = logging.getLogger(__name__)
@@ -36,7 +37,7 @@ class LagMonitor:
         self._stop.set()
 
     def _run(self) -> None:
-        config = self.settings.kafka_python_config()
+        config = kafka_python_config(self.settings)
         admin: KafkaAdminClient | None = None
         reader: KafkaConsumer | None = None
         while not self._stop.wait(self.interval):

@@ -41,6 +41,7 @@ from pipeline.consume.subscribe import open_consumer
 from pipeline.errors import BenchError, NewsflowError
 from pipeline.ingest.loaders import Loaded
 from pipeline.ingest.publisher import Publisher
+from pipeline.kafka.clients import kafka_python_config
 from pipeline.kafka.topics import admin_client, ensure_topics
 from pipeline.models import RawArticle, Timings
 from pipeline.tools.bench_report import (
@@ -325,7 +326,7 @@ def _latency(
 
 def _paced(settings: Settings, batch: list[RawArticle], rate: float) -> dict[str, float]:
     """Send at a steady ``rate`` per second; the produce timestamps (s) by article id."""
-    producer = KafkaProducer(**settings.kafka_python_config(), acks="all", linger_ms=0)
+    producer = KafkaProducer(**kafka_python_config(settings), acks="all", linger_ms=0)
     sent: dict[str, float] = {}
     started = time.monotonic()
     try:

@@ -16,6 +16,7 @@ from typing import Any
 import faust
 
 from pipeline.config import Settings
+from pipeline.kafka.clients import faust_broker_config
 from pipeline.worker.agents import at_least_once_agent, transactional_agent
 from pipeline.worker.dedup import Deduplicator
 from pipeline.worker.process import Processor
@@ -28,7 +29,7 @@ def create_app(settings: Settings, processor: Processor) -> faust.App:
     data_dir.mkdir(parents=True, exist_ok=True)
     app = faust.App(
         w.app_id,
-        **settings.faust_broker_config(),
+        **faust_broker_config(settings),
         autodiscover=False,
         store="memory://",
         datadir=str(data_dir),

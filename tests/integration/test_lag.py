@@ -11,6 +11,7 @@ from kafka import KafkaConsumer
 from kafka.admin import KafkaAdminClient
 from prometheus_client import CollectorRegistry
 
+from pipeline.kafka.clients import kafka_python_config
 from pipeline.kafka.topics import ensure_topics
 from pipeline.observe.lag import LagMonitor
 from pipeline.observe.metrics import WorkerMetrics
@@ -38,7 +39,7 @@ def test_lag_counts_unprocessed_messages_and_their_age(
     time.sleep(1.5)
     registry = CollectorRegistry()
     monitor = LagMonitor(settings, WorkerMetrics(registry), interval=1)
-    config = settings.kafka_python_config()
+    config = kafka_python_config(settings)
     admin, reader = KafkaAdminClient(**config), KafkaConsumer(**config)
     try:
         monitor.refresh(admin, reader)

@@ -14,6 +14,7 @@ from aiokafka.structs import TopicPartition
 from prometheus_client import CollectorRegistry
 
 from pipeline.config import Settings
+from pipeline.kafka.clients import aiokafka_config
 from pipeline.kafka.topics import ensure_topics
 from pipeline.observe.metrics import WorkerMetrics
 from pipeline.worker.delivery.commit_queue import CommitQueue
@@ -63,7 +64,7 @@ async def _scenario(settings: Settings, tp: TopicPartition) -> None:
 
         # A zombie of the same partition writes and never commits.
         zombie = AIOKafkaProducer(
-            **settings.aiokafka_config(),
+            **aiokafka_config(settings),
             transactional_id=f"{settings.worker.app_id}-newsflow-{tp.topic}-{tp.partition}",
         )
         await zombie.start()

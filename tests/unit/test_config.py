@@ -4,6 +4,7 @@ import pytest
 from pydantic import ValidationError
 
 from pipeline.config import Settings
+from pipeline.kafka.clients import faust_broker_config, kafka_python_config
 
 
 def test_defaults_use_the_embedded_broker_on_loopback(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -27,8 +28,8 @@ def test_group_fields_come_from_prefixed_env(monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setenv("NEWSFLOW_STATE_DIR", "/tmp/nf-state")
     s = Settings()
     assert not s.uses_local_broker
-    assert s.kafka_python_config()["bootstrap_servers"] == ["k1:9092", "k2:9092"]
-    assert s.faust_broker_config()["broker"] == "kafka://k1:9092,kafka://k2:9092"
+    assert kafka_python_config(s)["bootstrap_servers"] == ["k1:9092", "k2:9092"]
+    assert faust_broker_config(s)["broker"] == "kafka://k1:9092,kafka://k2:9092"
     assert (s.topics.raw, s.worker.app_id, s.metrics.port) == ("in.raw", "group-a", 9999)
     assert str(s.state_dir) == "/tmp/nf-state"
 
@@ -39,7 +40,7 @@ def test_secrets_are_masked_when_dumped(monkeypatch: pytest.MonkeyPatch) -> None
     monkeypatch.setenv("NEWSFLOW_KAFKA_SASL_PASSWORD", "s3cret")
     s = Settings()
     assert "s3cret" not in s.model_dump_json() and "s3cret" not in repr(s)
-    assert s.kafka_python_config()["sasl_plain_password"] == "s3cret"
+    assert kafka_python_config(s)["sasl_plain_password"] == "s3cret"
 
 
 def test_invalid_values_are_rejected(monkeypatch: pytest.MonkeyPatch) -> None:

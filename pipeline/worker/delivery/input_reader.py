@@ -15,6 +15,7 @@ from aiokafka import AIOKafkaConsumer
 from aiokafka.structs import ConsumerRecord, TopicPartition
 
 from pipeline.config import Settings
+from pipeline.kafka.clients import aiokafka_config
 from pipeline.worker.process import Incoming
 
 
@@ -30,7 +31,7 @@ class InputReader:
 
     async def start(self) -> None:
         self._consumer = AIOKafkaConsumer(
-            **self._settings.aiokafka_config(),
+            **aiokafka_config(self._settings),
             group_id=self._settings.worker.app_id,  # only to read the group's offsets
             enable_auto_commit=False,
             isolation_level="read_committed",

@@ -28,6 +28,7 @@ from aiokafka.errors import KafkaError, ProducerFenced
 from aiokafka.structs import TopicPartition
 
 from pipeline.config import Settings
+from pipeline.kafka.clients import aiokafka_config
 from pipeline.worker.delivery.input_reader import InputReader
 from pipeline.worker.process import Incoming, Outgoing
 
@@ -185,7 +186,7 @@ class TransactionalSink:
         """Start the partition's transactional producer: every earlier one is fenced and its
         open transaction completed before this returns."""
         producer = AIOKafkaProducer(
-            **self._settings.aiokafka_config(),
+            **aiokafka_config(self._settings),
             transactional_id=f"{self._group}-newsflow-{tp.topic}-{tp.partition}",
             enable_idempotence=True,
             acks="all",
