@@ -15,7 +15,7 @@ from kafka.structs import OffsetAndMetadata
 from pipeline.config import Settings
 from pipeline.errors import KafkaUnavailable
 from pipeline.kafka.clients import kafka_python_config
-from pipeline.kafka.topics import unreachable
+from pipeline.kafka.failures import kafka_error
 from pipeline.models import text_or_base64
 
 
@@ -70,7 +70,7 @@ def open_consumer(
             isolation_level="read_committed",
         )
     except KafkaTimeoutError as exc:
-        raise unreachable(settings) from exc
+        raise kafka_error(settings, exc) from exc
     if group is not None:
         consumer.subscribe([topic])
         return consumer

@@ -15,7 +15,7 @@ from tqdm import tqdm
 from pipeline.config import Settings
 from pipeline.ingest.loaders import Loaded
 from pipeline.kafka.clients import kafka_python_config
-from pipeline.kafka.topics import unreachable
+from pipeline.kafka.failures import kafka_error
 
 
 @dataclass
@@ -45,7 +45,7 @@ class Publisher:
                 max_block_ms=timeout_ms,
             )
         except KafkaTimeoutError as exc:
-            raise unreachable(settings) from exc
+            raise kafka_error(settings, exc) from exc
         self._timeout = settings.kafka.delivery_timeout_seconds
 
     def publish(self, items: Iterable[Loaded], total: int | None = None) -> PublishReport:

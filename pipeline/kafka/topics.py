@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 from dataclasses import dataclass
 
-from aiokafka.conn import create_conn
-from aiokafka.errors import SaslAuthenticationFailed, UnsupportedSaslMechanismError
 from kafka.admin import KafkaAdminClient, NewTopic
 from kafka.errors import KafkaError, KafkaTimeoutError, TopicAlreadyExistsError
 
 from pipeline.config import Settings
-from pipeline.errors import AuthenticationFailed, KafkaUnavailable, NewsflowError
-from pipeline.kafka.clients import aiokafka_config, kafka_python_config
+from pipeline.errors import KafkaUnavailable
+from pipeline.kafka.clients import kafka_python_config
+from pipeline.kafka.failures import kafka_error, local_broker_hint
 
 
 @dataclass(frozen=True)
@@ -44,56 +42,7 @@ def admin_client(settings: Settings) -> KafkaAdminClient:
     try:
         return KafkaAdminClient(**kafka_python_config(settings))
     except KafkaTimeoutError as exc:
-        raise unreachable(settings, _hint(settings)) from exc
-
-
-def _hint(settings: Settings) -> str:
-    return "start it with: newsflow kafka start" if settings.uses_local_broker else ""
-
-
-def unreachable(settings: Settings, hint: str = "") -> NewsflowError:
-    """The error for a kafka-python client that could not bootstrap within the connect timeout.
-
-    kafka-python 3.0.12 drops the broker's SASL_AUTHENTICATION_FAILED reply (it arrives together
-    with the connection close) and retries until the timeout, so a wrong password looks like a
-    missing broker. With SASL configured, one aiokafka login tells the two apart.
-    """
-    if settings.kafka.security_protocol.startswith("SASL") and not _loop_running():
-        refused = asyncio.run(_sasl_refusal(settings))
-        if refused is not None:
-            return refused
-    return KafkaUnavailable.at(settings.bootstrap_servers, hint)
-
-
-def _loop_running() -> bool:
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return False
-    return True
-
-
-async def _sasl_refusal(settings: Settings) -> AuthenticationFailed | None:
-    """AuthenticationFailed if a bootstrap broker refuses our SASL login, else None."""
-    k = settings.kafka
-    config = aiokafka_config(settings)
-    del config["bootstrap_servers"]
-    timeout = min(k.connect_timeout_seconds, 10.0)
-    for address in settings.bootstrap_servers.split(","):
-        host, _, port = address.strip().rpartition(":")
-        try:
-            conn = await asyncio.wait_for(create_conn(host, int(port), **config), timeout)
-        except SaslAuthenticationFailed:
-            reason = "check NEWSFLOW_KAFKA_SASL_USERNAME and NEWSFLOW_KAFKA_SASL_PASSWORD"
-        except UnsupportedSaslMechanismError:
-            reason = "the broker does not offer this mechanism (NEWSFLOW_KAFKA_SASL_MECHANISM)"
-        except Exception:
-            continue  # not an answer about our credentials: ask the next broker
-        else:
-            conn.close()
-            return None  # this broker lets us in: the bootstrap failed for another reason
-        return AuthenticationFailed(address.strip(), k.sasl_username, str(k.sasl_mechanism), reason)
-    return None
+        raise kafka_error(settings, exc, hint=local_broker_hint(settings)) from exc
 
 
 def ensure_topics(settings: Settings, specs: list[TopicSpec] | None = None) -> list[str]:
@@ -112,7 +61,7 @@ def ensure_topics(settings: Settings, specs: list[TopicSpec] | None = None) -> l
             except TopicAlreadyExistsError:
                 pass  # created concurrently by another worker: fine
             except KafkaError as exc:
-                raise KafkaUnavailable(f"cannot create topic {spec.name}: {exc}") from exc
+                raise kafka_error(settings, exc, doing=f"cannot create topic {spec.name}") from exc
         _wait_for_metadata(admin, [s.name for s in specs])
         return created
     finally:
