@@ -24,8 +24,8 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 from xml.parsers import expat
 
+from pipeline.config import FeedSettings
 from pipeline.enrich.text import html_to_text, main_text
-from pipeline.ingest_settings import FeedSettings
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 CONTENT = "{http://purl.org/rss/1.0/modules/content/}"

@@ -29,7 +29,7 @@ from urllib.parse import urlsplit
 import yaml
 from prometheus_client import CollectorRegistry, Counter
 
-from pipeline.config import Settings
+from pipeline.config import FeedSettings, Settings
 from pipeline.errors import ConfigError
 from pipeline.ingest.feed_parse import (
     Feed,
@@ -43,7 +43,6 @@ from pipeline.ingest.feed_parse import (
 )
 from pipeline.ingest.loaders import Loaded, stable_id, to_article
 from pipeline.ingest.publisher import Publisher, PublishReport
-from pipeline.ingest_settings import FeedSettings
 from pipeline.observe.metrics import serve
 
 log = logging.getLogger(__name__)

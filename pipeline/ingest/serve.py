@@ -25,10 +25,9 @@ from aiohttp import web
 from pydantic import SecretStr
 
 from pipeline import __version__
-from pipeline.config import Settings
+from pipeline.config import ServeSettings, Settings
 from pipeline.ingest.loaders import Loaded, to_article
 from pipeline.ingest.publisher import Publisher, PublishReport
-from pipeline.ingest_settings import ServeSettings
 from pipeline.models import RawArticle
 
 

@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 from prometheus_client import CollectorRegistry, generate_latest
 
+from pipeline.config import FeedSettings
 from pipeline.ingest.feed_parse import HostRateLimiter, HttpFetcher
 from pipeline.ingest.feeds import FeedMetrics, FeedPoller, FeedSpec, SeenStore, run_feed
 from pipeline.ingest.publisher import Publisher
-from pipeline.ingest_settings import FeedSettings
 from pipeline.models import DeadLetter, EnrichedArticle, ErrorCode, RawArticle
 from tests.integration.conftest import Env, Worker, metric_value, read_topic
 

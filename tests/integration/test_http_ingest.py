@@ -17,9 +17,9 @@ from aiohttp import web
 from kafka import KafkaConsumer, TopicPartition
 from pydantic import SecretStr
 
+from pipeline.config import ServeSettings
 from pipeline.ingest.publisher import Publisher
 from pipeline.ingest.serve import build_app
-from pipeline.ingest_settings import ServeSettings
 from pipeline.models import RawArticle
 from tests.integration.conftest import BOOTSTRAP, Env, read_topic
 

@@ -10,10 +10,10 @@ from typing import Any
 from aiohttp.test_utils import TestClient, TestServer
 from pydantic import SecretStr
 
+from pipeline.config import ServeSettings
 from pipeline.ingest.loaders import Loaded
 from pipeline.ingest.publisher import PublishReport
 from pipeline.ingest.serve import build_app, openapi_document, parse_body
-from pipeline.ingest_settings import ServeSettings
 
 
 class MemorySink:
