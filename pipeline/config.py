@@ -29,10 +29,12 @@ class KafkaSettings(BaseModel):
     security_protocol: SecurityProtocol = "PLAINTEXT"
     sasl_mechanism: SaslMechanism | None = None
     sasl_username: str | None = None
-    sasl_password: SecretStr | None = None
-    ssl_cafile: Path | None = None
-    ssl_certfile: Path | None = None
-    ssl_keyfile: Path | None = None
+    sasl_password: SecretStr | None = Field(
+        default=None, description="A secret: masked when settings are printed or logged."
+    )
+    ssl_cafile: Path | None = Field(default=None, description="CA bundle to verify brokers.")
+    ssl_certfile: Path | None = Field(default=None, description="Client certificate (PEM).")
+    ssl_keyfile: Path | None = Field(default=None, description="Its key; default: in the cert.")
     connect_timeout_seconds: float = Field(
         default=15.0, gt=0, description="Give up reaching the cluster after this long."
     )
