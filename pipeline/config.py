@@ -96,8 +96,9 @@ class WorkerSettings(BaseModel):
     )
     processing_guarantee: Literal["at_least_once", "exactly_once"] = Field(
         default="exactly_once",
-        description="exactly_once: a batch's outputs and input offsets commit in one Kafka "
-        "transaction (read_committed readers see each article once); at_least_once: no loss, "
+        description="exactly_once: each input partition's finished articles commit their outputs "
+        "and offsets in one Kafka transaction (read_committed readers see each article once); "
+        "at_least_once: no loss, "
         "replays after a crash (see README: Guarantees).",
     )
     in_flight_per_process: int = Field(

@@ -10,9 +10,10 @@
     ├── DemoError                `newsflow demo` did not see its articles through; exit 7
     ├── BenchError               `newsflow bench` could not complete a phase; exit 8
     └── RejectedMessage          one message is bad; the worker dead-letters it, never exits
-        (carries the ErrorCode plus topic/partition/offset)
+        (carries the ErrorCode and a reason; the dead letter adds topic/partition/offset)
 
-Third-party errors are translated at the boundary (``raise ... from exc``).
+Third-party errors are translated at the boundary (``raise ... from exc``); Kafka client
+errors in one place, :func:`pipeline.kafka.failures.kafka_error`.
 """
 
 from __future__ import annotations
@@ -51,7 +52,7 @@ class AuthenticationFailed(NewsflowError):
     """The broker rejected the configured SASL credentials or mechanism. Not retried: a
     wrong password stays wrong. The message names user and mechanism, never the password."""
 
-    exit_code = 9  # 7 and 8 are taken by demo.DemoError and bench.BenchError
+    exit_code = 9  # added after DemoError (7) and BenchError (8)
 
     def __init__(self, bootstrap: str, username: str | None, mechanism: str, reason: str) -> None:
         super().__init__(

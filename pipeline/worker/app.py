@@ -49,7 +49,7 @@ def create_app(settings: Settings, processor: Processor) -> faust.App:
     )
     transactional = w.processing_guarantee == "exactly_once"
     # With transactions, offsets are committed only together with the output; Faust's own
-    # commits (computed before a batch's transaction, sent after it) could move them back.
+    # commits (computed before our transaction commits, sent after it) could move them back.
     raw = app.topic(
         settings.topics.raw, key_serializer="raw", value_serializer="raw", acks=not transactional
     )

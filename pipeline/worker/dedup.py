@@ -3,8 +3,8 @@
 A re-sent article is recognised when any of its keys was seen within the window
 (``NEWSFLOW_WORKER_DEDUP_WINDOW_SECONDS``). Seen keys live in a changelog-backed Faust
 GlobalTable (key -> first-seen epoch seconds), so every worker of the group sees them and they
-survive restarts. A key is claimed when its article starts processing (so twins inside one
-batch are caught) and written to the table only once the article's events are committed.
+survive restarts. A key is claimed when its article starts processing (so twins in flight at
+the same time are caught) and written to the table only once the article's events are committed.
 """
 
 from __future__ import annotations

@@ -1,7 +1,9 @@
-"""One raw message in, one event out: the worker's decisions, free of Faust.
+"""One raw message in, its events out: the worker's decisions, free of Faust.
 
-An accepted article becomes an EnrichedArticle on the enriched topic; any rejection
-(undecodable, invalid, or failing inside enrichment) becomes a DeadLetter with its reason.
+An accepted article becomes an EnrichedArticle on the enriched topic, followed by one
+EntityEvent per canonical entity and one StanceEvent per stance tag; an article already seen
+(de-duplication) becomes nothing; any rejection (undecodable, invalid, or failing inside
+enrichment) becomes a DeadLetter with its reason.
 Error policy lives here: nothing a message contains can make the worker raise.
 """
 

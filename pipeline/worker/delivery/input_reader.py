@@ -20,7 +20,8 @@ from pipeline.worker.process import Incoming
 
 
 class GapNotFilled(Exception):
-    """The missing records could not be read in time (the batch is retried later)."""
+    """The missing records could not be read in time; they are not admitted, so the next
+    record of the partition or the sweep asks for them again."""
 
 
 class InputReader:
