@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test test-unit test-integration lint typecheck schemas clean
+.PHONY: setup run test test-unit test-integration lint typecheck schemas docs clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,10 @@ typecheck: setup
 
 schemas: setup
 	$(BIN)/newsflow schemas write
+
+## Render docs/*.dot (architecture pictures) to PNG and SVG; needs Graphviz (apt-get install graphviz).
+docs:
+	for f in docs/*.dot; do dot -Tpng -Gdpi=110 "$$f" -o "$${f%.dot}.png" && dot -Tsvg "$$f" -o "$${f%.dot}.svg"; done
 
 clean:
 	-$(BIN)/newsflow kafka stop
