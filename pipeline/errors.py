@@ -80,7 +80,10 @@ class BenchError(NewsflowError):
 class RejectedMessage(NewsflowError):
     """A message that cannot become an enriched event; it goes to the dead-letter topic."""
 
-    def __init__(self, code: ErrorCode, reason: str) -> None:
+    def __init__(
+        self, code: ErrorCode, reason: str, *, detected_language: str | None = None
+    ) -> None:
         super().__init__(f"{code.value}: {reason}")
         self.code = code
         self.reason = reason
+        self.detected_language = detected_language  # ISO 639-1, when the text was identified

@@ -130,6 +130,11 @@ class Enrichment(_Event):
 class EnrichedArticle(Enrichment, RawArticle):  # raw fields first when serialised
     """An article on ``news.enriched``: the raw fields plus the enrichment."""
 
+    detected_language: str | None = Field(
+        default=None,
+        description="ISO 639-1 code identified from the title and body; null when the text "
+        "has too little running text to tell (results, tables, lists).",
+    )
     meta: EnrichmentMeta
 
 
@@ -152,6 +157,9 @@ class DeadLetter(_Event):
     schema_version: str = SCHEMA_VERSION
     error_code: ErrorCode
     error: str = Field(description="Human-readable reason.")
+    detected_language: str | None = Field(
+        default=None, description="ISO 639-1 code identified from the text, when it was."
+    )
     source_topic: str
     partition: int
     offset: int

@@ -85,14 +85,15 @@ class Processor:
         Never raises for anything in the message."""
         self.metrics.consumed.labels(topic=message.topic).inc()
         try:
-            article = parse_raw(message.value, self.settings.enrich)
+            accepted = parse_raw(message.value, self.settings.enrich)
         except RejectedMessage as rejection:
             return [self._reject(rejection, message)]
+        article = accepted.article
         if self.dedup is not None and self.dedup.claim(article, time.time()) is not None:
             self.metrics.deduplicated.labels(topic=message.topic).inc()
             return []
         try:
-            enriched = await self._enrich(article)
+            enriched = await self._enrich(article, accepted.detected_language)
         except RejectedMessage as rejection:
             self.abandon(article)
             return [self._reject(rejection, message)]
@@ -146,7 +147,7 @@ class Processor:
         if self.dedup is not None:
             self.dedup.release(article)
 
-    async def _enrich(self, article: RawArticle) -> EnrichedArticle:
+    async def _enrich(self, article: RawArticle, language: str | None) -> EnrichedArticle:
         enriched_at = datetime.now(UTC)
         enrichment, timings = await self.enricher.enrich(article)
         for stage, seconds in timings.items():
@@ -158,7 +159,12 @@ class Processor:
             enriched_at=enriched_at,
             processing_seconds=timings.get("total", 0.0),
         )
-        return EnrichedArticle(**article.model_dump(), **enrichment.model_dump(), meta=meta)
+        return EnrichedArticle(
+            **article.model_dump(),
+            **enrichment.model_dump(),
+            detected_language=language,
+            meta=meta,
+        )
 
     def _reject(self, rejection: RejectedMessage, message: Incoming) -> Outgoing:
         dead = dead_letter(

@@ -17,10 +17,10 @@ from pipeline.models import (
     RawArticle,
     text_or_base64,
 )
-from pipeline.worker.sanitize import clean_article
+from pipeline.worker.sanitize import Accepted, clean_article
 
 
-def parse_raw(value: bytes | None, limits: EnrichSettings) -> RawArticle:
+def parse_raw(value: bytes | None, limits: EnrichSettings) -> Accepted:
     """Decode, parse and validate one message value; raise RejectedMessage with a code."""
     if value is None or not value.strip():
         raise RejectedMessage(ErrorCode.INVALID_JSON, "message value is empty")
@@ -94,6 +94,7 @@ def dead_letter(
     return DeadLetter(
         error_code=rejection.code,
         error=rejection.reason,
+        detected_language=rejection.detected_language,
         source_topic=topic,
         partition=partition,
         offset=offset,

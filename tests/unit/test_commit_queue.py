@@ -30,7 +30,7 @@ def _message(partition: int, offset: int, article_id: str) -> Incoming:
 
 
 def _raw(article_id: str) -> RawArticle:
-    return parse_raw(_message(0, 0, article_id).value, Settings().enrich)
+    return parse_raw(_message(0, 0, article_id).value, Settings().enrich).article
 
 
 class ScriptedSink:

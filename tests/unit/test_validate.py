@@ -15,7 +15,7 @@ LIMITS = EnrichSettings(max_body_chars=1000)
 
 def test_a_valid_article_parses() -> None:
     value = json.dumps({"id": "a", "title": "T", "body": "Text.", "extra": "ignored"}).encode()
-    article = parse_raw(value, LIMITS)
+    article = parse_raw(value, LIMITS).article
     assert (article.id, article.title, article.body) == ("a", "T", "Text.")
 
 
