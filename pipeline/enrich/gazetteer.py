@@ -1,12 +1,15 @@
-"""General-knowledge word lists for news: places, institutions, titles, organisation suffixes.
+"""General-knowledge word lists for news: institutions, titles, organisation suffixes.
 
-Nothing here is tuned to any article: these are countries, capitals and major cities, US
-states, regions, nationalities and institutions every wire desk writes about.
+Nothing here is tuned to any article: these are institutions and companies every wire desk
+writes about, person titles and organisation words. Places come from maintained data
+(:mod:`pipeline.enrich.places`: pycountry and GeoNames).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+
+from pipeline.enrich.places import places
 
 
 def _words(text: str) -> list[str]:
@@ -16,145 +19,6 @@ def _words(text: str) -> list[str]:
 def _lower_set(words: Iterable[str]) -> frozenset[str]:
     return frozenset(w.lower() for w in words)
 
-
-COUNTRIES = _lower_set(
-    _words("""Afghanistan Albania Algeria Angola Argentina Armenia Australia Austria Azerbaijan
-    Bahrain Bangladesh Belarus Belgium Bolivia Bosnia Brazil Britain Bulgaria Cambodia Cameroon
-    Canada Chad Chile China Colombia Congo Croatia Cuba Cyprus Czechia Denmark Ecuador Egypt
-    England Eritrea Estonia Ethiopia Finland France Gabon Georgia Germany Ghana Greece Guatemala
-    Haiti Honduras Hungary Iceland India Indonesia Iran Iraq Ireland Israel Italy Jamaica Japan
-    Jordan Kazakhstan Kenya Kosovo Kuwait Kyrgyzstan Laos Latvia Lebanon Libya Lithuania
-    Luxembourg Madagascar Malawi Malaysia Mali Malta Mexico Moldova Mongolia Montenegro Morocco
-    Mozambique Myanmar Namibia Nepal Netherlands Nicaragua Niger Nigeria Norway Oman Pakistan
-    Palestine Panama Paraguay Peru Philippines Poland Portugal Qatar Romania Russia Rwanda
-    Scotland Senegal Serbia Singapore Slovakia Slovenia Somalia Spain Sudan Sweden Switzerland
-    Syria Taiwan Tajikistan Tanzania Thailand Tunisia Turkey Turkmenistan Uganda Ukraine
-    Uruguay Uzbekistan Venezuela Vietnam Wales Yemen Zambia Zimbabwe""")
-) | _lower_set(
-    [
-        "United States",
-        "U.S.",
-        "US",
-        "USA",
-        "U.S.A.",
-        "America",
-        "United Kingdom",
-        "U.K.",
-        "UK",
-        "South Korea",
-        "North Korea",
-        "South Africa",
-        "South Sudan",
-        "New Zealand",
-        "Saudi Arabia",
-        "Sri Lanka",
-        "Costa Rica",
-        "El Salvador",
-        "Ivory Coast",
-        "Czech Republic",
-        "Dominican Republic",
-        "United Arab Emirates",
-        "UAE",
-        "Gaza",
-        "West Bank",
-        "Crimea",
-    ]
-)
-
-US_STATES = _lower_set(
-    _words("""Alabama Alaska Arizona Arkansas California Colorado Connecticut Delaware Florida
-    Hawaii
-    Idaho Illinois Indiana Iowa Kansas Kentucky Louisiana Maine Maryland Massachusetts
-    Michigan Minnesota Mississippi Missouri Montana Nebraska Nevada Ohio Oklahoma Oregon
-    Pennsylvania Tennessee Texas Utah Vermont Virginia Wisconsin Wyoming""")
-) | _lower_set(
-    [
-        "New Hampshire",
-        "New Jersey",
-        "New Mexico",
-        "New York",
-        "North Carolina",
-        "North Dakota",
-        "Rhode Island",
-        "South Carolina",
-        "South Dakota",
-        "West Virginia",
-    ]
-)
-
-CITIES = _lower_set(
-    _words("""Kyiv Kiev Moscow Washington London Paris Berlin Rome Madrid Lisbon Dublin Brussels
-    Amsterdam Vienna Prague Warsaw Budapest Bucharest Sofia Athens Ankara Istanbul Beirut
-    Damascus Baghdad Tehran Riyadh Doha Dubai Cairo Tripoli Tunis Algiers Rabat Nairobi Lagos
-    Abuja Accra Dakar Kinshasa Khartoum Johannesburg Pretoria Delhi Mumbai Kolkata Karachi
-    Islamabad Lahore Kabul Dhaka Colombo Kathmandu Beijing Shanghai Hong Kong Taipei Tokyo Osaka
-    Seoul Pyongyang Manila Jakarta Bangkok Hanoi Singapore Sydney Melbourne Canberra Auckland
-    Wellington Ottawa Toronto Montreal Vancouver Havana Caracas Bogota Lima Quito Santiago
-    Brasilia Rio Buenos Aires Montevideo Chicago Boston Philadelphia Atlanta Miami Houston
-    Dallas Denver Seattle Detroit Phoenix Helsinki Oslo Stockholm Copenhagen Reykjavik Tallinn
-    Riga Vilnius Minsk Chisinau Tbilisi Yerevan Baku Kharkiv Odesa Odessa Lviv Dnipro
-    Zaporizhzhia Kherson Donetsk Luhansk Mariupol Bakhmut Jerusalem Tel Aviv Geneva Zurich
-    Munich Frankfurt Hamburg Milan Naples Barcelona Marseille Lyon Manchester Glasgow Edinburgh
-    Belgrade Zagreb Sarajevo Pristina Skopje Tirana Bratislava Ljubljana Luxembourg Brussels
-    Strasbourg Davos Gdansk Krakow Sevastopol""")
-) | _lower_set(
-    [
-        "New Delhi",
-        "Hong Kong",
-        "Buenos Aires",
-        "Los Angeles",
-        "San Francisco",
-        "New York City",
-        "Mexico City",
-        "Tel Aviv",
-        "Rio de Janeiro",
-        "Sao Paulo",
-        "Kuala Lumpur",
-        "Ho Chi Minh City",
-        "St. Petersburg",
-        "Saint Petersburg",
-        "Cape Town",
-        "Abu Dhabi",
-        "Addis Ababa",
-        "Las Vegas",
-        "New Orleans",
-        "San Diego",
-    ]
-)
-
-REGIONS = _lower_set(
-    [
-        "Europe",
-        "Asia",
-        "Africa",
-        "Antarctica",
-        "North America",
-        "South America",
-        "Latin America",
-        "Middle East",
-        "the Middle East",
-        "Balkans",
-        "Caucasus",
-        "Baltics",
-        "Scandinavia",
-        "Siberia",
-        "Donbas",
-        "Sahel",
-        "Pacific",
-        "Atlantic",
-        "Arctic",
-        "Black Sea",
-        "Red Sea",
-        "Mediterranean",
-        "Indo-Pacific",
-        "Gulf",
-        "Persian Gulf",
-        "Central Asia",
-        "Southeast Asia",
-        "Western Europe",
-        "Eastern Europe",
-    ]
-)
 
 INSTITUTIONS = _lower_set(
     [
@@ -306,12 +170,16 @@ PRODUCT_HEADS = _lower_set(
 
 def place_label(key: str) -> str | None:
     """GPE/LOC/ORG/FAC for a normalised name the gazetteer knows, else None."""
-    if key in COUNTRIES or key in US_STATES or key in CITIES:
-        return "GPE"
-    if key in REGIONS:
-        return "LOC"
+    label = places().label(key)
+    if label is not None:
+        return label
     if key in INSTITUTIONS or key in COMPANIES:
         return "ORG"
     if key in FACILITIES:
         return "FAC"
     return None
+
+
+def is_country_or_state(key: str) -> bool:
+    """A country or US state ("Springfield, Illinois")."""
+    return key in places().countries

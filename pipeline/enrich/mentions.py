@@ -12,9 +12,11 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from spacy.tokens import Doc, Span, Token
+from spacy.util import filter_spans
 
 from pipeline.enrich import gazetteer as gz
 from pipeline.enrich.nlp import ParsedField
+from pipeline.enrich.places import place_spans
 from pipeline.models import Quantity, TextField
 
 QUANTITY_LABELS = frozenset({"DATE", "TIME", "PERCENT", "MONEY", "QUANTITY", "ORDINAL", "CARDINAL"})
@@ -65,7 +67,7 @@ def extract(parsed: ParsedField) -> tuple[list[RawMention], list[Quantity]]:
     """Name mentions and quantities of one field."""
     mentions: list[RawMention] = []
     quantities: list[Quantity] = []
-    for ent in parsed.doc.ents:
+    for ent in entity_spans(parsed.doc):
         if ent.label_ in QUANTITY_LABELS:
             quantities.append(_quantity(parsed, ent))
             continue
@@ -80,6 +82,35 @@ def extract(parsed: ParsedField) -> tuple[list[RawMention], list[Quantity]]:
     for mention in mentions:
         _city_country_vote(parsed.doc, mention)
     return mentions, quantities
+
+
+def entity_spans(doc: Doc) -> list[Span]:
+    """NER's entities with place names laid over them, cut at line breaks.
+
+    A place name wins over a shorter or equal entity it overlaps, so "Hong Kong", "Tel Aviv"
+    and "Buenos Aires" are never split (a longer entity such as "New York Times" keeps its
+    words); a single-word place is added only where it is a proper noun. No span crosses a
+    line break: results lines and lists are separate lines of names.
+    """
+    places = [s for s in place_spans(doc) if len(s) > 1 or s[0].pos_ == "PROPN"]
+    spans = filter_spans([*doc.ents, *places])  # stable: NER's span wins a tie
+    return [piece for span in sorted(spans) for piece in _split_lines(span)]
+
+
+def _split_lines(span: Span) -> list[Span]:
+    pieces: list[Span] = []
+    start = span.start
+    for tok in span:
+        if "\n" in tok.text or tok.is_space:
+            if start < tok.i:
+                pieces.append(Span(span.doc, start, tok.i, label=span.label_))
+            start = tok.i + 1
+        elif "\n" in tok.whitespace_:
+            pieces.append(Span(span.doc, start, tok.i + 1, label=span.label_))
+            start = tok.i + 1
+    if start < span.end:
+        pieces.append(Span(span.doc, start, span.end, label=span.label_))
+    return pieces
 
 
 def _quantity(parsed: ParsedField, ent: Span) -> Quantity:
@@ -241,7 +272,7 @@ def _city_country_vote(doc: Doc, mention: RawMention) -> None:
         return
     nxt: Token = doc[mention.tok_end + 1]
     key = name_key(nxt.text)
-    if (key in gz.COUNTRIES or key in gz.US_STATES) and not mention.titles:
+    if gz.is_country_or_state(key) and not mention.titles:
         mention.votes["GPE"] += PATTERN_VOTE
 
 

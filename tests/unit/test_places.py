@@ -1,0 +1,67 @@
+"""Places from maintained data (pycountry, GeoNames); spans never split or cross lines."""
+
+from __future__ import annotations
+
+import pytest
+import spacy
+from spacy.language import Language
+
+from pipeline.config import EnrichSettings
+from pipeline.enrich import Enricher
+from pipeline.enrich.gazetteer import is_country_or_state, place_label
+from pipeline.enrich.mentions import entity_spans
+from pipeline.enrich.places import matcher, places
+from pipeline.models import Enrichment, RawArticle
+
+
+@pytest.fixture(scope="module")
+def enricher() -> Enricher:
+    return Enricher(EnrichSettings())
+
+
+@pytest.fixture(scope="module")
+def nlp() -> Language:
+    return spacy.load(EnrichSettings().model)
+
+
+def run(enricher: Enricher, body: str, title: str = "") -> Enrichment:
+    return enricher.enrich(RawArticle(id="t", title=title, body=body))
+
+
+def test_places_come_from_the_data() -> None:
+    assert place_label("dar es salaam") == "GPE"  # a GeoNames city
+    assert place_label("sao paulo") == place_label("são paulo") == "GPE"  # accent-free too
+    assert place_label("bosnia and herzegovina") == "GPE"  # a pycountry name
+    assert place_label("europe") == "LOC"
+    assert is_country_or_state("vermont") and not is_country_or_state("paris")
+    assert place_label("kennedy") is None  # a GeoNames city news uses for people
+
+
+def test_the_matcher_is_built_once_per_vocabulary(nlp: Language) -> None:
+    assert matcher(nlp.vocab) is matcher(nlp.vocab)
+    assert places() is places()
+
+
+@pytest.mark.parametrize("place", ["Hong Kong", "Buenos Aires", "Tel Aviv", "New York"])
+def test_multi_word_places_are_never_split(enricher: Enricher, place: str) -> None:
+    body = f"Protesters marched through {place} on Sunday, and police in {place} made arrests."
+    found = {e.name: e for e in run(enricher, body).entities}
+    assert found[place].label == "GPE" and found[place].count == 2
+    for word in place.split():
+        assert word not in found
+
+
+def test_a_longer_organisation_keeps_its_place_words(nlp: Language) -> None:
+    doc = nlp("The New York Times reported the deal.")
+    assert [s.text for s in entity_spans(doc)] == ["The New York Times"]
+
+
+def test_no_span_crosses_a_line_break(nlp: Language) -> None:
+    doc = nlp("Tottenham Hotspur\nManchester United\nWest Ham United")
+    assert all("\n" not in s.text for s in entity_spans(doc))
+
+
+def test_no_mention_crosses_a_line_break(enricher: Enricher) -> None:
+    body = "Standings after Saturday:\nAston Villa\nManchester City\nWest Ham United\nThe end."
+    result = run(enricher, body)
+    assert all("\n" not in m.text for e in result.entities for m in e.mentions)
