@@ -80,3 +80,22 @@ def test_dev_set_figures_do_not_regress(enricher: Enricher) -> None:
     report = evaluate(enricher, DEV)
     assert report.entities.f1 > 0.9
     assert report.stances.f1 > 0.75
+
+
+def test_entity_gold_files_are_well_formed() -> None:
+    gold_dir = DEV.parent / "gold"
+    for kind in ("prose", "headlines", "caps", "datelines", "results"):
+        docs = load_dataset(gold_dir / f"entities_{kind}.jsonl")
+        assert len({d["id"] for d in docs}) == len(docs) >= 45
+        for doc in docs:
+            text = f"{doc['title']} {doc['body']}".lower()
+            for e in doc["gold"]["entities"]:  # type: ignore[index]
+                assert e["label"] in {"PERSON", "ORG", "GPE", "NORP", "LOC"}
+                assert e["name"].lower() in text
+
+
+def test_evaluate_reads_a_headline_without_body(enricher: Enricher, tmp_path: Path) -> None:
+    line = {"id": "h", "title": "Obama Greets Cuba's Castro", "body": "", "gold": {}}
+    path = tmp_path / "head.jsonl"
+    path.write_text(json.dumps(line) + "\n", encoding="utf-8")
+    assert evaluate(enricher, path).entities.predicted >= 2
