@@ -17,6 +17,7 @@ from spacy.util import filter_spans
 from pipeline.enrich import gazetteer as gz
 from pipeline.enrich.nlp import ParsedField
 from pipeline.enrich.places import place_spans
+from pipeline.enrich.results import team_spans
 from pipeline.models import Quantity, TextField
 
 QUANTITY_LABELS = frozenset({"DATE", "TIME", "PERCENT", "MONEY", "QUANTITY", "ORDINAL", "CARDINAL"})
@@ -32,6 +33,7 @@ _TRAILING_DROP = frozenset({"'s", "'", "s", ".", ",", ";", ":", '"', "-", "\u201
 GAZETTEER_VOTE = 6.0
 TITLE_VOTE = 4.0
 PATTERN_VOTE = 4.0
+TEAM_VOTE = 8.0  # a name next to a score is a team, whatever the gazetteer says
 MODIFIER_WEIGHT = 0.25
 
 
@@ -67,12 +69,16 @@ def extract(parsed: ParsedField) -> tuple[list[RawMention], list[Quantity]]:
     """Name mentions and quantities of one field."""
     mentions: list[RawMention] = []
     quantities: list[Quantity] = []
-    for ent in entity_spans(parsed.doc):
+    teams = team_spans(parsed.doc)
+    team_bounds = {(t.start, t.end) for t in teams}
+    for ent in entity_spans(parsed.doc, teams):
         if ent.label_ in QUANTITY_LABELS:
             quantities.append(_quantity(parsed, ent))
             continue
         mention = _from_ent(parsed, ent)
         if mention is not None:
+            if (ent.start, ent.end) in team_bounds:
+                mention.votes["ORG"] += TEAM_VOTE
             mentions.append(mention)
     quantities += _missed_amounts(parsed, quantities)
     quantities.sort(key=lambda q: q.start)
@@ -84,16 +90,20 @@ def extract(parsed: ParsedField) -> tuple[list[RawMention], list[Quantity]]:
     return mentions, quantities
 
 
-def entity_spans(doc: Doc) -> list[Span]:
-    """NER's entities with place names laid over them, cut at line breaks.
+def entity_spans(doc: Doc, teams: list[Span] | None = None) -> list[Span]:
+    """NER's entities with place names laid over them, cut at line breaks; teams win.
 
     A place name wins over a shorter or equal entity it overlaps, so "Hong Kong", "Tel Aviv"
     and "Buenos Aires" are never split (a longer entity such as "New York Times" keeps its
     words); a single-word place is added only where it is a proper noun. No span crosses a
-    line break: results lines and lists are separate lines of names.
+    line break: results lines and lists are separate lines of names. ``teams`` (names next
+    to a score, :mod:`pipeline.enrich.results`) replace every span they overlap.
     """
     places = [s for s in place_spans(doc) if len(s) > 1 or s[0].pos_ == "PROPN"]
     spans = filter_spans([*doc.ents, *places])  # stable: NER's span wins a tie
+    if teams:
+        taken = {i for t in teams for i in range(t.start, t.end)}
+        spans = [*teams, *(s for s in spans if not taken.intersection(range(s.start, s.end)))]
     return [piece for span in sorted(spans) for piece in _split_lines(span)]
 
 
@@ -164,8 +174,8 @@ def _from_ent(parsed: ParsedField, ent: Span) -> RawMention | None:
     if doc[start].lower_ in _LEADING_DROP or doc[end - 1].lower_ in _TRAILING_DROP:
         return None
     span = doc[start:end]
-    if _is_title_part(span):
-        return None
+    if _is_title_part(span) or not any(c.isalpha() for c in span.text):
+        return None  # a title's office word, or no name at all ("0-2" tagged PERSON)
     titles |= _titles_before(doc, start)
     mention = _make(parsed, start, end, titles)
     mention.votes[ent.label_] += _ner_weight(span)
