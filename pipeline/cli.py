@@ -76,24 +76,28 @@ def _worker(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _produce(args: argparse.Namespace, settings: Settings) -> int:
-    from pipeline.ingest.loaders import load
+    from pipeline.ingest.loaders import load, load_stream
     from pipeline.ingest.publisher import Publisher
 
-    items = list(load(args.paths))
+    streaming = "-" in args.paths
+    # Files are read first (a missing one fails before anything is sent, and the progress
+    # bar knows the total); stdin is published line by line as it arrives.
+    items = load_stream(args.paths) if streaming else list(load(args.paths))
+    total = None if streaming else len(items)  # type: ignore[arg-type]
     publisher = Publisher(settings)
     try:
-        report = publisher.publish(items, total=len(items))
+        report = publisher.publish(
+            items, total=total, on_error=lambda e: print(f"rejected {e}", file=sys.stderr)
+        )
     finally:
         publisher.close()
-    for error in report.errors:
-        print(f"rejected {error}", file=sys.stderr)
     summary = {"sent": report.sent, "rejected": report.rejected, "topic": settings.topics.raw}
     print(
         json.dumps(summary)
         if args.json
         else f"sent {report.sent}, rejected {report.rejected} locally → {settings.topics.raw}"
     )
-    return 0 if report.sent + report.rejected == len(items) else 1
+    return 0 if not report.errors or len(report.errors) == report.rejected else 1
 
 
 def _consume(args: argparse.Namespace, settings: Settings) -> int:

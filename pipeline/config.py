@@ -168,6 +168,18 @@ class FeedSettings(BaseModel):
     max_bytes: int = Field(
         default=5_000_000, ge=1, description="Larger feed or page responses are refused."
     )
+    max_decompressed_bytes: int = Field(
+        default=20_000_000, ge=1, description="Refused past this size once gzip/deflate is undone."
+    )
+    allowed_hosts: list[str] = Field(
+        default_factory=list,
+        description="Hosts fetched even when they resolve to loopback, private or link-local "
+        'addresses (JSON list, e.g. ["127.0.0.1", "intranet.example"]); others are refused.',
+    )
+    concurrency: int = Field(default=20, ge=1, description="Feeds fetched at the same time.")
+    max_backoff_seconds: float = Field(
+        default=3600.0, gt=0, description="Longest wait before retrying a failing feed."
+    )
     state_file: Path | None = Field(
         default=None, description="Seen-set file; default <state_dir>/feeds/seen.json."
     )

@@ -1,40 +1,42 @@
-"""The wire side of feeds: fetch over HTTP, parse RSS 2.0 / Atom 1.0 (HTML becomes text
-through :mod:`pipeline.enrich.text`).
+"""Feed documents into :class:`Feed` s: feedparser, with the project's own checks in front.
 
-Stdlib only (urllib, expat, html.parser); trafilatura is used for article pages if installed.
+feedparser reads every dialect it knows (RSS 0.9x / 1.0 (RDF) / 2.0, Atom 0.3 / 1.0, CDF),
+permalink ``<guid>`` s as links, ``dc:*`` / ``dcterms:*`` fields, XHTML bodies and dates in
+many zones. Before it sees a byte:
 
-XML goes through expat with a document-type declaration that has an internal subset refused
-outright: that is where entity declarations live, so billion-laughs and external-entity
-tricks never reach the tree. A plain ``<!DOCTYPE rss>`` without a subset is allowed.
+* the document is converted to UTF-8 the way feedparser itself would (BOM, HTTP charset, XML
+  declaration), so the checks below read what the parser will read, whatever the encoding;
+* any ``<!DOCTYPE … [ … ]>`` internal subset or ``<!ENTITY`` declaration is refused:
+  feedparser's lenient fallback parser expands declared entities in Python (billion laughs),
+  and an external entity could read files;
+* it is handed a file object, never a string: ``feedparser.parse`` opens a string that looks
+  like a URL or a file name.
+
+The caller bounds the size (:mod:`pipeline.ingest.fetch`). HTML in titles and bodies becomes
+text through :func:`pipeline.enrich.text.html_to_text`.
 """
 
 from __future__ import annotations
 
-import importlib
-import threading
-import time
-import urllib.error
-import urllib.request
-import xml.etree.ElementTree as ET
-from collections.abc import Callable
+import io
+import re
 from dataclasses import dataclass, field
-from datetime import datetime
-from email.utils import parsedate_to_datetime
+from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urljoin, urlsplit
-from xml.parsers import expat
 
-from pipeline.config import FeedSettings
-from pipeline.enrich.text import html_to_text, main_text
+import feedparser
+from feedparser.encodings import convert_to_utf8
 
-ATOM = "{http://www.w3.org/2005/Atom}"
-CONTENT = "{http://purl.org/rss/1.0/modules/content/}"
-DC = "{http://purl.org/dc/elements/1.1/}"
-XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+from pipeline.enrich.text import html_to_text
+from pipeline.ingest.urlguard import safe_link
+
+_SUBSET = re.compile(rb"<!DOCTYPE[^>\[]*\[", re.IGNORECASE)
+_ENTITY = re.compile(rb"<!ENTITY", re.IGNORECASE)
+_HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 
 
 class FeedParseError(ValueError):
-    """The document is not a well-formed, safe RSS 2.0 or Atom feed."""
+    """The document is not a safe feed feedparser can read."""
 
 
 @dataclass(frozen=True)
@@ -42,7 +44,7 @@ class FeedItem:
     """One entry of a feed, with HTML already reduced to text."""
 
     title: str
-    link: str | None
+    link: str | None  # an http(s) URL or None
     guid: str | None
     summary: str
     content: str
@@ -54,254 +56,97 @@ class FeedItem:
 class Feed:
     title: str
     language: str | None
+    version: str  # feedparser's name of the dialect: rss20, rss10, atom10, atom03…
     items: list[FeedItem] = field(default_factory=list)
 
 
-# --- safe XML ---------------------------------------------------------------------------
+def to_utf8(data: bytes, content_type: str = "") -> bytes:
+    """``data`` as UTF-8, decoded as feedparser would (HTTP charset, BOM, XML declaration)."""
+    headers = {"content-type": content_type} if content_type else {}
+    result: dict[str, Any] = {}
+    converted: bytes = convert_to_utf8(headers, data, result)
+    return converted
 
 
-def parse_xml(data: bytes) -> ET.Element:
-    """An ElementTree root from untrusted bytes; refuses DTD internal subsets and entities."""
-    builder = ET.TreeBuilder()
-    parser = expat.ParserCreate(namespace_separator="}")
-    parser.buffer_text = True
-    # Parameter entities would let an external DTD in; never resolve them.
-    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
-
-    def refuse_subset(name: str, sysid: str | None, pubid: str | None, subset: int) -> None:
-        if subset:
-            raise FeedParseError("DOCTYPE with an internal subset refused")
-
-    def refuse_entity(*_: object) -> None:
+def check_document(utf8: bytes) -> None:
+    """Refuse DTD internal subsets and entity declarations (see the module docstring)."""
+    if _SUBSET.search(utf8):
+        raise FeedParseError("DOCTYPE with an internal subset refused")
+    if _ENTITY.search(utf8):
         raise FeedParseError("entity declarations refused")
 
-    def start(tag: str, attrs: dict[str, str]) -> None:
-        builder.start(_clark(tag), {_clark(k): v for k, v in attrs.items()})
 
-    parser.StartDoctypeDeclHandler = refuse_subset
-    parser.EntityDeclHandler = refuse_entity
-    parser.UnparsedEntityDeclHandler = refuse_entity
-    parser.StartElementHandler = start
-    parser.EndElementHandler = lambda tag: builder.end(_clark(tag))
-    parser.CharacterDataHandler = builder.data
-    try:
-        parser.Parse(data, True)
-    except expat.ExpatError as exc:
-        raise FeedParseError(f"malformed XML: {exc}") from exc
-    return builder.close()
-
-
-def _clark(name: str) -> str:
-    """expat's ``uri}local`` → ElementTree's ``{uri}local``."""
-    return "{" + name if "}" in name else name
-
-
-# --- feeds ------------------------------------------------------------------------------
+def parse_feed(data: bytes, base_url: str = "", content_type: str = "") -> Feed:
+    """A feed from untrusted bytes; relative links are resolved against ``base_url``."""
+    if not data.strip():
+        raise FeedParseError("empty document")
+    utf8 = to_utf8(data, content_type)
+    check_document(utf8)
+    headers = {"content-type": "application/xml; charset=utf-8"}
+    if base_url:
+        headers["content-location"] = base_url
+    parsed = feedparser.parse(io.BytesIO(utf8), response_headers=headers)
+    version = parsed.get("version") or ""
+    if not version and not parsed.entries:
+        reason = parsed.get("bozo_exception") or "no feed elements"
+        raise FeedParseError(f"not a feed feedparser knows ({reason})")
+    meta = parsed.feed
+    language = _language(meta.get("language"), _detail_language(meta.get("title_detail")))
+    items = [_item(entry, language) for entry in parsed.entries]
+    return Feed(_text(meta.get("title_detail"), meta.get("title", "")), language, version, items)
 
 
-def parse_feed(data: bytes, base_url: str = "") -> Feed:
-    """An RSS 2.0 or Atom 1.0 feed; relative links are resolved against ``base_url``."""
-    root = parse_xml(data)
-    if root.tag == "rss":
-        channel = root.find("channel")
-        if channel is None:
-            raise FeedParseError("RSS without <channel>")
-        return _rss(channel, base_url)
-    if root.tag == f"{ATOM}feed":
-        return _atom(root, base_url)
-    raise FeedParseError(f"not an RSS 2.0 or Atom feed (root <{root.tag}>)")
+def _item(entry: Any, feed_language: str | None) -> FeedItem:
+    contents = [c for c in entry.get("content") or [] if c.get("value")]
+    content = contents[0] if contents else None
+    language = _language(
+        entry.get("language"),
+        _detail_language(content),
+        _detail_language(entry.get("summary_detail")),
+        _detail_language(entry.get("title_detail")),
+        feed_language,
+    )
+    return FeedItem(
+        title=_text(entry.get("title_detail"), entry.get("title", "")),
+        link=safe_link(entry.get("link")),
+        guid=entry.get("id") or None,
+        summary=_text(entry.get("summary_detail"), entry.get("summary", "")),
+        content=_text(content, content.get("value", "")) if content else "",
+        published_at=_date(entry),
+        language=language,
+    )
 
 
-def _text(element: ET.Element | None, path: str) -> str:
-    found = element.find(path) if element is not None else None
-    return (found.text or "").strip() if found is not None else ""
+def _text(detail: Any, value: str) -> str:
+    """Plain text of a feedparser text construct (HTML reduced, whitespace collapsed)."""
+    if not value:
+        return ""
+    kind = (detail or {}).get("type", "text/plain")
+    if kind in _HTML_TYPES:
+        return html_to_text(value)
+    return " ".join(value.split()) if "\n" not in value.strip() else value.strip()
 
 
-def _rss(channel: ET.Element, base_url: str) -> Feed:
-    language = _text(channel, "language") or _text(channel, f"{DC}language") or None
-    items = []
-    for item in channel.findall("item"):
-        link = _text(item, "link")
-        items.append(
-            FeedItem(
-                title=html_to_text(_text(item, "title")),
-                link=urljoin(base_url, link) if link else None,
-                guid=_text(item, "guid") or None,
-                summary=html_to_text(_text(item, "description")),
-                content=html_to_text(_text(item, f"{CONTENT}encoded")),
-                published_at=_rfc822(_text(item, "pubDate")) or _iso(_text(item, f"{DC}date")),
-                language=_text(item, f"{DC}language") or language,
-            )
-        )
-    return Feed(html_to_text(_text(channel, "title")), language, items)
+def _detail_language(detail: Any) -> str | None:
+    language = (detail or {}).get("language")
+    return str(language) if language else None
 
 
-def _atom(feed: ET.Element, base_url: str) -> Feed:
-    language = feed.get(XML_LANG)
-    items = []
-    for entry in feed.findall(f"{ATOM}entry"):
-        href = _atom_link(entry)
-        items.append(
-            FeedItem(
-                title=_atom_text(entry.find(f"{ATOM}title")),
-                link=urljoin(base_url, href) if href else None,
-                guid=_text(entry, f"{ATOM}id") or None,
-                summary=_atom_text(entry.find(f"{ATOM}summary")),
-                content=_atom_text(entry.find(f"{ATOM}content")),
-                published_at=_iso(_text(entry, f"{ATOM}published"))
-                or _iso(_text(entry, f"{ATOM}updated")),
-                language=entry.get(XML_LANG) or language,
-            )
-        )
-    return Feed(_atom_text(feed.find(f"{ATOM}title")), language, items)
-
-
-def _atom_link(entry: ET.Element) -> str | None:
-    """The ``rel="alternate"`` link (the default rel), else none."""
-    for link in entry.findall(f"{ATOM}link"):
-        if link.get("rel", "alternate") == "alternate" and link.get("href"):
-            return link.get("href")
+def _language(*candidates: str | None) -> str | None:
+    for candidate in candidates:
+        if candidate and candidate.strip():
+            return candidate.strip().lower()[:16]
     return None
 
 
-def _atom_text(element: ET.Element | None) -> str:
-    """Text of an Atom text construct: ``text``, ``html`` (escaped) or ``xhtml`` (inline)."""
-    if element is None:
-        return ""
-    if element.get("type") == "xhtml":
-        for node in element.iter():  # xhtml:p → p, so block elements still break lines
-            node.tag = node.tag.rpartition("}")[2]
-        inner = "".join(ET.tostring(child, encoding="unicode") for child in element)
-        return html_to_text(inner)
-    return html_to_text(element.text or "")
-
-
-def _rfc822(value: str) -> datetime | None:
-    if not value:
-        return None
-    try:
-        return parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-
-
-def _iso(value: str) -> datetime | None:
-    if not value:
-        return None
-    try:
-        return datetime.fromisoformat(value)
-    except ValueError:
-        return None
-
-
-# --- fetching ---------------------------------------------------------------------------
-
-
-class FetchError(Exception):
-    """A request failed; ``result`` is its :data:`POLL_RESULTS` label."""
-
-    def __init__(self, result: str, reason: str) -> None:
-        super().__init__(f"{result}: {reason}")
-        self.result = result
-
-
-@dataclass(frozen=True)
-class Fetched:
-    body: bytes
-    url: str  # after redirects, for resolving relative links
-    etag: str | None
-    last_modified: str | None
-    charset: str | None
-
-
-class HostRateLimiter:
-    """At most one request per ``min_interval`` seconds to one host (``host:port``)."""
-
-    def __init__(self, min_interval: float, sleep: Callable[[float], None] = time.sleep) -> None:
-        self.min_interval = min_interval
-        self._sleep = sleep
-        self._next: dict[str, float] = {}
-        self._lock = threading.Lock()
-
-    def wait(self, url: str) -> None:
-        host = urlsplit(url).netloc.lower()
-        with self._lock:
-            now = time.monotonic()
-            # A slot is reserved under the lock, so concurrent callers queue up fairly.
-            start = max(now, self._next.get(host, now))
-            self._next[host] = start + self.min_interval
-            if len(self._next) > 1000:
-                self._next = {h: t for h, t in self._next.items() if t > now}
-        if start > now:
-            self._sleep(start - now)
-
-
-class HttpFetcher:
-    """GETs with conditional headers, a whole-request deadline and a size cap (urllib)."""
-
-    def __init__(self, settings: FeedSettings, limiter: HostRateLimiter) -> None:
-        self.settings = settings
-        self.limiter = limiter
-        # The default opener follows up to 10 redirects, to http(s)/ftp only.
-        self._opener = urllib.request.build_opener()
-
-    def fetch(self, url: str, etag: str | None = None, modified: str | None = None
-              ) -> Fetched | None:  # fmt: skip
-        """The response, or None for 304 Not Modified; raises :class:`FetchError`."""
-        headers = {"User-Agent": self.settings.user_agent, "Accept": "*/*"}
-        if etag:
-            headers["If-None-Match"] = etag
-        if modified:
-            headers["If-Modified-Since"] = modified
-        self.limiter.wait(url)
-        deadline = time.monotonic() + self.settings.timeout_seconds
-        request = urllib.request.Request(url, headers=headers)
-        try:
-            with self._opener.open(request, timeout=self.settings.timeout_seconds) as response:
-                body = self._read(response, deadline)
-                h = response.headers
-                return Fetched(body, response.geturl(), h.get("ETag"), h.get("Last-Modified"),
-                               h.get_content_charset())  # fmt: skip
-        except urllib.error.HTTPError as exc:
-            exc.close()
-            if exc.code == 304:
-                return None
-            raise FetchError("http_error", f"HTTP {exc.code} from {url}") from exc
-        except urllib.error.URLError as exc:
-            kind = "timeout" if isinstance(exc.reason, TimeoutError) else "network_error"
-            raise FetchError(kind, f"{url}: {exc.reason}") from exc
-        except TimeoutError as exc:
-            raise FetchError("timeout", f"{url}: no answer in time") from exc
-        except OSError as exc:  # connection reset, bad status line (http.client), ...
-            raise FetchError("network_error", f"{url}: {exc}") from exc
-
-    def _read(self, response: Any, deadline: float) -> bytes:
-        limit = self.settings.max_bytes
-        length = response.headers.get("Content-Length", "")
-        if length.isdigit() and int(length) > limit:
-            raise FetchError("too_large", f"Content-Length {length} > {limit} bytes")
-        chunks, size = [], 0
-        # The socket timeout bounds each recv; the deadline bounds a server that trickles.
-        # read1 returns after one recv, where read(n) would wait for all n bytes.
-        while chunk := response.read1(65536):
-            size += len(chunk)
-            if size > limit:
-                raise FetchError("too_large", f"more than {limit} bytes")
-            if time.monotonic() > deadline:
-                raise FetchError("timeout", "response slower than the deadline")
-            chunks.append(chunk)
-        return b"".join(chunks)
-
-
-def page_extractor() -> Callable[[str, str], str | None]:
-    """trafilatura's extractor when installed, else the stdlib heuristic of feed_parse."""
-    try:
-        trafilatura: Any = importlib.import_module("trafilatura")
-    except ImportError:
-        return lambda html, url: main_text(html, min_chars=1)
-
-    def extract(html: str, url: str) -> str | None:
-        text: str | None = trafilatura.extract(html, url=url, include_comments=False)
-        return text
-
-    return extract
+def _date(entry: Any) -> datetime | None:
+    """feedparser's parsed date (UTC ``struct_time``): published, else updated, else created."""
+    for key in ("published_parsed", "updated_parsed", "created_parsed"):
+        parsed = entry.get(key)
+        if parsed:
+            try:
+                year, month, day, hour, minute, second = parsed[:6]
+                return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
+            except (TypeError, ValueError):
+                continue
+    return None

@@ -2,15 +2,19 @@
 
 Inputs: ``.jsonl`` (one article object a line), ``.json`` (an object or an array of them),
 ``.txt`` (first non-empty line is the title, the rest the body), folders of these (recursively,
-in name order), and ``-`` for JSONL on stdin. An article without ``id`` gets a stable one: the
-SHA-256 of its url, else of its title and body, cut to 16 hex digits.
+in name order), and ``-`` for JSONL on stdin, read line by line as it arrives
+(:func:`load_stream`, so ``tail -f x.jsonl | newsflow produce -`` publishes each line at
+once). An article without ``id`` gets a stable one: the SHA-256 of its url, else of its title
+and body, cut to 16 hex digits.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import queue
 import sys
+import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -64,17 +68,55 @@ def iter_files(paths: Iterable[str]) -> Iterator[Path]:
             raise IngestError(f"no such file or folder: {raw}")
 
 
+IDLE_SECONDS = 0.5
+
+
+def follow_lines(stream: Iterable[str], idle_seconds: float = IDLE_SECONDS
+                 ) -> Iterator[str | None]:  # fmt: skip
+    """Lines of ``stream`` as they arrive, and None after each ``idle_seconds`` without one.
+
+    A daemon thread reads, so a quiet pipe never blocks the caller: the None ticks let it
+    flush what it has while waiting for more.
+    """
+    lines: queue.Queue[str | None] = queue.Queue(maxsize=10_000)
+
+    def read() -> None:
+        try:
+            for line in stream:
+                lines.put(line)
+        finally:
+            lines.put(None)  # end of input
+
+    threading.Thread(target=read, name="stdin-reader", daemon=True).start()
+    while True:
+        try:
+            line = lines.get(timeout=idle_seconds)
+        except queue.Empty:
+            yield None
+            continue
+        if line is None:
+            return
+        yield line
+
+
 def load(paths: Iterable[str]) -> Iterator[Loaded]:
     """Every record of every input, valid or not, in input order."""
+    return (item for item in load_stream(paths) if item is not None)
+
+
+def load_stream(paths: Iterable[str], idle_seconds: float = IDLE_SECONDS
+                ) -> Iterator[Loaded | None]:  # fmt: skip
+    """:func:`load`, with a None whenever stdin has been quiet for ``idle_seconds`` (so the
+    publisher can flush what it has while waiting for more)."""
     for raw in paths:
         if raw == "-":
-            yield from _jsonl_lines(sys.stdin, "<stdin>")
+            yield from _jsonl_lines(follow_lines(sys.stdin, idle_seconds), "<stdin>")
             continue
         for path in iter_files([raw]):
             yield from _load_file(path)
 
 
-def _load_file(path: Path) -> Iterator[Loaded]:
+def _load_file(path: Path) -> Iterator[Loaded | None]:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
@@ -89,8 +131,13 @@ def _load_file(path: Path) -> Iterator[Loaded]:
         raise IngestError(f"unsupported input {path}: use .jsonl, .json or .txt")
 
 
-def _jsonl_lines(lines: Iterable[str], name: str) -> Iterator[Loaded]:
-    for number, line in enumerate(lines, start=1):
+def _jsonl_lines(lines: Iterable[str | None], name: str) -> Iterator[Loaded | None]:
+    number = 0
+    for line in lines:
+        if line is None:  # a pause in a followed stream
+            yield None
+            continue
+        number += 1
         if not line.strip():
             continue
         origin = f"{name}:{number}"

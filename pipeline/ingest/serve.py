@@ -11,6 +11,8 @@ hash of the url). Valid items are published to ``news.raw`` with acks=all *befor
 * 401 when a token is configured and the bearer token is missing or wrong;
 * 413 over ``max_body_bytes`` or ``max_items``; 503 if Kafka did not acknowledge every valid
   item (``accepted`` then lists those that were published).
+
+``GET /metrics`` serves Prometheus metrics (:class:`IngestMetrics`) on the same port.
 """
 
 from __future__ import annotations
@@ -18,10 +20,13 @@ from __future__ import annotations
 import asyncio
 import hmac
 import json
-from collections.abc import Iterable
+import time
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, Protocol
 
 from aiohttp import web
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from pydantic import SecretStr
 
 from pipeline import __version__
@@ -37,8 +42,43 @@ class Sink(Protocol):
     def publish(self, items: Iterable[Loaded], total: int | None = None) -> PublishReport: ...
 
 
+PATHS = ("/articles", "/healthz", "/openapi.json", "/metrics")
+BODY_BUCKETS = (100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000)
+LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
+
+
+class IngestMetrics:
+    """The HTTP ingest's Prometheus metrics, on an injected registry. ``path`` is one of
+    :data:`PATHS` or ``other``; ``status`` an HTTP status code (a bounded set)."""
+
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.registry = registry
+        self.requests = Counter(
+            "newsflow_http_requests", "HTTP ingest requests, by path and status.",
+            ["path", "status"], registry=registry,
+        )  # fmt: skip
+        self.body_bytes = Histogram(
+            "newsflow_http_request_body_bytes", "Size of POST /articles request bodies.",
+            buckets=BODY_BUCKETS, registry=registry,
+        )  # fmt: skip
+        self.duration = Histogram(
+            "newsflow_http_request_duration_seconds",
+            "Time from request to answer (POST /articles includes the Kafka acknowledgement).",
+            ["path"], buckets=LATENCY_BUCKETS, registry=registry,
+        )  # fmt: skip
+        self.articles = Counter(
+            "newsflow_http_articles", "Articles received over HTTP: accepted or rejected.",
+            ["result"], registry=registry,
+        )  # fmt: skip
+        for status in ("202", "400", "401", "413", "422", "503"):
+            self.requests.labels(path="/articles", status=status)
+        for result in ("accepted", "rejected"):
+            self.articles.labels(result=result)
+
+
 SINK = web.AppKey("sink", Sink)
 SETTINGS = web.AppKey("settings", ServeSettings)
+METRICS = web.AppKey("metrics", IngestMetrics)
 
 
 def _json(status: int, payload: dict[str, Any], **headers: str) -> web.Response:
@@ -84,6 +124,8 @@ async def post_articles(request: web.Request) -> web.Response:
         body = await request.read()  # aiohttp stops at client_max_size, chunked bodies too
     except web.HTTPRequestEntityTooLarge:
         return _json(413, too_large)
+    metrics = request.app[METRICS]
+    metrics.body_bytes.observe(len(body))
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
@@ -95,11 +137,13 @@ async def post_articles(request: web.Request) -> web.Response:
         return _json(413, {"error": f"more than {settings.max_items} articles in one request"})
     rejected = [{"index": int(i.origin), "error": i.error} for i in items if i.article is None]
     valid = [i for i in items if i.article is not None]
+    metrics.articles.labels(result="rejected").inc(len(rejected))
     if not valid:
         return _json(422, {"accepted": [], "rejected": rejected})
     loop = asyncio.get_running_loop()
     # kafka-python blocks until acks=all; keep it off the event loop.
     report = await loop.run_in_executor(None, request.app[SINK].publish, valid, len(valid))
+    metrics.articles.labels(result="accepted").inc(report.sent)
     if report.sent < len(valid):
         return _json(503, {"error": "Kafka did not acknowledge every article; resend the rest",
                            "accepted": report.ids, "rejected": rejected})  # fmt: skip
@@ -114,14 +158,44 @@ async def openapi(request: web.Request) -> web.Response:
     return _json(200, openapi_document())
 
 
-def build_app(sink: Sink, settings: ServeSettings) -> web.Application:
+async def metrics_page(request: web.Request) -> web.Response:
+    body = generate_latest(request.app[METRICS].registry)
+    return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+@web.middleware
+async def count_requests(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Counts every answer by path and status, and times it."""
+    started = time.monotonic()
+    path = request.path if request.path in PATHS else "other"
+    status = 500
+    try:
+        response = await handler(request)
+        status = response.status
+        return response
+    except web.HTTPException as exc:  # 404, 405 from the router
+        status = exc.status
+        raise
+    finally:
+        metrics = request.app[METRICS]
+        metrics.requests.labels(path=path, status=str(status)).inc()
+        metrics.duration.labels(path=path).observe(time.monotonic() - started)
+
+
+def build_app(sink: Sink, settings: ServeSettings,
+              registry: CollectorRegistry | None = None) -> web.Application:  # fmt: skip
     """The aiohttp application; ``sink`` receives validated articles."""
-    app = web.Application(client_max_size=settings.max_body_bytes)
+    app = web.Application(client_max_size=settings.max_body_bytes, middlewares=[count_requests])
     app[SINK] = sink
     app[SETTINGS] = settings
+    app[METRICS] = IngestMetrics(registry or CollectorRegistry())
     app.router.add_post("/articles", post_articles)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/openapi.json", openapi)
+    app.router.add_get("/metrics", metrics_page)
     return app
 
 
