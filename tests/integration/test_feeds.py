@@ -1,7 +1,8 @@
-"""The feed poller against feeds served on 127.0.0.1 and the real broker."""
+"""The feed poller against feeds served on 127.0.0.1 (an allowed host) and the real broker."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import threading
@@ -15,11 +16,14 @@ import pytest
 from prometheus_client import CollectorRegistry, generate_latest
 
 from pipeline.config import FeedSettings
-from pipeline.ingest.feed_parse import HostRateLimiter, HttpFetcher
-from pipeline.ingest.feeds import FeedMetrics, FeedPoller, FeedSpec, SeenStore, run_feed
+from pipeline.ingest.feed_metrics import FeedMetrics
+from pipeline.ingest.feeds import FeedPoller, FeedSpec, run_feed
+from pipeline.ingest.fetch import HostRateLimiter, HttpFetcher
 from pipeline.ingest.publisher import Publisher
+from pipeline.ingest.seen import SeenStore
 from pipeline.models import DeadLetter, EnrichedArticle, ErrorCode, RawArticle
 from tests.integration.conftest import Env, Worker, metric_value, read_topic
+from tests.unit.feed_doubles import quick as unit_quick
 
 pytestmark = pytest.mark.integration
 
@@ -105,14 +109,21 @@ def server() -> Iterator[FeedServer]:
 
 
 def quick(**overrides: object) -> FeedSettings:
-    """Test settings: no per-host wait, short timeouts, no metrics port."""
-    values: dict[str, object] = {"per_host_interval_seconds": 0, "timeout_seconds": 3,
-                                 "metrics_enabled": False}  # fmt: skip
-    return FeedSettings.model_validate(values | overrides)
+    """The unit tests' quick settings, with this test server's host (loopback) allowed."""
+    return unit_quick(**({"allowed_hosts": ["127.0.0.1"]} | overrides))
 
 
 def scrape(registry: CollectorRegistry) -> str:
     return generate_latest(registry).decode()
+
+
+def published(exposition: str) -> float:
+    """newsflow_feed_items_published_total summed over feeds."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    return sum(sample.value for family in text_string_to_metric_families(exposition)
+               for sample in family.samples
+               if sample.name == "newsflow_feed_items_published_total")  # fmt: skip
 
 
 def test_items_are_published_enriched_and_never_published_twice(
@@ -127,10 +138,14 @@ def test_items_are_published_enriched_and_never_published_twice(
     publisher = Publisher(settings)
     poller = FeedPoller(publisher, store, HttpFetcher(fs, HostRateLimiter(0)),
                         FeedMetrics(registry))  # fmt: skip
-    try:
-        assert [poller.poll(FeedSpec(rss)), poller.poll(FeedSpec(atom))] == ["ok", "ok"]
+
+    async def poll(*specs: FeedSpec) -> list[str]:
+        return [await poller.poll(spec) for spec in specs]
+
+    async def scenario() -> None:
+        assert await poll(FeedSpec(rss), FeedSpec(atom)) == ["ok", "ok"]
         raw = [RawArticle.model_validate_json(v) for _, v in read_topic(settings.topics.raw, 5)]
-        by_title = {a.title: a for a in raw}
+        by_title.update({a.title: a for a in raw})
         assert len(raw) == 5 and len(by_title) == 5
         ferry = by_title["Mayor Jane Porter opens the new ferry terminal"]
         assert ferry.url == server.base + "/news/ferry-terminal"
@@ -140,14 +155,19 @@ def test_items_are_published_enriched_and_never_published_twice(
         assert by_title["Neue Seilbahn eröffnet"].language == "de"
 
         # Re-poll: conditional requests get 304s, nothing is fetched or published again.
-        assert [poller.poll(FeedSpec(rss)), poller.poll(FeedSpec(atom))] == ["not_modified"] * 2
+        assert await poll(FeedSpec(rss), FeedSpec(atom)) == ["not_modified"] * 2
         assert server.hits("/rss.xml")[-1].headers.get("If-None-Match") == '"v1"'
         assert server.hits("/atom.xml")[-1].headers.get("If-Modified-Since")
         # Even a full 200 (validators gone) publishes nothing: the seen set remembers.
         server.routes["/rss.xml"].etag = None
-        assert poller.poll(FeedSpec(rss)) == "ok"
+        assert await poll(FeedSpec(rss)) == ["ok"]
+        await poller.fetcher.aclose()
+
+    by_title: dict[str, RawArticle] = {}
+    try:
+        asyncio.run(scenario())
         text = scrape(registry)
-        assert metric_value(text, "newsflow_feed_items_published_total") == 5
+        assert published(text) == 5
         assert metric_value(text, "newsflow_feed_items_skipped_total", reason="seen") == 3
         assert metric_value(text, "newsflow_feed_polls_total", result="not_modified") == 2
     finally:
@@ -160,7 +180,7 @@ def test_items_are_published_enriched_and_never_published_twice(
                     feed_settings=fs, registry=registry)  # fmt: skip
     assert code == 0
     text = scrape(registry)
-    assert metric_value(text, "newsflow_feed_items_published_total") == 0
+    assert published(text) == 0
     assert metric_value(text, "newsflow_feed_items_skipped_total", reason="seen") == 3
     assert metric_value(text, "newsflow_feed_polls_total", result="not_modified") == 1  # atom
     assert len(read_topic(settings.topics.raw, 6, timeout=3)) == 5
@@ -183,7 +203,7 @@ def test_feed_errors_are_counted_and_polling_goes_on(env: Env, server: FeedServe
     urls = [
         server.serve("/missing.xml", status=404),
         server.serve("/error.xml", status=500, body=b"oops"),
-        server.serve("/bad.xml", "malformed.xml"),
+        server.serve("/bad.xml", body=b"<html><body>a web page, not a feed</body></html>"),
         server.serve("/slow.xml", "rss.xml", delay=1.5),
         server.serve("/moved.xml", status=302, headers={"Location": "/rss.xml"}),
         server.serve("/huge.xml", body=huge, send_length=False),  # streamed, no length
@@ -197,10 +217,10 @@ def test_feed_errors_are_counted_and_polling_goes_on(env: Env, server: FeedServe
     assert code == 1  # --once reports failed polls in its exit code
     text = scrape(registry)
     expected = {"ok": 1, "http_error": 2, "parse_error": 1, "timeout": 1, "too_large": 2,
-                "network_error": 1, "not_modified": 0}  # fmt: skip
+                "network_error": 1, "not_modified": 0, "blocked": 0}  # fmt: skip
     for result, count in expected.items():
         assert metric_value(text, "newsflow_feed_polls_total", result=result) == count, result
-    assert metric_value(text, "newsflow_feed_items_published_total") == 3  # via the redirect
+    assert published(text) == 3  # via the redirect
     assert server.hits("/rss.xml"), "the redirect was followed"
     keys = {k for k, _ in read_topic(env.settings.topics.raw, 3)}
     assert len(keys) == 3
@@ -250,3 +270,13 @@ def test_feed_list_file_and_seen_file_format(env: Env, server: FeedServer, tmp_p
     assert sources == {"Gazette Wire"}
     saved = json.loads(state.read_text())
     assert saved["version"] == 1 and len(saved["seen"]) == 3
+
+
+def test_loopback_feeds_are_refused_unless_allowed(env: Env, server: FeedServer) -> None:
+    url = server.serve("/rss.xml", "rss.xml")
+    registry = CollectorRegistry()
+    code = run_feed(env.settings, [url], None, None, once=True, full_text=False,
+                    feed_settings=quick(allowed_hosts=[]), registry=registry)  # fmt: skip
+    assert code == 1
+    assert metric_value(scrape(registry), "newsflow_feed_polls_total", result="blocked") == 1
+    assert server.hits("/rss.xml") == []  # refused before any connection

@@ -66,7 +66,9 @@ def test_a_slightly_broken_feed_is_read_leniently() -> None:
 
 def test_a_feed_string_that_looks_like_a_path_or_url_is_never_opened(tmp_path: Path) -> None:
     secret = tmp_path / "secret.xml"
-    secret.write_text("<rss version='2.0'><channel><item><title>leak</title></item></channel></rss>")
+    secret.write_text(
+        "<rss version='2.0'><channel><item><title>leak</title></item></channel></rss>"
+    )
     for data in (str(secret).encode(), b"file://" + str(secret).encode()):
         with pytest.raises(FeedParseError):
             parse_feed(data)

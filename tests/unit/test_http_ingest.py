@@ -122,3 +122,38 @@ def test_openapi_document_describes_the_endpoints() -> None:
     assert "id" not in schemas["ArticleSubmission"]["required"]
     assert set(schemas["RawArticle"]["properties"]) >= {"title", "body", "url", "published_at"}
     json.dumps(doc)  # serialisable as served
+
+
+def test_requests_are_counted_by_path_and_status_with_sizes_and_latency() -> None:
+    from prometheus_client import CollectorRegistry
+
+    registry = CollectorRegistry()
+
+    async def main() -> None:
+        app = build_app(MemorySink(), ServeSettings(max_body_bytes=2_000), registry)
+        async with TestClient(TestServer(app)) as client:
+            ok = '{"id": "a", "body": "Rain in Lisbon."}'
+            assert (await client.post("/articles", data=ok)).status == 202
+            assert (await client.post("/articles", data='{"id": "b"}')).status == 422
+            assert (await client.post("/articles", data="x" * 3_000)).status == 413
+            assert (await client.get("/nowhere/secret-id")).status == 404
+            page = await client.get("/metrics")
+            assert page.status == 200
+            assert "newsflow_http_requests_total" in await page.text()
+
+    asyncio.run(main())
+
+    def sample(name: str, **labels: str) -> float:
+        return registry.get_sample_value(name, labels) or 0.0
+
+    assert sample("newsflow_http_requests_total", path="/articles", status="202") == 1
+    assert sample("newsflow_http_requests_total", path="/articles", status="422") == 1
+    assert sample("newsflow_http_requests_total", path="/articles", status="413") == 1
+    assert sample("newsflow_http_requests_total", path="other", status="404") == 1  # bounded
+    assert sample("newsflow_http_articles_total", result="accepted") == 1
+    assert sample("newsflow_http_articles_total", result="rejected") == 1
+    assert sample("newsflow_http_request_body_bytes_count") == 2  # the 413 body was not read
+    assert sample("newsflow_http_request_body_bytes_sum") == len(
+        '{"id": "a", "body": "Rain in Lisbon."}'
+    ) + len('{"id": "b"}')
+    assert sample("newsflow_http_request_duration_seconds_count", path="/articles") == 3

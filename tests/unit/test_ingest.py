@@ -53,3 +53,24 @@ def test_seed_file_is_valid_and_keeps_the_shared_text() -> None:
     shared = Path(__file__).resolve().parents[3] / "shared/seeds/000_30fa5fd5bd179c17.txt"
     if shared.exists():  # the shared folder sits beside the checkout here and in CI
         assert items[0].article is not None and items[0].article.body == shared.read_text()
+
+
+def test_stdin_lines_arrive_as_written_with_idle_ticks() -> None:
+    import os
+    import time
+
+    from pipeline.ingest.loaders import follow_lines
+
+    read_fd, write_fd = os.pipe()
+    reader = os.fdopen(read_fd, "r", encoding="utf-8")
+    writer = os.fdopen(write_fd, "w", encoding="utf-8")
+    lines = follow_lines(reader, idle_seconds=0.1)
+    writer.write('{"id": "a", "body": "first"}\n')
+    writer.flush()
+    started = time.monotonic()
+    assert next(lines) == '{"id": "a", "body": "first"}\n'  # before the writer closes
+    assert time.monotonic() - started < 1.0
+    assert next(lines) is None  # nothing more yet: an idle tick
+    writer.write('{"id": "b", "body": "second"}\n')
+    writer.close()
+    assert [x for x in lines if x is not None] == ['{"id": "b", "body": "second"}\n']
