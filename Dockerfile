@@ -6,7 +6,10 @@ COPY pyproject.toml README.md ./
 COPY pipeline ./pipeline
 RUN pip install --no-cache-dir .
 COPY seeds ./seeds
+# The state directory belongs to the runtime user; a named volume mounted here starts as a
+# copy of it (owner included), so the feed poller can write its seen set.
+RUN mkdir -p /var/lib/newsflow && chown nobody:nogroup /var/lib/newsflow
 USER nobody
-ENV NEWSFLOW_STATE_DIR=/tmp/newsflow
+ENV NEWSFLOW_STATE_DIR=/var/lib/newsflow
 ENTRYPOINT ["newsflow"]
 CMD ["worker"]

@@ -76,7 +76,7 @@ def test_feed_poller_is_scraped_on_its_metrics_port() -> None:
 
 def test_cluster_address_points_at_the_kafka_service() -> None:
     listeners = SERVICES["kafka"]["environment"]["KAFKA_ADVERTISED_LISTENERS"]
-    for name in ("worker", "worker-b", "feed", "producer"):
+    for name in ("worker", "worker-b", "feed", "serve", "producer"):
         assert SERVICES[name]["environment"]["NEWSFLOW_KAFKA_BOOTSTRAP"] == "kafka:9092"
     assert "PLAINTEXT://kafka:9092" in listeners
 
@@ -93,7 +93,41 @@ def test_files_the_stack_mounts_or_builds_exist() -> None:
 
     commands = {n: s.get("command", []) for n, s in SERVICES.items()}
     parser = build_parser()
-    for name in ("worker", "worker-b", "feed", "producer"):
+    for name in ("worker", "worker-b", "feed", "serve", "producer"):
         parser.parse_args(commands[name])  # every newsflow command line is a valid one
     assert commands["worker"] == ["worker"]
     assert commands["producer"][0] == "produce"
+
+
+LONG_LIVED = ("kafka", "worker", "worker-b", "feed", "serve", "prometheus", "grafana")
+
+
+def test_long_lived_services_restart_and_newsflow_ones_report_health() -> None:
+    for name in LONG_LIVED:
+        assert SERVICES[name].get("restart") == "unless-stopped", name
+    for name, port in (("worker", 9464), ("worker-b", 9464), ("feed", 9465), ("serve", 8080)):
+        check = " ".join(SERVICES[name]["healthcheck"]["test"])
+        assert f"127.0.0.1:{port}/" in check, name
+    assert SERVICES["producer"]["restart"] == "no"  # one-shot
+
+
+def test_feed_state_volume_is_the_directory_the_image_gives_the_runtime_user() -> None:
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    state = SERVICES["feed"]["environment"]["NEWSFLOW_STATE_DIR"]
+    assert f"feed-state:{state}" in SERVICES["feed"]["volumes"]
+    user = re.search(r"^USER (\S+)", dockerfile, re.MULTILINE)
+    assert user is not None
+    assert re.search(rf"mkdir -p {state} && chown {user.group(1)}\b", dockerfile)
+    assert dockerfile.index("chown") < dockerfile.index("USER ")
+
+
+def test_http_ingest_listens_beyond_the_container_and_is_scraped() -> None:
+    serve = SERVICES["serve"]
+    env = serve["environment"]
+    assert serve["command"] == ["serve"] and env["NEWSFLOW_SERVE_HOST"] == "0.0.0.0"
+    port = int(env["NEWSFLOW_SERVE_PORT"])
+    assert port == Settings.model_fields["serve"].default.port
+    assert f"127.0.0.1:{port}:{port}" in serve["ports"]
+    prometheus = yaml.safe_load((ROOT / "deploy/prometheus/prometheus.yml").read_text())
+    jobs = {job["job_name"]: job for job in prometheus["scrape_configs"]}
+    assert jobs["newsflow-serve"]["static_configs"][0]["targets"] == [f"serve:{port}"]

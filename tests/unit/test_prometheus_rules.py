@@ -19,6 +19,8 @@ import pytest
 import yaml
 from prometheus_client import CollectorRegistry
 
+from pipeline.ingest.feed_metrics import FeedMetrics
+from pipeline.ingest.serve import IngestMetrics
 from pipeline.observe.metrics import WorkerMetrics
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -97,9 +99,11 @@ def test_promql_metric_names_sees_through_functions_matchers_and_ranges() -> Non
 
 
 def exported_sample_names() -> set[str]:
-    """Every sample name the worker can export (from a fresh WorkerMetrics)."""
+    """Every sample name the worker, the feed poller and the HTTP ingest can export."""
     registry = CollectorRegistry()
     WorkerMetrics(registry)
+    FeedMetrics(registry)
+    IngestMetrics(registry)
     suffixes = {
         "counter": ("_total",),
         "histogram": ("_bucket", "_sum", "_count"),
@@ -220,6 +224,11 @@ def test_dashboard_covers_what_operators_asked_for() -> None:
         "newsflow_articles_deadlettered_total",  # dead letters by reason
         "newsflow_entities_extracted_total",  # top entity labels
         "newsflow_stance_tags_total",  # stance mix
+        "newsflow_feed_items_published_total",  # per-feed view
+        "newsflow_feed_errors_total",
+        "newsflow_feed_last_success_timestamp_seconds",
+        "newsflow_http_requests_total",  # HTTP ingest
+        "newsflow_http_request_duration_seconds_bucket",
     } <= used
 
 
