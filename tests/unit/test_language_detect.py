@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.enrich.language import SAMPLE_CHARS, detect
+from pipeline.enrich.language import MAX_CHARS as SAMPLE_CHARS
+from pipeline.enrich.language import detect
 
 
 @pytest.mark.parametrize(
