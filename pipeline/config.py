@@ -142,6 +142,12 @@ class EnrichSettings(BaseModel):
     targets_path: Path | None = Field(
         default=None, description="Stance target catalogue (YAML); default is the shipped one."
     )
+    stance_min_confidence: float = Field(
+        default=0.5,
+        ge=0.0,
+        le=1.0,
+        description="Stance tags below this model probability are not emitted (precision first).",
+    )
 
 
 class MetricsSettings(BaseModel):

@@ -94,10 +94,13 @@ class StanceTag(_Event):
 
     holder: str = Field(description="Canonical name of an entity of the article.")
     target: str = Field(description="Catalogue id, entity name or short normalised phrase.")
+    target_text: str = Field(description="The target as written in the evidence.")
     target_kind: Literal["catalogue", "entity", "phrase"]
     stance: StanceValue
-    confidence: float = Field(ge=0.0, le=1.0)
-    predicate: str = Field(description="Lemma of the stance-bearing verb, e.g. 'reject'.")
+    confidence: float = Field(
+        ge=0.0, le=1.0, description="The stance model's probability of this stance."
+    )
+    predicate: str = Field(description="Lemma of the stance-bearing word, e.g. 'reject'.")
     evidence: Evidence
 
 
@@ -203,6 +206,7 @@ class StanceEvent(_ArticleRef):
 
     holder: str
     target: str
+    target_text: str
     target_kind: Literal["catalogue", "entity", "phrase"]
     stance: StanceValue
     confidence: float = Field(ge=0.0, le=1.0)

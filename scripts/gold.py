@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """Build the stance gold set from NewsMTSC (see docs/annotation.md).
 
-  gold.py sample OUT_DIR     draw the documents to annotate (fixed seed, 4 batches of 400)
-  gold.py merge ANN... OUT   check annotation files and write stance_dev/test.jsonl to OUT
+  gold.py sample OUT_DIR     draw the documents to annotate (fixed seed, batches of 400)
+  gold.py merge ANN... OUT   check annotation files of batches 1-4 and write
+                             stance_dev/test.jsonl to OUT
+  gold.py train ANN... OUT   batches 5 and later: training documents only, stance_train.jsonl
 
 Documents are all sentences NewsMTSC keeps from one article, in article order. The split
 is by a hash of the document id, so it does not depend on annotation order.
@@ -19,7 +21,7 @@ from pathlib import Path
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared/data/newsmtsc/train.jsonl"
 SEED = 20261129
-BATCHES, BATCH_SIZE = 4, 400
+BATCHES, BATCH_SIZE = 9, 400
 
 
 def documents(data: Path) -> dict[str, list[str]]:
@@ -79,29 +81,37 @@ def gold_doc(doc: dict, ann: dict) -> dict:
     return {"id": doc["id"], "title": "", "body": body, "gold": {"stances": stances}}
 
 
-def merge(batches: list[Path], out: Path) -> None:
-    dev, test = [], []
-    for ann_path in batches:
-        batch_path = ann_path.with_name(ann_path.name.replace("ann_", "batch_"))
-        docs = [json.loads(x) for x in batch_path.read_text().splitlines() if x.strip()]
-        anns = [json.loads(x) for x in ann_path.read_text().splitlines() if x.strip()]
-        by_id = {a["id"]: a for a in anns}
-        for doc in docs:
-            if doc["id"] not in by_id:
-                continue
-            g = gold_doc(doc, by_id[doc["id"]])
-            (test if is_test(doc["id"]) else dev).append(g)
+def _load(ann_path: Path) -> list[dict]:
+    batch_path = ann_path.with_name(ann_path.name.replace("ann_", "batch_"))
+    docs = [json.loads(x) for x in batch_path.read_text().splitlines() if x.strip()]
+    anns = [json.loads(x) for x in ann_path.read_text().splitlines() if x.strip()]
+    by_id = {a["id"]: a for a in anns}
+    return [gold_doc(d, by_id[d["id"]]) for d in docs if d["id"] in by_id]
+
+
+def _write(out: Path, name: str, rows: list[dict]) -> None:
     out.mkdir(parents=True, exist_ok=True)
-    for name, rows in (("stance_dev.jsonl", dev), ("stance_test.jsonl", test)):
-        with (out / name).open("w", encoding="utf-8") as f:
-            for r in rows:
-                f.write(json.dumps(r, ensure_ascii=False) + "\n")
-        tags = sum(len(r["gold"]["stances"]) for r in rows)
-        print(f"{name}: {len(rows)} documents, {tags} tags")
+    with (out / name).open("w", encoding="utf-8") as f:
+        for r in rows:
+            f.write(json.dumps(r, ensure_ascii=False) + "\n")
+    tags = sum(len(r["gold"]["stances"]) for r in rows)
+    print(f"{name}: {len(rows)} documents, {tags} tags")
+
+
+def train_part(batches: list[Path], out: Path) -> None:
+    _write(out, "stance_train.jsonl", [g for b in batches for g in _load(b)])
+
+
+def merge(batches: list[Path], out: Path) -> None:
+    docs = [g for b in batches for g in _load(b)]
+    _write(out, "stance_dev.jsonl", [g for g in docs if not is_test(g["id"])])
+    _write(out, "stance_test.jsonl", [g for g in docs if is_test(g["id"])])
 
 
 if __name__ == "__main__":
     if sys.argv[1] == "sample":
         sample(Path(sys.argv[2]))
+    elif sys.argv[1] == "train":
+        train_part([Path(p) for p in sys.argv[2:-1]], Path(sys.argv[-1]))
     else:
         merge([Path(p) for p in sys.argv[2:-1]], Path(sys.argv[-1]))

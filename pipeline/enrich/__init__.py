@@ -13,6 +13,7 @@ from pipeline.enrich import entities, mentions
 from pipeline.enrich.document import Document
 from pipeline.enrich.nlp import load_pipeline, parse_article
 from pipeline.enrich.stance import StanceExtractor
+from pipeline.enrich.stance_model import StanceModel
 from pipeline.enrich.targets import Catalogue
 from pipeline.enrich.tone import ToneScorer, article_tone, mean_compound
 from pipeline.models import Enrichment, Quantity, RawArticle
@@ -27,19 +28,22 @@ class Enricher:
     ``stance`` and ``tone`` of the latest call, for the worker's metrics.
     """
 
-    def __init__(self, settings: EnrichSettings) -> None:
+    def __init__(self, settings: EnrichSettings, stance_model: StanceModel | None = None) -> None:
         self.settings = settings
         self._nlp = load_pipeline(settings.model)
         self.model_name: str = f"{self._nlp.meta['lang']}_{self._nlp.meta['name']}"
         self.model_version: str = str(self._nlp.meta["version"])
         self._tone = ToneScorer()
-        self._stance = StanceExtractor(Catalogue.load(settings.targets_path))
+        self.catalogue = Catalogue.load(settings.targets_path)
+        self._stance = StanceExtractor(
+            self.catalogue, stance_model or StanceModel.load(), settings.stance_min_confidence
+        )
         self.last_timings: dict[str, float] = {}
 
     def enrich(self, article: RawArticle) -> Enrichment:
         """Entities, quantities, stances and tone of one article."""
         clock = time.perf_counter()
-        doc, quantities = self._read(article)
+        doc, quantities = self.read(article)
         ner_done = time.perf_counter()
         stances = self._stance.extract(doc)
         stance_done = time.perf_counter()
@@ -61,7 +65,7 @@ class Enricher:
         found.sort(key=lambda e: (-e.salience, e.name))
         return Enrichment(entities=found, quantities=quantities, stances=stances, tone=tone)
 
-    def _read(self, article: RawArticle) -> tuple[Document, list[Quantity]]:
+    def read(self, article: RawArticle) -> tuple[Document, list[Quantity]]:
         """Parse both fields once and build the canonical entities."""
         fields = parse_article(self._nlp, article)
         found: list[mentions.RawMention] = []

@@ -8,8 +8,9 @@ Frames recognised (polarity +1 favor, -1 against, 0 neutral):
   verb makes its own target: "agreed not to target Y" -> against "targeting Y", while
   reversing/sustaining verbs act on the object: "pledged to lift sanctions" -> against
   sanctions;
-* reported speech: "X said Y would continue" -> X favor Y, "... must end" -> against, and
-  "X made clear there must be a cessation of Y" -> X against Y.
+* reported speech: "X said Y would continue" -> X favor Y, "... must end" -> against.
+
+"X said there was Y" is no frame: on real news it read facts as positions.
 
 Matrix negation ("did not oppose Y") gives neutral; "did not support/back Y" gives against
 (withholding support), both with lower confidence.
@@ -105,7 +106,7 @@ class FrameReader:
         if token.pos_ not in {"VERB", "AUX"}:
             return []
         found = [self._attitude(token), self._embedded_action(token)]
-        found += [self._reported_change(token), self._existential(token)]
+        found.append(self._reported_change(token))
         return [f for f in found if f is not None and f.targets and f.holders.entities]
 
     # -- frame kinds ----------------------------------------------------------------------
@@ -147,17 +148,6 @@ class FrameReader:
             polarity = -polarity
         return self._reported_frame(speech, subject, polarity, verb)
 
-    def _existential(self, verb: Token) -> Frame | None:
-        """ "X made clear there must be a cessation of Y" -> X against Y."""
-        if verb.lemma_ != "be" or not any(c.dep_ == "expl" for c in verb.children):
-            return None
-        speech = _speech_head(verb)
-        subject = next((c for c in verb.children if c.dep_ in {"attr", "nsubj"}), None)
-        if speech is None or subject is None:
-            return None
-        polarity = -1 if _negated(verb) else 1
-        return self._reported_frame(speech, subject, polarity, verb)
-
     # -- pieces ---------------------------------------------------------------------------
 
     def _reported_frame(
@@ -165,7 +155,7 @@ class FrameReader:
     ) -> Frame | None:
         """The speaker of ``speech`` holds ``polarity`` toward what ``subject`` names."""
         return self._frame(
-            self._subject_holders(speech),
+            self.subject_holders(speech),
             self.targets(subject),
             polarity,
             _speech_label(speech),
@@ -212,10 +202,10 @@ class FrameReader:
             polarity = -1 if withheld else 0
             confidence = 0.6 if withheld else 0.5
             words = ["not", *words]
-        holders = self._subject_holders(node)
+        holders = self.subject_holders(node)
         return self._frame(holders, targets, polarity, " ".join(words), confidence, verb)
 
-    def _subject_holders(self, verb: Token) -> Holders:
+    def subject_holders(self, verb: Token) -> Holders:
         """Holders of ``verb``: its subject, a shared subject of coordinated verbs, or, in
         reported speech whose subject is no entity, the speaker."""
         node = verb
@@ -236,7 +226,7 @@ class FrameReader:
         holders = self.holders.resolve(self.field, subject)
         speech = _speech_head(node)
         if not holders.entities and speech is not None:
-            speaker = self._subject_holders(speech)
+            speaker = self.subject_holders(speech)
             return Holders(speaker.entities, speaker.factor * 0.8)
         return holders
 

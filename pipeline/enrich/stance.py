@@ -1,61 +1,56 @@
-"""Stance tags: frames read from the parse (see :mod:`frames`), turned into ``StanceTag``s.
+"""Stance tags: candidates proposed by rules (:mod:`candidates`), judged by the trained model.
 
-Tags are de-duplicated per (holder, target, stance), keeping the most confident evidence.
+Each (holder, target) pair of an article becomes at most one tag: the candidate the model is
+surest of, emitted when its favor or against probability reaches ``min_confidence``.
 """
 
 from __future__ import annotations
 
+from pipeline.enrich.candidates import Candidate, CandidateReader
 from pipeline.enrich.document import Document
-from pipeline.enrich.frames import PHRASE_FACTOR, Frame, FrameReader
-from pipeline.enrich.holders import HolderResolver
+from pipeline.enrich.stance_model import CLASSES, StanceModel
 from pipeline.enrich.targets import Catalogue
 from pipeline.models import StanceTag, StanceValue
 
-_STANCE: dict[int, StanceValue] = {1: "favor", -1: "against", 0: "neutral"}
-
 
 class StanceExtractor:
-    """Finds stance frames in one article; holds the catalogue across articles."""
+    """Holds the catalogue and the model across articles."""
 
-    def __init__(self, catalogue: Catalogue) -> None:
+    def __init__(self, catalogue: Catalogue, model: StanceModel, min_confidence: float) -> None:
         self.catalogue = catalogue
+        self.model = model
+        self.min_confidence = min_confidence
+
+    def candidates(self, doc: Document) -> list[Candidate]:
+        return CandidateReader(doc, self.catalogue).candidates()
 
     def extract(self, doc: Document) -> list[StanceTag]:
-        holders = HolderResolver(doc)
-        tags: dict[tuple[str, str, str], StanceTag] = {}
-        for parsed in doc.fields:
-            reader = FrameReader(doc, parsed.field, holders, self.catalogue)
-            for token in parsed.doc:
-                for frame in reader.frames(token):
-                    for tag in _tags(frame):
-                        key = (tag.holder, tag.target, tag.stance)
-                        if key not in tags or tags[key].confidence < tag.confidence:
-                            tags[key] = tag
+        best: dict[tuple[str, str], tuple[float, StanceValue, Candidate]] = {}
+        for c in self.candidates(doc):
+            if c.target.kind == "entity" and c.target.text == c.holder.name:
+                continue
+            probs = self.model.probabilities(c)
+            k = 1 if probs[1] >= probs[2] else 2
+            stance: StanceValue = "favor" if CLASSES[k] == "favor" else "against"
+            if probs[k] < self.min_confidence:
+                continue
+            if c.key not in best or best[c.key][0] < probs[k]:
+                best[c.key] = (probs[k], stance, c)
+        tags = [_tag(c, stance, p) for p, stance, c in best.values()]
         return sorted(
-            tags.values(),
+            tags,
             key=lambda t: (t.evidence.field != "title", t.evidence.start, t.holder, t.target),
         )
 
 
-def _tags(frame: Frame) -> list[StanceTag]:
-    found = []
-    for holder in frame.holders.entities:
-        for target in frame.targets:
-            if target.kind == "entity" and target.text == holder.name:
-                continue
-            polarity = frame.polarity * target.polarity
-            confidence = frame.confidence * frame.holders.factor
-            if target.kind == "phrase":
-                confidence *= PHRASE_FACTOR
-            found.append(
-                StanceTag(
-                    holder=holder.name,
-                    target=target.text,
-                    target_kind=target.kind,
-                    stance=_STANCE[polarity],
-                    confidence=round(min(1.0, max(0.0, confidence)), 3),
-                    predicate=frame.predicate,
-                    evidence=frame.sentence.evidence(),
-                )
-            )
-    return found
+def _tag(c: Candidate, stance: StanceValue, probability: float) -> StanceTag:
+    return StanceTag(
+        holder=c.holder.name,
+        target=c.target.text,
+        target_text=c.surface,
+        target_kind=c.target.kind,
+        stance=stance,
+        confidence=round(probability, 3),
+        predicate=c.cue or c.source,
+        evidence=c.sentence.evidence(),
+    )

@@ -1,0 +1,411 @@
+"""Stance candidates: (holder, target, evidence) proposals read from the parse.
+
+The rules here aim for recall; :mod:`stance_model` decides which candidates are stances and
+which way. Sources, each recorded on the candidate as ``source``:
+
+* ``frame`` — the attitude frames of :mod:`frames` ("X backed Y", control chains);
+* ``verb`` / ``noun`` / ``adj`` / ``prep`` — a stance word of :mod:`cues` with its holder
+  (subject, passive agent, possessor, apposition, "including A and B") and its object;
+* ``reported`` — a judgement in reported speech or a quote ("the plan was a mistake, X said"),
+  the speaker taken from the sentence or, for an unattributed quote, the sentence before;
+* ``pair`` — any two entities of a sentence that carries a stance word, for what the
+  constructions above miss.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from spacy.tokens import Span, Token
+
+from pipeline.enrich import cues
+from pipeline.enrich import lexicon as lx
+from pipeline.enrich.document import Document, Sentence
+from pipeline.enrich.entities import Cluster
+from pipeline.enrich.frames import FrameReader, Target
+from pipeline.enrich.holders import HOLDER_LABELS, HolderResolver
+from pipeline.enrich.targets import Catalogue, core_tokens, phrase
+from pipeline.models import TextField
+
+_QUOTES = frozenset({'"', "\u201c", "\u201d"})
+_OBJECT_PREPS = frozenset({"of", "to", "for", "on", "against", "about", "with", "at", "over"})
+_MAX_PATH = 5
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One proposed stance with what the model needs to judge it."""
+
+    holder: Cluster
+    target: Target
+    surface: str  # the target as written in the text
+    sentence: Sentence
+    source: str
+    cue: str  # lemma of the stance word ("" for pairs)
+    prior: int  # the cue's direction after negation: +1, -1 or 0 (unknown)
+    negated: bool
+    in_quote: bool
+    holder_via: str  # subject, agent, speaker, possessor, apposition, sentence
+    path: str  # dependency labels from the cue (or the holder, for pairs) to the target
+    lca: str  # lemma of the lowest common ancestor of the two ends of ``path``
+    lca_prior: int  # the stance-word direction of that lemma, 0 if it is none
+    has_cue: bool  # does the sentence hold any stance word or judgement?
+    anchor: Token  # the cue, or the holder's token for pairs
+    target_token: Token
+    clause: str  # the text the judgement is read from (the sentence or a reported clause)
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.holder.name, self.target.text)
+
+
+class CandidateReader:
+    """Proposes candidates for one article; built once per article."""
+
+    def __init__(self, doc: Document, catalogue: Catalogue) -> None:
+        self.doc = doc
+        self.catalogue = catalogue
+        self.holders = HolderResolver(doc)
+
+    def candidates(self) -> list[Candidate]:
+        found: list[Candidate] = []
+        for parsed in self.doc.fields:
+            reader = FrameReader(self.doc, parsed.field, self.holders, self.catalogue)
+            speaker: list[Cluster] = []
+            for sent in parsed.doc.sents:
+                sentence = self.doc.sentence_of(parsed.field, sent.start)
+                if sentence is None:
+                    continue
+                here = list(_Sentence(self, reader, parsed.field, sent, sentence, speaker).all())
+                found += here
+                speaker = _speakers(reader, sent) or (speaker if _quoted(sent) else [])
+        return found
+
+
+def _quoted(sent: Span) -> bool:
+    return any(t.text in _QUOTES for t in sent)
+
+
+def _speakers(reader: FrameReader, sent: Span) -> list[Cluster]:
+    """Entities a sentence's speech verb is attributed to ("…," he said)."""
+    for tok in sent:
+        if tok.lemma_.lower() in lx.SPEECH_VERBS and tok.pos_ in {"VERB", "AUX"}:
+            holders = reader.subject_holders(tok)
+            if holders.entities:
+                return holders.entities
+    return []
+
+
+class _Sentence:
+    """Candidate sources applied to one sentence."""
+
+    def __init__(
+        self,
+        owner: CandidateReader,
+        reader: FrameReader,
+        field_name: TextField,
+        sent: Span,
+        sentence: Sentence,
+        previous_speakers: list[Cluster],
+    ) -> None:
+        self.owner = owner
+        self.reader = reader
+        self.field: TextField = field_name
+        self.sent = sent
+        self.sentence = sentence
+        self.previous = previous_speakers
+        self.quote_mask = _quote_mask(sent)
+        self.has_cue = any(_prior(t.lemma_.lower()) for t in sent) or self._judged(sentence.text)
+
+    def all(self) -> Iterator[Candidate]:
+        for tok in self.sent:
+            for frame in self.reader.frames(tok):
+                for holder in frame.holders.entities:
+                    for target in frame.targets:
+                        yield self._make(
+                            holder, target, tok, "frame", frame.polarity * target.polarity,
+                            "subject", frame.predicate, self.sentence.text,
+                        )
+            yield from self._cue(tok)
+        yield from self._reported()
+        yield from self._pairs()
+
+    # -- sources --------------------------------------------------------------------------
+
+    def _cue(self, tok: Token) -> Iterator[Candidate]:
+        lemma = tok.lemma_.lower()
+        if tok.pos_ in {"VERB", "AUX"}:
+            yield from self._verb(tok, lemma)
+        elif tok.pos_ in {"NOUN", "PROPN"} and lemma in cues.NOUNS:
+            yield from self._noun(tok, lemma)
+        elif tok.pos_ == "ADJ" and lemma in cues.ADJECTIVES:
+            holders = self._subject_of(tok.head) if tok.dep_ == "acomp" else ([], "")
+            objects = _prep_objects(tok)
+            yield from self._emit(holders, objects, tok, "adj", cues.ADJECTIVES[lemma])
+        elif tok.dep_ == "prep" and tok.lower_ in cues.PREPOSITIONS and tok.head.lemma_ == "be":
+            objects = [c for c in tok.children if c.dep_ == "pobj"]
+            yield from self._emit(
+                self._subject_of(tok.head), objects, tok, "prep", cues.PREPOSITIONS[tok.lower_]
+            )
+
+    def _verb(self, tok: Token, lemma: str) -> Iterator[Candidate]:
+        for prep in tok.children:
+            polarity = cues.PHRASAL.get((lemma, prep.lower_))
+            if polarity is None and (lemma, "out") == ("come", _particle(tok)):
+                polarity = cues.PREPOSITIONS.get(prep.lower_)
+            if polarity and prep.dep_ == "prep":
+                objects = [c for c in prep.children if c.dep_ in {"pobj", "pcomp"}]
+                yield from self._emit(self._subject_of(tok), objects, tok, "verb", polarity)
+        if lemma not in cues.VERBS:
+            return
+        agent = _agent(tok)
+        if agent is not None:
+            holders = (self.owner.holders.resolve(self.field, agent).entities, "agent")
+            objects = [c for c in tok.children if c.dep_ == "nsubjpass"]
+        else:
+            holders = self._subject_of(tok)
+            objects = [c for c in tok.children if c.dep_ in {"dobj", "dative"}]
+            if not objects:
+                objects = _prep_objects(tok)
+        yield from self._emit(holders, objects, tok, "verb", cues.VERBS[lemma])
+
+    def _noun(self, tok: Token, lemma: str) -> Iterator[Candidate]:
+        """ "opponents of the bill, including A", "his criticism of Y", "X's backing for Y"."""
+        objects = _prep_objects(tok)
+        poss = next((c for c in tok.children if c.dep_ == "poss"), None)
+        holders: list[Cluster] = []
+        via = "possessor"
+        for child in tok.subtree:
+            if child.dep_ in {"appos", "pobj"} and child.head.lower_ in {"including", "like"}:
+                holders += self._resolve(child, with_conjuncts=True)
+                via = "apposition"
+            elif child.dep_ == "appos" and child.head is tok:
+                holders += self._resolve(child, with_conjuncts=True)
+                via = "apposition"
+        agentive = lemma.endswith(("er", "or", "ist", "ent", "ate", "ion", "y", "an"))
+        if poss is not None and not holders:
+            if lemma in {"opponent", "critic", "enemy", "foe", "adversary", "detractor"} or (
+                lemma in {"supporter", "backer", "ally", "fan", "admirer", "defender"}
+            ):
+                objects = [*objects, poss]  # "Trump's critics": Trump is the target
+            else:
+                holders = self._resolve(poss)
+        if not holders and tok.dep_ in {"attr", "dobj"}:
+            holders, via = self._subject_of(tok.head)
+        if not holders and agentive and tok.dep_ in {"nsubj", "nsubjpass"}:
+            holders = [
+                e
+                for c in tok.children
+                if c.dep_ in {"amod", "compound"}
+                for e in self._resolve(c)
+            ]
+            via = "modifier"
+        yield from self._emit((holders, via), objects, tok, "noun", cues.NOUNS[lemma])
+
+    def _reported(self) -> Iterator[Candidate]:
+        """Judgements in reported speech and quotes, owned by the speaker."""
+        speakers = _speakers(self.reader, self.sent)
+        via = "speaker"
+        if not speakers and _quoted(self.sent):
+            speakers, via = self.previous, "previous_speaker"
+        if not speakers:
+            return
+        for tok in self.sent:
+            if tok.lemma_.lower() not in lx.SPEECH_VERBS:
+                continue
+            for clause in (c for c in tok.children if c.dep_ in {"ccomp", "parataxis"}):
+                yield from self._clause(speakers, clause, via)
+        if via == "previous_speaker":
+            root = self.sent.root
+            yield from self._clause(speakers, root, via)
+
+    def _clause(self, speakers: list[Cluster], root: Token, via: str) -> Iterator[Candidate]:
+        text = " ".join(t.text for t in root.subtree)
+        prior = _judgement(root)
+        subjects = [c for c in root.children if c.dep_ in {"nsubj", "nsubjpass"}]
+        objects = [c for c in root.children if c.dep_ in {"dobj", "attr"} and c not in subjects]
+        for target_tok in subjects + objects:
+            for holder in speakers:
+                for target in self.reader.targets(target_tok):
+                    yield self._make(
+                        holder, target, root, "reported", prior, via,
+                        root.lemma_.lower(), text, target_tok,
+                    )
+
+    def _pairs(self) -> Iterator[Candidate]:
+        """Every holder-type entity (or resolved pronoun subject) with every other entity."""
+        entities: list[tuple[Cluster, Token]] = []
+        holders: list[tuple[Cluster, Token, str]] = []
+        for tok in self.sent:
+            c = self.owner.doc.entity_of(self.field, tok)
+            if c is not None and all(c is not e for e, _ in entities):
+                entities.append((c, tok))
+                if c.label in HOLDER_LABELS:
+                    subject = tok.dep_ in {"nsubj", "nsubjpass"}
+                    holders.append((c, tok, "subject" if subject else "sentence"))
+            elif c is None and tok.pos_ == "PRON" and tok.dep_ == "nsubj":
+                for found in self.owner.holders.resolve(self.field, tok).entities:
+                    if all(found is not h for h, _, _ in holders):
+                        holders.append((found, tok, "pronoun"))
+        for holder, htok, via in holders:
+            for target, ttok in entities:
+                if target is holder:
+                    continue
+                yield self._make(
+                    holder, Target(target.name, "entity", 1), ttok, "pair", 0, via, "",
+                    self.sentence.text, ttok, path_from=htok,
+                )
+
+    # -- pieces ---------------------------------------------------------------------------
+
+    def _emit(
+        self,
+        holders: tuple[list[Cluster], str],
+        objects: list[Token],
+        cue: Token,
+        source: str,
+        polarity: int,
+    ) -> Iterator[Candidate]:
+        entities, via = holders
+        if not entities:
+            return
+        prior = -polarity if _negated(cue) else polarity
+        for obj in objects:
+            for target in self.reader.targets(obj):
+                for holder in entities:
+                    yield self._make(
+                        holder, target, cue, source, prior * target.polarity, via,
+                        cue.lemma_.lower(), self.sentence.text, obj,
+                    )
+
+    def _subject_of(self, verb: Token) -> tuple[list[Cluster], str]:
+        holders = self.reader.subject_holders(verb)
+        return holders.entities, "subject"
+
+    def _resolve(self, tok: Token, with_conjuncts: bool = False) -> list[Cluster]:
+        found = self.owner.holders.resolve(self.field, tok).entities
+        if with_conjuncts:
+            return found
+        c = self.owner.doc.entity_of(self.field, tok)
+        return [c] if c is not None and c.label in HOLDER_LABELS else found[:1]
+
+    def _judged(self, text: str) -> bool:
+        words = {w.strip('.,;:"').lower() for w in text.split()}
+        return any(w in cues.JUDGEMENTS for w in words)
+
+    def _make(
+        self,
+        holder: Cluster,
+        target: Target,
+        cue: Token,
+        source: str,
+        prior: int,
+        via: str,
+        lemma: str,
+        clause: str,
+        target_tok: Token | None = None,
+        path_from: Token | None = None,
+    ) -> Candidate:
+        head = target_tok if target_tok is not None else cue
+        start = path_from if path_from is not None else cue
+        surface = target.text
+        if target.kind == "catalogue" and target_tok is not None:
+            surface = phrase(core_tokens(target_tok)) or target.text
+        top = _common_ancestor(start, head)
+        top_lemma = top.lemma_.lower() if top is not None else ""
+        return Candidate(
+            holder=holder,
+            target=target,
+            surface=surface,
+            sentence=self.sentence,
+            source=source,
+            cue=lemma,
+            prior=prior,
+            negated=_negated(cue),
+            in_quote=self.quote_mask.get(cue.i, False),
+            holder_via=via,
+            path=dep_path(start, head),
+            lca=top_lemma,
+            lca_prior=_prior(top_lemma),
+            has_cue=self.has_cue,
+            anchor=start,
+            target_token=head,
+            clause=clause,
+        )
+
+
+def _quote_mask(sent: Span) -> dict[int, bool]:
+    """Which tokens of a sentence are inside quotation marks (straight or curly)."""
+    inside, mask = False, {}
+    for tok in sent:
+        if tok.text in _QUOTES:
+            inside = not inside
+        mask[tok.i] = inside
+    return mask
+
+
+def _prep_objects(tok: Token) -> list[Token]:
+    return [
+        obj
+        for prep in tok.children
+        if prep.dep_ == "prep" and prep.lower_ in _OBJECT_PREPS
+        for obj in prep.children
+        if obj.dep_ in {"pobj", "pcomp"}
+    ]
+
+
+def _agent(verb: Token) -> Token | None:
+    for child in verb.children:
+        if child.dep_ == "agent":
+            return next((g for g in child.children if g.dep_ == "pobj"), None)
+    return None
+
+
+def _particle(verb: Token) -> str | None:
+    return next((c.lower_ for c in verb.children if c.dep_ == "prt"), None)
+
+
+def _negated(token: Token) -> bool:
+    return any(c.dep_ == "neg" or c.lower_ in {"never", "no"} for c in token.children)
+
+
+def _judgement(root: Token) -> int:
+    """Direction of a reported clause from its judgement words and modals (0 if none)."""
+    score = 0
+    for tok in root.subtree:
+        lemma = tok.lemma_.lower()
+        score += cues.JUDGEMENTS.get(lemma, 0)
+        if lemma in cues.NECESSITY:
+            score += 1
+    sign = (score > 0) - (score < 0)
+    return -sign if _negated(root) else sign
+
+
+def _prior(lemma: str) -> int:
+    return (
+        cues.VERBS.get(lemma)
+        or cues.NOUNS.get(lemma)
+        or cues.ADJECTIVES.get(lemma)
+        or cues.JUDGEMENTS.get(lemma)
+        or 0
+    )
+
+
+def _common_ancestor(a: Token, b: Token) -> Token | None:
+    up_b = {t.i for t in (b, *b.ancestors)}
+    return next((t for t in (a, *a.ancestors) if t.i in up_b), None)
+
+
+def dep_path(a: Token, b: Token) -> str:
+    """Dependency labels from ``a`` up to the common ancestor and down to ``b``."""
+    up_a = [a, *a.ancestors]
+    up_b = [b, *b.ancestors]
+    common = next((t for t in up_a if t in up_b), None)
+    if common is None:
+        return "none"
+    left = [t.dep_ for t in up_a[: up_a.index(common)]]
+    right = [t.dep_ for t in up_b[: up_b.index(common)]]
+    if len(left) + len(right) > _MAX_PATH:
+        return "far"
+    return "/".join(["^" + d for d in left] + ["v" + d for d in reversed(right)]) or "self"

@@ -1,0 +1,85 @@
+"""Words that can carry a stance in news, beyond the attitude verbs of :mod:`lexicon`.
+
+They only *propose* candidates: the trained model (:mod:`stance_model`) decides whether a
+candidate is a stance and which way, so these lists favour recall. All entries are lemmas;
+polarity +1 favor, -1 against.
+"""
+
+from __future__ import annotations
+
+from pipeline.enrich.lexicon import ATTITUDE_VERBS
+
+
+def _polar(favor: str, against: str) -> dict[str, int]:
+    return {**dict.fromkeys(favor.split(), 1), **dict.fromkeys(against.split(), -1)}
+
+
+# Verbs whose subject takes a position toward their object ("X attacked Y").
+VERBS: dict[str, int] = {
+    **ATTITUDE_VERBS,
+    **_polar(
+        """thank credit celebrate tout admire salute honor honour congratulate sponsor
+        cosponsor introduce recommend encourage trust respect like love reward nominate
+        appoint reaffirm restore fund vouch""",
+        """attack accuse blame question criticize criticise sue mock ridicule bash berate chide
+        scold rebuke castigate disparage smear undermine obstruct filibuster impeach dispute
+        contest deride lament fault excoriate assail insult vilify demonize demonise
+        ridicule taunt belittle lampoon skewer hammer knock pan trash rip savage target
+        investigate probe overturn repeal undo kill strike threaten warn sanction punish
+        indict subpoena snub shun abandon ditch disown distance downplay dismiss
+        override thwart scuttle sink derail torpedo stall halt""",
+    ),
+}
+
+# Verb + preposition/particle: the target is the preposition's object.
+PHRASAL: dict[tuple[str, str], int] = {
+    ("speak", "for"): 1,
+    ("stick", "by"): 1,
+    ("stand", "with"): 1,
+    ("fight", "for"): 1,
+    ("insist", "on"): 1,
+    ("come", "out"): 0,  # "came out for/against" is decided by the preposition below
+    ("lash", "at"): -1,
+    ("hit", "at"): -1,
+    ("take", "at"): -1,  # "took aim at", "took a swipe at"
+    ("turn", "on"): -1,
+    ("break", "with"): -1,
+    ("disagree", "with"): -1,
+    ("pour", "on"): -1,  # "poured cold water on"
+    ("go", "after"): -1,
+    ("fire", "at"): -1,
+    ("crack", "on"): -1,
+}
+
+# Nouns naming a position ("opponents of the bill", "his criticism of Y").
+NOUNS: dict[str, int] = _polar(
+    """supporter support backer backing endorsement ally advocate proponent champion
+    defender defense defence praise fan admirer booster approval""",
+    """opponent opposition critic criticism attack assault condemnation rejection
+    denunciation foe enemy adversary detractor skeptic sceptic objection veto lawsuit
+    suit complaint challenge boycott protest accusation allegation rebuke""",
+)
+
+# Adjectives with a complement ("opposed to", "critical of", "committed to").
+ADJECTIVES: dict[str, int] = _polar(
+    """supportive committed proud grateful pleased happy enthusiastic favorable favourable
+    sympathetic loyal""",
+    """opposed critical skeptical sceptical wary hostile dismissive angry furious
+    frustrated unhappy disappointed concerned worried upset outraged""",
+)
+
+# Prepositions that carry a stance on their own in a predicate ("X is against Y").
+PREPOSITIONS: dict[str, int] = {"against": -1, "for": 1}
+
+# Modal necessity: "the powers are needed", "Y must be privatised".
+NECESSITY = frozenset({"must", "should", "need", "ought", "necessary", "essential", "vital"})
+
+# Judgements in a reported clause: "the plan was a mistake, X said".
+JUDGEMENTS: dict[str, int] = _polar(
+    """good great right correct important necessary needed essential vital crucial fair
+    smart wise success win victory excellent strong helpful beneficial""",
+    """mistake wrong bad terrible disaster disastrous failure illegal unconstitutional
+    dangerous outrageous unacceptable reckless shameful disgrace disgraceful ridiculous
+    absurd stupid dumb corrupt racist liar incompetent unfair irresponsible misguided
+    flawed harmful damaging threat hoax scandal fraud lie lies""",
+)

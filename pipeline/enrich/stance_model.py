@@ -1,0 +1,138 @@
+"""The trained step of stance tagging: is a candidate a stance, and which way?
+
+:func:`features` describes a :class:`~pipeline.enrich.candidates.Candidate` by named binary
+and numeric features (the stance word and its direction, how the holder was found, the
+dependency path to the target, quote position, negation, VADER tone of the clause);
+:class:`StanceModel` scores them with a :class:`~pipeline.enrich.linear.LinearModel` trained
+on the development half of the real-news gold set (``newsflow train stance``).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+from pipeline.enrich.candidates import Candidate
+from pipeline.enrich.linear import Features, LinearModel
+
+# Bump whenever :func:`features` changes: a model is only valid for the features it was fit on.
+FEATURE_SET_VERSION = "1"
+CLASSES = ("none", "favor", "against")
+MODEL_FILE = "data/stance_model.json"
+
+
+@lru_cache(maxsize=1)
+def _vader() -> SentimentIntensityAnalyzer:
+    return SentimentIntensityAnalyzer()
+
+
+def _bucket(score: float) -> str:
+    if score <= -0.5:
+        return "--"
+    if score <= -0.05:
+        return "-"
+    if score < 0.05:
+        return "0"
+    return "+" if score < 0.5 else "++"
+
+
+def features(c: Candidate) -> Features:
+    """Named features of one candidate."""
+    tone = float(_vader().polarity_scores(c.clause)["compound"])
+    prior = str(c.prior)
+    tone_b = _bucket(tone)
+    names = [
+        "bias",
+        f"src={c.source}",
+        f"prior={prior}",
+        f"src={c.source}|prior={prior}",
+        f"cue={c.cue}",
+        f"cue={c.cue}|prior={prior}",
+        f"via={c.holder_via}",
+        f"via={c.holder_via}|src={c.source}",
+        f"tkind={c.target.kind}",
+        f"hlabel={c.holder.label}",
+        f"neg={c.negated}",
+        f"quote={c.in_quote}",
+        f"quote={c.in_quote}|src={c.source}",
+        f"path={c.path}",
+        f"path={c.path}|src={c.source}",
+        f"tone={tone_b}",
+        f"tone={tone_b}|prior={prior}",
+        f"tone={tone_b}|src={c.source}",
+        f"twords={min(len(c.surface.split()), 6)}",
+        f"lca={c.lca}",
+        f"lca_prior={c.lca_prior}",
+        f"lca_prior={c.lca_prior}|src={c.source}",
+        f"lca_prior={c.lca_prior}|path={c.path}",
+        f"has_cue={c.has_cue}",
+        f"has_cue={c.has_cue}|src={c.source}",
+        f"tone={tone_b}|lca_prior={c.lca_prior}",
+    ]
+    names += _token_features(c)
+    feats: Features = dict.fromkeys(names, 1.0)
+    feats["tone_value"] = tone
+    feats["tone_x_prior"] = tone * c.prior
+    return feats
+
+
+def _between(c: Candidate) -> list[str]:
+    """Content lemmas between the anchor and the target (at most eight tokens apart)."""
+    a, b = sorted((c.anchor.i, c.target_token.i))
+    if b - a > 8:
+        return ["btw=far"]
+    doc = c.anchor.doc
+    return [
+        f"btw={t.lemma_.lower()}"
+        for t in doc[a + 1 : b]
+        if t.pos_ in {"VERB", "NOUN", "ADJ", "ADP", "PART"} or t.dep_ == "neg"
+    ]
+
+
+def _token_features(c: Candidate) -> list[str]:
+    t = c.target_token
+    head = t.head
+    return [
+        f"tdep={t.dep_}",
+        f"thead={head.lemma_.lower()}",
+        f"adep={c.anchor.dep_}",
+        f"ahead={c.anchor.head.lemma_.lower()}|src={c.source}",
+        f"order={'holder_first' if c.anchor.i <= t.i else 'target_first'}",
+        *_between(c),
+    ]
+
+
+class StanceModel:
+    """Scores candidates; ``probabilities`` gives (none, favor, against)."""
+
+    def __init__(self, model: LinearModel) -> None:
+        if model.classes != CLASSES:
+            raise ValueError(f"stance model classes {model.classes} != {CLASSES}")
+        version = model.meta.get("feature_set_version")
+        if version != FEATURE_SET_VERSION:
+            raise ValueError(f"stance model features v{version}, code v{FEATURE_SET_VERSION}")
+        self.model = model
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> StanceModel:
+        """The shipped model, or one written by ``newsflow train stance``."""
+        if path is None:
+            with resources.as_file(resources.files("pipeline").joinpath(MODEL_FILE)) as p:
+                return cls(LinearModel.read(p))
+        return cls(LinearModel.read(path))
+
+    @classmethod
+    def untrained(cls) -> StanceModel:
+        """A model that emits nothing: for training, which only needs the candidates."""
+        meta = {"version": "untrained", "feature_set_version": FEATURE_SET_VERSION}
+        return cls(LinearModel(CLASSES, {}, (0.0, 0.0, 0.0), meta=meta))
+
+    @property
+    def version(self) -> str:
+        return str(self.model.meta.get("version", "unknown"))
+
+    def probabilities(self, c: Candidate) -> tuple[float, ...]:
+        return self.model.probabilities(features(c))

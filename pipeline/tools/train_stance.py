@@ -1,0 +1,168 @@
+"""Train the stance model on the development half of the gold set (``newsflow train stance``).
+
+Every candidate the rules propose on a development document is labelled by the gold tags
+(holder and target matched as :mod:`pipeline.tools.evaluate` matches them): ``favor``,
+``against`` or ``none``. A multinomial logistic regression is fitted on their features with a
+fixed seed; grouped cross-validation over documents picks the regularisation and reports the
+figures. The test half is never read here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pipeline import __version__
+from pipeline.enrich import Enricher
+from pipeline.enrich.candidates import Candidate, CandidateReader
+from pipeline.enrich.linear import Features, LinearModel
+from pipeline.enrich.stance_model import CLASSES, FEATURE_SET_VERSION, features
+from pipeline.models import RawArticle
+from pipeline.tools.matching import holders_match, targets_match
+
+C_GRID = (0.03, 0.1, 0.3, 1.0)
+FOLDS = 5
+
+
+@dataclass(frozen=True)
+class Example:
+    doc: int
+    candidate: Candidate
+    feats: Features
+    label: str
+
+
+def label_of(c: Candidate, gold: list[dict[str, Any]]) -> str:
+    """The gold stance of the tag this candidate names, or ``none``."""
+    for g in gold:
+        if holders_match(str(g["holder"]), c.holder.name) and (
+            targets_match(str(g["target"]), c.surface)
+            or targets_match(str(g["target"]), c.target.text)
+        ):
+            return str(g["stance"])
+    return "none"
+
+
+def examples(enricher: Enricher, dataset: Path) -> tuple[list[Example], int]:
+    """Labelled candidates of every document, and the number of gold tags."""
+    found: list[Example] = []
+    gold_total = 0
+    for i, line in enumerate(dataset.read_text(encoding="utf-8").splitlines()):
+        if not line.strip():
+            continue
+        raw = json.loads(line)
+        article = RawArticle(id=raw["id"], title=raw.get("title", ""), body=raw["body"])
+        doc, _ = enricher.read(article)
+        gold = raw["gold"]["stances"]
+        gold_total += len(gold)
+        for c in CandidateReader(doc, enricher.catalogue).candidates():
+            found.append(Example(i, c, features(c), label_of(c, gold)))
+    return found, gold_total
+
+
+def _fit(train: list[Example], c_value: float, seed: int) -> LinearModel:
+    from sklearn.feature_extraction import DictVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    vec = DictVectorizer(sort=True)
+    x = vec.fit_transform([e.feats for e in train])
+    y = [CLASSES.index(e.label) for e in train]
+    clf = LogisticRegression(C=c_value, max_iter=5000, random_state=seed)
+    clf.fit(x, y)
+    names = vec.get_feature_names_out()
+    # Classes absent from a small training fold get no weights: keep the (none, favor,
+    # against) order by filling them with a very low intercept.
+    present = list(clf.classes_)
+    weights: dict[str, list[float]] = {}
+    for j, name in enumerate(names):
+        row = [0.0] * len(CLASSES)
+        for k, cls in enumerate(present):
+            coef = clf.coef_[k if len(present) > 2 else 0][j]
+            row[cls] = float(coef if len(present) > 2 or k == 1 else -coef)
+        if any(abs(v) > 1e-6 for v in row):
+            weights[str(name)] = row
+    intercepts = [-30.0] * len(CLASSES)
+    for k, cls in enumerate(present):
+        intercepts[cls] = float(clf.intercept_[k if len(present) > 2 else 0])
+    return LinearModel(CLASSES, weights, intercepts)
+
+
+def _folds(n_docs: int, seed: int) -> list[set[int]]:
+    import random
+
+    order = list(range(n_docs))
+    random.Random(seed).shuffle(order)
+    return [set(order[k::FOLDS]) for k in range(FOLDS)]
+
+
+@dataclass
+class Curve:
+    """Tag-level precision/recall at each threshold, from out-of-fold predictions."""
+
+    gold: int
+    points: list[dict[str, float]]
+
+
+def _decide(model: LinearModel, exs: list[Example]) -> dict[tuple[int, str, str], tuple]:
+    """Best candidate per (document, holder, target), as the extractor decides."""
+    best: dict[tuple[int, str, str], tuple[float, str, str]] = {}
+    for e in exs:
+        p = model.probabilities(e.feats)
+        k = 1 if p[1] >= p[2] else 2
+        key = (e.doc, *e.candidate.key)
+        if key not in best or best[key][0] < p[k]:
+            best[key] = (p[k], CLASSES[k], e.label)
+    return best
+
+
+def curve(decisions: list[tuple[float, str, str]], gold: int) -> Curve:
+    points = []
+    for t in [x / 20 for x in range(2, 20)]:
+        emitted = [d for d in decisions if d[0] >= t]
+        correct = sum(1 for _, pred, label in emitted if pred == label)
+        p = correct / len(emitted) if emitted else 1.0
+        points.append({"threshold": t, "precision": p, "recall": correct / gold, "tags": len(emitted)})
+    return Curve(gold, points)
+
+
+def cross_validate(exs: list[Example], gold: int, seed: int) -> dict[str, Any]:
+    n_docs = max(e.doc for e in exs) + 1
+    folds = _folds(n_docs, seed)
+    results: dict[str, Any] = {}
+    for c_value in C_GRID:
+        decisions: list[tuple[float, str, str]] = []
+        for held in folds:
+            model = _fit([e for e in exs if e.doc not in held], c_value, seed)
+            decisions += list(_decide(model, [e for e in exs if e.doc in held]).values())
+        results[str(c_value)] = curve(decisions, gold).points
+    return results
+
+
+def train(enricher: Enricher, dataset: Path, out: Path, seed: int = 13) -> dict[str, Any]:
+    exs, gold = examples(enricher, dataset)
+    covered = _coverage(exs)
+    cv = cross_validate(exs, gold, seed)
+    best_c = max(cv, key=lambda c: max(p["recall"] for p in cv[c] if p["precision"] >= 0.7))
+    model = _fit(exs, float(best_c), seed)
+    digest = hashlib.sha256(dataset.read_bytes()).hexdigest()
+    meta = {
+        "version": f"{__version__}+stance.{digest[:8]}",
+        "feature_set_version": FEATURE_SET_VERSION,
+        "trained_on": dataset.name,
+        "data_sha256": digest,
+        "seed": seed,
+        "C": float(best_c),
+        "candidates": len(exs),
+        "gold_tags": gold,
+        "gold_tags_with_a_candidate": covered,
+    }
+    model = LinearModel(model.classes, model.weights, model.intercepts, 1.0, meta)
+    out.write_text(model.to_json(), encoding="utf-8")
+    return {"meta": meta, "cv": cv[best_c]}
+
+
+def _coverage(exs: list[Example]) -> int:
+    return len({(e.doc, *e.candidate.key) for e in exs if e.label != "none"})
