@@ -1,0 +1,354 @@
+"""Target-dependent tone of one mention: a linear model over named features of its context.
+
+The model is trained on NewsMTSC by ``pipeline.tools.train_tone`` and shipped as JSON
+(``pipeline/data/tone_model.json``): named feature strings with one weight per class, the
+intercepts and a calibration temperature. Inference is a dictionary look-up per feature on a
+``Doc`` the pipeline has already parsed, so it needs no extra spaCy call and no pickle.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from spacy.tokens import Doc, Span, Token
+from vaderSentiment.vaderSentiment import NEGATE, SentimentIntensityAnalyzer
+
+from pipeline.enrich.linear import Features, LinearModel
+
+# Bump whenever :func:`features` changes: a model is only valid for the features it was fit on.
+FEATURE_SET_VERSION = "4"
+CLASSES: tuple[str, str, str] = ("negative", "neutral", "positive")
+DEFAULT_PATH = Path(__file__).resolve().parent.parent / "data" / "tone_model.json"
+
+Probabilities = tuple[float, float, float]
+
+# Left/right windows are in tokens inside the mention's sentence.
+_WINDOW = 6
+_NEAR = 3
+_NEGATIONS = frozenset(NEGATE) | {"not", "n't", "never", "no", "nothing", "without", "nor"}
+_SUBJECT_DEPS = frozenset({"nsubj", "csubj", "expl"})
+_PASSIVE_SUBJECT_DEPS = frozenset({"nsubjpass", "csubjpass"})
+_OBJECT_DEPS = frozenset({"dobj", "dative", "attr", "oprd"})
+_CONTENT_POS = frozenset({"NOUN", "VERB", "ADJ", "ADV", "PROPN", "INTJ"})
+_CLAUSE_DEPS = frozenset({"conj", "advcl", "ccomp", "relcl", "parataxis", "xcomp", "csubj"})
+_VERB_POS = frozenset({"VERB", "AUX"})
+_THROUGH_DEPS = frozenset({"prep", "agent", "pcomp"})
+_NOMINAL_LINK_DEPS = frozenset({"conj", "appos"})
+_QUOTES = frozenset({'"', "\u201c", "\u201d", "``", "''"})
+
+
+@lru_cache(maxsize=1)
+def _analyser() -> SentimentIntensityAnalyzer:
+    """One VADER analyser per process: building it reads the lexicon file."""
+    return SentimentIntensityAnalyzer()
+
+
+def _lexicon() -> dict[str, float]:
+    lexicon: dict[str, float] = _analyser().lexicon
+    return lexicon
+
+
+def _valence(token: Token, lexicon: dict[str, float]) -> float:
+    """VADER valence of a token (its word, else its lemma), flipped after a nearby negation."""
+    value = lexicon.get(token.lower_)
+    if value is None:
+        value = lexicon.get(token.lemma_.lower(), 0.0)
+    if value == 0.0:
+        return 0.0
+    # VADER's own rule: a negation among the three preceding words scales the valence by -0.74.
+    doc = token.doc
+    for j in range(max(0, token.i - 3), token.i):
+        if doc[j].lower_ in _NEGATIONS:
+            return value * -0.74
+    return value
+
+
+def _word(token: Token) -> str:
+    if token.like_num:
+        return "<num>"
+    return token.lower_
+
+
+def _lemma(token: Token) -> str:
+    if token.like_num:
+        return "<num>"
+    return token.lemma_.lower()
+
+
+def _mention_span(doc: Doc, start_char: int, end_char: int) -> Span:
+    """Tokens covering the offsets; a span that cuts a token is widened to whole tokens."""
+    span = doc.char_span(start_char, end_char, alignment_mode="expand")
+    if span is not None and len(span) > 0:
+        return span
+    # Offsets on whitespace or past the end: fall back to the nearest token.
+    for token in doc:
+        if token.idx + len(token.text) > start_char:
+            return doc[token.i : token.i + 1]
+    return doc[len(doc) - 1 : len(doc)]
+
+
+def _add(feats: Features, name: str, value: float = 1.0) -> None:
+    feats[name] = feats.get(name, 0.0) + value
+
+
+def _bin(value: float) -> str:
+    """Coarse sign/size bins so the linear model can bend on valence sums."""
+    if value <= -2.0:
+        return "--"
+    if value < -0.05:
+        return "-"
+    if value >= 2.0:
+        return "++"
+    if value > 0.05:
+        return "+"
+    return "0"
+
+
+def _role(dep: str) -> str:
+    if dep in _SUBJECT_DEPS:
+        return "subj"
+    if dep in _PASSIVE_SUBJECT_DEPS:
+        return "subjpass"
+    if dep in _OBJECT_DEPS:
+        return "obj"
+    if dep == "pobj":
+        return "pobj"
+    if dep == "poss":
+        return "poss"
+    if dep in {"conj", "appos", "compound"}:
+        return dep
+    return "other"
+
+
+def _clause(root: Token, sent: Span) -> set[int]:
+    """Token indices of the clause the mention sits in, without its coordinated or
+    subordinate clauses; the whole sentence when no verb governs the mention."""
+    verb = root
+    while verb.pos_ not in _VERB_POS and verb.head.i != verb.i:
+        verb = verb.head
+    if verb.pos_ not in _VERB_POS:
+        return set(range(sent.start, sent.end))
+    clause: set[int] = set()
+    stack = [verb]
+    while stack:
+        token = stack.pop()
+        clause.add(token.i)
+        for child in token.children:
+            other_clause = child.dep_ in _CLAUSE_DEPS and child.pos_ in _VERB_POS
+            if other_clause and not child.left_edge.i <= root.i <= child.right_edge.i:
+                continue
+            stack.append(child)
+    return clause
+
+
+def features(
+    doc: Doc,
+    start_char: int,
+    end_char: int,
+) -> Features:
+    """Named features of the mention at ``[start_char, end_char)`` in its sentence."""
+    lexicon = _lexicon()
+    span = _mention_span(doc, start_char, end_char)
+    sent = span[0].sent
+    root = span.root
+    feats: Features = {}
+    if span.end > sent.end:
+        # A mention across a sentence split of the parser: use both sentences.
+        sent = doc[sent.start : span[-1].sent.end]
+    valence = [_valence(doc[i], lexicon) for i in range(sent.start, sent.end)]
+
+    def val(i: int) -> float:
+        return valence[i - sent.start] if sent.start <= i < sent.end else 0.0
+
+    # The mention itself: pronouns and some names carry a prior in news.
+    for token in span:
+        _add(feats, "m:" + _word(token))
+    _add(feats, "mpos:" + root.pos_)
+    if root.ent_type_:
+        _add(feats, "ment:" + root.ent_type_)
+
+    # Left and right windows: bags of words and lemmas, nearest words by position, bigrams.
+    left = [doc[i] for i in range(max(sent.start, span.start - _WINDOW), span.start)]
+    right = [doc[i] for i in range(span.end, min(sent.end, span.end + _WINDOW))]
+    for side, window in (("l", list(reversed(left))), ("r", right)):
+        previous = "<t>"
+        for k, token in enumerate(window):
+            word = _word(token)
+            _add(feats, f"{side}:{_lemma(token)}")
+            if k < 2:
+                _add(feats, f"{side}{k + 1}:{word}")
+            _add(
+                feats, f"{side}b:{previous}_{word}" if side == "r" else f"{side}b:{word}_{previous}"
+            )
+            previous = word
+            if k < _NEAR and token.lower_ in _NEGATIONS:
+                _add(feats, f"{side}neg")
+        if not window:
+            _add(feats, f"{side}:<edge>")
+        pos = sum(max(0.0, val(t.i)) for t in window)
+        neg = sum(min(0.0, val(t.i)) for t in window)
+        near = sum(val(t.i) for t in window[:_NEAR])
+        feats[f"{side}v+"] = pos / 4.0
+        feats[f"{side}v-"] = neg / 4.0
+        _add(feats, f"{side}vn:{_bin(near)}")
+
+    # The whole sentence's VADER valence: most sentences carry one tone for all their targets.
+    spos = sum(v for v in valence if v > 0)
+    sneg = sum(v for v in valence if v < 0)
+    feats["sv+"] = spos / 4.0
+    feats["sv-"] = sneg / 4.0
+    # VADER's normalisation of a valence sum into (-1, 1), without its 0.3 ms rule engine:
+    # in cross-validation the full compound scored no better than this.
+    total = spos + sneg
+    compound = total / math.sqrt(total * total + 15.0)
+    feats["scomp"] = compound
+    _add(feats, "scb:" + _bin(compound * 2.5))
+
+    # Syntax: the mention's role, its governor and the governor's other dependents.
+    dep = root.dep_
+    head = root.head
+    role = _role(dep)
+    _add(feats, "dep:" + dep)
+    if head.i != root.i:
+        # Climb through prepositions and conjunctions to the governing content word.
+        gov = head
+        path = dep
+        while gov.head.i != gov.i and (
+            gov.dep_ in _THROUGH_DEPS
+            # "Smith and Jones": climb from a conjoined noun, never from a conjoined verb.
+            or (gov.dep_ in _NOMINAL_LINK_DEPS and gov.pos_ not in _VERB_POS)
+        ):
+            path += ">" + (gov.lower_ if gov.pos_ == "ADP" else gov.dep_)
+            gov = gov.head
+        glemma = _lemma(gov)
+        _add(feats, "h:" + _lemma(head))
+        _add(feats, "g:" + glemma)
+        _add(feats, f"gp:{path}|{glemma}")
+        _add(feats, f"gr:{role}|{glemma}")
+        gval = val(gov.i) if sent.start <= gov.i < sent.end else 0.0
+        _add(feats, f"grv:{role}|{_bin(gval)}")
+        feats[f"gval:{role}"] = gval / 4.0
+        if any(c.dep_ == "neg" for c in gov.children):
+            _add(feats, "gneg")
+            _add(feats, f"gnegr:{role}")
+        # The governor's other dependents: what the mention's predicate says.
+        dv = 0.0
+        for child in gov.children:
+            if span.start <= child.i < span.end or child.is_punct:
+                continue
+            if child.i == head.i and head.i != gov.i:
+                continue
+            _add(feats, f"gc:{child.dep_}|{_lemma(child)}")
+            _add(feats, f"gcr:{role}|{_lemma(child)}")
+            for t in child.subtree:
+                if sent.start <= t.i < sent.end:
+                    dv += val(t.i)
+        _add(feats, f"gcv:{role}|{_bin(dv)}")
+        feats["gcv"] = dv / 4.0
+        # One more step up: "X was criticised" inside "critics said X was ...".
+        top = gov.head
+        if top.i != gov.i:
+            _add(feats, f"g2:{gov.dep_}|{_lemma(top)}")
+    else:
+        _add(feats, "g:<root>")
+
+    # The mention's own modifiers outside the span ("the disgraced senator", "X, who lied").
+    mv = 0.0
+    for child in root.children:
+        if span.start <= child.i < span.end:
+            continue
+        _add(feats, f"mc:{child.dep_}|{_lemma(child)}")
+        for t in child.subtree:
+            if sent.start <= t.i < sent.end:
+                mv += val(t.i)
+    for token in span:
+        mv += val(token.i)
+    _add(feats, "mv:" + _bin(mv))
+
+    # The mention's own clause against the rest of the sentence: in "X praised Y but attacked
+    # Z" the sentence is mixed, the clause of each target is not.
+    clause = _clause(root, sent)
+    cpos = cneg = opos = oneg = 0.0
+    wsum = 0.0
+    for i in range(sent.start, sent.end):
+        v = val(i)
+        if v == 0.0 or span.start <= i < span.end:
+            continue
+        if i in clause:
+            cpos += max(v, 0.0)
+            cneg += min(v, 0.0)
+        else:
+            opos += max(v, 0.0)
+            oneg += min(v, 0.0)
+        dist = span.start - i if i < span.start else i - span.end + 1
+        wsum += v / (1.0 + dist / 3.0)
+    # Content lemmas of the sentence, and again of the mention's clause alone.
+    for token in sent:
+        if (
+            token.pos_ in _CONTENT_POS
+            and not token.is_stop
+            and not span.start <= token.i < span.end
+        ):
+            _add(feats, "s:" + _lemma(token))
+            if token.i in clause:
+                _add(feats, "c:" + _lemma(token))
+    feats["cv+"] = cpos / 4.0
+    feats["cv-"] = cneg / 4.0
+    feats["ov+"] = opos / 4.0
+    feats["ov-"] = oneg / 4.0
+    feats["wv"] = wsum / 4.0
+    _add(feats, f"cvb:{role}|{_bin(cpos + cneg)}")
+    _add(feats, f"wvb:{_bin(wsum)}")
+
+    # Quotes: inside a quotation the tone is the speaker's, often harsher.
+    quotes_before = sum(1 for i in range(sent.start, span.start) if doc[i].text in _QUOTES)
+    quotes_total = quotes_before + sum(
+        1 for i in range(span.start, sent.end) if doc[i].text in _QUOTES
+    )
+    if quotes_total:
+        _add(feats, "q:in" if quotes_before % 2 == 1 else "q:out")
+    # Position in the sentence: the first noun phrase is usually the topic.
+    _add(feats, "first" if span.start == sent.start else "notfirst")
+    return feats
+
+
+class ToneModel:
+    """Calibrated (negative, neutral, positive) probabilities for a mention in a parsed doc."""
+
+    def __init__(self, model: LinearModel) -> None:
+        if tuple(model.classes) != CLASSES:
+            raise ValueError(f"tone model classes {model.classes!r}, expected {CLASSES!r}")
+        feature_set = model.meta.get("feature_set")
+        if feature_set != FEATURE_SET_VERSION:
+            # Weights of another feature set would silently score the wrong strings.
+            raise ValueError(
+                f"tone model was fit on feature set {feature_set!r}, "
+                f"this code computes {FEATURE_SET_VERSION!r}"
+            )
+        self.model = model
+
+    @property
+    def meta(self) -> dict[str, Any]:
+        return self.model.meta
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> ToneModel:
+        """Read a model file (by default the one shipped with the package)."""
+        return cls(LinearModel.read(path or DEFAULT_PATH))
+
+    def predict_features(self, feats: Features) -> Probabilities:
+        """Probabilities from a feature dictionary (unknown features weigh nothing)."""
+        p = self.model.probabilities(feats)
+        return (p[0], p[1], p[2])
+
+    def predict(self, doc: Doc, start_char: int, end_char: int) -> Probabilities:
+        """(negative, neutral, positive) for the mention at these character offsets."""
+        return self.predict_features(features(doc, start_char, end_char))
+
+    def predict_many(self, doc: Doc, spans: Iterable[tuple[int, int]]) -> list[Probabilities]:
+        """Several mentions of one doc, in the order given."""
+        return [self.predict(doc, start_char, end_char) for start_char, end_char in spans]
