@@ -188,8 +188,30 @@ def _eval(args: argparse.Namespace, settings: Settings) -> int:
     from pipeline.enrich import Enricher
     from pipeline.tools.evaluate import evaluate, format_report
 
-    report = evaluate(Enricher(settings.enrich), Path(args.dataset))
-    print(report.model_dump_json(indent=2) if args.json else format_report(report))
+    threshold = settings.enrich.stance_min_confidence
+    # Every tag is collected (minimum 0) so that one run also gives the whole curve.
+    every_tag = settings.enrich.model_copy(update={"stance_min_confidence": 0.0})
+    report = evaluate(Enricher(every_tag), Path(args.dataset), threshold)
+    print(report.model_dump_json(indent=2) if args.json else format_report(report, args.details))
+    return 0
+
+
+def _train(args: argparse.Namespace, settings: Settings) -> int:
+    if args.model == "stance":
+        from pipeline.enrich import Enricher
+        from pipeline.enrich.stance_model import StanceModel
+        from pipeline.tools.train_stance import train as train_stance
+
+        enricher = Enricher(settings.enrich, StanceModel.untrained())
+        result = train_stance(enricher, [Path(p) for p in args.data], Path(args.out))
+    else:
+        from pipeline.tools.train_tone import cross_validate, train as train_tone
+
+        data = Path(args.data[0])
+        result = {"model": train_tone(data, Path(args.out))}
+        if args.cross_validate:
+            result["cross_validation"] = cross_validate(data)
+    print(json.dumps(result, indent=2, default=str))
     return 0
 
 
@@ -296,7 +318,22 @@ def build_parser() -> argparse.ArgumentParser:
     evaluation = sub.add_parser("eval", help="score the enrichment against a gold dataset")
     evaluation.add_argument("dataset")
     evaluation.add_argument("--json", action="store_true")
+    evaluation.add_argument("--details", action="store_true", help="list each document's errors")
     evaluation.set_defaults(handler=_eval)
+
+    training = sub.add_parser("train", help="train the stance or tone model (deterministic)")
+    training.add_argument("model", choices=["stance", "tone"])
+    training.add_argument(
+        "--data",
+        nargs="+",
+        required=True,
+        help="stance: gold JSONL files (development/training parts); tone: NewsMTSC train.jsonl",
+    )
+    training.add_argument("--out", required=True, help="where to write the model JSON")
+    training.add_argument(
+        "--cross-validate", action="store_true", help="tone: also report grouped 5-fold CV"
+    )
+    training.set_defaults(handler=_train)
     return parser
 
 

@@ -7,16 +7,19 @@ deterministic: the same article always yields the same ``Enrichment``.
 from __future__ import annotations
 
 import time
+from collections import defaultdict
 
 from pipeline.config import EnrichSettings
 from pipeline.enrich import entities, mentions
 from pipeline.enrich.document import Document
+from pipeline.enrich.holders import HolderResolver
 from pipeline.enrich.nlp import load_pipeline, parse_article
 from pipeline.enrich.stance import StanceExtractor
 from pipeline.enrich.stance_model import StanceModel
 from pipeline.enrich.targets import Catalogue
-from pipeline.enrich.tone import ToneScorer, article_tone, mean_compound
-from pipeline.models import Enrichment, Quantity, RawArticle
+from pipeline.enrich.tone import ToneScorer, article_tone
+from pipeline.enrich.tone_model import ToneModel
+from pipeline.models import Enrichment, Quantity, RawArticle, TextField
 
 __all__ = ["Enricher"]
 
@@ -34,6 +37,7 @@ class Enricher:
         self.model_name: str = f"{self._nlp.meta['lang']}_{self._nlp.meta['name']}"
         self.model_version: str = str(self._nlp.meta["version"])
         self._tone = ToneScorer()
+        self._tone_model = ToneModel.load()
         self.catalogue = Catalogue.load(settings.targets_path)
         self._stance = StanceExtractor(
             self.catalogue, stance_model or StanceModel.load(), settings.stance_min_confidence
@@ -45,15 +49,14 @@ class Enricher:
         clock = time.perf_counter()
         doc, quantities = self.read(article)
         ner_done = time.perf_counter()
-        stances = self._stance.extract(doc)
+        holders = HolderResolver(doc)
+        stances = self._stance.extract(doc, holders)
         stance_done = time.perf_counter()
         scores = [self._tone.score(s.text) for s in doc.sentences]
         found = entities.to_entities(doc.clusters, len(article.body))
+        tones = self._entity_tones(doc, holders)
         found = [
-            e.model_copy(
-                update={"tone": mean_compound([scores[i] for i in doc.entity_sentences(c)])}
-            )
-            for e, c in zip(found, doc.clusters, strict=True)
+            e.model_copy(update={"tone": tones[i]}) for i, e in enumerate(found)
         ]
         tone = article_tone(scores)
         tone_done = time.perf_counter()
@@ -64,6 +67,24 @@ class Enricher:
         }
         found.sort(key=lambda e: (-e.salience, e.name))
         return Enrichment(entities=found, quantities=quantities, stances=stances, tone=tone)
+
+    def _entity_tones(self, doc: Document, holders: HolderResolver) -> list[float | None]:
+        """Each entity's tone: the mean of P(positive) - P(negative) over its mentions,
+        pronouns that refer to it included, from the target-dependent tone model."""
+        spans: dict[TextField, list[tuple[int, int, int]]] = defaultdict(list)
+        index = {id(c): i for i, c in enumerate(doc.clusters)}
+        for i, c in enumerate(doc.clusters):
+            for m in c.mentions:
+                spans[m.field].append((m.start, m.end, i))
+        for field_name, token, c in holders.pronoun_mentions():
+            spans[field_name].append((token.idx, token.idx + len(token), index[id(c)]))
+        sums: list[list[float]] = [[] for _ in doc.clusters]
+        for parsed in doc.fields:
+            wanted = spans.get(parsed.field, [])
+            probs = self._tone_model.predict_many(parsed.doc, [(a, b) for a, b, _ in wanted])
+            for (_, _, i), (negative, _, positive) in zip(wanted, probs, strict=True):
+                sums[i].append(positive - negative)
+        return [round(sum(v) / len(v), 4) if v else None for v in sums]
 
     def read(self, article: RawArticle) -> tuple[Document, list[Quantity]]:
         """Parse both fields once and build the canonical entities."""

@@ -63,10 +63,12 @@ class Candidate:
 class CandidateReader:
     """Proposes candidates for one article; built once per article."""
 
-    def __init__(self, doc: Document, catalogue: Catalogue) -> None:
+    def __init__(
+        self, doc: Document, catalogue: Catalogue, holders: HolderResolver | None = None
+    ) -> None:
         self.doc = doc
         self.catalogue = catalogue
-        self.holders = HolderResolver(doc)
+        self.holders = holders or HolderResolver(doc)
 
     def candidates(self) -> list[Candidate]:
         found: list[Candidate] = []
@@ -281,6 +283,8 @@ class _Sentence:
 
     def _subject_of(self, verb: Token) -> tuple[list[Cluster], str]:
         holders = self.reader.subject_holders(verb)
+        if not holders.entities and verb.dep_ in {"acomp", "attr", "xcomp"}:
+            holders = self.reader.subject_holders(verb.head)  # "X is opposed to Y"
         return holders.entities, "subject"
 
     def _resolve(self, tok: Token, with_conjuncts: bool = False) -> list[Cluster]:
@@ -307,6 +311,7 @@ class _Sentence:
         target_tok: Token | None = None,
         path_from: Token | None = None,
     ) -> Candidate:
+        target_tok = target_tok if target_tok is not None else target.head
         head = target_tok if target_tok is not None else cue
         start = path_from if path_from is not None else cue
         surface = target.text

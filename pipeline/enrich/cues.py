@@ -38,6 +38,8 @@ PHRASAL: dict[tuple[str, str], int] = {
     ("stand", "with"): 1,
     ("fight", "for"): 1,
     ("insist", "on"): 1,
+    ("commit", "to"): 1,
+    ("oppose", "to"): -1,
     ("come", "out"): 0,  # "came out for/against" is decided by the preposition below
     ("lash", "at"): -1,
     ("hit", "at"): -1,

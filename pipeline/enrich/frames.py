@@ -18,7 +18,7 @@ Matrix negation ("did not oppose Y") gives neutral; "did not support/back Y" giv
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from spacy.tokens import Token
@@ -49,6 +49,7 @@ class Target:
     text: str
     kind: TargetKind
     polarity: int  # +1 keeps the frame's polarity, -1 reverses it ("an end to X")
+    head: Token | None = None  # the word that named it, when there is one
 
 
 @dataclass(frozen=True)
@@ -249,8 +250,8 @@ class FrameReader:
         found: list[Target] = []
         for noun in [head, *_noun_conjuncts(head)]:
             target = self._target(noun)
-            if target is not None and target not in found:
-                found.append(target)
+            if target is not None and all(t.text != target.text for t in found):
+                found.append(target if target.head is not None else replace(target, head=noun))
         return found
 
     def _action_targets(self, verb: Token) -> list[Target]:
@@ -317,8 +318,10 @@ class FrameReader:
         )
         if inner is None and not modified:
             earlier = _earlier_mention(noun)
-            # A bare "the bill" is the bill named before ("the euthanasia bill"), if any.
-            return self._target(earlier) if earlier is not None else None
+            # A bare "the bill" is the bill named before ("the euthanasia bill"), if any;
+            # otherwise it stays the phrase as written.
+            if earlier is not None:
+                return self._target(earlier)
         text = self._phrase(noun)
         return Target(text, "phrase", 1) if text else None
 

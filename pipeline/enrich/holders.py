@@ -24,6 +24,13 @@ _MEMBER_NOUNS = frozenset(
     {"leader", "leadership", "member", "head", "spokesman", "spokeswoman", "official"}
 )
 _RELATIVES = frozenset({"who", "which", "that", "whom"})
+_NOMINAL = frozenset({"he", "him", "she", "her", "they", "them", "it"})
+_POSSESSIVE_LABELS: dict[str, tuple[frozenset[str], bool]] = {
+    "his": (frozenset({"PERSON"}), False),
+    "hers": (frozenset({"PERSON"}), False),
+    "their": (frozenset({"ORG", "GPE", "NORP"}), True),
+    "its": (frozenset({"ORG", "GPE"}), False),
+}
 _SUBJECT_DEPS = frozenset({"nsubj", "nsubjpass"})
 _LOOKBACK_SENTENCES = 3
 
@@ -92,6 +99,22 @@ class HolderResolver:
                     entities.append(c)
             factor = min(factor, f)
         return Holders(entities, factor if entities else 0.0)
+
+    def pronoun_mentions(self) -> list[tuple[TextField, Token, Cluster]]:
+        """Personal and possessive pronouns with the entity each refers to, for tone."""
+        found: list[tuple[TextField, Token, Cluster]] = []
+        for parsed in self.doc.fields:
+            for t in parsed.doc:
+                lower = t.lower_
+                if t.pos_ != "PRON" or lower not in _POSSESSIVE_LABELS and lower not in _NOMINAL:
+                    continue
+                if lower in _POSSESSIVE_LABELS:
+                    labels, plural = _POSSESSIVE_LABELS[lower]
+                    clusters = self._look_back(parsed.field, t, labels, plural)
+                else:
+                    clusters = self._resolve_one(parsed.field, t)[0]
+                found += [(parsed.field, t, c) for c in clusters]
+        return found
 
     def _resolve_one(self, field_name: TextField, t: Token) -> tuple[list[Cluster], float]:
         c = self._entity(field_name, t)

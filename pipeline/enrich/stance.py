@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pipeline.enrich.candidates import Candidate, CandidateReader
 from pipeline.enrich.document import Document
+from pipeline.enrich.holders import HolderResolver
 from pipeline.enrich.stance_model import CLASSES, StanceModel
 from pipeline.enrich.targets import Catalogue
 from pipeline.models import StanceTag, StanceValue
@@ -21,12 +22,12 @@ class StanceExtractor:
         self.model = model
         self.min_confidence = min_confidence
 
-    def candidates(self, doc: Document) -> list[Candidate]:
-        return CandidateReader(doc, self.catalogue).candidates()
+    def candidates(self, doc: Document, holders: HolderResolver | None = None) -> list[Candidate]:
+        return CandidateReader(doc, self.catalogue, holders).candidates()
 
-    def extract(self, doc: Document) -> list[StanceTag]:
+    def extract(self, doc: Document, holders: HolderResolver | None = None) -> list[StanceTag]:
         best: dict[tuple[str, str], tuple[float, StanceValue, Candidate]] = {}
-        for c in self.candidates(doc):
+        for c in self.candidates(doc, holders):
             if c.target.kind == "entity" and c.target.text == c.holder.name:
                 continue
             probs = self.model.probabilities(c)

@@ -13,13 +13,15 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
+from spacy.tokens import Token
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 from pipeline.enrich.candidates import Candidate
+from pipeline.enrich.lexicon import SPEECH_VERBS
 from pipeline.enrich.linear import Features, LinearModel
 
 # Bump whenever :func:`features` changes: a model is only valid for the features it was fit on.
-FEATURE_SET_VERSION = "1"
+FEATURE_SET_VERSION = "3"
 CLASSES = ("none", "favor", "against")
 MODEL_FILE = "data/stance_model.json"
 
@@ -73,6 +75,7 @@ def features(c: Candidate) -> Features:
         f"tone={tone_b}|lca_prior={c.lca_prior}",
     ]
     names += _token_features(c)
+    names += _structure(c)
     feats: Features = dict.fromkeys(names, 1.0)
     feats["tone_value"] = tone
     feats["tone_x_prior"] = tone * c.prior
@@ -92,10 +95,71 @@ def _between(c: Candidate) -> list[str]:
     ]
 
 
+# Paths on which the holder is the subject and the target the object of one word.
+_DIRECT = frozenset(
+    {"^nsubj/vdobj", "^nsubj/vprep/vpobj", "^nsubjpass/vagent/vpobj", "^nsubj/vdative"}
+)
+
+
+def _sides(a: Token, b: Token) -> tuple[list[str], list[str], Token | None]:
+    """Dependency labels from ``a`` up to the common ancestor, and from there down to ``b``."""
+    up_b = {t.i: n for n, t in enumerate((b, *b.ancestors))}
+    up: list[str] = []
+    for t in (a, *a.ancestors):
+        if t.i in up_b:
+            chain = [b, *b.ancestors][: up_b[t.i]]
+            return up, [x.dep_ for x in reversed(chain)], t
+        up.append(t.dep_)
+    return up, [], None
+
+
+def _kind(lemma: str, prior: int) -> str:
+    if lemma in SPEECH_VERBS:
+        return "speech"
+    return {1: "favor", -1: "against"}.get(prior, "other")
+
+
+def _local_tone(t: Token) -> float:
+    """VADER compound of the clause around the target: its head's subtree, at most 30 words."""
+    head = t.head
+    words = [w.text for w in head.subtree][:30]
+    return float(_vader().polarity_scores(" ".join(words))["compound"])
+
+
+def _structure(c: Candidate) -> list[str]:
+    up, down, _ = _sides(c.anchor, c.target_token)
+    kind = _kind(c.lca, c.lca_prior)
+    up_s, down_s = "/".join(up[:3]), "/".join(down[:3])
+    local = _bucket(_local_tone(c.target_token))
+    return [
+        f"up={up_s}",
+        f"down={down_s}",
+        f"up={up_s}|kind={kind}",
+        f"down={down_s}|kind={kind}",
+        f"len={min(len(up), 4)},{min(len(down), 4)}",
+        f"kind={kind}",
+        f"kind={kind}|src={c.source}",
+        f"local={local}",
+        f"local={local}|kind={kind}",
+        f"local={local}|prior={c.prior}",
+    ]
+
+
 def _token_features(c: Candidate) -> list[str]:
     t = c.target_token
     head = t.head
+    words = c.cue.split()
+    chained = " to " in f" {c.cue} "
+    direct = c.path in _DIRECT
     return [
+        f"cue_head={words[0] if words else ''}|chained={chained}",
+        f"chained={chained}|src={c.source}",
+        f"tkind={c.target.kind}|src={c.source}",
+        f"direct={direct}|lca_prior={c.lca_prior}",
+        f"direct={direct}|lca={c.lca}",
+        f"hlabel={c.holder.label}|src={c.source}",
+        f"lca={c.lca}|tdep={t.dep_}",
+        f"via={c.holder_via}|path={c.path}",
         f"tdep={t.dep_}",
         f"thead={head.lemma_.lower()}",
         f"adep={c.anchor.dep_}",

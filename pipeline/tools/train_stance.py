@@ -23,7 +23,9 @@ from pipeline.enrich.stance_model import CLASSES, FEATURE_SET_VERSION, features
 from pipeline.models import RawArticle
 from pipeline.tools.matching import holders_match, targets_match
 
-C_GRID = (0.03, 0.1, 0.3, 1.0)
+C_GRID = (0.03, 0.05, 0.1)
+# The operating point the regularisation is chosen for: most recall at this precision.
+TARGET_PRECISION = 0.7
 FOLDS = 5
 
 
@@ -46,13 +48,12 @@ def label_of(c: Candidate, gold: list[dict[str, Any]]) -> str:
     return "none"
 
 
-def examples(enricher: Enricher, dataset: Path) -> tuple[list[Example], int]:
+def examples(enricher: Enricher, datasets: list[Path]) -> tuple[list[Example], int]:
     """Labelled candidates of every document, and the number of gold tags."""
     found: list[Example] = []
     gold_total = 0
-    for i, line in enumerate(dataset.read_text(encoding="utf-8").splitlines()):
-        if not line.strip():
-            continue
+    lines = [x for d in datasets for x in d.read_text(encoding="utf-8").splitlines() if x.strip()]
+    for i, line in enumerate(lines):
         raw = json.loads(line)
         article = RawArticle(id=raw["id"], title=raw.get("title", ""), body=raw["body"])
         doc, _ = enricher.read(article)
@@ -120,7 +121,7 @@ def _decide(model: LinearModel, exs: list[Example]) -> dict[tuple[int, str, str]
 
 def curve(decisions: list[tuple[float, str, str]], gold: int) -> Curve:
     points = []
-    for t in [x / 20 for x in range(2, 20)]:
+    for t in [round(x / 20, 2) for x in range(2, 20)]:
         emitted = [d for d in decisions if d[0] >= t]
         correct = sum(1 for _, pred, label in emitted if pred == label)
         p = correct / len(emitted) if emitted else 1.0
@@ -141,17 +142,23 @@ def cross_validate(exs: list[Example], gold: int, seed: int) -> dict[str, Any]:
     return results
 
 
-def train(enricher: Enricher, dataset: Path, out: Path, seed: int = 13) -> dict[str, Any]:
-    exs, gold = examples(enricher, dataset)
+def _best_recall(points: list[dict[str, float]], precision: float = TARGET_PRECISION) -> float:
+    return max((p["recall"] for p in points if p["precision"] >= precision), default=0.0)
+
+
+def train(
+    enricher: Enricher, datasets: list[Path], out: Path, seed: int = 13
+) -> dict[str, Any]:
+    exs, gold = examples(enricher, datasets)
     covered = _coverage(exs)
     cv = cross_validate(exs, gold, seed)
-    best_c = max(cv, key=lambda c: max(p["recall"] for p in cv[c] if p["precision"] >= 0.7))
+    best_c = max(cv, key=lambda c: _best_recall(cv[c]))
     model = _fit(exs, float(best_c), seed)
-    digest = hashlib.sha256(dataset.read_bytes()).hexdigest()
+    digest = hashlib.sha256(b"".join(d.read_bytes() for d in datasets)).hexdigest()
     meta = {
         "version": f"{__version__}+stance.{digest[:8]}",
         "feature_set_version": FEATURE_SET_VERSION,
-        "trained_on": dataset.name,
+        "trained_on": [d.name for d in datasets],
         "data_sha256": digest,
         "seed": seed,
         "C": float(best_c),
@@ -159,6 +166,12 @@ def train(enricher: Enricher, dataset: Path, out: Path, seed: int = 13) -> dict[
         "gold_tags": gold,
         "gold_tags_with_a_candidate": covered,
     }
+    meta["cv_curve"] = [
+        {k: round(v, 4) for k, v in p.items()} for p in cv[best_c]
+    ]
+    meta["suggested_min_confidence"] = min(
+        (p["threshold"] for p in cv[best_c] if p["precision"] >= TARGET_PRECISION), default=0.95
+    )
     model = LinearModel(model.classes, model.weights, model.intercepts, 1.0, meta)
     out.write_text(model.to_json(), encoding="utf-8")
     return {"meta": meta, "cv": cv[best_c]}

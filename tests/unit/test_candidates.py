@@ -1,0 +1,103 @@
+"""Stance candidates on invented sentences: each construction news uses proposes its
+(holder, target) with the right direction. Whether a candidate becomes a tag is the trained
+model's decision (tested in test_stance.py); these are unit cases, not figures."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline.config import EnrichSettings
+from pipeline.enrich import Enricher
+from pipeline.enrich.candidates import Candidate, CandidateReader
+from pipeline.models import RawArticle
+
+
+@pytest.fixture(scope="module")
+def enricher() -> Enricher:
+    return Enricher(EnrichSettings())
+
+
+def candidates(enricher: Enricher, body: str, title: str = "") -> list[Candidate]:
+    doc, _ = enricher.read(RawArticle(id="t", title=title, body=body))
+    return CandidateReader(doc, enricher.catalogue).candidates()
+
+
+def directions(found: list[Candidate], holder: str, target_word: str) -> set[int]:
+    """Directions proposed by rule sources (not bare pairs) for holder and a target word."""
+    return {
+        c.prior
+        for c in found
+        if c.holder.name == holder
+        and target_word in (c.target.text + " " + c.surface).lower()
+        and c.source != "pair"
+    }
+
+
+@pytest.mark.parametrize(
+    ("body", "holder", "target", "prior"),
+    [
+        ("Senator Maria Lopez attacked the housing plan on Monday.", "Maria Lopez", "housing", -1),
+        ("Mayor Tom Reed accused the police union of lying.", "Tom Reed", "union", -1),
+        ("Judge Ann Cole questioned the evidence in the case.", "Ann Cole", "evidence", -1),
+        ("Governor Li Wei praised the new transit law.", "Li Wei", "transit", 1),
+        ("The tax was criticised by Senator Paul Grant.", "Paul Grant", "tax", -1),
+        ("Senator Rosa Diaz is opposed to the pipeline.", "Rosa Diaz", "pipeline", -1),
+        ("Senator Rosa Diaz is critical of the pipeline.", "Rosa Diaz", "pipeline", -1),
+        ("Mayor Tom Reed is committed to the bike lanes.", "Tom Reed", "bike", 1),
+        ("Senator Rosa Diaz is against the pipeline.", "Rosa Diaz", "pipeline", -1),
+        ("Senator Rosa Diaz poured cold water on the merger.", "Rosa Diaz", "merger", -1),
+        ("Senator Rosa Diaz insisted on a recount.", "Rosa Diaz", "recount", 1),
+        ("Senator Rosa Diaz did not criticise the merger.", "Rosa Diaz", "merger", 1),
+    ],
+)
+def test_stance_words_propose_their_direction(
+    enricher: Enricher, body: str, holder: str, target: str, prior: int
+) -> None:
+    assert prior in directions(candidates(enricher, body), holder, target)
+
+
+def test_stance_nouns_with_named_members(enricher: Enricher) -> None:
+    body = "Opponents of the bill, including Senator Ann Park and Mayor Joe Kim, rallied."
+    found = candidates(enricher, body)
+    assert -1 in directions(found, "Ann Park", "bill")
+    assert -1 in directions(found, "Joe Kim", "bill")
+
+
+def test_judgement_in_reported_speech_belongs_to_the_speaker(enricher: Enricher) -> None:
+    found = candidates(enricher, "The tariff plan was a mistake, Senator Paul Grant said.")
+    assert -1 in directions(found, "Paul Grant", "tariff")
+
+
+def test_necessity_in_a_quote_is_favor(enricher: Enricher) -> None:
+    body = '"The new powers are needed," Interior Minister Ana Berg said.'
+    assert 1 in directions(candidates(enricher, body), "Ana Berg", "powers")
+
+
+def test_unattributed_quote_takes_the_previous_speaker(enricher: Enricher) -> None:
+    body = (
+        "Interior Minister Ana Berg said on Monday that the vote would be close. "
+        '"The surveillance law is a disaster."'
+    )
+    assert -1 in directions(candidates(enricher, body), "Ana Berg", "surveillance")
+
+
+def test_pronoun_holder_resolves_to_the_previous_person(enricher: Enricher) -> None:
+    body = "Senator Paul Grant spoke on Monday. He condemned the new tariffs."
+    assert -1 in directions(candidates(enricher, body), "Paul Grant", "tariff")
+
+
+def test_every_entity_pair_is_a_candidate_for_the_model(enricher: Enricher) -> None:
+    found = candidates(enricher, "Paul Grant called Maria Lopez a diplomat of rare skill.")
+    pairs = {(c.holder.name, c.target.text) for c in found if c.source == "pair"}
+    assert ("Paul Grant", "Maria Lopez") in pairs
+
+
+def test_said_there_was_is_no_stance_word(enricher: Enricher) -> None:
+    found = candidates(enricher, "Paul Grant said there was a shortage of nurses.")
+    assert not [c for c in found if c.source != "pair" and c.prior != 0]
+
+
+def test_catalogue_targets_keep_the_words_as_written(enricher: Enricher) -> None:
+    found = candidates(enricher, "Paul Grant opposed the cease-fire in Gaza.")
+    rule = [c for c in found if c.target.kind == "catalogue"]
+    assert rule and all("cease-fire" in c.surface for c in rule)
