@@ -205,7 +205,8 @@ def _train(args: argparse.Namespace, settings: Settings) -> int:
         enricher = Enricher(settings.enrich, StanceModel.untrained())
         result = train_stance(enricher, [Path(p) for p in args.data], Path(args.out))
     else:
-        from pipeline.tools.train_tone import cross_validate, train as train_tone
+        from pipeline.tools.train_tone import cross_validate
+        from pipeline.tools.train_tone import train as train_tone
 
         data = Path(args.data[0])
         result = {"model": train_tone(data, Path(args.out))}

@@ -55,9 +55,7 @@ class Enricher:
         scores = [self._tone.score(s.text) for s in doc.sentences]
         found = entities.to_entities(doc.clusters, len(article.body))
         tones = self._entity_tones(doc, holders)
-        found = [
-            e.model_copy(update={"tone": tones[i]}) for i, e in enumerate(found)
-        ]
+        found = [e.model_copy(update={"tone": tones[i]}) for i, e in enumerate(found)]
         tone = article_tone(scores)
         tone_done = time.perf_counter()
         self.last_timings = {

@@ -23,7 +23,7 @@ from pipeline.enrich import cues
 from pipeline.enrich import lexicon as lx
 from pipeline.enrich.document import Document, Sentence
 from pipeline.enrich.entities import Cluster
-from pipeline.enrich.frames import FrameReader, Target
+from pipeline.enrich.frames import FrameReader, Target, agent_of, compose, particle_of
 from pipeline.enrich.holders import HOLDER_LABELS, HolderResolver
 from pipeline.enrich.targets import Catalogue, core_tokens, phrase
 from pipeline.models import TextField
@@ -126,8 +126,14 @@ class _Sentence:
                 for holder in frame.holders.entities:
                     for target in frame.targets:
                         yield self._make(
-                            holder, target, tok, "frame", frame.polarity * target.polarity,
-                            "subject", frame.predicate, self.sentence.text,
+                            holder,
+                            target,
+                            tok,
+                            "frame",
+                            frame.polarity * target.polarity,
+                            "subject",
+                            frame.predicate,
+                            self.sentence.text,
                         )
             yield from self._cue(tok)
         yield from self._reported()
@@ -154,14 +160,14 @@ class _Sentence:
     def _verb(self, tok: Token, lemma: str) -> Iterator[Candidate]:
         for prep in tok.children:
             polarity = cues.PHRASAL.get((lemma, prep.lower_))
-            if polarity is None and (lemma, "out") == ("come", _particle(tok)):
+            if polarity is None and (lemma, "out") == ("come", particle_of(tok)):
                 polarity = cues.PREPOSITIONS.get(prep.lower_)
             if polarity and prep.dep_ == "prep":
                 objects = [c for c in prep.children if c.dep_ in {"pobj", "pcomp"}]
                 yield from self._emit(self._subject_of(tok), objects, tok, "verb", polarity)
         if lemma not in cues.VERBS:
             return
-        agent = _agent(tok)
+        agent = agent_of(tok)
         if agent is not None:
             holders = (self.owner.holders.resolve(self.field, agent).entities, "agent")
             objects = [c for c in tok.children if c.dep_ == "nsubjpass"]
@@ -179,10 +185,9 @@ class _Sentence:
         holders: list[Cluster] = []
         via = "possessor"
         for child in tok.subtree:
-            if child.dep_ in {"appos", "pobj"} and child.head.lower_ in {"including", "like"}:
-                holders += self._resolve(child, with_conjuncts=True)
-                via = "apposition"
-            elif child.dep_ == "appos" and child.head is tok:
+            if (child.dep_ in {"appos", "pobj"} and child.head.lower_ in {"including", "like"}) or (
+                child.dep_ == "appos" and child.head is tok
+            ):
                 holders += self._resolve(child, with_conjuncts=True)
                 via = "apposition"
         agentive = lemma.endswith(("er", "or", "ist", "ent", "ate", "ion", "y", "an"))
@@ -197,10 +202,7 @@ class _Sentence:
             holders, via = self._subject_of(tok.head)
         if not holders and agentive and tok.dep_ in {"nsubj", "nsubjpass"}:
             holders = [
-                e
-                for c in tok.children
-                if c.dep_ in {"amod", "compound"}
-                for e in self._resolve(c)
+                e for c in tok.children if c.dep_ in {"amod", "compound"} for e in self._resolve(c)
             ]
             via = "modifier"
         yield from self._emit((holders, via), objects, tok, "noun", cues.NOUNS[lemma])
@@ -231,8 +233,15 @@ class _Sentence:
             for holder in speakers:
                 for target in self.reader.targets(target_tok):
                     yield self._make(
-                        holder, target, root, "reported", prior, via,
-                        root.lemma_.lower(), text, target_tok,
+                        holder,
+                        target,
+                        root,
+                        "reported",
+                        prior,
+                        via,
+                        root.lemma_.lower(),
+                        text,
+                        target_tok,
                     )
 
     def _pairs(self) -> Iterator[Candidate]:
@@ -255,8 +264,16 @@ class _Sentence:
                 if target is holder:
                     continue
                 yield self._make(
-                    holder, Target(target.name, "entity", 1), ttok, "pair", 0, via, "",
-                    self.sentence.text, ttok, path_from=htok,
+                    holder,
+                    Target(target.name, "entity", 1),
+                    ttok,
+                    "pair",
+                    0,
+                    via,
+                    "",
+                    self.sentence.text,
+                    ttok,
+                    path_from=htok,
                 )
 
     # -- pieces ---------------------------------------------------------------------------
@@ -270,15 +287,29 @@ class _Sentence:
         polarity: int,
     ) -> Iterator[Candidate]:
         entities, via = holders
+        label = cue.lemma_.lower()
+        if cue.pos_ in {"VERB", "AUX"}:
+            prior, top = compose(cue, polarity)  # "refused to back Y" is against Y
+            if top is not cue:
+                entities, via = self._subject_of(top)
+                label = f"{top.lemma_.lower()} to {label}"  # the chain is the stance word
+        else:
+            prior = -polarity if _negated(cue) else polarity
         if not entities:
             return
-        prior = -polarity if _negated(cue) else polarity
         for obj in objects:
             for target in self.reader.targets(obj):
                 for holder in entities:
                     yield self._make(
-                        holder, target, cue, source, prior * target.polarity, via,
-                        cue.lemma_.lower(), self.sentence.text, obj,
+                        holder,
+                        target,
+                        cue,
+                        source,
+                        prior * target.polarity,
+                        via,
+                        label,
+                        self.sentence.text,
+                        obj,
                     )
 
     def _subject_of(self, verb: Token) -> tuple[list[Cluster], str]:
@@ -317,8 +348,11 @@ class _Sentence:
         surface = target.text
         if target.kind == "catalogue" and target_tok is not None:
             surface = phrase(core_tokens(target_tok)) or target.text
-        top = _common_ancestor(start, head)
+        top = sides(start, head)[2]
         top_lemma = top.lemma_.lower() if top is not None else ""
+        top_prior = _prior(top_lemma)
+        if top is not None and top_prior and top.pos_ in {"VERB", "AUX"}:
+            top_prior = compose(top, top_prior)[0]  # "refused to back": against
         return Candidate(
             holder=holder,
             target=target,
@@ -332,7 +366,7 @@ class _Sentence:
             holder_via=via,
             path=dep_path(start, head),
             lca=top_lemma,
-            lca_prior=_prior(top_lemma),
+            lca_prior=top_prior,
             has_cue=self.has_cue,
             anchor=start,
             target_token=head,
@@ -358,17 +392,6 @@ def _prep_objects(tok: Token) -> list[Token]:
         for obj in prep.children
         if obj.dep_ in {"pobj", "pcomp"}
     ]
-
-
-def _agent(verb: Token) -> Token | None:
-    for child in verb.children:
-        if child.dep_ == "agent":
-            return next((g for g in child.children if g.dep_ == "pobj"), None)
-    return None
-
-
-def _particle(verb: Token) -> str | None:
-    return next((c.lower_ for c in verb.children if c.dep_ == "prt"), None)
 
 
 def _negated(token: Token) -> bool:
@@ -397,20 +420,24 @@ def _prior(lemma: str) -> int:
     )
 
 
-def _common_ancestor(a: Token, b: Token) -> Token | None:
-    up_b = {t.i for t in (b, *b.ancestors)}
-    return next((t for t in (a, *a.ancestors) if t.i in up_b), None)
+def sides(a: Token, b: Token) -> tuple[list[str], list[str], Token | None]:
+    """Dependency labels from ``a`` up to the common ancestor, from there down to ``b``, and
+    that ancestor (None when the two are in different sentences)."""
+    chain_b = [b, *b.ancestors]
+    depth = {t.i: n for n, t in enumerate(chain_b)}
+    up: list[str] = []
+    for t in (a, *a.ancestors):
+        if t.i in depth:
+            return up, [x.dep_ for x in reversed(chain_b[: depth[t.i]])], t
+        up.append(t.dep_)
+    return up, [], None
 
 
 def dep_path(a: Token, b: Token) -> str:
-    """Dependency labels from ``a`` up to the common ancestor and down to ``b``."""
-    up_a = [a, *a.ancestors]
-    up_b = [b, *b.ancestors]
-    common = next((t for t in up_a if t in up_b), None)
-    if common is None:
+    """ "^nsubj/vdobj": up from ``a`` to the common ancestor, then down to ``b``."""
+    up, down, top = sides(a, b)
+    if top is None:
         return "none"
-    left = [t.dep_ for t in up_a[: up_a.index(common)]]
-    right = [t.dep_ for t in up_b[: up_b.index(common)]]
-    if len(left) + len(right) > _MAX_PATH:
+    if len(up) + len(down) > _MAX_PATH:
         return "far"
-    return "/".join(["^" + d for d in left] + ["v" + d for d in reversed(right)]) or "self"
+    return "/".join(["^" + d for d in up] + ["v" + d for d in down]) or "self"

@@ -118,7 +118,7 @@ class FrameReader:
         if polarity == 0 or not objects:
             return None
         targets = [t for o in objects for t in self.targets(o)]
-        agent = _agent(verb)
+        agent = agent_of(verb)
         if agent is not None:  # passive: the agent holds the stance
             holders = self.holders.resolve(self.field, agent)
             return self._frame(holders, targets, polarity, label, BASE_CONFIDENCE, verb)
@@ -170,7 +170,7 @@ class FrameReader:
             key = (lemma, prep.lower_)
             if prep.dep_ in {"prep", "prt"} and key in lx.PHRASAL:
                 needed = lx.PARTICLES.get(key)
-                if needed is not None and _particle(verb) != needed:
+                if needed is not None and particle_of(verb) != needed:
                     continue
                 objects = [c for c in prep.children if c.dep_ in {"pobj", "pcomp"}]
                 if prep.dep_ == "prt":
@@ -180,7 +180,7 @@ class FrameReader:
         if lemma in lx.ATTITUDE_VERBS:
             if lemma in lx.OBJECT_CONTROL and any(c.dep_ == "xcomp" for c in verb.children):
                 return 0, [], lemma  # the object is the addressee; the clause is the target
-            deps = {"nsubjpass"} if _agent(verb) is not None else {"dobj"}
+            deps = {"nsubjpass"} if agent_of(verb) is not None else {"dobj"}
             objects = [c for c in verb.children if c.dep_ in deps]
             return lx.ATTITUDE_VERBS[lemma], objects, lemma
         return 0, [], lemma
@@ -262,7 +262,7 @@ class FrameReader:
             return []
         lemma = verb.lemma_.lower()
         if lemma in lx.REVERSING_VERBS or lemma in lx.SUSTAINING_VERBS:
-            if lemma == "phase" and _particle(verb) != "out":
+            if lemma == "phase" and particle_of(verb) != "out":
                 return []
             sign = -1 if lemma in lx.REVERSING_VERBS else 1
             return [Target(t.text, t.kind, sign * t.polarity) for t in self.targets(obj)]
@@ -348,18 +348,33 @@ class FrameReader:
         return Frame(holders, targets, polarity, predicate, confidence, sentence)
 
 
+def compose(verb: Token, polarity: int) -> tuple[int, Token]:
+    """Climb the control verbs above ``verb`` ("refused to *back*"), composing polarity and
+    negation; returns the composed polarity and the verb whose subject holds it."""
+    node = verb
+    while _is_embedded(node):
+        if _negated(node):
+            polarity = -polarity
+        node = node.head
+        polarity *= _embedding_polarity(node)
+    if _negated(node):
+        polarity = -polarity
+    return polarity, node
+
+
 def _subject(verb: Token) -> Token | None:
     return next((c for c in verb.children if c.dep_ in {"nsubj", "nsubjpass"}), None)
 
 
-def _agent(verb: Token) -> Token | None:
+def agent_of(verb: Token) -> Token | None:
+    """The agent of a passive verb ("vetoed *by X*"), if any."""
     for child in verb.children:
         if child.dep_ == "agent":
             return next((g for g in child.children if g.dep_ == "pobj"), None)
     return None
 
 
-def _particle(verb: Token) -> str | None:
+def particle_of(verb: Token) -> str | None:
     return next((c.lower_ for c in verb.children if c.dep_ == "prt"), None)
 
 

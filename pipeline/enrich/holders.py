@@ -106,7 +106,7 @@ class HolderResolver:
         for parsed in self.doc.fields:
             for t in parsed.doc:
                 lower = t.lower_
-                if t.pos_ != "PRON" or lower not in _POSSESSIVE_LABELS and lower not in _NOMINAL:
+                if t.pos_ != "PRON" or (lower not in _POSSESSIVE_LABELS and lower not in _NOMINAL):
                     continue
                 if lower in _POSSESSIVE_LABELS:
                     labels, plural = _POSSESSIVE_LABELS[lower]

@@ -16,12 +16,12 @@ from pathlib import Path
 from spacy.tokens import Token
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
-from pipeline.enrich.candidates import Candidate
+from pipeline.enrich.candidates import Candidate, sides
 from pipeline.enrich.lexicon import SPEECH_VERBS
 from pipeline.enrich.linear import Features, LinearModel
 
 # Bump whenever :func:`features` changes: a model is only valid for the features it was fit on.
-FEATURE_SET_VERSION = "3"
+FEATURE_SET_VERSION = "6"
 CLASSES = ("none", "favor", "against")
 MODEL_FILE = "data/stance_model.json"
 
@@ -29,6 +29,12 @@ MODEL_FILE = "data/stance_model.json"
 @lru_cache(maxsize=1)
 def _vader() -> SentimentIntensityAnalyzer:
     return SentimentIntensityAnalyzer()
+
+
+@lru_cache(maxsize=4096)
+def _compound(text: str) -> float:
+    """VADER compound of a text; many candidates of one sentence share their clause."""
+    return float(_vader().polarity_scores(text)["compound"])
 
 
 def _bucket(score: float) -> str:
@@ -43,7 +49,7 @@ def _bucket(score: float) -> str:
 
 def features(c: Candidate) -> Features:
     """Named features of one candidate."""
-    tone = float(_vader().polarity_scores(c.clause)["compound"])
+    tone = _compound(c.clause)
     prior = str(c.prior)
     tone_b = _bucket(tone)
     names = [
@@ -101,18 +107,6 @@ _DIRECT = frozenset(
 )
 
 
-def _sides(a: Token, b: Token) -> tuple[list[str], list[str], Token | None]:
-    """Dependency labels from ``a`` up to the common ancestor, and from there down to ``b``."""
-    up_b = {t.i: n for n, t in enumerate((b, *b.ancestors))}
-    up: list[str] = []
-    for t in (a, *a.ancestors):
-        if t.i in up_b:
-            chain = [b, *b.ancestors][: up_b[t.i]]
-            return up, [x.dep_ for x in reversed(chain)], t
-        up.append(t.dep_)
-    return up, [], None
-
-
 def _kind(lemma: str, prior: int) -> str:
     if lemma in SPEECH_VERBS:
         return "speech"
@@ -123,11 +117,11 @@ def _local_tone(t: Token) -> float:
     """VADER compound of the clause around the target: its head's subtree, at most 30 words."""
     head = t.head
     words = [w.text for w in head.subtree][:30]
-    return float(_vader().polarity_scores(" ".join(words))["compound"])
+    return _compound(" ".join(words))
 
 
 def _structure(c: Candidate) -> list[str]:
-    up, down, _ = _sides(c.anchor, c.target_token)
+    up, down, _ = sides(c.anchor, c.target_token)
     kind = _kind(c.lca, c.lca_prior)
     up_s, down_s = "/".join(up[:3]), "/".join(down[:3])
     local = _bucket(_local_tone(c.target_token))

