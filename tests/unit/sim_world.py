@@ -20,6 +20,7 @@ from pipeline.errors import RejectedMessage
 from pipeline.models import Enrichment, ErrorCode, RawArticle
 from pipeline.observe.metrics import WorkerMetrics
 from pipeline.worker.dedup import Deduplicator
+from pipeline.worker.delivery.delivery import supervise
 from pipeline.worker.process import Incoming, Processor
 from tests.unit.sim_kafka import RAW, SimKafka
 from tests.unit.sim_worker import SimWorker, build
@@ -80,15 +81,13 @@ class World:
     # -- the worker's life --------------------------------------------------------------------
 
     def _start(self) -> None:
-        settings = Settings.model_validate(
-            {"worker": {"enrich_deadline_seconds": DEADLINE}} if _has_deadline() else {}
-        )
+        settings = Settings.model_validate({"worker": {"enrich_deadline_seconds": DEADLINE}})
         processor = Processor(settings, self.enricher, WorkerMetrics(CollectorRegistry(), "sim"))
         if self.dedup:
             processor.dedup = Deduplicator(self.table, window_seconds=3600)
         owned: Callable[[TopicPartition], bool] = lambda tp: tp.partition in self.owned  # noqa: E731
-        self.worker = build(self.kafka, processor, owned, self.limit, self.fatal.append)
-        self.tasks: list[asyncio.Task[Any]] = [self.loop.create_task(self.worker.run())]
+        self.worker = build(self.kafka, processor, owned, self.limit)
+        self.tasks: list[asyncio.Task[Any]] = [self._supervised(self.worker.run())]
         self.position = {p: self.kafka.committed_offsets[p] for p in self.owned}
 
     def crash(self) -> None:
@@ -134,8 +133,14 @@ class World:
         self.submit(records)
 
     def submit(self, records: list[Incoming]) -> None:
-        self.tasks.append(self.loop.create_task(self.worker.submit(records)))
+        self.tasks.append(self._supervised(self.worker.submit(records)))
         self.settle()
+
+    def _supervised(self, coro: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
+        async def start() -> asyncio.Task[None]:
+            return supervise(coro, self.fatal.append)
+
+        return self.loop.run_until_complete(start())
 
     # -- the loop ---------------------------------------------------------------------------------
 
@@ -185,9 +190,3 @@ class World:
         if self.max_in_flight > self.limit:
             found.append(f"{self.max_in_flight} records in flight, limit {self.limit}")
         return found
-
-
-def _has_deadline() -> bool:
-    from pipeline.config import WorkerSettings
-
-    return "enrich_deadline_seconds" in WorkerSettings.model_fields
