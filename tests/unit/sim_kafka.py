@@ -29,6 +29,7 @@ from pipeline.worker.process import Incoming, Outgoing
 RAW = "news.raw"
 ENRICHED = "news.enriched"
 DEADLETTER = "news.deadletter"
+LATE = 0.01  # seconds a late commit reply takes
 
 
 def article_id(partition: int, offset: int) -> str:
@@ -44,8 +45,9 @@ class SimKafka:
     # Results a read_committed reader sees: (input partition, input offset, who).
     visible: list[tuple[int, int, str]] = field(default_factory=list)
     # What the next commits do: "abort" (fails, nothing visible), "lost_reply" (commits, then
-    # the client times out waiting for the answer), "unauthorized" (a fatal error), "bug"
-    # (an exception no one expects).
+    # the client times out waiting for the answer), "late_reply" (commits; the answer comes
+    # after LATE seconds, so a SIGTERM can cancel the wait), "unauthorized" (a fatal error),
+    # "bug" (an exception no one expects).
     faults: list[str] = field(default_factory=list)
     violations: list[str] = field(default_factory=list)
     transactions: Counter[str] = field(default_factory=Counter)
@@ -156,7 +158,7 @@ class SimProducer:
         if fault == "bug":
             raise ZeroDivisionError("a bug in the commit path")
         self._kafka._commit(self._partition, self._epoch, out, next_offset)
-        await asyncio.sleep(0)
+        await asyncio.sleep(LATE if fault == "late_reply" else 0)
         if fault == "lost_reply":
             raise KafkaTimeoutError()
 

@@ -1,6 +1,6 @@
-"""The eight ways to lose, duplicate or stall that issue 13 lists, each as a fixed sequence of
-steps on the simulated broker (tests/unit/sim_world.py). Each must end with every record
-committed with exactly one result visible to a read_committed reader."""
+"""The eight ways to lose, duplicate or stall that issue 13 lists, and those found since, each
+as a fixed sequence of steps on the simulated broker (tests/unit/sim_world.py). Each must end
+with every record committed with exactly one result visible to a read_committed reader."""
 
 from __future__ import annotations
 
@@ -15,6 +15,14 @@ from tests.unit.sim_world import DEADLINE, HANG, POISON, World
 @pytest.fixture
 def world() -> Iterator[World]:
     w = World(partitions=2, limit=4)
+    yield w
+    w.close()
+
+
+@pytest.fixture
+def undeduplicated() -> Iterator[World]:
+    """One partition, de-duplication off: a repeated result is not hidden."""
+    w = World(partitions=1, limit=8, dedup=False)
     yield w
     w.close()
 
@@ -37,20 +45,17 @@ def test_1_a_commit_failing_while_an_admission_waits_loses_nothing(world: World)
     _end(world)
 
 
-def test_2_an_admission_before_recovery_duplicates_nothing() -> None:
-    world = World(partitions=1, limit=8, dedup=False)  # duplicates not hidden
-    try:
-        for _ in range(6):
-            world.kafka.publish(0)
-        world.deliver(0, 3)
-        world.kafka.faults.append("lost_reply")
-        world.enricher.finish()
-        world.deliver(0, 3, back=3)  # re-delivered and new records, before recovery ran
-        world.finish()
-        assert not world.problems()
-        _end(world)
-    finally:
-        world.close()
+def test_2_an_admission_before_recovery_duplicates_nothing(undeduplicated: World) -> None:
+    world = undeduplicated
+    for _ in range(6):
+        world.kafka.publish(0)
+    world.deliver(0, 3)
+    world.kafka.faults.append("lost_reply")
+    world.enricher.finish()
+    world.deliver(0, 3, back=3)  # re-delivered and new records, before recovery ran
+    world.finish()
+    assert not world.problems()
+    _end(world)
 
 
 def test_3_a_redo_is_not_swallowed_as_a_duplicate_of_itself(world: World) -> None:
@@ -113,4 +118,22 @@ def test_8_a_partition_that_comes_back_starts_fresh(world: World) -> None:
     world.deliver(0, 1, back=3)  # Faust hands out records fetched before the seek
     world.deliver(0, 3)
     world.finish()
+    _end(world)
+
+
+def test_9_sigterm_during_a_commit_that_committed_duplicates_nothing(
+    undeduplicated: World,
+) -> None:
+    """Found by the rolling-restart test on the real broker: SIGTERM cancels the committer
+    while it waits for the reply of a transaction that did commit; the drain then committed
+    the same records again from the offset it still believed committed."""
+    world = undeduplicated
+    world.kafka.publish(0)
+    world.kafka.publish(0)
+    world.deliver(0, 2)
+    world.kafka.faults.append("late_reply")
+    world.finish()  # the transaction commits; its reply is not back yet
+    assert world.kafka.committed_offsets[0] == 2
+    world.sigterm()  # the drain commits what it believes finished and not yet committed
+    assert not world.problems()
     _end(world)

@@ -2,11 +2,12 @@
 
 Hypothesis explores interleavings of publishing, Faust's deliveries (in order, repeated,
 skipping), enrichments ending in any order, a commit that fails, a commit whose reply is lost
-after it committed, another worker fencing and committing, revoke and assign, SIGTERM, kill -9
-and restart, a poison article and a hanging one. After every step: each input offset below the
-committed offset has exactly one result visible to a read_committed reader and none above it,
-committed offsets never go back, records in flight stay within the limit. At the end, with
-every enrichment allowed to finish: every record is committed with its one result.
+or late (a SIGTERM may come while it is awaited) after it committed, another worker fencing
+and committing, revoke and assign, SIGTERM, kill -9 and restart, a poison article and a
+hanging one. After every step: each input offset below the committed offset has exactly one
+result visible to a read_committed reader and none above it, committed offsets never go back,
+records in flight stay within the limit. At the end, with every enrichment allowed to finish:
+every record is committed with its one result.
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ class Delivery(RuleBasedStateMachine):
     def finish_all(self) -> None:
         self.world.finish()
 
-    @rule(fault=st.sampled_from(["abort", "lost_reply"]))
+    @rule(fault=st.sampled_from(["abort", "lost_reply", "late_reply"]))
     def next_commit_fails(self, fault: str) -> None:
         self.world.kafka.faults.append(fault)
 

@@ -17,7 +17,8 @@ Invariants (``docs/guarantees.md`` draws the life of a partition):
    refused and the partition forgotten, so it is redone from the committed offset, never skipped.
 3. A cursor is opened by fencing the partition's transactional id and only then reading the
    committed offset: nobody else can commit for the partition without fencing us first.
-4. A commit whose outcome is unknown (a retriable error, a timeout) re-opens the cursor: fence
+4. A commit whose outcome is unknown (a retriable error, a timeout, or the committer cancelled
+   while it waited, as at SIGTERM) re-opens the cursor before anything more is committed: fence
    again, read the committed offset again, keep the window's records from there. Fenced by
    another producer, revoked or assigned afresh: the cursor is forgotten (its work dropped; the
    partition's owner redoes it from the committed offset).
@@ -67,6 +68,7 @@ class _Cursor:
         self.window: deque[_Slot] = deque()
         self.closed = False
         self.lock = asyncio.Lock()  # one commit or re-open at a time
+        self.in_doubt = False  # a commit's outcome is unknown: re-open before the next one
         self.active_at = time.monotonic()
 
     @property
@@ -185,6 +187,10 @@ class Delivery:
                     await self._commit(cursor)
 
     async def _commit(self, cursor: _Cursor) -> None:
+        if cursor.in_doubt:  # an earlier commit was cancelled while it waited (invariant 4)
+            await self._resolve(cursor)
+            if cursor.closed or cursor.in_doubt:
+                return
         slots: list[_Slot] = []
         for slot in cursor.window:
             if not slot.task.done():
@@ -200,6 +206,7 @@ class Delivery:
             return
         out = [o for slot in slots for o in slot.task.result()]
         new = slots[-1].message.offset + 1
+        cursor.in_doubt = True  # until the reply comes; a cancellation leaves it so
         try:
             await cursor.producer.commit(cursor.tp, out, new)
         except Exception as exc:
@@ -209,6 +216,7 @@ class Delivery:
                 raise
             await self._failed(cursor, exc)
             return
+        cursor.in_doubt = False
         self._metrics.transactions.labels(outcome="committed").inc()
         self._backoff = 0.0
         if cursor.closed:
@@ -228,6 +236,10 @@ class Delivery:
             return
         self._metrics.transactions.labels(outcome="aborted").inc()
         log.warning("%s: transaction failed (%r); fencing again", cursor.tp, exc)
+        await self._resolve(cursor)
+
+    async def _resolve(self, cursor: _Cursor) -> None:
+        """Re-open ``cursor`` after a commit of unknown outcome, or forget it when that fails."""
         reopened = await _retrying(self._reopen(cursor), f"re-fencing {cursor.tp}")
         if reopened is None:
             await self._forget(cursor)
@@ -250,6 +262,7 @@ class Delivery:
         if cursor.window:
             cursor.window[0].start = max(cursor.window[0].start, committed)
         cursor.committed = committed
+        cursor.in_doubt = False
         return True
 
     def _confirm(self, cursor: _Cursor, upto: int) -> None:
