@@ -107,6 +107,12 @@ class WorkerSettings(BaseModel):
         description="exactly_once: articles being enriched at once, per NLP process (one "
         "waits in the pool's queue while the other is parsed, so no process idles).",
     )
+    enrich_deadline_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        description="An article not enriched within this many seconds is dead-lettered as "
+        "enrichment_timeout (its NLP process is replaced), so it cannot stall its partition.",
+    )
     dedup_window_seconds: float | None = Field(
         default=None,
         ge=0,

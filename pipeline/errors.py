@@ -9,6 +9,8 @@
     ├── IngestError              an input file cannot be read at all; exit 6
     ├── DemoError                `newsflow demo` did not see its articles through; exit 7
     ├── BenchError               `newsflow bench` could not complete a phase; exit 8
+    ├── WorkerFailed             the worker stopped on a fatal error (a Kafka error the client
+    │                            marks non-retriable, a background task dying); exit 10
     └── RejectedMessage          one message is bad; the worker dead-letters it, never exits
         (carries the ErrorCode and a reason; the dead letter adds topic/partition/offset)
 
@@ -75,6 +77,13 @@ class DemoError(NewsflowError):
 
 class BenchError(NewsflowError):
     exit_code = 8
+
+
+class WorkerFailed(NewsflowError):
+    """The worker stopped itself: going on would be unsafe or useless (the orchestrator
+    restarts it)."""
+
+    exit_code = 10
 
 
 class RejectedMessage(NewsflowError):

@@ -152,6 +152,7 @@ class ErrorCode(StrEnum):
     EMPTY_BODY = "empty_body"
     UNSUPPORTED_LANGUAGE = "unsupported_language"
     ENRICHMENT_FAILED = "enrichment_failed"
+    ENRICHMENT_TIMEOUT = "enrichment_timeout"
 
 
 class DeadLetter(_Event):

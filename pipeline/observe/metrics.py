@@ -103,6 +103,18 @@ class WorkerMetrics:
             ["stance"],
             registry=registry,
         )
+        self.transactions = Counter(
+            "newsflow_transactions",
+            "Output transactions by outcome: committed, aborted (retried after fencing again), "
+            "fenced (another producer took the partition).",
+            ["outcome"],
+            registry=registry,
+        )
+        self.pool_restarts = Counter(
+            "newsflow_nlp_pool_restarts",
+            "NLP process pool restarts after a child died or an article hung.",
+            registry=registry,
+        )
         build = Gauge(
             "newsflow_build_info",
             "Always 1; labels name the running version and NLP model.",
@@ -113,6 +125,8 @@ class WorkerMetrics:
         # Known label values exist from the start, so rate() sees the first increments too.
         for code in ErrorCode:
             self.deadlettered.labels(reason=code.value)
+        for outcome in ("committed", "aborted", "fenced"):
+            self.transactions.labels(outcome=outcome)
         for stance in ("favor", "against", "neutral"):
             self.stances.labels(stance=stance)
         raw, enriched = topics

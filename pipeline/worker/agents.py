@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -10,12 +12,12 @@ import faust
 from aiokafka.structs import TopicPartition
 
 from pipeline.config import Settings
-from pipeline.worker.delivery.commit_queue import CommitQueue
-from pipeline.worker.delivery.input_reader import InputReader
-from pipeline.worker.delivery.transactions import TransactionalSink, quiet_fenced_futures
+from pipeline.worker.delivery.delivery import Delivery, supervise
+from pipeline.worker.delivery.kafka_io import AioKafka, quiet_fenced_futures
 from pipeline.worker.process import Incoming, Processor
-from pipeline.worker.shutdown import close_transactional, run_to_end
-from pipeline.worker.sweep import sweep_forever
+
+log = logging.getLogger(__name__)
+Fatal = Callable[[BaseException], None]
 
 
 def _incoming(event: Any) -> Incoming:
@@ -51,30 +53,62 @@ def at_least_once_agent(settings: Settings, processor: Processor, app: faust.App
     return enrich_articles
 
 
-def transactional_agent(settings: Settings, processor: Processor, app: faust.App) -> Agent:
+def transactional_agent(
+    settings: Settings, processor: Processor, app: faust.App, on_fatal: Fatal
+) -> Agent:
     """Enrich each admitted record as its own task and commit each input partition's finished
-    records with their offset in one transaction (:mod:`pipeline.worker.delivery.commit_queue`)."""
+    records with their offset in one transaction (:mod:`pipeline.worker.delivery.delivery`)."""
     w = settings.worker
 
     def owned_input() -> list[TopicPartition]:
         return [TopicPartition(t.topic, t.partition) for t in app.consumer.assignment()
                 if t.topic == settings.topics.raw]  # fmt: skip
 
-    def owned(tp: TopicPartition) -> bool:
-        return tp in owned_input()
+    kafka = AioKafka(settings)
+    delivery = Delivery(
+        processor, kafka, lambda tp: tp in owned_input(), w.in_flight_per_process * w.processes
+    )
+
+    @app.on_partitions_revoked.connect  # type: ignore[arg-type]
+    async def on_revoked(_: faust.App, revoked: set[Any], **__: Any) -> None:
+        await delivery.revoked([TopicPartition(t.topic, t.partition) for t in revoked])
+
+    @app.on_partitions_assigned.connect  # type: ignore[arg-type]
+    async def on_assigned(_: faust.App, assigned: set[Any], **__: Any) -> None:
+        await delivery.assigned([TopicPartition(t.topic, t.partition) for t in assigned])
 
     async def enrich_articles(stream: Any) -> None:
         quiet_fenced_futures(asyncio.get_running_loop())
-        reader = InputReader(settings)
-        await reader.start()
-        sink = TransactionalSink(settings, owned, reader)
-        queue = CommitQueue(processor, sink, w.in_flight_per_process * w.processes)
-        helpers = [asyncio.create_task(queue.run()),
-                   asyncio.create_task(sweep_forever(owned_input, sink, queue))]  # fmt: skip
+        await kafka.start()
+        helpers = [supervise(delivery.run(), on_fatal),
+                   supervise(delivery.sweep_forever(owned_input), on_fatal)]  # fmt: skip
         try:
             async for event in stream.events():
-                await queue.submit([_incoming(event)])
+                try:
+                    await delivery.submit([_incoming(event)])
+                except Exception as exc:
+                    on_fatal(exc)
+                    raise
         finally:
-            await run_to_end(close_transactional(helpers, queue, sink, reader))
+            await run_to_end(_close(helpers, delivery, kafka))
 
     return enrich_articles
+
+
+async def _close(helpers: list[asyncio.Task[None]], delivery: Delivery, kafka: AioKafka) -> None:
+    for task in helpers:
+        task.cancel()
+    await asyncio.gather(*helpers, return_exceptions=True)
+    await delivery.drain(timeout=10.0)  # commit what finishes in time; the rest is redone
+    await kafka.stop()
+
+
+async def run_to_end(cleanup: Coroutine[Any, Any, None]) -> None:
+    """Run ``cleanup`` to its end even though Faust cancels the stopping actor: otherwise
+    finished work goes uncommitted and producers are left open."""
+    task = asyncio.ensure_future(cleanup)
+    while not task.done():
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.shield(task)
+    if not task.cancelled() and task.exception() is not None:
+        log.error("closing the transactional agent failed: %r", task.exception())

@@ -17,13 +17,16 @@ import faust
 
 from pipeline.config import Settings
 from pipeline.kafka.clients import faust_broker_config
-from pipeline.worker.agents import at_least_once_agent, transactional_agent
+from pipeline.worker.agents import Fatal, at_least_once_agent, transactional_agent
 from pipeline.worker.dedup import Deduplicator
 from pipeline.worker.process import Processor
 
 
-def create_app(settings: Settings, processor: Processor) -> faust.App:
-    """Build the Faust app and register the enrichment agent on it."""
+def create_app(
+    settings: Settings, processor: Processor, on_fatal: Fatal | None = None
+) -> faust.App:
+    """Build the Faust app and register the enrichment agent on it. ``on_fatal`` is called
+    with the error when the worker must stop (a fatal Kafka error, a background task dying)."""
     w = settings.worker
     data_dir = (w.data_dir or settings.state_dir / "faust" / w.app_id).resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -74,7 +77,7 @@ def create_app(settings: Settings, processor: Processor) -> faust.App:
         app.timer(interval=interval, on_leader=True)(forget_expired_keys)
 
     if transactional:
-        agent = transactional_agent(settings, processor, app)
+        agent = transactional_agent(settings, processor, app, on_fatal or _raise)
         # One actor; its commit queue keeps every NLP process busy and commits in order.
         app.agent(raw, name="enrich_articles", concurrency=1)(agent)
     else:
@@ -94,3 +97,7 @@ def _commit_settings(guarantee: str) -> dict[str, Any]:
         "stream_wait_empty": False,
         "broker_commit_livelock_soft_timeout": 365 * 24 * 3600.0,
     }
+
+
+def _raise(exc: BaseException) -> None:
+    raise exc

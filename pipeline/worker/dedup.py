@@ -5,6 +5,8 @@ A re-sent article is recognised when any of its keys was seen within the window
 GlobalTable (key -> first-seen epoch seconds), so every worker of the group sees them and they
 survive restarts. A key is claimed when its article starts processing (so twins in flight at
 the same time are caught) and written to the table only once the article's events are committed.
+A claim belongs to an owner (the input partition and offset): the same owner claiming again (a
+redo of that record) is never its own duplicate, and only its owner releases it.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import re
-from collections.abc import MutableMapping
+from collections.abc import Hashable, MutableMapping
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from pipeline.models import RawArticle
@@ -55,19 +57,27 @@ class Deduplicator:
     def __init__(self, table: MutableMapping[str, float], window_seconds: float) -> None:
         self._table = table
         self._window = window_seconds
-        self._pending: dict[str, float] = {}
+        self._pending: dict[str, tuple[Hashable, float]] = {}  # key -> (owner, claimed at)
+        self._claims: dict[Hashable, list[str]] = {}  # owner -> its keys
 
-    def claim(self, article: RawArticle, now: float) -> str | None:
-        """The key that makes ``article`` a duplicate, or None after claiming its keys."""
+    def claim(self, article: RawArticle, now: float, owner: Hashable) -> str | None:
+        """The key that makes ``article`` a duplicate, or None after claiming its keys for
+        ``owner``."""
         keys = keys_of(article)
         for key in keys:
             claimed = self._pending.get(key)
-            if claimed is not None and now - claimed < self.CLAIM_SECONDS:
+            if (
+                claimed is not None
+                and claimed[0] != owner
+                and now - claimed[1] < self.CLAIM_SECONDS
+            ):
                 return key
             seen = self._table.get(key)
             if seen is not None and now - seen < self._window:
                 return key
-        self._pending.update(dict.fromkeys(keys, now))
+        self.release(owner)
+        self._pending.update(dict.fromkeys(keys, (owner, now)))
+        self._claims[owner] = keys
         return None
 
     def confirm(self, article: RawArticle, now: float) -> None:
@@ -85,7 +95,8 @@ class Deduplicator:
             await asyncio.sleep(0)
         return len(expired)
 
-    def release(self, article: RawArticle) -> None:
-        """The article was not published (rejected or handed to another worker)."""
-        for key in keys_of(article):
-            self._pending.pop(key, None)
+    def release(self, owner: Hashable) -> None:
+        """``owner``'s record left (committed, rejected or dropped): free what it claimed."""
+        for key in self._claims.pop(owner, ()):
+            if self._pending.get(key, (None,))[0] == owner:
+                del self._pending[key]

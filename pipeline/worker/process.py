@@ -9,6 +9,7 @@ Error policy lives here: nothing a message contains can make the worker raise.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -89,13 +90,23 @@ class Processor:
         except RejectedMessage as rejection:
             return [self._reject(rejection, message)]
         article = accepted.article
-        if self.dedup is not None and self.dedup.claim(article, time.time()) is not None:
+        owner = (message.topic, message.partition, message.offset)
+        if self.dedup is not None and self.dedup.claim(article, time.time(), owner) is not None:
             self.metrics.deduplicated.labels(topic=message.topic).inc()
             return []
+        deadline = self.settings.worker.enrich_deadline_seconds
         try:
-            enriched = await self._enrich(article, accepted.detected_language)
+            enriched = await asyncio.wait_for(
+                self._enrich(article, accepted.detected_language), deadline
+            )
+        except TimeoutError:
+            self.release(message)
+            timeout = RejectedMessage(
+                ErrorCode.ENRICHMENT_TIMEOUT, f"not enriched in {deadline:g} s"
+            )
+            return [self._reject(timeout, message)]
         except RejectedMessage as rejection:
-            self.abandon(article)
+            self.release(message)
             return [self._reject(rejection, message)]
         return [
             Outgoing(
@@ -142,10 +153,10 @@ class Processor:
         elif out.dead is not None:
             self.metrics.deadlettered.labels(reason=out.dead.error_code.value).inc()
 
-    def abandon(self, article: RawArticle) -> None:
-        """The article will not be published by this worker: free its de-duplication claim."""
+    def release(self, message: Incoming) -> None:
+        """``message`` left the worker (committed or dropped): free its de-duplication claim."""
         if self.dedup is not None:
-            self.dedup.release(article)
+            self.dedup.release((message.topic, message.partition, message.offset))
 
     async def _enrich(self, article: RawArticle, language: str | None) -> EnrichedArticle:
         enriched_at = datetime.now(UTC)

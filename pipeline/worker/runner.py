@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import logging
+import os
+import signal
 
 import faust
 from prometheus_client import CollectorRegistry
 
 from pipeline.config import Settings
+from pipeline.errors import WorkerFailed
 from pipeline.kafka.topics import ensure_topics
 from pipeline.observe.lag import LagMonitor
 from pipeline.observe.metrics import WorkerMetrics, serve
@@ -25,24 +28,40 @@ def run_worker(settings: Settings, enricher: AsyncEnricher | None = None) -> int
     ensure_topics(settings)
     pool = None
     if enricher is None:
-        pool = EnrichPool(settings.enrich, settings.worker.processes)
+        pool = EnrichPool(
+            settings.enrich, settings.worker.processes, settings.worker.enrich_deadline_seconds
+        )
         pool.start()
         enricher = pool
     registry = CollectorRegistry()
     topics = (settings.topics.raw, settings.topics.enriched)
     metrics = WorkerMetrics(registry, model_name=enricher.model_name, topics=topics)
+    if pool is not None:
+        pool.on_restart = metrics.pool_restarts.inc
     lag = LagMonitor(settings, metrics, settings.metrics.lag_interval_seconds)
     if settings.metrics.enabled:
         serve(registry, settings.metrics.host, settings.metrics.port)
         lag.start()
-    app = create_app(settings, Processor(settings, enricher, metrics))
+    fatal: list[BaseException] = []
+
+    def stop(exc: BaseException) -> None:
+        """Stop as on SIGTERM (finished work is committed), then exit non-zero."""
+        if not fatal:
+            log.error("stopping: %r", exc)
+            fatal.append(exc)
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    app = create_app(settings, Processor(settings, enricher, metrics), on_fatal=stop)
     worker = faust.Worker(app, loglevel=settings.log_level, quiet=True)
+    code = 0
     try:
         worker.execute_from_commandline()
     except SystemExit as exit_:
-        return int(exit_.code or 0)
+        code = int(exit_.code or 0)
     finally:
         lag.stop()
         if pool is not None:
             pool.close()
-    return 0
+    if fatal:
+        raise WorkerFailed(f"worker stopped: {type(fatal[0]).__name__}: {fatal[0]}")
+    return code

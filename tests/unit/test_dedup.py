@@ -32,41 +32,54 @@ def test_same_id_url_or_content_within_the_window_is_a_duplicate() -> None:
     table: dict[str, float] = {}
     dedup = Deduplicator(table, window_seconds=100)
     first = _article("a1", url="https://e.org/story?utm_medium=rss")
-    assert dedup.claim(first, now=0) is None
+    assert dedup.claim(first, now=0, owner=0) is None
     dedup.confirm(first, now=0)
-    assert dedup.claim(_article("a1", "Other words entirely."), now=10) == "id:a1"
-    assert dedup.claim(_article("a2", "New text.", "https://e.org/story"), now=10) == (
+    assert dedup.claim(_article("a1", "Other words entirely."), now=10, owner=0) == "id:a1"
+    assert dedup.claim(_article("a2", "New text.", "https://e.org/story"), now=10, owner=0) == (
         "url:https://e.org/story"
     )
-    assert dedup.claim(_article("a3", "rain fell in LISBON"), now=10) is not None
-    assert dedup.claim(_article("a1", "Other words entirely."), now=101) is None  # window over
+    assert dedup.claim(_article("a3", "rain fell in LISBON"), now=10, owner=0) is not None
+    assert (
+        dedup.claim(_article("a1", "Other words entirely."), now=101, owner=0) is None
+    )  # window over
 
 
 def test_twins_in_flight_are_caught_and_released_claims_free_the_keys() -> None:
     dedup = Deduplicator({}, window_seconds=100)
     article = _article("t1")
-    assert dedup.claim(article, now=0) is None
-    assert dedup.claim(_article("t1", "Different."), now=0) == "id:t1"  # claimed, not confirmed
-    dedup.release(article)
-    assert dedup.claim(article, now=0) is None
+    assert dedup.claim(article, now=0, owner=1) is None
+    twin = _article("t1", "Different.")
+    assert dedup.claim(twin, now=0, owner=2) == "id:t1"  # claimed, not confirmed
+    dedup.release(2)  # not the claim's owner: nothing freed
+    assert dedup.claim(twin, now=0, owner=3) == "id:t1"
+    dedup.release(1)
+    assert dedup.claim(article, now=0, owner=4) is None
+
+
+def test_a_redo_of_the_same_record_is_not_its_own_duplicate() -> None:
+    dedup = Deduplicator({}, window_seconds=100)
+    article = _article("r1")
+    assert dedup.claim(article, now=0, owner=("news.raw", 0, 7)) is None
+    assert dedup.claim(article, now=1, owner=("news.raw", 0, 7)) is None  # the same record
+    assert dedup.claim(article, now=1, owner=("news.raw", 1, 3)) == "id:r1"  # a re-send
 
 
 def test_a_stale_claim_does_not_block_the_article_forever() -> None:
     dedup = Deduplicator({}, window_seconds=1000)
     article = _article("s1")
-    assert dedup.claim(article, now=0) is None  # its processing then dies without release
-    assert dedup.claim(article, now=10) == "id:s1"
-    assert dedup.claim(article, now=Deduplicator.CLAIM_SECONDS + 1) is None
+    assert dedup.claim(article, now=0, owner=1) is None  # then dies without release
+    assert dedup.claim(article, now=10, owner=2) == "id:s1"
+    assert dedup.claim(article, now=Deduplicator.CLAIM_SECONDS + 1, owner=2) is None
 
 
 def test_prune_forgets_only_expired_keys() -> None:
     table: dict[str, float] = {}
     dedup = Deduplicator(table, window_seconds=100)
     old, new = _article("old", "Snow in Oslo."), _article("new", "Sun in Rome.")
-    dedup.claim(old, now=0)
+    dedup.claim(old, now=0, owner=0)
     dedup.confirm(old, now=0)
-    dedup.claim(new, now=90)
+    dedup.claim(new, now=90, owner=0)
     dedup.confirm(new, now=90)
     assert asyncio.run(dedup.prune(now=120, chunk=1)) == 2  # id and content keys of "old"
     assert set(table) == set(keys_of(new))
-    assert dedup.claim(old, now=121) is None  # forgotten: enriched again
+    assert dedup.claim(old, now=121, owner=0) is None  # forgotten: enriched again

@@ -1,0 +1,191 @@
+"""The delivery path's view of Kafka, and the real one behind it.
+
+:class:`Kafka` is the seam (tests put an in-memory broker behind it): ``fence`` is the producer
+factory (starting a partition's transactional producer fences every earlier owner and ends its
+open transaction), ``committed`` / ``read`` / ``end_offset`` read the input topic and the
+group's offsets. :class:`AioKafka` implements it with aiokafka: one transactional producer per
+input partition (id ``<app id>-newsflow-<topic>-<partition>``) and one plain
+``read_committed`` consumer that never commits. Faust's own producer and its exactly_once mode
+are not used for these outputs (the latter duplicated output in a kill -9 test).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka.errors import (
+    ConcurrentTransactions,
+    InvalidProducerEpoch,
+    KafkaError,
+    KafkaTimeoutError,
+    ProducerFenced,
+)
+from aiokafka.structs import TopicPartition
+
+from pipeline.config import Settings
+from pipeline.kafka.clients import aiokafka_config
+from pipeline.worker.process import Incoming, Outgoing
+
+# Another producer took the partition's transactional id: the partition is someone else's.
+FENCED = (ProducerFenced, InvalidProducerEpoch)
+# Not marked retriable by the client, yet part of the transaction protocol: the outcome is
+# unknown or the coordinator is busy, so the partition is fenced again and redone.
+REDO = (KafkaTimeoutError, ConcurrentTransactions)
+
+
+def is_fatal(exc: BaseException) -> bool:
+    """Whether ``exc`` should stop the worker: a Kafka error the client does not mark
+    ``retriable`` (authorisation, configuration, unsupported versions), other than fencing and
+    the transaction protocol's own redo cases. Anything that is not a Kafka error is a bug."""
+    if isinstance(exc, KafkaError):
+        return not (exc.retriable or isinstance(exc, (*FENCED, *REDO)))
+    return not isinstance(exc, ReadTimeout)
+
+
+class ReadTimeout(Exception):
+    """Records could not be read in time; they are read again later."""
+
+
+class Producer(Protocol):
+    async def commit(self, tp: TopicPartition, out: Sequence[Outgoing], next_offset: int) -> None:
+        """Publish ``out`` and commit ``next_offset`` for ``tp`` in one transaction."""
+
+    async def close(self) -> None: ...
+
+
+class Kafka(Protocol):
+    async def fence(self, tp: TopicPartition) -> Producer: ...
+
+    async def committed(self, tp: TopicPartition) -> int: ...
+
+    async def read(self, tp: TopicPartition, start: int, end: int) -> list[Incoming]: ...
+
+    async def end_offset(self, tp: TopicPartition) -> int: ...
+
+
+class AioKafka:
+    def __init__(self, settings: Settings, read_timeout: float = 20.0) -> None:
+        self._settings = settings
+        self._group = settings.worker.app_id
+        self._timeout = read_timeout
+        self._reader: AIOKafkaConsumer | None = None
+
+    async def start(self) -> None:
+        self._reader = AIOKafkaConsumer(
+            **aiokafka_config(self._settings),
+            group_id=self._group,  # only to read the group's offsets
+            enable_auto_commit=False,
+            isolation_level="read_committed",
+            auto_offset_reset="earliest",
+        )
+        await self._reader.start()
+
+    @property
+    def _consumer(self) -> AIOKafkaConsumer:
+        if self._reader is None:
+            raise RuntimeError("AioKafka used before start()")
+        return self._reader
+
+    async def stop(self) -> None:
+        await self._consumer.stop()
+
+    async def fence(self, tp: TopicPartition) -> Producer:
+        producer = AIOKafkaProducer(
+            **aiokafka_config(self._settings),
+            transactional_id=f"{self._group}-newsflow-{tp.topic}-{tp.partition}",
+            enable_idempotence=True,
+            acks="all",
+            # A transaction started right after the previous one's commit is refused until its
+            # markers are written: retry soon, not after the default 100 ms.
+            retry_backoff_ms=20,
+            # A dead worker's open transaction is aborted by its successor's fencing; the
+            # timeout only bounds how long an idle zombie could hold readers back.
+            transaction_timeout_ms=30_000,
+        )
+        try:
+            await producer.start()
+        except BaseException:
+            await _stop(producer)
+            raise
+        return _TxProducer(producer, self._group)
+
+    async def committed(self, tp: TopicPartition) -> int:
+        """The group's committed offset, or the partition's first when none is."""
+        offset = await self._consumer.committed(tp)
+        if offset is not None and offset >= 0:
+            return int(offset)
+        return int((await self._consumer.beginning_offsets([tp]))[tp])
+
+    async def end_offset(self, tp: TopicPartition) -> int:
+        return int((await self._consumer.end_offsets([tp]))[tp])
+
+    async def read(self, tp: TopicPartition, start: int, end: int) -> list[Incoming]:
+        """Committed records with ``start <= offset < end`` (fewer where offsets hold
+        transaction markers); ReadTimeout when they do not come in time."""
+        consumer = self._consumer
+        consumer.assign([tp])
+        consumer.seek(tp, start)
+        found: list[Incoming] = []
+        deadline = time.monotonic() + self._timeout
+        while await consumer.position(tp) < end:
+            if time.monotonic() > deadline:
+                raise ReadTimeout(f"{tp.topic}[{tp.partition}] {start}..{end - 1}")
+            batch = await consumer.getmany(tp, timeout_ms=500, max_records=max(1, end - start))
+            found.extend(Incoming.of(r, r.timestamp / 1000.0)  # Kafka's are in milliseconds
+                         for r in batch.get(tp, []) if r.offset < end)  # fmt: skip
+        return found
+
+
+class _TxProducer:
+    def __init__(self, producer: AIOKafkaProducer, group: str) -> None:
+        self._producer = producer
+        self._group = group
+
+    async def commit(self, tp: TopicPartition, out: Sequence[Outgoing], next_offset: int) -> None:
+        producer = self._producer
+        sent: list[asyncio.Future[object]] = []
+        try:
+            async with producer.transaction():
+                for o in out:
+                    sent.append(await producer.send(o.topic, value=o.value, key=o.key))
+                await producer.send_offsets_to_transaction({tp: next_offset}, self._group)
+        except KafkaError:
+            for future in sent:  # their failure is this one; do not report it again
+                future.add_done_callback(_consume_result)
+            raise
+
+    async def close(self) -> None:
+        await _stop(self._producer)
+
+
+def quiet_fenced_futures(loop: asyncio.AbstractEventLoop) -> None:
+    """A fenced producer leaves internal futures failed with ProducerFenced that aiokafka never
+    reads; the loop would log each with a traceback. The fencing is expected and already
+    logged once, so those are dropped."""
+    previous = loop.get_exception_handler()
+
+    def handler(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        if isinstance(context.get("exception"), ProducerFenced):
+            return
+        if previous is not None:
+            previous(loop, context)
+        else:
+            loop.default_exception_handler(context)
+
+    loop.set_exception_handler(handler)
+
+
+def _consume_result(future: asyncio.Future[object]) -> None:
+    if not future.cancelled():
+        future.exception()
+
+
+async def _stop(producer: AIOKafkaProducer) -> None:
+    # A fenced producer may fail to stop cleanly; it is discarded either way.
+    with contextlib.suppress(KafkaError):
+        await producer.stop()

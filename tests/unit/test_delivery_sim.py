@@ -1,0 +1,100 @@
+"""Deterministic simulation of the exactly-once delivery path (see tests/unit/sim_world.py).
+
+Hypothesis explores interleavings of publishing, Faust's deliveries (in order, repeated,
+skipping), enrichments ending in any order, a commit that fails, a commit whose reply is lost
+or late (a SIGTERM may come while it is awaited) after it committed, another worker fencing
+and committing, revoke and assign, SIGTERM, kill -9 and restart, a poison article and a
+hanging one. After every step: each input offset below the committed offset has exactly one
+result visible to a read_committed reader and none above it, committed offsets never go back,
+records in flight stay within the limit. At the end, with every enrichment allowed to finish:
+every record is committed with its one result.
+"""
+
+from __future__ import annotations
+
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
+
+from tests.unit.sim_world import DEADLINE, HANG, POISON, World
+
+PARTITIONS = 2
+partitions = st.integers(0, PARTITIONS - 1)
+
+
+class Delivery(RuleBasedStateMachine):
+    def __init__(self) -> None:
+        super().__init__()
+        self.world = World(partitions=PARTITIONS, limit=4)
+
+    @rule(p=partitions, n=st.integers(1, 4))
+    def publish(self, p: int, n: int) -> None:
+        for _ in range(n):
+            self.world.kafka.publish(p)
+
+    @rule(p=partitions, kind=st.sampled_from([POISON, HANG]))
+    def publish_bad(self, p: int, kind: str) -> None:
+        self.world.kafka.publish(p, f"{kind} article about Oslo.")
+
+    @rule(p=partitions, n=st.integers(1, 4), skip=st.integers(0, 2), back=st.integers(0, 3))
+    def deliver(self, p: int, n: int, skip: int, back: int) -> None:
+        self.world.deliver(p, n, skip=skip, back=back)
+
+    @rule(index=st.integers(0, 7))
+    def finish_one(self, index: int) -> None:
+        self.world.finish(index)
+
+    @rule()
+    def finish_all(self) -> None:
+        self.world.finish()
+
+    @rule(fault=st.sampled_from(["abort", "lost_reply", "late_reply"]))
+    def next_commit_fails(self, fault: str) -> None:
+        self.world.kafka.faults.append(fault)
+
+    @rule(p=partitions, n=st.integers(0, 3))
+    def another_worker_takes_over(self, p: int, n: int) -> None:
+        self.world.kafka.take_over(p, n)
+
+    @precondition(lambda self: len(self.world.owned) > 0)
+    @rule(p=partitions)
+    def revoke(self, p: int) -> None:
+        self.world.revoke(p)
+
+    @rule(p=partitions)
+    def assign(self, p: int) -> None:
+        if p not in self.world.owned:
+            self.world.assign(p)
+
+    @rule()
+    def deadline_passes(self) -> None:
+        self.world.wait(DEADLINE * 1.5)
+
+    @rule()
+    def sigterm_and_restart(self) -> None:
+        self.world.sigterm()
+
+    @rule()
+    def crash_and_restart(self) -> None:
+        self.world.crash()
+
+    @invariant()
+    def promise_holds(self) -> None:
+        assert not self.world.problems()
+
+    def teardown(self) -> None:
+        try:
+            self.world.quiesce()
+            assert not self.world.fatal
+            assert not self.world.problems(complete=True)
+        finally:
+            self.world.close()
+
+
+Delivery.TestCase.settings = settings(
+    max_examples=120,
+    stateful_step_count=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+test_delivery_simulation = Delivery.TestCase
