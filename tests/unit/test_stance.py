@@ -39,18 +39,42 @@ def preferred(enricher: Enricher, body: str, holder: str, target_word: str) -> S
 @pytest.mark.parametrize(
     ("body", "holder", "target", "stance"),
     [
-        ("Slovak Prime Minister Robert Fico condemned the sanctions.", "Robert Fico", "sanction",
-         "against"),
-        ("Italian Prime Minister Giorgia Meloni endorsed the new sanctions on Monday.",
-         "Giorgia Meloni", "sanction", "favor"),
-        ("Hillary Clinton blamed the Democratic National Committee for her defeat.",
-         "Hillary Clinton", "democratic national committee", "against"),
-        ("Senator Ana Ruiz refused to back the trade agreement with Vietnam.", "Ana Ruiz",
-         "trade", "against"),
-        ("The gun control bill was vetoed by Governor Kay Brandt on Friday.", "Kay Brandt",
-         "gun", "against"),
-        ("Argentine lawmaker Sofia Paz criticized Microsoft over its data centres.", "Sofia Paz",
-         "microsoft", "against"),
+        (
+            "Slovak Prime Minister Robert Fico condemned the sanctions.",
+            "Robert Fico",
+            "sanction",
+            "against",
+        ),
+        (
+            "Italian Prime Minister Giorgia Meloni endorsed the new sanctions on Monday.",
+            "Giorgia Meloni",
+            "sanction",
+            "favor",
+        ),
+        (
+            "Hillary Clinton blamed the Democratic National Committee for her defeat.",
+            "Hillary Clinton",
+            "democratic national committee",
+            "against",
+        ),
+        (
+            "Senator Ana Ruiz refused to back the trade agreement with Vietnam.",
+            "Ana Ruiz",
+            "trade",
+            "against",
+        ),
+        (
+            "The gun control bill was vetoed by Governor Kay Brandt on Friday.",
+            "Kay Brandt",
+            "gun",
+            "against",
+        ),
+        (
+            "Argentine lawmaker Sofia Paz criticized Microsoft over its data centres.",
+            "Sofia Paz",
+            "microsoft",
+            "against",
+        ),
     ],
 )
 def test_the_model_prefers_the_right_direction(
@@ -109,7 +133,8 @@ def test_catalogue_path_is_overridable(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     enricher = Enricher(EnrichSettings(targets_path=catalogue, stance_min_confidence=0.0))
-    tag = preferred(enricher, "Mayor Tom Reyes opposed the new stadium project.", "Tom Reyes",
-                    "stadium")
+    tag = preferred(
+        enricher, "Mayor Tom Reyes opposed the new stadium project.", "Tom Reyes", "stadium"
+    )
     assert (tag.target, tag.target_kind, tag.stance) == ("stadium", "catalogue", "against")
     assert tag.target_text == "stadium project"
