@@ -9,9 +9,11 @@ from prometheus_client import CollectorRegistry
 
 from pipeline.config import Settings
 from pipeline.kafka.topics import ensure_topics
+from pipeline.observe.health import Readiness
 from pipeline.observe.lag import LagMonitor
 from pipeline.observe.metrics import WorkerMetrics, serve
 from pipeline.worker.app import create_app
+from pipeline.worker.health import watch_worker
 from pipeline.worker.logs import quiet_client_logs
 from pipeline.worker.nlp_pool import EnrichPool
 from pipeline.worker.process import AsyncEnricher, Processor
@@ -32,11 +34,15 @@ def run_worker(settings: Settings, enricher: AsyncEnricher | None = None) -> int
     topics = (settings.topics.raw, settings.topics.enriched)
     metrics = WorkerMetrics(registry, model_name=enricher.model_name, topics=topics)
     lag = LagMonitor(settings, metrics, settings.metrics.lag_interval_seconds)
+    readiness = Readiness()
     if settings.metrics.enabled:
-        serve(registry, settings.metrics.host, settings.metrics.port)
+        serve(registry, settings.metrics.host, settings.metrics.port, readiness)
         lag.start()
     app = create_app(settings, Processor(settings, enricher, metrics))
-    worker = faust.Worker(app, loglevel=settings.log_level, quiet=True)
+    watch_worker(app, settings, lag, readiness)
+    # Logging is set up by the CLI (NEWSFLOW_LOG_FORMAT); Faust must not replace it.
+    worker = faust.Worker(app, loglevel=settings.log_level, quiet=True, override_logging=False)
+    worker.spinner = None  # a terminal spinner would break log lines; "Ready" is logged instead
     try:
         worker.execute_from_commandline()
     except SystemExit as exit_:
