@@ -14,11 +14,11 @@ from importlib import resources
 from pathlib import Path
 
 from spacy.tokens import Token
-from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 from pipeline.enrich.candidates import Candidate, sides
 from pipeline.enrich.lexicon import SPEECH_VERBS
 from pipeline.enrich.linear import Features, LinearModel
+from pipeline.enrich.tone import analyser
 
 # Bump whenever :func:`features` changes: a model is only valid for the features it was fit on.
 FEATURE_SET_VERSION = "6"
@@ -26,15 +26,10 @@ CLASSES = ("none", "favor", "against")
 MODEL_FILE = "data/stance_model.json"
 
 
-@lru_cache(maxsize=1)
-def _vader() -> SentimentIntensityAnalyzer:
-    return SentimentIntensityAnalyzer()
-
-
 @lru_cache(maxsize=4096)
 def _compound(text: str) -> float:
     """VADER compound of a text; many candidates of one sentence share their clause."""
-    return float(_vader().polarity_scores(text)["compound"])
+    return float(analyser().polarity_scores(text)["compound"])
 
 
 def _bucket(score: float) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
@@ -11,11 +12,18 @@ from pipeline.models import Tone
 SentenceScores = dict[str, float]
 
 
+@lru_cache(maxsize=1)
+def analyser() -> SentimentIntensityAnalyzer:
+    """The process's one VADER analyser, shared by article tone, the tone model and the stance
+    model: building it reads the lexicon file."""
+    return SentimentIntensityAnalyzer()
+
+
 class ToneScorer:
-    """Wraps one VADER analyser (its lexicon load is the expensive part)."""
+    """Scores sentences with the shared VADER analyser."""
 
     def __init__(self) -> None:
-        self._analyser = SentimentIntensityAnalyzer()
+        self._analyser = analyser()
 
     def score(self, sentence: str) -> SentenceScores:
         """VADER's ``neg``/``neu``/``pos``/``compound`` for one sentence."""

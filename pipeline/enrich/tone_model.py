@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from spacy.tokens import Doc, Span, Token
-from vaderSentiment.vaderSentiment import NEGATE, SentimentIntensityAnalyzer
+from vaderSentiment.vaderSentiment import NEGATE
 
 from pipeline.enrich.linear import Features, LinearModel
+from pipeline.enrich.tone import analyser
 
 # Bump whenever :func:`features` changes: a model is only valid for the features it was fit on.
 FEATURE_SET_VERSION = "4"
@@ -41,10 +41,7 @@ _NOMINAL_LINK_DEPS = frozenset({"conj", "appos"})
 _QUOTES = frozenset({'"', "\u201c", "\u201d", "``", "''"})
 
 
-@lru_cache(maxsize=1)
-def _analyser() -> SentimentIntensityAnalyzer:
-    """One VADER analyser per process: building it reads the lexicon file."""
-    return SentimentIntensityAnalyzer()
+_analyser = analyser  # the shared VADER analyser
 
 
 def _lexicon() -> dict[str, float]:
