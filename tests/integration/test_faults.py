@@ -16,6 +16,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
@@ -31,8 +32,9 @@ pytestmark = [pytest.mark.integration, pytest.mark.slow]
 CITIES = ["Oslo", "Lima", "Accra", "Hanoi", "Quito", "Riga", "Doha", "Perth", "Bern", "Dakar"]
 
 
-def _stream(topic: str, count: int, seconds: float) -> threading.Thread:
-    """Produce ``count`` short articles evenly over ``seconds`` in a background thread."""
+def _stream(topic: str, count: int, seconds: float, poison_every: int = 0) -> threading.Thread:
+    """Produce ``count`` short articles evenly over ``seconds`` in a background thread; with
+    ``poison_every``, every such record (from the first) is not JSON (it becomes a dead letter)."""
 
     def run() -> None:
         p = producer()
@@ -43,7 +45,10 @@ def _stream(topic: str, count: int, seconds: float) -> threading.Thread:
                 "title": f"Update {i}",
                 "body": f"Officials in {city} said talks would resume on day {i}.",
             }
-            p.send(topic, key=f"k{i}".encode(), value=json.dumps(article).encode())
+            value = json.dumps(article).encode()
+            if poison_every and i % poison_every == 0:
+                value = b"{not json " + value
+            p.send(topic, key=f"k{i}".encode(), value=value)
             time.sleep(seconds / count)
         p.flush()
         p.close()
@@ -65,6 +70,13 @@ def _children(worker: Worker) -> list[int]:
 GUARANTEE = os.environ.get("NEWSFLOW_TEST_GUARANTEE", "exactly_once")
 
 
+def _dedup(on: bool) -> dict[str, str]:
+    """Settings for de-duplication on (the default window of exactly_once) or off. Off, a
+    record redone after a fault is enriched and published again, so a delivery bug that
+    repeats output shows as a duplicate instead of being swallowed."""
+    return {} if on else {"NEWSFLOW_WORKER_DEDUP_WINDOW_SECONDS": "0"}
+
+
 @pytest.mark.parametrize(
     ("guarantee", "total", "seconds", "rounds"),
     [("exactly_once", 2000, 25, 3), ("at_least_once", 1000, 12, 2)],  # the option: shorter
@@ -78,11 +90,14 @@ def test_kill_9_mid_stream_loses_nothing(
     rounds: int,
 ) -> None:
     """Every id arrives in both modes. Under exactly_once (the default) none arrives twice
-    for a read_committed reader; under at_least_once duplicates are only reported."""
+    for a read_committed reader, with de-duplication off so that nothing hides a repeat
+    (the default settings are faulted in the two-workers test); under at_least_once
+    duplicates are only reported."""
     env = make_env(
         NEWSFLOW_WORKER_PROCESSING_GUARANTEE=guarantee,
         NEWSFLOW_WORKER_SESSION_TIMEOUT_SECONDS="6",
         NEWSFLOW_WORKER_PROCESSES="2",
+        **_dedup(False),
     )
     ensure_topics(env.settings)
     feeder = _stream(env.settings.topics.raw, total, seconds=seconds)
@@ -107,7 +122,7 @@ def test_kill_9_mid_stream_loses_nothing(
     missing = {f"k{i}" for i in range(total)} - set(ids)
     duplicates = {k: n for k, n in ids.items() if n > 1}
     print(
-        f"\nkill -9 x{kills} ({guarantee}): in={total} out={len(ids)} "
+        f"\nkill -9 x{kills} ({guarantee}, dedup off): in={total} out={len(ids)} "
         f"missing={len(missing)} duplicated ids={len(duplicates)}"
     )
     assert not missing, f"{len(missing)} lost, e.g. {sorted(missing)[:5]}"
@@ -126,9 +141,16 @@ class OutRecord:
     timestamp: float  # seconds since the epoch (the record's CreateTime)
 
 
-def _read_out(bootstrap: str, topic: str, expected: int, timeout: float) -> list[OutRecord]:
+def _read_out(
+    bootstrap: str,
+    topic: str,
+    expected: int,
+    timeout: float,
+    ident: Callable[[dict[str, Any]], str] = lambda value: str(value["id"]),
+) -> list[OutRecord]:
     """Every record of an output topic (read_committed) once ``expected`` distinct ids arrived
-    and five quiet seconds passed, or at ``timeout``."""
+    and five quiet seconds passed, or at ``timeout``. ``ident``: a record's id from its JSON
+    value (the article id unless told)."""
     consumer = KafkaConsumer(bootstrap_servers=bootstrap, isolation_level="read_committed")
     records: list[OutRecord] = []
     seen: set[str] = set()
@@ -141,7 +163,7 @@ def _read_out(bootstrap: str, topic: str, expected: int, timeout: float) -> list
         while time.monotonic() < deadline:
             for batch in consumer.poll(timeout_ms=500).values():
                 for r in batch:
-                    article_id = json.loads(r.value)["id"]
+                    article_id = ident(json.loads(r.value))
                     records.append(OutRecord(article_id, r.partition, r.timestamp / 1000))
                     seen.add(article_id)
                 idle_since = time.monotonic()
@@ -154,19 +176,24 @@ def _read_out(bootstrap: str, topic: str, expected: int, timeout: float) -> list
 
 def _topic_ids(bootstrap: str, topic: str) -> list[str]:
     """Keys of everything on a topic now (up to each partition's end offset)."""
+    return [key for key, _ in _topic_positions(bootstrap, topic)]
+
+
+def _topic_positions(bootstrap: str, topic: str) -> list[tuple[str, str]]:
+    """(key, "partition:offset") of everything on a topic now (up to each partition's end)."""
     consumer = KafkaConsumer(bootstrap_servers=bootstrap)
     try:
         tps = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic))]
         consumer.assign(tps)
         consumer.seek_to_beginning(*tps)
         ends = consumer.end_offsets(tps)
-        keys: list[str] = []
+        found: list[tuple[str, str]] = []
         deadline = time.monotonic() + 60
         while any(consumer.position(tp) < ends[tp] for tp in tps):
             assert time.monotonic() < deadline, "topic not read to its end in 60 s"
             for batch in consumer.poll(timeout_ms=500).values():
-                keys.extend(r.key.decode() for r in batch)
-        return keys
+                found.extend((r.key.decode(), f"{r.partition}:{r.offset}") for r in batch)
+        return found
     finally:
         consumer.close()
 
@@ -206,13 +233,16 @@ def _first_after(records: list[OutRecord], since: float, partitions: set[int]) -
     return min(later) - since if later else None
 
 
-def _two_members(make_env: Callable[..., Env], tmp_path: Path) -> tuple[Env, Env]:
-    """Envs of two members of one group on 4 partitions; the second has its own metrics
-    port and state (Faust data dir)."""
+def _two_members(
+    make_env: Callable[..., Env], tmp_path: Path, dedup: bool = False
+) -> tuple[Env, Env]:
+    """Envs of two members of one group on 4 partitions (de-duplication off unless told);
+    the second has its own metrics port and state (Faust data dir)."""
     first = make_env(
         NEWSFLOW_TOPICS_PARTITIONS="4",
         NEWSFLOW_WORKER_SESSION_TIMEOUT_SECONDS="6",
         NEWSFLOW_WORKER_PROCESSING_GUARANTEE=GUARANTEE,
+        **_dedup(dedup),
     )
     second = Env({**first.vars, "NEWSFLOW_METRICS_PORT": str(free_port()),
                   "NEWSFLOW_STATE_DIR": str(tmp_path / "state-second")})  # fmt: skip
@@ -229,9 +259,10 @@ def _stop_all(*workers: Worker) -> None:
 def test_two_workers_one_killed_the_other_takes_over(
     make_env: Callable[..., Env], tmp_path: Path
 ) -> None:
-    """Same group, two members; kill -9 one mid-stream: the survivor takes all partitions
+    """Same group, two members, the default settings (de-duplication on: a redo must not be
+    swallowed as its own duplicate); kill -9 one mid-stream: the survivor takes all partitions
     (its log says so, and output keeps coming from the dead member's partitions); no id lost."""
-    first, second = _two_members(make_env, tmp_path)
+    first, second = _two_members(make_env, tmp_path, dedup=True)
     raw = first.settings.topics.raw
     survivor = Worker(first, tmp_path / "survivor.log").start()
     victim = Worker(second, tmp_path / "victim.log").start()
@@ -266,7 +297,8 @@ def test_members_joining_and_dying_repeatedly_lose_and_repeat_nothing(
 ) -> None:
     """One steady worker; a second one joins and is killed (kill -9 or SIGTERM) again and
     again while articles stream: every join and death rebalances the steady worker in the
-    middle of its batches. Each id arrives once under exactly_once."""
+    middle of its batches. Each id arrives once under exactly_once, with de-duplication off
+    (nothing hides a repeat)."""
     steady_env, flapper_env = _two_members(make_env, tmp_path)
     total = 1500
     steady = Worker(steady_env, tmp_path / "steady.log").start()
@@ -282,9 +314,63 @@ def test_members_joining_and_dying_repeatedly_lose_and_repeat_nothing(
     finally:
         _stop_all(steady, flapper)
     rebalances = steady.log.read_text(errors="replace").count("Setting newly assigned partitions")
-    missing, _ = _report(f"4 members joining and dying, {rebalances} assignments", total, records)
+    name = f"4 members joining and dying (dedup off), {rebalances} assignments"
+    missing, _ = _report(name, total, records)
     assert not missing, f"{len(missing)} lost, e.g. {sorted(missing)[:5]}"
     assert rebalances >= 5, "the steady worker was not rebalanced as planned"
+
+
+def test_rolling_restart_every_input_offset_has_one_result(
+    make_env: Callable[..., Env], tmp_path: Path
+) -> None:
+    """A rolling restart: two members, de-duplication off; three times, one of them (each in
+    turn) gets SIGTERM mid-stream and is started again. Every input offset has exactly one
+    result for a read_committed reader: its enriched event or, for the poison records, its
+    dead letter; and every SIGTERM ends the worker cleanly."""
+    first, second = _two_members(make_env, tmp_path)
+    topics = first.settings.topics
+    members = [Worker(first, tmp_path / "first.log").start(),
+               Worker(second, tmp_path / "second.log").start()]  # fmt: skip
+    total, poison_every = 1800, 60
+    feeder = _stream(topics.raw, total, seconds=50, poison_every=poison_every)
+    exits: list[int] = []
+    mid_stream: list[bool] = []
+    try:
+        for turn in range(3):
+            time.sleep(random.uniform(2.0, 5.0))
+            member = members[turn % 2]
+            mid_stream.append(feeder.is_alive())
+            exits.append(member.stop(signal.SIGTERM))
+            member.start()
+        feeder.join(timeout=120)
+        poisoned = len(range(0, total, poison_every))  # k0, k60, ...
+        enriched = _read_out(BOOTSTRAP, topics.enriched, total - poisoned, timeout=180)
+        dead = _read_out(BOOTSTRAP, topics.deadletter, poisoned, timeout=60, ident=_position)
+    finally:
+        _stop_all(*members)
+    position = dict(_topic_positions(BOOTSTRAP, topics.raw))
+    results = Counter(position[r.id] for r in enriched) + Counter(r.id for r in dead)
+    without = set(position.values()) - set(results)
+    repeated = {offset: n for offset, n in results.items() if n > 1}
+    print(
+        f"\nrolling restart x3 (dedup off): input offsets={len(position)} with a result="
+        f"{len(results)} (enriched {len(enriched)}, dead letters {len(dead)}) "
+        f"without={len(without)} repeated={len(repeated)}; exits {exits}"
+    )
+    assert len(position) == total
+    assert all(mid_stream), f"a restart came after the stream ended: {mid_stream}"
+    assert exits == [0, 0, 0], f"SIGTERM did not end a worker cleanly: {exits}"
+    assert all(_assigned(m.log, topics.raw) for m in members), "a restarted member got nothing"
+    assert not without, f"{len(without)} offsets without a result, e.g. {sorted(without)[:5]}"
+    assert not repeated, f"{len(repeated)} offsets with more: {list(repeated.items())[:5]}"
+    assert set(results) == set(position.values()), "a result for an offset never consumed"
+    poison = {position[f"k{i}"] for i in range(0, total, poison_every)}
+    assert {r.id for r in dead} == poison, "the dead letters are not the poison records"
+
+
+def _position(dead_letter: dict[str, Any]) -> str:
+    """The input "partition:offset" a dead letter stands for."""
+    return f"{dead_letter['partition']}:{dead_letter['offset']}"
 
 
 @dataclass(frozen=True)
