@@ -111,7 +111,16 @@ class WorkerSettings(BaseModel):
         default=60.0,
         gt=0,
         description="An article not enriched within this many seconds is dead-lettered as "
-        "enrichment_timeout (its NLP process is replaced), so it cannot stall its partition.",
+        "enrichment_timeout: its NLP process interrupts it, or is replaced when it cannot be "
+        "interrupted, so one article cannot stall its partition.",
+    )
+    shutdown_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        le=3600,
+        description="On SIGTERM, articles still being enriched get this long to finish and be "
+        "committed; the rest are left uncommitted for the next owner and the NLP processes are "
+        "stopped, so the worker exits within about this long.",
     )
     dedup_window_seconds: float | None = Field(
         default=None,

@@ -90,16 +90,18 @@ def transactional_agent(
                     on_fatal(exc)
                     raise
         finally:
-            await run_to_end(_close(helpers, delivery, kafka))
+            await run_to_end(_close(helpers, delivery, kafka, w.shutdown_seconds))
 
     return enrich_articles
 
 
-async def _close(helpers: list[asyncio.Task[None]], delivery: Delivery, kafka: AioKafka) -> None:
+async def _close(
+    helpers: list[asyncio.Task[None]], delivery: Delivery, kafka: AioKafka, grace: float
+) -> None:
     for task in helpers:
         task.cancel()
     await asyncio.gather(*helpers, return_exceptions=True)
-    await delivery.drain(timeout=10.0)  # commit what finishes in time; the rest is redone
+    await delivery.drain(timeout=grace)  # commit what finishes in time; the rest is redone
     await kafka.stop()
 
 

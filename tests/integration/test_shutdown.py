@@ -1,0 +1,77 @@
+"""SIGTERM stops a busy worker promptly: an article still being enriched is left uncommitted
+for the next owner (never dead-lettered), and no NLP process outlives the worker."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import time
+from pathlib import Path
+
+import pytest
+from aiokafka.structs import TopicPartition
+
+from pipeline.worker.delivery.kafka_io import AioKafka
+from tests.integration.conftest import Env, Worker, producer, read_topic
+
+pytestmark = pytest.mark.integration
+
+# Parsing this takes tens of seconds: it is still running when the worker is told to stop.
+SLOW = {"id": "slow", "title": "Budget", "body": "The minister spoke in Lisbon. " * 3000}
+
+
+def _nlp_children(pid: int) -> list[int]:
+    """Live NLP processes (spawned children, not multiprocessing's resource tracker) of ``pid``."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                spawned = b"spawn_main" in (entry / "cmdline").read_bytes()
+            except OSError:
+                continue
+            if int(fields[1]) == pid and fields[0] != "Z" and spawned:
+                found.append(int(entry.name))
+    return found
+
+
+async def _committed(env: Env, tp: TopicPartition) -> int | None:
+    kafka = AioKafka(env.settings)
+    await kafka.start()
+    try:
+        return await kafka.committed(tp)
+    finally:
+        await kafka.stop()
+
+
+def test_sigterm_stops_a_busy_worker_within_its_grace(make_env: object, tmp_path: Path) -> None:
+    env = make_env(  # type: ignore[operator]
+        NEWSFLOW_TOPICS_PARTITIONS="1", NEWSFLOW_WORKER_SHUTDOWN_SECONDS="2"
+    )
+    worker = Worker(env, tmp_path / "worker.log").start()
+    assert worker.process is not None
+    nlp = _nlp_children(worker.process.pid)
+    topics = env.settings.topics
+    p = producer()
+    calm = {"id": "calm", "title": "Talks", "body": "Officials in Oslo said talks resume."}
+    p.send(topics.raw, key=b"calm", value=json.dumps(calm).encode())
+    p.flush()
+    assert len(read_topic(topics.enriched, 1)) == 1
+    p.send(topics.raw, key=b"slow", value=json.dumps(SLOW).encode())
+    p.flush()
+    time.sleep(3)  # the slow article is in an NLP process now
+
+    started = time.monotonic()
+    code = worker.stop(signal.SIGTERM, timeout=60)
+    took = time.monotonic() - started
+
+    assert code == 0
+    assert took < 15, f"SIGTERM took {took:.1f} s"
+    time.sleep(1)
+    assert len(nlp) == 1 and not [pid for pid in nlp if os.path.exists(f"/proc/{pid}")]
+    assert read_topic(topics.deadletter, 1, timeout=3) == []
+    # Committed up to the calm article only: the slow one is the next owner's.
+    committed = asyncio.run(_committed(env, TopicPartition(topics.raw, 0)))
+    assert committed == 1
