@@ -8,6 +8,8 @@ sets ``settings.topics.raw``. Load once at the edge (the CLI) and pass it down.
 
 from __future__ import annotations
 
+import math
+import os
 from pathlib import Path
 from typing import Literal
 
@@ -16,6 +18,30 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SecurityProtocol = Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"]
 SaslMechanism = Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"]
+
+
+def usable_cores() -> int:
+    """The cores this process may use: its CPU affinity, capped by a cgroup CPU quota (a
+    container limited to 1.5 CPUs gets 2, not the host's 64)."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    quota = _cgroup_quota()
+    return max(1, min(cores or 1, math.ceil(quota) if quota else cores or 1))
+
+
+def _cgroup_quota() -> float | None:
+    """CPUs allowed by the cgroup (v2 ``cpu.max``, else v1 CFS quota); None when unlimited."""
+    root = Path("/sys/fs/cgroup")
+    try:
+        limit, every = (root / "cpu.max").read_text().split()[:2]
+        return None if limit == "max" else int(limit) / int(every)
+    except (OSError, ValueError):
+        pass
+    try:
+        quota = int((root / "cpu" / "cpu.cfs_quota_us").read_text())
+        period = int((root / "cpu" / "cpu.cfs_period_us").read_text())
+    except (OSError, ValueError):
+        return None
+    return quota / period if quota > 0 and period > 0 else None
 
 
 class KafkaSettings(BaseModel):
@@ -88,7 +114,12 @@ class WorkerSettings(BaseModel):
     """The Faust worker. ``NEWSFLOW_WORKER_*``."""
 
     app_id: str = Field(default="newsflow", description="Faust app id = consumer group id.")
-    processes: int = Field(default=2, ge=1, description="NLP worker processes off the loop.")
+    processes: int = Field(
+        default_factory=usable_cores,
+        ge=1,
+        description="NLP processes off the loop; default: the cores this worker may use (CPU "
+        "affinity and cgroup quota). Several workers on one host: divide the cores among them.",
+    )
     web_port: int = Field(default=6066, description="Faust's own web server (only if enabled).")
     web_enabled: bool = False
     session_timeout_seconds: float = Field(
