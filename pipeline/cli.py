@@ -76,14 +76,13 @@ def _worker(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _produce(args: argparse.Namespace, settings: Settings) -> int:
-    from pipeline.ingest.loaders import load, load_stream
+    from pipeline.ingest.loaders import count_records, load_stream
     from pipeline.ingest.publisher import Publisher
 
-    streaming = "-" in args.paths
-    # Files are read first (a missing one fails before anything is sent, and the progress
-    # bar knows the total); stdin is published line by line as it arrives.
-    items = load_stream(args.paths) if streaming else list(load(args.paths))
-    total = None if streaming else len(items)  # type: ignore[arg-type]
+    # Counted first (a missing input fails before anything is sent, and the progress bar
+    # knows the total), then read a record at a time as they are published.
+    total = count_records(args.paths)
+    items = load_stream(args.paths)
     publisher = Publisher(settings)
     try:
         report = publisher.publish(

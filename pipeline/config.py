@@ -256,6 +256,18 @@ class ServeSettings(BaseModel):
         default=1_000_000, ge=1, description="Larger request bodies get 413."
     )
     max_items: int = Field(default=1_000, ge=1, description="Articles per request; more get 413.")
+    publish_timeout_seconds: float = Field(
+        default=10.0, gt=0, description="Kafka must acknowledge within this; else 503."
+    )
+    max_concurrent_requests: int = Field(
+        default=64, ge=1, description="POST /articles publishing at once; more get 503."
+    )
+    header_timeout_seconds: float = Field(
+        default=10.0, gt=0, description="Connections without a whole request head are closed."
+    )
+    body_timeout_seconds: float = Field(
+        default=30.0, gt=0, description="A request body not received within this gets 408."
+    )
     token: SecretStr | None = Field(
         default=None, description="If set, POST /articles needs 'Authorization: Bearer <token>'."
     )

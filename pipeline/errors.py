@@ -7,6 +7,7 @@
     ├── KafkaUnavailable         the cluster cannot be reached in the bounded time; exit 5
     ├── AuthenticationFailed     the cluster answers but refuses our SASL login; exit 9
     ├── IngestError              an input file cannot be read at all; exit 6
+    │   └── MalformedInput       input that cannot be split into records (a one-line reason)
     ├── DemoError                `newsflow demo` did not see its articles through; exit 7
     ├── BenchError               `newsflow bench` could not complete a phase; exit 8
     ├── WorkerFailed             the worker stopped on a fatal error (a Kafka error the client
@@ -69,6 +70,11 @@ class AuthenticationFailed(NewsflowError):
 
 class IngestError(NewsflowError):
     exit_code = 6
+
+
+class MalformedInput(IngestError):
+    """JSON that cannot be read past a point: not JSON, nested too deeply, an item too long.
+    Callers that can go on (the next file, the next line) turn it into a rejection."""
 
 
 class DemoError(NewsflowError):

@@ -26,8 +26,8 @@ def parse_since(text: str, now: datetime | None = None) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def _same(a: str | None, b: str | None) -> bool:
-    return a is not None and b is not None and a.casefold() == b.casefold()
+def _same(a: object, b: str | None) -> bool:
+    return isinstance(a, str) and b is not None and a.casefold() == b.casefold()
 
 
 @dataclass(frozen=True)
@@ -42,12 +42,17 @@ class EventFilter:
     since: datetime | None = None
 
     def matches(self, event: dict[str, Any], timestamp_ms: int | None = None) -> bool:
-        return (
-            self._entity_ok(event)
-            and self._label_ok(event)
-            and self._stance_ok(event)
-            and self._time_ok(event, timestamp_ms)
-        )
+        """Whether ``event`` meets every criterion; an event not shaped like a Newsflow event
+        (say ``"entities": 5``) meets none but the absence of criteria."""
+        try:
+            return (
+                self._entity_ok(event)
+                and self._label_ok(event)
+                and self._stance_ok(event)
+                and self._time_ok(event, timestamp_ms)
+            )
+        except (TypeError, AttributeError):
+            return False
 
     def _entity_ok(self, event: dict[str, Any]) -> bool:
         if self.entity is None:

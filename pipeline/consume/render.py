@@ -42,7 +42,15 @@ def article_text(article: EnrichedArticle, max_entities: int = 25) -> str:
 
 
 def event_text(event: dict[str, Any]) -> str:
-    """A table row (or block, for a whole article) for any Newsflow event."""
+    """A table row (or block, for a whole article) for any Newsflow event; an event that does
+    not have the shape its fields suggest is shown as its JSON."""
+    try:
+        return _event_text(event)
+    except (KeyError, TypeError, AttributeError, ValueError):  # ValidationError is a ValueError
+        return json.dumps(event, ensure_ascii=False)
+
+
+def _event_text(event: dict[str, Any]) -> str:
     if "entities" in event and "meta" in event:
         return article_text(EnrichedArticle.model_validate(event))
     when = str(event.get("published_at") or "-")[:16]

@@ -1,10 +1,18 @@
-"""Reading a topic for downstream users and scripts (``newsflow consume``)."""
+"""Reading a topic for downstream users and scripts (``newsflow consume``).
+
+A message whose value is JSON the reader cannot handle (nested deeper than Python's parser
+goes) is skipped: one line on stderr names it (topic, partition, offset) and, when reading
+ends, another says how many were skipped. Values that are not JSON at all are passed on
+wrapped (:meth:`Received.as_json`).
+"""
 
 from __future__ import annotations
 
 import json
+import re
+import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -51,9 +59,36 @@ class Received:
 def _json_or_none(value: bytes | None) -> dict[str, Any] | None:
     try:
         decoded = json.loads(value or b"")
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         return None
     return decoded if isinstance(decoded, dict) else None
+
+
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+
+
+def undecodable(value: bytes | None) -> str | None:
+    """Why a value cannot be handed on (decoded, then printed as UTF-8 JSON), or None."""
+    if value is None:
+        return None
+    deep = value.count(b"[") + value.count(b"{") >= 100
+    if not deep and _SURROGATE_ESCAPE.search(value) is None:
+        return None  # the common case, checked cheaply
+    try:
+        json.dumps(json.loads(value), ensure_ascii=False).encode("utf-8")
+    except RecursionError:
+        return "JSON nested too deeply to decode"
+    except UnicodeEncodeError:
+        return "JSON with a lone surrogate escape (not valid Unicode)"
+    except ValueError:
+        return None  # not JSON: passed on wrapped
+    return None
+
+
+def report_skip(received: Received, reason: str) -> None:
+    """The default for ``follow(on_skip=...)``: one line on stderr."""
+    where = f"{received.topic}[{received.partition}]@{received.offset}"
+    print(f"newsflow: skipped {where}: {reason}", file=sys.stderr, flush=True)
 
 
 def open_consumer(
@@ -95,11 +130,17 @@ def follow(
     max_messages: int | None = None,
     group: str | None = None,
     idle_timeout: float | None = None,
+    on_skip: Callable[[Received, str], None] = report_skip,
 ) -> Iterator[Received]:
-    """Yield messages until ``max_messages`` or ``idle_timeout`` seconds without one."""
+    """Yield messages until ``max_messages`` or ``idle_timeout`` seconds without one.
+
+    A message that cannot be decoded (:func:`undecodable`) is not yielded: ``on_skip`` hears
+    it, it counts as consumed (a group moves past it), and the total is reported at the end.
+    """
     consumer = open_consumer(settings, topic, group, from_beginning)
     done: dict[TopicPartition, OffsetAndMetadata] = {}
     count = 0
+    skipped = 0
     last = time.monotonic()
     try:
         while max_messages is None or count < max_messages:
@@ -114,7 +155,13 @@ def follow(
                     # Marked before yielding: a caller that stops after this event (closing the
                     # generator at the yield) has still consumed it.
                     done[tp] = OffsetAndMetadata(r.offset + 1, "", -1)
-                    yield Received(r.topic, r.partition, r.offset, r.timestamp, r.key, r.value)
+                    received = Received(r.topic, r.partition, r.offset, r.timestamp, r.key, r.value)
+                    reason = undecodable(r.value)
+                    if reason is not None:
+                        skipped += 1
+                        on_skip(received, reason)
+                        continue
+                    yield received
                     count += 1
                     if max_messages is not None and count >= max_messages:
                         return
@@ -122,6 +169,9 @@ def follow(
     finally:
         _commit(consumer, group, done)
         consumer.close()
+        if skipped:
+            print(f"newsflow: skipped {skipped} message(s) that could not be decoded",
+                  file=sys.stderr, flush=True)  # fmt: skip
 
 
 def _commit(

@@ -6,26 +6,34 @@ in name order), and ``-`` for JSONL on stdin, read line by line as it arrives
 (:func:`load_stream`, so ``tail -f x.jsonl | newsflow produce -`` publishes each line at
 once). An article without ``id`` gets a stable one: the SHA-256 of its url, else of its title
 and body, cut to 16 hex digits.
+
+Files of any size are read one record at a time with bounded memory; a line (or array item)
+over :data:`MAX_RECORD_BYTES` is rejected with a one-line reason without being held whole.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
+import io
 import queue
 import sys
 import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import ValidationError
 
-from pipeline.errors import IngestError
+from pipeline.config import EnrichSettings
+from pipeline.errors import IngestError, MalformedInput
+from pipeline.ingest.jsonstream import LongLine, array_values, binary_lines, decode
 from pipeline.models import RawArticle
 
 SUFFIXES = (".jsonl", ".json", ".txt")
+# The largest record the Kafka producer sends (kafka-python's max_request_size, which the
+# Publisher sets to this): a longer input line could never be published.
+MAX_RECORD_BYTES = 1_048_576
 
 
 @dataclass(frozen=True)
@@ -44,17 +52,34 @@ def stable_id(record: dict[str, Any]) -> str:
 
 
 def to_article(record: Any, origin: str) -> Loaded:
-    """Validate one decoded record as a RawArticle."""
+    """Validate one decoded record as a RawArticle (text must be valid Unicode: a lone
+    surrogate escape such as ``"\\ud800"`` cannot be encoded, so it is rejected here)."""
     if not isinstance(record, dict):
         return Loaded(origin, error=f"expected a JSON object, got {type(record).__name__}")
     if not record.get("id"):
         record = {**record, "id": stable_id(record)}
     try:
-        return Loaded(origin, article=RawArticle.model_validate(record))
+        article = RawArticle.model_validate(record)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "article"
         return Loaded(origin, error=f"{where}: {first['msg']}")
+    for name, value in article:
+        if isinstance(value, str):
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError as exc:
+                return Loaded(origin, error=f"{name}: lone surrogate at character {exc.start}")
+    return Loaded(origin, article=article)
+
+
+def over_limits(article: RawArticle, limits: EnrichSettings) -> str | None:
+    """Why the worker would reject ``article`` for its size (checked at the door, so it is not
+    published only to be dead-lettered), or None. The limits are the worker's settings."""
+    if len(article.body) > limits.max_body_chars:
+        return (f"body: {len(article.body)} characters, over the limit of "
+                f"{limits.max_body_chars} (NEWSFLOW_ENRICH_MAX_BODY_CHARS)")  # fmt: skip
+    return None
 
 
 def iter_files(paths: Iterable[str]) -> Iterator[Path]:
@@ -69,21 +94,21 @@ def iter_files(paths: Iterable[str]) -> Iterator[Path]:
 
 
 IDLE_SECONDS = 0.5
+T = TypeVar("T")
 
 
-def follow_lines(stream: Iterable[str], idle_seconds: float = IDLE_SECONDS
-                 ) -> Iterator[str | None]:  # fmt: skip
+def follow_lines(stream: Iterable[T], idle_seconds: float = IDLE_SECONDS) -> Iterator[T | None]:
     """Lines of ``stream`` as they arrive, and None after each ``idle_seconds`` without one.
 
     A daemon thread reads, so a quiet pipe never blocks the caller: the None ticks let it
     flush what it has while waiting for more.
     """
-    lines: queue.Queue[str | None] = queue.Queue(maxsize=10_000)
+    lines: queue.Queue[tuple[T] | None] = queue.Queue(maxsize=10_000)
 
     def read() -> None:
         try:
             for line in stream:
-                lines.put(line)
+                lines.put((line,))
         finally:
             lines.put(None)  # end of input
 
@@ -96,7 +121,7 @@ def follow_lines(stream: Iterable[str], idle_seconds: float = IDLE_SECONDS
             continue
         if line is None:
             return
-        yield line
+        yield line[0]
 
 
 def load(paths: Iterable[str]) -> Iterator[Loaded]:
@@ -107,60 +132,100 @@ def load(paths: Iterable[str]) -> Iterator[Loaded]:
 def load_stream(paths: Iterable[str], idle_seconds: float = IDLE_SECONDS
                 ) -> Iterator[Loaded | None]:  # fmt: skip
     """:func:`load`, with a None whenever stdin has been quiet for ``idle_seconds`` (so the
-    publisher can flush what it has while waiting for more)."""
+    publisher can flush what it has while waiting for more). Files are read as they are
+    published, one record at a time: memory stays bounded whatever their size."""
     for raw in paths:
         if raw == "-":
-            yield from _jsonl_lines(follow_lines(sys.stdin, idle_seconds), "<stdin>")
+            lines = binary_lines(sys.stdin.buffer, MAX_RECORD_BYTES)
+            yield from _jsonl_lines(follow_lines(lines, idle_seconds), "<stdin>")
             continue
         for path in iter_files([raw]):
             yield from _load_file(path)
 
 
-def _load_file(path: Path) -> Iterator[Loaded | None]:
+def count_records(paths: Iterable[str]) -> int | None:
+    """How many records the inputs hold (JSONL lines that are not blank, .txt files), read
+    with bounded memory before publishing; None with stdin or a .json document (unknown
+    without parsing). Raises IngestError for a missing input, before anything is sent."""
+    total: int | None = 0
+    for raw in paths:
+        if raw == "-":
+            total = None
+            continue
+        for path in iter_files([raw]):
+            if path.suffix == ".json":
+                total = None
+            elif total is not None:
+                total += _count_lines(path) if path.suffix == ".jsonl" else 1
+    return total
+
+
+def _count_lines(path: Path) -> int:
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise IngestError(f"cannot read {path}: {exc}") from exc
-    if path.suffix == ".jsonl":
-        yield from _jsonl_lines(text.splitlines(), str(path))
-    elif path.suffix == ".json":
-        yield from _json_document(text, str(path))
-    elif path.suffix == ".txt":
-        yield _text_document(text, path)
-    else:
+        with path.open("rb") as stream:
+            return sum(1 for line in binary_lines(stream, MAX_RECORD_BYTES)
+                       if isinstance(line, LongLine) or line.strip())  # fmt: skip
+    except OSError as exc:
+        raise IngestError(f"cannot read {path}: {exc.strerror or exc}") from exc
+
+
+def _load_file(path: Path) -> Iterator[Loaded | None]:
+    if path.suffix not in SUFFIXES:
         raise IngestError(f"unsupported input {path}: use .jsonl, .json or .txt")
+    try:
+        with path.open("rb") as stream:
+            if path.suffix == ".jsonl":
+                yield from _jsonl_lines(binary_lines(stream, MAX_RECORD_BYTES), str(path))
+            elif path.suffix == ".json":
+                yield from _json_document(io.TextIOWrapper(stream, encoding="utf-8"), str(path))
+            else:
+                yield _text_document(stream.read(MAX_RECORD_BYTES + 1), path)
+    except OSError as exc:
+        raise IngestError(f"cannot read {path}: {exc.strerror or exc}") from exc
 
 
-def _jsonl_lines(lines: Iterable[str | None], name: str) -> Iterator[Loaded | None]:
+def _jsonl_lines(lines: Iterable[bytes | LongLine | None], name: str) -> Iterator[Loaded | None]:
     number = 0
     for line in lines:
         if line is None:  # a pause in a followed stream
             yield None
             continue
         number += 1
+        origin = f"{name}:{number}"
+        if isinstance(line, LongLine):
+            yield Loaded(origin, error=f"line of {line.size} bytes, over the limit of "
+                                       f"{MAX_RECORD_BYTES} for one article")  # fmt: skip
+            continue
         if not line.strip():
             continue
-        origin = f"{name}:{number}"
         try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            yield Loaded(origin, error=f"not JSON: {exc.msg}")
+            record = decode(line)
+        except MalformedInput as exc:
+            yield Loaded(origin, error=str(exc))
             continue
         yield to_article(record, origin)
 
 
-def _json_document(text: str, name: str) -> Iterator[Loaded]:
+def _json_document(text: io.TextIOWrapper, name: str) -> Iterator[Loaded]:
+    """The items of a .json file (an object or an array of them), parsed one at a time; the
+    first one that cannot be read ends the file with a rejection."""
+    index = 0
     try:
-        document = json.loads(text)
-    except json.JSONDecodeError as exc:
-        yield Loaded(name, error=f"not JSON: {exc.msg} at line {exc.lineno}")
-        return
-    records = document if isinstance(document, list) else [document]
-    for index, record in enumerate(records):
-        yield to_article(record, f"{name}[{index}]")
+        for index, record in enumerate(array_values(text.read, MAX_RECORD_BYTES)):
+            yield to_article(record, f"{name}[{index}]")
+    except MalformedInput as exc:
+        yield Loaded(name, error=f"{exc}; the rest of the file was not read")
+    except UnicodeDecodeError:
+        yield Loaded(name, error="not UTF-8; the rest of the file was not read")
 
 
-def _text_document(text: str, path: Path) -> Loaded:
+def _text_document(data: bytes, path: Path) -> Loaded:
+    if len(data) > MAX_RECORD_BYTES:
+        return Loaded(str(path), error=f"over the limit of {MAX_RECORD_BYTES} bytes")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return Loaded(str(path), error="not UTF-8")
     title, _, body = text.strip().partition("\n")
     record = {"title": title.strip(), "body": body.strip() or title.strip(), "source": path.name}
     return to_article(record, str(path))

@@ -1,50 +1,80 @@
 """``newsflow serve``: HTTP ingest for systems that push articles (aiohttp).
 
-``POST /articles`` takes one JSON article, a JSON array of them, or JSONL (one per line; a
-body that is not one JSON document is read as JSONL). Each item is validated like ``newsflow
-produce`` does (:func:`pipeline.ingest.loaders.to_article`: a missing id becomes the stable
-hash of the url). Valid items are published to ``news.raw`` with acks=all *before* the answer:
+``POST /articles`` takes one JSON article or a JSON array of them (``Content-Type:
+application/json``; a body that is not one JSON document is read as JSONL), or JSONL, one
+article a line (``application/x-ndjson``, also ``application/jsonl``). Any other type gets 415,
+so a cross-site HTML form (which can only send ``text/plain`` and form types without a
+preflight) cannot post. Each item is validated like ``newsflow produce`` does
+(:func:`pipeline.ingest.loaders.to_article`: a missing id becomes the stable hash of the url)
+and checked against the worker's size limits (``NEWSFLOW_ENRICH_*``, via the sink), so nothing
+is published only to be dead-lettered. The whole request is validated before anything is
+published. Valid items are then published to ``news.raw`` with acks=all *before* the answer:
 
 * 202 ``{"accepted": [ids], "rejected": [{"index", "error"}]}`` when at least one item was
   accepted — rejected ones (if any) are listed and were not published; resend them fixed;
-* 422 with the same shape when no item was valid; 400 for an empty or non-UTF-8 body;
+* 422 with the same shape when no item was valid; 400 (one-line ``error``) for an empty,
+  non-UTF-8 or malformed body (not JSON, nested too deeply) or a malformed header: nothing
+  was published;
 * 401 when a token is configured and the bearer token is missing or wrong;
-* 413 over ``max_body_bytes`` or ``max_items``; 503 if Kafka did not acknowledge every valid
-  item (``accepted`` then lists those that were published).
+* 408 when the body did not arrive within ``body_timeout_seconds``; 413 over
+  ``max_body_bytes`` or ``max_items`` (counted while reading: nothing past the limit is
+  parsed); 415 for another ``Content-Type``;
+* 503 with ``Retry-After`` when Kafka did not acknowledge every valid item within
+  ``publish_timeout_seconds`` (``accepted`` then lists those that were; ``unacknowledged``
+  those sent but not acknowledged, which may still land; ``not_sent`` the others) or when
+  ``max_concurrent_requests`` are already publishing. Resending is safe: ids are stable.
 
-``GET /metrics`` serves Prometheus metrics (:class:`IngestMetrics`) on the same port.
+Connections that have not sent a whole request head within ``header_timeout_seconds`` are
+closed. ``GET /metrics`` serves Prometheus metrics (:class:`IngestMetrics`) on the same port.
 """
 
 from __future__ import annotations
 
 import asyncio
 import hmac
-import json
+import io
+import itertools
+import logging
 import time
-from collections.abc import Awaitable, Callable, Iterable
-from typing import Any, Protocol
+from collections.abc import Awaitable, Callable, Sequence
+from concurrent.futures import Executor, ThreadPoolExecutor
+from typing import Any, Literal, Protocol, TypedDict
 
 from aiohttp import web
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
-from pydantic import SecretStr
 
-from pipeline import __version__
-from pipeline.config import ServeSettings, Settings
-from pipeline.ingest.loaders import Loaded, to_article
-from pipeline.ingest.publisher import Publisher, PublishReport
+from pipeline.config import EnrichSettings, ServeSettings, Settings
+from pipeline.errors import MalformedInput
+from pipeline.ingest.jsonstream import array_values, decode
+from pipeline.ingest.loaders import MAX_RECORD_BYTES, Loaded, to_article
+from pipeline.ingest.publisher import Publisher, PublishReport, encode
+from pipeline.ingest.serve_api import openapi_document
 from pipeline.models import RawArticle
+
+log = logging.getLogger(__name__)
 
 
 class Sink(Protocol):
-    """Where accepted articles go; :class:`pipeline.ingest.publisher.Publisher` in production."""
+    """Where accepted articles go; :class:`pipeline.ingest.publisher.Publisher` in production.
+    ``limits`` are the worker's, checked before anything is published."""
 
-    def publish(self, items: Iterable[Loaded], total: int | None = None) -> PublishReport: ...
+    limits: EnrichSettings
+
+    async def deliver(self, articles: Sequence[RawArticle], deadline: float,
+                      executor: Executor | None = None) -> PublishReport: ...  # fmt: skip
 
 
 PATHS = ("/articles", "/healthz", "/openapi.json", "/metrics")
 BODY_BUCKETS = (100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000)
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
+RETRY_AFTER_SECONDS = 5
+BodyKind = Literal["json", "jsonl"]
+CONTENT_TYPES: dict[str, BodyKind] = {
+    "application/json": "json",
+    "application/x-ndjson": "jsonl",
+    "application/jsonl": "jsonl",
+}
 
 
 class IngestMetrics:
@@ -70,84 +100,170 @@ class IngestMetrics:
             "newsflow_http_articles", "Articles received over HTTP: accepted or rejected.",
             ["result"], registry=registry,
         )  # fmt: skip
-        for status in ("202", "400", "401", "413", "422", "503"):
+        for status in ("202", "400", "401", "408", "413", "415", "422", "503"):
             self.requests.labels(path="/articles", status=status)
         for result in ("accepted", "rejected"):
             self.articles.labels(result=result)
 
 
+class Admission:
+    """How many requests are publishing; past ``limit`` they are turned away (503), so a Kafka
+    outage makes clients back off instead of queueing behind each other."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.active = 0
+        self.executor = ThreadPoolExecutor(max_workers=limit, thread_name_prefix="ingest-send")
+
+
 SINK = web.AppKey("sink", Sink)
 SETTINGS = web.AppKey("settings", ServeSettings)
 METRICS = web.AppKey("metrics", IngestMetrics)
+ADMISSION = web.AppKey("admission", Admission)
 
 
 def _json(status: int, payload: dict[str, Any], **headers: str) -> web.Response:
     return web.json_response(payload, status=status, headers=headers or None)
 
 
-def _authorized(request: web.Request, token: SecretStr | None) -> bool:
-    if token is None:
-        return True
+def _error(status: int, reason: str, **headers: str) -> web.Response:
+    return _json(status, {"error": reason}, **headers)
+
+
+def _unauthorized(request: web.Request, settings: ServeSettings) -> web.Response | None:
+    """The answer to a request without the configured bearer token; None when it may pass."""
+    if settings.token is None:
+        return None
     scheme, _, given = request.headers.get("Authorization", "").partition(" ")
-    expected = token.get_secret_value().encode()
-    # Constant-time, so response timing does not reveal how much of a guess was right.
-    return scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), expected)
-
-
-def parse_body(text: str) -> list[Loaded]:
-    """Items of a body: a JSON object, a JSON array, or JSONL (blank lines ignored)."""
     try:
-        document = json.loads(text)
-    except json.JSONDecodeError:
-        lines = [line for line in text.splitlines() if line.strip()]
-        return [_line(i, line) for i, line in enumerate(lines)]
-    records = document if isinstance(document, list) else [document]
-    return [to_article(record, str(i)) for i, record in enumerate(records)]
+        given_bytes = given.strip().encode("utf-8")
+    except UnicodeEncodeError:  # aiohttp keeps undecodable header bytes as surrogates
+        return _error(400, "the Authorization header is not UTF-8")
+    expected = settings.token.get_secret_value().encode()
+    # Constant-time, so response timing does not reveal how much of a guess was right.
+    if scheme.lower() == "bearer" and hmac.compare_digest(given_bytes, expected):
+        return None
+    return _error(401, "missing or wrong bearer token",
+                  **{"WWW-Authenticate": 'Bearer realm="newsflow"'})  # fmt: skip
+
+
+def parse_body(text: str, kind: BodyKind = "json", max_items: int | None = None) -> list[Loaded]:
+    """Items of a body: a JSON object, a JSON array, or JSONL (blank lines ignored).
+
+    At most ``max_items + 1`` items are parsed (the caller answers 413 past ``max_items``);
+    raises :class:`MalformedInput` for an array or document that cannot be read.
+    """
+    keep = None if max_items is None else max_items + 1
+    start = text.lstrip()[:1]
+    if kind == "json" and start == "[":
+        records = itertools.islice(array_values(io.StringIO(text).read, MAX_RECORD_BYTES), keep)
+        return [to_article(record, str(i)) for i, record in enumerate(records)]
+    if kind == "json" and start == "{":
+        try:
+            return [to_article(decode(text), "0")]
+        except MalformedInput as exc:
+            if "Extra data" not in str(exc):  # several documents: JSONL sent as JSON
+                raise
+    lines = itertools.islice((line for line in text.split("\n") if line.strip()), keep)
+    return [_line(i, line) for i, line in enumerate(lines)]
 
 
 def _line(index: int, line: str) -> Loaded:
     try:
-        return to_article(json.loads(line), str(index))
-    except json.JSONDecodeError as exc:
-        return Loaded(str(index), error=f"not JSON: {exc.msg}")
+        return to_article(decode(line), str(index))
+    except MalformedInput as exc:
+        return Loaded(str(index), error=str(exc))
+
+
+async def _read_text(request: web.Request, settings: ServeSettings) -> str | web.Response:
+    """The body as text, or the answer refusing it."""
+    too_large = _error(413, f"body over {settings.max_body_bytes} bytes")
+    if (request.content_length or 0) > settings.max_body_bytes:
+        return too_large
+    try:
+        async with asyncio.timeout(settings.body_timeout_seconds):
+            body = await request.read()  # aiohttp stops at client_max_size, chunked bodies too
+    except TimeoutError:
+        return _error(408, f"body not received within {settings.body_timeout_seconds:g} s",
+                      Connection="close")  # fmt: skip
+    except web.HTTPRequestEntityTooLarge:
+        return too_large
+    request.app[METRICS].body_bytes.observe(len(body))
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        return _error(400, "body is not UTF-8")
+    return text if text.strip() else _error(400, "empty body")
+
+
+def _content_kind(request: web.Request) -> BodyKind | web.Response:
+    kind = CONTENT_TYPES.get(request.content_type)
+    charset = (request.charset or "utf-8").lower()
+    if kind is None or charset not in ("utf-8", "utf8"):
+        return _error(415, "Content-Type must be application/json or application/x-ndjson "
+                           "(UTF-8)")  # fmt: skip
+    return kind
 
 
 async def post_articles(request: web.Request) -> web.Response:
     settings = request.app[SETTINGS]
-    if not _authorized(request, settings.token):
-        return _json(401, {"error": "missing or wrong bearer token"},
-                     **{"WWW-Authenticate": 'Bearer realm="newsflow"'})  # fmt: skip
-    too_large = {"error": f"body over {settings.max_body_bytes} bytes"}
-    if (request.content_length or 0) > settings.max_body_bytes:
-        return _json(413, too_large)
+    refusal = _unauthorized(request, settings)
+    if refusal is not None:
+        return refusal
+    kind = _content_kind(request)
+    if isinstance(kind, web.Response):
+        return kind
+    text = await _read_text(request, settings)
+    if isinstance(text, web.Response):
+        return text
     try:
-        body = await request.read()  # aiohttp stops at client_max_size, chunked bodies too
-    except web.HTTPRequestEntityTooLarge:
-        return _json(413, too_large)
-    metrics = request.app[METRICS]
-    metrics.body_bytes.observe(len(body))
-    try:
-        text = body.decode("utf-8")
-    except UnicodeDecodeError:
-        return _json(400, {"error": "body is not UTF-8"})
-    if not text.strip():
-        return _json(400, {"error": "empty body"})
-    items = parse_body(text)
+        items = parse_body(text, kind, settings.max_items)
+    except MalformedInput as exc:
+        return _error(400, str(exc))
     if len(items) > settings.max_items:
-        return _json(413, {"error": f"more than {settings.max_items} articles in one request"})
-    rejected = [{"index": int(i.origin), "error": i.error} for i in items if i.article is None]
-    valid = [i for i in items if i.article is not None]
+        return _error(413, f"more than {settings.max_items} articles in one request")
+    sink = request.app[SINK]
+    rejected: list[dict[str, Any]] = []
+    valid: list[RawArticle] = []
+    for index, item in enumerate(items):
+        reason = item.error if item.article is None else encode(item.article, sink.limits)
+        if isinstance(reason, str) or item.article is None:
+            rejected.append({"index": index, "error": reason})
+        else:
+            valid.append(item.article)
+    metrics = request.app[METRICS]
     metrics.articles.labels(result="rejected").inc(len(rejected))
     if not valid:
         return _json(422, {"accepted": [], "rejected": rejected})
-    loop = asyncio.get_running_loop()
-    # kafka-python blocks until acks=all; keep it off the event loop.
-    report = await loop.run_in_executor(None, request.app[SINK].publish, valid, len(valid))
+    report = await _publish(request, valid)
+    if report is None:
+        return _error(503, "too many requests are publishing; retry later",
+                      **{"Retry-After": str(RETRY_AFTER_SECONDS)})  # fmt: skip
     metrics.articles.labels(result="accepted").inc(report.sent)
     if report.sent < len(valid):
-        return _json(503, {"error": "Kafka did not acknowledge every article; resend the rest",
-                           "accepted": report.ids, "rejected": rejected})  # fmt: skip
+        unacknowledged = set(report.unacknowledged) | set(report.ids)
+        not_sent = [a.id for a in valid if a.id not in unacknowledged]
+        reason = report.stopped or f"not acknowledged within {settings.publish_timeout_seconds:g} s"
+        return _json(503, {"error": f"Kafka did not acknowledge every article ({reason}); "
+                                    "resend those not accepted",
+                           "accepted": report.ids, "unacknowledged": report.unacknowledged,
+                           "not_sent": not_sent, "rejected": rejected},
+                     **{"Retry-After": str(RETRY_AFTER_SECONDS)})  # fmt: skip
     return _json(202, {"accepted": report.ids, "rejected": rejected})
+
+
+async def _publish(request: web.Request, articles: list[RawArticle]) -> PublishReport | None:
+    """The sink's report, or None when ``max_concurrent_requests`` are already publishing."""
+    admission = request.app[ADMISSION]
+    if admission.active >= admission.limit:
+        return None
+    admission.active += 1
+    try:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + request.app[SETTINGS].publish_timeout_seconds
+        return await request.app[SINK].deliver(articles, deadline, admission.executor)
+    finally:
+        admission.active -= 1
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -179,6 +295,9 @@ async def count_requests(request: web.Request, handler: Handler) -> web.StreamRe
     except web.HTTPException as exc:  # 404, 405 from the router
         status = exc.status
         raise
+    except Exception as exc:  # a bug: logged here, one line to the client, no traceback
+        log.exception("%s %s failed", request.method, path)
+        return _error(500, f"internal error ({type(exc).__name__})")
     finally:
         metrics = request.app[METRICS]
         metrics.requests.labels(path=path, status=str(status)).inc()
@@ -192,6 +311,12 @@ def build_app(sink: Sink, settings: ServeSettings,
     app[SINK] = sink
     app[SETTINGS] = settings
     app[METRICS] = IngestMetrics(registry or CollectorRegistry())
+    app[ADMISSION] = Admission(settings.max_concurrent_requests)
+
+    async def stop_sending(_: web.Application) -> None:
+        app[ADMISSION].executor.shutdown(wait=False, cancel_futures=True)
+
+    app.on_cleanup.append(stop_sending)
     app.router.add_post("/articles", post_articles)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/openapi.json", openapi)
@@ -199,98 +324,18 @@ def build_app(sink: Sink, settings: ServeSettings,
     return app
 
 
-def openapi_document() -> dict[str, Any]:
-    """OpenAPI 3.1 description of the endpoints, built from the RawArticle model."""
-    article = RawArticle.model_json_schema(ref_template="#/components/schemas/{model}")
-    schemas: dict[str, Any] = article.pop("$defs", {})
-    submission = {
-        **article,
-        "title": "ArticleSubmission",
-        "required": [f for f in article.get("required", []) if f != "id"],
-        "description": "A RawArticle; a missing id becomes the hash of its url.",
-    }
-    ref = {"$ref": "#/components/schemas/ArticleSubmission"}
-    result = {"$ref": "#/components/schemas/IngestResult"}
-    error = {"$ref": "#/components/schemas/Error"}
+class ServerOptions(TypedDict):
+    keepalive_timeout: float
+    lingering_time: float
 
-    def answer(text: str, schema: dict[str, Any]) -> dict[str, Any]:
-        return {"description": text, "content": {"application/json": {"schema": schema}}}
 
-    schemas |= {
-        "RawArticle": article,
-        "ArticleSubmission": submission,
-        "IngestResult": {
-            "type": "object",
-            "required": ["accepted", "rejected"],
-            "properties": {
-                "accepted": {
-                    "type": "array",
-                    "items": {"type": "string"},
-                    "description": "Ids published to the raw topic (acks=all).",
-                },
-                "rejected": {
-                    "type": "array",
-                    "items": {
-                        "type": "object",
-                        "required": ["index", "error"],
-                        "properties": {
-                            "index": {"type": "integer", "minimum": 0},
-                            "error": {"type": "string"},
-                        },
-                    },
-                },
-            },
-        },
-        "Error": {"type": "object", "properties": {"error": {"type": "string"}}},
-    }
-    post = {
-        "summary": "Publish articles to the raw topic",
-        "security": [{"bearer": []}, {}],
-        "requestBody": {
-            "required": True,
-            "content": {
-                "application/json": {"schema": {"oneOf": [ref, {"type": "array", "items": ref}]}},
-                "application/x-ndjson": {
-                    "schema": {"type": "string", "description": "One article per line."}
-                },
-            },
-        },
-        "responses": {
-            "202": answer("Published; some items may be rejected (listed).", result),
-            "400": answer("Empty or non-UTF-8 body.", error),
-            "401": answer("Missing or wrong bearer token (when one is configured).", error),
-            "413": answer("Body or item count over the limit.", error),
-            "422": answer("No item was valid.", result),
-            "503": answer("Kafka did not acknowledge every item.", result),
-        },
-    }
-    return {
-        "openapi": "3.1.0",
-        "info": {"title": "Newsflow ingest", "version": __version__},
-        "paths": {
-            "/articles": {"post": post},
-            "/healthz": {
-                "get": {
-                    "summary": "Liveness",
-                    "responses": {
-                        "200": answer(
-                            "Up.", {"type": "object", "properties": {"status": {"const": "ok"}}}
-                        )
-                    },
-                }
-            },
-            "/openapi.json": {
-                "get": {
-                    "summary": "This document",
-                    "responses": {"200": {"description": "OpenAPI 3.1 document."}},
-                }
-            },
-        },
-        "components": {
-            "schemas": schemas,
-            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
-        },
-    }
+def server_options(settings: ServeSettings) -> ServerOptions:
+    """Options of aiohttp's server (``web.run_app``, ``AppRunner``, ``TestServer``)."""
+    # aiohttp's keep-alive timer also runs while a request head is incomplete (from the
+    # connection's start): closing such connections makes it the header timeout.
+    # A body left unread (refused early, or timed out) is drained for at most a second
+    # before the connection closes: aiohttp's default (10 s) would let a trickle hold it.
+    return {"keepalive_timeout": settings.header_timeout_seconds, "lingering_time": 1.0}
 
 
 def resolve_serve_settings(settings: Settings, given: ServeSettings | None) -> ServeSettings:
@@ -304,7 +349,9 @@ def resolve_serve_settings(settings: Settings, given: ServeSettings | None) -> S
 def run_server(settings: Settings, *, serve_settings: ServeSettings | None = None) -> int:
     """Serve until SIGINT / SIGTERM (``newsflow serve``); exit code 0."""
     ss = resolve_serve_settings(settings, serve_settings)
-    publisher = Publisher(settings)  # fails fast (KafkaUnavailable) before listening
+    # Fails fast (KafkaUnavailable) before listening; a send waits for metadata no longer
+    # than a request waits for its acknowledgements.
+    publisher = Publisher(settings, timeout_seconds=ss.publish_timeout_seconds)
     app = build_app(publisher, ss)
 
     async def close_publisher(_: web.Application) -> None:
@@ -313,5 +360,6 @@ def run_server(settings: Settings, *, serve_settings: ServeSettings | None = Non
     app.on_cleanup.append(close_publisher)
     print(f"serving POST http://{ss.host}:{ss.port}/articles → {settings.topics.raw}"
           + (" (bearer token required)" if ss.token else ""), flush=True)  # fmt: skip
-    web.run_app(app, host=ss.host, port=ss.port, print=None, handle_signals=True)
+    web.run_app(app, host=ss.host, port=ss.port, print=None, handle_signals=True,
+                **server_options(ss))  # fmt: skip
     return 0
