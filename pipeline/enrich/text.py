@@ -2,12 +2,21 @@
 
 Stdlib only (html.parser). Used where text arrives as HTML: the worker's sanitising of raw
 articles and the feed poller's items and article pages.
+
+Linear time on any input: html.parser looks for the end of a tag, comment or declaration
+from each ``<`` afresh, so text full of unclosed ones (``<!--`` x 8,000: 3 s) cost the
+square of its length. :class:`_TextParser` remembers what it learnt: after the last ``>``
+nothing can close, and once a comment, marked section or start tag ran unclosed to the end
+of the text, later ones of the same kind are unclosed too (their ``<`` is text, as
+html.parser treats an unclosed one). An unknown marked section (``<![foo[``) is a bogus
+comment, not a crash.
 """
 
 from __future__ import annotations
 
 import re
 from html.parser import HTMLParser
+from html.parser import locatestarttagend_tolerant as _TAG_SCAN  # type: ignore[attr-defined]
 
 _BLOCK = frozenset(
     {"p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "table",
@@ -18,11 +27,18 @@ _SKIP = frozenset(["script", "style", "noscript", "template", "svg", "head", "if
 _FURNITURE = frozenset(["nav", "header", "footer", "aside", "form", "menu", "button", "figure"])
 
 
+_UNCLOSED = -1  # html.parser's "not terminated"
+_MARKED_SECTIONS = re.compile(r"<!\[\s*(temp|cdata|ignore|include|rcdata|if|else|endif)\b", re.I)
+
+
 class _TextParser(HTMLParser):
     """Collects text, one paragraph per block element, optionally inside <article>/<main>."""
 
     def __init__(self, skip: frozenset[str]) -> None:
         super().__init__(convert_charrefs=True)
+        self._seen: str | None = None  # the rawdata the memory below is about
+        self._last_gt = -1
+        self._open_from: dict[str, int] = {}  # kind -> a position from which it ran unclosed
         self.skip = skip
         self.depth = 0  # inside how many skipped elements
         self.main_depth = 0  # inside how many <article>/<main>
@@ -46,6 +62,48 @@ class _TextParser(HTMLParser):
         elif tag in ("article", "main"):
             self._flush()
             self.main_depth = max(0, self.main_depth - 1)
+
+    def _unclosed(self, kind: str, i: int) -> bool:
+        """True when a construct of ``kind`` at ``i`` is known not to close."""
+        if self._seen is not self.rawdata:
+            self._seen, self._last_gt, self._open_from = self.rawdata, self.rawdata.rfind(">"), {}
+        start = self._open_from.get(kind)
+        return i > self._last_gt or (start is not None and i >= start)
+
+    def _remember(self, kind: str, i: int, end: int) -> int:
+        if end == _UNCLOSED:
+            self._open_from.setdefault(kind, i)
+        return end
+
+    def parse_comment(self, i: int, report: bool = True) -> int:
+        if self._unclosed("comment", i):
+            return _UNCLOSED
+        return self._remember("comment", i, super().parse_comment(i, report))
+
+    def parse_marked_section(self, i: int, report: bool = True) -> int:
+        if self._unclosed("marked", i):
+            return _UNCLOSED
+        if not _MARKED_SECTIONS.match(self.rawdata, i):
+            return self.parse_bogus_comment(i, report)
+        return self._remember("marked", i, super().parse_marked_section(i, report))
+
+    def check_for_whole_start_tag(self, i: int) -> int:
+        if self._unclosed("tag", i):
+            return _UNCLOSED
+        end: int = super().check_for_whole_start_tag(i)
+        scan = _TAG_SCAN.match(self.rawdata, i)
+        if end == _UNCLOSED and scan is not None and scan.end() == len(self.rawdata):
+            self._open_from.setdefault("tag", i)  # ran to the end, not stopped by a stray "="
+        return end
+
+    def parse_endtag(self, i: int) -> int:
+        return _UNCLOSED if self._unclosed("end", i) else super().parse_endtag(i)
+
+    def parse_pi(self, i: int) -> int:
+        return _UNCLOSED if self._unclosed("pi", i) else super().parse_pi(i)
+
+    def parse_html_declaration(self, i: int) -> int:
+        return _UNCLOSED if self._unclosed("declaration", i) else super().parse_html_declaration(i)
 
     def handle_data(self, data: str) -> None:
         if not self.depth:
