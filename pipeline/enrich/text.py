@@ -5,16 +5,18 @@ articles and the feed poller's items and article pages.
 
 Linear time on any input: html.parser looks for the end of a tag, comment or declaration
 from each ``<`` afresh, so text full of unclosed ones (``<!--`` x 8,000: 3 s) cost the
-square of its length. :class:`_TextParser` remembers what it learnt: after the last ``>``
-nothing can close, and once a comment, marked section or start tag ran unclosed to the end
-of the text, later ones of the same kind are unclosed too (their ``<`` is text, as
-html.parser treats an unclosed one). An unknown marked section (``<![foo[``) is a bogus
-comment, not a crash.
+square of its length. So the text after the last ``>``, where nothing can close, is text
+without parsing (html.parser would find each ``<`` there unclosed and keep it as text), and
+:class:`_TextParser` remembers when a comment, marked section or start tag ran unclosed to
+the end (later ones of the same kind are unclosed too), and how far an unclosed start tag's
+attributes were read (a ``<`` inside them is text). An unknown marked section
+(``<![foo[``) is a bogus comment, not a crash.
 """
 
 from __future__ import annotations
 
 import re
+from html import unescape
 from html.parser import HTMLParser
 from html.parser import locatestarttagend_tolerant as _TAG_SCAN  # type: ignore[attr-defined]
 
@@ -37,8 +39,8 @@ class _TextParser(HTMLParser):
     def __init__(self, skip: frozenset[str]) -> None:
         super().__init__(convert_charrefs=True)
         self._seen: str | None = None  # the rawdata the memory below is about
-        self._last_gt = -1
         self._open_from: dict[str, int] = {}  # kind -> a position from which it ran unclosed
+        self._tag_scanned_to = -1  # a start tag before here is unclosed
         self.skip = skip
         self.depth = 0  # inside how many skipped elements
         self.main_depth = 0  # inside how many <article>/<main>
@@ -63,12 +65,16 @@ class _TextParser(HTMLParser):
             self._flush()
             self.main_depth = max(0, self.main_depth - 1)
 
+    def _fresh(self) -> None:
+        """Forget what was learnt about a previous rawdata (feed() keeps only its rest)."""
+        if self._seen is not self.rawdata:
+            self._seen, self._open_from, self._tag_scanned_to = self.rawdata, {}, -1
+
     def _unclosed(self, kind: str, i: int) -> bool:
         """True when a construct of ``kind`` at ``i`` is known not to close."""
-        if self._seen is not self.rawdata:
-            self._seen, self._last_gt, self._open_from = self.rawdata, self.rawdata.rfind(">"), {}
+        self._fresh()
         start = self._open_from.get(kind)
-        return i > self._last_gt or (start is not None and i >= start)
+        return start is not None and i >= start
 
     def _remember(self, kind: str, i: int, end: int) -> int:
         if end == _UNCLOSED:
@@ -88,22 +94,16 @@ class _TextParser(HTMLParser):
         return self._remember("marked", i, super().parse_marked_section(i, report))
 
     def check_for_whole_start_tag(self, i: int) -> int:
-        if self._unclosed("tag", i):
+        self._fresh()
+        if i < self._tag_scanned_to:
             return _UNCLOSED
         end: int = super().check_for_whole_start_tag(i)
-        scan = _TAG_SCAN.match(self.rawdata, i)
-        if end == _UNCLOSED and scan is not None and scan.end() == len(self.rawdata):
-            self._open_from.setdefault("tag", i)  # ran to the end, not stopped by a stray "="
+        if end == _UNCLOSED:
+            # The scan read attributes up to somewhere before failing; a "<" in what it read
+            # would be read the same way again, so it is text.
+            scan = _TAG_SCAN.match(self.rawdata, i)
+            self._tag_scanned_to = scan.end() if scan is not None else i
         return end
-
-    def parse_endtag(self, i: int) -> int:
-        return _UNCLOSED if self._unclosed("end", i) else super().parse_endtag(i)
-
-    def parse_pi(self, i: int) -> int:
-        return _UNCLOSED if self._unclosed("pi", i) else super().parse_pi(i)
-
-    def parse_html_declaration(self, i: int) -> int:
-        return _UNCLOSED if self._unclosed("declaration", i) else super().parse_html_declaration(i)
 
     def handle_data(self, data: str) -> None:
         if not self.depth:
@@ -115,8 +115,13 @@ class _TextParser(HTMLParser):
             self.blocks.append((self.main_depth > 0, text))
         self.current = []
 
-    def finish(self) -> list[tuple[bool, str]]:
+    def read(self, html: str) -> list[tuple[bool, str]]:
+        """The blocks of ``html``; the parser is used once."""
+        cut = html.rfind(">") + 1
+        self.feed(html[:cut])
         self.close()
+        if cut < len(html) and self.cdata_elem is None:  # an unclosed <script> hides the rest
+            self.handle_data(unescape(html[cut:]))
         self._flush()
         return self.blocks
 
@@ -125,9 +130,7 @@ def html_to_text(html: str) -> str:
     """Plain text of an HTML fragment: tags dropped, entities decoded, one line per block."""
     if "<" not in html and "&" not in html:
         return re.sub(r"\s+", " ", html).strip()
-    parser = _TextParser(_SKIP)
-    parser.feed(html)
-    return "\n".join(text for _, text in parser.finish())
+    return "\n".join(text for _, text in _TextParser(_SKIP).read(html))
 
 
 def main_text(html: str, min_chars: int = 200) -> str | None:
@@ -137,9 +140,7 @@ def main_text(html: str, min_chars: int = 200) -> str | None:
     ``<article>``/``<main>`` when the page has them, else every block of at least 40
     characters (short blocks are menus, bylines and buttons).
     """
-    parser = _TextParser(_SKIP | _FURNITURE)
-    parser.feed(html)
-    blocks = parser.finish()
+    blocks = _TextParser(_SKIP | _FURNITURE).read(html)
     inside = [text for in_main, text in blocks if in_main]
     chosen = inside or [text for _, text in blocks if len(text) >= 40]
     text = "\n".join(chosen)
