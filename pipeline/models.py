@@ -121,6 +121,19 @@ class EnrichmentMeta(_Event):
     processing_seconds: float = Field(ge=0.0)
 
 
+class Truncation(_Event):
+    """Where enrichment stopped in a body longer than a limit (``NEWSFLOW_ENRICH_*``)."""
+
+    limit: Literal["max_body_chars", "max_tokens", "max_sentences"] = Field(
+        description="The limit the body went over."
+    )
+    end: int = Field(
+        ge=0,
+        description="Characters of the body enriched: entities, quantities, stances and "
+        "tone cover body[:end] only.",
+    )
+
+
 class Enrichment(_Event):
     """What the NLP adds to an article; computed off the event loop."""
 
@@ -128,6 +141,9 @@ class Enrichment(_Event):
     quantities: list[Quantity] = Field(default_factory=list)
     stances: list[StanceTag] = Field(default_factory=list)
     tone: Tone
+    truncated: Truncation | None = Field(
+        default=None, description="Null when the whole body was enriched."
+    )
 
 
 class EnrichedArticle(Enrichment, RawArticle):  # raw fields first when serialised

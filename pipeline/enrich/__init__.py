@@ -57,6 +57,7 @@ class Enricher:
         tones = self._entity_tones(doc, holders)
         found = [e.model_copy(update={"tone": tones[i]}) for i, e in enumerate(found)]
         tone = article_tone(scores)
+        truncated = doc.fields[-1].truncated
         tone_done = time.perf_counter()
         self.last_timings = {
             "ner": ner_done - clock,
@@ -64,7 +65,9 @@ class Enricher:
             "tone": tone_done - stance_done,
         }
         found.sort(key=lambda e: (-e.salience, e.name))
-        return Enrichment(entities=found, quantities=quantities, stances=stances, tone=tone)
+        return Enrichment(
+            entities=found, quantities=quantities, stances=stances, tone=tone, truncated=truncated
+        )
 
     def _entity_tones(self, doc: Document, holders: HolderResolver) -> list[float | None]:
         """Each entity's tone: the mean of P(positive) - P(negative) over its mentions,
@@ -86,7 +89,7 @@ class Enricher:
 
     def read(self, article: RawArticle) -> tuple[Document, list[Quantity]]:
         """Parse both fields once and build the canonical entities."""
-        fields = parse_article(self._nlp, article)
+        fields = parse_article(self._nlp, article, self.settings)
         found: list[mentions.RawMention] = []
         quantities: list[Quantity] = []
         for parsed in fields:

@@ -8,6 +8,7 @@ later bare occurrence of a known name or surname that NER missed is added as a m
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from pipeline.enrich import gazetteer as gz
@@ -66,49 +67,85 @@ def _longest_tokens(c: Cluster) -> list[str]:
     return max((m.text.split() for m in c.mentions), key=len)
 
 
+class _Names:
+    """Names (lists of lower-case words) in a trie, read backwards for endings, so that the
+    longer names starting or ending with a given one are found in time proportional to its
+    words rather than to the number of names.
+
+    Each name is filed at every node it passes before its last word: a lookup returns the
+    indices of the strictly longer names extending the given words, in filing order.
+    """
+
+    def __init__(self, names: list[list[str]], backwards: bool) -> None:
+        self._backwards = backwards
+        self._children: list[dict[str, int]] = [{}]
+        self._members: list[list[int]] = [[]]
+        for index, words in enumerate(names):
+            node = 0
+            for depth, word in enumerate(self._order(words), start=1):
+                child = self._children[node].get(word)
+                if child is None:
+                    child = len(self._children)
+                    self._children[node][word] = child
+                    self._children.append({})
+                    self._members.append([])
+                node = child
+                if depth < len(words):
+                    self._members[node].append(index)
+
+    def _order(self, words: list[str]) -> list[str]:
+        return words[::-1] if self._backwards else words
+
+    def longer(self, words: list[str]) -> list[int]:
+        node = 0
+        for word in self._order(words):
+            child = self._children[node].get(word)
+            if child is None:
+                return []
+            node = child
+        return self._members[node]
+
+
 def _merge_short_names(clusters: list[Cluster]) -> list[Cluster]:
-    """Fold "Zelenskyy" into "Volodymyr Zelenskyy" when the long name is a person's."""
+    """Fold "Zelenskyy" into "Volodymyr Zelenskyy" when the long name is a person's, and
+    "Samsung" into "Samsung Electronics" when exactly one organisation's name starts so."""
     by_length = sorted(clusters, key=lambda c: len(_longest_tokens(c)))
+    names = [[w.lower() for w in _longest_tokens(c)] for c in by_length]
+    endings, beginnings = _Names(names, backwards=True), _Names(names, backwards=False)
+    labels: dict[int, str] = {}  # decided on demand; forgotten when a name folds in
+
+    def label(i: int) -> str:
+        if i not in labels:
+            labels[i] = _decide_label(by_length[i])
+        return labels[i]
+
+    def first(i: int) -> tuple[int, int]:
+        return by_length[i].first()
+
     kept: list[Cluster] = []
     for i, short in enumerate(by_length):
-        home = _person_home(short, by_length[i + 1 :]) or _org_home(short, by_length[i + 1 :])
+        home = _person_home(
+            names[i], [c for c in endings.longer(names[i]) if label(c) == "PERSON"], first
+        )
+        if home is None and label(i) == "ORG":
+            orgs = [c for c in beginnings.longer(names[i]) if label(c) == "ORG"]
+            home = orgs[0] if len(orgs) == 1 else None
         if home is None:
             kept.append(short)
         else:
-            home.mentions.extend(short.mentions)
+            by_length[home].mentions.extend(short.mentions)
+            labels.pop(home, None)
     return kept
 
 
-def _person_home(short: Cluster, longer: list[Cluster]) -> Cluster | None:
-    words = [w.lower() for w in _longest_tokens(short)]
-    if gz.place_label(name_key(" ".join(words))) is not None:
+def _person_home(
+    words: list[str], people: list[int], first: Callable[[int], tuple[int, int]]
+) -> int | None:
+    """The person a short name belongs to, among the people whose names end with it."""
+    if not people or gz.place_label(name_key(" ".join(words))) is not None:
         return None  # "Washington" the city never folds into "George Washington"
-    candidates = [
-        c
-        for c in longer
-        if len(_longest_tokens(c)) > len(words)
-        and [w.lower() for w in _longest_tokens(c)][-len(words) :] == words
-        and _decide_label(c) == "PERSON"
-    ]
-    if not candidates:
-        return None
     # Two people sharing a surname: the short form goes to the one named first.
-    return min(candidates, key=Cluster.first)
-
-
-def _org_home(short: Cluster, longer: list[Cluster]) -> Cluster | None:
-    """Fold "Samsung" into "Samsung Electronics": organisations are shortened to a prefix."""
-    words = [w.lower() for w in _longest_tokens(short)]
-    if _decide_label(short) != "ORG":
-        return None
-    candidates = [
-        c
-        for c in longer
-        if len(_longest_tokens(c)) > len(words)
-        and [w.lower() for w in _longest_tokens(c)][: len(words)] == words
-        and _decide_label(c) == "ORG"
-    ]
-    return min(candidates, key=Cluster.first) if len(candidates) == 1 else None
+    return min(people, key=first)
 
 
 def _decide_label(c: Cluster) -> str:
@@ -136,23 +173,46 @@ def _canonical_name(c: Cluster) -> str:
 
 
 def _add_missed_repeats(fields: list[ParsedField], clusters: list[Cluster]) -> None:
-    """Add bare repeats NER missed ("Rubio and Waltz said"): names and person surnames."""
-    forms: dict[tuple[str, ...], Cluster] = {}
+    """Add bare repeats NER missed ("Rubio and Waltz said"): names and person surnames.
+
+    At each title-case token the known forms are followed word by word in a trie, so the cost
+    per token is the length of the longest matching form, not the number of forms; where
+    several forms match, the first one known wins, as in the order the forms were collected.
+    """
+    children: list[dict[str, int]] = [{}]
+    ends: dict[int, tuple[int, Cluster]] = {}  # node -> (order of the form, its cluster)
+
+    def learn(words: list[str], c: Cluster) -> None:
+        node = 0
+        for word in words:
+            child = children[node].get(word)
+            if child is None:
+                child = len(children)
+                children[node][word] = child
+                children.append({})
+            node = child
+        ends.setdefault(node, (len(ends), c))
+
     for c in clusters:
         for m in c.mentions:
-            forms.setdefault(tuple(m.text.split()), c)
+            learn(m.text.split(), c)
         if c.label == "PERSON":
-            forms.setdefault((_longest_tokens(c)[-1],), c)
+            learn(_longest_tokens(c)[-1:], c)
     for parsed in fields:
         taken = _covered_tokens(c for c in clusters)
-        for i, tok in enumerate(parsed.doc):
+        doc = parsed.doc
+        for i, tok in enumerate(doc):
             if (parsed.field, i) in taken or not tok.is_title:
                 continue
-            for words, c in forms.items():
-                end = i + len(words)
-                if end <= len(parsed.doc) and [t.text for t in parsed.doc[i:end]] == list(words):
-                    if any((parsed.field, j) in taken for j in range(i, end)):
-                        continue
+            matches: list[tuple[int, int, Cluster]] = []  # (order, end, cluster)
+            node, end = 0, i
+            while end < len(doc) and (child := children[node].get(doc[end].text)) is not None:
+                node, end = child, end + 1
+                if node in ends:
+                    order, c = ends[node]
+                    matches.append((order, end, c))
+            for _, end, c in sorted(matches, key=lambda match: match[0]):
+                if not any((parsed.field, j) in taken for j in range(i, end)):
                     _add_repeat(parsed, c, i, end, taken)
                     break
 

@@ -6,7 +6,9 @@ canonical entity (see :mod:`pipeline.enrich.entities`), from the evidence of all
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
+import itertools
 import re
 from collections import defaultdict
 from dataclasses import dataclass
@@ -21,11 +23,14 @@ from pipeline.enrich.results import team_spans
 from pipeline.models import Quantity, TextField
 
 QUANTITY_LABELS = frozenset({"DATE", "TIME", "PERCENT", "MONEY", "QUANTITY", "ORDINAL", "CARDINAL"})
-# Amounts the small model misses: "$180 billion", "€2.5bn", "12 percent".
+# Amounts the small model misses: "$180 billion", "€2.5bn", "12 percent". A number is read
+# whole (possessive ``*+``), and a percent sign is looked for only after a whole number:
+# trying every digit of "1.1.1.…" as a start would cost the square of its length.
 _AMOUNT = re.compile(
-    r"(?:(?:more|less) than )?[$€£¥]\s?\d[\d,.]*(?:\s?(?:trillion|billion|million|bn|m)\b)?"
-    r"|\b\d[\d,.]*\s?(?:%|percent\b|per cent\b)"
+    r"(?:(?:more|less) than )?[$€£¥]\s?\d[\d,.]*+(?:\s?(?:trillion|billion|million|bn|m)\b)?"
+    r"|\b\d[\d,.]*+"
 )
+_PERCENT = re.compile(r"\s?(?:%|percent\b|per cent\b)")
 _LEADING_DROP = frozenset({"the", "a", "an"})
 _TRAILING_DROP = frozenset({"'s", "'", "s", ".", ",", ";", ":", '"', "-", "\u2014"})
 
@@ -132,12 +137,23 @@ def _quantity(parsed: ParsedField, ent: Span) -> Quantity:
 
 def _missed_amounts(parsed: ParsedField, found: list[Quantity]) -> list[Quantity]:
     """MONEY/PERCENT amounts found by pattern where NER saw nothing."""
+    text = parsed.doc.text
+    taken = sorted((q.start, q.end) for q in found)
+    starts = [a for a, _ in taken]
+    reach = list(itertools.accumulate((b for _, b in taken), max))  # furthest end so far
     extra: list[Quantity] = []
-    for match in _AMOUNT.finditer(parsed.doc.text):
+    for match in _AMOUNT.finditer(text):
         a, b = match.span()
-        if any(q.start < b and a < q.end for q in found):
+        if text[a].isdigit():
+            percent = _PERCENT.match(text, b)
+            if percent is None:
+                continue
+            b = percent.end()
+        # Overlaps a quantity NER found: one that starts before b and ends after a.
+        before = bisect.bisect_left(starts, b)
+        if before and reach[before - 1] > a:
             continue
-        label = "PERCENT" if re.search(r"%|per ?cent", match.group()) else "MONEY"
+        label = "PERCENT" if re.search(r"%|per ?cent", text[a:b]) else "MONEY"
         extra.append(
             Quantity(text=parsed.text[a:b], label=label, start=a, end=b, field=parsed.field)
         )
