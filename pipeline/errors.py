@@ -12,6 +12,9 @@
     ├── BenchError               `newsflow bench` could not complete a phase; exit 8
     ├── WorkerFailed             the worker stopped on a fatal error (a Kafka error the client
     │                            marks non-retriable, a background task dying); exit 10
+    ├── Abandoned                work given up because the worker is stopping (the NLP pool
+    │                            closed under it): never dead-lettered, its offset stays
+    │                            uncommitted and the next owner redoes it
     └── RejectedMessage          one message is bad; the worker dead-letters it, never exits
         (carries the ErrorCode and a reason; the dead letter adds topic/partition/offset)
 
@@ -66,6 +69,10 @@ class AuthenticationFailed(NewsflowError):
         self.username = username
         self.mechanism = mechanism
         self.reason = reason
+
+
+class Abandoned(NewsflowError):
+    exit_code = 1
 
 
 class IngestError(NewsflowError):

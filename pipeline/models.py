@@ -169,6 +169,7 @@ class ErrorCode(StrEnum):
     UNSUPPORTED_LANGUAGE = "unsupported_language"
     ENRICHMENT_FAILED = "enrichment_failed"
     ENRICHMENT_TIMEOUT = "enrichment_timeout"
+    OUTPUT_TOO_LARGE = "output_too_large"
 
 
 class DeadLetter(_Event):
@@ -183,11 +184,34 @@ class DeadLetter(_Event):
     source_topic: str
     partition: int
     offset: int
-    key: str | None = None
+    key: str | None = Field(
+        default=None, description="The original key, or its beginning when key_truncated."
+    )
     key_encoding: Literal["utf-8", "base64"] = "utf-8"
-    value: str
+    value: str = Field(description="The original value, or its beginning when value_truncated.")
     value_encoding: Literal["utf-8", "base64"] = "utf-8"
     first_seen: datetime
+    key_size: int | None = Field(
+        default=None, ge=0, description="Length of the original key in bytes; null when keyless."
+    )
+    key_sha256: str | None = Field(
+        default=None, description="Hex SHA-256 of the whole original key; null when keyless."
+    )
+    key_truncated: bool = Field(
+        default=False, description="key holds only the beginning of the original key."
+    )
+    value_size: int | None = Field(
+        default=None, ge=0, description="Length of the original value in bytes."
+    )
+    value_sha256: str | None = Field(
+        default=None, description="Hex SHA-256 of the whole original value."
+    )
+    value_truncated: bool = Field(
+        default=False,
+        description="value holds only the beginning of the original value, so that the dead "
+        "letter fits the topic's maximum message size; the whole value is at source_topic, "
+        "partition, offset.",
+    )
 
 
 def text_or_base64(data: bytes) -> tuple[str, Encoding]:

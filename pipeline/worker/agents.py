@@ -13,7 +13,12 @@ from aiokafka.structs import TopicPartition
 
 from pipeline.config import Settings
 from pipeline.worker.delivery.delivery import Delivery, supervise
-from pipeline.worker.delivery.kafka_io import AioKafka, quiet_fenced_futures
+from pipeline.worker.delivery.kafka_io import (
+    MAX_REQUEST_BYTES,
+    AioKafka,
+    output_limits,
+    quiet_fenced_futures,
+)
 from pipeline.worker.process import Incoming, Processor
 
 log = logging.getLogger(__name__)
@@ -35,7 +40,15 @@ def at_least_once_agent(settings: Settings, processor: Processor, app: faust.App
         for name in (topics.enriched, topics.deadletter, topics.entities, topics.stance)
     }
 
+    reading = asyncio.Lock()
+    read: list[bool] = []  # the first actor asks the broker for the output limits
+
     async def enrich_articles(stream: Any) -> None:
+        async with reading:
+            if not read:
+                max_request = app.conf.producer_max_request_size
+                processor.limits = await output_limits(settings, max_request)
+                read.append(True)
         async for event in stream.events():
             incoming = _incoming(event)
             processor.metrics.in_flight.inc()
@@ -80,6 +93,7 @@ def transactional_agent(
     async def enrich_articles(stream: Any) -> None:
         quiet_fenced_futures(asyncio.get_running_loop())
         await kafka.start()
+        processor.limits = await output_limits(settings, MAX_REQUEST_BYTES)
         helpers = [supervise(delivery.run(), on_fatal),
                    supervise(delivery.sweep_forever(owned_input), on_fatal)]  # fmt: skip
         try:

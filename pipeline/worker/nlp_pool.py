@@ -39,13 +39,13 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from typing import Any
 
 from pipeline.config import EnrichSettings
-from pipeline.errors import ConfigError, NewsflowError, RejectedMessage
+from pipeline.errors import Abandoned, ConfigError, RejectedMessage
 from pipeline.models import Enrichment, ErrorCode, RawArticle, Timings
 
 log = logging.getLogger(__name__)
@@ -57,7 +57,7 @@ _READY_SECONDS = 600.0  # loading the model; a child silent this long is broken
 _PR_SET_PDEATHSIG = 1
 
 
-class PoolClosed(NewsflowError):
+class PoolClosed(Abandoned):
     """The pool was closed while the article was waiting or running: nobody awaits it."""
 
 
@@ -156,6 +156,8 @@ def _die_with_parent(parent: int) -> None:
 class _Child:
     process: BaseProcess
     conn: Connection
+    _closing: threading.Lock = field(default_factory=threading.Lock)
+    _closed: bool = False
 
     def request(self, job: str, wait: float) -> Reply:
         """Send one article and wait for the reply; ("died", ...) if the pipe closed,
@@ -170,9 +172,18 @@ class _Child:
             return ("died", f"{type(exc).__name__}")
 
     def kill(self) -> None:
+        """Kill the process; a thread waiting on its pipe sees the end of it at once."""
         self.process.kill()
         self.process.join(timeout=5.0)
-        self.conn.close()
+
+    def release(self) -> None:
+        """Kill it and close our end of the pipe, once: only by the thread that used it last
+        (closing a pipe another thread polls could hand its descriptor to a new pipe)."""
+        self.kill()
+        with self._closing:
+            if not self._closed:
+                self._closed = True
+                self.conn.close()
 
 
 @dataclass(eq=False)
@@ -338,7 +349,7 @@ class EnrichPool:
         self._idle.put(child)
 
     def _forget(self, child: _Child) -> None:
-        child.kill()
+        child.release()
         with self._lock:
             self._children.discard(child)
 
@@ -355,6 +366,8 @@ class EnrichPool:
             executors = [e for e in (self._spawner, self._callers) if e is not None]
             self._spawner = self._callers = None
         for child in children:
-            child.kill()
+            child.kill()  # a busy child's caller thread sees its pipe end and releases it
         for executor in executors:
             executor.shutdown(wait=True)  # queued requests end at once in PoolClosed
+        while not self._idle.empty():  # nobody uses these any more
+            self._idle.get_nowait().release()

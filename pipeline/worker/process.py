@@ -5,19 +5,25 @@ EntityEvent per canonical entity and one StanceEvent per stance tag; an article 
 (de-duplication) becomes nothing; any rejection (undecodable, invalid, or failing inside
 enrichment) becomes a DeadLetter with its reason.
 Error policy lives here: nothing a message contains can make the worker raise.
+
+Every output fits its topic (:class:`OutputLimits`): a dead letter cuts the original key and
+value to fit, and an article any of whose events would not fit becomes one dead letter
+(``output_too_large``) instead, so no transaction can fail for a record's size.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from pipeline import __version__
 from pipeline.config import Settings
-from pipeline.errors import RejectedMessage
+from pipeline.errors import Abandoned, RejectedMessage
 from pipeline.models import (
     DeadLetter,
     EnrichedArticle,
@@ -31,6 +37,14 @@ from pipeline.models import (
 from pipeline.observe.metrics import WorkerMetrics
 from pipeline.worker.dedup import Deduplicator
 from pipeline.worker.validate import dead_letter, parse_raw
+
+log = logging.getLogger(__name__)
+
+# Kafka's default message.max.bytes is 1,048,588 and a producer's max_request_size 1,048,576
+# (Faust's 1,000,000): this fits all three when the broker cannot be asked.
+DEFAULT_MAX_RECORD_BYTES = 1_000_000
+RECORD_FRAMING_BYTES = 512  # a record batch's header and one record's framing, generously
+DEAD_LETTER_KEY_MAX_BYTES = 4096  # a longer original key is not reused as the dead letter's key
 
 
 class AsyncEnricher(Protocol):
@@ -67,6 +81,20 @@ class Outgoing:
     dead: DeadLetter | None = None
 
 
+@dataclass(frozen=True)
+class OutputLimits:
+    """The largest record each output topic takes, in bytes (key, value and framing): the
+    least of the topic's ``max.message.bytes`` as the broker reports it and the producer's
+    ``max_request_size``; ``default`` for a topic the broker was not asked about."""
+
+    per_topic: Mapping[str, int] = field(default_factory=dict)
+    default: int = DEFAULT_MAX_RECORD_BYTES
+
+    def room(self, topic: str, key: bytes) -> int:
+        """Bytes left for the value of a record with ``key`` on ``topic``."""
+        return self.per_topic.get(topic, self.default) - RECORD_FRAMING_BYTES - len(key)
+
+
 class Processor:
     def __init__(
         self,
@@ -79,12 +107,35 @@ class Processor:
         self.enricher = enricher
         self.metrics = metrics
         self.dedup = dedup
+        self.limits = OutputLimits()  # the agent sets the broker's when it starts
 
     async def process(self, message: Incoming) -> list[Outgoing]:
         """What one message becomes: the enriched event followed by its per-entity and
         per-stance events, one dead letter, or nothing for an article already enriched.
-        Never raises for anything in the message."""
+        Never raises but for cancellation: an unexpected error (a bug, a broken pool) makes
+        a dead letter, so the message is not lost and its partition goes on."""
         self.metrics.consumed.labels(topic=message.topic).inc()
+        try:
+            outs = await self._decide(message)
+        except Abandoned:
+            raise  # stopping: neither output nor dead letter, the next owner redoes it
+        except Exception as exc:
+            log.exception("processing %s[%d]@%d failed", message.topic, message.partition,
+                          message.offset)  # fmt: skip
+            return self.fail(message, exc)
+        oversized = next((o for o in outs if len(o.value) > self.limits.room(o.topic, o.key)), None)
+        if oversized is None:
+            return outs
+        self.release(message)
+        limit = self.limits.room(oversized.topic, oversized.key)
+        too_large = RejectedMessage(
+            ErrorCode.OUTPUT_TOO_LARGE,
+            f"its {oversized.topic} event is {len(oversized.value)} bytes, over the {limit} "
+            "the topic leaves for it",
+        )
+        return [self._reject(too_large, message)]
+
+    async def _decide(self, message: Incoming) -> list[Outgoing]:
         try:
             accepted = parse_raw(message.value, self.settings.enrich)
         except RejectedMessage as rejection:
@@ -108,6 +159,9 @@ class Processor:
         except RejectedMessage as rejection:
             self.release(message)
             return [self._reject(rejection, message)]
+        except Abandoned:
+            self.release(message)  # its redo must not meet this attempt's claim
+            raise
         return [
             Outgoing(
                 topic=self.settings.topics.enriched,
@@ -178,6 +232,12 @@ class Processor:
         )
 
     def _reject(self, rejection: RejectedMessage, message: Incoming) -> Outgoing:
+        # A keyless message, or one with a huge key, is keyed by its position, so its dead
+        # letter is still addressable; the dead letter's content is cut to fit the topic.
+        key = message.key
+        if key is None or len(key) > DEAD_LETTER_KEY_MAX_BYTES:
+            key = f"{message.partition}:{message.offset}".encode()
+        topic = self.settings.topics.deadletter
         dead = dead_letter(
             rejection,
             message.key,
@@ -185,14 +245,6 @@ class Processor:
             message.topic,
             message.partition,
             message.offset,
+            max_bytes=self.limits.room(topic, key),
         )
-        # A keyless message is keyed by its position, so its dead letter is still addressable.
-        key = message.key
-        if key is None:
-            key = f"{message.partition}:{message.offset}".encode()
-        return Outgoing(
-            topic=self.settings.topics.deadletter,
-            key=key,
-            value=dead.model_dump_json().encode("utf-8"),
-            dead=dead,
-        )
+        return Outgoing(topic, key, dead.model_dump_json().encode("utf-8"), dead=dead)

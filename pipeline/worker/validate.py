@@ -1,10 +1,17 @@
-"""Turning the bytes of a raw message into a RawArticle, or a reasoned rejection."""
+"""Turning the bytes of a raw message into a RawArticle, or a reasoned rejection; and a
+rejected message into a dead letter that fits its topic.
+
+Parsing is bounded: pydantic's JSON parser refuses nesting deeper than a couple of hundred
+levels, numbers of thousands of digits and lone surrogate escapes (which no UTF-8 output could
+carry) as ``invalid_json``, and nothing it raises escapes as anything but a rejection.
+"""
 
 from __future__ import annotations
 
-import json
+import hashlib
 from datetime import UTC, datetime
 
+import pydantic_core
 from pydantic import ValidationError
 
 from pipeline.config import EnrichSettings
@@ -19,6 +26,8 @@ from pipeline.models import (
 )
 from pipeline.worker.sanitize import Accepted, clean_article
 
+MAX_REASON_CHARS = 2000  # a dead letter's ``error`` is cut to this many characters
+
 
 def parse_raw(value: bytes | None, limits: EnrichSettings) -> Accepted:
     """Decode, parse and validate one message value; raise RejectedMessage with a code."""
@@ -32,8 +41,8 @@ def parse_raw(value: bytes | None, limits: EnrichSettings) -> Accepted:
     except UnicodeDecodeError as exc:
         raise RejectedMessage(ErrorCode.INVALID_UTF8, f"value is not UTF-8: {exc}") from exc
     try:
-        record = json.loads(text)
-    except json.JSONDecodeError as exc:
+        record = pydantic_core.from_json(text)
+    except (ValueError, RecursionError) as exc:
         raise RejectedMessage(ErrorCode.INVALID_JSON, f"not JSON: {exc}") from exc
     if not isinstance(record, dict):
         raise RejectedMessage(
@@ -84,23 +93,76 @@ def dead_letter(
     topic: str,
     partition: int,
     offset: int,
+    max_bytes: int | None = None,
 ) -> DeadLetter:
-    """The dead-letter event of a rejected message, keeping its original bytes."""
+    """The dead-letter event of a rejected message, keeping its original bytes with their size
+    and SHA-256. With ``max_bytes``, the key and value are cut (``*_truncated``) so that the
+    event's JSON takes at most that many bytes; the reason is always cut to
+    :data:`MAX_REASON_CHARS`."""
+    original = value or b""
     key_text: str | None = None
     key_encoding: Encoding = "utf-8"
     if key is not None:
         key_text, key_encoding = text_or_base64(key)
-    value_text, value_encoding = text_or_base64(value or b"")
-    return DeadLetter(
+    value_text, value_encoding = text_or_base64(original)
+    empty = DeadLetter(
         error_code=rejection.code,
-        error=rejection.reason,
+        error=_shorten(rejection.reason, MAX_REASON_CHARS),
         detected_language=rejection.detected_language,
         source_topic=topic,
         partition=partition,
         offset=offset,
-        key=key_text,
+        key=None if key is None else "",
         key_encoding=key_encoding,
-        value=value_text,
+        value="",
         value_encoding=value_encoding,
         first_seen=datetime.now(UTC),
+        key_size=None if key is None else len(key),
+        key_sha256=None if key is None else hashlib.sha256(key).hexdigest(),
+        value_size=len(original),
+        value_sha256=hashlib.sha256(original).hexdigest(),
     )
+    if max_bytes is None:
+        return empty.model_copy(update={"key": key_text, "value": value_text})
+    # The strings share what the rest of the event leaves: the key at least a quarter, the
+    # value what the key does not take. Marking them truncated only shortens the event.
+    room = max_bytes - len(empty.model_dump_json().encode("utf-8"))
+    key_cut: str | None = None
+    if key_text is not None:
+        share = max(room // 4, room - _escaped_size(value_text))
+        key_cut = _prefix_within(key_text, min(_escaped_size(key_text), share), key_encoding)
+    value_cut = _prefix_within(value_text, room - _escaped_size(key_cut or ""), value_encoding)
+    return empty.model_copy(
+        update={
+            "key": key_cut,
+            "key_truncated": key_cut != key_text,
+            "value": value_cut,
+            "value_truncated": value_cut != value_text,
+        }
+    )
+
+
+def _shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _escaped_size(text: str) -> int:
+    """Bytes ``text`` takes inside a JSON string as pydantic writes it (UTF-8, escapes)."""
+    return len(pydantic_core.to_json(text)) - 2
+
+
+def _prefix_within(text: str, limit: int, encoding: Encoding) -> str:
+    """The longest prefix of ``text`` taking at most ``limit`` bytes in a JSON string; for
+    base64, a whole number of 4-character groups, so it still decodes."""
+    if _escaped_size(text) <= limit:
+        return text
+    step = 4 if encoding == "base64" else 1
+
+    def fits(n: int) -> bool:
+        return _escaped_size(text[: n * step]) <= limit
+
+    low, high = 0, max(0, min(len(text), limit)) // step  # an escaped character takes >= 1 byte
+    while low < high:  # the largest n that fits: O(log n) measurements, each linear
+        middle = (low + high + 1) // 2
+        low, high = (middle, high) if fits(middle) else (low, middle - 1)
+    return text[: low * step]

@@ -203,3 +203,22 @@ def test_no_child_outlives_a_worker_killed_with_sigkill(tmp_path: object) -> Non
     pids = [int(p) for p in worker.stdout.split()]
     assert len(pids) == 2
     assert _wait_until(lambda: not any(_alive(pid) for pid in pids), seconds=2.0)
+
+
+def test_an_article_abandoned_at_shutdown_is_neither_output_nor_dead_letter() -> None:
+    pool = _pool()
+    settings = Settings()
+    processor = Processor(settings, pool, WorkerMetrics(CollectorRegistry(), "fake"))
+    pool.start()
+    value = RawArticle(id="a0", title="t", body="HANG long").model_dump_json().encode()
+
+    async def scenario() -> list[Outgoing]:
+        running = asyncio.ensure_future(
+            processor.process(Incoming(b"k", value, "news.raw", 0, 0, timestamp=None))
+        )
+        await asyncio.sleep(0.5)
+        await asyncio.to_thread(pool.close)
+        return await running
+
+    with pytest.raises(PoolClosed):
+        asyncio.run(scenario())

@@ -10,7 +10,7 @@ from prometheus_client import CollectorRegistry
 from pipeline.config import Settings
 from pipeline.models import Enrichment, Entity, ErrorCode, Mention, RawArticle, Tone
 from pipeline.observe.metrics import WorkerMetrics
-from pipeline.worker.process import Incoming, Processor
+from pipeline.worker.process import Incoming, Outgoing, OutputLimits, Processor
 
 TONE = Tone(compound=0.5, positive=0.3, negative=0.0, neutral=0.7)
 
@@ -86,3 +86,60 @@ def test_invalid_and_failing_messages_become_dead_letters() -> None:
         == 1
     )
     assert registry.get_sample_value("newsflow_articles_consumed_total", {"topic": "news.raw"}) == 2
+
+
+def _fits(out: Outgoing, limits: OutputLimits) -> bool:
+    return len(out.value) <= limits.room(out.topic, out.key)
+
+
+def test_every_output_fits_its_topic_or_the_article_is_dead_lettered() -> None:
+    processor, registry = _processor(FakeEnricher())
+    body = "Oslo is cold. " + '"' * 2000
+    value = json.dumps({"id": "n1", "title": "T", "body": body}).encode()
+    processor.limits = OutputLimits({"news.enriched": 6000})
+    outs = asyncio.run(processor.process(_message(value)))
+    assert [o.topic for o in outs] == ["news.enriched", "news.entities"]
+    assert all(_fits(o, processor.limits) for o in outs)
+
+    processor.limits = OutputLimits({"news.enriched": 4500})  # escaped, the body is 4 KB
+    [dead] = asyncio.run(processor.process(_message(value, offset=1)))
+    assert dead.topic == "news.deadletter" and dead.dead is not None
+    assert dead.dead.error_code == ErrorCode.OUTPUT_TOO_LARGE and not dead.dead.value_truncated
+    assert "news.enriched" in dead.dead.error and _fits(dead, processor.limits)
+
+    processor.limits = OutputLimits({"news.entities": 520})  # the entity event cannot fit
+    [dead] = asyncio.run(processor.process(_message(value, offset=2)))
+    assert dead.dead is not None and dead.dead.error_code == ErrorCode.OUTPUT_TOO_LARGE
+    processor.record_published(dead, _message(value))
+    reason = {"reason": "output_too_large"}
+    assert registry.get_sample_value("newsflow_articles_deadlettered_total", reason) == 1
+
+
+def test_a_poison_message_makes_a_dead_letter_that_fits() -> None:
+    processor, _ = _processor(FakeEnricher())
+    processor.limits = OutputLimits({"news.deadletter": 1_048_588})
+    cases = [
+        (b"a1", json.dumps({"id": "a1", "body": '"' * 450_000}).encode()),
+        (b"a2", b'"' * 600_000),
+        (b"k" * 1_000_000, b"not json"),
+        (None, b"[" * 100_000),
+    ]
+    for offset, (key, value) in enumerate(cases):
+        [dead] = asyncio.run(processor.process(Incoming(key, value, "news.raw", 1, offset, None)))
+        assert dead.topic == "news.deadletter" and _fits(dead, processor.limits)
+        assert dead.dead is not None and dead.dead.value_size == len(value)
+        # A huge or missing key is not reused: the dead letter is keyed by its position.
+        assert dead.key == (key if key and len(key) < 1000 else f"1:{offset}".encode())
+
+
+class BrokenEnricher(FakeEnricher):
+    async def enrich(self, article: RawArticle) -> tuple[Enrichment, dict[str, float]]:
+        raise RuntimeError("the pool is broken")
+
+
+def test_an_unexpected_error_is_dead_lettered_not_raised() -> None:
+    processor, _ = _processor(BrokenEnricher())
+    value = json.dumps({"id": "n1", "body": "Oslo is cold."}).encode()
+    [dead] = asyncio.run(processor.process(_message(value)))
+    assert dead.dead is not None and dead.dead.error_code == ErrorCode.ENRICHMENT_FAILED
+    assert "the pool is broken" in dead.dead.error

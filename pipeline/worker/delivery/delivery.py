@@ -138,20 +138,12 @@ class Delivery:
                 if cursor.closed or cursor.end < covered:
                     return
             else:
-                task = asyncio.create_task(self._process(record))
+                task = asyncio.create_task(self._processor.process(record))
                 task.add_done_callback(lambda _: self._finished.set())
                 cursor.window.append(_Slot(record, cursor.end, task))
                 cursor.active_at = time.monotonic()
                 self._metrics.in_flight.inc()
             covered = record.offset + 1
-
-    async def _process(self, message: Incoming) -> list[Outgoing]:
-        try:
-            return await self._processor.process(message)
-        except Exception as exc:  # a bug or a broken pool must not stall the partition
-            log.exception("processing %s[%d]@%d failed", message.topic, message.partition,
-                          message.offset)  # fmt: skip
-            return self._processor.fail(message, exc)
 
     async def _cursor(self, tp: TopicPartition) -> _Cursor | None:
         """The partition's cursor, opened (invariant 3) when it is ours and has none."""

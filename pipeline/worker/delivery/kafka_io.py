@@ -7,17 +7,23 @@ group's offsets. :class:`AioKafka` implements it with aiokafka: one transactiona
 input partition (id ``<app id>-newsflow-<topic>-<partition>``) and one plain
 ``read_committed`` consumer that never commits. Faust's own producer and its exactly_once mode
 are not used for these outputs (the latter duplicated output in a kill -9 test).
+
+:func:`output_limits` asks the broker how large a record each output topic takes, for both
+processing guarantees (:class:`pipeline.worker.process.OutputLimits`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import time
 from collections.abc import Sequence
 from typing import Any, Protocol
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from aiokafka.errors import (
     ConcurrentTransactions,
     InvalidProducerEpoch,
@@ -29,7 +35,13 @@ from aiokafka.structs import TopicPartition
 
 from pipeline.config import Settings
 from pipeline.kafka.clients import aiokafka_config
-from pipeline.worker.process import Incoming, Outgoing
+from pipeline.worker.process import DEFAULT_MAX_RECORD_BYTES, Incoming, Outgoing, OutputLimits
+
+log = logging.getLogger(__name__)
+
+# The transactional producers' largest request in bytes (aiokafka's default, stated because
+# output_limits counts on it).
+MAX_REQUEST_BYTES = 1_048_576
 
 # Another producer took the partition's transactional id: the partition is someone else's.
 FENCED = (ProducerFenced, InvalidProducerEpoch)
@@ -106,6 +118,7 @@ class AioKafka:
             # A dead worker's open transaction is aborted by its successor's fencing; the
             # timeout only bounds how long an idle zombie could hold readers back.
             transaction_timeout_ms=30_000,
+            max_request_size=MAX_REQUEST_BYTES,
         )
         try:
             await producer.start()
@@ -139,6 +152,49 @@ class AioKafka:
             found.extend(Incoming.of(r, r.timestamp / 1000.0)  # Kafka's are in milliseconds
                          for r in batch.get(tp, []) if r.offset < end)  # fmt: skip
         return found
+
+
+async def output_limits(settings: Settings, max_request_size: int) -> OutputLimits:
+    """The largest record each output topic takes: its ``max.message.bytes`` (else the
+    broker's ``message.max.bytes``) as the broker reports it, capped by the producer's
+    ``max_request_size``. When the broker cannot tell (no permission to describe configs, a
+    timeout), a default that fits Kafka's own defaults, with a warning."""
+    t = settings.topics
+    names = [t.enriched, t.entities, t.stance, t.deadletter]
+    admin = AIOKafkaAdminClient(**aiokafka_config(settings))
+    try:
+        async with asyncio.timeout(settings.kafka.connect_timeout_seconds):
+            await admin.start()
+            found = await _max_message_bytes(admin, names)
+    except (KafkaError, TimeoutError, OSError, ValueError) as exc:
+        log.warning("cannot read the output topics' maximum message size (%r); assuming %d "
+                    "bytes", exc, DEFAULT_MAX_RECORD_BYTES)  # fmt: skip
+        found = {}
+    finally:
+        with contextlib.suppress(KafkaError, OSError):
+            await admin.close()
+    default = min(DEFAULT_MAX_RECORD_BYTES, max_request_size)
+    return OutputLimits({n: min(size, max_request_size) for n, size in found.items()}, default)
+
+
+async def _max_message_bytes(admin: AIOKafkaAdminClient, names: list[str]) -> dict[str, int]:
+    resources = [ConfigResource(ConfigResourceType.TOPIC, n, {"max.message.bytes": None})
+                 for n in names]  # fmt: skip
+    found = _config_values(await admin.describe_configs(resources), "max.message.bytes")
+    missing = [n for n in names if n not in found]
+    if missing:
+        broker = str((await admin.describe_cluster())["controller_id"])
+        resource = ConfigResource(ConfigResourceType.BROKER, broker, {"message.max.bytes": None})
+        answer = _config_values(await admin.describe_configs([resource]), "message.max.bytes")
+        found.update({n: answer[broker] for n in missing if broker in answer})
+    return found
+
+
+def _config_values(responses: Sequence[Any], name: str) -> dict[str, int]:
+    """Resource name -> the value of config ``name``, for resources answered without error."""
+    return {resource: int(value) for response in responses
+            for error, _, _, resource, entries, *_ in response.resources if error == 0
+            for key, value, *_ in entries if key == name}  # fmt: skip
 
 
 class _TxProducer:
