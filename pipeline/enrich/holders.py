@@ -7,9 +7,11 @@ preceding compatible entity, preferring recent sentence subjects, as news prose 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from bisect import bisect_left
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
-from spacy.tokens import Token
+from spacy.tokens import Doc, Token
 
 from pipeline.enrich import gazetteer as gz
 from pipeline.enrich.document import Document
@@ -33,6 +35,7 @@ _POSSESSIVE_LABELS: dict[str, tuple[frozenset[str], bool]] = {
 }
 _SUBJECT_DEPS = frozenset({"nsubj", "nsubjpass"})
 _LOOKBACK_SENTENCES = 3
+MAX_CONJUNCTS = 24
 
 # Confidence factors: the less direct the resolution, the less sure the tag.
 PRONOUN_FACTOR = 0.85
@@ -51,6 +54,27 @@ class Occurrence:
     conjoined: tuple[int, ...]  # ids of entities coordinated with it as one subject
 
 
+@dataclass
+class _Prefix:
+    """Look-ups over the occurrences before a position, for one set of entity labels:
+    ``last[k]`` is the index of the last fitting occurrence among the first ``k`` (-1 if
+    none); built once per article and label set, so that each look-back costs O(log n)."""
+
+    last: list[int]
+    last_subject: list[int]
+    first_subject: dict[int, int]  # sentence -> first fitting subject occurrence in it
+    titled: dict[str, list[int]] = field(default_factory=dict)
+
+
+def _prefix_last(items: list[Occurrence], keep: Callable[[Occurrence], bool]) -> list[int]:
+    found, last = [-1], -1
+    for i, o in enumerate(items):
+        if keep(o):
+            last = i
+        found.append(last)
+    return found
+
+
 @dataclass(frozen=True)
 class Holders:
     entities: list[Cluster]
@@ -63,19 +87,28 @@ class HolderResolver:
     def __init__(self, doc: Document) -> None:
         self.doc = doc
         self._occurrences = sorted(self._index(), key=lambda o: o.order)
+        self._orders = [o.order for o in self._occurrences]
+        self._last_group = _prefix_last(
+            self._occurrences, lambda o: o.subject and len(o.conjoined) > 1
+        )
+        self._by_id = {id(c): c for c in doc.clusters}
+        self._prefixes: dict[frozenset[str], _Prefix] = {}
+        self._anonymous: dict[str, tuple[int, int]] | None = None
 
     def _index(self) -> list[Occurrence]:
         found: list[Occurrence] = []
         by_field = {p.field: p for p in self.doc.fields}
+        groups = {p.field: _coordinations(p.doc) for p in self.doc.fields}
         for c in self.doc.clusters:
             for m in c.mentions:
                 parsed = by_field[m.field]
                 root = parsed.doc[m.tok_start : m.tok_end].root
                 sent = self.doc.sentence_of(m.field, root.i)
+                top, members = groups[m.field]
                 partners = tuple(
                     id(e)
-                    for t in _coordinated(root)
-                    if (e := self.doc.entity_of(m.field, t)) is not None
+                    for i in members.get(top[root.i], [root.i])
+                    if (e := self.doc.entity_of(m.field, parsed.doc[i])) is not None
                 )
                 found.append(
                     Occurrence(
@@ -92,7 +125,7 @@ class HolderResolver:
         """Entities the subject ``token`` (and its conjuncts) stands for."""
         entities: list[Cluster] = []
         factor = 1.0
-        for t in [token, *_conjuncts(token)]:
+        for t in [token, *conjuncts(token)]:
             found, f = self._resolve_one(field_name, t)
             for c in found:
                 if c not in entities:
@@ -166,28 +199,46 @@ class HolderResolver:
         c = self.doc.entity_of(field_name, t)
         return c if c is not None and c.label in HOLDER_LABELS else None
 
+    def _prefix(self, labels: set[str] | frozenset[str]) -> _Prefix:
+        key = frozenset(labels)
+        found = self._prefixes.get(key)
+        if found is None:
+            occ = self._occurrences
+            first: dict[int, int] = {}
+            for i, o in enumerate(occ):
+                if o.subject and o.cluster.label in key and o.sentence >= 0:
+                    first.setdefault(o.sentence, i)
+            found = _Prefix(
+                _prefix_last(occ, lambda o: o.cluster.label in key),
+                _prefix_last(occ, lambda o: o.subject and o.cluster.label in key),
+                first,
+            )
+            self._prefixes[key] = found
+        return found
+
     def _look_back(
         self, field_name: TextField, t: Token, labels: set[str] | frozenset[str], plural: bool
     ) -> list[Cluster]:
         """Nearest preceding compatible entity, preferring subjects of recent sentences."""
         here = (_field_order(field_name), t.i)
+        k = bisect_left(self._orders, here)  # occurrences [0, k) come before ``t``
         sent = self.doc.sentence_of(field_name, t.i)
         current = sent.index if sent else 0
-        before = [o for o in self._occurrences if o.order < here]
+        occ = self._occurrences
         if plural:
-            groups = [o for o in before if o.subject and len(o.conjoined) > 1]
-            if groups and current - groups[-1].sentence <= 1:
-                ids = set(groups[-1].conjoined)
-                return [o.cluster for o in before if id(o.cluster) in ids][: len(ids)]
-        fits = [o for o in before if o.cluster.label in labels]
-        same = [o for o in fits if o.sentence == current and o.subject]
-        if same:
-            return [same[-1].cluster]
+            g = self._last_group[k]
+            if g >= 0 and current - occ[g].sentence <= 1:
+                ids = dict.fromkeys(occ[g].conjoined)
+                return [self._by_id[i] for i in ids if i in self._by_id]
+        fit = self._prefix(labels)
+        same = fit.last_subject[k]
+        if same >= 0 and occ[same].sentence == current:
+            return [occ[same].cluster]
         for back in range(1, _LOOKBACK_SENTENCES + 1):
-            subjects = [o for o in fits if o.sentence == current - back and o.subject]
-            if subjects:
-                return [subjects[0].cluster]
-        return [fits[-1].cluster] if fits else []
+            first = fit.first_subject.get(current - back)
+            if first is not None and first < k:
+                return [occ[first].cluster]
+        return [occ[fit.last[k]].cluster] if fit.last[k] >= 0 else []
 
     def _description(self, field_name: TextField, t: Token) -> list[Cluster]:
         """ "the minister" -> the nearest person titled minister, else the nearest person."""
@@ -204,31 +255,35 @@ class HolderResolver:
             labels = {"GPE"}
         else:
             return []
-        here = (_field_order(field_name), t.i)
-        fits = [o for o in self._occurrences if o.order < here and o.cluster.label in labels]
-        titled = [o for o in fits if lemma in o.cluster.titles]
-        pick = titled or fits
-        return [pick[-1].cluster] if pick else []
+        k = bisect_left(self._orders, (_field_order(field_name), t.i))
+        fit = self._prefix(labels)
+        titled = fit.titled.get(lemma)
+        if titled is None:
+            titled = _prefix_last(
+                self._occurrences, lambda o: o.cluster.label in labels and lemma in o.cluster.titles
+            )
+            fit.titled[lemma] = titled
+        pick = titled[k] if titled[k] >= 0 else fit.last[k]
+        return [self._occurrences[pick].cluster] if pick >= 0 else []
 
     def _introduced_anonymously(self, field_name: TextField, t: Token) -> bool:
         """Did an earlier indefinite "a/an ... <role>" without a name introduce someone?"""
-        for parsed in self.doc.fields:
-            if _field_order(parsed.field) > _field_order(field_name):
-                break
-            for tok in parsed.doc:
-                if parsed.field == field_name and tok.i >= t.i:
-                    break
-                if tok.lemma_.lower() != t.lemma_.lower():
-                    continue
-                indefinite = any(c.lower_ in {"a", "an"} for c in tok.children)
-                named = any(
-                    self.doc.entity_of(parsed.field, c) is not None
-                    for c in tok.children
-                    if c.dep_ in {"appos", "compound"}
-                )
-                if indefinite and not named:
-                    return True
-        return False
+        if self._anonymous is None:
+            self._anonymous = {}
+            for parsed in self.doc.fields:
+                order = _field_order(parsed.field)
+                for tok in parsed.doc:
+                    if not any(c.lower_ in {"a", "an"} for c in tok.children):
+                        continue
+                    named = any(
+                        self.doc.entity_of(parsed.field, c) is not None
+                        for c in tok.children
+                        if c.dep_ in {"appos", "compound"}
+                    )
+                    if not named:
+                        self._anonymous.setdefault(tok.lemma_.lower(), (order, tok.i))
+        first = self._anonymous.get(t.lemma_.lower())
+        return first is not None and first < (_field_order(field_name), t.i)
 
 
 def _speaker_subject(pronoun: Token) -> Token | None:
@@ -252,23 +307,52 @@ def _field_order(field_name: TextField) -> int:
 
 
 def _is_subject(root: Token) -> bool:
-    node = root
-    while node.dep_ in {"conj", "appos"}:  # "Her husband, Bill Clinton, said"
-        node = node.head
+    node = _climb(root, {"conj", "appos"})  # "Her husband, Bill Clinton, said"
     return node.dep_ in _SUBJECT_DEPS
 
 
-def _conjuncts(token: Token) -> list[Token]:
+def _climb(token: Token, deps: set[str] | frozenset[str]) -> Token:
+    """Up the heads while the arc is one of ``deps``, at most ``MAX_CONJUNCTS`` steps."""
+    node = token
+    for _ in range(MAX_CONJUNCTS):
+        if node.dep_ not in deps or node.head is node:
+            break
+        node = node.head
+    return node
+
+
+def conjuncts(token: Token, pos: frozenset[str] | None = None) -> list[Token]:
+    """Tokens coordinated under ``token`` ("A, B and C" from A), in text order, at most
+    ``MAX_CONJUNCTS``: a list of hundreds of names is no coordination of holders, and the cap
+    keeps hostile lists linear."""
     found: list[Token] = []
-    for child in token.children:
-        if child.dep_ == "conj":
-            found += [child, *_conjuncts(child)]
+    stack = [iter(token.children)]  # depth first, children read lazily
+    while stack and len(found) < MAX_CONJUNCTS:
+        child = next(stack[-1], None)
+        if child is None:
+            stack.pop()
+        elif _is_conjunct(child, pos):
+            found.append(child)
+            stack.append(iter(child.children))
     return found
 
 
-def _coordinated(root: Token) -> list[Token]:
-    """All tokens of the coordination a mention's root is part of (itself included)."""
-    top = root
-    while top.dep_ == "conj":
-        top = top.head
-    return [top, *_conjuncts(top)]
+def _is_conjunct(token: Token, pos: frozenset[str] | None) -> bool:
+    return token.dep_ == "conj" and (pos is None or token.pos_ in pos)
+
+
+def _coordinations(doc: Doc) -> tuple[list[int], dict[int, list[int]]]:
+    """Coordinations of a parsed field in one pass: the first token of each token's
+    coordination ("A, B and C" -> A for all three), and each coordination's members in text
+    order (at most ``MAX_CONJUNCTS`` + 1)."""
+    top = list(range(len(doc)))
+    for t in doc:  # a conjunct follows the word it is attached to
+        if t.dep_ == "conj" and t.head.i < t.i:
+            top[t.i] = top[t.head.i]
+    members: dict[int, list[int]] = {}
+    for i, first in enumerate(top):
+        if first != i or i in members:
+            group = members.setdefault(first, [first])
+            if i != first and len(group) <= MAX_CONJUNCTS:
+                group.append(i)
+    return top, members

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from spacy.tokens import Token
 
-from pipeline.enrich.candidates import Candidate, sides
+from pipeline.enrich.candidates import Candidate, sides, subtree_text
 from pipeline.enrich.lexicon import SPEECH_VERBS
 from pipeline.enrich.linear import Features, LinearModel
 from pipeline.enrich.tone import analyser
@@ -110,9 +110,7 @@ def _kind(lemma: str, prior: int) -> str:
 
 def _local_tone(t: Token) -> float:
     """VADER compound of the clause around the target: its head's subtree, at most 30 words."""
-    head = t.head
-    words = [w.text for w in head.subtree][:30]
-    return _compound(" ".join(words))
+    return _compound(subtree_text(t.head, 30))
 
 
 def _structure(c: Candidate) -> list[str]:
