@@ -14,8 +14,10 @@ which way. Sources, each recorded on the candidate as ``source``:
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import islice
 
 from spacy.tokens import Span, Token
 
@@ -31,6 +33,9 @@ from pipeline.models import TextField
 _QUOTES = frozenset({'"', "\u201c", "\u201d"})
 _OBJECT_PREPS = frozenset({"of", "to", "for", "on", "against", "about", "with", "at", "over"})
 _MAX_PATH = 5
+_MAX_DEPTH = 40  # ancestors climbed to find a common one: deeper is no stance relation
+_CLAUSE_TOKENS = 60  # a reported clause is read from at most this many tokens
+_PAIR_WINDOW = 8  # entities on each side of a holder paired with it
 
 
 @dataclass(frozen=True)
@@ -225,7 +230,7 @@ class _Sentence:
             yield from self._clause(speakers, root, via)
 
     def _clause(self, speakers: list[Cluster], root: Token, via: str) -> Iterator[Candidate]:
-        text = " ".join(t.text for t in root.subtree)
+        text = subtree_text(root, _CLAUSE_TOKENS)
         prior = _judgement(root)
         subjects = [c for c in root.children if c.dep_ in {"nsubj", "nsubjpass"}]
         objects = [c for c in root.children if c.dep_ in {"dobj", "attr"} and c not in subjects]
@@ -245,22 +250,30 @@ class _Sentence:
                     )
 
     def _pairs(self) -> Iterator[Candidate]:
-        """Every holder-type entity (or resolved pronoun subject) with every other entity."""
+        """Every holder-type entity (or resolved pronoun subject) with the other entities of
+        its sentence, the ``_PAIR_WINDOW`` nearest on each side (linear in a hostile list)."""
         entities: list[tuple[Cluster, Token]] = []
         holders: list[tuple[Cluster, Token, str]] = []
+        seen_entities: set[int] = set()
+        seen_holders: set[int] = set()
         for tok in self.sent:
             c = self.owner.doc.entity_of(self.field, tok)
-            if c is not None and all(c is not e for e, _ in entities):
+            if c is not None and id(c) not in seen_entities:
+                seen_entities.add(id(c))
                 entities.append((c, tok))
-                if c.label in HOLDER_LABELS:
+                if c.label in HOLDER_LABELS and id(c) not in seen_holders:
+                    seen_holders.add(id(c))
                     subject = tok.dep_ in {"nsubj", "nsubjpass"}
                     holders.append((c, tok, "subject" if subject else "sentence"))
             elif c is None and tok.pos_ == "PRON" and tok.dep_ == "nsubj":
                 for found in self.owner.holders.resolve(self.field, tok).entities:
-                    if all(found is not h for h, _, _ in holders):
+                    if id(found) not in seen_holders:
+                        seen_holders.add(id(found))
                         holders.append((found, tok, "pronoun"))
+        positions = [t.i for _, t in entities]
         for holder, htok, via in holders:
-            for target, ttok in entities:
+            at = bisect_left(positions, htok.i)
+            for target, ttok in entities[max(0, at - _PAIR_WINDOW) : at + _PAIR_WINDOW + 1]:
                 if target is holder:
                     continue
                 yield self._make(
@@ -401,13 +414,24 @@ def _negated(token: Token) -> bool:
 def _judgement(root: Token) -> int:
     """Direction of a reported clause from its judgement words and modals (0 if none)."""
     score = 0
-    for tok in root.subtree:
+    for tok in _subtree(root, _CLAUSE_TOKENS):
         lemma = tok.lemma_.lower()
         score += cues.JUDGEMENTS.get(lemma, 0)
         if lemma in cues.NECESSITY:
             score += 1
     sign = (score > 0) - (score < 0)
     return -sign if _negated(root) else sign
+
+
+def _subtree(root: Token, limit: int) -> Span:
+    """The first ``limit`` tokens of ``root``'s subtree (contiguous: the parse is projective),
+    so that reading a clause never costs more than ``limit`` tokens."""
+    start = root.left_edge.i
+    return root.doc[start : min(root.right_edge.i + 1, start + limit)]
+
+
+def subtree_text(root: Token, limit: int) -> str:
+    return " ".join(t.text for t in _subtree(root, limit))
 
 
 def _prior(lemma: str) -> int:
@@ -423,10 +447,10 @@ def _prior(lemma: str) -> int:
 def sides(a: Token, b: Token) -> tuple[list[str], list[str], Token | None]:
     """Dependency labels from ``a`` up to the common ancestor, from there down to ``b``, and
     that ancestor (None when the two are in different sentences)."""
-    chain_b = [b, *b.ancestors]
+    chain_b = [b, *islice(b.ancestors, _MAX_DEPTH)]
     depth = {t.i: n for n, t in enumerate(chain_b)}
     up: list[str] = []
-    for t in (a, *a.ancestors):
+    for t in (a, *islice(a.ancestors, _MAX_DEPTH)):
         if t.i in depth:
             return up, [x.dep_ for x in reversed(chain_b[: depth[t.i]])], t
         up.append(t.dep_)

@@ -18,6 +18,7 @@ Matrix negation ("did not oppose Y") gives neutral; "did not support/back Y" giv
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from dataclasses import dataclass, replace
 from typing import Literal
 
@@ -25,7 +26,7 @@ from spacy.tokens import Token
 
 from pipeline.enrich import lexicon as lx
 from pipeline.enrich.document import Document, Sentence
-from pipeline.enrich.holders import HolderResolver, Holders
+from pipeline.enrich.holders import HolderResolver, Holders, conjuncts
 from pipeline.enrich.targets import (
     GENERIC_HEADS,
     Catalogue,
@@ -36,6 +37,7 @@ from pipeline.enrich.targets import (
 )
 from pipeline.models import TextField
 
+_NOUNS = frozenset({"NOUN", "PROPN"})
 TargetKind = Literal["catalogue", "entity", "phrase"]
 _SKIP_TARGETS = frozenset({"it", "this", "that", "them", "which", "what", "those", "these"})
 BASE_CONFIDENCE = 0.9
@@ -101,6 +103,7 @@ class FrameReader:
         self.field: TextField = field_name
         self.holders = holders
         self.catalogue = catalogue
+        self._modified: dict[str, list[int]] | None = None
 
     def frames(self, token: Token) -> list[Frame]:
         """Frames whose stance-bearing word is ``token``."""
@@ -248,7 +251,7 @@ class FrameReader:
                     for t in inside
                 ]
         found: list[Target] = []
-        for noun in [head, *_noun_conjuncts(head)]:
+        for noun in [head, *conjuncts(head, _NOUNS)]:
             target = self._target(noun)
             if target is not None and all(t.text != target.text for t in found):
                 found.append(target if target.head is not None else replace(target, head=noun))
@@ -317,13 +320,28 @@ class FrameReader:
             c.dep_ in {"compound", "amod", "relcl", "poss", "nmod"} for c in noun.children
         )
         if inner is None and not modified:
-            earlier = _earlier_mention(noun)
+            earlier = self._earlier_mention(noun)
             # A bare "the bill" is the bill named before ("the euthanasia bill"), if any;
             # otherwise it stays the phrase as written.
             if earlier is not None:
                 return self._target(earlier)
         text = self._phrase(noun)
         return Target(text, "phrase", 1) if text else None
+
+    def _earlier_mention(self, noun: Token) -> Token | None:
+        """The latest earlier noun with the same lemma that carries modifiers or a complement
+        (an index of the field's modified nouns is built once, so each look-up is O(log n))."""
+        if self._modified is None:
+            self._modified = {}
+            for tok in noun.doc:
+                if tok.pos_ == "NOUN" and (
+                    complement(tok) is not None
+                    or any(c.dep_ in {"compound", "amod", "nmod"} for c in tok.children)
+                ):
+                    self._modified.setdefault(tok.lemma_, []).append(tok.i)
+        positions = self._modified.get(noun.lemma_, [])
+        k = bisect_left(positions, noun.i)
+        return noun.doc[positions[k - 1]] if k > 0 else None
 
     def _phrase(self, noun: Token) -> str:
         """The noun's core phrase plus one complement: "attack on refugee camp"."""
@@ -414,18 +432,6 @@ def _speech_head(verb: Token) -> Token | None:
     return None
 
 
-def _earlier_mention(noun: Token) -> Token | None:
-    """The latest earlier noun with the same lemma that carries modifiers or a complement."""
-    for tok in reversed(noun.doc[: noun.i]):
-        if tok.lemma_ != noun.lemma_ or tok.pos_ != "NOUN":
-            continue
-        if complement(tok) is not None or any(
-            c.dep_ in {"compound", "amod", "nmod"} for c in tok.children
-        ):
-            return tok
-    return None
-
-
 def _is_phrasal(verb: Token) -> bool:
     lemma = verb.lemma_.lower()
     return any((lemma, c.lower_) in lx.PHRASAL for c in verb.children)
@@ -434,11 +440,3 @@ def _is_phrasal(verb: Token) -> bool:
 def _speech_label(speech: Token) -> str:
     lemma = speech.lemma_.lower()
     return "make clear" if lemma == "make" else lemma
-
-
-def _noun_conjuncts(token: Token) -> list[Token]:
-    found: list[Token] = []
-    for child in token.children:
-        if child.dep_ == "conj" and child.pos_ in {"NOUN", "PROPN"}:
-            found += [child, *_noun_conjuncts(child)]
-    return found

@@ -3,21 +3,15 @@
 Besides names, subjects can be pronouns ("he", "they"), relative pronouns ("Putin, who
 refused ..."), or definite descriptions ("the minister"); these resolve to the nearest
 preceding compatible entity, preferring recent sentence subjects, as news prose does.
-
-Cost: the resolver indexes the article's mentions once (by position, label, sentence and
-title), so each look-up takes logarithmic time, and it walks parse trees with loops, never
-with recursion that a deep tree or a long list of names could exhaust.
 """
 
 from __future__ import annotations
 
-import bisect
-import heapq
-import itertools
-from collections import defaultdict
-from dataclasses import dataclass
+from bisect import bisect_left
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
-from spacy.tokens import Token
+from spacy.tokens import Doc, Token
 
 from pipeline.enrich import gazetteer as gz
 from pipeline.enrich.document import Document
@@ -41,14 +35,12 @@ _POSSESSIVE_LABELS: dict[str, tuple[frozenset[str], bool]] = {
 }
 _SUBJECT_DEPS = frozenset({"nsubj", "nsubjpass"})
 _LOOKBACK_SENTENCES = 3
+MAX_CONJUNCTS = 24
 
 # Confidence factors: the less direct the resolution, the less sure the tag.
 PRONOUN_FACTOR = 0.85
 DESCRIPTION_FACTOR = 0.75
 LINKED_FACTOR = 0.9
-# Links followed from one subject (relative pronoun to its noun, "leader of the X of the Y"):
-# more are not news prose, and they must not exhaust the stack.
-_MAX_HOPS = 25
 
 
 @dataclass(frozen=True)
@@ -60,6 +52,27 @@ class Occurrence:
     cluster: Cluster
     subject: bool
     conjoined: tuple[int, ...]  # ids of entities coordinated with it as one subject
+
+
+@dataclass
+class _Prefix:
+    """Look-ups over the occurrences before a position, for one set of entity labels:
+    ``last[k]`` is the index of the last fitting occurrence among the first ``k`` (-1 if
+    none); built once per article and label set, so that each look-back costs O(log n)."""
+
+    last: list[int]
+    last_subject: list[int]
+    first_subject: dict[int, int]  # sentence -> first fitting subject occurrence in it
+    titled: dict[str, list[int]] = field(default_factory=dict)
+
+
+def _prefix_last(items: list[Occurrence], keep: Callable[[Occurrence], bool]) -> list[int]:
+    found, last = [-1], -1
+    for i, o in enumerate(items):
+        if keep(o):
+            last = i
+        found.append(last)
+    return found
 
 
 @dataclass(frozen=True)
@@ -75,47 +88,28 @@ class HolderResolver:
         self.doc = doc
         self._occurrences = sorted(self._index(), key=lambda o: o.order)
         self._orders = [o.order for o in self._occurrences]
-        # Positions in _occurrences: by cluster; by label; subjects by (label, sentence);
-        # by (label, title) of the cluster.
-        self._by_cluster: defaultdict[int, list[int]] = defaultdict(list)
-        self._by_label: defaultdict[str, list[int]] = defaultdict(list)
-        self._subjects: defaultdict[tuple[str, int], list[int]] = defaultdict(list)
-        self._titled: defaultdict[tuple[str, str], list[int]] = defaultdict(list)
-        titles = {id(c): c.titles for c in doc.clusters}
-        for k, o in enumerate(self._occurrences):
-            label = o.cluster.label
-            self._by_cluster[id(o.cluster)].append(k)
-            self._by_label[label].append(k)
-            if o.subject:
-                self._subjects[(label, o.sentence)].append(k)
-            for title in titles[id(o.cluster)]:
-                self._titled[(label, title)].append(k)
-        self._groups = [
-            k for k, o in enumerate(self._occurrences) if o.subject and len(o.conjoined) > 1
-        ]
+        self._last_group = _prefix_last(
+            self._occurrences, lambda o: o.subject and len(o.conjoined) > 1
+        )
+        self._by_id = {id(c): c for c in doc.clusters}
+        self._prefixes: dict[frozenset[str], _Prefix] = {}
         self._anonymous: dict[str, tuple[int, int]] | None = None
-        self._speech_tops: dict[tuple[int, int], Token] = {}
 
     def _index(self) -> list[Occurrence]:
         found: list[Occurrence] = []
         by_field = {p.field: p for p in self.doc.fields}
-        coordinations: dict[tuple[TextField, int], tuple[int, ...]] = {}
+        groups = {p.field: _coordinations(p.doc) for p in self.doc.fields}
         for c in self.doc.clusters:
             for m in c.mentions:
                 parsed = by_field[m.field]
                 root = parsed.doc[m.tok_start : m.tok_end].root
                 sent = self.doc.sentence_of(m.field, root.i)
-                top = _coordination_top(root)
-                # One tuple per coordination, shared by its members: a list of k names
-                # costs k, not k * k.
-                partners = coordinations.get((m.field, top.i))
-                if partners is None:
-                    partners = tuple(
-                        id(e)
-                        for t in [top, *_conjuncts(top)]
-                        if (e := self.doc.entity_of(m.field, t)) is not None
-                    )
-                    coordinations[(m.field, top.i)] = partners
+                top, members = groups[m.field]
+                partners = tuple(
+                    id(e)
+                    for i in members.get(top[root.i], [root.i])
+                    if (e := self.doc.entity_of(m.field, parsed.doc[i])) is not None
+                )
                 found.append(
                     Occurrence(
                         (_field_order(m.field), root.i),
@@ -131,7 +125,7 @@ class HolderResolver:
         """Entities the subject ``token`` (and its conjuncts) stands for."""
         entities: list[Cluster] = []
         factor = 1.0
-        for t in [token, *_conjuncts(token)]:
+        for t in [token, *conjuncts(token)]:
             found, f = self._resolve_one(field_name, t)
             for c in found:
                 if c not in entities:
@@ -155,24 +149,20 @@ class HolderResolver:
                 found += [(parsed.field, t, c) for c in clusters]
         return found
 
-    def _resolve_one(
-        self, field_name: TextField, t: Token, hops: int = 0
-    ) -> tuple[list[Cluster], float]:
+    def _resolve_one(self, field_name: TextField, t: Token) -> tuple[list[Cluster], float]:
         c = self._entity(field_name, t)
         if c is not None:
             return [c], 1.0
         linked = self._linked(field_name, t)
         if linked is not None:
             return [linked], LINKED_FACTOR
-        if hops >= _MAX_HOPS:
-            return [], 0.0
         lower = t.lower_
         if lower in _RELATIVES and t.head.dep_ == "relcl":
-            found, f = self._resolve_one(field_name, t.head.head, hops + 1)
+            found, f = self._resolve_one(field_name, t.head.head)
             return found, f * 0.95
-        speaker = self._speaker_subject(t)
+        speaker = _speaker_subject(t)
         if lower in _PERSON_PRONOUNS | {"they"} and speaker is not None:
-            found, f = self._resolve_one(field_name, speaker, hops + 1)
+            found, f = self._resolve_one(field_name, speaker)
             if found and (lower == "they" or all(c.label == "PERSON" for c in found)):
                 return found, f * PRONOUN_FACTOR
         if lower in _PERSON_PRONOUNS:
@@ -183,11 +173,9 @@ class HolderResolver:
             return self._look_back(field_name, t, {"ORG", "GPE"}, plural=False), PRONOUN_FACTOR
         return self._description(field_name, t), DESCRIPTION_FACTOR
 
-    def _linked(self, field_name: TextField, t: Token, hops: int = 0) -> Cluster | None:
+    def _linked(self, field_name: TextField, t: Token) -> Cluster | None:
         """An entity naming a noun subject: "his adviser, X", "the Trump administration",
         "China's commerce ministry", "leaders of the X union"."""
-        if hops > _MAX_HOPS:
-            return None
         lemma = t.lemma_.lower()
         for child in t.children:
             c = self._entity(field_name, child)
@@ -202,7 +190,7 @@ class HolderResolver:
         for prep in t.children:
             if prep.dep_ == "prep" and prep.lower_ == "of" and lemma in _MEMBER_NOUNS:
                 for obj in prep.children:
-                    c = self._entity(field_name, obj) or self._linked(field_name, obj, hops + 1)
+                    c = self._entity(field_name, obj) or self._linked(field_name, obj)
                     if c is not None and c.label in _GROUP_LABELS:
                         return c
         return None
@@ -211,36 +199,46 @@ class HolderResolver:
         c = self.doc.entity_of(field_name, t)
         return c if c is not None and c.label in HOLDER_LABELS else None
 
+    def _prefix(self, labels: set[str] | frozenset[str]) -> _Prefix:
+        key = frozenset(labels)
+        found = self._prefixes.get(key)
+        if found is None:
+            occ = self._occurrences
+            first: dict[int, int] = {}
+            for i, o in enumerate(occ):
+                if o.subject and o.cluster.label in key and o.sentence >= 0:
+                    first.setdefault(o.sentence, i)
+            found = _Prefix(
+                _prefix_last(occ, lambda o: o.cluster.label in key),
+                _prefix_last(occ, lambda o: o.subject and o.cluster.label in key),
+                first,
+            )
+            self._prefixes[key] = found
+        return found
+
     def _look_back(
         self, field_name: TextField, t: Token, labels: set[str] | frozenset[str], plural: bool
     ) -> list[Cluster]:
         """Nearest preceding compatible entity, preferring subjects of recent sentences."""
+        here = (_field_order(field_name), t.i)
+        k = bisect_left(self._orders, here)  # occurrences [0, k) come before ``t``
         sent = self.doc.sentence_of(field_name, t.i)
         current = sent.index if sent else 0
-        before = bisect.bisect_left(self._orders, (_field_order(field_name), t.i))
+        occ = self._occurrences
         if plural:
-            g = bisect.bisect_left(self._groups, before) - 1
-            if g >= 0 and current - self._occurrences[self._groups[g]].sentence <= 1:
-                return self._first_of(self._occurrences[self._groups[g]].conjoined, before)
-        same = [_last_below(self._subjects[(label, current)], before) for label in labels]
-        if max(same) >= 0:
-            return [self._occurrences[max(same)].cluster]
+            g = self._last_group[k]
+            if g >= 0 and current - occ[g].sentence <= 1:
+                ids = dict.fromkeys(occ[g].conjoined)
+                return [self._by_id[i] for i in ids if i in self._by_id]
+        fit = self._prefix(labels)
+        same = fit.last_subject[k]
+        if same >= 0 and occ[same].sentence == current:
+            return [occ[same].cluster]
         for back in range(1, _LOOKBACK_SENTENCES + 1):
-            earlier = [self._subjects[(label, current - back)] for label in labels]
-            firsts = [ks[0] for ks in earlier if ks and ks[0] < before]
-            if firsts:
-                return [self._occurrences[min(firsts)].cluster]
-        last = max(_last_below(self._by_label[label], before) for label in labels)
-        return [self._occurrences[last].cluster] if last >= 0 else []
-
-    def _first_of(self, ids: tuple[int, ...], before: int) -> list[Cluster]:
-        """The first len(set(ids)) occurrences (before position ``before``) of the clusters
-        with these ids, in article order."""
-        wanted = set(ids)
-        lists = [self._by_cluster[i] for i in wanted]
-        merged = heapq.merge(*lists)
-        firsts = itertools.islice(itertools.takewhile(lambda k: k < before, merged), len(wanted))
-        return [self._occurrences[k].cluster for k in firsts]
+            first = fit.first_subject.get(current - back)
+            if first is not None and first < k:
+                return [occ[first].cluster]
+        return [occ[fit.last[k]].cluster] if fit.last[k] >= 0 else []
 
     def _description(self, field_name: TextField, t: Token) -> list[Cluster]:
         """ "the minister" -> the nearest person titled minister, else the nearest person."""
@@ -257,11 +255,15 @@ class HolderResolver:
             labels = {"GPE"}
         else:
             return []
-        before = bisect.bisect_left(self._orders, (_field_order(field_name), t.i))
-        (label,) = labels
-        pick = _last_below(self._titled[(label, lemma)], before)
-        if pick < 0:
-            pick = _last_below(self._by_label[label], before)
+        k = bisect_left(self._orders, (_field_order(field_name), t.i))
+        fit = self._prefix(labels)
+        titled = fit.titled.get(lemma)
+        if titled is None:
+            titled = _prefix_last(
+                self._occurrences, lambda o: o.cluster.label in labels and lemma in o.cluster.titles
+            )
+            fit.titled[lemma] = titled
+        pick = titled[k] if titled[k] >= 0 else fit.last[k]
         return [self._occurrences[pick].cluster] if pick >= 0 else []
 
     def _introduced_anonymously(self, field_name: TextField, t: Token) -> bool:
@@ -269,49 +271,35 @@ class HolderResolver:
         if self._anonymous is None:
             self._anonymous = {}
             for parsed in self.doc.fields:
+                order = _field_order(parsed.field)
                 for tok in parsed.doc:
-                    lemma = tok.lemma_.lower()
-                    if lemma not in self._anonymous and self._is_anonymous(parsed.field, tok):
-                        self._anonymous[lemma] = (_field_order(parsed.field), tok.i)
+                    if not any(c.lower_ in {"a", "an"} for c in tok.children):
+                        continue
+                    named = any(
+                        self.doc.entity_of(parsed.field, c) is not None
+                        for c in tok.children
+                        if c.dep_ in {"appos", "compound"}
+                    )
+                    if not named:
+                        self._anonymous.setdefault(tok.lemma_.lower(), (order, tok.i))
         first = self._anonymous.get(t.lemma_.lower())
         return first is not None and first < (_field_order(field_name), t.i)
 
-    def _is_anonymous(self, field_name: TextField, tok: Token) -> bool:
-        indefinite = any(c.lower_ in {"a", "an"} for c in tok.children)
-        named = any(
-            self.doc.entity_of(field_name, c) is not None
-            for c in tok.children
-            if c.dep_ in {"appos", "compound"}
-        )
-        return indefinite and not named
 
-    def _speaker_subject(self, pronoun: Token) -> Token | None:
-        """In "X said he/they would ...", the pronoun most likely refers to the speaker X."""
-        verb = pronoun.head
-        if pronoun.dep_ != "nsubj" or verb.dep_ != "ccomp":
-            return None
-        speech = verb.head
-        if speech.lemma_.lower() not in SPEECH_VERBS:
-            return None
-        speech = self._speech_top(speech)
-        subject = next((c for c in speech.children if c.dep_ == "nsubj"), None)
-        if subject is None or subject.lower_ in _PERSON_PRONOUNS | {"they", "it", "we", "i"}:
-            return None
-        return subject
-
-    def _speech_top(self, speech: Token) -> Token:
-        """Up a chain of conjoined verbs without a subject ("said ... and added ..."), to the
-        verb that has one; remembered for every verb passed, so a long chain is walked once."""
-        path: list[Token] = []
-        while (id(speech.doc), speech.i) not in self._speech_tops and (
-            speech.dep_ == "conj" and not any(c.dep_ == "nsubj" for c in speech.children)
-        ):
-            path.append(speech)
-            speech = speech.head
-        top = self._speech_tops.get((id(speech.doc), speech.i), speech)
-        for passed in [*path, speech]:
-            self._speech_tops[(id(passed.doc), passed.i)] = top
-        return top
+def _speaker_subject(pronoun: Token) -> Token | None:
+    """In "X said he/they would ...", the pronoun most likely refers to the speaker X."""
+    verb = pronoun.head
+    if pronoun.dep_ != "nsubj" or verb.dep_ != "ccomp":
+        return None
+    speech = verb.head
+    if speech.lemma_.lower() not in SPEECH_VERBS:
+        return None
+    while speech.dep_ == "conj" and not any(c.dep_ == "nsubj" for c in speech.children):
+        speech = speech.head
+    subject = next((c for c in speech.children if c.dep_ == "nsubj"), None)
+    if subject is None or subject.lower_ in _PERSON_PRONOUNS | {"they", "it", "we", "i"}:
+        return None
+    return subject
 
 
 def _field_order(field_name: TextField) -> int:
@@ -319,32 +307,52 @@ def _field_order(field_name: TextField) -> int:
 
 
 def _is_subject(root: Token) -> bool:
-    node = root
-    while node.dep_ in {"conj", "appos"}:  # "Her husband, Bill Clinton, said"
-        node = node.head
+    node = _climb(root, {"conj", "appos"})  # "Her husband, Bill Clinton, said"
     return node.dep_ in _SUBJECT_DEPS
 
 
-def _conjuncts(token: Token) -> list[Token]:
-    """Tokens conjoined with ``token`` below it, depth first in document order."""
+def _climb(token: Token, deps: set[str] | frozenset[str]) -> Token:
+    """Up the heads while the arc is one of ``deps``, at most ``MAX_CONJUNCTS`` steps."""
+    node = token
+    for _ in range(MAX_CONJUNCTS):
+        if node.dep_ not in deps or node.head is node:
+            break
+        node = node.head
+    return node
+
+
+def conjuncts(token: Token, pos: frozenset[str] | None = None) -> list[Token]:
+    """Tokens coordinated under ``token`` ("A, B and C" from A), in text order, at most
+    ``MAX_CONJUNCTS``: a list of hundreds of names is no coordination of holders, and the cap
+    keeps hostile lists linear."""
     found: list[Token] = []
-    stack = [c for c in reversed(list(token.children)) if c.dep_ == "conj"]
-    while stack:
-        child = stack.pop()
-        found.append(child)
-        stack += [c for c in reversed(list(child.children)) if c.dep_ == "conj"]
+    stack = [iter(token.children)]  # depth first, children read lazily
+    while stack and len(found) < MAX_CONJUNCTS:
+        child = next(stack[-1], None)
+        if child is None:
+            stack.pop()
+        elif _is_conjunct(child, pos):
+            found.append(child)
+            stack.append(iter(child.children))
     return found
 
 
-def _coordination_top(root: Token) -> Token:
-    """The first token of the coordination a mention's root is part of."""
-    top = root
-    while top.dep_ == "conj" and top.head.i != top.i:
-        top = top.head
-    return top
+def _is_conjunct(token: Token, pos: frozenset[str] | None) -> bool:
+    return token.dep_ == "conj" and (pos is None or token.pos_ in pos)
 
 
-def _last_below(positions: list[int], limit: int) -> int:
-    """The largest of the sorted ``positions`` below ``limit``, or -1."""
-    k = bisect.bisect_left(positions, limit)
-    return positions[k - 1] if k else -1
+def _coordinations(doc: Doc) -> tuple[list[int], dict[int, list[int]]]:
+    """Coordinations of a parsed field in one pass: the first token of each token's
+    coordination ("A, B and C" -> A for all three), and each coordination's members in text
+    order (at most ``MAX_CONJUNCTS`` + 1)."""
+    top = list(range(len(doc)))
+    for t in doc:  # a conjunct follows the word it is attached to
+        if t.dep_ == "conj" and t.head.i < t.i:
+            top[t.i] = top[t.head.i]
+    members: dict[int, list[int]] = {}
+    for i, first in enumerate(top):
+        if first != i or i in members:
+            group = members.setdefault(first, [first])
+            if i != first and len(group) <= MAX_CONJUNCTS:
+                group.append(i)
+    return top, members

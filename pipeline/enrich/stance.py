@@ -9,7 +9,7 @@ from __future__ import annotations
 from pipeline.enrich.candidates import Candidate, CandidateReader
 from pipeline.enrich.document import Document
 from pipeline.enrich.holders import HolderResolver
-from pipeline.enrich.stance_model import CLASSES, StanceModel
+from pipeline.enrich.stance_model import CLASSES, StanceModel, sources_by_pair
 from pipeline.enrich.targets import Catalogue
 from pipeline.models import StanceTag, StanceValue
 
@@ -27,10 +27,12 @@ class StanceExtractor:
 
     def extract(self, doc: Document, holders: HolderResolver | None = None) -> list[StanceTag]:
         best: dict[tuple[str, str], tuple[float, StanceValue, Candidate]] = {}
-        for c in self.candidates(doc, holders):
+        found = self.candidates(doc, holders)
+        sources = sources_by_pair(found)
+        for c in found:
             if c.target.kind == "entity" and c.target.text == c.holder.name:
                 continue
-            probs = self.model.probabilities(c)
+            probs = self.model.probabilities(c, sources)
             k = 1 if probs[1] >= probs[2] else 2
             stance: StanceValue = "favor" if CLASSES[k] == "favor" else "against"
             if probs[k] < self.min_confidence:

@@ -15,13 +15,13 @@ from pathlib import Path
 
 from spacy.tokens import Token
 
-from pipeline.enrich.candidates import Candidate, sides
+from pipeline.enrich.candidates import Candidate, sides, subtree_text
 from pipeline.enrich.lexicon import SPEECH_VERBS
 from pipeline.enrich.linear import Features, LinearModel
 from pipeline.enrich.tone import analyser
 
 # Bump whenever :func:`features` changes: a model is only valid for the features it was fit on.
-FEATURE_SET_VERSION = "6"
+FEATURE_SET_VERSION = "7"
 CLASSES = ("none", "favor", "against")
 MODEL_FILE = "data/stance_model.json"
 
@@ -42,8 +42,20 @@ def _bucket(score: float) -> str:
     return "+" if score < 0.5 else "++"
 
 
-def features(c: Candidate) -> Features:
-    """Named features of one candidate."""
+Sources = dict[tuple[str, str], frozenset[str]]
+
+
+def sources_by_pair(candidates: list[Candidate]) -> Sources:
+    """Which rules propose each (holder, target) of an article: a pair that a stance word
+    and the entity-pair rule both propose is more likely a stance than either alone."""
+    found: dict[tuple[str, str], set[str]] = {}
+    for c in candidates:
+        found.setdefault(c.key, set()).add(c.source)
+    return {k: frozenset(v) for k, v in found.items()}
+
+
+def features(c: Candidate, sources: Sources | None = None) -> Features:
+    """Named features of one candidate; ``sources`` are the rules proposing its pair."""
     tone = _compound(c.clause)
     prior = str(c.prior)
     tone_b = _bucket(tone)
@@ -77,6 +89,9 @@ def features(c: Candidate) -> Features:
     ]
     names += _token_features(c)
     names += _structure(c)
+    proposed = (sources or {}).get(c.key, frozenset({c.source}))
+    names += [f"also={x}" for x in sorted(proposed) if x != c.source]
+    names += [f"nsrc={len(proposed)}", f"srcset={'+'.join(sorted(proposed))}"]
     feats: Features = dict.fromkeys(names, 1.0)
     feats["tone_value"] = tone
     feats["tone_x_prior"] = tone * c.prior
@@ -110,9 +125,7 @@ def _kind(lemma: str, prior: int) -> str:
 
 def _local_tone(t: Token) -> float:
     """VADER compound of the clause around the target: its head's subtree, at most 30 words."""
-    head = t.head
-    words = [w.text for w in head.subtree][:30]
-    return _compound(" ".join(words))
+    return _compound(subtree_text(t.head, 30))
 
 
 def _structure(c: Candidate) -> list[str]:
@@ -187,5 +200,5 @@ class StanceModel:
     def version(self) -> str:
         return str(self.model.meta.get("version", "unknown"))
 
-    def probabilities(self, c: Candidate) -> tuple[float, ...]:
-        return self.model.probabilities(features(c))
+    def probabilities(self, c: Candidate, sources: Sources | None = None) -> tuple[float, ...]:
+        return self.model.probabilities(features(c, sources))

@@ -19,7 +19,12 @@ from pipeline import __version__
 from pipeline.enrich import Enricher
 from pipeline.enrich.candidates import Candidate, CandidateReader
 from pipeline.enrich.linear import Features, LinearModel
-from pipeline.enrich.stance_model import CLASSES, FEATURE_SET_VERSION, features
+from pipeline.enrich.stance_model import (
+    CLASSES,
+    FEATURE_SET_VERSION,
+    features,
+    sources_by_pair,
+)
 from pipeline.models import RawArticle
 from pipeline.tools.matching import holders_match, targets_match
 
@@ -59,8 +64,10 @@ def examples(enricher: Enricher, datasets: list[Path]) -> tuple[list[Example], i
         doc, _ = enricher.read(article)
         gold = raw["gold"]["stances"]
         gold_total += len(gold)
-        for c in CandidateReader(doc, enricher.catalogue).candidates():
-            found.append(Example(i, c, features(c), label_of(c, gold)))
+        candidates = CandidateReader(doc, enricher.catalogue).candidates()
+        sources = sources_by_pair(candidates)
+        for c in candidates:
+            found.append(Example(i, c, features(c, sources), label_of(c, gold)))
     return found, gold_total
 
 

@@ -21,7 +21,7 @@ from spacy.tokens import Doc
 from pipeline.config import EnrichSettings
 from pipeline.enrich import Enricher
 from pipeline.enrich import mentions as mentions_module
-from pipeline.enrich.holders import _conjuncts, _coordination_top
+from pipeline.enrich.holders import MAX_CONJUNCTS, _coordinations, conjuncts
 from pipeline.enrich.nlp import ParsedField, load_pipeline
 from pipeline.enrich.text import html_to_text, main_text
 from pipeline.models import RawArticle
@@ -162,10 +162,6 @@ def test_enrichment_is_linear(enricher: Enricher, make: Callable[[int], str], n:
     assert_linear(_enrich(enricher), make, n, repeats=2)
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="stance module: frames._earlier_mention scans every earlier token for each noun",
-)
 def test_enrichment_is_linear_in_repeated_sentences(enricher: Enricher) -> None:
     assert_linear(_enrich(enricher), repeated_sentence, 16_000, repeats=2)
 
@@ -175,16 +171,17 @@ def test_a_long_conjunction_does_not_exhaust_the_stack(enricher: Enricher, nlp: 
     words = [f"Name{i}" for i in range(5_000)]
     chain = Doc(nlp.vocab, words=words, heads=[max(0, i - 1) for i in range(5_000)],
                 deps=["ROOT"] + ["conj"] * 4_999)  # fmt: skip
-    assert [t.i for t in _conjuncts(chain[0])] == list(range(1, 5_000))
-    assert _coordination_top(chain[4_999]).i == 0
+    assert [t.i for t in conjuncts(chain[0])] == list(range(1, MAX_CONJUNCTS + 1))
+    top, members = _coordinations(chain)
+    assert top[4_999] == 0 and len(members[0]) == MAX_CONJUNCTS + 1
     result = enricher.enrich(RawArticle(id="t", title="", body=long_conjunction(15_000)))
     assert len(result.entities) > 100  # NER finds a few hundred of the names
 
 
 @pytest.mark.xfail(
     strict=False,
-    reason="stance module: candidates._CandidateReader._pairs pairs every holder with every "
-    "target of a sentence, and tone_model.features reads the whole sentence per mention",
+    reason="tone_model.features reads the whole sentence for each mention: quadratic in one "
+    "very long sentence",
 )
 def test_enrichment_is_linear_in_a_long_conjunction(enricher: Enricher) -> None:
     assert_linear(_enrich(enricher), long_conjunction, 1_500, repeats=2)

@@ -138,3 +138,36 @@ def test_catalogue_path_is_overridable(tmp_path: Path) -> None:
     )
     assert (tag.target, tag.target_kind, tag.stance) == ("stadium", "catalogue", "against")
     assert tag.target_text == "stadium project"
+
+
+def _stance_seconds(enricher: Enricher, body: str) -> float:
+    """Best of three timings of the stance stage alone (holders, candidates, model) on one
+    parsed article: the parse is not what is measured."""
+    from time import perf_counter
+
+    from pipeline.enrich.holders import HolderResolver
+
+    doc, _ = enricher.read(RawArticle(id="t", title="", body=body))
+    best = float("inf")
+    for _ in range(3):
+        start = perf_counter()
+        enricher._stance.extract(doc, HolderResolver(doc))
+        best = min(best, perf_counter() - start)
+    return best
+
+
+@pytest.mark.parametrize(
+    ("unit", "n"),
+    [
+        ("The official rejected the plan. ", 150),  # "the official", "the plan" look back
+        ("John Smith met Mary Jones. He said she rejected the plan. They opposed it. ", 50),
+        ("Paris, Berlin, London, Madrid and Rome ", 150),  # one long coordination
+    ],
+)
+def test_stance_stage_time_grows_linearly(enricher: Enricher, unit: str, n: int) -> None:
+    """Four times the text must cost about four times the stance stage's time (a quadratic
+    step would cost sixteen times): two doublings, so that timing noise cannot pass for
+    linearity."""
+    single = _stance_seconds(enricher, unit * n + "It opposed the plan.")
+    quadruple = _stance_seconds(enricher, unit * 4 * n + "It opposed the plan.")
+    assert quadruple < 8.0 * single, (single, quadruple)
