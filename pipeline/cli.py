@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from pydantic import ValidationError
-
 from pipeline import __version__
-from pipeline.config import Settings
+from pipeline.config import Settings, effective_variables, load_settings
 from pipeline.errors import ConfigError, NewsflowError
 
 Handler = Callable[[argparse.Namespace, Settings], int]
@@ -216,6 +215,38 @@ def _train(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _config(args: argparse.Namespace, settings: Settings) -> int:
+    if args.json:
+        print(json.dumps(settings.model_dump(mode="json"), indent=2))
+        return 0
+    for name, value in effective_variables(settings):
+        print(f"# {name} is unset" if value is None else f"{name}={value}")
+    return 0
+
+
+def _add_config_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    config = sub.add_parser(
+        "config",
+        help="print the effective settings (defaults < --config file < .env < environment)",
+        description="Print the effective settings, secrets masked: one NEWSFLOW_* line each, "
+        "or the nested groups as JSON with --json.",
+    )
+    config.add_argument("action", choices=["show"], help="show: print the effective settings")
+    config.add_argument("--json", action="store_true", help="print the settings as JSON")
+    config.set_defaults(handler=_config)
+
+
+def _add_config_option(parser: argparse.ArgumentParser, default: object) -> None:
+    parser.add_argument(
+        "--config",
+        type=Path,
+        default=default,
+        metavar="FILE.toml",
+        help="settings file (TOML): top-level names and [group] tables as in the environment "
+        "variables (NEWSFLOW_KAFKA_BOOTSTRAP = [kafka] bootstrap); the environment overrides it",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="newsflow", description=__doc__)
     parser.add_argument("--version", action="version", version=f"newsflow {__version__}")
@@ -335,6 +366,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--cross-validate", action="store_true", help="tone: also report grouped 5-fold CV"
     )
     training.set_defaults(handler=_train)
+    _add_config_commands(sub)
+    _add_config_option(parser, None)
+    for command in sub.choices.values():
+        # Accepted after the command too; SUPPRESS keeps a value given before it.
+        _add_config_option(command, argparse.SUPPRESS)
     return parser
 
 
@@ -342,18 +378,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     handler: Handler = args.handler
     try:
-        try:
-            settings = Settings()
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            where = ".".join(str(p) for p in first["loc"])
-            raise ConfigError(f"invalid setting {where}: {first['msg']}") from exc
+        settings = load_settings(args.config)
         return handler(args, settings)
     except NewsflowError as exc:
         print(f"newsflow: error: {exc}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # The reader went away (`newsflow config show | head`): stop quietly, as `cat` does.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
 
 
 if __name__ == "__main__":

