@@ -13,6 +13,7 @@ from pathlib import Path
 from pipeline import __version__
 from pipeline.config import Settings, effective_variables, load_settings
 from pipeline.errors import ConfigError, NewsflowError
+from pipeline.observe.logs import configure_logging
 
 Handler = Callable[[argparse.Namespace, Settings], int]
 
@@ -379,6 +380,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     handler: Handler = args.handler
     try:
         settings = load_settings(args.config)
+        configure_logging(settings.log_level, settings.log_format)
         return handler(args, settings)
     except NewsflowError as exc:
         print(f"newsflow: error: {exc}", file=sys.stderr)

@@ -288,6 +288,9 @@ class Settings(BaseSettings):
 
     state_dir: Path = Field(default=Path(".newsflow"), description="Broker data, logs, jars.")
     log_level: Literal["debug", "info", "warning", "error"] = "info"
+    log_format: Literal["text", "json"] = Field(
+        default="text", description="Log lines on stderr: text, or one JSON object per line."
+    )
     kafka: KafkaSettings = KafkaSettings()
     broker: BrokerSettings = BrokerSettings()
     topics: TopicSettings = TopicSettings()

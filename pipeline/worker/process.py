@@ -10,6 +10,7 @@ Error policy lives here: nothing a message contains can make the worker raise.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -28,6 +29,7 @@ from pipeline.models import (
     Timings,
     split_events,
 )
+from pipeline.observe import logs
 from pipeline.observe.metrics import WorkerMetrics
 from pipeline.worker.dedup import Deduplicator
 from pipeline.worker.validate import dead_letter, parse_raw
@@ -40,6 +42,9 @@ class AsyncEnricher(Protocol):
     model_version: str
 
     async def enrich(self, article: RawArticle) -> tuple[Enrichment, Timings]: ...
+
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -85,11 +90,13 @@ class Processor:
         per-stance events, one dead letter, or nothing for an article already enriched.
         Never raises for anything in the message."""
         self.metrics.consumed.labels(topic=message.topic).inc()
+        logs.bind_message(message.topic, message.partition, message.offset)
         try:
             accepted = parse_raw(message.value, self.settings.enrich)
         except RejectedMessage as rejection:
             return [self._reject(rejection, message)]
         article = accepted.article
+        logs.bind(article_id=article.id)
         owner = (message.topic, message.partition, message.offset)
         if self.dedup is not None and self.dedup.claim(article, time.time(), owner) is not None:
             self.metrics.deduplicated.labels(topic=message.topic).inc()
@@ -186,6 +193,7 @@ class Processor:
             message.partition,
             message.offset,
         )
+        log.info("dead letter: %s", rejection)
         # A keyless message is keyed by its position, so its dead letter is still addressable.
         key = message.key
         if key is None:
