@@ -237,6 +237,82 @@ def _add_config_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser
     config.set_defaults(handler=_config)
 
 
+def _deadletter(args: argparse.Namespace, settings: Settings) -> int:
+    from pipeline.consume import deadletters as dl
+    from pipeline.consume.filters import parse_since
+
+    ids = frozenset(dl.parse_id(i) for i in getattr(args, "ids", None) or [])
+    wanted = dl.Selection(
+        ids=ids,
+        code=getattr(args, "code", None),
+        since=parse_since(args.since) if getattr(args, "since", None) else None,
+        until=parse_since(args.until) if getattr(args, "until", None) else None,
+    )
+    if args.action == "redrive" and not (ids or wanted.code or wanted.since or wanted.until):
+        raise ConfigError("redrive what? give dead-letter ids or --code / --since / --until")
+    chosen = [s for s in dl.read_dead_letters(settings) if wanted.matches(s)]
+    if args.action == "show":
+        if not chosen:
+            raise ConfigError(f"no dead letter {', '.join(sorted(ids))} on "
+                              f"{settings.topics.deadletter}")  # fmt: skip
+        states = dl.read_journal(settings)
+        for s in chosen:
+            shown = {"id": s.id, "redrive": states.get(s.id), **s.letter.model_dump(mode="json")}
+            print(json.dumps(shown, indent=None if args.json else 2, ensure_ascii=False))
+        return 0
+    if args.action == "list":
+        states = dl.read_journal(settings)
+        if args.json:
+            for s in chosen:
+                row = {"id": s.id, "redrive": states.get(s.id), **s.letter.model_dump(mode="json")}
+                print(json.dumps(row, ensure_ascii=False))
+        else:
+            print(dl.table(chosen, states))
+        return 0
+    missing = sorted(ids - {s.id for s in chosen})
+    if missing:
+        raise ConfigError(f"no dead letter {', '.join(missing)} on {settings.topics.deadletter}")
+    journal = dl.KafkaJournal(settings)
+    try:
+        report = dl.redrive(journal, chosen)
+    finally:
+        journal.close()
+    summary = {"sent": report.sent, "skipped": report.skipped, "topic": settings.topics.raw}
+    if args.json:
+        print(json.dumps(summary))
+    else:
+        print(f"redrove {len(report.sent)} dead letter(s) → {settings.topics.raw}"
+              + (f"; skipped {len(report.skipped)} already redriven: "
+                 + ", ".join(f"{i} ({st})" for i, st in report.skipped.items())
+                 if report.skipped else ""))  # fmt: skip
+    return 0
+
+
+def _add_deadletter_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    dead = sub.add_parser(
+        "deadletter",
+        help="list, show and redrive dead letters",
+        description="Dead letters on NEWSFLOW_TOPICS_DEADLETTER, addressed as PARTITION:OFFSET "
+        "(the topic has one partition: 0:17, or just 17). Redrive sends a dead letter's "
+        "original key and value back to NEWSFLOW_TOPICS_RAW with the header "
+        "newsflow-redrive; each dead letter is redriven at most once (README: Dead letters).",
+    )
+    actions = dead.add_subparsers(dest="action", required=True, metavar="ACTION")
+    listing = actions.add_parser("list", help="a table of dead letters, oldest first")
+    show = actions.add_parser("show", help="one dead letter in full, with its original bytes")
+    show.add_argument("ids", nargs="+", metavar="ID", help="PARTITION:OFFSET or OFFSET")
+    redrive = actions.add_parser("redrive", help="send chosen dead letters back to the raw topic")
+    redrive.add_argument("ids", nargs="*", metavar="ID", help="PARTITION:OFFSET or OFFSET")
+    for p in (listing, redrive):
+        p.add_argument("--code", help="only this error code, e.g. enrichment_failed")
+        p.add_argument("--since", help="first seen at or after: ISO 8601 or 30m / 2h / 1d ago")
+        p.add_argument("--until", help="first seen before: ISO 8601 or 30m / 2h / 1d ago")
+    for p in (listing, show, redrive):
+        p.add_argument("--json", action="store_true", help="JSON lines instead of text")
+        p.set_defaults(handler=_deadletter)
+        _add_config_option(p, argparse.SUPPRESS)
+
+
 def _add_config_option(parser: argparse.ArgumentParser, default: object) -> None:
     parser.add_argument(
         "--config",
@@ -368,6 +444,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     training.set_defaults(handler=_train)
     _add_config_commands(sub)
+    _add_deadletter_commands(sub)
     _add_config_option(parser, None)
     for command in sub.choices.values():
         # Accepted after the command too; SUPPRESS keeps a value given before it.
