@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from collections.abc import Callable
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import IO, Any, Literal
@@ -37,13 +38,27 @@ def clear() -> None:
     _context.set({})
 
 
+ArgFormatter = Callable[[Any, logging.LogRecord], Any]
+_arg_formatters: list[ArgFormatter] = []
+
+
+def format_args_with(formatter: ArgFormatter) -> None:
+    """Render log call arguments with ``formatter`` first (the worker installs Faust's, which
+    draws partition sets as the tables its log readers expect)."""
+    _arg_formatters.append(formatter)
+
+
 class _ContextFilter(logging.Filter):
-    """Copies the bound context onto each record, unless the call gave it in ``extra``."""
+    """Copies the bound context onto each record, unless the call gave it in ``extra``, and
+    renders its arguments with the installed argument formatters."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         for name, value in _context.get().items():
             if not hasattr(record, name):
                 setattr(record, name, value)
+        for fmt in _arg_formatters:
+            if isinstance(record.args, tuple):
+                record.args = tuple(fmt(arg, record) for arg in record.args)
         return True
 
 

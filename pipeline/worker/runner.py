@@ -7,11 +7,13 @@ import os
 import signal
 
 import faust
+from mode.utils.logging import ExtensionFormatter
 from prometheus_client import CollectorRegistry
 
 from pipeline.config import Settings
 from pipeline.errors import WorkerFailed
 from pipeline.kafka.topics import ensure_topics
+from pipeline.observe import logs
 from pipeline.observe.health import Readiness
 from pipeline.observe.lag import LagMonitor
 from pipeline.observe.metrics import WorkerMetrics, serve
@@ -59,6 +61,7 @@ def run_worker(settings: Settings, enricher: AsyncEnricher | None = None) -> int
     # Logging is set up by the CLI (NEWSFLOW_LOG_FORMAT); Faust must not replace it.
     worker = faust.Worker(app, loglevel=settings.log_level, quiet=True, override_logging=False)
     worker.spinner = None  # a terminal spinner would break log lines; "Ready" is logged instead
+    logs.format_args_with(ExtensionFormatter().format_arg)  # Faust's tables of partitions
     code = 0
     try:
         worker.execute_from_commandline()

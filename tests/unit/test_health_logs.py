@@ -131,3 +131,18 @@ def test_every_command_configures_logging(
 def _back_to_stderr() -> Any:
     yield
     logs.configure_logging("info", "text")
+
+
+def test_faust_partition_sets_are_drawn_as_tables_in_the_worker_log() -> None:
+    import faust.worker  # noqa: F401 (registers Faust's argument formatter)
+    from faust.types import TP
+    from mode.utils.logging import ExtensionFormatter
+
+    stream = io.StringIO()
+    logs.configure_logging("info", "text", stream)
+    logs.format_args_with(ExtensionFormatter().format_arg)
+    try:
+        logging.getLogger("aiokafka").info("Setting newly assigned partitions %s", {TP("r", 0)})
+    finally:
+        logs._arg_formatters.clear()
+    assert "| r     | {0}        |" in stream.getvalue()
