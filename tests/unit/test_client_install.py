@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.cli import WORKER_ONLY_MODULES
+from pipeline.cli import TRAIN_ONLY_MODULES, WORKER_ONLY_MODULES
 from pipeline.client import event_model
 from pipeline.config import Settings
 from pipeline.errors import ConfigError
@@ -52,23 +52,32 @@ def _name(requirement: str) -> str:
 
 
 def _third_party_imports() -> set[str]:
-    found = set()
+    """Every import in pipeline/; the module-level ones of scripts/ (a script may compare
+    with packages the user installs for that comparison, imported where it is used)."""
+    nodes: list[ast.AST] = []
     for path in (ROOT / "pipeline").rglob("*.py"):
-        for node in ast.walk(ast.parse(path.read_text())):
-            if isinstance(node, ast.Import):
-                found |= {a.name.split(".")[0] for a in node.names}
-            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-                found.add(node.module.split(".")[0])
+        nodes += ast.walk(ast.parse(path.read_text()))
+    for path in (ROOT / "scripts").glob("*.py"):
+        nodes += ast.parse(path.read_text()).body
+    found = set()
+    for node in nodes:
+        if isinstance(node, ast.Import):
+            found |= {a.name.split(".")[0] for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            found.add(node.module.split(".")[0])
     return {m for m in found if m not in sys.stdlib_module_names and m != "pipeline"}
 
 
 def test_every_imported_package_is_declared_in_its_extra() -> None:
     base = {_name(r) for r in PROJECT["dependencies"]}
     worker = {_name(r) for r in PROJECT["optional-dependencies"]["worker"]}
+    train = {_name(r) for r in PROJECT["optional-dependencies"]["train"]}
     distributions = packages_distributions()
     for module in _third_party_imports():
         declared = {_name(d) for d in distributions.get(module, [])}
-        where = base if module not in WORKER_ONLY_MODULES else worker
+        where = worker if module in WORKER_ONLY_MODULES else base
+        if module in TRAIN_ONLY_MODULES:
+            where = train
         assert declared & where, f"{module} (from {declared}) is not declared"
     assert PROJECT["license"] == "Apache-2.0" and (ROOT / "LICENSE").is_file()
 
@@ -80,7 +89,10 @@ def test_constraints_pin_every_declared_package() -> None:
         if "==" in line and not line.startswith("#")
     }
     extras = PROJECT["optional-dependencies"]
-    for requirement in PROJECT["dependencies"] + extras["worker"] + extras["dev"][1:]:
+    own, *tools = extras["dev"]
+    # `make setup` installs the dev extra, so it must bring every other extra the tests use.
+    assert own == f"newsflow[{','.join(sorted(set(extras) - {'dev'}))}]"
+    for requirement in PROJECT["dependencies"] + extras["worker"] + extras["train"] + tools:
         name, _, version = requirement.partition("==")
         assert pinned.get(_name(name)) == version, requirement
 
