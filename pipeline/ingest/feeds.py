@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import signal
 import threading
@@ -298,8 +299,9 @@ def run_feed(settings: Settings, urls: list[str], feeds_file: Path | None,
              interval: float | None, once: bool, full_text: bool, *,
              feed_settings: FeedSettings | None = None,
              registry: CollectorRegistry | None = None,
-             stop: threading.Event | None = None) -> int:  # fmt: skip
-    """Run the poller (``newsflow feed``). Exit code 0; 1 with ``once`` if a poll failed."""
+             stop: threading.Event | None = None, as_json: bool = False) -> int:  # fmt: skip
+    """Run the poller (``newsflow feed``). Exit code 0; 1 with ``once`` if a poll failed.
+    The summary is printed at the end, as JSON with ``as_json``."""
     fs = feed_settings or settings.feed
     specs = _checked([FeedSpec(u) for u in urls] + (load_feed_list(feeds_file) if feeds_file
                                                     else []))  # fmt: skip
@@ -332,7 +334,19 @@ def run_feed(settings: Settings, urls: list[str], feeds_file: Path | None,
             publisher.close()
     finally:
         store.close()
-    print(f"polled {sum(tally.values())} feed(s): "
-          + ", ".join(f"{k} {v}" for k, v in sorted(tally.items()))
-          + f"; published {poller.published} → {settings.topics.raw}")  # fmt: skip
+    if as_json:
+        print(
+            json.dumps(
+                {
+                    "feeds": sum(tally.values()),
+                    "outcomes": dict(sorted(tally.items())),
+                    "published": poller.published,
+                    "topic": settings.topics.raw,
+                }
+            )
+        )
+    else:
+        print(f"polled {sum(tally.values())} feed(s): "
+              + ", ".join(f"{k} {v}" for k, v in sorted(tally.items()))
+              + f"; published {poller.published} → {settings.topics.raw}")  # fmt: skip
     return 1 if once and FAILED & set(tally) else 0
