@@ -24,6 +24,8 @@ WORKER_ONLY_MODULES = frozenset(
 # Imported only by `newsflow train` and scripts/ (the `train` extra).
 TRAIN_ONLY_MODULES = frozenset({"sklearn", "numpy", "threadpoolctl", "matplotlib"})
 
+from pipeline.cli.parser import build_parser  # noqa: E402  (it imports the commands)
+
 # The setting that names the port each long-running command listens on.
 PORT_SETTINGS = {
     "worker": "NEWSFLOW_METRICS_PORT",
@@ -42,8 +44,6 @@ WRITTEN_BY = {
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from pipeline.cli.parser import build_parser
-
     args = build_parser().parse_args(argv)
     handler: Handler = args.handler
     try:

@@ -66,6 +66,8 @@ def kafka(args: argparse.Namespace, settings: Settings) -> int:
 def _port_free(host: str, port: int, variable: str) -> None:
     """ConfigError if another process listens on ``host:port`` (the broker would not start)."""
     with socket.socket() as probe:
+        # As servers do: connections of a broker that just stopped (TIME_WAIT) do not count.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind((host, port))
         except OSError as exc:
