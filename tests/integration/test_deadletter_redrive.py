@@ -9,27 +9,13 @@ import subprocess
 import sys
 from datetime import UTC, datetime
 
-from kafka import KafkaConsumer, TopicPartition
-
 from pipeline.consume.deadletters import REDRIVE_HEADER
 from pipeline.models import DeadLetter, ErrorCode
-from tests.integration.conftest import BOOTSTRAP, Env, producer
+from tests.integration.conftest import Env, producer, read_all
 
 
 def _raw_with_headers(topic: str) -> list[tuple[bytes | None, bytes, dict[str, bytes]]]:
-    consumer = KafkaConsumer(bootstrap_servers=BOOTSTRAP, isolation_level="read_committed")
-    try:
-        tps = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic))]
-        consumer.assign(tps)
-        consumer.seek_to_beginning(*tps)
-        ends = consumer.end_offsets(tps)
-        got = []
-        while any(consumer.position(tp) < ends[tp] for tp in tps):
-            for records in consumer.poll(timeout_ms=500).values():
-                got += [(r.key, r.value, dict(r.headers)) for r in records]
-        return got
-    finally:
-        consumer.close()
+    return [(r.key, r.value, dict(r.headers)) for r in read_all(topic)]
 
 
 def test_redrive_sends_original_bytes_once_even_when_run_concurrently(env: Env) -> None:
