@@ -6,6 +6,7 @@ import sys
 import pytest
 
 from pipeline.cli import main
+from tests.conftest import free_port
 
 
 def test_unreachable_cluster_is_one_clear_line(
@@ -41,6 +42,8 @@ def test_missing_java_is_named(monkeypatch: pytest.MonkeyPatch, tmp_path: object
         env={
             "PATH": "/nonexistent",
             "NEWSFLOW_BROKER_PORT": "1",
+            # Free, so that a broker another run holds on 9093 is not what stops this start.
+            "NEWSFLOW_BROKER_CONTROLLER_PORT": str(free_port()),
             "NEWSFLOW_STATE_DIR": str(tmp_path),
         },
         capture_output=True,
