@@ -367,13 +367,35 @@ def _deadletter_commands(command: Callable[[str, str, str], argparse.ArgumentPar
         "is redriven at most once (README: Dead letters).",
     )  # fmt: skip
     actions = dead.add_subparsers(dest="action", required=True, metavar="ACTION")
-    listing = actions.add_parser("list", help="a table of dead letters, oldest first",
-                                 formatter_class=_Formatter)  # fmt: skip
-    show = actions.add_parser("show", help="one dead letter in full, with its original bytes",
-                              formatter_class=_Formatter)  # fmt: skip
+
+    def action(name: str, summary: str, description: str) -> argparse.ArgumentParser:
+        return actions.add_parser(
+            name,
+            help=summary,
+            description=textwrap.fill(description, 92),
+            epilog=_epilog("deadletter"),
+            formatter_class=_Formatter,
+        )
+
+    listing = action(
+        "list",
+        "a table of dead letters, oldest first",
+        "Dead letters as a table: id, first seen (UTC), error code, where the "
+        "message came from, key, redrive state and reason.",
+    )
+    show = action(
+        "show",
+        "one dead letter in full, with its original bytes",
+        "Each chosen dead letter in full as JSON, with its redrive state.",
+    )
     show.add_argument("ids", nargs="+", metavar="ID", help="PARTITION:OFFSET or OFFSET")
-    redrive = actions.add_parser("redrive", help="send chosen dead letters back to the raw "
-                                 "topic", formatter_class=_Formatter)  # fmt: skip
+    redrive = action(
+        "redrive",
+        "send chosen dead letters back to the raw topic",
+        "Send the chosen dead letters' original key and value back to the raw "
+        "topic with the header newsflow-redrive, each at most once; give ids, or "
+        "--code / --since / --until to choose.",
+    )
     redrive.add_argument("ids", nargs="*", metavar="ID", help="PARTITION:OFFSET or OFFSET")
     for p in (listing, redrive):
         p.add_argument("--code", help="only this error code, e.g. enrichment_failed")
