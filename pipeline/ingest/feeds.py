@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import signal
 import threading
@@ -50,6 +51,7 @@ from pipeline.ingest.loaders import Loaded, stable_id, to_article
 from pipeline.ingest.publisher import Publisher, PublishReport
 from pipeline.ingest.seen import SeenStore
 from pipeline.ingest.urlguard import BlockedURL, check_url
+from pipeline.observe.health import Flag, Readiness, fresh_within
 from pipeline.observe.metrics import serve
 
 log = logging.getLogger(__name__)
@@ -99,6 +101,7 @@ class FeedPoller:
         self._in_flight: set[str] = set()  # ids being sent by another feed's task
         self._failing: dict[str, str] = {}  # feed url → kind of its current run of failures
         self.retry_after: dict[str, float | None] = {}  # feed url → its last Retry-After
+        self.last_poll: float | None = None  # time.monotonic() when a poll last finished
 
     async def poll(self, spec: FeedSpec) -> str:
         """Poll one feed once; the result label (also counted). Raises only on cancellation."""
@@ -117,6 +120,7 @@ class FeedPoller:
                 log.exception("feed %s: unexpected error", spec.url)
         self.metrics.polls.labels(result=result).inc()
         self.metrics.last_poll.set(time.time())
+        self.last_poll = time.monotonic()
         if result in FAILED:
             self.metrics.errors.labels(feed=label, kind=result).inc()
             if self._failing.get(spec.url) != result and result != "internal_error":
@@ -295,31 +299,54 @@ def run_feed(settings: Settings, urls: list[str], feeds_file: Path | None,
              interval: float | None, once: bool, full_text: bool, *,
              feed_settings: FeedSettings | None = None,
              registry: CollectorRegistry | None = None,
-             stop: threading.Event | None = None) -> int:  # fmt: skip
-    """Run the poller (``newsflow feed``). Exit code 0; 1 with ``once`` if a poll failed."""
+             stop: threading.Event | None = None, as_json: bool = False) -> int:  # fmt: skip
+    """Run the poller (``newsflow feed``). Exit code 0; 1 with ``once`` if a poll failed.
+    The summary is printed at the end, as JSON with ``as_json``."""
     fs = feed_settings or settings.feed
     specs = _checked([FeedSpec(u) for u in urls] + (load_feed_list(feeds_file) if feeds_file
                                                     else []))  # fmt: skip
     metrics = FeedMetrics(registry or CollectorRegistry())
     for spec in specs:
         metrics.add_feed(spec.url)
+    # Ready (/readyz): connected to Kafka, and a poll finished within two intervals.
+    kafka, poller_ref = Flag("connecting to Kafka"), list[FeedPoller]()
+    readiness = Readiness()
+    readiness.add("kafka", kafka)
+    every = interval or fs.interval_seconds
+    readiness.add("polling", fresh_within(2 * every + fs.timeout_seconds,
+                                          lambda: poller_ref[0].last_poll if poller_ref else None,
+                                          "finished poll"))  # fmt: skip
     if not once and fs.metrics_enabled:
-        serve(metrics.registry, fs.metrics_host, fs.metrics_port)
+        serve(metrics.registry, fs.metrics_host, fs.metrics_port, readiness)
     stop = stop or threading.Event()
     store = SeenStore(fs.state_file or settings.state_dir / "feeds" / "seen.json", fs.max_seen)
     try:
         publisher = Publisher(settings)
+        kafka.set()
         try:
             fetcher = HttpFetcher(fs, HostRateLimiter(fs.per_host_interval_seconds))
             poller = FeedPoller(publisher, store, fetcher, metrics, full_text=full_text,
                                 min_full_text_chars=fs.min_full_text_chars)  # fmt: skip
+            poller_ref.append(poller)
             tally = asyncio.run(_poll_all(poller, specs, fs, interval or fs.interval_seconds,
                                           once, stop))  # fmt: skip
         finally:
             publisher.close()
     finally:
         store.close()
-    print(f"polled {sum(tally.values())} feed(s): "
-          + ", ".join(f"{k} {v}" for k, v in sorted(tally.items()))
-          + f"; published {poller.published} → {settings.topics.raw}")  # fmt: skip
+    if as_json:
+        print(
+            json.dumps(
+                {
+                    "feeds": sum(tally.values()),
+                    "outcomes": dict(sorted(tally.items())),
+                    "published": poller.published,
+                    "topic": settings.topics.raw,
+                }
+            )
+        )
+    else:
+        print(f"polled {sum(tally.values())} feed(s): "
+              + ", ".join(f"{k} {v}" for k, v in sorted(tally.items()))
+              + f"; published {poller.published} → {settings.topics.raw}")  # fmt: skip
     return 1 if once and FAILED & set(tally) else 0

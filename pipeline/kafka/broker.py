@@ -61,8 +61,13 @@ def port_open(host: str, port: int, timeout: float = 0.5) -> bool:
 
 
 def new_cluster_id() -> str:
-    """A KRaft cluster id: 16 random bytes, url-safe base64 without padding."""
-    return base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+    """A KRaft cluster id: 16 random bytes, url-safe base64 without padding. Never starting
+    with '-' (one draw in 64 would), which the storage tool would read as an option; Kafka's
+    own Uuid.randomUuid draws again in that case too."""
+    while True:
+        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        if not cluster_id.startswith("-"):
+            return cluster_id
 
 
 class LocalBroker:

@@ -29,6 +29,7 @@ class LagMonitor:
         self.interval = interval
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="newsflow-lag", daemon=True)
+        self.last_ok: float | None = None  # time.monotonic() of the last successful refresh
 
     def start(self) -> None:
         self._thread.start()
@@ -40,13 +41,17 @@ class LagMonitor:
         config = kafka_python_config(self.settings)
         admin: KafkaAdminClient | None = None
         reader: KafkaConsumer | None = None
-        while not self._stop.wait(self.interval):
+        # The first refresh is immediate: it also tells readiness the broker answers.
+        while True:
             try:
                 admin = admin or KafkaAdminClient(**config)
                 reader = reader or KafkaConsumer(**config, enable_auto_commit=False)
                 self.refresh(admin, reader)
+                self.last_ok = time.monotonic()
             except KafkaError as exc:  # the broker may be away; try again next round
                 log.warning("lag refresh failed: %s", exc)
+            if self._stop.wait(self.interval):
+                return
 
     def refresh(self, admin: KafkaAdminClient, reader: KafkaConsumer) -> None:
         """Set the lag gauges of every partition of the input topic."""

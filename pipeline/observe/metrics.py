@@ -14,11 +14,11 @@ from prometheus_client import (
     PlatformCollector,
     ProcessCollector,
     disable_created_metrics,
-    start_http_server,
 )
 
 from pipeline import __version__
 from pipeline.models import ErrorCode
+from pipeline.observe.health import Readiness, serve_http
 
 # `_created` samples double the exposition and no dashboard or alert of ours reads them.
 disable_created_metrics()  # type: ignore[no-untyped-call]
@@ -139,6 +139,9 @@ class WorkerMetrics:
         PlatformCollector(registry=registry)
 
 
-def serve(registry: CollectorRegistry, host: str, port: int) -> None:
-    """Serve ``/metrics`` in a daemon thread (Prometheus text format)."""
-    start_http_server(port, addr=host, registry=registry)
+def serve(
+    registry: CollectorRegistry, host: str, port: int, readiness: Readiness | None = None
+) -> None:
+    """Serve ``/metrics`` (Prometheus text format), ``/healthz`` and ``/readyz``
+    (:mod:`pipeline.observe.health`) in a daemon thread."""
+    serve_http(registry, host, port, readiness)

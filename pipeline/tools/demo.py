@@ -7,12 +7,15 @@ was started.
 
 from __future__ import annotations
 
+import functools
+import json
 import os
 import signal
 import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -30,39 +33,51 @@ from pipeline.models import EnrichedArticle
 from pipeline.tools.processes import stop_gracefully
 
 
-def run_demo(settings: Settings, seeds: list[str], timeout: float = 180.0) -> int:
+def run_demo(
+    settings: Settings, seeds: list[str], timeout: float = 180.0, as_json: bool = False
+) -> int:
+    """The ``make run`` job; progress on stdout, or on stderr with the result as one JSON
+    object on stdout (``as_json``)."""
+    say = functools.partial(print, file=sys.stderr if as_json else sys.stdout, flush=True)
     with ExitStack() as stack:
         if settings.uses_local_broker:
             broker = LocalBroker(settings)
             if not broker.status().running:
-                print(f"starting local Kafka on {settings.bootstrap_servers} …", flush=True)
+                say(f"starting local Kafka on {settings.bootstrap_servers} …")
                 broker.start()
-                stack.callback(_stop_broker, broker)
+                stack.callback(_stop_broker, broker, say)
         ensure_topics(settings)
         consumer = _enriched_reader(settings)
         stack.callback(consumer.close)
-        worker = _start_worker(settings)
-        stack.callback(_stop_worker, worker)
+        worker = _start_worker(settings, say)
+        stack.callback(_stop_worker, worker, say)
         _wait_for_metrics(settings, worker, timeout)
         items = list(load(seeds))
         publisher = Publisher(settings)
         report = publisher.publish(items)
         publisher.close()
-        print(
-            f"produced {report.sent} article(s) to {settings.topics.raw}, "
-            f"{report.rejected} rejected locally",
-            flush=True,
-        )
-        for article in _collect(consumer, set(report.ids), timeout):
-            print(article_text(article), flush=True)
-        print("\nworker metrics:")
-        for line in metric_lines(_scrape(settings)):
-            print(f"  {line}")
+        say(f"produced {report.sent} article(s) to {settings.topics.raw}, "
+            f"{report.rejected} rejected locally")  # fmt: skip
+        articles = _collect(consumer, set(report.ids), timeout)
+        metrics = list(metric_lines(_scrape(settings)))
+        if as_json:
+            print(json.dumps({
+                "produced": report.sent,
+                "rejected": report.rejected,
+                "articles": [a.model_dump(mode="json") for a in articles],
+                "metrics": metrics,
+            }, ensure_ascii=False), flush=True)  # fmt: skip
+        else:
+            for article in articles:
+                print(article_text(article), flush=True)
+            print("\nworker metrics:")
+            for line in metrics:
+                print(f"  {line}")
     return 0
 
 
-def _stop_broker(broker: LocalBroker) -> None:
-    print("stopping local Kafka …", flush=True)
+def _stop_broker(broker: LocalBroker, say: Callable[[str], None]) -> None:
+    say("stopping local Kafka …")
     broker.stop()
 
 
@@ -74,7 +89,7 @@ def _enriched_reader(settings: Settings) -> KafkaConsumer:
     return consumer
 
 
-def _start_worker(settings: Settings) -> subprocess.Popen[bytes]:
+def _start_worker(settings: Settings, say: Callable[[str], None]) -> subprocess.Popen[bytes]:
     log_path = Path(settings.state_dir) / "demo-worker.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
     env = {
@@ -84,7 +99,7 @@ def _start_worker(settings: Settings) -> subprocess.Popen[bytes]:
         "NEWSFLOW_WORKER_DEDUP_WINDOW_SECONDS": "0",
         "PYTHONUNBUFFERED": "1",
     }
-    print(f"starting worker (log: {log_path}; de-duplication off for the demo) …", flush=True)
+    say(f"starting worker (log: {log_path}; de-duplication off for the demo) …")
     with open(log_path, "ab") as log:
         return subprocess.Popen(
             [sys.executable, "-m", "pipeline.cli", "worker"],
@@ -94,10 +109,10 @@ def _start_worker(settings: Settings) -> subprocess.Popen[bytes]:
         )
 
 
-def _stop_worker(worker: subprocess.Popen[bytes]) -> None:
+def _stop_worker(worker: subprocess.Popen[bytes], say: Callable[[str], None]) -> None:
     stop_gracefully(worker, timeout=30)
     if worker.returncode not in (0, -signal.SIGTERM):
-        print(f"worker exited with code {worker.returncode}", flush=True)
+        say(f"worker exited with code {worker.returncode}")
 
 
 def _scrape(settings: Settings) -> str:

@@ -34,6 +34,7 @@ from pipeline.models import (
     Timings,
     split_events,
 )
+from pipeline.observe import logs
 from pipeline.observe.metrics import WorkerMetrics
 from pipeline.worker.dedup import Deduplicator
 from pipeline.worker.validate import dead_letter, parse_raw
@@ -115,6 +116,7 @@ class Processor:
         Never raises but for cancellation: an unexpected error (a bug, a broken pool) makes
         a dead letter, so the message is not lost and its partition goes on."""
         self.metrics.consumed.labels(topic=message.topic).inc()
+        logs.bind_message(message.topic, message.partition, message.offset)
         try:
             outs = await self._decide(message)
         except Abandoned:
@@ -141,6 +143,7 @@ class Processor:
         except RejectedMessage as rejection:
             return [self._reject(rejection, message)]
         article = accepted.article
+        logs.bind(article_id=article.id)
         owner = (message.topic, message.partition, message.offset)
         if self.dedup is not None and self.dedup.claim(article, time.time(), owner) is not None:
             self.metrics.deduplicated.labels(topic=message.topic).inc()
@@ -247,4 +250,5 @@ class Processor:
             message.offset,
             max_bytes=self.limits.room(topic, key),
         )
+        log.info("dead letter: %s", rejection)
         return Outgoing(topic, key, dead.model_dump_json().encode("utf-8"), dead=dead)

@@ -7,14 +7,18 @@ import os
 import signal
 
 import faust
+from mode.utils.logging import ExtensionFormatter
 from prometheus_client import CollectorRegistry
 
 from pipeline.config import Settings
 from pipeline.errors import WorkerFailed
 from pipeline.kafka.topics import ensure_topics
+from pipeline.observe import logs
+from pipeline.observe.health import Readiness
 from pipeline.observe.lag import LagMonitor
 from pipeline.observe.metrics import WorkerMetrics, serve
 from pipeline.worker.app import create_app
+from pipeline.worker.health import watch_worker
 from pipeline.worker.logs import quiet_client_logs
 from pipeline.worker.nlp_pool import EnrichPool
 from pipeline.worker.process import AsyncEnricher, Processor
@@ -39,8 +43,9 @@ def run_worker(settings: Settings, enricher: AsyncEnricher | None = None) -> int
     if pool is not None:
         pool.on_restart = metrics.pool_restarts.inc
     lag = LagMonitor(settings, metrics, settings.metrics.lag_interval_seconds)
+    readiness = Readiness()
     if settings.metrics.enabled:
-        serve(registry, settings.metrics.host, settings.metrics.port)
+        serve(registry, settings.metrics.host, settings.metrics.port, readiness)
         lag.start()
     fatal: list[BaseException] = []
 
@@ -52,7 +57,11 @@ def run_worker(settings: Settings, enricher: AsyncEnricher | None = None) -> int
             os.kill(os.getpid(), signal.SIGTERM)
 
     app = create_app(settings, Processor(settings, enricher, metrics), on_fatal=stop)
-    worker = faust.Worker(app, loglevel=settings.log_level, quiet=True)
+    watch_worker(app, settings, lag, readiness)
+    # Logging is set up by the CLI (NEWSFLOW_LOG_FORMAT); Faust must not replace it.
+    worker = faust.Worker(app, loglevel=settings.log_level, quiet=True, override_logging=False)
+    worker.spinner = None  # a terminal spinner would break log lines; "Ready" is logged instead
+    logs.format_args_with(ExtensionFormatter().format_arg)  # Faust's tables of partitions
     code = 0
     try:
         worker.execute_from_commandline()

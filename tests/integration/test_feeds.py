@@ -197,7 +197,9 @@ def test_items_are_published_enriched_and_never_published_twice(
     ] * (5 - len(english))
 
 
-def test_feed_errors_are_counted_and_polling_goes_on(env: Env, server: FeedServer) -> None:
+def test_feed_errors_are_counted_and_polling_goes_on(
+    env: Env, server: FeedServer, capsys: pytest.CaptureFixture[str]
+) -> None:
     fs = quick(timeout_seconds=0.5, max_bytes=50_000)
     huge = b"<rss version='2.0'><channel>" + b"<item><title>x</title></item>" * 5000
     urls = [
@@ -213,8 +215,11 @@ def test_feed_errors_are_counted_and_polling_goes_on(env: Env, server: FeedServe
     server.serve("/rss.xml", "rss.xml")
     registry = CollectorRegistry()
     code = run_feed(env.settings, urls, None, None, once=True, full_text=False,
-                    feed_settings=fs, registry=registry)  # fmt: skip
+                    feed_settings=fs, registry=registry, as_json=True)  # fmt: skip
     assert code == 1  # --once reports failed polls in its exit code
+    summary = json.loads(capsys.readouterr().out.splitlines()[-1])  # feed --once --json
+    assert (summary["feeds"], summary["published"]) == (len(urls), 3)
+    assert sum(summary["outcomes"].values()) == len(urls)
     text = scrape(registry)
     expected = {"ok": 1, "http_error": 2, "parse_error": 1, "timeout": 1, "too_large": 2,
                 "network_error": 1, "not_modified": 0, "blocked": 0}  # fmt: skip

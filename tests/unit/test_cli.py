@@ -6,6 +6,7 @@ import sys
 import pytest
 
 from pipeline.cli import main
+from tests.conftest import free_port
 
 
 def test_unreachable_cluster_is_one_clear_line(
@@ -41,6 +42,8 @@ def test_missing_java_is_named(monkeypatch: pytest.MonkeyPatch, tmp_path: object
         env={
             "PATH": "/nonexistent",
             "NEWSFLOW_BROKER_PORT": "1",
+            # Free, so that a broker another run holds on 9093 is not what stops this start.
+            "NEWSFLOW_BROKER_CONTROLLER_PORT": str(free_port()),
             "NEWSFLOW_STATE_DIR": str(tmp_path),
         },
         capture_output=True,
@@ -52,3 +55,14 @@ def test_missing_java_is_named(monkeypatch: pytest.MonkeyPatch, tmp_path: object
         "newsflow: error: 'java' not found on PATH: install a Java 17 runtime "
         "(apt-get install openjdk-17-jre)"
     )
+
+
+def test_a_cluster_id_never_starts_with_a_dash(monkeypatch: pytest.MonkeyPatch) -> None:
+    import uuid
+
+    from pipeline.kafka import broker
+
+    # 0xF8 encodes to '-' first in url-safe base64; the storage tool would take it for an option.
+    draws = iter([uuid.UUID(bytes=b"\xf8" + bytes(15)), uuid.UUID(bytes=bytes(16))])
+    monkeypatch.setattr(broker.uuid, "uuid4", lambda: next(draws))
+    assert broker.new_cluster_id() == "AAAAAAAAAAAAAAAAAAAAAA"

@@ -31,7 +31,6 @@ ALERTS = PROMETHEUS_DIR / "rules/alerts.yml"
 ALERT_TESTS = PROMETHEUS_DIR / "tests/alerts_test.yml"
 DASHBOARD = ROOT / "deploy/grafana/dashboards/newsflow.json"
 GRAFANA_DATASOURCES = ROOT / "deploy/grafana/provisioning/datasources/prometheus.yml"
-OPERATING_GUIDES = (ROOT / "docs/operating.md", ROOT / "README.md")
 
 # Series Prometheus itself attaches to every target; not exported by the worker.
 SYNTHETIC = frozenset({"up"})
@@ -98,12 +97,14 @@ def test_promql_metric_names_sees_through_functions_matchers_and_ranges() -> Non
     assert promql_metric_names(expr) == {"x_total", "y_bucket", "ns:rule:max", "up"}
 
 
-def exported_sample_names() -> set[str]:
-    """Every sample name the worker, the feed poller and the HTTP ingest can export."""
+def exported_sample_names(worker_only: bool = False) -> set[str]:
+    """Every sample name the worker, the feed poller and the HTTP ingest can export (the
+    worker's only with ``worker_only``)."""
     registry = CollectorRegistry()
     WorkerMetrics(registry)
-    FeedMetrics(registry)
-    IngestMetrics(registry)
+    if not worker_only:
+        FeedMetrics(registry)
+        IngestMetrics(registry)
     suffixes = {
         "counter": ("_total",),
         "histogram": ("_bucket", "_sum", "_count"),
@@ -165,16 +166,24 @@ def test_rules_only_name_exported_or_recorded_metrics() -> None:
         assert not unknown, f"{rule.get('record') or rule.get('alert')}: {unknown}"
 
 
-def test_alerts_carry_severity_summary_and_runbook_in_the_operating_guide() -> None:
-    # docs/operating.md is meant to be folded into the README: either one will do.
-    guide = "\n".join(p.read_text(encoding="utf-8") for p in OPERATING_GUIDES if p.exists())
+def _anchor(heading: str) -> str:
+    """The anchor a Markdown renderer (GitHub's rule) gives a heading."""
+    return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+
+
+def test_alerts_carry_severity_summary_and_a_runbook_url_to_their_section() -> None:
+    guide = (ROOT / "docs/operating.md").read_text(encoding="utf-8")
+    anchors = {_anchor(h) for h in re.findall(r"^#+ (.+)$", guide, re.MULTILINE)}
     for rule in rules(ALERTS):
         assert rule["labels"]["severity"] in {"critical", "warning"}
-        assert {"summary", "description", "runbook"} <= set(rule["annotations"])
-        heading = re.compile(rf"^#+ {rule['alert']}$", re.MULTILINE)
-        assert heading.search(guide), f"{rule['alert']} has no section in the operating guide"
+        annotations = rule["annotations"]
+        assert {"summary", "description", "runbook_url"} <= set(annotations)
+        path, _, anchor = annotations["runbook_url"].partition("#")
+        assert path == "docs/operating.md" and anchor == _anchor(rule["alert"]), rule["alert"]
+        assert anchor in anchors, f"{rule['alert']} has no section in docs/operating.md"
+    everything = guide + (ROOT / "README.md").read_text(encoding="utf-8")
     for name in recording_rule_names():
-        assert f"`{name}`" in guide, f"{name} is not in the operating guide"
+        assert f"`{name}`" in everything, f"{name} is not in the operating guide"
 
 
 # --- Grafana -----------------------------------------------------------------------------
@@ -200,18 +209,37 @@ def dashboard_metric_names() -> set[str]:
 
 
 def test_dashboard_panels_have_a_datasource_and_targets() -> None:
-    datasource = _load(GRAFANA_DATASOURCES)["datasources"][0]
     panels = list(dashboard_panels())
     assert len(panels) >= 8
     for panel in panels:
         title = panel["title"]
-        assert panel["datasource"] == {"type": "prometheus", "uid": datasource["uid"]}, title
+        assert panel["datasource"] == {"type": "prometheus", "uid": "${datasource}"}, title
         assert panel["targets"], f"{title}: no targets"
         for target in panel["targets"]:
             assert target["expr"].strip(), f"{title}: empty expression"
             assert target.get("datasource", panel["datasource"]) == panel["datasource"], title
     ids = [p["id"] for p in panels]
     assert len(ids) == len(set(ids)), "panel ids must be unique"
+
+
+def test_dashboard_imports_into_any_grafana_with_datasource_and_instance_variables() -> None:
+    dashboard = json.loads(DASHBOARD.read_text(encoding="utf-8"))
+    variables = {v["name"]: v for v in dashboard["templating"]["list"]}
+    assert (variables["datasource"]["type"], variables["datasource"]["query"]) == (
+        "datasource", "prometheus",
+    )  # fmt: skip
+    instance = variables["instance"]
+    assert instance["datasource"]["uid"] == "${datasource}" and instance["includeAll"]
+    assert 'up{job="newsflow-worker"}' in instance["definition"]
+    # No uid of one installation: the compose datasource's uid appears nowhere.
+    uid = _load(GRAFANA_DATASOURCES)["datasources"][0]["uid"]
+    assert uid not in DASHBOARD.read_text(encoding="utf-8")
+    worker_metrics = exported_sample_names(worker_only=True)
+    for panel in dashboard_panels(dashboard):
+        for target in panel["targets"]:
+            raw = promql_metric_names(target["expr"]) & worker_metrics
+            if raw:  # a worker's own series: the chosen workers only
+                assert '{instance=~"$instance"}' in target["expr"], panel["title"]
 
 
 def test_dashboard_covers_what_operators_asked_for() -> None:
