@@ -7,6 +7,15 @@ import uuid
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+# Property tests judge behaviour, not speed: on a shared or slow CI machine a per-example
+# deadline only turns load into failures. Examples are derived from each test, so a run
+# is repeatable.
+settings.register_profile(
+    "newsflow", deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.load_profile("newsflow")
 
 ROOT = Path(__file__).resolve().parent.parent
 
