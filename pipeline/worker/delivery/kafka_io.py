@@ -55,8 +55,25 @@ def is_fatal(exc: BaseException) -> bool:
     ``retriable`` (authorisation, configuration, unsupported versions), other than fencing and
     the transaction protocol's own redo cases. Anything that is not a Kafka error is a bug."""
     if isinstance(exc, KafkaError):
-        return not (exc.retriable or isinstance(exc, (*FENCED, *REDO)))
+        if exc.retriable or isinstance(exc, (*FENCED, *REDO)):
+            return False
+        # aiokafka's sender wraps a lost connection (e.g. while it looks up the group
+        # coordinator mid-commit) in a plain KafkaError and its producer is dead: the cause
+        # decides, and the redo with a new producer recovers once the broker is back.
+        return not any(_retriable(c) for c in _causes(exc.__cause__))
     return not isinstance(exc, ReadTimeout)
+
+
+def _causes(exc: BaseException | None, depth: int = 8) -> list[BaseException]:
+    found: list[BaseException] = []
+    while exc is not None and len(found) < depth:
+        found.append(exc)
+        exc = exc.__cause__
+    return found
+
+
+def _retriable(exc: BaseException) -> bool:
+    return bool(getattr(exc, "retriable", False)) or isinstance(exc, ConnectionError)
 
 
 class ReadTimeout(Exception):
