@@ -151,15 +151,15 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 def _bench(args: argparse.Namespace, settings: Settings) -> int:
     from pipeline.tools.bench import run_bench
 
-    articles = args.articles or (20 if args.short else 200)
     return run_bench(
         settings,
-        articles,
+        args.articles,
         args.workers,
         args.processes,
         args.latency_seconds,
         args.short,
         args.json,
+        args.corpus,
     )
 
 
@@ -290,7 +290,14 @@ def build_parser() -> argparse.ArgumentParser:
         type=int,
         default=None,
         metavar="N",
-        help="corpus size (default 200; 20 with --short)",
+        help="corpus size (default 200; 20 with --short; all of --corpus)",
+    )
+    bench.add_argument(
+        "--corpus",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="your own articles, one RawArticle JSON a line (default: real news sentences)",
     )
     bench.add_argument("--workers", type=int, default=1, metavar="W")
     bench.add_argument(

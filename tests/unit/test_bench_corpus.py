@@ -10,9 +10,11 @@ from pathlib import Path
 
 import pytest
 
+from pipeline.cli import main
 from pipeline.errors import BenchError
 from pipeline.models import RawArticle
 from pipeline.tools import bench_corpus
+from pipeline.tools.bench import corpus_for
 from pipeline.tools.bench_corpus import (
     DOCUMENTS,
     MAX_WORDS,
@@ -170,3 +172,24 @@ def test_module_writes_jsonl_and_rejects_bad_arguments() -> None:
     )
     bad = run("x")
     assert bad.returncode == 2 and "usage" in bad.stderr
+
+
+def test_bench_takes_all_of_a_file_or_cuts_or_cycles_it(tmp_path: Path) -> None:
+    own = [RawArticle(id=f"a{i}", title="T", body=f"Body {i}.") for i in range(3)]
+    path = _write(tmp_path, *(a.model_dump_json() for a in own))
+    assert corpus_for(None, False, path) == (own, "file mine.jsonl")
+    assert corpus_for(2, False, path)[0] == own[:2]
+    cycled = corpus_for(5, True, path)[0]
+    assert [a.body for a in cycled] == [own[i % 3].body for i in range(5)]
+    assert len({a.id for a in cycled}) == 5
+    assert corpus_for(None, True, None) == (real_corpus(20, 7), "real")
+
+
+def test_bench_rejects_a_bad_corpus_file_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NEWSFLOW_KAFKA_BOOTSTRAP", "127.0.0.1:1")  # never reached
+    path = _write(tmp_path, '{"id": "a", "body": "x"}', '{"id": "b"}')
+    assert main(["bench", "--corpus", str(path)]) == BenchError.exit_code
+    err = capsys.readouterr().err.strip()
+    assert err == f"newsflow: error: corpus {path} line 2: body: Field required"
