@@ -94,8 +94,9 @@ def run_bench(
     run = f"bench-{uuid.uuid4().hex[:8]}"
     fig = Figures(conditions=conditions(settings, corpus, kind, (workers, processes), short))
     fig.conditions["run"] = run
-    meter = Meter(fig, _broker_pid(settings))
-    before = bench_proc.processes()
+    broker = _broker_pid(settings)
+    meter = Meter(fig, broker, bench_proc.Census(os.getpid(), broker))
+    meter.census.read(bench_proc.processes())
     started = time.monotonic()
     # Tagged like every phase's articles, so that the ceiling parses the same text.
     tagged = relabelled(corpus, "c", len(corpus))
@@ -118,7 +119,8 @@ def run_bench(
     finally:
         _delete_topics(settings, run)
     fig.conditions["load_after"] = load_average()
-    fig.conditions["others"] = _others(before, meter.broker, time.monotonic() - started)
+    meter.census.read(bench_proc.processes())
+    fig.conditions["others"] = meter.census.busiest(time.monotonic() - started)
     print(json.dumps(to_json(fig), indent=2) if as_json else table(fig), flush=True)
     return 0
 
@@ -146,32 +148,23 @@ def _broker_pid(settings: Settings) -> int | None:
     return bench_proc.broker_pid(pid_file, port)
 
 
-def _others(
-    before: dict[int, bench_proc.Stat], broker: int | None, seconds: float
-) -> list[dict[str, object]]:
-    """The busiest processes over the run that were neither the bench's nor the broker."""
-    after = bench_proc.processes()
-    me = os.getpid()
-    mine = {me, *bench_proc.descendants(before, [me]), *bench_proc.descendants(after, [me])}
-    if broker is not None:
-        mine.add(broker)
-    return bench_proc.busiest_others(before, after, mine, seconds)
-
-
 @dataclass
 class Meter:
     """CPU accounting of each measurement window, appended to ``fig.cpu``."""
 
     fig: Figures
     broker: int | None
+    census: bench_proc.Census
 
     @contextmanager
     def window(
         self, name: str, articles: int, loops: Sequence[int], nlp_parents: Sequence[int]
     ) -> Iterator[None]:
         start = bench_proc.sample(loops, nlp_parents, self.broker)
+        self.census.read(start.table)
         yield
         end = bench_proc.sample(loops, nlp_parents, self.broker)
+        self.census.read(end.table)
         self.fig.cpu.append(bench_proc.between(name, start, end, articles))
 
 

@@ -24,7 +24,7 @@ import os
 import re
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 KINDS = ("nlp", "loop", "broker", "bench", "other")
@@ -89,6 +89,7 @@ class Sample:
 
     at: float
     used: dict[str, float]
+    table: dict[int, Stat] = field(default_factory=dict, repr=False)
 
 
 def sample(
@@ -119,7 +120,7 @@ def sample(
         "bench": own([bench]),
     }
     used["other"] = busy - sum(used.values())
-    return Sample(time.monotonic(), used)
+    return Sample(time.monotonic(), used, table)
 
 
 def _is_helper(pid: int, proc: Path) -> bool:
@@ -194,21 +195,40 @@ def listener(port: int, proc: Path = PROC) -> int | None:
     return None
 
 
-def busiest_others(
-    before: dict[int, Stat], after: dict[int, Stat], mine: set[int], seconds: float, top: int = 5
-) -> list[dict[str, object]]:
-    """The processes outside ``mine`` that used most CPU between two tables: what else ran."""
-    used: dict[str, float] = {}
-    for pid, stat in after.items():
-        if pid in mine:
-            continue
-        start = before.get(pid)
-        delta = stat.own - (start.own if start else 0.0)
-        label = f"{stat.name} ({pid})"
-        if delta > 0:
-            used[label] = delta
-    ranked = sorted(used.items(), key=lambda kv: -kv[1])[:top]
-    return [{"process": name, "cores": round(cpu / seconds, 3)} for name, cpu in ranked]
+class Census:
+    """CPU of every process outside the bench's own, summed between consecutive reads of
+    ``/proc``: what else ran during the bench (a process that starts and ends between two
+    reads is missed; the bench reads at every window's start and end)."""
+
+    def __init__(self, bench: int, broker: int | None) -> None:
+        self._bench = bench
+        self._mine = {bench} if broker is None else {bench, broker}
+        self._last: dict[int, Stat] | None = None
+        self._used: dict[int, float] = {}
+        self._names: dict[int, str] = {}
+
+    def read(self, table: dict[int, Stat]) -> None:
+        self._mine |= descendants(table, [self._bench])
+        last, self._last = self._last, table
+        if last is None:
+            return  # the first read is the baseline
+        for pid, stat in table.items():
+            before = last.get(pid)
+            delta = stat.own - (before.own if before is not None else 0.0)
+            if pid not in self._mine and delta > 0:
+                self._used[pid] = self._used.get(pid, 0.0) + delta
+                self._names[pid] = stat.name
+
+    def busiest(self, seconds: float, top: int = 5) -> list[dict[str, object]]:
+        """The ``top`` processes by CPU, as cores over ``seconds``."""
+        ranked = sorted(
+            ((pid, cpu) for pid, cpu in self._used.items() if pid not in self._mine),
+            key=lambda item: -item[1],
+        )[:top]
+        return [
+            {"process": f"{self._names[pid]} ({pid})", "cores": round(cpu / seconds, 3)}
+            for pid, cpu in ranked
+        ]
 
 
 _PORT = re.compile(r":(\d+)$")

@@ -125,22 +125,30 @@ def test_broker_from_its_pid_file_else_from_the_listening_socket(tmp_path: Path)
     assert bench_proc.port_of("broker") is None
 
 
-def test_busiest_others_leave_out_the_bench_and_rank_by_cpu(tmp_path: Path) -> None:
+def test_the_census_sums_other_processes_between_reads_and_leaves_out_the_bench(
+    tmp_path: Path,
+) -> None:
     proc = FakeProc(tmp_path)
+    census = bench_proc.Census(BENCH, BROKER)
     proc.process(BENCH, 1, own=1.0)
+    proc.process(BROKER, 1, own=50.0, name="java")
     proc.process(OUTSIDER, 1, own=10.0, name="java")
     proc.process(401, 1, own=1.0, name="pytest")
-    before = bench_proc.processes(tmp_path)
+    census.read(bench_proc.processes(tmp_path))  # the baseline: nothing counted yet
     proc.process(BENCH, 1, own=9.0)
+    proc.process(WORKER, BENCH, own=3.0)  # the bench's worker: not "other"
+    proc.process(BROKER, 1, own=58.0, name="java")
     proc.process(OUTSIDER, 1, own=12.0, name="java")
     proc.process(401, 1, own=5.0, name="pytest")
-    proc.process(402, 1, own=1.0, name="make")  # started during the run
-    after = bench_proc.processes(tmp_path)
-    others = bench_proc.busiest_others(before, after, {BENCH}, seconds=10.0, top=2)
-    assert others == [
+    census.read(bench_proc.processes(tmp_path))
+    proc.gone(401)  # pytest ends before the bench does: still counted
+    proc.process(402, 1, own=0.5, name="make")  # started between reads: counted from 0
+    census.read(bench_proc.processes(tmp_path))
+    assert census.busiest(seconds=10.0, top=2) == [
         {"process": "pytest (401)", "cores": 0.4},
         {"process": "java (400)", "cores": 0.2},
     ]
+    assert [o["process"] for o in census.busiest(seconds=10.0)][2:] == ["make (402)"]
 
 
 def test_peak_rss_sums_the_worker_and_its_descendants(tmp_path: Path) -> None:
