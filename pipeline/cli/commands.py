@@ -176,15 +176,15 @@ def bench(args: argparse.Namespace, settings: Settings) -> int:
     from pipeline.tools.bench import run_bench
 
     require_model(settings)
-    articles = args.articles or (20 if args.short else 200)
     return run_bench(
         settings,
-        articles,
+        args.articles,
         args.workers,
         args.processes,
         args.latency_seconds,
         args.short,
         args.json,
+        args.corpus,
     )
 
 

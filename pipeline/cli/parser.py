@@ -282,7 +282,14 @@ def build_parser() -> argparse.ArgumentParser:
         type=int,
         default=None,
         metavar="N",
-        help="corpus size (default 200; 20 with --short)",
+        help="corpus size (default 200; 20 with --short; all of --corpus)",
+    )
+    bench.add_argument(
+        "--corpus",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="your own articles, one RawArticle JSON a line (default: real news sentences)",
     )
     bench.add_argument(
         "--workers", type=int, default=1, metavar="W", help="worker processes (default 1)"
