@@ -26,6 +26,7 @@ from typing import Any, TypeVar
 from pydantic import ValidationError
 
 from pipeline.config import EnrichSettings
+from pipeline.enrich.text import html_to_text
 from pipeline.errors import IngestError, MalformedInput
 from pipeline.ingest.jsonstream import LongLine, array_values, binary_lines, decode
 from pipeline.models import RawArticle
@@ -79,6 +80,12 @@ def over_limits(article: RawArticle, limits: EnrichSettings) -> str | None:
     if len(article.body) > limits.max_body_chars:
         return (f"body: {len(article.body)} characters, over the limit of "
                 f"{limits.max_body_chars} (NEWSFLOW_ENRICH_MAX_BODY_CHARS)")  # fmt: skip
+    # The worker measures the title once its HTML is removed; without markup that is the
+    # title itself. Never stricter than the worker: with markup the text is measured.
+    title = html_to_text(article.title) if "<" in article.title else article.title
+    if len(title) > limits.max_title_chars:
+        return (f"title: {len(title)} characters, over the limit of "
+                f"{limits.max_title_chars} (NEWSFLOW_ENRICH_MAX_TITLE_CHARS)")  # fmt: skip
     return None
 
 

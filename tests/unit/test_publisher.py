@@ -61,6 +61,17 @@ def test_the_workers_body_limit_is_enforced_before_sending() -> None:
                              "(NEWSFLOW_ENRICH_MAX_BODY_CHARS)"]  # fmt: skip
 
 
+def test_the_workers_title_limit_is_enforced_before_sending_on_the_text_it_measures() -> None:
+    fake = FakeProducer()
+    long = Loaded("in:2", article=RawArticle(id="a2", title="t" * 11, body="Body."))
+    # Markup the worker removes does not count: 11 characters of tags, 3 of text.
+    marked = Loaded("in:3", article=RawArticle(id="a3", title="<b>abc</b><i></i>", body="B."))
+    report = publisher(fake, max_title_chars=10).publish([item(1), long, marked])
+    assert fake.sent == ["a1", "a3"]
+    assert report.errors == ["in:2: title: 11 characters, over the limit of 10 "
+                             "(NEWSFLOW_ENRICH_MAX_TITLE_CHARS)"]  # fmt: skip
+
+
 def test_unencodable_and_oversized_records_are_rejected_one_line_each() -> None:
     limits = EnrichSettings(max_body_chars=2_000_000)
     surrogate = RawArticle(id="s", title="a\ud800b", body="B")
