@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from aiokafka.structs import TopicPartition
 
+from pipeline.tools.bench_proc import processes
 from pipeline.worker.delivery.kafka_io import AioKafka
 from tests.integration.conftest import Env, Worker, producer, read_topic
 
@@ -26,18 +27,17 @@ LONG = [
 
 
 def _nlp_children(pid: int) -> list[int]:
-    """Live NLP processes (spawned children, not multiprocessing's resource tracker) of ``pid``."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-                spawned = b"spawn_main" in (entry / "cmdline").read_bytes()
-            except OSError:
-                continue
-            if int(fields[1]) == pid and fields[0] != "Z" and spawned:
-                found.append(int(entry.name))
-    return found
+    """Live NLP processes (spawned children, not multiprocessing's resource tracker) of ``pid``
+    (a zombie's command line is empty, so it is not counted)."""
+    return [child for child, stat in processes().items()
+            if stat.ppid == pid and b"spawn_main" in _cmdline(child)]  # fmt: skip
+
+
+def _cmdline(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
 
 
 async def _committed(env: Env, tp: TopicPartition) -> int:
