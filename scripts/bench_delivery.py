@@ -16,10 +16,12 @@ Needs a running broker (``newsflow kafka start``); its topics are deleted at the
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import subprocess
 import time
+import urllib.request
 import uuid
 from pathlib import Path
 
@@ -34,6 +36,23 @@ class CheckoutWorkers(WorkerGroup):
     """The bench's worker group, each worker started from another checkout's venv."""
 
     checkout: Path
+    metrics_ports: list[int]
+
+    def _env(self, index: int, workdir: Path) -> dict[str, str]:
+        env = super()._env(index, workdir)
+        self.metrics_ports.append(int(env["NEWSFLOW_METRICS_PORT"]))
+        return env
+
+    def transactions(self) -> float | None:
+        """Committed output transactions so far (None: the checkout has no such counter)."""
+        total, found = 0.0, False
+        for port in self.metrics_ports:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as r:
+                for line in r.read().decode().splitlines():
+                    if line.startswith('newsflow_transactions_total{outcome="committed"}'):
+                        total += float(line.split()[-1])
+                        found = True
+        return total if found else None
 
     def __enter__(self) -> CheckoutWorkers:
         python = self.checkout / ".venv" / "bin" / "python"
@@ -75,16 +94,21 @@ def main() -> None:
     try:
         ensure_topics(session)
         CheckoutWorkers.checkout = args.checkout.resolve()
+        CheckoutWorkers.metrics_ports = []
         with CheckoutWorkers(session, Shape(1, args.processes), workdir) as group:
             group.wait_ready()
+            counted = [group.transactions()]
             throughput = bench._throughput(session, group, meter, corpus, "1x2t")
+            counted.append(group.transactions())
             latency = bench._latency(session, group, meter, corpus, args.rate,
                                      args.latency_seconds)  # fmt: skip
+            counted.append(group.transactions())
             memory = group.memory()
             rebalances = group.rebalances
     finally:
         bench._delete_topics(settings, run)
     meter.census.read(bench_proc.processes())
+    counts = [c for c in counted if c is not None]
     result = {
         **fig.conditions,
         "load_after": load_average(),
@@ -95,6 +119,10 @@ def main() -> None:
         "cpu": [_cpu_json(c) for c in fig.cpu],
         "peak_rss_bytes": [m.total_bytes for m in memory],
         "rebalances": rebalances,
+        # committed transactions in the throughput and the latency window
+        "transactions": [b - a for a, b in itertools.pairwise(counts)]
+        if len(counts) == len(counted)
+        else None,
     }
     args.out.write_text(json.dumps(result, indent=2))
     say(f"{args.checkout}: {throughput.articles_per_second:.2f} articles/s, "
