@@ -243,6 +243,21 @@ class WorkerSettings(_Group):
         description="exactly_once: articles being enriched at once, per NLP process (one "
         "waits in the pool's queue while the other is parsed, so no process idles).",
     )
+    commit_interval_ms: int = Field(
+        default=100,
+        ge=0,
+        le=60_000,
+        description="exactly_once: shortest time between two transactions of one input "
+        "partition; a busy partition's transaction carries every article that finished "
+        "meanwhile (fewer transactions per article), a quiet one's commits at once. A finished "
+        "article never waits longer than this for its commit; 0 commits each as it finishes.",
+    )
+    commit_max_records: int = Field(
+        default=100,
+        ge=1,
+        description="exactly_once: most articles in one transaction; a partition with as many "
+        "finished commits without waiting for the interval.",
+    )
     enrich_deadline_seconds: float = Field(
         default=60.0,
         gt=0,

@@ -78,8 +78,15 @@ def transactional_agent(
                 if t.topic == settings.topics.raw]  # fmt: skip
 
     kafka = AioKafka(settings)
+    running = w.in_flight_per_process * w.processes
     delivery = Delivery(
-        processor, kafka, lambda tp: tp in owned_input(), w.in_flight_per_process * w.processes
+        processor,
+        kafka,
+        lambda tp: tp in owned_input(),
+        max_in_flight=running + w.commit_max_records,  # finished ones wait for their commit
+        max_running=running,
+        commit_interval=w.commit_interval_ms / 1000,
+        commit_max_records=w.commit_max_records,
     )
 
     @app.on_partitions_revoked.connect  # type: ignore[arg-type]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from aiokafka.structs import TopicPartition
 
@@ -14,5 +15,6 @@ SimWorker = Delivery
 
 
 def build(kafka: SimKafka, processor: Processor, owned: Callable[[TopicPartition], bool],
-          limit: int) -> Delivery:  # fmt: skip
-    return Delivery(processor, kafka, owned, limit, backoff=(0.0005, 0.002))
+          limit: int, **commit: Any) -> Delivery:  # fmt: skip
+    """``commit``: Delivery's max_running, commit_interval and commit_max_records."""
+    return Delivery(processor, kafka, owned, limit, backoff=(0.0005, 0.002), **commit)

@@ -64,7 +64,17 @@ class SimEnricher:
 
 
 class World:
-    def __init__(self, partitions: int = 2, limit: int = 4, dedup: bool = True) -> None:
+    def __init__(
+        self,
+        partitions: int = 2,
+        limit: int = 4,
+        dedup: bool = True,
+        deadline: float = DEADLINE,
+        **commit: Any,
+    ) -> None:
+        """``commit``: the delivery's max_running, commit_interval, commit_max_records."""
+        self.commit = commit
+        self.deadline = deadline
         self.kafka = SimKafka(partitions)
         self.loop = asyncio.new_event_loop()
         self.limit = limit
@@ -81,12 +91,12 @@ class World:
     # -- the worker's life --------------------------------------------------------------------
 
     def _start(self) -> None:
-        settings = Settings.model_validate({"worker": {"enrich_deadline_seconds": DEADLINE}})
+        settings = Settings.model_validate({"worker": {"enrich_deadline_seconds": self.deadline}})
         processor = Processor(settings, self.enricher, WorkerMetrics(CollectorRegistry(), "sim"))
         if self.dedup:
             processor.dedup = Deduplicator(self.table, window_seconds=3600)
         owned: Callable[[TopicPartition], bool] = lambda tp: tp.partition in self.owned  # noqa: E731
-        self.worker = build(self.kafka, processor, owned, self.limit)
+        self.worker = build(self.kafka, processor, owned, self.limit, **self.commit)
         self.tasks: list[asyncio.Task[Any]] = [self._supervised(self.worker.run())]
         self.position = {p: self.kafka.committed_offsets[p] for p in self.owned}
 

@@ -91,10 +91,34 @@ class Delivery(RuleBasedStateMachine):
             self.world.close()
 
 
-Delivery.TestCase.settings = settings(
-    max_examples=120,
-    stateful_step_count=30,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow],
-)
+def _explored(examples: int) -> settings:
+    return settings(
+        max_examples=examples,
+        stateful_step_count=30,
+        deadline=None,
+        suppress_health_check=[HealthCheck.too_slow],
+    )
+
+
+Delivery.TestCase.settings = _explored(120)
 test_delivery_simulation = Delivery.TestCase
+
+
+class BatchedDelivery(Delivery):
+    """The same, with the worker's batching: a partition commits at most every 5 ms (the
+    deadline rule lets that pass), at most 3 records a transaction, and finished records
+    wait for their commit beside the 2 being enriched."""
+
+    def __init__(self) -> None:
+        RuleBasedStateMachine.__init__(self)
+        self.world = World(
+            partitions=PARTITIONS,
+            limit=5,
+            max_running=2,
+            commit_interval=0.005,
+            commit_max_records=3,
+        )
+
+
+BatchedDelivery.TestCase.settings = _explored(80)
+test_batched_delivery_simulation = BatchedDelivery.TestCase

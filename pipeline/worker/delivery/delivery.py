@@ -2,7 +2,10 @@
 
 The agent hands over what Faust delivers (:meth:`Delivery.submit`); each admitted record is
 enriched as its own task (no batch waits for its slowest article); :meth:`Delivery.run` commits
-each partition's finished prefix together with its next offset in one Kafka transaction.
+each partition's finished prefix together with its next offset in one Kafka transaction, at
+most one transaction per partition per ``commit_interval`` (a busy partition's transaction
+carries every record that finished meanwhile, up to ``commit_max_records``; a quiet one's
+commits at once). A finished record never waits longer than the interval for its commit.
 
 A partition's cursor lives from fencing to forgetting. It holds the producer, the committed
 offset and the window: the records handed out and not yet committed, in offset order.
@@ -23,7 +26,9 @@ Invariants (``docs/guarantees.md`` draws the life of a partition):
    another producer, revoked or assigned afresh: the cursor is forgotten (its work dropped; the
    partition's owner redoes it from the committed offset).
 5. At most ``max_in_flight`` records are in windows: a slot per record from admission until it
-   is committed or dropped (the back-pressure on Faust's stream; memory stays bounded).
+   is committed or dropped (the back-pressure on Faust's stream; memory stays bounded); of
+   them at most ``max_running`` are being enriched (a finished record waiting for its commit
+   does not keep an NLP process idle).
 6. A record's de-duplication claim is keyed by its (partition, offset), so a redo never counts
    as a duplicate of itself; it is confirmed when committed and released when dropped.
 
@@ -36,6 +41,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import time
 from collections import deque
 from collections.abc import Callable, Coroutine, Sequence
@@ -70,10 +76,20 @@ class _Cursor:
         self.lock = asyncio.Lock()  # one commit or re-open at a time
         self.in_doubt = False  # a commit's outcome is unknown: re-open before the next one
         self.active_at = time.monotonic()
+        self.committing_at = -math.inf  # when the last transaction began (monotonic seconds)
 
     @property
     def end(self) -> int:
         return self.window[-1].message.offset + 1 if self.window else self.committed
+
+    def finished(self, limit: int) -> list[_Slot]:
+        """The window's finished prefix, at most ``limit`` records."""
+        slots: list[_Slot] = []
+        for slot in self.window:
+            if len(slots) == limit or not slot.task.done():
+                break
+            slots.append(slot)
+        return slots
 
     def refusal(self, slots: Sequence[_Slot]) -> str | None:
         """Why committing ``slots`` would break invariant 2, or None."""
@@ -93,8 +109,16 @@ class Delivery:
         owned: Owned,
         max_in_flight: int,
         backoff: tuple[float, float] = (0.2, 5.0),
+        *,
+        max_running: int | None = None,
+        commit_interval: float = 0.0,
+        commit_max_records: int = 1000,
     ) -> None:
-        """``backoff``: first and longest pause in seconds after a failed commit."""
+        """``backoff``: first and longest pause in seconds after a failed commit;
+        ``max_running``: enrichments at once (default ``max_in_flight``);
+        ``commit_interval``: shortest time in seconds between two transactions of a partition;
+        ``commit_max_records``: most input records in one transaction (one that has as many
+        finished commits without waiting for the interval)."""
         self._processor = processor
         self._metrics = processor.metrics
         self._kafka = kafka
@@ -102,6 +126,9 @@ class Delivery:
         self._cursors: dict[TopicPartition, _Cursor] = {}
         self._opening = asyncio.Lock()
         self._slots = asyncio.Semaphore(max_in_flight)
+        self._running = asyncio.Semaphore(max_running or max_in_flight)
+        self._interval = commit_interval
+        self._max_records = commit_max_records
         self._finished = asyncio.Event()
         self._backoff = 0.0
         self._backoffs = backoff
@@ -133,13 +160,15 @@ class Delivery:
         window; stop at a hole."""
         for record in records:
             await self._slots.acquire()
+            await self._running.acquire()
             if cursor.closed or record.offset < cursor.end or cursor.end < covered:
                 self._slots.release()
+                self._running.release()
                 if cursor.closed or cursor.end < covered:
                     return
             else:
                 task = asyncio.create_task(self._processor.process(record))
-                task.add_done_callback(lambda _: self._finished.set())
+                task.add_done_callback(self._ended)
                 cursor.window.append(_Slot(record, cursor.end, task))
                 cursor.active_at = time.monotonic()
                 self._metrics.in_flight.inc()
@@ -161,19 +190,45 @@ class Delivery:
                 self._cursors[tp] = _Cursor(tp, producer, committed)
             return self._cursors.get(tp)
 
+    def _ended(self, _: asyncio.Task[list[Outgoing]]) -> None:
+        self._running.release()  # exactly once per task: done callbacks run on cancel too
+        self._finished.set()
+
     # -- commits --------------------------------------------------------------------------------
 
     async def run(self) -> None:
-        """Commit finished prefixes as enrichments end, until cancelled."""
+        """Commit finished prefixes as enrichments end and intervals pass, until cancelled."""
         while True:
-            await self._finished.wait()
             self._finished.clear()
-            await self.commit_finished()
+            await self.commit_finished(due_only=True)
             if self._backoff:
                 await asyncio.sleep(self._backoff)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._finished.wait(), self._next_due())
 
-    async def commit_finished(self) -> None:
+    def _due(self, cursor: _Cursor) -> float | None:
+        """When ``cursor`` may commit its finished prefix (monotonic seconds), or None."""
+        if cursor.in_doubt:
+            return cursor.committing_at + self._interval
+        ready = cursor.finished(self._max_records)
+        if not ready:
+            return None
+        if len(ready) == self._max_records:
+            return -math.inf
+        return cursor.committing_at + self._interval
+
+    def _next_due(self) -> float | None:
+        """Seconds until the next cursor may commit, or None (wait for an enrichment)."""
+        dues = [d for c in self._cursors.values() if (d := self._due(c)) is not None]
+        return max(0.0, min(dues) - time.monotonic()) if dues else None
+
+    async def commit_finished(self, due_only: bool = False) -> None:
+        """Commit every partition's finished prefix (``due_only``: those whose interval has
+        passed; shutdown commits all)."""
         for cursor in list(self._cursors.values()):
+            due = self._due(cursor)
+            if due_only and (due is None or due > time.monotonic()):
+                continue
             async with cursor.lock:
                 if not cursor.closed:
                     await self._commit(cursor)
@@ -183,13 +238,10 @@ class Delivery:
             await self._resolve(cursor)
             if cursor.closed or cursor.in_doubt:
                 return
-        slots: list[_Slot] = []
-        for slot in cursor.window:
-            if not slot.task.done():
-                break
-            slots.append(slot)
+        slots = cursor.finished(self._max_records)
         if not slots:
             return
+        cursor.committing_at = time.monotonic()
         refusal = cursor.refusal(slots)
         if refusal is not None:
             log.error("%s: commit refused (%s); redoing from %d", cursor.tp, refusal,
@@ -328,8 +380,14 @@ class Delivery:
         tasks = [slot.task for c in self._cursors.values() for slot in c.window]
         if tasks:
             await asyncio.wait(tasks, timeout=timeout)
-        await self.commit_finished()
+        left, before = self._committable(), -1
+        while left and left != before:  # a transaction takes at most commit_max_records
+            await self.commit_finished()
+            left, before = self._committable(), left
         await self.close()
+
+    def _committable(self) -> int:
+        return sum(len(c.finished(len(c.window))) for c in self._cursors.values())
 
     async def close(self) -> None:
         for cursor in list(self._cursors.values()):

@@ -1,0 +1,133 @@
+"""Throughput, p99 latency and CPU per kind of one checkout's worker, on the bench's articles.
+
+`newsflow bench` of older checkouts has no ``--corpus`` and its own corpus, so comparing two
+delivery paths with their own benches compares different articles. This driver runs the
+``newsflow worker`` of ANY checkout (``--checkout``, with its own ``.venv``) against this
+checkout's bench machinery: the same real-news corpus (seed 7), the same burst-throughput
+window (first consumed article to last enriched event), the same paced latency phase at a
+fixed offered rate (so both checkouts see the same load), and the same CPU accounting per
+process kind. One worker × ``--processes`` NLP processes, the worker's default settings.
+
+    flock /work/it.lock python scripts/bench_delivery.py --checkout ../old --out old.json
+
+Needs a running broker (``newsflow kafka start``); its topics are deleted at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import os
+import subprocess
+import time
+import urllib.request
+import uuid
+from pathlib import Path
+
+from pipeline.config import load_settings
+from pipeline.kafka.topics import ensure_topics
+from pipeline.tools import bench, bench_proc
+from pipeline.tools.bench_report import Figures, Shape, _cpu_json, load_average
+from pipeline.tools.bench_workers import WorkerGroup, say
+
+
+class CheckoutWorkers(WorkerGroup):
+    """The bench's worker group, each worker started from another checkout's venv."""
+
+    checkout: Path
+    metrics_ports: list[int]
+
+    def _env(self, index: int, workdir: Path) -> dict[str, str]:
+        env = super()._env(index, workdir)
+        self.metrics_ports.append(int(env["NEWSFLOW_METRICS_PORT"]))
+        return env
+
+    def transactions(self) -> float | None:
+        """Committed output transactions so far (None: the checkout has no such counter)."""
+        total, found = 0.0, False
+        for port in self.metrics_ports:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as r:
+                for line in r.read().decode().splitlines():
+                    if line.startswith('newsflow_transactions_total{outcome="committed"}'):
+                        total += float(line.split()[-1])
+                        found = True
+        return total if found else None
+
+    def __enter__(self) -> CheckoutWorkers:
+        python = self.checkout / ".venv" / "bin" / "python"
+        for index, log in enumerate(self.logs):
+            with open(log, "ab") as out:
+                self.procs.append(
+                    subprocess.Popen(
+                        [str(python), "-m", "pipeline.cli", "worker"],
+                        env=self._env(index, log.parent),
+                        cwd=self.checkout,
+                        stdout=out,
+                        stderr=subprocess.STDOUT,
+                    )
+                )
+        return self
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--checkout", type=Path, required=True)
+    parser.add_argument("--articles", type=int, default=bench.ARTICLES)
+    parser.add_argument("--processes", type=int, default=2)
+    parser.add_argument("--rate", type=float, default=3.0, help="latency phase, articles/s")
+    parser.add_argument("--latency-seconds", type=float, default=60.0)
+    parser.add_argument("--out", type=Path, required=True)
+    args = parser.parse_args()
+    settings = load_settings()
+    corpus, kind = bench.corpus_for(args.articles, False, None)
+    run = f"bench-{uuid.uuid4().hex[:8]}"
+    broker = bench._broker_pid(settings)
+    fig = Figures(conditions={"checkout": str(args.checkout), "corpus": kind,
+                              "load_before": load_average()})  # fmt: skip
+    meter = bench.Meter(fig, broker, bench_proc.Census(os.getpid(), broker))
+    meter.census.read(bench_proc.processes())
+    started = time.monotonic()
+    session = bench._isolated(settings, f"{run}-s0", settings.topics.partitions)
+    workdir = Path(f"/tmp/{run}")
+    workdir.mkdir()
+    try:
+        ensure_topics(session)
+        CheckoutWorkers.checkout = args.checkout.resolve()
+        CheckoutWorkers.metrics_ports = []
+        with CheckoutWorkers(session, Shape(1, args.processes), workdir) as group:
+            group.wait_ready()
+            counted = [group.transactions()]
+            throughput = bench._throughput(session, group, meter, corpus, "1x2t")
+            counted.append(group.transactions())
+            latency = bench._latency(session, group, meter, corpus, args.rate,
+                                     args.latency_seconds)  # fmt: skip
+            counted.append(group.transactions())
+            memory = group.memory()
+            rebalances = group.rebalances
+    finally:
+        bench._delete_topics(settings, run)
+    meter.census.read(bench_proc.processes())
+    counts = [c for c in counted if c is not None]
+    result = {
+        **fig.conditions,
+        "load_after": load_average(),
+        "others": meter.census.busiest(time.monotonic() - started),
+        "articles": throughput.articles,
+        "articles_per_second": throughput.articles_per_second,
+        "latency": vars(latency),
+        "cpu": [_cpu_json(c) for c in fig.cpu],
+        "peak_rss_bytes": [m.total_bytes for m in memory],
+        "rebalances": rebalances,
+        # committed transactions in the throughput and the latency window
+        "transactions": [b - a for a, b in itertools.pairwise(counts)]
+        if len(counts) == len(counted)
+        else None,
+    }
+    args.out.write_text(json.dumps(result, indent=2))
+    say(f"{args.checkout}: {throughput.articles_per_second:.2f} articles/s, "
+        f"p99 {latency.p99:.2f} s")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
