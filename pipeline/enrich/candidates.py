@@ -21,7 +21,7 @@ from itertools import islice
 
 from spacy.tokens import Span, Token
 
-from pipeline.enrich import cues
+from pipeline.enrich import constructions, cues
 from pipeline.enrich import lexicon as lx
 from pipeline.enrich.document import Document, Sentence
 from pipeline.enrich.entities import Cluster
@@ -31,7 +31,6 @@ from pipeline.enrich.targets import Catalogue, core_tokens, phrase
 from pipeline.models import TextField
 
 _QUOTES = frozenset({'"', "\u201c", "\u201d"})
-_OBJECT_PREPS = frozenset({"of", "to", "for", "on", "against", "about", "with", "at", "over"})
 _MAX_PATH = 5
 _MAX_DEPTH = 40  # ancestors climbed to find a common one: deeper is no stance relation
 _CLAUSE_TOKENS = 60  # a reported clause is read from at most this many tokens
@@ -84,8 +83,8 @@ class CandidateReader:
                 sentence = self.doc.sentence_of(parsed.field, sent.start)
                 if sentence is None:
                     continue
-                here = list(_Sentence(self, reader, parsed.field, sent, sentence, speaker).all())
-                found += here
+                rules = SentenceReader(self, reader, parsed.field, sent, sentence, speaker)
+                found += rules.all()
                 speaker = _speakers(reader, sent) or (speaker if _quoted(sent) else [])
         return found
 
@@ -104,7 +103,7 @@ def _speakers(reader: FrameReader, sent: Span) -> list[Cluster]:
     return []
 
 
-class _Sentence:
+class SentenceReader:
     """Candidate sources applied to one sentence."""
 
     def __init__(
@@ -130,7 +129,7 @@ class _Sentence:
             for frame in self.reader.frames(tok):
                 for holder in frame.holders.entities:
                     for target in frame.targets:
-                        yield self._make(
+                        yield self.make(
                             holder,
                             target,
                             tok,
@@ -141,7 +140,13 @@ class _Sentence:
                             self.sentence.text,
                         )
             yield from self._cue(tok)
+            yield from constructions.adjunct(self, tok)
+            yield from constructions.possessive(self, tok)
+            yield from constructions.stance_noun(self, tok)
+            yield from constructions.pronoun_target(self, tok)
         yield from self._reported()
+        yield from constructions.necessity(self, *self.speakers())
+        yield from constructions.colon_speaker(self)
         yield from self._pairs()
 
     # -- sources --------------------------------------------------------------------------
@@ -154,11 +159,11 @@ class _Sentence:
             yield from self._noun(tok, lemma)
         elif tok.pos_ == "ADJ" and lemma in cues.ADJECTIVES:
             holders = self._subject_of(tok.head) if tok.dep_ == "acomp" else ([], "")
-            objects = _prep_objects(tok)
-            yield from self._emit(holders, objects, tok, "adj", cues.ADJECTIVES[lemma])
+            objects = constructions.prep_objects(tok)
+            yield from self.emit(holders, objects, tok, "adj", cues.ADJECTIVES[lemma])
         elif tok.dep_ == "prep" and tok.lower_ in cues.PREPOSITIONS and tok.head.lemma_ == "be":
             objects = [c for c in tok.children if c.dep_ == "pobj"]
-            yield from self._emit(
+            yield from self.emit(
                 self._subject_of(tok.head), objects, tok, "prep", cues.PREPOSITIONS[tok.lower_]
             )
 
@@ -169,7 +174,7 @@ class _Sentence:
                 polarity = cues.PREPOSITIONS.get(prep.lower_)
             if polarity and prep.dep_ == "prep":
                 objects = [c for c in prep.children if c.dep_ in {"pobj", "pcomp"}]
-                yield from self._emit(self._subject_of(tok), objects, tok, "verb", polarity)
+                yield from self.emit(self._subject_of(tok), objects, tok, "verb", polarity)
         if lemma not in cues.VERBS:
             return
         agent = agent_of(tok)
@@ -180,12 +185,12 @@ class _Sentence:
             holders = self._subject_of(tok)
             objects = [c for c in tok.children if c.dep_ in {"dobj", "dative"}]
             if not objects:
-                objects = _prep_objects(tok)
-        yield from self._emit(holders, objects, tok, "verb", cues.VERBS[lemma])
+                objects = constructions.prep_objects(tok)
+        yield from self.emit(holders, objects, tok, "verb", cues.VERBS[lemma])
 
     def _noun(self, tok: Token, lemma: str) -> Iterator[Candidate]:
         """ "opponents of the bill, including A", "his criticism of Y", "X's backing for Y"."""
-        objects = _prep_objects(tok)
+        objects = constructions.prep_objects(tok)
         poss = next((c for c in tok.children if c.dep_ == "poss"), None)
         holders: list[Cluster] = []
         via = "possessor"
@@ -197,9 +202,7 @@ class _Sentence:
                 via = "apposition"
         agentive = lemma.endswith(("er", "or", "ist", "ent", "ate", "ion", "y", "an"))
         if poss is not None and not holders:
-            if lemma in {"opponent", "critic", "enemy", "foe", "adversary", "detractor"} or (
-                lemma in {"supporter", "backer", "ally", "fan", "admirer", "defender"}
-            ):
+            if lemma in cues.TARGET_OWNERS:
                 objects = [*objects, poss]  # "Trump's critics": Trump is the target
             else:
                 holders = self._resolve(poss)
@@ -210,14 +213,19 @@ class _Sentence:
                 e for c in tok.children if c.dep_ in {"amod", "compound"} for e in self._resolve(c)
             ]
             via = "modifier"
-        yield from self._emit((holders, via), objects, tok, "noun", cues.NOUNS[lemma])
+        yield from self.emit((holders, via), objects, tok, "noun", cues.NOUNS[lemma])
+
+    def speakers(self) -> tuple[list[Cluster], str]:
+        """Who speaks in this sentence (a speech verb's subject), or, for an unattributed
+        quote, the speaker of the sentence before; and how that was found."""
+        speakers = _speakers(self.reader, self.sent)
+        if not speakers and _quoted(self.sent):
+            return self.previous, "previous_speaker"
+        return speakers, "speaker"
 
     def _reported(self) -> Iterator[Candidate]:
         """Judgements in reported speech and quotes, owned by the speaker."""
-        speakers = _speakers(self.reader, self.sent)
-        via = "speaker"
-        if not speakers and _quoted(self.sent):
-            speakers, via = self.previous, "previous_speaker"
+        speakers, via = self.speakers()
         if not speakers:
             return
         for tok in self.sent:
@@ -237,7 +245,7 @@ class _Sentence:
         for target_tok in subjects + objects:
             for holder in speakers:
                 for target in self.reader.targets(target_tok):
-                    yield self._make(
+                    yield self.make(
                         holder,
                         target,
                         root,
@@ -276,7 +284,7 @@ class _Sentence:
             for target, ttok in entities[max(0, at - _PAIR_WINDOW) : at + _PAIR_WINDOW + 1]:
                 if target is holder:
                     continue
-                yield self._make(
+                yield self.make(
                     holder,
                     Target(target.name, "entity", 1),
                     ttok,
@@ -291,29 +299,46 @@ class _Sentence:
 
     # -- pieces ---------------------------------------------------------------------------
 
-    def _emit(
+    def emit(
         self,
         holders: tuple[list[Cluster], str],
         objects: list[Token],
         cue: Token,
         source: str,
         polarity: int,
+        keep: bool = False,
     ) -> Iterator[Candidate]:
+        """Candidates for each holder and each target of ``objects``; a verb cue's direction
+        is composed over its control chain, whose top's subject then holds the stance
+        (``keep``: the holders given were already found for that top)."""
         entities, via = holders
         label = cue.lemma_.lower()
         if cue.pos_ in {"VERB", "AUX"}:
             prior, top = compose(cue, polarity)  # "refused to back Y" is against Y
             if top is not cue:
-                entities, via = self._subject_of(top)
+                if not keep:
+                    entities, via = self._subject_of(top)
                 label = f"{top.lemma_.lower()} to {label}"  # the chain is the stance word
         else:
             prior = -polarity if _negated(cue) else polarity
-        if not entities:
-            return
+        yield from self.each(entities, objects, cue, source, prior, via, label)
+
+    def each(
+        self,
+        holders: list[Cluster],
+        objects: list[Token],
+        cue: Token,
+        source: str,
+        prior: int,
+        via: str,
+        label: str,
+    ) -> Iterator[Candidate]:
+        """One candidate per holder and per target each object names, the direction turned
+        by the target's own polarity ("an end to Y")."""
         for obj in objects:
             for target in self.reader.targets(obj):
-                for holder in entities:
-                    yield self._make(
+                for holder in holders:
+                    yield self.make(
                         holder,
                         target,
                         cue,
@@ -342,7 +367,7 @@ class _Sentence:
         words = {w.strip('.,;:"').lower() for w in text.split()}
         return any(w in cues.JUDGEMENTS for w in words)
 
-    def _make(
+    def make(
         self,
         holder: Cluster,
         target: Target,
@@ -395,16 +420,6 @@ def _quote_mask(sent: Span) -> dict[int, bool]:
             inside = not inside
         mask[tok.i] = inside
     return mask
-
-
-def _prep_objects(tok: Token) -> list[Token]:
-    return [
-        obj
-        for prep in tok.children
-        if prep.dep_ == "prep" and prep.lower_ in _OBJECT_PREPS
-        for obj in prep.children
-        if obj.dep_ in {"pobj", "pcomp"}
-    ]
 
 
 def _negated(token: Token) -> bool:
