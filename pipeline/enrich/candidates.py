@@ -144,6 +144,7 @@ class SentenceReader:
             yield from constructions.possessive(self, tok)
             yield from constructions.stance_noun(self, tok)
             yield from constructions.pronoun_target(self, tok)
+            yield from constructions.label(self, tok)
         yield from self._reported()
         yield from constructions.necessity(self, *self.speakers())
         yield from constructions.colon_speaker(self)
@@ -362,6 +363,10 @@ class SentenceReader:
             return found
         c = self.owner.doc.entity_of(self.field, tok)
         return [c] if c is not None and c.label in HOLDER_LABELS else found[:1]
+
+    def judged(self, root: Token) -> int:
+        """Direction of the judgement words under ``root`` (0 if none)."""
+        return _judgement(root)
 
     def _judged(self, text: str) -> bool:
         words = {w.strip('.,;:"').lower() for w in text.split()}

@@ -15,6 +15,8 @@ Each rule records its own ``source`` so that the trained model learns how far to
   "'We have to secure our borders,' Trump said" -> Trump favor "securing borders";
 * ``pronoun_target`` — a stance verb's object pronoun resolved to the entity it refers to
   (never the verb's own subject): "Obama also endorsed *her*" -> the woman named before;
+* ``label`` — a holder naming what something is: "Perry called the case 'outrageous'",
+  "described the movement as weak", "referred to his remarks as 'wild speculation'";
 * ``colon_speaker`` — a name and a colon opening a sentence ("Clapper: Trump rhetoric ...
   alarming allies") speak what follows; its subjects, objects and actions are targets.
 
@@ -307,3 +309,41 @@ def colon_speaker(s: SentenceReader) -> Iterator[Candidate]:
                 s.sentence.text,
                 tok,
             )
+
+
+_COMPLEMENT_DEPS = frozenset({"oprd", "xcomp", "ccomp", "acomp", "attr"})
+
+
+def label(s: SentenceReader, tok: Token) -> Iterator[Candidate]:
+    """ "Perry called the case 'outrageous'", "Nuland referred to his remarks as 'wild
+    speculation'": the holder judges the object by the name given to it; the direction is
+    that of the judgement words of the name (0 when it has none)."""
+    lemma = tok.lemma_.lower()
+    if tok.pos_ != "VERB" or lemma not in cues.LABEL_VERBS:
+        return
+    if lemma == "refer":
+        objects = [
+            o for p in tok.children if p.lower_ == "to" for o in p.children if o.dep_ == "pobj"
+        ]
+    else:
+        objects = [c for c in tok.children if c.dep_ == "dobj"]
+    if not objects:
+        return
+    name = next((c for c in tok.children if c.dep_ in _COMPLEMENT_DEPS), None)
+    if name is None:
+        name = next(
+            (
+                o
+                for head in (tok, objects[0])
+                for p in head.children
+                if p.dep_ == "prep" and p.lower_ == "as"
+                for o in p.children
+                if o.dep_ in {"pobj", "pcomp"}
+            ),
+            None,
+        )
+    if name is None:
+        return
+    owners = s.reader.subject_holders(tok).entities or clause_owner(s, tok)
+    if owners:
+        yield from s.each(owners, objects, tok, "label", s.judged(name), "subject", lemma)

@@ -25,7 +25,7 @@ VERBS: dict[str, int] = {
     **_polar(
         """thank credit celebrate tout admire salute honor honour congratulate sponsor
         cosponsor introduce recommend encourage trust respect like love reward nominate
-        appoint reaffirm restore fund vouch""",
+        appoint reaffirm restore fund vouch cheer""",
         """attack accuse blame question criticize criticise sue mock ridicule bash berate chide
         scold rebuke castigate disparage smear undermine obstruct filibuster impeach dispute
         contest deride lament fault excoriate assail insult vilify demonize demonise
@@ -33,7 +33,7 @@ VERBS: dict[str, int] = {
         investigate probe overturn repeal undo kill strike threaten warn sanction punish
         indict subpoena snub shun abandon ditch disown distance downplay dismiss
         override thwart scuttle sink derail torpedo stall halt defy disavow denigrate
-        lampoon scorn""",
+        lampoon scorn doubt""",
     ),
 }
 
@@ -97,6 +97,12 @@ FRAMED_NOUNS = _lemmas(
     vote petition filibuster tack offensive effort drive bid lobbying motion amendment"""
 )
 FRAME_PREPOSITIONS: dict[str, int] = {"against": -1, "for": 1}
+
+# Verbs that name what their object is: "called the plan a disaster", "described X as weak".
+LABEL_VERBS = _lemmas(
+    """call describe characterize characterise label brand dub term consider deem dismiss
+    see view regard refer portray paint"""
+)
 
 # Adjectives with a complement ("opposed to", "critical of", "committed to").
 ADJECTIVES: dict[str, int] = _polar(

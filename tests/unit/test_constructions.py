@@ -113,3 +113,21 @@ def test_name_and_colon_speak_the_headline(enricher: Enricher) -> None:
 def test_pushed_back_against_reads_back_as_its_particle(enricher: Enricher) -> None:
     body = "Senator Rosa Diaz pushed back against the critics of the levy."
     assert has(proposed(enricher, body, "frame"), "Rosa Diaz", "critics", -1)
+
+
+@pytest.mark.parametrize(
+    ("body", "target", "prior"),
+    [
+        ("Senator Rosa Diaz called the tariff plan a disaster.", "tariff", -1),
+        ("Senator Rosa Diaz described the levy as a disgrace.", "levy", -1),
+        ("Senator Rosa Diaz referred to the merger as a success.", "merger", 1),
+    ],
+)
+def test_naming_what_something_is_judges_it(
+    enricher: Enricher, body: str, target: str, prior: int
+) -> None:
+    assert has(proposed(enricher, body, "label"), "Rosa Diaz", target, prior)
+
+
+def test_calling_someone_by_phone_is_no_label(enricher: Enricher) -> None:
+    assert not proposed(enricher, "Senator Rosa Diaz called the mayor on Monday.", "label")
