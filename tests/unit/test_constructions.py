@@ -60,37 +60,9 @@ def test_a_critic_of_someone_is_no_possessive_holder(enricher: Enricher) -> None
     assert not proposed(enricher, body, "possessive")
 
 
-@pytest.mark.parametrize(
-    ("body", "target", "prior"),
-    [
-        ("Senator Rosa Diaz waged a campaign against the pipeline.", "pipeline", -1),
-        ("Senator Rosa Diaz took a firm stance against the tariffs.", "tariffs", -1),
-        ("Senator Rosa Diaz's campaign for the levy began in May.", "levy", 1),
-    ],
-)
-def test_a_preposition_gives_a_stance_noun_its_direction(
-    enricher: Enricher, body: str, target: str, prior: int
-) -> None:
-    assert has(proposed(enricher, body, "stance_noun"), "Rosa Diaz", target, prior)
-
-
 def test_a_campaign_in_a_place_is_no_stance_noun(enricher: Enricher) -> None:
     body = "Senator Rosa Diaz waged a campaign in Ohio."
     assert not proposed(enricher, body, "stance_noun")
-
-
-@pytest.mark.parametrize(
-    ("body", "target", "prior"),
-    [
-        ('"We have to secure our borders," Senator Rosa Diaz said.', "borders", 1),
-        ("Senator Rosa Diaz said the ports must be privatised.", "ports", 1),
-        ("Senator Rosa Diaz said the city should not raise the tax.", "tax", -1),
-    ],
-)
-def test_what_a_speaker_says_must_happen_is_favored(
-    enricher: Enricher, body: str, target: str, prior: int
-) -> None:
-    assert has(proposed(enricher, body, "necessity"), "Rosa Diaz", target, prior)
 
 
 def test_necessity_without_a_speaker_has_no_holder(enricher: Enricher) -> None:
@@ -115,19 +87,28 @@ def test_pushed_back_against_reads_back_as_its_particle(enricher: Enricher) -> N
     assert has(proposed(enricher, body, "frame"), "Rosa Diaz", "critics", -1)
 
 
-@pytest.mark.parametrize(
-    ("body", "target", "prior"),
-    [
-        ("Senator Rosa Diaz called the tariff plan a disaster.", "tariff", -1),
-        ("Senator Rosa Diaz described the levy as a disgrace.", "levy", -1),
-        ("Senator Rosa Diaz referred to the merger as a success.", "merger", 1),
-    ],
-)
-def test_naming_what_something_is_judges_it(
-    enricher: Enricher, body: str, target: str, prior: int
-) -> None:
-    assert has(proposed(enricher, body, "label"), "Rosa Diaz", target, prior)
-
-
 def test_calling_someone_by_phone_is_no_label(enricher: Enricher) -> None:
     assert not proposed(enricher, "Senator Rosa Diaz called the mayor on Monday.", "label")
+
+
+@pytest.mark.parametrize(
+    ("source", "body", "target", "prior"),
+    [
+        # a preposition gives a stance noun its direction
+        ("stance_noun", "Senator Rosa Diaz waged a campaign against the pipeline.", "pipeline", -1),
+        ("stance_noun", "Senator Rosa Diaz took a firm stance against the tariffs.", "tariffs", -1),
+        ("stance_noun", "Senator Rosa Diaz's campaign for the levy began in May.", "levy", 1),
+        # what a speaker says must (not) happen
+        ("necessity", '"We have to secure our borders," Senator Rosa Diaz said.', "borders", 1),
+        ("necessity", "Senator Rosa Diaz said the ports must be privatised.", "ports", 1),
+        ("necessity", "Senator Rosa Diaz said the city should not raise the tax.", "tax", -1),
+        # naming what something is judges it
+        ("label", "Senator Rosa Diaz called the tariff plan a disaster.", "tariff", -1),
+        ("label", "Senator Rosa Diaz described the levy as a disgrace.", "levy", -1),
+        ("label", "Senator Rosa Diaz referred to the merger as a success.", "merger", 1),
+    ],
+)  # fmt: skip
+def test_a_rule_proposes_its_target_with_its_direction(
+    enricher: Enricher, source: str, body: str, target: str, prior: int
+) -> None:
+    assert has(proposed(enricher, body, source), "Rosa Diaz", target, prior)
