@@ -35,6 +35,8 @@ _MAX_PATH = 5
 _MAX_DEPTH = 40  # ancestors climbed to find a common one: deeper is no stance relation
 _CLAUSE_TOKENS = 60  # a reported clause is read from at most this many tokens
 _PAIR_WINDOW = 8  # entities on each side of a holder paired with it
+# What a reported clause judges: its subjects and objects.
+_CLAUSE_DEPS = frozenset({"nsubj", "nsubjpass", "dobj", "attr"})
 
 
 @dataclass(frozen=True)
@@ -234,29 +236,37 @@ class SentenceReader:
                 continue
             for clause in (c for c in tok.children if c.dep_ in {"ccomp", "parataxis"}):
                 yield from self._clause(speakers, clause, via)
+                yield from self._nested(speakers, clause, via)
         if via == "previous_speaker":
             root = self.sent.root
             yield from self._clause(speakers, root, via)
+            yield from self._nested(speakers, root, via)
 
-    def _clause(self, speakers: list[Cluster], root: Token, via: str) -> Iterator[Candidate]:
+    def _nested(self, speakers: list[Cluster], root: Token, via: str) -> Iterator[Candidate]:
+        """Source ``reported_nested``: what a reported clause's own clauses judge ("I believe
+        *the death penalty violates* the Eighth Amendment", "it turns out that *advancing
+        equal opportunity is right*"), and clausal subjects ("*Conducting business by ballot*
+        is a bad development")."""
+        yield from self._clause(speakers, root, via, "reported_nested", {"csubj", "csubjpass"})
+        for inner in root.children:
+            if inner.dep_ in {"ccomp", "conj"} and inner.pos_ in {"VERB", "AUX"}:
+                yield from self._clause(speakers, inner, via, "reported_nested")
+
+    def _clause(
+        self,
+        speakers: list[Cluster],
+        root: Token,
+        via: str,
+        source: str = "reported",
+        deps: frozenset[str] | set[str] = _CLAUSE_DEPS,
+    ) -> Iterator[Candidate]:
+        """The speakers judge the subjects and objects (``deps``) of a reported clause."""
         text = subtree_text(root, _CLAUSE_TOKENS)
+        found = [c for c in root.children if c.dep_ in deps]
+        found.sort(key=lambda c: c.dep_ not in {"nsubj", "nsubjpass", "csubj", "csubjpass"})
+        label = root.lemma_.lower()
         prior = _judgement(root)
-        subjects = [c for c in root.children if c.dep_ in {"nsubj", "nsubjpass"}]
-        objects = [c for c in root.children if c.dep_ in {"dobj", "attr"} and c not in subjects]
-        for target_tok in subjects + objects:
-            for holder in speakers:
-                for target in self.reader.targets(target_tok):
-                    yield self.make(
-                        holder,
-                        target,
-                        root,
-                        "reported",
-                        prior,
-                        via,
-                        root.lemma_.lower(),
-                        text,
-                        target_tok,
-                    )
+        yield from self.each(speakers, found, root, source, prior, via, label, text)
 
     def _pairs(self) -> Iterator[Candidate]:
         """Every holder-type entity (or resolved pronoun subject) with the other entities of
@@ -333,9 +343,12 @@ class SentenceReader:
         prior: int,
         via: str,
         label: str,
+        clause: str | None = None,
     ) -> Iterator[Candidate]:
         """One candidate per holder and per target each object names, the direction turned
-        by the target's own polarity ("an end to Y")."""
+        by the target's own polarity ("an end to Y"); ``clause`` is the text the judgement is
+        read from (default: the sentence)."""
+        text = self.sentence.text if clause is None else clause
         for obj in objects:
             for target in self.reader.targets(obj):
                 for holder in holders:
@@ -347,7 +360,7 @@ class SentenceReader:
                         prior * target.polarity,
                         via,
                         label,
-                        self.sentence.text,
+                        text,
                         obj,
                     )
 

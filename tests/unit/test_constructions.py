@@ -106,6 +106,10 @@ def test_calling_someone_by_phone_is_no_label(enricher: Enricher) -> None:
         ("label", "Senator Rosa Diaz called the tariff plan a disaster.", "tariff", -1),
         ("label", "Senator Rosa Diaz described the levy as a disgrace.", "levy", -1),
         ("label", "Senator Rosa Diaz referred to the merger as a success.", "merger", 1),
+        # a judgement inside a reported clause, and a clause as the subject
+        ("reported_nested", "Senator Rosa Diaz said she thinks the merger is a disaster.",
+         "merger", -1),
+        ("reported_nested", '"Raising the levy is a mistake," Senator Rosa Diaz said.', "levy", -1),
     ],
 )  # fmt: skip
 def test_a_rule_proposes_its_target_with_its_direction(
