@@ -5,9 +5,12 @@ Each rule records its own ``source`` so that the trained model learns how far to
 * ``adjunct`` — a stance verb with no subject of its own takes the holder of what its clause
   hangs on: "Corker's statement *criticizing* the President" (the possessor), "the first
   senator *to endorse* Trump" (the subject the noun is said of), "explained the decision by
-  *accusing* Acosta" (the subject of the verb the preposition hangs on);
+  *accusing* Acosta" (the subject of the verb the preposition hangs on), "Obama's tax plan
+  *calls for* Y" (the owner of a subject that is no holder itself);
 * ``possessive`` — a stance noun owned by a possessive pronoun: "*his* criticisms of his
   staff" (the pronoun resolved to the entity it refers to);
+* ``apposition`` — a stance noun in apposition to a named holder: "Noel, a vocal opponent of
+  the monument";
 * ``stance_noun`` — a noun whose preposition gives the direction: "a campaign *against* the
   media", "his stance *against* illegal immigration", "a position *in favor of* X", "waged a
   filibuster against the bill";
@@ -87,6 +90,9 @@ def adjunct(s: SentenceReader, tok: Token) -> Iterator[Candidate]:
     if top is not tok and s.reader.subject_holders(top).entities:
         return  # a control chain the ordinary rules read ("refused to back Y")
     owners = clause_owner(s, top)
+    subject = next((c for c in top.children if c.dep_ == "nsubj" and c.pos_ in _NOMINAL), None)
+    if not owners and subject is not None:
+        owners = noun_owner(s, subject)  # "Obama's tax plan calls for Y"
     if owners:
         yield from s.emit((owners, "adjunct"), objects, tok, "adjunct", polarity, keep=True)
 
@@ -347,3 +353,24 @@ def label(s: SentenceReader, tok: Token) -> Iterator[Candidate]:
     owners = s.reader.subject_holders(tok).entities or clause_owner(s, tok)
     if owners:
         yield from s.each(owners, objects, tok, "label", s.judged(name), "subject", lemma)
+
+
+def apposition(s: SentenceReader, tok: Token) -> Iterator[Candidate]:
+    """ "Noel, a vocal *opponent* of the monument", "Greenwald, a journalist and longtime
+    *critic* of the war on terror": a stance noun in apposition to (or coordinated with an
+    apposition to) a named holder."""
+    lemma = tok.lemma_.lower()
+    if tok.pos_ != "NOUN" or lemma not in cues.NOUNS:
+        return
+    node = tok
+    for _ in range(_MAX_CLIMB):
+        if node.dep_ != "conj" or node.head is node:
+            break
+        node = node.head
+    if node.dep_ != "appos":
+        return
+    named = s.owner.doc.entity_of(s.field, node.head)
+    if named is None or named.label not in HOLDER_LABELS:
+        return
+    objects = prep_objects(tok)
+    yield from s.emit(([named], "apposition"), objects, tok, "apposition", cues.NOUNS[lemma])

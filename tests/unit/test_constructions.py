@@ -116,3 +116,13 @@ def test_a_rule_proposes_its_target_with_its_direction(
     enricher: Enricher, source: str, body: str, target: str, prior: int
 ) -> None:
     assert has(proposed(enricher, body, source), "Rosa Diaz", target, prior)
+
+
+def test_stance_noun_in_apposition_belongs_to_the_name(enricher: Enricher) -> None:
+    body = "Rosa Diaz, a longtime critic of the pipeline, spoke on Monday."
+    assert has(proposed(enricher, body, "apposition"), "Rosa Diaz", "pipeline", -1)
+
+
+def test_owner_of_a_subject_that_is_no_holder(enricher: Enricher) -> None:
+    body = "Senator Rosa Diaz's tax plan calls for a cut in the levy."
+    assert has(proposed(enricher, body, "adjunct"), "Rosa Diaz", "cut", 1)
