@@ -22,6 +22,7 @@ import hashlib
 import json
 import pickle
 import sys
+import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -119,12 +120,15 @@ def main() -> None:
     matching: Counter[str] = Counter()  # candidates that name a gold tag
     covered_by: Counter[str] = Counter()  # gold tags a source covers
     only_by: Counter[str] = Counter()  # gold tags no other source covers
-    covered, gold_total, lines = 0, 0, []
+    covered, gold_total, lines, seconds = 0, 0, [], 0.0
     for r, fields in zip(rows, parsed, strict=True):
         doc = _document(fields)
+        started = time.process_time()
+        proposed = CandidateReader(doc, enricher.catalogue).candidates()
+        seconds += time.process_time() - started
         cands = [
             c
-            for c in CandidateReader(doc, enricher.catalogue).candidates()
+            for c in proposed
             if not (c.target.kind == "entity" and c.target.text == c.holder.name)
         ]
         gold = r["gold"]["stances"]
@@ -151,6 +155,7 @@ def main() -> None:
         "gold_tags": gold_total,
         "covered": covered,
         "candidates": sum(per_source.values()),
+        "candidate_ms_per_document": round(1000 * seconds / max(len(rows), 1), 3),
         "sources": {
             s: {
                 "candidates": per_source[s],
@@ -168,7 +173,8 @@ def main() -> None:
         return
     print(
         f"{len(rows)} documents, {gold_total} gold tags: {covered} covered "
-        f"({covered / max(gold_total, 1):.3f}), {figures['candidates']} candidates"
+        f"({covered / max(gold_total, 1):.3f}), {figures['candidates']} candidates, "
+        f"{figures['candidate_ms_per_document']} ms CPU per document to propose them"
     )
     print(f"{'source':12} {'cands':>7} {'match':>6} {'covers':>7} {'alone':>6}")
     for s, f in figures["sources"].items():
