@@ -103,7 +103,7 @@ def clause_owner(s: SentenceReader, verb: Token) -> list[Cluster]:
     node = verb
     for _ in range(_MAX_CLIMB):
         head = node.head
-        if head is node:
+        if head.i == node.i:
             return []
         if node.dep_ == "pcomp" and head.dep_ == "prep":  # "by accusing Y", "after defending Y"
             node = head.head
@@ -225,7 +225,7 @@ def _necessary(tok: Token) -> tuple[int, Token, list[Token]] | None:
     if tok.pos_ == "VERB" and tok.lemma_ != "be":
         modal = any(c.dep_ == "aux" and c.lower_ in _MODALS for c in tok.children)
         head = tok.head
-        need = tok.dep_ == "xcomp" and head.lemma_.lower() in _NEED_HEADS and head is not tok
+        need = tok.dep_ == "xcomp" and head.lemma_.lower() in _NEED_HEADS
         if not modal and not need:
             return None
         negated = _neg(tok) or (need and _neg(head))
@@ -364,7 +364,7 @@ def apposition(s: SentenceReader, tok: Token) -> Iterator[Candidate]:
         return
     node = tok
     for _ in range(_MAX_CLIMB):
-        if node.dep_ != "conj" or node.head is node:
+        if node.dep_ != "conj" or node.head.i == node.i:
             break
         node = node.head
     if node.dep_ != "appos":
