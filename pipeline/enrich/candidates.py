@@ -148,6 +148,7 @@ class SentenceReader:
             yield from constructions.pronoun_target(self, tok)
             yield from constructions.label(self, tok)
             yield from constructions.apposition(self, tok)
+            yield from constructions.complement(self, tok)
         yield from self._reported()
         yield from constructions.necessity(self, *self.speakers())
         yield from constructions.colon_speaker(self)

@@ -18,6 +18,8 @@ Each rule records its own ``source`` so that the trained model learns how far to
   "'We have to secure our borders,' Trump said" -> Trump favor "securing borders";
 * ``pronoun_target`` — a stance verb's object pronoun resolved to the entity it refers to
   (never the verb's own subject): "Obama also endorsed *her*" -> the woman named before;
+* ``complement`` — the actor of an act a stance verb is about: "praised the efforts of X",
+  "criticised Y's handling of the crisis" -> also X, Y;
 * ``label`` — a holder naming what something is: "Perry called the case 'outrageous'",
   "described the movement as weak", "referred to his remarks as 'wild speculation'";
 * ``colon_speaker`` — a name and a colon opening a sentence ("Clapper: Trump rhetoric ...
@@ -28,7 +30,7 @@ Every rule looks at a bounded neighbourhood of one token, so the whole pass stay
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 from spacy.tokens import Token
@@ -251,25 +253,40 @@ def _neg(tok: Token) -> bool:
 
 def pronoun_target(s: SentenceReader, tok: Token) -> Iterator[Candidate]:
     """ "Obama endorsed *her*": the object pronoun resolved to the entity named before."""
-    if tok.pos_ != "VERB":
-        return
-    polarity, objects = verb_reading(tok)
-    pronouns = [o for o in objects if o.pos_ == "PRON"]
-    if not polarity or not pronouns:
-        return
-    agent = agent_of(tok)
-    if agent is not None:
+    yield from _object_entities(
+        s,
+        tok,
+        "pronoun_target",
+        lambda o: o.pos_ == "PRON",
+        lambda o, owners: s.owner.holders.object_referent(s.field, o, owners),
+    )
+
+
+def _object_entities(
+    s: SentenceReader,
+    tok: Token,
+    source: str,
+    keep: Callable[[Token], bool],
+    referents: Callable[[Token, list[Cluster]], list[Cluster]],
+) -> Iterator[Candidate]:
+    """The objects of an active stance verb that ``keep`` selects stand for the entities
+    ``referents`` finds (never the verb's own holders): those are targets of the holders."""
+    if tok.pos_ != "VERB" or agent_of(tok) is not None:
         return  # passive: the subject is the target, read by the other rules
+    polarity, objects = verb_reading(tok)
+    chosen = [o for o in objects if keep(o)]
+    if not polarity or not chosen:
+        return
     prior, top = compose(tok, polarity)
     owners = s.reader.subject_holders(top).entities or clause_owner(s, top)
-    if not owners:
-        return
     label, text = tok.lemma_.lower(), s.sentence.text
-    for pron in pronouns:
-        for referent in s.owner.holders.object_referent(s.field, pron, owners):
-            target = Target(referent.name, "entity", 1)
+    for obj in chosen if owners else []:
+        for entity in referents(obj, owners):
+            if any(entity is h for h in owners):
+                continue
+            target = Target(entity.name, "entity", 1)
             for h in owners:
-                yield s.make(h, target, tok, "pronoun_target", prior, "subject", label, text, pron)
+                yield s.make(h, target, tok, source, prior, "subject", label, text, obj)
 
 
 _COLON_LEAD = 8  # a speaker's name before a colon starts the sentence: "Clapper: ..."
@@ -374,3 +391,30 @@ def apposition(s: SentenceReader, tok: Token) -> Iterator[Candidate]:
         return
     objects = prep_objects(tok)
     yield from s.emit(([named], "apposition"), objects, tok, "apposition", cues.NOUNS[lemma])
+
+
+def complement(s: SentenceReader, tok: Token) -> Iterator[Candidate]:
+    """ "praised the efforts of X", "criticised Y's handling of the crisis": a stance verb
+    whose object is someone's act also takes that someone (possessor or "of" object) as a
+    target."""
+    yield from _object_entities(
+        s,
+        tok,
+        "complement",
+        lambda o: o.pos_ == "NOUN" and o.lemma_.lower() in cues.ACT_NOUNS,
+        lambda o, _: _act_owners(s, o),
+    )
+
+
+def _act_owners(s: SentenceReader, act: Token) -> list[Cluster]:
+    """Who did an act: its possessor ("Y's handling") or the object of its "of" / "by"."""
+    found: list[Cluster] = []
+    for child in act.children:
+        if child.dep_ == "poss":
+            found += s.owner.holders.possessor(s.field, child)
+        elif child.dep_ == "prep" and child.lower_ in {"of", "by"}:
+            for obj in child.children:
+                named = s.owner.doc.entity_of(s.field, obj)
+                if obj.dep_ == "pobj" and named is not None:
+                    found.append(named)
+    return found

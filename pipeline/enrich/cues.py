@@ -98,6 +98,13 @@ FRAMED_NOUNS = _lemmas(
 )
 FRAME_PREPOSITIONS: dict[str, int] = {"against": -1, "for": 1}
 
+# Nouns naming someone's act: "praised *the efforts of* X" is also favor X.
+ACT_NOUNS = _lemmas(
+    """effort work leadership handling role decision action comment remark statement policy
+    record response conduct behavior behaviour performance words stewardship service
+    management approach"""
+)
+
 # Verbs that name what their object is: "called the plan a disaster", "described X as weak".
 LABEL_VERBS = _lemmas(
     """call describe characterize characterise label brand dub term consider deem dismiss

@@ -126,3 +126,27 @@ def test_stance_noun_in_apposition_belongs_to_the_name(enricher: Enricher) -> No
 def test_owner_of_a_subject_that_is_no_holder(enricher: Enricher) -> None:
     body = "Senator Rosa Diaz's tax plan calls for a cut in the levy."
     assert has(proposed(enricher, body, "adjunct"), "Rosa Diaz", "cut", 1)
+
+
+def test_the_actor_of_a_praised_act_is_a_target(enricher: Enricher) -> None:
+    body = "Senator Rosa Diaz praised the efforts of Mayor Tom Reed during the flood."
+    assert has(proposed(enricher, body, "complement"), "Rosa Diaz", "tom reed", 1)
+    assert not proposed(enricher, "Senator Rosa Diaz praised the efforts.", "complement")
+
+
+def test_a_model_judges_only_the_rules_it_was_trained_on() -> None:
+    """Candidates of a rule the model never saw in training are not scored by it."""
+    from pipeline.enrich.linear import LinearModel
+    from pipeline.enrich.stance_model import CLASSES, FEATURE_SET_VERSION
+
+    # Favours every candidate ("bias"), but was trained on the verb rule only.
+    weights = {"bias": (0.0, 5.0, 0.0), "src=verb": (0.0, 0.1, 0.0)}
+    meta = {"feature_set_version": FEATURE_SET_VERSION}
+    model = StanceModel(LinearModel(CLASSES, weights, (0.0, 0.0, 0.0), meta=meta))
+    body = (
+        "Senator Rosa Diaz's statement criticizing the pipeline drew applause. "
+        "Senator Tom Reed praised the levy."
+    )
+    enricher = Enricher(EnrichSettings(stance_min_confidence=0.5), model)
+    tags = enricher.enrich(RawArticle(id="t", title="", body=body)).stances
+    assert {t.holder for t in tags} == {"Tom Reed"}  # the adjunct rule's Rosa Diaz waits
