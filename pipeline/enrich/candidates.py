@@ -87,7 +87,7 @@ class CandidateReader:
                     continue
                 rules = SentenceReader(self, reader, parsed.field, sent, sentence, speaker)
                 found += rules.all()
-                speaker = _speakers(reader, sent) or (speaker if _quoted(sent) else [])
+                speaker = rules.speakers()[0]  # the next sentence's previous speaker
         return found
 
 
@@ -123,6 +123,8 @@ class SentenceReader:
         self.sent = sent
         self.sentence = sentence
         self.previous = previous_speakers
+        self._speakers: tuple[list[Cluster], str] | None = None
+        self._reading: tuple[int, tuple[int, list[Token]]] | None = None
         self.quote_mask = _quote_mask(sent)
         self.has_cue = any(_prior(t.lemma_.lower()) for t in sent) or self._judged(sentence.text)
 
@@ -175,7 +177,7 @@ class SentenceReader:
     def _verb(self, tok: Token, lemma: str) -> Iterator[Candidate]:
         for prep in tok.children:
             polarity = cues.PHRASAL.get((lemma, prep.lower_))
-            if polarity is None and (lemma, "out") == ("come", particle_of(tok)):
+            if polarity is None and lemma == "come" and particle_of(tok) == "out":
                 polarity = cues.PREPOSITIONS.get(prep.lower_)
             if polarity and prep.dep_ == "prep":
                 objects = [c for c in prep.children if c.dep_ in {"pobj", "pcomp"}]
@@ -220,13 +222,22 @@ class SentenceReader:
             via = "modifier"
         yield from self.emit((holders, via), objects, tok, "noun", cues.NOUNS[lemma])
 
+    def reading(self, tok: Token) -> tuple[int, list[Token]]:
+        """:func:`constructions.verb_reading` of ``tok``, read once for the rules sharing it."""
+        if self._reading is None or self._reading[0] != tok.i:
+            self._reading = (tok.i, constructions.verb_reading(tok))
+        return self._reading[1]
+
     def speakers(self) -> tuple[list[Cluster], str]:
         """Who speaks in this sentence (a speech verb's subject), or, for an unattributed
-        quote, the speaker of the sentence before; and how that was found."""
-        speakers = _speakers(self.reader, self.sent)
-        if not speakers and _quoted(self.sent):
-            return self.previous, "previous_speaker"
-        return speakers, "speaker"
+        quote, the speaker of the sentence before; and how that was found (read once)."""
+        if self._speakers is None:
+            speakers = _speakers(self.reader, self.sent)
+            if not speakers and _quoted(self.sent):
+                self._speakers = (self.previous, "previous_speaker")
+            else:
+                self._speakers = (speakers, "speaker")
+        return self._speakers
 
     def _reported(self) -> Iterator[Candidate]:
         """Judgements in reported speech and quotes, owned by the speaker."""

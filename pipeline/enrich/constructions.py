@@ -85,7 +85,7 @@ def adjunct(s: SentenceReader, tok: Token) -> Iterator[Candidate]:
     """A subjectless stance verb owned by the clause it hangs on (see the module doc)."""
     if tok.pos_ != "VERB" or agent_of(tok) is not None:
         return
-    polarity, objects = verb_reading(tok)
+    polarity, objects = s.reading(tok)
     if not polarity or not objects or s.reader.subject_holders(tok).entities:
         return
     _, top = compose(tok, polarity)
@@ -273,7 +273,7 @@ def _object_entities(
     ``referents`` finds (never the verb's own holders): those are targets of the holders."""
     if tok.pos_ != "VERB" or agent_of(tok) is not None:
         return  # passive: the subject is the target, read by the other rules
-    polarity, objects = verb_reading(tok)
+    polarity, objects = s.reading(tok)
     chosen = [o for o in objects if keep(o)]
     if not polarity or not chosen:
         return
