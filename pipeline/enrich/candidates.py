@@ -21,7 +21,7 @@ from itertools import islice
 
 from spacy.tokens import Span, Token
 
-from pipeline.enrich import cues
+from pipeline.enrich import constructions, cues
 from pipeline.enrich import lexicon as lx
 from pipeline.enrich.document import Document, Sentence
 from pipeline.enrich.entities import Cluster
@@ -31,11 +31,12 @@ from pipeline.enrich.targets import Catalogue, core_tokens, phrase
 from pipeline.models import TextField
 
 _QUOTES = frozenset({'"', "\u201c", "\u201d"})
-_OBJECT_PREPS = frozenset({"of", "to", "for", "on", "against", "about", "with", "at", "over"})
 _MAX_PATH = 5
 _MAX_DEPTH = 40  # ancestors climbed to find a common one: deeper is no stance relation
 _CLAUSE_TOKENS = 60  # a reported clause is read from at most this many tokens
 _PAIR_WINDOW = 8  # entities on each side of a holder paired with it
+# What a reported clause judges: its subjects and objects.
+_CLAUSE_DEPS = frozenset({"nsubj", "nsubjpass", "dobj", "attr"})
 
 
 @dataclass(frozen=True)
@@ -84,9 +85,9 @@ class CandidateReader:
                 sentence = self.doc.sentence_of(parsed.field, sent.start)
                 if sentence is None:
                     continue
-                here = list(_Sentence(self, reader, parsed.field, sent, sentence, speaker).all())
-                found += here
-                speaker = _speakers(reader, sent) or (speaker if _quoted(sent) else [])
+                rules = SentenceReader(self, reader, parsed.field, sent, sentence, speaker)
+                found += rules.all()
+                speaker = rules.speakers()[0]  # the next sentence's previous speaker
         return found
 
 
@@ -104,7 +105,7 @@ def _speakers(reader: FrameReader, sent: Span) -> list[Cluster]:
     return []
 
 
-class _Sentence:
+class SentenceReader:
     """Candidate sources applied to one sentence."""
 
     def __init__(
@@ -122,6 +123,8 @@ class _Sentence:
         self.sent = sent
         self.sentence = sentence
         self.previous = previous_speakers
+        self._speakers: tuple[list[Cluster], str] | None = None
+        self._reading: tuple[int, tuple[int, list[Token]]] | None = None
         self.quote_mask = _quote_mask(sent)
         self.has_cue = any(_prior(t.lemma_.lower()) for t in sent) or self._judged(sentence.text)
 
@@ -130,7 +133,7 @@ class _Sentence:
             for frame in self.reader.frames(tok):
                 for holder in frame.holders.entities:
                     for target in frame.targets:
-                        yield self._make(
+                        yield self.make(
                             holder,
                             target,
                             tok,
@@ -141,7 +144,16 @@ class _Sentence:
                             self.sentence.text,
                         )
             yield from self._cue(tok)
+            yield from constructions.adjunct(self, tok)
+            yield from constructions.possessive(self, tok)
+            yield from constructions.stance_noun(self, tok)
+            yield from constructions.pronoun_target(self, tok)
+            yield from constructions.label(self, tok)
+            yield from constructions.apposition(self, tok)
+            yield from constructions.complement(self, tok)
         yield from self._reported()
+        yield from constructions.necessity(self, *self.speakers())
+        yield from constructions.colon_speaker(self)
         yield from self._pairs()
 
     # -- sources --------------------------------------------------------------------------
@@ -154,22 +166,22 @@ class _Sentence:
             yield from self._noun(tok, lemma)
         elif tok.pos_ == "ADJ" and lemma in cues.ADJECTIVES:
             holders = self._subject_of(tok.head) if tok.dep_ == "acomp" else ([], "")
-            objects = _prep_objects(tok)
-            yield from self._emit(holders, objects, tok, "adj", cues.ADJECTIVES[lemma])
+            objects = constructions.prep_objects(tok)
+            yield from self.emit(holders, objects, tok, "adj", cues.ADJECTIVES[lemma])
         elif tok.dep_ == "prep" and tok.lower_ in cues.PREPOSITIONS and tok.head.lemma_ == "be":
             objects = [c for c in tok.children if c.dep_ == "pobj"]
-            yield from self._emit(
+            yield from self.emit(
                 self._subject_of(tok.head), objects, tok, "prep", cues.PREPOSITIONS[tok.lower_]
             )
 
     def _verb(self, tok: Token, lemma: str) -> Iterator[Candidate]:
         for prep in tok.children:
             polarity = cues.PHRASAL.get((lemma, prep.lower_))
-            if polarity is None and (lemma, "out") == ("come", particle_of(tok)):
+            if polarity is None and lemma == "come" and particle_of(tok) == "out":
                 polarity = cues.PREPOSITIONS.get(prep.lower_)
             if polarity and prep.dep_ == "prep":
                 objects = [c for c in prep.children if c.dep_ in {"pobj", "pcomp"}]
-                yield from self._emit(self._subject_of(tok), objects, tok, "verb", polarity)
+                yield from self.emit(self._subject_of(tok), objects, tok, "verb", polarity)
         if lemma not in cues.VERBS:
             return
         agent = agent_of(tok)
@@ -180,12 +192,12 @@ class _Sentence:
             holders = self._subject_of(tok)
             objects = [c for c in tok.children if c.dep_ in {"dobj", "dative"}]
             if not objects:
-                objects = _prep_objects(tok)
-        yield from self._emit(holders, objects, tok, "verb", cues.VERBS[lemma])
+                objects = constructions.prep_objects(tok)
+        yield from self.emit(holders, objects, tok, "verb", cues.VERBS[lemma])
 
     def _noun(self, tok: Token, lemma: str) -> Iterator[Candidate]:
         """ "opponents of the bill, including A", "his criticism of Y", "X's backing for Y"."""
-        objects = _prep_objects(tok)
+        objects = constructions.prep_objects(tok)
         poss = next((c for c in tok.children if c.dep_ == "poss"), None)
         holders: list[Cluster] = []
         via = "possessor"
@@ -197,9 +209,7 @@ class _Sentence:
                 via = "apposition"
         agentive = lemma.endswith(("er", "or", "ist", "ent", "ate", "ion", "y", "an"))
         if poss is not None and not holders:
-            if lemma in {"opponent", "critic", "enemy", "foe", "adversary", "detractor"} or (
-                lemma in {"supporter", "backer", "ally", "fan", "admirer", "defender"}
-            ):
+            if lemma in cues.TARGET_OWNERS:
                 objects = [*objects, poss]  # "Trump's critics": Trump is the target
             else:
                 holders = self._resolve(poss)
@@ -210,14 +220,28 @@ class _Sentence:
                 e for c in tok.children if c.dep_ in {"amod", "compound"} for e in self._resolve(c)
             ]
             via = "modifier"
-        yield from self._emit((holders, via), objects, tok, "noun", cues.NOUNS[lemma])
+        yield from self.emit((holders, via), objects, tok, "noun", cues.NOUNS[lemma])
+
+    def reading(self, tok: Token) -> tuple[int, list[Token]]:
+        """:func:`constructions.verb_reading` of ``tok``, read once for the rules sharing it."""
+        if self._reading is None or self._reading[0] != tok.i:
+            self._reading = (tok.i, constructions.verb_reading(tok))
+        return self._reading[1]
+
+    def speakers(self) -> tuple[list[Cluster], str]:
+        """Who speaks in this sentence (a speech verb's subject), or, for an unattributed
+        quote, the speaker of the sentence before; and how that was found (read once)."""
+        if self._speakers is None:
+            speakers = _speakers(self.reader, self.sent)
+            if not speakers and _quoted(self.sent):
+                self._speakers = (self.previous, "previous_speaker")
+            else:
+                self._speakers = (speakers, "speaker")
+        return self._speakers
 
     def _reported(self) -> Iterator[Candidate]:
         """Judgements in reported speech and quotes, owned by the speaker."""
-        speakers = _speakers(self.reader, self.sent)
-        via = "speaker"
-        if not speakers and _quoted(self.sent):
-            speakers, via = self.previous, "previous_speaker"
+        speakers, via = self.speakers()
         if not speakers:
             return
         for tok in self.sent:
@@ -225,29 +249,37 @@ class _Sentence:
                 continue
             for clause in (c for c in tok.children if c.dep_ in {"ccomp", "parataxis"}):
                 yield from self._clause(speakers, clause, via)
+                yield from self._nested(speakers, clause, via)
         if via == "previous_speaker":
             root = self.sent.root
             yield from self._clause(speakers, root, via)
+            yield from self._nested(speakers, root, via)
 
-    def _clause(self, speakers: list[Cluster], root: Token, via: str) -> Iterator[Candidate]:
+    def _nested(self, speakers: list[Cluster], root: Token, via: str) -> Iterator[Candidate]:
+        """Source ``reported_nested``: what a reported clause's own clauses judge ("I believe
+        *the death penalty violates* the Eighth Amendment", "it turns out that *advancing
+        equal opportunity is right*"), and clausal subjects ("*Conducting business by ballot*
+        is a bad development")."""
+        yield from self._clause(speakers, root, via, "reported_nested", {"csubj", "csubjpass"})
+        for inner in root.children:
+            if inner.dep_ in {"ccomp", "conj"} and inner.pos_ in {"VERB", "AUX"}:
+                yield from self._clause(speakers, inner, via, "reported_nested")
+
+    def _clause(
+        self,
+        speakers: list[Cluster],
+        root: Token,
+        via: str,
+        source: str = "reported",
+        deps: frozenset[str] | set[str] = _CLAUSE_DEPS,
+    ) -> Iterator[Candidate]:
+        """The speakers judge the subjects and objects (``deps``) of a reported clause."""
         text = subtree_text(root, _CLAUSE_TOKENS)
+        found = [c for c in root.children if c.dep_ in deps]
+        found.sort(key=lambda c: c.dep_ not in {"nsubj", "nsubjpass", "csubj", "csubjpass"})
+        label = root.lemma_.lower()
         prior = _judgement(root)
-        subjects = [c for c in root.children if c.dep_ in {"nsubj", "nsubjpass"}]
-        objects = [c for c in root.children if c.dep_ in {"dobj", "attr"} and c not in subjects]
-        for target_tok in subjects + objects:
-            for holder in speakers:
-                for target in self.reader.targets(target_tok):
-                    yield self._make(
-                        holder,
-                        target,
-                        root,
-                        "reported",
-                        prior,
-                        via,
-                        root.lemma_.lower(),
-                        text,
-                        target_tok,
-                    )
+        yield from self.each(speakers, found, root, source, prior, via, label, text)
 
     def _pairs(self) -> Iterator[Candidate]:
         """Every holder-type entity (or resolved pronoun subject) with the other entities of
@@ -276,7 +308,7 @@ class _Sentence:
             for target, ttok in entities[max(0, at - _PAIR_WINDOW) : at + _PAIR_WINDOW + 1]:
                 if target is holder:
                     continue
-                yield self._make(
+                yield self.make(
                     holder,
                     Target(target.name, "entity", 1),
                     ttok,
@@ -291,29 +323,49 @@ class _Sentence:
 
     # -- pieces ---------------------------------------------------------------------------
 
-    def _emit(
+    def emit(
         self,
         holders: tuple[list[Cluster], str],
         objects: list[Token],
         cue: Token,
         source: str,
         polarity: int,
+        keep: bool = False,
     ) -> Iterator[Candidate]:
+        """Candidates for each holder and each target of ``objects``; a verb cue's direction
+        is composed over its control chain, whose top's subject then holds the stance
+        (``keep``: the holders given were already found for that top)."""
         entities, via = holders
         label = cue.lemma_.lower()
         if cue.pos_ in {"VERB", "AUX"}:
             prior, top = compose(cue, polarity)  # "refused to back Y" is against Y
             if top is not cue:
-                entities, via = self._subject_of(top)
+                if not keep:
+                    entities, via = self._subject_of(top)
                 label = f"{top.lemma_.lower()} to {label}"  # the chain is the stance word
         else:
             prior = -polarity if _negated(cue) else polarity
-        if not entities:
-            return
+        yield from self.each(entities, objects, cue, source, prior, via, label)
+
+    def each(
+        self,
+        holders: list[Cluster],
+        objects: list[Token],
+        cue: Token,
+        source: str,
+        prior: int,
+        via: str,
+        label: str,
+        clause: str | None = None,
+    ) -> Iterator[Candidate]:
+        """One candidate per holder and per target each object names, the direction turned
+        by the target's own polarity ("an end to Y"); ``clause`` is the text the judgement is
+        read from (default: the sentence)."""
+        text = self.sentence.text if clause is None else clause
         for obj in objects:
             for target in self.reader.targets(obj):
-                for holder in entities:
-                    yield self._make(
+                for holder in holders:
+                    yield self.make(
                         holder,
                         target,
                         cue,
@@ -321,7 +373,7 @@ class _Sentence:
                         prior * target.polarity,
                         via,
                         label,
-                        self.sentence.text,
+                        text,
                         obj,
                     )
 
@@ -338,11 +390,15 @@ class _Sentence:
         c = self.owner.doc.entity_of(self.field, tok)
         return [c] if c is not None and c.label in HOLDER_LABELS else found[:1]
 
+    def judged(self, root: Token) -> int:
+        """Direction of the judgement words under ``root`` (0 if none)."""
+        return _judgement(root)
+
     def _judged(self, text: str) -> bool:
         words = {w.strip('.,;:"').lower() for w in text.split()}
         return any(w in cues.JUDGEMENTS for w in words)
 
-    def _make(
+    def make(
         self,
         holder: Cluster,
         target: Target,
@@ -395,16 +451,6 @@ def _quote_mask(sent: Span) -> dict[int, bool]:
             inside = not inside
         mask[tok.i] = inside
     return mask
-
-
-def _prep_objects(tok: Token) -> list[Token]:
-    return [
-        obj
-        for prep in tok.children
-        if prep.dep_ == "prep" and prep.lower_ in _OBJECT_PREPS
-        for obj in prep.children
-        if obj.dep_ in {"pobj", "pcomp"}
-    ]
 
 
 def _negated(token: Token) -> bool:

@@ -10,6 +10,11 @@ from __future__ import annotations
 from pipeline.enrich.lexicon import ATTITUDE_VERBS
 
 
+def _lemmas(text: str) -> frozenset[str]:
+    """The whitespace-separated lemmas of a block of text."""
+    return frozenset(text.split())
+
+
 def _polar(favor: str, against: str) -> dict[str, int]:
     return {**dict.fromkeys(favor.split(), 1), **dict.fromkeys(against.split(), -1)}
 
@@ -20,14 +25,15 @@ VERBS: dict[str, int] = {
     **_polar(
         """thank credit celebrate tout admire salute honor honour congratulate sponsor
         cosponsor introduce recommend encourage trust respect like love reward nominate
-        appoint reaffirm restore fund vouch""",
+        appoint reaffirm restore fund vouch cheer""",
         """attack accuse blame question criticize criticise sue mock ridicule bash berate chide
         scold rebuke castigate disparage smear undermine obstruct filibuster impeach dispute
         contest deride lament fault excoriate assail insult vilify demonize demonise
         ridicule taunt belittle lampoon skewer hammer knock pan trash rip savage target
         investigate probe overturn repeal undo kill strike threaten warn sanction punish
         indict subpoena snub shun abandon ditch disown distance downplay dismiss
-        override thwart scuttle sink derail torpedo stall halt""",
+        override thwart scuttle sink derail torpedo stall halt defy disavow denigrate
+        lampoon scorn doubt""",
     ),
 }
 
@@ -51,15 +57,58 @@ PHRASAL: dict[tuple[str, str], int] = {
     ("go", "after"): -1,
     ("fire", "at"): -1,
     ("crack", "on"): -1,
+    ("rage", "at"): -1,
+    ("hurl", "at"): -1,  # "hurled jabs at"
+    ("lace", "into"): -1,
+    ("unload", "on"): -1,
+    ("pounce", "on"): -1,
+    ("battle", "against"): -1,
+    ("fight", "against"): -1,
+    ("stand", "to"): -1,  # "stood up to"
+    ("throw", "behind"): 1,  # "threw her support behind"
+    ("stand", "behind"): 1,
+    ("rally", "around"): 1,
+    ("vouch", "for"): 1,
+    ("advocate", "for"): 1,
 }
 
 # Nouns naming a position ("opponents of the bill", "his criticism of Y").
 NOUNS: dict[str, int] = _polar(
     """supporter support backer backing endorsement ally advocate proponent champion
-    defender defense defence praise fan admirer booster approval""",
+    defender defense defence praise fan admirer booster approval preference commitment
+    enthusiasm importance necessity""",
     """opponent opposition critic criticism attack assault condemnation rejection
     denunciation foe enemy adversary detractor skeptic sceptic objection veto lawsuit
-    suit complaint challenge boycott protest accusation allegation rebuke""",
+    suit complaint challenge boycott protest accusation allegation rebuke concern worry
+    scorn contempt disdain jab""",
+)
+# Stance nouns whose owner is the *target* when written as a possessive ("Trump's critics").
+TARGET_OWNERS = _lemmas(
+    """opponent critic enemy foe adversary detractor supporter backer ally fan admirer
+    defender"""
+)
+# Prepositions introducing a stance noun's target ("criticism *of* Y", "concerns *about* Y").
+NOUN_PREPOSITIONS = frozenset({"of", "to", "for", "on", "against", "about", "with", "at", "over"})
+
+# Nouns naming a position whose direction the preposition gives ("a campaign *against* Y",
+# "his stance *against* Y", "a position *in favor of* Y", "a filibuster against the bill").
+FRAMED_NOUNS = _lemmas(
+    """campaign campaigning stance position fight battle war crusade push case argument
+    vote petition filibuster tack offensive effort drive bid lobbying motion amendment"""
+)
+FRAME_PREPOSITIONS: dict[str, int] = {"against": -1, "for": 1}
+
+# Nouns naming someone's act: "praised *the efforts of* X" is also favor X.
+ACT_NOUNS = _lemmas(
+    """effort work leadership handling role decision action comment remark statement policy
+    record response conduct behavior behaviour performance words stewardship service
+    management approach"""
+)
+
+# Verbs that name what their object is: "called the plan a disaster", "described X as weak".
+LABEL_VERBS = _lemmas(
+    """call describe characterize characterise label brand dub term consider deem dismiss
+    see view regard refer portray paint"""
 )
 
 # Adjectives with a complement ("opposed to", "critical of", "committed to").

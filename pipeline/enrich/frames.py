@@ -392,8 +392,19 @@ def agent_of(verb: Token) -> Token | None:
     return None
 
 
+_ADVERB_PARTICLES = frozenset({"back", "out", "away", "off"})
+
+
 def particle_of(verb: Token) -> str | None:
-    return next((c.lower_ for c in verb.children if c.dep_ == "prt"), None)
+    """The verb's particle ("signed *off* on"); the parser often attaches "back" / "out" /
+    "away" / "off" as an adverb instead ("pushed back against"), which counts too."""
+    adverb = None
+    for c in verb.children:
+        if c.dep_ == "prt":
+            return c.lower_
+        if adverb is None and c.dep_ == "advmod" and c.lower_ in _ADVERB_PARTICLES:
+            adverb = c.lower_
+    return adverb
 
 
 def _embedding_polarity(node: Token) -> int:

@@ -35,6 +35,12 @@ _POSSESSIVE_LABELS: dict[str, tuple[frozenset[str], bool]] = {
 }
 _SUBJECT_DEPS = frozenset({"nsubj", "nsubjpass"})
 _LOOKBACK_SENTENCES = 3
+_ANTECEDENT_STEPS = 12  # earlier mentions an object pronoun looks through: bounded, so linear
+_OBJECT_PRONOUNS: dict[str, frozenset[str]] = {
+    "him": frozenset({"PERSON"}),
+    "her": frozenset({"PERSON"}),
+    "them": frozenset({"PERSON", "ORG", "GPE", "NORP"}),
+}
 MAX_CONJUNCTS = 24
 
 # Confidence factors: the less direct the resolution, the less sure the tag.
@@ -132,6 +138,36 @@ class HolderResolver:
                     entities.append(c)
             factor = min(factor, f)
         return Holders(entities, factor if entities else 0.0)
+
+    def possessor(self, field_name: TextField, t: Token) -> list[Cluster]:
+        """Who a possessive names: "Corker's" -> Corker, "his"/"their" -> the entity the
+        pronoun refers to (nearest fitting one before it)."""
+        c = self._entity(field_name, t)
+        if c is not None:
+            return [c]
+        spec = _POSSESSIVE_LABELS.get(t.lower_)
+        if spec is not None and t.pos_ == "PRON":
+            return self._look_back(field_name, t, spec[0], spec[1])
+        return self._resolve_one(field_name, t)[0]
+
+    def object_referent(
+        self, field_name: TextField, t: Token, exclude: list[Cluster]
+    ) -> list[Cluster]:
+        """What an object pronoun ("endorsed *her*", "oppose *them*") refers to: the nearest
+        earlier fitting entity that is not the subject (``exclude``), within the last few
+        sentences; an object is never its own verb's subject."""
+        labels = _OBJECT_PRONOUNS.get(t.lower_)
+        if labels is None or t.pos_ != "PRON":
+            return []
+        k = bisect_left(self._orders, (_field_order(field_name), t.i))
+        sent = self.doc.sentence_of(field_name, t.i)
+        current = sent.index if sent else 0
+        for o in reversed(self._occurrences[max(0, k - _ANTECEDENT_STEPS) : k]):
+            if current - o.sentence > _LOOKBACK_SENTENCES:
+                break
+            if o.cluster.label in labels and all(o.cluster is not x for x in exclude):
+                return [o.cluster]
+        return []
 
     def pronoun_mentions(self) -> list[tuple[TextField, Token, Cluster]]:
         """Personal and possessive pronouns with the entity each refers to, for tone."""

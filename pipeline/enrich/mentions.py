@@ -17,6 +17,8 @@ from spacy.tokens import Doc, Span, Token
 from spacy.util import filter_spans
 
 from pipeline.enrich import gazetteer as gz
+from pipeline.enrich.cues import VERBS as STANCE_VERBS
+from pipeline.enrich.lexicon import SPEECH_VERBS
 from pipeline.enrich.nlp import ParsedField
 from pipeline.enrich.places import place_spans
 from pipeline.enrich.results import team_spans
@@ -32,6 +34,13 @@ _AMOUNT = re.compile(
 )
 _PERCENT = re.compile(r"\s?(?:%|percent\b|per cent\b)")
 _LEADING_DROP = frozenset({"the", "a", "an"})
+_CALENDAR = frozenset(
+    [
+        "january", "february", "march", "april", "may", "june", "july", "august", "september",
+        "october", "november", "december", "monday", "tuesday", "wednesday", "thursday",
+        "friday", "saturday", "sunday",
+    ]
+)  # fmt: skip
 _TRAILING_DROP = frozenset({"'s", "'", "s", ".", ",", ";", ":", '"', "-", "\u2014"})
 
 # Vote weights: general-knowledge and syntactic evidence outweighs the small model's guess.
@@ -89,6 +98,7 @@ def extract(parsed: ParsedField) -> tuple[list[RawMention], list[Quantity]]:
     quantities.sort(key=lambda q: q.start)
     mentions = _dateline_mentions(parsed, mentions)
     mentions += _unlabelled_names(parsed, mentions)
+    mentions += _speaker_names(parsed, mentions)
     mentions.sort(key=lambda m: m.start)
     for mention in mentions:
         _city_country_vote(parsed.doc, mention)
@@ -325,6 +335,52 @@ def _unlabelled_names(parsed: ParsedField, found: list[RawMention]) -> list[RawM
         extra.append(mention)
         i += size
     return extra
+
+
+def _speaker_names(parsed: ParsedField, found: list[RawMention]) -> list[RawMention]:
+    """Surnames NER missed where news names its speakers: a title-case proper noun that is the
+    subject of a speech or stance verb ("Pelosi savaged it", "Schlapp said"), with the
+    capitalised proper nouns before it ("Glenda Hart"), titles left out. Voted PERSON."""
+    doc = parsed.doc
+    taken = {i for m in found for i in range(m.tok_start, m.tok_end)}
+    extra: list[RawMention] = []
+    for tok in doc:
+        if not _speaker_name(tok) or tok.i in taken:
+            continue
+        start = tok.i
+        while start > 0 and doc[start - 1].dep_ == "compound" and doc[start - 1].head.i == tok.i:
+            before = doc[start - 1]
+            if before.i in taken or not _name_word(before):
+                break
+            start -= 1
+        mention = _make(parsed, start, tok.i + 1, _titles_before(doc, start))
+        mention.votes["PERSON"] += PATTERN_VOTE
+        extra.append(mention)
+    return extra
+
+
+def _speaker_name(tok: Token) -> bool:
+    head = tok.head
+    if tok.dep_ != "nsubj" or head.pos_ not in {"VERB", "AUX"} or not _name_word(tok):
+        return False
+    lemma = head.lemma_.lower()
+    return lemma in SPEECH_VERBS or lemma in STANCE_VERBS
+
+
+def _name_word(tok: Token) -> bool:
+    """A capitalised proper noun that is no title, role, month or weekday."""
+    text = tok.text
+    return (
+        tok.pos_ == "PROPN"
+        and tok.is_title
+        and len(text) > 2
+        and text.replace("-", "").replace("'", "").isalpha()
+        and tok.lower_ not in gz.PERSON_TITLES
+        and tok.lower_ not in gz.ORG_ROLES
+        and tok.lower_ not in gz.GPE_ROLES
+        and tok.lower_ not in _CALENDAR
+        and gz.place_label(name_key(text)) is None
+    )
 
 
 def _gazetteer_at(doc: Doc, i: int, taken: set[int]) -> tuple[int, str]:

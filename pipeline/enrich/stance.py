@@ -1,7 +1,8 @@
 """Stance tags: candidates proposed by rules (:mod:`candidates`), judged by the trained model.
 
 Each (holder, target) pair of an article becomes at most one tag: the candidate the model is
-surest of, emitted when its favor or against probability reaches ``min_confidence``.
+surest of, emitted when its favor or against probability reaches ``min_confidence``. Only
+candidates of rules the model was trained on are judged (``src=<rule>`` among its weights).
 """
 
 from __future__ import annotations
@@ -27,7 +28,11 @@ class StanceExtractor:
 
     def extract(self, doc: Document, holders: HolderResolver | None = None) -> list[StanceTag]:
         best: dict[tuple[str, str], tuple[float, StanceValue, Candidate]] = {}
-        found = self.candidates(doc, holders)
+        # A model judges only the rules it was trained on: a rule added since (its candidates
+        # never seen in training) waits for `newsflow train stance` instead of being scored
+        # by features learnt on other rules.
+        weights = self.model.model.weights
+        found = [c for c in self.candidates(doc, holders) if f"src={c.source}" in weights]
         sources = sources_by_pair(found)
         for c in found:
             if c.target.kind == "entity" and c.target.text == c.holder.name:

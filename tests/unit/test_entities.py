@@ -120,3 +120,25 @@ def test_salience_prefers_frequent_early_title_entities(enricher: Enricher) -> N
 def test_enrich_is_deterministic(enricher: Enricher) -> None:
     body = "Finnish President Alexander Stubb backed the plan in Helsinki."
     assert run(enricher, body) == run(enricher, body)
+
+
+@pytest.mark.parametrize(
+    ("body", "names"),
+    [
+        ("Glenda Hart said the levy was unfair.", ["Glenda Hart"]),
+        ("Senator Pelosi savaged the bill on Monday.", ["Pelosi"]),
+        ("Schlapp attacked the plan, and the mayor said nothing.", ["Schlapp"]),
+        ("Monday said nothing about it.", []),  # a weekday is no speaker
+        ("Pelosi visited Ohio.", []),  # subject of a verb that is no speech or stance
+    ],
+)
+def test_subjects_of_speech_and_stance_verbs_are_speaker_names(
+    enricher: Enricher, body: str, names: list[str]
+) -> None:
+    from pipeline.enrich.mentions import _speaker_names
+    from pipeline.enrich.nlp import parse_article
+
+    parsed = parse_article(enricher._nlp, RawArticle(id="t", title="", body=body))[-1]
+    found = _speaker_names(parsed, [])  # as if NER had found nothing
+    assert [m.text for m in found] == names
+    assert all(m.votes["PERSON"] > 0 for m in found)

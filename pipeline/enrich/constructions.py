@@ -1,0 +1,420 @@
+"""Construction rules that reach stances the basic sources of :mod:`candidates` miss.
+
+Each rule records its own ``source`` so that the trained model learns how far to trust it:
+
+* ``adjunct`` — a stance verb with no subject of its own takes the holder of what its clause
+  hangs on: "Corker's statement *criticizing* the President" (the possessor), "the first
+  senator *to endorse* Trump" (the subject the noun is said of), "explained the decision by
+  *accusing* Acosta" (the subject of the verb the preposition hangs on), "Obama's tax plan
+  *calls for* Y" (the owner of a subject that is no holder itself);
+* ``possessive`` — a stance noun owned by a possessive pronoun: "*his* criticisms of his
+  staff" (the pronoun resolved to the entity it refers to);
+* ``apposition`` — a stance noun in apposition to a named holder: "Noel, a vocal opponent of
+  the monument";
+* ``stance_noun`` — a noun whose preposition gives the direction: "a campaign *against* the
+  media", "his stance *against* illegal immigration", "a position *in favor of* X", "waged a
+  filibuster against the bill";
+* ``necessity`` — what a speaker says must, should, has to or needs to happen, or is needed:
+  "'We have to secure our borders,' Trump said" -> Trump favor "securing borders";
+* ``pronoun_target`` — a stance verb's object pronoun resolved to the entity it refers to
+  (never the verb's own subject): "Obama also endorsed *her*" -> the woman named before;
+* ``complement`` — the actor of an act a stance verb is about: "praised the efforts of X",
+  "criticised Y's handling of the crisis" -> also X, Y;
+* ``label`` — a holder naming what something is: "Perry called the case 'outrageous'",
+  "described the movement as weak", "referred to his remarks as 'wild speculation'";
+* ``colon_speaker`` — a name and a colon opening a sentence ("Clapper: Trump rhetoric ...
+  alarming allies") speak what follows; its subjects, objects and actions are targets.
+
+Every rule looks at a bounded neighbourhood of one token, so the whole pass stays linear.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
+
+from spacy.tokens import Token
+
+from pipeline.enrich import cues
+from pipeline.enrich import lexicon as lx
+from pipeline.enrich.entities import Cluster
+from pipeline.enrich.frames import Target, agent_of, compose, particle_of
+from pipeline.enrich.holders import HOLDER_LABELS
+
+if TYPE_CHECKING:
+    from pipeline.enrich.candidates import Candidate, SentenceReader
+
+_VERBAL = frozenset({"VERB", "AUX"})
+_NOMINAL = frozenset({"NOUN", "PROPN"})
+_MAX_CLIMB = 4  # clause levels climbed to find an adjunct's owner
+_MODALS = frozenset({"must", "should", "ought"})
+_NEED_HEADS = frozenset({"have", "need"})  # "have to", "need to"
+_NEEDED = frozenset({"needed", "necessary", "essential", "vital", "required"})
+
+
+def verb_reading(tok: Token) -> tuple[int, list[Token]]:
+    """A stance verb's direction and its object tokens: phrasal ("pushed back against Y")
+    first, then the verb's own object ("attacked Y"); (0, []) for any other word."""
+    lemma = tok.lemma_.lower()
+    for prep in tok.children:
+        if prep.dep_ not in {"prep", "prt"}:
+            continue
+        key = (lemma, prep.lower_)
+        polarity = cues.PHRASAL.get(key) or lx.PHRASAL.get(key)
+        needed = lx.PARTICLES.get(key)
+        if polarity and (needed is None or particle_of(tok) == needed):
+            objects = [c for c in prep.children if c.dep_ in {"pobj", "pcomp"}]
+            if objects:
+                return polarity, objects
+    polarity = cues.VERBS.get(lemma, 0)
+    if not polarity:
+        return 0, []
+    objects = [c for c in tok.children if c.dep_ in {"dobj", "dative"}]
+    if not objects:
+        objects = [
+            o
+            for p in tok.children
+            if p.dep_ == "prep" and p.lower_ in {"on", "against", "for", "to", "of", "at"}
+            for o in p.children
+            if o.dep_ in {"pobj", "pcomp"}
+        ]
+    return polarity, objects
+
+
+def adjunct(s: SentenceReader, tok: Token) -> Iterator[Candidate]:
+    """A subjectless stance verb owned by the clause it hangs on (see the module doc)."""
+    if tok.pos_ != "VERB" or agent_of(tok) is not None:
+        return
+    polarity, objects = s.reading(tok)
+    if not polarity or not objects or s.reader.subject_holders(tok).entities:
+        return
+    _, top = compose(tok, polarity)
+    if top is not tok and s.reader.subject_holders(top).entities:
+        return  # a control chain the ordinary rules read ("refused to back Y")
+    owners = clause_owner(s, top)
+    subject = next((c for c in top.children if c.dep_ == "nsubj" and c.pos_ in _NOMINAL), None)
+    if not owners and subject is not None:
+        owners = noun_owner(s, subject)  # "Obama's tax plan calls for Y"
+    if owners:
+        yield from s.emit((owners, "adjunct"), objects, tok, "adjunct", polarity, keep=True)
+
+
+def clause_owner(s: SentenceReader, verb: Token) -> list[Cluster]:
+    """Who owns a subjectless clause: climb preposition complements, adverbial clauses and
+    coordination to a verb with a subject, or stop at the noun a participle modifies."""
+    node = verb
+    for _ in range(_MAX_CLIMB):
+        head = node.head
+        if head.i == node.i:
+            return []
+        if node.dep_ == "pcomp" and head.dep_ == "prep":  # "by accusing Y", "after defending Y"
+            node = head.head
+        elif node.dep_ in {"advcl", "xcomp", "conj"} and head.pos_ in _VERBAL:
+            node = head
+        elif node.dep_ in {"acl", "relcl"} and head.pos_ in _NOMINAL:  # "the first to back Y"
+            return noun_owner(s, head)
+        else:
+            return []
+        if node.pos_ in _NOMINAL:
+            return noun_owner(s, node)
+        found = s.reader.subject_holders(node).entities
+        if found:
+            return found
+    return []
+
+
+def noun_owner(s: SentenceReader, noun: Token) -> list[Cluster]:
+    """The holder a noun stands for or belongs to: its possessor ("Corker's statement", "his
+    campaign"), the entity it names, or, for "X was the first senator to ...", the subject."""
+    holders = s.owner.holders
+    poss = next((c for c in noun.children if c.dep_ == "poss"), None)
+    if poss is not None:
+        return [c for c in holders.possessor(s.field, poss) if c.label in HOLDER_LABELS]
+    named = s.owner.doc.entity_of(s.field, noun)
+    if named is not None:
+        return [named] if named.label in HOLDER_LABELS else []
+    if noun.dep_ == "attr":
+        return s.reader.subject_holders(noun.head).entities
+    if noun.dep_ == "appos":
+        owner = s.owner.doc.entity_of(s.field, noun.head)
+        return [owner] if owner is not None and owner.label in HOLDER_LABELS else []
+    return []
+
+
+def possessive(s: SentenceReader, tok: Token) -> Iterator[Candidate]:
+    """A stance noun of :data:`cues.NOUNS` owned by a possessive pronoun ("his criticism of
+    Y"); named possessors ("Corker's criticism") are the ``noun`` source's."""
+    lemma = tok.lemma_.lower()
+    if tok.pos_ != "NOUN" or lemma not in cues.NOUNS or lemma in cues.TARGET_OWNERS:
+        return
+    poss = next((c for c in tok.children if c.dep_ == "poss" and c.pos_ == "PRON"), None)
+    if poss is None:
+        return
+    owners = s.owner.holders.possessor(s.field, poss)
+    objects = prep_objects(tok)
+    yield from s.emit((owners, "possessive"), objects, tok, "possessive", cues.NOUNS[lemma])
+
+
+def stance_noun(s: SentenceReader, tok: Token) -> Iterator[Candidate]:
+    """ "Trump's campaign against the media", "waged a filibuster against the bill", "his
+    position in favor of X": the preposition gives the direction, the owner holds it."""
+    if tok.pos_ != "NOUN" or tok.lemma_.lower() not in cues.FRAMED_NOUNS:
+        return
+    for prep in tok.children:
+        if prep.dep_ != "prep":
+            continue
+        polarity = cues.FRAME_PREPOSITIONS.get(prep.lower_, 0)
+        objects = [c for c in prep.children if c.dep_ in {"pobj", "pcomp"}]
+        if prep.lower_ == "in" and any(o.lower_ in {"favor", "favour"} for o in objects):
+            polarity = 1  # "in favor of X": the object of "of"
+            objects = [
+                g
+                for o in objects
+                for p in o.children
+                if p.dep_ == "prep" and p.lower_ == "of"
+                for g in p.children
+                if g.dep_ in {"pobj", "pcomp"}
+            ]
+        if polarity and objects:
+            owners = _framed_owner(s, tok)
+            yield from s.emit((owners, "owner"), objects, tok, "stance_noun", polarity)
+
+
+def _framed_owner(s: SentenceReader, noun: Token) -> list[Cluster]:
+    """Possessor, named modifier ("Trump attacks on Y"), or the subject of the light verb the
+    noun is the object of ("X waged a campaign against Y", "X took a stance against Y")."""
+    owners = noun_owner(s, noun)
+    if owners:
+        return owners
+    for child in noun.children:
+        if child.dep_ in {"compound", "amod", "nmod"}:
+            named = s.owner.doc.entity_of(s.field, child)
+            if named is not None and named.label in HOLDER_LABELS:
+                return [named]
+    if noun.dep_ in {"dobj", "attr"} and noun.head.pos_ in _VERBAL:
+        return s.reader.subject_holders(noun.head).entities
+    return []
+
+
+def prep_objects(tok: Token) -> list[Token]:
+    """Objects of the prepositions that introduce a stance word's target ("criticism *of*
+    Y", "focus *on* Y")."""
+    return [
+        obj
+        for prep in tok.children
+        if prep.dep_ == "prep" and prep.lower_ in cues.NOUN_PREPOSITIONS
+        for obj in prep.children
+        if obj.dep_ in {"pobj", "pcomp"}
+    ]
+
+
+def necessity(s: SentenceReader, speakers: list[Cluster], via: str) -> Iterator[Candidate]:
+    """What a speaker says must / should / has to / needs to happen, or is needed."""
+    if not speakers:
+        return
+    for tok in s.sent:
+        found = _necessary(tok)
+        if found is not None:
+            polarity, anchor, targets_from = found
+            label = anchor.lemma_.lower()
+            yield from s.each(speakers, targets_from, anchor, "necessity", polarity, via, label)
+
+
+def _necessary(tok: Token) -> tuple[int, Token, list[Token]] | None:
+    """(direction, anchor, tokens the target is read from) when ``tok`` is a necessity:
+    "must / should / ought to / has to / needs to V Y" -> the action "V-ing Y"; "Y must be
+    V-ed", "Y is needed" -> Y."""
+    if tok.pos_ == "VERB" and tok.lemma_ != "be":
+        modal = any(c.dep_ == "aux" and c.lower_ in _MODALS for c in tok.children)
+        head = tok.head
+        need = tok.dep_ == "xcomp" and head.lemma_.lower() in _NEED_HEADS
+        if not modal and not need:
+            return None
+        negated = _neg(tok) or (need and _neg(head))
+        polarity = -1 if negated else 1
+        if any(c.dep_ == "auxpass" for c in tok.children):
+            subjects = [c for c in tok.children if c.dep_ == "nsubjpass"]
+            return polarity, tok, subjects
+        if tok.lemma_.lower() in {"have", "need"}:
+            return None
+        if not any(c.dep_ == "dobj" for c in tok.children):  # "should focus on Y"
+            return polarity, tok, prep_objects(tok)
+        return polarity, tok, [tok]
+    if tok.lower_ in _NEEDED and tok.dep_ in {"acomp", "ROOT", "ccomp", "conj"}:
+        verb = tok.head if tok.dep_ == "acomp" else tok
+        subjects = [c for c in verb.children if c.dep_ in {"nsubj", "nsubjpass"}]
+        return (-1 if _neg(verb) else 1), tok, subjects
+    return None
+
+
+def _neg(tok: Token) -> bool:
+    return any(c.dep_ == "neg" or c.lower_ == "never" for c in tok.children)
+
+
+def pronoun_target(s: SentenceReader, tok: Token) -> Iterator[Candidate]:
+    """ "Obama endorsed *her*": the object pronoun resolved to the entity named before."""
+    yield from _object_entities(
+        s,
+        tok,
+        "pronoun_target",
+        lambda o: o.pos_ == "PRON",
+        lambda o, owners: s.owner.holders.object_referent(s.field, o, owners),
+    )
+
+
+def _object_entities(
+    s: SentenceReader,
+    tok: Token,
+    source: str,
+    keep: Callable[[Token], bool],
+    referents: Callable[[Token, list[Cluster]], list[Cluster]],
+) -> Iterator[Candidate]:
+    """The objects of an active stance verb that ``keep`` selects stand for the entities
+    ``referents`` finds (never the verb's own holders): those are targets of the holders."""
+    if tok.pos_ != "VERB" or agent_of(tok) is not None:
+        return  # passive: the subject is the target, read by the other rules
+    polarity, objects = s.reading(tok)
+    chosen = [o for o in objects if keep(o)]
+    if not polarity or not chosen:
+        return
+    prior, top = compose(tok, polarity)
+    owners = s.reader.subject_holders(top).entities or clause_owner(s, top)
+    label, text = tok.lemma_.lower(), s.sentence.text
+    for obj in chosen if owners else []:
+        for entity in referents(obj, owners):
+            if any(entity is h for h in owners):
+                continue
+            target = Target(entity.name, "entity", 1)
+            for h in owners:
+                yield s.make(h, target, tok, source, prior, "subject", label, text, obj)
+
+
+_COLON_LEAD = 8  # a speaker's name before a colon starts the sentence: "Clapper: ..."
+_COLON_TARGETS = 6  # targets read from what follows the colon, in text order
+_COLON_SPAN = 40  # tokens after the colon read for targets
+_COLON_DEPS = frozenset({"nsubj", "nsubjpass", "dobj", "attr", "appos"})
+
+
+def colon_speaker(s: SentenceReader) -> Iterator[Candidate]:
+    """ "Alan Dershowitz: Trump 'perfectly entitled to invoke executive privilege'": a name
+    and a colon opening a sentence (a headline, an interview) make that name the speaker of
+    what follows; its subjects, objects and actions are the targets."""
+    sent = s.sent
+    colon = next((t for t in sent[:_COLON_LEAD] if t.text == ":"), None)
+    if colon is None or colon.i == sent.start or colon.i + 1 >= sent.end:
+        return
+    speaker = s.owner.doc.entity_of(s.field, sent.doc[colon.i - 1])
+    if speaker is None or speaker.label not in HOLDER_LABELS:
+        return
+    span = sent.doc[colon.i + 1 : min(sent.end, colon.i + 1 + _COLON_SPAN)]
+    seen: set[str] = set()
+    found = 0
+    for tok in span:
+        if found >= _COLON_TARGETS:
+            return
+        nominal = tok.dep_ in _COLON_DEPS and tok.pos_ in _NOMINAL
+        action = tok.pos_ == "VERB" and any(c.dep_ == "dobj" for c in tok.children)
+        if not (nominal or action):
+            continue
+        for target in s.reader.targets(tok):
+            if target.text in seen or s.owner.doc.entity_of(s.field, tok) is speaker:
+                continue
+            seen.add(target.text)
+            found += 1
+            yield s.make(
+                speaker,
+                target,
+                colon,
+                "colon_speaker",
+                0,
+                "speaker",
+                "",
+                s.sentence.text,
+                tok,
+            )
+
+
+_COMPLEMENT_DEPS = frozenset({"oprd", "xcomp", "ccomp", "acomp", "attr"})
+
+
+def label(s: SentenceReader, tok: Token) -> Iterator[Candidate]:
+    """ "Perry called the case 'outrageous'", "Nuland referred to his remarks as 'wild
+    speculation'": the holder judges the object by the name given to it; the direction is
+    that of the judgement words of the name (0 when it has none)."""
+    lemma = tok.lemma_.lower()
+    if tok.pos_ != "VERB" or lemma not in cues.LABEL_VERBS:
+        return
+    if lemma == "refer":
+        objects = [
+            o for p in tok.children if p.lower_ == "to" for o in p.children if o.dep_ == "pobj"
+        ]
+    else:
+        objects = [c for c in tok.children if c.dep_ == "dobj"]
+    if not objects:
+        return
+    name = next((c for c in tok.children if c.dep_ in _COMPLEMENT_DEPS), None)
+    if name is None:
+        name = next(
+            (
+                o
+                for head in (tok, objects[0])
+                for p in head.children
+                if p.dep_ == "prep" and p.lower_ == "as"
+                for o in p.children
+                if o.dep_ in {"pobj", "pcomp"}
+            ),
+            None,
+        )
+    if name is None:
+        return
+    owners = s.reader.subject_holders(tok).entities or clause_owner(s, tok)
+    if owners:
+        yield from s.each(owners, objects, tok, "label", s.judged(name), "subject", lemma)
+
+
+def apposition(s: SentenceReader, tok: Token) -> Iterator[Candidate]:
+    """ "Noel, a vocal *opponent* of the monument", "Greenwald, a journalist and longtime
+    *critic* of the war on terror": a stance noun in apposition to (or coordinated with an
+    apposition to) a named holder."""
+    lemma = tok.lemma_.lower()
+    if tok.pos_ != "NOUN" or lemma not in cues.NOUNS:
+        return
+    node = tok
+    for _ in range(_MAX_CLIMB):
+        if node.dep_ != "conj" or node.head.i == node.i:
+            break
+        node = node.head
+    if node.dep_ != "appos":
+        return
+    named = s.owner.doc.entity_of(s.field, node.head)
+    if named is None or named.label not in HOLDER_LABELS:
+        return
+    objects = prep_objects(tok)
+    yield from s.emit(([named], "apposition"), objects, tok, "apposition", cues.NOUNS[lemma])
+
+
+def complement(s: SentenceReader, tok: Token) -> Iterator[Candidate]:
+    """ "praised the efforts of X", "criticised Y's handling of the crisis": a stance verb
+    whose object is someone's act also takes that someone (possessor or "of" object) as a
+    target."""
+    yield from _object_entities(
+        s,
+        tok,
+        "complement",
+        lambda o: o.pos_ == "NOUN" and o.lemma_.lower() in cues.ACT_NOUNS,
+        lambda o, _: _act_owners(s, o),
+    )
+
+
+def _act_owners(s: SentenceReader, act: Token) -> list[Cluster]:
+    """Who did an act: its possessor ("Y's handling") or the object of its "of" / "by"."""
+    found: list[Cluster] = []
+    for child in act.children:
+        if child.dep_ == "poss":
+            found += s.owner.holders.possessor(s.field, child)
+        elif child.dep_ == "prep" and child.lower_ in {"of", "by"}:
+            for obj in child.children:
+                named = s.owner.doc.entity_of(s.field, obj)
+                if obj.dep_ == "pobj" and named is not None:
+                    found.append(named)
+    return found

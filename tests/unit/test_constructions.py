@@ -1,0 +1,152 @@
+"""The construction rules of :mod:`pipeline.enrich.constructions` on invented sentences: each
+proposes its (holder, target) under its own source and direction. Unit cases, not figures."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline.config import EnrichSettings
+from pipeline.enrich import Enricher
+from pipeline.enrich.candidates import Candidate, CandidateReader
+from pipeline.enrich.stance_model import StanceModel
+from pipeline.models import RawArticle
+
+
+@pytest.fixture(scope="module")
+def enricher() -> Enricher:
+    return Enricher(EnrichSettings(), StanceModel.untrained())
+
+
+def proposed(enricher: Enricher, body: str, source: str) -> set[tuple[str, str, int]]:
+    """(holder, target as written, direction) of the candidates ``source`` proposes."""
+    doc, _ = enricher.read(RawArticle(id="t", title="", body=body))
+    found: list[Candidate] = CandidateReader(doc, enricher.catalogue).candidates()
+    return {(c.holder.name, c.surface, c.prior) for c in found if c.source == source}
+
+
+def has(found: set[tuple[str, str, int]], holder: str, word: str, prior: int) -> bool:
+    return any(h == holder and word in t.lower() and p == prior for h, t, p in found)
+
+
+@pytest.mark.parametrize(
+    ("body", "holder", "target", "prior"),
+    [
+        # a participle modifying the holder's own noun
+        ("Senator Rosa Diaz's statement criticizing the pipeline drew applause.",
+         "Rosa Diaz", "pipeline", -1),
+        # a preposition's gerund: the subject of the verb it hangs on
+        ("Mayor Tom Reed opened the session by attacking the budget.", "Tom Reed", "budget", -1),
+        # an infinitive modifying a predicate noun: the subject of the copula
+        ("Mayor Tom Reed was the first mayor to endorse the levy.", "Tom Reed", "levy", 1),
+    ],
+)  # fmt: skip
+def test_subjectless_stance_verb_takes_the_owner_of_its_clause(
+    enricher: Enricher, body: str, holder: str, target: str, prior: int
+) -> None:
+    assert has(proposed(enricher, body, "adjunct"), holder, target, prior)
+
+
+def test_a_verb_with_its_own_subject_is_no_adjunct(enricher: Enricher) -> None:
+    assert not proposed(enricher, "Mayor Tom Reed attacked the budget.", "adjunct")
+
+
+def test_possessive_pronoun_owns_a_stance_noun(enricher: Enricher) -> None:
+    body = "Senator Rosa Diaz spoke for an hour. Her criticism of the pipeline was sharp."
+    assert has(proposed(enricher, body, "possessive"), "Rosa Diaz", "pipeline", -1)
+
+
+def test_a_critic_of_someone_is_no_possessive_holder(enricher: Enricher) -> None:
+    body = "Senator Rosa Diaz spoke for an hour. Her critics were silent."
+    assert not proposed(enricher, body, "possessive")
+
+
+def test_a_campaign_in_a_place_is_no_stance_noun(enricher: Enricher) -> None:
+    body = "Senator Rosa Diaz waged a campaign in Ohio."
+    assert not proposed(enricher, body, "stance_noun")
+
+
+def test_necessity_without_a_speaker_has_no_holder(enricher: Enricher) -> None:
+    assert not proposed(enricher, "The ports must be privatised.", "necessity")
+
+
+def test_object_pronoun_resolves_to_the_person_named_before(enricher: Enricher) -> None:
+    body = "Rosa Diaz ran for mayor in May. Senator Tom Reed endorsed her on Monday."
+    found = proposed(enricher, body, "pronoun_target")
+    assert ("Tom Reed", "Rosa Diaz", 1) in found
+    assert all(h != t for h, t, _ in found)  # never the verb's own subject
+
+
+def test_name_and_colon_speak_the_headline(enricher: Enricher) -> None:
+    body = "Rosa Diaz: the pipeline deal is a disaster for the valley"
+    found = proposed(enricher, body, "colon_speaker")
+    assert any(h == "Rosa Diaz" and "pipeline" in t for h, t, _ in found)
+
+
+def test_pushed_back_against_reads_back_as_its_particle(enricher: Enricher) -> None:
+    body = "Senator Rosa Diaz pushed back against the critics of the levy."
+    assert has(proposed(enricher, body, "frame"), "Rosa Diaz", "critics", -1)
+
+
+def test_calling_someone_by_phone_is_no_label(enricher: Enricher) -> None:
+    assert not proposed(enricher, "Senator Rosa Diaz called the mayor on Monday.", "label")
+
+
+@pytest.mark.parametrize(
+    ("source", "body", "target", "prior"),
+    [
+        # a preposition gives a stance noun its direction
+        ("stance_noun", "Senator Rosa Diaz waged a campaign against the pipeline.", "pipeline", -1),
+        ("stance_noun", "Senator Rosa Diaz took a firm stance against the tariffs.", "tariffs", -1),
+        ("stance_noun", "Senator Rosa Diaz's campaign for the levy began in May.", "levy", 1),
+        # what a speaker says must (not) happen
+        ("necessity", '"We have to secure our borders," Senator Rosa Diaz said.', "borders", 1),
+        ("necessity", "Senator Rosa Diaz said the ports must be privatised.", "ports", 1),
+        ("necessity", "Senator Rosa Diaz said the city should not raise the tax.", "tax", -1),
+        # naming what something is judges it
+        ("label", "Senator Rosa Diaz called the tariff plan a disaster.", "tariff", -1),
+        ("label", "Senator Rosa Diaz described the levy as a disgrace.", "levy", -1),
+        ("label", "Senator Rosa Diaz referred to the merger as a success.", "merger", 1),
+        # a judgement inside a reported clause, and a clause as the subject
+        ("reported_nested", "Senator Rosa Diaz said she thinks the merger is a disaster.",
+         "merger", -1),
+        ("reported_nested", '"Raising the levy is a mistake," Senator Rosa Diaz said.', "levy", -1),
+    ],
+)  # fmt: skip
+def test_a_rule_proposes_its_target_with_its_direction(
+    enricher: Enricher, source: str, body: str, target: str, prior: int
+) -> None:
+    assert has(proposed(enricher, body, source), "Rosa Diaz", target, prior)
+
+
+def test_stance_noun_in_apposition_belongs_to_the_name(enricher: Enricher) -> None:
+    body = "Rosa Diaz, a longtime critic of the pipeline, spoke on Monday."
+    assert has(proposed(enricher, body, "apposition"), "Rosa Diaz", "pipeline", -1)
+
+
+def test_owner_of_a_subject_that_is_no_holder(enricher: Enricher) -> None:
+    body = "Senator Rosa Diaz's tax plan calls for a cut in the levy."
+    assert has(proposed(enricher, body, "adjunct"), "Rosa Diaz", "cut", 1)
+
+
+def test_the_actor_of_a_praised_act_is_a_target(enricher: Enricher) -> None:
+    body = "Senator Rosa Diaz praised the efforts of Mayor Tom Reed during the flood."
+    assert has(proposed(enricher, body, "complement"), "Rosa Diaz", "tom reed", 1)
+    assert not proposed(enricher, "Senator Rosa Diaz praised the efforts.", "complement")
+
+
+def test_a_model_judges_only_the_rules_it_was_trained_on() -> None:
+    """Candidates of a rule the model never saw in training are not scored by it."""
+    from pipeline.enrich.linear import LinearModel
+    from pipeline.enrich.stance_model import CLASSES, FEATURE_SET_VERSION
+
+    # Favours every candidate ("bias"), but was trained on the verb rule only.
+    weights = {"bias": (0.0, 5.0, 0.0), "src=verb": (0.0, 0.1, 0.0)}
+    meta = {"feature_set_version": FEATURE_SET_VERSION}
+    model = StanceModel(LinearModel(CLASSES, weights, (0.0, 0.0, 0.0), meta=meta))
+    body = (
+        "Senator Rosa Diaz's statement criticizing the pipeline drew applause. "
+        "Senator Tom Reed praised the levy."
+    )
+    enricher = Enricher(EnrichSettings(stance_min_confidence=0.5), model)
+    tags = enricher.enrich(RawArticle(id="t", title="", body=body)).stances
+    assert {t.holder for t in tags} == {"Tom Reed"}  # the adjunct rule's Rosa Diaz waits
