@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -142,13 +143,35 @@ def _clause(root: Token, sent: Span) -> set[int]:
     return clause
 
 
+@dataclass(frozen=True)
+class _SentenceFacts:
+    """What every mention of one sentence reads alike: computed once per sentence."""
+
+    valence: list[float]  # per token of the sentence
+    content: list[tuple[int, str]]  # (token index, lemma) of its content words, in order
+
+
+SentenceCache = dict[tuple[int, int], _SentenceFacts]
+
+
+def _sentence_facts(doc: Doc, sent: Span) -> _SentenceFacts:
+    lexicon = _lexicon()
+    tokens = [doc[i] for i in range(sent.start, sent.end)]
+    return _SentenceFacts(
+        [_valence(t, lexicon) for t in tokens],
+        [(t.i, _lemma(t)) for t in tokens if t.pos_ in _CONTENT_POS and not t.is_stop],
+    )
+
+
 def features(
     doc: Doc,
     start_char: int,
     end_char: int,
+    cache: SentenceCache | None = None,
 ) -> Features:
-    """Named features of the mention at ``[start_char, end_char)`` in its sentence."""
-    lexicon = _lexicon()
+    """Named features of the mention at ``[start_char, end_char)`` in its sentence.
+
+    ``cache`` (one per doc) keeps what mentions of the same sentence share."""
     span = _mention_span(doc, start_char, end_char)
     sent = span[0].sent
     root = span.root
@@ -156,7 +179,13 @@ def features(
     if span.end > sent.end:
         # A mention across a sentence split of the parser: use both sentences.
         sent = doc[sent.start : span[-1].sent.end]
-    valence = [_valence(doc[i], lexicon) for i in range(sent.start, sent.end)]
+    key = (sent.start, sent.end)
+    facts = cache.get(key) if cache is not None else None
+    if facts is None:
+        facts = _sentence_facts(doc, sent)
+        if cache is not None:
+            cache[key] = facts
+    valence = facts.valence
 
     def val(i: int) -> float:
         return valence[i - sent.start] if sent.start <= i < sent.end else 0.0
@@ -284,15 +313,11 @@ def features(
         dist = span.start - i if i < span.start else i - span.end + 1
         wsum += v / (1.0 + dist / 3.0)
     # Content lemmas of the sentence, and again of the mention's clause alone.
-    for token in sent:
-        if (
-            token.pos_ in _CONTENT_POS
-            and not token.is_stop
-            and not span.start <= token.i < span.end
-        ):
-            _add(feats, "s:" + _lemma(token))
-            if token.i in clause:
-                _add(feats, "c:" + _lemma(token))
+    for i, lemma in facts.content:
+        if not span.start <= i < span.end:
+            _add(feats, "s:" + lemma)
+            if i in clause:
+                _add(feats, "c:" + lemma)
     feats["cv+"] = cpos / 4.0
     feats["cv-"] = cneg / 4.0
     feats["ov+"] = opos / 4.0
@@ -348,4 +373,5 @@ class ToneModel:
 
     def predict_many(self, doc: Doc, spans: Iterable[tuple[int, int]]) -> list[Probabilities]:
         """Several mentions of one doc, in the order given."""
-        return [self.predict(doc, start_char, end_char) for start_char, end_char in spans]
+        cache: SentenceCache = {}
+        return [self.predict_features(features(doc, a, b, cache)) for a, b in spans]
