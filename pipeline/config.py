@@ -407,6 +407,12 @@ class ServeSettings(_Group):
     token: SecretStr | None = Field(
         default=None, description="If set, POST /articles needs 'Authorization: Bearer <token>'."
     )
+    live: bool = Field(
+        default=False,
+        description="Also serve the live page GET /live (latest enriched articles, trending "
+        "entities, stance board) from news.enriched and news.trends, updated by server-sent "
+        "events (GET /live/events).",
+    )
 
 
 class Settings(BaseSettings):
