@@ -6,7 +6,7 @@ it, so each key must always arrive on the same partition of a stream keyed by th
 * ``trends-entities-1h`` / ``-24h`` (hopping windows, key: entity name) are fed from
   ``news.entities``, which the worker already keys by entity name;
 * ``trends-stance`` (key: target, as bytes) is fed from ``news.stance`` re-keyed by target
-  through the repartition topic ``<app id>-trends-stance-by-target-repartition``
+  through a Faust repartition topic (``…-trends-stance-by-target-repartition``)
   (``news.stance`` is keyed by holder, and a board must hold every holder of a target).
 
 Each worker therefore owns a disjoint set of entities and targets, the partitions it is
@@ -67,7 +67,7 @@ def create_tables(app: faust.App, settings: Settings) -> TrendTables:
         partitions=partitions,
         # Raw key bytes, as on the repartition topic, so that a target's changelog key hashes
         # to the partition it was counted on and app.table_route finds its owner.
-        schema=faust.Schema(key_type=bytes, key_serializer="raw", value_serializer="json"),
+        key_type=bytes,  # Faust derives the changelog's key serializer from it: "raw"
         help="Stance counts per (holder, target) with the latest evidence, by target.",
     )
     return TrendTables(entities, stance, partitions)

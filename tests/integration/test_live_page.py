@@ -217,5 +217,5 @@ def test_live_page_in_headless_chromium(served: tuple[Env, int], tmp_path: Path)
     assert _share(image, AGAINST, (2 * third, 0, WIDTH, HEIGHT)) > 0.001
     for colour in (BAR, FAVOR, AGAINST):
         assert _share(image, colour, (0, 0, third - 40, HEIGHT)) == 0
-    if os.environ.get("NEWSFLOW_TEST_SCREENSHOT"):  # `make docs`-style refresh of the README's
-        shutil.copy(shot, ROOT / "docs" / "live.png")
+    if os.environ.get("LIVE_PAGE_SCREENSHOT"):  # where to keep it, e.g. docs/live.png
+        shutil.copy(shot, ROOT / os.environ["LIVE_PAGE_SCREENSHOT"])

@@ -166,6 +166,11 @@ def test_trends_on_add_tables_agents_views_and_a_read_committed_consumer(
     assert {"/trends/entities", "/stance"} <= paths
     assert str(app.conf.canonical_url) == "http://127.0.0.1:6170"
     assert isinstance(app.consumer, _CommittedConsumer)
+    # The stance changelog's keys are the repartition topic's bytes: written and read back
+    # raw (a JSON key would not decode in recovery), hashed like the stream's for routing.
+    stance = app.tables["trends-stance"]
+    assert (stance.key_serializer, stance.changelog_topic.key_serializer) == ("raw", "raw")
+    assert stance.changelog_topic.prepare_key(b"ceasefire", None)[0] == b"ceasefire"
     assert (
         registry.get_sample_value("newsflow_trends_table_rows", {"table": "trends-entities-1h"})
         == 0.0
