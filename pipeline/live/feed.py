@@ -18,7 +18,7 @@ from importlib import resources
 from typing import Any
 
 from aiohttp import web
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import AIOKafkaConsumer
 
 from pipeline.config import Settings
 from pipeline.kafka.clients import aiokafka_config
@@ -51,18 +51,21 @@ class LiveFeed:
 
     async def run(self) -> None:
         topics = self.settings.topics
+        # Subscribed without a group: aiokafka assigns every partition of both topics itself
+        # once it has their metadata.
         consumer = AIOKafkaConsumer(
-            **aiokafka_config(self.settings), isolation_level="read_committed",
-            enable_auto_commit=False, group_id=None,
+            topics.enriched, topics.trends, **aiokafka_config(self.settings),
+            isolation_level="read_committed", enable_auto_commit=False, group_id=None,
         )  # fmt: skip
         await consumer.start()
         try:
-            tps = [TopicPartition(t, p) for t in (topics.enriched, topics.trends)
-                   for p in sorted(consumer.partitions_for_topic(t) or ())]  # fmt: skip
-            consumer.assign(tps)
+            while not consumer.assignment():
+                await asyncio.sleep(0.1)
+            tps = sorted(consumer.assignment())
             begin, end = await consumer.beginning_offsets(tps), await consumer.end_offsets(tps)
             for tp in tps:
                 consumer.seek(tp, max(begin[tp], end[tp] - self.backlog))
+            log.info("live page: reading %s up to %s", sorted(map(str, tps)), end)
             while True:
                 batches = await consumer.getmany(timeout_ms=1000)
                 for tp, records in batches.items():

@@ -162,6 +162,9 @@ async def _drive(env: Env, port: int, shot: Path) -> dict[str, Any]:
             async with session.ws_connect(page["webSocketDebuggerUrl"], max_msg_size=0) as ws:
                 b = Browser(ws)
                 await b.call("Page.enable")
+                # The window's frame takes part of --window-size: fix the viewport itself.
+                await b.call("Emulation.setDeviceMetricsOverride", width=WIDTH, height=HEIGHT,
+                             deviceScaleFactor=1, mobile=False)  # fmt: skip
                 await b.call("Page.navigate", url=f"http://127.0.0.1:{port}/live")
                 seen: dict[str, Any] = {}
                 seen["articles"] = await b.until(ARTICLES_JS)

@@ -173,7 +173,8 @@ def test_two_workers_count_answer_for_all_and_survive_a_restart(
         assert b.stop() == 0 and a.stop() == 0
         a = _worker(env, tmp_path, "a", ports[0]).start()
         answer = _until(lambda: top(ports[0]))
-        assert answer and answer["workers"] == 1, _get(ports[0], "/trends/entities", limit="100")
+        got = _get(ports[0], "/trends/entities", limit="100")[1]
+        assert answer and answer["workers"] == 1, json.dumps([got, expected])
         assert _until(lambda: board(ports[0]))
     finally:
         for w in (a, b):
