@@ -211,6 +211,11 @@ class TopicSettings(_Group):
         default="news.entities", description="One event per article entity."
     )
     stance: TopicName = Field(default="news.stance", description="One event per stance tag.")
+    trends: TopicName = Field(
+        default="news.trends",
+        description="Trend snapshots: an entity's mentions per window, keyed by entity name, "
+        "and a (holder, target)'s stance counts with the latest evidence, keyed by target.",
+    )
     partitions: int = Field(default=4, ge=1)
     replication: int = Field(default=1, ge=1)
 
@@ -297,6 +302,26 @@ class WorkerSettings(_Group):
         if self.dedup_window_seconds is not None:
             return self.dedup_window_seconds
         return 86_400.0 if self.processing_guarantee == "exactly_once" else 0.0
+
+
+class TrendsSettings(_Group):
+    """Live trends in the worker's Faust tables (:mod:`pipeline.trends`). ``NEWSFLOW_TRENDS_*``."""
+
+    enabled: bool = Field(
+        default=False,
+        description="Count entity mentions (1 h / 24 h hopping windows) and stance tags per "
+        "(holder, target) from news.entities and news.stance, publish them to news.trends and "
+        "answer /trends/entities and /stance on the worker's web server "
+        "(NEWSFLOW_WORKER_WEB_ENABLED).",
+    )
+    publish_interval_seconds: float = Field(
+        default=10.0, gt=0, description="Changed trends are published to news.trends this often."
+    )
+    max_holders_per_target: int = Field(
+        default=200,
+        ge=1,
+        description="Holders kept per stance target; past it the one seen longest ago is dropped.",
+    )
 
 
 class EnrichSettings(_Group):
@@ -397,6 +422,12 @@ class ServeSettings(_Group):
     token: SecretStr | None = Field(
         default=None, description="If set, POST /articles needs 'Authorization: Bearer <token>'."
     )
+    live: bool = Field(
+        default=False,
+        description="Also serve the live page GET /live (latest enriched articles, trending "
+        "entities, stance board) from news.enriched and news.trends, updated by server-sent "
+        "events (GET /live/events).",
+    )
 
 
 class Settings(BaseSettings):
@@ -419,6 +450,7 @@ class Settings(BaseSettings):
     broker: BrokerSettings = BrokerSettings()
     topics: TopicSettings = TopicSettings()
     worker: WorkerSettings = WorkerSettings()
+    trends: TrendsSettings = TrendsSettings()
     enrich: EnrichSettings = EnrichSettings()
     metrics: MetricsSettings = MetricsSettings()
     feed: FeedSettings = FeedSettings()

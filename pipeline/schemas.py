@@ -20,6 +20,7 @@ from pipeline.models import (
     RawArticle,
     StanceEvent,
 )
+from pipeline.trends.models import TrendEvent
 
 # file name -> (model, topic setting it describes)
 SCHEMAS: dict[str, tuple[type[BaseModel], str]] = {
@@ -28,6 +29,7 @@ SCHEMAS: dict[str, tuple[type[BaseModel], str]] = {
     "dead_letter.json": (DeadLetter, "topics.deadletter"),
     "entity_event.json": (EntityEvent, "topics.entities"),
     "stance_event.json": (StanceEvent, "topics.stance"),
+    "trend_event.json": (TrendEvent, "topics.trends"),
 }
 
 

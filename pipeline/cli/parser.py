@@ -41,7 +41,7 @@ EXIT_CODES = (
 GROUPS = {
     "kafka": ("broker", "kafka", "state_dir"),
     "topics": ("kafka", "topics"),
-    "worker": ("kafka", "topics", "worker", "enrich", "metrics"),
+    "worker": ("kafka", "topics", "worker", "trends", "enrich", "metrics"),
     "produce": ("kafka", "topics"),
     "consume": ("kafka", "topics"),
     "feed": ("kafka", "topics", "feed", "state_dir"),

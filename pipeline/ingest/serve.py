@@ -358,6 +358,10 @@ def run_server(settings: Settings, *, serve_settings: ServeSettings | None = Non
         await asyncio.get_running_loop().run_in_executor(None, publisher.close)
 
     app.on_cleanup.append(close_publisher)
+    if ss.live:
+        from pipeline.live.feed import add_live_routes
+
+        add_live_routes(app, settings)
     print(f"serving POST http://{ss.host}:{ss.port}/articles → {settings.topics.raw}"
           + (" (bearer token required)" if ss.token else ""), flush=True)  # fmt: skip
     web.run_app(app, host=ss.host, port=ss.port, print=None, handle_signals=True,

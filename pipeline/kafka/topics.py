@@ -32,6 +32,7 @@ def topic_specs(settings: Settings) -> list[TopicSpec]:
         TopicSpec(t.enriched, t.partitions, t.replication, {}),
         TopicSpec(t.entities, t.partitions, t.replication, {}),
         TopicSpec(t.stance, t.partitions, t.replication, {}),
+        TopicSpec(t.trends, t.partitions, t.replication, {}),
         TopicSpec(t.deadletter, 1, t.replication, deadletter_config),
     ]
 

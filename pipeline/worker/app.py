@@ -17,6 +17,7 @@ import faust
 
 from pipeline.config import Settings
 from pipeline.kafka.clients import faust_broker_config
+from pipeline.trends.wiring import install_trends
 from pipeline.worker.agents import Fatal, at_least_once_agent, transactional_agent
 from pipeline.worker.dedup import Deduplicator
 from pipeline.worker.process import Processor
@@ -75,6 +76,9 @@ def create_app(
 
         interval = min(3600.0, max(1.0, w.dedup_window / 10))
         app.timer(interval=interval, on_leader=True)(forget_expired_keys)
+
+    if settings.trends.enabled:
+        install_trends(app, settings, processor.metrics.registry)
 
     if transactional:
         agent = transactional_agent(settings, processor, app, on_fatal or _raise)

@@ -58,8 +58,9 @@ INVALID = [b"this is not json", b'{"id": "bad-blank", "body": "   "}']
 
 @pytest.fixture
 def env(make_env: Callable[..., Env]) -> Env:
-    """The conftest env, with the lag gauges refreshed every second instead of every 10."""
-    e = make_env(NEWSFLOW_METRICS_LAG_INTERVAL_SECONDS="1")
+    """The conftest env, with the lag gauges refreshed every second instead of every 10, and
+    the trends on (their metrics are in the scrape promtool checks)."""
+    e = make_env(NEWSFLOW_METRICS_LAG_INTERVAL_SECONDS="1", NEWSFLOW_TRENDS_ENABLED="true")
     ensure_topics(e.settings)
     return e
 

@@ -22,6 +22,7 @@ from prometheus_client import CollectorRegistry
 from pipeline.ingest.feed_metrics import FeedMetrics
 from pipeline.ingest.serve import IngestMetrics
 from pipeline.observe.metrics import WorkerMetrics
+from pipeline.trends.metrics import TrendsMetrics
 
 ROOT = Path(__file__).resolve().parents[2]
 PROMETHEUS_DIR = ROOT / "deploy/prometheus"
@@ -102,6 +103,7 @@ def exported_sample_names(worker_only: bool = False) -> set[str]:
     worker's only with ``worker_only``)."""
     registry = CollectorRegistry()
     WorkerMetrics(registry)
+    TrendsMetrics(registry)  # the worker's too, when NEWSFLOW_TRENDS_ENABLED
     if not worker_only:
         FeedMetrics(registry)
         IngestMetrics(registry)
@@ -257,6 +259,9 @@ def test_dashboard_covers_what_operators_asked_for() -> None:
         "newsflow_feed_last_success_timestamp_seconds",
         "newsflow_http_requests_total",  # HTTP ingest
         "newsflow_http_request_duration_seconds_bucket",
+        "newsflow_trends_table_rows",  # trend tables
+        "newsflow_trends_changelog_lag_messages",
+        "newsflow_trends_event_lateness_seconds_bucket",
     } <= used
 
 

@@ -1,0 +1,174 @@
+"""The trend agents: count ``news.entities`` and ``news.stance`` into the tables, publish
+what changed to ``news.trends``, and refresh the table metrics.
+
+Counting is at least once: Faust commits these agents' offsets after the table writes, so
+a worker killed in between counts the events since its last commit again (a clean stop or a
+rebalance loses and repeats nothing). The inputs are read ``read_committed``
+(:mod:`pipeline.trends.committed`), so aborted transactions are never counted.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+import faust
+from pydantic import BaseModel, ValidationError
+
+from pipeline.config import Settings
+from pipeline.models import EntityEvent, StanceEvent
+from pipeline.trends import aggregate
+from pipeline.trends.metrics import TrendsMetrics
+from pipeline.trends.models import WINDOWS, EntityCount, TrendEvent, TrendWindow
+from pipeline.trends.tables import STANCE_REPARTITION, TrendTables
+
+log = logging.getLogger(__name__)
+METRICS_INTERVAL_SECONDS = 5.0
+
+
+@dataclass
+class Changes:
+    """Keys changed since the last publish (lost with the process: the next change of a key
+    publishes it again)."""
+
+    entities: set[tuple[TrendWindow, str]] = field(default_factory=set)
+    stances: set[tuple[bytes, str]] = field(default_factory=set)
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def _parse(model: type[M], value: Any) -> M | None:
+    try:
+        return model.model_validate_json(value)
+    except (ValidationError, ValueError, TypeError):
+        return None
+
+
+def _target_key(value: Any) -> bytes:
+    """The repartition key of a ``news.stance`` value: its target; an unreadable value gets
+    the empty key and is counted as invalid after the repartition."""
+    try:
+        return str(json.loads(value)["target"]).encode()
+    except (ValueError, TypeError, KeyError):
+        return b""
+
+
+def register_agents(
+    app: faust.App,
+    settings: Settings,
+    tables: TrendTables,
+    metrics: TrendsMetrics,
+    clock: Callable[[], float] = time.time,
+) -> Changes:
+    """Register the counting agents and the timers on ``app``."""
+    topics, cfg = settings.topics, settings.trends
+    changes = Changes()
+    entities_in = app.topic(topics.entities, key_serializer="raw", value_serializer="raw")
+    stance_in = app.topic(topics.stance, key_serializer="raw", value_serializer="raw")
+    trends_out = app.topic(topics.trends, key_serializer="raw", value_serializer="raw")
+    largest = max(size for size, _ in WINDOWS.values())
+
+    def observe(kind: str, event_time: float) -> float:
+        now = clock()
+        metrics.lateness.labels(kind=kind).observe(max(0.0, now - event_time))
+        return now
+
+    async def count_entities(stream: Any) -> None:
+        async for event in stream.events():
+            parsed = _parse(EntityEvent, event.value)
+            if parsed is None:
+                metrics.events.labels(kind="entity", outcome="invalid").inc()
+                continue
+            ts = event.message.timestamp
+            now = observe("entity", ts)
+            if aggregate.too_late(ts, now, largest):
+                metrics.events.labels(kind="entity", outcome="late").inc()
+                continue
+            increment = aggregate.entity_increment(parsed)
+            for window, (size, _) in WINDOWS.items():
+                if not aggregate.too_late(ts, now, size):
+                    tables.entities[window][parsed.name].apply(aggregate.add_entity, increment)
+                    changes.entities.add((window, parsed.name))
+            metrics.events.labels(kind="entity", outcome="counted").inc()
+
+    async def count_stances(stream: Any) -> None:
+        async for event in stream.group_by(_target_key, name=STANCE_REPARTITION).events():
+            parsed = _parse(StanceEvent, event.value)
+            if parsed is None:
+                metrics.events.labels(kind="stance", outcome="invalid").inc()
+                continue
+            ts = event.message.timestamp
+            observe("stance", ts)
+            key = parsed.target.encode()
+            tables.stance[key] = aggregate.add_stance(
+                tables.stance.get(key), parsed, ts, cfg.max_holders_per_target
+            )
+            changes.stances.add((key, parsed.holder))
+            metrics.events.labels(kind="stance", outcome="counted").inc()
+
+    async def publish_changes() -> None:
+        await publish(changes, tables, trends_out, metrics, clock())
+
+    async def refresh_metrics() -> None:
+        table_metrics(app, tables, metrics)
+
+    app.agent(entities_in, name="trends_count_entities")(count_entities)
+    app.agent(stance_in, name="trends_count_stances")(count_stances)
+    app.timer(interval=cfg.publish_interval_seconds)(publish_changes)
+    app.timer(interval=METRICS_INTERVAL_SECONDS)(refresh_metrics)
+    return changes
+
+
+async def publish(changes: Changes, tables: TrendTables, out: Any, metrics: TrendsMetrics,
+                  at: float) -> int:  # fmt: skip
+    """Send the snapshot at ``at`` (seconds) of every key changed since the last call to the
+    trends topic; returns how many were sent."""
+    entities, stances = changes.entities, changes.stances
+    changes.entities, changes.stances = set(), set()
+    now = datetime.fromtimestamp(at, UTC)
+    sent = 0
+    for window, name in sorted(entities):
+        wrapper = tables.entities[window]
+        start, end = wrapper.table.window.earliest(now.timestamp())
+        value = wrapper.table.data.get((name, (start, end)))
+        if not value:
+            continue  # its window moved on: nothing counted in the window a query reads
+        count = EntityCount(
+            window=window,
+            window_start=datetime.fromtimestamp(start, UTC),
+            window_end=datetime.fromtimestamp(round(end), UTC),
+            name=name,
+            **value,
+        )
+        trend = TrendEvent(kind="entity", updated_at=now, entity=count)
+        await out.send(key=name.encode(), value=trend.model_dump_json().encode())
+        metrics.published.labels(kind="entity").inc()
+        sent += 1
+    for key, holder in sorted(stances):
+        board = tables.stance.get(key) or {}
+        if holder not in board:
+            continue  # dropped by the holder cap meanwhile
+        row = aggregate.board_rows(key.decode(), {holder: board[holder]})[0]
+        trend = TrendEvent(kind="stance", updated_at=now, stance=row)
+        await out.send(key=key, value=trend.model_dump_json().encode())
+        metrics.published.labels(kind="stance").inc()
+        sent += 1
+    return sent
+
+
+def table_metrics(app: faust.App, tables: TrendTables, metrics: TrendsMetrics) -> None:
+    """Rows per table, and changelog records still to read per table and role."""
+    recovery = app.tables.recovery  # type: ignore[attr-defined]  # TableManager, not its protocol
+    remaining = {"active": recovery.active_remaining(), "standby": recovery.standby_remaining()}
+    for table in tables.all():
+        metrics.rows.labels(table=table.name).set(len(table.data))
+        changelog = table.changelog_topic.get_topic_name()
+        for role, by_tp in remaining.items():
+            lag = sum(max(0, n) for tp, n in by_tp.items() if tp.topic == changelog)
+            metrics.changelog_lag.labels(table=table.name, role=role).set(lag)

@@ -1,0 +1,113 @@
+"""The arithmetic of the trend tables, free of Faust (unit-tested on its own).
+
+Table values are plain JSON-able dicts because they travel through Faust changelogs as JSON:
+
+* an entity's count in one window: ``{"label": str, "articles": int, "mentions": int}``;
+* a target's stance board: ``{holder: {"favor": n, "against": n, "neutral": n,
+  "latest": <LatestEvidence as JSON>}}``.
+
+Every function returns a new value and never changes its argument: Faust writes a changelog
+record only when a key is assigned, so an in-place change would be lost on recovery.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from pipeline.models import EntityEvent, StanceEvent
+from pipeline.trends.models import HolderStance, LatestEvidence
+
+EntityValue = dict[str, Any]
+Board = dict[str, dict[str, Any]]
+
+
+def entity_increment(event: EntityEvent) -> EntityValue:
+    """What one ``news.entities`` event adds to its entity's windows."""
+    return {"label": event.label, "articles": 1, "mentions": event.count}
+
+
+def add_entity(old: EntityValue | None, new: EntityValue) -> EntityValue:
+    """``old`` plus one increment; the label is the latest one seen (a name's label can
+    differ between articles, and the newest article is the best guess for "now")."""
+    old = old or {}
+    return {
+        "label": new["label"],
+        "articles": int(old.get("articles", 0)) + int(new["articles"]),
+        "mentions": int(old.get("mentions", 0)) + int(new["mentions"]),
+    }
+
+
+def add_stance(board: Board | None, event: StanceEvent, seen_at: float, cap: int) -> Board:
+    """``board`` with one more tag of ``event.holder`` toward the event's target.
+
+    The latest evidence is the tag seen last. At most ``cap`` holders are kept per target:
+    past it the holder seen longest ago is dropped, so one target's changelog record stays
+    bounded (about ``cap`` × 0.5 KB).
+    """
+    out: Board = dict(board or {})
+    entry = dict(out.get(event.holder) or {"favor": 0, "against": 0, "neutral": 0})
+    entry[event.stance] = int(entry.get(event.stance, 0)) + 1
+    fields = set(LatestEvidence.model_fields) - {"seen_at"}
+    latest = LatestEvidence.model_validate(
+        {**event.model_dump(include=fields), "seen_at": datetime.fromtimestamp(seen_at, UTC)}
+    )
+    previous = entry.get("latest")
+    if previous is None or _seen(previous) <= latest.seen_at:
+        entry["latest"] = latest.model_dump(mode="json")
+    out[event.holder] = entry
+    while len(out) > cap:
+        oldest = min(out, key=lambda holder: (_seen(out[holder]["latest"]), holder))
+        del out[oldest]
+    return out
+
+
+def _seen(latest: Mapping[str, Any]) -> datetime:
+    # Compared as times: ISO strings with and without fractions do not sort as text.
+    return datetime.fromisoformat(str(latest["seen_at"]))
+
+
+def board_rows(target: str, board: Mapping[str, Mapping[str, Any]]) -> list[HolderStance]:
+    """A target's board as rows, most tagged holder first."""
+    rows = [
+        HolderStance.model_validate({"target": target, "holder": h, **e}) for h, e in board.items()
+    ]
+    rows.sort(key=lambda r: (-(r.favor + r.against + r.neutral), r.holder))
+    return rows
+
+
+def top_entities(
+    rows: Iterable[tuple[str, Mapping[str, Any]]], label: str | None, limit: int
+) -> list[dict[str, Any]]:
+    """The ``limit`` entities named in most articles (then most mentions, then by name),
+    of ``label`` only when given (case-insensitive)."""
+    wanted = label.upper() if label else None
+    picked = [
+        {"name": name, "label": v["label"], "articles": v["articles"], "mentions": v["mentions"]}
+        for name, v in rows
+        if wanted is None or str(v["label"]).upper() == wanted
+    ]
+    return sorted(picked, key=_rank)[:limit]
+
+
+def merge_top(parts: Iterable[Iterable[Mapping[str, Any]]], limit: int) -> list[dict[str, Any]]:
+    """One top list from several workers' top lists. Workers own disjoint entities, so the
+    union of their top ``limit`` holds the overall top ``limit``; a name answered twice
+    (during a rebalance both may briefly hold it) keeps its larger count."""
+    best: dict[str, dict[str, Any]] = {}
+    for part in parts:
+        for row in part:
+            seen = best.get(row["name"])
+            if seen is None or _rank(row) < _rank(seen):
+                best[row["name"]] = dict(row)
+    return sorted(best.values(), key=_rank)[:limit]
+
+
+def _rank(row: Mapping[str, Any]) -> tuple[int, int, str]:
+    return (-int(row["articles"]), -int(row["mentions"]), str(row["name"]))
+
+
+def too_late(event_time: float, now: float, size: float) -> bool:
+    """An event older than a window's size falls in no window that a query still reads."""
+    return now - event_time >= size

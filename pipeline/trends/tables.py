@@ -1,0 +1,73 @@
+"""The trend tables and how a key maps to its partition.
+
+Co-partitioning: a table's changelog partition is the partition of the event that changed
+it, so each key must always arrive on the same partition of a stream keyed by that key.
+
+* ``trends-entities-1h`` / ``-24h`` (hopping windows, key: entity name) are fed from
+  ``news.entities``, which the worker already keys by entity name;
+* ``trends-stance`` (key: target, as bytes) is fed from ``news.stance`` re-keyed by target
+  through a Faust repartition topic (``…-trends-stance-by-target-repartition``)
+  (``news.stance`` is keyed by holder, and a board must hold every holder of a target).
+
+Each worker therefore owns a disjoint set of entities and targets, the partitions it is
+assigned; standby replicas hold copies of the others' but never answer for them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import faust
+from aiokafka.partitioner import murmur2
+
+from pipeline.config import Settings
+from pipeline.trends.models import WINDOWS, TrendWindow
+
+STANCE_TABLE = "trends-stance"
+STANCE_REPARTITION = "trends-stance-by-target"
+
+
+def entity_table_name(window: TrendWindow) -> str:
+    return f"trends-entities-{window}"
+
+
+@dataclass(frozen=True)
+class TrendTables:
+    entities: dict[TrendWindow, Any]  # window name -> Faust WindowWrapper
+    stance: Any  # faust Table: target bytes -> board (see aggregate)
+    partitions: int
+
+    def all(self) -> list[Any]:
+        """Every underlying Faust table (the windowed ones unwrapped)."""
+        return [w.table for w in self.entities.values()] + [self.stance]
+
+    def partition_of(self, key: bytes) -> int:
+        """The partition Kafka's default partitioner (murmur2, as the worker's producers and
+        Faust's use) gives ``key``: where its events, and so its table rows, live."""
+        return int(murmur2(key) & 0x7FFFFFFF) % self.partitions
+
+
+def create_tables(app: faust.App, settings: Settings) -> TrendTables:
+    partitions = settings.topics.partitions
+    entities: dict[TrendWindow, Any] = {}
+    for window, (size, step) in WINDOWS.items():
+        table = app.Table(
+            entity_table_name(window),
+            default=dict,
+            partitions=partitions,
+            help=f"Mentions per entity in {window} hopping windows.",
+        )
+        # Windows older than their size are read by no query: expire them (memory and the
+        # changelog's retention stay bounded by the window).
+        entities[window] = table.hopping(size, step, expires=size)
+    stance = app.Table(
+        STANCE_TABLE,
+        default=dict,
+        partitions=partitions,
+        # Raw key bytes, as on the repartition topic, so that a target's changelog key hashes
+        # to the partition it was counted on and app.table_route finds its owner.
+        key_type=bytes,  # Faust derives the changelog's key serializer from it: "raw"
+        help="Stance counts per (holder, target) with the latest evidence, by target.",
+    )
+    return TrendTables(entities, stance, partitions)

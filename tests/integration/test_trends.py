@@ -1,0 +1,182 @@
+"""Trends on the real broker: two workers count entity mentions and stance tags into Faust
+tables, each answers for the whole group over HTTP (merged top lists, routed stance boards),
+``news.trends`` carries the snapshots, and the counts survive both workers restarting (the
+tables come back from their changelogs)."""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pipeline.models import EntityEvent, StanceEvent
+from pipeline.trends.models import TrendEvent
+from tests.conftest import ROOT, free_port
+from tests.integration.conftest import Env, Worker, read_all, read_topic
+
+pytestmark = pytest.mark.integration
+
+ARTICLES = [
+    {
+        "id": "t1",
+        "title": "Scholz meets Macron in Geneva",
+        "body": "Chancellor Olaf Scholz met President Emmanuel Macron in Geneva on Monday. "
+        "Scholz said Germany would back the new sanctions against Russia.",
+    },
+    {
+        "id": "t2",
+        "title": "Harbour reopens",
+        "body": "The port of Rotterdam reopened after the storm, the Dutch government said. "
+        "Olaf Scholz called the Dutch prime minister.",
+    },
+    {
+        "id": "t3",
+        "title": "Macron in Lisbon",
+        "body": "Emmanuel Macron visited Lisbon on Tuesday and met the Portuguese president. "
+        "Macron praised Portugal's economy.",
+    },
+]
+
+
+def _articles() -> list[dict[str, Any]]:
+    seed = json.loads((ROOT / "seeds" / "articles.jsonl").read_text().splitlines()[0])
+    return [*ARTICLES, seed]
+
+
+def _get(port: int, path: str, **query: str) -> tuple[int, Any]:
+    url = f"http://127.0.0.1:{port}{path}?{urllib.parse.urlencode(query)}"
+    try:
+        with urllib.request.urlopen(url, timeout=10) as r:
+            return r.status, json.loads(r.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read() or b"null")
+
+
+def _until(check: Any, timeout: float = 30) -> Any:
+    """Poll ``check`` until it returns a truthy value; the last value otherwise."""
+    deadline = time.monotonic() + timeout
+    value = check()
+    while not value and time.monotonic() < deadline:
+        time.sleep(0.5)
+        value = check()
+    return value
+
+
+def _worker(env: Env, tmp_path: Path, name: str, web_port: int) -> Worker:
+    vars = {
+        **env.vars,
+        "NEWSFLOW_WORKER_WEB_PORT": str(web_port),
+        "NEWSFLOW_METRICS_PORT": str(free_port()),
+        "NEWSFLOW_STATE_DIR": str(tmp_path / f"state-{name}"),
+    }
+    return Worker(Env(vars), tmp_path / f"{name}.log")
+
+
+def _expected_entities(env: Env, enriched_entities: int) -> list[dict[str, Any]]:
+    events = [EntityEvent.model_validate_json(v) for _, v in
+              read_topic(env.settings.topics.entities, enriched_entities)]  # fmt: skip
+    articles, mentions, label = Counter[str](), Counter[str](), {}
+    for e in events:
+        articles[e.name] += 1
+        mentions[e.name] += e.count
+        label[e.name] = e.label
+    rows = [{"name": n, "label": label[n], "articles": articles[n], "mentions": mentions[n]}
+            for n in articles]  # fmt: skip
+    return sorted(rows, key=lambda r: (-r["articles"], -r["mentions"], r["name"]))
+
+
+def test_two_workers_count_answer_for_all_and_survive_a_restart(
+    make_env: Any, tmp_path: Path
+) -> None:
+    env = make_env(
+        NEWSFLOW_TRENDS_ENABLED="true",
+        NEWSFLOW_TRENDS_PUBLISH_INTERVAL_SECONDS="1",
+        NEWSFLOW_WORKER_WEB_ENABLED="true",
+        NEWSFLOW_WORKER_DEDUP_WINDOW_SECONDS="0",
+        NEWSFLOW_WORKER_SESSION_TIMEOUT_SECONDS="6",
+    )
+    ports = (free_port(), free_port())
+    a = _worker(env, tmp_path, "a", ports[0]).start()
+    b = _worker(env, tmp_path, "b", ports[1]).start()
+    try:
+        lines = "".join(json.dumps(x) + "\n" for x in _articles())
+        produced = env.run("produce", "-", "--json", input=lines)
+        assert produced.returncode == 0, produced.stderr
+        topics = env.settings.topics
+        enriched = [json.loads(v) for _, v in read_topic(topics.enriched, len(_articles()))]
+        assert len(enriched) == len(_articles())
+        expected = _expected_entities(env, sum(len(x["entities"]) for x in enriched))
+        assert any(r["articles"] >= 2 for r in expected)  # some entity is counted twice
+        assert len(expected) <= 100
+
+        def top(port: int, **q: str) -> Any:
+            status, body = _get(port, "/trends/entities", window="1h", limit="100", **q)
+            return body if status == 200 and body["entities"] == expected else None
+
+        for port in ports:  # either worker answers for both: the merged list is whole
+            answer = _until(lambda p=port: top(p))
+            assert answer, f"worker on {port}: {_get(port, '/trends/entities', limit='100')}"
+            assert answer["workers"] == 2 and answer["partitions"] == [0, 1]
+        # Each worker owns a disjoint part: its local answers split the entities between them.
+        local = [_get(p, "/trends/entities", window="24h", limit="100", scope="local")[1]
+                 for p in ports]  # fmt: skip
+        names = [{r["name"] for r in part["entities"]} for part in local]
+        assert not names[0] & names[1] and names[0] | names[1] == {r["name"] for r in expected}
+        assert all(part["entities"] for part in local)  # both workers hold some
+        persons = _get(ports[1], "/trends/entities", window="1h", label="person", limit="1")[1]
+        assert persons["entities"] == [r for r in expected if r["label"] == "PERSON"][:1]
+        assert _get(ports[0], "/trends/entities", window="2h")[0] == 400
+
+        stances = [StanceEvent.model_validate_json(r.value) for r in read_all(topics.stance)]
+        assert stances, "the seed article carries stance tags"
+        target = stances[0].target
+        want = Counter((s.holder, s.stance) for s in stances if s.target == target)
+
+        def board(port: int) -> Any:
+            status, body = _get(port, "/stance", target=target)
+            got = {(h["holder"], s): h[s] for h in body.get("holders", [])
+                   for s in ("favor", "against", "neutral") if h[s]}  # fmt: skip
+            return body if status == 200 and got == dict(want) else None
+
+        for port in ports:  # one worker owns the target; the other routes the request to it
+            answer = _until(lambda p=port: board(p))
+            assert answer, f"worker on {port}: {_get(port, '/stance', target=target)}"
+        holder = answer["holders"][0]
+        assert holder["latest"]["evidence"]["text"] in next(
+            x["body"] + x["title"] for x in enriched if x["id"] == holder["latest"]["article_id"]
+        )
+        assert _get(ports[0], "/stance")[0] == 400
+
+        def published() -> Any:
+            """The latest 1 h snapshot per entity, once they all carry the final counts and a
+            stance snapshot is there (each worker publishes its changed keys every second)."""
+            events = [TrendEvent.model_validate_json(r.value) for r in read_all(topics.trends)]
+            last = {e.entity.name: e.entity.articles for e in events
+                    if e.entity and e.entity.window == "1h"}  # fmt: skip
+            stance = any(e.kind == "stance" for e in events)
+            return last if stance and last == want_published else None
+
+        want_published = {r["name"]: r["articles"] for r in expected}
+        assert _until(published), "news.trends carries every entity's final count and a stance"
+        scrape = a.scrape()
+        assert 'newsflow_trends_events_total{kind="entity",outcome="counted"}' in scrape
+        assert "newsflow_trends_table_rows" in scrape
+
+        # Both workers stop; one starts again with an empty memory: the changelogs refill it.
+        assert b.stop() == 0 and a.stop() == 0
+        a = _worker(env, tmp_path, "a", ports[0]).start()
+        answer = _until(lambda: top(ports[0]))
+        got = _get(ports[0], "/trends/entities", limit="100")[1]
+        assert answer and answer["workers"] == 1, json.dumps([got, expected])
+        assert _until(lambda: board(ports[0]))
+    finally:
+        for w in (a, b):
+            if w.alive:
+                w.stop()
