@@ -95,9 +95,12 @@ def test_stance_gold_is_well_formed() -> None:
 
 
 def test_real_news_precision_holds_at_the_default_threshold(enricher: Enricher) -> None:
-    """A regression guard on the frozen test half (measured: P 0.76, R 0.086, 805 documents)."""
+    """A regression guard on the frozen test half: measured at the default threshold P 0.65,
+    R 0.145 over 805 documents; the floor leaves room for the interval's width, not for a
+    model that has lost its precision."""
     report = evaluate(enricher, GOLD / "stance_test.jsonl")
-    assert report.stances.precision >= 0.65
+    assert report.stances.precision >= 0.6
+    assert report.stances.recall >= 0.12
     assert report.stances.predicted >= 20
 
 
