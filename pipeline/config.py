@@ -255,11 +255,13 @@ class WorkerSettings(_Group):
         description="exactly_once: shortest time between two transactions of one input "
         "partition; a busy partition's transaction carries every article that finished "
         "meanwhile (fewer transactions per article), a quiet one's commits at once. A finished "
-        "article never waits longer than this for its commit; 0 commits each as it finishes.",
+        "prefix waits at most this before its transaction begins; 0 commits each as it "
+        "finishes.",
     )
     commit_max_records: int = Field(
         default=100,
         ge=1,
+        le=10_000,  # finished articles waiting for their commit are held in memory
         description="exactly_once: most articles in one transaction; a partition with as many "
         "finished commits without waiting for the interval.",
     )
@@ -320,6 +322,9 @@ class TrendsSettings(_Group):
     max_holders_per_target: int = Field(
         default=200,
         ge=1,
+        # Each holder keeps its latest evidence (at most ~3.5 KB once trimmed): 250 holders
+        # keep one target's changelog record under the broker's default 1 MB message limit.
+        le=250,
         description="Holders kept per stance target; past it the one seen longest ago is dropped.",
     )
 

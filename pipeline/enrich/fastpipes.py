@@ -40,7 +40,9 @@ _SET = ("TAG", "POS", "MORPH", "DEP", "LEMMA")  # attributes a rule may set, in 
 _SET_IDS = [TAG, POS, MORPH, DEP, LEMMA]
 
 Key = tuple[int, int, int, int]
-MEMO_SIZE = 200_000  # kinds of token remembered (~50 MB at most); then the memo restarts
+# Kinds of token remembered before a memo restarts: a bound on memory in a long-lived
+# process (a few hundred bytes each); news text repeats far fewer kinds between restarts.
+MEMO_SIZE = 50_000
 
 
 class Unsupported(ValueError):
@@ -204,6 +206,7 @@ class FastLemmatizer:
         lemma = int(doc.vocab.strings.add(self.lemmatizer.lemmatize(doc[i])[0]))
         if len(self._memo) >= MEMO_SIZE:
             self._memo.clear()  # a bound on memory in a long-lived process
+            self.lemmatizer.cache.clear()  # the model's own cache grows without one
         self._memo[key] = lemma
         return lemma
 

@@ -112,7 +112,7 @@ class LiveFeed:
                 if update is None:
                     break  # too slow: the browser reconnects and gets a new snapshot
                 await response.write(_sse(*update))
-        except (ConnectionResetError, asyncio.CancelledError):
+        except ConnectionResetError:  # the browser went away; a cancellation propagates
             pass
         finally:
             self.pages.discard(queue)

@@ -3,7 +3,8 @@
 Each update returns the server-sent events it causes (name, JSON payload); a page that
 connects first gets the whole state as one ``snapshot`` event. Sizes are bounded: the latest
 ``max_articles`` articles, the ``max_entities`` entities named in most articles in the last
-hour, and ``max_holders`` holders per stance target.
+hour, and ``max_holders`` holders for each of the ``max_targets`` stance targets updated
+last.
 """
 
 from __future__ import annotations
@@ -21,8 +22,15 @@ Update = tuple[str, dict[str, Any]]
 
 
 class LiveState:
-    def __init__(self, max_articles: int = 20, max_entities: int = 15, max_holders: int = 12):
+    def __init__(
+        self,
+        max_articles: int = 20,
+        max_entities: int = 15,
+        max_holders: int = 12,
+        max_targets: int = 50,
+    ) -> None:
         self.max_entities, self.max_holders = max_entities, max_holders
+        self.max_targets = max_targets
         self.articles: deque[dict[str, Any]] = deque(maxlen=max_articles)
         self.entities: dict[str, dict[str, Any]] = {}  # name -> latest 1 h count
         self.stances: dict[str, dict[str, dict[str, Any]]] = {}  # target -> holder -> row
@@ -79,7 +87,11 @@ class LiveState:
             return [("entities", {"entities": self.top_entities()})]
         if event.stance is not None:
             row = event.stance.model_dump(mode="json")
-            holders = self.stances.setdefault(row["target"], {})
+            # Re-inserted so that the dict's order is the order of last update.
+            holders = self.stances.pop(row["target"], {})
+            self.stances[row["target"]] = holders
+            while len(self.stances) > self.max_targets:
+                del self.stances[next(iter(self.stances))]  # the target updated longest ago
             holders[row["holder"]] = row
             if len(holders) > self.max_holders:
                 # Keep the most tagged holders: the board shows who weighs in most.

@@ -42,16 +42,20 @@ def add_entity(old: EntityValue | None, new: EntityValue) -> EntityValue:
 def add_stance(board: Board | None, event: StanceEvent, seen_at: float, cap: int) -> Board:
     """``board`` with one more tag of ``event.holder`` toward the event's target.
 
-    The latest evidence is the tag seen last. At most ``cap`` holders are kept per target:
-    past it the holder seen longest ago is dropped, so one target's changelog record stays
-    bounded (about ``cap`` × 0.5 KB).
+    The latest evidence is the tag seen last, its title and sentence trimmed (a board is one
+    changelog record: it must stay under the broker's message limit whatever the articles
+    hold). At most ``cap`` holders are kept per target: past it the holder seen longest ago
+    is dropped, so one target's record stays bounded (at most ``cap`` × ~3.5 KB, a URL
+    included).
     """
     out: Board = dict(board or {})
     entry = dict(out.get(event.holder) or {"favor": 0, "against": 0, "neutral": 0})
     entry[event.stance] = int(entry.get(event.stance, 0)) + 1
     fields = set(LatestEvidence.model_fields) - {"seen_at"}
-    latest = LatestEvidence.model_validate(
-        {**event.model_dump(include=fields), "seen_at": datetime.fromtimestamp(seen_at, UTC)}
+    latest = _trimmed(
+        LatestEvidence.model_validate(
+            {**event.model_dump(include=fields), "seen_at": datetime.fromtimestamp(seen_at, UTC)}
+        )
     )
     previous = entry.get("latest")
     if previous is None or _seen(previous) <= latest.seen_at:
@@ -61,6 +65,24 @@ def add_stance(board: Board | None, event: StanceEvent, seen_at: float, cap: int
         oldest = min(out, key=lambda holder: (_seen(out[holder]["latest"]), holder))
         del out[oldest]
     return out
+
+
+# How much of a title and of an evidence sentence a board keeps: enough to read on hover.
+TITLE_CHARS = 300
+EVIDENCE_CHARS = 600
+
+
+def _trimmed(latest: LatestEvidence) -> LatestEvidence:
+    """``latest`` with its title and sentence cut to their limits; the sentence keeps its
+    start, and its end moves with the cut, so ``text`` is still ``field[start:end]``."""
+    ev = latest.evidence
+    text = ev.text[:EVIDENCE_CHARS]
+    return latest.model_copy(
+        update={
+            "title": latest.title[:TITLE_CHARS],
+            "evidence": ev.model_copy(update={"text": text, "end": ev.start + len(text)}),
+        }
+    )
 
 
 def _seen(latest: Mapping[str, Any]) -> datetime:

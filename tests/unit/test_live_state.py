@@ -20,12 +20,12 @@ def _entity(name: str, articles: int, ends_in: timedelta, window: str = "1h") ->
     ).model_dump_json().encode()  # fmt: skip
 
 
-def _stance(holder: str, **counts: int) -> bytes:
+def _stance(holder: str, target: str = "ceasefire", **counts: int) -> bytes:
     evidence = {"text": f"{holder} backs it.", "start": 0, "end": 5}
     latest: dict[str, Any] = {"article_id": "a", "stance": "favor", "confidence": 0.7,
                               "predicate": "back", "seen_at": NOW,
                               "evidence": evidence}  # fmt: skip
-    stance = {"target": "ceasefire", "holder": holder, "latest": latest, **counts}
+    stance = {"target": target, "holder": holder, "latest": latest, **counts}
     event = TrendEvent.model_validate({"kind": "stance", "updated_at": NOW, "stance": stance})
     return event.model_dump_json().encode()
 
@@ -65,3 +65,10 @@ def test_stance_rows_replace_per_holder_and_keep_the_most_tagged() -> None:
     assert (
         state.snapshot()["stances"]["ceasefire"][1]["latest"]["evidence"]["text"] == "X backs it."
     )
+
+
+def test_only_the_targets_updated_last_are_kept() -> None:
+    state = LiveState(max_targets=2)
+    for target in ("ceasefire", "tariffs", "ceasefire", "ban"):
+        state.trend(_stance("X", target=target, favor=1), 0)
+    assert list(state.snapshot()["stances"]) == ["ceasefire", "ban"]  # tariffs: longest ago

@@ -3,6 +3,7 @@ runtime or a broker; the app wiring is checked by building the app."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from typing import Any
 
@@ -61,6 +62,22 @@ def test_stance_board_drops_the_holder_seen_longest_ago_past_the_cap() -> None:
         board = aggregate.add_stance(board, _stance(holder), 1000.0 + i, cap=3)
     assert board is not None and sorted(board) == ["A", "C", "D"]  # B was seen at 1001
     assert board["A"]["favor"] == 2
+
+
+def test_a_full_board_of_huge_articles_stays_under_the_broker_message_limit() -> None:
+    board: dict[str, Any] | None = None
+    sentence = "word " * 20_000  # a 100 KB "sentence" (no sentence limit before the board)
+    for i in range(250):  # the settings' largest holder cap
+        event = _stance(f"Holder number {i}").model_copy(
+            update={"title": "T" * 1_000, "url": "https://example.org/" + "p" * 2_000,
+                    "evidence": Evidence(text=sentence, start=7, end=7 + len(sentence))}
+        )  # fmt: skip
+        board = aggregate.add_stance(board, event, 1000.0 + i, cap=250)
+    assert board is not None and len(board) == 250
+    assert len(json.dumps(board).encode()) < 1_000_000
+    latest = board["Holder number 0"]["latest"]
+    assert latest["evidence"]["text"] == sentence[: aggregate.EVIDENCE_CHARS]
+    assert latest["evidence"]["end"] - latest["evidence"]["start"] == aggregate.EVIDENCE_CHARS
 
 
 def test_top_entities_ranks_by_articles_then_mentions_then_name_and_filters_labels() -> None:

@@ -5,7 +5,7 @@ enriched as its own task (no batch waits for its slowest article); :meth:`Delive
 each partition's finished prefix together with its next offset in one Kafka transaction, at
 most one transaction per partition per ``commit_interval`` (a busy partition's transaction
 carries every record that finished meanwhile, up to ``commit_max_records``; a quiet one's
-commits at once). A finished record never waits longer than the interval for its commit.
+commits at once). A finished prefix waits at most the interval before its transaction begins.
 
 A partition's cursor lives from fencing to forgetting. It holds the producer, the committed
 offset and the window: the records handed out and not yet committed, in offset order.
@@ -160,7 +160,11 @@ class Delivery:
         window; stop at a hole."""
         for record in records:
             await self._slots.acquire()
-            await self._running.acquire()
+            try:
+                await self._running.acquire()
+            except BaseException:  # cancelled while waiting: give the slot back
+                self._slots.release()
+                raise
             if cursor.closed or record.offset < cursor.end or cursor.end < covered:
                 self._slots.release()
                 self._running.release()
