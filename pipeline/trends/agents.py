@@ -2,8 +2,8 @@
 what changed to ``news.trends``, and refresh the table metrics.
 
 Counting is at least once: Faust commits these agents' offsets after the table writes, so
-a worker killed in between counts the events since its last commit again (a clean stop or a
-rebalance loses and repeats nothing). The inputs are read ``read_committed``
+the events read since the last offset commit count again when the partition moves (a crash,
+and also a stop or rebalance: the two-worker restart test has seen it; nothing is lost). The inputs are read ``read_committed``
 (:mod:`pipeline.trends.committed`), so aborted transactions are never counted.
 """
 

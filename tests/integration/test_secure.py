@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from pipeline.config import Settings
+from pipeline.kafka.topics import topic_specs
 from tests.conftest import free_port
 from tests.integration.conftest import Env, Worker
 
@@ -94,7 +96,7 @@ def test_cli_topics_produce_consume_over_scram(
     env = _sasl_env(make_env, secure_broker, secure_broker.password)
     created = env.run("topics", "create", timeout=60)
     assert created.returncode == 0, created.stderr
-    assert created.stdout.count("created") == 5
+    assert created.stdout.count("created") == len(topic_specs(Settings()))
 
     articles = tmp_path / "articles.jsonl"
     articles.write_text("".join(_article(f"s{i}") for i in range(5)))
