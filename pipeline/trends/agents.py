@@ -3,8 +3,9 @@ what changed to ``news.trends``, and refresh the table metrics.
 
 Counting is at least once: Faust commits these agents' offsets after the table writes, so
 the events read since the last offset commit count again when the partition moves (a crash,
-and also a stop or rebalance: the two-worker restart test has seen it; nothing is lost). The inputs are read ``read_committed``
-(:mod:`pipeline.trends.committed`), so aborted transactions are never counted.
+and also a stop or rebalance: the two-worker restart test has seen it; nothing is lost). The
+inputs are read ``read_committed`` (:mod:`pipeline.trends.committed`), so aborted
+transactions are never counted.
 """
 
 from __future__ import annotations
