@@ -143,6 +143,11 @@ ORG_ROLES = _lower_set(
     militia network airline manufacturer retailer startup""")
 )
 
+# Months and weekdays, written out: capitalised like names, never names themselves.
+CALENDAR_WORDS = _lower_set(
+    _words("""January February March April May June July August September October November
+    December Monday Tuesday Wednesday Thursday Friday Saturday Sunday""")
+)
 GPE_ROLES = _lower_set(["country", "nation", "city", "capital", "state", "province", "region"])
 
 # Final words that make a name an organisation ("Acme Corp", "Labour Party").

@@ -34,13 +34,6 @@ _AMOUNT = re.compile(
 )
 _PERCENT = re.compile(r"\s?(?:%|percent\b|per cent\b)")
 _LEADING_DROP = frozenset({"the", "a", "an"})
-_CALENDAR = frozenset(
-    [
-        "january", "february", "march", "april", "may", "june", "july", "august", "september",
-        "october", "november", "december", "monday", "tuesday", "wednesday", "thursday",
-        "friday", "saturday", "sunday",
-    ]
-)  # fmt: skip
 _TRAILING_DROP = frozenset({"'s", "'", "s", ".", ",", ";", ":", '"', "-", "\u2014"})
 
 # Vote weights: general-knowledge and syntactic evidence outweighs the small model's guess.
@@ -378,7 +371,7 @@ def _name_word(tok: Token) -> bool:
         and tok.lower_ not in gz.PERSON_TITLES
         and tok.lower_ not in gz.ORG_ROLES
         and tok.lower_ not in gz.GPE_ROLES
-        and tok.lower_ not in _CALENDAR
+        and tok.lower_ not in gz.CALENDAR_WORDS
         and gz.place_label(name_key(text)) is None
     )
 

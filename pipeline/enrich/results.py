@@ -16,6 +16,8 @@ from collections.abc import Iterator
 
 from spacy.tokens import Doc, Span
 
+from pipeline.enrich import gazetteer as gz
+
 _WORD = r"[A-Z\u00c0-\u00de][\w.'\u2019&-]*"
 _NAME = rf"{_WORD}(?: {_WORD})*"
 _SCORE = r"(?<![\w.:/-])\d{1,2} ?[-\u2013] ?\d{1,2}(?![\w:/-])"
@@ -26,13 +28,10 @@ _GOALS = re.compile(
 )
 _RUNNING = re.compile(r"\b[a-z]{3,}\b")
 _NOT_RUNNING = frozenset({"aet", "pen", "vs"})
-_CALENDAR = frozenset(
-    {
-        "mon", "tue", "wed", "thu", "fri", "sat", "sun", "monday", "tuesday", "wednesday",
-        "thursday", "friday", "saturday", "sunday", "jan", "feb", "mar", "apr", "may", "jun",
-        "jul", "aug", "sep", "sept", "oct", "nov", "dec", "january", "february", "march",
-        "april", "june", "july", "august", "september", "october", "november", "december",
-    }
+# Results lines also abbreviate them ("Sat", "Sept").
+_CALENDAR = gz.CALENDAR_WORDS | frozenset(
+    ["mon", "tue", "wed", "thu", "fri", "sat", "sun", "jan", "feb", "mar", "apr", "jun",
+     "jul", "aug", "sep", "sept", "oct", "nov", "dec"]
 )  # fmt: skip
 
 
