@@ -120,8 +120,10 @@ UNCLOSED = {
 
 @pytest.mark.parametrize("unit", UNCLOSED.values(), ids=UNCLOSED.keys())
 def test_html_reduction_is_linear_in_unclosed_markup(unit: str) -> None:
-    assert_linear(lambda s: html_to_text(s), lambda n: "<p>x</p> " + unit * n, 40_000)
-    assert_linear(lambda s: main_text(s), lambda n: "<p>x</p> " + unit * n, 40_000)
+    # A few milliseconds per run, the scale at which a busy neighbour's cache traffic moves a
+    # ratio most: the best of more runs measures the parser rather than the neighbour.
+    assert_linear(lambda s: html_to_text(s), lambda n: "<p>x</p> " + unit * n, 40_000, 6)
+    assert_linear(lambda s: main_text(s), lambda n: "<p>x</p> " + unit * n, 40_000, 6)
 
 
 def test_money_and_percent_pattern_is_linear_in_digit_runs(nlp: Language) -> None:
