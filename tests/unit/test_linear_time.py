@@ -4,15 +4,14 @@ doubled and the time may grow at most :data:`MAX_RATIO` times per doubling.
 Each input is timed at size n and 2n in CPU seconds of the calling thread
 (``time.thread_time``: neither other work on a shared machine nor threads that earlier tests
 left in this process count), the minimum of a few runs, on the single functions and on the
-real ``Enricher`` with the real spaCy model. Inputs are
-varied (random digits, names, punctuation) so that spaCy's tokenizer cache cannot hide a cost.
+real ``Enricher`` with the real spaCy model; the HTML reduction in a fresh interpreter.
+Inputs are varied (random digits, names, punctuation) so that spaCy's tokenizer cache cannot
+hide a cost.
 """
 
 from __future__ import annotations
 
-import gc
 import random
-import time
 from collections.abc import Callable
 
 import pytest
@@ -25,50 +24,11 @@ from pipeline.enrich import Enricher
 from pipeline.enrich import mentions as mentions_module
 from pipeline.enrich.holders import MAX_CONJUNCTS, _coordinations, conjuncts
 from pipeline.enrich.nlp import ParsedField, load_pipeline
-from pipeline.enrich.text import html_to_text, main_text
 from pipeline.models import RawArticle
+from tests.unit.linear_timing import MAX_RATIO, assert_linear, ratio_in_fresh_process
 
-MAX_RATIO = 2.5
 _FIRST = ["Alice", "Bruno", "Carla", "Dmitri", "Elena", "Farid", "Greta", "Hiro", "Ines", "Jonas"]
 _LAST = ["Smith", "Okafor", "Novak", "Tanaka", "Silva", "Meyer", "Haddad", "Kowalski", "Berg"]
-
-
-def _seconds(run: Callable[[], object], repeats: int, floor: float = 0.05) -> float:
-    """CPU seconds of one run: the best of ``repeats`` measurements, each repeating a fast
-    run until ``floor`` seconds have passed, so that timer noise and a collection cycle do
-    not decide a ratio of milliseconds."""
-    best = float("inf")
-    for _ in range(repeats):
-        # The collector's full passes cost what the whole heap holds (models and data of
-        # earlier tests), not what the input does: it is kept out of the measurement.
-        gc.collect()
-        gc.disable()
-        try:
-            runs, start = 0, time.thread_time()
-            while True:
-                run()
-                runs += 1
-                elapsed = time.thread_time() - start
-                if elapsed >= floor:
-                    break
-        finally:
-            gc.enable()
-        best = min(best, elapsed / runs)
-    return best
-
-
-def assert_linear(
-    work: Callable[[str], object], make: Callable[[int], str], n: int, repeats: int = 3
-) -> None:
-    """Time ``work(make(n))`` and ``work(make(2n))``; the ratio is at most MAX_RATIO."""
-    small, large = make(n), make(2 * n)
-    work(make(max(1, n // 8)))  # warm up: first-use loading is not what is measured
-    ratio = float("inf")
-    for _ in range(3):  # a busy machine only adds time; a quadratic cost fails every attempt
-        ratio = _seconds(lambda: work(large), repeats) / _seconds(lambda: work(small), repeats)
-        if ratio <= MAX_RATIO:
-            break
-    assert ratio <= MAX_RATIO, f"time grew {ratio:.2f}x when the input doubled (n={n})"
 
 
 def _name(rng: random.Random) -> str:
@@ -118,12 +78,23 @@ UNCLOSED = {
 }
 
 
+# Timed in a fresh interpreter: a few milliseconds per run on megabytes of markup, the scale
+# at which the suite's heap (spaCy models, earlier tests' data) moved the ratio past the
+# bound for a linear function (see ``ratio_in_fresh_process``).
+_HTML_RATIO = """
+import json, sys
+from pipeline.enrich.text import html_to_text, main_text
+from tests.unit.linear_timing import ratio
+unit = sys.argv[1]
+make = lambda n: "<p>x</p> " + unit * n
+print(json.dumps(max(ratio(html_to_text, make, 40_000, 6), ratio(main_text, make, 40_000, 6))))
+"""
+
+
 @pytest.mark.parametrize("unit", UNCLOSED.values(), ids=UNCLOSED.keys())
 def test_html_reduction_is_linear_in_unclosed_markup(unit: str) -> None:
-    # A few milliseconds per run, the scale at which a busy neighbour's cache traffic moves a
-    # ratio most: the best of more runs measures the parser rather than the neighbour.
-    assert_linear(lambda s: html_to_text(s), lambda n: "<p>x</p> " + unit * n, 40_000, 6)
-    assert_linear(lambda s: main_text(s), lambda n: "<p>x</p> " + unit * n, 40_000, 6)
+    found = ratio_in_fresh_process(_HTML_RATIO, unit)
+    assert found <= MAX_RATIO, f"time grew {found:.2f}x when the input doubled (n=40000)"
 
 
 def test_money_and_percent_pattern_is_linear_in_digit_runs(nlp: Language) -> None:
