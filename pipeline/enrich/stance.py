@@ -1,11 +1,18 @@
 """Stance tags: candidates proposed by rules (:mod:`candidates`), judged by the trained model.
 
 Each (holder, target) pair of an article becomes at most one tag: the candidate the model is
-surest of, emitted when its favor or against probability reaches ``min_confidence``. Only
-candidates of rules the model was trained on are judged (``src=<rule>`` among its weights).
+surest of, emitted when its favor or against probability reaches ``min_confidence``. Two tags
+of one holder, one sentence and one direction whose targets nest ("praised Mr. Harkin's record
+of service" gives both "Mr. Harkin's record of service" and "Harkin") are one statement: only
+the surer is kept (:func:`merge_nested`). Only candidates of rules the model was trained on are
+judged (``src=<rule>`` among its weights).
 """
 
 from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import TypeVar
 
 from pipeline.enrich.candidates import Candidate, CandidateReader
 from pipeline.enrich.document import Document
@@ -13,6 +20,8 @@ from pipeline.enrich.holders import HolderResolver
 from pipeline.enrich.stance_model import CLASSES, StanceModel, sources_by_pair
 from pipeline.enrich.targets import Catalogue
 from pipeline.models import StanceTag, StanceValue
+
+Judged = TypeVar("Judged", bound=tuple[float, str, Candidate])
 
 
 class StanceExtractor:
@@ -44,11 +53,38 @@ class StanceExtractor:
                 continue
             if c.key not in best or best[c.key][0] < probs[k]:
                 best[c.key] = (probs[k], stance, c)
-        tags = [_tag(c, stance, p) for p, stance, c in best.values()]
+        tags = [_tag(c, stance, p) for p, stance, c in merge_nested(list(best.values()))]
         return sorted(
             tags,
             key=lambda t: (t.evidence.field != "title", t.evidence.start, t.holder, t.target),
         )
+
+
+def _words(text: str) -> str:
+    return " " + " ".join(re.findall(r"\w+", text.lower().replace("\u2019", "'"))) + " "
+
+
+def merge_nested(judged: Sequence[Judged]) -> list[Judged]:
+    """Drop a judged candidate when a surer one has the same holder, sentence and direction
+    and a target whose words contain its target's words, or the other way round.
+
+    Why: the complement and frame rules read one clause twice ("X's record" and "X"); two
+    tags would count one statement twice. Keeping the surer one at every threshold is what
+    dropping the other gives, since whenever the weaker clears a threshold so does the surer.
+    """
+    kept: list[Judged] = []
+    for item in sorted(judged, key=lambda j: -j[0]):
+        _, stance, c = item[0], item[1], item[2]
+        words = _words(c.surface)
+        if not any(
+            k[1] == stance
+            and k[2].holder.name == c.holder.name
+            and k[2].sentence is c.sentence
+            and (words in _words(k[2].surface) or _words(k[2].surface) in words)
+            for k in kept
+        ):
+            kept.append(item)
+    return kept
 
 
 def _tag(c: Candidate, stance: StanceValue, probability: float) -> StanceTag:

@@ -19,6 +19,7 @@ from pipeline import __version__
 from pipeline.enrich import Enricher
 from pipeline.enrich.candidates import Candidate, CandidateReader
 from pipeline.enrich.linear import Features, LinearModel
+from pipeline.enrich.stance import merge_nested
 from pipeline.enrich.stance_model import (
     CLASSES,
     FEATURE_SET_VERSION,
@@ -40,17 +41,23 @@ class Example:
     candidate: Candidate
     feats: Features
     label: str
+    gold_index: int | None = None  # which gold tag of the document it names
 
 
-def label_of(c: Candidate, gold: list[dict[str, Any]]) -> str:
-    """The gold stance of the tag this candidate names, or ``none``."""
-    for g in gold:
+def gold_of(c: Candidate, gold: list[dict[str, Any]]) -> tuple[str, int | None]:
+    """The gold stance of the tag this candidate names and its index, or ``none``."""
+    for i, g in enumerate(gold):
         if holders_match(str(g["holder"]), c.holder.name) and (
             targets_match(str(g["target"]), c.surface)
             or targets_match(str(g["target"]), c.target.text)
         ):
-            return str(g["stance"])
-    return "none"
+            return str(g["stance"]), i
+    return "none", None
+
+
+def label_of(c: Candidate, gold: list[dict[str, Any]]) -> str:
+    """The gold stance of the tag this candidate names, or ``none``."""
+    return gold_of(c, gold)[0]
 
 
 def examples(enricher: Enricher, datasets: list[Path]) -> tuple[list[Example], int]:
@@ -67,7 +74,8 @@ def examples(enricher: Enricher, datasets: list[Path]) -> tuple[list[Example], i
         candidates = CandidateReader(doc, enricher.catalogue).candidates()
         sources = sources_by_pair(candidates)
         for c in candidates:
-            found.append(Example(i, c, features(c, sources), label_of(c, gold)))
+            label, index = gold_of(c, gold)
+            found.append(Example(i, c, features(c, sources), label, index))
     return found, gold_total
 
 
@@ -98,27 +106,47 @@ def _folds(n_docs: int, seed: int) -> list[set[int]]:
     return [set(order[k::FOLDS]) for k in range(FOLDS)]
 
 
-Decision = tuple[float, str, str]  # (confidence, predicted stance, gold label)
+# (confidence, predicted stance, gold label, the gold tag it names as (document, index))
+Decision = tuple[float, str, str, tuple[int, int] | None]
 
 
 def _decide(model: LinearModel, exs: list[Example]) -> list[Decision]:
-    """Best candidate per (document, holder, target), as the extractor decides."""
-    best: dict[tuple[int, str, str], Decision] = {}
+    """Best candidate per (document, holder, target), nested targets merged, as the
+    extractor decides."""
+    best: dict[tuple[int, str, str], tuple[float, str, Candidate]] = {}
+    example_of: dict[int, Example] = {}
     for e in exs:
         p = model.probabilities(e.feats)
         k = 1 if p[1] >= p[2] else 2
         key = (e.doc, *e.candidate.key)
         if key not in best or best[key][0] < p[k]:
-            best[key] = (p[k], CLASSES[k], e.label)
-    return list(best.values())
+            best[key] = (p[k], CLASSES[k], e.candidate)
+            example_of[id(e.candidate)] = e
+    by_doc: dict[int, list[tuple[float, str, Candidate]]] = {}
+    for (doc, _, _), item in best.items():
+        by_doc.setdefault(doc, []).append(item)
+    decisions: list[Decision] = []
+    for items in by_doc.values():
+        for confidence, stance, c in merge_nested(items):
+            e = example_of[id(c)]
+            named = None if e.gold_index is None else (e.doc, e.gold_index)
+            decisions.append((confidence, stance, e.label, named))
+    return decisions
 
 
 def curve(decisions: list[Decision], gold: int) -> list[dict[str, float]]:
-    """Tag-level precision and recall at each threshold."""
+    """Tag-level precision and recall at each threshold; as in ``newsflow eval``, a gold tag
+    is found at most once (a second tag naming it counts as wrong)."""
     points: list[dict[str, float]] = []
     for t in [round(x / 20, 2) for x in range(2, 20)]:
-        emitted = [d for d in decisions if d[0] >= t]
-        correct = sum(1 for _, pred, label in emitted if pred == label)
+        emitted = sorted((d for d in decisions if d[0] >= t), key=lambda d: -d[0])
+        found: set[tuple[int, int]] = set()
+        correct = 0
+        for _, pred, label, named in emitted:
+            if pred == label and named not in found:
+                correct += 1
+                if named is not None:
+                    found.add(named)
         p = correct / len(emitted) if emitted else 1.0
         points.append(
             {"threshold": t, "precision": p, "recall": correct / gold, "tags": len(emitted)}
