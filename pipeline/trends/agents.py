@@ -38,7 +38,7 @@ class Changes:
     publishes it again)."""
 
     entities: set[tuple[TrendWindow, str]] = field(default_factory=set)
-    stances: set[tuple[bytes, str]] = field(default_factory=set)
+    stances: set[tuple[str, str]] = field(default_factory=set)  # (target, holder)
 
 
 M = TypeVar("M", bound=BaseModel)
@@ -106,11 +106,15 @@ def register_agents(
                 continue
             ts = event.message.timestamp
             observe("stance", ts)
-            key = parsed.target.encode()
-            tables.stance[key] = aggregate.add_stance(
-                tables.stance.get(key), parsed, ts, cfg.max_holders_per_target
-            )
-            changes.stances.add((key, parsed.holder))
+            key = aggregate.row_key(parsed.target, parsed.holder)
+            entry = aggregate.add_stance(tables.stance.data.get(key), parsed, ts)
+            tables.stance[key] = entry
+            tables.holders.add(parsed.target, parsed.holder, aggregate.seen(entry["latest"]))
+            for dropped in tables.holders.over_cap(parsed.target, cfg.max_holders_per_target):
+                gone = aggregate.row_key(parsed.target, dropped)
+                if gone in tables.stance.data:
+                    del tables.stance[gone]  # the changelog gets a tombstone
+            changes.stances.add((parsed.target, parsed.holder))
             metrics.events.labels(kind="stance", outcome="counted").inc()
 
     async def publish_changes() -> None:
@@ -151,13 +155,13 @@ async def publish(changes: Changes, tables: TrendTables, out: Any, metrics: Tren
         await out.send(key=name.encode(), value=trend.model_dump_json().encode())
         metrics.published.labels(kind="entity").inc()
         sent += 1
-    for key, holder in sorted(stances):
-        board = tables.stance.get(key) or {}
-        if holder not in board:
+    for target, holder in sorted(stances):
+        entry = tables.stance.data.get(aggregate.row_key(target, holder))
+        if entry is None:
             continue  # dropped by the holder cap meanwhile
-        row = aggregate.board_rows(key.decode(), {holder: board[holder]})[0]
+        row = aggregate.board_rows(target, {holder: entry})[0]
         trend = TrendEvent(kind="stance", updated_at=now, stance=row)
-        await out.send(key=key, value=trend.model_dump_json().encode())
+        await out.send(key=target.encode(), value=trend.model_dump_json().encode())
         metrics.published.labels(kind="stance").inc()
         sent += 1
     return sent

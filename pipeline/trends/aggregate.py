@@ -3,8 +3,10 @@
 Table values are plain JSON-able dicts because they travel through Faust changelogs as JSON:
 
 * an entity's count in one window: ``{"label": str, "articles": int, "mentions": int}``;
-* a target's stance board: ``{holder: {"favor": n, "against": n, "neutral": n,
-  "latest": <LatestEvidence as JSON>}}``.
+* one holder's row of a target's stance board, under :func:`row_key` (target, holder):
+  ``{"favor": n, "against": n, "neutral": n, "latest": <LatestEvidence as JSON>}``. A row
+  per holder, not a board per target: a tag writes one small changelog record (a few KB)
+  instead of its target's whole board.
 
 Every function returns a new value and never changes its argument: Faust writes a changelog
 record only when a key is assigned, so an in-place change would be lost on recovery.
@@ -12,6 +14,7 @@ record only when a key is assigned, so an in-place change would be lost on recov
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -20,7 +23,7 @@ from pipeline.models import EntityEvent, StanceEvent
 from pipeline.trends.models import HolderStance, LatestEvidence
 
 EntityValue = dict[str, Any]
-Board = dict[str, dict[str, Any]]
+HolderEntry = dict[str, Any]
 
 
 def entity_increment(event: EntityEvent) -> EntityValue:
@@ -39,31 +42,28 @@ def add_entity(old: EntityValue | None, new: EntityValue) -> EntityValue:
     }
 
 
-def add_stance(board: Board | None, event: StanceEvent, seen_at: float, cap: int) -> Board:
-    """``board`` with one more tag of ``event.holder`` toward the event's target.
+def row_key(target: str, holder: str) -> bytes:
+    """The stance table's key of one (target, holder): JSON, so no name can forge another."""
+    return json.dumps([target, holder], ensure_ascii=False).encode()
 
-    The latest evidence is the tag seen last, its title and sentence trimmed (a board is one
-    changelog record: it must stay under the broker's message limit whatever the articles
-    hold). At most ``cap`` holders are kept per target: past it the holder seen longest ago
-    is dropped, so one target's record stays bounded (at most ``cap`` × ~3.5 KB, a URL
-    included).
+
+def add_stance(entry: HolderEntry | None, event: StanceEvent, seen_at: float) -> HolderEntry:
+    """One holder's row with one more tag of ``event.holder`` toward the event's target.
+
+    The latest evidence is the tag seen last, its title and sentence trimmed (a row is one
+    changelog record: it stays a few KB whatever the article holds).
     """
-    out: Board = dict(board or {})
-    entry = dict(out.get(event.holder) or {"favor": 0, "against": 0, "neutral": 0})
-    entry[event.stance] = int(entry.get(event.stance, 0)) + 1
+    out: HolderEntry = dict(entry or {"favor": 0, "against": 0, "neutral": 0})
+    out[event.stance] = int(out.get(event.stance, 0)) + 1
     fields = set(LatestEvidence.model_fields) - {"seen_at"}
     latest = _trimmed(
         LatestEvidence.model_validate(
             {**event.model_dump(include=fields), "seen_at": datetime.fromtimestamp(seen_at, UTC)}
         )
     )
-    previous = entry.get("latest")
-    if previous is None or _seen(previous) <= latest.seen_at:
-        entry["latest"] = latest.model_dump(mode="json")
-    out[event.holder] = entry
-    while len(out) > cap:
-        oldest = min(out, key=lambda holder: (_seen(out[holder]["latest"]), holder))
-        del out[oldest]
+    previous = out.get("latest")
+    if previous is None or seen(previous) <= latest.seen_at:
+        out["latest"] = latest.model_dump(mode="json")
     return out
 
 
@@ -85,7 +85,7 @@ def _trimmed(latest: LatestEvidence) -> LatestEvidence:
     )
 
 
-def _seen(latest: Mapping[str, Any]) -> datetime:
+def seen(latest: Mapping[str, Any]) -> datetime:
     # Compared as times: ISO strings with and without fractions do not sort as text.
     return datetime.fromisoformat(str(latest["seen_at"]))
 

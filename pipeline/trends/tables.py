@@ -5,9 +5,12 @@ it, so each key must always arrive on the same partition of a stream keyed by th
 
 * ``trends-entities-1h`` / ``-24h`` (hopping windows, key: entity name) are fed from
   ``news.entities``, which the worker already keys by entity name;
-* ``trends-stance`` (key: target, as bytes) is fed from ``news.stance`` re-keyed by target
-  through a Faust repartition topic (``…-trends-stance-by-target-repartition``)
-  (``news.stance`` is keyed by holder, and a board must hold every holder of a target).
+* ``trends-stance`` (a row per (target, holder), key :func:`aggregate.row_key`) is fed from
+  ``news.stance`` re-keyed by target through a Faust repartition topic
+  (``…-trends-stance-by-target-repartition``): ``news.stance`` is keyed by holder, and every
+  row of a target must live on one partition, the one its target's bytes hash to (a
+  changelog record goes to the partition of the event that wrote it, whatever its key).
+  :class:`~pipeline.trends.index.HolderIndex` lists a target's holders.
 
 Each worker therefore owns a disjoint set of entities and targets, the partitions it is
 assigned; standby replicas hold copies of the others' but never answer for them.
@@ -15,13 +18,14 @@ assigned; standby replicas hold copies of the others' but never answer for them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import faust
 from aiokafka.partitioner import murmur2
 
 from pipeline.config import Settings
+from pipeline.trends.index import HolderIndex
 from pipeline.trends.models import WINDOWS, TrendWindow
 
 STANCE_TABLE = "trends-stance"
@@ -35,8 +39,9 @@ def entity_table_name(window: TrendWindow) -> str:
 @dataclass(frozen=True)
 class TrendTables:
     entities: dict[TrendWindow, Any]  # window name -> Faust WindowWrapper
-    stance: Any  # faust Table: target bytes -> board (see aggregate)
+    stance: Any  # faust Table: aggregate.row_key(target, holder) -> one holder's row
     partitions: int
+    holders: HolderIndex = field(default_factory=HolderIndex)
 
     def all(self) -> list[Any]:
         """Every underlying Faust table (the windowed ones unwrapped)."""
@@ -65,9 +70,16 @@ def create_tables(app: faust.App, settings: Settings) -> TrendTables:
         STANCE_TABLE,
         default=dict,
         partitions=partitions,
-        # Raw key bytes, as on the repartition topic, so that a target's changelog key hashes
-        # to the partition it was counted on and app.table_route finds its owner.
+        # Raw key bytes: the row key is JSON (target, holder); queries are routed by the
+        # target (app.table_route hashes it), whose partition holds all its rows.
         key_type=bytes,  # Faust derives the changelog's key serializer from it: "raw"
         help="Stance counts per (holder, target) with the latest evidence, by target.",
     )
-    return TrendTables(entities, stance, partitions)
+    tables = TrendTables(entities, stance, partitions)
+
+    @stance.on_recover
+    async def reindex() -> None:
+        # Recovery (after every rebalance) is when rows arrive that the agent did not write.
+        tables.holders.rebuild(list(stance.data.items()))
+
+    return tables

@@ -130,11 +130,14 @@ def register_views(app: faust.App, tables: TrendTables, entities_topic: str) -> 
         @app.table_route(table=tables.stance, query_param="target")  # type: ignore[arg-type]
         async def routed(self, request: Request) -> Response:
             target = request.query["target"]
-            board = tables.stance.get(target.encode()) or {}
             holder = request.query.get("holder")
-            rows = aggregate.board_rows(target, board)
-            if holder:
-                rows = [r for r in rows if r.holder.casefold() == holder.casefold()]
+            names = [
+                h
+                for h in tables.holders.holders(target)
+                if not holder or h.casefold() == holder.casefold()
+            ]
+            board = {h: tables.stance.data.get(aggregate.row_key(target, h)) for h in names}
+            rows = aggregate.board_rows(target, {h: e for h, e in board.items() if e})
             return self.json({
                 "target": target,
                 "holders": [r.model_dump(mode="json") for r in rows],

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from pipeline.models import EntityEvent, Evidence, StanceEvent
 from pipeline.trends import aggregate
+from pipeline.trends.index import HolderIndex
 from pipeline.trends.views import BadQuery, entity_query
 
 
@@ -41,12 +42,35 @@ def test_entity_counts_add_articles_and_mentions_and_keep_the_latest_label() -> 
     assert value == {"label": "PERSON", "articles": 3, "mentions": 6}
 
 
-def test_stance_board_counts_per_holder_and_keeps_the_latest_evidence() -> None:
-    board = aggregate.add_stance(None, _stance("Trump", "favor", "a1"), 100.0, cap=10)
-    board = aggregate.add_stance(board, _stance("Trump", "against", "a2"), 200.0, cap=10)
-    board = aggregate.add_stance(board, _stance("Trump", "favor", "a0"), 150.5, cap=10)  # late
-    board = aggregate.add_stance(board, _stance("Putin", "against", "a3"), 120.0, cap=10)
-    rows = aggregate.board_rows("ceasefire", board)
+def _board(events: list[tuple[StanceEvent, float]], cap: int = 250) -> tuple[dict, HolderIndex]:
+    """What the counting agent does, over a dict in place of the table."""
+    table: dict[bytes, dict[str, Any]] = {}
+    index = HolderIndex()
+    for event, at in events:
+        key = aggregate.row_key(event.target, event.holder)
+        before = table.get(key)
+        table[key] = aggregate.add_stance(before, event, at)
+        if before is not None:
+            assert table[key] is not before  # a new value: Faust logs only assignments
+        index.add(event.target, event.holder, aggregate.seen(table[key]["latest"]))
+        for dropped in index.over_cap(event.target, cap):
+            del table[aggregate.row_key(event.target, dropped)]
+    return table, index
+
+
+def _rows(table: dict, index: HolderIndex, target: str) -> list[Any]:
+    board = {h: table[aggregate.row_key(target, h)] for h in index.holders(target)}
+    return aggregate.board_rows(target, board)
+
+
+def test_stance_rows_count_per_holder_and_keep_the_latest_evidence() -> None:
+    table, index = _board([
+        (_stance("Trump", "favor", "a1"), 100.0), (_stance("Trump", "against", "a2"), 200.0),
+        (_stance("Trump", "favor", "a0"), 150.5),  # late
+        (_stance("Putin", "against", "a3"), 120.0),
+        (_stance("Putin", "favor", "a4", target="tariffs"), 130.0),
+    ])  # fmt: skip
+    rows = _rows(table, index, "ceasefire")
     assert [(r.holder, r.favor, r.against, r.neutral) for r in rows] == [
         ("Trump", 2, 1, 0),
         ("Putin", 0, 1, 0),
@@ -54,30 +78,45 @@ def test_stance_board_counts_per_holder_and_keeps_the_latest_evidence() -> None:
     # The tag seen last (by time, not by arrival; 150.5 has a fraction, 200 has none).
     assert rows[0].latest.article_id == "a2" and rows[0].latest.stance == "against"
     assert rows[0].latest.seen_at == datetime.fromtimestamp(200.0, UTC)
+    assert [(r.holder, r.favor) for r in _rows(table, index, "tariffs")] == [("Putin", 1)]
 
 
-def test_stance_board_drops_the_holder_seen_longest_ago_past_the_cap() -> None:
-    board: dict[str, Any] | None = None
-    for i, holder in enumerate(["A", "B", "C", "A", "D"]):
-        board = aggregate.add_stance(board, _stance(holder), 1000.0 + i, cap=3)
-    assert board is not None and sorted(board) == ["A", "C", "D"]  # B was seen at 1001
-    assert board["A"]["favor"] == 2
+def test_past_the_cap_the_holder_seen_longest_ago_is_dropped_with_its_row() -> None:
+    events = [(_stance(h), 1000.0 + i) for i, h in enumerate(["A", "B", "C", "A", "D"])]
+    table, index = _board(events, cap=3)
+    assert index.holders("ceasefire") == ["A", "C", "D"]  # B was seen at 1001
+    assert sorted(json.loads(k)[1] for k in table) == ["A", "C", "D"]
+    assert table[aggregate.row_key("ceasefire", "A")]["favor"] == 2
 
 
-def test_a_full_board_of_huge_articles_stays_under_the_broker_message_limit() -> None:
-    board: dict[str, Any] | None = None
-    sentence = "word " * 20_000  # a 100 KB "sentence" (no sentence limit before the board)
-    for i in range(250):  # the settings' largest holder cap
-        event = _stance(f"Holder number {i}").model_copy(
-            update={"title": "T" * 1_000, "url": "https://example.org/" + "p" * 2_000,
-                    "evidence": Evidence(text=sentence, start=7, end=7 + len(sentence))}
-        )  # fmt: skip
-        board = aggregate.add_stance(board, event, 1000.0 + i, cap=250)
-    assert board is not None and len(board) == 250
-    assert len(json.dumps(board).encode()) < 1_000_000
-    latest = board["Holder number 0"]["latest"]
-    assert latest["evidence"]["text"] == sentence[: aggregate.EVIDENCE_CHARS]
-    assert latest["evidence"]["end"] - latest["evidence"]["start"] == aggregate.EVIDENCE_CHARS
+def test_the_index_rebuilt_from_the_rows_is_the_index_the_agent_kept() -> None:
+    events = [(_stance(f"H{i % 7}", target=f"t{i % 3}"), 1000.0 + i) for i in range(40)]
+    table, index = _board(events, cap=4)
+    rebuilt = HolderIndex()
+    rebuilt.rebuild(table.items())
+    for target in ("t0", "t1", "t2"):
+        assert rebuilt.holders(target) == index.holders(target)
+        assert len(index.holders(target)) == 4
+    assert len(rebuilt) == len(table) == 12
+
+
+def test_row_keys_keep_target_and_holder_apart() -> None:
+    assert aggregate.row_key("a", "b,c") != aggregate.row_key("a,b", "c")
+    assert json.loads(aggregate.row_key('Zoë "x"', "y")) == ['Zoë "x"', "y"]
+
+
+def test_one_row_of_a_huge_article_stays_a_few_kilobytes() -> None:
+    sentence = "word " * 20_000  # a 100 KB "sentence" (no sentence limit before the table)
+    event = _stance("Holder").model_copy(
+        update={"title": "T" * 1_000, "url": "https://example.org/" + "p" * 2_000,
+                "evidence": Evidence(text=sentence, start=7, end=7 + len(sentence))}
+    )  # fmt: skip
+    row = aggregate.add_stance(None, event, 1000.0)
+    assert len(json.dumps(row).encode()) < 4_000
+    assert row["latest"]["evidence"]["text"] == sentence[: aggregate.EVIDENCE_CHARS]
+    assert row["latest"]["evidence"]["end"] - row["latest"]["evidence"]["start"] == (
+        aggregate.EVIDENCE_CHARS
+    )
 
 
 def test_top_entities_ranks_by_articles_then_mentions_then_name_and_filters_labels() -> None:
@@ -183,11 +222,12 @@ def test_trends_on_add_tables_agents_views_and_a_read_committed_consumer(
     assert {"/trends/entities", "/stance"} <= paths
     assert str(app.conf.canonical_url) == "http://127.0.0.1:6170"
     assert isinstance(app.consumer, _CommittedConsumer)
-    # The stance changelog's keys are the repartition topic's bytes: written and read back
-    # raw (a JSON key would not decode in recovery), hashed like the stream's for routing.
+    # The stance changelog's keys are written and read back as raw bytes (row_key's JSON
+    # would not survive Faust's JSON key codec in recovery).
     stance = app.tables["trends-stance"]
     assert (stance.key_serializer, stance.changelog_topic.key_serializer) == ("raw", "raw")
-    assert stance.changelog_topic.prepare_key(b"ceasefire", None)[0] == b"ceasefire"
+    key = aggregate.row_key("ceasefire", "Putin")
+    assert stance.changelog_topic.prepare_key(key, None)[0] == key
     assert (
         registry.get_sample_value("newsflow_trends_table_rows", {"table": "trends-entities-1h"})
         == 0.0
