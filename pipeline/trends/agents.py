@@ -95,6 +95,7 @@ def register_agents(
             for window, (size, _) in WINDOWS.items():
                 if not aggregate.too_late(ts, now, size):
                     tables.entities[window][parsed.name].apply(aggregate.add_entity, increment)
+                    tables.names[window].add(parsed.name, ts)
                     changes.entities.add((window, parsed.name))
             metrics.events.labels(kind="entity", outcome="counted").inc()
 

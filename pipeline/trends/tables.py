@@ -25,7 +25,7 @@ import faust
 from aiokafka.partitioner import murmur2
 
 from pipeline.config import Settings
-from pipeline.trends.index import HolderIndex
+from pipeline.trends.index import HolderIndex, NameIndex
 from pipeline.trends.models import WINDOWS, TrendWindow
 
 STANCE_TABLE = "trends-stance"
@@ -42,6 +42,7 @@ class TrendTables:
     stance: Any  # faust Table: aggregate.row_key(target, holder) -> one holder's row
     partitions: int
     holders: HolderIndex = field(default_factory=HolderIndex)
+    names: dict[TrendWindow, NameIndex] = field(default_factory=dict)
 
     def all(self) -> list[Any]:
         """Every underlying Faust table (the windowed ones unwrapped)."""
@@ -75,7 +76,10 @@ def create_tables(app: faust.App, settings: Settings) -> TrendTables:
         key_type=bytes,  # Faust derives the changelog's key serializer from it: "raw"
         help="Stance counts per (holder, target) with the latest evidence, by target.",
     )
-    tables = TrendTables(entities, stance, partitions)
+    names = {window: NameIndex(size) for window, (size, _) in WINDOWS.items()}
+    tables = TrendTables(entities, stance, partitions, names=names)
+    for window, wrapper in entities.items():
+        _reindex_names(wrapper.table, names[window])
 
     @stance.on_recover
     async def reindex() -> None:
@@ -83,3 +87,10 @@ def create_tables(app: faust.App, settings: Settings) -> TrendTables:
         tables.holders.rebuild(list(stance.data.items()))
 
     return tables
+
+
+def _reindex_names(table: Any, index: NameIndex) -> None:
+    async def reindex() -> None:
+        index.rebuild(list(table.data.keys()))
+
+    table.on_recover(reindex)

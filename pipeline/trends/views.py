@@ -71,8 +71,9 @@ def register_views(app: faust.App, tables: TrendTables, entities_topic: str) -> 
         mine = owned()
         rows = [
             (name, value)
-            for (name, span), value in list(table.data.items())
-            if tuple(span) == current and tables.partition_of(name.encode()) in mine
+            for name in tables.names[window].names_since(current[0])
+            if tables.partition_of(name.encode()) in mine
+            and (value := table.data.get((name, current))) is not None
         ]
         return {
             "window": window,

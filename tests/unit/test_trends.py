@@ -4,6 +4,7 @@ runtime or a broker; the app wiring is checked by building the app."""
 from __future__ import annotations
 
 import json
+import random
 from datetime import UTC, datetime
 from typing import Any
 
@@ -13,7 +14,7 @@ from hypothesis import strategies as st
 
 from pipeline.models import EntityEvent, Evidence, StanceEvent
 from pipeline.trends import aggregate
-from pipeline.trends.index import HolderIndex
+from pipeline.trends.index import HolderIndex, NameIndex
 from pipeline.trends.views import BadQuery, entity_query
 
 
@@ -241,3 +242,29 @@ def test_trends_off_leave_the_app_as_it_was(monkeypatch: pytest.MonkeyPatch, tmp
     assert (
         registry.get_sample_value("newsflow_trends_table_rows", {"table": "trends-stance"}) is None
     )
+
+
+def test_the_name_index_lists_what_a_scan_of_the_current_window_finds() -> None:
+    """Against the scan it replaces: rows (name, window) of 1 h hopping windows by 5 min,
+    events arriving in time order, queried now and then, and the index rebuilt from rows."""
+    size, step = 3600.0, 300.0
+    rng = random.Random(7)
+    rows: set[tuple[str, tuple[float, float]]] = set()
+    index = NameIndex(size)
+    events = sorted((rng.uniform(0, 20_000), f"n{rng.randrange(300)}") for _ in range(2_000))
+    for i, (ts, name) in enumerate(events):
+        index.add(name, ts)
+        first = (ts - size) // step * step + step  # the earliest window holding ts
+        for k in range(int(size // step)):
+            start = first + k * step
+            if start <= ts < start + size:
+                rows.add((name, (start, start + size)))
+        if i % 400 == 399:
+            now = ts
+            current = (now - size) // step * step + step
+            scan = sorted(n for n, (s, _) in rows if s == current)
+            assert sorted(index.names_since(current)) == scan
+            rebuilt = NameIndex(size)
+            rebuilt.rebuild(sorted(rows))
+            assert sorted(rebuilt.names_since(current)) == scan
+            assert len(index) <= len({n for n, (s, _) in rows if s >= current - size})
