@@ -67,7 +67,7 @@ class _Slot:
 
 
 class _Cursor:
-    def __init__(self, tp: TopicPartition, producer: Producer, committed: int) -> None:
+    def __init__(self, tp: TopicPartition, producer: Producer, committed: int, now: float) -> None:
         self.tp = tp
         self.producer = producer
         self.committed = committed
@@ -75,8 +75,8 @@ class _Cursor:
         self.closed = False
         self.lock = asyncio.Lock()  # one commit or re-open at a time
         self.in_doubt = False  # a commit's outcome is unknown: re-open before the next one
-        self.active_at = time.monotonic()
-        self.committing_at = -math.inf  # when the last transaction began (monotonic seconds)
+        self.active_at = now
+        self.committing_at = -math.inf  # when the last transaction began (clock seconds)
 
     @property
     def end(self) -> int:
@@ -113,12 +113,15 @@ class Delivery:
         max_running: int | None = None,
         commit_interval: float = 0.0,
         commit_max_records: int = 1000,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         """``backoff``: first and longest pause in seconds after a failed commit;
         ``max_running``: enrichments at once (default ``max_in_flight``);
         ``commit_interval``: shortest time in seconds between two transactions of a partition;
         ``commit_max_records``: most input records in one transaction (one that has as many
-        finished commits without waiting for the interval)."""
+        finished commits without waiting for the interval);
+        ``clock``: seconds on the event loop's clock (asyncio's is ``time.monotonic``), read
+        for the interval and idleness; the simulation passes its virtual one."""
         self._processor = processor
         self._metrics = processor.metrics
         self._kafka = kafka
@@ -132,6 +135,7 @@ class Delivery:
         self._finished = asyncio.Event()
         self._backoff = 0.0
         self._backoffs = backoff
+        self._clock = clock
 
     @property
     def in_flight(self) -> int:
@@ -174,7 +178,7 @@ class Delivery:
                 task = asyncio.create_task(self._processor.process(record))
                 task.add_done_callback(self._ended)
                 cursor.window.append(_Slot(record, cursor.end, task))
-                cursor.active_at = time.monotonic()
+                cursor.active_at = self._clock()
                 self._metrics.in_flight.inc()
             covered = record.offset + 1
 
@@ -191,7 +195,7 @@ class Delivery:
                 except BaseException:
                     await producer.close()
                     raise
-                self._cursors[tp] = _Cursor(tp, producer, committed)
+                self._cursors[tp] = _Cursor(tp, producer, committed, self._clock())
             return self._cursors.get(tp)
 
     def _ended(self, _: asyncio.Task[list[Outgoing]]) -> None:
@@ -211,7 +215,7 @@ class Delivery:
                 await asyncio.wait_for(self._finished.wait(), self._next_due())
 
     def _due(self, cursor: _Cursor) -> float | None:
-        """When ``cursor`` may commit its finished prefix (monotonic seconds), or None."""
+        """When ``cursor`` may commit its finished prefix (clock seconds), or None."""
         if cursor.in_doubt:
             return cursor.committing_at + self._interval
         ready = cursor.finished(self._max_records)
@@ -224,14 +228,14 @@ class Delivery:
     def _next_due(self) -> float | None:
         """Seconds until the next cursor may commit, or None (wait for an enrichment)."""
         dues = [d for c in self._cursors.values() if (d := self._due(c)) is not None]
-        return max(0.0, min(dues) - time.monotonic()) if dues else None
+        return max(0.0, min(dues) - self._clock()) if dues else None
 
     async def commit_finished(self, due_only: bool = False) -> None:
         """Commit every partition's finished prefix (``due_only``: those whose interval has
         passed; shutdown commits all)."""
         for cursor in list(self._cursors.values()):
             due = self._due(cursor)
-            if due_only and (due is None or due > time.monotonic()):
+            if due_only and (due is None or due > self._clock()):
                 continue
             async with cursor.lock:
                 if not cursor.closed:
@@ -245,7 +249,7 @@ class Delivery:
         slots = cursor.finished(self._max_records)
         if not slots:
             return
-        cursor.committing_at = time.monotonic()
+        cursor.committing_at = self._clock()
         refusal = cursor.refusal(slots)
         if refusal is not None:
             log.error("%s: commit refused (%s); redoing from %d", cursor.tp, refusal,
@@ -270,7 +274,7 @@ class Delivery:
         if cursor.closed:
             return
         cursor.committed = new
-        cursor.active_at = time.monotonic()
+        cursor.active_at = self._clock()
         self._confirm(cursor, new)
 
     async def _failed(self, cursor: _Cursor, exc: Exception) -> None:
@@ -359,7 +363,7 @@ class Delivery:
         drops records it fetched before a seek, and with nothing after them nobody would ask."""
         for tp in owned:
             cursor = self._cursors.get(tp)
-            if cursor is not None and time.monotonic() - cursor.active_at < idle:
+            if cursor is not None and self._clock() - cursor.active_at < idle:
                 continue
             end = await self._kafka.end_offset(tp)
             start = cursor.end if cursor else await self._kafka.committed(tp)
