@@ -35,11 +35,16 @@ DEADLINE = 0.05  # seconds, the per-article enrichment deadline in the simulatio
 
 class _Instant(selectors.DefaultSelector):
     """A selector that never blocks: where the loop would sleep until its next timer, the
-    virtual clock jumps to it instead."""
+    virtual clock jumps to it instead. A loop that never waits (a task spinning, which on a
+    real clock burns a core) would never let the clock move: after ``SPIN`` turns without a
+    wait it is reported as such rather than hanging the test."""
+
+    SPIN = 200_000
 
     def __init__(self) -> None:
         super().__init__()
         self.now = 0.0
+        self.turns = 0
 
     def select(self, timeout: float | None = None) -> list[tuple[selectors.SelectorKey, int]]:
         ready = super().select(0)
@@ -47,6 +52,10 @@ class _Instant(selectors.DefaultSelector):
             raise RuntimeError("the simulation waits for something that can never happen")
         if not ready and timeout:
             self.now += timeout
+            self.turns = 0
+        self.turns += 1
+        if self.turns > self.SPIN:
+            raise RuntimeError(f"a task spins: {self.SPIN} turns of the loop without a wait")
         return ready
 
 
@@ -64,6 +73,10 @@ class SimLoop(asyncio.SelectorEventLoop):
 
     def time(self) -> float:
         return self._instant.now
+
+    def run_until_complete(self, future: Any) -> Any:
+        self._instant.turns = 0
+        return super().run_until_complete(future)
 
     def _task(self, loop: asyncio.AbstractEventLoop, coro: Any, **kwargs: Any) -> asyncio.Task[Any]:
         task = asyncio.Task(coro, loop=loop, **kwargs)

@@ -13,7 +13,7 @@ every enrichment allowed to finish: every record is committed with its one resul
 
 from __future__ import annotations
 
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
@@ -105,6 +105,8 @@ def _explored(examples: int) -> settings:
         stateful_step_count=30,
         deadline=None,
         suppress_health_check=[HealthCheck.too_slow],
+        # The explain phase traces every line while it replays a failure: minutes, here.
+        phases=[p for p in Phase if p is not Phase.explain],
     )
 
 
