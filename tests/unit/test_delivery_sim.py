@@ -13,11 +13,14 @@ every enrichment allowed to finish: every record is committed with its one resul
 
 from __future__ import annotations
 
+import asyncio
+
+import pytest
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
-from tests.unit.sim_world import DEADLINE, HANG, POISON, World
+from tests.unit.sim_world import DEADLINE, HANG, POISON, SimLoop, World
 
 PARTITIONS = 2
 partitions = st.integers(0, PARTITIONS - 1)
@@ -169,3 +172,22 @@ def test_the_same_steps_give_the_same_history() -> None:
     first = _history()
     assert first == _history()
     assert first[-1] > 0  # time did pass, on the virtual clock
+
+
+def test_the_virtual_clock_jumps_to_the_next_timer_and_a_spinning_task_fails() -> None:
+    loop = SimLoop()
+    try:
+        loop.run_until_complete(asyncio.sleep(3600))
+        assert loop.time() == 3600  # at once, whatever the wall clock did
+
+        async def spin() -> None:
+            while True:
+                await asyncio.sleep(0)
+
+        spinning = loop.create_task(spin())
+        with pytest.raises(RuntimeError, match="spins"):
+            loop.run_until_complete(asyncio.sleep(1))
+        spinning.cancel()
+        loop.run_until_complete(asyncio.gather(spinning, return_exceptions=True))
+    finally:
+        loop.close()
