@@ -8,6 +8,13 @@ window (first consumed article to last enriched event), the same paced latency p
 fixed offered rate (so both checkouts see the same load), and the same CPU accounting per
 process kind. One worker × ``--processes`` NLP processes, the worker's default settings.
 
+With ``--stub-seconds S`` the worker's NLP pool is replaced by one fixed stand-in (the same
+code for every checkout, built from the checkout's own models): each article takes S seconds
+(asleep, so the loop is free meanwhile, as with the real pool) and gets the same 20 entities and 4 stance tags (25 output events, about what a
+real article makes), so two checkouts differ only in what they do around the enrichment —
+parsing, de-duplication and delivery — and the delivery's own cost is not hidden behind
+spaCy's. ``--processes`` then sets only the worker's slots (articles at once).
+
     flock /work/it.lock python scripts/bench_delivery.py --checkout ../old --out old.json
 
 Needs a running broker (``newsflow kafka start``); its topics are deleted at the end.
@@ -31,12 +38,60 @@ from pipeline.tools import bench, bench_proc
 from pipeline.tools.bench_report import Figures, Shape, _cpu_json, load_average
 from pipeline.tools.bench_workers import WorkerGroup, say
 
+# Run by each worker (``python -c``, in its checkout) when ``--stub-seconds`` is given: the
+# checkout's own CLI, with its NLP pool replaced by the stand-in.
+STUB_WORKER = """
+import asyncio, sys
+from pipeline import models
+from pipeline.cli import main
+import pipeline.worker.runner as runner
+
+SECONDS = float(sys.argv[1])
+NAMES = [f"Entity {i}" for i in range(20)]
+
+
+def _enrichment():
+    tag = {"holder": NAMES[0], "target": "ceasefire", "target_text": "the ceasefire",
+           "target_kind": "phrase", "stance": "favor", "confidence": 0.6, "predicate": "back",
+           "evidence": {"text": "Entity 0 backs the ceasefire.", "start": 0, "end": 29}}
+    if "target_text" not in models.StanceTag.model_fields:
+        del tag["target_text"]
+    return models.Enrichment.model_validate({
+        "entities": [{"name": n, "label": "PERSON", "count": 1, "salience": 0.5,
+                      "mentions": [{"text": n, "start": 0, "end": len(n)}]} for n in NAMES],
+        "stances": [{**tag, "holder": n} for n in NAMES[:4]],
+        "tone": {"compound": 0.1, "positive": 0.2, "negative": 0.1, "neutral": 0.7},
+    })
+
+
+class StubPool:
+    model_name, model_version, on_restart = "stub", "0", None
+
+    def __init__(self, *args, **kwargs):
+        self.enrichment = _enrichment()
+
+    def start(self):
+        pass
+
+    def close(self):
+        pass
+
+    async def enrich(self, article):
+        await asyncio.sleep(SECONDS)
+        return self.enrichment, {"total": SECONDS}
+
+
+runner.EnrichPool = StubPool
+sys.exit(main(["worker"]))
+"""
+
 
 class CheckoutWorkers(WorkerGroup):
     """The bench's worker group, each worker started from another checkout's venv."""
 
     checkout: Path
     metrics_ports: list[int]
+    stub_seconds: float | None
 
     def _env(self, index: int, workdir: Path) -> dict[str, str]:
         env = super()._env(index, workdir)
@@ -55,12 +110,15 @@ class CheckoutWorkers(WorkerGroup):
         return total if found else None
 
     def __enter__(self) -> CheckoutWorkers:
-        python = self.checkout / ".venv" / "bin" / "python"
+        python = str(self.checkout / ".venv" / "bin" / "python")
+        command = [python, "-m", "pipeline.cli", "worker"]
+        if self.stub_seconds is not None:
+            command = [python, "-c", STUB_WORKER, str(self.stub_seconds)]
         for index, log in enumerate(self.logs):
             with open(log, "ab") as out:
                 self.procs.append(
                     subprocess.Popen(
-                        [str(python), "-m", "pipeline.cli", "worker"],
+                        command,
                         env=self._env(index, log.parent),
                         cwd=self.checkout,
                         stdout=out,
@@ -77,6 +135,8 @@ def main() -> None:
     parser.add_argument("--processes", type=int, default=2)
     parser.add_argument("--rate", type=float, default=3.0, help="latency phase, articles/s")
     parser.add_argument("--latency-seconds", type=float, default=60.0)
+    parser.add_argument("--stub-seconds", type=float, default=None,
+                        help="a fixed stand-in enricher taking this long per article")  # fmt: skip
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args()
     settings = load_settings()
@@ -84,6 +144,7 @@ def main() -> None:
     run = f"bench-{uuid.uuid4().hex[:8]}"
     broker = bench._broker_pid(settings)
     fig = Figures(conditions={"checkout": str(args.checkout), "corpus": kind,
+                              "stub_seconds": args.stub_seconds,
                               "load_before": load_average()})  # fmt: skip
     meter = bench.Meter(fig, broker, bench_proc.Census(os.getpid(), broker))
     meter.census.read(bench_proc.processes())
@@ -95,6 +156,7 @@ def main() -> None:
         ensure_topics(session)
         CheckoutWorkers.checkout = args.checkout.resolve()
         CheckoutWorkers.metrics_ports = []
+        CheckoutWorkers.stub_seconds = args.stub_seconds
         with CheckoutWorkers(session, Shape(1, args.processes), workdir) as group:
             group.wait_ready()
             counted = [group.transactions()]

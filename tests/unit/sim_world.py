@@ -1,14 +1,16 @@
 """A worker on the in-memory Kafka, driven step by step: Faust's fetcher (which re-delivers and
 skips), enrichments that end when told, SIGTERM, crash and restart, rebalances.
 
-Everything runs on one event loop owned by the world; each step runs it until nothing more can
-happen without the next step, so a test is a deterministic sequence of steps.
+Everything runs on one event loop owned by the world, on virtual time (:class:`SimLoop`): each
+step runs it until nothing more can happen without the next step, and time moves only in the
+steps that wait, so a test is a deterministic sequence of steps whatever the machine's load.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import selectors
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -29,6 +31,62 @@ from tests.unit.test_process import TONE
 POISON = "POISON"  # the enrichment raises on it
 HANG = "HANG"  # the enrichment never ends on it
 DEADLINE = 0.05  # seconds, the per-article enrichment deadline in the simulation
+
+
+class _Instant(selectors.DefaultSelector):
+    """A selector that never blocks: where the loop would sleep until its next timer, the
+    virtual clock jumps to it instead. A loop that never waits (a task spinning, which on a
+    real clock burns a core) would never let the clock move: after ``SPIN`` turns without a
+    wait it is reported as such rather than hanging the test."""
+
+    SPIN = 200_000
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.now = 0.0
+        self.turns = 0
+
+    def select(self, timeout: float | None = None) -> list[tuple[selectors.SelectorKey, int]]:
+        ready = super().select(0)
+        if not ready and timeout is None:
+            raise RuntimeError("the simulation waits for something that can never happen")
+        if not ready and timeout:
+            self.now += timeout
+            self.turns = 0
+        self.turns += 1
+        if self.turns > self.SPIN:
+            raise RuntimeError(f"a task spins: {self.SPIN} turns of the loop without a wait")
+        return ready
+
+
+class SimLoop(asyncio.SelectorEventLoop):
+    """An event loop on virtual time: its clock (``time()``, which ``asyncio.sleep``,
+    ``wait_for`` and the delivery's interval read) moves only when every task waits for a
+    timer, straight to the earliest one. Tasks are kept in creation order, so a crash cancels
+    them in the same order every run (``asyncio.all_tasks`` is a set)."""
+
+    def __init__(self) -> None:
+        self._instant = _Instant()
+        super().__init__(self._instant)
+        self.created: list[asyncio.Task[Any]] = []
+        self.set_task_factory(self._task)
+
+    def time(self) -> float:
+        return self._instant.now
+
+    def run_until_complete(self, future: Any) -> Any:
+        self._instant.turns = 0
+        return super().run_until_complete(future)
+
+    def _task(self, loop: asyncio.AbstractEventLoop, coro: Any, **kwargs: Any) -> asyncio.Task[Any]:
+        task = asyncio.Task(coro, loop=loop, **kwargs)
+        self.created = [t for t in self.created if not t.done()]
+        self.created.append(task)
+        return task
+
+    def cancel_all(self) -> None:
+        for task in self.created:
+            task.cancel()
 
 
 class SimEnricher:
@@ -76,7 +134,7 @@ class World:
         self.commit = commit
         self.deadline = deadline
         self.kafka = SimKafka(partitions)
-        self.loop = asyncio.new_event_loop()
+        self.loop = SimLoop()
         self.limit = limit
         self.dedup = dedup
         self.table: dict[str, float] = {}  # the seen table's changelog survives restarts
@@ -96,14 +154,15 @@ class World:
         if self.dedup:
             processor.dedup = Deduplicator(self.table, window_seconds=3600)
         owned: Callable[[TopicPartition], bool] = lambda tp: tp.partition in self.owned  # noqa: E731
-        self.worker = build(self.kafka, processor, owned, self.limit, **self.commit)
+        self.worker = build(
+            self.kafka, processor, owned, self.limit, clock=self.loop.time, **self.commit
+        )
         self.tasks: list[asyncio.Task[Any]] = [self._supervised(self.worker.run())]
         self.position = {p: self.kafka.committed_offsets[p] for p in self.owned}
 
     def crash(self) -> None:
         """kill -9: every task of the worker ends where it is; nothing is cleaned up."""
-        for task in asyncio.all_tasks(self.loop):
-            task.cancel()
+        self.loop.cancel_all()
         self.settle()
         self.enricher.waiting.clear()
         self._start()
@@ -165,6 +224,7 @@ class World:
         self.max_in_flight = max(self.max_in_flight, self.worker.in_flight)
 
     def wait(self, seconds: float) -> None:
+        """``seconds`` of virtual time pass; every timer due meanwhile fires in order."""
         self.loop.run_until_complete(asyncio.sleep(seconds))
         self.settle()
 
@@ -186,11 +246,10 @@ class World:
                 self.position[p] = self.kafka.committed_offsets[p]
                 self.deliver(p, len(self.kafka.records[p]))
             self.run(self.worker.sweep(sorted(TopicPartition(RAW, p) for p in self.owned)))
-            self.wait(0.001)
+            self.wait(0.005)
 
     def close(self) -> None:
-        for task in asyncio.all_tasks(self.loop):
-            task.cancel()
+        self.loop.cancel_all()
         with contextlib.suppress(Exception):
             self.settle()
         self.loop.close()

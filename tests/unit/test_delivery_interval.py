@@ -2,11 +2,10 @@
 transaction per interval, a finished prefix waits at most the interval before its
 transaction begins, a full transaction does not wait, shutdown commits what finished, and
 a record waiting for its commit does not hold back the next enrichment. On the simulated
-broker (sim_world.py)."""
+broker and its virtual clock (sim_world.py)."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 
 import pytest
@@ -44,16 +43,16 @@ def test_a_quiet_partition_commits_at_once(world: World) -> None:
 
 def test_a_record_finishing_within_the_interval_waits_for_it_and_no_longer(world: World) -> None:
     world.finish()  # the first transaction begins now
-    started = time.monotonic()
+    started = world.loop.time()
+    world.wait(INTERVAL / 2)
     world.finish()
     assert _committed(world) == 1  # within the interval: waits
-    while _committed(world) < 2 and time.monotonic() - started < 5 * INTERVAL:
-        world.wait(0.01)
-    waited = time.monotonic() - started
+    while _committed(world) < 2 and world.loop.time() - started < 5 * INTERVAL:
+        world.wait(0.001)
+    # On virtual time: committed at the interval's end, not a moment earlier or later (a
+    # millisecond, the step of the loop above).
     assert _committed(world) == 2
-    # The lower bound shows the wait; the upper one only that it ends near the interval (a
-    # loaded machine delays the loop, so it is loose).
-    assert INTERVAL * 0.9 <= waited <= INTERVAL * 3 + 0.5
+    assert INTERVAL <= world.loop.time() - started <= INTERVAL + 0.001
 
 
 def test_records_finishing_within_one_interval_share_a_transaction(world: World) -> None:

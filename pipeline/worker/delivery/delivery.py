@@ -67,7 +67,7 @@ class _Slot:
 
 
 class _Cursor:
-    def __init__(self, tp: TopicPartition, producer: Producer, committed: int) -> None:
+    def __init__(self, tp: TopicPartition, producer: Producer, committed: int, now: float) -> None:
         self.tp = tp
         self.producer = producer
         self.committed = committed
@@ -75,8 +75,8 @@ class _Cursor:
         self.closed = False
         self.lock = asyncio.Lock()  # one commit or re-open at a time
         self.in_doubt = False  # a commit's outcome is unknown: re-open before the next one
-        self.active_at = time.monotonic()
-        self.committing_at = -math.inf  # when the last transaction began (monotonic seconds)
+        self.active_at = now
+        self.committing_at = -math.inf  # when the last transaction began (clock seconds)
 
     @property
     def end(self) -> int:
@@ -92,13 +92,15 @@ class _Cursor:
         return slots
 
     def refusal(self, slots: Sequence[_Slot]) -> str | None:
-        """Why committing ``slots`` would break invariant 2, or None."""
+        """Why committing ``slots`` (at least one) would break invariant 2, or None. Each
+        covers from where the one before ends and holds an offset at or past it, so the new
+        offset is past the committed one."""
         expected = self.committed
         for slot in slots:
             if slot.start != expected or slot.message.offset < expected:
                 return f"record {slot.message.offset} covers from {slot.start}, not {expected}"
             expected = slot.message.offset + 1
-        return None if expected > self.committed else "nothing to commit"
+        return None
 
 
 class Delivery:
@@ -113,12 +115,15 @@ class Delivery:
         max_running: int | None = None,
         commit_interval: float = 0.0,
         commit_max_records: int = 1000,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         """``backoff``: first and longest pause in seconds after a failed commit;
         ``max_running``: enrichments at once (default ``max_in_flight``);
         ``commit_interval``: shortest time in seconds between two transactions of a partition;
         ``commit_max_records``: most input records in one transaction (one that has as many
-        finished commits without waiting for the interval)."""
+        finished commits without waiting for the interval);
+        ``clock``: seconds on the event loop's clock (asyncio's is ``time.monotonic``), read
+        for the interval and idleness; the simulation passes its virtual one."""
         self._processor = processor
         self._metrics = processor.metrics
         self._kafka = kafka
@@ -132,6 +137,7 @@ class Delivery:
         self._finished = asyncio.Event()
         self._backoff = 0.0
         self._backoffs = backoff
+        self._clock = clock
 
     @property
     def in_flight(self) -> int:
@@ -156,8 +162,8 @@ class Delivery:
             await self._admit(cursor, records, covered)
 
     async def _admit(self, cursor: _Cursor, records: Sequence[Incoming], covered: int) -> None:
-        """Append ``records`` (together covering from ``covered``) where they continue the
-        window; stop at a hole."""
+        """Append ``records`` (read together from offset ``covered`` on) where they continue
+        the window."""
         for record in records:
             await self._slots.acquire()
             try:
@@ -165,34 +171,41 @@ class Delivery:
             except BaseException:  # cancelled while waiting: give the slot back
                 self._slots.release()
                 raise
-            if cursor.closed or record.offset < cursor.end or cursor.end < covered:
+            if cursor.closed or record.offset < cursor.end:  # forgotten, or handed out already
                 self._slots.release()
                 self._running.release()
-                if cursor.closed or cursor.end < covered:
+                if cursor.closed:
                     return
             else:
                 task = asyncio.create_task(self._processor.process(record))
                 task.add_done_callback(self._ended)
-                cursor.window.append(_Slot(record, cursor.end, task))
-                cursor.active_at = time.monotonic()
+                # The read showed no record in [covered, offset); were the window to end
+                # short of covered, the hole would be refused at commit (invariant 2).
+                cursor.window.append(_Slot(record, max(covered, cursor.end), task))
+                cursor.active_at = self._clock()
                 self._metrics.in_flight.inc()
             covered = record.offset + 1
 
     async def _cursor(self, tp: TopicPartition) -> _Cursor | None:
-        """The partition's cursor, opened (invariant 3) when it is ours and has none."""
+        """The partition's cursor, opened when it is ours and has none."""
         cursor = self._cursors.get(tp)
         if cursor is not None or not self._owned(tp):
             return cursor
         async with self._opening:
             if tp not in self._cursors and self._owned(tp):
-                producer = await self._kafka.fence(tp)
-                try:
-                    committed = await self._kafka.committed(tp)
-                except BaseException:
-                    await producer.close()
-                    raise
-                self._cursors[tp] = _Cursor(tp, producer, committed)
+                producer, committed = await self._fence(tp)
+                self._cursors[tp] = _Cursor(tp, producer, committed, self._clock())
             return self._cursors.get(tp)
+
+    async def _fence(self, tp: TopicPartition) -> tuple[Producer, int]:
+        """Invariant 3: fence the partition's transactional id, then read its committed offset."""
+        producer = await self._kafka.fence(tp)
+        try:
+            return producer, await self._kafka.committed(tp)
+        except BaseException:
+            with contextlib.suppress(Exception):
+                await producer.close()
+            raise
 
     def _ended(self, _: asyncio.Task[list[Outgoing]]) -> None:
         self._running.release()  # exactly once per task: done callbacks run on cancel too
@@ -211,69 +224,69 @@ class Delivery:
                 await asyncio.wait_for(self._finished.wait(), self._next_due())
 
     def _due(self, cursor: _Cursor) -> float | None:
-        """When ``cursor`` may commit its finished prefix (monotonic seconds), or None."""
-        if cursor.in_doubt:
-            return cursor.committing_at + self._interval
-        ready = cursor.finished(self._max_records)
-        if not ready:
-            return None
-        if len(ready) == self._max_records:
+        """When ``cursor`` may commit (clock seconds): at once with a full transaction, an
+        interval after its last one began with fewer records or a commit in doubt, None
+        with nothing to do."""
+        ready = len(cursor.finished(self._max_records))
+        if ready == self._max_records:
             return -math.inf
-        return cursor.committing_at + self._interval
+        return cursor.committing_at + self._interval if ready or cursor.in_doubt else None
 
     def _next_due(self) -> float | None:
         """Seconds until the next cursor may commit, or None (wait for an enrichment)."""
         dues = [d for c in self._cursors.values() if (d := self._due(c)) is not None]
-        return max(0.0, min(dues) - time.monotonic()) if dues else None
+        return max(0.0, min(dues) - self._clock()) if dues else None
 
-    async def commit_finished(self, due_only: bool = False) -> None:
+    async def commit_finished(self, due_only: bool = False) -> int:
         """Commit every partition's finished prefix (``due_only``: those whose interval has
-        passed; shutdown commits all)."""
+        passed; shutdown commits all); how many records were committed."""
+        committed = 0
         for cursor in list(self._cursors.values()):
             due = self._due(cursor)
-            if due_only and (due is None or due > time.monotonic()):
+            if due_only and (due is None or due > self._clock()):
                 continue
             async with cursor.lock:
                 if not cursor.closed:
-                    await self._commit(cursor)
+                    committed += await self._commit(cursor)
+        return committed
 
-    async def _commit(self, cursor: _Cursor) -> None:
-        if cursor.in_doubt:  # an earlier commit was cancelled while it waited (invariant 4)
-            await self._resolve(cursor)
-            if cursor.closed or cursor.in_doubt:
-                return
+    async def _commit(self, cursor: _Cursor) -> int:
+        if cursor.in_doubt:  # an earlier commit failed or was cancelled while it waited
+            await self._reopen(cursor)
+            if cursor.closed:
+                return 0
         slots = cursor.finished(self._max_records)
         if not slots:
-            return
-        cursor.committing_at = time.monotonic()
+            return 0
+        cursor.committing_at = self._clock()
         refusal = cursor.refusal(slots)
         if refusal is not None:
             log.error("%s: commit refused (%s); redoing from %d", cursor.tp, refusal,
                       cursor.committed)  # fmt: skip
             await self._forget(cursor)
-            return
+            return 0
         out = [o for slot in slots for o in slot.task.result()]
         new = slots[-1].message.offset + 1
-        cursor.in_doubt = True  # until the reply comes; a cancellation leaves it so
+        cursor.in_doubt = True  # until the reply comes; a failure or a cancellation leaves it
         try:
             await cursor.producer.commit(cursor.tp, out, new)
         except Exception as exc:
             if cursor.closed:
-                return  # revoked meanwhile; whatever happened, the next owner fences it
+                return 0  # revoked meanwhile; whatever happened, the next owner fences it
             if is_fatal(exc):
                 raise
             await self._failed(cursor, exc)
-            return
+            return 0
         cursor.in_doubt = False
         self._metrics.transactions.labels(outcome="committed").inc()
         self._backoff = 0.0
-        if cursor.closed:
-            return
-        cursor.committed = new
-        cursor.active_at = time.monotonic()
+        cursor.committed, cursor.active_at = new, self._clock()
         self._confirm(cursor, new)
+        return len(slots)
 
     async def _failed(self, cursor: _Cursor, exc: Exception) -> None:
+        """Back off; fenced by another producer, forget the cursor, else it stays in doubt
+        and the next commit re-opens it first."""
         self._finished.set()  # try again after the backoff
         first, longest = self._backoffs
         self._backoff = min(max(self._backoff * 2, first), longest)
@@ -281,37 +294,29 @@ class Delivery:
             self._metrics.transactions.labels(outcome="fenced").inc()
             log.warning("%s: fenced by another producer; forgetting it", cursor.tp)
             await self._forget(cursor)
-            return
-        self._metrics.transactions.labels(outcome="aborted").inc()
-        log.warning("%s: transaction failed (%r); fencing again", cursor.tp, exc)
-        await self._resolve(cursor)
+        else:
+            self._metrics.transactions.labels(outcome="aborted").inc()
+            log.warning("%s: transaction failed (%r); fencing again", cursor.tp, exc)
 
-    async def _resolve(self, cursor: _Cursor) -> None:
-        """Re-open ``cursor`` after a commit of unknown outcome, or forget it when that fails."""
-        reopened = await _retrying(self._reopen(cursor), f"re-fencing {cursor.tp}")
-        if reopened is None:
+    async def _reopen(self, cursor: _Cursor) -> None:
+        """Invariant 4: fence again and go on from the committed offset (what the doubtful
+        commit did commit leaves the window); forget the cursor when that fails."""
+        opened = await _retrying(self._fence(cursor.tp), f"re-fencing {cursor.tp}")
+        if opened is None:
             await self._forget(cursor)
-
-    async def _reopen(self, cursor: _Cursor) -> bool:
-        """Invariant 4: fence again and go on from the committed offset."""
-        producer = await self._kafka.fence(cursor.tp)
-        old, cursor.producer = cursor.producer, producer
+            return
+        old, (cursor.producer, committed) = cursor.producer, opened
         with contextlib.suppress(Exception):
             await old.close()
-        committed = await self._kafka.committed(cursor.tp)
-        if cursor.closed:
-            return True
         if not cursor.committed <= committed <= cursor.end:
             log.warning("%s: committed offset %d outside [%d, %d]; redoing", cursor.tp,
                         committed, cursor.committed, cursor.end)  # fmt: skip
             await self._forget(cursor)
-            return True
-        self._confirm(cursor, committed)  # the failed transaction did commit these
-        if cursor.window:
+            return
+        self._confirm(cursor, committed)
+        if cursor.window:  # another owner may have committed into the gap before it
             cursor.window[0].start = max(cursor.window[0].start, committed)
-        cursor.committed = committed
-        cursor.in_doubt = False
-        return True
+        cursor.committed, cursor.in_doubt = committed, False
 
     def _confirm(self, cursor: _Cursor, upto: int) -> None:
         """The records below ``upto`` are committed: they leave the window."""
@@ -319,9 +324,13 @@ class Delivery:
             slot = cursor.window.popleft()
             for out in slot.task.result():
                 self._processor.record_published(out, slot.message)
-            self._processor.release(slot.message)
-            self._slots.release()
-            self._metrics.in_flight.dec()
+            self._leave(slot)
+
+    def _leave(self, slot: _Slot) -> None:
+        """``slot``'s record left its window (committed or dropped): free its claim and slot."""
+        self._processor.release(slot.message)
+        self._slots.release()
+        self._metrics.in_flight.dec()
 
     # -- rebalances and stopping --------------------------------------------------------------
 
@@ -330,12 +339,10 @@ class Delivery:
         cursor.closed = True
         if self._cursors.get(cursor.tp) is cursor:
             del self._cursors[cursor.tp]
-        for slot in cursor.window:
+        while cursor.window:
+            slot = cursor.window.popleft()
             slot.task.cancel()
-            self._processor.release(slot.message)
-            self._slots.release()
-            self._metrics.in_flight.dec()
-        cursor.window.clear()
+            self._leave(slot)
         with contextlib.suppress(Exception):
             await cursor.producer.close()
 
@@ -359,14 +366,11 @@ class Delivery:
         drops records it fetched before a seek, and with nothing after them nobody would ask."""
         for tp in owned:
             cursor = self._cursors.get(tp)
-            if cursor is not None and time.monotonic() - cursor.active_at < idle:
+            if cursor is not None and self._clock() - cursor.active_at < idle:
                 continue
             end = await self._kafka.end_offset(tp)
             start = cursor.end if cursor else await self._kafka.committed(tp)
-            if end <= start:
-                continue
-            cursor = await self._cursor(tp)
-            if cursor is not None:
+            if end > start and (cursor := await self._cursor(tp)) is not None:
                 start = cursor.end
                 records = await self._kafka.read(tp, start, min(end, start + limit))
                 await self._admit(cursor, records, start)
@@ -384,14 +388,9 @@ class Delivery:
         tasks = [slot.task for c in self._cursors.values() for slot in c.window]
         if tasks:
             await asyncio.wait(tasks, timeout=timeout)
-        left, before = self._committable(), -1
-        while left and left != before:  # a transaction takes at most commit_max_records
-            await self.commit_finished()
-            left, before = self._committable(), left
+        while await self.commit_finished():  # a transaction takes at most commit_max_records
+            pass
         await self.close()
-
-    def _committable(self) -> int:
-        return sum(len(c.finished(len(c.window))) for c in self._cursors.values())
 
     async def close(self) -> None:
         for cursor in list(self._cursors.values()):

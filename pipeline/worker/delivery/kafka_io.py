@@ -54,26 +54,19 @@ def is_fatal(exc: BaseException) -> bool:
     """Whether ``exc`` should stop the worker: a Kafka error the client does not mark
     ``retriable`` (authorisation, configuration, unsupported versions), other than fencing and
     the transaction protocol's own redo cases. Anything that is not a Kafka error is a bug."""
-    if isinstance(exc, KafkaError):
-        if exc.retriable or isinstance(exc, (*FENCED, *REDO)):
+    if not isinstance(exc, KafkaError):
+        return not isinstance(exc, ReadTimeout)
+    if exc.retriable or isinstance(exc, (*FENCED, *REDO)):
+        return False
+    # aiokafka's sender wraps a lost connection (e.g. while it looks up the group coordinator
+    # mid-commit) in a plain KafkaError and its producer is dead: the cause decides, and the
+    # redo with a new producer recovers once the broker is back.
+    cause, depth = exc.__cause__, 0
+    while cause is not None and depth < 8:
+        if getattr(cause, "retriable", False) or isinstance(cause, ConnectionError):
             return False
-        # aiokafka's sender wraps a lost connection (e.g. while it looks up the group
-        # coordinator mid-commit) in a plain KafkaError and its producer is dead: the cause
-        # decides, and the redo with a new producer recovers once the broker is back.
-        return not any(_retriable(c) for c in _causes(exc.__cause__))
-    return not isinstance(exc, ReadTimeout)
-
-
-def _causes(exc: BaseException | None, depth: int = 8) -> list[BaseException]:
-    found: list[BaseException] = []
-    while exc is not None and len(found) < depth:
-        found.append(exc)
-        exc = exc.__cause__
-    return found
-
-
-def _retriable(exc: BaseException) -> bool:
-    return bool(getattr(exc, "retriable", False)) or isinstance(exc, ConnectionError)
+        cause, depth = cause.__cause__, depth + 1
+    return True
 
 
 class ReadTimeout(Exception):
