@@ -23,7 +23,7 @@ from pipeline.config import EnrichSettings
 from pipeline.enrich import Enricher
 from pipeline.enrich import mentions as mentions_module
 from pipeline.enrich.holders import MAX_CONJUNCTS, _coordinations, conjuncts
-from pipeline.enrich.nlp import ParsedField, load_pipeline
+from pipeline.enrich.nlp import ParsedField
 from pipeline.models import RawArticle
 from tests.unit.linear_timing import MAX_RATIO, assert_linear, ratio_in_fresh_process
 
@@ -107,13 +107,8 @@ def test_money_and_percent_pattern_is_linear_in_digit_runs(nlp: Language) -> Non
 
 
 @pytest.fixture(scope="module")
-def enricher() -> Enricher:
-    return Enricher(EnrichSettings())
-
-
-@pytest.fixture(scope="module")
-def nlp() -> Language:
-    return load_pipeline(EnrichSettings().model)
+def nlp(enricher: Enricher) -> Language:
+    return enricher._nlp  # load_pipeline(model): the tokenizer and fast components it uses
 
 
 @pytest.mark.parametrize("make", [punctuation, digits], ids=["punctuation", "digits"])
