@@ -99,9 +99,15 @@ class Worker:
         self.env = env
         self.log = log
         self.process: subprocess.Popen[bytes] | None = None
+        self._offset = 0  # where the current run's lines start in the log
 
     def start(self, timeout: float = 90) -> Worker:
-        offset = self.log.stat().st_size if self.log.exists() else 0  # this run's lines only
+        return self.launch().wait_ready(timeout)
+
+    def launch(self) -> Worker:
+        """Start the process without waiting for it: several workers (or a worker and the
+        test's own preparation) can load their models at the same time."""
+        self._offset = self.log.stat().st_size if self.log.exists() else 0  # this run's lines
         with open(self.log, "ab") as out:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "pipeline.cli", "worker"],
@@ -109,12 +115,19 @@ class Worker:
                 stdout=out,
                 stderr=subprocess.STDOUT,
             )
+        return self
+
+    def wait_ready(self, timeout: float = 90) -> Worker:
+        """Wait for the launched worker's "Ready" (it has joined its group)."""
+        assert self.process is not None
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             assert self.process.poll() is None, f"worker died: {self.log.read_text()[-3000:]}"
-            if b"Worker]: Ready" in self.log.read_bytes()[offset:]:
-                return self
-            time.sleep(0.3)
+            with open(self.log, "rb") as log:
+                log.seek(self._offset)
+                if b"Worker]: Ready" in log.read():
+                    return self
+            time.sleep(0.1)
         raise AssertionError(f"worker not ready in {timeout}s: {self.log.read_text()[-3000:]}")
 
     def scrape(self) -> str:
@@ -131,6 +144,19 @@ class Worker:
     @property
     def alive(self) -> bool:
         return self.process is not None and self.process.poll() is None
+
+
+def start_all(*workers: Worker, timeout: float = 90) -> list[Worker]:
+    """Launch every worker, then wait until each is ready (their start-ups overlap)."""
+    for w in workers:
+        w.launch()
+    try:
+        return [w.wait_ready(timeout) for w in workers]
+    except BaseException:
+        for w in workers:
+            if w.alive:
+                w.stop(signal.SIGKILL)
+        raise
 
 
 @pytest.fixture
