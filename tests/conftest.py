@@ -32,8 +32,7 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture(autouse=True)
-def _isolated_env(monkeypatch: pytest.MonkeyPatch) -> None:
+def isolate(monkeypatch: pytest.MonkeyPatch) -> None:
     """Tests build their own settings; a developer's NEWSFLOW_* variables (other than the
     cluster address) must not leak in."""
     import os
@@ -42,6 +41,11 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch) -> None:
         if name.startswith("NEWSFLOW_") and name != "NEWSFLOW_KAFKA_BOOTSTRAP":
             monkeypatch.delenv(name)
     monkeypatch.chdir(ROOT)
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    isolate(monkeypatch)
 
 
 @pytest.fixture
