@@ -5,9 +5,15 @@ from __future__ import annotations
 import socket
 import uuid
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from hypothesis import HealthCheck, settings
+
+if TYPE_CHECKING:  # spaCy and the model load only in the tests that use them
+    from spacy.language import Language
+
+    from pipeline.enrich import Enricher
 
 # Property tests judge behaviour, not speed: on a shared or slow CI machine a per-example
 # deadline only turns load into failures. Examples are derived from each test, so a run
@@ -26,8 +32,7 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture(autouse=True)
-def _isolated_env(monkeypatch: pytest.MonkeyPatch) -> None:
+def isolate(monkeypatch: pytest.MonkeyPatch) -> None:
     """Tests build their own settings; a developer's NEWSFLOW_* variables (other than the
     cluster address) must not leak in."""
     import os
@@ -38,6 +43,45 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(ROOT)
 
 
+@pytest.fixture(autouse=True)
+def _isolated_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    isolate(monkeypatch)
+
+
 @pytest.fixture
 def unique() -> str:
     return uuid.uuid4().hex[:10]
+
+
+# Loading the model costs a second or two each time; these are loaded once per run and shared
+# by every module that asks. An Enricher keeps nothing between articles but memos of pure
+# functions, so a test sees the same output whichever tests ran before it. A module that
+# needs other settings builds its own.
+@pytest.fixture(scope="session")
+def enricher() -> Enricher:
+    """The Enricher with the default settings."""
+    from pipeline.config import EnrichSettings
+    from pipeline.enrich import Enricher
+
+    return Enricher(EnrichSettings())
+
+
+@pytest.fixture(scope="session")
+def every_tag_enricher() -> Enricher:
+    """The default model with no stance threshold: every (holder, target) with its
+    preferred stance."""
+    from pipeline.config import EnrichSettings
+    from pipeline.enrich import Enricher
+
+    return Enricher(EnrichSettings(stance_min_confidence=0.0))
+
+
+@pytest.fixture(scope="session")
+def spacy_model() -> Language:
+    """The spaCy model as shipped (no fast components, no bounded tokenizer); tests must
+    not change its pipeline."""
+    import spacy
+
+    from pipeline.config import EnrichSettings
+
+    return spacy.load(EnrichSettings().model)

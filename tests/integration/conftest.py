@@ -57,30 +57,35 @@ class Env:
         )
 
 
+def new_env(directory: Path, prefix: str, **overrides: str) -> Env:
+    """An isolated pipeline: topics, group and metrics port of its own, state under
+    ``directory``; ``overrides``: more NEWSFLOW_* settings."""
+    values = {
+        "NEWSFLOW_KAFKA_BOOTSTRAP": BOOTSTRAP,
+        "NEWSFLOW_STATE_DIR": str(directory),
+        "NEWSFLOW_TOPICS_RAW": f"{prefix}.raw",
+        "NEWSFLOW_TOPICS_ENRICHED": f"{prefix}.enriched",
+        "NEWSFLOW_TOPICS_DEADLETTER": f"{prefix}.deadletter",
+        "NEWSFLOW_TOPICS_ENTITIES": f"{prefix}.entities",
+        "NEWSFLOW_TOPICS_STANCE": f"{prefix}.stance",
+        "NEWSFLOW_TOPICS_TRENDS": f"{prefix}.trends",
+        "NEWSFLOW_TOPICS_PARTITIONS": "2",
+        "NEWSFLOW_WORKER_APP_ID": f"{prefix}-app",
+        "NEWSFLOW_WORKER_PROCESSES": "1",
+        "NEWSFLOW_METRICS_PORT": str(free_port()),
+        "NEWSFLOW_KAFKA_CONNECT_TIMEOUT_SECONDS": "10",
+    }
+    values.update(overrides)
+    return Env(values)
+
+
 @pytest.fixture
 def make_env(tmp_path: Path, unique: str) -> Callable[..., Env]:
     counter = iter(range(100))
 
     def factory(**overrides: str) -> Env:
         n = next(counter)
-        prefix = f"t{unique}{n}"
-        values = {
-            "NEWSFLOW_KAFKA_BOOTSTRAP": BOOTSTRAP,
-            "NEWSFLOW_STATE_DIR": str(tmp_path / f"state{n}"),
-            "NEWSFLOW_TOPICS_RAW": f"{prefix}.raw",
-            "NEWSFLOW_TOPICS_ENRICHED": f"{prefix}.enriched",
-            "NEWSFLOW_TOPICS_DEADLETTER": f"{prefix}.deadletter",
-            "NEWSFLOW_TOPICS_ENTITIES": f"{prefix}.entities",
-            "NEWSFLOW_TOPICS_STANCE": f"{prefix}.stance",
-            "NEWSFLOW_TOPICS_TRENDS": f"{prefix}.trends",
-            "NEWSFLOW_TOPICS_PARTITIONS": "2",
-            "NEWSFLOW_WORKER_APP_ID": f"{prefix}-app",
-            "NEWSFLOW_WORKER_PROCESSES": "1",
-            "NEWSFLOW_METRICS_PORT": str(free_port()),
-            "NEWSFLOW_KAFKA_CONNECT_TIMEOUT_SECONDS": "10",
-        }
-        values.update(overrides)
-        return Env(values)
+        return new_env(tmp_path / f"state{n}", f"t{unique}{n}", **overrides)
 
     return factory
 
@@ -99,9 +104,15 @@ class Worker:
         self.env = env
         self.log = log
         self.process: subprocess.Popen[bytes] | None = None
+        self._offset = 0  # where the current run's lines start in the log
 
     def start(self, timeout: float = 90) -> Worker:
-        offset = self.log.stat().st_size if self.log.exists() else 0  # this run's lines only
+        return self.launch().wait_ready(timeout)
+
+    def launch(self) -> Worker:
+        """Start the process without waiting for it: several workers (or a worker and the
+        test's own preparation) can load their models at the same time."""
+        self._offset = self.log.stat().st_size if self.log.exists() else 0  # this run's lines
         with open(self.log, "ab") as out:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "pipeline.cli", "worker"],
@@ -109,12 +120,19 @@ class Worker:
                 stdout=out,
                 stderr=subprocess.STDOUT,
             )
+        return self
+
+    def wait_ready(self, timeout: float = 90) -> Worker:
+        """Wait for the launched worker's "Ready" (it has joined its group)."""
+        assert self.process is not None
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             assert self.process.poll() is None, f"worker died: {self.log.read_text()[-3000:]}"
-            if b"Worker]: Ready" in self.log.read_bytes()[offset:]:
-                return self
-            time.sleep(0.3)
+            with open(self.log, "rb") as log:
+                log.seek(self._offset)
+                if b"Worker]: Ready" in log.read():
+                    return self
+            time.sleep(0.1)
         raise AssertionError(f"worker not ready in {timeout}s: {self.log.read_text()[-3000:]}")
 
     def scrape(self) -> str:
@@ -133,12 +151,41 @@ class Worker:
         return self.process is not None and self.process.poll() is None
 
 
+def start_all(*workers: Worker, timeout: float = 90) -> list[Worker]:
+    """Launch every worker, then wait until each is ready (their start-ups overlap)."""
+    for w in workers:
+        w.launch()
+    try:
+        return [w.wait_ready(timeout) for w in workers]
+    except BaseException:
+        for w in workers:
+            if w.alive:
+                w.stop(signal.SIGKILL)
+        raise
+
+
+@pytest.fixture(scope="session")
+def _stopping() -> Iterator[list[Worker]]:
+    """Workers told to stop at a test's end; the session waits for them once, at its end,
+    so that no test waits for the previous one's worker to leave its group."""
+    stopping: list[Worker] = []
+    yield stopping
+    for w in stopping:
+        assert w.process is not None
+        try:
+            w.process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            w.process.kill()
+            w.process.wait()
+
+
 @pytest.fixture
-def worker(env: Env, tmp_path: Path) -> Iterator[Worker]:
+def worker(env: Env, tmp_path: Path, _stopping: list[Worker]) -> Iterator[Worker]:
     w = Worker(env, tmp_path / "worker.log").start()
     yield w
-    if w.alive:
-        w.stop()
+    if w.alive and w.process is not None:
+        w.process.send_signal(signal.SIGTERM)  # its exit is awaited at the session's end
+        _stopping.append(w)
 
 
 def producer() -> KafkaProducer:

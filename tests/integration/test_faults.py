@@ -25,7 +25,7 @@ from pipeline.config import BrokerSettings, Settings
 from pipeline.kafka.broker import LocalBroker
 from pipeline.kafka.topics import ensure_topics
 from tests.conftest import free_port
-from tests.integration.conftest import BOOTSTRAP, Env, Worker, producer
+from tests.integration.conftest import BOOTSTRAP, Env, Worker, producer, start_all
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -113,12 +113,12 @@ def test_kill_9_mid_stream_loses_nothing(
             kills += 1
             worker = Worker(env, tmp_path / "worker.log").start()
         feeder.join(timeout=120)
-        records = _read_out(BOOTSTRAP, env.settings.topics.enriched, total, timeout=240)
+        records = _read_out(BOOTSTRAP, env.settings.topics.enriched, total, timeout=240,
+                            stop=lambda: worker.stop())  # fmt: skip
         ids = Counter(r.id for r in records)
     finally:
         worker.stop()
-    time.sleep(2.5)  # NLP children notice a dead parent within a second
-    orphans = [pid for pid in killed_children if Path(f"/proc/{pid}").exists()]
+    orphans = _outliving(killed_children, seconds=2.5)  # they notice a dead parent in a second
     missing = {f"k{i}" for i in range(total)} - set(ids)
     duplicates = {k: n for k, n in ids.items() if n > 1}
     print(
@@ -146,32 +146,61 @@ def _read_out(
     topic: str,
     expected: int,
     timeout: float,
+    stop: Callable[[], object],
     ident: Callable[[dict[str, Any]], str] = lambda value: str(value["id"]),
 ) -> list[OutRecord]:
-    """Every record of an output topic (read_committed) once ``expected`` distinct ids arrived
-    and five quiet seconds passed, or at ``timeout``. ``ident``: a record's id from its JSON
+    """Every record of an output topic for a read_committed reader: read until ``expected``
+    distinct ids arrived (or ``timeout``), then ``stop()`` every worker that writes to it
+    and read on to each partition's end. With no writer left, every transaction on the topic
+    ends (committed or aborted, the latter at the latest by its timeout), so nothing can come
+    after that end: a late repeat cannot be missed. ``ident``: a record's id from its JSON
     value (the article id unless told)."""
     consumer = KafkaConsumer(bootstrap_servers=bootstrap, isolation_level="read_committed")
     records: list[OutRecord] = []
     seen: set[str] = set()
+
+    def poll() -> None:
+        for batch in consumer.poll(timeout_ms=500).values():
+            for r in batch:
+                article_id = ident(json.loads(r.value))
+                records.append(OutRecord(article_id, r.partition, r.timestamp / 1000))
+                seen.add(article_id)
+
     try:
         tps = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic))]
         consumer.assign(tps)
         consumer.seek_to_beginning(*tps)
         deadline = time.monotonic() + timeout
-        idle_since = time.monotonic()
-        while time.monotonic() < deadline:
-            for batch in consumer.poll(timeout_ms=500).values():
-                for r in batch:
-                    article_id = ident(json.loads(r.value))
-                    records.append(OutRecord(article_id, r.partition, r.timestamp / 1000))
-                    seen.add(article_id)
-                idle_since = time.monotonic()
-            if len(seen) >= expected and time.monotonic() - idle_since > 5:
-                break
+        while len(seen) < expected and time.monotonic() < deadline:
+            poll()
+        stop()
+        ends = _high_watermarks(bootstrap, tps)  # every record written, committed or not
+        deadline = time.monotonic() + 90  # longer than a transaction's timeout (30 s)
+        while any(consumer.position(tp) < ends[tp] for tp in tps):
+            assert time.monotonic() < deadline, f"{topic}: transactions still open after 90 s"
+            poll()
         return records
     finally:
         consumer.close()
+
+
+def _high_watermarks(bootstrap: str, tps: list[TopicPartition]) -> dict[TopicPartition, int]:
+    """Each partition's end for a read_uncommitted reader (open transactions included)."""
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap)
+    try:
+        return {tp: int(end) for tp, end in consumer.end_offsets(tps).items()}
+    finally:
+        consumer.close()
+
+
+def _outliving(pids: list[int], seconds: float) -> list[int]:
+    """Those of ``pids`` still alive after up to ``seconds`` (returns as soon as none is)."""
+    deadline = time.monotonic() + seconds
+    alive = [pid for pid in pids if Path(f"/proc/{pid}").exists()]
+    while alive and time.monotonic() < deadline:
+        time.sleep(0.1)
+        alive = [pid for pid in alive if Path(f"/proc/{pid}").exists()]
+    return alive
 
 
 def _topic_ids(bootstrap: str, topic: str) -> list[str]:
@@ -264,8 +293,8 @@ def test_two_workers_one_killed_the_other_takes_over(
     (its log says so, and output keeps coming from the dead member's partitions); no id lost."""
     first, second = _two_members(make_env, tmp_path, dedup=True)
     raw = first.settings.topics.raw
-    survivor = Worker(first, tmp_path / "survivor.log").start()
-    victim = Worker(second, tmp_path / "victim.log").start()
+    survivor, victim = start_all(Worker(first, tmp_path / "survivor.log"),
+                                 Worker(second, tmp_path / "victim.log"))  # fmt: skip
     total = 1000
     try:
         deadline = time.monotonic() + 60
@@ -278,7 +307,8 @@ def test_two_workers_one_killed_the_other_takes_over(
         victim.stop(signal.SIGKILL)
         killed_at = time.time()
         feeder.join(timeout=120)
-        records = _read_out(BOOTSTRAP, first.settings.topics.enriched, total, timeout=180)
+        records = _read_out(BOOTSTRAP, first.settings.topics.enriched, total, timeout=180,
+                            stop=lambda: _stop_all(survivor, victim))  # fmt: skip
     finally:
         _stop_all(survivor, victim)
     missing, _ = _report("two workers, one kill -9", total, records)
@@ -310,7 +340,8 @@ def test_members_joining_and_dying_repeatedly_lose_and_repeat_nothing(
             time.sleep(random.uniform(1.0, 4.0))
             flapper.stop(signal.SIGKILL if cycle % 2 == 0 else signal.SIGTERM)
         feeder.join(timeout=120)
-        records = _read_out(BOOTSTRAP, steady_env.settings.topics.enriched, total, timeout=180)
+        records = _read_out(BOOTSTRAP, steady_env.settings.topics.enriched, total, timeout=180,
+                            stop=lambda: _stop_all(steady, flapper))  # fmt: skip
     finally:
         _stop_all(steady, flapper)
     rebalances = steady.log.read_text(errors="replace").count("Setting newly assigned partitions")
@@ -329,8 +360,8 @@ def test_rolling_restart_every_input_offset_has_one_result(
     dead letter; and every SIGTERM ends the worker cleanly."""
     first, second = _two_members(make_env, tmp_path)
     topics = first.settings.topics
-    members = [Worker(first, tmp_path / "first.log").start(),
-               Worker(second, tmp_path / "second.log").start()]  # fmt: skip
+    members = start_all(Worker(first, tmp_path / "first.log"),
+                        Worker(second, tmp_path / "second.log"))  # fmt: skip
     total, poison_every = 1800, 60
     feeder = _stream(topics.raw, total, seconds=50, poison_every=poison_every)
     exits: list[int] = []
@@ -344,8 +375,10 @@ def test_rolling_restart_every_input_offset_has_one_result(
             member.start()
         feeder.join(timeout=120)
         poisoned = len(range(0, total, poison_every))  # k0, k60, ...
-        enriched = _read_out(BOOTSTRAP, topics.enriched, total - poisoned, timeout=180)
-        dead = _read_out(BOOTSTRAP, topics.deadletter, poisoned, timeout=60, ident=_position)
+        stop = lambda: _stop_all(*members)  # noqa: E731
+        enriched = _read_out(BOOTSTRAP, topics.enriched, total - poisoned, timeout=180, stop=stop)
+        dead = _read_out(BOOTSTRAP, topics.deadletter, poisoned, timeout=60, stop=stop,
+                         ident=_position)  # fmt: skip
     finally:
         _stop_all(*members)
     position = dict(_topic_positions(BOOTSTRAP, topics.raw))
@@ -472,8 +505,12 @@ def test_broker_down_10s_mid_stream_worker_and_producer_recover(
         back_at = time.time()
         feeder.join(timeout=180)
         assert not feeder.is_alive(), "the producer did not finish"
-        records = _read_out(spare.bootstrap, env.settings.topics.enriched, total, timeout=180)
-        assert worker.alive, f"the worker died: {worker.log.read_text()[-3000:]}"
+
+        def stop() -> None:
+            assert worker.alive, f"the worker died: {worker.log.read_text()[-3000:]}"
+            worker.stop()
+
+        records = _read_out(spare.bootstrap, env.settings.topics.enriched, total, 180, stop)
     finally:
         if worker.alive:
             worker.stop()

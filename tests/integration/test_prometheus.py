@@ -13,6 +13,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,8 +28,8 @@ from pipeline.ingest.feed_metrics import FeedMetrics
 from pipeline.ingest.serve import IngestMetrics
 from pipeline.kafka.topics import ensure_topics
 from pipeline.models import EnrichedArticle
-from tests.conftest import free_port
-from tests.integration.conftest import BOOTSTRAP, Env, Worker, producer, read_topic
+from tests.conftest import free_port, isolate
+from tests.integration.conftest import BOOTSTRAP, Env, Worker, new_env, producer, read_topic
 from tests.unit.test_prometheus_rules import (
     ALERTS,
     RECORDING,
@@ -56,11 +57,14 @@ ARTICLES = [
 INVALID = [b"this is not json", b'{"id": "bad-blank", "body": "   "}']
 
 
+ENV = {"NEWSFLOW_METRICS_LAG_INTERVAL_SECONDS": "1", "NEWSFLOW_TRENDS_ENABLED": "true"}
+
+
 @pytest.fixture
 def env(make_env: Callable[..., Env]) -> Env:
     """The conftest env, with the lag gauges refreshed every second instead of every 10, and
     the trends on (their metrics are in the scrape promtool checks)."""
-    e = make_env(NEWSFLOW_METRICS_LAG_INTERVAL_SECONDS="1", NEWSFLOW_TRENDS_ENABLED="true")
+    e = make_env(**ENV)
     ensure_topics(e.settings)
     return e
 
@@ -89,13 +93,23 @@ def _await_batch(env: Env) -> None:
     assert len(read_topic(topics.deadletter, len(INVALID), timeout=20)) == len(INVALID)
 
 
-@pytest.fixture
-def processed(env: Env, worker: Worker) -> Worker:
-    """The worker, after it enriched the batch and its lag gauges caught up."""
-    _produce_batch(env)
-    _await_batch(env)
-    _wait(lambda: "newsflow_consumer_lag_messages{" in worker.scrape(), "lag gauges")
-    return worker
+@pytest.fixture(scope="module")
+def processed(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A worker's scrape after it enriched the batch and its lag gauges caught up: the tests
+    that only read a scrape share one worker (a worker start and a batch each)."""
+    directory = tmp_path_factory.mktemp("processed")
+    env = new_env(directory, f"t{uuid.uuid4().hex[:10]}p", **ENV)
+    with pytest.MonkeyPatch.context() as monkeypatch:  # what each test gets, for this module
+        isolate(monkeypatch)
+        ensure_topics(env.settings)
+        worker = Worker(env, directory / "worker.log").start()
+        try:
+            _produce_batch(env)
+            _await_batch(env)
+            _wait(lambda: "newsflow_consumer_lag_messages{" in worker.scrape(), "lag gauges")
+            return worker.scrape()
+        finally:
+            worker.stop()
 
 
 def _wait(condition: Callable[[], bool], what: str, timeout: float = 20) -> None:
@@ -236,8 +250,8 @@ def test_prometheus_scrapes_the_worker_and_evaluates_the_rules(
     assert prometheus.get("/api/v1/alerts")["alerts"] == []
 
 
-def test_real_scrape_passes_promtool_check_metrics(processed: Worker) -> None:
-    scrape = processed.scrape()
+def test_real_scrape_passes_promtool_check_metrics(processed: str) -> None:
+    scrape = processed
     assert "newsflow_articles_enriched_total{" in scrape
     result = subprocess.run(
         [_tool("promtool"), "check", "metrics"],
@@ -266,10 +280,10 @@ def _poller_and_ingest_metric_names() -> set[str]:
     }
 
 
-def test_every_metric_the_dashboard_queries_is_in_a_real_scrape(processed: Worker) -> None:
+def test_every_metric_the_dashboard_queries_is_in_a_real_scrape(processed: str) -> None:
     scraped = {
         sample.name
-        for family in text_string_to_metric_families(processed.scrape())
+        for family in text_string_to_metric_families(processed)
         for sample in family.samples
     }
     allowed = scraped | recording_rule_names() | SYNTHETIC | _poller_and_ingest_metric_names()

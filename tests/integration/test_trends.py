@@ -19,7 +19,7 @@ import pytest
 from pipeline.models import EntityEvent, StanceEvent
 from pipeline.trends.models import TrendEvent
 from tests.conftest import ROOT, free_port
-from tests.integration.conftest import Env, Worker, read_all, read_topic
+from tests.integration.conftest import Env, Worker, read_all, read_topic, start_all
 
 pytestmark = pytest.mark.integration
 
@@ -103,8 +103,7 @@ def test_two_workers_count_answer_for_all_and_survive_a_restart(
         NEWSFLOW_WORKER_SESSION_TIMEOUT_SECONDS="6",
     )
     ports = (free_port(), free_port())
-    a = _worker(env, tmp_path, "a", ports[0]).start()
-    b = _worker(env, tmp_path, "b", ports[1]).start()
+    a, b = start_all(_worker(env, tmp_path, "a", ports[0]), _worker(env, tmp_path, "b", ports[1]))
     try:
         lines = "".join(json.dumps(x) + "\n" for x in _articles())
         produced = env.run("produce", "-", "--json", input=lines)

@@ -10,6 +10,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 MAX_RATIO = 2.5
 _ROOT = Path(__file__).resolve().parents[2]
@@ -62,8 +63,8 @@ def assert_linear(
     assert found <= MAX_RATIO, f"time grew {found:.2f}x when the input doubled (n={n})"
 
 
-def ratio_in_fresh_process(code: str, *args: str) -> float:
-    """Run ``code`` (which prints one ratio as JSON) in a new interpreter.
+def ratio_in_fresh_process(code: str, *args: str) -> Any:
+    """Run ``code`` (which prints its ratios as JSON on its last line) in a new interpreter.
 
     Why: functions of a few milliseconds on strings of megabytes are timed at the scale
     where the process's heap decides how well the caches hold. Inside the whole suite the
@@ -74,4 +75,4 @@ def ratio_in_fresh_process(code: str, *args: str) -> float:
         cwd=_ROOT, capture_output=True, text=True, check=False, timeout=300,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr[-2000:]
-    return float(json.loads(done.stdout.strip().splitlines()[-1]))
+    return json.loads(done.stdout.strip().splitlines()[-1])

@@ -4,15 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.config import EnrichSettings
 from pipeline.enrich import Enricher
 from pipeline.enrich.nlp import case_normalise
 from pipeline.models import RawArticle
-
-
-@pytest.fixture(scope="module")
-def enricher() -> Enricher:
-    return Enricher(EnrichSettings())
 
 
 @pytest.mark.parametrize(

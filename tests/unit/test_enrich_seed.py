@@ -34,14 +34,14 @@ def article() -> RawArticle:
 
 
 @pytest.fixture(scope="module")
-def result(article: RawArticle) -> Enrichment:
-    return Enricher(EnrichSettings()).enrich(article)
+def result(article: RawArticle, enricher: Enricher) -> Enrichment:
+    return enricher.enrich(article)
 
 
 @pytest.fixture(scope="module")
-def every_tag(article: RawArticle) -> Enrichment:
+def every_tag(article: RawArticle, every_tag_enricher: Enricher) -> Enrichment:
     """No threshold: the model's preferred stance for every (holder, target)."""
-    return Enricher(EnrichSettings(stance_min_confidence=0.0)).enrich(article)
+    return every_tag_enricher.enrich(article)
 
 
 def test_each_person_is_one_person_entity_under_the_full_name(result: Enrichment) -> None:

@@ -4,14 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.config import EnrichSettings
 from pipeline.enrich import Enricher
 from pipeline.models import Enrichment, RawArticle
-
-
-@pytest.fixture(scope="module")
-def enricher() -> Enricher:
-    return Enricher(EnrichSettings())
 
 
 def run(enricher: Enricher, body: str, title: str = "") -> Enrichment:

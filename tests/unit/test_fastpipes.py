@@ -24,11 +24,10 @@ TEXTS = [
 
 
 @pytest.fixture(scope="module")
-def pipelines() -> tuple[Language, Language]:
-    model = EnrichSettings().model
-    fast = spacy.load(model)
+def pipelines(spacy_model: Language) -> tuple[Language, Language]:
+    fast = spacy.load(EnrichSettings().model)
     assert speed_up(fast) == ["attribute_ruler", "lemmatizer"]
-    return spacy.load(model), fast
+    return spacy_model, fast
 
 
 def _annotations(doc: Doc) -> list[tuple[str, str, str, str, str, int]]:

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import pytest
-import spacy
 from spacy.language import Language
 
-from pipeline.config import EnrichSettings
 from pipeline.enrich import Enricher
 from pipeline.enrich.gazetteer import is_country_or_state, place_label
 from pipeline.enrich.mentions import entity_spans
@@ -15,13 +13,8 @@ from pipeline.models import Enrichment, RawArticle
 
 
 @pytest.fixture(scope="module")
-def enricher() -> Enricher:
-    return Enricher(EnrichSettings())
-
-
-@pytest.fixture(scope="module")
-def nlp() -> Language:
-    return spacy.load(EnrichSettings().model)
+def nlp(spacy_model: Language) -> Language:
+    return spacy_model
 
 
 def run(enricher: Enricher, body: str, title: str = "") -> Enrichment:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.config import EnrichSettings
 from pipeline.enrich import Enricher
 from pipeline.enrich.results import team_offsets
 from pipeline.models import RawArticle
@@ -47,11 +46,6 @@ def test_no_teams_in_prose_or_dates(text: str) -> None:
 def test_offsets_index_the_whole_text() -> None:
     text = "Results\nArsenal 2 Chelsea 1\nBrazil 2-1 Germany\n"
     assert _teams(text) == ["Arsenal", "Chelsea", "Brazil", "Germany"]
-
-
-@pytest.fixture(scope="module")
-def enricher() -> Enricher:
-    return Enricher(EnrichSettings())
 
 
 def test_teams_named_after_places_are_org(enricher: Enricher) -> None:

@@ -4,15 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.config import EnrichSettings
 from pipeline.enrich import Enricher
 from pipeline.enrich.tone import ToneScorer, article_tone, mean_compound
 from pipeline.models import RawArticle
-
-
-@pytest.fixture(scope="module")
-def enricher() -> Enricher:
-    return Enricher(EnrichSettings())
 
 
 def test_article_tone_is_the_mean_of_sentence_scores() -> None:

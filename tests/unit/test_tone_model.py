@@ -8,10 +8,8 @@ import time
 from pathlib import Path
 
 import pytest
-import spacy
 from spacy.language import Language
 
-from pipeline.config import EnrichSettings
 from pipeline.enrich.linear import LinearModel
 from pipeline.enrich.nlp import normalise
 from pipeline.enrich.tone_model import DEFAULT_PATH, FEATURE_SET_VERSION, ToneModel, features
@@ -21,8 +19,8 @@ NEWSMTSC = ROOT.parent / "shared" / "data" / "newsmtsc" / "train.jsonl"
 
 
 @pytest.fixture(scope="module")
-def nlp() -> Language:
-    return spacy.load(EnrichSettings().model)
+def nlp(spacy_model: Language) -> Language:
+    return spacy_model
 
 
 @pytest.fixture(scope="module")
