@@ -22,7 +22,7 @@ from bisect import bisect_left
 from dataclasses import dataclass, replace
 from typing import Literal
 
-from spacy.tokens import Token
+from spacy.tokens import Doc, Token
 
 from pipeline.enrich import lexicon as lx
 from pipeline.enrich.document import Document, Sentence
@@ -30,6 +30,7 @@ from pipeline.enrich.holders import HolderResolver, Holders, conjuncts
 from pipeline.enrich.targets import (
     GENERIC_HEADS,
     Catalogue,
+    CatalogueHits,
     complement,
     core_tokens,
     phrase,
@@ -104,6 +105,13 @@ class FrameReader:
         self.holders = holders
         self.catalogue = catalogue
         self._modified: dict[str, list[int]] | None = None
+        self._hits: CatalogueHits | None = None
+
+    def _catalogue(self, doc: Doc) -> CatalogueHits:
+        """The catalogue's matches in this field, found on first use."""
+        if self._hits is None:
+            self._hits = self.catalogue.find(doc)
+        return self._hits
 
     def frames(self, token: Token) -> list[Frame]:
         """Frames whose stance-bearing word is ``token``."""
@@ -269,12 +277,13 @@ class FrameReader:
                 return []
             sign = -1 if lemma in lx.REVERSING_VERBS else 1
             return [Target(t.text, t.kind, sign * t.polarity) for t in self.targets(obj)]
-        action = f"{_gerund(lemma)} {self._phrase(obj)}"
-        entry = self.catalogue.match(words_of(action))
+        hits = self._catalogue(verb.doc)
+        named = self._phrase_tokens(obj)
+        entry = hits.match([verb, *named], joining=verb)
         # Only aliases naming the action itself ("joining NATO"), not ones inside the object.
-        if entry is not None and entry != self.catalogue.match(words_of(self._phrase(obj))):
+        if entry is not None and entry != hits.match(named):
             return [Target(entry.target_id, "catalogue", 1)]
-        return [Target(action, "phrase", 1)]
+        return [Target(f"{_gerund(lemma)} {self._phrase(obj)}", "phrase", 1)]
 
     def _target(self, noun: Token) -> Target | None:
         if noun.lower_ in {"that", "which"} and noun.head.dep_ == "relcl":
@@ -293,7 +302,9 @@ class FrameReader:
         return Target(text, "phrase", 1) if text else None
 
     def _catalogue_target(self, core: list[Token]) -> Target | None:
-        entry = self.catalogue.match(words_of(" ".join(t.text for t in core)))
+        if not core:
+            return None
+        entry = self._catalogue(core[0].doc).match(core)
         if entry is None:
             return None
         words = set(words_of(" ".join(t.text for t in core)))
@@ -342,6 +353,13 @@ class FrameReader:
         positions = self._modified.get(noun.lemma_, [])
         k = bisect_left(positions, noun.i)
         return noun.doc[positions[k - 1]] if k > 0 else None
+
+    def _phrase_tokens(self, noun: Token) -> list[Token]:
+        """The tokens of :meth:`_phrase`: the core, and the complement's preposition and core."""
+        inner = complement(noun)
+        if inner is None:
+            return core_tokens(noun)
+        return [*core_tokens(noun), inner.head, *core_tokens(inner)]
 
     def _phrase(self, noun: Token) -> str:
         """The noun's core phrase plus one complement: "attack on refugee camp"."""

@@ -112,3 +112,32 @@ def test_participle_opener_takes_the_main_subject(enricher: Enricher) -> None:
 def test_refused_to_back_composes_to_against(enricher: Enricher) -> None:
     found = candidates(enricher, "Senator Ana Ruiz refused to back the pipeline deal.")
     assert directions(found, "Ana Ruiz", "pipeline") == {-1}
+
+
+def catalogue_targets(found: list[Candidate], holder: str) -> set[str]:
+    return {c.target.text for c in found if c.holder.name == holder and c.source != "pair"}
+
+
+@pytest.mark.parametrize(
+    ("body", "target"),
+    [
+        # Lemmas: an inflected head meets the alias written in the singular.
+        ("Paul Grant opposed the new climate change policies.", "climate_policy"),
+        ("Paul Grant opposed the cease fire.", "ceasefire"),
+        ("Paul Grant backed a full 30-day ceasefire.", "ceasefire (full)"),
+        # An action: the verb and its object together name the catalogue entry.
+        ("Paul Grant opposed joining NATO.", "nato_membership"),
+        ("Paul Grant backed plans to join the European Union.", "eu_membership"),
+        ("Paul Grant urged Kyiv to join NATO.", "nato_membership"),
+    ],
+)
+def test_catalogue_matches_on_lemmas(enricher: Enricher, body: str, target: str) -> None:
+    assert target in catalogue_targets(candidates(enricher, body), "Paul Grant")
+
+
+def test_catalogue_does_not_fold_a_name_into_a_common_word(enricher: Enricher) -> None:
+    # "Aids" (the disease, a proper noun) is no "aid"; "polled" alone is no election.
+    found = candidates(enricher, "Paul Grant criticised the response to Aids.")
+    assert "foreign_aid" not in catalogue_targets(found, "Paul Grant")
+    found = candidates(enricher, "Paul Grant criticised the firm that polled voters.")
+    assert "elections" not in catalogue_targets(found, "Paul Grant")
