@@ -25,7 +25,7 @@ from pipeline.enrich import constructions, cues
 from pipeline.enrich import lexicon as lx
 from pipeline.enrich.document import Document, Sentence
 from pipeline.enrich.entities import Cluster
-from pipeline.enrich.frames import FrameReader, Target, agent_of, compose, particle_of
+from pipeline.enrich.frames import FrameReader, Target, agent_of, compose, negated, particle_of
 from pipeline.enrich.holders import HOLDER_LABELS, HolderResolver
 from pipeline.enrich.targets import Catalogue, core_tokens, phrase
 from pipeline.models import TextField
@@ -344,7 +344,7 @@ class SentenceReader:
                     entities, via = self._subject_of(top)
                 label = f"{top.lemma_.lower()} to {label}"  # the chain is the stance word
         else:
-            prior = -polarity if _negated(cue) else polarity
+            prior = -polarity if negated(cue) else polarity
         yield from self.each(entities, objects, cue, source, prior, via, label)
 
     def each(
@@ -430,7 +430,7 @@ class SentenceReader:
             source=source,
             cue=lemma,
             prior=prior,
-            negated=_negated(cue),
+            negated=negated(cue),
             in_quote=self.quote_mask.get(cue.i, False),
             holder_via=via,
             path=dep_path(start, head),
@@ -453,10 +453,6 @@ def _quote_mask(sent: Span) -> dict[int, bool]:
     return mask
 
 
-def _negated(token: Token) -> bool:
-    return any(c.dep_ == "neg" or c.lower_ in {"never", "no"} for c in token.children)
-
-
 def _judgement(root: Token) -> int:
     """Direction of a reported clause from its judgement words and modals (0 if none)."""
     score = 0
@@ -466,7 +462,7 @@ def _judgement(root: Token) -> int:
         if lemma in cues.NECESSITY:
             score += 1
     sign = (score > 0) - (score < 0)
-    return -sign if _negated(root) else sign
+    return -sign if negated(root) else sign
 
 
 def _subtree(root: Token, limit: int) -> Span:

@@ -67,9 +67,11 @@ class Frame:
     sentence: Sentence
 
 
-def _negated(token: Token) -> bool:
+def negated(token: Token) -> bool:
+    """Is ``token`` negated: "did *not* back", "*never* supported", "*no* support for",
+    "*no longer* backs"? The one negation test of every stance rule."""
     for child in token.children:
-        if child.dep_ == "neg" or child.lower_ == "never":
+        if child.dep_ == "neg" or child.lower_ in {"never", "no"}:
             return True
         if child.lower_ == "longer" and any(g.lower_ == "no" for g in child.children):
             return True
@@ -156,7 +158,7 @@ class FrameReader:
         if subject.pos_ == "PRON":
             return None
         polarity = 1 if lemma in lx.CONTINUE_VERBS else -1
-        if _negated(verb):
+        if negated(verb):
             polarity = -polarity
         return self._reported_frame(speech, subject, polarity, verb)
 
@@ -202,14 +204,14 @@ class FrameReader:
         """Climb control verbs to the subject's verb, composing polarity and negation."""
         node, confidence, words = verb, BASE_CONFIDENCE, [label]
         while _is_embedded(node):
-            negation = ["not"] if _negated(node) else []
+            negation = ["not"] if negated(node) else []
             if negation:
                 polarity = -polarity
             node = node.head
             polarity *= _embedding_polarity(node)
             confidence *= EMBED_FACTOR
             words = [node.lemma_.lower(), *negation, "to", *words]
-        if _negated(node):
+        if negated(node):
             withheld = polarity == 1 and node is verb and verb.lemma_ in lx.NEGATABLE_SUPPORT
             polarity = -1 if withheld else 0
             confidence = 0.6 if withheld else 0.5
@@ -389,11 +391,11 @@ def compose(verb: Token, polarity: int) -> tuple[int, Token]:
     negation; returns the composed polarity and the verb whose subject holds it."""
     node = verb
     while _is_embedded(node):
-        if _negated(node):
+        if negated(node):
             polarity = -polarity
         node = node.head
         polarity *= _embedding_polarity(node)
-    if _negated(node):
+    if negated(node):
         polarity = -polarity
     return polarity, node
 
