@@ -274,6 +274,8 @@ class SentenceReader:
         deps: frozenset[str] | set[str] = _CLAUSE_DEPS,
     ) -> Iterator[Candidate]:
         """The speakers judge the subjects and objects (``deps``) of a reported clause."""
+        if any(c.dep_ == "expl" for c in root.children):
+            return  # "X said there was Y" states a fact, not a position toward Y
         text = subtree_text(root, _CLAUSE_TOKENS)
         found = [c for c in root.children if c.dep_ in deps]
         found.sort(key=lambda c: c.dep_ not in {"nsubj", "nsubjpass", "csubj", "csubjpass"})

@@ -93,9 +93,17 @@ def test_every_entity_pair_is_a_candidate_for_the_model(enricher: Enricher) -> N
     assert ("Paul Grant", "Maria Lopez") in pairs
 
 
-def test_said_there_was_is_no_stance_word(enricher: Enricher) -> None:
-    found = candidates(enricher, "Paul Grant said there was a shortage of nurses.")
-    assert not [c for c in found if c.source != "pair" and c.prior != 0]
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Paul Grant said there was a shortage of nurses.",
+        "There is a real danger of war, Paul Grant said.",
+    ],
+)
+def test_said_there_was_is_no_frame(enricher: Enricher, body: str) -> None:
+    # A fact reported, not a position: no rule proposes it (the model never sees it).
+    found = candidates(enricher, body)
+    assert [c.source for c in found if c.holder.name == "Paul Grant"] in ([], ["pair"])
 
 
 def test_catalogue_targets_keep_the_words_as_written(enricher: Enricher) -> None:
