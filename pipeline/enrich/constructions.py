@@ -24,22 +24,29 @@ Each rule records its own ``source`` so that the trained model learns how far to
   "described the movement as weak", "referred to his remarks as 'wild speculation'";
 * ``colon_speaker`` — a name and a colon opening a sentence ("Clapper: Trump rhetoric ...
   alarming allies") speak what follows; its subjects, objects and actions are targets.
+* ``bare_reference`` — a stance verb's bare object ("backed *the move*", "condemned *the
+  decision*", "oppose *it*", "the decision was criticised by X") stands for the nearest thing
+  named before it (an act noun also for the nearest action), else the headline's subject,
+  else it stays as written.
 
 Every rule looks at a bounded neighbourhood of one token, so the whole pass stays linear.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
-from spacy.tokens import Token
+from spacy.tokens import Doc, Token
 
 from pipeline.enrich import cues
 from pipeline.enrich import lexicon as lx
+from pipeline.enrich.document import Document
 from pipeline.enrich.entities import Cluster
 from pipeline.enrich.frames import Target, agent_of, compose, negated, particle_of
 from pipeline.enrich.holders import HOLDER_LABELS
+from pipeline.models import TextField
 
 if TYPE_CHECKING:
     from pipeline.enrich.candidates import Candidate, SentenceReader
@@ -414,3 +421,96 @@ def _act_owners(s: SentenceReader, act: Token) -> list[Cluster]:
                 if obj.dep_ == "pobj" and named is not None:
                     found.append(named)
     return found
+
+
+# Nouns that only point back at something named before: "backed *the move*".
+_BARE_NOUNS = frozenset(
+    {"move", "decision", "step", "action", "announcement", "plan", "idea", "proposal"}
+    | {"measure", "policy", "bill", "deal", "law", "legislation", "effort", "initiative"}
+    | {"order", "ruling", "program", "programme", "scheme", "change"}
+)
+# Of those, the ones that name an act: their referent may be the action itself.
+ACT_NOUNS = frozenset({"move", "decision", "step", "action", "announcement", "change"})
+_BARE_PRONOUNS = frozenset({"it", "this", "that"})
+_POINTERS = frozenset({"the", "this", "that", "these", "those", "such"})
+_REFERENT_DEPS = frozenset({"dobj", "nsubj", "nsubjpass", "pobj", "attr", "ROOT"})
+_AMOUNTS = frozenset({"DATE", "TIME", "PERCENT", "MONEY", "QUANTITY", "ORDINAL", "CARDINAL"})
+_REFERENT_STEPS = 6  # earlier referents looked through: bounded, so linear
+REFERENT_SENTENCES = 2  # a bare reference points at most this many sentences back
+
+
+def is_bare(tok: Token) -> bool:
+    """Does ``tok`` only point back: "it", "this", or "the move" / "the decision" without a
+    modifier or complement of its own?"""
+    if tok.pos_ == "PRON":
+        return tok.lower_ in _BARE_PRONOUNS and tok.dep_ in {"dobj", "pobj", "nsubjpass"}
+    if tok.pos_ != "NOUN" or tok.lemma_.lower() not in _BARE_NOUNS:
+        return False
+    return all(c.dep_ == "det" and c.lower_ in _POINTERS for c in tok.children)
+
+
+class Referents:
+    """What a bare reference can point at, indexed once per parsed field: named things (an
+    entity other than a person, a catalogue target, a noun with modifiers or a complement,
+    in a subject or object position) and actions (a verb with an object)."""
+
+    def __init__(self, doc: Document, field_name: TextField, parsed: Doc) -> None:
+        self.things: list[int] = []
+        self.actions: list[int] = []
+        for tok in parsed:
+            objects = [c for c in tok.children if c.dep_ == "dobj"]
+            if tok.pos_ == "VERB" and objects and not any(is_bare(o) for o in objects):
+                self.actions.append(tok.i)  # not "backed the move" itself
+            elif (
+                tok.pos_ in _NOMINAL
+                and tok.dep_ in _REFERENT_DEPS
+                and tok.ent_type_ not in _AMOUNTS
+                and not is_bare(tok)
+            ):
+                named = doc.entity_of(field_name, tok)
+                modified = any(
+                    c.dep_ in {"compound", "amod", "nmod", "poss", "prep", "acl"}
+                    for c in tok.children
+                )
+                if (named is not None and named.label != "PERSON") or (
+                    named is None and (modified or tok.pos_ == "PROPN")
+                ):
+                    self.things.append(tok.i)
+
+    @staticmethod
+    def before(positions: list[int], i: int) -> list[int]:
+        """The nearest ``_REFERENT_STEPS`` positions before ``i``, nearest first."""
+        k = bisect_left(positions, i)
+        return positions[max(0, k - _REFERENT_STEPS) : k][::-1]
+
+
+def bare_reference(s: SentenceReader, tok: Token) -> Iterator[Candidate]:
+    """Source ``bare_reference``: a stance verb's bare object ("backed the move", "condemned
+    the decision", "oppose it") stands for the nearest thing named before it in the document
+    (and, for an act noun, the nearest action), else the headline's subject, else it is kept
+    as written."""
+    if tok.pos_ != "VERB":
+        return
+    agent = agent_of(tok)
+    if agent is not None:  # "the move was condemned by X"
+        polarity = cues.VERBS.get(tok.lemma_.lower(), 0)
+        objects = [c for c in tok.children if c.dep_ == "nsubjpass"]
+        owners = s.owner.holders.resolve(s.field, agent).entities
+        prior, via = (-polarity if negated(tok) else polarity), "agent"
+    else:
+        polarity, objects = s.reading(tok)
+        prior, top = compose(tok, polarity)
+        owners = s.reader.subject_holders(top).entities or clause_owner(s, top)
+        via = "subject"
+    bare = [o for o in objects if is_bare(o)]
+    if not polarity or not bare or not owners:
+        return
+    label, text = tok.lemma_.lower(), s.sentence.text
+    for obj in bare:
+        for target, at in s.owner.referents_of(s.field, obj):
+            for h in owners:
+                if target.kind == "entity" and target.text == h.name:
+                    continue
+                yield s.make(
+                    h, target, tok, "bare_reference", prior * target.polarity, via, label, text, at
+                )

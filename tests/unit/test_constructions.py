@@ -17,9 +17,11 @@ def enricher() -> Enricher:
     return Enricher(EnrichSettings(), StanceModel.untrained())
 
 
-def proposed(enricher: Enricher, body: str, source: str) -> set[tuple[str, str, int]]:
+def proposed(
+    enricher: Enricher, body: str, source: str, title: str = ""
+) -> set[tuple[str, str, int]]:
     """(holder, target as written, direction) of the candidates ``source`` proposes."""
-    doc, _ = enricher.read(RawArticle(id="t", title="", body=body))
+    doc, _ = enricher.read(RawArticle(id="t", title=title, body=body))
     found: list[Candidate] = CandidateReader(doc, enricher.catalogue).candidates()
     return {(c.holder.name, c.surface, c.prior) for c in found if c.source == source}
 
@@ -150,3 +152,37 @@ def test_a_model_judges_only_the_rules_it_was_trained_on() -> None:
     enricher = Enricher(EnrichSettings(stance_min_confidence=0.5), model)
     tags = enricher.enrich(RawArticle(id="t", title="", body=body)).stances
     assert {t.holder for t in tags} == {"Tom Reed"}  # the adjunct rule's Rosa Diaz waits
+
+
+@pytest.mark.parametrize(
+    ("body", "holder", "target", "prior"),
+    [
+        # the nearest thing named before, not the date beside it
+        ("The council approved a new parking fee on Monday. Mayor Tom Reed condemned the move.",
+         "Tom Reed", "parking fee", -1),
+        # a pronoun object, read through "would oppose"
+        ("The government unveiled a toll road. Senator Ana Ruiz said she would oppose it.",
+         "Ana Ruiz", "toll road", -1),
+        # a passive with its agent; an act noun also stands for the action itself
+        ("Officials announced a curfew. The decision was criticised by Senator Ana Ruiz.",
+         "Ana Ruiz", "announcing curfew", -1),
+        # nothing named before: kept as written
+        ("Senator Ana Ruiz condemned it.", "Ana Ruiz", "it", -1),
+    ],
+)  # fmt: skip
+def test_bare_reference_stands_for_what_was_named_before(
+    enricher: Enricher, body: str, holder: str, target: str, prior: int
+) -> None:
+    assert has(proposed(enricher, body, "bare_reference"), holder, target, prior)
+
+
+def test_bare_reference_falls_back_to_the_headline_subject(enricher: Enricher) -> None:
+    body = "Senator Ana Ruiz backed the move."
+    found = proposed(enricher, body, "bare_reference", title="Toll road plan unveiled")
+    assert has(found, "Ana Ruiz", "toll road", 1)
+    assert not has(found, "Ana Ruiz", "move", 1)
+
+
+def test_a_modified_reference_is_no_bare_reference(enricher: Enricher) -> None:
+    body = "The council approved a parking fee. Mayor Tom Reed condemned the toll increase."
+    assert proposed(enricher, body, "bare_reference") == set()
