@@ -112,6 +112,16 @@ def test_calling_someone_by_phone_is_no_label(enricher: Enricher) -> None:
         ("reported_nested", "Senator Rosa Diaz said she thinks the merger is a disaster.",
          "merger", -1),
         ("reported_nested", '"Raising the levy is a mistake," Senator Rosa Diaz said.', "levy", -1),
+        # a bare object stands for the nearest thing named before, not the date beside it
+        ("bare_reference", "The city approved a parking fee on Monday. Senator Rosa Diaz "
+         "condemned the move.", "parking fee", -1),
+        ("bare_reference", "The state unveiled a toll road. Senator Rosa Diaz said she would "
+         "oppose it.", "toll road", -1),
+        # a passive with its agent; an act noun also stands for the action itself
+        ("bare_reference", "Officials announced a curfew. The decision was criticised by "
+         "Senator Rosa Diaz.", "announcing curfew", -1),
+        # nothing named before: kept as written
+        ("bare_reference", "Senator Rosa Diaz condemned it.", "it", -1),
     ],
 )  # fmt: skip
 def test_a_rule_proposes_its_target_with_its_direction(
@@ -152,28 +162,6 @@ def test_a_model_judges_only_the_rules_it_was_trained_on() -> None:
     enricher = Enricher(EnrichSettings(stance_min_confidence=0.5), model)
     tags = enricher.enrich(RawArticle(id="t", title="", body=body)).stances
     assert {t.holder for t in tags} == {"Tom Reed"}  # the adjunct rule's Rosa Diaz waits
-
-
-@pytest.mark.parametrize(
-    ("body", "holder", "target", "prior"),
-    [
-        # the nearest thing named before, not the date beside it
-        ("The council approved a new parking fee on Monday. Mayor Tom Reed condemned the move.",
-         "Tom Reed", "parking fee", -1),
-        # a pronoun object, read through "would oppose"
-        ("The government unveiled a toll road. Senator Ana Ruiz said she would oppose it.",
-         "Ana Ruiz", "toll road", -1),
-        # a passive with its agent; an act noun also stands for the action itself
-        ("Officials announced a curfew. The decision was criticised by Senator Ana Ruiz.",
-         "Ana Ruiz", "announcing curfew", -1),
-        # nothing named before: kept as written
-        ("Senator Ana Ruiz condemned it.", "Ana Ruiz", "it", -1),
-    ],
-)  # fmt: skip
-def test_bare_reference_stands_for_what_was_named_before(
-    enricher: Enricher, body: str, holder: str, target: str, prior: int
-) -> None:
-    assert has(proposed(enricher, body, "bare_reference"), holder, target, prior)
 
 
 def test_bare_reference_falls_back_to_the_headline_subject(enricher: Enricher) -> None:
