@@ -8,6 +8,8 @@ which way. Sources, each recorded on the candidate as ``source``:
   (subject, passive agent, possessor, apposition, "including A and B") and its object;
 * ``reported`` — a judgement in reported speech or a quote ("the plan was a mistake, X said"),
   the speaker taken from the sentence or, for an unattributed quote, the sentence before;
+* ``quote_next`` — a quote with no speech verb of its own whose speaker is named in the
+  sentence after it ('"The law is a disaster.' + 'It will cost jobs," Smith said.');
 * ``pair`` — any two entities of a sentence that carries a stance word, for what the
   constructions above miss.
 """
@@ -85,11 +87,15 @@ class CandidateReader:
         for parsed in self.doc.fields:
             reader = self.readers[parsed.field]
             speaker: list[Cluster] = []
-            for sent in parsed.doc.sents:
+            sents = list(parsed.doc.sents)
+            for k, sent in enumerate(sents):
                 sentence = self.doc.sentence_of(parsed.field, sent.start)
                 if sentence is None:
                     continue
-                rules = SentenceReader(self, reader, parsed.field, sent, sentence, speaker)
+                following = sents[k + 1] if k + 1 < len(sents) else None
+                rules = SentenceReader(
+                    self, reader, parsed.field, sent, sentence, speaker, following
+                )
                 found += rules.all()
                 speaker = rules.speakers()[0]  # the next sentence's previous speaker
         return found
@@ -186,8 +192,10 @@ class SentenceReader:
         sent: Span,
         sentence: Sentence,
         previous_speakers: list[Cluster],
+        following: Span | None = None,
     ) -> None:
         self.owner = owner
+        self.following = following
         self.reader = reader
         self.field: TextField = field_name
         self.sent = sent
@@ -223,6 +231,7 @@ class SentenceReader:
             yield from constructions.complement(self, tok)
             yield from constructions.bare_reference(self, tok)
         yield from self._reported()
+        yield from self._quote_next()
         yield from constructions.necessity(self, *self.speakers())
         yield from constructions.colon_speaker(self)
         yield from self._pairs()
@@ -326,15 +335,29 @@ class SentenceReader:
             yield from self._clause(speakers, root, via)
             yield from self._nested(speakers, root, via)
 
-    def _nested(self, speakers: list[Cluster], root: Token, via: str) -> Iterator[Candidate]:
+    def _quote_next(self) -> Iterator[Candidate]:
+        """Source ``quote_next``: a quote with no speech verb of its own, attributed in the
+        sentence after it ('"The law is a disaster.' + 'It will cost jobs," Smith said.'):
+        that speaker judges its clause, as a reported clause is judged."""
+        if self.following is None or not _quoted(self.sent) or _speakers(self.reader, self.sent):
+            return
+        speakers = _speakers(self.reader, self.following)
+        if speakers:
+            root = self.sent.root
+            yield from self._clause(speakers, root, "next_speaker", "quote_next")
+            yield from self._nested(speakers, root, "next_speaker", "quote_next")
+
+    def _nested(
+        self, speakers: list[Cluster], root: Token, via: str, source: str = "reported_nested"
+    ) -> Iterator[Candidate]:
         """Source ``reported_nested``: what a reported clause's own clauses judge ("I believe
         *the death penalty violates* the Eighth Amendment", "it turns out that *advancing
         equal opportunity is right*"), and clausal subjects ("*Conducting business by ballot*
         is a bad development")."""
-        yield from self._clause(speakers, root, via, "reported_nested", {"csubj", "csubjpass"})
+        yield from self._clause(speakers, root, via, source, {"csubj", "csubjpass"})
         for inner in root.children:
             if inner.dep_ in {"ccomp", "conj"} and inner.pos_ in {"VERB", "AUX"}:
-                yield from self._clause(speakers, inner, via, "reported_nested")
+                yield from self._clause(speakers, inner, via, source)
 
     def _clause(
         self,

@@ -122,6 +122,9 @@ def test_calling_someone_by_phone_is_no_label(enricher: Enricher) -> None:
          "Senator Rosa Diaz.", "announcing curfew", -1),
         # nothing named before: kept as written
         ("bare_reference", "Senator Rosa Diaz condemned it.", "it", -1),
+        # a quote attributed in the sentence after it
+        ("quote_next", '"The toll road is a disaster. It will cost jobs," Senator Rosa Diaz '
+         "said.", "toll road", -1),
     ],
 )  # fmt: skip
 def test_a_rule_proposes_its_target_with_its_direction(
@@ -174,3 +177,8 @@ def test_bare_reference_falls_back_to_the_headline_subject(enricher: Enricher) -
 def test_a_modified_reference_is_no_bare_reference(enricher: Enricher) -> None:
     body = "The council approved a parking fee. Mayor Tom Reed condemned the toll increase."
     assert proposed(enricher, body, "bare_reference") == set()
+
+
+def test_a_quote_with_its_own_speaker_is_not_given_the_next_one(enricher: Enricher) -> None:
+    body = '"The toll road is a disaster," Senator Rosa Diaz said. Mayor Tom Reed disagreed.'
+    assert proposed(enricher, body, "quote_next") == set()
