@@ -122,6 +122,15 @@ def test_calling_someone_by_phone_is_no_label(enricher: Enricher) -> None:
          "Senator Rosa Diaz.", "announcing curfew", -1),
         # nothing named before: kept as written
         ("bare_reference", "Senator Rosa Diaz condemned it.", "it", -1),
+        # an agent the basic rules miss: a participle on its target, a stance noun "from X"
+        ("passive_agent", "The toll road, criticised by Senator Rosa Diaz, opened on Monday.",
+         "toll road", -1),
+        ("passive_agent", "The toll road drew criticism from Senator Rosa Diaz.", "toll road", -1),
+        ("passive_agent", "The levy came under criticism from Senator Rosa Diaz.", "levy", -1),
+        # a feeling the subject has about the agent; denied, it has no direction
+        ("passive_feeling", "Senator Rosa Diaz was incensed by the toll road.", "toll road", -1),
+        ("passive_feeling", "Senator Rosa Diaz was impressed by the levy.", "levy", 1),
+        ("passive_feeling", "Senator Rosa Diaz was not troubled by the levy.", "levy", 0),
         # a quote attributed in the sentence after it
         ("quote_next", '"The toll road is a disaster. It will cost jobs," Senator Rosa Diaz '
          "said.", "toll road", -1),
