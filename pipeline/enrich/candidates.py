@@ -232,6 +232,7 @@ class SentenceReader:
             yield from constructions.bare_reference(self, tok)
             yield from constructions.passive_agent(self, tok)
             yield from constructions.passive_feeling(self, tok)
+            yield from constructions.participle_opener(self, tok)
         yield from self._reported()
         yield from self._quote_next()
         yield from constructions.necessity(self, *self.speakers())

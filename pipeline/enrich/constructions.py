@@ -31,6 +31,9 @@ Each rule records its own ``source`` so that the trained model learns how far to
 * ``passive_agent`` — agents the basic rules miss: a stance participle on its target ("the
   plan, criticised by X") and a stance noun "from X" ("the plan drew criticism from X");
 * ``passive_feeling`` — "X was incensed / impressed by Y": the subject toward the agent.
+* ``participle_opener`` — a clause opening the sentence shares the main subject: "Welcoming
+  the ruling, X said", "Critical of the plan, X ...", "Angered by the ruling, X ..."; and an
+  opening passive's agent takes a stance on it: "Backed by the unions, X ..." (unions favor X).
 
 Every rule looks at a bounded neighbourhood of one token, so the whole pass stays linear.
 """
@@ -606,3 +609,45 @@ def passive_feeling(s: SentenceReader, tok: Token) -> Iterator[Candidate]:
     prior = 0 if negated(tok) else polarity  # "not troubled by Y" is no favor of Y
     label = tok.lemma_.lower()
     yield from s.each(owners, [agent], tok, "passive_feeling", prior, "subject", label)
+
+
+def participle_opener(s: SentenceReader, tok: Token) -> Iterator[Candidate]:
+    """Source ``participle_opener``: a clause opening the sentence before a comma, whose
+    subject is the main clause's: "*Welcoming* the ruling, X said ..." (X favor the ruling),
+    "*Critical of* the plan, X ...", "*Angered by* the ruling, X ..." (X against it), and
+    with a stance verb's agent, "*Backed by* the unions, X ..." (the unions favor X)."""
+    main = tok.head
+    if (
+        tok.dep_ != "advcl"
+        or tok.left_edge.i != s.sent.start
+        or main.i <= tok.i
+        or tok.right_edge.i + 1 >= s.sent.end
+        or s.sent.doc[tok.right_edge.i + 1].text != ","
+    ):
+        return
+    lemma = tok.lemma_.lower()
+    subjects = s.reader.subject_holders(main).entities
+    if tok.pos_ == "ADJ" and lemma in cues.ADJECTIVES:
+        objects = prep_objects(tok)
+        yield from s.emit(
+            (subjects, "subject"), objects, tok, "participle_opener", cues.ADJECTIVES[lemma]
+        )
+        return
+    if tok.pos_ != "VERB":
+        return
+    agent = agent_of(tok)
+    if agent is not None and lemma in _FEELINGS:
+        prior = 0 if negated(tok) else _FEELINGS[lemma]
+        yield from s.each(subjects, [agent], tok, "participle_opener", prior, "subject", lemma)
+    elif agent is not None and lemma in cues.VERBS:
+        owners = s.owner.holders.resolve(s.field, agent).entities
+        subject = [c for c in main.children if c.dep_ in {"nsubj", "nsubjpass"}]
+        yield from s.emit(
+            (owners, "agent"), subject, tok, "participle_opener", cues.VERBS[lemma], True
+        )
+    elif agent is None:
+        polarity, objects = s.reading(tok)
+        if polarity:
+            yield from s.emit(
+                (subjects, "subject"), objects, tok, "participle_opener", polarity, True
+            )

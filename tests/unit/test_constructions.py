@@ -131,6 +131,12 @@ def test_calling_someone_by_phone_is_no_label(enricher: Enricher) -> None:
         ("passive_feeling", "Senator Rosa Diaz was incensed by the toll road.", "toll road", -1),
         ("passive_feeling", "Senator Rosa Diaz was impressed by the levy.", "levy", 1),
         ("passive_feeling", "Senator Rosa Diaz was not troubled by the levy.", "levy", 0),
+        # a clause opening the sentence shares the main clause's subject
+        ("participle_opener", "Welcoming the levy, Senator Rosa Diaz said little.", "levy", 1),
+        ("participle_opener", "Critical of the toll road, Senator Rosa Diaz voted no.",
+         "toll road", -1),
+        ("participle_opener", "Angered by the ruling, Senator Rosa Diaz said she would appeal.",
+         "ruling", -1),
         # a quote attributed in the sentence after it
         ("quote_next", '"The toll road is a disaster. It will cost jobs," Senator Rosa Diaz '
          "said.", "toll road", -1),
@@ -191,3 +197,13 @@ def test_a_modified_reference_is_no_bare_reference(enricher: Enricher) -> None:
 def test_a_quote_with_its_own_speaker_is_not_given_the_next_one(enricher: Enricher) -> None:
     body = '"The toll road is a disaster," Senator Rosa Diaz said. Mayor Tom Reed disagreed.'
     assert proposed(enricher, body, "quote_next") == set()
+
+
+def test_an_opening_passive_gives_its_agent_a_stance_on_the_subject(enricher: Enricher) -> None:
+    found = proposed(
+        enricher, "Backed by the Teamsters, Senator Rosa Diaz left.", "participle_opener"
+    )
+    assert ("Teamsters", "Rosa Diaz", 1) in found
+    # a participle after the subject opens nothing
+    body = "Senator Rosa Diaz, welcoming the levy, said little."
+    assert proposed(enricher, body, "participle_opener") == set()
