@@ -21,14 +21,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import islice
 
-from spacy.tokens import Doc, Span, Token
+from spacy.tokens import Span, Token
 
-from pipeline.enrich import constructions, cues
+from pipeline.enrich import constructions, cues, passives
 from pipeline.enrich import lexicon as lx
 from pipeline.enrich.document import Document, Sentence
 from pipeline.enrich.entities import Cluster
 from pipeline.enrich.frames import FrameReader, Target, agent_of, compose, negated, particle_of
 from pipeline.enrich.holders import HOLDER_LABELS, HolderResolver
+from pipeline.enrich.referents import ReferentIndex, bare_reference
 from pipeline.enrich.targets import Catalogue, core_tokens, phrase
 from pipeline.models import TextField
 
@@ -80,7 +81,7 @@ class CandidateReader:
         self.readers = {
             p.field: FrameReader(doc, p.field, self.holders, catalogue) for p in doc.fields
         }
-        self._referents: dict[TextField, constructions.Referents] = {}
+        self.referents = ReferentIndex(doc, self.readers)
 
     def candidates(self) -> list[Candidate]:
         found: list[Candidate] = []
@@ -99,72 +100,6 @@ class CandidateReader:
                 found += rules.all()
                 speaker = rules.speakers()[0]  # the next sentence's previous speaker
         return found
-
-    def referents_of(self, field_name: TextField, bare: Token) -> list[tuple[Target, Token]]:
-        """What a bare reference stands for (see :func:`constructions.bare_reference`): the
-        nearest thing named before it within two sentences (looking into the headline from
-        the body's start), for an act noun also the nearest action, else the headline's
-        subject, else the reference as written; each with the token that names it."""
-        found: list[tuple[Target, Token]] = []
-        act = bare.lemma_.lower() in constructions.ACT_NOUNS
-        here = self.doc.sentence_of(field_name, bare.i)
-        for parsed in reversed(self.doc.fields[: self._field_index(field_name) + 1]):
-            index = self._referents.get(parsed.field)
-            if index is None:
-                index = constructions.Referents(self.doc, parsed.field, parsed.doc)
-                self._referents[parsed.field] = index
-            limit = bare.i if parsed.field == field_name else len(parsed.doc)
-            kinds = [index.things, index.actions] if act else [index.things]
-            for positions in kinds:
-                if any(f[1].i in positions and f[1].doc is parsed.doc for f in found):
-                    continue
-                hit = self._nearest(parsed.field, parsed.doc, positions, limit, here)
-                if hit is not None:
-                    found.append(hit)
-            if found:
-                return found
-        headline = self._headline()
-        if headline is not None:
-            return [headline]
-        text = "it" if bare.pos_ == "PRON" else phrase(core_tokens(bare)) or bare.lower_
-        return [(Target(text, "phrase", 1), bare)]
-
-    def _field_index(self, field_name: TextField) -> int:
-        return next(n for n, p in enumerate(self.doc.fields) if p.field == field_name)
-
-    def _nearest(
-        self,
-        field_name: TextField,
-        parsed: Doc,
-        positions: list[int],
-        limit: int,
-        here: Sentence | None,
-    ) -> tuple[Target, Token] | None:
-        reader = self.readers[field_name]
-        for i in constructions.Referents.before(positions, limit):
-            sentence = self.doc.sentence_of(field_name, i)
-            if (
-                here is not None
-                and sentence is not None
-                and sentence.field == here.field
-                and here.index - sentence.index > constructions.REFERENT_SENTENCES
-            ):
-                return None
-            targets = reader.targets(parsed[i])
-            if targets:
-                return targets[0], parsed[i]
-        return None
-
-    def _headline(self) -> tuple[Target, Token] | None:
-        """The subject of the title's main clause, as a target."""
-        title = next((p for p in self.doc.fields if p.field == "title"), None)
-        if title is None or not len(title.doc):
-            return None
-        root = next(iter(title.doc.sents)).root
-        subject = next((c for c in root.children if c.dep_ in {"nsubj", "nsubjpass"}), None)
-        head = subject if subject is not None else root
-        targets = self.readers["title"].targets(head)
-        return (targets[0], head) if targets else None
 
 
 def _quoted(sent: Span) -> bool:
@@ -229,10 +164,10 @@ class SentenceReader:
             yield from constructions.label(self, tok)
             yield from constructions.apposition(self, tok)
             yield from constructions.complement(self, tok)
-            yield from constructions.bare_reference(self, tok)
-            yield from constructions.passive_agent(self, tok)
-            yield from constructions.passive_feeling(self, tok)
-            yield from constructions.participle_opener(self, tok)
+            yield from bare_reference(self, tok)
+            yield from passives.passive_agent(self, tok)
+            yield from passives.passive_feeling(self, tok)
+            yield from passives.participle_opener(self, tok)
         yield from self._reported()
         yield from self._quote_next()
         yield from constructions.necessity(self, *self.speakers())

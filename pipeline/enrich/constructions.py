@@ -24,35 +24,22 @@ Each rule records its own ``source`` so that the trained model learns how far to
   "described the movement as weak", "referred to his remarks as 'wild speculation'";
 * ``colon_speaker`` — a name and a colon opening a sentence ("Clapper: Trump rhetoric ...
   alarming allies") speak what follows; its subjects, objects and actions are targets.
-* ``bare_reference`` — a stance verb's bare object ("backed *the move*", "condemned *the
-  decision*", "oppose *it*", "the decision was criticised by X") stands for the nearest thing
-  named before it (an act noun also for the nearest action), else the headline's subject,
-  else it stays as written.
-* ``passive_agent`` — agents the basic rules miss: a stance participle on its target ("the
-  plan, criticised by X") and a stance noun "from X" ("the plan drew criticism from X");
-* ``passive_feeling`` — "X was incensed / impressed by Y": the subject toward the agent.
-* ``participle_opener`` — a clause opening the sentence shares the main subject: "Welcoming
-  the ruling, X said", "Critical of the plan, X ...", "Angered by the ruling, X ..."; and an
-  opening passive's agent takes a stance on it: "Backed by the unions, X ..." (unions favor X).
 
 Every rule looks at a bounded neighbourhood of one token, so the whole pass stays linear.
 """
 
 from __future__ import annotations
 
-from bisect import bisect_left
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
-from spacy.tokens import Doc, Token
+from spacy.tokens import Token
 
 from pipeline.enrich import cues
 from pipeline.enrich import lexicon as lx
-from pipeline.enrich.document import Document
 from pipeline.enrich.entities import Cluster
 from pipeline.enrich.frames import Target, agent_of, compose, negated, particle_of
 from pipeline.enrich.holders import HOLDER_LABELS
-from pipeline.models import TextField
 
 if TYPE_CHECKING:
     from pipeline.enrich.candidates import Candidate, SentenceReader
@@ -427,227 +414,3 @@ def _act_owners(s: SentenceReader, act: Token) -> list[Cluster]:
                 if obj.dep_ == "pobj" and named is not None:
                     found.append(named)
     return found
-
-
-# Nouns that only point back at something named before: "backed *the move*".
-_BARE_NOUNS = frozenset(
-    {"move", "decision", "step", "action", "announcement", "plan", "idea", "proposal"}
-    | {"measure", "policy", "bill", "deal", "law", "legislation", "effort", "initiative"}
-    | {"order", "ruling", "program", "programme", "scheme", "change"}
-)
-# Of those, the ones that name an act: their referent may be the action itself.
-ACT_NOUNS = frozenset({"move", "decision", "step", "action", "announcement", "change"})
-_BARE_PRONOUNS = frozenset({"it", "this", "that"})
-_POINTERS = frozenset({"the", "this", "that", "these", "those", "such"})
-_REFERENT_DEPS = frozenset({"dobj", "nsubj", "nsubjpass", "pobj", "attr", "ROOT"})
-_AMOUNTS = frozenset({"DATE", "TIME", "PERCENT", "MONEY", "QUANTITY", "ORDINAL", "CARDINAL"})
-_REFERENT_STEPS = 6  # earlier referents looked through: bounded, so linear
-REFERENT_SENTENCES = 2  # a bare reference points at most this many sentences back
-
-
-def is_bare(tok: Token) -> bool:
-    """Does ``tok`` only point back: "it", "this", or "the move" / "the decision" without a
-    modifier or complement of its own?"""
-    if tok.pos_ == "PRON":
-        return tok.lower_ in _BARE_PRONOUNS and tok.dep_ in {"dobj", "pobj", "nsubjpass"}
-    if tok.pos_ != "NOUN" or tok.lemma_.lower() not in _BARE_NOUNS:
-        return False
-    return all(c.dep_ == "det" and c.lower_ in _POINTERS for c in tok.children)
-
-
-class Referents:
-    """What a bare reference can point at, indexed once per parsed field: named things (an
-    entity other than a person, a catalogue target, a noun with modifiers or a complement,
-    in a subject or object position) and actions (a verb with an object)."""
-
-    def __init__(self, doc: Document, field_name: TextField, parsed: Doc) -> None:
-        self.things: list[int] = []
-        self.actions: list[int] = []
-        for tok in parsed:
-            objects = [c for c in tok.children if c.dep_ == "dobj"]
-            if tok.pos_ == "VERB" and objects and not any(is_bare(o) for o in objects):
-                self.actions.append(tok.i)  # not "backed the move" itself
-            elif (
-                tok.pos_ in _NOMINAL
-                and tok.dep_ in _REFERENT_DEPS
-                and tok.ent_type_ not in _AMOUNTS
-                and not is_bare(tok)
-            ):
-                named = doc.entity_of(field_name, tok)
-                modified = any(
-                    c.dep_ in {"compound", "amod", "nmod", "poss", "prep", "acl"}
-                    for c in tok.children
-                )
-                if (named is not None and named.label != "PERSON") or (
-                    named is None and (modified or tok.pos_ == "PROPN")
-                ):
-                    self.things.append(tok.i)
-
-    @staticmethod
-    def before(positions: list[int], i: int) -> list[int]:
-        """The nearest ``_REFERENT_STEPS`` positions before ``i``, nearest first."""
-        k = bisect_left(positions, i)
-        return positions[max(0, k - _REFERENT_STEPS) : k][::-1]
-
-
-def bare_reference(s: SentenceReader, tok: Token) -> Iterator[Candidate]:
-    """Source ``bare_reference``: a stance verb's bare object ("backed the move", "condemned
-    the decision", "oppose it") stands for the nearest thing named before it in the document
-    (and, for an act noun, the nearest action), else the headline's subject, else it is kept
-    as written."""
-    if tok.pos_ != "VERB":
-        return
-    agent = agent_of(tok)
-    if agent is not None:  # "the move was condemned by X"
-        polarity = cues.VERBS.get(tok.lemma_.lower(), 0)
-        objects = [c for c in tok.children if c.dep_ == "nsubjpass"]
-        owners = s.owner.holders.resolve(s.field, agent).entities
-        prior, via = (-polarity if negated(tok) else polarity), "agent"
-    else:
-        polarity, objects = s.reading(tok)
-        prior, top = compose(tok, polarity)
-        owners = s.reader.subject_holders(top).entities or clause_owner(s, top)
-        via = "subject"
-    bare = [o for o in objects if is_bare(o)]
-    if not polarity or not bare or not owners:
-        return
-    label, text = tok.lemma_.lower(), s.sentence.text
-    for obj in bare:
-        for target, at in s.owner.referents_of(s.field, obj):
-            for h in owners:
-                if target.kind == "entity" and target.text == h.name:
-                    continue
-                yield s.make(
-                    h, target, tok, "bare_reference", prior * target.polarity, via, label, text, at
-                )
-
-
-# Verbs a stance noun with "from X" is the object of: "the plan drew criticism from X".
-_RECEIVING = frozenset(
-    {"draw", "receive", "get", "win", "earn", "face", "attract", "meet", "come", "provoke"}
-    | {"spark", "prompt", "trigger", "gain", "garner", "have", "win", "elicit", "bring"}
-)
-
-
-def passive_agent(s: SentenceReader, tok: Token) -> Iterator[Candidate]:
-    """Source ``passive_agent``: the agent the basic rules miss, a stance participle modifying
-    its target ("the plan, *criticised by X*", "a tax *backed by X*") and a stance noun with
-    "from X" ("the plan drew *criticism from X*", "a nod of *approval from X*") -> X toward
-    the target (the noun's own object, else the subject of the verb it is received by)."""
-    lemma = tok.lemma_.lower()
-    if tok.pos_ == "VERB" and tok.dep_ == "acl" and tok.head.pos_ in _NOMINAL:
-        agent = agent_of(tok)
-        polarity = cues.VERBS.get(lemma, 0)
-        if agent is not None and polarity:
-            owners = s.owner.holders.resolve(s.field, agent).entities
-            yield from s.emit((owners, "agent"), [tok.head], tok, "passive_agent", polarity, True)
-    elif tok.pos_ == "NOUN" and lemma in cues.NOUNS and lemma not in cues.TARGET_OWNERS:
-        top = tok
-        if tok.dep_ == "pobj" and tok.head.lower_ == "of" and tok.head.head.pos_ in _NOMINAL:
-            top = tok.head.head  # "a nod of approval from X"
-        holders_of = {tok, top}
-        if top.dep_ == "dobj" and top.head.lemma_.lower() in _RECEIVING:
-            holders_of.add(top.head)  # "drew criticism from X": "from" hangs on the verb
-        agents = [
-            o
-            for noun in holders_of
-            for p in noun.children
-            if p.dep_ == "prep" and p.lower_ == "from"
-            for o in p.children
-            if o.dep_ == "pobj"
-        ]
-        owners = [e for a in agents for e in s.owner.holders.resolve(s.field, a).entities]
-        if not owners:
-            return
-        objects = prep_objects(tok) or _received_by(top)
-        yield from s.emit((owners, "from"), objects, tok, "passive_agent", cues.NOUNS[lemma])
-
-
-def _received_by(noun: Token) -> list[Token]:
-    """The subject of the verb that receives ``noun`` ("*the plan* drew criticism", "*the
-    plan* came under criticism"; a relative pronoun stands for its noun)."""
-    verb = noun.head
-    if noun.dep_ == "pobj" and verb.dep_ == "prep":
-        verb = verb.head
-    if verb.pos_ not in _VERBAL or verb.lemma_.lower() not in _RECEIVING:
-        return []
-    subject = next((c for c in verb.children if c.dep_ in {"nsubj", "nsubjpass"}), None)
-    if subject is None:
-        return []
-    if subject.lower_ in {"that", "which"} and verb.dep_ == "relcl":
-        subject = verb.head
-    elif subject.pos_ == "PRON":
-        return []
-    # "a prayer fast, an event that drew ...": the event is the fast
-    return [subject, subject.head] if subject.dep_ == "appos" else [subject]
-
-
-# Feelings a subject has about an agent: "X was incensed by the allegation" -> X against it.
-_FEELINGS: dict[str, int] = {
-    **dict.fromkeys(
-        {"incense", "anger", "outrage", "dismay", "trouble", "alarm", "disappoint", "upset"}
-        | {"frustrate", "offend", "disgust", "infuriate", "enrage", "annoy", "irritate"}
-        | {"appal", "appall", "horrify", "sicken"},
-        -1,
-    ),
-    **dict.fromkeys(
-        {"impress", "encourage", "please", "delight", "hearten", "reassure", "inspire"}, 1
-    ),
-}
-
-
-def passive_feeling(s: SentenceReader, tok: Token) -> Iterator[Candidate]:
-    """Source ``passive_feeling``: "X was incensed / dismayed / impressed by Y" -> the
-    subject's position toward the agent."""
-    polarity = _FEELINGS.get(tok.lemma_.lower(), 0)
-    if not polarity or tok.pos_ not in _VERBAL:
-        return
-    agent = agent_of(tok)
-    if agent is None:
-        return
-    owners = s.reader.subject_holders(tok).entities
-    prior = 0 if negated(tok) else polarity  # "not troubled by Y" is no favor of Y
-    label = tok.lemma_.lower()
-    yield from s.each(owners, [agent], tok, "passive_feeling", prior, "subject", label)
-
-
-def participle_opener(s: SentenceReader, tok: Token) -> Iterator[Candidate]:
-    """Source ``participle_opener``: a clause opening the sentence before a comma, whose
-    subject is the main clause's: "*Welcoming* the ruling, X said ..." (X favor the ruling),
-    "*Critical of* the plan, X ...", "*Angered by* the ruling, X ..." (X against it), and
-    with a stance verb's agent, "*Backed by* the unions, X ..." (the unions favor X)."""
-    main = tok.head
-    if (
-        tok.dep_ != "advcl"
-        or tok.left_edge.i != s.sent.start
-        or main.i <= tok.i
-        or tok.right_edge.i + 1 >= s.sent.end
-        or s.sent.doc[tok.right_edge.i + 1].text != ","
-    ):
-        return
-    lemma = tok.lemma_.lower()
-    subjects = s.reader.subject_holders(main).entities
-    if tok.pos_ == "ADJ" and lemma in cues.ADJECTIVES:
-        objects = prep_objects(tok)
-        yield from s.emit(
-            (subjects, "subject"), objects, tok, "participle_opener", cues.ADJECTIVES[lemma]
-        )
-        return
-    if tok.pos_ != "VERB":
-        return
-    agent = agent_of(tok)
-    if agent is not None and lemma in _FEELINGS:
-        prior = 0 if negated(tok) else _FEELINGS[lemma]
-        yield from s.each(subjects, [agent], tok, "participle_opener", prior, "subject", lemma)
-    elif agent is not None and lemma in cues.VERBS:
-        owners = s.owner.holders.resolve(s.field, agent).entities
-        subject = [c for c in main.children if c.dep_ in {"nsubj", "nsubjpass"}]
-        yield from s.emit(
-            (owners, "agent"), subject, tok, "participle_opener", cues.VERBS[lemma], True
-        )
-    elif agent is None:
-        polarity, objects = s.reading(tok)
-        if polarity:
-            yield from s.emit(
-                (subjects, "subject"), objects, tok, "participle_opener", polarity, True
-            )
