@@ -432,6 +432,15 @@ class SentenceReader:
         words = {w.strip('.,;:"').lower() for w in text.split()}
         return any(w in cues.JUDGEMENTS for w in words)
 
+    def _named_ahead(self, holder: Cluster) -> bool:
+        """Was ``holder`` found in this sentence by looking ahead, and is it not named here?"""
+        if (self.sentence.index, id(holder)) not in self.owner.holders.resolved_ahead:
+            return False
+        span = self.sentence.span
+        return not any(
+            m.field == self.field and span.start <= m.tok_start < span.end for m in holder.mentions
+        )
+
     def make(
         self,
         holder: Cluster,
@@ -451,6 +460,11 @@ class SentenceReader:
         surface = target.text
         if target.kind == "catalogue" and target_tok is not None:
             surface = phrase(core_tokens(target_tok)) or target.text
+        if self._named_ahead(holder):
+            # A holder found by looking ahead ("The prime minister said ... Netanyahu") has a
+            # source of its own, so that the model learns how far to trust it; the rule that
+            # proposed it stays in ``holder_via``.
+            source, via = "holder_ahead", source
         top = sides(start, head)[2]
         top_lemma = top.lemma_.lower() if top is not None else ""
         top_prior = _prior(top_lemma)

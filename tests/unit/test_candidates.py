@@ -9,6 +9,7 @@ import pytest
 from pipeline.config import EnrichSettings
 from pipeline.enrich import Enricher
 from pipeline.enrich.candidates import Candidate, CandidateReader
+from pipeline.enrich.holders import HolderResolver
 from pipeline.enrich.stance_model import StanceModel
 from pipeline.models import RawArticle
 
@@ -149,3 +150,30 @@ def test_catalogue_does_not_fold_a_name_into_a_common_word(enricher: Enricher) -
     assert "foreign_aid" not in catalogue_targets(found, "Paul Grant")
     found = candidates(enricher, "Paul Grant criticised the firm that polled voters.")
     assert "elections" not in catalogue_targets(found, "Paul Grant")
+
+
+def test_a_holder_named_only_later_is_found_ahead_under_its_own_source(
+    enricher: Enricher,
+) -> None:
+    body = "The prime minister criticised the levy on Monday. Rosa Diaz left early."
+    found = candidates(enricher, body)
+    assert ("Rosa Diaz", "verb") in {(c.holder.name, c.holder_via) for c in found}
+    assert {c.source for c in found if c.holder.name == "Rosa Diaz" and c.prior} == {"holder_ahead"}
+
+
+def test_a_holder_named_before_is_never_looked_for_ahead(enricher: Enricher) -> None:
+    body = "Tom Reed spoke first. He criticised the levy. Rosa Diaz agreed."
+    found = candidates(enricher, body)
+    assert -1 in directions(found, "Tom Reed", "levy")
+    assert not [c for c in found if c.source == "holder_ahead"]
+
+
+def test_tone_pronouns_never_look_ahead(enricher: Enricher) -> None:
+    doc, _ = enricher.read(
+        RawArticle(id="t", title="", body="He criticised the levy. Rosa Diaz agreed.")
+    )
+    holders = HolderResolver(doc)
+    assert holders.pronoun_mentions() == []
+    assert [c.name for c in holders.resolve("body", doc.fields[-1].doc[0]).entities] == [
+        "Rosa Diaz"
+    ]
