@@ -297,11 +297,14 @@ class HolderResolver:
     def _look_ahead(self, k: int, current: int, labels: set[str] | frozenset[str]) -> list[Cluster]:
         """Nothing fitting was named before: a document often opens on "the prime minister"
         or "he" and names him in the next sentence or two. The first fitting subject among
-        the next few mentions, else the first fitting mention."""
+        the next few mentions of those sentences, else the first fitting mention. Never in
+        its own sentence: there the name is mostly someone else ("the minister criticised
+        X"), and looking there cost cross-validated precision (0.668 against 0.704 at 0.55
+        on dev+train)."""
         ahead = [
             o
             for o in self._occurrences[k : k + _ANTECEDENT_STEPS]
-            if o.cluster.label in labels and 0 <= o.sentence - current <= _LOOKAHEAD_SENTENCES
+            if o.cluster.label in labels and 1 <= o.sentence - current <= _LOOKAHEAD_SENTENCES
         ]
         pick = next((o for o in ahead if o.subject), ahead[0] if ahead else None)
         if pick is None or not self._ahead:
