@@ -38,7 +38,7 @@ class Enricher:
         self.model_version: str = str(self._nlp.meta["version"])
         self._tone = ToneScorer()
         self._tone_model = ToneModel.load()
-        self.catalogue = Catalogue.load(settings.targets_path)
+        self.catalogue = Catalogue.load(self._nlp, settings.targets_path)
         self._stance = StanceExtractor(
             self.catalogue, stance_model or StanceModel.load(), settings.stance_min_confidence
         )

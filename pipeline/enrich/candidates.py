@@ -8,6 +8,8 @@ which way. Sources, each recorded on the candidate as ``source``:
   (subject, passive agent, possessor, apposition, "including A and B") and its object;
 * ``reported`` — a judgement in reported speech or a quote ("the plan was a mistake, X said"),
   the speaker taken from the sentence or, for an unattributed quote, the sentence before;
+* ``quote_next`` — a quote with no speech verb of its own whose speaker is named in the
+  sentence after it ('"The law is a disaster.' + 'It will cost jobs," Smith said.');
 * ``pair`` — any two entities of a sentence that carries a stance word, for what the
   constructions above miss.
 """
@@ -21,12 +23,13 @@ from itertools import islice
 
 from spacy.tokens import Span, Token
 
-from pipeline.enrich import constructions, cues
+from pipeline.enrich import constructions, cues, passives
 from pipeline.enrich import lexicon as lx
 from pipeline.enrich.document import Document, Sentence
 from pipeline.enrich.entities import Cluster
-from pipeline.enrich.frames import FrameReader, Target, agent_of, compose, particle_of
+from pipeline.enrich.frames import FrameReader, Target, agent_of, compose, negated, particle_of
 from pipeline.enrich.holders import HOLDER_LABELS, HolderResolver
+from pipeline.enrich.referents import ReferentIndex, bare_reference
 from pipeline.enrich.targets import Catalogue, core_tokens, phrase
 from pipeline.models import TextField
 
@@ -75,17 +78,25 @@ class CandidateReader:
         self.doc = doc
         self.catalogue = catalogue
         self.holders = holders or HolderResolver(doc)
+        self.readers = {
+            p.field: FrameReader(doc, p.field, self.holders, catalogue) for p in doc.fields
+        }
+        self.referents = ReferentIndex(doc, self.readers)
 
     def candidates(self) -> list[Candidate]:
         found: list[Candidate] = []
         for parsed in self.doc.fields:
-            reader = FrameReader(self.doc, parsed.field, self.holders, self.catalogue)
+            reader = self.readers[parsed.field]
             speaker: list[Cluster] = []
-            for sent in parsed.doc.sents:
+            sents = list(parsed.doc.sents)
+            for k, sent in enumerate(sents):
                 sentence = self.doc.sentence_of(parsed.field, sent.start)
                 if sentence is None:
                     continue
-                rules = SentenceReader(self, reader, parsed.field, sent, sentence, speaker)
+                following = sents[k + 1] if k + 1 < len(sents) else None
+                rules = SentenceReader(
+                    self, reader, parsed.field, sent, sentence, speaker, following
+                )
                 found += rules.all()
                 speaker = rules.speakers()[0]  # the next sentence's previous speaker
         return found
@@ -116,8 +127,10 @@ class SentenceReader:
         sent: Span,
         sentence: Sentence,
         previous_speakers: list[Cluster],
+        following: Span | None = None,
     ) -> None:
         self.owner = owner
+        self.following = following
         self.reader = reader
         self.field: TextField = field_name
         self.sent = sent
@@ -151,7 +164,12 @@ class SentenceReader:
             yield from constructions.label(self, tok)
             yield from constructions.apposition(self, tok)
             yield from constructions.complement(self, tok)
+            yield from bare_reference(self, tok)
+            yield from passives.passive_agent(self, tok)
+            yield from passives.passive_feeling(self, tok)
+            yield from passives.participle_opener(self, tok)
         yield from self._reported()
+        yield from self._quote_next()
         yield from constructions.necessity(self, *self.speakers())
         yield from constructions.colon_speaker(self)
         yield from self._pairs()
@@ -255,15 +273,29 @@ class SentenceReader:
             yield from self._clause(speakers, root, via)
             yield from self._nested(speakers, root, via)
 
-    def _nested(self, speakers: list[Cluster], root: Token, via: str) -> Iterator[Candidate]:
+    def _quote_next(self) -> Iterator[Candidate]:
+        """Source ``quote_next``: a quote with no speech verb of its own, attributed in the
+        sentence after it ('"The law is a disaster.' + 'It will cost jobs," Smith said.'):
+        that speaker judges its clause, as a reported clause is judged."""
+        if self.following is None or not _quoted(self.sent) or _speakers(self.reader, self.sent):
+            return
+        speakers = _speakers(self.reader, self.following)
+        if speakers:
+            root = self.sent.root
+            yield from self._clause(speakers, root, "next_speaker", "quote_next")
+            yield from self._nested(speakers, root, "next_speaker", "quote_next")
+
+    def _nested(
+        self, speakers: list[Cluster], root: Token, via: str, source: str = "reported_nested"
+    ) -> Iterator[Candidate]:
         """Source ``reported_nested``: what a reported clause's own clauses judge ("I believe
         *the death penalty violates* the Eighth Amendment", "it turns out that *advancing
         equal opportunity is right*"), and clausal subjects ("*Conducting business by ballot*
         is a bad development")."""
-        yield from self._clause(speakers, root, via, "reported_nested", {"csubj", "csubjpass"})
+        yield from self._clause(speakers, root, via, source, {"csubj", "csubjpass"})
         for inner in root.children:
             if inner.dep_ in {"ccomp", "conj"} and inner.pos_ in {"VERB", "AUX"}:
-                yield from self._clause(speakers, inner, via, "reported_nested")
+                yield from self._clause(speakers, inner, via, source)
 
     def _clause(
         self,
@@ -274,6 +306,8 @@ class SentenceReader:
         deps: frozenset[str] | set[str] = _CLAUSE_DEPS,
     ) -> Iterator[Candidate]:
         """The speakers judge the subjects and objects (``deps``) of a reported clause."""
+        if any(c.dep_ == "expl" for c in root.children):
+            return  # "X said there was Y" states a fact, not a position toward Y
         text = subtree_text(root, _CLAUSE_TOKENS)
         found = [c for c in root.children if c.dep_ in deps]
         found.sort(key=lambda c: c.dep_ not in {"nsubj", "nsubjpass", "csubj", "csubjpass"})
@@ -344,7 +378,7 @@ class SentenceReader:
                     entities, via = self._subject_of(top)
                 label = f"{top.lemma_.lower()} to {label}"  # the chain is the stance word
         else:
-            prior = -polarity if _negated(cue) else polarity
+            prior = -polarity if negated(cue) else polarity
         yield from self.each(entities, objects, cue, source, prior, via, label)
 
     def each(
@@ -398,6 +432,15 @@ class SentenceReader:
         words = {w.strip('.,;:"').lower() for w in text.split()}
         return any(w in cues.JUDGEMENTS for w in words)
 
+    def _named_ahead(self, holder: Cluster) -> bool:
+        """Was ``holder`` found in this sentence by looking ahead, and is it not named here?"""
+        if (self.sentence.index, id(holder)) not in self.owner.holders.resolved_ahead:
+            return False
+        span = self.sentence.span
+        return not any(
+            m.field == self.field and span.start <= m.tok_start < span.end for m in holder.mentions
+        )
+
     def make(
         self,
         holder: Cluster,
@@ -417,6 +460,11 @@ class SentenceReader:
         surface = target.text
         if target.kind == "catalogue" and target_tok is not None:
             surface = phrase(core_tokens(target_tok)) or target.text
+        if self._named_ahead(holder):
+            # A holder found by looking ahead ("The prime minister said ... Netanyahu") has a
+            # source of its own, so that the model learns how far to trust it; the rule that
+            # proposed it stays in ``holder_via``.
+            source, via = "holder_ahead", source
         top = sides(start, head)[2]
         top_lemma = top.lemma_.lower() if top is not None else ""
         top_prior = _prior(top_lemma)
@@ -430,7 +478,7 @@ class SentenceReader:
             source=source,
             cue=lemma,
             prior=prior,
-            negated=_negated(cue),
+            negated=negated(cue),
             in_quote=self.quote_mask.get(cue.i, False),
             holder_via=via,
             path=dep_path(start, head),
@@ -453,10 +501,6 @@ def _quote_mask(sent: Span) -> dict[int, bool]:
     return mask
 
 
-def _negated(token: Token) -> bool:
-    return any(c.dep_ == "neg" or c.lower_ in {"never", "no"} for c in token.children)
-
-
 def _judgement(root: Token) -> int:
     """Direction of a reported clause from its judgement words and modals (0 if none)."""
     score = 0
@@ -466,7 +510,7 @@ def _judgement(root: Token) -> int:
         if lemma in cues.NECESSITY:
             score += 1
     sign = (score > 0) - (score < 0)
-    return -sign if _negated(root) else sign
+    return -sign if negated(root) else sign
 
 
 def _subtree(root: Token, limit: int) -> Span:

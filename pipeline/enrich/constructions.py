@@ -38,7 +38,7 @@ from spacy.tokens import Token
 from pipeline.enrich import cues
 from pipeline.enrich import lexicon as lx
 from pipeline.enrich.entities import Cluster
-from pipeline.enrich.frames import Target, agent_of, compose, particle_of
+from pipeline.enrich.frames import Target, agent_of, compose, negated, particle_of
 from pipeline.enrich.holders import HOLDER_LABELS
 
 if TYPE_CHECKING:
@@ -230,8 +230,8 @@ def _necessary(tok: Token) -> tuple[int, Token, list[Token]] | None:
         need = tok.dep_ == "xcomp" and head.lemma_.lower() in _NEED_HEADS
         if not modal and not need:
             return None
-        negated = _neg(tok) or (need and _neg(head))
-        polarity = -1 if negated else 1
+        denied = negated(tok) or (need and negated(head))
+        polarity = -1 if denied else 1
         if any(c.dep_ == "auxpass" for c in tok.children):
             subjects = [c for c in tok.children if c.dep_ == "nsubjpass"]
             return polarity, tok, subjects
@@ -243,12 +243,8 @@ def _necessary(tok: Token) -> tuple[int, Token, list[Token]] | None:
     if tok.lower_ in _NEEDED and tok.dep_ in {"acomp", "ROOT", "ccomp", "conj"}:
         verb = tok.head if tok.dep_ == "acomp" else tok
         subjects = [c for c in verb.children if c.dep_ in {"nsubj", "nsubjpass"}]
-        return (-1 if _neg(verb) else 1), tok, subjects
+        return (-1 if negated(verb) else 1), tok, subjects
     return None
-
-
-def _neg(tok: Token) -> bool:
-    return any(c.dep_ == "neg" or c.lower_ == "never" for c in tok.children)
 
 
 def pronoun_target(s: SentenceReader, tok: Token) -> Iterator[Candidate]:

@@ -22,7 +22,7 @@ from bisect import bisect_left
 from dataclasses import dataclass, replace
 from typing import Literal
 
-from spacy.tokens import Token
+from spacy.tokens import Doc, Token
 
 from pipeline.enrich import lexicon as lx
 from pipeline.enrich.document import Document, Sentence
@@ -30,6 +30,7 @@ from pipeline.enrich.holders import HolderResolver, Holders, conjuncts
 from pipeline.enrich.targets import (
     GENERIC_HEADS,
     Catalogue,
+    CatalogueHits,
     complement,
     core_tokens,
     phrase,
@@ -66,9 +67,11 @@ class Frame:
     sentence: Sentence
 
 
-def _negated(token: Token) -> bool:
+def negated(token: Token) -> bool:
+    """Is ``token`` negated: "did *not* back", "*never* supported", "*no* support for",
+    "*no longer* backs"? The one negation test of every stance rule."""
     for child in token.children:
-        if child.dep_ == "neg" or child.lower_ == "never":
+        if child.dep_ == "neg" or child.lower_ in {"never", "no"}:
             return True
         if child.lower_ == "longer" and any(g.lower_ == "no" for g in child.children):
             return True
@@ -104,6 +107,13 @@ class FrameReader:
         self.holders = holders
         self.catalogue = catalogue
         self._modified: dict[str, list[int]] | None = None
+        self._hits: CatalogueHits | None = None
+
+    def _catalogue(self, doc: Doc) -> CatalogueHits:
+        """The catalogue's matches in this field, found on first use."""
+        if self._hits is None:
+            self._hits = self.catalogue.find(doc)
+        return self._hits
 
     def frames(self, token: Token) -> list[Frame]:
         """Frames whose stance-bearing word is ``token``."""
@@ -148,7 +158,7 @@ class FrameReader:
         if subject.pos_ == "PRON":
             return None
         polarity = 1 if lemma in lx.CONTINUE_VERBS else -1
-        if _negated(verb):
+        if negated(verb):
             polarity = -polarity
         return self._reported_frame(speech, subject, polarity, verb)
 
@@ -194,14 +204,14 @@ class FrameReader:
         """Climb control verbs to the subject's verb, composing polarity and negation."""
         node, confidence, words = verb, BASE_CONFIDENCE, [label]
         while _is_embedded(node):
-            negation = ["not"] if _negated(node) else []
+            negation = ["not"] if negated(node) else []
             if negation:
                 polarity = -polarity
             node = node.head
             polarity *= _embedding_polarity(node)
             confidence *= EMBED_FACTOR
             words = [node.lemma_.lower(), *negation, "to", *words]
-        if _negated(node):
+        if negated(node):
             withheld = polarity == 1 and node is verb and verb.lemma_ in lx.NEGATABLE_SUPPORT
             polarity = -1 if withheld else 0
             confidence = 0.6 if withheld else 0.5
@@ -269,12 +279,13 @@ class FrameReader:
                 return []
             sign = -1 if lemma in lx.REVERSING_VERBS else 1
             return [Target(t.text, t.kind, sign * t.polarity) for t in self.targets(obj)]
-        action = f"{_gerund(lemma)} {self._phrase(obj)}"
-        entry = self.catalogue.match(words_of(action))
+        hits = self._catalogue(verb.doc)
+        named = self._phrase_tokens(obj)
+        entry = hits.match([verb, *named], joining=verb)
         # Only aliases naming the action itself ("joining NATO"), not ones inside the object.
-        if entry is not None and entry != self.catalogue.match(words_of(self._phrase(obj))):
+        if entry is not None and entry != hits.match(named):
             return [Target(entry.target_id, "catalogue", 1)]
-        return [Target(action, "phrase", 1)]
+        return [Target(f"{_gerund(lemma)} {self._phrase(obj)}", "phrase", 1)]
 
     def _target(self, noun: Token) -> Target | None:
         if noun.lower_ in {"that", "which"} and noun.head.dep_ == "relcl":
@@ -293,7 +304,9 @@ class FrameReader:
         return Target(text, "phrase", 1) if text else None
 
     def _catalogue_target(self, core: list[Token]) -> Target | None:
-        entry = self.catalogue.match(words_of(" ".join(t.text for t in core)))
+        if not core:
+            return None
+        entry = self._catalogue(core[0].doc).match(core)
         if entry is None:
             return None
         words = set(words_of(" ".join(t.text for t in core)))
@@ -343,6 +356,13 @@ class FrameReader:
         k = bisect_left(positions, noun.i)
         return noun.doc[positions[k - 1]] if k > 0 else None
 
+    def _phrase_tokens(self, noun: Token) -> list[Token]:
+        """The tokens of :meth:`_phrase`: the core, and the complement's preposition and core."""
+        inner = complement(noun)
+        if inner is None:
+            return core_tokens(noun)
+        return [*core_tokens(noun), inner.head, *core_tokens(inner)]
+
     def _phrase(self, noun: Token) -> str:
         """The noun's core phrase plus one complement: "attack on refugee camp"."""
         text = phrase(core_tokens(noun))
@@ -371,11 +391,11 @@ def compose(verb: Token, polarity: int) -> tuple[int, Token]:
     negation; returns the composed polarity and the verb whose subject holds it."""
     node = verb
     while _is_embedded(node):
-        if _negated(node):
+        if negated(node):
             polarity = -polarity
         node = node.head
         polarity *= _embedding_polarity(node)
-    if _negated(node):
+    if negated(node):
         polarity = -polarity
     return polarity, node
 

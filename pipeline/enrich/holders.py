@@ -2,7 +2,11 @@
 
 Besides names, subjects can be pronouns ("he", "they"), relative pronouns ("Putin, who
 refused ..."), or definite descriptions ("the minister"); these resolve to the nearest
-preceding compatible entity, preferring recent sentence subjects, as news prose does.
+preceding compatible entity, preferring recent sentence subjects, as news prose does. When
+nothing compatible was named before (an excerpt opening on "The prime minister said ..."),
+the first compatible entity named in the next two sentences, a subject first; those
+resolutions are recorded (``resolved_ahead``) so that stance candidates built on them carry
+a source of their own. Tone's pronoun mentions never look ahead.
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ _POSSESSIVE_LABELS: dict[str, tuple[frozenset[str], bool]] = {
 }
 _SUBJECT_DEPS = frozenset({"nsubj", "nsubjpass"})
 _LOOKBACK_SENTENCES = 3
+_LOOKAHEAD_SENTENCES = 2  # how far ahead a description or pronoun named nothing before looks
 _ANTECEDENT_STEPS = 12  # earlier mentions an object pronoun looks through: bounded, so linear
 _OBJECT_PRONOUNS: dict[str, frozenset[str]] = {
     "him": frozenset({"PERSON"}),
@@ -100,6 +105,10 @@ class HolderResolver:
         self._by_id = {id(c): c for c in doc.clusters}
         self._prefixes: dict[frozenset[str], _Prefix] = {}
         self._anonymous: dict[str, tuple[int, int]] | None = None
+        # (sentence index, entity id) of each resolution made by looking ahead: stance rules
+        # give those candidates a source of their own; tone never looks ahead.
+        self.resolved_ahead: set[tuple[int, int]] = set()
+        self._ahead = True
 
     def _index(self) -> list[Occurrence]:
         found: list[Occurrence] = []
@@ -172,6 +181,14 @@ class HolderResolver:
     def pronoun_mentions(self) -> list[tuple[TextField, Token, Cluster]]:
         """Personal and possessive pronouns with the entity each refers to, for tone."""
         found: list[tuple[TextField, Token, Cluster]] = []
+        self._ahead = False
+        try:
+            self._pronouns(found)
+        finally:
+            self._ahead = True
+        return found
+
+    def _pronouns(self, found: list[tuple[TextField, Token, Cluster]]) -> None:
         for parsed in self.doc.fields:
             for t in parsed.doc:
                 lower = t.lower_
@@ -183,7 +200,6 @@ class HolderResolver:
                 else:
                     clusters = self._resolve_one(parsed.field, t)[0]
                 found += [(parsed.field, t, c) for c in clusters]
-        return found
 
     def _resolve_one(self, field_name: TextField, t: Token) -> tuple[list[Cluster], float]:
         c = self._entity(field_name, t)
@@ -274,7 +290,27 @@ class HolderResolver:
             first = fit.first_subject.get(current - back)
             if first is not None and first < k:
                 return [occ[first].cluster]
-        return [occ[fit.last[k]].cluster] if fit.last[k] >= 0 else []
+        if fit.last[k] >= 0:
+            return [occ[fit.last[k]].cluster]
+        return self._look_ahead(k, current, labels)
+
+    def _look_ahead(self, k: int, current: int, labels: set[str] | frozenset[str]) -> list[Cluster]:
+        """Nothing fitting was named before: a document often opens on "the prime minister"
+        or "he" and names him in the next sentence or two. The first fitting subject among
+        the next few mentions of those sentences, else the first fitting mention. Never in
+        its own sentence: there the name is mostly someone else ("the minister criticised
+        X"), and looking there cost cross-validated precision (0.668 against 0.704 at 0.55
+        on dev+train)."""
+        ahead = [
+            o
+            for o in self._occurrences[k : k + _ANTECEDENT_STEPS]
+            if o.cluster.label in labels and 1 <= o.sentence - current <= _LOOKAHEAD_SENTENCES
+        ]
+        pick = next((o for o in ahead if o.subject), ahead[0] if ahead else None)
+        if pick is None or not self._ahead:
+            return []
+        self.resolved_ahead.add((current, id(pick.cluster)))
+        return [pick.cluster]
 
     def _description(self, field_name: TextField, t: Token) -> list[Cluster]:
         """ "the minister" -> the nearest person titled minister, else the nearest person."""
@@ -300,7 +336,10 @@ class HolderResolver:
             )
             fit.titled[lemma] = titled
         pick = titled[k] if titled[k] >= 0 else fit.last[k]
-        return [self._occurrences[pick].cluster] if pick >= 0 else []
+        if pick < 0:
+            sent = self.doc.sentence_of(field_name, t.i)
+            return self._look_ahead(k, sent.index if sent else 0, labels)
+        return [self._occurrences[pick].cluster]
 
     def _introduced_anonymously(self, field_name: TextField, t: Token) -> bool:
         """Did an earlier indefinite "a/an ... <role>" without a name introduce someone?"""

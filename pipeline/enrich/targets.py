@@ -2,17 +2,26 @@
 
 A target is either a catalogue id (optionally qualified, "ceasefire (full)"), the canonical
 name of an entity of the article, or a short normalised noun phrase.
+
+Catalogue aliases are matched with a spaCy PhraseMatcher on lower-cased lemmas, built once
+per catalogue: "sanctioned" and "sanctions" both meet the alias "sanctions", "joined NATO"
+meets "joining NATO". Each parsed field is matched once (:meth:`Catalogue.find`); a phrase
+then asks which matches lie inside its own tokens.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
 import yaml
-from spacy.tokens import Token
+from spacy.language import Language
+from spacy.matcher import PhraseMatcher
+from spacy.tokens import Doc, Token
+from spacy.vocab import Vocab
 
 
 def _words(text: str) -> list[str]:
@@ -52,23 +61,83 @@ def words_of(text: str) -> list[str]:
 @dataclass(frozen=True)
 class CatalogueEntry:
     target_id: str
-    aliases: tuple[tuple[str, ...], ...]
+    aliases: tuple[str, ...]  # as written in the catalogue, lower-cased
     qualifiers: dict[str, frozenset[str]]
 
 
-class Catalogue:
-    """Canonical target ids with their aliases, loaded from YAML."""
+# Left out on both sides of a match: articles ("the ceasefire") and hyphens ("cease-fire"
+# meets "cease fire"), as the aliases are written without them.
+_UNMATCHED = frozenset({"the", "a", "an", "-"})
 
-    def __init__(self, entries: list[CatalogueEntry]) -> None:
+
+def _lemma_doc(vocab: Vocab, tokens: Iterable[Token], surface: bool = False) -> Doc:
+    """A bare Doc of ``tokens`` whose LEMMA is the lower-cased lemma (or, with ``surface``,
+    the lower-cased word): spaCy keeps the case of proper nouns' lemmas ("NATO"), which an
+    alias written in lower case must still meet."""
+    words = [t.lower_ for t in tokens]
+    lemmas = words if surface else [t.lemma_.lower() or t.lower_ for t in tokens]
+    return Doc(vocab, words=words, lemmas=lemmas)
+
+
+@dataclass(frozen=True)
+class _Hit:
+    positions: tuple[int, ...]  # token indices of the match in the field (articles skipped)
+    order: int  # the entry's place in the catalogue: the earlier wins a tie
+    entry: CatalogueEntry
+
+
+class CatalogueHits:
+    """The catalogue's matches in one parsed field, by their first token."""
+
+    def __init__(self, hits: list[_Hit]) -> None:
+        self._by_start: dict[int, list[_Hit]] = {}
+        for hit in hits:
+            self._by_start.setdefault(hit.positions[0], []).append(hit)
+
+    def match(self, tokens: Iterable[Token], joining: Token | None = None) -> CatalogueEntry | None:
+        """The entry of the longest match lying wholly inside ``tokens`` (which need not be
+        contiguous: "a full 30-day ceasefire" without its article), if any; with ``joining``,
+        only a match joining that token to others ("joined NATO", not "polled" alone)."""
+        inside = {t.i for t in tokens}
+        best: _Hit | None = None
+        for i in sorted(inside):
+            for hit in self._by_start.get(i, ()):
+                if not inside.issuperset(hit.positions):
+                    continue
+                if joining is not None and (
+                    len(hit.positions) < 2 or joining.i not in hit.positions
+                ):
+                    continue
+                if best is None or (-len(hit.positions), hit.order) < (
+                    -len(best.positions),
+                    best.order,
+                ):
+                    best = hit
+        return best.entry if best is not None else None
+
+
+class Catalogue:
+    """Canonical target ids with their aliases, loaded from YAML, matched on lemmas."""
+
+    def __init__(self, entries: list[CatalogueEntry], nlp: Language) -> None:
         self.entries = entries
-        # Longest alias first so "peace deal" wins over a shorter alias inside it.
-        self._index = sorted(
-            ((alias, e) for e in entries for alias in e.aliases), key=lambda p: -len(p[0])
-        )
+        self._order = {e.target_id: n for n, e in enumerate(entries)}
+        self._matcher = PhraseMatcher(nlp.vocab, attr="LEMMA")
+        texts = [alias for e in entries for alias in e.aliases]
+        parsed = iter(nlp.pipe(texts, disable=["parser", "ner"]))
+        for e in entries:
+            patterns: list[Doc] = []
+            for _ in e.aliases:
+                kept = [t for t in next(parsed) if t.lower_ not in _UNMATCHED]
+                # Its lemmas, and its words as written for a word the tagger lemmatises
+                # wrongly out of context.
+                patterns += [_lemma_doc(nlp.vocab, kept), _lemma_doc(nlp.vocab, kept, True)]
+            self._matcher.add(e.target_id, patterns)
 
     @classmethod
-    def load(cls, path: Path | None = None) -> Catalogue:
-        """Read the catalogue; ``None`` means the shipped ``pipeline/data/targets.yaml``."""
+    def load(cls, nlp: Language, path: Path | None = None) -> Catalogue:
+        """Read the catalogue (``None``: the shipped ``pipeline/data/targets.yaml``); ``nlp``,
+        the pipeline that parses the articles, lemmatises the aliases."""
         if path is None:
             text = resources.files("pipeline").joinpath("data/targets.yaml").read_text("utf-8")
         else:
@@ -77,7 +146,7 @@ class Catalogue:
         entries = [
             CatalogueEntry(
                 target_id=str(target_id),
-                aliases=tuple(tuple(words_of(str(a))) for a in spec.get("aliases", [])),
+                aliases=tuple(str(a).lower() for a in spec.get("aliases", [])),
                 qualifiers={
                     str(q): frozenset(fold(w) for w in words)
                     for q, words in (spec.get("qualifiers") or {}).items()
@@ -85,15 +154,18 @@ class Catalogue:
             )
             for target_id, spec in (raw.get("targets") or {}).items()
         ]
-        return cls(entries)
+        return cls(entries, nlp)
 
-    def match(self, words: list[str]) -> CatalogueEntry | None:
-        """The entry whose longest alias occurs in ``words`` (already folded)."""
-        for alias, entry in self._index:
-            n = len(alias)
-            if any(tuple(words[i : i + n]) == alias for i in range(len(words) - n + 1)):
-                return entry
-        return None
+    def find(self, doc: Doc) -> CatalogueHits:
+        """Every alias occurrence in one parsed field, in one matcher pass."""
+        kept = [t for t in doc if t.lower_ not in _UNMATCHED]
+        hits = []
+        for match_id, start, end in self._matcher(_lemma_doc(doc.vocab, kept)):
+            target_id = doc.vocab.strings[match_id]
+            order = self._order[target_id]
+            positions = tuple(kept[k].i for k in range(start, end))
+            hits.append(_Hit(positions, order, self.entries[order]))
+        return CatalogueHits(hits)
 
 
 def core_tokens(head: Token) -> list[Token]:

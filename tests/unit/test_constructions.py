@@ -17,9 +17,11 @@ def enricher() -> Enricher:
     return Enricher(EnrichSettings(), StanceModel.untrained())
 
 
-def proposed(enricher: Enricher, body: str, source: str) -> set[tuple[str, str, int]]:
+def proposed(
+    enricher: Enricher, body: str, source: str, title: str = ""
+) -> set[tuple[str, str, int]]:
     """(holder, target as written, direction) of the candidates ``source`` proposes."""
-    doc, _ = enricher.read(RawArticle(id="t", title="", body=body))
+    doc, _ = enricher.read(RawArticle(id="t", title=title, body=body))
     found: list[Candidate] = CandidateReader(doc, enricher.catalogue).candidates()
     return {(c.holder.name, c.surface, c.prior) for c in found if c.source == source}
 
@@ -110,6 +112,34 @@ def test_calling_someone_by_phone_is_no_label(enricher: Enricher) -> None:
         ("reported_nested", "Senator Rosa Diaz said she thinks the merger is a disaster.",
          "merger", -1),
         ("reported_nested", '"Raising the levy is a mistake," Senator Rosa Diaz said.', "levy", -1),
+        # a bare object stands for the nearest thing named before, not the date beside it
+        ("bare_reference", "The city approved a parking fee on Monday. Senator Rosa Diaz "
+         "condemned the move.", "parking fee", -1),
+        ("bare_reference", "The state unveiled a toll road. Senator Rosa Diaz said she would "
+         "oppose it.", "toll road", -1),
+        # a passive with its agent; an act noun also stands for the action itself
+        ("bare_reference", "Officials announced a curfew. The decision was criticised by "
+         "Senator Rosa Diaz.", "announcing curfew", -1),
+        # nothing named before: kept as written
+        ("bare_reference", "Senator Rosa Diaz condemned it.", "it", -1),
+        # an agent the basic rules miss: a participle on its target, a stance noun "from X"
+        ("passive_agent", "The toll road, criticised by Senator Rosa Diaz, opened on Monday.",
+         "toll road", -1),
+        ("passive_agent", "The toll road drew criticism from Senator Rosa Diaz.", "toll road", -1),
+        ("passive_agent", "The levy came under criticism from Senator Rosa Diaz.", "levy", -1),
+        # a feeling the subject has about the agent; denied, it has no direction
+        ("passive_feeling", "Senator Rosa Diaz was incensed by the toll road.", "toll road", -1),
+        ("passive_feeling", "Senator Rosa Diaz was impressed by the levy.", "levy", 1),
+        ("passive_feeling", "Senator Rosa Diaz was not troubled by the levy.", "levy", 0),
+        # a clause opening the sentence shares the main clause's subject
+        ("participle_opener", "Welcoming the levy, Senator Rosa Diaz said little.", "levy", 1),
+        ("participle_opener", "Critical of the toll road, Senator Rosa Diaz voted no.",
+         "toll road", -1),
+        ("participle_opener", "Angered by the ruling, Senator Rosa Diaz said she would appeal.",
+         "ruling", -1),
+        # a quote attributed in the sentence after it
+        ("quote_next", '"The toll road is a disaster. It will cost jobs," Senator Rosa Diaz '
+         "said.", "toll road", -1),
     ],
 )  # fmt: skip
 def test_a_rule_proposes_its_target_with_its_direction(
@@ -150,3 +180,30 @@ def test_a_model_judges_only_the_rules_it_was_trained_on() -> None:
     enricher = Enricher(EnrichSettings(stance_min_confidence=0.5), model)
     tags = enricher.enrich(RawArticle(id="t", title="", body=body)).stances
     assert {t.holder for t in tags} == {"Tom Reed"}  # the adjunct rule's Rosa Diaz waits
+
+
+def test_bare_reference_falls_back_to_the_headline_subject(enricher: Enricher) -> None:
+    body = "Senator Ana Ruiz backed the move."
+    found = proposed(enricher, body, "bare_reference", title="Toll road plan unveiled")
+    assert has(found, "Ana Ruiz", "toll road", 1)
+    assert not has(found, "Ana Ruiz", "move", 1)
+
+
+def test_a_modified_reference_is_no_bare_reference(enricher: Enricher) -> None:
+    body = "The council approved a parking fee. Mayor Tom Reed condemned the toll increase."
+    assert proposed(enricher, body, "bare_reference") == set()
+
+
+def test_a_quote_with_its_own_speaker_is_not_given_the_next_one(enricher: Enricher) -> None:
+    body = '"The toll road is a disaster," Senator Rosa Diaz said. Mayor Tom Reed disagreed.'
+    assert proposed(enricher, body, "quote_next") == set()
+
+
+def test_an_opening_passive_gives_its_agent_a_stance_on_the_subject(enricher: Enricher) -> None:
+    found = proposed(
+        enricher, "Backed by the Teamsters, Senator Rosa Diaz left.", "participle_opener"
+    )
+    assert ("Teamsters", "Rosa Diaz", 1) in found
+    # a participle after the subject opens nothing
+    body = "Senator Rosa Diaz, welcoming the levy, said little."
+    assert proposed(enricher, body, "participle_opener") == set()

@@ -1,0 +1,159 @@
+"""Passive and participle constructions the basic sources of :mod:`candidates` miss.
+
+* ``passive_agent`` — agents the frames and stance verbs miss: a stance participle on its
+  target ("the plan, *criticised by X*") and a stance noun with "from X" ("the plan drew
+  *criticism from X*", "came under criticism from X", "a nod of approval from X");
+* ``passive_feeling`` — "X was incensed / impressed by Y": the subject toward the agent;
+* ``participle_opener`` — a clause opening the sentence shares the main subject: "Welcoming
+  the ruling, X said", "Critical of the plan, X ...", "Angered by the ruling, X ..."; and an
+  opening passive's agent takes a stance on it: "Backed by the unions, X ..." (unions favor X).
+
+Passives with a subject ("Y was criticised by X") are the ``frame`` and ``verb`` sources'.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from spacy.tokens import Token
+
+from pipeline.enrich import cues
+from pipeline.enrich.constructions import prep_objects
+from pipeline.enrich.frames import agent_of, negated
+
+if TYPE_CHECKING:
+    from pipeline.enrich.candidates import Candidate, SentenceReader
+
+_NOMINAL = frozenset({"NOUN", "PROPN"})
+_VERBAL = frozenset({"VERB", "AUX"})
+
+# Verbs a stance noun with "from X" is the object of: "the plan drew criticism from X".
+_RECEIVING = frozenset(
+    {"draw", "receive", "get", "win", "earn", "face", "attract", "meet", "come", "provoke"}
+    | {"spark", "prompt", "trigger", "gain", "garner", "have", "win", "elicit", "bring"}
+)
+
+
+def passive_agent(s: SentenceReader, tok: Token) -> Iterator[Candidate]:
+    """Source ``passive_agent``: the agent the basic rules miss, a stance participle modifying
+    its target ("the plan, *criticised by X*", "a tax *backed by X*") and a stance noun with
+    "from X" ("the plan drew *criticism from X*", "a nod of *approval from X*") -> X toward
+    the target (the noun's own object, else the subject of the verb it is received by)."""
+    lemma = tok.lemma_.lower()
+    if tok.pos_ == "VERB" and tok.dep_ == "acl" and tok.head.pos_ in _NOMINAL:
+        agent = agent_of(tok)
+        polarity = cues.VERBS.get(lemma, 0)
+        if agent is not None and polarity:
+            owners = s.owner.holders.resolve(s.field, agent).entities
+            yield from s.emit((owners, "agent"), [tok.head], tok, "passive_agent", polarity, True)
+    elif tok.pos_ == "NOUN" and lemma in cues.NOUNS and lemma not in cues.TARGET_OWNERS:
+        top = tok
+        if tok.dep_ == "pobj" and tok.head.lower_ == "of" and tok.head.head.pos_ in _NOMINAL:
+            top = tok.head.head  # "a nod of approval from X"
+        holders_of = {tok, top}
+        if top.dep_ == "dobj" and top.head.lemma_.lower() in _RECEIVING:
+            holders_of.add(top.head)  # "drew criticism from X": "from" hangs on the verb
+        agents = [
+            o
+            for noun in holders_of
+            for p in noun.children
+            if p.dep_ == "prep" and p.lower_ == "from"
+            for o in p.children
+            if o.dep_ == "pobj"
+        ]
+        owners = [e for a in agents for e in s.owner.holders.resolve(s.field, a).entities]
+        if not owners:
+            return
+        objects = prep_objects(tok) or _received_by(top)
+        yield from s.emit((owners, "from"), objects, tok, "passive_agent", cues.NOUNS[lemma])
+
+
+def _received_by(noun: Token) -> list[Token]:
+    """The subject of the verb that receives ``noun`` ("*the plan* drew criticism", "*the
+    plan* came under criticism"; a relative pronoun stands for its noun)."""
+    verb = noun.head
+    if noun.dep_ == "pobj" and verb.dep_ == "prep":
+        verb = verb.head
+    if verb.pos_ not in _VERBAL or verb.lemma_.lower() not in _RECEIVING:
+        return []
+    subject = next((c for c in verb.children if c.dep_ in {"nsubj", "nsubjpass"}), None)
+    if subject is None:
+        return []
+    if subject.lower_ in {"that", "which"} and verb.dep_ == "relcl":
+        subject = verb.head
+    elif subject.pos_ == "PRON":
+        return []
+    # "a prayer fast, an event that drew ...": the event is the fast
+    return [subject, subject.head] if subject.dep_ == "appos" else [subject]
+
+
+# Feelings a subject has about an agent: "X was incensed by the allegation" -> X against it.
+_FEELINGS: dict[str, int] = {
+    **dict.fromkeys(
+        {"incense", "anger", "outrage", "dismay", "trouble", "alarm", "disappoint", "upset"}
+        | {"frustrate", "offend", "disgust", "infuriate", "enrage", "annoy", "irritate"}
+        | {"appal", "appall", "horrify", "sicken"},
+        -1,
+    ),
+    **dict.fromkeys(
+        {"impress", "encourage", "please", "delight", "hearten", "reassure", "inspire"}, 1
+    ),
+}
+
+
+def passive_feeling(s: SentenceReader, tok: Token) -> Iterator[Candidate]:
+    """Source ``passive_feeling``: "X was incensed / dismayed / impressed by Y" -> the
+    subject's position toward the agent."""
+    polarity = _FEELINGS.get(tok.lemma_.lower(), 0)
+    if not polarity or tok.pos_ not in _VERBAL:
+        return
+    agent = agent_of(tok)
+    if agent is None:
+        return
+    owners = s.reader.subject_holders(tok).entities
+    prior = 0 if negated(tok) else polarity  # "not troubled by Y" is no favor of Y
+    label = tok.lemma_.lower()
+    yield from s.each(owners, [agent], tok, "passive_feeling", prior, "subject", label)
+
+
+def participle_opener(s: SentenceReader, tok: Token) -> Iterator[Candidate]:
+    """Source ``participle_opener``: a clause opening the sentence before a comma, whose
+    subject is the main clause's: "*Welcoming* the ruling, X said ..." (X favor the ruling),
+    "*Critical of* the plan, X ...", "*Angered by* the ruling, X ..." (X against it), and
+    with a stance verb's agent, "*Backed by* the unions, X ..." (the unions favor X)."""
+    main = tok.head
+    if (
+        tok.dep_ != "advcl"
+        or tok.left_edge.i != s.sent.start
+        or main.i <= tok.i
+        or tok.right_edge.i + 1 >= s.sent.end
+        or s.sent.doc[tok.right_edge.i + 1].text != ","
+    ):
+        return
+    lemma = tok.lemma_.lower()
+    subjects = s.reader.subject_holders(main).entities
+    if tok.pos_ == "ADJ" and lemma in cues.ADJECTIVES:
+        objects = prep_objects(tok)
+        yield from s.emit(
+            (subjects, "subject"), objects, tok, "participle_opener", cues.ADJECTIVES[lemma]
+        )
+        return
+    if tok.pos_ != "VERB":
+        return
+    agent = agent_of(tok)
+    if agent is not None and lemma in _FEELINGS:
+        prior = 0 if negated(tok) else _FEELINGS[lemma]
+        yield from s.each(subjects, [agent], tok, "participle_opener", prior, "subject", lemma)
+    elif agent is not None and lemma in cues.VERBS:
+        owners = s.owner.holders.resolve(s.field, agent).entities
+        subject = [c for c in main.children if c.dep_ in {"nsubj", "nsubjpass"}]
+        yield from s.emit(
+            (owners, "agent"), subject, tok, "participle_opener", cues.VERBS[lemma], True
+        )
+    elif agent is None:
+        polarity, objects = s.reading(tok)
+        if polarity:
+            yield from s.emit(
+                (subjects, "subject"), objects, tok, "participle_opener", polarity, True
+            )

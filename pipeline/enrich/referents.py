@@ -1,0 +1,193 @@
+"""Bare references resolved: "backed *the move*", "condemned *the decision*", "oppose *it*".
+
+Source ``bare_reference``: a stance verb's bare object stands for the nearest thing named
+before it within two sentences (an entity other than a person, a catalogue target, a noun
+with modifiers or a complement; for an act noun also the nearest action), in the headline
+when the body has none; else the headline's subject; else it stays as written.
+Referents are indexed once per field and at most ``_REFERENT_STEPS`` are looked through, so
+the pass stays linear.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from spacy.tokens import Doc, Token
+
+from pipeline.enrich import cues
+from pipeline.enrich.constructions import clause_owner
+from pipeline.enrich.document import Document, Sentence
+from pipeline.enrich.frames import FrameReader, Target, agent_of, compose, negated
+from pipeline.enrich.targets import core_tokens, phrase
+from pipeline.models import TextField
+
+if TYPE_CHECKING:
+    from pipeline.enrich.candidates import Candidate, SentenceReader
+
+_NOMINAL = frozenset({"NOUN", "PROPN"})
+
+# Nouns that only point back at something named before: "backed *the move*".
+_BARE_NOUNS = frozenset(
+    {"move", "decision", "step", "action", "announcement", "plan", "idea", "proposal"}
+    | {"measure", "policy", "bill", "deal", "law", "legislation", "effort", "initiative"}
+    | {"order", "ruling", "program", "programme", "scheme", "change"}
+)
+# Of those, the ones that name an act: their referent may be the action itself.
+_ACT_NOUNS = frozenset({"move", "decision", "step", "action", "announcement", "change"})
+_BARE_PRONOUNS = frozenset({"it", "this", "that"})
+_POINTERS = frozenset({"the", "this", "that", "these", "those", "such"})
+_REFERENT_DEPS = frozenset({"dobj", "nsubj", "nsubjpass", "pobj", "attr", "ROOT"})
+_AMOUNTS = frozenset({"DATE", "TIME", "PERCENT", "MONEY", "QUANTITY", "ORDINAL", "CARDINAL"})
+_REFERENT_STEPS = 6  # earlier referents looked through: bounded, so linear
+_REFERENT_SENTENCES = 2  # a bare reference points at most this many sentences back
+
+
+def is_bare(tok: Token) -> bool:
+    """Does ``tok`` only point back: "it", "this", or "the move" / "the decision" without a
+    modifier or complement of its own?"""
+    if tok.pos_ == "PRON":
+        return tok.lower_ in _BARE_PRONOUNS and tok.dep_ in {"dobj", "pobj", "nsubjpass"}
+    if tok.pos_ != "NOUN" or tok.lemma_.lower() not in _BARE_NOUNS:
+        return False
+    return all(c.dep_ == "det" and c.lower_ in _POINTERS for c in tok.children)
+
+
+class _Positions:
+    """What a bare reference can point at, indexed once per parsed field: named things (an
+    entity other than a person, a catalogue target, a noun with modifiers or a complement,
+    in a subject or object position) and actions (a verb with an object)."""
+
+    def __init__(self, doc: Document, field_name: TextField, parsed: Doc) -> None:
+        self.things: list[int] = []
+        self.actions: list[int] = []
+        for tok in parsed:
+            objects = [c for c in tok.children if c.dep_ == "dobj"]
+            if tok.pos_ == "VERB" and objects and not any(is_bare(o) for o in objects):
+                self.actions.append(tok.i)  # not "backed the move" itself
+            elif (
+                tok.pos_ in _NOMINAL
+                and tok.dep_ in _REFERENT_DEPS
+                and tok.ent_type_ not in _AMOUNTS
+                and not is_bare(tok)
+            ):
+                named = doc.entity_of(field_name, tok)
+                modified = any(
+                    c.dep_ in {"compound", "amod", "nmod", "poss", "prep", "acl"}
+                    for c in tok.children
+                )
+                if (named is not None and named.label != "PERSON") or (
+                    named is None and (modified or tok.pos_ == "PROPN")
+                ):
+                    self.things.append(tok.i)
+
+    @staticmethod
+    def before(positions: list[int], i: int) -> list[int]:
+        """The nearest ``_REFERENT_STEPS`` positions before ``i``, nearest first."""
+        k = bisect_left(positions, i)
+        return positions[max(0, k - _REFERENT_STEPS) : k][::-1]
+
+
+class ReferentIndex:
+    """What bare references of one article stand for; the per-field indexes built on first
+    use."""
+
+    def __init__(self, doc: Document, readers: dict[TextField, FrameReader]) -> None:
+        self.doc = doc
+        self.readers = readers
+        self._positions: dict[TextField, _Positions] = {}
+
+    def of(self, field_name: TextField, bare: Token) -> list[tuple[Target, Token]]:
+        """What a bare reference stands for (see the module doc), each with the token that
+        names it."""
+        found: list[tuple[Target, Token]] = []
+        act = bare.lemma_.lower() in _ACT_NOUNS
+        here = self.doc.sentence_of(field_name, bare.i)
+        for parsed in reversed(self.doc.fields[: self._field_index(field_name) + 1]):
+            index = self._positions.get(parsed.field)
+            if index is None:
+                index = _Positions(self.doc, parsed.field, parsed.doc)
+                self._positions[parsed.field] = index
+            limit = bare.i if parsed.field == field_name else len(parsed.doc)
+            kinds = [index.things, index.actions] if act else [index.things]
+            for positions in kinds:
+                hit = self._nearest(parsed.field, parsed.doc, positions, limit, here)
+                if hit is not None:
+                    found.append(hit)
+            if found:
+                return found
+        headline = self._headline()
+        if headline is not None:
+            return [headline]
+        text = "it" if bare.pos_ == "PRON" else phrase(core_tokens(bare)) or bare.lower_
+        return [(Target(text, "phrase", 1), bare)]
+
+    def _field_index(self, field_name: TextField) -> int:
+        return next(n for n, p in enumerate(self.doc.fields) if p.field == field_name)
+
+    def _nearest(
+        self,
+        field_name: TextField,
+        parsed: Doc,
+        positions: list[int],
+        limit: int,
+        here: Sentence | None,
+    ) -> tuple[Target, Token] | None:
+        reader = self.readers[field_name]
+        for i in _Positions.before(positions, limit):
+            sentence = self.doc.sentence_of(field_name, i)
+            if (
+                here is not None
+                and sentence is not None
+                and sentence.field == here.field
+                and here.index - sentence.index > _REFERENT_SENTENCES
+            ):
+                return None
+            targets = reader.targets(parsed[i])
+            if targets:
+                return targets[0], parsed[i]
+        return None
+
+    def _headline(self) -> tuple[Target, Token] | None:
+        """The subject of the title's main clause, as a target."""
+        title = next((p for p in self.doc.fields if p.field == "title"), None)
+        if title is None or not len(title.doc):
+            return None
+        root = next(iter(title.doc.sents)).root
+        subject = next((c for c in root.children if c.dep_ in {"nsubj", "nsubjpass"}), None)
+        head = subject if subject is not None else root
+        targets = self.readers["title"].targets(head)
+        return (targets[0], head) if targets else None
+
+
+def bare_reference(s: SentenceReader, tok: Token) -> Iterator[Candidate]:
+    """Source ``bare_reference``: a stance verb's bare object ("backed the move", "condemned
+    the decision", "oppose it") stands for the nearest thing named before it in the document
+    (and, for an act noun, the nearest action), else the headline's subject, else it is kept
+    as written."""
+    if tok.pos_ != "VERB":
+        return
+    agent = agent_of(tok)
+    if agent is not None:  # "the move was condemned by X"
+        polarity = cues.VERBS.get(tok.lemma_.lower(), 0)
+        objects = [c for c in tok.children if c.dep_ == "nsubjpass"]
+        owners = s.owner.holders.resolve(s.field, agent).entities
+        prior, via = (-polarity if negated(tok) else polarity), "agent"
+    else:
+        polarity, objects = s.reading(tok)
+        prior, top = compose(tok, polarity)
+        owners = s.reader.subject_holders(top).entities or clause_owner(s, top)
+        via = "subject"
+    bare = [o for o in objects if is_bare(o)]
+    if not polarity or not bare or not owners:
+        return
+    label, text = tok.lemma_.lower(), s.sentence.text
+    for obj in bare:
+        for target, at in s.owner.referents.of(s.field, obj):
+            for h in owners:
+                if target.kind == "entity" and target.text == h.name:
+                    continue
+                yield s.make(
+                    h, target, tok, "bare_reference", prior * target.polarity, via, label, text, at
+                )
