@@ -90,7 +90,7 @@ from tests.unit.linear_timing import ratio
 found = {}
 for unit in json.loads(sys.argv[1]):
     make = lambda n: "<p>x</p> " + unit * n
-    found[unit] = max(ratio(html_to_text, make, 40_000, 6), ratio(main_text, make, 40_000, 6))
+    found[unit] = max(ratio(html_to_text, make, 40_000, 3, 4), ratio(main_text, make, 40_000, 3, 4))
 print(json.dumps(found))
 """
 
@@ -108,7 +108,7 @@ def test_html_reduction_is_linear_in_unclosed_markup(
     html_ratios: dict[str, float], unit: str
 ) -> None:
     found = html_ratios[unit]
-    assert found <= MAX_RATIO, f"time grew {found:.2f}x when the input doubled (n=40000)"
+    assert found <= MAX_RATIO, f"time grew {found:.2f}x per doubling from n=40000 to 160000"
 
 
 def test_money_and_percent_pattern_is_linear_in_digit_runs(nlp: Language) -> None:
