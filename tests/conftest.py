@@ -77,6 +77,17 @@ def every_tag_enricher() -> Enricher:
 
 
 @pytest.fixture(scope="session")
+def untrained_enricher() -> Enricher:
+    """The default settings with a stance model that emits nothing: for tests of the
+    candidates the rules propose, which need no model."""
+    from pipeline.config import EnrichSettings
+    from pipeline.enrich import Enricher
+    from pipeline.enrich.stance_model import StanceModel
+
+    return Enricher(EnrichSettings(), StanceModel.untrained())
+
+
+@pytest.fixture(scope="session")
 def spacy_model() -> Language:
     """The spaCy model as shipped (no fast components, no bounded tokenizer); tests must
     not change its pipeline."""

@@ -6,17 +6,15 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.config import EnrichSettings
 from pipeline.enrich import Enricher
 from pipeline.enrich.candidates import Candidate, CandidateReader
 from pipeline.enrich.holders import HolderResolver
-from pipeline.enrich.stance_model import StanceModel
 from pipeline.models import RawArticle
 
 
-@pytest.fixture(scope="module")
-def enricher() -> Enricher:
-    return Enricher(EnrichSettings(), StanceModel.untrained())  # candidates need no model
+@pytest.fixture
+def enricher(untrained_enricher: Enricher) -> Enricher:
+    return untrained_enricher  # one load per run (tests/conftest.py)
 
 
 def candidates(enricher: Enricher, body: str, title: str = "") -> list[Candidate]:

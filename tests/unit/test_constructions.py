@@ -12,9 +12,9 @@ from pipeline.enrich.stance_model import StanceModel
 from pipeline.models import RawArticle
 
 
-@pytest.fixture(scope="module")
-def enricher() -> Enricher:
-    return Enricher(EnrichSettings(), StanceModel.untrained())
+@pytest.fixture
+def enricher(untrained_enricher: Enricher) -> Enricher:
+    return untrained_enricher  # one load per run (tests/conftest.py)
 
 
 def proposed(

@@ -15,11 +15,6 @@ DEV = Path(__file__).resolve().parents[1] / "data" / "dev.jsonl"
 GOLD = DEV.parent / "gold"
 
 
-@pytest.fixture(scope="module")
-def enricher() -> Enricher:
-    return Enricher(EnrichSettings())
-
-
 @pytest.mark.parametrize(
     ("gold", "predicted", "same"),
     [

@@ -13,17 +13,6 @@ from pipeline.enrich import Enricher
 from pipeline.models import RawArticle, StanceTag
 
 
-@pytest.fixture(scope="module")
-def enricher() -> Enricher:
-    return Enricher(EnrichSettings())
-
-
-@pytest.fixture(scope="module")
-def every_tag() -> Enricher:
-    """The same model with no threshold: every (holder, target) with its preferred stance."""
-    return Enricher(EnrichSettings(stance_min_confidence=0.0))
-
-
 def stances(enricher: Enricher, body: str, title: str = "") -> list[StanceTag]:
     return enricher.enrich(RawArticle(id="t", title=title, body=body)).stances
 
@@ -78,19 +67,19 @@ def preferred(enricher: Enricher, body: str, holder: str, target_word: str) -> S
     ],
 )
 def test_the_model_prefers_the_right_direction(
-    every_tag: Enricher, body: str, holder: str, target: str, stance: str
+    every_tag_enricher: Enricher, body: str, holder: str, target: str, stance: str
 ) -> None:
-    assert preferred(every_tag, body, holder, target).stance == stance
+    assert preferred(every_tag_enricher, body, holder, target).stance == stance
 
 
 def test_default_threshold_keeps_only_confident_tags(
-    enricher: Enricher, every_tag: Enricher
+    enricher: Enricher, every_tag_enricher: Enricher
 ) -> None:
     body = (
         "Slovak Prime Minister Robert Fico condemned the sanctions. Mayor Tom Reyes met "
         "Governor Li Wei in Boston, where they discussed the budget."
     )
-    kept, everything = stances(enricher, body), stances(every_tag, body)
+    kept, everything = stances(enricher, body), stances(every_tag_enricher, body)
     assert all(t.confidence >= EnrichSettings().stance_min_confidence for t in kept)
     assert {(t.holder, t.target) for t in kept} <= {(t.holder, t.target) for t in everything}
     assert len(everything) > len(kept)
@@ -109,9 +98,9 @@ def test_said_there_was_is_not_a_position(enricher: Enricher) -> None:
     assert stances(enricher, body) == []
 
 
-def test_tag_fields(every_tag: Enricher) -> None:
+def test_tag_fields(every_tag_enricher: Enricher) -> None:
     body = "Intro sentence here. Premier Li Qiang praised the free trade agreement."
-    tags = stances(every_tag, body)
+    tags = stances(every_tag_enricher, body)
     assert tags
     for tag in tags:
         assert 0.0 <= tag.confidence <= 1.0
@@ -120,9 +109,9 @@ def test_tag_fields(every_tag: Enricher) -> None:
         assert tag.target_text.lower() in tag.evidence.text.lower()
 
 
-def test_one_tag_per_holder_and_target(every_tag: Enricher) -> None:
+def test_one_tag_per_holder_and_target(every_tag_enricher: Enricher) -> None:
     body = "Robert Fico condemned the sanctions and he rejected the sanctions again on Friday."
-    pairs = [(t.holder, t.target) for t in stances(every_tag, body)]
+    pairs = [(t.holder, t.target) for t in stances(every_tag_enricher, body)]
     assert len(pairs) == len(set(pairs))
 
 

@@ -4,18 +4,10 @@ model's weights do not decide what is tested."""
 
 from __future__ import annotations
 
-import pytest
-
-from pipeline.config import EnrichSettings
 from pipeline.enrich import Enricher
 from pipeline.enrich.candidates import Candidate, CandidateReader
 from pipeline.enrich.stance import merge_nested
 from pipeline.models import RawArticle
-
-
-@pytest.fixture(scope="module")
-def enricher() -> Enricher:
-    return Enricher(EnrichSettings())
 
 
 def candidates(enricher: Enricher, body: str) -> list[Candidate]:

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.config import EnrichSettings
 from pipeline.enrich import Enricher
 from pipeline.enrich.stance_model import FEATURE_SET_VERSION, StanceModel
 from pipeline.tools.train_stance import train
@@ -16,9 +15,9 @@ from pipeline.tools.train_stance import train
 DEV = Path(__file__).resolve().parents[1] / "data" / "gold" / "stance_dev.jsonl"
 
 
-@pytest.fixture(scope="module")
-def untrained() -> Enricher:
-    return Enricher(EnrichSettings(), StanceModel.untrained())
+@pytest.fixture
+def untrained(untrained_enricher: Enricher) -> Enricher:
+    return untrained_enricher  # one load per run (tests/conftest.py)
 
 
 def test_an_untrained_model_emits_nothing(untrained: Enricher) -> None:
