@@ -14,6 +14,7 @@ chosen rules. Pairs are counted within a day (a pair of the same story is a posi
 from __future__ import annotations
 
 import argparse
+import copy
 import hashlib
 import itertools
 import json
@@ -27,7 +28,6 @@ from pipeline.stories.index import Rules, StoryIndex
 from pipeline.stories.signature import signature
 
 SHINGLE_WORDS = 5
-DAY_SECONDS = 86_400.0
 
 
 def half(story: int) -> str:
@@ -56,15 +56,24 @@ def enrichments(rows: list[dict[str, Any]], cache: Path) -> dict[str, Enrichment
 
 
 def cluster(
-    days: dict[int, list[dict[str, Any]]], found: dict[str, Enrichment], rules: Rules
+    days: dict[int, list[dict[str, Any]]],
+    found: dict[str, Enrichment],
+    rules: Rules,
+    background: list[dict[str, Any]] = (),  # type: ignore[assignment]
 ) -> dict[int, dict[str, str]]:
-    """Each day's article id -> story id, streamed in arrival order through a fresh index."""
+    """Each day's article id -> story id, streamed in arrival order through a fresh index
+    that first holds the ``background`` articles (other news of the window, not scored)."""
+    prefilled = StoryIndex({}, rules)
+    for i, r in enumerate(background):
+        sig = signature("", r["text"], r["enrichment"], SHINGLE_WORDS)
+        prefilled.confirm(i, r["id"], prefilled.match(r["id"], sig, 0).story_id, sig, 0)
     out: dict[int, dict[str, str]] = {}
     for day, rows in days.items():
-        index = StoryIndex({}, rules)
+        index = StoryIndex(copy.deepcopy(prefilled._table), rules)
+        index.articles = prefilled.articles
         assigned: dict[str, str] = {}
         for i, r in enumerate(rows):
-            now = day * DAY_SECONDS + i
+            now = 1 + i  # the background is from the same window
             sig = signature("", r["text"], found[r["id"]].entities, SHINGLE_WORDS)
             story = index.match(r["id"], sig, now).story_id
             index.confirm(i, r["id"], story, sig, now)
@@ -103,9 +112,12 @@ def interval(per_day: list[tuple[int, int, int]], rounds: int = 1000) -> str:
 
 
 def evaluate(
-    days: dict[int, list[dict[str, Any]]], found: dict[str, Enrichment], rules: Rules
+    days: dict[int, list[dict[str, Any]]],
+    found: dict[str, Enrichment],
+    rules: Rules,
+    background: list[dict[str, Any]],
 ) -> list[tuple[int, int, int]]:
-    assigned = cluster(days, found, rules)
+    assigned = cluster(days, found, rules, background)
     return [counts(rows, assigned[day]) for day, rows in days.items()]
 
 
@@ -118,7 +130,19 @@ def main() -> None:
     parser.add_argument("--name-threshold", type=float, default=Rules.name_threshold)
     parser.add_argument("--min-shared-names", type=int, default=Rules.min_shared_names)
     parser.add_argument("--text-threshold", type=float, default=Rules.text_threshold)
+    parser.add_argument(
+        "--background",
+        type=Path,
+        help="JSON lines of other enriched news ({id, text, enrichment}) put in each day's "
+        "index first: the rest of the window's traffic",
+    )
     args = parser.parse_args()
+    background = []
+    if args.background:
+        for line in args.background.read_text().splitlines():
+            item = json.loads(line)
+            entities = Enrichment.model_validate(item["enrichment"]).entities
+            background.append({"id": item["id"], "text": item["text"], "enrichment": entities})
     rows = [json.loads(line) for line in args.set.read_text().splitlines()]
     found = enrichments(rows, args.cache)
     days: dict[int, list[dict[str, Any]]] = defaultdict(list)
@@ -136,7 +160,7 @@ def main() -> None:
         [
             Rules(name_threshold=t, min_shared_names=k, text_threshold=args.text_threshold)
             for k in (1, 2, 3)
-            for t in (2.0, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0)
+            for t in (6.0, 8.0, 10.0, 12.0, 14.0, 16.0)
         ]
         if args.grid
         else [
@@ -148,7 +172,7 @@ def main() -> None:
         ]
     )
     for rules in grid:
-        per_day = evaluate(days, found, rules)
+        per_day = evaluate(days, found, rules, background)
         p, r = score(per_day)
         print(
             f"min_shared={rules.min_shared_names} name_threshold={rules.name_threshold:g} "

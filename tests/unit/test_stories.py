@@ -6,7 +6,9 @@ from __future__ import annotations
 import asyncio
 import json
 from datetime import UTC, datetime
+from pathlib import Path
 
+import pytest
 from prometheus_client import CollectorRegistry
 
 from pipeline.config import Settings
@@ -228,3 +230,19 @@ def test_the_enriched_event_carries_its_story() -> None:
     [out, *_] = asyncio.run(processor.process(Incoming(b"k", value, "news.raw", 0, 0, None)))
     event = json.loads(out.value)
     assert event["story_id"] == "n1" and event["duplicate_of"] is None
+
+
+def test_create_app_installs_the_index_the_story_table_and_agent(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from pipeline.worker.app import create_app
+
+    monkeypatch.setenv("NEWSFLOW_STATE_DIR", str(tmp_path))
+    processor = Processor(Settings(), FakeEnricher(), WorkerMetrics(CollectorRegistry(), "f"))
+    app = create_app(Settings(), processor)
+    assert {"newsflow-stories", "stories"} <= set(app.tables)
+    assert "stories_fold" in app.agents and processor.stories is not None
+    monkeypatch.setenv("NEWSFLOW_STORIES_ENABLED", "false")
+    off = Processor(Settings(), FakeEnricher(), WorkerMetrics(CollectorRegistry(), "f"))
+    app = create_app(Settings(), off)
+    assert "stories" not in app.tables and off.stories is None
