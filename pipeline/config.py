@@ -352,7 +352,7 @@ class StoriesSettings(_Group):
         "a story.",
     )
     name_threshold: float = Field(
-        default=6.0,
+        default=10.0,
         ge=0,
         description="Otherwise: the names two articles share, each scored by its rarity among "
         "recent articles (log((N+1)/(df+1))), must add up to this much.",

@@ -8,13 +8,15 @@ chosen rules. Pairs are counted within a day (a pair of the same story is a posi
 95 % interval is a bootstrap over days.
 
     .venv/bin/python scripts/stories_set.py > /tmp/stories_set.jsonl
-    .venv/bin/python scripts/stories_eval.py /tmp/stories_set.jsonl --split dev --grid
+    .venv/bin/python scripts/stories_eval.py /tmp/stories_set.jsonl --split dev --grid \\
+        --background 1000
 """
 
 from __future__ import annotations
 
 import argparse
 import copy
+import gzip
 import hashlib
 import itertools
 import json
@@ -27,11 +29,24 @@ from pipeline.models import Enrichment, RawArticle
 from pipeline.stories.index import Rules, StoryIndex
 from pipeline.stories.signature import signature
 
+DOCUMENTS = Path(__file__).resolve().parents[1] / "pipeline/data/newsmtsc_documents.jsonl.gz"
+
 SHINGLE_WORDS = 5
 
 
 def half(story: int) -> str:
     return "dev" if hashlib.sha256(str(story).encode()).digest()[0] % 2 == 0 else "test"
+
+
+def polusa(n: int) -> list[dict[str, Any]]:
+    """The first ``n`` POLUSA documents of NewsMTSC by id, as ``{id, text}``."""
+    with gzip.open(DOCUMENTS, "rt", encoding="utf-8") as lines:
+        docs = [json.loads(line) for line in lines]
+    chosen = sorted((d for d in docs if d["id"].startswith("polusa")), key=lambda d: d["id"])
+    return [
+        {"id": d["id"], "text": " ".join(s.replace("\u00a0", " ") for s in d["sentences"])}
+        for d in chosen[:n]
+    ]
 
 
 def enrichments(rows: list[dict[str, Any]], cache: Path) -> dict[str, Enrichment]:
@@ -132,19 +147,16 @@ def main() -> None:
     parser.add_argument("--text-threshold", type=float, default=Rules.text_threshold)
     parser.add_argument(
         "--background",
-        type=Path,
-        help="JSON lines of other enriched news ({id, text, enrichment}) put in each day's "
-        "index first: the rest of the window's traffic",
+        type=int,
+        default=0,
+        help="put the first N POLUSA documents of NewsMTSC (by id) in each day's index "
+        "first: the rest of the window's news, not scored",
     )
     args = parser.parse_args()
-    background = []
-    if args.background:
-        for line in args.background.read_text().splitlines():
-            item = json.loads(line)
-            entities = Enrichment.model_validate(item["enrichment"]).entities
-            background.append({"id": item["id"], "text": item["text"], "enrichment": entities})
     rows = [json.loads(line) for line in args.set.read_text().splitlines()]
-    found = enrichments(rows, args.cache)
+    others = polusa(args.background)
+    found = enrichments([*rows, *others], args.cache)
+    background = [{**r, "enrichment": found[r["id"]].entities} for r in others]
     days: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for r in rows:
         if args.split == "all" or half(r["story"]) == args.split:

@@ -49,7 +49,7 @@ class Rules:
 
     window_seconds: float = 172_800.0
     text_threshold: float = 0.5
-    name_threshold: float = 6.0
+    name_threshold: float = 10.0
     min_shared_names: int = 2
 
 
