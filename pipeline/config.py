@@ -339,7 +339,13 @@ class StoriesSettings(_Group):
     enabled: bool = Field(
         default=True,
         description="Give every enriched article a story_id (the same story from several "
-        "outlets, and near-duplicates, share one) and publish story events to news.stories.",
+        "outlets, and near-duplicates, share one).",
+    )
+    publish_events: bool = Field(
+        default=False,
+        description="Also run the story agent: fold each story's articles into a table and "
+        "publish the story to news.stories each time one joins. It adds its work to the "
+        "worker's event loop.",
     )
     window_seconds: float = Field(
         default=172_800.0, gt=0, description="An article joins only stories seen this recently."

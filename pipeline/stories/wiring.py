@@ -30,8 +30,6 @@ def rules_of(settings: Settings) -> Rules:
 def install_stories(app: faust.App, settings: Settings, processor: Processor) -> Stories:
     """The story index (a GlobalTable every worker reads whole), the processor's side, the
     leader's pruning timer and the story agent."""
-    # The story agent reads news.enriched, which the worker writes in transactions.
-    read_committed(app)
     table = app.GlobalTable(
         INDEX_TABLE,
         default=None,
@@ -56,5 +54,8 @@ def install_stories(app: faust.App, settings: Settings, processor: Processor) ->
     interval = min(3600.0, max(1.0, settings.stories.window_seconds / 20))
     app.timer(interval=interval, on_leader=True)(forget_expired)
     app.timer(interval=interval)(recount)
-    register_story_agent(app, settings, metrics)
+    if settings.stories.publish_events:
+        # The story agent reads news.enriched, which the worker writes in transactions.
+        read_committed(app)
+        register_story_agent(app, settings, metrics)
     return stories

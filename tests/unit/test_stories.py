@@ -239,9 +239,13 @@ def test_create_app_installs_the_index_the_story_table_and_agent(
 
     monkeypatch.setenv("NEWSFLOW_STATE_DIR", str(tmp_path))
     processor = Processor(Settings(), FakeEnricher(), WorkerMetrics(CollectorRegistry(), "f"))
+    app = create_app(Settings(), processor)  # by default: story ids, no story agent
+    assert "newsflow-stories" in app.tables and processor.stories is not None
+    assert "stories" not in app.tables and "stories_fold" not in app.agents
+    monkeypatch.setenv("NEWSFLOW_STORIES_PUBLISH_EVENTS", "true")
+    processor = Processor(Settings(), FakeEnricher(), WorkerMetrics(CollectorRegistry(), "f"))
     app = create_app(Settings(), processor)
-    assert {"newsflow-stories", "stories"} <= set(app.tables)
-    assert "stories_fold" in app.agents and processor.stories is not None
+    assert {"newsflow-stories", "stories"} <= set(app.tables) and "stories_fold" in app.agents
     monkeypatch.setenv("NEWSFLOW_STORIES_ENABLED", "false")
     off = Processor(Settings(), FakeEnricher(), WorkerMetrics(CollectorRegistry(), "f"))
     app = create_app(Settings(), off)
