@@ -211,6 +211,10 @@ class TopicSettings(_Group):
         default="news.entities", description="One event per article entity."
     )
     stance: TopicName = Field(default="news.stance", description="One event per stance tag.")
+    stories: TopicName = Field(
+        default="news.stories",
+        description="A story's state each time an article joins it, keyed by story id.",
+    )
     trends: TopicName = Field(
         default="news.trends",
         description="Trend snapshots: an entity's mentions per window, keyed by entity name, "
@@ -329,6 +333,59 @@ class TrendsSettings(_Group):
         # keep one target's changelog record under the broker's default 1 MB message limit.
         le=250,
         description="Holders kept per stance target; past it the one seen longest ago is dropped.",
+    )
+
+
+class StoriesSettings(_Group):
+    """Story clusters and syndicated copies (:mod:`pipeline.stories`). ``NEWSFLOW_STORIES_*``."""
+
+    enabled: bool = Field(
+        default=True,
+        description="Give every enriched article a story_id (the same story from several "
+        "outlets, and near-duplicates, share one).",
+    )
+    publish_events: bool = Field(
+        default=False,
+        description="Also run the story agent: fold each story's articles into a table and "
+        "publish the story to news.stories each time one joins. It adds its work to the "
+        "worker's event loop.",
+    )
+    window_seconds: float = Field(
+        default=172_800.0, gt=0, description="An article joins only stories seen this recently."
+    )
+    text_threshold: float = Field(
+        default=0.5,
+        gt=0,
+        le=1,
+        description="Articles whose word 5-grams overlap this much (estimated Jaccard) share "
+        "a story.",
+    )
+    join_by_names: bool = Field(
+        # Precision first, as for stance tags: on real reports of one story by different
+        # outlets the name rule joined pairs at precision 0.25 (docs/stories.md); copies and
+        # near-duplicates, which the text rule joins, are what a story id means by default.
+        default=False,
+        description="Also join articles that share rare names (one story across outlets); "
+        "off: only copies and near-duplicates share a story.",
+    )
+    name_threshold: float = Field(
+        default=10.0,
+        ge=0,
+        description="Otherwise: the names two articles share, each scored by its rarity among "
+        "recent articles (log((N+1)/(df+1))), must add up to this much.",
+    )
+    min_shared_names: int = Field(default=2, ge=1, description="... and be at least this many.")
+    content_duplicates: Literal["keep", "drop"] = Field(
+        default="keep",
+        description="A copy of an article already enriched (same normalised text, another id "
+        "and URL): keep marks it duplicate_of the first and reuses its enrichment; drop skips "
+        "it. Exact re-sends (same id or canonical URL) are always skipped.",
+    )
+    reuse_cache_articles: int = Field(
+        default=2_000,
+        ge=0,
+        description="Enrichments kept in memory per worker for copies to reuse; a copy whose "
+        "first was enriched elsewhere, or earlier, is enriched again.",
     )
 
 
@@ -459,6 +516,7 @@ class Settings(BaseSettings):
     topics: TopicSettings = TopicSettings()
     worker: WorkerSettings = WorkerSettings()
     trends: TrendsSettings = TrendsSettings()
+    stories: StoriesSettings = StoriesSettings()
     enrich: EnrichSettings = EnrichSettings()
     metrics: MetricsSettings = MetricsSettings()
     feed: FeedSettings = FeedSettings()

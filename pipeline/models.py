@@ -155,6 +155,16 @@ class EnrichedArticle(Enrichment, RawArticle):  # raw fields first when serialis
         "has too little running text to tell (results, tables, lists).",
     )
     meta: EnrichmentMeta
+    story_id: str | None = Field(
+        default=None,
+        description="The story this article belongs to: the id of the story's first article "
+        "(news.stories); null when story clustering is off.",
+    )
+    duplicate_of: str | None = Field(
+        default=None,
+        description="The id of the first article with the same text (a syndicated copy from "
+        "another source or URL), whose enrichment this one reuses; null for a first copy.",
+    )
 
 
 class ErrorCode(StrEnum):

@@ -20,6 +20,7 @@ from pipeline.models import (
     RawArticle,
     StanceEvent,
 )
+from pipeline.stories.models import StoryEvent
 from pipeline.trends.models import TrendEvent
 
 # file name -> (model, topic setting it describes)
@@ -30,6 +31,7 @@ SCHEMAS: dict[str, tuple[type[BaseModel], str]] = {
     "entity_event.json": (EntityEvent, "topics.entities"),
     "stance_event.json": (StanceEvent, "topics.stance"),
     "trend_event.json": (TrendEvent, "topics.trends"),
+    "story_event.json": (StoryEvent, "topics.stories"),
 }
 
 

@@ -33,6 +33,7 @@ def topic_specs(settings: Settings) -> list[TopicSpec]:
         TopicSpec(t.entities, t.partitions, t.replication, {}),
         TopicSpec(t.stance, t.partitions, t.replication, {}),
         TopicSpec(t.trends, t.partitions, t.replication, {}),
+        TopicSpec(t.stories, t.partitions, t.replication, {}),
         TopicSpec(t.deadletter, 1, t.replication, deadletter_config),
     ]
 

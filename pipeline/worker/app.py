@@ -17,6 +17,7 @@ import faust
 
 from pipeline.config import Settings
 from pipeline.kafka.clients import faust_broker_config
+from pipeline.stories.wiring import install_stories
 from pipeline.trends.wiring import install_trends
 from pipeline.worker.agents import Fatal, at_least_once_agent, transactional_agent
 from pipeline.worker.dedup import Deduplicator
@@ -66,7 +67,8 @@ def create_app(
             # the changelog partition (every worker reads them all anyway).
             use_partitioner=True,
         )
-        dedup = Deduplicator(seen, w.dedup_window)
+        drop_copies = settings.stories.content_duplicates == "drop"
+        dedup = Deduplicator(seen, w.dedup_window, drop_copies=drop_copies)
         processor.dedup = dedup
 
         # One worker of the group forgets expired keys (the deletions reach every worker
@@ -76,6 +78,9 @@ def create_app(
 
         interval = min(3600.0, max(1.0, w.dedup_window / 10))
         app.timer(interval=interval, on_leader=True)(forget_expired_keys)
+
+    if settings.stories.enabled:
+        install_stories(app, settings, processor)
 
     if settings.trends.enabled:
         install_trends(app, settings, processor.metrics.registry)

@@ -1,10 +1,16 @@
 """Not enriching the same article twice: by id, canonical URL or normalised content.
 
-A re-sent article is recognised when any of its keys was seen within the window
-(``NEWSFLOW_WORKER_DEDUP_WINDOW_SECONDS``). Seen keys live in a changelog-backed Faust
-GlobalTable (key -> first-seen epoch seconds), so every worker of the group sees them and they
-survive restarts. A key is claimed when its article starts processing (so twins in flight at
-the same time are caught) and written to the table only once the article's events are committed.
+A re-sent article (same id or canonical URL) seen within the window
+(``NEWSFLOW_WORKER_DEDUP_WINDOW_SECONDS``) is skipped. A copy, the same normalised text under
+another id and URL (a wire story run by a second outlet), is coverage: it is kept, and
+:meth:`Deduplicator.first_copy` names the first copy and its story so that the copy is marked
+``duplicate_of`` it (``NEWSFLOW_STORIES_CONTENT_DUPLICATES=drop`` skips copies instead).
+
+Seen keys live in a changelog-backed Faust GlobalTable (key -> first-seen epoch seconds; a
+content key -> ``[seen at, first copy's id, its story id]``), so every worker of the group
+sees them and they survive restarts. A key is claimed when its article starts processing (so
+twins in flight at the same time are caught) and written to the table only once the article's
+events are committed.
 A claim belongs to an owner (the input partition and offset): the same owner claiming again (a
 redo of that record) is never its own duplicate, and only its owner releases it.
 """
@@ -15,6 +21,8 @@ import asyncio
 import hashlib
 import re
 from collections.abc import Hashable, MutableMapping
+from dataclasses import dataclass
+from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from pipeline.models import RawArticle
@@ -48,15 +56,32 @@ def keys_of(article: RawArticle) -> list[str]:
     return keys
 
 
+def _seen_at(value: Any) -> float | None:
+    """When a key was confirmed: a content key holds ``[seen at, first id, story id]``,
+    the others the time alone."""
+    if isinstance(value, list) and value:
+        return float(value[0])
+    return float(value) if isinstance(value, int | float) else None
+
+
+@dataclass(frozen=True)
+class FirstCopy:
+    article_id: str
+    story_id: str | None
+
+
 class Deduplicator:
     """Claims, confirms and releases an article's keys against the seen table."""
 
     # A claim older than this is stale (its article's processing died without release).
     CLAIM_SECONDS = 120.0
 
-    def __init__(self, table: MutableMapping[str, float], window_seconds: float) -> None:
+    def __init__(
+        self, table: MutableMapping[str, Any], window_seconds: float, drop_copies: bool = False
+    ) -> None:
         self._table = table
         self._window = window_seconds
+        self._drop_copies = drop_copies
         self._pending: dict[str, tuple[Hashable, float]] = {}  # key -> (owner, claimed at)
         self._claims: dict[Hashable, list[str]] = {}  # owner -> its keys
 
@@ -64,6 +89,8 @@ class Deduplicator:
         """The key that makes ``article`` a duplicate, or None after claiming its keys for
         ``owner``."""
         keys = keys_of(article)
+        if not self._drop_copies:
+            keys = [k for k in keys if not k.startswith("content:")]
         for key in keys:
             claimed = self._pending.get(key)
             if (
@@ -72,7 +99,7 @@ class Deduplicator:
                 and now - claimed[1] < self.CLAIM_SECONDS
             ):
                 return key
-            seen = self._table.get(key)
+            seen = _seen_at(self._table.get(key))
             if seen is not None and now - seen < self._window:
                 return key
         self.release(owner)
@@ -80,15 +107,34 @@ class Deduplicator:
         self._claims[owner] = keys
         return None
 
-    def confirm(self, article: RawArticle, now: float) -> None:
-        """The article's events are committed: remember its keys for the window."""
+    def first_copy(self, article: RawArticle, now: float) -> FirstCopy | None:
+        """The committed article, under another id, whose text ``article`` copies, or None."""
+        value = self._table.get(f"content:{content_hash(article)}")
+        seen = _seen_at(value)
+        if not isinstance(value, list) or seen is None or now - seen >= self._window:
+            return None
+        if len(value) < 2 or value[1] == article.id:
+            return None
+        return FirstCopy(str(value[1]), value[2] if len(value) > 2 else None)
+
+    def confirm(self, article: RawArticle, now: float, story_id: str | None = None) -> None:
+        """The article's events are committed: remember its keys for the window; a content
+        key keeps naming its first copy (and that copy's story) until the window is over."""
         for key in keys_of(article):
             self._pending.pop(key, None)
-            self._table[key] = now
+            if key.startswith("content:"):
+                if self.first_copy(article, now) is None:
+                    self._table[key] = [now, article.id, story_id]
+            else:
+                self._table[key] = now
 
     async def prune(self, now: float, chunk: int = 5_000) -> int:
         """Delete keys older than the window; yields to the loop between chunks."""
-        expired = [key for key, seen in list(self._table.items()) if now - seen >= self._window]
+        expired = [
+            key
+            for key, value in list(self._table.items())
+            if now - (_seen_at(value) or 0.0) >= self._window
+        ]
         for start in range(0, len(expired), chunk):
             for key in expired[start : start + chunk]:
                 self._table.pop(key, None)

@@ -1,8 +1,10 @@
 """One raw message in, its events out: the worker's decisions, free of Faust.
 
-An accepted article becomes an EnrichedArticle on the enriched topic, followed by one
-EntityEvent per canonical entity and one StanceEvent per stance tag; an article already seen
-(de-duplication) becomes nothing; any rejection (undecodable, invalid, or failing inside
+An accepted article becomes an EnrichedArticle on the enriched topic (with its story, when
+stories are on), followed by one EntityEvent per canonical entity and one StanceEvent per
+stance tag; a re-sent article (de-duplication) becomes nothing; a copy of an earlier article's
+text under another id is marked ``duplicate_of`` it and reuses its enrichment when this worker
+still holds it; any rejection (undecodable, invalid, or failing inside
 enrichment) becomes a DeadLetter with its reason.
 Error policy lives here: nothing a message contains can make the worker raise.
 
@@ -36,7 +38,8 @@ from pipeline.models import (
 )
 from pipeline.observe import logs
 from pipeline.observe.metrics import WorkerMetrics
-from pipeline.worker.dedup import Deduplicator
+from pipeline.stories.assign import EnrichmentCache, Stories
+from pipeline.worker.dedup import Deduplicator, FirstCopy
 from pipeline.worker.validate import dead_letter, parse_raw
 
 log = logging.getLogger(__name__)
@@ -108,6 +111,8 @@ class Processor:
         self.enricher = enricher
         self.metrics = metrics
         self.dedup = dedup
+        self.stories: Stories | None = None  # install_stories sets it
+        self.reuse = EnrichmentCache(settings.stories.reuse_cache_articles)
         self.limits = OutputLimits()  # the agent sets the broker's when it starts
 
     async def process(self, message: Incoming) -> list[Outgoing]:
@@ -145,26 +150,34 @@ class Processor:
         article = accepted.article
         logs.bind(article_id=article.id)
         owner = (message.topic, message.partition, message.offset)
-        if self.dedup is not None and self.dedup.claim(article, time.time(), owner) is not None:
+        now = time.time()
+        if self.dedup is not None and self.dedup.claim(article, now, owner) is not None:
             self.metrics.deduplicated.labels(topic=message.topic).inc()
             return []
-        deadline = self.settings.worker.enrich_deadline_seconds
-        try:
-            enriched = await asyncio.wait_for(
-                self._enrich(article, accepted.detected_language), deadline
-            )
-        except TimeoutError:
-            self.release(message)
-            timeout = RejectedMessage(
-                ErrorCode.ENRICHMENT_TIMEOUT, f"not enriched in {deadline:g} s"
-            )
-            return [self._reject(timeout, message)]
-        except RejectedMessage as rejection:
-            self.release(message)
-            return [self._reject(rejection, message)]
-        except Abandoned:
-            self.release(message)  # its redo must not meet this attempt's claim
-            raise
+        first = self.dedup.first_copy(article, now) if self.dedup is not None else None
+        reused = self.reuse.get(article)
+        if reused is not None:
+            enriched = self._reused(article, accepted.detected_language, reused)
+        else:
+            deadline = self.settings.worker.enrich_deadline_seconds
+            try:
+                enriched = await asyncio.wait_for(
+                    self._enrich(article, accepted.detected_language), deadline
+                )
+            except TimeoutError:
+                self.release(message)
+                timeout = RejectedMessage(
+                    ErrorCode.ENRICHMENT_TIMEOUT, f"not enriched in {deadline:g} s"
+                )
+                return [self._reject(timeout, message)]
+            except RejectedMessage as rejection:
+                self.release(message)
+                return [self._reject(rejection, message)]
+            except Abandoned:
+                self.release(message)  # its redo must not meet this attempt's claim
+                raise
+            self.reuse.put(enriched)
+        enriched = self._story(enriched, owner, now, first)
         return [
             Outgoing(
                 topic=self.settings.topics.enriched,
@@ -174,6 +187,32 @@ class Processor:
             ),
             *self._derived(enriched),
         ]
+
+    def _reused(self, article: RawArticle, language: str | None,
+                enrichment: Enrichment) -> EnrichedArticle:  # fmt: skip
+        """A copy of an enriched text: the same enrichment (its offsets hold, the text is the
+        same), nothing computed."""
+        if self.stories is not None:
+            self.stories.metrics.reused.inc()
+        meta = EnrichmentMeta(
+            pipeline_version=__version__,
+            model_name=self.enricher.model_name,
+            model_version=self.enricher.model_version,
+            enriched_at=datetime.now(UTC),
+            processing_seconds=0.0,
+        )
+        return EnrichedArticle(
+            **article.model_dump(), **enrichment.model_dump(), detected_language=language,
+            meta=meta,
+        )  # fmt: skip
+
+    def _story(self, enriched: EnrichedArticle, owner: tuple[str, int, int], now: float,
+               first: FirstCopy | None) -> EnrichedArticle:  # fmt: skip
+        if first is not None:
+            enriched = enriched.model_copy(update={"duplicate_of": first.article_id})
+        if self.stories is None:
+            return enriched
+        return self.stories.assign(enriched, owner, now, first.story_id if first else None)
 
     def fail(self, message: Incoming, exc: Exception) -> list[Outgoing]:
         """A dead letter for an article whose processing raised unexpectedly: it is not
@@ -199,7 +238,10 @@ class Processor:
         """Count an event once it is handed to the producer (derived events count nothing)."""
         if out.enriched is not None:
             if self.dedup is not None:
-                self.dedup.confirm(out.enriched, time.time())
+                self.dedup.confirm(out.enriched, time.time(), out.enriched.story_id)
+            if self.stories is not None:
+                self.stories.confirm((message.topic, message.partition, message.offset),
+                                     time.time())  # fmt: skip
             self.metrics.enriched.labels(topic=out.topic).inc()
             for entity in out.enriched.entities:
                 self.metrics.entities.labels(label=entity.label).inc()
@@ -212,8 +254,11 @@ class Processor:
 
     def release(self, message: Incoming) -> None:
         """``message`` left the worker (committed or dropped): free its de-duplication claim."""
+        owner = (message.topic, message.partition, message.offset)
         if self.dedup is not None:
-            self.dedup.release((message.topic, message.partition, message.offset))
+            self.dedup.release(owner)
+        if self.stories is not None:
+            self.stories.release(owner)
 
     async def _enrich(self, article: RawArticle, language: str | None) -> EnrichedArticle:
         enriched_at = datetime.now(UTC)

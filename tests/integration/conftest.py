@@ -69,6 +69,7 @@ def new_env(directory: Path, prefix: str, **overrides: str) -> Env:
         "NEWSFLOW_TOPICS_ENTITIES": f"{prefix}.entities",
         "NEWSFLOW_TOPICS_STANCE": f"{prefix}.stance",
         "NEWSFLOW_TOPICS_TRENDS": f"{prefix}.trends",
+        "NEWSFLOW_TOPICS_STORIES": f"{prefix}.stories",
         "NEWSFLOW_TOPICS_PARTITIONS": "2",
         "NEWSFLOW_WORKER_APP_ID": f"{prefix}-app",
         "NEWSFLOW_WORKER_PROCESSES": "1",

@@ -3,7 +3,13 @@ from __future__ import annotations
 import asyncio
 
 from pipeline.models import RawArticle
-from pipeline.worker.dedup import Deduplicator, canonical_url, content_hash, keys_of
+from pipeline.worker.dedup import (
+    Deduplicator,
+    FirstCopy,
+    canonical_url,
+    content_hash,
+    keys_of,
+)
 
 
 def _article(id_: str, body: str = "Rain fell in Lisbon.", url: str | None = None) -> RawArticle:
@@ -28,20 +34,52 @@ def test_content_hash_ignores_case_spacing_and_punctuation() -> None:
     assert len(keys_of(_article("x", url="https://e.org/1"))) == 3
 
 
-def test_same_id_url_or_content_within_the_window_is_a_duplicate() -> None:
-    table: dict[str, float] = {}
+def test_same_id_or_url_within_the_window_is_a_re_send() -> None:
+    table: dict[str, object] = {}
     dedup = Deduplicator(table, window_seconds=100)
     first = _article("a1", url="https://e.org/story?utm_medium=rss")
     assert dedup.claim(first, now=0, owner=0) is None
-    dedup.confirm(first, now=0)
+    dedup.confirm(first, now=0, story_id="a1")
     assert dedup.claim(_article("a1", "Other words entirely."), now=10, owner=0) == "id:a1"
     assert dedup.claim(_article("a2", "New text.", "https://e.org/story"), now=10, owner=0) == (
         "url:https://e.org/story"
     )
-    assert dedup.claim(_article("a3", "rain fell in LISBON"), now=10, owner=0) is not None
     assert (
         dedup.claim(_article("a1", "Other words entirely."), now=101, owner=0) is None
     )  # window over
+
+
+def test_a_copy_from_another_source_is_kept_and_names_its_first_copy() -> None:
+    dedup = Deduplicator({}, window_seconds=100)
+    first = _article("wire-1", url="https://a.example/x")
+    assert dedup.claim(first, now=0, owner=0) is None
+    assert dedup.first_copy(first, now=0) is None  # nothing committed yet
+    dedup.confirm(first, now=0, story_id="wire-1")
+    copy = _article("other-9", "rain fell in LISBON", url="https://b.example/y")
+    assert dedup.claim(copy, now=10, owner=1) is None
+    assert dedup.first_copy(copy, now=10) == FirstCopy("wire-1", "wire-1")
+    dedup.confirm(copy, now=10, story_id="wire-1")
+    third = _article("third", "Rain fell in Lisbon!", url="https://c.example/z")
+    assert dedup.first_copy(third, now=20) == FirstCopy("wire-1", "wire-1")  # still the first
+    assert dedup.first_copy(first, now=20) is None  # the first is no copy of itself
+    assert dedup.first_copy(third, now=100) is None  # window over
+
+
+def test_dropping_copies_stays_available() -> None:
+    dedup = Deduplicator({}, window_seconds=100, drop_copies=True)
+    first = _article("wire-1")
+    assert dedup.claim(first, now=0, owner=0) is None
+    dedup.confirm(first, now=0)
+    assert dedup.claim(_article("other", "rain fell in LISBON"), now=10, owner=1) is not None
+    twin = _article("in-flight", "Hail in Faro.")
+    assert dedup.claim(twin, now=10, owner=2) is None
+    assert dedup.claim(_article("x", "hail in faro"), now=10, owner=3) is not None
+
+
+def test_a_copy_in_flight_is_not_dropped_when_copies_are_kept() -> None:
+    dedup = Deduplicator({}, window_seconds=100)
+    assert dedup.claim(_article("p1"), now=0, owner=1) is None
+    assert dedup.claim(_article("p2", "rain fell in lisbon"), now=0, owner=2) is None
 
 
 def test_twins_in_flight_are_caught_and_released_claims_free_the_keys() -> None:
@@ -73,7 +111,7 @@ def test_a_stale_claim_does_not_block_the_article_forever() -> None:
 
 
 def test_prune_forgets_only_expired_keys() -> None:
-    table: dict[str, float] = {}
+    table: dict[str, object] = {}
     dedup = Deduplicator(table, window_seconds=100)
     old, new = _article("old", "Snow in Oslo."), _article("new", "Sun in Rome.")
     dedup.claim(old, now=0, owner=0)

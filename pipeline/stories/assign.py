@@ -1,0 +1,93 @@
+"""The worker's side of stories: a story for each enriched article, and a copy's enrichment
+taken from its first copy instead of computed again.
+
+Both are decided as the article is processed and written to the story index only once its
+events are committed (:meth:`Stories.confirm`), like the de-duplication keys; the claim of an
+article whose record is dropped is released (:meth:`Stories.release`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import OrderedDict
+from collections.abc import Hashable
+from dataclasses import dataclass
+
+from pipeline.models import EnrichedArticle, Enrichment, RawArticle
+from pipeline.stories.index import StoryIndex
+from pipeline.stories.metrics import StoriesMetrics
+from pipeline.stories.signature import Signature, signature
+
+SHINGLE_WORDS = 5
+
+
+def text_digest(article: RawArticle) -> str:
+    """Of the exact title and body: an enrichment's offsets are valid for the same text only."""
+    data = f"{article.title}\x00{article.body}".encode("utf-8", "surrogatepass")
+    return hashlib.sha256(data).hexdigest()
+
+
+class EnrichmentCache:
+    """The latest ``size`` enrichments by exact text, for copies to reuse (in memory, per
+    worker: a copy whose first copy another worker enriched is enriched again)."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._items: OrderedDict[str, Enrichment] = OrderedDict()
+
+    def get(self, article: RawArticle) -> Enrichment | None:
+        key = text_digest(article)
+        found = self._items.get(key)
+        if found is not None:
+            self._items.move_to_end(key)
+        return found
+
+    def put(self, article: EnrichedArticle) -> None:
+        if self._size == 0:
+            return
+        fields = set(Enrichment.model_fields)
+        self._items[text_digest(article)] = Enrichment.model_validate(
+            article.model_dump(include=fields)
+        )
+        self._items.move_to_end(text_digest(article))
+        while len(self._items) > self._size:
+            self._items.popitem(last=False)
+
+
+@dataclass(frozen=True)
+class _Decided:
+    article_id: str
+    story_id: str
+    sig: Signature
+
+
+class Stories:
+    def __init__(self, index: StoryIndex, metrics: StoriesMetrics) -> None:
+        self.index = index
+        self.metrics = metrics
+        self._decided: dict[Hashable, _Decided] = {}
+
+    def assign(
+        self, article: EnrichedArticle, owner: Hashable, now: float, copy_story: str | None = None
+    ) -> EnrichedArticle:
+        """``article`` with its ``story_id``: ``copy_story`` (the story of the first copy of
+        its text) when given, else the index's match; held for ``owner`` until confirmed."""
+        sig = signature(article.title, article.body, article.entities, SHINGLE_WORDS)
+        if copy_story is not None:
+            story, kind = copy_story, "copy"
+        else:
+            found = self.index.match(article.id, sig, now)
+            story, kind = found.story_id, found.kind
+        self.metrics.assigned.labels(kind=kind).inc()
+        self.index.claim(owner, article.id, story, sig, now)
+        self._decided[owner] = _Decided(article.id, story, sig)
+        return article.model_copy(update={"story_id": story})
+
+    def confirm(self, owner: Hashable, now: float) -> None:
+        decided = self._decided.pop(owner, None)
+        if decided is not None:
+            self.index.confirm(owner, decided.article_id, decided.story_id, decided.sig, now)
+
+    def release(self, owner: Hashable) -> None:
+        self._decided.pop(owner, None)
+        self.index.release(owner)

@@ -1,0 +1,55 @@
+"""The event on ``news.stories``: a story's state each time an article joins it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import Field
+
+from pipeline.models import SCHEMA_VERSION, StanceValue, _Event
+
+
+class StoryArticle(_Event):
+    article_id: str
+    source: str | None = None
+    url: str | None = None
+    title: str = ""
+    published_at: datetime | None = None
+    duplicate_of: str | None = Field(
+        default=None, description="Set for a copy of an earlier article's text."
+    )
+
+
+class StoryEntity(_Event):
+    name: str
+    label: str
+    articles: int = Field(ge=1, description="Articles of the story naming it.")
+
+
+class StoryStance(_Event):
+    holder: str
+    target: str
+    favor: int = Field(default=0, ge=0)
+    against: int = Field(default=0, ge=0)
+    neutral: int = Field(default=0, ge=0)
+
+    def count(self, stance: StanceValue) -> int:
+        return int(getattr(self, stance))
+
+
+class StoryEvent(_Event):
+    """A story on ``news.stories``, keyed by story id: sent each time an article joins it."""
+
+    schema_version: str = SCHEMA_VERSION
+    story_id: str = Field(description="The id of the story's first article.")
+    first_seen: datetime = Field(description="When its first article was enriched.")
+    updated_at: datetime = Field(description="When the article that changed it was enriched.")
+    article_count: int = Field(ge=1, description="Articles of the story, copies included.")
+    articles: list[StoryArticle] = Field(
+        description="Its articles in the order they joined (the first 100)."
+    )
+    outlets: list[str] = Field(description="Sources that ran it, by number of articles.")
+    top_entities: list[StoryEntity] = Field(description="The 10 names most of its articles use.")
+    stances: list[StoryStance] = Field(
+        description="Stance tags of its articles per (holder, target), the 20 most frequent."
+    )

@@ -1,0 +1,86 @@
+"""What the story index compares: a MinHash of an article's word shingles and its names.
+
+A signature is computed once per article from its text and its enrichment (no second parse):
+``bands`` are the locality-sensitive keys (two articles whose shingle sets have a Jaccard
+similarity ``s`` share at least one band with probability ``1 - (1 - s**rows)**bands``) and
+``minhash`` estimates that similarity for a candidate; ``names`` are the canonical names of the
+article's named entities (quantities and dates are not names), case-folded, with each
+person's last name.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+
+from datasketch import MinHash
+
+from pipeline.models import Entity
+
+_WORDS = re.compile(r"\w+")
+# Kinds of entity that name a story's actors and places; the rest (dates, numbers) are in
+# quantities already, and these are what two outlets covering one story both write.
+NAME_LABELS = frozenset(
+    {"PERSON", "ORG", "GPE", "LOC", "NORP", "FAC", "EVENT", "PRODUCT", "LAW", "WORK_OF_ART"}
+)
+PERMUTATIONS = 64
+BANDS = 16  # 16 bands of 4 rows: pairs above ~0.5 Jaccard meet in a band with p >= 0.64
+ROWS = PERMUTATIONS // BANDS
+SEED = 18  # fixed: signatures from different workers and restarts must be comparable
+
+
+@dataclass(frozen=True)
+class Signature:
+    minhash: tuple[int, ...]  # PERMUTATIONS values; empty for a text with no shingle
+    bands: tuple[str, ...]
+    names: frozenset[str]
+
+    def similarity(self, other_minhash: tuple[int, ...]) -> float:
+        """Estimated Jaccard similarity of the two shingle sets (0 when either is empty)."""
+        if not self.minhash or len(other_minhash) != len(self.minhash):
+            return 0.0
+        same = sum(a == b for a, b in zip(self.minhash, other_minhash, strict=True))
+        return same / len(self.minhash)
+
+
+def shingles(text: str, size: int) -> set[bytes]:
+    """Overlapping runs of ``size`` case-folded words (the whole text when it is shorter)."""
+    words = _WORDS.findall(text.casefold())
+    if not words:
+        return set()
+    if len(words) <= size:
+        return {" ".join(words).encode()}
+    return {" ".join(words[i : i + size]).encode() for i in range(len(words) - size + 1)}
+
+
+def signature(title: str, body: str, entities: list[Entity], shingle_words: int) -> Signature:
+    grams = shingles(f"{title}\n{body}", shingle_words)
+    names = frozenset(name_keys(entities))
+    if not grams:
+        return Signature((), (), names)
+    mh = MinHash(num_perm=PERMUTATIONS, seed=SEED)
+    mh.update_batch(list(grams))
+    values = tuple(int(v) for v in mh.hashvalues)
+    bands = tuple(f"{b}:{_digest(values[b * ROWS : (b + 1) * ROWS])}" for b in range(BANDS))
+    return Signature(values, bands, names)
+
+
+def name_keys(entities: list[Entity]) -> set[str]:
+    """Each name, case-folded, and a person's last name: outlets write "Hillary Clinton" once
+    and "Clinton" after, and one outlet's article may hold only the short form."""
+    keys: set[str] = set()
+    for entity in entities:
+        if entity.label not in NAME_LABELS:
+            continue
+        name = entity.name.casefold()
+        keys.add(name)
+        words = name.split()
+        if entity.label == "PERSON" and len(words) > 1:
+            keys.add(words[-1])
+    return keys
+
+
+def _digest(values: tuple[int, ...]) -> str:
+    data = b"".join(v.to_bytes(8, "little") for v in values)
+    return hashlib.blake2b(data, digest_size=8).hexdigest()

@@ -1,0 +1,99 @@
+"""What story clustering costs per article, next to what enriching it costs.
+
+The articles are `newsflow bench`'s default corpus (real NewsMTSC sentences at real-news
+lengths, :func:`pipeline.tools.bench_corpus.bench_corpus`), enriched once by the shipped
+enricher (cached in ``--cache``; its time per article is recorded). Then each article goes
+through the worker's story step — signature, index lookup, claim and confirm
+(:class:`pipeline.stories.assign.Stories` over a dict) — ``--rounds`` times under new ids, so
+that the index holds ``rounds × articles`` articles by the end, and its time is measured on
+one core.
+
+    .venv/bin/python scripts/stories_cost.py
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import time
+from pathlib import Path
+
+from prometheus_client import CollectorRegistry
+
+from pipeline.models import EnrichedArticle, Enrichment, EnrichmentMeta, RawArticle
+from pipeline.stories.assign import Stories
+from pipeline.stories.index import Rules, StoryIndex
+from pipeline.stories.metrics import StoriesMetrics
+from pipeline.tools.bench import ARTICLES, SEED
+from pipeline.tools.bench_corpus import bench_corpus
+
+
+def enriched(articles: list[RawArticle], cache: Path) -> list[tuple[EnrichedArticle, float]]:
+    """Each article enriched, with the enrichment's seconds (cached)."""
+    if not cache.exists():
+        from pipeline.config import EnrichSettings
+        from pipeline.enrich import Enricher
+
+        enricher = Enricher(EnrichSettings())
+        with cache.open("w") as out:
+            for article in articles:
+                started = time.perf_counter()
+                found = enricher.enrich(article)
+                seconds = time.perf_counter() - started
+                item = {"enrichment": found.model_dump(mode="json"), "seconds": seconds}
+                out.write(json.dumps(item) + "\n")
+    meta = EnrichmentMeta(
+        pipeline_version="-",
+        model_name="-",
+        model_version="-",
+        enriched_at="2026-01-01T00:00:00Z",
+        processing_seconds=0,
+    )
+    out_list = []
+    for article, line in zip(articles, cache.read_text().splitlines(), strict=True):
+        item = json.loads(line)
+        enrichment = Enrichment.model_validate(item["enrichment"])
+        full = EnrichedArticle(**article.model_dump(), **enrichment.model_dump(), meta=meta)
+        out_list.append((full, float(item["seconds"])))
+    return out_list
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--cache", type=Path, default=Path("/tmp/stories_cost_enriched.jsonl"))
+    parser.add_argument("--rounds", type=int, default=5)
+    args = parser.parse_args()
+    corpus, _ = bench_corpus(ARTICLES, SEED)
+    items = enriched(corpus, args.cache)
+    stories = Stories(StoryIndex({}, Rules()), StoriesMetrics(CollectorRegistry()))
+    spent: list[float] = []
+    for r in range(args.rounds):
+        for i, (article, _) in enumerate(items):
+            copy = article.model_copy(update={"id": f"{article.id}-r{r}"})
+            owner = (r, i)
+            now = float(r * len(items) + i)
+            started = time.perf_counter()
+            stories.assign(copy, owner, now)
+            stories.confirm(owner, now)
+            spent.append(time.perf_counter() - started)
+    enrich = [seconds for _, seconds in items]
+    words = statistics.mean(len(a.body.split()) for a, _ in items)
+    spent.sort()
+    print(
+        f"{len(items)} articles ({words:.0f} words on average) x {args.rounds} rounds; "
+        f"index holds {len(spent)} articles at the end"
+    )
+    print(
+        f"story step per article: mean {statistics.mean(spent) * 1000:.2f} ms, "
+        f"p50 {spent[len(spent) // 2] * 1000:.2f} ms, "
+        f"p99 {spent[int(len(spent) * 0.99)] * 1000:.2f} ms"
+    )
+    print(
+        f"enrichment per article: mean {statistics.mean(enrich) * 1000:.0f} ms "
+        f"(story step = {statistics.mean(spent) / statistics.mean(enrich):.1%} of it)"
+    )
+
+
+if __name__ == "__main__":
+    main()

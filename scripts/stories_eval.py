@@ -1,0 +1,197 @@
+"""Pairwise precision and recall of the story index on the AllSides set (scripts/stories_set.py).
+
+The documents stream through :class:`pipeline.stories.index.StoryIndex` (the worker's code,
+over a dict) one day at a time, each enriched by the shipped enricher (cached in ``--cache``:
+the enrichment is deterministic). Stories are split in two by a hash of the story id: the
+rules are tuned on the ``dev`` half (``--grid``), the ``test`` half is read once with the
+chosen rules. Pairs are counted within a day (a pair of the same story is a positive); the
+95 % interval is a bootstrap over days.
+
+    .venv/bin/python scripts/stories_set.py > /tmp/stories_set.jsonl
+    .venv/bin/python scripts/stories_eval.py /tmp/stories_set.jsonl --split dev --grid \\
+        --background 1000
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import gzip
+import hashlib
+import itertools
+import json
+import random
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+from pipeline.models import Enrichment, RawArticle
+from pipeline.stories.index import Rules, StoryIndex
+from pipeline.stories.signature import signature
+
+DOCUMENTS = Path(__file__).resolve().parents[1] / "pipeline/data/newsmtsc_documents.jsonl.gz"
+
+SHINGLE_WORDS = 5
+
+
+def half(story: int) -> str:
+    return "dev" if hashlib.sha256(str(story).encode()).digest()[0] % 2 == 0 else "test"
+
+
+def polusa(n: int) -> list[dict[str, Any]]:
+    """The first ``n`` POLUSA documents of NewsMTSC by id, as ``{id, text}``."""
+    with gzip.open(DOCUMENTS, "rt", encoding="utf-8") as lines:
+        docs = [json.loads(line) for line in lines]
+    chosen = sorted((d for d in docs if d["id"].startswith("polusa")), key=lambda d: d["id"])
+    return [
+        {"id": d["id"], "text": " ".join(s.replace("\u00a0", " ") for s in d["sentences"])}
+        for d in chosen[:n]
+    ]
+
+
+def enrichments(rows: list[dict[str, Any]], cache: Path) -> dict[str, Enrichment]:
+    done: dict[str, Enrichment] = {}
+    if cache.exists():
+        for line in cache.read_text().splitlines():
+            item = json.loads(line)
+            done[item["id"]] = Enrichment.model_validate(item["enrichment"])
+    todo = [r for r in rows if r["id"] not in done]
+    if todo:
+        from pipeline.config import EnrichSettings
+        from pipeline.enrich import Enricher
+
+        enricher = Enricher(EnrichSettings())
+        with cache.open("a") as out:
+            for r in todo:
+                found = enricher.enrich(RawArticle(id=r["id"], title="", body=r["text"]))
+                done[r["id"]] = found
+                item = {"id": r["id"], "enrichment": found.model_dump(mode="json")}
+                out.write(json.dumps(item) + "\n")
+    return done
+
+
+def cluster(
+    days: dict[int, list[dict[str, Any]]],
+    found: dict[str, Enrichment],
+    rules: Rules,
+    background: list[dict[str, Any]] = (),  # type: ignore[assignment]
+) -> dict[int, dict[str, str]]:
+    """Each day's article id -> story id, streamed in arrival order through a fresh index
+    that first holds the ``background`` articles (other news of the window, not scored)."""
+    prefilled = StoryIndex({}, rules)
+    for i, r in enumerate(background):
+        sig = signature("", r["text"], r["enrichment"], SHINGLE_WORDS)
+        prefilled.confirm(i, r["id"], prefilled.match(r["id"], sig, 0).story_id, sig, 0)
+    out: dict[int, dict[str, str]] = {}
+    for day, rows in days.items():
+        index = StoryIndex(copy.deepcopy(prefilled._table), rules)
+        index.articles = prefilled.articles
+        assigned: dict[str, str] = {}
+        for i, r in enumerate(rows):
+            now = 1 + i  # the background is from the same window
+            sig = signature("", r["text"], found[r["id"]].entities, SHINGLE_WORDS)
+            story = index.match(r["id"], sig, now).story_id
+            index.confirm(i, r["id"], story, sig, now)
+            assigned[r["id"]] = story
+        out[day] = assigned
+    return out
+
+
+def counts(rows: list[dict[str, Any]], assigned: dict[str, str]) -> tuple[int, int, int]:
+    tp = fp = fn = 0
+    for a, b in itertools.combinations(rows, 2):
+        gold = a["story"] == b["story"]
+        said = assigned[a["id"]] == assigned[b["id"]]
+        tp += gold and said
+        fp += said and not gold
+        fn += gold and not said
+    return tp, fp, fn
+
+
+def score(per_day: list[tuple[int, int, int]]) -> tuple[float, float]:
+    tp, fp, fn = (sum(c[i] for c in per_day) for i in range(3))
+    return tp / max(1, tp + fp), tp / max(1, tp + fn)
+
+
+def interval(per_day: list[tuple[int, int, int]], rounds: int = 1000) -> str:
+    rng = random.Random(18)
+    ps, rs = [], []
+    for _ in range(rounds):
+        p, r = score([rng.choice(per_day) for _ in per_day])
+        ps.append(p)
+        rs.append(r)
+    ps.sort()
+    rs.sort()
+    lo, hi = int(rounds * 0.025), int(rounds * 0.975)
+    return f"P [{ps[lo]:.3f}, {ps[hi]:.3f}]  R [{rs[lo]:.3f}, {rs[hi]:.3f}]"
+
+
+def evaluate(
+    days: dict[int, list[dict[str, Any]]],
+    found: dict[str, Enrichment],
+    rules: Rules,
+    background: list[dict[str, Any]],
+) -> list[tuple[int, int, int]]:
+    assigned = cluster(days, found, rules, background)
+    return [counts(rows, assigned[day]) for day, rows in days.items()]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("set", type=Path)
+    parser.add_argument("--split", choices=["dev", "test", "all"], default="dev")
+    parser.add_argument("--cache", type=Path, default=Path("/tmp/stories_enrichment.jsonl"))
+    parser.add_argument("--grid", action="store_true", help="score a grid of rules")
+    parser.add_argument("--name-threshold", type=float, default=Rules.name_threshold)
+    parser.add_argument("--min-shared-names", type=int, default=Rules.min_shared_names)
+    parser.add_argument("--text-threshold", type=float, default=Rules.text_threshold)
+    parser.add_argument(
+        "--background",
+        type=int,
+        default=0,
+        help="put the first N POLUSA documents of NewsMTSC (by id) in each day's index "
+        "first: the rest of the window's news, not scored",
+    )
+    args = parser.parse_args()
+    rows = [json.loads(line) for line in args.set.read_text().splitlines()]
+    others = polusa(args.background)
+    found = enrichments([*rows, *others], args.cache)
+    background = [{**r, "enrichment": found[r["id"]].entities} for r in others]
+    days: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for r in rows:
+        if args.split == "all" or half(r["story"]) == args.split:
+            days[r["day"]].append(r)
+    stories = {r["story"] for rs in days.values() for r in rs}
+    docs = sum(len(rs) for rs in days.values())
+    pairs = [counts(rs, {r["id"]: str(r["story"]) for r in rs}) for rs in days.values()]
+    print(
+        f"{args.split}: {docs} documents, {len(stories)} stories, {len(days)} days, "
+        f"{sum(p[0] for p in pairs)} same-story pairs"
+    )
+    grid = (
+        [
+            Rules(name_threshold=t, min_shared_names=k, text_threshold=args.text_threshold)
+            for k in (1, 2, 3)
+            for t in (6.0, 8.0, 10.0, 12.0, 14.0, 16.0)
+        ]
+        if args.grid
+        else [
+            Rules(
+                name_threshold=args.name_threshold,
+                min_shared_names=args.min_shared_names,
+                text_threshold=args.text_threshold,
+            )
+        ]
+    )
+    for rules in grid:
+        per_day = evaluate(days, found, rules, background)
+        p, r = score(per_day)
+        print(
+            f"min_shared={rules.min_shared_names} name_threshold={rules.name_threshold:g} "
+            f"text_threshold={rules.text_threshold:g}: P {p:.3f} R {r:.3f}  "
+            f"{interval(per_day)}"
+        )
+
+
+if __name__ == "__main__":
+    main()

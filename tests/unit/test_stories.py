@@ -1,0 +1,269 @@
+"""Story clusters without a broker: signatures, the index's rules, story state, and the
+processor's handling of copies (kept, marked, enrichment reused)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from prometheus_client import CollectorRegistry
+
+from pipeline.config import Settings
+from pipeline.models import (
+    EnrichedArticle,
+    EnrichmentMeta,
+    Entity,
+    Evidence,
+    Mention,
+    RawArticle,
+    StanceTag,
+    Tone,
+)
+from pipeline.observe.metrics import WorkerMetrics
+from pipeline.stories import summary
+from pipeline.stories.assign import Stories
+from pipeline.stories.index import Rules, StoryIndex
+from pipeline.stories.metrics import StoriesMetrics
+from pipeline.stories.signature import signature
+from pipeline.worker.dedup import Deduplicator
+from pipeline.worker.process import Incoming, Processor
+from tests.unit.test_process import FakeEnricher
+
+TONE = Tone(compound=0.0, positive=0.0, negative=0.0, neutral=1.0)
+WIRE = (
+    "The central bank raised its main interest rate by a quarter point on Tuesday, the third "
+    "increase this year, and signalled that further moves would depend on how quickly prices "
+    "cool over the coming months."
+)
+
+
+def _entity(name: str, label: str = "PERSON") -> Entity:
+    return Entity(
+        name=name, label=label, mentions=[Mention(text=name, start=0, end=1)], count=1, salience=0.5
+    )
+
+
+def _sig(body: str, *names: str) -> object:
+    return signature("", body, [_entity(n) for n in names], 5)
+
+
+def test_a_signature_keeps_names_and_a_persons_last_name_only() -> None:
+    entities = [
+        _entity("Hillary Clinton"),
+        _entity("New York Times", "ORG"),
+        _entity("Tuesday", "DATE"),
+    ]
+    sig = signature("Title", WIRE, entities, 5)
+    assert sig.names == {"hillary clinton", "clinton", "new york times"}
+    assert sig.similarity(signature("Title", WIRE.upper(), [], 5).minhash) == 1.0
+    other = signature("", "Heavy snow closed every road into the mountain villages.", [], 5)
+    assert sig.similarity(other.minhash) < 0.2
+    assert signature("", "", [], 5).minhash == ()
+
+
+def test_a_near_duplicate_joins_the_first_story_and_a_stranger_starts_its_own() -> None:
+    index = StoryIndex({}, Rules())
+    first = signature("", WIRE, [], 5)
+    assert index.match("a", first, now=0).kind == "new"
+    index.confirm(0, "a", "a", first, now=0)
+    edited = signature("", WIRE + " Markets rose after the decision.", [], 5)
+    found = index.match("b", edited, now=10)
+    assert (found.story_id, found.kind, found.matched) == ("a", "text", "a")
+    unrelated = signature("", "Heavy snow closed every road into the mountain villages.", [], 5)
+    assert index.match("c", unrelated, now=10).story_id == "c"
+
+
+def _filled(index: StoryIndex, n: int, now: float) -> None:
+    """``n`` unrelated articles that all name Trump: a common name in the window."""
+    for i in range(n):
+        sig = signature("", f"filler {i}", [_entity("Trump"), _entity(f"Person{i}")], 5)
+        index.confirm(("f", i), f"f{i}", f"f{i}", sig, now)
+
+
+def test_shared_rare_names_join_a_story_and_a_common_name_does_not() -> None:
+    index = StoryIndex({}, Rules(name_threshold=4.0, min_shared_names=2))
+    _filled(index, 30, now=0)
+    sig_a = signature(
+        "", "Report one.", [_entity("Dawn Zimmer"), _entity("Chris Christie"), _entity("Trump")], 5
+    )
+    index.confirm(1, "a", "a", sig_a, now=1)
+    other_outlet = signature("", "Another text.", [_entity("Zimmer"), _entity("Christie")], 5)
+    found = index.match("b", other_outlet, now=2)
+    assert (found.story_id, found.kind) == ("a", "names")
+    only_common = signature("", "Third text.", [_entity("Trump"), _entity("Person3")], 5)
+    # Shares two names with f3 but Trump is in every article: too little to join.
+    assert index.match("c", only_common, now=2).story_id == "c"
+
+
+def test_without_join_by_names_only_text_joins() -> None:
+    """The settings' default: the same rare names no longer join, a copy still does."""
+    index = StoryIndex({}, Rules(name_threshold=4.0, min_shared_names=2, join_by_names=False))
+    _filled(index, 30, now=0)
+    names = [_entity("Dawn Zimmer"), _entity("Chris Christie")]
+    sig_a = signature("", "Report one of the flood in Hoboken today.", names, 5)
+    index.confirm(1, "a", "a", sig_a, now=1)
+    other_outlet = signature("", "Another text.", [_entity("Zimmer"), _entity("Christie")], 5)
+    assert index.match("b", other_outlet, now=2).story_id == "b"
+    copy = signature("", "Report one of the flood in Hoboken today.", names, 5)
+    assert (index.match("c", copy, now=2).story_id, index.match("c", copy, now=2).kind) == (
+        "a",
+        "text",
+    )
+    assert Settings().stories.join_by_names is False
+
+
+def test_the_window_a_redo_and_twins_in_flight() -> None:
+    index = StoryIndex({}, Rules(window_seconds=100))
+    sig = signature("", WIRE, [], 5)
+    index.confirm(0, "a", "a", sig, now=0)
+    index.confirm(1, "b", "a", sig, now=5)
+    assert index.match("a", sig, now=10).story_id == "a"  # a redo of "a" finds "b", not itself
+    assert index.match("z", sig, now=200).story_id == "z"  # both out of the window
+    # Claimed, not committed: a twin on the same worker still finds it; released, it does not.
+    fresh = signature("", "A brand new story about the harbour strike in Rotterdam today.", [], 5)
+    index.claim(7, "t1", "t1", fresh, now=200)
+    assert index.match("t2", fresh, now=200).story_id == "t1"
+    index.release(7)
+    assert index.match("t2", fresh, now=200).story_id == "t2"
+
+
+def test_prune_and_recount_forget_only_expired_articles() -> None:
+    table: dict[str, object] = {}
+    index = StoryIndex(table, Rules(window_seconds=100))
+    index.confirm(
+        0, "old", "old", signature("", "Snow in Oslo.", [_entity("Jonas Gahr")], 5), now=0
+    )
+    new = signature("", "Sun in Rome.", [_entity("Giorgia Meloni")], 5)
+    index.confirm(1, "new", "new", new, now=90)
+    assert asyncio.run(index.prune(now=120, chunk=1)) == 1
+    assert index.articles == 1 and asyncio.run(index.recount(now=120)) == 1
+    ids = {i for key, v in table.items() if not key.startswith("a:") for i in v}  # type: ignore[attr-defined]
+    assert "a:old" not in table and ids == {"new"}
+
+
+def _enriched(id_: str, source: str, stance: str | None = None) -> EnrichedArticle:
+    stances = []
+    if stance:
+        ev = Evidence(text="x", start=0, end=1)
+        stances = [
+            StanceTag(
+                holder="Ann Lee",
+                target="tax",
+                target_text="tax",
+                target_kind="phrase",
+                stance=stance,
+                confidence=0.9,
+                predicate="back",
+                evidence=ev,
+            )
+        ]  # type: ignore[arg-type]
+    meta = EnrichmentMeta(
+        pipeline_version="t",
+        model_name="m",
+        model_version="0",
+        enriched_at=datetime(2026, 1, 1, tzinfo=UTC),
+        processing_seconds=0,
+    )
+    return EnrichedArticle(
+        id=id_,
+        body="b",
+        source=source,
+        entities=[_entity("Ann Lee")],
+        stances=stances,
+        tone=TONE,
+        meta=meta,
+        story_id="s",
+    )
+
+
+def test_story_state_counts_each_article_once_and_summarises_it() -> None:
+    state = summary.add(None, _enriched("a", "Outlet A", "favor"))
+    state = summary.add(state, _enriched("b", "Outlet B", "against"))
+    state = summary.add(state, _enriched("c", "Outlet B", "against"))
+    assert summary.add(state, _enriched("b", "Outlet B")) is None  # a replay: counted already
+    assert state is not None
+    event = summary.event("s", state)
+    assert event.article_count == 3 and [a.article_id for a in event.articles] == ["a", "b", "c"]
+    assert event.outlets == ["Outlet B", "Outlet A"]
+    assert [(e.name, e.articles) for e in event.top_entities] == [("Ann Lee", 3)]
+    [row] = event.stances
+    assert (row.holder, row.target, row.favor, row.against) == ("Ann Lee", "tax", 1, 2)
+
+
+def _worker(drop_copies: bool = False) -> tuple[Processor, FakeEnricher, CollectorRegistry]:
+    registry = CollectorRegistry()
+    enricher = FakeEnricher()
+    processor = Processor(Settings(), enricher, WorkerMetrics(registry, "fake"))
+    processor.dedup = Deduplicator({}, 86_400, drop_copies=drop_copies)
+    processor.stories = Stories(StoryIndex({}, Rules()), StoriesMetrics(registry))
+    return processor, enricher, registry
+
+
+def _run(processor: Processor, offset: int, **article: str) -> EnrichedArticle | None:
+    value = RawArticle.model_validate(article).model_dump_json().encode()
+    message = Incoming(b"k", value, "news.raw", 0, offset, timestamp=None)
+    outs = asyncio.run(processor.process(message))
+    for out in outs:
+        processor.record_published(out, message)
+    processor.release(message)
+    return outs[0].enriched if outs else None
+
+
+def test_a_copy_from_another_outlet_is_kept_marked_and_not_enriched_again() -> None:
+    processor, enricher, registry = _worker()
+    first = _run(processor, 0, id="ap-1", body=WIRE, source="AP", url="https://ap.example/1")
+    copy = _run(
+        processor, 1, id="tribune-7", body=WIRE, source="Tribune", url="https://tribune.example/7"
+    )
+    assert first is not None and copy is not None
+    assert enricher.seen == ["ap-1"]  # the copy reused the first copy's enrichment
+    assert copy.duplicate_of == "ap-1" and first.duplicate_of is None
+    assert copy.story_id == first.story_id == "ap-1"
+    assert copy.entities == first.entities and copy.meta.processing_seconds == 0
+    assert registry.get_sample_value("newsflow_enrichments_reused_total") == 1
+    # Exact re-sends are still skipped: the same id, or the same canonical URL.
+    assert _run(processor, 2, id="ap-1", body="Corrected text.") is None
+    assert (
+        _run(processor, 3, id="ap-2", body="x", url="https://ap.example/1?utm_source=rss") is None
+    )
+    # The same words with other spacing: a copy, but enriched again (offsets would not hold).
+    spaced = _run(processor, 4, id="blog-3", body="  " + WIRE, source="Blog")
+    assert spaced is not None and spaced.duplicate_of == "ap-1" and enricher.seen[-1] == "blog-3"
+
+
+def test_copies_can_still_be_dropped() -> None:
+    processor, enricher, _ = _worker(drop_copies=True)
+    assert _run(processor, 0, id="ap-1", body=WIRE, source="AP") is not None
+    assert _run(processor, 1, id="tribune-7", body=WIRE, source="Tribune") is None
+    assert enricher.seen == ["ap-1"]
+
+
+def test_the_enriched_event_carries_its_story() -> None:
+    processor, _, _ = _worker()
+    value = RawArticle(id="n1", body=WIRE).model_dump_json().encode()
+    [out, *_] = asyncio.run(processor.process(Incoming(b"k", value, "news.raw", 0, 0, None)))
+    event = json.loads(out.value)
+    assert event["story_id"] == "n1" and event["duplicate_of"] is None
+
+
+def test_create_app_installs_the_index_the_story_table_and_agent(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from pipeline.worker.app import create_app
+
+    monkeypatch.setenv("NEWSFLOW_STATE_DIR", str(tmp_path))
+    processor = Processor(Settings(), FakeEnricher(), WorkerMetrics(CollectorRegistry(), "f"))
+    app = create_app(Settings(), processor)  # by default: story ids, no story agent
+    assert "newsflow-stories" in app.tables and processor.stories is not None
+    assert "stories" not in app.tables and "stories_fold" not in app.agents
+    monkeypatch.setenv("NEWSFLOW_STORIES_PUBLISH_EVENTS", "true")
+    processor = Processor(Settings(), FakeEnricher(), WorkerMetrics(CollectorRegistry(), "f"))
+    app = create_app(Settings(), processor)
+    assert {"newsflow-stories", "stories"} <= set(app.tables) and "stories_fold" in app.agents
+    monkeypatch.setenv("NEWSFLOW_STORIES_ENABLED", "false")
+    off = Processor(Settings(), FakeEnricher(), WorkerMetrics(CollectorRegistry(), "f"))
+    app = create_app(Settings(), off)
+    assert "stories" not in app.tables and off.stories is None
