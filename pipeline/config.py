@@ -340,7 +340,11 @@ class StoriesSettings(_Group):
     """Story clusters and syndicated copies (:mod:`pipeline.stories`). ``NEWSFLOW_STORIES_*``."""
 
     enabled: bool = Field(
-        default=True,
+        # Opt-in: with the story index (a GlobalTable) in every worker, the full suite's
+        # kill -9 test under at_least_once stalled a restarted worker (789 of 1,000 articles
+        # never enriched in 4 minutes) and the rolling-restart test saw SIGTERM exit 1; both
+        # pass with it off. Until that is understood, the default worker does not carry it.
+        default=False,
         description="Give every enriched article a story_id (the same story from several "
         "outlets, and near-duplicates, share one).",
     )

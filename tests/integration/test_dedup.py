@@ -21,7 +21,7 @@ FIRST = {"id": "d1", "title": "Port reopens", "url": "https://news.example.org/p
 @pytest.fixture
 def env(make_env: Callable[..., Env]) -> Env:
     """De-duplication is opt-in: this module's pipeline turns it on (one day)."""
-    e = make_env(NEWSFLOW_WORKER_DEDUP_WINDOW_SECONDS="86400")
+    e = make_env(NEWSFLOW_WORKER_DEDUP_WINDOW_SECONDS="86400", NEWSFLOW_STORIES_ENABLED="true")
     ensure_topics(e.settings)
     return e
 

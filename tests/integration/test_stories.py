@@ -25,7 +25,9 @@ OTHER = "A bridge in Riga closed on Monday for repairs that will last until the 
 @pytest.fixture
 def env(make_env: Callable[..., Env]) -> Env:
     e = make_env(
-        NEWSFLOW_WORKER_DEDUP_WINDOW_SECONDS="86400", NEWSFLOW_STORIES_PUBLISH_EVENTS="true"
+        NEWSFLOW_WORKER_DEDUP_WINDOW_SECONDS="86400",
+        NEWSFLOW_STORIES_ENABLED="true",
+        NEWSFLOW_STORIES_PUBLISH_EVENTS="true",
     )
     ensure_topics(e.settings)
     return e

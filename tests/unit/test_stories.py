@@ -255,8 +255,12 @@ def test_create_app_installs_the_index_the_story_table_and_agent(
     from pipeline.worker.app import create_app
 
     monkeypatch.setenv("NEWSFLOW_STATE_DIR", str(tmp_path))
+    default = Processor(Settings(), FakeEnricher(), WorkerMetrics(CollectorRegistry(), "f"))
+    app = create_app(Settings(), default)  # by default: no story index, no agent
+    assert "newsflow-stories" not in app.tables and default.stories is None
+    monkeypatch.setenv("NEWSFLOW_STORIES_ENABLED", "true")
     processor = Processor(Settings(), FakeEnricher(), WorkerMetrics(CollectorRegistry(), "f"))
-    app = create_app(Settings(), processor)  # by default: story ids, no story agent
+    app = create_app(Settings(), processor)  # story ids, no story agent
     assert "newsflow-stories" in app.tables and processor.stories is not None
     assert "stories" not in app.tables and "stories_fold" not in app.agents
     monkeypatch.setenv("NEWSFLOW_STORIES_PUBLISH_EVENTS", "true")
