@@ -234,6 +234,19 @@ def test_a_copy_from_another_outlet_is_kept_marked_and_not_enriched_again() -> N
     assert spaced is not None and spaced.duplicate_of == "ap-1" and enricher.seen[-1] == "blog-3"
 
 
+def test_without_stories_a_copy_is_still_kept_and_marked() -> None:
+    """The default worker (no story index): copies are coverage all the same."""
+    processor, enricher, _ = _worker()
+    processor.stories = None
+    first = _run(processor, 0, id="ap-1", body=WIRE, source="AP", url="https://ap.example/1")
+    copy = _run(
+        processor, 1, id="tribune-7", body=WIRE, source="Tribune", url="https://tribune.example/7"
+    )
+    assert first is not None and copy is not None and enricher.seen == ["ap-1"]
+    assert copy.duplicate_of == "ap-1" and copy.story_id is None is first.story_id
+    assert _run(processor, 2, id="ap-1", body="Corrected text.") is None
+
+
 def test_copies_can_still_be_dropped() -> None:
     processor, enricher, _ = _worker(drop_copies=True)
     assert _run(processor, 0, id="ap-1", body=WIRE, source="AP") is not None
