@@ -74,6 +74,13 @@ class WorkerMetrics:
             ["topic"],
             registry=registry,
         )
+        # Here, not with the story metrics: copies are kept and their enrichment reused
+        # whether or not story ids are on.
+        self.reused = Counter(
+            "newsflow_enrichments_reused",
+            "Copies of an article's exact text whose enrichment was reused, not computed.",
+            registry=registry,
+        )
         self.lag_messages = Gauge(
             "newsflow_consumer_lag_messages",
             "Messages of the input topic not yet committed by the worker group.",

@@ -16,11 +16,6 @@ class StoriesMetrics:
             ["kind"],
             registry=registry,
         )
-        self.reused = Counter(
-            "newsflow_enrichments_reused",
-            "Copies of an article's exact text whose enrichment was reused, not computed.",
-            registry=registry,
-        )
         self.events = Counter(
             "newsflow_story_events",
             "Story events sent to news.stories.",

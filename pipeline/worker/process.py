@@ -192,8 +192,7 @@ class Processor:
                 enrichment: Enrichment) -> EnrichedArticle:  # fmt: skip
         """A copy of an enriched text: the same enrichment (its offsets hold, the text is the
         same), nothing computed."""
-        if self.stories is not None:
-            self.stories.metrics.reused.inc()
+        self.metrics.reused.inc()
         meta = EnrichmentMeta(
             pipeline_version=__version__,
             model_name=self.enricher.model_name,

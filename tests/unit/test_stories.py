@@ -236,7 +236,7 @@ def test_a_copy_from_another_outlet_is_kept_marked_and_not_enriched_again() -> N
 
 def test_without_stories_a_copy_is_still_kept_and_marked() -> None:
     """The default worker (no story index): copies are coverage all the same."""
-    processor, enricher, _ = _worker()
+    processor, enricher, registry = _worker()
     processor.stories = None
     first = _run(processor, 0, id="ap-1", body=WIRE, source="AP", url="https://ap.example/1")
     copy = _run(
@@ -244,6 +244,7 @@ def test_without_stories_a_copy_is_still_kept_and_marked() -> None:
     )
     assert first is not None and copy is not None and enricher.seen == ["ap-1"]
     assert copy.duplicate_of == "ap-1" and copy.story_id is None is first.story_id
+    assert registry.get_sample_value("newsflow_enrichments_reused_total") == 1
     assert _run(processor, 2, id="ap-1", body="Corrected text.") is None
 
 
