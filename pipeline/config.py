@@ -329,8 +329,8 @@ class TrendsSettings(_Group):
     max_holders_per_target: int = Field(
         default=200,
         ge=1,
-        # Each holder keeps its latest evidence (at most ~3.5 KB once trimmed): 250 holders
-        # keep one target's changelog record under the broker's default 1 MB message limit.
+        # Each holder's row keeps its latest evidence (at most ~3.5 KB once trimmed): 250
+        # holders keep one target's rows, and a /stance answer, under about 1 MB.
         le=250,
         description="Holders kept per stance target; past it the one seen longest ago is dropped.",
     )

@@ -72,19 +72,19 @@ def merge_nested(judged: Sequence[Judged]) -> list[Judged]:
     tags would count one statement twice. Keeping the surer one at every threshold is what
     dropping the other gives, since whenever the weaker clears a threshold so does the surer.
     """
-    kept: list[Judged] = []
+    kept: list[tuple[Judged, str]] = []  # with its target's words
     for item in sorted(judged, key=lambda j: -j[0]):
-        _, stance, c = item[0], item[1], item[2]
+        _, stance, c = item
         words = _words(c.surface)
         if not any(
             k[1] == stance
             and k[2].holder.name == c.holder.name
             and k[2].sentence is c.sentence
-            and (words in _words(k[2].surface) or _words(k[2].surface) in words)
-            for k in kept
+            and (words in other or other in words)
+            for k, other in kept
         ):
-            kept.append(item)
-    return kept
+            kept.append((item, words))
+    return [item for item, _ in kept]
 
 
 def _tag(c: Candidate, stance: StanceValue, probability: float) -> StanceTag:
