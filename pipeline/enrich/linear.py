@@ -28,16 +28,34 @@ class LinearModel:
 
     def probabilities(self, feats: Features) -> tuple[float, ...]:
         """Class probabilities of one feature vector, in ``classes`` order."""
-        scores = list(self.intercepts)
-        for name, value in feats.items():
-            row = self.weights.get(name)
-            if row is not None:
-                for k, w in enumerate(row):
-                    scores[k] += w * value
+        if len(self.intercepts) == 3:
+            scores = self._three(feats)
+        else:
+            scores = list(self.intercepts)
+            for name, value in feats.items():
+                row = self.weights.get(name)
+                if row is not None:
+                    for k, w in enumerate(row):
+                        scores[k] += w * value
         top = max(scores)
         exps = [math.exp((s - top) / self.temperature) for s in scores]
         total = sum(exps)
         return tuple(e / total for e in exps)
+
+    def _three(self, feats: Features) -> list[float]:
+        """The scores of a three-class model: the same sums, in the same order, as the
+        general loop (so the same floats), without its inner loop: both shipped models have
+        three classes, and one is scored per stance candidate and per entity mention."""
+        a, b, c = self.intercepts
+        get = self.weights.get
+        for name, value in feats.items():
+            row = get(name)
+            if row is not None:
+                wa, wb, wc = row
+                a += wa * value
+                b += wb * value
+                c += wc * value
+        return [a, b, c]
 
     def to_json(self) -> str:
         """Sorted, rounded and compact, so that training twice writes identical bytes."""
