@@ -67,13 +67,22 @@ for line in sys.stdin:
 """
 
 
+# Each child names the package it runs on stderr, so that a run shows what it compared.
+_WHERE = """
+import sys
+import pipeline
+print("measuring", pipeline.__file__, file=sys.stderr, flush=True)
+"""
+
+
 def _start(code: str, checkout: Path | None) -> subprocess.Popen[str]:
     env = dict(os.environ)
     if checkout is not None:
         env["PYTHONPATH"] = os.pathsep.join([str(checkout.resolve()), env.get("PYTHONPATH", "")])
+    # ``python -c`` puts its working directory first on the path: the checkout's own.
     child = subprocess.Popen(
-        [sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
-        env=env,
+        [sys.executable, "-c", _WHERE + code], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+        text=True, env=env, cwd=checkout,
     )  # fmt: skip
     assert child.stdout is not None
     if child.stdout.readline().strip() != "ready":
