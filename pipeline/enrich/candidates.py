@@ -37,6 +37,7 @@ _QUOTES = frozenset({'"', "\u201c", "\u201d"})
 _MAX_PATH = 5
 _MAX_DEPTH = 40  # ancestors climbed to find a common one: deeper is no stance relation
 _CLAUSE_TOKENS = 60  # a reported clause is read from at most this many tokens
+_LOCAL_TOKENS = 30  # the clause around a target, for the model's local tone
 _PAIR_WINDOW = 8  # entities on each side of a holder paired with it
 # What a reported clause judges: its subjects and objects.
 _CLAUSE_DEPS = frozenset({"nsubj", "nsubjpass", "dobj", "attr"})
@@ -63,6 +64,11 @@ class Candidate:
     anchor: Token  # the cue, or the holder's token for pairs
     target_token: Token
     clause: str  # the text the judgement is read from (the sentence or a reported clause)
+    # Read once here for the model's features: :func:`sides` of (anchor, target_token), and
+    # the clause around the target (its head's subtree, at most 30 tokens).
+    up: tuple[str, ...]
+    down: tuple[str, ...]
+    local_clause: str
 
     @property
     def key(self) -> tuple[str, str]:
@@ -82,6 +88,16 @@ class CandidateReader:
             p.field: FrameReader(doc, p.field, self.holders, catalogue) for p in doc.fields
         }
         self.referents = ReferentIndex(doc, self.readers)
+        self._local: dict[tuple[TextField, int], str] = {}
+
+    def local_clause(self, field_name: TextField, token: Token) -> str:
+        """The text of ``token``'s head's subtree (at most 30 tokens), read once per head:
+        the many candidates of one sentence share a few heads."""
+        key = (field_name, token.head.i)
+        text = self._local.get(key)
+        if text is None:
+            text = self._local[key] = subtree_text(token.head, _LOCAL_TOKENS)
+        return text
 
     def candidates(self) -> list[Candidate]:
         found: list[Candidate] = []
@@ -465,7 +481,7 @@ class SentenceReader:
             # source of its own, so that the model learns how far to trust it; the rule that
             # proposed it stays in ``holder_via``.
             source, via = "holder_ahead", source
-        top = sides(start, head)[2]
+        up, down, top = sides(start, head)
         top_lemma = top.lemma_.lower() if top is not None else ""
         top_prior = _prior(top_lemma)
         if top is not None and top_prior and top.pos_ in {"VERB", "AUX"}:
@@ -481,13 +497,16 @@ class SentenceReader:
             negated=negated(cue),
             in_quote=self.quote_mask.get(cue.i, False),
             holder_via=via,
-            path=dep_path(start, head),
+            path=_path(up, down, top),
             lca=top_lemma,
             lca_prior=top_prior,
             has_cue=self.has_cue,
             anchor=start,
             target_token=head,
             clause=clause,
+            up=tuple(up),
+            down=tuple(down),
+            local_clause=self.owner.local_clause(self.field, head),
         )
 
 
@@ -547,9 +566,8 @@ def sides(a: Token, b: Token) -> tuple[list[str], list[str], Token | None]:
     return up, [], None
 
 
-def dep_path(a: Token, b: Token) -> str:
-    """ "^nsubj/vdobj": up from ``a`` to the common ancestor, then down to ``b``."""
-    up, down, top = sides(a, b)
+def _path(up: list[str], down: list[str], top: Token | None) -> str:
+    """ "^nsubj/vdobj": up to the common ancestor, then down (the parts :func:`sides` reads)."""
     if top is None:
         return "none"
     if len(up) + len(down) > _MAX_PATH:

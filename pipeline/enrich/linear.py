@@ -28,16 +28,36 @@ class LinearModel:
 
     def probabilities(self, feats: Features) -> tuple[float, ...]:
         """Class probabilities of one feature vector, in ``classes`` order."""
+        scores = self._three(feats) if len(self.intercepts) == 3 else self._scores(feats)
+        top = max(scores)
+        exps = [math.exp((s - top) / self.temperature) for s in scores]
+        total = sum(exps)
+        return tuple(e / total for e in exps)
+
+    def _scores(self, feats: Features) -> list[float]:
+        """The class scores: the intercepts plus each known feature's weights times its value."""
         scores = list(self.intercepts)
         for name, value in feats.items():
             row = self.weights.get(name)
             if row is not None:
                 for k, w in enumerate(row):
                     scores[k] += w * value
-        top = max(scores)
-        exps = [math.exp((s - top) / self.temperature) for s in scores]
-        total = sum(exps)
-        return tuple(e / total for e in exps)
+        return scores
+
+    def _three(self, feats: Features) -> list[float]:
+        """:meth:`_scores` of a three-class model: the same sums in the same order (so the
+        same floats), without its inner loop: both shipped models have three classes, and
+        one is scored per stance candidate and per entity mention."""
+        a, b, c = self.intercepts
+        get = self.weights.get
+        for name, value in feats.items():
+            row = get(name)
+            if row is not None:
+                wa, wb, wc = row
+                a += wa * value
+                b += wb * value
+                c += wc * value
+        return [a, b, c]
 
     def to_json(self) -> str:
         """Sorted, rounded and compact, so that training twice writes identical bytes."""

@@ -169,7 +169,9 @@ class ParsedField:
 def parse_article(
     nlp: Language, article: RawArticle, limits: EnrichSettings | None = None
 ) -> list[ParsedField]:
-    """Parse the title (if any) and the body: one ``nlp()`` call per field.
+    """Parse the title (if any) and the body in one ``nlp.pipe`` call (the same parse as one
+    ``nlp()`` per field: every component reads each doc alone; a call of its own costs a
+    headline ~5 ms of fixed overhead, ~2 ms in a batch with the body).
 
     The body is cut to ``limits.max_body_chars`` characters and ``max_tokens`` tokens before
     the parser runs, and to ``max_sentences`` sentences after it; the cut is recorded in
@@ -177,10 +179,9 @@ def parse_article(
     validation.
     """
     limits = limits or EnrichSettings()
-    fields: list[ParsedField] = []
+    title = None
     if article.title.strip():
-        title = normalise(case_normalise(article.title))
-        fields.append(ParsedField("title", article.title, nlp(title)))
+        title = nlp.make_doc(normalise(case_normalise(article.title)))
     text, truncated = article.body, None
     if len(text) > limits.max_body_chars:
         text = text[: limits.max_body_chars]
@@ -195,7 +196,8 @@ def parse_article(
     if len(doc) > limits.max_tokens:
         doc = doc[: limits.max_tokens].as_doc()
         truncated = Truncation(limit="max_tokens", end=len(doc.text))
-    doc = nlp(doc)
+    *titled, doc = nlp.pipe([doc] if title is None else [title, doc])
+    fields = [ParsedField("title", article.title, t) for t in titled]
     for count, sent in enumerate(doc.sents, start=1):
         if count > limits.max_sentences:
             doc = doc[: sent.start].as_doc()

@@ -9,16 +9,13 @@ on the development half of the real-news gold set (``newsflow train stance``).
 
 from __future__ import annotations
 
-from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
-from spacy.tokens import Token
-
-from pipeline.enrich.candidates import Candidate, sides, subtree_text
+from pipeline.enrich.candidates import Candidate
 from pipeline.enrich.lexicon import SPEECH_VERBS
 from pipeline.enrich.linear import Features, LinearModel
-from pipeline.enrich.tone import analyser
+from pipeline.enrich.tone import polarity
 
 # Bump whenever :func:`features` changes: a model is only valid for the features it was fit on.
 FEATURE_SET_VERSION = "7"
@@ -26,10 +23,9 @@ CLASSES = ("none", "favor", "against")
 MODEL_FILE = "data/stance_model.json"
 
 
-@lru_cache(maxsize=4096)
 def _compound(text: str) -> float:
-    """VADER compound of a text; many candidates of one sentence share their clause."""
-    return float(analyser().polarity_scores(text)["compound"])
+    """VADER compound of a text (cached: many candidates of one sentence share a clause)."""
+    return float(polarity(text)["compound"])
 
 
 def _bucket(score: float) -> str:
@@ -123,16 +119,12 @@ def _kind(lemma: str, prior: int) -> str:
     return {1: "favor", -1: "against"}.get(prior, "other")
 
 
-def _local_tone(t: Token) -> float:
-    """VADER compound of the clause around the target: its head's subtree, at most 30 words."""
-    return _compound(subtree_text(t.head, 30))
-
-
 def _structure(c: Candidate) -> list[str]:
-    up, down, _ = sides(c.anchor, c.target_token)
+    up, down = c.up, c.down  # :func:`candidates.sides` of the anchor and the target token
     kind = _kind(c.lca, c.lca_prior)
     up_s, down_s = "/".join(up[:3]), "/".join(down[:3])
-    local = _bucket(_local_tone(c.target_token))
+    # VADER compound of the clause around the target: its head's subtree, at most 30 words.
+    local = _bucket(_compound(c.local_clause))
     return [
         f"up={up_s}",
         f"down={down_s}",

@@ -9,6 +9,7 @@ intercepts and a calibration temperature. Inference is a dictionary look-up per 
 from __future__ import annotations
 
 import math
+from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -149,6 +150,14 @@ class _SentenceFacts:
 
     valence: list[float]  # per token of the sentence
     content: list[tuple[int, str]]  # (token index, lemma) of its content words, in order
+    # Per token of the sentence: _word, _lemma, and whether it is a negation word.
+    words: list[str]
+    lemmas: list[str]
+    negations: list[bool]
+    polar: list[tuple[int, float]]  # (token index, valence) of the tokens with one, in order
+    spos: float  # sum of the positive valences, in token order
+    sneg: float  # sum of the negative valences, in token order
+    quotes: list[int]  # token indices of its quotation marks, in order
 
 
 SentenceCache = dict[tuple[int, int], _SentenceFacts]
@@ -157,9 +166,17 @@ SentenceCache = dict[tuple[int, int], _SentenceFacts]
 def _sentence_facts(doc: Doc, sent: Span) -> _SentenceFacts:
     lexicon = _lexicon()
     tokens = [doc[i] for i in range(sent.start, sent.end)]
+    valence = [_valence(t, lexicon) for t in tokens]
     return _SentenceFacts(
-        [_valence(t, lexicon) for t in tokens],
+        valence,
         [(t.i, _lemma(t)) for t in tokens if t.pos_ in _CONTENT_POS and not t.is_stop],
+        [_word(t) for t in tokens],
+        [_lemma(t) for t in tokens],
+        [t.lower_ in _NEGATIONS for t in tokens],
+        [(t.i, v) for t, v in zip(tokens, valence, strict=True) if v != 0.0],
+        sum(v for v in valence if v > 0),
+        sum(v for v in valence if v < 0),
+        [t.i for t in tokens if t.text in _QUOTES],
     )
 
 
@@ -198,33 +215,34 @@ def features(
         _add(feats, "ment:" + root.ent_type_)
 
     # Left and right windows: bags of words and lemmas, nearest words by position, bigrams.
-    left = [doc[i] for i in range(max(sent.start, span.start - _WINDOW), span.start)]
-    right = [doc[i] for i in range(span.end, min(sent.end, span.end + _WINDOW))]
-    for side, window in (("l", list(reversed(left))), ("r", right)):
+    # (Windows hold token indices; the sentence's facts answer for each.)
+    left = range(max(sent.start, span.start - _WINDOW), span.start)
+    right = range(span.end, min(sent.end, span.end + _WINDOW))
+    words, lemmas, negations = facts.words, facts.lemmas, facts.negations
+    for side, window in (("l", list(reversed(left))), ("r", list(right))):
         previous = "<t>"
-        for k, token in enumerate(window):
-            word = _word(token)
-            _add(feats, f"{side}:{_lemma(token)}")
+        for k, i in enumerate(window):
+            word = words[i - sent.start]
+            _add(feats, f"{side}:{lemmas[i - sent.start]}")
             if k < 2:
                 _add(feats, f"{side}{k + 1}:{word}")
             _add(
                 feats, f"{side}b:{previous}_{word}" if side == "r" else f"{side}b:{word}_{previous}"
             )
             previous = word
-            if k < _NEAR and token.lower_ in _NEGATIONS:
+            if k < _NEAR and negations[i - sent.start]:
                 _add(feats, f"{side}neg")
         if not window:
             _add(feats, f"{side}:<edge>")
-        pos = sum(max(0.0, val(t.i)) for t in window)
-        neg = sum(min(0.0, val(t.i)) for t in window)
-        near = sum(val(t.i) for t in window[:_NEAR])
+        pos = sum(max(0.0, val(i)) for i in window)
+        neg = sum(min(0.0, val(i)) for i in window)
+        near = sum(val(i) for i in window[:_NEAR])
         feats[f"{side}v+"] = pos / 4.0
         feats[f"{side}v-"] = neg / 4.0
         _add(feats, f"{side}vn:{_bin(near)}")
 
     # The whole sentence's VADER valence: most sentences carry one tone for all their targets.
-    spos = sum(v for v in valence if v > 0)
-    sneg = sum(v for v in valence if v < 0)
+    spos, sneg = facts.spos, facts.sneg
     feats["sv+"] = spos / 4.0
     feats["sv-"] = sneg / 4.0
     # VADER's normalisation of a valence sum into (-1, 1), without its 0.3 ms rule engine:
@@ -300,9 +318,8 @@ def features(
     clause = _clause(root, sent)
     cpos = cneg = opos = oneg = 0.0
     wsum = 0.0
-    for i in range(sent.start, sent.end):
-        v = val(i)
-        if v == 0.0 or span.start <= i < span.end:
+    for i, v in facts.polar:  # the tokens of zero valence add nothing to any sum
+        if span.start <= i < span.end:
             continue
         if i in clause:
             cpos += max(v, 0.0)
@@ -327,10 +344,8 @@ def features(
     _add(feats, f"wvb:{_bin(wsum)}")
 
     # Quotes: inside a quotation the tone is the speaker's, often harsher.
-    quotes_before = sum(1 for i in range(sent.start, span.start) if doc[i].text in _QUOTES)
-    quotes_total = quotes_before + sum(
-        1 for i in range(span.start, sent.end) if doc[i].text in _QUOTES
-    )
+    quotes_before = bisect_left(facts.quotes, span.start)
+    quotes_total = len(facts.quotes)
     if quotes_total:
         _add(feats, "q:in" if quotes_before % 2 == 1 else "q:out")
     # Position in the sentence: the first noun phrase is usually the topic.
