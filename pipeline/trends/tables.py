@@ -58,12 +58,7 @@ def create_tables(app: faust.App, settings: Settings) -> TrendTables:
     partitions = settings.topics.partitions
     entities: dict[TrendWindow, Any] = {}
     for window, (size, step) in WINDOWS.items():
-        table = app.Table(
-            entity_table_name(window),
-            default=dict,
-            partitions=partitions,
-            help=f"Mentions per entity in {window} hopping windows.",
-        )
+        table = _entity_table(app, window, partitions)
         # Windows older than their size are read by no query: expire them (memory and the
         # changelog's retention stay bounded by the window).
         entities[window] = table.hopping(size, step, expires=size)
@@ -87,6 +82,35 @@ def create_tables(app: faust.App, settings: Settings) -> TrendTables:
         tables.holders.rebuild(list(stance.data.items()))
 
     return tables
+
+
+def _entity_table(app: faust.App, window: TrendWindow, partitions: int) -> Any:
+    """An entity table whose rows read back from the changelog expire like written ones.
+
+    Faust expires a windowed row only if this process wrote it (``on_key_set`` puts its
+    window's end in the table's expiry heap); rows read back from the changelog — recovery
+    after a start or rebalance, standby copies — would stay in memory until the process
+    ends. Each such row goes into the same heap here, so Faust's cleanup (every
+    ``table_cleanup_interval``, 30 s) drops it once its window is stale.
+    """
+    table: Any = None
+
+    async def on_changelog_event(event: Any) -> None:
+        if event.message.value is None:
+            return  # a tombstone: nothing is kept
+        key = table._to_key(event.key)  # (name, (start, end)), as the store will hold it
+        partition = event.message.partition
+        if key not in table._partition_timestamp_keys.get((partition, key[1][1]), ()):
+            table._maybe_set_key_ttl(key, partition)
+
+    table = app.Table(
+        entity_table_name(window),
+        default=dict,
+        partitions=partitions,
+        on_changelog_event=on_changelog_event,
+        help=f"Mentions per entity in {window} hopping windows.",
+    )
+    return table
 
 
 def _reindex_names(table: Any, index: NameIndex) -> None:
