@@ -84,33 +84,40 @@ def create_tables(app: faust.App, settings: Settings) -> TrendTables:
     return tables
 
 
-def _entity_table(app: faust.App, window: TrendWindow, partitions: int) -> Any:
-    """An entity table whose rows read back from the changelog expire like written ones.
+class _EntityTable(faust.Table[Any, Any]):
+    """A windowed table whose expiry heap holds one entry per row, not one per write.
 
-    Faust expires a windowed row only if this process wrote it (``on_key_set`` puts its
-    window's end in the table's expiry heap); rows read back from the changelog — recovery
-    after a start or rebalance, standby copies — would stay in memory until the process
-    ends. Each such row goes into the same heap here, so Faust's cleanup (every
-    ``table_cleanup_interval``, 30 s) drops it once its window is stale.
+    Faust pushes a row's window end onto the table's expiry heap on every write
+    (``on_key_set``), and the entry stays until the window expires: every entity event
+    writes 36 rows, so the heap grew by 36 entries per event, kept up to 48 h for the 24 h
+    table (docs/performance.md). A row already in the heap is not pushed again here. Rows
+    read back from the changelog — recovery after a start or rebalance, standby copies —
+    are pushed too: Faust applies them straight to the store, where they would stay until
+    the process ends. Faust's cleanup (every ``table_cleanup_interval``, 30 s) then drops
+    every row whose window is stale.
     """
-    table: Any = None
 
-    async def on_changelog_event(event: Any) -> None:
-        if event.message.value is None:
-            return  # a tombstone: nothing is kept
-        key = table._to_key(event.key)  # (name, (start, end)), as the store will hold it
-        partition = event.message.partition
-        if key not in table._partition_timestamp_keys.get((partition, key[1][1]), ()):
-            table._maybe_set_key_ttl(key, partition)
+    def _maybe_set_key_ttl(self, key: Any, partition: int) -> None:
+        if key not in self._partition_timestamp_keys.get((partition, key[1][1]), ()):
+            super()._maybe_set_key_ttl(key, partition)
 
-    table = app.Table(
-        entity_table_name(window),
+    async def on_changelog_event(self, event: Any) -> None:
+        await super().on_changelog_event(event)
+        if event.message.value is not None:  # a tombstone keeps nothing
+            # As the store will hold it: (name, (start, end)), from JSON lists.
+            self._maybe_set_key_ttl(self._to_key(event.key), event.message.partition)
+
+
+def _entity_table(app: faust.App, window: TrendWindow, partitions: int) -> Any:
+    table = _EntityTable(
+        app,
+        name=entity_table_name(window),
         default=dict,
+        beacon=app.tables.beacon,
         partitions=partitions,
-        on_changelog_event=on_changelog_event,
         help=f"Mentions per entity in {window} hopping windows.",
     )
-    return table
+    return app.tables.add(table)
 
 
 def _reindex_names(table: Any, index: NameIndex) -> None:

@@ -386,3 +386,31 @@ def test_rows_read_back_from_the_changelog_expire_as_well(
         assert len(hour.data) == int(hour.window.size // hour.window.step)
 
     asyncio.run(scenario())
+
+
+def test_the_expiry_heap_holds_a_row_once_however_often_it_is_written(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Any
+) -> None:
+    """Faust pushes a window's end on every write; the heap would grow by 36 entries per
+    entity event and keep them up to 48 h. Here a row is in it once."""
+    import time
+
+    now = time.time()
+    app, tables = _trend_tables(monkeypatch, tmp_path, [now])
+
+    async def scenario() -> None:
+        async with app.agents["trends_count_entities"].test_context() as counting:
+            for i in range(5):
+                event = EntityEvent(
+                    article_id=f"a{i}", name="Kyiv", label="GPE", count=1, salience=0.5
+                )
+                value, part = event.model_dump_json().encode(), tables.partition_of(b"Kyiv")
+                await counting.put(value, key=b"Kyiv", partition=part, timestamp=now)
+
+    asyncio.run(scenario())
+    for window, wrapper in tables.entities.items():
+        table = wrapper.table
+        heap = [end for ends in table._partition_timestamps.values() for end in ends]
+        assert len(table.data) == int(table.window.size // table.window.step)
+        assert sorted(heap) == sorted(w[1] for _, w in table.data), window
+        assert {v["articles"] for v in table.data.values()} == {5}  # every write counted
