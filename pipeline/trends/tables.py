@@ -89,8 +89,8 @@ class _EntityTable(faust.Table[Any, Any]):
 
     Faust pushes a row's window end onto the table's expiry heap on every write
     (``on_key_set``), and the entry stays until the window expires: every entity event
-    writes 36 rows, so the heap grew by 36 entries per event, kept up to 48 h for the 24 h
-    table (docs/performance.md). A row already in the heap is not pushed again here. Rows
+    writes 36 rows, so its heap would grow by 36 entries per event, kept up to 48 h for the
+    24 h table (docs/performance.md). A row already in the heap is not pushed again here. Rows
     read back from the changelog — recovery after a start or rebalance, standby copies —
     are pushed too: Faust applies them straight to the store, where they would stay until
     the process ends. Faust's cleanup (every ``table_cleanup_interval``, 30 s) then drops
