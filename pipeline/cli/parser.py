@@ -161,8 +161,8 @@ def build_parser() -> argparse.ArgumentParser:
                       "table, optionally filtered.")  # fmt: skip
     consume.add_argument(
         "topic",
-        help="an output topic: news.enriched, news.entities, "
-        "news.stance or news.deadletter (or their configured names)",
+        help="an output topic: news.enriched, news.entities, news.stance, "
+        "news.stories, news.trends or news.deadletter (or their configured names)",
     )
     consume.add_argument(
         "--from-beginning",

@@ -26,6 +26,12 @@ def parse_since(text: str, now: datetime | None = None) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+def _is_story(event: dict[str, Any]) -> bool:
+    """A ``news.stories`` event: its names are under ``top_entities``, its stance tags are
+    counts per (holder, target)."""
+    return "story_id" in event and "top_entities" in event
+
+
 def _same(a: object, b: str | None) -> bool:
     return isinstance(a, str) and b is not None and a.casefold() == b.casefold()
 
@@ -51,12 +57,17 @@ class EventFilter:
                 and self._stance_ok(event)
                 and self._time_ok(event, timestamp_ms)
             )
-        except (TypeError, AttributeError):
+        except (TypeError, AttributeError, ValueError):  # ValueError: a count that is no number
             return False
 
     def _entity_ok(self, event: dict[str, Any]) -> bool:
         if self.entity is None:
             return True
+        if _is_story(event):  # one of its top names, or a holder or target of its stances
+            return any(_same(e.get("name"), self.entity) for e in event["top_entities"]) or any(
+                _same(t.get("holder"), self.entity) or _same(t.get("target"), self.entity)
+                for t in event.get("stances", [])
+            )
         if "entities" in event:
             return any(_same(e.get("name"), self.entity) for e in event["entities"])
         if "holder" in event:
@@ -68,6 +79,8 @@ class EventFilter:
     def _label_ok(self, event: dict[str, Any]) -> bool:
         if self.label is None:
             return True
+        if _is_story(event):
+            return any(_same(e.get("label"), self.label) for e in event["top_entities"])
         if "entities" in event:
             return any(_same(e.get("label"), self.label) for e in event["entities"])
         return _same(event.get("label"), self.label)
@@ -75,6 +88,8 @@ class EventFilter:
     def _stance_ok(self, event: dict[str, Any]) -> bool:
         if self.holder is None and self.target is None and self.stance is None:
             return True
+        if _is_story(event):
+            return any(self._counts_ok(tag) for tag in event.get("stances", []))
         tags = event.get("stances", []) if "entities" in event else [event]
         return any(self._tag_ok(tag) for tag in tags)
 
@@ -86,6 +101,14 @@ class EventFilter:
                 ("target", self.target),
                 ("stance", self.stance),
             )
+        )
+
+    def _counts_ok(self, counts: dict[str, Any]) -> bool:
+        """A story's (holder, target) counts: the stance holds when it was tagged at least once."""
+        stance_ok = self.stance is None or int(counts.get(self.stance.casefold()) or 0) > 0
+        return stance_ok and all(
+            wanted is None or _same(counts.get(field), wanted)
+            for field, wanted in (("holder", self.holder), ("target", self.target))
         )
 
     def _time_ok(self, event: dict[str, Any], timestamp_ms: int | None) -> bool:

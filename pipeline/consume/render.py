@@ -1,4 +1,5 @@
-"""Human-readable views of events for terminals (demo, ``consume --format table``)."""
+"""Human-readable views of events for terminals (demo, ``consume --format table``): an
+enriched article or a story as a block, any other event as one row."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Any
 from prometheus_client.parser import text_string_to_metric_families
 
 from pipeline.models import EnrichedArticle
+from pipeline.stories.models import StoryEvent
 
 
 def article_text(article: EnrichedArticle, max_entities: int = 25) -> str:
@@ -41,6 +43,36 @@ def article_text(article: EnrichedArticle, max_entities: int = 25) -> str:
     return "\n".join(lines)
 
 
+def story_text(story: StoryEvent, max_articles: int = 10) -> str:
+    """A few lines per story event: its size and outlets, top names, stance counts, and its
+    first ``max_articles`` articles in the order they joined."""
+    first = story.articles[0].title if story.articles else ""
+    lines = [
+        f"━━ story {story.story_id} — {first or '(no title)'}",
+        f"   {story.article_count} article{'s' if story.article_count != 1 else ''} · "
+        f"first seen {story.first_seen.isoformat()} · updated {story.updated_at.isoformat()}",
+        f"   outlets ({len(story.outlets)}): {', '.join(story.outlets) or '-'}",
+    ]
+    if story.top_entities:
+        names = ", ".join(f"{e.name} [{e.label}] ×{e.articles}" for e in story.top_entities)
+        lines.append(f"   top entities: {names}")
+    for s in story.stances:
+        lines.append(
+            f"   stance {s.holder} → {s.target}: favor {s.favor} · against {s.against} · "
+            f"neutral {s.neutral}"
+        )
+    shown = story.articles[:max_articles]
+    for a in shown:
+        when = a.published_at.isoformat()[:16] if a.published_at else "-"
+        copy = f"  (copy of {a.duplicate_of})" if a.duplicate_of else ""
+        title = textwrap.shorten(a.title or "(no title)", width=70, placeholder=" …")
+        lines.append(f"     {when:<16}  {a.source or '-':<20} {a.article_id}  {title}{copy}")
+    # article_count counts them all; the event lists the first 100 only.
+    if story.article_count > len(shown):
+        lines.append(f"     … {story.article_count - len(shown)} more article(s)")
+    return "\n".join(lines)
+
+
 def event_text(event: dict[str, Any]) -> str:
     """A table row (or block, for a whole article) for any Newsflow event; an event that does
     not have the shape its fields suggest is shown as its JSON."""
@@ -53,6 +85,8 @@ def event_text(event: dict[str, Any]) -> str:
 def _event_text(event: dict[str, Any]) -> str:
     if "entities" in event and "meta" in event:
         return article_text(EnrichedArticle.model_validate(event))
+    if "story_id" in event and "top_entities" in event:
+        return story_text(StoryEvent.model_validate(event))
     when = str(event.get("published_at") or "-")[:16]
     if "holder" in event:
         evidence = textwrap.shorten(event["evidence"]["text"], width=90, placeholder=" …")

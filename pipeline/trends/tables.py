@@ -58,12 +58,7 @@ def create_tables(app: faust.App, settings: Settings) -> TrendTables:
     partitions = settings.topics.partitions
     entities: dict[TrendWindow, Any] = {}
     for window, (size, step) in WINDOWS.items():
-        table = app.Table(
-            entity_table_name(window),
-            default=dict,
-            partitions=partitions,
-            help=f"Mentions per entity in {window} hopping windows.",
-        )
+        table = _entity_table(app, window, partitions)
         # Windows older than their size are read by no query: expire them (memory and the
         # changelog's retention stay bounded by the window).
         entities[window] = table.hopping(size, step, expires=size)
@@ -87,6 +82,42 @@ def create_tables(app: faust.App, settings: Settings) -> TrendTables:
         tables.holders.rebuild(list(stance.data.items()))
 
     return tables
+
+
+class _EntityTable(faust.Table[Any, Any]):
+    """A windowed table whose expiry heap holds one entry per row, not one per write.
+
+    Faust pushes a row's window end onto the table's expiry heap on every write
+    (``on_key_set``), and the entry stays until the window expires: every entity event
+    writes 36 rows, so its heap would grow by 36 entries per event, kept up to 48 h for the
+    24 h table (docs/performance.md). A row already in the heap is not pushed again here. Rows
+    read back from the changelog — recovery after a start or rebalance, standby copies —
+    are pushed too: Faust applies them straight to the store, where they would stay until
+    the process ends. Faust's cleanup (every ``table_cleanup_interval``, 30 s) then drops
+    every row whose window is stale.
+    """
+
+    def _maybe_set_key_ttl(self, key: Any, partition: int) -> None:
+        if key not in self._partition_timestamp_keys.get((partition, key[1][1]), ()):
+            super()._maybe_set_key_ttl(key, partition)
+
+    async def on_changelog_event(self, event: Any) -> None:
+        await super().on_changelog_event(event)
+        if event.message.value is not None:  # a tombstone keeps nothing
+            # As the store will hold it: (name, (start, end)), from JSON lists.
+            self._maybe_set_key_ttl(self._to_key(event.key), event.message.partition)
+
+
+def _entity_table(app: faust.App, window: TrendWindow, partitions: int) -> Any:
+    table = _EntityTable(
+        app,
+        name=entity_table_name(window),
+        default=dict,
+        beacon=app.tables.beacon,
+        partitions=partitions,
+        help=f"Mentions per entity in {window} hopping windows.",
+    )
+    return app.tables.add(table)
 
 
 def _reindex_names(table: Any, index: NameIndex) -> None:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -59,30 +59,45 @@ def _iso(ts: float) -> str:
     return datetime.fromtimestamp(round(ts, 3), UTC).isoformat().replace("+00:00", "Z")
 
 
-def register_views(app: faust.App, tables: TrendTables, entities_topic: str) -> None:
+def local_top(
+    tables: TrendTables,
+    window: TrendWindow,
+    label: str | None,
+    limit: int,
+    owned: set[int],
+    now: float,
+) -> dict[str, Any]:
+    """This worker's answer from the partitions it ``owned``: the top of the window that
+    started at most one step before ``now`` (seconds). Rows of older windows are never read,
+    expired from the table or not."""
+    table = tables.entities[window].table
+    current = table.window.earliest(now)
+    rows = [
+        (name, value)
+        for name in tables.names[window].names_since(current[0])
+        if tables.partition_of(name.encode()) in owned
+        and (value := table.data.get((name, current))) is not None
+    ]
+    return {
+        "window": window,
+        "window_start": _iso(current[0]),
+        "window_end": _iso(current[0] + WINDOWS[window][0]),
+        "label": label,
+        "entities": aggregate.top_entities(rows, label, limit),
+        "partitions": sorted(owned),
+    }
+
+
+def register_views(
+    app: faust.App,
+    tables: TrendTables,
+    entities_topic: str,
+    clock: Callable[[], float] = time.time,
+) -> None:
     """Add the two views to ``app``'s web server."""
 
     def owned() -> set[int]:
         return {tp.partition for tp in app.consumer.assignment() if tp.topic == entities_topic}
-
-    def local_top(window: TrendWindow, label: str | None, limit: int) -> dict[str, Any]:
-        table = tables.entities[window].table
-        current = table.window.earliest(time.time())
-        mine = owned()
-        rows = [
-            (name, value)
-            for name in tables.names[window].names_since(current[0])
-            if tables.partition_of(name.encode()) in mine
-            and (value := table.data.get((name, current))) is not None
-        ]
-        return {
-            "window": window,
-            "window_start": _iso(current[0]),
-            "window_end": _iso(current[0] + WINDOWS[window][0]),
-            "label": label,
-            "entities": aggregate.top_entities(rows, label, limit),
-            "partitions": sorted(mine),
-        }
 
     async def ask(url: str, request: Request) -> dict[str, Any]:
         target = (
@@ -101,7 +116,7 @@ def register_views(app: faust.App, tables: TrendTables, entities_topic: str) -> 
                 window, label, limit, local_only = entity_query(request.query)
             except BadQuery as exc:
                 return self.json({"error": str(exc)}, status=400)
-            mine = local_top(window, label, limit)
+            mine = local_top(tables, window, label, limit, owned(), clock())
             if local_only:
                 return self.json(mine)
             me = str(app.conf.canonical_url).rstrip("/")

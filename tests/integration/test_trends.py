@@ -19,7 +19,15 @@ import pytest
 from pipeline.models import EntityEvent, StanceEvent
 from pipeline.trends.models import TrendEvent
 from tests.conftest import ROOT, free_port
-from tests.integration.conftest import Env, Worker, read_all, read_topic, start_all
+from tests.integration.conftest import (
+    Env,
+    Worker,
+    metric_value,
+    producer,
+    read_all,
+    read_topic,
+    start_all,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -197,3 +205,55 @@ def test_two_workers_count_answer_for_all_and_survive_a_restart(
         for w in (a, b):
             if w.alive:
                 w.stop()
+
+
+def test_stale_windows_read_back_from_the_changelog_expire(make_env: Any, tmp_path: Path) -> None:
+    """A worker restarted on a 1 h changelog holding windows that ended hours ago (records
+    written as the worker writes them, moved 3 h back) reads them back, drops them at Faust's
+    next table cleanup (every 30 s), and never answers them."""
+    env = make_env(
+        NEWSFLOW_TRENDS_ENABLED="true",
+        NEWSFLOW_WORKER_WEB_ENABLED="true",
+        NEWSFLOW_WORKER_DEDUP_WINDOW_SECONDS="0",
+    )
+    port = free_port()
+    worker = _worker(env, tmp_path, "a", port).start()
+    try:
+        produced = env.run("produce", "-", "--json", input=json.dumps(ARTICLES[0]) + "\n")
+        assert produced.returncode == 0, produced.stderr
+        enriched = json.loads(read_topic(env.settings.topics.enriched, 1)[0][1])
+        before = _expected_entities(env, len(enriched["entities"]))
+        assert _until(lambda: _get(port, "/trends/entities", window="1h", limit="100")[1].get(
+            "entities") == before)  # fmt: skip
+        rows = "newsflow_trends_table_rows"
+        fresh = 12 * len(before)  # each event is counted in the 12 hopping windows holding it
+        assert _until(
+            lambda: metric_value(worker.scrape(), rows, table="trends-entities-1h") == fresh
+        )
+        assert worker.stop() == 0
+
+        changelog = f"{env.settings.worker.app_id}-trends-entities-1h-changelog"
+        records = read_all(changelog)
+        assert len({r.key for r in records}) == fresh  # a record per (name, window) written
+        send = producer()
+        for r in records:
+            name, (start, end) = json.loads(r.key)
+            key = json.dumps([name, [start - 3 * 3600, end - 3 * 3600]]).encode()
+            send.send(changelog, key=key, value=r.value, partition=r.partition)
+        send.flush()
+        send.close()
+
+        worker = _worker(env, tmp_path, "a", port).start()
+        seen: list[float] = []
+
+        def back_to_fresh() -> bool:
+            seen.append(metric_value(worker.scrape(), rows, table="trends-entities-1h"))
+            return seen[-1] == fresh and max(seen) == 2 * fresh
+
+        expired = _until(back_to_fresh, timeout=120)
+        # Read back whole (2 * fresh rows), then the stale half dropped.
+        assert expired, [v for i, v in enumerate(seen) if i == 0 or v != seen[i - 1]]
+        assert _get(port, "/trends/entities", window="1h", limit="100")[1]["entities"] == before
+    finally:
+        if worker.alive:
+            worker.stop()

@@ -131,3 +131,15 @@ def test_http_ingest_listens_beyond_the_container_and_is_scraped() -> None:
     prometheus = yaml.safe_load((ROOT / "deploy/prometheus/prometheus.yml").read_text())
     jobs = {job["job_name"]: job for job in prometheus["scrape_configs"]}
     assert jobs["newsflow-serve"]["static_configs"][0]["targets"] == [f"serve:{port}"]
+
+
+def test_both_workers_count_trends_and_the_live_page_shows_them() -> None:
+    # Replicas of one group run the same agents and tables: trends on in both or in neither.
+    envs = [SERVICES[name]["environment"] for name in ("worker", "worker-b")]
+    assert all(env.get("NEWSFLOW_TRENDS_ENABLED") == "true" for env in envs)
+    assert SERVICES["serve"]["environment"].get("NEWSFLOW_SERVE_LIVE") == "true"
+    # Faust's web server binds 127.0.0.1 in each container, where both replicas would claim
+    # the same address for routed and merged queries: it stays off here.
+    assert all(env.get("NEWSFLOW_WORKER_WEB_ENABLED", "false") == "false" for env in envs)
+    # Everything else the two replicas set is the same too (only their published ports differ).
+    assert envs[0] == envs[1]

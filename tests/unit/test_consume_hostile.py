@@ -49,6 +49,9 @@ field_names = st.sampled_from(
         "stance",
         "confidence",
         "published_at",
+        "story_id",
+        "top_entities",
+        "articles",
     ]
 )
 field_values = (
@@ -56,6 +59,14 @@ field_values = (
     | st.integers()
     | st.text(max_size=3)
     | st.lists(st.integers() | st.text(), max_size=2)
+    | st.lists(
+        st.dictionaries(
+            st.sampled_from(["name", "label", "holder", "favor"]),
+            st.integers() | st.text(max_size=3),
+            max_size=2,
+        ),
+        max_size=2,
+    )
     | st.dictionaries(st.text(max_size=3), st.integers(), max_size=2)
 )
 odd_events = st.dictionaries(field_names, field_values)  # fmt: skip

@@ -3,6 +3,7 @@ runtime or a broker; the app wiring is checked by building the app."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import random
 from datetime import UTC, datetime
@@ -268,3 +269,148 @@ def test_the_name_index_lists_what_a_scan_of_the_current_window_finds() -> None:
             rebuilt.rebuild(sorted(rows))
             assert sorted(rebuilt.names_since(current)) == scan
             assert len(index) <= len({n for n, (s, _) in rows if s >= current - size})
+
+
+# Window expiry, on real Faust tables in memory (no broker): Faust's cleanup
+# (Table._del_old_keys, a timer every table_cleanup_interval) reads the wall clock, so the
+# events are dated relative to it; the counting agents get a clock set to each event's time,
+# as a worker reading it when it was new would have.
+HOUR = 3600.0
+
+
+def _trend_tables(monkeypatch: pytest.MonkeyPatch, tmp_path: Any, clock: list[float]) -> Any:
+    import faust
+    from prometheus_client import CollectorRegistry
+
+    from pipeline.config import Settings
+    from pipeline.trends.agents import register_agents
+    from pipeline.trends.metrics import TrendsMetrics
+    from pipeline.trends.tables import create_tables
+
+    monkeypatch.setenv("NEWSFLOW_STATE_DIR", str(tmp_path))
+    settings = Settings()
+    app = faust.App(f"expiry-{tmp_path.name}", broker="kafka://127.0.0.1:1", store="memory://")
+    tables = create_tables(app, settings)
+    metrics = TrendsMetrics(CollectorRegistry(), tuple(t.name for t in tables.all()))
+    register_agents(app, settings, tables, metrics, clock=lambda: clock[0])
+    return app, tables
+
+
+def _names(table: Any) -> set[str]:
+    return {name for name, _ in table.data}
+
+
+def _answer(tables: Any, window: str, now: float) -> list[str]:
+    from pipeline.trends.views import local_top
+
+    everything = set(range(tables.partitions))
+    top = local_top(tables, window, None, 100, everything, now)  # type: ignore[arg-type]
+    return [row["name"] for row in top["entities"]]
+
+
+def test_old_windows_expire_from_the_tables_and_never_reach_an_answer(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Any
+) -> None:
+    async def scenario() -> None:
+        import time
+
+        now = time.time()
+        clock = [now]
+        app, tables = _trend_tables(monkeypatch, tmp_path, clock)
+        agent = app.agents["trends_count_entities"]
+        # Past the 1 h table's expiry (a window is dropped once it ended an hour ago), inside
+        # the 24 h one; past both; and new.
+        dated = {"Old": now - 3 * HOUR, "Ancient": now - 50 * HOUR, "New": now - 60}
+        async with agent.test_context() as counting:
+            for name, ts in dated.items():
+                clock[0] = ts + 1
+                event = EntityEvent(article_id="a", name=name, label="PERSON", count=2,
+                                    salience=0.5)  # fmt: skip
+                key = name.encode()
+                await counting.put(event.model_dump_json().encode(), key=key,
+                                   partition=tables.partition_of(key), timestamp=ts)  # fmt: skip
+        hour, day = (tables.entities[w].table for w in ("1h", "24h"))
+        assert _names(hour) == _names(day) == set(dated)  # every name has rows before cleanup
+        assert _answer(tables, "1h", now) == ["New"]  # an answer reads the current window only
+        assert sorted(_answer(tables, "24h", now)) == ["New", "Old"]
+
+        await hour._del_old_keys()
+        await day._del_old_keys()
+
+        assert _names(hour) == {"New"} and _names(day) == {"New", "Old"}
+        for table in (hour, day):  # no stale window is left, and the new one is whole
+            assert not [w for _, w in table.data if table.window.stale(w[1], now)]
+            assert len([1 for name, _ in table.data if name == "New"]) == int(
+                table.window.size // table.window.step
+            )
+        assert _answer(tables, "1h", now) == ["New"]
+        assert sorted(_answer(tables, "24h", now)) == ["New", "Old"]
+        assert sorted(tables.names["1h"].names_since(0)) == ["New"]  # the index forgot them too
+
+    asyncio.run(scenario())
+
+
+def test_rows_read_back_from_the_changelog_expire_as_well(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Any
+) -> None:
+    """Recovery (and a standby copy) applies changelog records straight to the store, which
+    Faust does not put in its expiry heap; the tables register them on the way in."""
+
+    async def scenario() -> None:
+        import time
+        from types import SimpleNamespace
+
+        now = time.time()
+        _, tables = _trend_tables(monkeypatch, tmp_path, [now])
+        hour = tables.entities["1h"].table
+        records = []
+        for name, ts in (("Old", now - 3 * HOUR), ("New", now - 60)):
+            for start, end in hour.window.ranges(ts):
+                value = {"label": "GPE", "articles": 1, "mentions": 1}
+                message = SimpleNamespace(partition=tables.partition_of(name.encode()),
+                                          value=json.dumps(value).encode())  # fmt: skip
+                # Keys as Faust's JSON codec reads them back: lists, not tuples.
+                records.append(SimpleNamespace(key=[name, [start, end]], value=value,
+                                               message=message))  # fmt: skip
+        # A deleted row (a tombstone) is not registered.
+        tomb = SimpleNamespace(key=["Gone", [now - 60, now + HOUR]], value=None,
+                               message=SimpleNamespace(partition=0, value=None))  # fmt: skip
+        for record in [*records, tomb]:  # what Faust's recovery does with each record
+            await hour.on_changelog_event(record)
+        hour.apply_changelog_batch(records)
+        assert _names(hour) == {"Old", "New"}
+
+        await hour._del_old_keys()
+
+        assert _names(hour) == {"New"}
+        assert len(hour.data) == int(hour.window.size // hour.window.step)
+
+    asyncio.run(scenario())
+
+
+def test_the_expiry_heap_holds_a_row_once_however_often_it_is_written(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Any
+) -> None:
+    """Faust pushes a window's end on every write; the heap would grow by 36 entries per
+    entity event and keep them up to 48 h. Here a row is in it once."""
+    import time
+
+    now = time.time()
+    app, tables = _trend_tables(monkeypatch, tmp_path, [now])
+
+    async def scenario() -> None:
+        async with app.agents["trends_count_entities"].test_context() as counting:
+            for i in range(5):
+                event = EntityEvent(
+                    article_id=f"a{i}", name="Kyiv", label="GPE", count=1, salience=0.5
+                )
+                value, part = event.model_dump_json().encode(), tables.partition_of(b"Kyiv")
+                await counting.put(value, key=b"Kyiv", partition=part, timestamp=now)
+
+    asyncio.run(scenario())
+    for window, wrapper in tables.entities.items():
+        table = wrapper.table
+        heap = [end for ends in table._partition_timestamps.values() for end in ends]
+        assert len(table.data) == int(table.window.size // table.window.step)
+        assert sorted(heap) == sorted(w[1] for _, w in table.data), window
+        assert {v["articles"] for v in table.data.values()} == {5}  # every write counted
