@@ -11,7 +11,8 @@
 :func:`subscribe` reads with ``read_committed`` (only transactions the worker committed) and
 takes the filters of ``newsflow consume``. Each topic has its model: the enriched topic
 :class:`EnrichedArticle`, the entities topic :class:`EntityEvent`, the stance topic
-:class:`StanceEvent`, the dead-letter topic :class:`DeadLetter` (names from the settings, so
+:class:`StanceEvent`, the story topic :class:`StoryEvent`, the dead-letter topic
+:class:`DeadLetter` (names from the settings, so
 ``NEWSFLOW_TOPICS_*`` and ``--config`` files apply). With ``group`` the reader commits what it
 yielded and resumes there next time; without, it reads detached.
 
@@ -30,6 +31,7 @@ from pipeline.consume.filters import EventFilter, parse_since
 from pipeline.consume.subscribe import follow
 from pipeline.errors import ConfigError, KafkaUnavailable, NewsflowError
 from pipeline.models import DeadLetter, EnrichedArticle, EntityEvent, StanceEvent
+from pipeline.stories.models import StoryEvent
 
 __all__ = [
     "ConfigError",
@@ -40,21 +42,24 @@ __all__ = [
     "KafkaUnavailable",
     "NewsflowError",
     "StanceEvent",
+    "StoryEvent",
     "event_model",
     "subscribe",
 ]
 
-Event = EnrichedArticle | EntityEvent | StanceEvent | DeadLetter
+Event = EnrichedArticle | EntityEvent | StanceEvent | StoryEvent | DeadLetter
 _MODELS: dict[str, type[Any]] = {
     "enriched": EnrichedArticle,
     "entities": EntityEvent,
     "stance": StanceEvent,
+    "stories": StoryEvent,
     "deadletter": DeadLetter,
 }
 
 
 def event_model(settings: Settings, topic: str) -> type[Any]:
-    """The model of ``topic`` (a topic name or role: enriched, entities, stance, deadletter)."""
+    """The model of ``topic`` (a topic name or role: enriched, entities, stance, stories,
+    deadletter)."""
     if topic in _MODELS:
         return _MODELS[topic]
     for role, model in _MODELS.items():

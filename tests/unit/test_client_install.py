@@ -18,6 +18,7 @@ from pipeline.client import event_model
 from pipeline.config import Settings
 from pipeline.errors import ConfigError
 from pipeline.models import DeadLetter, EnrichedArticle, EntityEvent, StanceEvent
+from pipeline.stories.models import StoryEvent
 
 ROOT = Path(__file__).resolve().parents[2]
 PROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
@@ -30,7 +31,8 @@ class Block(importlib.abc.MetaPathFinder):
         if name.split(".")[0] in BLOCKED:
             raise ImportError(f"{name} is not installed for readers")
 sys.meta_path.insert(0, Block())
-from pipeline.client import subscribe, EnrichedArticle, EntityEvent, StanceEvent, DeadLetter
+from pipeline.client import subscribe, EnrichedArticle, EntityEvent, StanceEvent
+from pipeline.client import StoryEvent, DeadLetter
 import pipeline.models, pipeline.cli
 from pipeline.cli import main
 assert main(["config", "show", "--json"]) == 0
@@ -103,5 +105,7 @@ def test_each_topic_has_its_model() -> None:
     assert event_model(s, "entities") is EntityEvent
     assert event_model(s, s.topics.stance) is StanceEvent
     assert event_model(s, "news.deadletter") is DeadLetter
+    assert event_model(s, "stories") is StoryEvent
+    assert event_model(s, s.topics.stories) is StoryEvent
     with pytest.raises(ConfigError, match=r"news\.raw carries no Newsflow event"):
         event_model(s, "news.raw")
