@@ -41,6 +41,7 @@ import time
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka.errors import ConsumerStoppedError, IllegalStateError
 from aiokafka.structs import TopicPartition
 from mode import Service
 
@@ -166,18 +167,26 @@ class IndexFeed(Service):
     async def _read(self) -> None:
         consumer = self._consumer
         assert consumer is not None
-        while not self.should_stop:
-            batches = await consumer.getmany(timeout_ms=1000, max_records=BATCH)
-            now = time.time()
-            for records in batches.values():
-                for r in records:
-                    remember_encoded(self.index, r.key, r.value, now)
-                    self.records_read += 1
-            if not self.caught_up.is_set() and await self._at_targets(consumer):
-                log.info("story index: read to its end, %d records, %d articles in the window",
-                         self.records_read, self.index.articles)  # fmt: skip
-                self.caught_up.set()
-            await asyncio.sleep(0)  # a long catch-up lets the rest of the worker run
+        try:
+            while not self.should_stop:
+                await self._read_batch(consumer)
+        except (ConsumerStoppedError, IllegalStateError):
+            if not self.should_stop:
+                raise
+            # on_stop closed the consumer under a fetch: the worker is stopping, not failing
+
+    async def _read_batch(self, consumer: AIOKafkaConsumer) -> None:
+        batches = await consumer.getmany(timeout_ms=1000, max_records=BATCH)
+        now = time.time()
+        for records in batches.values():
+            for r in records:
+                remember_encoded(self.index, r.key, r.value, now)
+                self.records_read += 1
+        if not self.caught_up.is_set() and await self._at_targets(consumer):
+            log.info("story index: read to its end, %d records, %d articles in the window",
+                     self.records_read, self.index.articles)  # fmt: skip
+            self.caught_up.set()
+        await asyncio.sleep(0)  # a long catch-up lets the rest of the worker run
 
     async def _at_targets(self, consumer: AIOKafkaConsumer) -> bool:
         for tp, end in self._targets.items():
