@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -356,3 +357,20 @@ def test_the_processor_decides_a_story_only_once_the_index_is_read() -> None:
     waiting, outs = asyncio.run(run())
     assert waiting and outs
     assert registry.get_sample_value("newsflow_story_assignments_total", {"kind": "new"}) == 1
+
+
+def test_a_feed_that_cannot_catch_up_lets_stories_be_decided_after_its_wait() -> None:
+    """Invariant 3 of the feed: the wait for the index is bounded, and is over for good."""
+    from pipeline.stories.feed import IndexFeed
+
+    async def run() -> tuple[bool, float, float]:
+        feed = IndexFeed(Settings(), StoryIndex({}, Rules()), catch_up_seconds=0.2)
+        started = time.monotonic()
+        await feed.wait_caught_up()  # nothing read (never started): waits its 0.2 s
+        waited = time.monotonic() - started
+        started = time.monotonic()
+        await feed.wait_caught_up()
+        return feed.caught_up.is_set(), waited, time.monotonic() - started
+
+    caught_up, first, second = asyncio.run(run())
+    assert caught_up and 0.15 < first < 2.0 and second < 0.05
