@@ -340,11 +340,10 @@ class StoriesSettings(_Group):
     """Story clusters and syndicated copies (:mod:`pipeline.stories`). ``NEWSFLOW_STORIES_*``."""
 
     enabled: bool = Field(
-        # Opt-in: with the story index (a GlobalTable) in every worker, the full suite's
-        # kill -9 test under at_least_once stalled a restarted worker (789 of 1,000 articles
-        # never enriched in 4 minutes) and the rolling-restart test saw SIGTERM exit 1; both
-        # pass with it off. Until that is understood, the default worker does not carry it.
-        default=False,
+        # The index is each worker's memory, fed by its own reader of a compacted topic
+        # (pipeline/stories/feed.py), not a Faust table: nothing of it can pause or block the
+        # worker's input partitions, so the fault tests pass with it on.
+        default=True,
         description="Give every enriched article a story_id (the same story from several "
         "outlets, and near-duplicates, share one).",
     )

@@ -18,9 +18,9 @@ import faust
 from pydantic import ValidationError
 
 from pipeline.config import Settings
-from pipeline.models import EnrichedArticle
 from pipeline.stories import summary
 from pipeline.stories.metrics import StoriesMetrics
+from pipeline.stories.models import StoryInput
 
 STORIES_TABLE = "stories"
 STORIES_REPARTITION = "stories-by-story"
@@ -52,7 +52,7 @@ def register_story_agent(app: faust.App, settings: Settings, metrics: StoriesMet
             if not event.key:
                 continue
             try:
-                article = EnrichedArticle.model_validate_json(event.value)
+                article = StoryInput.model_validate_json(event.value)
             except (ValidationError, ValueError):
                 continue
             key = event.key.decode()

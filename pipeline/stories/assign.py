@@ -2,16 +2,18 @@
 taken from its first copy instead of computed again.
 
 Both are decided as the article is processed and written to the story index only once its
-events are committed (:meth:`Stories.confirm`), like the de-duplication keys; the claim of an
-article whose record is dropped is released (:meth:`Stories.release`).
+events are committed (:meth:`Stories.confirm`, which also hands the record to the feed that
+shares it with the other workers), like the de-duplication keys; the claim of an article
+whose record is dropped is released (:meth:`Stories.release`).
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections import OrderedDict
-from collections.abc import Hashable
+from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass
+from typing import Any
 
 from pipeline.models import EnrichedArticle, Enrichment, RawArticle
 from pipeline.stories.index import StoryIndex
@@ -61,10 +63,28 @@ class _Decided:
     sig: Signature
 
 
+Share = Callable[[str, dict[str, Any]], None]
+
+
+async def _ready_now() -> None:
+    return None
+
+
 class Stories:
-    def __init__(self, index: StoryIndex, metrics: StoriesMetrics) -> None:
+    """``share`` sends a confirmed record to the other workers; ``ready`` returns once the
+    index holds what they had confirmed before this worker started (both no-ops alone)."""
+
+    def __init__(
+        self,
+        index: StoryIndex,
+        metrics: StoriesMetrics,
+        share: Share | None = None,
+        ready: Callable[[], Awaitable[None]] = _ready_now,
+    ) -> None:
         self.index = index
         self.metrics = metrics
+        self.share = share
+        self.ready = ready
         self._decided: dict[Hashable, _Decided] = {}
 
     def assign(
@@ -86,7 +106,11 @@ class Stories:
     def confirm(self, owner: Hashable, now: float) -> None:
         decided = self._decided.pop(owner, None)
         if decided is not None:
-            self.index.confirm(owner, decided.article_id, decided.story_id, decided.sig, now)
+            record = self.index.confirm(
+                owner, decided.article_id, decided.story_id, decided.sig, now
+            )
+            if self.share is not None:
+                self.share(decided.article_id, record)
 
     def release(self, owner: Hashable) -> None:
         self._decided.pop(owner, None)

@@ -1,11 +1,13 @@
 """The story index: which recent story an article belongs to, decided as it streams in.
 
-State is a key-value mapping (the worker's changelog-backed Faust GlobalTable
-``newsflow-stories``; a plain dict in tests and the evaluation), JSON values only:
+State is a key-value mapping held in the worker's memory (a plain dict), JSON values only:
 
 * ``a:<article id>`` → ``{"s": story id, "t": seen at (epoch s), "n": [names], "m": [minhash]}``
 * ``b:<band>`` → ids of recent articles with that MinHash band (at most ``BAND_IDS``)
 * ``n:<name>`` → ids of recent articles naming it (at most ``NAME_IDS``, newest last)
+
+Only the article records (``a:``) travel between workers (:mod:`pipeline.stories.feed`); the
+lists are derived from them by :meth:`StoryIndex.remember`, in every worker alike.
 
 An article joins the story of its best-matching recent article (within the window): a text
 near-duplicate (estimated Jaccard of word shingles at least ``text_threshold``) always
@@ -16,9 +18,9 @@ or more wins. No match:
 the article starts a story whose id is the article's own id.
 
 Articles decided but not yet committed are held apart (``claim``), so twins in flight on the
-same worker find each other; ``confirm`` writes an article to the table once its events are
-committed, ``release`` forgets a claim whose record was dropped (as :mod:`pipeline.worker.dedup`
-does with its keys).
+same worker find each other; ``confirm`` remembers an article once its events are committed
+and returns its record for the feed to share, ``release`` forgets a claim whose record was
+dropped (as :mod:`pipeline.worker.dedup` does with its keys).
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from collections.abc import Hashable, Iterable, MutableMapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from pipeline.stories.signature import Signature
+from pipeline.stories.signature import Signature, band_keys
 
 BAND_IDS = 20  # a band shared by more is a boilerplate shingle run, not a story
 NAME_IDS = 200  # a name in more recent articles than this scores (nearly) nothing anyway
@@ -61,7 +63,7 @@ class StoryIndex:
         self._rules = rules
         self._pending: dict[str, tuple[Hashable, dict[str, Any]]] = {}  # article -> (owner, rec)
         self._claims: dict[Hashable, str] = {}  # owner -> its article id
-        self.articles = 0  # articles in the window: recounted by prune, counted by confirm
+        self.articles = 0  # articles in the window: counted by remember, recounted by prune
 
     # -- deciding ---------------------------------------------------------------------------
 
@@ -127,32 +129,38 @@ class StoryIndex:
 
     def confirm(
         self, owner: Hashable, article_id: str, story_id: str, sig: Signature, now: float
-    ) -> None:
-        """The article's events are committed: write it to the table."""
+    ) -> dict[str, Any]:
+        """The article's events are committed: remember it; returns its record (what
+        :meth:`remember` takes, on this worker or another)."""
         self.release(owner)
+        record = _record(story_id, sig, now)
+        self.remember(article_id, record, now)
+        return record
+
+    def remember(self, article_id: str, record: dict[str, Any], now: float) -> bool:
+        """Add a committed article's record (idempotent: the same record again changes
+        nothing but the order of its lists); False for a record already out of the window,
+        or one that is not a record."""
+        try:
+            seen_at, names, minhash = float(record["t"]), record["n"], record["m"]
+            str(record["s"])
+        except (KeyError, TypeError, ValueError):
+            return False
+        if now - seen_at >= self._rules.window_seconds:
+            return False
         if f"a:{article_id}" not in self._table:
             self.articles += 1
-        self._table[f"a:{article_id}"] = _record(story_id, sig, now)
-        for band in sig.bands:
+        self._table[f"a:{article_id}"] = record
+        for band in _bands(tuple(minhash)):
             self._append(f"b:{band}", article_id, BAND_IDS)
-        for name in sig.names:
+        for name in names:
             self._append(f"n:{name}", article_id, NAME_IDS)
+        return True
 
     def _append(self, key: str, article_id: str, cap: int) -> None:
         ids = [i for i in self._ids(key) if i != article_id]
         ids.append(article_id)
         self._table[key] = ids[-cap:]
-
-    async def recount(self, now: float, chunk: int = 5_000) -> int:
-        """Count the window's articles again (other workers' reach this one's table through
-        the changelog, not through :meth:`confirm`); yields to the loop between chunks."""
-        window, n = self._rules.window_seconds, 0
-        for i, (key, value) in enumerate(list(self._table.items())):
-            n += key.startswith("a:") and now - value["t"] < window
-            if i % chunk == chunk - 1:
-                await asyncio.sleep(0)
-        self.articles = n
-        return n
 
     async def prune(self, now: float, chunk: int = 2_000) -> int:
         """Forget articles older than the window and their ids in the lists; yields to the
@@ -179,3 +187,8 @@ class StoryIndex:
 
 def _record(story_id: str, sig: Signature, now: float) -> dict[str, Any]:
     return {"s": story_id, "t": now, "n": sorted(sig.names), "m": list(sig.minhash)}
+
+
+def _bands(minhash: tuple[int, ...]) -> tuple[str, ...]:
+    """The bands of a record's MinHash, as :func:`signature` cut them (none when empty)."""
+    return band_keys(minhash) if minhash else ()

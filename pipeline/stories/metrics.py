@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter
+from prometheus_client import CollectorRegistry, Counter, Gauge
 
 KINDS = ("new", "text", "names", "copy")
 
@@ -19,6 +19,11 @@ class StoriesMetrics:
         self.events = Counter(
             "newsflow_story_events",
             "Story events sent to news.stories.",
+            registry=registry,
+        )
+        self.index_articles = Gauge(
+            "newsflow_story_index_articles",
+            "Articles in the window held by this worker's story index.",
             registry=registry,
         )
         for kind in KINDS:

@@ -37,6 +37,37 @@ class StoryStance(_Event):
         return int(getattr(self, stance))
 
 
+class _Name(_Event):
+    name: str
+    label: str
+
+
+class _Tag(_Event):
+    holder: str
+    target: str
+    stance: StanceValue
+
+
+class _Meta(_Event):
+    enriched_at: datetime
+
+
+class StoryInput(_Event):
+    """What the story agent reads of an enriched event: an article's mentions, evidence and
+    text are skipped (a long article's are most of its event, and validating them on the
+    event loop is the agent's largest cost)."""
+
+    id: str
+    source: str | None = None
+    url: str | None = None
+    title: str = ""
+    published_at: datetime | None = None
+    duplicate_of: str | None = None
+    entities: list[_Name] = Field(default_factory=list)
+    stances: list[_Tag] = Field(default_factory=list)
+    meta: _Meta
+
+
 class StoryEvent(_Event):
     """A story on ``news.stories``, keyed by story id: sent each time an article joins it."""
 

@@ -62,8 +62,12 @@ def signature(title: str, body: str, entities: list[Entity], shingle_words: int)
     mh = MinHash(num_perm=PERMUTATIONS, seed=SEED)
     mh.update_batch(list(grams))
     values = tuple(int(v) for v in mh.hashvalues)
-    bands = tuple(f"{b}:{_digest(values[b * ROWS : (b + 1) * ROWS])}" for b in range(BANDS))
-    return Signature(values, bands, names)
+    return Signature(values, band_keys(values), names)
+
+
+def band_keys(minhash: tuple[int, ...]) -> tuple[str, ...]:
+    """The locality-sensitive keys of a MinHash: ``BANDS`` bands of ``ROWS`` values each."""
+    return tuple(f"{b}:{_digest(minhash[b * ROWS : (b + 1) * ROWS])}" for b in range(BANDS))
 
 
 def name_keys(entities: list[Entity]) -> set[str]:

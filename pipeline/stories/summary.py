@@ -6,8 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pipeline.models import EnrichedArticle
-from pipeline.stories.models import StoryArticle, StoryEntity, StoryEvent, StoryStance
+from pipeline.stories.models import StoryArticle, StoryEntity, StoryEvent, StoryInput, StoryStance
 
 MAX_ARTICLES = 100  # listed in the state and the event; the count goes on
 MAX_KEYS = 500  # names and (holder, target) pairs kept per story; the rarest go first
@@ -16,7 +15,7 @@ TOP_STANCES = 20
 _SEP = "\x1f"
 
 
-def add(state: dict[str, Any] | None, article: EnrichedArticle) -> dict[str, Any] | None:
+def add(state: dict[str, Any] | None, article: StoryInput) -> dict[str, Any] | None:
     """``state`` with ``article`` in it; None when the article was counted already (a
     replay of the story agent's input after a crash or rebalance)."""
     state = state or {

@@ -9,12 +9,11 @@ import faust
 from pipeline.config import Settings
 from pipeline.stories.agents import register_story_agent
 from pipeline.stories.assign import Stories
+from pipeline.stories.feed import IndexFeed
 from pipeline.stories.index import Rules, StoryIndex
 from pipeline.stories.metrics import StoriesMetrics
 from pipeline.trends.committed import read_committed
 from pipeline.worker.process import Processor
-
-INDEX_TABLE = "newsflow-stories"
 
 
 def rules_of(settings: Settings) -> Rules:
@@ -29,32 +28,24 @@ def rules_of(settings: Settings) -> Rules:
 
 
 def install_stories(app: faust.App, settings: Settings, processor: Processor) -> Stories:
-    """The story index (a GlobalTable every worker reads whole), the processor's side, the
-    leader's pruning timer and the story agent."""
-    table = app.GlobalTable(
-        INDEX_TABLE,
-        default=None,
-        partitions=settings.topics.partitions,
-        # Written after the transaction commits, outside stream iteration: the key picks the
-        # changelog partition (every worker reads them all anyway).
-        use_partitioner=True,
-    )
+    """The story index (in memory, kept in step by its feed), the processor's side, the
+    pruning timer and, when asked for, the story agent."""
     metrics = StoriesMetrics(processor.metrics.registry)
-    index = StoryIndex(table, rules_of(settings))
-    stories = Stories(index, metrics)
+    index = StoryIndex({}, rules_of(settings))
+    feed = IndexFeed(settings, index)
+    # A dependency added before the app starts is started first and stopped last: the
+    # records the agent confirms while it stops are still sent.
+    app.add_dependency(feed)
+    stories = Stories(index, metrics, share=feed.share, ready=feed.wait_caught_up)
+    metrics.index_articles.set_function(lambda: index.articles)
     processor.stories = stories
 
-    # One worker forgets expired articles (the deletions reach every worker through the
-    # changelog); every worker recounts the window's articles, the N of a name's rarity.
+    # Every worker forgets expired articles from its own index (the topic deletes them by age).
     async def forget_expired() -> None:
         await index.prune(time.time())
 
-    async def recount() -> None:
-        await index.recount(time.time())
-
     interval = min(3600.0, max(1.0, settings.stories.window_seconds / 20))
-    app.timer(interval=interval, on_leader=True)(forget_expired)
-    app.timer(interval=interval)(recount)
+    app.timer(interval=interval)(forget_expired)
     if settings.stories.publish_events:
         # The story agent reads news.enriched, which the worker writes in transactions.
         read_committed(app)

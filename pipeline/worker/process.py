@@ -177,7 +177,7 @@ class Processor:
                 self.release(message)  # its redo must not meet this attempt's claim
                 raise
             self.reuse.put(enriched)
-        enriched = self._story(enriched, owner, now, first)
+        enriched = await self._story(enriched, owner, now, first)
         return [
             Outgoing(
                 topic=self.settings.topics.enriched,
@@ -205,12 +205,13 @@ class Processor:
             meta=meta,
         )  # fmt: skip
 
-    def _story(self, enriched: EnrichedArticle, owner: tuple[str, int, int], now: float,
-               first: FirstCopy | None) -> EnrichedArticle:  # fmt: skip
+    async def _story(self, enriched: EnrichedArticle, owner: tuple[str, int, int], now: float,
+                     first: FirstCopy | None) -> EnrichedArticle:  # fmt: skip
         if first is not None:
             enriched = enriched.model_copy(update={"duplicate_of": first.article_id})
         if self.stories is None:
             return enriched
+        await self.stories.ready()  # the index read to the end it had when the worker started
         return self.stories.assign(enriched, owner, now, first.story_id if first else None)
 
     def fail(self, message: Incoming, exc: Exception) -> list[Outgoing]:

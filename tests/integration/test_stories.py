@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
@@ -71,3 +72,29 @@ def test_copies_from_three_outlets_are_one_story(env: Env, worker: Worker) -> No
     assert sorted(story.outlets) == ["AP", "Herald", "Tribune"]
     assert story.articles[0].article_id == "ap-1"
     assert latest["riga-4"].article_count == 1
+
+
+def test_a_restarted_worker_finds_the_stories_of_its_earlier_run(
+    env: Env, worker: Worker, tmp_path: Path
+) -> None:
+    """The index is the worker's memory, refilled from its topic at start: a near-duplicate
+    sent after a restart joins the story the first run recorded (a new worker process, whose
+    enrichment cache is empty, so only the index can tell)."""
+    topics = env.settings.topics
+    p = producer()
+    first = {"id": "gd-1", "title": "Port reopens", "body": WIRE, "source": "AP"}
+    p.send(topics.raw, key=b"gd-1", value=json.dumps(first).encode())
+    p.flush()
+    assert len(read_topic(topics.enriched, 1)) == 1
+    assert worker.stop() == 0
+    restarted = Worker(env, tmp_path / "restarted.log").start()
+    try:
+        later = {"id": "gd-2", "title": "Port reopens", "body": WIRE + " Trade resumed.",
+                 "source": "Herald"}  # fmt: skip
+        p.send(topics.raw, key=b"gd-2", value=json.dumps(later).encode())
+        p.flush()
+        enriched = {e["id"]: e for e in (json.loads(v) for _, v in read_topic(topics.enriched, 2))}
+        assert enriched["gd-2"]["story_id"] == "gd-1"
+        assert "story index: read to its end" in restarted.log.read_text()
+    finally:
+        restarted.stop()

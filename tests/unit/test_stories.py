@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -27,6 +28,7 @@ from pipeline.stories import summary
 from pipeline.stories.assign import Stories
 from pipeline.stories.index import Rules, StoryIndex
 from pipeline.stories.metrics import StoriesMetrics
+from pipeline.stories.models import StoryInput
 from pipeline.stories.signature import signature
 from pipeline.worker.dedup import Deduplicator
 from pipeline.worker.process import Incoming, Processor
@@ -130,7 +132,7 @@ def test_the_window_a_redo_and_twins_in_flight() -> None:
     assert index.match("t2", fresh, now=200).story_id == "t2"
 
 
-def test_prune_and_recount_forget_only_expired_articles() -> None:
+def test_prune_forgets_only_expired_articles() -> None:
     table: dict[str, object] = {}
     index = StoryIndex(table, Rules(window_seconds=100))
     index.confirm(
@@ -139,7 +141,7 @@ def test_prune_and_recount_forget_only_expired_articles() -> None:
     new = signature("", "Sun in Rome.", [_entity("Giorgia Meloni")], 5)
     index.confirm(1, "new", "new", new, now=90)
     assert asyncio.run(index.prune(now=120, chunk=1)) == 1
-    assert index.articles == 1 and asyncio.run(index.recount(now=120)) == 1
+    assert index.articles == 1
     ids = {i for key, v in table.items() if not key.startswith("a:") for i in v}  # type: ignore[attr-defined]
     assert "a:old" not in table and ids == {"new"}
 
@@ -179,11 +181,16 @@ def _enriched(id_: str, source: str, stance: str | None = None) -> EnrichedArtic
     )
 
 
+def _input(id_: str, source: str, stance: str | None = None) -> StoryInput:
+    """As the story agent reads an enriched event."""
+    return StoryInput.model_validate_json(_enriched(id_, source, stance).model_dump_json())
+
+
 def test_story_state_counts_each_article_once_and_summarises_it() -> None:
-    state = summary.add(None, _enriched("a", "Outlet A", "favor"))
-    state = summary.add(state, _enriched("b", "Outlet B", "against"))
-    state = summary.add(state, _enriched("c", "Outlet B", "against"))
-    assert summary.add(state, _enriched("b", "Outlet B")) is None  # a replay: counted already
+    state = summary.add(None, _input("a", "Outlet A", "favor"))
+    state = summary.add(state, _input("b", "Outlet B", "against"))
+    state = summary.add(state, _input("c", "Outlet B", "against"))
+    assert summary.add(state, _input("b", "Outlet B")) is None  # a replay: counted already
     assert state is not None
     event = summary.event("s", state)
     assert event.article_count == 3 and [a.article_id for a in event.articles] == ["a", "b", "c"]
@@ -269,19 +276,101 @@ def test_create_app_installs_the_index_the_story_table_and_agent(
     from pipeline.worker.app import create_app
 
     monkeypatch.setenv("NEWSFLOW_STATE_DIR", str(tmp_path))
-    default = Processor(Settings(), FakeEnricher(), WorkerMetrics(CollectorRegistry(), "f"))
-    app = create_app(Settings(), default)  # by default: no story index, no agent
-    assert "newsflow-stories" not in app.tables and default.stories is None
     monkeypatch.setenv("NEWSFLOW_STORIES_ENABLED", "true")
-    processor = Processor(Settings(), FakeEnricher(), WorkerMetrics(CollectorRegistry(), "f"))
-    app = create_app(Settings(), processor)  # story ids, no story agent
-    assert "newsflow-stories" in app.tables and processor.stories is not None
-    assert "stories" not in app.tables and "stories_fold" not in app.agents
+    default = Processor(Settings(), FakeEnricher(), WorkerMetrics(CollectorRegistry(), "f"))
+    app = create_app(Settings(), default)  # story ids, no story agent
+    assert default.stories is not None and _feeds(app) == 1
+    assert not app.tables or "stories" not in app.tables  # the index is no Faust table
+    assert "stories_fold" not in app.agents
     monkeypatch.setenv("NEWSFLOW_STORIES_PUBLISH_EVENTS", "true")
     processor = Processor(Settings(), FakeEnricher(), WorkerMetrics(CollectorRegistry(), "f"))
     app = create_app(Settings(), processor)
-    assert {"newsflow-stories", "stories"} <= set(app.tables) and "stories_fold" in app.agents
+    assert "stories" in app.tables and "stories_fold" in app.agents and _feeds(app) == 1
     monkeypatch.setenv("NEWSFLOW_STORIES_ENABLED", "false")
     off = Processor(Settings(), FakeEnricher(), WorkerMetrics(CollectorRegistry(), "f"))
     app = create_app(Settings(), off)
-    assert "stories" not in app.tables and off.stories is None
+    assert "stories" not in app.tables and off.stories is None and _feeds(app) == 0
+
+
+def _feeds(app: object) -> int:
+    from pipeline.stories.feed import IndexFeed
+
+    return sum(isinstance(c, IndexFeed) for c in app._children)  # type: ignore[attr-defined]
+
+
+def test_a_record_shared_by_one_worker_lets_another_find_the_story() -> None:
+    """Two workers' indexes, kept in step only by the records one shares (as the feed does):
+    the second finds the first one's story, and reading its own record back changes nothing."""
+    from pipeline.stories.feed import encode, remember_encoded
+
+    registry = CollectorRegistry()
+    sent: list[tuple[bytes, bytes]] = []
+    first = Stories(StoryIndex({}, Rules()), StoriesMetrics(registry),
+                    share=lambda i, r: sent.append(encode(i, r)))  # fmt: skip
+    article = _enriched("ap-1", "AP").model_copy(update={"body": WIRE, "story_id": None})
+    assert first.assign(article, owner=0, now=10).story_id == "ap-1"
+    assert sent == []  # claimed, not committed: nothing leaves the worker
+    first.confirm(0, now=10)
+    [(key, value)] = sent
+
+    other = StoryIndex({}, Rules())
+    assert remember_encoded(other, key, value, now=20)
+    assert remember_encoded(other, key, value, now=20)  # read twice: idempotent
+    assert other.articles == 1
+    near = signature("", WIRE + " Markets rose.", [], 5)
+    assert other.match("tribune-2", near, now=20).story_id == "ap-1"
+    before = dict(first.index._table)  # type: ignore[attr-defined]
+    assert remember_encoded(first.index, key, value, now=20)  # its own record, read back
+    assert first.index._table == before and first.index.articles == 1  # type: ignore[attr-defined]
+
+
+def test_records_out_of_the_window_or_unreadable_are_not_remembered() -> None:
+    from pipeline.stories.feed import encode, remember_encoded
+
+    index = StoryIndex({}, Rules(window_seconds=100))
+    key, value = encode("a", {"s": "a", "t": 0.0, "n": ["oslo"], "m": list(range(64))})
+    assert not remember_encoded(index, key, value, now=100)
+    assert remember_encoded(index, key, value, now=99)
+    assert not remember_encoded(index, b"b", b"{not json", now=0)
+    assert not remember_encoded(index, b"c", b'{"s": "c"}', now=0)
+    assert not remember_encoded(index, None, value, now=0)
+    assert index.articles == 1 and index._ids("n:oslo") == ["a"]
+
+
+def test_the_processor_decides_a_story_only_once_the_index_is_read() -> None:
+    processor, _, registry = _worker()
+    gate = asyncio.Event()
+    assert processor.stories is not None
+    processor.stories.ready = gate.wait
+
+    async def run() -> list[object]:
+        value = RawArticle(id="n1", body=WIRE).model_dump_json().encode()
+        task = asyncio.ensure_future(
+            processor.process(Incoming(b"k", value, "news.raw", 0, 0, None))
+        )
+        await asyncio.sleep(0.05)
+        waiting = not task.done()
+        gate.set()
+        outs = await task
+        return [waiting, outs]
+
+    waiting, outs = asyncio.run(run())
+    assert waiting and outs
+    assert registry.get_sample_value("newsflow_story_assignments_total", {"kind": "new"}) == 1
+
+
+def test_a_feed_that_cannot_catch_up_lets_stories_be_decided_after_its_wait() -> None:
+    """Invariant 3 of the feed: the wait for the index is bounded, and is over for good."""
+    from pipeline.stories.feed import IndexFeed
+
+    async def run() -> tuple[bool, float, float]:
+        feed = IndexFeed(Settings(), StoryIndex({}, Rules()), catch_up_seconds=0.2)
+        started = time.monotonic()
+        await feed.wait_caught_up()  # nothing read (never started): waits its 0.2 s
+        waited = time.monotonic() - started
+        started = time.monotonic()
+        await feed.wait_caught_up()
+        return feed.caught_up.is_set(), waited, time.monotonic() - started
+
+    caught_up, first, second = asyncio.run(run())
+    assert caught_up and 0.15 < first < 2.0 and second < 0.05
