@@ -128,7 +128,6 @@ class BatchedDelivery(Delivery):
             partitions=PARTITIONS,
             limit=5,
             max_running=2,
-            commit_interval=0.005,
             commit_max_records=3,
         )
 
@@ -140,7 +139,7 @@ test_batched_delivery_simulation = BatchedDelivery.TestCase
 def _history() -> tuple[object, ...]:
     """What the broker saw for one fixed sequence of steps that interleaves enrichments, timers
     (interval, backoff, late reply, deadline), a crash and a SIGTERM."""
-    w = World(partitions=2, limit=5, max_running=2, commit_interval=0.005, commit_max_records=3)
+    w = World(partitions=2, limit=5, max_running=2, commit_max_records=3)
     try:
         for p in range(PARTITIONS):
             for _ in range(6):
