@@ -256,4 +256,9 @@ class World:
         found = self.kafka.check(complete)
         if self.max_in_flight > self.limit:
             found.append(f"{self.max_in_flight} records in flight, limit {self.limit}")
+        # At the end every slot is free or held by a record in a window (one whose commit's
+        # reply is still awaited): a slot that leaked would stall the worker once all had.
+        free = self.worker._slots._value  # asyncio.Semaphore's count
+        if complete and free + self.worker.in_flight != self.limit:
+            found.append(f"{self.limit - free - self.worker.in_flight} slots never given back")
         return found

@@ -4,9 +4,8 @@
 factory (starting a partition's transactional producer fences every earlier owner and ends its
 open transaction), ``committed`` / ``read`` / ``end_offset`` read the input topic and the
 group's offsets. :class:`AioKafka` implements it with aiokafka: one transactional producer per
-input partition (id ``<app id>-newsflow-<topic>-<partition>``) and one plain
-``read_committed`` consumer that never commits. Faust's own producer and its exactly_once mode
-are not used for these outputs (the latter duplicated output in a kill -9 test).
+input partition (id ``<app id>-newsflow-<topic>-<partition>``) and one ``read_committed``
+consumer that never commits (Faust's exactly_once mode duplicated output in a kill -9 test).
 
 :func:`output_limits` asks the broker how large a record each output topic takes, for both
 processing guarantees (:class:`pipeline.worker.process.OutputLimits`).
@@ -19,6 +18,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
@@ -198,26 +198,26 @@ def _config_values(responses: Sequence[Any], name: str) -> dict[str, int]:
             for key, value, *_ in entries if key == name}  # fmt: skip
 
 
+@dataclass
 class _TxProducer:
-    def __init__(self, producer: AIOKafkaProducer, group: str) -> None:
-        self._producer = producer
-        self._group = group
+    producer: AIOKafkaProducer
+    group: str
 
     async def commit(self, tp: TopicPartition, out: Sequence[Outgoing], next_offset: int) -> None:
-        producer = self._producer
+        producer = self.producer
         sent: list[asyncio.Future[object]] = []
         try:
             async with producer.transaction():
                 for o in out:
                     sent.append(await producer.send(o.topic, value=o.value, key=o.key))
-                await producer.send_offsets_to_transaction({tp: next_offset}, self._group)
+                await producer.send_offsets_to_transaction({tp: next_offset}, self.group)
         except KafkaError:
             for future in sent:  # their failure is this one; do not report it again
                 future.add_done_callback(_consume_result)
             raise
 
     async def close(self) -> None:
-        await _stop(self._producer)
+        await _stop(self.producer)
 
 
 def quiet_fenced_futures(loop: asyncio.AbstractEventLoop) -> None:
