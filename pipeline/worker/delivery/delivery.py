@@ -1,34 +1,30 @@
 """Exactly-once delivery: one cursor per input partition, its invariants checked at every commit.
 
 The agent hands over what Faust delivers (:meth:`Delivery.submit`); each admitted record is
-enriched as its own task (no batch waits for its slowest article); :meth:`Delivery.run` commits
-each partition's finished prefix together with its next offset in one Kafka transaction. A
-transaction begins as soon as the one before it ends and carries every record that finished
-meanwhile (up to ``commit_max_records``): a busy partition batches, a quiet one never waits.
+enriched as its own task; :meth:`Delivery.run` commits each partition's finished prefix with its
+next offset in one Kafka transaction, which begins as soon as the one before it ends and
+carries every record that finished meanwhile (up to ``commit_max_records``).
 
 A partition's cursor lives from fencing to forgetting. It holds the producer, the committed
 offset and the window: the records handed out and not yet committed, in offset order.
 Invariants (``docs/guarantees.md`` draws the life of a partition):
 
-1. The window covers ``[committed, end)`` without a hole: its first record covers from the
-   committed offset, each next one from just after the previous (offsets between hold no
-   record, a read of the log showed it). Faust's repeated or stale records below ``end`` are
-   ignored; a record above ``end`` is admitted only after the ones between are read.
+1. The window covers ``[committed, end)`` without a hole: each record covers from where the one
+   before it ends (the first from the committed offset). Faust's repeated or stale records
+   below ``end`` are ignored; one above ``end`` is admitted after those between, read from the log.
 2. A transaction covers exactly ``[committed, new)``, each record with its result (events or a
-   dead letter), and commits ``new > committed``: checked before every commit. Anything else is
-   refused and the partition forgotten, so it is redone from the committed offset, never skipped.
+   dead letter), and ``new > committed``: checked before every commit. Anything else is refused
+   and the partition forgotten, so it is redone from the committed offset, never skipped.
 3. A cursor is opened by fencing the partition's transactional id and only then reading the
    committed offset: nobody else can commit for the partition without fencing us first.
-4. A commit whose outcome is unknown (a retriable error, a timeout, or the committer cancelled
-   while it waited, as at SIGTERM) re-opens the cursor before anything more is committed: fence
-   again and read the committed offset, which is either the one before that commit or the one
-   it tried; what it committed leaves the window. Any other offset (someone else committed),
-   a failed re-open, fenced by another producer, revoked or assigned afresh: the cursor is
-   forgotten (its work dropped; the partition's owner redoes it from the committed offset).
-5. At most ``max_in_flight`` records are in windows: a slot per record from admission until it
-   is committed or dropped (the back-pressure on Faust's stream; memory stays bounded); of
-   them at most ``max_running`` are being enriched (a finished record waiting for its commit
-   does not keep an NLP process idle).
+4. After a commit of unknown outcome (a retriable error, a timeout, the committer cancelled
+   while it waited) the cursor is re-opened before anything more is committed: fence again and
+   read the committed offset, the one before that commit or the one it tried (what committed
+   leaves the window). Any other offset, a failed re-open, fenced by another producer, revoked
+   or assigned afresh: the cursor is forgotten, its partition redone from the committed offset.
+5. At most ``max_in_flight`` records are in windows, a slot each from admission until committed
+   or dropped (the back-pressure on Faust's stream); of them at most ``max_running`` are being
+   enriched (one waiting for its commit does not keep an NLP process idle).
 6. A record's de-duplication claim is keyed by its (partition, offset), so a redo never counts
    as a duplicate of itself; it is confirmed when committed and released when dropped.
 
