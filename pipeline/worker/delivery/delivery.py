@@ -222,6 +222,8 @@ class Delivery:
         try:
             await cursor.producer.commit(cursor.tp, out, new)
         except Exception as exc:
+            if cursor.closed:  # revoked meanwhile (also at shutdown): its next owner fences it
+                return 0
             if is_fatal(exc):
                 raise
             self._finished.set()  # try again after the backoff
