@@ -252,25 +252,12 @@ class WorkerSettings(_Group):
         description="exactly_once: articles being enriched at once, per NLP process (one "
         "waits in the pool's queue while the other is parsed, so no process idles).",
     )
-    commit_interval_ms: int = Field(
-        # 0: a transaction begins as soon as the partition's previous one ends, so a burst
-        # still batches what finished meanwhile (17-21 articles per transaction measured),
-        # while a wait of 100 ms raised p95 from 17 to 75 ms at 20 articles/s (performance.md).
-        default=0,
-        ge=0,
-        le=60_000,
-        description="exactly_once: shortest time between two transactions of one input "
-        "partition; a busy partition's transaction carries every article that finished "
-        "meanwhile (fewer transactions per article), a quiet one's commits at once. A finished "
-        "prefix waits at most this before its transaction begins; 0 begins the next "
-        "transaction as soon as the previous one ends (what finished meanwhile goes in it).",
-    )
     commit_max_records: int = Field(
         default=100,
         ge=1,
         le=10_000,  # finished articles waiting for their commit are held in memory
-        description="exactly_once: most articles in one transaction; a partition with as many "
-        "finished commits without waiting for the interval.",
+        description="exactly_once: most articles in one transaction (a partition's next "
+        "transaction begins as soon as its previous one ends, with what finished meanwhile).",
     )
     enrich_deadline_seconds: float = Field(
         default=60.0,

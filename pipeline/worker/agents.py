@@ -19,7 +19,7 @@ from pipeline.worker.delivery.kafka_io import (
     output_limits,
     quiet_fenced_futures,
 )
-from pipeline.worker.process import Incoming, Processor
+from pipeline.worker.process import Incoming, OutputLimits, Processor
 
 log = logging.getLogger(__name__)
 Fatal = Callable[[BaseException], None]
@@ -40,15 +40,13 @@ def at_least_once_agent(settings: Settings, processor: Processor, app: faust.App
         for name in (topics.enriched, topics.deadletter, topics.entities, topics.stance)
     }
 
-    reading = asyncio.Lock()
-    read: list[bool] = []  # the first actor asks the broker for the output limits
+    asked: list[asyncio.Future[OutputLimits]] = []  # by the first actor, for all
 
     async def enrich_articles(stream: Any) -> None:
-        async with reading:
-            if not read:
-                max_request = app.conf.producer_max_request_size
-                processor.limits = await output_limits(settings, max_request)
-                read.append(True)
+        if not asked:
+            max_request = app.conf.producer_max_request_size
+            asked.append(asyncio.ensure_future(output_limits(settings, max_request)))
+        processor.limits = await asked[0]
         async for event in stream.events():
             incoming = _incoming(event)
             processor.metrics.in_flight.inc()
@@ -85,17 +83,13 @@ def transactional_agent(
         lambda tp: tp in owned_input(),
         max_in_flight=running + w.commit_max_records,  # finished ones wait for their commit
         max_running=running,
-        commit_interval=w.commit_interval_ms / 1000,
         commit_max_records=w.commit_max_records,
     )
 
-    @app.on_partitions_revoked.connect  # type: ignore[arg-type]
-    async def on_revoked(_: faust.App, revoked: set[Any], **__: Any) -> None:
-        await delivery.revoked([TopicPartition(t.topic, t.partition) for t in revoked])
-
+    @app.on_partitions_revoked.connect
     @app.on_partitions_assigned.connect  # type: ignore[arg-type]
-    async def on_assigned(_: faust.App, assigned: set[Any], **__: Any) -> None:
-        await delivery.assigned([TopicPartition(t.topic, t.partition) for t in assigned])
+    async def forget(_: faust.App, tps: set[Any], **__: Any) -> None:
+        await delivery.forget([TopicPartition(t.topic, t.partition) for t in tps])
 
     async def enrich_articles(stream: Any) -> None:
         quiet_fenced_futures(asyncio.get_running_loop())

@@ -49,6 +49,10 @@ class SimKafka:
     # after LATE seconds, so a SIGTERM can cancel the wait), "unauthorized" (a fatal error),
     # "bug" (an exception no one expects).
     faults: list[str] = field(default_factory=list)
+    # Partition -> records another worker commits just before our next fence of it takes
+    # effect (a zombie's transaction landing while our producer starts).
+    before_fence: dict[int, int] = field(default_factory=dict)
+    failing_fences: int = 0  # how many of the next fences fail with a retriable error
     violations: list[str] = field(default_factory=list)
     transactions: Counter[str] = field(default_factory=Counter)
 
@@ -73,6 +77,11 @@ class SimKafka:
 
     async def fence(self, tp: TopicPartition) -> SimProducer:
         await asyncio.sleep(0)  # a round trip: other tasks run meanwhile
+        if self.failing_fences:
+            self.failing_fences -= 1
+            raise RequestTimedOutError()
+        if count := self.before_fence.pop(tp.partition, 0):
+            self.take_over(tp.partition, count)
         self.epochs[tp.partition] += 1
         return SimProducer(self, tp.partition, self.epochs[tp.partition])
 

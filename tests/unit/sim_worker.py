@@ -16,5 +16,5 @@ SimWorker = Delivery
 
 def build(kafka: SimKafka, processor: Processor, owned: Callable[[TopicPartition], bool],
           limit: int, **commit: Any) -> Delivery:  # fmt: skip
-    """``commit``: Delivery's max_running, commit_interval and commit_max_records."""
+    """``commit``: Delivery's max_running and commit_max_records."""
     return Delivery(processor, kafka, owned, limit, backoff=(0.0005, 0.002), **commit)

@@ -61,7 +61,7 @@ class _Instant(selectors.DefaultSelector):
 
 class SimLoop(asyncio.SelectorEventLoop):
     """An event loop on virtual time: its clock (``time()``, which ``asyncio.sleep``,
-    ``wait_for`` and the delivery's interval read) moves only when every task waits for a
+    ``wait_for`` and the delivery's idleness read) moves only when every task waits for a
     timer, straight to the earliest one. Tasks are kept in creation order, so a crash cancels
     them in the same order every run (``asyncio.all_tasks`` is a set)."""
 
@@ -130,7 +130,7 @@ class World:
         deadline: float = DEADLINE,
         **commit: Any,
     ) -> None:
-        """``commit``: the delivery's max_running, commit_interval, commit_max_records."""
+        """``commit``: the delivery's max_running and commit_max_records."""
         self.commit = commit
         self.deadline = deadline
         self.kafka = SimKafka(partitions)
@@ -154,9 +154,7 @@ class World:
         if self.dedup:
             processor.dedup = Deduplicator(self.table, window_seconds=3600)
         owned: Callable[[TopicPartition], bool] = lambda tp: tp.partition in self.owned  # noqa: E731
-        self.worker = build(
-            self.kafka, processor, owned, self.limit, clock=self.loop.time, **self.commit
-        )
+        self.worker = build(self.kafka, processor, owned, self.limit, **self.commit)
         self.tasks: list[asyncio.Task[Any]] = [self._supervised(self.worker.run())]
         self.position = {p: self.kafka.committed_offsets[p] for p in self.owned}
 
@@ -178,13 +176,13 @@ class World:
     def revoke(self, partition: int) -> None:
         self.owned.discard(partition)
         self.position.pop(partition, None)
-        self.run(self.worker.revoked([TopicPartition(RAW, partition)]))
+        self.run(self.worker.forget([TopicPartition(RAW, partition)]))
 
     def assign(self, partition: int) -> None:
         self.owned.add(partition)
         # Faust starts from the group's committed offset.
         self.position[partition] = self.kafka.committed_offsets[partition]
-        self.run(self.worker.assigned([TopicPartition(RAW, partition)]))
+        self.run(self.worker.forget([TopicPartition(RAW, partition)]))
 
     # -- Faust's fetcher -------------------------------------------------------------------------
 
@@ -258,4 +256,9 @@ class World:
         found = self.kafka.check(complete)
         if self.max_in_flight > self.limit:
             found.append(f"{self.max_in_flight} records in flight, limit {self.limit}")
+        # At the end every slot is free or held by a record in a window (one whose commit's
+        # reply is still awaited): a slot that leaked would stall the worker once all had.
+        free = self.worker._slots._value  # asyncio.Semaphore's count
+        if complete and free + self.worker.in_flight != self.limit:
+            found.append(f"{self.limit - free - self.worker.in_flight} slots never given back")
         return found

@@ -3,12 +3,13 @@
 Hypothesis explores interleavings of publishing, Faust's deliveries (in order, repeated,
 skipping), enrichments ending in any order, a commit that fails, a commit whose reply is lost
 or late (a SIGTERM may come while it is awaited) after it committed, another worker fencing and
-committing, revoke and assign, SIGTERM, kill -9 and restart, a poison article and a hanging
-one, and time passing (the world's clock is virtual: it moves only in the steps that wait, so
-each run of a sequence of steps is the same). After every step: each input offset below the
-committed offset has exactly one result visible to a read_committed reader and none above it,
-committed offsets never go back, records in flight stay within the limit. At the end, with
-every enrichment allowed to finish: every record is committed with its one result.
+committing (also just before our fence takes effect), a fence that fails, revoke and assign,
+SIGTERM, kill -9 and restart, a poison article and a hanging one, and time passing (the
+world's clock is virtual: it moves only in the steps that wait, so each run of a sequence of
+steps is the same). After every step: each input offset below the committed offset has
+exactly one result visible to a read_committed reader and none above it, committed offsets
+never go back, records in flight stay within the limit. At the end, with every enrichment
+allowed to finish: every record is committed with its one result and every slot is free.
 """
 
 from __future__ import annotations
@@ -59,6 +60,14 @@ class Delivery(RuleBasedStateMachine):
     @rule(p=partitions, n=st.integers(0, 3))
     def another_worker_takes_over(self, p: int, n: int) -> None:
         self.world.kafka.take_over(p, n)
+
+    @rule(p=partitions, n=st.integers(1, 3))
+    def another_worker_commits_before_our_next_fence(self, p: int, n: int) -> None:
+        self.world.kafka.before_fence[p] = n
+
+    @rule()
+    def next_fence_fails(self) -> None:
+        self.world.kafka.failing_fences += 1
 
     @precondition(lambda self: len(self.world.owned) > 0)
     @rule(p=partitions)
@@ -128,7 +137,6 @@ class BatchedDelivery(Delivery):
             partitions=PARTITIONS,
             limit=5,
             max_running=2,
-            commit_interval=0.005,
             commit_max_records=3,
         )
 
@@ -140,7 +148,7 @@ test_batched_delivery_simulation = BatchedDelivery.TestCase
 def _history() -> tuple[object, ...]:
     """What the broker saw for one fixed sequence of steps that interleaves enrichments, timers
     (interval, backoff, late reply, deadline), a crash and a SIGTERM."""
-    w = World(partitions=2, limit=5, max_running=2, commit_interval=0.005, commit_max_records=3)
+    w = World(partitions=2, limit=5, max_running=2, commit_max_records=3)
     try:
         for p in range(PARTITIONS):
             for _ in range(6):

@@ -4,9 +4,8 @@
 factory (starting a partition's transactional producer fences every earlier owner and ends its
 open transaction), ``committed`` / ``read`` / ``end_offset`` read the input topic and the
 group's offsets. :class:`AioKafka` implements it with aiokafka: one transactional producer per
-input partition (id ``<app id>-newsflow-<topic>-<partition>``) and one plain
-``read_committed`` consumer that never commits. Faust's own producer and its exactly_once mode
-are not used for these outputs (the latter duplicated output in a kill -9 test).
+input partition (id ``<app id>-newsflow-<topic>-<partition>``) and one ``read_committed``
+consumer that never commits (Faust's exactly_once mode duplicated output in a kill -9 test).
 
 :func:`output_limits` asks the broker how large a record each output topic takes, for both
 processing guarantees (:class:`pipeline.worker.process.OutputLimits`).
@@ -19,6 +18,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
@@ -46,7 +46,8 @@ MAX_REQUEST_BYTES = 1_048_576
 # Another producer took the partition's transactional id: the partition is someone else's.
 FENCED = (ProducerFenced, InvalidProducerEpoch)
 # Not marked retriable by the client, yet part of the transaction protocol: the outcome is
-# unknown or the coordinator is busy, so the partition is fenced again and redone.
+# unknown or the coordinator is busy, so the partition is fenced again and redone (and a read
+# that timed out is tried again later).
 REDO = (KafkaTimeoutError, ConcurrentTransactions)
 
 
@@ -55,22 +56,18 @@ def is_fatal(exc: BaseException) -> bool:
     ``retriable`` (authorisation, configuration, unsupported versions), other than fencing and
     the transaction protocol's own redo cases. Anything that is not a Kafka error is a bug."""
     if not isinstance(exc, KafkaError):
-        return not isinstance(exc, ReadTimeout)
+        return True
     if exc.retriable or isinstance(exc, (*FENCED, *REDO)):
         return False
     # aiokafka's sender wraps a lost connection (e.g. while it looks up the group coordinator
     # mid-commit) in a plain KafkaError and its producer is dead: the cause decides, and the
     # redo with a new producer recovers once the broker is back.
-    cause, depth = exc.__cause__, 0
-    while cause is not None and depth < 8:
+    cause = exc.__cause__
+    while cause is not None:
         if getattr(cause, "retriable", False) or isinstance(cause, ConnectionError):
             return False
-        cause, depth = cause.__cause__, depth + 1
+        cause = cause.__cause__
     return True
-
-
-class ReadTimeout(Exception):
-    """Records could not be read in time; they are read again later."""
 
 
 class Producer(Protocol):
@@ -95,23 +92,17 @@ class AioKafka:
         self._settings = settings
         self._group = settings.worker.app_id
         self._timeout = read_timeout
-        self._reader: AIOKafkaConsumer | None = None
+        self._consumer: AIOKafkaConsumer  # made by start(), on the event loop
 
     async def start(self) -> None:
-        self._reader = AIOKafkaConsumer(
+        self._consumer = AIOKafkaConsumer(
             **aiokafka_config(self._settings),
             group_id=self._group,  # only to read the group's offsets
             enable_auto_commit=False,
             isolation_level="read_committed",
             auto_offset_reset="earliest",
         )
-        await self._reader.start()
-
-    @property
-    def _consumer(self) -> AIOKafkaConsumer:
-        if self._reader is None:
-            raise RuntimeError("AioKafka used before start()")
-        return self._reader
+        await self._consumer.start()
 
     async def stop(self) -> None:
         await self._consumer.stop()
@@ -149,7 +140,7 @@ class AioKafka:
 
     async def read(self, tp: TopicPartition, start: int, end: int) -> list[Incoming]:
         """Committed records with ``start <= offset < end`` (fewer where offsets hold
-        transaction markers); ReadTimeout when they do not come in time."""
+        transaction markers); KafkaTimeoutError when they do not come in time."""
         consumer = self._consumer
         consumer.assign([tp])
         consumer.seek(tp, start)
@@ -157,7 +148,7 @@ class AioKafka:
         deadline = time.monotonic() + self._timeout
         while await consumer.position(tp) < end:
             if time.monotonic() > deadline:
-                raise ReadTimeout(f"{tp.topic}[{tp.partition}] {start}..{end - 1}")
+                raise KafkaTimeoutError(f"reading {tp.topic}[{tp.partition}] {start}..{end - 1}")
             batch = await consumer.getmany(tp, timeout_ms=500, max_records=max(1, end - start))
             found.extend(Incoming.of(r, r.timestamp / 1000.0)  # Kafka's are in milliseconds
                          for r in batch.get(tp, []) if r.offset < end)  # fmt: skip
@@ -207,26 +198,26 @@ def _config_values(responses: Sequence[Any], name: str) -> dict[str, int]:
             for key, value, *_ in entries if key == name}  # fmt: skip
 
 
+@dataclass
 class _TxProducer:
-    def __init__(self, producer: AIOKafkaProducer, group: str) -> None:
-        self._producer = producer
-        self._group = group
+    producer: AIOKafkaProducer
+    group: str
 
     async def commit(self, tp: TopicPartition, out: Sequence[Outgoing], next_offset: int) -> None:
-        producer = self._producer
+        producer = self.producer
         sent: list[asyncio.Future[object]] = []
         try:
             async with producer.transaction():
                 for o in out:
                     sent.append(await producer.send(o.topic, value=o.value, key=o.key))
-                await producer.send_offsets_to_transaction({tp: next_offset}, self._group)
+                await producer.send_offsets_to_transaction({tp: next_offset}, self.group)
         except KafkaError:
             for future in sent:  # their failure is this one; do not report it again
                 future.add_done_callback(_consume_result)
             raise
 
     async def close(self) -> None:
-        await _stop(self._producer)
+        await _stop(self.producer)
 
 
 def quiet_fenced_futures(loop: asyncio.AbstractEventLoop) -> None:
