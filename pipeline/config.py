@@ -321,6 +321,12 @@ class TrendsSettings(_Group):
         le=250,
         description="Holders kept per stance target; past it the one seen longest ago is dropped.",
     )
+    cleanup_interval_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        description="Trend windows that have expired are dropped from memory this often "
+        "(Faust's table cleanup).",
+    )
 
 
 class StoriesSettings(_Group):

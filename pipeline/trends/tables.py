@@ -93,8 +93,8 @@ class _EntityTable(faust.Table[Any, Any]):
     24 h table (docs/performance.md). A row already in the heap is not pushed again here. Rows
     read back from the changelog — recovery after a start or rebalance, standby copies —
     are pushed too: Faust applies them straight to the store, where they would stay until
-    the process ends. Faust's cleanup (every ``table_cleanup_interval``, 30 s) then drops
-    every row whose window is stale.
+    the process ends. Faust's cleanup (every ``NEWSFLOW_TRENDS_CLEANUP_INTERVAL_SECONDS``)
+    then drops every row whose window is stale.
     """
 
     def _maybe_set_key_ttl(self, key: Any, partition: int) -> None:

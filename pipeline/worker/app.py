@@ -50,6 +50,7 @@ def create_app(
         processing_guarantee="at_least_once",
         broker_session_timeout=w.session_timeout_seconds,
         broker_heartbeat_interval=min(3.0, w.session_timeout_seconds / 3),
+        table_cleanup_interval=settings.trends.cleanup_interval_seconds,
         **_commit_settings(w.processing_guarantee),
     )
     transactional = w.processing_guarantee == "exactly_once"

@@ -210,9 +210,10 @@ def test_two_workers_count_answer_for_all_and_survive_a_restart(
 def test_stale_windows_read_back_from_the_changelog_expire(make_env: Any, tmp_path: Path) -> None:
     """A worker restarted on a 1 h changelog holding windows that ended hours ago (records
     written as the worker writes them, moved 3 h back) reads them back, drops them at Faust's
-    next table cleanup (every 30 s), and never answers them."""
+    next table cleanup (every 3 s here), and never answers them."""
     env = make_env(
         NEWSFLOW_TRENDS_ENABLED="true",
+        NEWSFLOW_TRENDS_CLEANUP_INTERVAL_SECONDS="3",
         NEWSFLOW_WORKER_WEB_ENABLED="true",
         NEWSFLOW_WORKER_DEDUP_WINDOW_SECONDS="0",
     )
