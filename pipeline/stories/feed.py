@@ -64,7 +64,14 @@ def index_topic(settings: Settings) -> str:
 def index_topic_spec(settings: Settings) -> TopicSpec:
     """Compacted (a redone article's record replaces the first) and deleted by age."""
     retention_ms = int((settings.stories.window_seconds + 3600) * 1000)
-    config = {"cleanup.policy": "compact,delete", "retention.ms": str(retention_ms)}
+    # Retention and compaction act on closed segments only: without an hourly roll a quiet
+    # topic keeps one open segment (the broker's default rolls weekly), and every start would
+    # read days of records beyond the window.
+    config = {
+        "cleanup.policy": "compact,delete",
+        "retention.ms": str(retention_ms),
+        "segment.ms": str(3_600_000),
+    }
     t = settings.topics
     return TopicSpec(index_topic(settings), t.partitions, t.replication, config)
 
@@ -180,13 +187,21 @@ class IndexFeed(Service):
         now = time.time()
         for records in batches.values():
             for r in records:
-                remember_encoded(self.index, r.key, r.value, now)
+                self._remember(r.key, r.value, now)
                 self.records_read += 1
         if not self.caught_up.is_set() and await self._at_targets(consumer):
             log.info("story index: read to its end, %d records, %d articles in the window",
                      self.records_read, self.index.articles)  # fmt: skip
             self.caught_up.set()
         await asyncio.sleep(0)  # a long catch-up lets the rest of the worker run
+
+    def _remember(self, key: bytes | None, value: bytes | None, now: float) -> None:
+        # The reader must never stop on data: a record it cannot use is logged and skipped
+        # (a worker that stopped here would stop again at the same record on every restart).
+        try:
+            remember_encoded(self.index, key, value, now)
+        except Exception:
+            log.exception("story index: record %r skipped", (key or b"")[:100])
 
     async def _at_targets(self, consumer: AIOKafkaConsumer) -> bool:
         for tp, end in self._targets.items():

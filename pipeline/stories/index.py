@@ -31,7 +31,7 @@ from collections.abc import Hashable, Iterable, MutableMapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from pipeline.stories.signature import Signature, band_keys
+from pipeline.stories.signature import PERMUTATIONS, Signature, band_keys
 
 BAND_IDS = 20  # a band shared by more is a boilerplate shingle run, not a story
 NAME_IDS = 200  # a name in more recent articles than this scores (nearly) nothing anyway
@@ -141,19 +141,15 @@ class StoryIndex:
         """Add a committed article's record (idempotent: the same record again changes
         nothing but the order of its lists); False for a record already out of the window,
         or one that is not a record."""
-        try:
-            seen_at, names, minhash = float(record["t"]), record["n"], record["m"]
-            str(record["s"])
-        except (KeyError, TypeError, ValueError):
-            return False
-        if now - seen_at >= self._rules.window_seconds:
+        clean = _checked(record)
+        if clean is None or now - clean["t"] >= self._rules.window_seconds:
             return False
         if f"a:{article_id}" not in self._table:
             self.articles += 1
-        self._table[f"a:{article_id}"] = record
-        for band in _bands(tuple(minhash)):
+        self._table[f"a:{article_id}"] = clean
+        for band in _bands(tuple(clean["m"])):
             self._append(f"b:{band}", article_id, BAND_IDS)
-        for name in names:
+        for name in clean["n"]:
             self._append(f"n:{name}", article_id, NAME_IDS)
         return True
 
@@ -183,6 +179,28 @@ class StoryIndex:
             if i % chunk == chunk - 1:
                 await asyncio.sleep(0)
         return len(expired)
+
+
+def _checked(record: dict[str, Any]) -> dict[str, Any] | None:
+    """The record with each field of its own type, or None: records come from a topic any
+    client can write to, and one the index cannot use must not stop the worker reading it
+    (nor every later look-up or prune that meets it)."""
+    try:
+        story_id, seen_at = record["s"], float(record["t"])
+        names, minhash = record["n"], record["m"]
+        if not isinstance(story_id, str) or not math.isfinite(seen_at):
+            return None
+        if not isinstance(names, list) or not isinstance(minhash, list):
+            return None
+        if len(minhash) not in (0, PERMUTATIONS):
+            return None
+        clean_names = [n for n in names if isinstance(n, str)]
+        clean_minhash = [int(v) for v in minhash]
+    except (KeyError, TypeError, ValueError, OverflowError):
+        return None
+    if len(clean_names) != len(names):
+        return None
+    return {"s": story_id, "t": seen_at, "n": clean_names, "m": clean_minhash}
 
 
 def _record(story_id: str, sig: Signature, now: float) -> dict[str, Any]:

@@ -29,7 +29,7 @@ from pipeline.stories.assign import Stories
 from pipeline.stories.index import Rules, StoryIndex
 from pipeline.stories.metrics import StoriesMetrics
 from pipeline.stories.models import StoryInput
-from pipeline.stories.signature import signature
+from pipeline.stories.signature import Signature, signature
 from pipeline.worker.dedup import Deduplicator
 from pipeline.worker.process import Incoming, Processor
 from tests.unit.test_process import FakeEnricher
@@ -335,6 +335,42 @@ def test_records_out_of_the_window_or_unreadable_are_not_remembered() -> None:
     assert not remember_encoded(index, b"c", b'{"s": "c"}', now=0)
     assert not remember_encoded(index, None, value, now=0)
     assert index.articles == 1 and index._ids("n:oslo") == ["a"]
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"s": "x", "t": 5.0, "n": 5, "m": []},  # names not a list
+        {"s": "x", "t": 5.0, "n": [], "m": 7},  # minhash not a list
+        {"s": "x", "t": 5.0, "n": [], "m": ["a"] * 64},  # minhash values not numbers
+        {"s": "x", "t": 5.0, "n": [], "m": [1, 2, 3]},  # minhash of another length
+        {"s": "x", "t": 5.0, "n": [["nested"]], "m": []},  # a name not a string
+        {"s": "x", "t": "nan", "n": [], "m": []},  # a time that never expires
+        {"s": "x", "t": "inf", "n": [], "m": []},
+        {"s": 3, "t": 5.0, "n": [], "m": []},  # story id not a string
+    ],
+)
+def test_a_record_of_the_wrong_shape_is_skipped_and_the_index_keeps_working(
+    bad: dict[str, object],
+) -> None:
+    """The index topic is writable by any client: a record the index cannot use is not
+    remembered, and neither look-ups nor pruning ever meet it."""
+    from pipeline.stories.feed import encode, remember_encoded
+
+    index = StoryIndex({}, Rules(window_seconds=100))
+    assert not remember_encoded(index, *encode("bad", bad), now=10)
+    good = signature("", WIRE, [], 5)
+    assert remember_encoded(index, *encode("ap-1", _record_of("ap-1", good, 5.0)), now=10)
+    assert index.match("tribune-2", good, now=10).story_id == "ap-1"
+    assert asyncio.run(index.prune(now=200)) == 1 and index.articles == 0
+    # a string time that is a finite number is stored as a number (prune compares it)
+    text_time = {"s": "y", "t": "50", "n": [], "m": list(good.minhash)}
+    assert remember_encoded(index, *encode("y", text_time), now=60)
+    assert asyncio.run(index.prune(now=151)) == 1
+
+
+def _record_of(story_id: str, sig: Signature, at: float) -> dict[str, object]:
+    return {"s": story_id, "t": at, "n": sorted(sig.names), "m": list(sig.minhash)}
 
 
 def test_the_processor_decides_a_story_only_once_the_index_is_read() -> None:
