@@ -18,6 +18,7 @@ assigned; standby replicas hold copies of the others' but never answer for them.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -101,11 +102,17 @@ class _EntityTable(faust.Table[Any, Any]):
         if key not in self._partition_timestamp_keys.get((partition, key[1][1]), ()):
             super()._maybe_set_key_ttl(key, partition)
 
-    async def on_changelog_event(self, event: Any) -> None:
-        await super().on_changelog_event(event)
-        if event.message.value is not None:  # a tombstone keeps nothing
-            # As the store will hold it: (name, (start, end)), from JSON lists.
-            self._maybe_set_key_ttl(self._to_key(event.key), event.message.partition)
+    def apply_changelog_batch(self, batch: Iterable[Any]) -> None:
+        # Registered once the rows are in the store: Faust's recovery buffers changelog events
+        # (up to 1,000, and a standby's until its recovery ends), and a cleanup running
+        # between an event and its batch would pop an entry whose row is not there yet —
+        # the row, applied afterwards, would then never leave.
+        events = list(batch)
+        super().apply_changelog_batch(events)
+        for event in events:
+            if event.message.value is not None:  # a tombstone keeps nothing
+                # As the store holds it: (name, (start, end)), from JSON lists.
+                self._maybe_set_key_ttl(self._to_key(event.key), event.message.partition)
 
 
 def _entity_table(app: faust.App, window: TrendWindow, partitions: int) -> Any:
