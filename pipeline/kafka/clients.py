@@ -27,7 +27,8 @@ def kafka_python_config(settings: Settings) -> dict[str, Any]:
 
 
 def aiokafka_config(settings: Settings) -> dict[str, Any]:
-    """Keyword arguments for aiokafka clients (the worker's transactional producers)."""
+    """Keyword arguments for aiokafka clients (the worker's transactional producers and the
+    story index's reader and producer)."""
     config = _connection(settings)
     if _uses_tls(settings.kafka):
         config["ssl_context"] = _ssl_context(settings.kafka)

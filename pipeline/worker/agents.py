@@ -43,6 +43,8 @@ def at_least_once_agent(settings: Settings, processor: Processor, app: faust.App
     asked: list[asyncio.Future[OutputLimits]] = []  # by the first actor, for all
 
     async def enrich_articles(stream: Any) -> None:
+        if asked and asked[0].done() and asked[0].exception() is not None:
+            asked.clear()  # a failed query (broker not reachable yet) is asked again
         if not asked:
             max_request = app.conf.producer_max_request_size
             asked.append(asyncio.ensure_future(output_limits(settings, max_request)))

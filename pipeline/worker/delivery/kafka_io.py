@@ -62,11 +62,11 @@ def is_fatal(exc: BaseException) -> bool:
     # aiokafka's sender wraps a lost connection (e.g. while it looks up the group coordinator
     # mid-commit) in a plain KafkaError and its producer is dead: the cause decides, and the
     # redo with a new producer recovers once the broker is back.
-    cause = exc.__cause__
-    while cause is not None:
+    cause, depth = exc.__cause__, 0
+    while cause is not None and depth < 8:  # bounded: a chain can loop
         if getattr(cause, "retriable", False) or isinstance(cause, ConnectionError):
             return False
-        cause = cause.__cause__
+        cause, depth = cause.__cause__, depth + 1
     return True
 
 
