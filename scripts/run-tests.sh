@@ -6,7 +6,8 @@
 # spend most of their time waiting on the broker and on worker processes, the unit tests need
 # no broker, so together they take the integration suite's time instead of the sum. The unit
 # run's report is printed after the integration run's; the exit status fails if either does.
-# With arguments, pytest runs once with them (e.g. one file).
+# With arguments, pytest runs once with them (e.g. one file); TESTS_SERIAL=1 runs the whole
+# suite in one pytest, one test after the other (a slower machine, or to rule out the overlap).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 NF=.venv/bin/newsflow
@@ -23,7 +24,7 @@ if [ -z "${NEWSFLOW_KAFKA_BOOTSTRAP:-}" ] && ! "$NF" kafka status >/dev/null; th
   "$NF" kafka start
   started=1
 fi
-if [ "$#" -gt 0 ]; then
+if [ "$#" -gt 0 ] || [ "${TESTS_SERIAL:-0}" = 1 ]; then
   .venv/bin/pytest "$@"
   exit
 fi
