@@ -26,7 +26,7 @@ def parse_since(text: str, now: datetime | None = None) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def _is_story(event: dict[str, Any]) -> bool:
+def is_story(event: dict[str, Any]) -> bool:
     """A ``news.stories`` event: its names are under ``top_entities``, its stance tags are
     counts per (holder, target)."""
     return "story_id" in event and "top_entities" in event
@@ -63,7 +63,7 @@ class EventFilter:
     def _entity_ok(self, event: dict[str, Any]) -> bool:
         if self.entity is None:
             return True
-        if _is_story(event):  # one of its top names, or a holder or target of its stances
+        if is_story(event):  # one of its top names, or a holder or target of its stances
             return any(_same(e.get("name"), self.entity) for e in event["top_entities"]) or any(
                 _same(t.get("holder"), self.entity) or _same(t.get("target"), self.entity)
                 for t in event.get("stances", [])
@@ -79,7 +79,7 @@ class EventFilter:
     def _label_ok(self, event: dict[str, Any]) -> bool:
         if self.label is None:
             return True
-        if _is_story(event):
+        if is_story(event):
             return any(_same(e.get("label"), self.label) for e in event["top_entities"])
         if "entities" in event:
             return any(_same(e.get("label"), self.label) for e in event["entities"])
@@ -88,7 +88,7 @@ class EventFilter:
     def _stance_ok(self, event: dict[str, Any]) -> bool:
         if self.holder is None and self.target is None and self.stance is None:
             return True
-        if _is_story(event):
+        if is_story(event):
             return any(self._counts_ok(tag) for tag in event.get("stances", []))
         tags = event.get("stances", []) if "entities" in event else [event]
         return any(self._tag_ok(tag) for tag in tags)

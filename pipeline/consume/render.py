@@ -10,6 +10,7 @@ from typing import Any
 
 from prometheus_client.parser import text_string_to_metric_families
 
+from pipeline.consume.filters import is_story
 from pipeline.models import EnrichedArticle
 from pipeline.stories.models import StoryEvent
 
@@ -85,7 +86,7 @@ def event_text(event: dict[str, Any]) -> str:
 def _event_text(event: dict[str, Any]) -> str:
     if "entities" in event and "meta" in event:
         return article_text(EnrichedArticle.model_validate(event))
-    if "story_id" in event and "top_entities" in event:
+    if is_story(event):
         return story_text(StoryEvent.model_validate(event))
     when = str(event.get("published_at") or "-")[:16]
     if "holder" in event:
