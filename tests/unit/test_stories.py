@@ -324,6 +324,39 @@ def test_a_record_shared_by_one_worker_lets_another_find_the_story() -> None:
     assert first.index._table == before and first.index.articles == 1  # type: ignore[attr-defined]
 
 
+def test_two_workers_deciding_one_new_story_before_either_shares_start_two_stories() -> None:
+    """What docs/stories.md promises for two articles of one new story decided on two workers
+    before either record reaches the other: two stories, not merged afterwards; a later
+    article joins one of them, and each worker reads the other's record without change."""
+    from pipeline.stories.feed import encode, remember_encoded
+
+    sent: list[tuple[bytes, bytes]] = []
+    workers = [
+        Stories(
+            StoryIndex({}, Rules()),
+            StoriesMetrics(CollectorRegistry()),
+            share=lambda i, r: sent.append(encode(i, r)),
+        )
+        for _ in range(2)
+    ]
+    first = _enriched("a-1", "AP").model_copy(update={"body": WIRE, "story_id": None})
+    second = first.model_copy(update={"id": "b-1", "body": WIRE + " Markets rose."})
+    assert workers[0].assign(first, owner=0, now=10).story_id == "a-1"
+    assert workers[1].assign(second, owner=0, now=10).story_id == "b-1"
+    for w in workers:
+        w.confirm(0, now=11)
+    for key, value in sent:  # each worker reads both records (its own back, the other's)
+        for w in workers:
+            assert remember_encoded(w.index, key, value, now=12)
+    assert [w.index.articles for w in workers] == [2, 2]
+    third = first.model_copy(update={"id": "c-1", "body": WIRE + " Trade resumed."})
+    joined = {w.assign(third, owner=1, now=13).story_id for w in workers}
+    assert len(joined) == 1 and joined <= {"a-1", "b-1"}  # the same on both workers
+    # the two stories stay two: each record still names its own story
+    stored = {k: v["s"] for k, v in workers[0].index._table.items() if k.startswith("a:")}  # type: ignore[attr-defined]
+    assert stored == {"a:a-1": "a-1", "a:b-1": "b-1"}
+
+
 def test_records_out_of_the_window_or_unreadable_are_not_remembered() -> None:
     from pipeline.stories.feed import encode, remember_encoded
 
