@@ -443,3 +443,69 @@ def test_a_feed_that_cannot_catch_up_lets_stories_be_decided_after_its_wait() ->
 
     caught_up, first, second = asyncio.run(run())
     assert caught_up and 0.15 < first < 2.0 and second < 0.05
+
+
+class _SlowProducer:
+    """A producer whose first send waits ``delay`` s (its buffer full), as aiokafka's does;
+    a send still waiting when it is stopped fails, as aiokafka's does."""
+
+    def __init__(self, delay: float) -> None:
+        self.delay = delay
+        self.sent: list[bytes] = []
+        self.stopped = False
+        self.waited = False
+
+    async def send(self, topic: str, value: bytes, key: bytes) -> asyncio.Future[None]:
+        if not self.waited:
+            self.waited = True
+            started = time.monotonic()
+            while time.monotonic() - started < self.delay:
+                await asyncio.sleep(0.01)
+                if self.stopped:
+                    raise ConnectionError("producer stopped")
+        self.sent.append(key)
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        done.set_result(None)
+        return done
+
+    async def flush(self) -> None:
+        return None
+
+    async def stop(self) -> None:
+        self.stopped = True
+
+
+class _IdleConsumer:
+    """A reader of an empty index topic."""
+
+    async def getmany(self, timeout_ms: int, max_records: int) -> dict[object, list[object]]:
+        await asyncio.sleep(timeout_ms / 1000)
+        return {}
+
+    async def stop(self) -> None:
+        return None
+
+
+def test_a_record_the_feed_is_sending_at_stop_is_still_sent() -> None:
+    """Records confirmed before the worker stops all reach the topic: the one the feed's
+    sender has taken and is waiting to hand to the producer (its buffer full) included."""
+    from pipeline.stories.feed import IndexFeed
+
+    producer = _SlowProducer(delay=0.3)
+
+    class OfflineFeed(IndexFeed):
+        async def on_start(self) -> None:
+            self._consumer = _IdleConsumer()  # type: ignore[assignment]
+            self._producer = producer  # type: ignore[assignment]
+
+    async def run() -> None:
+        feed = OfflineFeed(Settings(), StoryIndex({}, Rules()))
+        await feed.start()
+        record = {"s": "x", "t": 1.0, "n": [], "m": []}
+        feed.share("first", record)
+        await asyncio.sleep(0.05)  # the sender takes it and waits on the producer
+        feed.share("second", record)
+        await feed.stop()
+
+    asyncio.run(run())
+    assert producer.sent == [b"first", b"second"]
