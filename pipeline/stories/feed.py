@@ -29,15 +29,19 @@ Invariants:
 What it does not promise: a record sent by another worker reaches this one in milliseconds
 to a second, so two workers deciding two articles of one new story in that time start two
 stories; a record not yet sent when the worker dies is lost (its article's story stays right,
-later articles cannot join it by this record).
+later articles cannot join it by this record). At a clean stop every record still held is
+sent, for up to ``STOP_SECONDS``: a record leaves the outbox only once the producer has it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import time
+from collections import deque
+from collections.abc import Callable
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
@@ -122,7 +126,10 @@ class IndexFeed(Service):
         self.catch_up_seconds = catch_up_seconds
         self.caught_up = asyncio.Event()
         self.records_read = 0
-        self._outbox: asyncio.Queue[tuple[bytes, bytes]] = asyncio.Queue()
+        # Records to send, oldest first; a record stays here until the producer has it.
+        self._outbox: deque[tuple[bytes, bytes]] = deque()
+        self._queued = asyncio.Event()  # set while the outbox holds records
+        self._sending = asyncio.Lock()  # one sender at a time: the task, or the drain at stop
         self._consumer: AIOKafkaConsumer | None = None
         self._producer: AIOKafkaProducer | None = None
         self._targets: dict[TopicPartition, int] = {}
@@ -133,7 +140,8 @@ class IndexFeed(Service):
 
     def share(self, article_id: str, record: dict[str, Any]) -> None:
         """Send a committed article's record to every worker (in the background)."""
-        self._outbox.put_nowait(encode(article_id, record))
+        self._outbox.append(encode(article_id, record))
+        self._queued.set()
 
     async def wait_caught_up(self) -> None:
         """Return once the index holds what the topic held at start (or the wait is over)."""
@@ -212,8 +220,20 @@ class IndexFeed(Service):
     @Service.task
     async def _send(self) -> None:
         while not self.should_stop:
-            key, value = await self._outbox.get()
-            await self._send_one(key, value)
+            await self._queued.wait()
+            async with self._sending:
+                await self._send_queued(lambda: not self.should_stop)
+
+    async def _send_queued(self, go_on: Callable[[], bool]) -> None:
+        """Send the outbox's records in order while ``go_on()``. A record leaves the outbox
+        only once the producer has taken it (or refused it: logged), so one whose send is
+        cancelled halfway is still there for the next sender (a record sent twice is
+        harmless: invariant 2)."""
+        while self._outbox and go_on():
+            await self._send_one(*self._outbox[0])
+            self._outbox.popleft()
+        if not self._outbox:
+            self._queued.clear()
 
     async def _send_one(self, key: bytes, value: bytes) -> None:
         producer = self._producer
@@ -226,13 +246,20 @@ class IndexFeed(Service):
             return
         sent.add_done_callback(_log_failure)
 
+    async def _drain(self) -> None:
+        async with self._sending:
+            await self._send_queued(lambda: True)
+
     async def on_stop(self) -> None:
-        # What the worker confirmed while stopping is still sent, for a few seconds.
-        deadline = time.monotonic() + STOP_SECONDS
-        while not self._outbox.empty() and time.monotonic() < deadline and self._producer:
-            await self._send_one(*self._outbox.get_nowait())
-        if not self._outbox.empty():
-            log.warning("story index: %d records not sent at shutdown", self._outbox.qsize())
+        # What the worker confirmed, up to its stop, is still sent, for a few seconds. The
+        # sender task runs until the service's tasks are cancelled, after this: it may be
+        # waiting on the producer (its buffer full) with a record; it finishes that record and
+        # leaves the rest to this drain (which holds the lock, so no record goes twice).
+        if self._producer is not None:
+            with contextlib.suppress(TimeoutError):  # what is left is counted below
+                await asyncio.wait_for(self._drain(), STOP_SECONDS)
+        if self._outbox:
+            log.warning("story index: %d records not sent at shutdown", len(self._outbox))
         if self._producer is not None:
             try:
                 await asyncio.wait_for(self._producer.flush(), STOP_SECONDS)

@@ -20,15 +20,25 @@ class StoryArticle(_Event):
     )
 
 
-class StoryEntity(_Event):
+class _Named(_Event):
+    """An entity by its canonical name: what the agent reads and the event lists."""
+
     name: str
     label: str
+
+
+class StoryEntity(_Named):
     articles: int = Field(ge=1, description="Articles of the story naming it.")
 
 
-class StoryStance(_Event):
+class _Pair(_Event):
+    """A (holder, target) pair: a tag the agent reads, a count the event lists."""
+
     holder: str
     target: str
+
+
+class StoryStance(_Pair):
     favor: int = Field(default=0, ge=0)
     against: int = Field(default=0, ge=0)
     neutral: int = Field(default=0, ge=0)
@@ -37,14 +47,9 @@ class StoryStance(_Event):
         return int(getattr(self, stance))
 
 
-class _Name(_Event):
-    name: str
-    label: str
+class _Tag(_Pair):
+    """A stance tag as the story agent reads it: who, on what, which way (no evidence)."""
 
-
-class _Tag(_Event):
-    holder: str
-    target: str
     stance: StanceValue
 
 
@@ -63,7 +68,7 @@ class StoryInput(_Event):
     title: str = ""
     published_at: datetime | None = None
     duplicate_of: str | None = None
-    entities: list[_Name] = Field(default_factory=list)
+    entities: list[_Named] = Field(default_factory=list)
     stances: list[_Tag] = Field(default_factory=list)
     meta: _Meta
 

@@ -143,3 +143,16 @@ def test_both_workers_count_trends_and_the_live_page_shows_them() -> None:
     assert all(env.get("NEWSFLOW_WORKER_WEB_ENABLED", "false") == "false" for env in envs)
     # Everything else the two replicas set is the same too (only their published ports differ).
     assert envs[0] == envs[1]
+
+
+def test_the_two_workers_are_one_definition_but_for_the_build_and_the_published_port() -> None:
+    shared = COMPOSE["x-worker"]
+    assert shared["environment"] and shared["command"] == ["worker"]
+    for name in ("worker", "worker-b"):
+        service = SERVICES[name]
+        assert {key: service[key] for key in shared} == shared, name
+        assert set(service) - set(shared) <= {"build", "ports"}, name
+    assert SERVICES["worker"]["environment"] == SERVICES["worker-b"]["environment"]
+    assert SERVICES["worker"]["ports"] != SERVICES["worker-b"]["ports"]
+    # Written once: both services merge the extension field instead of repeating it.
+    assert (ROOT / "docker-compose.yml").read_text().count("<<: *worker\n") == 2

@@ -324,6 +324,39 @@ def test_a_record_shared_by_one_worker_lets_another_find_the_story() -> None:
     assert first.index._table == before and first.index.articles == 1  # type: ignore[attr-defined]
 
 
+def test_two_workers_deciding_one_new_story_before_either_shares_start_two_stories() -> None:
+    """What docs/stories.md promises for two articles of one new story decided on two workers
+    before either record reaches the other: two stories, not merged afterwards; a later
+    article joins one of them, and each worker reads the other's record without change."""
+    from pipeline.stories.feed import encode, remember_encoded
+
+    sent: list[tuple[bytes, bytes]] = []
+    workers = [
+        Stories(
+            StoryIndex({}, Rules()),
+            StoriesMetrics(CollectorRegistry()),
+            share=lambda i, r: sent.append(encode(i, r)),
+        )
+        for _ in range(2)
+    ]
+    first = _enriched("a-1", "AP").model_copy(update={"body": WIRE, "story_id": None})
+    second = first.model_copy(update={"id": "b-1", "body": WIRE + " Markets rose."})
+    assert workers[0].assign(first, owner=0, now=10).story_id == "a-1"
+    assert workers[1].assign(second, owner=0, now=10).story_id == "b-1"
+    for w in workers:
+        w.confirm(0, now=11)
+    for key, value in sent:  # each worker reads both records (its own back, the other's)
+        for w in workers:
+            assert remember_encoded(w.index, key, value, now=12)
+    assert [w.index.articles for w in workers] == [2, 2]
+    third = first.model_copy(update={"id": "c-1", "body": WIRE + " Trade resumed."})
+    joined = {w.assign(third, owner=1, now=13).story_id for w in workers}
+    assert len(joined) == 1 and joined <= {"a-1", "b-1"}  # the same on both workers
+    # the two stories stay two: each record still names its own story
+    stored = {k: v["s"] for k, v in workers[0].index._table.items() if k.startswith("a:")}  # type: ignore[attr-defined]
+    assert stored == {"a:a-1": "a-1", "a:b-1": "b-1"}
+
+
 def test_records_out_of_the_window_or_unreadable_are_not_remembered() -> None:
     from pipeline.stories.feed import encode, remember_encoded
 
@@ -410,3 +443,69 @@ def test_a_feed_that_cannot_catch_up_lets_stories_be_decided_after_its_wait() ->
 
     caught_up, first, second = asyncio.run(run())
     assert caught_up and 0.15 < first < 2.0 and second < 0.05
+
+
+class _SlowProducer:
+    """A producer whose first send waits ``delay`` s (its buffer full), as aiokafka's does;
+    a send still waiting when it is stopped fails, as aiokafka's does."""
+
+    def __init__(self, delay: float) -> None:
+        self.delay = delay
+        self.sent: list[bytes] = []
+        self.stopped = False
+        self.waited = False
+
+    async def send(self, topic: str, value: bytes, key: bytes) -> asyncio.Future[None]:
+        if not self.waited:
+            self.waited = True
+            started = time.monotonic()
+            while time.monotonic() - started < self.delay:
+                await asyncio.sleep(0.01)
+                if self.stopped:
+                    raise ConnectionError("producer stopped")
+        self.sent.append(key)
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        done.set_result(None)
+        return done
+
+    async def flush(self) -> None:
+        return None
+
+    async def stop(self) -> None:
+        self.stopped = True
+
+
+class _IdleConsumer:
+    """A reader of an empty index topic."""
+
+    async def getmany(self, timeout_ms: int, max_records: int) -> dict[object, list[object]]:
+        await asyncio.sleep(timeout_ms / 1000)
+        return {}
+
+    async def stop(self) -> None:
+        return None
+
+
+def test_a_record_the_feed_is_sending_at_stop_is_still_sent() -> None:
+    """Records confirmed before the worker stops all reach the topic: the one the feed's
+    sender has taken and is waiting to hand to the producer (its buffer full) included."""
+    from pipeline.stories.feed import IndexFeed
+
+    producer = _SlowProducer(delay=0.3)
+
+    class OfflineFeed(IndexFeed):
+        async def on_start(self) -> None:
+            self._consumer = _IdleConsumer()  # type: ignore[assignment]
+            self._producer = producer  # type: ignore[assignment]
+
+    async def run() -> None:
+        feed = OfflineFeed(Settings(), StoryIndex({}, Rules()))
+        await feed.start()
+        record = {"s": "x", "t": 1.0, "n": [], "m": []}
+        feed.share("first", record)
+        await asyncio.sleep(0.05)  # the sender takes it and waits on the producer
+        feed.share("second", record)
+        await feed.stop()
+
+    asyncio.run(run())
+    assert producer.sent == [b"first", b"second"]
