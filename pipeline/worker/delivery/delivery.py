@@ -49,7 +49,6 @@ from pipeline.worker.process import Incoming, Outgoing, Processor
 
 log = logging.getLogger(__name__)
 
-Owned = Callable[[TopicPartition], bool]
 T = TypeVar("T")
 
 
@@ -96,7 +95,7 @@ class Delivery:
         self,
         processor: Processor,
         kafka: Kafka,
-        owned: Owned,
+        owned: Callable[[TopicPartition], bool],
         max_in_flight: int,
         backoff: tuple[float, float] = (0.2, 5.0),
         *,
@@ -162,8 +161,9 @@ class Delivery:
             return cursor
         async with self._opening:
             if tp not in self._cursors and self._owned(tp):
-                producer, committed = await self._fence(tp)
-                self._cursors[tp] = _Cursor(tp, producer, committed, _now())
+                self._cursors[tp] = _Cursor(tp, *await self._fence(tp), _now())
+                if not self._owned(tp):  # revoked while it fenced: the revoke found no cursor
+                    await self.forget([tp])
             return self._cursors.get(tp)
 
     async def _fence(self, tp: TopicPartition) -> tuple[Producer, int]:
