@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -13,23 +12,15 @@ from aiokafka.structs import TopicPartition
 
 from pipeline.config import Settings
 from pipeline.worker.delivery.delivery import Delivery, supervise
-from pipeline.worker.delivery.kafka_io import (
-    MAX_REQUEST_BYTES,
-    AioKafka,
-    output_limits,
-    quiet_fenced_futures,
-)
-from pipeline.worker.process import Incoming, OutputLimits, Processor
+from pipeline.worker.delivery.kafka_io import AioKafka, output_limits, quiet_fenced_futures
+from pipeline.worker.process import Incoming, Processor
 
-log = logging.getLogger(__name__)
 Fatal = Callable[[BaseException], None]
+Agent = Callable[[Any], Coroutine[Any, Any, None]]
 
 
 def _incoming(event: Any) -> Incoming:
     return Incoming.of(event.message, event.message.timestamp)  # Faust's are in seconds
-
-
-Agent = Callable[[Any], Coroutine[Any, Any, None]]
 
 
 def at_least_once_agent(settings: Settings, processor: Processor, app: faust.App) -> Agent:
@@ -40,19 +31,12 @@ def at_least_once_agent(settings: Settings, processor: Processor, app: faust.App
         for name in (topics.enriched, topics.deadletter, topics.entities, topics.stance)
     }
 
-    asked: list[asyncio.Future[OutputLimits]] = []  # by the first actor, for all
-
     async def enrich_articles(stream: Any) -> None:
-        if asked and asked[0].done() and asked[0].exception() is not None:
-            asked.clear()  # a failed query (broker not reachable yet) is asked again
-        if not asked:
-            max_request = app.conf.producer_max_request_size
-            asked.append(asyncio.ensure_future(output_limits(settings, max_request)))
-        processor.limits = await asked[0]
+        # Each actor asks as it starts: one restarted after a failed start asks afresh.
+        processor.limits = await output_limits(settings, app.conf.producer_max_request_size)
         async for event in stream.events():
             incoming = _incoming(event)
-            processor.metrics.in_flight.inc()
-            try:
+            with processor.metrics.in_flight.track_inprogress():
                 outs = await processor.process(incoming)
                 sent = [await outputs[o.topic].send(key=o.key, value=o.value) for o in outs]
                 # Acknowledged before its de-duplication keys are written: a key must never
@@ -60,8 +44,6 @@ def at_least_once_agent(settings: Settings, processor: Processor, app: faust.App
                 await asyncio.gather(*sent)
                 for out in outs:
                     processor.record_published(out, incoming)
-            finally:
-                processor.metrics.in_flight.dec()
 
     return enrich_articles
 
@@ -96,16 +78,15 @@ def transactional_agent(
     async def enrich_articles(stream: Any) -> None:
         quiet_fenced_futures(asyncio.get_running_loop())
         await kafka.start()
-        processor.limits = await output_limits(settings, MAX_REQUEST_BYTES)
+        processor.limits = await output_limits(settings)
         helpers = [supervise(delivery.run(), on_fatal),
                    supervise(delivery.sweep_forever(owned_input), on_fatal)]  # fmt: skip
         try:
             async for event in stream.events():
-                try:
-                    await delivery.submit([_incoming(event)])
-                except Exception as exc:
-                    on_fatal(exc)
-                    raise
+                await delivery.submit([_incoming(event)])
+        except Exception as exc:
+            on_fatal(exc)
+            raise
         finally:
             await run_to_end(_close(helpers, delivery, kafka, w.shutdown_seconds))
 
@@ -129,5 +110,4 @@ async def run_to_end(cleanup: Coroutine[Any, Any, None]) -> None:
     while not task.done():
         with contextlib.suppress(asyncio.CancelledError):
             await asyncio.shield(task)
-    if not task.cancelled() and task.exception() is not None:
-        log.error("closing the transactional agent failed: %r", task.exception())
+    task.result()  # its error, if any, ends the actor as any other would

@@ -53,6 +53,7 @@ class SimKafka:
     # effect (a zombie's transaction landing while our producer starts).
     before_fence: dict[int, int] = field(default_factory=dict)
     failing_fences: int = 0  # how many of the next fences fail with a retriable error
+    slow_fences: int = 0  # how many of the next fences take LATE seconds (a revoke comes in)
     violations: list[str] = field(default_factory=list)
     transactions: Counter[str] = field(default_factory=Counter)
 
@@ -76,7 +77,8 @@ class SimKafka:
     # -- the seams ------------------------------------------------------------------------------
 
     async def fence(self, tp: TopicPartition) -> SimProducer:
-        await asyncio.sleep(0)  # a round trip: other tasks run meanwhile
+        await asyncio.sleep(LATE if self.slow_fences else 0)  # a round trip: others run meanwhile
+        self.slow_fences = max(0, self.slow_fences - 1)
         if self.failing_fences:
             self.failing_fences -= 1
             raise RequestTimedOutError()

@@ -153,6 +153,7 @@ class World:
         processor = Processor(settings, self.enricher, WorkerMetrics(CollectorRegistry(), "sim"))
         if self.dedup:
             processor.dedup = Deduplicator(self.table, window_seconds=3600)
+        self.processor = processor
         owned: Callable[[TopicPartition], bool] = lambda tp: tp.partition in self.owned  # noqa: E731
         self.worker = build(self.kafka, processor, owned, self.limit, **self.commit)
         self.tasks: list[asyncio.Task[Any]] = [self._supervised(self.worker.run())]
@@ -261,4 +262,14 @@ class World:
         free = self.worker._slots._value  # asyncio.Semaphore's count
         if complete and free + self.worker.in_flight != self.limit:
             found.append(f"{self.limit - free - self.worker.in_flight} slots never given back")
+        # A worker keeps no state for a partition it does not own, once the revoke returned.
+        stale = [tp.partition for tp in self.worker._cursors if tp.partition not in self.owned]
+        if stale:
+            found.append(f"cursors kept for partitions not owned: {stale}")
+        # A record's de-duplication claim lives while the record is in a window (invariant 6).
+        windowed = {(s.message.topic, s.message.partition, s.message.offset)
+                    for c in self.worker._cursors.values() for s in c.window}  # fmt: skip
+        dedup = self.processor.dedup
+        if complete and dedup is not None and (held := set(dedup._claims) - windowed):
+            found.append(f"claims never released: {sorted(map(str, held))}")
         return found

@@ -137,3 +137,16 @@ def test_9_sigterm_during_a_commit_that_committed_duplicates_nothing(
     world.sigterm()  # the drain commits what it believes finished and not yet committed
     assert not world.problems()
     _end(world)
+
+
+def test_10_a_partition_revoked_while_its_cursor_opens_is_not_kept(world: World) -> None:
+    """The revoke finds no cursor to forget while the fence is still in flight; the cursor
+    the fence then opens must not outlive it (its producer open, its record enriched for a
+    partition someone else now owns)."""
+    world.kafka.publish(0)
+    world.kafka.slow_fences = 1
+    world.deliver(0, 1)  # opening: the fence takes a while
+    world.revoke(0)
+    world.wait(0.05)  # the fence returns
+    assert not world.problems()
+    _end(world)

@@ -3,13 +3,15 @@
 Hypothesis explores interleavings of publishing, Faust's deliveries (in order, repeated,
 skipping), enrichments ending in any order, a commit that fails, a commit whose reply is lost
 or late (a SIGTERM may come while it is awaited) after it committed, another worker fencing and
-committing (also just before our fence takes effect), a fence that fails, revoke and assign,
+committing (also just before our fence takes effect), a fence that fails or is slow (a revoke
+comes in while it runs), revoke and assign,
 SIGTERM, kill -9 and restart, a poison article and a hanging one, and time passing (the
 world's clock is virtual: it moves only in the steps that wait, so each run of a sequence of
 steps is the same). After every step: each input offset below the committed offset has
 exactly one result visible to a read_committed reader and none above it, committed offsets
-never go back, records in flight stay within the limit. At the end, with every enrichment
-allowed to finish: every record is committed with its one result and every slot is free.
+never go back, records in flight stay within the limit, no cursor is kept for a partition not
+owned. At the end, with every enrichment allowed to finish: every record is committed with its
+one result, every slot is free and every de-duplication claim released.
 """
 
 from __future__ import annotations
@@ -68,6 +70,10 @@ class Delivery(RuleBasedStateMachine):
     @rule()
     def next_fence_fails(self) -> None:
         self.world.kafka.failing_fences += 1
+
+    @rule()
+    def next_fence_is_slow(self) -> None:
+        self.world.kafka.slow_fences += 1
 
     @precondition(lambda self: len(self.world.owned) > 0)
     @rule(p=partitions)

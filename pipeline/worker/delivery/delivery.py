@@ -35,7 +35,6 @@ propagate: the supervised task dies and stops the worker.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections import deque
 from collections.abc import Callable, Coroutine, Sequence
@@ -50,7 +49,6 @@ from pipeline.worker.process import Incoming, Outgoing, Processor
 
 log = logging.getLogger(__name__)
 
-Owned = Callable[[TopicPartition], bool]
 T = TypeVar("T")
 
 
@@ -80,10 +78,6 @@ class _Cursor:
     def end(self) -> int:
         return self.window[-1].message.offset + 1 if self.window else self.committed
 
-    def finished(self, limit: int) -> list[_Slot]:
-        """The window's finished prefix, at most ``limit`` records."""
-        return list(islice(takewhile(lambda slot: slot.task.done(), self.window), limit))
-
     def refusal(self, slots: Sequence[_Slot]) -> str | None:
         """Why committing ``slots`` (at least one) would break invariant 2, or None. Each
         covers from where the one before ends and holds an offset at or past it, so the new
@@ -101,7 +95,7 @@ class Delivery:
         self,
         processor: Processor,
         kafka: Kafka,
-        owned: Owned,
+        owned: Callable[[TopicPartition], bool],
         max_in_flight: int,
         backoff: tuple[float, float] = (0.2, 5.0),
         *,
@@ -123,6 +117,7 @@ class Delivery:
         self._finished = asyncio.Event()
         self._backoff = 0.0
         self._backoffs = backoff
+        self._metrics.in_flight.set_function(lambda: self.in_flight)
 
     @property
     def in_flight(self) -> int:
@@ -137,12 +132,11 @@ class Delivery:
             cursor = await _retrying(self._cursor(tp), f"opening {tp}")
             if cursor is None or message.offset < cursor.end:
                 continue  # not ours, or handed out already
-            records: list[Incoming] | None = [message]
+            records = [message]
             if message.offset > cursor.end:  # Faust skipped some: read them from the log
-                records = await _retrying(
-                    self._kafka.read(tp, cursor.end, message.offset + 1), "reading"
-                )
-            await self._admit(cursor, records or [])
+                read = self._kafka.read(tp, cursor.end, message.offset + 1)
+                records = await _retrying(read, "reading") or []
+            await self._admit(cursor, records)
 
     async def _admit(self, cursor: _Cursor, records: Sequence[Incoming]) -> None:
         """Append ``records``, all the log holds from the window's end to the last of them
@@ -159,7 +153,6 @@ class Delivery:
             task.add_done_callback(self._ended)
             cursor.window.append(_Slot(record, cursor.end, task))
             cursor.active_at = _now()
-            self._metrics.in_flight.inc()
 
     async def _cursor(self, tp: TopicPartition) -> _Cursor | None:
         """The partition's cursor, opened when it is ours and has none."""
@@ -168,8 +161,9 @@ class Delivery:
             return cursor
         async with self._opening:
             if tp not in self._cursors and self._owned(tp):
-                producer, committed = await self._fence(tp)
-                self._cursors[tp] = _Cursor(tp, producer, committed, _now())
+                self._cursors[tp] = _Cursor(tp, *await self._fence(tp), _now())
+                if not self._owned(tp):  # revoked while it fenced: the revoke found no cursor
+                    await self.forget([tp])
             return self._cursors.get(tp)
 
     async def _fence(self, tp: TopicPartition) -> tuple[Producer, int]:
@@ -178,8 +172,7 @@ class Delivery:
         try:
             return producer, await self._kafka.committed(tp)
         except BaseException:
-            with contextlib.suppress(Exception):
-                await producer.close()
+            await producer.close()
             raise
 
     def _ended(self, _: asyncio.Task[list[Outgoing]]) -> None:
@@ -209,7 +202,8 @@ class Delivery:
     async def _commit(self, cursor: _Cursor) -> int:
         if cursor.trying is not None:  # an earlier commit failed or was cancelled while it waited
             await self._reopen(cursor, cursor.trying)
-        slots = cursor.finished(self._max_records)
+        # The window's finished prefix, at most commit_max_records.
+        slots = list(islice(takewhile(lambda s: s.task.done(), cursor.window), self._max_records))
         if not slots:  # none finished, or the re-open forgot the cursor
             return 0
         if (refusal := cursor.refusal(slots)) is not None:
@@ -227,8 +221,7 @@ class Delivery:
             if is_fatal(exc):
                 raise
             self._finished.set()  # try again after the backoff
-            first, longest = self._backoffs
-            self._backoff = min(max(self._backoff * 2, first), longest)
+            self._backoff = min(max(self._backoff * 2, self._backoffs[0]), self._backoffs[1])
             fenced = isinstance(exc, FENCED)
             self._metrics.transactions.labels(outcome="fenced" if fenced else "aborted").inc()
             log.warning("%s: transaction failed (%r); %s", cursor.tp, exc,
@@ -247,8 +240,7 @@ class Delivery:
         opened = await _retrying(self._fence(cursor.tp), f"re-fencing {cursor.tp}")
         if opened is not None:
             old, (cursor.producer, committed) = cursor.producer, opened
-            with contextlib.suppress(Exception):
-                await old.close()
+            await old.close()
             if committed in (cursor.committed, tried):
                 self._confirm(cursor, committed)
                 return
@@ -269,7 +261,6 @@ class Delivery:
         """``slot``'s record left its window (committed or dropped): free its claim and slot."""
         self._processor.release(slot.message)
         self._slots.release()
-        self._metrics.in_flight.dec()
 
     # -- rebalances and stopping --------------------------------------------------------------
 
@@ -282,8 +273,7 @@ class Delivery:
             slot = cursor.window.popleft()
             slot.task.cancel()
             self._leave(slot)
-        with contextlib.suppress(Exception):
-            await cursor.producer.close()
+        await cursor.producer.close()
 
     async def forget(self, tps: Sequence[TopicPartition]) -> None:
         """Revoked, or assigned afresh (state left from an earlier ownership is stale): forget
@@ -342,14 +332,9 @@ async def _retrying(work: Coroutine[Any, Any, T], doing: str) -> T | None:
 
 
 def supervise(
-    coro: Coroutine[Any, Any, None], on_fatal: Callable[[BaseException], None]
+    coro: Coroutine[Any, Any, None], on_fatal: Callable[[BaseException], object]
 ) -> asyncio.Task[None]:
     """Run ``coro`` as a task; its dying of anything but cancellation stops the worker."""
     task = asyncio.create_task(coro)
-
-    def done(task: asyncio.Task[None]) -> None:
-        if not task.cancelled() and task.exception() is not None:
-            on_fatal(task.exception())  # type: ignore[arg-type]
-
-    task.add_done_callback(done)
+    task.add_done_callback(lambda t: t.cancelled() or (e := t.exception()) is None or on_fatal(e))
     return task

@@ -19,7 +19,7 @@ import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient
@@ -45,36 +45,29 @@ MAX_REQUEST_BYTES = 1_048_576
 
 # Another producer took the partition's transactional id: the partition is someone else's.
 FENCED = (ProducerFenced, InvalidProducerEpoch)
-# Not marked retriable by the client, yet part of the transaction protocol: the outcome is
-# unknown or the coordinator is busy, so the partition is fenced again and redone (and a read
-# that timed out is tried again later).
-REDO = (KafkaTimeoutError, ConcurrentTransactions)
 
 
 def is_fatal(exc: BaseException) -> bool:
-    """Whether ``exc`` should stop the worker: a Kafka error the client does not mark
-    ``retriable`` (authorisation, configuration, unsupported versions), other than fencing and
-    the transaction protocol's own redo cases. Anything that is not a Kafka error is a bug."""
-    if not isinstance(exc, KafkaError):
-        return True
-    if exc.retriable or isinstance(exc, (*FENCED, *REDO)):
-        return False
-    # aiokafka's sender wraps a lost connection (e.g. while it looks up the group coordinator
-    # mid-commit) in a plain KafkaError and its producer is dead: the cause decides, and the
-    # redo with a new producer recovers once the broker is back.
-    cause, depth = exc.__cause__, 0
-    while cause is not None and depth < 8:  # bounded: a chain can loop
-        if getattr(cause, "retriable", False) or isinstance(cause, ConnectionError):
-            return False
-        cause, depth = cause.__cause__, depth + 1
-    return True
+    """Whether ``exc`` stops the worker. Anything but a Kafka error is a bug. A Kafka error is
+    redone when it is fencing, a timeout or a busy coordinator (the transaction protocol's own
+    redo cases, though not marked retriable), or when it or one of its first 8 causes is
+    marked ``retriable`` or is a lost connection (aiokafka's sender wraps one in a plain
+    KafkaError; a new producer recovers once the broker is back). Any other (authorisation,
+    configuration, unsupported versions) stops it."""
+    chain = [exc]
+    while (cause := chain[-1].__cause__) is not None and len(chain) < 9:  # a chain can loop
+        chain.append(cause)
+    redo = (*FENCED, KafkaTimeoutError, ConcurrentTransactions)
+    retriable = (getattr(c, "retriable", False) or isinstance(c, ConnectionError) for c in chain)
+    return not (isinstance(exc, KafkaError) and (isinstance(exc, redo) or any(retriable)))
 
 
 class Producer(Protocol):
     async def commit(self, tp: TopicPartition, out: Sequence[Outgoing], next_offset: int) -> None:
         """Publish ``out`` and commit ``next_offset`` for ``tp`` in one transaction."""
 
-    async def close(self) -> None: ...
+    async def close(self) -> None:
+        """Never raises: a fenced producer may fail to stop cleanly; it is discarded anyway."""
 
 
 class Kafka(Protocol):
@@ -155,18 +148,27 @@ class AioKafka:
         return found
 
 
-async def output_limits(settings: Settings, max_request_size: int) -> OutputLimits:
+async def output_limits(
+    settings: Settings, max_request_size: int = MAX_REQUEST_BYTES
+) -> OutputLimits:
     """The largest record each output topic takes: its ``max.message.bytes`` (else the
     broker's ``message.max.bytes``) as the broker reports it, capped by the producer's
-    ``max_request_size``. When the broker cannot tell (no permission to describe configs, a
-    timeout), a default that fits Kafka's own defaults, with a warning."""
+    ``max_request_size`` (default: the transactional producers'). When the broker cannot tell
+    (no permission to describe configs, a timeout), a default that fits Kafka's own defaults,
+    with a warning."""
     t = settings.topics
     names = [t.enriched, t.entities, t.stance, t.deadletter]
     admin = AIOKafkaAdminClient(**aiokafka_config(settings))
     try:
         async with asyncio.timeout(settings.kafka.connect_timeout_seconds):
             await admin.start()
-            found = await _max_message_bytes(admin, names)
+            found = await _configs(admin, ConfigResourceType.TOPIC, names, "max.message.bytes")
+            if missing := [n for n in names if n not in found]:
+                broker = str((await admin.describe_cluster())["controller_id"])
+                size = await _configs(
+                    admin, ConfigResourceType.BROKER, [broker], "message.max.bytes"
+                )
+                found |= {n: size[broker] for n in missing if broker in size}
     except (KafkaError, TimeoutError, OSError, ValueError) as exc:
         log.warning("cannot read the output topics' maximum message size (%r); assuming %d "
                     "bytes", exc, DEFAULT_MAX_RECORD_BYTES)  # fmt: skip
@@ -178,24 +180,14 @@ async def output_limits(settings: Settings, max_request_size: int) -> OutputLimi
     return OutputLimits({n: min(size, max_request_size) for n, size in found.items()}, default)
 
 
-async def _max_message_bytes(admin: AIOKafkaAdminClient, names: list[str]) -> dict[str, int]:
-    resources = [ConfigResource(ConfigResourceType.TOPIC, n, {"max.message.bytes": None})
-                 for n in names]  # fmt: skip
-    found = _config_values(await admin.describe_configs(resources), "max.message.bytes")
-    missing = [n for n in names if n not in found]
-    if missing:
-        broker = str((await admin.describe_cluster())["controller_id"])
-        resource = ConfigResource(ConfigResourceType.BROKER, broker, {"message.max.bytes": None})
-        answer = _config_values(await admin.describe_configs([resource]), "message.max.bytes")
-        found.update({n: answer[broker] for n in missing if broker in answer})
-    return found
-
-
-def _config_values(responses: Sequence[Any], name: str) -> dict[str, int]:
-    """Resource name -> the value of config ``name``, for resources answered without error."""
-    return {resource: int(value) for response in responses
+async def _configs(
+    admin: AIOKafkaAdminClient, kind: ConfigResourceType, names: list[str], key: str
+) -> dict[str, int]:
+    """Resource name -> the value of config ``key``, for the resources answered without error."""
+    answer = await admin.describe_configs([ConfigResource(kind, n, {key: None}) for n in names])
+    return {resource: int(value) for response in answer
             for error, _, _, resource, entries, *_ in response.resources if error == 0
-            for key, value, *_ in entries if key == name}  # fmt: skip
+            for name, value, *_ in entries if name == key}  # fmt: skip
 
 
 @dataclass
@@ -204,16 +196,15 @@ class _TxProducer:
     group: str
 
     async def commit(self, tp: TopicPartition, out: Sequence[Outgoing], next_offset: int) -> None:
-        producer = self.producer
         sent: list[asyncio.Future[object]] = []
         try:
-            async with producer.transaction():
+            async with self.producer.transaction():
                 for o in out:
-                    sent.append(await producer.send(o.topic, value=o.value, key=o.key))
-                await producer.send_offsets_to_transaction({tp: next_offset}, self.group)
+                    sent.append(await self.producer.send(o.topic, value=o.value, key=o.key))
+                await self.producer.send_offsets_to_transaction({tp: next_offset}, self.group)
         except KafkaError:
-            for future in sent:  # their failure is this one; do not report it again
-                future.add_done_callback(_consume_result)
+            for future in sent:  # their failure is this one: read it, so it is not logged again
+                future.add_done_callback(lambda f: f.cancelled() or f.exception())
             raise
 
     async def close(self) -> None:
@@ -224,25 +215,11 @@ def quiet_fenced_futures(loop: asyncio.AbstractEventLoop) -> None:
     """A fenced producer leaves internal futures failed with ProducerFenced that aiokafka never
     reads; the loop would log each with a traceback. The fencing is expected and already
     logged once, so those are dropped."""
-    previous = loop.get_exception_handler()
-
-    def handler(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
-        if isinstance(context.get("exception"), ProducerFenced):
-            return
-        if previous is not None:
-            previous(loop, context)
-        else:
-            loop.default_exception_handler(context)
-
-    loop.set_exception_handler(handler)
-
-
-def _consume_result(future: asyncio.Future[object]) -> None:
-    if not future.cancelled():
-        future.exception()
+    previous = loop.get_exception_handler() or type(loop).default_exception_handler
+    loop.set_exception_handler(lambda loop, context: None if isinstance(
+        context.get("exception"), ProducerFenced) else previous(loop, context))  # fmt: skip
 
 
 async def _stop(producer: AIOKafkaProducer) -> None:
-    # A fenced producer may fail to stop cleanly; it is discarded either way.
-    with contextlib.suppress(KafkaError):
+    with contextlib.suppress(Exception):
         await producer.stop()
