@@ -84,6 +84,18 @@ def metric(port: str, name: str, **labels: str) -> float:
     return total
 
 
+def by_label(port: str, name: str, label: str) -> dict[str, float]:
+    """Every sample of ``name`` by the value of its ``label`` (e.g. rows per table)."""
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as r:
+        text = r.read().decode()
+    return {
+        s.labels[label]: s.value
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
+        if s.name == name and label in s.labels
+    }
+
+
 class Worker:
     def __init__(self, env: dict[str, str], log: Path) -> None:
         self.env, self.log = env, log
@@ -268,8 +280,7 @@ def main() -> int:
     elapsed = time.monotonic() - t1
     cpu = cpu_seconds(pid) - cpu1 - idle_rate * elapsed
     rss_after = rss_bytes(pid)
-    rows = {t: metric(metrics_port, "newsflow_trends_table_rows", table=t)
-            for t in ("trends-entities-1h", "trends-entities-24h", "trends-stance")}  # fmt: skip
+    rows = by_label(metrics_port, "newsflow_trends_table_rows", "table")
     articles = args.rounds * len(items)
     time.sleep(3)  # the changelog sends in flight
     worker.stop()

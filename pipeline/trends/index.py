@@ -48,32 +48,33 @@ class HolderIndex:
         return sum(len(b) for b in self._holders.values())
 
 
-class NameIndex:
-    """The entities counted in one windowed table and when each was last counted, so that
-    a top list reads the rows of the current window only instead of scanning every
-    (entity, window) row on the event loop (24 windows per entity in a day's table)."""
+class HourIndex:
+    """The entities with a row in each hour of the entity table, so that a top list reads
+    the rows of the hours its window covers instead of scanning every (entity, hour) row on
+    the event loop (up to 25 hours per entity)."""
 
-    def __init__(self, size: float) -> None:
-        self.size = size
-        self._last: dict[str, float] = {}  # name -> latest event time (or window start)
+    def __init__(self) -> None:
+        self._names: dict[float, set[str]] = {}  # hour row start -> names with a row
 
-    def add(self, name: str, event_time: float) -> None:
-        if event_time > self._last.get(name, float("-inf")):
-            self._last[name] = event_time
+    def add(self, name: str, row: float) -> None:
+        names = self._names.get(row)
+        if names is None:
+            names = self._names[row] = set()
+        names.add(name)
 
-    def names_since(self, start: float) -> list[str]:
-        """Names counted at or after ``start``: those with a row in a window from ``start``.
-        Names whose last count is older than a window's size are forgotten on the way."""
-        for name in [n for n, t in self._last.items() if t < start - self.size]:
-            del self._last[name]
-        return [n for n, t in self._last.items() if t >= start]
+    def names(self, row: float) -> set[str]:
+        return self._names.get(row, set())
+
+    def forget_before(self, row: float) -> None:
+        """Hours before ``row`` are read by no query any more (their rows expire)."""
+        for old in [r for r in self._names if r < row]:
+            del self._names[old]
 
     def rebuild(self, keys: Iterable[Any]) -> None:
-        """From the table's keys (name, (window start, window end)) after a recovery: a name
-        counted in a window was counted at or after its start."""
-        self._last = {}
+        """From the table's keys (name, (hour start, hour end)) after a recovery."""
+        self._names = {}
         for name, (start, _) in keys:
             self.add(str(name), float(start))
 
     def __len__(self) -> int:
-        return len(self._last)
+        return sum(len(n) for n in self._names.values())
