@@ -24,7 +24,7 @@ from pydantic import BaseModel, ValidationError
 from pipeline.config import Settings
 from pipeline.models import EntityEvent, StanceEvent
 from pipeline.trends import aggregate
-from pipeline.trends.metrics import TrendsMetrics
+from pipeline.trends.metrics import KINDS, OUTCOMES, TrendsMetrics
 from pipeline.trends.models import WINDOWS, EntityCount, TrendEvent, TrendWindow
 from pipeline.trends.tables import STANCE_REPARTITION, TrendTables, entity_key
 
@@ -74,39 +74,43 @@ def register_agents(
     stance_in = app.topic(topics.stance, key_serializer="raw", value_serializer="raw")
     trends_out = app.topic(topics.trends, key_serializer="raw", value_serializer="raw")
     largest = max(size for size, _ in WINDOWS.values())
+    # The labelled series, looked up once: labels() takes a lock and hashes on every call.
+    lateness = {kind: metrics.lateness.labels(kind=kind) for kind in KINDS}
+    outcome = {(kind, o): metrics.events.labels(kind=kind, outcome=o)
+               for kind in KINDS for o in OUTCOMES}  # fmt: skip
 
     def observe(kind: str, event_time: float) -> float:
         now = clock()
-        metrics.lateness.labels(kind=kind).observe(max(0.0, now - event_time))
+        lateness[kind].observe(max(0.0, now - event_time))
         return now
 
     async def count_entities(stream: Any) -> None:
         async for event in stream.events():
             parsed = _parse(EntityEvent, event.value)
             if parsed is None:
-                metrics.events.labels(kind="entity", outcome="invalid").inc()
+                outcome["entity", "invalid"].inc()
                 continue
             ts = event.message.timestamp
             now = observe("entity", ts)
             if aggregate.too_late(ts, now, largest):
-                metrics.events.labels(kind="entity", outcome="late").inc()
+                outcome["entity", "late"].inc()
                 continue
             # Written once, to the bucket of its hour row; the windows are summed at query time.
             row = aggregate.row_start(ts)
             key = entity_key(parsed.name, row)
             increment = aggregate.entity_increment(parsed, ts)
             tables.entities[key] = aggregate.add_entity(tables.entities.data.get(key), increment)
-            tables.hours.add(parsed.name, row)
+            tables.hours.add(parsed.name, row, event.message.partition)
             for window, (size, _) in WINDOWS.items():
                 if not aggregate.too_late(ts, now, size):
                     changes.entities.add((window, parsed.name))
-            metrics.events.labels(kind="entity", outcome="counted").inc()
+            outcome["entity", "counted"].inc()
 
     async def count_stances(stream: Any) -> None:
         async for event in stream.group_by(_target_key, name=STANCE_REPARTITION).events():
             parsed = _parse(StanceEvent, event.value)
             if parsed is None:
-                metrics.events.labels(kind="stance", outcome="invalid").inc()
+                outcome["stance", "invalid"].inc()
                 continue
             ts = event.message.timestamp
             observe("stance", ts)
@@ -119,7 +123,7 @@ def register_agents(
                 if gone in tables.stance.data:
                     del tables.stance[gone]  # the changelog gets a tombstone
             changes.stances.add((parsed.target, parsed.holder))
-            metrics.events.labels(kind="stance", outcome="counted").inc()
+            outcome["stance", "counted"].inc()
 
     async def publish_changes() -> None:
         now = clock()

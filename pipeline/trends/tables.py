@@ -65,6 +65,9 @@ class TrendTables:
         Faust's use) gives ``key``: where its events, and so its table rows, live."""
         return int(murmur2(key) & 0x7FFFFFFF) % self.partitions
 
+    def partition_of_name(self, name: str) -> int:
+        return self.partition_of(name.encode())
+
 
 def create_tables(app: faust.App, settings: Settings) -> TrendTables:
     partitions = settings.topics.partitions
@@ -86,7 +89,7 @@ def create_tables(app: faust.App, settings: Settings) -> TrendTables:
     # Recovery (after every rebalance) is when rows arrive that the agents did not write:
     # the indexes are rebuilt from the tables then.
     async def reindex_hours() -> None:
-        tables.hours.rebuild(list(entities.data.keys()))
+        tables.hours.rebuild(list(entities.data.keys()), tables.partition_of_name)
 
     entities.on_recover(reindex_hours)
 

@@ -73,15 +73,12 @@ def local_top(
     not."""
     start = aggregate.window_start(window, now)
     end = start + WINDOWS[window][0]
-    mine: dict[str, bool] = {}  # name -> owned here (a name is hashed once per query)
-    rows = []
-    for row in aggregate.rows_of(window, start):
-        for name in tables.hours.names(row):
-            owns = mine.get(name)
-            if owns is None:
-                owns = mine[name] = tables.partition_of(name.encode()) in owned
-            if owns:
-                rows.append((name, row, tables.entities.data.get(entity_key(name, row))))
+    data = tables.entities.data
+    rows = [
+        (name, row, data.get(entity_key(name, row)))
+        for row in aggregate.rows_of(window, start)
+        for name in tables.hours.names(row, owned)
+    ]
     totals = aggregate.window_totals(rows, start, end)
     return {
         "window": window,

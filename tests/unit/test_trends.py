@@ -337,21 +337,27 @@ def test_the_latest_counted_hour_gives_the_label() -> None:
     assert aggregate.window_totals(rows, 3600.0 + 3300, 7200.0)["Georgia"]["label"] == "GPE"
 
 
-def test_the_hour_index_lists_the_names_with_a_row_and_forgets_old_hours() -> None:
+def test_the_hour_index_lists_a_partitions_names_with_a_row_and_forgets_old_hours() -> None:
+    """Against a scan of the rows; rebuilt from the table's keys it is the index the agent
+    kept (the agent gives each name its event's partition, where murmur2 puts it)."""
     rows = _hour_rows([(f"n{i % 30}", i * 97.0) for i in range(300)])
+
+    def partition(name: str) -> int:
+        return int(name[1:]) % 4
+
     index = HourIndex()
     for name, hour in rows:
-        index.add(name, hour)
+        index.add(name, hour, partition(name))
     rebuilt = HourIndex()
-    rebuilt.rebuild([entity_key(n, h) for n, h in rows])
+    rebuilt.rebuild([entity_key(n, h) for n, h in rows], partition)
     for hour in {h for _, h in rows}:
-        scan = {n for n, h in rows if h == hour}
-        assert index.names(hour) == rebuilt.names(hour) == scan
-    assert len(index) == len(rows)
+        for owned in ({0, 1, 2, 3}, {1, 3}, set()):
+            scan = {n for n, h in rows if h == hour and partition(n) in owned}
+            assert set(index.names(hour, owned)) == set(rebuilt.names(hour, owned)) == scan
+    assert len(index) == len(rebuilt) == len(rows)
     index.forget_before(3600.0)
-    assert index.names(0.0) == set() and len(index) == len(rows) - len(
-        [1 for _, h in rows if h == 0.0]
-    )
+    assert index.names(0.0, {0, 1, 2, 3}) == []
+    assert len(index) == len(rows) - len([1 for _, h in rows if h == 0.0])
 
 
 # Window expiry, on real Faust tables in memory (no broker): Faust's cleanup
