@@ -18,8 +18,8 @@ class TrendsMetrics:
         """``tables`` are the table names whose series exist from the start."""
         self.rows = Gauge(
             "newsflow_trends_table_rows",
-            "Rows held by this worker per trend table (a windowed table has one per key and "
-            "window).",
+            "Rows held by this worker per trend table (the entity table has one per entity and "
+            "hour).",
             ["table"],
             registry=registry,
         )
