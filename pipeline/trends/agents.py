@@ -24,9 +24,9 @@ from pydantic import BaseModel, ValidationError
 from pipeline.config import Settings
 from pipeline.models import EntityEvent, StanceEvent
 from pipeline.trends import aggregate
-from pipeline.trends.metrics import TrendsMetrics
+from pipeline.trends.metrics import KINDS, OUTCOMES, TrendsMetrics
 from pipeline.trends.models import WINDOWS, EntityCount, TrendEvent, TrendWindow
-from pipeline.trends.tables import STANCE_REPARTITION, TrendTables
+from pipeline.trends.tables import STANCE_REPARTITION, TrendTables, entity_key
 
 log = logging.getLogger(__name__)
 METRICS_INTERVAL_SECONDS = 5.0
@@ -74,36 +74,43 @@ def register_agents(
     stance_in = app.topic(topics.stance, key_serializer="raw", value_serializer="raw")
     trends_out = app.topic(topics.trends, key_serializer="raw", value_serializer="raw")
     largest = max(size for size, _ in WINDOWS.values())
+    # The labelled series, looked up once: labels() takes a lock and hashes on every call.
+    lateness = {kind: metrics.lateness.labels(kind=kind) for kind in KINDS}
+    outcome = {(kind, o): metrics.events.labels(kind=kind, outcome=o)
+               for kind in KINDS for o in OUTCOMES}  # fmt: skip
 
     def observe(kind: str, event_time: float) -> float:
         now = clock()
-        metrics.lateness.labels(kind=kind).observe(max(0.0, now - event_time))
+        lateness[kind].observe(max(0.0, now - event_time))
         return now
 
     async def count_entities(stream: Any) -> None:
         async for event in stream.events():
             parsed = _parse(EntityEvent, event.value)
             if parsed is None:
-                metrics.events.labels(kind="entity", outcome="invalid").inc()
+                outcome["entity", "invalid"].inc()
                 continue
             ts = event.message.timestamp
             now = observe("entity", ts)
             if aggregate.too_late(ts, now, largest):
-                metrics.events.labels(kind="entity", outcome="late").inc()
+                outcome["entity", "late"].inc()
                 continue
-            increment = aggregate.entity_increment(parsed)
+            # Written once, to the bucket of its hour row; the windows are summed at query time.
+            row = aggregate.row_start(ts)
+            key = entity_key(parsed.name, row)
+            increment = aggregate.entity_increment(parsed, ts)
+            tables.entities[key] = aggregate.add_entity(tables.entities.data.get(key), increment)
+            tables.hours.add(parsed.name, row, event.message.partition)
             for window, (size, _) in WINDOWS.items():
                 if not aggregate.too_late(ts, now, size):
-                    tables.entities[window][parsed.name].apply(aggregate.add_entity, increment)
-                    tables.names[window].add(parsed.name, ts)
                     changes.entities.add((window, parsed.name))
-            metrics.events.labels(kind="entity", outcome="counted").inc()
+            outcome["entity", "counted"].inc()
 
     async def count_stances(stream: Any) -> None:
         async for event in stream.group_by(_target_key, name=STANCE_REPARTITION).events():
             parsed = _parse(StanceEvent, event.value)
             if parsed is None:
-                metrics.events.labels(kind="stance", outcome="invalid").inc()
+                outcome["stance", "invalid"].inc()
                 continue
             ts = event.message.timestamp
             observe("stance", ts)
@@ -116,10 +123,14 @@ def register_agents(
                 if gone in tables.stance.data:
                     del tables.stance[gone]  # the changelog gets a tombstone
             changes.stances.add((parsed.target, parsed.holder))
-            metrics.events.labels(kind="stance", outcome="counted").inc()
+            outcome["stance", "counted"].inc()
 
     async def publish_changes() -> None:
-        await publish(changes, tables, trends_out, metrics, clock())
+        now = clock()
+        # Hours before the longest window's first one are read by no query (their rows expire).
+        tables.hours.forget_before(min(aggregate.row_start(aggregate.window_start(w, now))
+                                       for w in WINDOWS))  # fmt: skip
+        await publish(changes, tables, trends_out, metrics, now)
 
     async def refresh_metrics() -> None:
         table_metrics(app, tables, metrics)
@@ -140,15 +151,16 @@ async def publish(changes: Changes, tables: TrendTables, out: Any, metrics: Tren
     now = datetime.fromtimestamp(at, UTC)
     sent = 0
     for window, name in sorted(entities):
-        wrapper = tables.entities[window]
-        start, end = wrapper.table.window.earliest(now.timestamp())
-        value = wrapper.table.data.get((name, (start, end)))
-        if not value:
+        start = aggregate.window_start(window, at)
+        rows = [(name, row, tables.entities.data.get(entity_key(name, row)))
+                for row in aggregate.rows_of(window, start)]  # fmt: skip
+        value = aggregate.window_totals(rows, start, start + WINDOWS[window][0]).get(name)
+        if value is None:
             continue  # its window moved on: nothing counted in the window a query reads
         count = EntityCount(
             window=window,
             window_start=datetime.fromtimestamp(start, UTC),
-            window_end=datetime.fromtimestamp(round(end), UTC),
+            window_end=datetime.fromtimestamp(start + WINDOWS[window][0], UTC),
             name=name,
             **value,
         )

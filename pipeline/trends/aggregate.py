@@ -2,7 +2,12 @@
 
 Table values are plain JSON-able dicts because they travel through Faust changelogs as JSON:
 
-* an entity's count in one window: ``{"label": str, "articles": int, "mentions": int}``;
+* an entity's counts in one hour (a row of the entity table, a tumbling window of
+  :data:`ROW_SECONDS`): ``{"label": str, "articles": int, "mentions": int, "slots":
+  {"<k>": [articles, mentions]}}``, where slot ``k`` holds the counts of the 5-minute
+  bucket starting ``k * SLOT_SECONDS`` into the hour (only buckets with a count are there).
+  An event is written once, to its hour's row; a 1 h or 24 h hopping window is answered by
+  summing the buckets it covers (:func:`window_total`), so a window is never stored;
 * one holder's row of a target's stance board, under :func:`row_key` (target, holder):
   ``{"favor": n, "against": n, "neutral": n, "latest": <LatestEvidence as JSON>}``. A row
   per holder, not a board per target: a tag writes one small changelog record (a few KB)
@@ -15,30 +20,99 @@ record only when a key is assigned, so an in-place change would be lost on recov
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 from pipeline.models import EntityEvent, StanceEvent
-from pipeline.trends.models import HolderStance, LatestEvidence
+from pipeline.trends.models import WINDOWS, HolderStance, LatestEvidence, TrendWindow
 
 EntityValue = dict[str, Any]
 HolderEntry = dict[str, Any]
 
+#: One entity row per hour, in 5-minute buckets: the 1 h window's step is a bucket, the 24 h
+#: window's step a row, so every window a query reads is a whole number of buckets.
+ROW_SECONDS = 3600
+SLOT_SECONDS = 300
 
-def entity_increment(event: EntityEvent) -> EntityValue:
-    """What one ``news.entities`` event adds to its entity's windows."""
-    return {"label": event.label, "articles": 1, "mentions": event.count}
+
+def row_start(event_time: float) -> float:
+    """Start (seconds) of the hour row that counts an event of ``event_time``."""
+    return float(event_time // ROW_SECONDS * ROW_SECONDS)
+
+
+def entity_increment(event: EntityEvent, event_time: float) -> EntityValue:
+    """What one ``news.entities`` event adds to its hour row: one article, its mentions,
+    in the bucket of ``event_time`` (seconds)."""
+    slot = int((event_time - row_start(event_time)) // SLOT_SECONDS)
+    return {"label": event.label, "articles": 1, "mentions": event.count, "slot": slot}
 
 
 def add_entity(old: EntityValue | None, new: EntityValue) -> EntityValue:
     """``old`` plus one increment; the label is the latest one seen (a name's label can
     differ between articles, and the newest article is the best guess for "now")."""
     old = old or {}
+    slots = dict(old.get("slots", {}))
+    key = str(new["slot"])
+    articles, mentions = slots.get(key, (0, 0))
+    slots[key] = [int(articles) + int(new["articles"]), int(mentions) + int(new["mentions"])]
     return {
         "label": new["label"],
         "articles": int(old.get("articles", 0)) + int(new["articles"]),
         "mentions": int(old.get("mentions", 0)) + int(new["mentions"]),
+        "slots": slots,
+    }
+
+
+def window_start(window: TrendWindow, now: float) -> float:
+    """Start of the hopping window a query reads at ``now``: the earliest one holding
+    ``now`` (it started at most one step before ``now`` less the window's size, so it covers
+    the last 55–60 min, or 23–24 h, and runs until a step after ``now``)."""
+    size, step = WINDOWS[window]
+    return float(now // step * step - size + step)
+
+
+def rows_of(window: TrendWindow, start: float) -> list[float]:
+    """Starts of the hour rows that hold the buckets of the window from ``start``."""
+    end = start + WINDOWS[window][0]
+    first = row_start(start)
+    return [first + i * ROW_SECONDS for i in range(math.ceil((end - first) / ROW_SECONDS))]
+
+
+def in_window(row: float, value: Mapping[str, Any], start: float, end: float) -> tuple[int, int]:
+    """(articles, mentions) of the hour row from ``row`` in the buckets in [start, end)."""
+    if start <= row and row + ROW_SECONDS <= end:
+        return int(value["articles"]), int(value["mentions"])
+    articles = mentions = 0
+    for slot, (a, m) in value["slots"].items():
+        if start <= row + int(slot) * SLOT_SECONDS < end:
+            articles += int(a)
+            mentions += int(m)
+    return articles, mentions
+
+
+def window_totals(
+    rows: Iterable[tuple[str, float, Mapping[str, Any] | None]], start: float, end: float
+) -> dict[str, EntityValue]:
+    """Each entity's counts in the window [start, end), summed over its hour rows
+    (name, row start, value or None) in any order; an entity's label is its latest counted
+    row's. Entities with nothing in the window are left out."""
+    totals: dict[str, EntityValue] = {}
+    for name, row, value in rows:
+        if value is None:
+            continue
+        articles, mentions = in_window(row, value, start, end)
+        if not articles:
+            continue
+        total = totals.setdefault(name, {"articles": 0, "mentions": 0, "row": row})
+        total["articles"] += articles
+        total["mentions"] += mentions
+        if row >= total["row"]:
+            total["row"], total["label"] = row, value["label"]
+    return {
+        name: {"label": t["label"], "articles": t["articles"], "mentions": t["mentions"]}
+        for name, t in totals.items()
     }
 
 

@@ -8,6 +8,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 # Events reach the tables seconds after enrichment; a backlog or a replay makes them hours old.
 LATENESS_BUCKETS = (0.1, 0.5, 1.0, 5.0, 30.0, 60.0, 300.0, 900.0, 3600.0, 21_600.0, 86_400.0)
 KINDS = ("entity", "stance")
+OUTCOMES = ("counted", "late", "invalid")
 
 
 class TrendsMetrics:
@@ -17,8 +18,8 @@ class TrendsMetrics:
         """``tables`` are the table names whose series exist from the start."""
         self.rows = Gauge(
             "newsflow_trends_table_rows",
-            "Rows held by this worker per trend table (a windowed table has one per key and "
-            "window).",
+            "Rows held by this worker per trend table (the entity table has one per entity and "
+            "hour).",
             ["table"],
             registry=registry,
         )
@@ -52,7 +53,7 @@ class TrendsMetrics:
         for kind in KINDS:
             self.lateness.labels(kind=kind)
             self.published.labels(kind=kind)
-            for outcome in ("counted", "late", "invalid"):
+            for outcome in OUTCOMES:
                 self.events.labels(kind=kind, outcome=outcome)
         for table in tables:
             self.rows.labels(table=table)

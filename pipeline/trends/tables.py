@@ -3,8 +3,9 @@
 Co-partitioning: a table's changelog partition is the partition of the event that changed
 it, so each key must always arrive on the same partition of a stream keyed by that key.
 
-* ``trends-entities-1h`` / ``-24h`` (hopping windows, key: entity name) are fed from
-  ``news.entities``, which the worker already keys by entity name;
+* ``trends-entities`` (a row per entity and hour, key ``(name, (hour start, hour end))``,
+  see :mod:`pipeline.trends.aggregate`) is fed from ``news.entities``, which the worker
+  already keys by entity name;
 * ``trends-stance`` (a row per (target, holder), key :func:`aggregate.row_key`) is fed from
   ``news.stance`` re-keyed by target through a Faust repartition topic
   (``…-trends-stance-by-target-repartition``): ``news.stance`` is keyed by holder, and every
@@ -24,45 +25,56 @@ from typing import Any
 
 import faust
 from aiokafka.partitioner import murmur2
+from faust.types.windows import WindowRange_from_start
 
 from pipeline.config import Settings
-from pipeline.trends.index import HolderIndex, NameIndex
-from pipeline.trends.models import WINDOWS, TrendWindow
+from pipeline.trends.aggregate import ROW_SECONDS
+from pipeline.trends.index import HolderIndex, HourIndex
+from pipeline.trends.models import WINDOWS
 
+ENTITY_TABLE = "trends-entities"
 STANCE_TABLE = "trends-stance"
 STANCE_REPARTITION = "trends-stance-by-target"
 
+# A row is read by the 24 h query until its hour starts more than 24 h ago (the query's window
+# starts at most one hour later): expiring rows whose hour ended a day ago (Faust's staleness)
+# keeps each name's last 25 hours, and the changelog's retention (the same day) outlives the
+# rows it holds: a row's records are written during its hour or later.
+ENTITY_EXPIRES_SECONDS = max(size for size, _ in WINDOWS.values())
 
-def entity_table_name(window: TrendWindow) -> str:
-    return f"trends-entities-{window}"
+
+def entity_key(name: str, row: float) -> tuple[str, tuple[float, float]]:
+    """The entity table's key of ``name``'s row of the hour from ``row``, as Faust keys a
+    tumbling window's rows (the end is the start plus the size less 0.1 s)."""
+    return (name, WindowRange_from_start(row, ROW_SECONDS))
 
 
 @dataclass(frozen=True)
 class TrendTables:
-    entities: dict[TrendWindow, Any]  # window name -> Faust WindowWrapper
+    entities: Any  # faust Table in tumbling hour windows: entity_key(name, hour) -> hour row
     stance: Any  # faust Table: aggregate.row_key(target, holder) -> one holder's row
     partitions: int
     holders: HolderIndex = field(default_factory=HolderIndex)
-    names: dict[TrendWindow, NameIndex] = field(default_factory=dict)
+    hours: HourIndex = field(default_factory=HourIndex)
 
     def all(self) -> list[Any]:
-        """Every underlying Faust table (the windowed ones unwrapped)."""
-        return [w.table for w in self.entities.values()] + [self.stance]
+        return [self.entities, self.stance]
 
     def partition_of(self, key: bytes) -> int:
         """The partition Kafka's default partitioner (murmur2, as the worker's producers and
         Faust's use) gives ``key``: where its events, and so its table rows, live."""
         return int(murmur2(key) & 0x7FFFFFFF) % self.partitions
 
+    def partition_of_name(self, name: str) -> int:
+        return self.partition_of(name.encode())
+
 
 def create_tables(app: faust.App, settings: Settings) -> TrendTables:
     partitions = settings.topics.partitions
-    entities: dict[TrendWindow, Any] = {}
-    for window, (size, step) in WINDOWS.items():
-        table = _entity_table(app, window, partitions)
-        # Windows older than their size are read by no query: expire them (memory and the
-        # changelog's retention stay bounded by the window).
-        entities[window] = table.hopping(size, step, expires=size)
+    entities = _entity_table(app, partitions)
+    # Tumbling hour windows: Faust's expiry (the cleanup timer) and the changelog's retention
+    # follow them; rows are written by key (entity_key), not through the window wrapper.
+    entities.tumbling(ROW_SECONDS, expires=ENTITY_EXPIRES_SECONDS)
     stance = app.Table(
         STANCE_TABLE,
         default=dict,
@@ -72,14 +84,17 @@ def create_tables(app: faust.App, settings: Settings) -> TrendTables:
         key_type=bytes,  # Faust derives the changelog's key serializer from it: "raw"
         help="Stance counts per (holder, target) with the latest evidence, by target.",
     )
-    names = {window: NameIndex(size) for window, (size, _) in WINDOWS.items()}
-    tables = TrendTables(entities, stance, partitions, names=names)
-    for window, wrapper in entities.items():
-        _reindex_names(wrapper.table, names[window])
+    tables = TrendTables(entities, stance, partitions)
+
+    # Recovery (after every rebalance) is when rows arrive that the agents did not write:
+    # the indexes are rebuilt from the tables then.
+    async def reindex_hours() -> None:
+        tables.hours.rebuild(list(entities.data.keys()), tables.partition_of_name)
+
+    entities.on_recover(reindex_hours)
 
     @stance.on_recover
     async def reindex() -> None:
-        # Recovery (after every rebalance) is when rows arrive that the agent did not write.
         tables.holders.rebuild(list(stance.data.items()))
 
     return tables
@@ -89,9 +104,8 @@ class _EntityTable(faust.Table[Any, Any]):
     """A windowed table whose expiry heap holds one entry per row, not one per write.
 
     Faust pushes a row's window end onto the table's expiry heap on every write
-    (``on_key_set``), and the entry stays until the window expires: every entity event
-    writes 36 rows, so its heap would grow by 36 entries per event, kept up to 48 h for the
-    24 h table (docs/performance.md). A row already in the heap is not pushed again here. Rows
+    (``on_key_set``), and the entry stays until the window expires: the heap would grow by
+    an entry per entity event, kept a day. A row already in the heap is not pushed again here. Rows
     read back from the changelog — recovery after a start or rebalance, standby copies —
     are pushed too: Faust applies them straight to the store, where they would stay until
     the process ends. Faust's cleanup (every ``NEWSFLOW_TRENDS_CLEANUP_INTERVAL_SECONDS``)
@@ -115,20 +129,13 @@ class _EntityTable(faust.Table[Any, Any]):
                 self._maybe_set_key_ttl(self._to_key(event.key), event.message.partition)
 
 
-def _entity_table(app: faust.App, window: TrendWindow, partitions: int) -> Any:
+def _entity_table(app: faust.App, partitions: int) -> Any:
     table = _EntityTable(
         app,
-        name=entity_table_name(window),
+        name=ENTITY_TABLE,
         default=dict,
         beacon=app.tables.beacon,
         partitions=partitions,
-        help=f"Mentions per entity in {window} hopping windows.",
+        help="Mentions per entity and hour, in 5-minute buckets.",
     )
     return app.tables.add(table)
-
-
-def _reindex_names(table: Any, index: NameIndex) -> None:
-    async def reindex() -> None:
-        index.rebuild(list(table.data.keys()))
-
-    table.on_recover(reindex)

@@ -29,7 +29,7 @@ from yarl import URL
 
 from pipeline.trends import aggregate
 from pipeline.trends.models import WINDOWS, TrendWindow
-from pipeline.trends.tables import TrendTables
+from pipeline.trends.tables import TrendTables, entity_key
 
 MAX_LIMIT = 100
 PEER_TIMEOUT_SECONDS = 5.0
@@ -68,22 +68,24 @@ def local_top(
     now: float,
 ) -> dict[str, Any]:
     """This worker's answer from the partitions it ``owned``: the top of the window that
-    started at most one step before ``now`` (seconds). Rows of older windows are never read,
-    expired from the table or not."""
-    table = tables.entities[window].table
-    current = table.window.earliest(now)
+    started at most one step before ``now`` (seconds), summed from the 5-minute buckets of
+    the hour rows it covers. Buckets outside it are never read, expired from the table or
+    not."""
+    start = aggregate.window_start(window, now)
+    end = start + WINDOWS[window][0]
+    data = tables.entities.data
     rows = [
-        (name, value)
-        for name in tables.names[window].names_since(current[0])
-        if tables.partition_of(name.encode()) in owned
-        and (value := table.data.get((name, current))) is not None
+        (name, row, data.get(entity_key(name, row)))
+        for row in aggregate.rows_of(window, start)
+        for name in tables.hours.names(row, owned)
     ]
+    totals = aggregate.window_totals(rows, start, end)
     return {
         "window": window,
-        "window_start": _iso(current[0]),
-        "window_end": _iso(current[0] + WINDOWS[window][0]),
+        "window_start": _iso(start),
+        "window_end": _iso(end),
         "label": label,
-        "entities": aggregate.top_entities(rows, label, limit),
+        "entities": aggregate.top_entities(totals.items(), label, limit),
         "partitions": sorted(owned),
     }
 
@@ -120,7 +122,7 @@ def register_views(
             if local_only:
                 return self.json(mine)
             me = str(app.conf.canonical_url).rstrip("/")
-            table_name = tables.entities[window].table.name
+            table_name = tables.entities.name
             holders = app.router.table_metadata(table_name).items()
             peers = [u for u, held in holders if any(held.values()) and u.rstrip("/") != me]
             try:

@@ -87,6 +87,10 @@ def _worker(env: Env, tmp_path: Path, name: str, web_port: int) -> Worker:
     return Worker(Env(vars), tmp_path / f"{name}.log")
 
 
+def _hour(timestamp_ms: int) -> int:
+    return timestamp_ms // 3_600_000
+
+
 def _expected_entities(env: Env, enriched_entities: int) -> list[dict[str, Any]]:
     events = [EntityEvent.model_validate_json(v) for _, v in
               read_topic(env.settings.topics.entities, enriched_entities)]  # fmt: skip
@@ -208,9 +212,9 @@ def test_two_workers_count_answer_for_all_and_survive_a_restart(
 
 
 def test_stale_windows_read_back_from_the_changelog_expire(make_env: Any, tmp_path: Path) -> None:
-    """A worker restarted on a 1 h changelog holding windows that ended hours ago (records
-    written as the worker writes them, moved 3 h back) reads them back, drops them at Faust's
-    next table cleanup (every 3 s here), and never answers them."""
+    """A worker restarted on an entity changelog holding hour rows that ended more than a day
+    ago (records written as the worker writes them, moved 26 h back) reads them back, drops
+    them at Faust's next table cleanup (every 3 s here), and never answers them."""
     env = make_env(
         NEWSFLOW_TRENDS_ENABLED="true",
         NEWSFLOW_TRENDS_CLEANUP_INTERVAL_SECONDS="3",
@@ -227,19 +231,20 @@ def test_stale_windows_read_back_from_the_changelog_expire(make_env: Any, tmp_pa
         assert _until(lambda: _get(port, "/trends/entities", window="1h", limit="100")[1].get(
             "entities") == before)  # fmt: skip
         rows = "newsflow_trends_table_rows"
-        fresh = 12 * len(before)  # each event is counted in the 12 hopping windows holding it
-        assert _until(
-            lambda: metric_value(worker.scrape(), rows, table="trends-entities-1h") == fresh
-        )
+        # Each event is written once, to its hour's row (the article's events are published
+        # together: one hour, unless they straddle an hour's end).
+        fresh = len({(r.key, _hour(r.timestamp)) for r in read_all(env.settings.topics.entities)})
+        assert _until(lambda: metric_value(worker.scrape(), rows, table="trends-entities") == fresh)
         assert worker.stop() == 0
 
-        changelog = f"{env.settings.worker.app_id}-trends-entities-1h-changelog"
+        changelog = f"{env.settings.worker.app_id}-trends-entities-changelog"
         records = read_all(changelog)
-        assert len({r.key for r in records}) == fresh  # a record per (name, window) written
+        assert len(records) == len(before)  # a record per entity event written
+        assert len({r.key for r in records}) == fresh
         send = producer()
         for r in records:
             name, (start, end) = json.loads(r.key)
-            key = json.dumps([name, [start - 3 * 3600, end - 3 * 3600]]).encode()
+            key = json.dumps([name, [start - 26 * 3600, end - 26 * 3600]]).encode()
             send.send(changelog, key=key, value=r.value, partition=r.partition)
         send.flush()
         send.close()
@@ -248,7 +253,7 @@ def test_stale_windows_read_back_from_the_changelog_expire(make_env: Any, tmp_pa
         seen: list[float] = []
 
         def back_to_fresh() -> bool:
-            seen.append(metric_value(worker.scrape(), rows, table="trends-entities-1h"))
+            seen.append(metric_value(worker.scrape(), rows, table="trends-entities"))
             return seen[-1] == fresh and max(seen) == 2 * fresh
 
         expired = _until(back_to_fresh, timeout=120)

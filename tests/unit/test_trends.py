@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import random
 from datetime import UTC, datetime
 from typing import Any
 
@@ -15,7 +14,9 @@ from hypothesis import strategies as st
 
 from pipeline.models import EntityEvent, Evidence, StanceEvent
 from pipeline.trends import aggregate
-from pipeline.trends.index import HolderIndex, NameIndex
+from pipeline.trends.index import HolderIndex, HourIndex
+from pipeline.trends.models import WINDOWS
+from pipeline.trends.tables import entity_key
 from pipeline.trends.views import BadQuery, entity_query
 
 
@@ -33,15 +34,19 @@ def _stance(
     )  # fmt: skip
 
 
-def test_entity_counts_add_articles_and_mentions_and_keep_the_latest_label() -> None:
+def test_entity_counts_add_articles_and_mentions_per_bucket_and_keep_the_latest_label() -> None:
     value = None
-    for event in (_entity("Georgia", "GPE", 3), _entity("Georgia", "GPE", 1),
-                  _entity("Georgia", "PERSON", 2)):  # fmt: skip
+    hour = 7200.0
+    for event, at in ((_entity("Georgia", "GPE", 3), hour + 10),
+                      (_entity("Georgia", "GPE", 1), hour + 299.9),
+                      (_entity("Georgia", "PERSON", 2), hour + 3599)):  # fmt: skip
+        assert aggregate.row_start(at) == hour
         before = value
-        value = aggregate.add_entity(value, aggregate.entity_increment(event))
+        value = aggregate.add_entity(value, aggregate.entity_increment(event, at))
         if before is not None:
             assert before["articles"] == value["articles"] - 1  # the old value is untouched
-    assert value == {"label": "PERSON", "articles": 3, "mentions": 6}
+    assert value == {"label": "PERSON", "articles": 3, "mentions": 6,
+                     "slots": {"0": [2, 4], "11": [1, 2]}}  # fmt: skip
 
 
 def _board(events: list[tuple[StanceEvent, float]], cap: int = 250) -> tuple[dict, HolderIndex]:
@@ -218,7 +223,7 @@ def test_trends_on_add_tables_agents_views_and_a_read_committed_consumer(
     app, registry = _app(monkeypatch, NEWSFLOW_STATE_DIR=str(tmp_path),
                          NEWSFLOW_TRENDS_ENABLED="true", NEWSFLOW_WORKER_WEB_ENABLED="true",
                          NEWSFLOW_WORKER_WEB_PORT="6170")  # fmt: skip
-    assert {"trends-entities-1h", "trends-entities-24h", "trends-stance"} <= set(app.tables)
+    assert {"trends-entities", "trends-stance"} <= set(app.tables)
     assert {"trends_count_entities", "trends_count_stances"} <= set(app.agents)
     paths = {r.resource.canonical for r in app.web.web_app.router.routes()}
     assert {"/trends/entities", "/stance"} <= paths
@@ -231,8 +236,7 @@ def test_trends_on_add_tables_agents_views_and_a_read_committed_consumer(
     key = aggregate.row_key("ceasefire", "Putin")
     assert stance.changelog_topic.prepare_key(key, None)[0] == key
     assert (
-        registry.get_sample_value("newsflow_trends_table_rows", {"table": "trends-entities-1h"})
-        == 0.0
+        registry.get_sample_value("newsflow_trends_table_rows", {"table": "trends-entities"}) == 0.0
     )
 
 
@@ -245,30 +249,115 @@ def test_trends_off_leave_the_app_as_it_was(monkeypatch: pytest.MonkeyPatch, tmp
     )
 
 
-def test_the_name_index_lists_what_a_scan_of_the_current_window_finds() -> None:
-    """Against the scan it replaces: rows (name, window) of 1 h hopping windows by 5 min,
-    events arriving in time order, queried now and then, and the index rebuilt from rows."""
-    size, step = 3600.0, 300.0
-    rng = random.Random(7)
-    rows: set[tuple[str, tuple[float, float]]] = set()
-    index = NameIndex(size)
-    events = sorted((rng.uniform(0, 20_000), f"n{rng.randrange(300)}") for _ in range(2_000))
-    for i, (ts, name) in enumerate(events):
-        index.add(name, ts)
-        first = (ts - size) // step * step + step  # the earliest window holding ts
-        for k in range(int(size // step)):
-            start = first + k * step
-            if start <= ts < start + size:
-                rows.add((name, (start, start + size)))
-        if i % 400 == 399:
-            now = ts
-            current = (now - size) // step * step + step
-            scan = sorted(n for n, (s, _) in rows if s == current)
-            assert sorted(index.names_since(current)) == scan
-            rebuilt = NameIndex(size)
-            rebuilt.rebuild(sorted(rows))
-            assert sorted(rebuilt.names_since(current)) == scan
-            assert len(index) <= len({n for n, (s, _) in rows if s >= current - size})
+def _hour_rows(events: list[tuple[str, float]]) -> dict[tuple[str, float], dict[str, Any]]:
+    """What the counting agent writes for (name, event time) events: a row per name and hour."""
+    rows: dict[tuple[str, float], dict[str, Any]] = {}
+    for name, ts in events:
+        key = (name, aggregate.row_start(ts))
+        rows[key] = aggregate.add_entity(
+            rows.get(key), aggregate.entity_increment(_entity(name), ts)
+        )
+    return rows
+
+
+def _summed(rows: dict[tuple[str, float], dict[str, Any]], window: str, now: float) -> Any:
+    start = aggregate.window_start(window, now)  # type: ignore[arg-type]
+    hours = aggregate.rows_of(window, start)  # type: ignore[arg-type]
+    picked = [(n, h, v) for (n, h), v in rows.items() if h in hours]
+    return aggregate.window_totals(picked, start, start + WINDOWS[window][0])  # type: ignore[index]
+
+
+def test_bucket_sums_at_the_edges_of_the_1h_window() -> None:
+    """At 10:07 the 1 h query reads the window from 09:10 to 10:10 (the earliest holding
+    10:07, as Faust's hopping window): it straddles two hour rows, and a bucket counts only
+    when its 5 minutes lie inside."""
+    t = 10 * 3600.0
+    now = t + 7 * 60
+    events = [("before", t - 50 * 60 - 0.1), ("first", t - 50 * 60), ("inside", t - 1),
+              ("late", t + 10 * 60 - 0.1), ("after", t + 10 * 60), ("hour", t + 5)]  # fmt: skip
+    got = _summed(_hour_rows(events), "1h", now)
+    assert sorted(got) == ["first", "hour", "inside", "late"]
+    assert aggregate.window_start("1h", now) == t - 50 * 60
+    assert aggregate.rows_of("1h", t - 50 * 60) == [t - 3600, t]
+    # On a step boundary the window starts at the boundary less 55 minutes.
+    assert aggregate.window_start("1h", t) == t - 55 * 60
+    later = _summed(_hour_rows(events), "1h", t + 10 * 60)  # from 09:15 to 10:15
+    assert sorted(later) == ["after", "hour", "inside", "late"]
+
+
+def test_bucket_sums_at_the_edges_of_the_24h_window() -> None:
+    """The 24 h window is a whole number of hour rows: a row counts whole, or not at all."""
+    t = 100 * 3600.0
+    now = t + 30 * 60  # window from t - 23 h to t + 1 h
+    events = [("gone", t - 23 * 3600 - 0.1), ("first", t - 23 * 3600), ("now", now),
+              ("last", t + 3600 - 0.1), ("next", t + 3600), ("first", t - 1)]  # fmt: skip
+    got = _summed(_hour_rows(events), "24h", now)
+    assert {n: v["articles"] for n, v in got.items()} == {"first": 2, "now": 1, "last": 1}
+    assert aggregate.rows_of("24h", t - 23 * 3600) == [t - 23 * 3600 + i * 3600 for i in range(24)]
+
+
+@given(
+    st.lists(st.tuples(st.sampled_from("abc"), st.floats(0, 30 * 3600), st.integers(1, 4)),
+             max_size=40),
+    st.floats(3600, 30 * 3600) | st.integers(1, 30).map(lambda h: h * 3600.0),
+    st.sampled_from(["1h", "24h"]),
+)  # fmt: skip
+def test_summed_buckets_equal_faust_hopping_windows(
+    events: list[tuple[str, float, int]], now: float, window: str
+) -> None:
+    """Against the design it replaces: each event written to every Faust hopping window
+    holding it, the query reading the earliest window holding ``now``."""
+    from faust.windows import HoppingWindow
+
+    size, step = WINDOWS[window]  # type: ignore[index]
+    hopping = HoppingWindow(size, step)
+    current = hopping.earliest(now)
+    want: dict[str, dict[str, Any]] = {}
+    rows: dict[tuple[str, float], dict[str, Any]] = {}
+    for name, ts, count in events:
+        if current in hopping.ranges(ts):
+            w = want.setdefault(name, {"label": "PERSON", "articles": 0, "mentions": 0})
+            w["articles"], w["mentions"] = w["articles"] + 1, w["mentions"] + count
+        key = (name, aggregate.row_start(ts))
+        event = _entity(name, count=count)
+        rows[key] = aggregate.add_entity(rows.get(key), aggregate.entity_increment(event, ts))
+    assert aggregate.window_start(window, now) == current[0]  # type: ignore[arg-type]
+    assert _summed(rows, window, now) == want
+
+
+def test_the_latest_counted_hour_gives_the_label() -> None:
+    rows = [("Georgia", 7200.0, {"label": "PERSON", "articles": 1, "mentions": 1,
+                                 "slots": {"0": [1, 1]}}),
+            ("Georgia", 3600.0, {"label": "GPE", "articles": 2, "mentions": 2,
+                                 "slots": {"11": [2, 2]}})]  # fmt: skip
+    assert aggregate.window_totals(rows, 3600.0, 10_800.0) == {
+        "Georgia": {"label": "PERSON", "articles": 3, "mentions": 3}
+    }
+    # An hour with nothing inside the window does not give its label.
+    assert aggregate.window_totals(rows, 3600.0 + 3300, 7200.0)["Georgia"]["label"] == "GPE"
+
+
+def test_the_hour_index_lists_a_partitions_names_with_a_row_and_forgets_old_hours() -> None:
+    """Against a scan of the rows; rebuilt from the table's keys it is the index the agent
+    kept (the agent gives each name its event's partition, where murmur2 puts it)."""
+    rows = _hour_rows([(f"n{i % 30}", i * 97.0) for i in range(300)])
+
+    def partition(name: str) -> int:
+        return int(name[1:]) % 4
+
+    index = HourIndex()
+    for name, hour in rows:
+        index.add(name, hour, partition(name))
+    rebuilt = HourIndex()
+    rebuilt.rebuild([entity_key(n, h) for n, h in rows], partition)
+    for hour in {h for _, h in rows}:
+        for owned in ({0, 1, 2, 3}, {1, 3}, set()):
+            scan = {n for n, h in rows if h == hour and partition(n) in owned}
+            assert set(index.names(hour, owned)) == set(rebuilt.names(hour, owned)) == scan
+    assert len(index) == len(rebuilt) == len(rows)
+    index.forget_before(3600.0)
+    assert index.names(0.0, {0, 1, 2, 3}) == []
+    assert len(index) == len(rows) - len([1 for _, h in rows if h == 0.0])
 
 
 # Window expiry, on real Faust tables in memory (no broker): Faust's cleanup
@@ -308,7 +397,7 @@ def _answer(tables: Any, window: str, now: float) -> list[str]:
     return [row["name"] for row in top["entities"]]
 
 
-def test_old_windows_expire_from_the_tables_and_never_reach_an_answer(
+def test_old_hours_expire_from_the_table_and_never_reach_an_answer(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Any
 ) -> None:
     async def scenario() -> None:
@@ -318,9 +407,9 @@ def test_old_windows_expire_from_the_tables_and_never_reach_an_answer(
         clock = [now]
         app, tables = _trend_tables(monkeypatch, tmp_path, clock)
         agent = app.agents["trends_count_entities"]
-        # Past the 1 h table's expiry (a window is dropped once it ended an hour ago), inside
-        # the 24 h one; past both; and new.
-        dated = {"Old": now - 3 * HOUR, "Ancient": now - 50 * HOUR, "New": now - 60}
+        # Outside the 1 h window but inside the 24 h one; past both, by more than an hour
+        # (a row leaves once its hour ended a day ago); and new.
+        dated = {"Old": now - 3 * HOUR, "Ancient": now - 26 * HOUR, "New": now - 60}
         async with agent.test_context() as counting:
             for name, ts in dated.items():
                 clock[0] = ts + 1
@@ -329,23 +418,18 @@ def test_old_windows_expire_from_the_tables_and_never_reach_an_answer(
                 key = name.encode()
                 await counting.put(event.model_dump_json().encode(), key=key,
                                    partition=tables.partition_of(key), timestamp=ts)  # fmt: skip
-        hour, day = (tables.entities[w].table for w in ("1h", "24h"))
-        assert _names(hour) == _names(day) == set(dated)  # every name has rows before cleanup
-        assert _answer(tables, "1h", now) == ["New"]  # an answer reads the current window only
+        table = tables.entities
+        assert _names(table) == set(dated)  # every name has its row before cleanup
+        assert len(table.data) == 3  # one row per event: its hour
+        assert _answer(tables, "1h", now) == ["New"]  # an answer sums its window's buckets only
         assert sorted(_answer(tables, "24h", now)) == ["New", "Old"]
 
-        await hour._del_old_keys()
-        await day._del_old_keys()
+        await table._del_old_keys()
 
-        assert _names(hour) == {"New"} and _names(day) == {"New", "Old"}
-        for table in (hour, day):  # no stale window is left, and the new one is whole
-            assert not [w for _, w in table.data if table.window.stale(w[1], now)]
-            assert len([1 for name, _ in table.data if name == "New"]) == int(
-                table.window.size // table.window.step
-            )
+        assert _names(table) == {"New", "Old"}
+        assert not [w for _, w in table.data if table.window.stale(w[1], now)]
         assert _answer(tables, "1h", now) == ["New"]
         assert sorted(_answer(tables, "24h", now)) == ["New", "Old"]
-        assert sorted(tables.names["1h"].names_since(0)) == ["New"]  # the index forgot them too
 
     asyncio.run(scenario())
 
@@ -354,7 +438,7 @@ def test_rows_read_back_from_the_changelog_expire_as_well(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Any
 ) -> None:
     """Recovery (and a standby copy) applies changelog records straight to the store, which
-    Faust does not put in its expiry heap; the tables register them once applied — also when a
+    Faust does not put in its expiry heap; the table registers them once applied — also when a
     cleanup runs between the records' arrival and their batch (Faust's recovery buffers them)."""
 
     async def scenario() -> None:
@@ -363,29 +447,29 @@ def test_rows_read_back_from_the_changelog_expire_as_well(
 
         now = time.time()
         _, tables = _trend_tables(monkeypatch, tmp_path, [now])
-        hour = tables.entities["1h"].table
+        table = tables.entities
         records = []
-        for name, ts in (("Old", now - 3 * HOUR), ("New", now - 60)):
-            for start, end in hour.window.ranges(ts):
-                value = {"label": "GPE", "articles": 1, "mentions": 1}
-                message = SimpleNamespace(partition=tables.partition_of(name.encode()),
-                                          value=json.dumps(value).encode())  # fmt: skip
-                # Keys as Faust's JSON codec reads them back: lists, not tuples.
-                records.append(SimpleNamespace(key=[name, [start, end]], value=value,
-                                               message=message))  # fmt: skip
+        for name, ts in (("Old", now - 26 * HOUR), ("New", now - 60)):
+            name_, (start, end) = entity_key(name, aggregate.row_start(ts))
+            value = aggregate.add_entity(None, aggregate.entity_increment(_entity(name), ts))
+            message = SimpleNamespace(partition=tables.partition_of(name.encode()),
+                                      value=json.dumps(value).encode())  # fmt: skip
+            # Keys as Faust's JSON codec reads them back: lists, not tuples.
+            records.append(SimpleNamespace(key=[name_, [start, end]], value=value,
+                                           message=message))  # fmt: skip
         # A deleted row (a tombstone) is not registered.
         tomb = SimpleNamespace(key=["Gone", [now - 60, now + HOUR]], value=None,
                                message=SimpleNamespace(partition=0, value=None))  # fmt: skip
         for record in [*records, tomb]:  # what Faust's recovery does with each record
-            await hour.on_changelog_event(record)
-        await hour._del_old_keys()  # a cleanup while the records wait in recovery's buffer
-        hour.apply_changelog_batch([*records, tomb])
-        assert _names(hour) == {"Old", "New"}
+            await table.on_changelog_event(record)
+        await table._del_old_keys()  # a cleanup while the records wait in recovery's buffer
+        table.apply_changelog_batch([*records, tomb])
+        assert _names(table) == {"Old", "New"}
 
-        await hour._del_old_keys()
+        await table._del_old_keys()
 
-        assert _names(hour) == {"New"}
-        assert len(hour.data) == int(hour.window.size // hour.window.step)
+        assert _names(table) == {"New"}
+        assert len(table.data) == 1
 
     asyncio.run(scenario())
 
@@ -393,12 +477,20 @@ def test_rows_read_back_from_the_changelog_expire_as_well(
 def test_the_expiry_heap_holds_a_row_once_however_often_it_is_written(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Any
 ) -> None:
-    """Faust pushes a window's end on every write; the heap would grow by 36 entries per
-    entity event and keep them up to 48 h. Here a row is in it once."""
+    """Faust pushes a row's window end on every write; the heap would grow by an entry per
+    entity event and keep it a day. Here a row is in it once; each event is written once."""
     import time
 
     now = time.time()
     app, tables = _trend_tables(monkeypatch, tmp_path, [now])
+    sent: list[Any] = []
+    send = tables.entities.send_changelog
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        sent.append(args)
+        return send(*args, **kwargs)
+
+    tables.entities.send_changelog = counted
 
     async def scenario() -> None:
         async with app.agents["trends_count_entities"].test_context() as counting:
@@ -410,9 +502,8 @@ def test_the_expiry_heap_holds_a_row_once_however_often_it_is_written(
                 await counting.put(value, key=b"Kyiv", partition=part, timestamp=now)
 
     asyncio.run(scenario())
-    for window, wrapper in tables.entities.items():
-        table = wrapper.table
-        heap = [end for ends in table._partition_timestamps.values() for end in ends]
-        assert len(table.data) == int(table.window.size // table.window.step)
-        assert sorted(heap) == sorted(w[1] for _, w in table.data), window
-        assert {v["articles"] for v in table.data.values()} == {5}  # every write counted
+    table = tables.entities
+    heap = [end for ends in table._partition_timestamps.values() for end in ends]
+    assert len(table.data) == 1 and len(sent) == 5
+    assert sorted(heap) == sorted(w[1] for _, w in table.data)
+    assert {v["articles"] for v in table.data.values()} == {5}  # every write counted
