@@ -17,7 +17,8 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 
-from datasketch import MinHash
+import numpy as np
+import numpy.typing as npt
 
 from pipeline.models import Entity
 
@@ -63,9 +64,39 @@ def minhash(title: str, body: str, shingle_words: int) -> tuple[int, ...]:
     grams = shingles(f"{title}\n{body}", shingle_words)
     if not grams:
         return ()
-    mh = MinHash(num_perm=PERMUTATIONS, seed=SEED)
-    mh.update_batch(list(grams))
-    return tuple(int(v) for v in mh.hashvalues)
+    hashed = np.array([_sha1_32(g) for g in grams], dtype=np.uint32).reshape(-1, 1)
+    mixed = _fmix32(hashed)
+    with np.errstate(over="ignore"):  # uint32 wrap-around is the modulo 2**32 intended
+        permuted = mixed * _PERMUTATIONS[0] + _PERMUTATIONS[1]
+    return tuple(int(v) for v in permuted.min(axis=0))
+
+
+# datasketch 2.0's MinHash(num_perm=PERMUTATIONS, seed=SEED), "affine32" scheme, SHA-1 32-bit
+# input hash, computed here with numpy alone: importing datasketch loads scipy, ~40 MB more
+# in every NLP process. tests/unit/test_nlp_pool_batching.py checks the values are
+# datasketch's own.
+def _affine32(seed: int, count: int) -> npt.NDArray[np.uint32]:
+    gen = np.random.RandomState(seed)
+    a = gen.randint(0, 1 << 31, count, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = gen.randint(0, 1 << 32, count, dtype=np.uint32)
+    return np.array([a, b])
+
+
+_PERMUTATIONS = _affine32(SEED, PERMUTATIONS)
+
+
+def _sha1_32(data: bytes) -> int:
+    return int.from_bytes(hashlib.sha1(data).digest()[:4], "little")
+
+
+def _fmix32(h: npt.NDArray[np.uint32]) -> npt.NDArray[np.uint32]:
+    """MurmurHash3's 32-bit finalizer (datasketch pre-mixes every input hash with it)."""
+    with np.errstate(over="ignore"):
+        h = h ^ (h >> np.uint32(16))
+        h = h * np.uint32(2246822507)
+        h = h ^ (h >> np.uint32(13))
+        h = h * np.uint32(3266489909)
+        return h ^ (h >> np.uint32(16))
 
 
 def signature(title: str, body: str, entities: list[Entity], shingle_words: int) -> Signature:

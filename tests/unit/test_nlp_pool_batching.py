@@ -173,3 +173,20 @@ def test_a_precomputed_minhash_gives_the_signature_computed_on_the_spot() -> Non
     other = tuple(range(signatures.PERMUTATIONS))
     signatures.PRECOMPUTED.put(title, body, SHINGLE_WORDS, other)
     assert signatures.signature(title, body, [], SHINGLE_WORDS).minhash == other  # taken
+
+
+def test_the_minhash_is_datasketchs_without_loading_it_in_the_nlp_process() -> None:
+    from datasketch import MinHash
+
+    texts = [
+        ("Talks resume", "Officials in Oslo said on Monday that the talks would resume."),
+        ("", "Short."),
+        ("Markets", " ".join(f"word{i % 97} and {i}" for i in range(3000))),
+    ]
+    for title, body in texts:
+        grams = signatures.shingles(f"{title}\n{body}", SHINGLE_WORDS)
+        reference = MinHash(num_perm=signatures.PERMUTATIONS, seed=signatures.SEED)
+        reference.update_batch(list(grams))
+        expected = tuple(int(v) for v in reference.hashvalues)
+        assert signatures.minhash(title, body, SHINGLE_WORDS) == expected
+    assert signatures.minhash("", "", SHINGLE_WORDS) == ()
