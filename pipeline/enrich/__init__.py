@@ -11,7 +11,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 
 from pipeline.config import EnrichSettings
-from pipeline.enrich import entities, mentions
+from pipeline.enrich import entities, mentions, places
 from pipeline.enrich.document import Document
 from pipeline.enrich.holders import HolderResolver
 from pipeline.enrich.nlp import ParsedField, load_pipeline, parse_articles
@@ -34,6 +34,10 @@ class Enricher:
 
     def __init__(self, settings: EnrichSettings, stance_model: StanceModel | None = None) -> None:
         self.settings = settings
+        # The place names before the model: reading GeoNames makes ~70 MB of short-lived
+        # objects whose freed memory the model's load then reuses; read on the first article
+        # instead, they left an NLP process ~30 MB larger at its peak (docs/performance.md).
+        places.places()
         self._nlp = load_pipeline(settings.model)
         self.model_name: str = f"{self._nlp.meta['lang']}_{self._nlp.meta['name']}"
         self.model_version: str = str(self._nlp.meta["version"])
