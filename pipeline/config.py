@@ -406,6 +406,19 @@ class EnrichSettings(_Group):
         le=1.0,
         description="Stance tags below this model probability are not emitted (precision first).",
     )
+    # Batching in the NLP processes (pipeline/worker/nlp_pool.py): articles that waited while
+    # every process was busy are parsed together; a lone article is never held back.
+    batch_max_articles: int = Field(
+        default=4,
+        ge=1,
+        description="Most articles one NLP process parses in one nlp.pipe call (1: no batching).",
+    )
+    batch_max_chars: int = Field(
+        default=20_000,
+        ge=1,
+        description="A batch stops before this many characters of title and body (a longer "
+        "article goes alone): bounds an NLP process's memory.",
+    )
 
 
 class MetricsSettings(_Group):

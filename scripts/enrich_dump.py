@@ -13,6 +13,7 @@ about, measured in one run. ``--profile FILE`` writes a cProfile of the enrichme
 
     .venv/bin/python scripts/enrich_dump.py --out /tmp/before.jsonl --bare
     .venv/bin/python scripts/enrich_dump.py --out /tmp/after.jsonl --only bench --profile p.out
+    .venv/bin/python scripts/enrich_dump.py --out /tmp/batch4.jsonl --batch 4  # as a pool child
 """
 
 from __future__ import annotations
@@ -74,6 +75,9 @@ def main() -> int:
     parser.add_argument("--bench-articles", type=int, default=ARTICLES)
     parser.add_argument("--bare", action="store_true", help="also time bare spaCy (bench part)")
     parser.add_argument("--profile", type=Path, help="write a cProfile of the enrichment")
+    parser.add_argument(
+        "--batch", type=int, default=1, help="articles per enrich_many call (as a pool child)"
+    )
     args = parser.parse_args()
 
     parts: dict[str, list[RawArticle]] = {}
@@ -91,15 +95,19 @@ def main() -> int:
         for part, articles in parts.items():
             stages[part] = dict.fromkeys(("ner", "stance", "tone"), 0.0)
             started = time.process_time()
-            for article in articles:
+            for first in range(0, len(articles), args.batch):
+                batch = articles[first : first + args.batch]
                 if profile:
                     profile.enable()
-                found = enricher.enrich(article).model_dump_json()
+                for article, enrichment in zip(batch, enricher.enrich_many(batch), strict=True):
+                    found = enrichment.model_dump_json()
+                    for stage, seconds in enricher.last_timings.items():
+                        stages[part][stage] += seconds
+                    out.write(
+                        json.dumps({"id": article.id, "enrichment": json.loads(found)}) + "\n"
+                    )
                 if profile:
                     profile.disable()
-                for stage, seconds in enricher.last_timings.items():
-                    stages[part][stage] += seconds
-                out.write(json.dumps({"id": article.id, "enrichment": json.loads(found)}) + "\n")
             cpu[part] = time.process_time() - started
     if profile and args.profile:
         profile.dump_stats(str(args.profile))

@@ -57,7 +57,7 @@ class WorkerMetrics:
         )
         self.enrich_duration = Histogram(
             "newsflow_enrichment_duration_seconds",
-            "Time spent enriching one article, by stage (ner, stance, tone, total).",
+            "Time spent enriching one article, by stage (ner, stance, tone, signature, total).",
             ["stage"],
             buckets=ENRICH_BUCKETS,
             registry=registry,
@@ -120,6 +120,13 @@ class WorkerMetrics:
         self.pool_restarts = Counter(
             "newsflow_nlp_pool_restarts",
             "NLP process pool restarts after a child died or an article hung.",
+            registry=registry,
+        )
+        self.nlp_batch = Histogram(
+            "newsflow_nlp_batch_articles",
+            "Articles per request sent to an NLP process (those that waited while every "
+            "process was busy go together, up to NEWSFLOW_ENRICH_BATCH_MAX_ARTICLES).",
+            buckets=(1, 2, 3, 4, 6, 8, 12, 16),
             registry=registry,
         )
         build = Gauge(

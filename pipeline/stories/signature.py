@@ -1,6 +1,7 @@
 """What the story index compares: a MinHash of an article's word shingles and its names.
 
-A signature is computed once per article from its text and its enrichment (no second parse):
+A signature is computed once per article from its text and its enrichment (no second parse;
+its costly part, the MinHash, by the NLP process that enriched the article: :data:`PRECOMPUTED`):
 ``bands`` are the locality-sensitive keys (two articles whose shingle sets have a Jaccard
 similarity ``s`` share at least one band with probability ``1 - (1 - s**rows)**bands``) and
 ``minhash`` estimates that similarity for a candidate; ``names`` are the canonical names of the
@@ -12,9 +13,12 @@ from __future__ import annotations
 
 import hashlib
 import re
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 
-from datasketch import MinHash
+import numpy as np
+import numpy.typing as npt
 
 from pipeline.models import Entity
 
@@ -54,15 +58,95 @@ def shingles(text: str, size: int) -> set[bytes]:
     return {" ".join(words[i : i + size]).encode() for i in range(len(words) - size + 1)}
 
 
-def signature(title: str, body: str, entities: list[Entity], shingle_words: int) -> Signature:
+def minhash(title: str, body: str, shingle_words: int) -> tuple[int, ...]:
+    """The MinHash values of an article's text (empty when it has no shingle): the costly
+    part of a signature (~3 ms for 1,600 words), computed in the NLP processes."""
     grams = shingles(f"{title}\n{body}", shingle_words)
-    names = frozenset(name_keys(entities))
     if not grams:
+        return ()
+    hashed = np.array([_sha1_32(g) for g in grams], dtype=np.uint32).reshape(-1, 1)
+    mixed = _fmix32(hashed)
+    with np.errstate(over="ignore"):  # uint32 wrap-around is the modulo 2**32 intended
+        permuted = mixed * _PERMUTATIONS[0] + _PERMUTATIONS[1]
+    return tuple(int(v) for v in permuted.min(axis=0))
+
+
+# datasketch 2.0's MinHash(num_perm=PERMUTATIONS, seed=SEED), "affine32" scheme, SHA-1 32-bit
+# input hash, computed here with numpy alone: importing datasketch loads scipy, ~40 MB more
+# in every NLP process. tests/unit/test_nlp_pool_batching.py checks the values are
+# datasketch's own.
+def _affine32(seed: int, count: int) -> npt.NDArray[np.uint32]:
+    gen = np.random.RandomState(seed)
+    a = gen.randint(0, 1 << 31, count, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = gen.randint(0, 1 << 32, count, dtype=np.uint32)
+    return np.array([a, b])
+
+
+_PERMUTATIONS = _affine32(SEED, PERMUTATIONS)
+
+
+def _sha1_32(data: bytes) -> int:
+    return int.from_bytes(hashlib.sha1(data).digest()[:4], "little")
+
+
+def _fmix32(h: npt.NDArray[np.uint32]) -> npt.NDArray[np.uint32]:
+    """MurmurHash3's 32-bit finalizer (datasketch pre-mixes every input hash with it)."""
+    with np.errstate(over="ignore"):
+        h = h ^ (h >> np.uint32(16))
+        h = h * np.uint32(2246822507)
+        h = h ^ (h >> np.uint32(13))
+        h = h * np.uint32(3266489909)
+        return h ^ (h >> np.uint32(16))
+
+
+def signature(title: str, body: str, entities: list[Entity], shingle_words: int) -> Signature:
+    """The article's signature; its MinHash is taken from :data:`PRECOMPUTED` when an NLP
+    process computed it for this text, else computed here."""
+    names = frozenset(name_keys(entities))
+    values = PRECOMPUTED.take(title, body, shingle_words)
+    if values is None:
+        values = minhash(title, body, shingle_words)
+    if not values:
         return Signature((), (), names)
-    mh = MinHash(num_perm=PERMUTATIONS, seed=SEED)
-    mh.update_batch(list(grams))
-    values = tuple(int(v) for v in mh.hashvalues)
     return Signature(values, band_keys(values), names)
+
+
+class Precomputed:
+    """MinHashes computed off the event loop for texts about to be signed, by text digest;
+    :func:`signature` takes each one once. The ``size`` latest are kept (an article that is
+    never signed, a dead letter or stories turned off, is forgotten in turn).
+
+    A cache of a pure function (the same text always has the same MinHash), so a stale or
+    missing entry can only cost the time of computing it again, never a wrong value."""
+
+    def __init__(self, size: int = 1024) -> None:
+        self._size = size
+        self._items: OrderedDict[bytes, tuple[int, ...]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def put(self, title: str, body: str, shingle_words: int, values: tuple[int, ...]) -> None:
+        key = _text_key(title, body, shingle_words)
+        with self._lock:
+            self._items[key] = values
+            self._items.move_to_end(key)
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+
+    def take(self, title: str, body: str, shingle_words: int) -> tuple[int, ...] | None:
+        key = _text_key(title, body, shingle_words)
+        with self._lock:
+            return self._items.pop(key, None)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+PRECOMPUTED = Precomputed()  # filled by the NLP pool (pipeline/worker/nlp_pool.py)
+
+
+def _text_key(title: str, body: str, shingle_words: int) -> bytes:
+    data = f"{shingle_words}\x00{title}\x00{body}".encode("utf-8", "surrogatepass")
+    return hashlib.blake2b(data, digest_size=16).digest()
 
 
 def band_keys(minhash: tuple[int, ...]) -> tuple[str, ...]:

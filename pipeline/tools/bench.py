@@ -49,6 +49,7 @@ from pipeline.tools import bench_proc
 from pipeline.tools.bench_bare import measure_bare
 from pipeline.tools.bench_corpus import bench_corpus, read_corpus
 from pipeline.tools.bench_report import (
+    Batches,
     Ceiling,
     Figures,
     Latency,
@@ -181,6 +182,8 @@ def measure_ceiling(
     """The corpus through the worker's own pool, all articles queued at once, no Kafka."""
     say(f"ceiling: {len(corpus)} articles, {processes} process(es) …")
     pool = EnrichPool(settings.enrich, processes)
+    sizes: list[int] = []
+    pool.on_batch = sizes.append
     pool.start()  # model loading is not part of the rate
     try:
         with meter.window(f"ceiling {processes}p", len(corpus), (), [os.getpid()]):
@@ -190,6 +193,7 @@ def measure_ceiling(
     finally:
         pool.close()
     median = statistics.median(t.get("total", 0.0) for t in timings)
+    meter.fig.batches.append(Batches(f"ceiling {processes}p", len(sizes), sum(sizes)))
     return Ceiling(processes, len(corpus) / elapsed, median)
 
 
@@ -237,7 +241,7 @@ def _throughput(
     label = group.shape.label
     say(f"pipeline {label}: {len(batch)} articles …")
     metered = meter.window(f"pipeline {label}", len(batch), group.pids, group.pids)
-    with group.window(), metered:
+    with group.window(), metered, _batches(meter.fig, f"pipeline {label}", group):
         publisher = Publisher(settings)
         try:
             report = publisher.publish([Loaded("bench", article=a) for a in batch])
@@ -261,12 +265,22 @@ def _latency(
 ) -> Latency:
     batch = relabelled(corpus, "l", max(1, round(rate * seconds)))
     say(f"latency: {len(batch)} articles at {rate:.2f}/s …")
-    metered = meter.window(f"latency {group.shape.label}", len(batch), group.pids, group.pids)
-    with group.window(), metered:
+    name = f"latency {group.shape.label}"
+    metered = meter.window(name, len(batch), group.pids, group.pids)
+    with group.window(), metered, _batches(meter.fig, name, group):
         sent = _paced(settings, batch, rate)
         arrived = _collect(settings, set(sent))
     latencies = [arrived[i].timestamp - produced for i, produced in sent.items()]
     return latency_of(latencies, rate, seconds)
+
+
+@contextmanager
+def _batches(fig: Figures, window: str, group: WorkerGroup) -> Iterator[None]:
+    """Count the requests to the NLP processes, and their articles, while the block runs."""
+    requests, articles = group.batch_counts()
+    yield
+    now_requests, now_articles = group.batch_counts()
+    fig.batches.append(Batches(window, now_requests - requests, now_articles - articles))
 
 
 def _paced(settings: Settings, batch: list[RawArticle], rate: float) -> dict[str, float]:

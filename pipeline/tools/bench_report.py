@@ -103,6 +103,19 @@ class Latency:
     max: float
 
 
+@dataclass(frozen=True)
+class Batches:
+    """Requests sent to NLP processes in one window, and the articles they carried."""
+
+    window: str
+    requests: int
+    articles: int
+
+    @property
+    def mean(self) -> float:
+        return self.articles / self.requests if self.requests else 0.0
+
+
 @dataclass
 class Figures:
     conditions: dict[str, Any]
@@ -113,6 +126,7 @@ class Figures:
     memory: list[Memory] = field(default_factory=list)
     rebalances: int = 0
     cpu: list[CpuUse] = field(default_factory=list)
+    batches: list[Batches] = field(default_factory=list)
 
     @property
     def main(self) -> Throughput:
@@ -301,6 +315,7 @@ def to_json(fig: Figures) -> dict[str, Any]:
         "latency": asdict(fig.latency) if fig.latency else None,
         "cpu": [_cpu_json(c) for c in fig.cpu],
         "memory": [{**asdict(m), "total_bytes": m.total_bytes} for m in fig.memory],
+        "batches": [{**asdict(b), "mean": b.mean} for b in fig.batches],
         "rebalances": fig.rebalances,
         "goals": [asdict(g) for g in goals(fig)],
     }
@@ -346,6 +361,11 @@ def table(fig: Figures) -> str:
         rows.append(
             f"cpu          {cpu.window}, {cpu.articles} articles in {cpu.seconds:.1f} s, "
             f"cores (CPU ms per article): {kinds}"
+        )
+    for b in fig.batches:
+        rows.append(
+            f"batches      {b.window}: {b.articles} articles in {b.requests} requests to the "
+            f"NLP processes ({b.mean:.2f} a request)"
         )
     for m in fig.memory:
         rows.append(

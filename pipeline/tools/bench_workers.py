@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -38,6 +39,7 @@ class WorkerGroup:
         self.rebalances = 0
         self.logs = [workdir / f"{settings.worker.app_id}-{i}.log" for i in range(shape.workers)]
         self.procs: list[subprocess.Popen[bytes]] = []
+        self.ports = [_free_port() for _ in range(shape.workers)]  # each worker's /metrics
 
     def __enter__(self) -> WorkerGroup:
         say(f"starting {self.shape.workers} worker(s) × {self.shape.processes} process(es) …")
@@ -67,7 +69,7 @@ class WorkerGroup:
             "NEWSFLOW_TOPICS_PARTITIONS": str(s.topics.partitions),
             "NEWSFLOW_WORKER_APP_ID": s.worker.app_id,
             "NEWSFLOW_WORKER_PROCESSES": str(self.shape.processes),
-            "NEWSFLOW_METRICS_PORT": str(_free_port()),
+            "NEWSFLOW_METRICS_PORT": str(self.ports[index]),
             "PYTHONUNBUFFERED": "1",
         }
 
@@ -122,6 +124,22 @@ class WorkerGroup:
                     f.seek(mark)
                     self.rebalances += count_rebalances(f.read().decode(errors="replace"))
 
+    def batch_counts(self) -> tuple[int, int]:
+        """Requests sent to the NLP processes so far and the articles they carried, summed
+        over the live workers (their ``newsflow_nlp_batch_articles`` histogram)."""
+        requests = articles = 0.0
+        for proc, port in zip(self.procs, self.ports, strict=True):
+            if proc.poll() is not None:
+                continue
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as r:
+                text = r.read().decode()
+            for line in text.splitlines():
+                if line.startswith("newsflow_nlp_batch_articles_count "):
+                    requests += float(line.split()[1])
+                elif line.startswith("newsflow_nlp_batch_articles_sum "):
+                    articles += float(line.split()[1])
+        return round(requests), round(articles)
+
     def memory(self) -> list[Memory]:
         return [peak_rss(p.pid, self.shape.label) for p in self.alive]
 
@@ -130,7 +148,7 @@ class WorkerGroup:
         say("stopping all workers but one …")
         for proc in self.procs[1:]:
             _stop(proc)
-        self.procs, self.logs = self.procs[:1], self.logs[:1]
+        self.procs, self.logs, self.ports = self.procs[:1], self.logs[:1], self.ports[:1]
         self.shape = Shape(1, self.shape.processes)
         deadline = time.monotonic() + READY_TIMEOUT
         while self._members() != 1:

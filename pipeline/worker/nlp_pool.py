@@ -2,23 +2,31 @@
 
 spaCy is CPU-bound; run inside the Faust agent it would block heartbeats and trigger
 rebalances. Each child loads the model once (at warm-up, before the worker consumes) and
-enriches one article per request over its own pipe; articles cross as JSON. The event loop
-only awaits: a request is served by a caller thread that owns one child for its duration.
+enriches the articles of each request it gets over its own pipe; articles cross as JSON. The
+event loop only awaits: articles wait in the pool's queue, and one driver thread per child
+hands a free child the articles waiting, at most ``NEWSFLOW_ENRICH_BATCH_MAX_ARTICLES`` (and
+``_BATCH_MAX_CHARS``) at once, which it parses in one ``nlp.pipe`` call and answers one by one.
 
-Invariants (tests/unit/test_nlp_pool_failures.py with stand-in children,
-tests/integration/test_nlp_pool.py with the real model):
+Invariants (tests/unit/test_nlp_pool_failures.py and test_nlp_pool_batching.py with stand-in
+children, tests/integration/test_nlp_pool.py with the real model):
 
-1. A child works on one article at a time, so a failure in it concerns that article only.
-2. A child that dies is replaced off the event loop and its article is sent once more, to a
-   live child: a child killed from outside (the OOM killer) is not the article's fault. An
-   article that kills a second child is dead-lettered as ``enrichment_failed``.
-3. Every request has a deadline (``NEWSFLOW_WORKER_ENRICH_DEADLINE_SECONDS``) enforced in the
-   child: an alarm interrupts the enrichment and the child, model loaded, takes the next
-   article. A child that cannot be interrupted (stuck inside C code, where Python signal
-   handlers do not run) is killed by its caller thread ``grace`` seconds later and replaced.
-   Either way the article is dead-lettered as ``enrichment_timeout``.
-4. ``close`` kills every child at once and never waits for an article: work still running is
-   abandoned (:class:`PoolClosed`), its offset uncommitted, so the next owner redoes it.
+1. A failure costs its own article only. A lone article is sent at once, never held back to
+   fill a batch; a batch is what waited while every child was busy. When a batch fails (its
+   child dies, overruns, or raises) its articles not yet answered are sent again one by one,
+   so the article at fault fails alone and the others are enriched.
+2. A child that dies is replaced off the event loop and the article is sent once more, alone,
+   to a live child: a child killed from outside (the OOM killer) is not the article's fault.
+   An article that was in two children that died is dead-lettered as ``enrichment_failed``.
+3. Every request has a deadline enforced in the child: an alarm interrupts the enrichment and
+   the child, model loaded, takes the next request. A lone article gets
+   ``NEWSFLOW_WORKER_ENRICH_DEADLINE_SECONDS``; a batch half of it, so that its articles, sent
+   again one by one, still have the other half. A child that cannot be interrupted (stuck
+   inside C code, where Python signal handlers do not run) is killed by its driver ``grace``
+   seconds later and replaced. A lone article that overruns is dead-lettered as
+   ``enrichment_timeout``.
+4. ``close`` kills every child at once and never waits for an article: work still running or
+   waiting is abandoned (:class:`PoolClosed`), its offset uncommitted, so the next owner
+   redoes it.
 5. No child outlives its worker: on Linux the kernel kills it when the thread that spawned it
    ends (``PR_SET_PDEATHSIG``; children are spawned by one thread that lives as long as the
    pool), and elsewhere a watcher thread notices within a second that the parent is gone.
@@ -37,8 +45,9 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
@@ -47,11 +56,15 @@ from typing import Any
 from pipeline.config import EnrichSettings
 from pipeline.errors import Abandoned, ConfigError, RejectedMessage
 from pipeline.models import Enrichment, ErrorCode, RawArticle, Timings
+from pipeline.stories import signature as signatures
+from pipeline.stories.assign import SHINGLE_WORDS
 
 log = logging.getLogger(__name__)
 
-Task = Callable[[str], tuple[str, Timings]]
-Reply = tuple[str, Any]  # ("ok", (json, timings)) | ("timeout" | "error" | "died" | "stuck", why)
+# An article's enrichment JSON, its timings, and its story MinHash (None: not asked for).
+Result = tuple[str, Timings, tuple[int, ...] | None]
+Task = Callable[[list[str]], Iterable[Result]]
+Reply = tuple[str, Any]  # ("ok", Result) | ("timeout" | "error" | "died" | "stuck", why)
 
 _READY_SECONDS = 600.0  # loading the model; a child silent this long is broken
 _PR_SET_PDEATHSIG = 1
@@ -64,7 +77,7 @@ class PoolClosed(Abandoned):
 # --- child side ---------------------------------------------------------------------------
 
 _enricher = None  # the child's Enricher, set by _init_child
-_busy = False  # an alarm interrupts only while an article is being enriched
+_busy = False  # an alarm interrupts only while a request is being enriched
 
 
 class _Deadline(BaseException):
@@ -79,15 +92,32 @@ def _init_child(settings_json: str) -> None:
     _enricher = Enricher(EnrichSettings.model_validate_json(settings_json))
 
 
-def enrich_json(article_json: str) -> tuple[str, Timings]:
-    """Child side: enrich one article given as JSON; return the Enrichment JSON and timings."""
+def enrich_batch(jobs: list[str]) -> Iterator[Result]:
+    """Child side: enrich articles given as JSON (parsed together); yield each one's
+    Enrichment JSON and timings in order."""
+    return _enrich(jobs, signed=False)
+
+
+def enrich_batch_signed(jobs: list[str]) -> Iterator[Result]:
+    """:func:`enrich_batch`, with each article's story MinHash, so that the worker's event
+    loop does not hash the text (:mod:`pipeline.stories.signature`)."""
+    return _enrich(jobs, signed=True)
+
+
+def _enrich(jobs: list[str], signed: bool) -> Iterator[Result]:
     assert _enricher is not None, "pool child not initialised"
-    article = RawArticle.model_validate_json(article_json)
     started = time.perf_counter()
-    enrichment = _enricher.enrich(article)
-    timings: Timings = dict(getattr(_enricher, "last_timings", {}))
-    timings["total"] = time.perf_counter() - started
-    return enrichment.model_dump_json(), timings
+    articles = [RawArticle.model_validate_json(job) for job in jobs]
+    share = (time.perf_counter() - started) / len(articles)
+    for article, enrichment in zip(articles, _enricher.enrich_many(articles), strict=True):
+        timings: Timings = dict(_enricher.last_timings)
+        minhash = None
+        if signed:
+            clock = time.perf_counter()
+            minhash = signatures.minhash(article.title, article.body, SHINGLE_WORDS)
+            timings["signature"] = time.perf_counter() - clock
+        timings["total"] = share + sum(timings.values())
+        yield enrichment.model_dump_json(), timings, minhash
 
 
 def _child_main(
@@ -106,10 +136,10 @@ def _child_main(
     signal.signal(signal.SIGALRM, _on_alarm)
     while True:
         try:
-            job = conn.recv()
+            jobs = conn.recv()
         except (EOFError, OSError):
             return  # the parent closed the pipe or is gone
-        conn.send(_serve(task, job, deadline))
+        _serve(conn, task, jobs, deadline)
 
 
 def _on_alarm(_signum: int, _frame: object) -> None:
@@ -117,20 +147,45 @@ def _on_alarm(_signum: int, _frame: object) -> None:
         raise _Deadline
 
 
-def _serve(task: Task, job: str, deadline: float) -> Reply:
+def budget(deadline: float, articles: int) -> float:
+    """Seconds a request of ``articles`` may take (invariant 3)."""
+    return deadline if articles == 1 else deadline / 2
+
+
+def _serve(conn: Connection, task: Task, jobs: list[str], deadline: float) -> None:
+    """Send one reply per article in order, or fewer when the request fails: then the last
+    reply says why (the parent retries the unanswered ones, or rejects a lone one)."""
     global _busy
-    if math.isfinite(deadline):
-        signal.setitimer(signal.ITIMER_REAL, deadline)
+    seconds = budget(deadline, len(jobs))
+    sent = 0
+    if math.isfinite(seconds):
+        signal.setitimer(signal.ITIMER_REAL, seconds)
     _busy = True
     try:
-        return ("ok", task(job))
+        for result in task(jobs):
+            _send(conn, ("ok", result))
+            sent += 1
     except _Deadline:
-        return ("timeout", f"not enriched in {deadline:g} s")
+        failure: Reply = ("timeout", f"not enriched in {seconds:g} s")
     except Exception as exc:  # policy: any error inside enrichment dead-letters the article
-        return ("error", f"{type(exc).__name__}: {exc}")
+        failure = ("error", f"{type(exc).__name__}: {exc}")
+    else:
+        failure = ("error", f"the enrichment answered {sent} of {len(jobs)} articles")
     finally:
         _busy = False
         signal.setitimer(signal.ITIMER_REAL, 0)
+    if sent < len(jobs):
+        conn.send(failure)
+
+
+def _send(conn: Connection, reply: Reply) -> None:
+    """An alarm while a reply is half written would break the pipe's framing: it is held
+    back until the reply is sent (and then interrupts what follows)."""
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})
+    try:
+        conn.send(reply)
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGALRM})
 
 
 def _die_with_parent(parent: int) -> None:
@@ -159,13 +214,21 @@ class _Child:
     _closing: threading.Lock = field(default_factory=threading.Lock)
     _closed: bool = False
 
-    def request(self, job: str, wait: float) -> Reply:
-        """Send one article and wait for the reply; ("died", ...) if the pipe closed,
-        ("stuck", ...) if the child is still busy after ``wait`` seconds."""
+    def send(self, jobs: list[str]) -> bool:
+        """Send a request; False if the pipe is closed (the child died)."""
         try:
-            self.conn.send(job)
-            if not self.conn.poll(None if math.isinf(wait) else wait):
-                return ("stuck", f"no answer in {wait:g} s")
+            self.conn.send(jobs)
+        except (EOFError, OSError):
+            return False
+        return True
+
+    def reply(self, until: float) -> Reply:
+        """The next reply; ("died", ...) if the pipe closed, ("stuck", ...) if none came by
+        ``until`` (``time.monotonic``)."""
+        try:
+            wait = None if math.isinf(until) else max(0.0, until - time.monotonic())
+            if not self.conn.poll(wait):
+                return ("stuck", "no answer in time")
             reply: Reply = self.conn.recv()
             return reply
         except (EOFError, OSError) as exc:
@@ -189,35 +252,56 @@ class _Child:
 @dataclass(eq=False)
 class _Job:
     text: str
+    chars: int
+    future: Future[Result] = field(default_factory=Future)
+    deaths: int = 0  # children that died while it was in them (invariant 2)
     abandoned: bool = False  # the caller stopped waiting: skip it if not yet started
+
+    def settle(self, result: Result | None = None, error: BaseException | None = None) -> None:
+        if self.future.done():
+            return
+        if error is not None:
+            self.future.set_exception(error)
+        else:
+            self.future.set_result(result)  # type: ignore[arg-type]
 
 
 class EnrichPool:
     """Processes with the model loaded; a crashed or hung child costs one article, never the
-    worker, and never blocks the event loop."""
+    worker, and never blocks the event loop. ``on_batch`` is told the size of every request
+    sent to a child; ``signatures`` has each child compute the article's story MinHash."""
 
     def __init__(
         self,
         settings: EnrichSettings,
         processes: int,
         deadline: float = float("inf"),
-        task: Task = enrich_json,
+        task: Task | None = None,
         initializer: Callable[[str], None] = _init_child,
         grace: float = 5.0,
+        signatures: bool = False,
     ) -> None:
         self._settings_json = settings.model_dump_json()
         self._processes = processes
         self._deadline = deadline
         self._grace = grace
-        self._task = task
+        self._batch_articles = settings.batch_max_articles
+        self._batch_chars = settings.batch_max_chars
+        self._task = task or (enrich_batch_signed if signatures else enrich_batch)
         self._initializer = initializer
         self._idle: queue.Queue[_Child] = queue.Queue()
         self._children: set[_Child] = set()
         self._lock = threading.Lock()
+        # Articles waiting for a child: retries (one by one) first, then arrivals in order.
+        self._work = threading.Condition()
+        self._solo: deque[_Job] = deque()
+        self._waiting: deque[_Job] = deque()
+        self._free_drivers = 0
+        self._drivers: list[threading.Thread] = []
         self._spawner: ThreadPoolExecutor | None = None
-        self._callers: ThreadPoolExecutor | None = None
         self._closed = False
         self.on_restart: Callable[[], None] = lambda: None
+        self.on_batch: Callable[[int], None] = lambda _: None
         self.model_name = settings.model
         self.model_version = ""
 
@@ -228,56 +312,153 @@ class EnrichPool:
                 return
             self._closed = False
             self._spawner = ThreadPoolExecutor(1, thread_name_prefix="nlp-spawn")
-            self._callers = ThreadPoolExecutor(self._processes, thread_name_prefix="nlp-call")
         spawner = self._spawner
         launched = [spawner.submit(self._launch).result() for _ in range(self._processes)]
         for child in launched:  # all load their model at once; wait for each in turn
             self._ready(child)
+        drivers = [
+            threading.Thread(target=self._drive, name=f"nlp-driver-{i}", daemon=True)
+            for i in range(self._processes)
+        ]
+        with self._lock:
+            self._drivers = drivers
+        for driver in drivers:
+            driver.start()
 
     async def enrich(self, article: RawArticle) -> tuple[Enrichment, Timings]:
         """Enrich in a child; a failure there becomes a rejection (``enrichment_failed`` or
         ``enrichment_timeout``) of this article only."""
-        if self._callers is None:
+        if not self._drivers:
             await asyncio.to_thread(self.start)
-        assert self._callers is not None
-        job = _Job(article.model_dump_json())
-        running = asyncio.get_running_loop().run_in_executor(self._callers, self._call, job)
+        # (``or ""``: an article built without validation fails in the child, as it should)
+        job = _Job(article.model_dump_json(), len(article.title or "") + len(article.body or ""))
+        with self._work:
+            if self._closed:
+                raise PoolClosed("the pool is closed")
+            self._waiting.append(job)
+            self._work.notify()
         try:
             # Shielded: a cancelled caller (its deadline, a rebalance) must not lose track of
-            # the child, which stays with the caller thread until it answers or is killed.
-            result, timings = await asyncio.shield(running)
+            # the child, which stays with its driver until it answers or is killed.
+            text, timings, minhash = await asyncio.shield(asyncio.wrap_future(job.future))
         except asyncio.CancelledError:
             job.abandoned = True
             raise
-        return Enrichment.model_validate_json(result), timings
+        if minhash is not None:
+            signatures.PRECOMPUTED.put(article.title, article.body, SHINGLE_WORDS, minhash)
+        return Enrichment.model_validate_json(text), timings
 
-    def _call(self, job: _Job) -> tuple[str, Timings]:
-        """Caller thread: serve one article on a child (invariants 1-3)."""
-        for _ in range(2):
-            if job.abandoned:
-                raise PoolClosed("the caller stopped waiting for this article")
-            child = self._take()
-            kind, payload = child.request(job.text, self._deadline + self._grace)
-            if kind in ("died", "stuck"):
-                self._replace(child)
-                if self._closed:
-                    raise PoolClosed("the pool closed while this article was enriched")
-                if kind == "stuck":
-                    raise RejectedMessage(
-                        ErrorCode.ENRICHMENT_TIMEOUT,
-                        f"not enriched in {self._deadline:g} s; its process was replaced",
-                    )
-                continue  # the child died: once more, on a live one
+    # --- drivers: one thread per child, each handing a free child what is waiting --------
+
+    def _drive(self) -> None:
+        while True:
+            try:
+                child = self._take()
+            except PoolClosed:
+                return
+            try:
+                jobs = self._next_jobs()
+            except PoolClosed:
+                child.release()
+                return
+            self._run(child, jobs)
+
+    def _next_jobs(self) -> list[_Job]:
+        """Block until an article waits; then take a retry alone, or this driver's share of
+        the arrivals (the free drivers split a burst), at most the batch limits. Never waits
+        for more articles than are there: a lone article goes at once (invariant 1)."""
+        with self._work:
+            self._free_drivers += 1
+            try:
+                while True:
+                    if self._closed:
+                        raise PoolClosed("the pool is closed")
+                    while self._solo:
+                        job = self._solo.popleft()
+                        if self._still_wanted(job):
+                            return [job]
+                    share = -(-len(self._waiting) // self._free_drivers)
+                    jobs = self._take_waiting(min(share, self._batch_articles))
+                    if jobs:
+                        return jobs
+                    self._work.wait()
+            finally:
+                self._free_drivers -= 1
+
+    def _take_waiting(self, most: int) -> list[_Job]:
+        jobs: list[_Job] = []
+        chars = 0
+        while self._waiting and len(jobs) < most:
+            job = self._waiting[0]
+            if jobs and chars + job.chars > self._batch_chars:
+                break
+            self._waiting.popleft()
+            if self._still_wanted(job):
+                jobs.append(job)
+                chars += job.chars
+        return jobs
+
+    @staticmethod
+    def _still_wanted(job: _Job) -> bool:
+        if job.abandoned:
+            job.settle(error=PoolClosed("the caller stopped waiting for this article"))
+        return not job.abandoned
+
+    def _run(self, child: _Child, jobs: list[_Job]) -> None:
+        """Serve ``jobs`` on ``child`` (invariants 1-3); settle each one, or queue it again
+        to be sent alone."""
+        self.on_batch(len(jobs))
+        until = time.monotonic() + budget(self._deadline, len(jobs)) + self._grace
+        kind, why = "died", "the pipe is closed"
+        answered = 0
+        if child.send([j.text for j in jobs]):
+            for job in jobs:
+                kind, why = child.reply(until)
+                if kind != "ok":
+                    break
+                job.settle(why)
+                answered += 1
+        if kind in ("died", "stuck"):
+            self._replace(child)
+        else:
             self._idle.put(child)
-            if kind == "ok":
-                return payload  # type: ignore[no-any-return]
-            code = (
-                ErrorCode.ENRICHMENT_TIMEOUT if kind == "timeout" else ErrorCode.ENRICHMENT_FAILED
+        rest = jobs[answered:]
+        if not rest:
+            return
+        if self._closed:
+            for job in rest:
+                job.settle(error=PoolClosed("the pool closed while this article was enriched"))
+            return
+        if kind == "died":
+            for job in rest:
+                job.deaths += 1
+        if len(jobs) > 1:  # which article failed is unknown: each is tried alone
+            self._retry(rest)
+            return
+        job = rest[0]
+        if kind == "died" and job.deaths < 2:
+            self._retry(rest)  # a child killed from outside: once more, on a live one
+        else:
+            job.settle(error=self._rejection(kind, str(why)))
+
+    def _rejection(self, kind: str, why: str) -> RejectedMessage:
+        """Why a lone article failed, as its dead letter will say."""
+        if kind == "died":
+            return RejectedMessage(
+                ErrorCode.ENRICHMENT_FAILED, "enrichment process died on this article"
             )
-            raise RejectedMessage(code, str(payload))
-        raise RejectedMessage(
-            ErrorCode.ENRICHMENT_FAILED, "enrichment process died on this article"
-        )
+        if kind == "stuck":
+            return RejectedMessage(
+                ErrorCode.ENRICHMENT_TIMEOUT,
+                f"not enriched in {self._deadline:g} s; its process was replaced",
+            )
+        code = ErrorCode.ENRICHMENT_TIMEOUT if kind == "timeout" else ErrorCode.ENRICHMENT_FAILED
+        return RejectedMessage(code, why)
+
+    def _retry(self, jobs: list[_Job]) -> None:
+        with self._work:
+            self._solo.extend(jobs)
+            self._work.notify(len(jobs))
 
     def _take(self) -> _Child:
         while True:
@@ -287,6 +468,8 @@ class EnrichPool:
                 return self._idle.get(timeout=0.5)
             except queue.Empty:
                 continue  # a replacement is loading its model
+
+    # --- children -------------------------------------------------------------------------
 
     def _replace(self, child: _Child) -> None:
         """Kill ``child`` now; load its replacement on the spawner thread (invariant 5)."""
@@ -359,15 +542,24 @@ class EnrichPool:
             return [c.process.pid for c in self._children if c.process.pid is not None]
 
     def close(self) -> None:
-        """Invariant 4: kill every child now; threads waiting on them end at once."""
+        """Invariant 4: kill every child now; drivers waiting on them end at once."""
         with self._lock:
             self._closed = True
             children, self._children = list(self._children), set()
-            executors = [e for e in (self._spawner, self._callers) if e is not None]
-            self._spawner = self._callers = None
+            spawner, self._spawner = self._spawner, None
+            drivers, self._drivers = self._drivers, []
+        with self._work:
+            queued = [*self._solo, *self._waiting]
+            self._solo.clear()
+            self._waiting.clear()
+            self._work.notify_all()
+        for job in queued:
+            job.settle(error=PoolClosed("the pool closed before this article was enriched"))
         for child in children:
-            child.kill()  # a busy child's caller thread sees its pipe end and releases it
-        for executor in executors:
-            executor.shutdown(wait=True)  # queued requests end at once in PoolClosed
+            child.kill()  # a busy child's driver sees its pipe end and releases it
+        if spawner is not None:
+            spawner.shutdown(wait=True)
+        for driver in drivers:
+            driver.join(timeout=5.0)
         while not self._idle.empty():  # nobody uses these any more
             self._idle.get_nowait().release()

@@ -33,7 +33,10 @@ def run_worker(settings: Settings, enricher: AsyncEnricher | None = None) -> int
     pool = None
     if enricher is None:
         pool = EnrichPool(
-            settings.enrich, settings.worker.processes, settings.worker.enrich_deadline_seconds
+            settings.enrich,
+            settings.worker.processes,
+            settings.worker.enrich_deadline_seconds,
+            signatures=settings.stories.enabled,  # story MinHashes off the event loop
         )
         pool.start()
         enricher = pool
@@ -42,6 +45,7 @@ def run_worker(settings: Settings, enricher: AsyncEnricher | None = None) -> int
     metrics = WorkerMetrics(registry, model_name=enricher.model_name, topics=topics)
     if pool is not None:
         pool.on_restart = metrics.pool_restarts.inc
+        pool.on_batch = metrics.nlp_batch.observe
     lag = LagMonitor(settings, metrics, settings.metrics.lag_interval_seconds)
     readiness = Readiness()
     if settings.metrics.enabled:

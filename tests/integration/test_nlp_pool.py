@@ -59,3 +59,33 @@ def test_a_child_killed_mid_article_is_replaced_and_the_article_retried_once(
     assert not set(killed) & set(pool.child_pids())  # a new child serves now
     enrichment, _ = asyncio.run(pool.enrich(OK))
     assert enrichment.entities
+
+
+def test_a_poison_article_in_a_batch_costs_only_itself(pool: EnrichPool) -> None:
+    """Articles that waited behind a long one go to the child together; the unreadable one
+    fails the batch's shared parse, and the others, sent again one by one, are enriched as
+    they would have been alone."""
+    poison = RawArticle.model_construct(id="bad", title="t", body=None)
+    other = RawArticle(id="other", title="Vote", body="Lawmakers in Berlin backed the plan.")
+    sizes: list[int] = []
+    pool.on_batch = sizes.append
+
+    async def behind_a_long_one() -> list[object]:
+        long = RawArticle(id="long", body="The minister spoke in Lisbon. " * 1500)
+        first = asyncio.ensure_future(pool.enrich(long))
+        await asyncio.sleep(0.3)  # the child is parsing: the three below wait together
+        found = await asyncio.gather(
+            pool.enrich(OK), pool.enrich(poison), pool.enrich(other), return_exceptions=True
+        )
+        await first
+        return found
+
+    try:
+        ok, failed, enriched = asyncio.run(behind_a_long_one())
+        alone = [asyncio.run(pool.enrich(a))[0] for a in (OK, other)]
+    finally:
+        pool.on_batch = lambda _: None
+    assert sizes[:2] == [1, 3]  # the long one, then the three that waited, together
+    assert getattr(failed, "code", None) == ErrorCode.ENRICHMENT_FAILED
+    assert isinstance(ok, tuple) and isinstance(enriched, tuple)
+    assert [ok[0], enriched[0]] == alone

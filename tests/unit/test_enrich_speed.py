@@ -2,8 +2,9 @@
 
 Each speed-up of :mod:`pipeline.enrich` must leave outputs byte-identical (checked on the
 gold and bench texts by ``scripts/enrich_dump.py``); these tests pin the pieces: the
-three-class scorer against the general loop, the shared VADER cache against VADER, and the
-one-batch parse of title and body against one ``nlp()`` call per field.
+three-class scorer against the general loop, the shared VADER cache against VADER, the
+one-batch parse of title and body against one ``nlp()`` call per field, and the enrichment
+of several articles parsed together (as an NLP process does with a batch) against each alone.
 """
 
 from __future__ import annotations
@@ -67,3 +68,25 @@ def test_title_and_body_parsed_in_one_batch_as_each_alone(enricher: Enricher) ->
     assert body.doc.to_array(_ATTRS).tolist() == alone_body.to_array(_ATTRS).tolist()
     assert [e.text for e in body.doc.ents] == [e.text for e in alone_body.ents]
     assert "Mitch McConnell" in [e.text for e in body.doc.ents]
+
+
+def test_articles_enriched_in_one_batch_are_enriched_as_each_alone(enricher: Enricher) -> None:
+    articles = [
+        RawArticle(
+            id="dateline",
+            title="Senate Republicans Reject Biden Plan for Ukraine Aid",
+            body="WASHINGTON (AP) \u2014 Senate Republicans on Tuesday rejected President Joe "
+            "Biden's plan. \u201cIt is a blank cheque,\u201d said Mitch McConnell in Kyiv.",
+        ),
+        RawArticle(id="untitled", body="Angela Merkel met Emmanuel Macron in Paris on Monday."),
+        RawArticle(
+            id="capitals",
+            title="GERMANY SLAMS RUSSIA OVER GAS",
+            body="Berlin said Moscow had cut supplies. The Kremlin denied it, Reuters said.",
+        ),
+        RawArticle(id="long run", title="Spam", body="Buy now " + "!" * 900 + " said Bob Smith."),
+    ]
+    alone = [enricher.enrich(a).model_dump_json() for a in articles]
+    together = [e.model_dump_json() for e in enricher.enrich_many(articles)]
+    assert together == alone
+    assert '"Mitch McConnell"' in together[0] and '"Angela Merkel"' in together[1]

@@ -28,10 +28,11 @@ from tests.unit.pool_children import enrich_or_die, no_model
 pytestmark = pytest.mark.timeout(60)
 
 
-def _pool(deadline: float = float("inf"), grace: float = 1.0) -> EnrichPool:
-    return EnrichPool(
-        EnrichSettings(), 2, deadline, task=enrich_or_die, initializer=no_model, grace=grace
-    )
+def _pool(deadline: float = float("inf"), grace: float = 1.0, batch: int = 1) -> EnrichPool:
+    """Two stand-in children; batches of one unless ``batch`` says more
+    (tests/unit/test_nlp_pool_batching.py)."""
+    settings = EnrichSettings(batch_max_articles=batch)
+    return EnrichPool(settings, 2, deadline, task=enrich_or_die, initializer=no_model, grace=grace)
 
 
 def _article(body: str) -> RawArticle:
