@@ -32,8 +32,10 @@ def at_least_once_agent(settings: Settings, processor: Processor, app: faust.App
     }
 
     async def enrich_articles(stream: Any) -> None:
-        # Each actor asks as it starts: one restarted after a failed start asks afresh.
-        processor.limits = await output_limits(settings, app.conf.producer_max_request_size)
+        # Each actor asks as it starts; an answer without the broker's figures keeps any found.
+        found = await output_limits(settings, app.conf.producer_max_request_size)
+        if found.per_topic or not processor.limits.per_topic:
+            processor.limits = found
         async for event in stream.events():
             incoming = _incoming(event)
             with processor.metrics.in_flight.track_inprogress():

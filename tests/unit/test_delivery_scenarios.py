@@ -8,8 +8,9 @@ from collections.abc import Iterator
 
 import pytest
 from aiokafka.errors import TopicAuthorizationFailedError
+from aiokafka.structs import TopicPartition
 
-from tests.unit.sim_world import DEADLINE, HANG, POISON, World
+from tests.unit.sim_world import DEADLINE, HANG, POISON, RAW, World
 
 
 @pytest.fixture
@@ -149,4 +150,32 @@ def test_10_a_partition_revoked_while_its_cursor_opens_is_not_kept(world: World)
     world.revoke(0)
     world.wait(0.05)  # the fence returns
     assert not world.problems()
+    _end(world)
+
+
+def test_10b_a_revoke_signalled_before_the_assignment_changes_is_not_lost(world: World) -> None:
+    """The consumer lists a revoked partition until the rebalance ends (aiokafka keeps the old
+    assignment until SyncGroup): the fence returns while the partition still counts as owned,
+    after the revoke signal found no cursor to forget. The cursor must go all the same."""
+    world.kafka.publish(0)
+    world.kafka.slow_fences = 1
+    world.deliver(0, 1)  # opening: the fence takes a while
+    world.run(world.worker.forget([TopicPartition(RAW, 0)]))  # the revoke signal comes first
+    world.wait(0.05)  # the fence returns during the rebalance ...
+    world.owned.discard(0)  # ... and only then does the assignment change
+    world.position.pop(0, None)
+    assert not world.problems()
+    _end(world)
+
+
+def test_10c_a_sweep_forgets_cursors_of_partitions_no_longer_owned(world: World) -> None:
+    """Whatever race leaves a cursor behind for a partition this worker lost, the periodic
+    sweep forgets it (its producer closed, its records left to the new owner)."""
+    world.kafka.publish(0)
+    world.deliver(0, 1)
+    world.owned.discard(0)  # lost without a revoke signal reaching the delivery
+    world.position.pop(0, None)
+    assert world.problems()  # the simulation sees the stale cursor ...
+    world.run(world.worker.sweep([TopicPartition(RAW, p) for p in sorted(world.owned)]))
+    assert not world.problems()  # ... and the sweep removes it
     _end(world)

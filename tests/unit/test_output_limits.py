@@ -83,3 +83,40 @@ def test_a_broker_that_cannot_be_asked_leaves_the_safe_default(
     assert dict(limits.per_topic) == {}
     assert limits.default == min(DEFAULT_MAX_RECORD_BYTES, 900_000)
     assert "maximum message size" in caplog.text
+
+
+class _Stream:
+    def events(self) -> Any:
+        async def none() -> Any:
+            return
+            yield
+
+        return none()
+
+
+class _App:
+    class conf:  # the shape of faust.App.conf the agent reads
+        producer_max_request_size = 1_048_576
+
+    def topic(self, *_: Any, **__: Any) -> object:
+        return object()
+
+
+def test_an_actor_whose_query_fails_keeps_the_limits_another_actor_read(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The at_least_once agent runs one actor per NLP process and each asks as it starts: a
+    failed answer (the safe default) must not replace the broker's figures another one read."""
+    from types import SimpleNamespace
+
+    from pipeline.worker.agents import at_least_once_agent
+    from pipeline.worker.process import OutputLimits
+
+    monkeypatch.setattr(kafka_io, "AIOKafkaAdminClient", FakeAdmin)
+    processor = SimpleNamespace(limits=OutputLimits())
+    agent = at_least_once_agent(Settings(), processor, _App())  # type: ignore[arg-type]
+    asyncio.run(agent(_Stream()))
+    assert processor.limits.per_topic["news.stance"] == 50_000
+    monkeypatch.setattr(FakeAdmin, "fail_start", True)
+    asyncio.run(agent(_Stream()))  # a second actor cannot reach the broker
+    assert processor.limits.per_topic["news.stance"] == 50_000

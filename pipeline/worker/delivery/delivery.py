@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from itertools import islice, takewhile
@@ -79,9 +79,8 @@ class _Cursor:
         return self.window[-1].message.offset + 1 if self.window else self.committed
 
     def refusal(self, slots: Sequence[_Slot]) -> str | None:
-        """Why committing ``slots`` (at least one) would break invariant 2, or None. Each
-        covers from where the one before ends and holds an offset at or past it, so the new
-        offset is past the committed one."""
+        """Why committing ``slots`` (at least one) would break invariant 2, or None: each must
+        cover from where the one before ends and hold an offset at or past it."""
         expected = self.committed
         for slot in slots:
             if slot.start != expected or slot.message.offset < expected:
@@ -110,6 +109,7 @@ class Delivery:
         self._kafka = kafka
         self._owned = owned
         self._cursors: dict[TopicPartition, _Cursor] = {}
+        self._forgets: Counter[TopicPartition] = Counter()  # forget() calls, per partition
         self._opening = asyncio.Lock()
         self._slots = asyncio.Semaphore(max_in_flight)
         self._running = asyncio.Semaphore(max_running or max_in_flight)
@@ -121,7 +121,7 @@ class Delivery:
 
     @property
     def in_flight(self) -> int:
-        return sum(len(c.window) for c in self._cursors.values())
+        return sum(len(c.window) for c in tuple(self._cursors.values()))  # read by /metrics' thread
 
     # -- admission ------------------------------------------------------------------------------
 
@@ -139,8 +139,7 @@ class Delivery:
             await self._admit(cursor, records)
 
     async def _admit(self, cursor: _Cursor, records: Sequence[Incoming]) -> None:
-        """Append ``records``, all the log holds from the window's end to the last of them
-        (invariant 1), where they continue the window."""
+        """Append ``records``: all the log holds from the window's end to the last (inv. 1)."""
         for record in records:
             # Cancelled only when the worker stops: the semaphores go with it.
             await self._slots.acquire()
@@ -155,14 +154,16 @@ class Delivery:
             cursor.active_at = _now()
 
     async def _cursor(self, tp: TopicPartition) -> _Cursor | None:
-        """The partition's cursor, opened when it is ours and has none."""
+        """The partition's cursor, opened when it is ours and has none (and kept if no revoke
+        came while it fenced: the consumer lists a revoked partition until the rebalance ends)."""
         cursor = self._cursors.get(tp)
         if cursor is not None or not self._owned(tp):
             return cursor
         async with self._opening:
             if tp not in self._cursors and self._owned(tp):
+                forgets = self._forgets[tp]
                 self._cursors[tp] = _Cursor(tp, *await self._fence(tp), _now())
-                if not self._owned(tp):  # revoked while it fenced: the revoke found no cursor
+                if forgets != self._forgets[tp] or not self._owned(tp):
                     await self.forget([tp])
             return self._cursors.get(tp)
 
@@ -279,6 +280,7 @@ class Delivery:
         """Revoked, or assigned afresh (state left from an earlier ownership is stale): forget
         the partitions' state, after a commit in flight ends; the next record opens afresh."""
         for tp in tps:
+            self._forgets[tp] += 1
             if (cursor := self._cursors.get(tp)) is not None:
                 cursor.closed = True  # nothing more is admitted or committed
                 async with cursor.lock:
@@ -287,9 +289,9 @@ class Delivery:
     async def sweep(
         self, owned: Sequence[TopicPartition], idle: float = 0.0, limit: int = 16
     ) -> None:
-        """Submit up to ``limit`` records beyond the window of partitions idle for ``idle``
-        seconds: Faust drops records it fetched before a seek, and with nothing after them
-        nobody would ask."""
+        """Forget cursors of partitions not ``owned`` (a revoke race); submit up to ``limit``
+        records past the window of those idle ``idle`` s (Faust drops ones fetched pre-seek)."""
+        await self.forget([tp for tp in self._cursors if tp not in owned])
         for tp in owned:
             cursor = self._cursors.get(tp)
             if cursor is not None and _now() - cursor.active_at < idle:

@@ -154,8 +154,7 @@ async def output_limits(
     """The largest record each output topic takes: its ``max.message.bytes`` (else the
     broker's ``message.max.bytes``) as the broker reports it, capped by the producer's
     ``max_request_size`` (default: the transactional producers'). When the broker cannot tell
-    (no permission to describe configs, a timeout), a default that fits Kafka's own defaults,
-    with a warning."""
+    (no permission to describe configs, a timeout): Kafka's own default, with a warning."""
     t = settings.topics
     names = [t.enriched, t.entities, t.stance, t.deadletter]
     admin = AIOKafkaAdminClient(**aiokafka_config(settings))
