@@ -503,7 +503,8 @@ def test_a_record_the_feed_is_sending_at_stop_is_still_sent() -> None:
         await feed.start()
         record = {"s": "x", "t": 1.0, "n": [], "m": []}
         feed.share("first", record)
-        await asyncio.sleep(0.05)  # the sender takes it and waits on the producer
+        while not producer.waited:  # the sender takes it and waits on the producer
+            await asyncio.sleep(0.01)
         feed.share("second", record)
         await feed.stop()
 
