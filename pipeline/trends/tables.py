@@ -116,6 +116,17 @@ class _EntityTable(faust.Table[Any, Any]):
         if key not in self._partition_timestamp_keys.get((partition, key[1][1]), ()):
             super()._maybe_set_key_ttl(key, partition)
 
+    async def _del_old_keys(self) -> None:
+        await super()._del_old_keys()
+        # Faust's memory store remembers the partition of every row read back from a changelog
+        # and forgets it only when a rebalance ends (for partitions no longer owned): with a
+        # standby copy and no rebalance, one entry per expired row would stay for good.
+        store = self.data
+        remembered = getattr(store, "_key_partition", None)
+        if remembered:
+            for key in [k for k in remembered if k not in store.data]:
+                del remembered[key]
+
     def apply_changelog_batch(self, batch: Iterable[Any]) -> None:
         # Registered once the rows are in the store: Faust's recovery buffers changelog events
         # (up to 1,000, and a standby's until its recovery ends), and a cleanup running
