@@ -5,7 +5,8 @@
   list needs all of them, so the worker asked **merges**: it asks every other worker that
   holds a partition of the table for its own top ``limit`` (``scope=local``) and merges
   them with its own; the union of the workers' top ``limit`` holds the overall top ``limit``.
-  If another worker does not answer, the answer is 503: a partial top list would be wrong.
+  If another worker does not answer, or one is reading its tables back after a rebalance,
+  the answer is 503: a partial top list would be wrong.
 * ``GET /stance?target=ceasefire[&holder=...]`` — the stance board of one target. One
   worker owns the target, so the request is **routed** to it (``app.table_route``) and
   answered from its table; any worker can be asked.
@@ -118,6 +119,9 @@ def register_views(
                 window, label, limit, local_only = entity_query(request.query)
             except BadQuery as exc:
                 return self.json({"error": str(exc)}, status=400)
+            if app.rebalancing or app.in_recovery:  # rows being read back are not indexed yet
+                return self.json({"error": "reading the tables back after a rebalance; "
+                                  "ask again in a few seconds"}, status=503)  # fmt: skip
             mine = local_top(tables, window, label, limit, owned(), clock())
             if local_only:
                 return self.json(mine)

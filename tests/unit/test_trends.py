@@ -510,3 +510,24 @@ def test_the_expiry_heap_holds_a_row_once_however_often_it_is_written(
     assert len(table.data) == 1 and len(sent) == 5
     assert sorted(heap) == sorted(w[1] for _, w in table.data)
     assert {v["articles"] for v in table.data.values()} == {5}  # every write counted
+
+
+def test_a_worker_reading_its_tables_back_answers_503_not_a_partial_top_list(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Any
+) -> None:
+    """During a rebalance's recovery the hour index lacks the rows being read back: the top
+    list would silently miss entities, so the worker says it cannot answer yet."""
+    from aiohttp.test_utils import TestClient, TestServer
+
+    app, _ = _app(monkeypatch, NEWSFLOW_STATE_DIR=str(tmp_path),
+                  NEWSFLOW_TRENDS_ENABLED="true", NEWSFLOW_WORKER_WEB_ENABLED="true",
+                  NEWSFLOW_WORKER_WEB_PORT="6171")  # fmt: skip
+
+    async def ask() -> tuple[int, Any]:
+        async with TestClient(TestServer(app.web.web_app)) as client:
+            response = await client.get("/trends/entities", params={"scope": "local"})
+            return response.status, await response.json()
+
+    app.in_recovery = True
+    status, body = asyncio.run(ask())
+    assert status == 503 and "rebalance" in body["error"]
