@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Container
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -130,7 +130,8 @@ def register_agents(
         # Hours before the longest window's first one are read by no query (their rows expire).
         tables.hours.forget_before(min(aggregate.row_start(aggregate.window_start(w, now))
                                        for w in WINDOWS))  # fmt: skip
-        await publish(changes, tables, trends_out, metrics, now)
+        owned = {tp.partition for tp in app.consumer.assignment() if tp.topic == topics.entities}
+        await publish(changes, tables, trends_out, metrics, now, owned)
 
     async def refresh_metrics() -> None:
         table_metrics(app, tables, metrics)
@@ -143,10 +144,14 @@ def register_agents(
 
 
 async def publish(changes: Changes, tables: TrendTables, out: Any, metrics: TrendsMetrics,
-                  at: float) -> int:  # fmt: skip
+                  at: float, owned: Container[int]) -> int:  # fmt: skip
     """Send the snapshot at ``at`` (seconds) of every key changed since the last call to the
-    trends topic; returns how many were sent."""
-    entities, stances = changes.entities, changes.stances
+    trends topic, of the partitions this worker ``owned`` (Faust assigns a worker the same
+    partitions of co-partitioned topics); returns how many were sent."""
+    # After a rebalance the store keeps the rows this worker wrote for partitions now
+    # another's: their snapshot would be older than the new owner's and set the trend back.
+    entities = {c for c in changes.entities if tables.partition_of_name(c[1]) in owned}
+    stances = {c for c in changes.stances if tables.partition_of(c[0].encode()) in owned}
     changes.entities, changes.stances = set(), set()
     now = datetime.fromtimestamp(at, UTC)
     sent = 0

@@ -531,3 +531,40 @@ def test_a_worker_reading_its_tables_back_answers_503_not_a_partial_top_list(
     app.in_recovery = True
     status, body = asyncio.run(ask())
     assert status == 503 and "rebalance" in body["error"]
+
+
+def test_snapshots_are_published_only_for_partitions_the_worker_still_owns(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Any
+) -> None:
+    """A row this worker wrote stays in its store when the partition moves to another worker;
+    its snapshot, older than the new owner's, must not reach the trends topic."""
+    from prometheus_client import CollectorRegistry
+
+    from pipeline.trends import aggregate
+    from pipeline.trends.agents import Changes, publish
+    from pipeline.trends.metrics import TrendsMetrics
+
+    now = 1_800_000_000.0
+    _, tables = _trend_tables(monkeypatch, tmp_path, [now])
+    names = ["Ankara", "Boris Johnson", "Chile", "Dhaka", "Ecuador", "Fiji"]
+    changes = Changes()
+    for name in names:
+        row = aggregate.row_start(now - 60)
+        increment = aggregate.entity_increment(_entity(name), now - 60)
+        tables.entities.data[entity_key(name, row)] = aggregate.add_entity(None, increment)
+        changes.entities.add(("1h", name))
+    changes.stances.add(("ceasefire", "Hamas"))
+    assert len({tables.partition_of_name(n) for n in names}) > 1  # the names are spread
+
+    class Out:
+        keys: list[bytes] = []  # noqa: RUF012
+
+        async def send(self, key: bytes, value: bytes) -> None:
+            self.keys.append(key)
+
+    owned = {tables.partition_of_name(names[0])}
+    metrics = TrendsMetrics(CollectorRegistry(), tuple(t.name for t in tables.all()))
+    sent = asyncio.run(publish(changes, tables, Out(), metrics, now, owned))
+    mine = sorted(n.encode() for n in names if tables.partition_of_name(n) in owned)
+    assert sent == len(Out.keys) and sorted(Out.keys) == mine
+    assert not changes.entities and not changes.stances  # the others' are not kept either
