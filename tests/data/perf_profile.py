@@ -46,7 +46,7 @@ def summarise(path: Path) -> None:
     counts: Counter[str] = Counter()
     for line in path.read_text().splitlines():
         stack, _, samples = line.rpartition(" ")
-        if "enrich (pipeline/enrich/__init__.py" not in stack:
+        if "enrich (pipeline/enrich/enricher.py" not in stack:
             continue  # model loading and the script itself
         counts[bucket(stack)] += int(samples)
     total = sum(counts.values())
