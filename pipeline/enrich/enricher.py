@@ -34,10 +34,7 @@ class Enricher:
 
     def __init__(self, settings: EnrichSettings, stance_model: StanceModel | None = None) -> None:
         self.settings = settings
-        # The place names before the model: reading GeoNames makes ~70 MB of short-lived
-        # objects whose freed memory the model's load then reuses; read on the first article
-        # instead, they left an NLP process ~30 MB larger at its peak (docs/performance.md).
-        places.places()
+        places.places()  # a small file (pipeline/data/places.json), read once per process
         self._nlp = load_pipeline(settings.model)
         self.model_name: str = f"{self._nlp.meta['lang']}_{self._nlp.meta['name']}"
         self.model_version: str = str(self._nlp.meta["version"])

