@@ -26,7 +26,7 @@ from pipeline.models import EntityEvent, StanceEvent
 from pipeline.trends import aggregate
 from pipeline.trends.metrics import KINDS, OUTCOMES, TrendsMetrics
 from pipeline.trends.models import WINDOWS, EntityCount, TrendEvent, TrendWindow
-from pipeline.trends.tables import STANCE_REPARTITION, TrendTables, entity_key
+from pipeline.trends.tables import STANCE_REPARTITION, TrendTables, entity_key, owned_partitions
 
 log = logging.getLogger(__name__)
 METRICS_INTERVAL_SECONDS = 5.0
@@ -130,8 +130,8 @@ def register_agents(
         # Hours before the longest window's first one are read by no query (their rows expire).
         tables.hours.forget_before(min(aggregate.row_start(aggregate.window_start(w, now))
                                        for w in WINDOWS))  # fmt: skip
-        owned = {tp.partition for tp in app.consumer.assignment() if tp.topic == topics.entities}
-        await publish(changes, tables, trends_out, metrics, now, owned)
+        await publish(changes, tables, trends_out, metrics, now,
+                      owned_partitions(app, topics.entities))  # fmt: skip
 
     async def refresh_metrics() -> None:
         table_metrics(app, tables, metrics)
@@ -157,9 +157,7 @@ async def publish(changes: Changes, tables: TrendTables, out: Any, metrics: Tren
     sent = 0
     for window, name in sorted(entities):
         start = aggregate.window_start(window, at)
-        rows = [(name, row, tables.entities.data.get(entity_key(name, row)))
-                for row in aggregate.rows_of(window, start)]  # fmt: skip
-        value = aggregate.window_totals(rows, start, start + WINDOWS[window][0]).get(name)
+        value = tables.window_totals(window, start, names=[name]).get(name)
         if value is None:
             continue  # its window moved on: nothing counted in the window a query reads
         count = EntityCount(

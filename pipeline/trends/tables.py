@@ -19,7 +19,7 @@ assigned; standby replicas hold copies of the others' but never answer for them.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Container, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,9 +28,10 @@ from aiokafka.partitioner import murmur2
 from faust.types.windows import WindowRange_from_start
 
 from pipeline.config import Settings
-from pipeline.trends.aggregate import ROW_SECONDS
+from pipeline.trends import aggregate
+from pipeline.trends.aggregate import ROW_SECONDS, EntityValue
 from pipeline.trends.index import HolderIndex, HourIndex
-from pipeline.trends.models import WINDOWS
+from pipeline.trends.models import WINDOWS, TrendWindow
 
 ENTITY_TABLE = "trends-entities"
 STANCE_TABLE = "trends-stance"
@@ -67,6 +68,25 @@ class TrendTables:
 
     def partition_of_name(self, name: str) -> int:
         return self.partition_of(name.encode())
+
+    def window_totals(
+        self, window: TrendWindow, start: float, names: Iterable[str] = (),
+        owned: Container[int] = (),
+    ) -> dict[str, EntityValue]:  # fmt: skip
+        """The counts of ``window`` from ``start`` (seconds), summed from the 5-minute buckets
+        of its hour rows: of ``names``, or of every name the hour index lists in the
+        partitions this worker ``owned``."""
+        data = self.entities.data
+        rows = [(name, row, data.get(entity_key(name, row)))
+                for row in aggregate.rows_of(window, start)
+                for name in (names or self.hours.names(row, owned))]  # fmt: skip
+        return aggregate.window_totals(rows, start, start + WINDOWS[window][0])
+
+
+def owned_partitions(app: faust.App, topic: str) -> set[int]:
+    """The partitions of ``topic`` assigned to this worker (Faust assigns a worker the same
+    partitions of co-partitioned topics, so these are its rows of every trend table)."""
+    return {tp.partition for tp in app.consumer.assignment() if tp.topic == topic}
 
 
 def create_tables(app: faust.App, settings: Settings) -> TrendTables:

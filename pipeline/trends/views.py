@@ -30,7 +30,7 @@ from yarl import URL
 
 from pipeline.trends import aggregate
 from pipeline.trends.models import WINDOWS, TrendWindow
-from pipeline.trends.tables import TrendTables, entity_key
+from pipeline.trends.tables import TrendTables, owned_partitions
 
 MAX_LIMIT = 100
 PEER_TIMEOUT_SECONDS = 5.0
@@ -74,13 +74,7 @@ def local_top(
     not."""
     start = aggregate.window_start(window, now)
     end = start + WINDOWS[window][0]
-    data = tables.entities.data
-    rows = [
-        (name, row, data.get(entity_key(name, row)))
-        for row in aggregate.rows_of(window, start)
-        for name in tables.hours.names(row, owned)
-    ]
-    totals = aggregate.window_totals(rows, start, end)
+    totals = tables.window_totals(window, start, owned=owned)
     return {
         "window": window,
         "window_start": _iso(start),
@@ -98,9 +92,6 @@ def register_views(
     clock: Callable[[], float] = time.time,
 ) -> None:
     """Add the two views to ``app``'s web server."""
-
-    def owned() -> set[int]:
-        return {tp.partition for tp in app.consumer.assignment() if tp.topic == entities_topic}
 
     async def ask(url: str, request: Request) -> dict[str, Any]:
         target = (
@@ -122,7 +113,9 @@ def register_views(
             if app.rebalancing or app.in_recovery:  # rows being read back are not indexed yet
                 return self.json({"error": "reading the tables back after a rebalance; "
                                   "ask again in a few seconds"}, status=503)  # fmt: skip
-            mine = local_top(tables, window, label, limit, owned(), clock())
+            mine = local_top(
+                tables, window, label, limit, owned_partitions(app, entities_topic), clock()
+            )
             if local_only:
                 return self.json(mine)
             me = str(app.conf.canonical_url).rstrip("/")
