@@ -188,3 +188,25 @@ def place_label(key: str) -> str | None:
 def is_country_or_state(key: str) -> bool:
     """A country or US state ("Springfield, Illinois")."""
     return key in places().countries
+
+
+# Verbs headlines use, written in Title Case there ("Trump Continues Hammering McConnell",
+# "House Votes to Sue Obama"): an inflected form of one of these inside a Title-Case run is
+# the headline's verb, never part of a name. Verbs whose forms are also common surnames or
+# name words (state -> "United States", post, note, burn, bank, ...) are left out.
+HEADLINE_VERBS = _lower_set(
+    _words("""say tell call vote continue push pull ask urge warn plan seek face win lose meet
+    move take make get set hit reject accept back slam blast attack praise criticize criticise
+    hammer defend deny admit claim vow pledge promise threaten demand announce unveil launch
+    sign veto block approve pass propose endorse support oppose sue fire hire quit resign join
+    leave drop talk speak respond reply fight challenge accuse blame question mock thank
+    applaud welcome condemn denounce cheer rip bash knock tout dismiss weigh mull consider
+    react return visit lead beat trail stop start cut raise boost slash ban order send give
+    offer reveal insist hint suggest fear want need try help keep break shut turn agree
+    refuse decline invite pick nominate appoint tap choose expect doubt look come go see
+    slam rebuke scold lash lambaste defy dodge skip eye trade spar clash feud erupt double
+    sound bring open close release unload""")
+)
+
+# Photo agencies whose credit line often runs into a caption or headline ("Getty Trump:").
+PHOTO_CREDITS = _lower_set(["Getty", "AFP", "EPA"])

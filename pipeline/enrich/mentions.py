@@ -185,6 +185,7 @@ def _trim(ent: Span) -> tuple[int, int, set[str]]:
 def _from_ent(parsed: ParsedField, ent: Span) -> RawMention | None:
     doc = parsed.doc
     start, end, titles = _trim(ent)
+    start, end = _headline_cut(doc, start, end)
     if end <= start:
         return None
     given = _extend_given_names(doc, start, end)
@@ -200,6 +201,85 @@ def _from_ent(parsed: ParsedField, ent: Span) -> RawMention | None:
     mention.votes[ent.label_] += _ner_weight(span)
     _rule_votes(span, mention)
     return mention
+
+
+# Words a Title-Case headline leaves in lower case ("House Votes to Sue Obama for ...").
+_HEADLINE_MINOR = frozenset(
+    {"to", "for", "of", "a", "an", "the", "and", "or", "in", "on", "at", "over", "with", "as",
+     "by", "from", "but", "vs", "vs.", "nor", "up", "off"}
+)  # fmt: skip
+_RUN_REACH = 12  # tokens looked at on each side: a headline run is short, and this keeps
+# the test linear on a text of nothing but capitalised words
+_RUN_WORDS = 4  # capitalised words that make a run of text a Title-Case headline
+
+
+def _headline_cut(doc: Doc, start: int, end: int) -> tuple[int, int]:
+    """Bounds of a name without the headline words NER took into it.
+
+    In a Title-Case headline the verb is capitalised like the names around it, so the small
+    model reads "Trump Continues", "Trump Pushes Back" or "Votes" as names. An inflected
+    headline verb ("Continues", "Attacked", "Hammering") inside such a run ends the name; a
+    photo agency's credit running into a name ("Getty Trump") is left out.
+    """
+    credit = end - start > 1 and doc[start].lower_ in gz.PHOTO_CREDITS
+    if credit and doc[start + 1].lower_ not in {"images", "photo", "photos"}:
+        start += 1
+    for k in range(start, end):
+        if headline_verb(doc[k]):
+            return (start, k) if k > start else (k + 1, end)
+    return start, end
+
+
+def headline_verb(tok: Token) -> bool:
+    """An inflected headline verb ("Votes", "Pushes", "Attacked", "Hammering"), or one after
+    "to" ("to Sue"), written in Title Case inside a run of capitalised words: a headline's
+    verb, not a name."""
+    if not (tok.is_title and tok.is_alpha):
+        return False
+    after_to = tok.i > 0 and tok.doc[tok.i - 1].lower_ == "to"  # "House Votes to Sue Obama"
+    if not (_inflected_verb(tok.lower_) or (after_to and tok.lower_ in gz.HEADLINE_VERBS)):
+        return False
+    return _in_title_run(tok)
+
+
+def _inflected_verb(word: str) -> bool:
+    stems: list[str] = []
+    if word.endswith("ies"):
+        stems.append(word[:-3] + "y")
+    if word.endswith("es"):
+        stems.append(word[:-2])
+    if word.endswith("s") and not word.endswith("ss"):
+        stems.append(word[:-1])
+    for suffix in ("ed", "ing"):
+        if word.endswith(suffix) and len(word) > len(suffix) + 2:
+            stem = word[: -len(suffix)]
+            stems += [stem, stem + "e"]
+            if len(stem) > 2 and stem[-1] == stem[-2]:
+                stems.append(stem[:-1])  # "slammed", "hitting"
+            if suffix == "ed" and stem.endswith("i"):
+                stems.append(stem[:-1] + "y")  # "denied"
+    return any(s in gz.HEADLINE_VERBS for s in stems)
+
+
+def _in_title_run(tok: Token) -> bool:
+    """Is ``tok`` inside a run of at least ``_RUN_WORDS`` capitalised words, counting the
+    small words headlines leave in lower case and punctuation as part of the run?"""
+    doc = tok.doc
+    count = 1
+    for step in (-1, 1):
+        i = tok.i + step
+        while 0 <= i < len(doc) and abs(i - tok.i) <= _RUN_REACH:
+            t = doc[i]
+            if "\n" in t.text or (step == -1 and "\n" in t.whitespace_):
+                break
+            if t.is_alpha and t.text[0].isupper():  # "McConnell" is no str.istitle()
+                count += 1
+            elif not (t.lower_ in _HEADLINE_MINOR or t.is_punct or t.like_num):
+                break
+            if step == 1 and "\n" in t.whitespace_:
+                break
+            i += step
+    return count >= _RUN_WORDS
 
 
 def _extend_given_names(doc: Doc, start: int, end: int) -> int:
@@ -251,6 +331,8 @@ def _titles_before(doc: Doc, start: int) -> set[str]:
         tok = doc[i]
         if tok.lower_ in gz.PERSON_TITLES:
             titles.add(tok.lower_)
+        elif headline_verb(tok):
+            break  # "President Trump Attacked Hillary Clinton": the title is Trump's
         elif not (tok.is_title or tok.is_upper or tok.lower_ in {"of", "the"}):
             break
         i -= 1
@@ -338,12 +420,12 @@ def _speaker_names(parsed: ParsedField, found: list[RawMention]) -> list[RawMent
     taken = {i for m in found for i in range(m.tok_start, m.tok_end)}
     extra: list[RawMention] = []
     for tok in doc:
-        if not _speaker_name(tok) or tok.i in taken:
+        if not _speaker_name(tok) or tok.i in taken or headline_verb(tok):
             continue
         start = tok.i
         while start > 0 and doc[start - 1].dep_ == "compound" and doc[start - 1].head.i == tok.i:
             before = doc[start - 1]
-            if before.i in taken or not _name_word(before):
+            if before.i in taken or not _name_word(before) or headline_verb(before):
                 break
             start -= 1
         mention = _make(parsed, start, tok.i + 1, _titles_before(doc, start))

@@ -136,3 +136,47 @@ def test_subjects_of_speech_and_stance_verbs_are_speaker_names(
     found = _speaker_names(parsed, [])  # as if NER had found nothing
     assert [m.text for m in found] == names
     assert all(m.votes["PERSON"] > 0 for m in found)
+
+
+@pytest.mark.parametrize(
+    ("body", "wanted", "unwanted"),
+    [
+        # an inflected verb of a Title-Case headline glued to the first sentence
+        (
+            "Whitfield Continues Hammering Brandt Over Budget Failure Mayor Dana Whitfield on "
+            "Thursday continued his criticism of Governor Lyle Brandt.",
+            "Dana Whitfield",
+            "Continues",
+        ),
+        (
+            "Trump Pushes Back Against Lyle Brandt's Criticism Of 'Excessive Expectations' "
+            "Trump phoned Brandt on Monday.",
+            "Trump",
+            "Pushes",
+        ),
+        # a base-form verb after "to" in such a headline
+        (
+            "Council Votes to Sue Gareth Mills Over Land Deal The council met.",
+            "Gareth Mills",
+            "Sue",
+        ),
+    ],
+)
+def test_title_case_headline_verbs_are_not_names(
+    enricher: Enricher, body: str, wanted: str, unwanted: str
+) -> None:
+    names = {e.name for e in run(enricher, body).entities}
+    assert wanted in names
+    assert not [n for n in names if unwanted in n and n != wanted]
+    assert "Votes" not in names and "Continues" not in names
+
+
+def test_a_headline_verb_never_cuts_a_name_in_prose(enricher: Enricher) -> None:
+    body = "Officials in the United States praised Holly Burns and Tom Hayes on Monday."
+    names = {e.name for e in run(enricher, body).entities}
+    assert {"United States", "Holly Burns", "Tom Hayes"} <= names
+
+
+def test_a_photo_credit_does_not_glue_onto_a_name(enricher: Enricher) -> None:
+    names = {e.name for e in run(enricher, "| Getty Gareth Mills: the deal is dead").entities}
+    assert "Gareth Mills" in names and not any(n.startswith("Getty") for n in names)
