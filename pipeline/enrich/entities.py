@@ -127,6 +127,10 @@ def _merge_short_names(clusters: list[Cluster]) -> list[Cluster]:
         home = _person_home(
             names[i], [c for c in endings.longer(names[i]) if label(c) == "PERSON"], first
         )
+        if home is None:
+            home = _given_name_home(
+                names[i], [c for c in beginnings.longer(names[i]) if label(c) == "PERSON"]
+            )
         if home is None and label(i) == "ORG":
             orgs = [c for c in beginnings.longer(names[i]) if label(c) == "ORG"]
             home = orgs[0] if len(orgs) == 1 else None
@@ -146,6 +150,18 @@ def _person_home(
         return None  # "Washington" the city never folds into "George Washington"
     # Two people sharing a surname: the short form goes to the one named first.
     return min(people, key=first)
+
+
+def _given_name_home(words: list[str], people: list[int]) -> int | None:
+    """The person a lone given name belongs to: "Jeb blasts Obama" then "Jeb Bush blasted"
+    are one man. Only a one-word name that starts exactly one person's fuller name (two
+    people called Steve leave "Steve" alone), never a place's name, and whatever label the
+    small model gave the lone word ("Ivanka" as a product)."""
+    if len(words) != 1 or len(people) != 1:
+        return None
+    if gz.place_label(name_key(words[0])) is not None:
+        return None  # "Jordan" the country never folds into "Jordan Peterson"
+    return people[0]
 
 
 def _decide_label(c: Cluster) -> str:

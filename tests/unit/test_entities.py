@@ -180,3 +180,16 @@ def test_a_headline_verb_never_cuts_a_name_in_prose(enricher: Enricher) -> None:
 def test_a_photo_credit_does_not_glue_onto_a_name(enricher: Enricher) -> None:
     names = {e.name for e in run(enricher, "| Getty Gareth Mills: the deal is dead").entities}
     assert "Gareth Mills" in names and not any(n.startswith("Getty") for n in names)
+
+
+def test_a_lone_given_name_joins_the_full_name(enricher: Enricher) -> None:
+    body = "Priya blasts the council over housing. Priya Raman said the plan had failed."
+    people = [e for e in run(enricher, body).entities if e.name.startswith("Priya")]
+    assert [(e.name, e.count) for e in people] == [("Priya Raman", 2)]
+
+
+def test_a_given_name_two_people_share_stays_apart(enricher: Enricher) -> None:
+    body = "Steve Harlan met Steve Okafor on Monday. Steve said little."
+    names = {e.name for e in run(enricher, body).entities}
+    assert {"Steve Harlan", "Steve Okafor"} <= names
+    assert "Steve" in names
