@@ -218,8 +218,9 @@ def _headline_cut(doc: Doc, start: int, end: int) -> tuple[int, int]:
 
     In a Title-Case headline the verb is capitalised like the names around it, so the small
     model reads "Trump Continues", "Trump Pushes Back" or "Votes" as names. An inflected
-    headline verb ("Continues", "Attacked", "Hammering") inside such a run ends the name; a
-    photo agency's credit running into a name ("Getty Trump") is left out.
+    headline verb ("Continues", "Attacked", "Hammering") inside such a run ends the name, a
+    lone capitalised word after "A" there is no name ("A 'Killer'"), and a photo agency's
+    credit running into a name ("Getty Trump") is left out.
     """
     credit = end - start > 1 and doc[start].lower_ in gz.PHOTO_CREDITS
     if credit and doc[start + 1].lower_ not in {"images", "photo", "photos"}:
@@ -227,7 +228,17 @@ def _headline_cut(doc: Doc, start: int, end: int) -> tuple[int, int]:
     for k in range(start, end):
         if headline_verb(doc[k]):
             return (start, k) if k > start else (k + 1, end)
+    if end - start == 1 and _after_indefinite(doc, start) and _in_title_run(doc[start]):
+        return start, start  # "Calls Vladimir Putin A 'Killer'": a common noun, capitalised
     return start, end
+
+
+def _after_indefinite(doc: Doc, i: int) -> bool:
+    """Is the word at ``i`` right after "a"/"an", quotes between them allowed?"""
+    j = i - 1
+    while j >= 0 and doc[j].is_quote:
+        j -= 1
+    return j >= 0 and doc[j].lower_ in {"a", "an"}
 
 
 def headline_verb(tok: Token) -> bool:
@@ -422,6 +433,8 @@ def _speaker_names(parsed: ParsedField, found: list[RawMention]) -> list[RawMent
     for tok in doc:
         if not _speaker_name(tok) or tok.i in taken or headline_verb(tok):
             continue
+        if _after_indefinite(doc, tok.i) and _in_title_run(tok):
+            continue  # "A 'Killer'" in a headline
         start = tok.i
         while start > 0 and doc[start - 1].dep_ == "compound" and doc[start - 1].head.i == tok.i:
             before = doc[start - 1]

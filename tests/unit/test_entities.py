@@ -193,3 +193,12 @@ def test_a_given_name_two_people_share_stays_apart(enricher: Enricher) -> None:
     names = {e.name for e in run(enricher, body).entities}
     assert {"Steve Harlan", "Steve Okafor"} <= names
     assert "Steve" in names
+
+
+def test_a_capitalised_word_after_a_in_a_headline_is_no_name(enricher: Enricher) -> None:
+    body = (
+        "Mayor Dana Whitfield Calls Governor Lyle Brandt A 'Liar', Council Says Budget Is Dead "
+        "Whitfield spoke on Monday."
+    )
+    names = {e.name for e in run(enricher, body).entities}
+    assert "Liar" not in names and "Lyle Brandt" in names
