@@ -21,6 +21,7 @@ from pipeline.enrich import gazetteer as gz
 from pipeline.enrich.document import Document
 from pipeline.enrich.entities import Cluster
 from pipeline.enrich.lexicon import SPEECH_VERBS
+from pipeline.enrich.mentions import RawMention, name_key
 from pipeline.models import TextField
 
 HOLDER_LABELS = frozenset({"PERSON", "ORG", "GPE", "NORP"})
@@ -29,6 +30,8 @@ _GROUP_LABELS = frozenset({"ORG", "GPE", "NORP"})
 _MEMBER_NOUNS = frozenset(
     {"leader", "leadership", "member", "head", "spokesman", "spokeswoman", "official"}
 )
+# Nouns for the organisation around a person: "the Trump administration", "Biden campaign".
+_PERSON_GROUPS = frozenset({"campaign", "administration", "camp", "team", "network", "government"})
 _RELATIVES = frozenset({"who", "which", "that", "whom"})
 _NOMINAL = frozenset({"he", "him", "she", "her", "they", "them", "it"})
 _POSSESSIVE_LABELS: dict[str, tuple[frozenset[str], bool]] = {
@@ -47,6 +50,7 @@ _OBJECT_PRONOUNS: dict[str, frozenset[str]] = {
     "them": frozenset({"PERSON", "ORG", "GPE", "NORP"}),
 }
 MAX_CONJUNCTS = 24
+_CLAUSE_TOKENS = 60  # tokens of a pronoun's clause read for names it cannot mean
 
 # Confidence factors: the less direct the resolution, the less sure the tag.
 PRONOUN_FACTOR = 0.85
@@ -63,6 +67,7 @@ class Occurrence:
     cluster: Cluster
     subject: bool
     conjoined: tuple[int, ...]  # ids of entities coordinated with it as one subject
+    main: bool = False  # the subject of its sentence's main clause
 
 
 @dataclass
@@ -105,6 +110,8 @@ class HolderResolver:
         self._by_id = {id(c): c for c in doc.clusters}
         self._prefixes: dict[frozenset[str], _Prefix] = {}
         self._anonymous: dict[str, tuple[int, int]] | None = None
+        # Holders that are no entity of the article: "the Trump administration" (see _group).
+        self._groups: dict[str, Cluster] = {}
         # (sentence index, entity id) of each resolution made by looking ahead: stance rules
         # give those candidates a source of their own; tone never looks ahead.
         self.resolved_ahead: set[tuple[int, int]] = set()
@@ -132,6 +139,7 @@ class HolderResolver:
                         c,
                         _is_subject(root),
                         partners,
+                        _is_main_subject(root),
                     )
                 )
         return found
@@ -186,7 +194,8 @@ class HolderResolver:
             self._pronouns(found)
         finally:
             self._ahead = True
-        return found
+        entities = {id(c) for c in self.doc.clusters}  # a campaign holder has no tone
+        return [item for item in found if id(item[2]) in entities]
 
     def _pronouns(self, found: list[tuple[TextField, Token, Cluster]]) -> None:
         for parsed in self.doc.fields:
@@ -218,12 +227,27 @@ class HolderResolver:
             if found and (lower == "they" or all(c.label == "PERSON" for c in found)):
                 return found, f * PRONOUN_FACTOR
         if lower in _PERSON_PRONOUNS:
-            return self._look_back(field_name, t, {"PERSON"}, plural=False), PRONOUN_FACTOR
+            found = self._look_back(field_name, t, {"PERSON"}, plural=False)
+            if found and t.dep_ in _SUBJECT_DEPS:
+                named = self._named_in_clause(field_name, t)
+                if id(found[0]) in named:
+                    found = []  # the likeliest antecedent is impossible: guess no further
+            return found, PRONOUN_FACTOR
         if lower in {"they", "them"}:
             return self._look_back(field_name, t, _GROUP_LABELS, plural=True), PRONOUN_FACTOR
         if lower == "it":
             return self._look_back(field_name, t, {"ORG", "GPE"}, plural=False), PRONOUN_FACTOR
         return self._description(field_name, t), DESCRIPTION_FACTOR
+
+    def _named_in_clause(self, field_name: TextField, pronoun: Token) -> set[int]:
+        """Entities named after a subject pronoun in its own clause. A pronoun never means a
+        name its clause goes on to use: in "He took a swipe at Mr. Obama", "he" is not
+        Obama. At most ``_CLAUSE_TOKENS`` tokens are read, so that a sentence of many
+        pronouns stays linear."""
+        doc = pronoun.doc
+        end = min(pronoun.head.right_edge.i + 1, pronoun.i + 1 + _CLAUSE_TOKENS)
+        found = (self.doc.entity_of(field_name, tok) for tok in doc[pronoun.i + 1 : end])
+        return {id(c) for c in found if c is not None}
 
     def _linked(self, field_name: TextField, t: Token) -> Cluster | None:
         """An entity naming a noun subject: "his adviser, X", "the Trump administration",
@@ -233,6 +257,8 @@ class HolderResolver:
             c = self._entity(field_name, child)
             if c is None:
                 continue
+            if lemma in _PERSON_GROUPS and child.dep_ in {"compound", "poss"} and _personal(c):
+                return self._group(field_name, child, t, c)
             if child.dep_ == "appos":
                 return c
             if child.dep_ == "compound" and lemma not in gz.PERSON_ROLES:
@@ -247,6 +273,30 @@ class HolderResolver:
                         return c
         return None
 
+    def _group(self, field_name: TextField, owner: Token, noun: Token, person: Cluster) -> Cluster:
+        """The organisation a person's name qualifies: "Biden campaign accuses Trump" is the
+        campaign's position, not Biden's own, and news names it so ("the Trump
+        administration", "Clinton's campaign"). One holder per name in the article."""
+        mention = next(
+            (
+                m
+                for m in person.mentions
+                if m.field == field_name and m.tok_start <= owner.i < m.tok_end
+            ),
+            None,
+        )
+        doc = noun.doc
+        start = mention.tok_start if mention is not None else owner.i
+        a, b = doc[start].idx, noun.idx + len(noun.text)
+        text = next(p.text for p in self.doc.fields if p.field == field_name)[a:b]
+        key = name_key(text)
+        found = self._groups.get(key)
+        if found is None:
+            raw = RawMention(field_name, a, b, text, start, noun.i + 1)
+            found = Cluster([raw], " ".join(text.replace("\u2019", "'").split()), "ORG")
+            self._groups[key] = found
+        return found
+
     def _entity(self, field_name: TextField, t: Token) -> Cluster | None:
         c = self.doc.entity_of(field_name, t)
         return c if c is not None and c.label in HOLDER_LABELS else None
@@ -256,10 +306,16 @@ class HolderResolver:
         found = self._prefixes.get(key)
         if found is None:
             occ = self._occurrences
+            # A sentence's subject is its main clause's, when that is a fitting entity: in
+            # "X urged Y, Z said Wednesday", a later "he" is the speaker Z, not X.
             first: dict[int, int] = {}
+            main: dict[int, int] = {}
             for i, o in enumerate(occ):
                 if o.subject and o.cluster.label in key and o.sentence >= 0:
                     first.setdefault(o.sentence, i)
+                    if o.main:
+                        main.setdefault(o.sentence, i)
+            first.update(main)
             found = _Prefix(
                 _prefix_last(occ, lambda o: o.cluster.label in key),
                 _prefix_last(occ, lambda o: o.subject and o.cluster.label in key),
@@ -361,6 +417,15 @@ class HolderResolver:
         return first is not None and first < (_field_order(field_name), t.i)
 
 
+def _personal(c: Cluster) -> bool:
+    """A person's name, or a lone name the small model called an organisation only because
+    it modifies a noun ("Biden" in "Biden campaign"), not a known institution."""
+    if c.label == "PERSON":
+        return True
+    words = c.name.split()
+    return c.label == "ORG" and len(words) == 1 and gz.place_label(name_key(c.name)) is None
+
+
 def _speaker_subject(pronoun: Token) -> Token | None:
     """In "X said he/they would ...", the pronoun most likely refers to the speaker X."""
     verb = pronoun.head
@@ -384,6 +449,12 @@ def _field_order(field_name: TextField) -> int:
 def _is_subject(root: Token) -> bool:
     node = _climb(root, {"conj", "appos"})  # "Her husband, Bill Clinton, said"
     return node.dep_ in _SUBJECT_DEPS
+
+
+def _is_main_subject(root: Token) -> bool:
+    """The subject of the sentence's main verb (or of a verb coordinated with it)."""
+    node = _climb(root, {"conj", "appos"})
+    return node.dep_ in _SUBJECT_DEPS and _climb(node.head, {"conj"}).dep_ == "ROOT"
 
 
 def _climb(token: Token, deps: set[str] | frozenset[str]) -> Token:

@@ -1,0 +1,71 @@
+"""Holder resolution on invented sentences: who a subject, pronoun or "X campaign" stands for.
+Unit cases of single constructions, not figures."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline.enrich import Enricher
+from pipeline.enrich.candidates import Candidate, CandidateReader
+from pipeline.enrich.holders import HolderResolver
+from pipeline.models import RawArticle
+
+
+@pytest.fixture
+def enricher(untrained_enricher: Enricher) -> Enricher:
+    return untrained_enricher  # one load per run (tests/conftest.py)
+
+
+def candidates(enricher: Enricher, body: str) -> list[Candidate]:
+    doc, _ = enricher.read(RawArticle(id="t", title="", body=body))
+    return CandidateReader(doc, enricher.catalogue).candidates()
+
+
+def rule_holders(found: list[Candidate], target_word: str) -> set[str]:
+    """Holders the structured rules (not bare entity pairs) give a target word."""
+    return {c.holder.name for c in found if c.source != "pair" and target_word in c.surface.lower()}
+
+
+@pytest.mark.parametrize(
+    ("body", "holder"),
+    [
+        ("The Warren campaign accused Ruth Alvarez of lying about the budget.", "Warren campaign"),
+        ("Warren's campaign criticized Ruth Alvarez on Monday.", "Warren's campaign"),
+        ("The Alvarez administration rejected the tariffs on Monday.", "Alvarez administration"),
+    ],
+)
+def test_a_persons_campaign_or_administration_is_its_own_holder(
+    enricher: Enricher, body: str, holder: str
+) -> None:
+    found = candidates(enricher, body)
+    target = "tariffs" if "tariffs" in body else "alvarez"
+    holders = rule_holders(found, target)
+    assert holder in holders
+    assert holder.split()[0].removesuffix("'s") not in holders
+    assert all(c.holder.label == "ORG" for c in found if c.holder.name == holder)
+
+
+def test_a_campaign_holder_gives_no_tone_mentions(enricher: Enricher) -> None:
+    body = "Ruth Alvarez spoke. The Warren campaign said they would fight the levy."
+    doc, _ = enricher.read(RawArticle(id="t", title="", body=body))
+    holders = HolderResolver(doc)
+    assert all(c in doc.clusters for _, _, c in holders.pronoun_mentions())
+
+
+def test_a_pronoun_takes_the_main_clause_subject_of_an_earlier_sentence(
+    enricher: Enricher,
+) -> None:
+    body = (
+        "While Tom Reed urged voters to stay home, Carl Diaz said on Monday that turnout "
+        "mattered. The crowd cheered. He also criticized the levy."
+    )
+    found = candidates(enricher, body)
+    assert rule_holders(found, "levy") == {"Carl Diaz"}
+
+
+def test_a_subject_pronoun_never_means_a_name_of_its_own_clause(enricher: Enricher) -> None:
+    body = "Carl Diaz met Tom Reed on Monday. He later criticized Mr. Diaz over the levy."
+    doc, _ = enricher.read(RawArticle(id="t", title="", body=body))
+    he = next(t for t in doc.fields[-1].doc if t.text == "He")
+    # without the rule "he" is Carl Diaz, the subject of the sentence before
+    assert HolderResolver(doc).resolve("body", he).entities == []
