@@ -205,7 +205,8 @@ HEADLINE_VERBS = _lower_set(
     offer reveal insist hint suggest fear want need try help keep break shut turn agree
     refuse decline invite pick nominate appoint tap choose expect doubt look come go see
     slam rebuke scold lash lambaste defy dodge skip eye trade spar clash feud erupt double
-    sound bring open close release unload""")
+    sound bring open close release unload earn shock contradict loom sell recant write select
+    impeach watch draw clear gain become""")
 )
 
 # Photo agencies whose credit line often runs into a caption or headline ("Getty Trump:").

@@ -225,9 +225,14 @@ def _headline_cut(doc: Doc, start: int, end: int) -> tuple[int, int]:
     credit = end - start > 1 and doc[start].lower_ in gz.PHOTO_CREDITS
     if credit and doc[start + 1].lower_ not in {"images", "photo", "photos"}:
         start += 1
+    while start < end and headline_verb(doc[start]):
+        start += 1
     for k in range(start, end):
         if headline_verb(doc[k]):
-            return (start, k) if k > start else (k + 1, end)
+            end = k
+            while end > start and doc[end - 1].lower_ in _HEADLINE_MINOR:
+                end -= 1  # "Closer To Becoming Law": no "To" left dangling
+            return start, end
     if end - start == 1 and _after_indefinite(doc, start) and _in_title_run(doc[start]):
         return start, start  # "Calls Vladimir Putin A 'Killer'": a common noun, capitalised
     return start, end
