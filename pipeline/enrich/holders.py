@@ -32,6 +32,12 @@ _MEMBER_NOUNS = frozenset(
 )
 # Nouns for the organisation around a person: "the Trump administration", "Biden campaign".
 _PERSON_GROUPS = frozenset({"campaign", "administration", "camp", "team", "network", "government"})
+# Plural nouns for the members of a party, a country or a body: "GOP leaders" hold a stance
+# as a group, and news names them so; the party alone ("GOP") is not the holder.
+_MEMBERS_OF = frozenset(
+    {"leader", "lawmaker", "official", "critic", "senator", "member", "legislator",
+     "politician", "activist", "medium", "media"}
+)  # fmt: skip
 _RELATIVES = frozenset({"who", "which", "that", "whom"})
 _NOMINAL = frozenset({"he", "him", "she", "her", "they", "them", "it"})
 _POSSESSIVE_LABELS: dict[str, tuple[frozenset[str], bool]] = {
@@ -259,6 +265,9 @@ class HolderResolver:
                 continue
             if lemma in _PERSON_GROUPS and child.dep_ in {"compound", "poss"} and _personal(c):
                 return self._group(field_name, child, t, c)
+            members = lemma in _MEMBERS_OF and c.label in _GROUP_LABELS
+            if members and child.dep_ in {"amod", "compound"}:  # "GOP leaders"
+                return self._group(field_name, child, t, c, whole=False)
             if child.dep_ == "appos":
                 return c
             if child.dep_ == "compound" and lemma not in gz.PERSON_ROLES:
@@ -273,10 +282,15 @@ class HolderResolver:
                         return c
         return None
 
-    def _group(self, field_name: TextField, owner: Token, noun: Token, person: Cluster) -> Cluster:
+    def _group(
+        self, field_name: TextField, owner: Token, noun: Token, person: Cluster, whole: bool = True
+    ) -> Cluster:
         """The organisation a person's name qualifies: "Biden campaign accuses Trump" is the
         campaign's position, not Biden's own, and news names it so ("the Trump
-        administration", "Clinton's campaign"). One holder per name in the article."""
+        administration", "Clinton's campaign"); also a party's or a country's members
+        ("GOP leaders", "Democratic lawmakers"), named by the entity's mention and the noun
+        alone (``whole`` False: "Democratic and GOP lawmakers" gives "Democratic
+        lawmakers"). One holder per name in the article."""
         mention = next(
             (
                 m
@@ -289,6 +303,8 @@ class HolderResolver:
         start = mention.tok_start if mention is not None else owner.i
         a, b = doc[start].idx, noun.idx + len(noun.text)
         text = next(p.text for p in self.doc.fields if p.field == field_name)[a:b]
+        if not whole and mention is not None:
+            text = f"{mention.text} {noun.text}"
         key = name_key(text)
         found = self._groups.get(key)
         if found is None:

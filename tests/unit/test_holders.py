@@ -69,3 +69,16 @@ def test_a_subject_pronoun_never_means_a_name_of_its_own_clause(enricher: Enrich
     he = next(t for t in doc.fields[-1].doc if t.text == "He")
     # without the rule "he" is Carl Diaz, the subject of the sentence before
     assert HolderResolver(doc).resolve("body", he).entities == []
+
+
+@pytest.mark.parametrize(
+    ("body", "holder", "target_word"),
+    [
+        ("The levy was criticized by GOP leaders on Monday.", "GOP leaders", "levy"),
+        ("Republican officials rejected the tariffs on Monday.", "Republican officials", "tariffs"),
+    ],
+)
+def test_members_of_a_party_hold_a_stance_as_a_group(
+    enricher: Enricher, body: str, holder: str, target_word: str
+) -> None:
+    assert holder in rule_holders(candidates(enricher, body), target_word)
