@@ -110,9 +110,10 @@ class ReferentIndex:
                 index = _Positions(self.doc, parsed.field, parsed.doc)
                 self._positions[parsed.field] = index
             limit = bare.i if parsed.field == field_name else len(parsed.doc)
+            skip = _own_subject(bare) if parsed.field == field_name else range(0)
             kinds = [index.things, index.actions] if act else [index.things]
             for positions in kinds:
-                hit = self._nearest(parsed.field, parsed.doc, positions, limit, here)
+                hit = self._nearest(parsed.field, parsed.doc, positions, limit, here, skip)
                 if hit is not None:
                     found.append(hit)
             if found:
@@ -133,9 +134,12 @@ class ReferentIndex:
         positions: list[int],
         limit: int,
         here: Sentence | None,
+        skip: range,
     ) -> tuple[Target, Token] | None:
         reader = self.readers[field_name]
         for i in _Positions.before(positions, limit):
+            if i in skip:
+                continue
             sentence = self.doc.sentence_of(field_name, i)
             if (
                 here is not None
@@ -159,6 +163,18 @@ class ReferentIndex:
         head = subject if subject is not None else root
         targets = self.readers["title"].targets(head)
         return (targets[0], head) if targets else None
+
+
+def _own_subject(bare: Token) -> range:
+    """Token positions of the subject of the verb a bare reference depends on: "Republican
+    officials criticized the plan" never means the officials are the plan."""
+    verb = bare.head
+    while verb.pos_ not in {"VERB", "AUX"} and verb.head is not verb:
+        verb = verb.head
+    subject = next((c for c in verb.children if c.dep_ in {"nsubj", "nsubjpass"}), None)
+    if subject is None:
+        return range(0)
+    return range(subject.left_edge.i, subject.right_edge.i + 1)
 
 
 def bare_reference(s: SentenceReader, tok: Token) -> Iterator[Candidate]:
