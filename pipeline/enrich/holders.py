@@ -7,6 +7,13 @@ nothing compatible was named before (an excerpt opening on "The prime minister s
 the first compatible entity named in the next two sentences, a subject first; those
 resolutions are recorded (``resolved_ahead``) so that stance candidates built on them carry
 a source of their own. Tone's pronoun mentions never look ahead.
+
+A sentence's subject, for a later pronoun, is its main clause's ("X urged Y, Z said ...":
+"he" is Z), and a subject pronoun never means a name its own clause goes on to use ("He
+took a swipe at Mr. Obama"). A person's campaign or administration ("Biden campaign",
+"the Trump administration") and the members of a party or country ("GOP leaders") are
+holders of their own, named as written; they are no entities of the article and get no
+tone.
 """
 
 from __future__ import annotations

@@ -210,6 +210,7 @@ _HEADLINE_MINOR = frozenset(
 )  # fmt: skip
 _RUN_REACH = 12  # tokens looked at on each side: a headline run is short, and this keeps
 # the test linear on a text of nothing but capitalised words
+_RUN_BREAKS = frozenset({",", ";", ".", "!", "?"})
 _RUN_WORDS = 4  # capitalised words that make a run of text a Title-Case headline
 
 
@@ -279,7 +280,8 @@ def _inflected_verb(word: str) -> bool:
 
 def _in_title_run(tok: Token) -> bool:
     """Is ``tok`` inside a run of at least ``_RUN_WORDS`` capitalised words, counting the
-    small words headlines leave in lower case and punctuation as part of the run?"""
+    small words headlines leave in lower case and punctuation other than a comma or a full
+    stop as part of the run?"""
     doc = tok.doc
     count = 1
     for step in (-1, 1):
@@ -288,6 +290,8 @@ def _in_title_run(tok: Token) -> bool:
             t = doc[i]
             if "\n" in t.text or (step == -1 and "\n" in t.whitespace_):
                 break
+            if t.text in _RUN_BREAKS:
+                break  # "Jim Clark, a Republican from Texas": a clause, not a headline
             if t.is_alpha and t.text[0].isupper():  # "McConnell" is no str.istitle()
                 count += 1
             elif not (t.lower_ in _HEADLINE_MINOR or t.is_punct or t.like_num):

@@ -202,3 +202,8 @@ def test_a_capitalised_word_after_a_in_a_headline_is_no_name(enricher: Enricher)
     )
     names = {e.name for e in run(enricher, body).entities}
     assert "Liar" not in names and "Lyle Brandt" in names
+
+
+def test_a_nationality_after_a_in_prose_stays_an_entity(enricher: Enricher) -> None:
+    body = "Representative Jim Clark, a Republican from Texas, said the measure would fail."
+    assert labels(run(enricher, body)).get("Republican") == "NORP"
