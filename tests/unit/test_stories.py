@@ -15,6 +15,7 @@ from prometheus_client import CollectorRegistry
 from pipeline.config import Settings
 from pipeline.models import (
     EnrichedArticle,
+    Enrichment,
     EnrichmentMeta,
     Entity,
     Evidence,
@@ -25,7 +26,7 @@ from pipeline.models import (
 )
 from pipeline.observe.metrics import WorkerMetrics
 from pipeline.stories import summary
-from pipeline.stories.assign import Stories
+from pipeline.stories.assign import EnrichmentCache, Stories
 from pipeline.stories.index import Rules, StoryIndex
 from pipeline.stories.metrics import StoriesMetrics
 from pipeline.stories.models import StoryInput
@@ -179,6 +180,26 @@ def _enriched(id_: str, source: str, stance: str | None = None) -> EnrichedArtic
         meta=meta,
         story_id="s",
     )
+
+
+def test_the_reuse_cache_keeps_json_and_gives_back_the_same_enrichment() -> None:
+    """Entries are JSON (a model would cost ~12 times the memory) and validate back to the
+    enrichment that was put; the oldest entry goes first past the size."""
+    cache = EnrichmentCache(2)
+    first, second, third = (
+        _enriched("a", "AP", "favor").model_copy(update={"body": f"text {n}"}) for n in range(3)
+    )
+    cache.put(first)
+    found = cache.get(RawArticle(id="other", body="text 0"))
+    fields = set(Enrichment.model_fields)
+    assert found is not None and found.model_dump() == first.model_dump(include=fields)
+    assert cache.stored_bytes == len(first.model_dump_json(include=fields))
+    cache.put(second)
+    cache.get(RawArticle(id="x", body="text 0"))  # a hit makes it the newest
+    cache.put(third)
+    assert cache.get(RawArticle(id="x", body="text 1")) is None
+    assert cache.get(RawArticle(id="x", body="text 0")) is not None
+    assert EnrichmentCache(0).get(RawArticle(id="x", body="text 0")) is None
 
 
 def _input(id_: str, source: str, stance: str | None = None) -> StoryInput:
