@@ -52,6 +52,26 @@ def test_the_rare_rules_do_fire_on_these_texts(pipelines: tuple[Language, Langua
     assert next(t for t in doc if t.text == "nothin'").lemma_ == "nothing"
 
 
+def test_kinds_of_token_with_the_same_answer_share_one_memo_entry(
+    pipelines: tuple[Language, Language],
+) -> None:
+    """The memo's memory grows with the kinds of token it has seen; each kind must cost its
+    key, not a copy of an answer most kinds share."""
+    _, fast = pipelines
+    ruler = fast.get_pipe("attribute_ruler")
+    assert isinstance(ruler, FastAttributeRuler)
+    fast(
+        "The finance minister defended the budget on Tuesday, telling lawmakers that higher "
+        "spending on schools, hospitals and roads would lift growth. Opposition leaders "
+        "called the plan reckless and warned that borrowing costs were rising quickly. "
+        "Analysts at several banks expect the central bank to keep interest rates steady "
+        "while inflation slows, although food and energy prices remain stubbornly high."
+    )
+    kinds = len(ruler._memo)
+    answers = len({id(entry) for entry in ruler._memo.values()})
+    assert kinds > 50 and answers < kinds / 2
+
+
 def test_a_ruler_with_a_pattern_the_table_cannot_answer_keeps_its_own_component() -> None:
     nlp = spacy.blank("en")
     ruler = nlp.add_pipe("attribute_ruler")
