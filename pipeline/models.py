@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 from datetime import datetime
 from enum import StrEnum
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -144,6 +144,15 @@ class Enrichment(_Event):
     truncated: Truncation | None = Field(
         default=None, description="Null when the whole body was enriched."
     )
+
+
+class Enriched(NamedTuple):
+    """What an enricher hands the worker: the enrichment, its stage timings, and the story
+    MinHash of the article's text when the NLP process computed it (off the event loop)."""
+
+    enrichment: Enrichment
+    timings: Timings
+    minhash: tuple[int, ...] | None = None
 
 
 class EnrichedArticle(Enrichment, RawArticle):  # raw fields first when serialised

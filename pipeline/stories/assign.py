@@ -18,7 +18,7 @@ from typing import Any
 from pipeline.models import EnrichedArticle, Enrichment, RawArticle
 from pipeline.stories.index import StoryIndex
 from pipeline.stories.metrics import StoriesMetrics
-from pipeline.stories.signature import Signature, signature
+from pipeline.stories.signature import MinHash, Signature, signature
 
 SHINGLE_WORDS = 5
 
@@ -97,11 +97,18 @@ class Stories:
         self._decided: dict[Hashable, _Decided] = {}
 
     def assign(
-        self, article: EnrichedArticle, owner: Hashable, now: float, copy_story: str | None = None
+        self,
+        article: EnrichedArticle,
+        owner: Hashable,
+        now: float,
+        copy_story: str | None = None,
+        minhash: MinHash | None = None,
     ) -> EnrichedArticle:
         """``article`` with its ``story_id``: ``copy_story`` (the story of the first copy of
-        its text) when given, else the index's match; held for ``owner`` until confirmed."""
-        sig = signature(article.title, article.body, article.entities, SHINGLE_WORDS)
+        its text) when given, else the index's match; held for ``owner`` until confirmed.
+        ``minhash``: the text's MinHash when the NLP process computed it, else it is computed
+        here."""
+        sig = signature(article.title, article.body, article.entities, SHINGLE_WORDS, minhash)
         if copy_story is not None:
             story, kind = copy_story, "copy"
         else:

@@ -1,7 +1,8 @@
 """What the story index compares: a MinHash of an article's word shingles and its names.
 
 A signature is computed once per article from its text and its enrichment (no second parse;
-its costly part, the MinHash, by the NLP process that enriched the article: :data:`PRECOMPUTED`):
+its costly part, the MinHash, by the NLP process that enriched the article, which hands it to
+the worker with the enrichment):
 ``bands`` are the locality-sensitive keys (two articles whose shingle sets have a Jaccard
 similarity ``s`` share at least one band with probability ``1 - (1 - s**rows)**bands``) and
 ``minhash`` estimates that similarity for a candidate; ``names`` are the canonical names of the
@@ -13,8 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
@@ -29,6 +28,7 @@ NAME_LABELS = frozenset(
     {"PERSON", "ORG", "GPE", "LOC", "NORP", "FAC", "EVENT", "PRODUCT", "LAW", "WORK_OF_ART"}
 )
 PERMUTATIONS = 64
+MinHash = tuple[int, ...]  # PERMUTATIONS values; empty for a text with no shingle
 BANDS = 16  # 16 bands of 4 rows: pairs above ~0.5 Jaccard meet in a band with p >= 0.64
 ROWS = PERMUTATIONS // BANDS
 SEED = 18  # fixed: signatures from different workers and restarts must be comparable
@@ -58,7 +58,7 @@ def shingles(text: str, size: int) -> set[bytes]:
     return {" ".join(words[i : i + size]).encode() for i in range(len(words) - size + 1)}
 
 
-def minhash(title: str, body: str, shingle_words: int) -> tuple[int, ...]:
+def minhash(title: str, body: str, shingle_words: int) -> MinHash:
     """The MinHash values of an article's text (empty when it has no shingle): the costly
     part of a signature (~3 ms for 1,600 words), computed in the NLP processes."""
     grams = shingles(f"{title}\n{body}", shingle_words)
@@ -99,54 +99,20 @@ def _fmix32(h: npt.NDArray[np.uint32]) -> npt.NDArray[np.uint32]:
         return h ^ (h >> np.uint32(16))
 
 
-def signature(title: str, body: str, entities: list[Entity], shingle_words: int) -> Signature:
-    """The article's signature; its MinHash is taken from :data:`PRECOMPUTED` when an NLP
-    process computed it for this text, else computed here."""
+def signature(
+    title: str,
+    body: str,
+    entities: list[Entity],
+    shingle_words: int,
+    minhash_values: MinHash | None = None,
+) -> Signature:
+    """The article's signature; ``minhash_values``, when the NLP process computed them for
+    this text, spare hashing it again here (on the worker's event loop)."""
     names = frozenset(name_keys(entities))
-    values = PRECOMPUTED.take(title, body, shingle_words)
-    if values is None:
-        values = minhash(title, body, shingle_words)
+    values = minhash_values if minhash_values is not None else minhash(title, body, shingle_words)
     if not values:
         return Signature((), (), names)
     return Signature(values, band_keys(values), names)
-
-
-class Precomputed:
-    """MinHashes computed off the event loop for texts about to be signed, by text digest;
-    :func:`signature` takes each one once. The ``size`` latest are kept (an article that is
-    never signed, a dead letter or stories turned off, is forgotten in turn).
-
-    A cache of a pure function (the same text always has the same MinHash), so a stale or
-    missing entry can only cost the time of computing it again, never a wrong value."""
-
-    def __init__(self, size: int = 1024) -> None:
-        self._size = size
-        self._items: OrderedDict[bytes, tuple[int, ...]] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def put(self, title: str, body: str, shingle_words: int, values: tuple[int, ...]) -> None:
-        key = _text_key(title, body, shingle_words)
-        with self._lock:
-            self._items[key] = values
-            self._items.move_to_end(key)
-            while len(self._items) > self._size:
-                self._items.popitem(last=False)
-
-    def take(self, title: str, body: str, shingle_words: int) -> tuple[int, ...] | None:
-        key = _text_key(title, body, shingle_words)
-        with self._lock:
-            return self._items.pop(key, None)
-
-    def __len__(self) -> int:
-        return len(self._items)
-
-
-PRECOMPUTED = Precomputed()  # filled by the NLP pool (pipeline/worker/nlp_pool.py)
-
-
-def _text_key(title: str, body: str, shingle_words: int) -> bytes:
-    data = f"{shingle_words}\x00{title}\x00{body}".encode("utf-8", "surrogatepass")
-    return hashlib.blake2b(data, digest_size=16).digest()
 
 
 def band_keys(minhash: tuple[int, ...]) -> tuple[str, ...]:

@@ -199,7 +199,7 @@ def measure_ceiling(
 
 async def _enrich_all(pool: EnrichPool, corpus: list[RawArticle]) -> list[Timings]:
     results = await asyncio.gather(*(pool.enrich(article) for article in corpus))
-    return [timings for _, timings in results]
+    return [result.timings for result in results]
 
 
 def _isolated(settings: Settings, prefix: str, partitions: int) -> Settings:

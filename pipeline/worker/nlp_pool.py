@@ -55,7 +55,7 @@ from typing import Any
 
 from pipeline.config import EnrichSettings
 from pipeline.errors import Abandoned, ConfigError, RejectedMessage
-from pipeline.models import Enrichment, ErrorCode, RawArticle, Timings
+from pipeline.models import Enriched, Enrichment, ErrorCode, RawArticle, Timings
 from pipeline.stories import signature as signatures
 from pipeline.stories.assign import SHINGLE_WORDS
 
@@ -325,7 +325,7 @@ class EnrichPool:
         for driver in drivers:
             driver.start()
 
-    async def enrich(self, article: RawArticle) -> tuple[Enrichment, Timings]:
+    async def enrich(self, article: RawArticle) -> Enriched:
         """Enrich in a child; a failure there becomes a rejection (``enrichment_failed`` or
         ``enrichment_timeout``) of this article only."""
         if not self._drivers:
@@ -344,9 +344,7 @@ class EnrichPool:
         except asyncio.CancelledError:
             job.abandoned = True
             raise
-        if minhash is not None:
-            signatures.PRECOMPUTED.put(article.title, article.body, SHINGLE_WORDS, minhash)
-        return Enrichment.model_validate_json(text), timings
+        return Enriched(Enrichment.model_validate_json(text), timings, minhash)
 
     # --- drivers: one thread per child, each handing a free child what is waiting --------
 

@@ -28,17 +28,18 @@ from pipeline.config import Settings
 from pipeline.errors import Abandoned, RejectedMessage
 from pipeline.models import (
     DeadLetter,
+    Enriched,
     EnrichedArticle,
     Enrichment,
     EnrichmentMeta,
     ErrorCode,
     RawArticle,
-    Timings,
     split_events,
 )
 from pipeline.observe import logs
 from pipeline.observe.metrics import WorkerMetrics
 from pipeline.stories.assign import EnrichmentCache, Stories
+from pipeline.stories.signature import MinHash
 from pipeline.worker.dedup import Deduplicator, FirstCopy
 from pipeline.worker.validate import dead_letter, parse_raw
 
@@ -57,7 +58,7 @@ class AsyncEnricher(Protocol):
     model_name: str
     model_version: str
 
-    async def enrich(self, article: RawArticle) -> tuple[Enrichment, Timings]: ...
+    async def enrich(self, article: RawArticle) -> Enriched: ...
 
 
 @dataclass(frozen=True)
@@ -156,12 +157,13 @@ class Processor:
             return []
         first = self.dedup.first_copy(article, now) if self.dedup is not None else None
         reused = self.reuse.get(article)
+        minhash: MinHash | None = None  # a copy's is computed by the story step
         if reused is not None:
             enriched = self._reused(article, accepted.detected_language, reused)
         else:
             deadline = self.settings.worker.enrich_deadline_seconds
             try:
-                enriched = await asyncio.wait_for(
+                enriched, minhash = await asyncio.wait_for(
                     self._enrich(article, accepted.detected_language), deadline
                 )
             except TimeoutError:
@@ -177,7 +179,7 @@ class Processor:
                 self.release(message)  # its redo must not meet this attempt's claim
                 raise
             self.reuse.put(enriched)
-        enriched = await self._story(enriched, owner, now, first)
+        enriched = await self._story(enriched, owner, now, first, minhash)
         return [
             Outgoing(
                 topic=self.settings.topics.enriched,
@@ -206,13 +208,14 @@ class Processor:
         )  # fmt: skip
 
     async def _story(self, enriched: EnrichedArticle, owner: tuple[str, int, int], now: float,
-                     first: FirstCopy | None) -> EnrichedArticle:  # fmt: skip
+                     first: FirstCopy | None, minhash: MinHash | None,
+                     ) -> EnrichedArticle:  # fmt: skip
         if first is not None:
             enriched = enriched.model_copy(update={"duplicate_of": first.article_id})
         if self.stories is None:
             return enriched
         await self.stories.ready()  # the index read to the end it had when the worker started
-        return self.stories.assign(enriched, owner, now, first.story_id if first else None)
+        return self.stories.assign(enriched, owner, now, first.story_id if first else None, minhash)
 
     def fail(self, message: Incoming, exc: Exception) -> list[Outgoing]:
         """A dead letter for an article whose processing raised unexpectedly: it is not
@@ -260,9 +263,11 @@ class Processor:
         if self.stories is not None:
             self.stories.release(owner)
 
-    async def _enrich(self, article: RawArticle, language: str | None) -> EnrichedArticle:
+    async def _enrich(
+        self, article: RawArticle, language: str | None
+    ) -> tuple[EnrichedArticle, MinHash | None]:
         enriched_at = datetime.now(UTC)
-        enrichment, timings = await self.enricher.enrich(article)
+        enrichment, timings, minhash = await self.enricher.enrich(article)
         for stage, seconds in timings.items():
             self.metrics.enrich_duration.labels(stage=stage).observe(seconds)
         meta = EnrichmentMeta(
@@ -272,12 +277,13 @@ class Processor:
             enriched_at=enriched_at,
             processing_seconds=timings.get("total", 0.0),
         )
-        return EnrichedArticle(
+        enriched = EnrichedArticle(
             **article.model_dump(),
             **enrichment.model_dump(),
             detected_language=language,
             meta=meta,
         )
+        return enriched, minhash
 
     def _reject(self, rejection: RejectedMessage, message: Incoming) -> Outgoing:
         # A keyless message, or one with a huge key, is keyed by its position, so its dead

@@ -33,7 +33,7 @@ def test_an_exception_inside_enrichment_rejects_only_that_article(pool: EnrichPo
     with pytest.raises(RejectedMessage) as caught:
         asyncio.run(pool.enrich(poison))
     assert caught.value.code == ErrorCode.ENRICHMENT_FAILED
-    enrichment, timings = asyncio.run(pool.enrich(OK))
+    enrichment, timings, _ = asyncio.run(pool.enrich(OK))
     assert "Oslo" in {e.name for e in enrichment.entities} and timings["total"] > 0
 
 
@@ -57,7 +57,7 @@ def test_a_child_killed_mid_article_is_replaced_and_the_article_retried_once(
     retried, killed = asyncio.run(enrich_while_killing())
     assert "Lisbon" in {e.name for e in retried.entities}
     assert not set(killed) & set(pool.child_pids())  # a new child serves now
-    enrichment, _ = asyncio.run(pool.enrich(OK))
+    enrichment, _, _ = asyncio.run(pool.enrich(OK))
     assert enrichment.entities
 
 

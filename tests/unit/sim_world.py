@@ -19,7 +19,7 @@ from prometheus_client import CollectorRegistry
 
 from pipeline.config import Settings
 from pipeline.errors import RejectedMessage
-from pipeline.models import Enrichment, ErrorCode, RawArticle
+from pipeline.models import Enriched, Enrichment, ErrorCode, RawArticle
 from pipeline.observe.metrics import WorkerMetrics
 from pipeline.worker.dedup import Deduplicator
 from pipeline.worker.delivery.delivery import supervise
@@ -100,7 +100,7 @@ class SimEnricher:
         self.waiting: list[asyncio.Future[None]] = []
         self.calls = 0
 
-    async def enrich(self, article: RawArticle) -> tuple[Enrichment, dict[str, float]]:
+    async def enrich(self, article: RawArticle) -> Enriched:
         self.calls += 1
         if HANG in article.body:
             await asyncio.get_running_loop().create_future()  # never set
@@ -110,7 +110,7 @@ class SimEnricher:
             await done
         if POISON in article.body:
             raise RejectedMessage(ErrorCode.ENRICHMENT_FAILED, "poison")
-        return Enrichment(tone=TONE), {"total": 0.001}
+        return Enriched(Enrichment(tone=TONE), {"total": 0.001})
 
     def finish(self, index: int | None = None) -> None:
         self.waiting = [f for f in self.waiting if not f.done()]

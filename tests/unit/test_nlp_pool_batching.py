@@ -91,7 +91,7 @@ def test_a_lone_article_goes_at_once_even_while_the_other_child_is_busy() -> Non
         slow = asyncio.ensure_future(pool.enrich(_article("SLOW first")))
         await asyncio.sleep(0.1)
         started = time.monotonic()
-        enrichment, _ = await pool.enrich(_article("calm alone"))
+        enrichment, _, _ = await pool.enrich(_article("calm alone"))
         took = time.monotonic() - started
         assert _batched_in(enrichment) == 1
         await slow
@@ -149,30 +149,24 @@ def test_an_uninterruptible_article_in_a_batch_costs_only_itself() -> None:
     assert len(restarts) == 2 or _wait_until(lambda: len(restarts) == 2)
 
 
-def test_the_childs_minhash_is_left_for_the_story_signature() -> None:
+def test_the_childs_minhash_comes_back_with_the_enrichment() -> None:
     pool = _pool(1)
     article = _article("calm with a signature")
     pool.start()
     try:
-        asyncio.run(pool.enrich(article))
+        result = asyncio.run(pool.enrich(article))
     finally:
         pool.close()
-    taken = signatures.PRECOMPUTED.take(article.title, article.body, SHINGLE_WORDS)
-    assert taken == (len(article.body),)  # what the stand-in child computed
-    assert signatures.PRECOMPUTED.take(article.title, article.body, SHINGLE_WORDS) is None
+    assert result.minhash == (len(article.body),)  # what the stand-in child computed
 
 
-def test_a_precomputed_minhash_gives_the_signature_computed_on_the_spot() -> None:
+def test_a_given_minhash_gives_the_signature_computed_on_the_spot() -> None:
     title, body = "Talks resume", "Officials in Oslo said on Monday that the talks would resume."
     computed = signatures.signature(title, body, [], SHINGLE_WORDS)
-    signatures.PRECOMPUTED.put(
-        title, body, SHINGLE_WORDS, signatures.minhash(title, body, SHINGLE_WORDS)
-    )
-    assert len(signatures.PRECOMPUTED) >= 1
-    assert signatures.signature(title, body, [], SHINGLE_WORDS) == computed
+    given = signatures.minhash(title, body, SHINGLE_WORDS)
+    assert signatures.signature(title, body, [], SHINGLE_WORDS, given) == computed
     other = tuple(range(signatures.PERMUTATIONS))
-    signatures.PRECOMPUTED.put(title, body, SHINGLE_WORDS, other)
-    assert signatures.signature(title, body, [], SHINGLE_WORDS).minhash == other  # taken
+    assert signatures.signature(title, body, [], SHINGLE_WORDS, other).minhash == other
 
 
 def test_the_minhash_is_datasketchs_without_loading_it_in_the_nlp_process() -> None:

@@ -97,7 +97,7 @@ def test_a_hanging_article_is_stopped_by_its_childs_alarm_and_the_child_stays() 
 
     try:
         rejected, took = asyncio.run(scenario())
-        enriched, _ = asyncio.run(pool.enrich(_article("calm")))
+        enriched, _, _ = asyncio.run(pool.enrich(_article("calm")))
     finally:
         pool.close()
     assert getattr(rejected, "code", None) == ErrorCode.ENRICHMENT_TIMEOUT
@@ -117,7 +117,7 @@ def test_an_uninterruptible_article_has_its_child_killed_and_replaced() -> None:
             asyncio.run(pool.enrich(_article("SPIN here")))
         assert _wait_until(lambda: restarts == [1])
         after = set(pool.child_pids())
-        enriched, _ = asyncio.run(pool.enrich(_article("calm")))
+        enriched, _, _ = asyncio.run(pool.enrich(_article("calm")))
     finally:
         pool.close()
     assert caught.value.code == ErrorCode.ENRICHMENT_TIMEOUT

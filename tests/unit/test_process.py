@@ -8,7 +8,7 @@ import json
 from prometheus_client import CollectorRegistry
 
 from pipeline.config import Settings
-from pipeline.models import Enrichment, Entity, ErrorCode, Mention, RawArticle, Tone
+from pipeline.models import Enriched, Enrichment, Entity, ErrorCode, Mention, RawArticle, Tone
 from pipeline.observe.metrics import WorkerMetrics
 from pipeline.worker.process import Incoming, Outgoing, OutputLimits, Processor
 
@@ -23,7 +23,7 @@ class FakeEnricher:
         self.fail_on = fail_on
         self.seen: list[str] = []
 
-    async def enrich(self, article: RawArticle) -> tuple[Enrichment, dict[str, float]]:
+    async def enrich(self, article: RawArticle) -> Enriched:
         self.seen.append(article.id)
         if self.fail_on and self.fail_on in article.body:
             from pipeline.errors import RejectedMessage
@@ -36,7 +36,7 @@ class FakeEnricher:
             count=1,
             salience=1.0,
         )
-        return Enrichment(entities=[entity], tone=TONE), {"ner": 0.01, "total": 0.02}
+        return Enriched(Enrichment(entities=[entity], tone=TONE), {"ner": 0.01, "total": 0.02})
 
 
 def _processor(enricher: FakeEnricher) -> tuple[Processor, CollectorRegistry]:
@@ -133,7 +133,7 @@ def test_a_poison_message_makes_a_dead_letter_that_fits() -> None:
 
 
 class BrokenEnricher(FakeEnricher):
-    async def enrich(self, article: RawArticle) -> tuple[Enrichment, dict[str, float]]:
+    async def enrich(self, article: RawArticle) -> Enriched:
         raise RuntimeError("the pool is broken")
 
 

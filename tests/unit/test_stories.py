@@ -8,12 +8,14 @@ import json
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from prometheus_client import CollectorRegistry
 
 from pipeline.config import Settings
 from pipeline.models import (
+    Enriched,
     EnrichedArticle,
     Enrichment,
     EnrichmentMeta,
@@ -26,11 +28,11 @@ from pipeline.models import (
 )
 from pipeline.observe.metrics import WorkerMetrics
 from pipeline.stories import summary
-from pipeline.stories.assign import EnrichmentCache, Stories
+from pipeline.stories.assign import SHINGLE_WORDS, EnrichmentCache, Stories
 from pipeline.stories.index import Rules, StoryIndex
 from pipeline.stories.metrics import StoriesMetrics
 from pipeline.stories.models import StoryInput
-from pipeline.stories.signature import Signature, signature
+from pipeline.stories.signature import PERMUTATIONS, Signature, minhash, signature
 from pipeline.worker.dedup import Deduplicator
 from pipeline.worker.process import Incoming, Processor
 from tests.unit.test_process import FakeEnricher
@@ -238,6 +240,27 @@ def _run(processor: Processor, offset: int, **article: str) -> EnrichedArticle |
         processor.record_published(out, message)
     processor.release(message)
     return outs[0].enriched if outs else None
+
+
+class _SignedEnricher(FakeEnricher):
+    """An NLP pool that computed the text's MinHash along with the enrichment."""
+
+    async def enrich(self, article: RawArticle) -> Enriched:
+        found = await super().enrich(article)
+        return found._replace(minhash=tuple(range(PERMUTATIONS)))
+
+
+def test_the_minhash_the_nlp_process_computed_is_the_one_the_index_keeps() -> None:
+    registry = CollectorRegistry()
+    table: dict[str, Any] = {}
+    processor = Processor(Settings(), _SignedEnricher(), WorkerMetrics(registry, "fake"))
+    processor.dedup = Deduplicator({}, 86_400)
+    processor.stories = Stories(StoryIndex(table, Rules()), StoriesMetrics(registry))
+    _run(processor, 0, id="ap-1", body=WIRE, source="AP", url="https://ap.example/1")
+    assert table["a:ap-1"]["m"] == list(range(PERMUTATIONS))  # not hashed again
+    # A copy reuses the first copy's enrichment, not its MinHash: the story step hashes it.
+    _run(processor, 1, id="tribune-7", body=WIRE, source="Tribune", url="https://t.example/7")
+    assert table["a:tribune-7"]["m"] == list(minhash("", WIRE, SHINGLE_WORDS))
 
 
 def test_a_copy_from_another_outlet_is_kept_marked_and_not_enriched_again() -> None:
