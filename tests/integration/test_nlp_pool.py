@@ -51,7 +51,7 @@ def test_a_child_killed_mid_article_is_replaced_and_the_article_retried_once(
         killed = pool.child_pids()
         for pid in killed:
             os.kill(pid, signal.SIGKILL)
-        retried, _ = await task
+        retried = (await task).enrichment
         return retried, killed
 
     retried, killed = asyncio.run(enrich_while_killing())
