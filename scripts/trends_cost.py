@@ -3,21 +3,22 @@ changelog records written, and how long a restart spends reading the tables back
 
 The articles are `newsflow bench`'s default corpus (real NewsMTSC sentences at real-news
 lengths), enriched once by the shipped enricher (cached, see ``scripts/stories_cost.py``).
-Their derived events (``split_events``: one per entity, one per stance tag, as the worker
-writes them) are put on the entities and stance topics ``--rounds`` times under new article
-ids, so the worker's trend agents count exactly what they would count after enriching those
-articles, and nothing else runs in the worker meanwhile (``news.raw`` stays empty): the
-worker process's own CPU time (its event loop; the NLP processes are its children and idle)
-over the count and the next publish of what it counted, less its idle rate, is what trends
-cost. Then the worker restarts and the seconds its recovery spends reading the changelogs are
-read from Faust's log.
+They are put on the enriched topic ``--rounds`` times under new article ids, each followed by
+its derived events (``split_events``: one per entity, one per stance tag) on the entities and
+stance topics, as the worker writes them; the worker's trend agents count exactly what they
+would count after enriching those articles, whichever topics they read, and nothing else runs
+in the worker meanwhile (``news.raw`` stays empty): the worker process's own CPU time (its
+event loop; the NLP processes are its children and idle) over the count and the next publish
+of what it counted, less its idle rate, is what trends cost. Then the worker restarts and the
+seconds its recovery spends reading the changelogs are read from Faust's log.
 
     flock /work/it.lock .venv/bin/python scripts/trends_cost.py   # a broker on 9092
     .venv/bin/python scripts/trends_cost.py --in-memory            # no broker
 
-``--in-memory`` runs the entity agent alone in this process over Faust tables in memory, the
-changelog sends counted instead of produced (Faust's ``agent.test_context()``): the CPU of
-the counting and table writes without the Kafka client's, and the memory the rows take.
+``--in-memory`` cuts the articles into portions and runs the counting agent on them in this
+process over Faust tables in memory, the changelog sends counted instead of produced
+(Faust's ``agent.test_context()``): the CPU of the cutting, the counting and the table
+writes without the Kafka client's, and the memory the rows take.
 """
 
 from __future__ import annotations

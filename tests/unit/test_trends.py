@@ -242,7 +242,8 @@ def test_trends_on_add_tables_agents_views_and_a_read_committed_consumer(
 
 
 def test_trends_off_leave_the_app_as_it_was(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
-    app, registry = _app(monkeypatch, NEWSFLOW_STATE_DIR=str(tmp_path))
+    app, registry = _app(monkeypatch, NEWSFLOW_STATE_DIR=str(tmp_path),
+                         NEWSFLOW_TRENDS_ENABLED="false")  # fmt: skip
     assert not any(name.startswith("trends") for name in [*app.tables, *app.agents])
     assert type(app.consumer).__module__.startswith("faust.")
     assert (
