@@ -304,7 +304,9 @@ class TrendsSettings(_Group):
     """Live trends in the worker's Faust tables (:mod:`pipeline.trends`). ``NEWSFLOW_TRENDS_*``."""
 
     enabled: bool = Field(
-        default=False,
+        # On by default: ~4 ms of event-loop CPU per article on the real broker
+        # (scripts/trends_cost.py, docs/performance.md), against the loop's own 12-16 ms.
+        default=True,
         description="Count entity mentions (1 h / 24 h hopping windows) and stance tags per "
         "(holder, target) from news.entities and news.stance, publish them to news.trends and "
         "answer /trends/entities and /stance on the worker's web server "

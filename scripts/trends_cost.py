@@ -3,21 +3,22 @@ changelog records written, and how long a restart spends reading the tables back
 
 The articles are `newsflow bench`'s default corpus (real NewsMTSC sentences at real-news
 lengths), enriched once by the shipped enricher (cached, see ``scripts/stories_cost.py``).
-Their derived events (``split_events``: one per entity, one per stance tag, as the worker
-writes them) are put on the entities and stance topics ``--rounds`` times under new article
-ids, so the worker's trend agents count exactly what they would count after enriching those
-articles, and nothing else runs in the worker meanwhile (``news.raw`` stays empty): the
-worker process's own CPU time (its event loop; the NLP processes are its children and idle)
-over the count and the next publish of what it counted, less its idle rate, is what trends
-cost. Then the worker restarts and the seconds its recovery spends reading the changelogs are
-read from Faust's log.
+They are put on the enriched topic ``--rounds`` times under new article ids, each followed by
+its derived events (``split_events``: one per entity, one per stance tag) on the entities and
+stance topics, as the worker writes them; the worker's trend agents count exactly what they
+would count after enriching those articles, whichever topics they read, and nothing else runs
+in the worker meanwhile (``news.raw`` stays empty): the worker process's own CPU time (its
+event loop; the NLP processes are its children and idle) over the count and the next publish
+of what it counted, less its idle rate, is what trends cost. Then the worker restarts and the
+seconds its recovery spends reading the changelogs are read from Faust's log.
 
     flock /work/it.lock .venv/bin/python scripts/trends_cost.py   # a broker on 9092
     .venv/bin/python scripts/trends_cost.py --in-memory            # no broker
 
-``--in-memory`` runs the entity agent alone in this process over Faust tables in memory, the
-changelog sends counted instead of produced (Faust's ``agent.test_context()``): the CPU of
-the counting and table writes without the Kafka client's, and the memory the rows take.
+``--in-memory`` cuts the articles into portions and runs the counting agent on them in this
+process over Faust tables in memory, the changelog sends counted instead of produced
+(Faust's ``agent.test_context()``): the CPU of the cutting, the counting and the table
+writes without the Kafka client's, and the memory the rows take.
 """
 
 from __future__ import annotations
@@ -166,6 +167,7 @@ def in_memory(items: list[tuple[Any, float]], rounds: int) -> dict[str, Any]:
     from pipeline.config import Settings
     from pipeline.trends.agents import register_agents
     from pipeline.trends.metrics import TrendsMetrics
+    from pipeline.trends.portions import TrendInput, cut
     from pipeline.trends.tables import create_tables
 
     os.environ["NEWSFLOW_STATE_DIR"] = tempfile.mkdtemp()
@@ -183,26 +185,31 @@ def in_memory(items: list[tuple[Any, float]], rounds: int) -> dict[str, Any]:
     for table in tables.all():
         table.send_changelog = counted
     copies = [a.model_copy(update={"id": f"{a.id}-r{r}"}) for r in range(rounds) for a, _ in items]
-    values = [[e.model_dump_json().encode() for e in split_events(a)[0]] for a in copies]
+    values = [a.model_dump_json().encode() for a in copies]
+    now = time.time()
+    started = time.process_time()
+    portions = [cut(TrendInput.model_validate_json(v), now, tables.partition_of_name)
+                for v in values]  # fmt: skip
+    cut_cpu = time.process_time() - started
 
     async def count() -> float:
-        now = time.time()
-        async with app.agents["trends_count_entities"].test_context() as agent:
+        async with app.agents["trends_count"].test_context() as agent:
             started = time.process_time()
-            for article in values:
-                for value in article:
-                    await agent.put(value, key=b"-", partition=0, timestamp=now)
+            for article in portions:
+                for partition, value in article.items():
+                    await agent.put(value, key=b"-", partition=partition, timestamp=now)
             return time.process_time() - started
 
     tracemalloc.start()
     cpu = asyncio.run(count())
     traced, _ = tracemalloc.get_traced_memory()
-    events = sum(map(len, values))
+    events = sum(len(split_events(a)[0]) for a in copies)
     return {
         "articles": len(values),
         "entity_events": events,
-        "cpu_ms_per_article": round(1000 * cpu / len(values), 2),
-        "cpu_us_per_event": round(1e6 * cpu / events, 1),
+        "portions_per_article": round(sum(map(len, portions)) / len(values), 2),
+        "cut_cpu_ms_per_article": round(1000 * cut_cpu / len(values), 2),
+        "count_cpu_ms_per_article": round(1000 * cpu / len(values), 2),
         "changelog_records_per_article": round(sent[0] / len(values)),
         "table_rows": {t.name: len(t.data) for t in tables.all()},
         # Faust's expiry heap: an entry per row write, kept until the row's window expires.
@@ -221,6 +228,8 @@ def main() -> int:
     parser.add_argument("--bootstrap", default="127.0.0.1:9092")
     parser.add_argument("--idle-seconds", type=float, default=20.0)
     parser.add_argument("--in-memory", action="store_true", help="no broker: see above")
+    parser.add_argument("--profile", type=Path, help="py-spy's samples of the worker while "
+                        "it counts and publishes, as collapsed stacks, to this file")  # fmt: skip
     args = parser.parse_args()
 
     corpus, _ = bench_corpus(ARTICLES, SEED)
@@ -257,12 +266,21 @@ def main() -> int:
     idle_rate = (cpu_seconds(pid) - cpu0) / (time.monotonic() - t0)
     rss_before = rss_bytes(pid)
 
+    spy = None
+    if args.profile:
+        spy = subprocess.Popen([str(Path(sys.executable).parent / "py-spy"), "record", "-p",
+                                str(pid), "-r", "100", "-f", "raw", "-o", str(args.profile)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+        time.sleep(1)
     send = KafkaProducer(bootstrap_servers=args.bootstrap, acks="all", linger_ms=20)
     entity_events = stance_events = 0
     cpu1, t1 = cpu_seconds(pid), time.monotonic()
     for r in range(args.rounds):
         for article, _ in items:
             copy = article.model_copy(update={"id": f"{article.id}-r{r}"})
+            # What the worker writes for an article: the article, then its derived events.
+            send.send(env["NEWSFLOW_TOPICS_ENRICHED"], key=copy.id.encode(),
+                      value=copy.model_dump_json().encode())  # fmt: skip
             entities, stances = split_events(copy)
             for e in entities:
                 send.send(env["NEWSFLOW_TOPICS_ENTITIES"], key=e.name.encode(),
@@ -286,6 +304,9 @@ def main() -> int:
     elapsed = time.monotonic() - t1
     published = metric(metrics_port, "newsflow_trends_published_total")
     cpu = cpu_seconds(pid) - cpu1 - idle_rate * elapsed
+    if spy is not None:
+        spy.send_signal(signal.SIGINT)
+        spy.wait(timeout=60)
     rss_after = rss_bytes(pid)
     rows = by_label(metrics_port, "newsflow_trends_table_rows", "table")
     articles = args.rounds * len(items)

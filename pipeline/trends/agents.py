@@ -1,32 +1,38 @@
-"""The trend agents: count ``news.entities`` and ``news.stance`` into the tables, publish
+"""The trend agents: cut each ``news.enriched`` article into one portion per trend-table
+partition (:mod:`pipeline.trends.portions`), count the portions into the tables, publish
 what changed to ``news.trends``, and refresh the table metrics.
 
-Counting is at least once: Faust commits these agents' offsets after the table writes, so
-the events read since the last offset commit count again when the partition moves (a crash,
-and also a stop or rebalance: the two-worker restart test has seen it; nothing is lost). The
-inputs are read ``read_committed`` (:mod:`pipeline.trends.committed`), so aborted
-transactions are never counted.
+Counting is at least once: Faust commits these agents' offsets after the table writes (and
+the portions sent, which it flushes first), so the records read since the last offset commit
+count again when the partition moves (a crash, and also a stop or rebalance: the two-worker
+restart test has seen it; nothing is lost). ``news.enriched`` is read ``read_committed``
+(:mod:`pipeline.trends.committed`), so aborted transactions are never counted.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections.abc import Callable, Container
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any, Protocol
 
 import faust
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
 from pipeline.config import Settings
-from pipeline.models import EntityEvent, StanceEvent
 from pipeline.trends import aggregate
 from pipeline.trends.metrics import KINDS, OUTCOMES, TrendsMetrics
 from pipeline.trends.models import WINDOWS, EntityCount, TrendEvent, TrendWindow
-from pipeline.trends.tables import STANCE_REPARTITION, TrendTables, entity_key, owned_partitions
+from pipeline.trends.portions import Portion, TrendInput, cut
+from pipeline.trends.tables import (
+    TrendTables,
+    owned_partitions,
+    partition_of,
+    portion_key,
+    portions_topic_name,
+)
 
 log = logging.getLogger(__name__)
 METRICS_INTERVAL_SECONDS = 5.0
@@ -41,25 +47,6 @@ class Changes:
     stances: set[tuple[str, str]] = field(default_factory=set)  # (target, holder)
 
 
-M = TypeVar("M", bound=BaseModel)
-
-
-def _parse(model: type[M], value: Any) -> M | None:
-    try:
-        return model.model_validate_json(value)
-    except (ValidationError, ValueError, TypeError):
-        return None
-
-
-def _target_key(value: Any) -> bytes:
-    """The repartition key of a ``news.stance`` value: its target; an unreadable value gets
-    the empty key and is counted as invalid after the repartition."""
-    try:
-        return str(json.loads(value)["target"]).encode()
-    except (ValueError, TypeError, KeyError):
-        return b""
-
-
 def register_agents(
     app: faust.App,
     settings: Settings,
@@ -67,83 +54,125 @@ def register_agents(
     metrics: TrendsMetrics,
     clock: Callable[[], float] = time.time,
 ) -> Changes:
-    """Register the counting agents and the timers on ``app``."""
+    """Register the agents and the timers on ``app``."""
     topics, cfg = settings.topics, settings.trends
     changes = Changes()
-    entities_in = app.topic(topics.entities, key_serializer="raw", value_serializer="raw")
-    stance_in = app.topic(topics.stance, key_serializer="raw", value_serializer="raw")
-    trends_out = app.topic(topics.trends, key_serializer="raw", value_serializer="raw")
+    enriched_in = app.topic(topics.enriched, key_serializer="raw", value_serializer="raw")
+    portions = tables.entities.source  # the topic the entity table declares
+    trends_out = ProducerOut(app, topics.trends)
     largest = max(size for size, _ in WINDOWS.values())
     # The labelled series, looked up once: labels() takes a lock and hashes on every call.
     lateness = {kind: metrics.lateness.labels(kind=kind) for kind in KINDS}
     outcome = {(kind, o): metrics.events.labels(kind=kind, outcome=o)
                for kind in KINDS for o in OUTCOMES}  # fmt: skip
 
-    def observe(kind: str, event_time: float) -> float:
-        now = clock()
-        lateness[kind].observe(max(0.0, now - event_time))
-        return now
-
-    async def count_entities(stream: Any) -> None:
+    async def cut_articles(stream: Any) -> None:
         async for event in stream.events():
-            parsed = _parse(EntityEvent, event.value)
-            if parsed is None:
+            try:
+                article = TrendInput.model_validate_json(event.value)
+            except (ValidationError, ValueError, TypeError):
+                outcome["entity", "invalid"].inc()  # an article no trend can be read from
+                continue
+            ts = event.message.timestamp
+            for partition, value in cut(article, ts, tables.partition_of_name).items():
+                await portions.send(key=event.key, value=value, partition=partition)
+
+    async def count_portions(stream: Any) -> None:
+        async for event in stream.events():
+            try:
+                portion = Portion(event.value)
+            except ValueError:
                 outcome["entity", "invalid"].inc()
                 continue
-            ts = event.message.timestamp
-            now = observe("entity", ts)
-            if aggregate.too_late(ts, now, largest):
-                outcome["entity", "late"].inc()
-                continue
-            # Written once, to the bucket of its hour row; the windows are summed at query time.
-            row = aggregate.row_start(ts)
-            key = entity_key(parsed.name, row)
-            increment = aggregate.entity_increment(parsed, ts)
-            tables.entities[key] = aggregate.add_entity(tables.entities.data.get(key), increment)
-            tables.hours.add(parsed.name, row, event.message.partition)
-            for window, (size, _) in WINDOWS.items():
-                if not aggregate.too_late(ts, now, size):
-                    changes.entities.add((window, parsed.name))
-            outcome["entity", "counted"].inc()
+            now = clock()
+            count_entities(portion, event.message.partition, now)
+            count_stances(portion, now)
 
-    async def count_stances(stream: Any) -> None:
-        async for event in stream.group_by(_target_key, name=STANCE_REPARTITION).events():
-            parsed = _parse(StanceEvent, event.value)
-            if parsed is None:
+    def count_entities(portion: Portion, partition: int, now: float) -> None:
+        if not portion.entities:
+            return
+        ts, n = portion.event_time, len(portion.entities)
+        lateness["entity"].observe(max(0.0, now - ts))
+        if aggregate.too_late(ts, now, largest):
+            outcome["entity", "late"].inc(n)
+            return
+        # One table row (one changelog record) per article, partition and hour: the portion
+        # itself; the counts per entity and hour are summed from the portions in memory.
+        row = aggregate.row_start(ts)
+        key = portion_key(portion.article_id, partition, row)
+        if key in tables.entities.data:  # read again after a restart or a rebalance
+            outcome["entity", "repeated"].inc(n)
+            return
+        tables.entities[key] = portion.entity_record()
+        tables.rows.add(portion, row, partition)
+        for window, (size, _) in WINDOWS.items():
+            if not aggregate.too_late(ts, now, size):
+                changes.entities.update((window, name) for name, _, _ in portion.entities)
+        outcome["entity", "counted"].inc(n)
+
+    def count_stances(portion: Portion, now: float) -> None:
+        for stance in portion.stances:
+            if stance is None:
                 outcome["stance", "invalid"].inc()
                 continue
-            ts = event.message.timestamp
-            observe("stance", ts)
-            key = aggregate.row_key(parsed.target, parsed.holder)
-            entry = aggregate.add_stance(tables.stance.data.get(key), parsed, ts)
+            ts = portion.event_time
+            lateness["stance"].observe(max(0.0, now - ts))
+            key = aggregate.row_key(stance.target, stance.holder)
+            entry = aggregate.add_stance(tables.stance.data.get(key), stance, ts)
             tables.stance[key] = entry
-            tables.holders.add(parsed.target, parsed.holder, aggregate.seen(entry["latest"]))
-            for dropped in tables.holders.over_cap(parsed.target, cfg.max_holders_per_target):
-                gone = aggregate.row_key(parsed.target, dropped)
+            tables.holders.add(stance.target, stance.holder, aggregate.seen(entry["latest"]))
+            for dropped in tables.holders.over_cap(stance.target, cfg.max_holders_per_target):
+                gone = aggregate.row_key(stance.target, dropped)
                 if gone in tables.stance.data:
                     del tables.stance[gone]  # the changelog gets a tombstone
-            changes.stances.add((parsed.target, parsed.holder))
+            changes.stances.add((stance.target, stance.holder))
             outcome["stance", "counted"].inc()
 
     async def publish_changes() -> None:
         now = clock()
         # Hours before the longest window's first one are read by no query (their rows expire).
-        tables.hours.forget_before(min(aggregate.row_start(aggregate.window_start(w, now))
+        tables.rows.forget_before(min(aggregate.row_start(aggregate.window_start(w, now))
                                        for w in WINDOWS))  # fmt: skip
         await publish(changes, tables, trends_out, metrics, now,
-                      owned_partitions(app, topics.entities))  # fmt: skip
+                      owned_partitions(app, portions_topic_name(settings)))  # fmt: skip
 
     async def refresh_metrics() -> None:
         table_metrics(app, tables, metrics)
 
-    app.agent(entities_in, name="trends_count_entities")(count_entities)
-    app.agent(stance_in, name="trends_count_stances")(count_stances)
+    app.agent(enriched_in, name="trends_cut_articles")(cut_articles)
+    app.agent(portions, name="trends_count")(count_portions)
     app.timer(interval=cfg.publish_interval_seconds)(publish_changes)
     app.timer(interval=METRICS_INTERVAL_SECONDS)(refresh_metrics)
     return changes
 
 
-async def publish(changes: Changes, tables: TrendTables, out: Any, metrics: TrendsMetrics,
+class Out(Protocol):
+    """Where snapshots go."""
+
+    async def send(self, key: bytes, value: bytes) -> None: ...
+
+
+class ProducerOut:
+    """Straight to ``topic`` through the app's producer (Faust's topic layer — futures, codecs,
+    callbacks — costs more than a small record), to the partition Kafka's default partitioner
+    gives the key, from a cache (the client's murmur2 is pure Python). Faust flushes the
+    producer before it commits offsets, as for its own sends."""
+
+    def __init__(self, app: faust.App, topic: str) -> None:
+        self.app, self.topic = app, topic
+        self.partitions: int | None = None
+
+    async def send(self, key: bytes, value: bytes) -> None:
+        producer = self.app.producer
+        if self.partitions is None:  # known once the client has the topic's metadata
+            client = producer._ensure_producer().client  # type: ignore[attr-defined]
+            found = client.cluster.partitions_for_topic(self.topic)
+            self.partitions = len(found) if found else None
+        partition = partition_of(key, self.partitions) if self.partitions else None
+        await producer.send(self.topic, key, value, partition, None, None)
+
+
+async def publish(changes: Changes, tables: TrendTables, out: Out, metrics: TrendsMetrics,
                   at: float, owned: Container[int]) -> int:  # fmt: skip
     """Send the snapshot at ``at`` (seconds) of every key changed since the last call to the
     trends topic, of the partitions this worker ``owned`` (Faust assigns a worker the same
@@ -154,9 +183,11 @@ async def publish(changes: Changes, tables: TrendTables, out: Any, metrics: Tren
     stances = {c for c in changes.stances if tables.partition_of(c[0].encode()) in owned}
     changes.entities, changes.stances = set(), set()
     now = datetime.fromtimestamp(at, UTC)
+    starts = {w: aggregate.window_start(w, at) for w in WINDOWS}
+    published = {kind: metrics.published.labels(kind=kind) for kind in KINDS}
     sent = 0
     for window, name in sorted(entities):
-        start = aggregate.window_start(window, at)
+        start = starts[window]
         value = tables.window_totals(window, start, names=[name]).get(name)
         if value is None:
             continue  # its window moved on: nothing counted in the window a query reads
@@ -168,8 +199,9 @@ async def publish(changes: Changes, tables: TrendTables, out: Any, metrics: Tren
             **value,
         )
         trend = TrendEvent(kind="entity", updated_at=now, entity=count)
-        await out.send(key=name.encode(), value=trend.model_dump_json().encode())
-        metrics.published.labels(kind="entity").inc()
+        key = name.encode()
+        await out.send(key, trend.model_dump_json().encode())
+        published["entity"].inc()
         sent += 1
     for target, holder in sorted(stances):
         entry = tables.stance.data.get(aggregate.row_key(target, holder))
@@ -177,8 +209,9 @@ async def publish(changes: Changes, tables: TrendTables, out: Any, metrics: Tren
             continue  # dropped by the holder cap meanwhile
         row = aggregate.board_rows(target, {holder: entry})[0]
         trend = TrendEvent(kind="stance", updated_at=now, stance=row)
-        await out.send(key=target.encode(), value=trend.model_dump_json().encode())
-        metrics.published.labels(kind="stance").inc()
+        key = target.encode()
+        await out.send(key, trend.model_dump_json().encode())
+        published["stance"].inc()
         sent += 1
     return sent
 

@@ -25,7 +25,7 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from pipeline.models import EntityEvent, StanceEvent
+from pipeline.models import StanceEvent
 from pipeline.trends.models import WINDOWS, HolderStance, LatestEvidence, TrendWindow
 
 EntityValue = dict[str, Any]
@@ -42,25 +42,26 @@ def row_start(event_time: float) -> float:
     return float(event_time // ROW_SECONDS * ROW_SECONDS)
 
 
-def entity_increment(event: EntityEvent, event_time: float) -> EntityValue:
-    """What one ``news.entities`` event adds to its hour row: one article, its mentions,
-    in the bucket of ``event_time`` (seconds)."""
-    slot = int((event_time - row_start(event_time)) // SLOT_SECONDS)
-    return {"label": event.label, "articles": 1, "mentions": event.count, "slot": slot}
+def slot_of(event_time: float) -> int:
+    """The 5-minute bucket of its hour row that counts an event of ``event_time``."""
+    return int((event_time - row_start(event_time)) // SLOT_SECONDS)
 
 
-def add_entity(old: EntityValue | None, new: EntityValue) -> EntityValue:
-    """``old`` plus one increment; the label is the latest one seen (a name's label can
-    differ between articles, and the newest article is the best guess for "now")."""
-    old = old or {}
-    slots = dict(old.get("slots", {}))
-    key = str(new["slot"])
-    articles, mentions = slots.get(key, (0, 0))
-    slots[key] = [int(articles) + int(new["articles"]), int(mentions) + int(new["mentions"])]
+def add_entity(old: EntityValue | None, label: str, mentions: int, slot: int) -> EntityValue:
+    """``old`` plus one article naming the entity ``mentions`` times, in bucket ``slot``;
+    the label is the latest one seen (a name's label can differ between articles, and the
+    newest article is the best guess for "now")."""
+    if old is None:
+        return {"label": label, "articles": 1, "mentions": mentions,
+                "slots": {str(slot): [1, mentions]}}  # fmt: skip
+    slots = dict(old["slots"])
+    key = str(slot)
+    articles, counted = slots.get(key, (0, 0))
+    slots[key] = [articles + 1, counted + mentions]
     return {
-        "label": new["label"],
-        "articles": int(old.get("articles", 0)) + int(new["articles"]),
-        "mentions": int(old.get("mentions", 0)) + int(new["mentions"]),
+        "label": label,
+        "articles": old["articles"] + 1,
+        "mentions": old["mentions"] + mentions,
         "slots": slots,
     }
 

@@ -1,19 +1,23 @@
-"""Which holders each stance target has: the in-memory index over the stance table's rows.
+"""In-memory state derived from the trend tables: which holders each stance target has, and
+the entity counts per hour.
 
-The table holds a row per (target, holder) (:func:`aggregate.row_key`), so a board is read
-through this index instead of a scan of every row on the event loop. The index is derived
-state: rebuilt from the table after every recovery (the rows a rebalance brought), then kept
-up to date by the counting agent, which is the only writer of the table.
+The stance table holds a row per (target, holder) (:func:`aggregate.row_key`), so a board is
+read through :class:`HolderIndex` instead of a scan of every row on the event loop; the entity
+table holds portions (:mod:`pipeline.trends.portions`), summed into :class:`EntityRows`. Both
+are rebuilt from their table after every recovery (the rows a rebalance brought), then kept
+up to date by the counting agent, the only writer of the tables.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Container, Iterable, Mapping
+from collections.abc import Container, Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from pipeline.trends.aggregate import seen
+from pipeline.trends import aggregate
+from pipeline.trends.aggregate import EntityValue, seen
+from pipeline.trends.portions import Portion
 
 
 class HolderIndex:
@@ -48,39 +52,53 @@ class HolderIndex:
         return sum(len(b) for b in self._holders.values())
 
 
-class HourIndex:
-    """The entities with a row in each hour of the entity table, with their partitions, so
-    that a top list reads the rows of the hours its window covers, of the partitions this
-    worker owns, instead of scanning every (entity, hour) row on the event loop (up to 25
-    hours per entity) or hashing every name (murmur2 is pure Python, ~15 µs a name)."""
+class EntityRows:
+    """The entity counts: a row per entity and hour (:func:`aggregate.add_entity`'s value),
+    derived from the portions in the entity table. The counting agent adds each portion it
+    writes there; after every recovery (the portions a rebalance or a restart brought) the
+    rows are rebuilt from the table. Each name keeps its partition, so a top list reads the
+    rows of the partitions this worker owns without hashing every name (murmur2 is pure
+    Python, ~15 µs a name)."""
 
     def __init__(self) -> None:
-        self._names: dict[float, dict[str, int]] = {}  # hour row start -> name -> partition
+        # hour row start -> name -> (partition, row)
+        self._hours: dict[float, dict[str, tuple[int, EntityValue]]] = {}
 
-    def add(self, name: str, row: float, partition: int) -> None:
-        names = self._names.get(row)
+    def add(self, portion: Portion, row: float, partition: int) -> None:
+        """Count ``portion`` (its articles and mentions) in the hour from ``row``."""
+        names = self._hours.get(row)
         if names is None:
-            names = self._names[row] = {}
-        names[name] = partition
+            names = self._hours[row] = {}
+        slot = aggregate.slot_of(portion.event_time)
+        for name, label, mentions in portion.entities:
+            old = names.get(name)
+            value = aggregate.add_entity(old[1] if old else None, label, mentions, slot)
+            names[name] = (partition, value)
+
+    def get(self, name: str, row: float) -> EntityValue | None:
+        found = self._hours.get(row, {}).get(name)
+        return found[1] if found else None
 
     def names(self, row: float, partitions: Container[int]) -> list[str]:
         """Names with a row in the hour from ``row``, on one of ``partitions``."""
-        return [n for n, p in self._names.get(row, {}).items() if p in partitions]
+        return [n for n, (p, _) in self._hours.get(row, {}).items() if p in partitions]
 
     def forget_before(self, row: float) -> None:
-        """Hours before ``row`` are read by no query any more (their rows expire)."""
-        for old in [r for r in self._names if r < row]:
-            del self._names[old]
+        """Hours before ``row`` are read by no query any more (their portions expire)."""
+        for old in [r for r in self._hours if r < row]:
+            del self._hours[old]
 
-    def rebuild(self, keys: Iterable[Any], partition_of: Callable[[str], int]) -> None:
-        """From the table's keys (name, (hour start, hour end)) after a recovery."""
-        self._names = {}
-        partitions: dict[str, int] = {}
-        for name, (start, _) in keys:
-            name = str(name)
-            if name not in partitions:
-                partitions[name] = partition_of(name)
-            self.add(name, float(start), partitions[name])
+    def rebuild(self, items: Iterable[tuple[Any, bytes]]) -> None:
+        """From the entity table's items (("partition:article id", (hour start, hour end)),
+        portion), after a recovery."""
+        self._hours = {}
+        for (key, (start, _end)), value in items:
+            try:
+                portion = Portion(value)
+                partition = int(str(key).split(":", 1)[0])
+            except ValueError:
+                continue  # not written by the counting agent
+            self.add(portion, float(start), partition)
 
     def __len__(self) -> int:
-        return sum(len(n) for n in self._names.values())
+        return sum(len(n) for n in self._hours.values())

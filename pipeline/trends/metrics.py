@@ -8,7 +8,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 # Events reach the tables seconds after enrichment; a backlog or a replay makes them hours old.
 LATENESS_BUCKETS = (0.1, 0.5, 1.0, 5.0, 30.0, 60.0, 300.0, 900.0, 3600.0, 21_600.0, 86_400.0)
 KINDS = ("entity", "stance")
-OUTCOMES = ("counted", "late", "invalid")
+OUTCOMES = ("counted", "late", "repeated", "invalid")
 
 
 class TrendsMetrics:
@@ -39,8 +39,10 @@ class TrendsMetrics:
         )
         self.events = Counter(
             "newsflow_trends_events",
-            "Events read by the trend agents by outcome: counted, late (older than every "
-            "window a query reads, so not counted), invalid (not a valid event).",
+            "Entities and stance tags read by the trend agents by outcome: counted, late "
+            "(older than every window a query reads, so not counted), repeated (an article's "
+            "entities already counted in that hour, read again after a restart or rebalance), "
+            "invalid (not readable).",
             ["kind", "outcome"],
             registry=registry,
         )

@@ -88,7 +88,7 @@ def local_top(
 def register_views(
     app: faust.App,
     tables: TrendTables,
-    entities_topic: str,
+    portions_topic: str,
     clock: Callable[[], float] = time.time,
 ) -> None:
     """Add the two views to ``app``'s web server."""
@@ -114,7 +114,7 @@ def register_views(
                 return self.json({"error": "reading the tables back after a rebalance; "
                                   "ask again in a few seconds"}, status=503)  # fmt: skip
             mine = local_top(
-                tables, window, label, limit, owned_partitions(app, entities_topic), clock()
+                tables, window, label, limit, owned_partitions(app, portions_topic), clock()
             )
             if local_only:
                 return self.json(mine)

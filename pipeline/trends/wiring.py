@@ -10,7 +10,7 @@ from pipeline.config import Settings
 from pipeline.trends.agents import Changes, register_agents
 from pipeline.trends.committed import read_committed
 from pipeline.trends.metrics import TrendsMetrics
-from pipeline.trends.tables import TrendTables, create_tables
+from pipeline.trends.tables import TrendTables, create_tables, portions_topic_name
 from pipeline.trends.views import register_views
 
 
@@ -27,5 +27,5 @@ def install_trends(
     metrics = TrendsMetrics(registry, tuple(t.name for t in tables.all()))
     changes = register_agents(app, settings, tables, metrics)
     if settings.worker.web_enabled:
-        register_views(app, tables, settings.topics.entities)
+        register_views(app, tables, portions_topic_name(settings))
     return tables, changes

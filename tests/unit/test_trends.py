@@ -14,9 +14,10 @@ from hypothesis import strategies as st
 
 from pipeline.models import EntityEvent, Evidence, StanceEvent
 from pipeline.trends import aggregate
-from pipeline.trends.index import HolderIndex, HourIndex
+from pipeline.trends.index import EntityRows, HolderIndex
 from pipeline.trends.models import WINDOWS
-from pipeline.trends.tables import entity_key
+from pipeline.trends.portions import Portion, TrendInput, cut
+from pipeline.trends.tables import portion_key
 from pipeline.trends.views import BadQuery, entity_query
 
 
@@ -42,7 +43,7 @@ def test_entity_counts_add_articles_and_mentions_per_bucket_and_keep_the_latest_
                       (_entity("Georgia", "PERSON", 2), hour + 3599)):  # fmt: skip
         assert aggregate.row_start(at) == hour
         before = value
-        value = aggregate.add_entity(value, aggregate.entity_increment(event, at))
+        value = aggregate.add_entity(value, event.label, event.count, aggregate.slot_of(at))
         if before is not None:
             assert before["articles"] == value["articles"] - 1  # the old value is untouched
     assert value == {"label": "PERSON", "articles": 3, "mentions": 6,
@@ -224,7 +225,7 @@ def test_trends_on_add_tables_agents_views_and_a_read_committed_consumer(
                          NEWSFLOW_TRENDS_ENABLED="true", NEWSFLOW_WORKER_WEB_ENABLED="true",
                          NEWSFLOW_WORKER_WEB_PORT="6170")  # fmt: skip
     assert {"trends-entities", "trends-stance"} <= set(app.tables)
-    assert {"trends_count_entities", "trends_count_stances"} <= set(app.agents)
+    assert {"trends_cut_articles", "trends_count"} <= set(app.agents)
     paths = {r.resource.canonical for r in app.web.web_app.router.routes()}
     assert {"/trends/entities", "/stance"} <= paths
     assert str(app.conf.canonical_url) == "http://127.0.0.1:6170"
@@ -241,7 +242,8 @@ def test_trends_on_add_tables_agents_views_and_a_read_committed_consumer(
 
 
 def test_trends_off_leave_the_app_as_it_was(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
-    app, registry = _app(monkeypatch, NEWSFLOW_STATE_DIR=str(tmp_path))
+    app, registry = _app(monkeypatch, NEWSFLOW_STATE_DIR=str(tmp_path),
+                         NEWSFLOW_TRENDS_ENABLED="false")  # fmt: skip
     assert not any(name.startswith("trends") for name in [*app.tables, *app.agents])
     assert type(app.consumer).__module__.startswith("faust.")
     assert (
@@ -254,9 +256,7 @@ def _hour_rows(events: list[tuple[str, float]]) -> dict[tuple[str, float], dict[
     rows: dict[tuple[str, float], dict[str, Any]] = {}
     for name, ts in events:
         key = (name, aggregate.row_start(ts))
-        rows[key] = aggregate.add_entity(
-            rows.get(key), aggregate.entity_increment(_entity(name), ts)
-        )
+        rows[key] = aggregate.add_entity(rows.get(key), "PERSON", 1, aggregate.slot_of(ts))
     return rows
 
 
@@ -319,8 +319,7 @@ def test_summed_buckets_equal_faust_hopping_windows(
             w = want.setdefault(name, {"label": "PERSON", "articles": 0, "mentions": 0})
             w["articles"], w["mentions"] = w["articles"] + 1, w["mentions"] + count
         key = (name, aggregate.row_start(ts))
-        event = _entity(name, count=count)
-        rows[key] = aggregate.add_entity(rows.get(key), aggregate.entity_increment(event, ts))
+        rows[key] = aggregate.add_entity(rows.get(key), "PERSON", count, aggregate.slot_of(ts))
     assert aggregate.window_start(window, now) == current[0]  # type: ignore[arg-type]
     assert _summed(rows, window, now) == want
 
@@ -337,27 +336,89 @@ def test_the_latest_counted_hour_gives_the_label() -> None:
     assert aggregate.window_totals(rows, 3600.0 + 3300, 7200.0)["Georgia"]["label"] == "GPE"
 
 
-def test_the_hour_index_lists_a_partitions_names_with_a_row_and_forgets_old_hours() -> None:
-    """Against a scan of the rows; rebuilt from the table's keys it is the index the agent
-    kept (the agent gives each name its event's partition, where murmur2 puts it)."""
-    rows = _hour_rows([(f"n{i % 30}", i * 97.0) for i in range(300)])
+def _portion(article: str, ts: float, *names: str, count: int = 1) -> Portion:
+    record = {"a": article, "t": ts, "e": [[n, "PERSON", count] for n in names]}
+    return Portion(json.dumps(record).encode())
+
+
+def test_entity_rows_sum_portions_list_a_partitions_names_and_forget_old_hours() -> None:
+    """Against the rows added one event at a time (``_hour_rows``) and a scan; rebuilt from
+    the table's items (keyed as the agent writes them) they are the rows the agent kept."""
+    events = [(f"n{i % 30}", i * 97.0) for i in range(300)]
+    want = _hour_rows(events)
 
     def partition(name: str) -> int:
         return int(name[1:]) % 4
 
-    index = HourIndex()
-    for name, hour in rows:
-        index.add(name, hour, partition(name))
-    rebuilt = HourIndex()
-    rebuilt.rebuild([entity_key(n, h) for n, h in rows], partition)
-    for hour in {h for _, h in rows}:
+    kept, table = EntityRows(), {}
+    for i, (name, ts) in enumerate(events):
+        portion = _portion(f"a{i}", ts, name)
+        row = aggregate.row_start(ts)
+        kept.add(portion, row, partition(name))
+        table[portion_key(portion.article_id, partition(name), row)] = portion.entity_record()
+    rebuilt = EntityRows()
+    rebuilt.rebuild(table.items())
+    for (name, hour), value in want.items():
+        assert kept.get(name, hour) == rebuilt.get(name, hour) == value
+    for hour in {h for _, h in want}:
         for owned in ({0, 1, 2, 3}, {1, 3}, set()):
-            scan = {n for n, h in rows if h == hour and partition(n) in owned}
-            assert set(index.names(hour, owned)) == set(rebuilt.names(hour, owned)) == scan
-    assert len(index) == len(rebuilt) == len(rows)
-    index.forget_before(3600.0)
-    assert index.names(0.0, {0, 1, 2, 3}) == []
-    assert len(index) == len(rows) - len([1 for _, h in rows if h == 0.0])
+            scan = {n for n, h in want if h == hour and partition(n) in owned}
+            assert set(kept.names(hour, owned)) == set(rebuilt.names(hour, owned)) == scan
+    assert len(kept) == len(rebuilt) == len(want)
+    kept.forget_before(3600.0)
+    assert kept.names(0.0, {0, 1, 2, 3}) == [] and kept.get("n0", 0.0) is None
+    assert len(kept) == len(want) - len([1 for _, h in want if h == 0.0])
+
+
+def _enriched(
+    article_id: str, entities: list[tuple[str, str, int]], stances: list[StanceEvent]
+) -> Any:
+    from pipeline.models import EnrichedArticle
+
+    return EnrichedArticle.model_validate({
+        "id": article_id, "title": f"title {article_id}", "body": "text", "source": "wire",
+        "entities": [{"name": n, "label": lab, "count": c, "salience": 0.5,
+                      "mentions": [{"text": n, "start": 0, "end": 1}] * c}
+                     for n, lab, c in entities],
+        "stances": [s.model_dump(exclude={"article_id", "title", "url", "source",
+                                          "published_at", "schema_version"}) for s in stances],
+        "tone": {"compound": 0.0, "positive": 0.0, "negative": 0.0, "neutral": 1.0},
+        "meta": {"pipeline_version": "-", "model_name": "-", "model_version": "-",
+                 "enriched_at": "2026-01-01T00:00:00Z", "processing_seconds": 0.0},
+    })  # fmt: skip
+
+
+def test_an_article_is_cut_into_the_events_it_derives_each_on_its_keys_partition() -> None:
+    """The portions of an article carry exactly its news.entities and news.stance events'
+    counted fields, each on the partition a record keyed by its name (entity) or target
+    (stance tag) would land on."""
+    from pipeline.models import split_events
+    from pipeline.trends.tables import partition_of
+
+    names = [(f"Name {i}", "ORG" if i % 2 else "PERSON", 1 + i % 3) for i in range(25)]
+    stances = [_stance(f"Holder {i}", target=f"target {i % 4}") for i in range(6)]
+    article = _enriched("art-1", names, stances)
+    portions = cut(TrendInput.model_validate_json(article.model_dump_json()), 123.5,
+                   lambda key: partition_of(key.encode(), 4))  # fmt: skip
+    assert len(portions) > 1  # the names are spread over the partitions
+    read = {p: Portion(v) for p, v in portions.items()}
+    entities, tags = split_events(article)
+    assert sorted((p, e) for p, r in read.items() for e in r.entities) == sorted(
+        (partition_of(e.name.encode(), 4), (e.name, e.label, e.count)) for e in entities
+    )
+    assert sorted((p, s.model_dump_json()) for p, r in read.items() for s in r.stances
+                  if s is not None) == sorted(
+        (partition_of(s.target.encode(), 4), s.model_dump_json()) for s in tags
+    )  # fmt: skip
+    assert {(r.article_id, r.event_time) for r in read.values()} == {("art-1", 123.5)}
+    assert cut(TrendInput.model_validate_json(_enriched("none", [], []).model_dump_json()),
+               1.0, lambda key: 0) == {}  # fmt: skip
+
+
+def test_a_record_that_is_not_a_portion_is_refused() -> None:
+    for value in (b"{", b"[]", b'{"a": "x", "t": 1}', b'{"a": "x", "t": 1, "e": [["n"]]}'):
+        with pytest.raises(ValueError, match="portion"):
+            Portion(value)
 
 
 # Window expiry, on real Faust tables in memory (no broker): Faust's cleanup
@@ -386,7 +447,12 @@ def _trend_tables(monkeypatch: pytest.MonkeyPatch, tmp_path: Any, clock: list[fl
 
 
 def _names(table: Any) -> set[str]:
-    return {name for name, _ in table.data}
+    """The articles with a portion in the entity table (keys "partition:article id")."""
+    return {key.split(":", 1)[1] for key, _ in table.data}
+
+
+def _portion_value(article: str, ts: float, name: str, count: int = 2) -> bytes:
+    return json.dumps({"a": article, "t": ts, "e": [[name, "PERSON", count]], "s": []}).encode()
 
 
 def _answer(tables: Any, window: str, now: float) -> list[str]:
@@ -406,21 +472,18 @@ def test_old_hours_expire_from_the_table_and_never_reach_an_answer(
         now = time.time()
         clock = [now]
         app, tables = _trend_tables(monkeypatch, tmp_path, clock)
-        agent = app.agents["trends_count_entities"]
+        agent = app.agents["trends_count"]
         # Outside the 1 h window but inside the 24 h one; past both, by more than an hour
         # (a row leaves once its hour ended a day ago); and new.
         dated = {"Old": now - 3 * HOUR, "Ancient": now - 26 * HOUR, "New": now - 60}
         async with agent.test_context() as counting:
             for name, ts in dated.items():
                 clock[0] = ts + 1
-                event = EntityEvent(article_id="a", name=name, label="PERSON", count=2,
-                                    salience=0.5)  # fmt: skip
-                key = name.encode()
-                await counting.put(event.model_dump_json().encode(), key=key,
-                                   partition=tables.partition_of(key), timestamp=ts)  # fmt: skip
+                await counting.put(_portion_value(name, ts, name), key=b"-",
+                                   partition=tables.partition_of_name(name))  # fmt: skip
         table = tables.entities
         assert _names(table) == set(dated)  # every name has its row before cleanup
-        assert len(table.data) == 3  # one row per event: its hour
+        assert len(table.data) == 3  # one row per article and partition: its hour
         assert _answer(tables, "1h", now) == ["New"]  # an answer sums its window's buckets only
         assert sorted(_answer(tables, "24h", now)) == ["New", "Old"]
 
@@ -450,15 +513,15 @@ def test_rows_read_back_from_the_changelog_expire_as_well(
         table = tables.entities
         records = []
         for name, ts in (("Old", now - 26 * HOUR), ("New", now - 60)):
-            name_, (start, end) = entity_key(name, aggregate.row_start(ts))
-            value = aggregate.add_entity(None, aggregate.entity_increment(_entity(name), ts))
-            message = SimpleNamespace(partition=tables.partition_of(name.encode()),
-                                      value=json.dumps(value).encode())  # fmt: skip
+            partition = tables.partition_of_name(name)
+            key, (start, end) = portion_key(name, partition, aggregate.row_start(ts))
+            value = _portion_value(name, ts, name)
+            message = SimpleNamespace(partition=partition, value=value)
             # Keys as Faust's JSON codec reads them back: lists, not tuples.
-            records.append(SimpleNamespace(key=[name_, [start, end]], value=value,
+            records.append(SimpleNamespace(key=[key, [start, end]], value=value,
                                            message=message))  # fmt: skip
         # A deleted row (a tombstone) is not registered.
-        tomb = SimpleNamespace(key=["Gone", [now - 60, now + HOUR]], value=None,
+        tomb = SimpleNamespace(key=["0:Gone", [now - 60, now + HOUR]], value=None,
                                message=SimpleNamespace(partition=0, value=None))  # fmt: skip
         for record in [*records, tomb]:  # what Faust's recovery does with each record
             await table.on_changelog_event(record)
@@ -473,15 +536,19 @@ def test_rows_read_back_from_the_changelog_expire_as_well(
         # Faust's memory store also remembers each read-back row's partition until a
         # rebalance ends; the expired row's entry goes with the row.
         assert len(table.data._key_partition) == 1
+        # The counts rebuilt after a recovery come from the rows left.
+        tables.rows.rebuild(table.data.items())
+        assert len(tables.rows) == 1 and _answer(tables, "1h", now) == ["New"]
 
     asyncio.run(scenario())
 
 
-def test_the_expiry_heap_holds_a_row_once_however_often_it_is_written(
+def test_each_portion_is_written_once_and_one_read_again_is_not_counted_again(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Any
 ) -> None:
-    """Faust pushes a row's window end on every write; the heap would grow by an entry per
-    entity event and keep it a day. Here a row is in it once; each event is written once."""
+    """Five articles naming Kyiv write five rows (one changelog record and one expiry-heap
+    entry each) and count five; a portion read again (after a restart or a rebalance, since
+    the last offset commit) writes nothing and counts nothing."""
     import time
 
     now = time.time()
@@ -494,22 +561,21 @@ def test_the_expiry_heap_holds_a_row_once_however_often_it_is_written(
         return send(*args, **kwargs)
 
     tables.entities.send_changelog = counted
+    part = tables.partition_of_name("Kyiv")
 
     async def scenario() -> None:
-        async with app.agents["trends_count_entities"].test_context() as counting:
-            for i in range(5):
-                event = EntityEvent(
-                    article_id=f"a{i}", name="Kyiv", label="GPE", count=1, salience=0.5
-                )
-                value, part = event.model_dump_json().encode(), tables.partition_of(b"Kyiv")
-                await counting.put(value, key=b"Kyiv", partition=part, timestamp=now)
+        async with app.agents["trends_count"].test_context() as counting:
+            for article in ["a0", "a1", "a2", "a0", "a3", "a4", "a4"]:
+                await counting.put(_portion_value(article, now, "Kyiv", count=1), key=b"-",
+                                   partition=part)  # fmt: skip
 
     asyncio.run(scenario())
     table = tables.entities
     heap = [end for ends in table._partition_timestamps.values() for end in ends]
-    assert len(table.data) == 1 and len(sent) == 5
+    assert len(table.data) == 5 and len(sent) == 5
     assert sorted(heap) == sorted(w[1] for _, w in table.data)
-    assert {v["articles"] for v in table.data.values()} == {5}  # every write counted
+    row = tables.rows.get("Kyiv", aggregate.row_start(now))
+    assert row is not None and (row["articles"], row["mentions"]) == (5, 5)
 
 
 def test_a_worker_reading_its_tables_back_answers_503_not_a_partial_top_list(
@@ -549,9 +615,8 @@ def test_snapshots_are_published_only_for_partitions_the_worker_still_owns(
     names = ["Ankara", "Boris Johnson", "Chile", "Dhaka", "Ecuador", "Fiji"]
     changes = Changes()
     for name in names:
-        row = aggregate.row_start(now - 60)
-        increment = aggregate.entity_increment(_entity(name), now - 60)
-        tables.entities.data[entity_key(name, row)] = aggregate.add_entity(None, increment)
+        portion = _portion(f"a-{name}", now - 60, name)
+        tables.rows.add(portion, aggregate.row_start(now - 60), tables.partition_of_name(name))
         changes.entities.add(("1h", name))
     changes.stances.add(("ceasefire", "Hamas"))
     assert len({tables.partition_of_name(n) for n in names}) > 1  # the names are spread
