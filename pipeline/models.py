@@ -92,7 +92,10 @@ class Evidence(_Event):
 class StanceTag(_Event):
     """``holder`` is ``stance`` toward ``target``, because of ``evidence``."""
 
-    holder: str = Field(description="Canonical name of an entity of the article.")
+    holder: str = Field(
+        description="Canonical name of an entity of the article, or a group named as written "
+        '("Biden campaign", "GOP leaders").'
+    )
     target: str = Field(description="Catalogue id, entity name or short normalised phrase.")
     target_text: str = Field(description="The target as written in the evidence.")
     target_kind: Literal["catalogue", "entity", "phrase"]

@@ -193,7 +193,8 @@ def is_country_or_state(key: str) -> bool:
 # Verbs headlines use, written in Title Case there ("Trump Continues Hammering McConnell",
 # "House Votes to Sue Obama"): an inflected form of one of these inside a Title-Case run is
 # the headline's verb, never part of a name. Verbs whose forms are also common surnames or
-# name words (state -> "United States", post, note, burn, bank, ...) are left out.
+# name words (state -> "United States", post, note, burn, bank, gain -> "Gaines", ...) are
+# left out.
 HEADLINE_VERBS = _lower_set(
     _words("""say tell call vote continue push pull ask urge warn plan seek face win lose meet
     move take make get set hit reject accept back slam blast attack praise criticize criticise
@@ -204,9 +205,9 @@ HEADLINE_VERBS = _lower_set(
     react return visit lead beat trail stop start cut raise boost slash ban order send give
     offer reveal insist hint suggest fear want need try help keep break shut turn agree
     refuse decline invite pick nominate appoint tap choose expect doubt look come go see
-    slam rebuke scold lash lambaste defy dodge skip eye trade spar clash feud erupt double
+    rebuke scold lash lambaste defy dodge skip eye trade spar clash feud erupt double
     sound bring open close release unload earn shock contradict loom sell recant write select
-    impeach watch draw clear gain become""")
+    impeach watch draw clear become""")
 )
 
 # Photo agencies whose credit line often runs into a caption or headline ("Getty Trump:").

@@ -234,9 +234,20 @@ def _headline_cut(doc: Doc, start: int, end: int) -> tuple[int, int]:
             while end > start and doc[end - 1].lower_ in _HEADLINE_MINOR:
                 end -= 1  # "Closer To Becoming Law": no "To" left dangling
             return start, end
-    if end - start == 1 and _after_indefinite(doc, start) and _in_title_run(doc[start]):
+    lone = doc[start] if end - start == 1 else None
+    if lone is not None and _common_after_indefinite(lone):
         return start, start  # "Calls Vladimir Putin A 'Killer'": a common noun, capitalised
     return start, end
+
+
+def _common_after_indefinite(tok: Token) -> bool:
+    """A lone capitalised word after "A" in a headline is a common noun ("A 'Killer'"), unless
+    the model calls it a nationality, a group or a place ("Taps A Republican From Texas")."""
+    return (
+        tok.ent_type_ not in {"NORP", "GPE", "LOC"}
+        and _after_indefinite(tok.doc, tok.i)
+        and _in_title_run(tok)
+    )
 
 
 def _after_indefinite(doc: Doc, i: int) -> bool:
@@ -279,11 +290,13 @@ def _inflected_verb(word: str) -> bool:
 
 
 def _in_title_run(tok: Token) -> bool:
-    """Is ``tok`` inside a run of at least ``_RUN_WORDS`` capitalised words, counting the
-    small words headlines leave in lower case and punctuation other than a comma or a full
-    stop as part of the run?"""
+    """Is ``tok`` inside a headline: a run of at least ``_RUN_WORDS`` capitalised words
+    (counting the small words headlines leave in lower case, and punctuation other than a
+    comma or a full stop) that opens its line? A run inside a sentence is a name of several
+    words ("at the Turning Point USA Student Action Summit"), not a headline."""
     doc = tok.doc
     count = 1
+    opens_line = True  # unless the walk back stops at a clause: a lower-case word, a comma
     for step in (-1, 1):
         i = tok.i + step
         while 0 <= i < len(doc) and abs(i - tok.i) <= _RUN_REACH:
@@ -291,15 +304,17 @@ def _in_title_run(tok: Token) -> bool:
             if "\n" in t.text or (step == -1 and "\n" in t.whitespace_):
                 break
             if t.text in _RUN_BREAKS:
+                opens_line = opens_line and step == 1
                 break  # "Jim Clark, a Republican from Texas": a clause, not a headline
-            if t.is_alpha and t.text[0].isupper():  # "McConnell" is no str.istitle()
+            if t.text[0].isupper():  # "McConnell", "O'Reilly": no str.istitle()
                 count += 1
             elif not (t.lower_ in _HEADLINE_MINOR or t.is_punct or t.like_num):
+                opens_line = opens_line and step == 1
                 break
             if step == 1 and "\n" in t.whitespace_:
                 break
             i += step
-    return count >= _RUN_WORDS
+    return count >= _RUN_WORDS and opens_line
 
 
 def _extend_given_names(doc: Doc, start: int, end: int) -> int:
@@ -442,7 +457,7 @@ def _speaker_names(parsed: ParsedField, found: list[RawMention]) -> list[RawMent
     for tok in doc:
         if not _speaker_name(tok) or tok.i in taken or headline_verb(tok):
             continue
-        if _after_indefinite(doc, tok.i) and _in_title_run(tok):
+        if _common_after_indefinite(tok):
             continue  # "A 'Killer'" in a headline
         start = tok.i
         while start > 0 and doc[start - 1].dep_ == "compound" and doc[start - 1].head.i == tok.i:

@@ -2,11 +2,13 @@
 partition (:mod:`pipeline.trends.portions`), count the portions into the tables, publish
 what changed to ``news.trends``, and refresh the table metrics.
 
-Counting is at least once: Faust commits these agents' offsets after the table writes (and
-the portions sent, which it flushes first), so the records read since the last offset commit
-count again when the partition moves (a crash, and also a stop or rebalance: the two-worker
-restart test has seen it; nothing is lost). ``news.enriched`` is read ``read_committed``
-(:mod:`pipeline.trends.committed`), so aborted transactions are never counted.
+Faust commits these agents' offsets after the table writes (and the portions sent, which it
+flushes first), so the records read since the last offset commit are read again when the
+partition moves (a crash, and also a stop or rebalance; nothing is lost). A portion read again
+is already a row of the entity table and counts nothing, so entity counts stay exact; stance
+counts are at least once (a tag read again counts again). ``news.enriched`` is read
+``read_committed`` (:mod:`pipeline.trends.committed`), so aborted transactions are never
+counted.
 """
 
 from __future__ import annotations

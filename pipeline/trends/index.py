@@ -11,7 +11,7 @@ up to date by the counting agent, the only writer of the tables.
 from __future__ import annotations
 
 import json
-from collections.abc import Container, Iterable, Mapping
+from collections.abc import Container, Iterable, Iterator, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -91,8 +91,16 @@ class EntityRows:
     def rebuild(self, items: Iterable[tuple[Any, bytes]]) -> None:
         """From the entity table's items (("partition:article id", (hour start, hour end)),
         portion), after a recovery."""
+        for _ in self.rebuilding(items):
+            pass
+
+    def rebuilding(self, items: Iterable[tuple[Any, bytes]], every: int = 5_000) -> Iterator[int]:
+        """:meth:`rebuild`, one step per ``every`` items, so that the event loop can run
+        between steps: a day of portions is millions of rows (~10 µs each)."""
         self._hours = {}
-        for (key, (start, _end)), value in items:
+        for n, ((key, (start, _end)), value) in enumerate(items, 1):
+            if n % every == 0:
+                yield n
             try:
                 portion = Portion(value)
                 partition = int(str(key).split(":", 1)[0])

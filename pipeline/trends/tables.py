@@ -20,6 +20,7 @@ assigned; standby replicas hold copies of the others' but never answer for them.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Container, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -137,7 +138,10 @@ def create_tables(app: faust.App, settings: Settings) -> TrendTables:
     # Recovery (after every rebalance) is when rows arrive that the agents did not write:
     # the indexes are rebuilt from the tables then.
     async def reindex_hours() -> None:
-        tables.rows.rebuild(list(entities.data.items()))
+        # In steps, yielding to the loop between them: heartbeats and the other partitions'
+        # work go on while a day of rows is read (queries answer 503 until recovery ends).
+        for _ in tables.rows.rebuilding(list(entities.data.items())):
+            await asyncio.sleep(0)
 
     entities.on_recover(reindex_hours)
 

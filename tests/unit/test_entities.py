@@ -207,3 +207,20 @@ def test_a_capitalised_word_after_a_in_a_headline_is_no_name(enricher: Enricher)
 def test_a_nationality_after_a_in_prose_stays_an_entity(enricher: Enricher) -> None:
     body = "Representative Jim Clark, a Republican from Texas, said the measure would fail."
     assert labels(run(enricher, body)).get("Republican") == "NORP"
+
+
+def test_a_capitalised_run_inside_a_sentence_is_a_name_not_a_headline(enricher: Enricher) -> None:
+    """A headline opens its line: a long capitalised name in mid-sentence keeps its words,
+    whatever verb they look like ("Turning", "Gaines")."""
+    body = (
+        "Thousands gathered at the Turning Point Student Action Summit in Tampa, where Chip "
+        "Gaines and Joanna Gaines spoke."
+    )
+    names = {e.name for e in run(enricher, body).entities}
+    assert any(n.startswith("Turning Point") for n in names)
+    assert {"Chip Gaines", "Joanna Gaines"} <= names
+
+
+def test_a_nationality_after_a_in_a_headline_stays_an_entity(enricher: Enricher) -> None:
+    body = "Governor Taps A Republican From Texas For Energy Post The governor spoke on Monday."
+    assert labels(run(enricher, body)).get("Republican") == "NORP"

@@ -633,3 +633,19 @@ def test_snapshots_are_published_only_for_partitions_the_worker_still_owns(
     mine = sorted(n.encode() for n in names if tables.partition_of_name(n) in owned)
     assert sent == len(Out.keys) and sorted(Out.keys) == mine
     assert not changes.entities and not changes.stances  # the others' are not kept either
+
+
+def test_the_rebuild_after_a_recovery_runs_in_steps_to_the_same_rows() -> None:
+    """The recovery callback yields to the event loop between steps (a day of portions is
+    millions of rows); stepping changes nothing in what is rebuilt."""
+    table = {}
+    for i in range(11):
+        portion = _portion(f"a{i}", 3600.0 + 60 * i, f"N{i % 3}")
+        table[portion_key(portion.article_id, i % 4, 3600.0)] = portion.entity_record()
+    whole, stepped = EntityRows(), EntityRows()
+    whole.rebuild(table.items())
+    steps = list(stepped.rebuilding(table.items(), every=4))
+    assert steps == [4, 8]
+    assert len(stepped) == len(whole) == 3
+    for name in ("N0", "N1", "N2"):
+        assert stepped.get(name, 3600.0) == whole.get(name, 3600.0) is not None
