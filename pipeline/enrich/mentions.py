@@ -295,6 +295,8 @@ def _in_title_run(tok: Token) -> bool:
     comma or a full stop) that opens its line? A run inside a sentence is a name of several
     words ("at the Turning Point USA Student Action Summit"), not a headline."""
     doc = tok.doc
+    if tok.i in _title_lines(doc):
+        return True
     count = 1
     opens_line = True  # unless the walk back stops at a clause: a lower-case word, a comma
     for step in (-1, 1):
@@ -315,6 +317,32 @@ def _in_title_run(tok: Token) -> bool:
                 break
             i += step
     return count >= _RUN_WORDS and opens_line
+
+
+_TITLE_LINES = "newsflow_title_lines"
+
+
+def _title_lines(doc: Doc) -> frozenset[int]:
+    """Tokens of the doc's Title-Case lines (a title field, a headline on a line of its own):
+    lines of at least ``_RUN_WORDS`` words where every word but the small ones is
+    capitalised. Read once per doc (cached in ``doc.user_data``)."""
+    found: frozenset[int] | None = doc.user_data.get(_TITLE_LINES)
+    if found is None:
+        lines: list[list[Token]] = [[]]
+        for tok in doc:
+            if "\n" in tok.text:
+                lines.append([])
+                continue
+            lines[-1].append(tok)
+            if "\n" in tok.whitespace_:
+                lines.append([])
+        tokens: set[int] = set()
+        for line in lines:
+            words = [t for t in line if t.is_alpha and t.lower_ not in _HEADLINE_MINOR]
+            if len(words) >= _RUN_WORDS and all(t.text[0].isupper() for t in words):
+                tokens.update(t.i for t in line)
+        found = doc.user_data[_TITLE_LINES] = frozenset(tokens)
+    return found
 
 
 def _extend_given_names(doc: Doc, start: int, end: int) -> int:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from spacy.language import Language
 
 from pipeline.enrich import Enricher
+from pipeline.enrich.mentions import headline_verb
 from pipeline.models import Enrichment, RawArticle
 
 
@@ -224,3 +226,13 @@ def test_a_capitalised_run_inside_a_sentence_is_a_name_not_a_headline(enricher: 
 def test_a_nationality_after_a_in_a_headline_stays_an_entity(enricher: Enricher) -> None:
     body = "Governor Taps A Republican From Texas For Energy Post The governor spoke on Monday."
     assert labels(run(enricher, body)).get("Republican") == "NORP"
+
+
+def test_a_title_line_is_a_headline_even_after_a_comma(spacy_model: Language) -> None:
+    """A line of Title-Case words (a title) is a headline as a whole: its verbs are verbs also
+    in the clause after a comma, where the run of capitalised words does not open the line."""
+    doc = spacy_model("Council Budget Talks Collapse, Whitfield Blames Brandt Over Cuts")
+    blames = next(t for t in doc if t.text == "Blames")
+    assert headline_verb(blames)
+    prose = spacy_model("The council met, and Whitfield Blames Brandt Over Cuts was the headline.")
+    assert not headline_verb(next(t for t in prose if t.text == "Blames"))
