@@ -240,12 +240,14 @@ class KafkaJournal:
             for dead_id in ids:
                 self._state(dead_id, state)
             self._producer.commit_transaction()
-        except ProducerFencedError as exc:
-            raise KafkaUnavailable(
-                "another redrive started meanwhile and took over; nothing more was sent "
-                "(newsflow deadletter list shows what each did)"
-            ) from exc
         except KafkaError as exc:
+            # kafka-python reports a fence either as ProducerFencedError or, when a send
+            # failed first, as a KafkaError carrying it ("Cannot perform send because ...").
+            if _fenced(exc):
+                raise KafkaUnavailable(
+                    "another redrive started meanwhile and took over; nothing more was sent "
+                    "(newsflow deadletter list shows what each did)"
+                ) from exc
             raise KafkaUnavailable(f"redrive: {exc!r}") from exc
 
     def claim(self, ids: Sequence[str]) -> None:
@@ -290,3 +292,12 @@ def table(rows: Sequence[Stored], states: dict[str, str]) -> str:
 def _short(text: str, width: int) -> str:
     text = " ".join(text.split())
     return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _fenced(exc: BaseException) -> bool:
+    """Is ``exc`` a fence, itself, in its arguments or in its cause?"""
+    return (
+        isinstance(exc, ProducerFencedError)
+        or any(isinstance(arg, ProducerFencedError) for arg in exc.args)
+        or (exc.__cause__ is not None and _fenced(exc.__cause__))
+    )

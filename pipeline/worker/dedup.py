@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
 import re
 from collections.abc import Hashable, MutableMapping
 from dataclasses import dataclass
@@ -26,6 +27,8 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from pipeline.models import RawArticle
+
+log = logging.getLogger(__name__)
 
 _TRACKING = re.compile(r"^(utm_\w+|fbclid|gclid|mc_cid|mc_eid|ref)$", re.IGNORECASE)
 _WORDS = re.compile(r"\w+")
@@ -122,11 +125,17 @@ class Deduplicator:
         key keeps naming its first copy (and that copy's story) until the window is over."""
         for key in keys_of(article):
             self._pending.pop(key, None)
-            if key.startswith("content:"):
-                if self.first_copy(article, now) is None:
-                    self._table[key] = [now, article.id, story_id]
-            else:
-                self._table[key] = now
+            try:
+                if key.startswith("content:"):
+                    if self.first_copy(article, now) is None:
+                        self._table[key] = [now, article.id, story_id]
+                else:
+                    self._table[key] = now
+            except Exception:  # the article is committed whatever happens here
+                # A stopping worker's producer can lose the changelog topic's metadata while
+                # it drains (Faust's table write then raises in the partitioner): the events
+                # are committed, so a key not recorded only lets a later re-send through.
+                log.warning("de-duplication key of %s not recorded", article.id, exc_info=True)
 
     async def prune(self, now: float, chunk: int = 5_000) -> int:
         """Delete keys older than the window; yields to the loop between chunks."""

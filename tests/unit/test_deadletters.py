@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from pipeline.consume.deadletters import (
     Selection,
     Stored,
+    _fenced,
     parse_id,
     redrive,
     table,
@@ -155,3 +156,12 @@ def test_ids_and_the_table() -> None:
                               "REDRIVE", "ERROR"]  # fmt: skip
     assert first.split()[:5] == ["0:0", "2026-01-01", "00:00:00", "invalid_json", "news.raw[1]@100"]
     assert second.split()[-2:] == ["sent", "why"]
+
+
+def test_a_fence_is_recognised_however_kafka_python_reports_it() -> None:
+    from kafka.errors import KafkaError, ProducerFencedError
+
+    message = "Cannot perform send because at least one previous request has failed."
+    wrapped = KafkaError(message, ProducerFencedError())
+    assert _fenced(ProducerFencedError()) and _fenced(wrapped)
+    assert not _fenced(KafkaError("NotLeaderForPartition"))

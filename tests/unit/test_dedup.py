@@ -121,3 +121,19 @@ def test_prune_forgets_only_expired_keys() -> None:
     assert asyncio.run(dedup.prune(now=120, chunk=1)) == 2  # id and content keys of "old"
     assert set(table) == set(keys_of(new))
     assert dedup.claim(old, now=121, owner=0) is None  # forgotten: enriched again
+
+
+class _StoppedTable(dict[str, object]):
+    """A table whose changelog cannot be written (a stopping worker's producer)."""
+
+    def __setitem__(self, key: str, value: object) -> None:
+        raise TypeError("'NoneType' object is not iterable")
+
+
+def test_a_key_the_table_cannot_record_does_not_fail_a_committed_article() -> None:
+    dedup = Deduplicator(_StoppedTable(), window_seconds=100)
+    article = _article("a1", url="https://e.org/x")
+    assert dedup.claim(article, now=0, owner=0) is None
+    dedup.confirm(article, now=1)  # the events are committed: no exception escapes
+    dedup.release(0)
+    assert dedup.claim(article, now=2, owner=1) is None  # nothing recorded: not a re-send
