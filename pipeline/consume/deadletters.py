@@ -295,9 +295,14 @@ def _short(text: str, width: int) -> str:
 
 
 def _fenced(exc: BaseException) -> bool:
-    """Is ``exc`` a fence, itself, in its arguments or in its cause?"""
-    return (
-        isinstance(exc, ProducerFencedError)
-        or any(isinstance(arg, ProducerFencedError) for arg in exc.args)
-        or (exc.__cause__ is not None and _fenced(exc.__cause__))
-    )
+    """Is ``exc`` a fence, itself, in its arguments or along its chain of causes?"""
+    seen: set[int] = set()
+    found: BaseException | None = exc
+    while found is not None and id(found) not in seen:  # a cause chain may loop
+        seen.add(id(found))
+        if isinstance(found, ProducerFencedError) or any(
+            isinstance(arg, ProducerFencedError) for arg in found.args
+        ):
+            return True
+        found = found.__cause__
+    return False

@@ -165,3 +165,7 @@ def test_a_fence_is_recognised_however_kafka_python_reports_it() -> None:
     wrapped = KafkaError(message, ProducerFencedError())
     assert _fenced(ProducerFencedError()) and _fenced(wrapped)
     assert not _fenced(KafkaError("NotLeaderForPartition"))
+    looped = KafkaError("a")
+    looped.__cause__ = KafkaError("b")
+    looped.__cause__.__cause__ = looped
+    assert not _fenced(looped)
