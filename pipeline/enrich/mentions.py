@@ -306,8 +306,11 @@ def _in_title_run(tok: Token) -> bool:
             if "\n" in t.text or (step == -1 and "\n" in t.whitespace_):
                 break
             if t.text in _RUN_BREAKS:
-                opens_line = opens_line and step == 1
-                break  # "Jim Clark, a Republican from Texas": a clause, not a headline
+                # "Jim Clark, a Republican from Texas": a clause, not a headline; nor is a
+                # run a comma ends before lower-case words ("At the Turning Point Summit in
+                # Tampa, thousands gathered").
+                opens_line = opens_line and step == 1 and not _prose_after(doc, i)
+                break
             if t.text[0].isupper():  # "McConnell", "O'Reilly": no str.istitle()
                 count += 1
             elif not (t.lower_ in _HEADLINE_MINOR or t.is_punct or t.like_num):
@@ -317,6 +320,14 @@ def _in_title_run(tok: Token) -> bool:
                 break
             i += step
     return count >= _RUN_WORDS and opens_line
+
+
+def _prose_after(doc: Doc, i: int) -> bool:
+    """Does a comma at ``i`` go on with a lower-case word of a sentence?"""
+    if doc[i].text != "," or i + 1 >= len(doc):
+        return False
+    nxt = doc[i + 1]
+    return nxt.is_alpha and nxt.is_lower and nxt.lower_ not in _HEADLINE_MINOR
 
 
 _TITLE_LINES = "newsflow_title_lines"

@@ -52,6 +52,22 @@ class HolderIndex:
         return sum(len(b) for b in self._holders.values())
 
 
+# hour row start -> name -> (partition, row)
+Hours = dict[float, dict[str, tuple[int, EntityValue]]]
+
+
+def _add(hours: Hours, portion: Portion, row: float, partition: int) -> None:
+    """Count ``portion`` (its articles and mentions) into ``hours`` in the hour from ``row``."""
+    names = hours.get(row)
+    if names is None:
+        names = hours[row] = {}
+    slot = aggregate.slot_of(portion.event_time)
+    for name, label, mentions in portion.entities:
+        old = names.get(name)
+        value = aggregate.add_entity(old[1] if old else None, label, mentions, slot)
+        names[name] = (partition, value)
+
+
 class EntityRows:
     """The entity counts: a row per entity and hour (:func:`aggregate.add_entity`'s value),
     derived from the portions in the entity table. The counting agent adds each portion it
@@ -61,19 +77,12 @@ class EntityRows:
     Python, ~15 µs a name)."""
 
     def __init__(self) -> None:
-        # hour row start -> name -> (partition, row)
-        self._hours: dict[float, dict[str, tuple[int, EntityValue]]] = {}
+        self._hours: Hours = {}
+        self._generation = 0  # of the latest rebuild: an older one gives up
 
     def add(self, portion: Portion, row: float, partition: int) -> None:
         """Count ``portion`` (its articles and mentions) in the hour from ``row``."""
-        names = self._hours.get(row)
-        if names is None:
-            names = self._hours[row] = {}
-        slot = aggregate.slot_of(portion.event_time)
-        for name, label, mentions in portion.entities:
-            old = names.get(name)
-            value = aggregate.add_entity(old[1] if old else None, label, mentions, slot)
-            names[name] = (partition, value)
+        _add(self._hours, portion, row, partition)
 
     def get(self, name: str, row: float) -> EntityValue | None:
         found = self._hours.get(row, {}).get(name)
@@ -96,17 +105,25 @@ class EntityRows:
 
     def rebuilding(self, items: Iterable[tuple[Any, bytes]], every: int = 5_000) -> Iterator[int]:
         """:meth:`rebuild`, one step per ``every`` items, so that the event loop can run
-        between steps: a day of portions is millions of rows (~10 µs each)."""
-        self._hours = {}
+        between steps: a day of portions is millions of rows (~10 µs each). The rows are
+        built aside and swapped in at the end, so that queries and snapshots meanwhile read
+        the previous rows, never half of them; a rebuild that a newer one (a recovery after
+        another rebalance) overtook gives up."""
+        self._generation += 1
+        generation = self._generation
+        hours: Hours = {}
         for n, ((key, (start, _end)), value) in enumerate(items, 1):
             if n % every == 0:
                 yield n
+                if generation != self._generation:
+                    return
             try:
                 portion = Portion(value)
                 partition = int(str(key).split(":", 1)[0])
             except ValueError:
                 continue  # not written by the counting agent
-            self.add(portion, float(start), partition)
+            _add(hours, portion, float(start), partition)
+        self._hours = hours
 
     def __len__(self) -> int:
         return sum(len(n) for n in self._hours.values())

@@ -125,16 +125,18 @@ class Deduplicator:
         key keeps naming its first copy (and that copy's story) until the window is over."""
         for key in keys_of(article):
             self._pending.pop(key, None)
+            value: object = now
+            if key.startswith("content:"):
+                if self.first_copy(article, now) is not None:
+                    continue  # the key keeps naming the first copy
+                value = [now, article.id, story_id]
             try:
-                if key.startswith("content:"):
-                    if self.first_copy(article, now) is None:
-                        self._table[key] = [now, article.id, story_id]
-                else:
-                    self._table[key] = now
+                self._table[key] = value
             except Exception:  # the article is committed whatever happens here
-                # A stopping worker's producer can lose the changelog topic's metadata while
-                # it drains (Faust's table write then raises in the partitioner): the events
-                # are committed, so a key not recorded only lets a later re-send through.
+                # A stopping worker's drain can meet a producer that has lost the changelog
+                # topic's metadata (Faust's table write then raises in the partitioner): the
+                # events are committed, so a key not recorded only lets a later re-send
+                # through.
                 log.warning("de-duplication key of %s not recorded", article.id, exc_info=True)
 
     async def prune(self, now: float, chunk: int = 5_000) -> int:

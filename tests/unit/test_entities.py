@@ -236,3 +236,9 @@ def test_a_title_line_is_a_headline_even_after_a_comma(spacy_model: Language) ->
     assert headline_verb(blames)
     prose = spacy_model("The council met, and Whitfield Blames Brandt Over Cuts was the headline.")
     assert not headline_verb(next(t for t in prose if t.text == "Blames"))
+
+
+def test_a_sentence_opening_its_line_is_no_headline(enricher: Enricher) -> None:
+    body = "At the Turning Point Student Action Summit in Tampa, thousands gathered on Friday."
+    names = {e.name for e in run(enricher, body).entities}
+    assert any(n.startswith("Turning Point") for n in names)

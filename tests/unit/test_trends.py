@@ -649,3 +649,22 @@ def test_the_rebuild_after_a_recovery_runs_in_steps_to_the_same_rows() -> None:
     assert len(stepped) == len(whole) == 3
     for name in ("N0", "N1", "N2"):
         assert stepped.get(name, 3600.0) == whole.get(name, 3600.0) is not None
+
+
+def test_a_rebuild_overtaken_by_a_newer_one_gives_up_and_counts_nothing_twice() -> None:
+    """A recovery after another rebalance starts a second rebuild while the first is between
+    steps: the rows are those of one rebuild, and until the end the previous rows are read."""
+    table = {}
+    for i in range(10):
+        portion = _portion(f"a{i}", 3600.0 + 60 * i, "N0")
+        table[portion_key(portion.article_id, 0, 3600.0)] = portion.entity_record()
+    whole, rows = EntityRows(), EntityRows()
+    whole.rebuild(table.items())
+    rows.add(_portion("old", 3600.0, "Before"), 3600.0, 0)
+    first = rows.rebuilding(table.items(), every=3)
+    next(first)
+    assert rows.get("Before", 3600.0) is not None  # the previous rows until the swap
+    assert list(rows.rebuilding(table.items(), every=3)) == [3, 6, 9]
+    assert list(first) == []  # overtaken: gives up without touching the rows
+    assert rows.get("N0", 3600.0) == whole.get("N0", 3600.0) is not None
+    assert rows.get("Before", 3600.0) is None
