@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from pipeline.enrich import gazetteer as gz
-from pipeline.enrich.mentions import RawMention, name_key
+from pipeline.enrich.mentions import RawMention, clean_name, name_key
 from pipeline.enrich.nlp import ParsedField
 from pipeline.models import Entity, Mention, TextField
 
@@ -179,7 +179,7 @@ def _decide_label(c: Cluster) -> str:
 def _canonical_name(c: Cluster) -> str:
     """The fullest form: most words, then not all capitals, then most frequent, then first."""
     forms = Counter(m.text for m in c.mentions)
-    cleaned = {text: " ".join(text.replace("\u2019", "'").split()) for text in forms}
+    cleaned = {text: clean_name(text) for text in forms}
 
     def rank(text: str) -> tuple[int, bool, int]:
         return (len(text.split()), not text.isupper(), forms[text])

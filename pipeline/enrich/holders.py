@@ -28,7 +28,7 @@ from pipeline.enrich import gazetteer as gz
 from pipeline.enrich.document import Document
 from pipeline.enrich.entities import Cluster
 from pipeline.enrich.lexicon import SPEECH_VERBS
-from pipeline.enrich.mentions import RawMention, name_key
+from pipeline.enrich.mentions import RawMention, clean_name, name_key
 from pipeline.models import TextField
 
 HOLDER_LABELS = frozenset({"PERSON", "ORG", "GPE", "NORP"})
@@ -316,7 +316,7 @@ class HolderResolver:
         found = self._groups.get(key)
         if found is None:
             raw = RawMention(field_name, a, b, text, start, noun.i + 1)
-            found = Cluster([raw], " ".join(text.replace("\u2019", "'").split()), "ORG")
+            found = Cluster([raw], clean_name(text), "ORG")
             self._groups[key] = found
         return found
 

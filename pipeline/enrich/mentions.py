@@ -64,9 +64,14 @@ class RawMention:
         return self.text.split()
 
 
+def clean_name(text: str) -> str:
+    """A name as entities are named: straight apostrophes, single spaces."""
+    return " ".join(text.replace("\u2019", "'").split())
+
+
 def name_key(text: str) -> str:
     """Case- and variant-insensitive key: "the U.S." and "US" share one."""
-    key = " ".join(text.replace("\u2019", "'").split()).lower()
+    key = clean_name(text).lower()
     key = key.removeprefix("the ")
     key = key.removesuffix("'s").removesuffix("'")
     return gz.COUNTRY_ALIASES.get(key, key)
