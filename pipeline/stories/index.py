@@ -31,7 +31,7 @@ from collections.abc import Hashable, Iterable, MutableMapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from pipeline.stories.signature import PERMUTATIONS, Signature, band_keys
+from pipeline.stories.signature import PERMUTATIONS, MinHash, Signature, band_keys
 
 BAND_IDS = 20  # a band shared by more is a boilerplate shingle run, not a story
 NAME_IDS = 200  # a name in more recent articles than this scores (nearly) nothing anyway
@@ -207,6 +207,6 @@ def _record(story_id: str, sig: Signature, now: float) -> dict[str, Any]:
     return {"s": story_id, "t": now, "n": sorted(sig.names), "m": list(sig.minhash)}
 
 
-def _bands(minhash: tuple[int, ...]) -> tuple[str, ...]:
+def _bands(minhash: MinHash) -> tuple[str, ...]:
     """The bands of a record's MinHash, as :func:`signature` cut them (none when empty)."""
     return band_keys(minhash) if minhash else ()

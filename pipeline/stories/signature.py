@@ -36,11 +36,11 @@ SEED = 18  # fixed: signatures from different workers and restarts must be compa
 
 @dataclass(frozen=True)
 class Signature:
-    minhash: tuple[int, ...]  # PERMUTATIONS values; empty for a text with no shingle
+    minhash: MinHash
     bands: tuple[str, ...]
     names: frozenset[str]
 
-    def similarity(self, other_minhash: tuple[int, ...]) -> float:
+    def similarity(self, other_minhash: MinHash) -> float:
         """Estimated Jaccard similarity of the two shingle sets (0 when either is empty)."""
         if not self.minhash or len(other_minhash) != len(self.minhash):
             return 0.0
@@ -115,7 +115,7 @@ def signature(
     return Signature(values, band_keys(values), names)
 
 
-def band_keys(minhash: tuple[int, ...]) -> tuple[str, ...]:
+def band_keys(minhash: MinHash) -> tuple[str, ...]:
     """The locality-sensitive keys of a MinHash: ``BANDS`` bands of ``ROWS`` values each."""
     return tuple(f"{b}:{_digest(minhash[b * ROWS : (b + 1) * ROWS])}" for b in range(BANDS))
 
@@ -135,6 +135,6 @@ def name_keys(entities: list[Entity]) -> set[str]:
     return keys
 
 
-def _digest(values: tuple[int, ...]) -> str:
+def _digest(values: MinHash) -> str:
     data = b"".join(v.to_bytes(8, "little") for v in values)
     return hashlib.blake2b(data, digest_size=8).hexdigest()
