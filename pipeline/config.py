@@ -373,6 +373,19 @@ class StoriesSettings(_Group):
         "recent articles (log((N+1)/(df+1))), must add up to this much.",
     )
     min_shared_names: int = Field(default=2, ge=1, description="... and be at least this many.")
+    join_by_words: bool = Field(
+        # On real reports of one story by different outlets this rule joined pairs at
+        # precision 0.73 (docs/stories.md), where the name rule reached 0.25.
+        default=True,
+        description="Also join articles that share a name and much of their wording, each word "
+        "weighed by its rarity among recent articles (one story across outlets).",
+    )
+    words_threshold: float = Field(
+        default=0.3,
+        gt=0,
+        le=1,
+        description="... when the cosine of the two articles' weighed words is at least this.",
+    )
     content_duplicates: Literal["keep", "drop"] = Field(
         default="keep",
         description="A copy of an article already enriched (same normalised text, another id "

@@ -63,10 +63,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--cache", type=Path, default=Path("/tmp/stories_cost_enriched.jsonl"))
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--articles", type=int, default=ARTICLES)
+    parser.add_argument(
+        "--rule",
+        choices=["words", "names", "text"],
+        default="words",
+        help="the rule that joins reports of one story besides the text rule (words: the "
+        "default; text: the text rule alone)",
+    )
     args = parser.parse_args()
-    corpus, _ = bench_corpus(ARTICLES, SEED)
+    corpus, _ = bench_corpus(args.articles, SEED)
     items = enriched(corpus, args.cache)
-    stories = Stories(StoryIndex({}, Rules()), StoriesMetrics(CollectorRegistry()))
+    rules = Rules(join_by_words=args.rule == "words", join_by_names=args.rule == "names")
+    stories = Stories(StoryIndex({}, rules), StoriesMetrics(CollectorRegistry()))
     spent: list[float] = []
     for r in range(args.rounds):
         for i, (article, _) in enumerate(items):

@@ -22,6 +22,7 @@ import itertools
 import json
 import random
 from collections import defaultdict
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -86,6 +87,7 @@ def cluster(
     for day, rows in days.items():
         index = StoryIndex(copy.deepcopy(prefilled._table), rules)
         index.articles = prefilled.articles
+        index.term_df = copy.copy(prefilled.term_df)
         assigned: dict[str, str] = {}
         for i, r in enumerate(rows):
             now = 1 + i  # the background is from the same window
@@ -146,6 +148,13 @@ def main() -> None:
     parser.add_argument("--min-shared-names", type=int, default=Rules.min_shared_names)
     parser.add_argument("--text-threshold", type=float, default=Rules.text_threshold)
     parser.add_argument(
+        "--rule",
+        choices=["names", "words", "both"],
+        default="names",
+        help="which rule joins reports of one story besides the text rule (--grid: its grid)",
+    )
+    parser.add_argument("--words-threshold", type=float, default=Rules.words_threshold)
+    parser.add_argument(
         "--background",
         type=int,
         default=0,
@@ -168,28 +177,36 @@ def main() -> None:
         f"{args.split}: {docs} documents, {len(stories)} stories, {len(days)} days, "
         f"{sum(p[0] for p in pairs)} same-story pairs"
     )
-    grid = (
-        [
-            Rules(name_threshold=t, min_shared_names=k, text_threshold=args.text_threshold)
+    by_names, by_words = args.rule in ("names", "both"), args.rule in ("words", "both")
+    chosen = Rules(
+        text_threshold=args.text_threshold,
+        join_by_names=by_names,
+        name_threshold=args.name_threshold,
+        min_shared_names=args.min_shared_names,
+        join_by_words=by_words,
+        words_threshold=args.words_threshold,
+    )
+    grid = [chosen]
+    if args.grid and by_names:
+        grid = [
+            replace(chosen, name_threshold=t, min_shared_names=k)
             for k in (1, 2, 3)
             for t in (6.0, 8.0, 10.0, 12.0, 14.0, 16.0)
         ]
-        if args.grid
-        else [
-            Rules(
-                name_threshold=args.name_threshold,
-                min_shared_names=args.min_shared_names,
-                text_threshold=args.text_threshold,
-            )
-        ]
-    )
+    elif args.grid:
+        grid = [replace(chosen, words_threshold=t) for t in (0.1, 0.15, 0.2, 0.25, 0.3, 0.4)]
     for rules in grid:
         per_day = evaluate(days, found, rules, background)
         p, r = score(per_day)
+        names = (
+            f"names: {rules.min_shared_names} at {rules.name_threshold:g}"
+            if rules.join_by_names
+            else "names: off"
+        )
+        words = f"words: {rules.words_threshold:g}" if rules.join_by_words else "words: off"
         print(
-            f"min_shared={rules.min_shared_names} name_threshold={rules.name_threshold:g} "
-            f"text_threshold={rules.text_threshold:g}: P {p:.3f} R {r:.3f}  "
-            f"{interval(per_day)}"
+            f"{names}, {words}, text_threshold={rules.text_threshold:g}: "
+            f"P {p:.3f} R {r:.3f}  {interval(per_day)}"
         )
 
 

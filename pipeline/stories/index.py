@@ -2,7 +2,8 @@
 
 State is a key-value mapping held in the worker's memory (a plain dict), JSON values only:
 
-* ``a:<article id>`` → ``{"s": story id, "t": seen at (epoch s), "n": [names], "m": [minhash]}``
+* ``a:<article id>`` → ``{"s": story id, "t": seen at (epoch s), "n": [names], "m": [minhash],
+  "w": {term: count}}``
 * ``b:<band>`` → ids of recent articles with that MinHash band (at most ``BAND_IDS``)
 * ``n:<name>`` → ids of recent articles naming it (at most ``NAME_IDS``, newest last)
 
@@ -14,8 +15,11 @@ near-duplicate (estimated Jaccard of word shingles at least ``text_threshold``) 
 matches; otherwise (with ``join_by_names``) the names both articles use are scored by how
 rare each is among recent articles (``log((N + 1) / (df + 1))`` summed) and the best
 candidate with at least ``min_shared_names`` shared names and a score of ``name_threshold``
-or more wins. No match:
-the article starts a story whose id is the article's own id.
+or more wins. With ``join_by_words``, the ``WORD_CANDIDATES`` candidates whose shared names
+score highest are compared by their content words instead: the cosine of the two articles'
+term vectors, each term weighted by ``(1 + log count) * log((N + 1) / (df + 1))`` over the
+articles in the window, and the best candidate at ``words_threshold`` or more wins (before
+the names rule). No match: the article starts a story whose id is the article's own id.
 
 Articles decided but not yet committed are held apart (``claim``), so twins in flight on the
 same worker find each other; ``confirm`` remembers an article once its events are committed
@@ -27,7 +31,10 @@ from __future__ import annotations
 
 import asyncio
 import math
-from collections.abc import Hashable, Iterable, MutableMapping
+import sys
+from array import array
+from collections import Counter
+from collections.abc import Hashable, Iterable, Mapping, MutableMapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -35,7 +42,11 @@ from pipeline.stories.signature import PERMUTATIONS, MinHash, Signature, band_ke
 
 BAND_IDS = 20  # a band shared by more is a boilerplate shingle run, not a story
 NAME_IDS = 200  # a name in more recent articles than this scores (nearly) nothing anyway
-Kind = Literal["new", "text", "names"]
+# Candidates compared by their words: those sharing the rarest names. Two reports of one story
+# share at least one name (a person, a place) nearly always; comparing every article that
+# shares any name (up to NAME_IDS per name) would cost the event loop milliseconds.
+WORD_CANDIDATES = 20
+Kind = Literal["new", "text", "words", "names"]
 
 
 @dataclass(frozen=True)
@@ -47,14 +58,26 @@ class Match:
 
 
 @dataclass(frozen=True)
+class _Scored:
+    """A recent article sharing names with the one being decided."""
+
+    score: float  # the shared names' rarities, summed
+    shared: int  # how many names
+    cid: str
+    record: dict[str, Any]
+
+
+@dataclass(frozen=True)
 class Rules:
     """How close two articles must be to share a story (``NEWSFLOW_STORIES_*``)."""
 
     window_seconds: float = 172_800.0
     text_threshold: float = 0.5
-    join_by_names: bool = True
+    join_by_names: bool = False
     name_threshold: float = 10.0
     min_shared_names: int = 2
+    join_by_words: bool = True
+    words_threshold: float = 0.3
 
 
 class StoryIndex:
@@ -64,25 +87,102 @@ class StoryIndex:
         self._pending: dict[str, tuple[Hashable, dict[str, Any]]] = {}  # article -> (owner, rec)
         self._claims: dict[Hashable, str] = {}  # owner -> its article id
         self.articles = 0  # articles in the window: counted by remember, recounted by prune
+        # In how many remembered articles each term is (kept by remember and prune, like
+        # ``articles``): the rarity that weighs the words of two articles.
+        self.term_df: Counter[str] = Counter()
 
     # -- deciding ---------------------------------------------------------------------------
 
     def match(self, article_id: str, sig: Signature, now: float) -> Match:
         """The story ``article_id`` belongs to (itself ignored: a redo finds its own record)."""
-        best = Match(article_id, "new")
-        names = set(sig.names) if self._rules.join_by_names else set()
-        rarity = {n: self._rarity(n) for n in names}
-        for cid, rec in self._candidates(sig, names, now):
-            if cid == article_id:
-                continue
-            if sig.similarity(tuple(rec["m"])) >= self._rules.text_threshold:
+        rules = self._rules
+        by_names = rules.join_by_names or rules.join_by_words
+        scored = self._sharing_names(sig.names, now) if by_names else []
+        scored = [s for s in scored if s.cid != article_id]
+        # The text rule: the articles sharing a MinHash band, the closest by names (a
+        # near-duplicate that missed every band) and the articles in flight.
+        for cid, rec in self._text_candidates(sig, scored[:WORD_CANDIDATES], now):
+            if cid != article_id and sig.similarity(tuple(rec["m"])) >= rules.text_threshold:
                 return Match(rec["s"], "text", cid, 1.0)
-            shared = names & set(rec["n"])
-            if len(shared) < self._rules.min_shared_names:
+        if rules.join_by_words and sig.terms:
+            by_words = self._by_words(sig.terms, scored[:WORD_CANDIDATES])
+            if by_words is not None:
+                return by_words
+        if rules.join_by_names:
+            for s in scored:  # best first
+                if s.score < rules.name_threshold:
+                    break
+                if s.shared >= rules.min_shared_names:
+                    return Match(s.record["s"], "names", s.cid, s.score)
+        return Match(article_id, "new")
+
+    def _sharing_names(self, names: frozenset[str], now: float) -> list[_Scored]:
+        """The articles in the window (and in flight) that share a name with the article,
+        best score first (ties by id): a name's rarity summed once per posting, so that an
+        article costs the postings of its names, not a comparison per candidate."""
+        score: dict[str, float] = {}
+        shared: dict[str, int] = {}
+        for name in names:
+            rarity = self._rarity(name)
+            for cid in self._ids(f"n:{name}"):
+                score[cid] = score.get(cid, 0.0) + rarity
+                shared[cid] = shared.get(cid, 0) + 1
+        found: list[_Scored] = []
+        for cid in score:
+            rec = self._table.get(f"a:{cid}")
+            if rec is not None and now - rec["t"] < self._rules.window_seconds:
+                found.append(_Scored(score[cid], shared[cid], cid, rec))
+        for cid, (_, rec) in self._pending.items():
+            common = names.intersection(rec["n"])
+            if common and cid not in score:
+                found.append(_Scored(sum(map(self._rarity, common)), len(common), cid, rec))
+        found.sort(key=lambda s: (-s.score, s.cid))
+        return found
+
+    def _text_candidates(
+        self, sig: Signature, closest: list[_Scored], now: float
+    ) -> Iterable[tuple[str, dict[str, Any]]]:
+        seen: set[str] = set()
+        for band in sig.bands:
+            for cid in self._ids(f"b:{band}"):
+                rec = self._table.get(f"a:{cid}")
+                if (
+                    cid not in seen
+                    and rec is not None
+                    and now - rec["t"] < self._rules.window_seconds
+                ):
+                    seen.add(cid)
+                    yield cid, rec
+        for s in closest:
+            if s.cid not in seen:
+                seen.add(s.cid)
+                yield s.cid, s.record
+        for cid, (_, rec) in list(self._pending.items()):
+            if cid not in seen:
+                yield cid, rec
+
+    def _by_words(self, terms: Mapping[str, int], closest: list[_Scored]) -> Match | None:
+        """The candidate whose words are closest, if at ``words_threshold`` or more."""
+        n = self.articles
+
+        def weights(counts: Mapping[str, int]) -> tuple[dict[str, float], float]:
+            w = {
+                t: (1.0 + math.log(c)) * math.log((n + 1) / (self.term_df[t] + 1))
+                for t, c in counts.items()
+            }
+            return w, math.sqrt(sum(v * v for v in w.values()))
+
+        mine, norm = weights(terms)
+        if norm == 0.0:
+            return None
+        best: Match | None = None
+        for s in closest:
+            theirs, their_norm = weights(dict(zip(*s.record["w"], strict=True)))
+            if their_norm == 0.0:
                 continue
-            score = sum(rarity[n] for n in shared)
-            if score >= self._rules.name_threshold and score > best.score:
-                best = Match(rec["s"], "names", cid, score)
+            cosine = sum(v * theirs.get(t, 0.0) for t, v in mine.items()) / (norm * their_norm)
+            if cosine >= self._rules.words_threshold and (best is None or cosine > best.score):
+                best = Match(s.record["s"], "words", s.cid, cosine)
         return best
 
     def _rarity(self, name: str) -> float:
@@ -91,22 +191,6 @@ class StoryIndex:
         )
         n = max(self.articles + len(self._pending), df)
         return math.log((n + 1) / (df + 1))
-
-    def _candidates(
-        self, sig: Signature, names: set[str], now: float
-    ) -> Iterable[tuple[str, dict[str, Any]]]:
-        ids: dict[str, None] = {}
-        for band in sig.bands:
-            ids.update(dict.fromkeys(self._ids(f"b:{band}")))
-        for name in names:
-            ids.update(dict.fromkeys(self._ids(f"n:{name}")))
-        for cid in ids:
-            rec = self._table.get(f"a:{cid}")
-            if rec is not None and now - rec["t"] < self._rules.window_seconds:
-                yield cid, rec
-        for cid, (_, rec) in list(self._pending.items()):
-            if cid not in ids:
-                yield cid, rec
 
     def _ids(self, key: str) -> list[str]:
         value = self._table.get(key)
@@ -119,7 +203,7 @@ class StoryIndex:
     ) -> None:
         """Hold ``article_id``'s decision for ``owner`` until it is committed or dropped."""
         self.release(owner)
-        self._pending[article_id] = (owner, _record(story_id, sig, now))
+        self._pending[article_id] = (owner, _stored(_record(story_id, sig, now)))
         self._claims[owner] = article_id
 
     def release(self, owner: Hashable) -> None:
@@ -144,8 +228,12 @@ class StoryIndex:
         clean = _checked(record)
         if clean is None or now - clean["t"] >= self._rules.window_seconds:
             return False
-        if f"a:{article_id}" not in self._table:
+        old = self._table.get(f"a:{article_id}")
+        if old is None:
             self.articles += 1
+        else:
+            self.term_df.subtract(old["w"][0])
+        self.term_df.update(clean["w"][0])
         self._table[f"a:{article_id}"] = clean
         for band in _bands(tuple(clean["m"])):
             self._append(f"b:{band}", article_id, BAND_IDS)
@@ -166,9 +254,12 @@ class StoryIndex:
         expired = {k[2:] for k, v in records if now - v["t"] >= window}
         self.articles = len(records) - len(expired)
         for i, cid in enumerate(expired):
-            self._table.pop(f"a:{cid}", None)
+            record = self._table.pop(f"a:{cid}", None)
+            if record is not None:
+                self.term_df.subtract(record["w"][0])
             if i % chunk == chunk - 1:
                 await asyncio.sleep(0)
+        self.term_df = +self.term_df  # drops the terms no article in the window has
         lists = [(k, v) for k, v in list(self._table.items()) if k[:2] in ("b:", "n:")]
         for i, (key, ids) in enumerate(lists):
             kept = [cid for cid in ids if cid not in expired]
@@ -184,7 +275,11 @@ class StoryIndex:
 def _checked(record: dict[str, Any]) -> dict[str, Any] | None:
     """The record with each field of its own type, or None: records come from a topic any
     client can write to, and one the index cannot use must not stop the worker reading it
-    (nor every later look-up or prune that meets it)."""
+    (nor every later look-up or prune that meets it).
+
+    Stored compact, since the index holds every article of the window (tens of thousands):
+    names and words as shared strings, the MinHash as 8-byte integers, the words' counts as
+    bytes (a count above 255 weighs as 255): ~5 KB of memory a record instead of ~15."""
     try:
         story_id, seen_at = record["s"], float(record["t"])
         names, minhash = record["n"], record["m"]
@@ -196,15 +291,49 @@ def _checked(record: dict[str, Any]) -> dict[str, Any] | None:
             return None
         clean_names = [n for n in names if isinstance(n, str)]
         clean_minhash = [int(v) for v in minhash]
+        words = record.get("w", {})  # absent from the records of older versions
+        if not isinstance(words, dict):
+            return None
+        clean_words = {t: int(c) for t, c in words.items() if isinstance(t, str)}
     except (KeyError, TypeError, ValueError, OverflowError):
         return None
-    if len(clean_names) != len(names):
+    if len(clean_names) != len(names) or len(clean_words) != len(words):
         return None
-    return {"s": story_id, "t": seen_at, "n": clean_names, "m": clean_minhash}
+    if any(c < 1 for c in clean_words.values()):
+        return None
+    try:
+        packed = array("Q", clean_minhash)
+    except OverflowError:  # not a MinHash value
+        return None
+    words_kept = (
+        tuple(map(sys.intern, clean_words)),
+        bytes(min(c, 255) for c in clean_words.values()),
+    )
+    return {
+        "s": story_id,
+        "t": seen_at,
+        "n": tuple(map(sys.intern, clean_names)),
+        "m": packed,
+        "w": words_kept,
+    }
+
+
+def _stored(record: dict[str, Any]) -> dict[str, Any]:
+    """A record this worker made, as the index keeps it."""
+    stored = _checked(record)
+    if stored is None:
+        raise ValueError(f"not a story index record: {record!r}")
+    return stored
 
 
 def _record(story_id: str, sig: Signature, now: float) -> dict[str, Any]:
-    return {"s": story_id, "t": now, "n": sorted(sig.names), "m": list(sig.minhash)}
+    return {
+        "s": story_id,
+        "t": now,
+        "n": sorted(sig.names),
+        "m": list(sig.minhash),
+        "w": dict(sig.terms),
+    }
 
 
 def _bands(minhash: MinHash) -> tuple[str, ...]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from prometheus_client import CollectorRegistry, Counter, Gauge
 
-KINDS = ("new", "text", "names", "copy")
+KINDS = ("new", "text", "words", "names", "copy")
 
 
 class StoriesMetrics:

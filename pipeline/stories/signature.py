@@ -7,14 +7,21 @@ the worker with the enrichment):
 similarity ``s`` share at least one band with probability ``1 - (1 - s**rows)**bands``) and
 ``minhash`` estimates that similarity for a candidate; ``names`` are the canonical names of the
 article's named entities (quantities and dates are not names), case-folded, with each
-person's last name.
+person's last name; ``terms`` are its most frequent content words with their counts, which
+the index weighs by their rarity among recent articles to compare two outlets' own wordings of
+one story.
 """
 
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import re
-from dataclasses import dataclass
+import runpy
+from collections import Counter
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
@@ -22,6 +29,8 @@ import numpy.typing as npt
 from pipeline.models import Entity
 
 _WORDS = re.compile(r"\w+")
+_LETTER_WORDS = re.compile(r"[^\W\d_]{3,}")  # three letters or more: no numbers, no "us"
+TERMS = 50  # the most frequent content words an article keeps (a record stays ~1 KB more)
 # Kinds of entity that name a story's actors and places; the rest (dates, numbers) are in
 # quantities already, and these are what two outlets covering one story both write.
 NAME_LABELS = frozenset(
@@ -39,6 +48,7 @@ class Signature:
     minhash: MinHash
     bands: tuple[str, ...]
     names: frozenset[str]
+    terms: dict[str, int] = field(default_factory=dict)  # content word -> count, at most TERMS
 
     def similarity(self, other_minhash: MinHash) -> float:
         """Estimated Jaccard similarity of the two shingle sets (0 when either is empty)."""
@@ -109,10 +119,35 @@ def signature(
     """The article's signature; ``minhash_values``, when the NLP process computed them for
     this text, spare hashing it again here (on the worker's event loop)."""
     names = frozenset(name_keys(entities))
+    words = terms(title, body)
     values = minhash_values if minhash_values is not None else minhash(title, body, shingle_words)
     if not values:
-        return Signature((), (), names)
-    return Signature(values, band_keys(values), names)
+        return Signature((), (), names, words)
+    return Signature(values, band_keys(values), names, words)
+
+
+def terms(title: str, body: str) -> dict[str, int]:
+    """The ``TERMS`` most frequent content words of the text (case-folded, no stop word, no
+    number), with their counts; ties go to the word first in alphabetical order, so every
+    worker keeps the same ones (~0.3 ms for 500 words, on the worker's event loop)."""
+    stop = _stop_words()
+    counts = Counter(
+        w for w in _LETTER_WORDS.findall(f"{title}\n{body}".casefold()) if w not in stop
+    )
+    kept = sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:TERMS]
+    return dict(kept)
+
+
+@cache
+def _stop_words() -> frozenset[str]:
+    """spaCy's English stop words, read from its data file: importing spaCy itself would
+    cost the worker process (which never parses) ~0.7 s and its memory."""
+    spec = importlib.util.find_spec("spacy")
+    if spec is None or spec.origin is None:
+        raise RuntimeError("spaCy is not installed: its English stop words are needed")
+    data = Path(spec.origin).parent / "lang" / "en" / "stop_words.py"
+    words: set[str] = runpy.run_path(str(data))["STOP_WORDS"]
+    return frozenset(w.casefold() for w in words)
 
 
 def band_keys(minhash: MinHash) -> tuple[str, ...]:

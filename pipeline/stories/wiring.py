@@ -24,6 +24,8 @@ def rules_of(settings: Settings) -> Rules:
         join_by_names=s.join_by_names,
         name_threshold=s.name_threshold,
         min_shared_names=s.min_shared_names,
+        join_by_words=s.join_by_words,
+        words_threshold=s.words_threshold,
     )
 
 

@@ -89,7 +89,7 @@ def _filled(index: StoryIndex, n: int, now: float) -> None:
 
 
 def test_shared_rare_names_join_a_story_and_a_common_name_does_not() -> None:
-    index = StoryIndex({}, Rules(name_threshold=4.0, min_shared_names=2))
+    index = StoryIndex({}, Rules(join_by_names=True, name_threshold=4.0, min_shared_names=2))
     _filled(index, 30, now=0)
     sig_a = signature(
         "", "Report one.", [_entity("Dawn Zimmer"), _entity("Chris Christie"), _entity("Trump")], 5
@@ -105,7 +105,9 @@ def test_shared_rare_names_join_a_story_and_a_common_name_does_not() -> None:
 
 def test_without_join_by_names_only_text_joins() -> None:
     """The settings' default: the same rare names no longer join, a copy still does."""
-    index = StoryIndex({}, Rules(name_threshold=4.0, min_shared_names=2, join_by_names=False))
+    index = StoryIndex(
+        {}, Rules(name_threshold=4.0, min_shared_names=2, join_by_names=False, join_by_words=False)
+    )
     _filled(index, 30, now=0)
     names = [_entity("Dawn Zimmer"), _entity("Chris Christie")]
     sig_a = signature("", "Report one of the flood in Hoboken today.", names, 5)
@@ -118,6 +120,71 @@ def test_without_join_by_names_only_text_joins() -> None:
         "text",
     )
     assert Settings().stories.join_by_names is False
+
+
+FLOOD_A = (
+    "Floodwater swept through Hoboken after the levee on the Hudson failed overnight. Mayor "
+    "Dawn Zimmer ordered evacuations of the waterfront; pumps and sandbags arrived from the "
+    "county as the levee breach widened and floodwater reached the train terminal."
+)
+FLOOD_B = (
+    "Hoboken's waterfront was evacuated when the Hudson levee gave way. Zimmer said the "
+    "breach widened before dawn, the train terminal took on floodwater, and county crews "
+    "brought pumps and sandbags."
+)
+BUDGET = (
+    "Hoboken's council passed the school budget, raising teacher pay. Zimmer signed the "
+    "budget, which adds classrooms and a new library wing downtown."
+)
+
+
+def _words_index(articles: int = 30) -> StoryIndex:
+    """An index whose window holds ``articles`` other articles: the rarity of a word is
+    measured against them."""
+    index = StoryIndex({}, Rules(words_threshold=0.2))
+    for i in range(articles):
+        body = f"Council meeting number {i} discussed parking, budget and the weather downtown."
+        index.confirm(("f", i), f"f{i}", f"f{i}", signature("", body, [_entity("Hoboken")], 5), 0)
+    return index
+
+
+def test_two_outlets_wordings_of_one_story_join_by_their_words() -> None:
+    index = _words_index()
+    first = signature("", FLOOD_A, [_entity("Dawn Zimmer"), _entity("Hoboken", "GPE")], 5)
+    index.confirm(1, "a", "a", first, now=1)
+    other = signature("", FLOOD_B, [_entity("Zimmer"), _entity("Hoboken", "GPE")], 5)
+    assert other.similarity(first.minhash) < 0.5  # not a near-duplicate: the words decide
+    found = index.match("b", other, now=2)
+    assert (found.story_id, found.kind, found.matched) == ("a", "words", "a")
+    assert 0.2 <= found.score <= 1.0
+    # The same names, other words: another story.
+    budget = signature("", BUDGET, [_entity("Zimmer"), _entity("Hoboken", "GPE")], 5)
+    assert index.match("c", budget, now=2).story_id == "c"
+    # The same words and no shared name: never compared.
+    nameless = signature("", FLOOD_B, [_entity("Somebody Else")], 5)
+    assert index.match("d", nameless, now=2).story_id == "d"
+
+
+def test_the_words_rule_can_be_turned_off_and_counts_words_over_the_window() -> None:
+    assert Settings().stories.join_by_words is True
+    off = StoryIndex({}, Rules(join_by_words=False))
+    first = signature("", FLOOD_A, [_entity("Dawn Zimmer")], 5)
+    off.confirm(1, "a", "a", first, now=1)
+    assert off.match("b", signature("", FLOOD_B, [_entity("Zimmer")], 5), now=2).kind == "new"
+    # Each article's words count once in the window, again after a redo, none after pruning.
+    index = StoryIndex({}, Rules(window_seconds=100, join_by_words=True))
+    index.confirm(1, "a", "a", first, now=1)
+    index.confirm(1, "a", "a", first, now=1)
+    assert index.term_df["levee"] == 1 and index.term_df["floodwater"] == 1
+    assert asyncio.run(index.prune(now=200)) == 1 and not index.term_df
+
+
+def test_the_most_frequent_content_words_are_kept_the_same_way_everywhere() -> None:
+    sig = signature("Levee fails", FLOOD_A, [], 5)
+    assert sig.terms["levee"] == 3 and sig.terms["floodwater"] == 2
+    assert "the" not in sig.terms and "after" not in sig.terms  # stop words
+    many = " ".join(f"word{chr(97 + i // 26)}{chr(97 + i % 26)}" for i in range(200))
+    assert list(signature("", many, [], 5).terms) == sorted(many.split())[:50]
 
 
 def test_the_window_a_redo_and_twins_in_flight() -> None:
@@ -257,10 +324,10 @@ def test_the_minhash_the_nlp_process_computed_is_the_one_the_index_keeps() -> No
     processor.dedup = Deduplicator({}, 86_400)
     processor.stories = Stories(StoryIndex(table, Rules()), StoriesMetrics(registry))
     _run(processor, 0, id="ap-1", body=WIRE, source="AP", url="https://ap.example/1")
-    assert table["a:ap-1"]["m"] == list(range(PERMUTATIONS))  # not hashed again
+    assert list(table["a:ap-1"]["m"]) == list(range(PERMUTATIONS))  # not hashed again
     # A copy reuses the first copy's enrichment, not its MinHash: the story step hashes it.
     _run(processor, 1, id="tribune-7", body=WIRE, source="Tribune", url="https://t.example/7")
-    assert table["a:tribune-7"]["m"] == list(minhash("", WIRE, SHINGLE_WORDS))
+    assert list(table["a:tribune-7"]["m"]) == list(minhash("", WIRE, SHINGLE_WORDS))
 
 
 def test_a_copy_from_another_outlet_is_kept_marked_and_not_enriched_again() -> None:
@@ -425,6 +492,9 @@ def test_records_out_of_the_window_or_unreadable_are_not_remembered() -> None:
         {"s": "x", "t": "nan", "n": [], "m": []},  # a time that never expires
         {"s": "x", "t": "inf", "n": [], "m": []},
         {"s": 3, "t": 5.0, "n": [], "m": []},  # story id not a string
+        {"s": "x", "t": 5.0, "n": [], "m": [], "w": ["levee"]},  # words not a mapping
+        {"s": "x", "t": 5.0, "n": [], "m": [], "w": {"levee": "many"}},  # count not a number
+        {"s": "x", "t": 5.0, "n": [], "m": [], "w": {"levee": 0}},  # count below one
     ],
 )
 def test_a_record_of_the_wrong_shape_is_skipped_and_the_index_keeps_working(
