@@ -375,7 +375,7 @@ class StoriesSettings(_Group):
     min_shared_names: int = Field(default=2, ge=1, description="... and be at least this many.")
     join_by_words: bool = Field(
         # On real reports of one story by different outlets this rule joined pairs at
-        # precision 0.73 (docs/stories.md), where the name rule reached 0.25.
+        # precision 0.78 (docs/stories.md), where the name rule reached 0.25.
         default=True,
         description="Also join articles that share a name and much of their wording, each word "
         "weighed by its rarity among recent articles (one story across outlets).",

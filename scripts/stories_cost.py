@@ -14,17 +14,20 @@ one core.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import statistics
 import time
+import tracemalloc
 from pathlib import Path
 
 from prometheus_client import CollectorRegistry
 
 from pipeline.models import EnrichedArticle, Enrichment, EnrichmentMeta, RawArticle
-from pipeline.stories.assign import Stories
-from pipeline.stories.index import Rules, StoryIndex
+from pipeline.stories.assign import SHINGLE_WORDS, Stories
+from pipeline.stories.index import Rules, StoryIndex, _record
 from pipeline.stories.metrics import StoriesMetrics
+from pipeline.stories.signature import signature
 from pipeline.tools.bench import ARTICLES, SEED
 from pipeline.tools.bench_corpus import bench_corpus
 
@@ -59,6 +62,20 @@ def enriched(articles: list[RawArticle], cache: Path) -> list[tuple[EnrichedArti
     return out_list
 
 
+def index_memory(items: list[tuple[EnrichedArticle, float]], rules: Rules) -> float:
+    """Bytes the index holds per article once each article's record is remembered."""
+    sigs = [signature(a.title, a.body, a.entities, SHINGLE_WORDS) for a, _ in items]
+    records = [json.dumps(_record(a.id, sig, 0.0)) for (a, _), sig in zip(items, sigs, strict=True)]
+    gc.collect()
+    tracemalloc.start()
+    index = StoryIndex({}, rules)
+    for (article, _), record in zip(items, records, strict=True):
+        index.remember(article.id, json.loads(record), 0.0)
+    used, _ = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return used / len(items)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--cache", type=Path, default=Path("/tmp/stories_cost_enriched.jsonl"))
@@ -70,6 +87,12 @@ def main() -> None:
         default="words",
         help="the rule that joins reports of one story besides the text rule (words: the "
         "default; text: the text rule alone)",
+    )
+    parser.add_argument(
+        "--memory",
+        action="store_true",
+        help="also measure the index's memory per article (tracemalloc), records arriving "
+        "as JSON as they do from other workers",
     )
     args = parser.parse_args()
     corpus, _ = bench_corpus(args.articles, SEED)
@@ -86,6 +109,8 @@ def main() -> None:
             stories.assign(copy, owner, now)
             stories.confirm(owner, now)
             spent.append(time.perf_counter() - started)
+    if args.memory:
+        print(f"index memory per article: {index_memory(items, rules) / 1024:.1f} KiB")
     enrich = [seconds for _, seconds in items]
     words = statistics.mean(len(a.body.split()) for a, _ in items)
     spent.sort()

@@ -9,7 +9,7 @@ chosen rules. Pairs are counted within a day (a pair of the same story is a posi
 
     .venv/bin/python scripts/stories_set.py > /tmp/stories_set.jsonl
     .venv/bin/python scripts/stories_eval.py /tmp/stories_set.jsonl --split dev --grid \\
-        --background 1000
+        --background 1000 [--rule words|names|both]
 """
 
 from __future__ import annotations
@@ -150,8 +150,9 @@ def main() -> None:
     parser.add_argument(
         "--rule",
         choices=["names", "words", "both"],
-        default="names",
-        help="which rule joins reports of one story besides the text rule (--grid: its grid)",
+        default="words",
+        help="which rule joins reports of one story besides the text rule (the default: "
+        "words; --grid: its grid)",
     )
     parser.add_argument("--words-threshold", type=float, default=Rules.words_threshold)
     parser.add_argument(

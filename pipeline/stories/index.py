@@ -1,9 +1,10 @@
 """The story index: which recent story an article belongs to, decided as it streams in.
 
-State is a key-value mapping held in the worker's memory (a plain dict), JSON values only:
+State is a key-value mapping held in the worker's memory (a plain dict):
 
-* ``a:<article id>`` → ``{"s": story id, "t": seen at (epoch s), "n": [names], "m": [minhash],
-  "w": {term: count}}``
+* ``a:<article id>`` → the article's record, as :func:`_checked` keeps it: ``{"s": story id,
+  "t": seen at (epoch s), "n": names, "m": MinHash, "w": (terms, counts)}`` (as JSON between
+  workers: ``"n": [names], "m": [minhash], "w": {term: count}``)
 * ``b:<band>`` → ids of recent articles with that MinHash band (at most ``BAND_IDS``)
 * ``n:<name>`` → ids of recent articles naming it (at most ``NAME_IDS``, newest last)
 
@@ -15,11 +16,12 @@ near-duplicate (estimated Jaccard of word shingles at least ``text_threshold``) 
 matches; otherwise (with ``join_by_names``) the names both articles use are scored by how
 rare each is among recent articles (``log((N + 1) / (df + 1))`` summed) and the best
 candidate with at least ``min_shared_names`` shared names and a score of ``name_threshold``
-or more wins. With ``join_by_words``, the ``WORD_CANDIDATES`` candidates whose shared names
-score highest are compared by their content words instead: the cosine of the two articles'
-term vectors, each term weighted by ``(1 + log count) * log((N + 1) / (df + 1))`` over the
-articles in the window, and the best candidate at ``words_threshold`` or more wins (before
-the names rule). No match: the article starts a story whose id is the article's own id.
+or more wins. With ``join_by_words``, the ``CLOSEST`` candidates whose shared names score
+highest are compared by their content words instead: the cosine of the two articles' term
+vectors, each term weighted by ``(1 + log count) * log((N + 1) / (df + 1))`` over the
+articles in the window, and the best candidate at ``words_threshold`` or more, sharing at
+least ``MIN_SHARED_WORDS`` words, wins (before the names rule, which also looks only at the
+``CLOSEST``). No match: the article starts a story whose id is the article's own id.
 
 Articles decided but not yet committed are held apart (``claim``), so twins in flight on the
 same worker find each other; ``confirm`` remembers an article once its events are committed
@@ -30,6 +32,7 @@ dropped (as :mod:`pipeline.worker.dedup` does with its keys).
 from __future__ import annotations
 
 import asyncio
+import heapq
 import math
 import sys
 from array import array
@@ -38,14 +41,16 @@ from collections.abc import Hashable, Iterable, Mapping, MutableMapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from pipeline.stories.signature import PERMUTATIONS, MinHash, Signature, band_keys
+from pipeline.stories.signature import PERMUTATIONS, TERMS, MinHash, Signature, band_keys
 
 BAND_IDS = 20  # a band shared by more is a boilerplate shingle run, not a story
 NAME_IDS = 200  # a name in more recent articles than this scores (nearly) nothing anyway
 # Candidates compared by their words: those sharing the rarest names. Two reports of one story
 # share at least one name (a person, a place) nearly always; comparing every article that
 # shares any name (up to NAME_IDS per name) would cost the event loop milliseconds.
-WORD_CANDIDATES = 20
+CLOSEST = 20
+MIN_SHARED_WORDS = 3  # two titles sharing one name and one word are not one story
+_TF = tuple(1.0 + math.log(c) if c else 0.0 for c in range(256))  # a stored count's weight
 Kind = Literal["new", "text", "words", "names"]
 
 
@@ -94,50 +99,53 @@ class StoryIndex:
     # -- deciding ---------------------------------------------------------------------------
 
     def match(self, article_id: str, sig: Signature, now: float) -> Match:
-        """The story ``article_id`` belongs to (itself ignored: a redo finds its own record)."""
+        """The story ``article_id`` belongs to. A redo's own record is ignored, as a
+        candidate and in the rarities, so that a redo is decided as its first time was."""
         rules = self._rules
+        own = self._table.get(f"a:{article_id}")
         by_names = rules.join_by_names or rules.join_by_words
-        scored = self._sharing_names(sig.names, now) if by_names else []
-        scored = [s for s in scored if s.cid != article_id]
+        closest = self._closest(article_id, sig.names, now, own) if by_names else []
         # The text rule: the articles sharing a MinHash band, the closest by names (a
         # near-duplicate that missed every band) and the articles in flight.
-        for cid, rec in self._text_candidates(sig, scored[:WORD_CANDIDATES], now):
+        for cid, rec in self._text_candidates(sig, closest, now):
             if cid != article_id and sig.similarity(tuple(rec["m"])) >= rules.text_threshold:
                 return Match(rec["s"], "text", cid, 1.0)
         if rules.join_by_words and sig.terms:
-            by_words = self._by_words(sig.terms, scored[:WORD_CANDIDATES])
+            by_words = self._by_words(sig.terms, closest, own)
             if by_words is not None:
                 return by_words
         if rules.join_by_names:
-            for s in scored:  # best first
-                if s.score < rules.name_threshold:
-                    break
-                if s.shared >= rules.min_shared_names:
+            for s in closest:  # best first
+                if s.score >= rules.name_threshold and s.shared >= rules.min_shared_names:
                     return Match(s.record["s"], "names", s.cid, s.score)
         return Match(article_id, "new")
 
-    def _sharing_names(self, names: frozenset[str], now: float) -> list[_Scored]:
-        """The articles in the window (and in flight) that share a name with the article,
-        best score first (ties by id): a name's rarity summed once per posting, so that an
-        article costs the postings of its names, not a comparison per candidate."""
-        score: dict[str, float] = {}
-        shared: dict[str, int] = {}
-        for name in names:
-            rarity = self._rarity(name)
+    def _closest(
+        self, article_id: str, names: frozenset[str], now: float, own: dict[str, Any] | None
+    ) -> list[_Scored]:
+        """The ``CLOSEST`` articles in the window (and in flight) that share most by names,
+        best first (ties by id). Candidates are ranked by a name's rarity summed over its
+        postings — the cost of an article is its names' postings, not a comparison per
+        candidate — then scored from their records (exact, whatever a full posting list
+        dropped). Names are summed in sorted order: the same floats in every worker."""
+        rarity = {n: self._rarity(n, article_id, own) for n in sorted(names)}
+        ranking: dict[str, float] = {}
+        for name, value in rarity.items():
             for cid in self._ids(f"n:{name}"):
-                score[cid] = score.get(cid, 0.0) + rarity
-                shared[cid] = shared.get(cid, 0) + 1
+                ranking[cid] = ranking.get(cid, 0.0) + value
+        ranking.pop(article_id, None)
+        ranked = [cid for cid, _ in heapq.nlargest(2 * CLOSEST, ranking.items(), key=_by_score)]
+        records = [(cid, self._table.get(f"a:{cid}")) for cid in ranked]
+        records += [(c, rec) for c, (_, rec) in self._pending.items() if c not in ranking]
         found: list[_Scored] = []
-        for cid in score:
-            rec = self._table.get(f"a:{cid}")
-            if rec is not None and now - rec["t"] < self._rules.window_seconds:
-                found.append(_Scored(score[cid], shared[cid], cid, rec))
-        for cid, (_, rec) in self._pending.items():
-            common = names.intersection(rec["n"])
-            if common and cid not in score:
-                found.append(_Scored(sum(map(self._rarity, common)), len(common), cid, rec))
+        for cid, rec in records:
+            if cid == article_id or rec is None or now - rec["t"] >= self._rules.window_seconds:
+                continue
+            common = sorted(names.intersection(rec["n"]))
+            if common:
+                found.append(_Scored(sum(rarity[n] for n in common), len(common), cid, rec))
         found.sort(key=lambda s: (-s.score, s.cid))
-        return found
+        return found[:CLOSEST]
 
     def _text_candidates(
         self, sig: Signature, closest: list[_Scored], now: float
@@ -161,35 +169,52 @@ class StoryIndex:
             if cid not in seen:
                 yield cid, rec
 
-    def _by_words(self, terms: Mapping[str, int], closest: list[_Scored]) -> Match | None:
-        """The candidate whose words are closest, if at ``words_threshold`` or more."""
-        n = self.articles
+    def _by_words(
+        self, terms: Mapping[str, int], closest: list[_Scored], own: dict[str, Any] | None
+    ) -> Match | None:
+        """The candidate whose words are closest, if at ``words_threshold`` or more and
+        sharing at least ``MIN_SHARED_WORDS`` of them."""
+        own_terms = frozenset(own["w"][0]) if own is not None else frozenset()
+        n = self.articles - (own is not None)
+        idf: dict[str, float] = {}  # the candidates share many words: one log per word
 
-        def weights(counts: Mapping[str, int]) -> tuple[dict[str, float], float]:
-            w = {
-                t: (1.0 + math.log(c)) * math.log((n + 1) / (self.term_df[t] + 1))
-                for t, c in counts.items()
-            }
-            return w, math.sqrt(sum(v * v for v in w.values()))
+        def rarity(term: str) -> float:
+            df = self.term_df[term] - (term in own_terms)
+            value = idf[term] = math.log((n + 1) / (df + 1))
+            return value
 
-        mine, norm = weights(terms)
+        mine = {t: (1.0 + math.log(c)) * rarity(t) for t, c in terms.items()}
+        norm = math.sqrt(sum(v * v for v in mine.values()))
         if norm == 0.0:
             return None
         best: Match | None = None
         for s in closest:
-            theirs, their_norm = weights(dict(zip(*s.record["w"], strict=True)))
-            if their_norm == 0.0:
+            # One pass over the candidate's words: its norm, and the dot product on the
+            # words both have (the event loop pays for every candidate).
+            squares = dot = 0.0
+            shared = 0
+            for term, count in zip(*s.record["w"], strict=True):
+                value = idf.get(term)
+                weight = _TF[count] * (rarity(term) if value is None else value)
+                squares += weight * weight
+                own_weight = mine.get(term)
+                if own_weight is not None:
+                    dot += own_weight * weight
+                    shared += 1
+            if squares == 0.0 or shared < MIN_SHARED_WORDS:
                 continue
-            cosine = sum(v * theirs.get(t, 0.0) for t, v in mine.items()) / (norm * their_norm)
+            cosine = dot / (norm * math.sqrt(squares))
             if cosine >= self._rules.words_threshold and (best is None or cosine > best.score):
                 best = Match(s.record["s"], "words", s.cid, cosine)
         return best
 
-    def _rarity(self, name: str) -> float:
-        df = len(self._ids(f"n:{name}")) + sum(
-            name in rec["n"] for _, rec in self._pending.values()
-        )
-        n = max(self.articles + len(self._pending), df)
+    def _rarity(self, name: str, article_id: str, own: dict[str, Any] | None) -> float:
+        """``log((N + 1) / (df + 1))`` over the window and the articles in flight, without
+        the article being decided (its own record, on a redo)."""
+        ids = self._ids(f"n:{name}")
+        df = len(ids) - (article_id in ids)
+        df += sum(name in rec["n"] for c, (_, rec) in self._pending.items() if c != article_id)
+        n = max(self.articles + len(self._pending) - (own is not None), df)
         return math.log((n + 1) / (df + 1))
 
     def _ids(self, key: str) -> list[str]:
@@ -203,7 +228,10 @@ class StoryIndex:
     ) -> None:
         """Hold ``article_id``'s decision for ``owner`` until it is committed or dropped."""
         self.release(owner)
-        self._pending[article_id] = (owner, _stored(_record(story_id, sig, now)))
+        stored = _checked(_record(story_id, sig, now))
+        if stored is None:  # a story id that is no string (a first copy's, from a table)
+            return
+        self._pending[article_id] = (owner, stored)
         self._claims[owner] = article_id
 
     def release(self, owner: Hashable) -> None:
@@ -231,8 +259,12 @@ class StoryIndex:
         old = self._table.get(f"a:{article_id}")
         if old is None:
             self.articles += 1
-        else:
+        else:  # the same article again, perhaps enriched by another version
             self.term_df.subtract(old["w"][0])
+            for band in set(_bands(tuple(old["m"]))) - set(_bands(tuple(clean["m"]))):
+                self._drop(f"b:{band}", article_id)
+            for name in set(old["n"]).difference(clean["n"]):
+                self._drop(f"n:{name}", article_id)
         self.term_df.update(clean["w"][0])
         self._table[f"a:{article_id}"] = clean
         for band in _bands(tuple(clean["m"])):
@@ -240,6 +272,13 @@ class StoryIndex:
         for name in clean["n"]:
             self._append(f"n:{name}", article_id, NAME_IDS)
         return True
+
+    def _drop(self, key: str, article_id: str) -> None:
+        ids = [i for i in self._ids(key) if i != article_id]
+        if ids:
+            self._table[key] = ids
+        else:
+            self._table.pop(key, None)
 
     def _append(self, key: str, article_id: str, cap: int) -> None:
         ids = [i for i in self._ids(key) if i != article_id]
@@ -278,8 +317,8 @@ def _checked(record: dict[str, Any]) -> dict[str, Any] | None:
     (nor every later look-up or prune that meets it).
 
     Stored compact, since the index holds every article of the window (tens of thousands):
-    names and words as shared strings, the MinHash as 8-byte integers, the words' counts as
-    bytes (a count above 255 weighs as 255): ~5 KB of memory a record instead of ~15."""
+    names and words as shared strings, the MinHash as 8-byte integers, the words'
+    counts as bytes (a count above 255 weighs as 255; at most ``TERMS`` words)."""
     try:
         story_id, seen_at = record["s"], float(record["t"])
         names, minhash = record["n"], record["m"]
@@ -292,7 +331,7 @@ def _checked(record: dict[str, Any]) -> dict[str, Any] | None:
         clean_names = [n for n in names if isinstance(n, str)]
         clean_minhash = [int(v) for v in minhash]
         words = record.get("w", {})  # absent from the records of older versions
-        if not isinstance(words, dict):
+        if not isinstance(words, dict) or len(words) > TERMS:
             return None
         clean_words = {t: int(c) for t, c in words.items() if isinstance(t, str)}
     except (KeyError, TypeError, ValueError, OverflowError):
@@ -318,12 +357,8 @@ def _checked(record: dict[str, Any]) -> dict[str, Any] | None:
     }
 
 
-def _stored(record: dict[str, Any]) -> dict[str, Any]:
-    """A record this worker made, as the index keeps it."""
-    stored = _checked(record)
-    if stored is None:
-        raise ValueError(f"not a story index record: {record!r}")
-    return stored
+def _by_score(item: tuple[str, float]) -> tuple[float, str]:
+    return item[1], item[0]
 
 
 def _record(story_id: str, sig: Signature, now: float) -> dict[str, Any]:

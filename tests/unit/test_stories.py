@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -29,7 +30,7 @@ from pipeline.models import (
 from pipeline.observe.metrics import WorkerMetrics
 from pipeline.stories import summary
 from pipeline.stories.assign import SHINGLE_WORDS, EnrichmentCache, Stories
-from pipeline.stories.index import Rules, StoryIndex
+from pipeline.stories.index import NAME_IDS, Rules, StoryIndex
 from pipeline.stories.metrics import StoriesMetrics
 from pipeline.stories.models import StoryInput
 from pipeline.stories.signature import PERMUTATIONS, Signature, minhash, signature
@@ -138,16 +139,6 @@ BUDGET = (
 )
 
 
-def _words_index(articles: int = 30) -> StoryIndex:
-    """An index whose window holds ``articles`` other articles: the rarity of a word is
-    measured against them."""
-    index = StoryIndex({}, Rules(words_threshold=0.2))
-    for i in range(articles):
-        body = f"Council meeting number {i} discussed parking, budget and the weather downtown."
-        index.confirm(("f", i), f"f{i}", f"f{i}", signature("", body, [_entity("Hoboken")], 5), 0)
-    return index
-
-
 def test_two_outlets_wordings_of_one_story_join_by_their_words() -> None:
     index = _words_index()
     first = signature("", FLOOD_A, [_entity("Dawn Zimmer"), _entity("Hoboken", "GPE")], 5)
@@ -165,18 +156,92 @@ def test_two_outlets_wordings_of_one_story_join_by_their_words() -> None:
     assert index.match("d", nameless, now=2).story_id == "d"
 
 
+WORDS_02 = Rules(words_threshold=0.2)
+
+
+def _words_index(rules: Rules = WORDS_02, articles: int = 30) -> StoryIndex:
+    """An index whose window holds ``articles`` other articles: the rarity of a word is
+    measured against them."""
+    index = StoryIndex({}, rules)
+    for i in range(articles):
+        body = f"Council meeting number {i} discussed parking, budget and the weather downtown."
+        index.confirm(("f", i), f"f{i}", f"f{i}", signature("", body, [_entity("Hoboken")], 5), 0)
+    return index
+
+
 def test_the_words_rule_can_be_turned_off_and_counts_words_over_the_window() -> None:
     assert Settings().stories.join_by_words is True
-    off = StoryIndex({}, Rules(join_by_words=False))
     first = signature("", FLOOD_A, [_entity("Dawn Zimmer")], 5)
-    off.confirm(1, "a", "a", first, now=1)
-    assert off.match("b", signature("", FLOOD_B, [_entity("Zimmer")], 5), now=2).kind == "new"
+    other = signature("", FLOOD_B, [_entity("Zimmer")], 5)
+    for words, kind in ((True, "words"), (False, "new")):
+        index = _words_index(Rules(join_by_words=words, words_threshold=0.2))
+        index.confirm(1, "a", "a", first, now=1)
+        assert index.match("b", other, now=2).kind == kind
     # Each article's words count once in the window, again after a redo, none after pruning.
     index = StoryIndex({}, Rules(window_seconds=100, join_by_words=True))
     index.confirm(1, "a", "a", first, now=1)
     index.confirm(1, "a", "a", first, now=1)
     assert index.term_df["levee"] == 1 and index.term_df["floodwater"] == 1
     assert asyncio.run(index.prune(now=200)) == 1 and not index.term_df
+
+
+@pytest.mark.parametrize("rule", ["words", "names"])
+def test_a_redo_is_decided_as_its_first_time_was(rule: str) -> None:
+    """Once committed, an article's own record is in the window's statistics; a redo (another
+    worker after a rebalance, a replay) must not count it, or a score just at the threshold
+    falls under it and the redo starts a story of its own."""
+    first = signature("", FLOOD_A, [_entity("Dawn Zimmer"), _entity("Hoboken", "GPE")], 5)
+    other = signature("", FLOOD_B, [_entity("Zimmer"), _entity("Hoboken", "GPE")], 5)
+    by_words = rule == "words"
+    loose = Rules(join_by_words=by_words, join_by_names=not by_words, min_shared_names=1)
+    probe = _words_index(replace(loose, words_threshold=0.01, name_threshold=0.01))
+    probe.confirm(1, "a", "a", first, now=1)
+    score = probe.match("b", other, now=2).score
+    rules = replace(loose, words_threshold=score, name_threshold=score)
+    index = _words_index(rules)
+    index.confirm(1, "a", "a", first, now=1)
+    decided = index.match("b", other, now=2)
+    assert (decided.story_id, decided.kind) == ("a", rule)
+    index.confirm(2, "b", decided.story_id, other, now=2)
+    redo = index.match("b", other, now=3)
+    assert (redo.story_id, redo.kind, redo.score) == ("a", rule, decided.score)
+
+
+def test_a_record_replaced_under_other_names_leaves_its_old_names() -> None:
+    index = StoryIndex({}, Rules(join_by_names=True, name_threshold=1.0, min_shared_names=2))
+    _filled(index, 30, now=0)
+    names = [_entity("Dawn Zimmer"), _entity("Chris Christie")]
+    index.confirm(1, "x", "x", signature("", "Report one.", names, 5), now=1)
+    index.confirm(1, "x", "x", signature("", "Report one.", [_entity("Somebody Else")], 5), now=1)
+    probe = signature("", "Another text.", [_entity("Zimmer"), _entity("Christie")], 5)
+    assert index.match("p", probe, now=2).kind == "new"
+    assert index._ids("n:zimmer") == [] and index._ids("n:somebody else") == ["x"]
+
+
+def test_names_count_from_the_record_when_a_full_posting_list_dropped_it() -> None:
+    index = StoryIndex({}, Rules(join_by_names=True, name_threshold=1.0, min_shared_names=2))
+    both = [_entity("Rareville", "GPE"), _entity("Common", "ORG")]
+    index.confirm(0, "x", "x", signature("", "x", both, 5), now=0)
+    for i in range(NAME_IDS):  # "common" now names more articles than its list keeps
+        common = signature("", f"t{i}", [_entity("Common", "ORG")], 5)
+        index.confirm(("f", i), f"f{i}", f"f{i}", common, 0)
+    assert "x" not in index._ids("n:common")
+    found = index.match("p", signature("", "p", both, 5), now=1)
+    assert (found.story_id, found.kind) == ("x", "names")
+
+
+def test_titles_sharing_a_name_and_a_word_are_not_one_story() -> None:
+    index = _words_index(Rules(words_threshold=0.3))
+    trump = [_entity("Donald Trump")]
+    index.confirm(1, "a", "a", signature("Trump meets Putin in Helsinki", "", trump, 5), now=1)
+    other = signature("Trump meets Macron in Paris", "", trump, 5)
+    assert index.match("b", other, now=2).story_id == "b"
+
+
+def test_a_claim_with_a_story_id_that_is_no_string_is_not_held() -> None:
+    index = StoryIndex({}, Rules())
+    index.claim(1, "a", 7, signature("", WIRE, [], 5), now=1)  # type: ignore[arg-type]
+    assert index.match("b", signature("", WIRE, [], 5), now=1).kind == "new"
 
 
 def test_the_most_frequent_content_words_are_kept_the_same_way_everywhere() -> None:
