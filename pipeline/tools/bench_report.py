@@ -328,6 +328,16 @@ def table(fig: Figures) -> str:
         f"conditions   {c['cores']} cores, load {c['load_before']} → {c['load_after']}, "
         f"{c['articles']} articles of the {c['corpus']} corpus ({c['mean_words']:.0f} words mean)",
     ]
+    if c.get("warm_up"):
+        w = c["warm_up"]
+        designs = ", ".join(
+            f"{label} {d['articles']} articles in {d['seconds']:.0f} s"
+            for label, d in w["designs"].items()
+        )
+        rows.append(
+            f"             warm-up (untimed): broker {w['broker_seconds']:.0f} s, "
+            f"{w['broker_transactions']} transactions; {designs} ({w['articles']})"
+        )
     if c.get("others"):
         busy = ", ".join(f"{o['process']} {o['cores']:.2f}" for o in c["others"])
         rows.append(f"             busiest other processes (cores over the run): {busy}")
