@@ -1,10 +1,11 @@
 """Where a worker's event loop spends its CPU in a timed burst: py-spy on the bench's workers.
 
-With ``NEWSFLOW_BENCH_PYSPY=DIR`` set (and ``py-spy`` on PATH or beside the interpreter),
+With ``BENCH_PYSPY=DIR`` set (and ``py-spy`` on PATH or beside the interpreter),
 ``newsflow bench`` samples each worker's own process — its event loop and threads, not the
 NLP children — through every timed pipeline window (``py-spy record --nonblocking``, idle
 samples left out) into ``DIR/<window>-<pid>.txt`` (collapsed stacks). Off by default: a
-sampler takes CPU of its own.
+sampler takes CPU of its own. (Not a ``NEWSFLOW_*`` name: those are settings, and the
+workers, which inherit the bench's environment, refuse unknown ones.)
 
 ``python -m pipeline.tools.bench_profile FILE...`` sums the files: the share of samples
 under each part (inclusive) and the functions where samples ended (self).
@@ -22,7 +23,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-ENV = "NEWSFLOW_BENCH_PYSPY"
+ENV = "BENCH_PYSPY"
 RATE = 100  # samples per second
 
 # Inclusive parts, in order of precedence: a stack counts for the first part any of its
@@ -48,7 +49,7 @@ def _py_spy() -> str | None:
 
 @contextmanager
 def sampled(window: str, pids: Sequence[int]) -> Iterator[None]:
-    """Sample ``pids`` while the block runs when ``NEWSFLOW_BENCH_PYSPY`` names a folder."""
+    """Sample ``pids`` while the block runs when ``BENCH_PYSPY`` names a folder."""
     folder = os.environ.get(ENV)
     tool = _py_spy() if folder else None
     if not folder or tool is None:
