@@ -160,7 +160,8 @@ def run_variant(
         pid = broker.status().pid
         assert pid is not None
         started = broker_cpu(pid)
-        warmed = warm_broker(settings, args.warm_seconds, f"txwarm-{uuid.uuid4().hex[:8]}")
+        prefix = f"txwarm-{uuid.uuid4().hex[:8]}"
+        warmed = warm_broker(settings, prefix, args.warm_seconds, args.warm_seconds, pid)
         warm_cpu = broker_cpu(pid) - started
         figures = asyncio.run(
             measure(settings, pid, args.n, args.rate, args.m, args.k, args.linger)
@@ -172,6 +173,7 @@ def run_variant(
             "properties": props,
             "warm_transactions": warmed.transactions,
             "warm_broker_ms_per_tx": round(1000 * warm_cpu / max(1, warmed.transactions), 2),
+            "warm_jit_share_last_slice": warmed.jit_share,
             **figures,
             "broker_mb": broker_memory(pid),
         }

@@ -8,7 +8,7 @@ sampler takes CPU of its own. (Not a ``NEWSFLOW_*`` name: those are settings, an
 workers, which inherit the bench's environment, refuse unknown ones.)
 
 ``python -m pipeline.tools.bench_profile FILE...`` sums the files: the share of samples
-under each part (inclusive) and the functions where samples ended (self).
+in each part (:data:`PARTS`; waits left out) and the functions where samples ended.
 """
 
 from __future__ import annotations
@@ -26,20 +26,27 @@ from pathlib import Path
 ENV = "BENCH_PYSPY"
 RATE = 100  # samples per second
 
-# Inclusive parts, in order of precedence: a stack counts for the first part any of its
-# frames is in, so the pipeline's own steps win over the libraries they call.
+# Waits that py-spy's --nonblocking sampling does not always recognise as idle: left out.
+IDLE = ("EpollSelector.select", "_PollLikeSelector.select", "Condition.wait", "Event.wait")
+# What a sample was spent on: the innermost frame that matches a rule decides, so a socket
+# write inside aiokafka inside the worker's commit counts as the socket write.
 PARTS = (
-    ("worker: processor (validate, dedup, build events)", ("pipeline/worker/process",)),
-    ("worker: delivery (transactions, sends)", ("pipeline/worker/delivery",)),
-    ("worker: NLP pool client", ("pipeline/worker/nlp_pool",)),
+    ("socket writes (Kafka requests; loopback TCP in the kernel)", ("SocketTransport.write",)),
+    ("waking the loop from another thread", ("_write_to_self",)),
+    ("language detection (fastText)", ("fasttext/",)),
+    ("pydantic (validate, dump)", ("pydantic/",)),
+    ("JSON", ("json/", "orjson")),
     ("worker: trends", ("pipeline/trends",)),
     ("worker: stories", ("pipeline/stories",)),
-    ("worker: other pipeline code", ("pipeline/",)),
-    ("faust (consumer, streams, tables)", ("faust/", "mode/")),
+    ("worker: processor (validate, dedup, build events)", ("pipeline/worker/process",
+     "pipeline/worker/dedup", "pipeline/worker/validate", "pipeline/ingest/")),
+    ("worker: delivery (transactions, sends)", ("pipeline/worker/delivery",)),
+    ("worker: NLP pool client", ("pipeline/worker/nlp_pool",)),
     ("aiokafka (client, protocol, record batches)", ("aiokafka/",)),
-    ("kafka-python", ("kafka/",)),
+    ("faust / mode (consumer thread, streams, tables)", ("faust/", "mode/")),
+    ("worker: other", ("pipeline/",)),
     ("asyncio event loop", ("asyncio/",)),
-)
+)  # fmt: skip
 
 
 def _py_spy() -> str | None:
@@ -87,24 +94,31 @@ def read_stacks(paths: Sequence[Path]) -> Counter[str]:
 
 
 def part_of(stack: str) -> str:
-    """The first of ``PARTS`` that any frame of the stack is in."""
+    """What the innermost frame that any rule of ``PARTS`` matches belongs to; ``idle`` for
+    a wait."""
     frames = stack.split(";")
-    for name, needles in PARTS:
-        if any(needle in frame for frame in frames for needle in needles):
-            return name
+    if frames[-1].startswith(IDLE):
+        return "idle"
+    for frame in reversed(frames):
+        for name, needles in PARTS:
+            if any(needle in frame for needle in needles):
+                return name
     return "other"
 
 
 def summary(stacks: Counter[str], top: int = 15) -> str:
-    total = sum(stacks.values())
-    if not total:
-        return "no samples"
     parts: Counter[str] = Counter()
     leaves: Counter[str] = Counter()
     for stack, count in stacks.items():
-        parts[part_of(stack)] += count
-        leaves[stack.rsplit(";", 1)[-1]] += count
-    lines = [f"{total} samples"]
+        part = part_of(stack)
+        parts[part] += count
+        if part != "idle":
+            leaves[stack.rsplit(";", 1)[-1]] += count
+    idle = parts.pop("idle", 0)
+    total = sum(parts.values())
+    if not total:
+        return "no samples"
+    lines = [f"{total} samples ({idle} more in waits, left out)"]
     lines += [f"  {100 * n / total:5.1f} %  {name}" for name, n in parts.most_common()]
     lines.append("self (innermost frame):")
     lines += [f"  {100 * n / total:5.1f} %  {name}" for name, n in leaves.most_common(top)]

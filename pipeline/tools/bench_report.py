@@ -285,6 +285,10 @@ def _cpu_json(cpu: CpuUse) -> dict[str, Any]:
         "articles": cpu.articles,
         "cores": {k: cpu.cores(k) for k in KINDS},
         "ms_per_article": {k: cpu.ms_per_article(k) for k in KINDS},
+        "broker_threads_ms_per_article": {
+            k: 1000 * v / cpu.articles if cpu.articles else 0.0
+            for k, v in cpu.broker_threads.items()
+        },
     }
 
 
@@ -368,9 +372,13 @@ def table(fig: Figures) -> str:
         )
     for cpu in fig.cpu:
         kinds = ", ".join(f"{k} {cpu.cores(k):.2f} ({cpu.ms_per_article(k):.0f} ms)" for k in KINDS)
+        jvm = ", ".join(
+            f"{k} {1000 * v / cpu.articles:.0f} ms" for k, v in cpu.broker_threads.items()
+        )
         rows.append(
             f"cpu          {cpu.window}, {cpu.articles} articles in {cpu.seconds:.1f} s, "
             f"cores (CPU ms per article): {kinds}"
+            + (f"; of the broker's, JIT and GC threads: {jvm}" if jvm and cpu.articles else "")
         )
     for b in fig.batches:
         rows.append(

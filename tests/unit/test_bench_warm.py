@@ -5,10 +5,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from pipeline.config import Settings
 from pipeline.kafka.broker import JVM_OPTIONS, LocalBroker
+from pipeline.tools import bench_warm
 from pipeline.tools.bench import warm_pool_for
 from pipeline.tools.bench_corpus import bench_corpus
+from pipeline.tools.bench_proc import Stat
 from pipeline.tools.bench_warm import warm_articles
 from pipeline.tools.corpus import relabelled
 
@@ -70,3 +74,26 @@ def test_broker_jvm_flags_and_properties_can_be_replaced(tmp_path: Path) -> None
     )
     assert written["num.io.threads"] == "2"
     assert written["listeners"].startswith("PLAINTEXT://")  # the rest is still there
+
+
+def test_the_broker_warm_up_goes_on_while_the_jit_takes_a_tenth_or_more(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # (broker CPU s, of which JIT threads) at the start and after each slice.
+    reads = iter([(10.0, 6.0), (14.0, 8.0), (18.0, 8.5), (22.0, 8.8)])
+    now: list[tuple[float, float]] = []
+
+    def table() -> dict[int, Stat]:
+        now[:] = [next(reads)]
+        return {77: Stat(ppid=1, own=now[0][0], reaped=0.0, name="java")}
+
+    monkeypatch.setattr(bench_warm, "processes", table)
+    monkeypatch.setattr(bench_warm, "jvm_threads", lambda pid: {"jit": now[0][1], "gc": 0.0})
+    settling = bench_warm._Settling(77)
+
+    assert not settling.settled() and settling.share == pytest.approx(0.5)
+    assert not settling.settled() and settling.share == pytest.approx(0.125)
+    assert settling.settled() and settling.share == pytest.approx(0.075)
+    # A remote broker: nothing to read, the minimum time decides.
+    remote = bench_warm._Settling(None)
+    assert remote.settled() and remote.share is None
