@@ -32,7 +32,7 @@ import statistics
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -65,7 +65,7 @@ from pipeline.tools.bench_report import (
     table,
     to_json,
 )
-from pipeline.tools.bench_warm import JitSettling, warm_articles, warm_broker
+from pipeline.tools.bench_warm import warm_articles, warm_broker
 from pipeline.tools.bench_workers import TOPIC_ROLES, WorkerGroup, say
 from pipeline.tools.corpus import relabelled
 from pipeline.worker.nlp_pool import EnrichPool
@@ -78,12 +78,8 @@ LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1", "[::1]")
 # Warm-up (untimed): seconds of broker traffic before the first design (at least, at most:
 # it ends once the JVM's JIT has settled), and articles per NLP process that each design
 # enriches before its timed burst.
-WARM_BROKER_SECONDS, SHORT_WARM_BROKER_SECONDS = (15.0, 45.0), (3.0, 3.0)
+WARM_BROKER_SECONDS, SHORT_WARM_BROKER_SECONDS = (15.0, 90.0), (3.0, 3.0)
 WARM_PER_PROCESS, SHORT_WARM_PER_PROCESS = 30, 3
-# A design's warm-up burst is sent again (new tags) while the broker's JIT compilers took a
-# tenth or more of its CPU in the last one: the pipeline's own request paths (Faust's
-# fetches, larger transactions) get hot only under its traffic.
-WARM_BURSTS, SHORT_WARM_BURSTS = 3, 1
 
 
 def run_bench(
@@ -142,14 +138,9 @@ def run_bench(
         }
         for index, (w, p) in enumerate(sessions):
             session = _isolated(settings, f"{run}-s{index}", max(w, settings.topics.partitions))
-            count, label = per_process * w * p, f"{w}x{p}"
-
-            def warm(burst: int, count: int = count, label: str = label) -> list[RawArticle]:
-                return warm_articles(warm_pool, corpus, count, f"{label}w{burst}-")
-
+            warm = warm_articles(warm_pool, corpus, per_process * w * p, f"{w}x{p}w")
             latency = seconds if index == 0 else None
-            bursts = SHORT_WARM_BURSTS if short else WARM_BURSTS
-            _session(session, meter, corpus, (warm, bursts), Shape(w, p), latency, workdir)
+            _session(session, meter, corpus, warm, Shape(w, p), latency, workdir)
     except BaseException:
         say(f"worker logs kept in {workdir}")
         raise
@@ -264,7 +255,7 @@ def _session(
     settings: Settings,
     meter: Meter,
     corpus: list[RawArticle],
-    warm: tuple[Callable[[int], list[RawArticle]], int],
+    warm: list[RawArticle],
     shape: Shape,
     latency_seconds: float | None,
     workdir: Path,
@@ -273,8 +264,7 @@ def _session(
     ensure_topics(settings)
     with WorkerGroup(settings, shape, workdir) as group:
         group.wait_ready()
-        warmed = _warm_up(settings, group, *warm, meter.broker)
-        fig.conditions["warm_up"]["designs"][shape.label] = warmed
+        fig.conditions["warm_up"]["designs"][shape.label] = _warm_up(settings, group, warm)
         main = _throughput(settings, group, meter, corpus, f"{shape.label}t")
         fig.throughputs.append(main)
         if latency_seconds is not None:
@@ -303,33 +293,14 @@ def _throughput(
     return Throughput(group.shape.workers, group.shape.processes, len(batch), end - start)
 
 
-def _warm_up(
-    settings: Settings,
-    group: WorkerGroup,
-    articles: Callable[[int], list[RawArticle]],
-    bursts: int,
-    broker: int | None,
-) -> dict[str, float | None]:
-    """Warm-up bursts: like a timed one, but outside every window (no CPU, batches or
-    rebalances counted); again, up to ``bursts`` in all, while the broker's JIT took a
-    tenth or more of its CPU in the last one."""
+def _warm_up(settings: Settings, group: WorkerGroup, warm: list[RawArticle]) -> dict[str, float]:
+    """The warm-up burst: like a timed one, but outside every window (no CPU, batches or
+    rebalances counted)."""
+    say(f"warm-up {group.shape.label}: {len(warm)} articles …")
     started = time.monotonic()
-    sent = 0
-    settling = JitSettling(broker)
-    for burst in range(bursts):
-        warm = articles(burst)
-        say(f"warm-up {group.shape.label}: {len(warm)} articles …")
-        _publish(settings, warm)
-        _collect(settings, {a.id for a in warm})
-        sent += len(warm)
-        if settling.settled():
-            break
-    return {
-        "articles": sent,
-        "bursts": burst + 1,
-        "seconds": round(time.monotonic() - started, 1),
-        "broker_jit_share_last_burst": settling.share,
-    }
+    _publish(settings, warm)
+    _collect(settings, {a.id for a in warm})
+    return {"articles": len(warm), "seconds": round(time.monotonic() - started, 1)}
 
 
 def _publish(settings: Settings, batch: list[RawArticle]) -> None:

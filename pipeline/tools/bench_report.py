@@ -335,8 +335,7 @@ def table(fig: Figures) -> str:
     if c.get("warm_up"):
         w = c["warm_up"]
         designs = ", ".join(
-            f"{label} {d['articles']} articles in {d.get('bursts', 1)} burst(s), "
-            f"{d['seconds']:.0f} s"
+            f"{label} {d['articles']} articles in {d['seconds']:.0f} s"
             for label, d in w["designs"].items()
         )
         rows.append(

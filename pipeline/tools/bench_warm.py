@@ -78,7 +78,7 @@ def warm_broker(
         quiet.setLevel(level)
 
 
-class JitSettling:
+class _Settling:
     """Whether the broker's JIT has settled, judged per slice from ``/proc``."""
 
     def __init__(self, broker: int | None) -> None:
@@ -132,7 +132,7 @@ async def _warm_broker(
     value = b"x" * RECORD_BYTES
     transactions = 0
     started = time.monotonic()
-    settling = JitSettling(broker)
+    settling = _Settling(broker)
     step = min(SLICE_SECONDS, max_seconds)
     slice_end = started + step
     try:

@@ -89,11 +89,11 @@ def test_the_broker_warm_up_goes_on_while_the_jit_takes_a_tenth_or_more(
 
     monkeypatch.setattr(bench_warm, "processes", table)
     monkeypatch.setattr(bench_warm, "jvm_threads", lambda pid: {"jit": now[0][1], "gc": 0.0})
-    settling = bench_warm.JitSettling(77)
+    settling = bench_warm._Settling(77)
 
     assert not settling.settled() and settling.share == pytest.approx(0.5)
     assert not settling.settled() and settling.share == pytest.approx(0.125)
     assert settling.settled() and settling.share == pytest.approx(0.075)
     # A remote broker: nothing to read, the minimum time decides.
-    remote = bench_warm.JitSettling(None)
+    remote = bench_warm._Settling(None)
     assert remote.settled() and remote.share is None
