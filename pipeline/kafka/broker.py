@@ -18,6 +18,7 @@ import socket
 import subprocess
 import time
 import uuid
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -28,6 +29,9 @@ from pipeline.kafka.broker_config import render, server_properties, upsert_scram
 
 KAFKA_MAIN = "kafka.Kafka"
 STORAGE_TOOL = "kafka.tools.StorageTool"
+# The JVM's flags besides -Xmx (NEWSFLOW_BROKER_HEAP). scripts/bench_txn_cost.py --variants
+# compares others on the broker's CPU per transaction (docs/performance.md).
+JVM_OPTIONS = ("-Xms128m", "-XX:+UseG1GC")
 
 
 @dataclass(frozen=True)
@@ -77,6 +81,9 @@ class LocalBroker:
     ``scram_users`` (name → password) are created or updated on every :meth:`start`. The
     listener is part of ``server.properties``, which each start rewrites: start without
     ``sasl_port`` (e.g. ``newsflow kafka start``) and the SASL listener is gone; the users stay.
+
+    ``jvm_options`` replace the JVM flags besides -Xmx and ``properties`` add to or override
+    ``server.properties``: for measuring the broker's settings (``scripts/bench_txn_cost.py``).
     """
 
     def __init__(
@@ -84,6 +91,8 @@ class LocalBroker:
         settings: Settings,
         scram_users: dict[str, str] | None = None,
         sasl_port: int | None = None,
+        jvm_options: Sequence[str] = JVM_OPTIONS,
+        properties: Mapping[str, str] | None = None,
     ) -> None:
         # Arguments (tests) win over settings (NEWSFLOW_BROKER_SASL_PORT / _SCRAM_USERS).
         scram_users = scram_users if scram_users is not None else settings.broker.scram_user_map()
@@ -93,6 +102,8 @@ class LocalBroker:
         self.settings = settings
         self.scram_users = dict(scram_users)
         self.sasl_port = sasl_port
+        self.jvm_options = tuple(jvm_options)
+        self.extra_properties = dict(properties or {})  # over server_properties' own
         self.home = (settings.state_dir / "kafka").resolve()
         self.jars = self.home / "jars"
         self.data = self.home / "data"
@@ -201,7 +212,7 @@ class LocalBroker:
 
     def _write_properties(self) -> None:
         props = server_properties(self.settings, self.data, self.sasl_port)
-        self.properties.write_text(render(props))
+        self.properties.write_text(render({**props, **self.extra_properties}))
 
     def _java_command(self, java: str, classpath: str, main: str, *args: str) -> list[str]:
         log4j = _data_file("log4j2.properties")
@@ -209,8 +220,7 @@ class LocalBroker:
         return [
             java,
             f"-Xmx{heap}",
-            "-Xms128m",
-            "-XX:+UseG1GC",
+            *self.jvm_options,
             "-Djava.awt.headless=true",
             f"-Dlog4j2.configurationFile={log4j}",
             "-cp",

@@ -15,6 +15,10 @@ user's own articles (``--corpus``):
 7. **memory** — peak RSS (VmHWM) of each worker plus its children;
 8. **rebalances** — group trouble logged by the workers inside the measurement windows.
 
+Nothing is measured cold (:mod:`.bench_warm`): the broker's JVM is warmed up before the
+first design, and each design's workers enrich a burst of other articles before their timed
+burst, as a long-running broker and worker would have.
+
 Every session has its own topics (``bench-<run>-s<n>.*``) and group, deleted at the end.
 """
 
@@ -45,7 +49,7 @@ from pipeline.ingest.publisher import Publisher
 from pipeline.kafka.clients import kafka_python_config
 from pipeline.kafka.topics import admin_client, ensure_topics
 from pipeline.models import RawArticle, Timings
-from pipeline.tools import bench_proc
+from pipeline.tools import bench_proc, bench_profile
 from pipeline.tools.bench_bare import measure_bare
 from pipeline.tools.bench_corpus import bench_corpus, read_corpus
 from pipeline.tools.bench_report import (
@@ -61,6 +65,7 @@ from pipeline.tools.bench_report import (
     table,
     to_json,
 )
+from pipeline.tools.bench_warm import warm_articles, warm_broker
 from pipeline.tools.bench_workers import TOPIC_ROLES, WorkerGroup, say
 from pipeline.tools.corpus import relabelled
 from pipeline.worker.nlp_pool import EnrichPool
@@ -70,6 +75,11 @@ ARTICLES, SHORT_ARTICLES = 200, 20
 SHORT_LATENCY_SECONDS = 10.0
 LOAD_FACTOR = 0.5  # the latency phase offers half the measured throughput
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1", "[::1]")
+# Warm-up (untimed): seconds of broker traffic before the first design (at least, at most:
+# it ends once the JVM's JIT has settled), and articles per NLP process that each design
+# enriches before its timed burst.
+WARM_BROKER_SECONDS, SHORT_WARM_BROKER_SECONDS = (15.0, 90.0), (3.0, 3.0)
+WARM_PER_PROCESS, SHORT_WARM_PER_PROCESS = 30, 3
 
 
 def run_bench(
@@ -99,6 +109,11 @@ def run_bench(
     meter = Meter(fig, broker, bench_proc.Census(os.getpid(), broker))
     meter.census.read(bench_proc.processes())
     started = time.monotonic()
+    per_process = SHORT_WARM_PER_PROCESS if short else WARM_PER_PROCESS
+    sessions = _sessions(workers, processes, short)
+    warm_pool, warm_source = warm_pool_for(
+        corpus, kind, per_process * max(w * p for w, p in sessions), corpus_file
+    )
     # Tagged like every phase's articles, so that the ceiling parses the same text.
     tagged = relabelled(corpus, "c", len(corpus))
     say(f"bare spaCy: {len(corpus)} articles, 1 process …")
@@ -109,9 +124,23 @@ def run_bench(
     seconds = min(latency_seconds, SHORT_LATENCY_SECONDS) if short else latency_seconds
     workdir = Path(tempfile.mkdtemp(prefix=f"newsflow-{run}-"))
     try:
-        for index, (w, p) in enumerate(_sessions(workers, processes, short)):
+        least, most = SHORT_WARM_BROKER_SECONDS if short else WARM_BROKER_SECONDS
+        say(f"warming up the broker for {least:.0f}–{most:.0f} s …")
+        warmed = warm_broker(settings, run, least, most, broker)
+        fig.conditions["warm_up"] = {
+            "broker_seconds": round(warmed.seconds, 1),
+            "broker_transactions": warmed.transactions,
+            "broker_records": warmed.records,
+            "broker_jit_share_last_slice": warmed.jit_share,
+            "articles_per_process": per_process,
+            "articles": warm_source,
+            "designs": {},
+        }
+        for index, (w, p) in enumerate(sessions):
             session = _isolated(settings, f"{run}-s{index}", max(w, settings.topics.partitions))
-            _session(session, meter, corpus, Shape(w, p), seconds if index == 0 else None, workdir)
+            warm = warm_articles(warm_pool, corpus, per_process * w * p, f"{w}x{p}w")
+            latency = seconds if index == 0 else None
+            _session(session, meter, corpus, warm, Shape(w, p), latency, workdir)
     except BaseException:
         say(f"worker logs kept in {workdir}")
         raise
@@ -137,6 +166,18 @@ def corpus_for(
         return own, f"file {corpus_file.name}"
     taken = own[:articles] if articles < len(own) else relabelled(own, "k", articles)
     return taken, f"file {corpus_file.name}"
+
+
+def warm_pool_for(
+    corpus: list[RawArticle], kind: str, count: int, corpus_file: Path | None
+) -> tuple[list[RawArticle], str]:
+    """Articles to warm the workers up with, and what they are: the ``count`` that follow the
+    measured ones in the bench corpus (other sentences, unless the corpus is walked again),
+    or, for the user's own file, its articles re-tagged (it has no others)."""
+    if corpus_file is not None:
+        return [], f"the measured articles of {kind}, re-tagged"
+    more, _ = bench_corpus(len(corpus) + count, SEED)
+    return more[len(corpus) :], f"{count} other articles of the {kind} corpus, re-tagged"
 
 
 def _broker_pid(settings: Settings) -> int | None:
@@ -214,6 +255,7 @@ def _session(
     settings: Settings,
     meter: Meter,
     corpus: list[RawArticle],
+    warm: list[RawArticle],
     shape: Shape,
     latency_seconds: float | None,
     workdir: Path,
@@ -222,6 +264,7 @@ def _session(
     ensure_topics(settings)
     with WorkerGroup(settings, shape, workdir) as group:
         group.wait_ready()
+        fig.conditions["warm_up"]["designs"][shape.label] = _warm_up(settings, group, warm)
         main = _throughput(settings, group, meter, corpus, f"{shape.label}t")
         fig.throughputs.append(main)
         if latency_seconds is not None:
@@ -241,18 +284,34 @@ def _throughput(
     label = group.shape.label
     say(f"pipeline {label}: {len(batch)} articles …")
     metered = meter.window(f"pipeline {label}", len(batch), group.pids, group.pids)
-    with group.window(), metered, _batches(meter.fig, f"pipeline {label}", group):
-        publisher = Publisher(settings)
-        try:
-            report = publisher.publish([Loaded("bench", article=a) for a in batch])
-        finally:
-            publisher.close()
-        if report.errors:
-            raise BenchError(f"could not pre-load the raw topic: {report.errors[0]}")
+    profiled = bench_profile.sampled(f"pipeline {label}", group.pids)
+    with group.window(), metered, _batches(meter.fig, f"pipeline {label}", group), profiled:
+        _publish(settings, batch)
         arrived = _collect(settings, {a.id for a in batch})
     start = min(e.enriched_at for e in arrived.values())
     end = max(e.timestamp for e in arrived.values())
     return Throughput(group.shape.workers, group.shape.processes, len(batch), end - start)
+
+
+def _warm_up(settings: Settings, group: WorkerGroup, warm: list[RawArticle]) -> dict[str, float]:
+    """The warm-up burst: like a timed one, but outside every window (no CPU, batches or
+    rebalances counted)."""
+    say(f"warm-up {group.shape.label}: {len(warm)} articles …")
+    started = time.monotonic()
+    _publish(settings, warm)
+    _collect(settings, {a.id for a in warm})
+    return {"articles": len(warm), "seconds": round(time.monotonic() - started, 1)}
+
+
+def _publish(settings: Settings, batch: list[RawArticle]) -> None:
+    """Put ``batch`` on the raw topic at once."""
+    publisher = Publisher(settings)
+    try:
+        report = publisher.publish([Loaded("bench", article=a) for a in batch])
+    finally:
+        publisher.close()
+    if report.errors:
+        raise BenchError(f"could not pre-load the raw topic: {report.errors[0]}")
 
 
 def _latency(

@@ -11,6 +11,10 @@ CPU is counted per kind of process (``KINDS``) over each measurement window:
 * ``other`` — everything else on the machine: the busy CPU ``/proc/stat`` counts, less the
   kinds above (never below 0).
 
+The broker's CPU is also split by thread (:func:`jvm_threads`): its JIT compilers and its
+garbage collector, by their thread names, which tell whether a window caught the JVM still
+compiling.
+
 A process's CPU is ``utime + stime`` of ``/proc/<pid>/stat``, all its threads included. A
 worker's NLP children also count what the worker reaped (``cutime + cstime``), so that a
 child replaced inside the window still counts. Resolution: one clock tick (10 ms).
@@ -85,11 +89,44 @@ def descendants(table: dict[int, Stat], roots: Iterable[int]) -> set[int]:
 
 @dataclass(frozen=True)
 class Sample:
-    """CPU seconds used so far by each kind, at ``at`` (monotonic seconds)."""
+    """CPU seconds used so far by each kind, at ``at`` (monotonic seconds), and by the
+    broker's JIT and GC threads."""
 
     at: float
     used: dict[str, float]
     table: dict[int, Stat] = field(default_factory=dict, repr=False)
+    broker_threads: dict[str, float] = field(default_factory=dict)
+
+
+JVM_THREADS = ("jit", "gc")
+
+
+def jvm_thread_kind(name: str) -> str | None:
+    """``jit`` for HotSpot's compiler threads, ``gc`` for its collector's (G1, Parallel, and
+    the VM thread where Serial collects), else None. Thread names are cut at 15 bytes."""
+    if name.startswith(("C1 CompilerThre", "C2 CompilerThre")):
+        return "jit"
+    if name.startswith(("GC Thread", "G1 ")) or name == "VM Thread":
+        return "gc"
+    return None
+
+
+def jvm_threads(pid: int, proc: Path = PROC) -> dict[str, float]:
+    """CPU seconds of a JVM's JIT compiler and garbage collector threads so far."""
+    used = dict.fromkeys(JVM_THREADS, 0.0)
+    try:
+        tasks = list((proc / str(pid) / "task").iterdir())
+    except OSError:
+        return used
+    for task in tasks:
+        try:
+            stat = read_stat((task / "stat").read_text())
+        except (OSError, ValueError, IndexError):
+            continue  # a thread that ended meanwhile
+        kind = jvm_thread_kind(stat.name)
+        if kind is not None:
+            used[kind] += stat.own
+    return used
 
 
 def sample(
@@ -120,7 +157,8 @@ def sample(
         "bench": own([bench]),
     }
     used["other"] = busy - sum(used.values())
-    return Sample(time.monotonic(), used, table)
+    threads = jvm_threads(broker, proc) if broker is not None else {}
+    return Sample(time.monotonic(), used, table, threads)
 
 
 def _is_helper(pid: int, proc: Path) -> bool:
@@ -139,6 +177,7 @@ class CpuUse:
     seconds: float
     articles: int
     cpu_seconds: dict[str, float]
+    broker_threads: dict[str, float] = field(default_factory=dict)  # CPU s, part of broker
 
     def cores(self, kind: str) -> float:
         """Cores the kind kept busy on average over the window (1.0 = one core)."""
@@ -153,7 +192,11 @@ def between(window: str, start: Sample, end: Sample, articles: int) -> CpuUse:
     of a sample are a few ms apart)."""
     used = {kind: end.used[kind] - start.used[kind] for kind in KINDS}
     used["other"] = max(0.0, used["other"])
-    return CpuUse(window, end.at - start.at, articles, used)
+    threads = {
+        kind: end.broker_threads[kind] - start.broker_threads.get(kind, 0.0)
+        for kind in end.broker_threads
+    }
+    return CpuUse(window, end.at - start.at, articles, used, threads)
 
 
 def broker_pid(state_pid_file: Path, port: int, proc: Path = PROC) -> int | None:

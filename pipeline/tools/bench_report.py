@@ -285,6 +285,10 @@ def _cpu_json(cpu: CpuUse) -> dict[str, Any]:
         "articles": cpu.articles,
         "cores": {k: cpu.cores(k) for k in KINDS},
         "ms_per_article": {k: cpu.ms_per_article(k) for k in KINDS},
+        "broker_threads_ms_per_article": {
+            k: 1000 * v / cpu.articles if cpu.articles else 0.0
+            for k, v in cpu.broker_threads.items()
+        },
     }
 
 
@@ -328,6 +332,16 @@ def table(fig: Figures) -> str:
         f"conditions   {c['cores']} cores, load {c['load_before']} → {c['load_after']}, "
         f"{c['articles']} articles of the {c['corpus']} corpus ({c['mean_words']:.0f} words mean)",
     ]
+    if c.get("warm_up"):
+        w = c["warm_up"]
+        designs = ", ".join(
+            f"{label} {d['articles']} articles in {d['seconds']:.0f} s"
+            for label, d in w["designs"].items()
+        )
+        rows.append(
+            f"             warm-up (untimed): broker {w['broker_seconds']:.0f} s, "
+            f"{w['broker_transactions']} transactions; {designs} ({w['articles']})"
+        )
     if c.get("others"):
         busy = ", ".join(f"{o['process']} {o['cores']:.2f}" for o in c["others"])
         rows.append(f"             busiest other processes (cores over the run): {busy}")
@@ -358,9 +372,13 @@ def table(fig: Figures) -> str:
         )
     for cpu in fig.cpu:
         kinds = ", ".join(f"{k} {cpu.cores(k):.2f} ({cpu.ms_per_article(k):.0f} ms)" for k in KINDS)
+        jvm = ", ".join(
+            f"{k} {1000 * v / cpu.articles:.0f} ms" for k, v in cpu.broker_threads.items()
+        )
         rows.append(
             f"cpu          {cpu.window}, {cpu.articles} articles in {cpu.seconds:.1f} s, "
             f"cores (CPU ms per article): {kinds}"
+            + (f"; of the broker's, JIT and GC threads: {jvm}" if jvm and cpu.articles else "")
         )
     for b in fig.batches:
         rows.append(

@@ -42,6 +42,11 @@ def test_short_bench_reports_sane_figures(capsys: pytest.CaptureFixture[str]) ->
     assert figures["conditions"]["articles"] == 20
     assert figures["conditions"]["corpus"] == "real"
     assert isinstance(figures["conditions"]["others"], list)
+    # Warmed up before measuring: the broker by committed transactions, each design by a
+    # burst of other articles (3 per NLP process in short mode).
+    warm = figures["conditions"]["warm_up"]
+    assert warm["broker_transactions"] > 0 and warm["broker_seconds"] >= 3
+    assert warm["designs"]["2x1"]["articles"] == 6 and set(warm["designs"]) == {"2x1"}
     bare = figures["bare"]
     assert bare["articles"] == 20 and bare["articles_per_second"] > 0
     assert 0 < bare["cpu_seconds"] <= 2 * bare["seconds"]

@@ -188,3 +188,40 @@ def test_real_processes_a_reaped_child_counts_as_nlp_and_the_worker_as_loop() ->
     assert use.cpu_seconds["loop"] >= 0.19
     assert use.cpu_seconds["bench"] < use.cpu_seconds["loop"]
     assert use.ms_per_article("nlp") == 1000 * use.cpu_seconds["nlp"] / 2
+
+
+def _thread(proc: FakeProc, pid: int, tid: int, name: str, own: float) -> None:
+    task = proc.root / str(pid) / "task"
+    task.mkdir(exist_ok=True)
+    ticks = [round(own * TICK), 0, 0, 0]
+    fields = ["S", 1, *([0] * 9), *ticks, *([0] * 30)]
+    (task / str(tid)).mkdir(exist_ok=True)
+    (task / str(tid) / "stat").write_text(f"{tid} ({name}) {' '.join(map(str, fields))}")
+
+
+def test_the_brokers_jit_and_gc_threads_are_counted_by_name_within_a_window(
+    tmp_path: Path,
+) -> None:
+    proc = FakeProc(tmp_path)
+    proc.process(BENCH, 1, own=1.0)
+    proc.process(BROKER, 1, own=30.0, name="java")
+    for tid, name, own in [
+        (301, "C2 CompilerThre", 8.0),
+        (302, "C1 CompilerThre", 2.0),
+        (303, "GC Thread#0", 1.0),
+        (304, "G1 Conc#0", 0.5),
+        (305, "data-plane-kafk", 15.0),
+    ]:
+        _thread(proc, BROKER, tid, name, own)
+    start = sample([], [], BROKER, bench=BENCH, proc=tmp_path)
+    _thread(proc, BROKER, 301, "C2 CompilerThre", 9.0)
+    _thread(proc, BROKER, 305, "data-plane-kafk", 19.0)
+    proc.process(BROKER, 1, own=35.0, name="java")
+    end = sample([], [], BROKER, bench=BENCH, proc=tmp_path)
+
+    assert start.broker_threads == pytest.approx({"jit": 10.0, "gc": 1.5})
+    cpu = between("pipeline 1x2", start, end, articles=10)
+    assert cpu.cpu_seconds["broker"] == pytest.approx(5.0)
+    assert cpu.broker_threads == pytest.approx({"jit": 1.0, "gc": 0.0})
+    assert bench_proc.jvm_thread_kind("VM Thread") == "gc"  # where Serial collects
+    assert bench_proc.jvm_thread_kind("kafka-scheduler") is None

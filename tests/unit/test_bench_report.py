@@ -24,6 +24,14 @@ CONDITIONS = {
     "corpus": "real",
     "mean_words": 520.0,
     "others": [{"process": "java (77)", "cores": 0.31}],
+    "warm_up": {
+        "broker_seconds": 15.0,
+        "broker_transactions": 600,
+        "broker_records": 15000,
+        "articles_per_process": 30,
+        "articles": "60 other articles of the real corpus, re-tagged",
+        "designs": {"1x2": {"articles": 60, "seconds": 7.2}},
+    },
 }
 
 
@@ -86,8 +94,10 @@ def test_table_and_json_carry_cpu_per_kind_bare_and_conditions() -> None:
     assert "pipeline 1x2, 100 articles in 10.0 s" in text
     assert "nlp 0.60 (60 ms), loop 0.05 (5 ms), broker 0.04 (4 ms)" in text
     assert "java (77) 0.31" in text and "real corpus" in text
+    assert "warm-up (untimed): broker 15 s, 600 transactions; 1x2 60 articles in 7 s" in text
     assert "MISS" not in text
     data = json.loads(json.dumps(to_json(fig)))
+    assert data["conditions"]["warm_up"]["designs"]["1x2"]["articles"] == 60
     assert data["pipeline"]["ratio_to_bare"] == pytest.approx(1.8)
     assert data["pipeline"]["cpu_ratio_to_bare"] == pytest.approx(0.75)
     assert data["bare"]["cpu_ms_per_article"] == pytest.approx(80.0)
