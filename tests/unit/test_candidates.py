@@ -121,6 +121,27 @@ def test_refused_to_back_composes_to_against(enricher: Enricher) -> None:
     assert directions(found, "Ana Ruiz", "pipeline") == {-1}
 
 
+@pytest.mark.parametrize(
+    ("body", "target", "prior"),
+    [
+        (
+            "Speaking to reporters, Senator Ana Ruiz criticized the city's mayor, Democrat Tom "
+            "Okafor, for his silence.",
+            "Tom Okafor",
+            -1,
+        ),
+        ("Senator Ana Ruiz praised her deputy, Anna Brandt, on Monday.", "Anna Brandt", 1),
+    ],
+)
+def test_an_apposed_name_is_the_target_not_the_role(
+    enricher: Enricher, body: str, target: str, prior: int
+) -> None:
+    rules = [c for c in candidates(enricher, body) if c.source != "pair"]
+    assert {(c.target.text, c.target.kind, c.prior) for c in rules if c.source == "verb"} == {
+        (target, "entity", prior)
+    }
+
+
 def catalogue_targets(found: list[Candidate], holder: str) -> set[str]:
     return {c.target.text for c in found if c.holder.name == holder and c.source != "pair"}
 
