@@ -25,7 +25,7 @@ VERBS: dict[str, int] = {
     **_polar(
         """thank credit celebrate tout admire salute honor honour congratulate sponsor
         cosponsor introduce recommend encourage trust respect like love reward nominate
-        appoint reaffirm restore fund vouch cheer""",
+        appoint reaffirm restore fund vouch cheer herald""",
         """attack accuse blame question criticize criticise sue mock ridicule bash berate chide
         scold rebuke castigate disparage smear undermine obstruct filibuster impeach dispute
         contest deride lament fault excoriate assail insult vilify demonize demonise
@@ -33,7 +33,8 @@ VERBS: dict[str, int] = {
         investigate probe overturn repeal undo kill strike threaten warn sanction punish
         indict subpoena snub shun abandon ditch disown distance downplay dismiss
         override thwart scuttle sink derail torpedo stall halt defy disavow denigrate
-        lampoon scorn doubt""",
+        lampoon scorn doubt detest chastise rap admonish reprimand pillory malign
+        discredit confront renounce""",
     ),
 }
 
@@ -70,6 +71,20 @@ PHRASAL: dict[tuple[str, str], int] = {
     ("rally", "around"): 1,
     ("vouch", "for"): 1,
     ("advocate", "for"): 1,
+    # "ripped into", "took issue with", "teed off on", "balked at", "worked against"
+    **dict.fromkeys(
+        [
+            ("rip", "into"),
+            ("take", "with"),
+            ("align", "against"),
+            ("tee", "on"),
+            ("balk", "at"),
+            ("work", "against"),
+            ("scoff", "at"),
+            ("side", "against"),
+        ],
+        -1,
+    ),
 }
 
 # Nouns naming a position ("opponents of the bill", "his criticism of Y").

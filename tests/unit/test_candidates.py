@@ -48,6 +48,10 @@ def directions(found: list[Candidate], holder: str, target_word: str) -> set[int
         ("Senator Rosa Diaz poured cold water on the merger.", "Rosa Diaz", "merger", -1),
         ("Senator Rosa Diaz insisted on a recount.", "Rosa Diaz", "recount", 1),
         ("Senator Rosa Diaz did not criticise the merger.", "Rosa Diaz", "merger", 1),
+        ("Senator Rosa Diaz clearly detests the pipeline.", "Rosa Diaz", "pipeline", -1),
+        ("Mayor Tom Reed took issue with the police union.", "Tom Reed", "union", -1),
+        ("Mayor Tom Reed ripped into the police union.", "Tom Reed", "union", -1),
+        ("Governor Li Wei heralded the new transit law.", "Li Wei", "transit", 1),
     ],
 )
 def test_stance_words_propose_their_direction(
