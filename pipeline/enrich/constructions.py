@@ -248,7 +248,8 @@ def _necessary(tok: Token) -> tuple[int, Token, list[Token]] | None:
 
 
 def pronoun_target(s: SentenceReader, tok: Token) -> Iterator[Candidate]:
-    """ "Obama endorsed *her*": the object pronoun resolved to the entity named before."""
+    """ "Obama endorsed *her*": the object pronoun resolved to the entity named before; and
+    "*she* was endorsed by X": a passive's pronoun subject, X holding the stance."""
     yield from _object_entities(
         s,
         tok,
@@ -256,6 +257,26 @@ def pronoun_target(s: SentenceReader, tok: Token) -> Iterator[Candidate]:
         lambda o: o.pos_ == "PRON",
         lambda o, owners: s.owner.holders.object_referent(s.field, o, owners),
     )
+    yield from _passive_pronoun(s, tok)
+
+
+def _passive_pronoun(s: SentenceReader, tok: Token) -> Iterator[Candidate]:
+    agent = agent_of(tok) if tok.pos_ == "VERB" else None
+    polarity = cues.VERBS.get(tok.lemma_.lower(), 0)
+    if agent is None or not polarity:
+        return
+    subject = next((c for c in tok.children if c.dep_ == "nsubjpass"), None)
+    if subject is None or subject.pos_ != "PRON":
+        return
+    owners = s.owner.holders.resolve(s.field, agent).entities
+    prior = -polarity if negated(tok) else polarity
+    label, text = tok.lemma_.lower(), s.sentence.text
+    for entity in s.owner.holders.resolve(s.field, subject).entities:
+        if any(entity is h for h in owners):
+            continue  # never one's own target
+        target = Target(entity.name, "entity", 1)
+        for h in owners:
+            yield s.make(h, target, tok, "pronoun_target", prior, "agent", label, text, subject)
 
 
 def _object_entities(

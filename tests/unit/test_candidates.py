@@ -146,6 +146,24 @@ def test_an_apposed_name_is_the_target_not_the_role(
     }
 
 
+def test_a_passive_pronoun_subject_is_the_agents_target(enricher: Enricher) -> None:
+    body = (
+        "Dana Whitfield is a frequent guest on the show, and she has been endorsed by "
+        "Senator Ana Ruiz and Mayor Tom Reed. Tom Reed spoke on Monday. He was criticized "
+        "by Senator Ana Ruiz for the delay."
+    )
+    found = {
+        (c.holder.name, c.target.text, c.prior)
+        for c in candidates(enricher, body)
+        if c.source == "pronoun_target"
+    }
+    assert found == {
+        ("Ana Ruiz", "Dana Whitfield", 1),
+        ("Tom Reed", "Dana Whitfield", 1),
+        ("Ana Ruiz", "Tom Reed", -1),
+    }
+
+
 def catalogue_targets(found: list[Candidate], holder: str) -> set[str]:
     return {c.target.text for c in found if c.holder.name == holder and c.source != "pair"}
 
