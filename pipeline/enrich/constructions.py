@@ -208,6 +208,30 @@ def prep_objects(tok: Token) -> list[Token]:
     ]
 
 
+def noun_objects(s: SentenceReader, tok: Token) -> list[Token]:
+    """A stance noun's targets: its prepositions' objects, and for a noun whose owner is its
+    target, a name before it ("X, an early Trump *supporter*", "X is a NATO *critic*"); not
+    as a subject, where the name is the group holding the stance ("GOP critics said")."""
+    found = prep_objects(tok)
+    if tok.lemma_.lower() in cues.TARGET_OWNERS and tok.dep_ not in {"nsubj", "nsubjpass"}:
+        found += [
+            child
+            for child in tok.children
+            if child.dep_ in {"compound", "amod"}
+            and s.owner.doc.entity_of(s.field, child) is not None
+        ]
+    return found
+
+
+def described(tok: Token) -> Token:
+    """The word whose role says whom a stance noun describes: the noun itself, or "one" in
+    "one of the harshest *critics* of Y" (who is one of them is the critic)."""
+    of = tok.head
+    if tok.dep_ == "pobj" and of.lower_ == "of" and of.head.lower_ == "one":
+        return of.head
+    return tok
+
+
 def necessity(s: SentenceReader, speakers: list[Cluster], via: str) -> Iterator[Candidate]:
     """What a speaker says must / should / has to / needs to happen, or is needed."""
     if not speakers:
@@ -396,7 +420,7 @@ def apposition(s: SentenceReader, tok: Token) -> Iterator[Candidate]:
     lemma = tok.lemma_.lower()
     if tok.pos_ != "NOUN" or lemma not in cues.NOUNS:
         return
-    node = tok
+    node = described(tok)
     for _ in range(_MAX_CLIMB):
         if node.dep_ != "conj" or node.head.i == node.i:
             break
@@ -406,7 +430,7 @@ def apposition(s: SentenceReader, tok: Token) -> Iterator[Candidate]:
     named = s.owner.doc.entity_of(s.field, node.head)
     if named is None or named.label not in HOLDER_LABELS:
         return
-    objects = prep_objects(tok)
+    objects = noun_objects(s, tok)
     yield from s.emit(([named], "apposition"), objects, tok, "apposition", cues.NOUNS[lemma])
 
 

@@ -91,7 +91,7 @@ PHRASAL: dict[tuple[str, str], int] = {
 NOUNS: dict[str, int] = _polar(
     """supporter support backer backing endorsement ally advocate proponent champion
     defender defense defence praise fan admirer booster approval preference commitment
-    enthusiasm importance necessity""",
+    enthusiasm importance necessity loyalist""",
     """opponent opposition critic criticism attack assault condemnation rejection
     denunciation foe enemy adversary detractor skeptic sceptic objection veto lawsuit
     suit complaint challenge boycott protest accusation allegation rebuke concern worry
@@ -100,7 +100,7 @@ NOUNS: dict[str, int] = _polar(
 # Stance nouns whose owner is the *target* when written as a possessive ("Trump's critics").
 TARGET_OWNERS = _lemmas(
     """opponent critic enemy foe adversary detractor supporter backer ally fan admirer
-    defender"""
+    defender loyalist"""
 )
 # Prepositions introducing a stance noun's target ("criticism *of* Y", "concerns *about* Y").
 NOUN_PREPOSITIONS = frozenset({"of", "to", "for", "on", "against", "about", "with", "at", "over"})

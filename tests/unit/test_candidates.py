@@ -52,6 +52,16 @@ def directions(found: list[Candidate], holder: str, target_word: str) -> set[int
         ("Mayor Tom Reed took issue with the police union.", "Tom Reed", "union", -1),
         ("Mayor Tom Reed ripped into the police union.", "Tom Reed", "union", -1),
         ("Governor Li Wei heralded the new transit law.", "Li Wei", "transit", 1),
+        # a stance noun describing a person: "one of the critics", "as a critic", "a loyalist"
+        (
+            "Senator Ana Ruiz has been one of the harshest critics of Mr. Whitfield.",
+            "Ana Ruiz",
+            "whitfield",
+            -1,
+        ),
+        ("Ana Ruiz emerged as a vocal critic of the housing plan.", "Ana Ruiz", "housing", -1),
+        ("Tom Reed is a Whitfield loyalist.", "Tom Reed", "whitfield", 1),
+        ("Mark Reed, an early Whitfield supporter, praised the plan.", "Mark Reed", "whitfield", 1),
     ],
 )
 def test_stance_words_propose_their_direction(
