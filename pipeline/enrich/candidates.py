@@ -232,6 +232,10 @@ class SentenceReader:
     def _noun(self, tok: Token, lemma: str) -> Iterator[Candidate]:
         """ "opponents of the bill, including A", "his criticism of Y", "X's backing for Y"."""
         objects = constructions.noun_objects(self, tok)
+        if not objects and tok.dep_ == "dobj":
+            # "showered praise on Y", "expressed doubts about Y": the parser hangs the
+            # preposition on the verb
+            objects = [o for o in constructions.prep_objects(tok.head) if o.i > tok.i]
         poss = next((c for c in tok.children if c.dep_ == "poss"), None)
         holders: list[Cluster] = []
         via = "possessor"

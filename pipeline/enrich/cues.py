@@ -91,11 +91,11 @@ PHRASAL: dict[tuple[str, str], int] = {
 NOUNS: dict[str, int] = _polar(
     """supporter support backer backing endorsement ally advocate proponent champion
     defender defense defence praise fan admirer booster approval preference commitment
-    enthusiasm importance necessity loyalist""",
+    enthusiasm importance necessity loyalist gratitude admiration""",
     """opponent opposition critic criticism attack assault condemnation rejection
     denunciation foe enemy adversary detractor skeptic sceptic objection veto lawsuit
     suit complaint challenge boycott protest accusation allegation rebuke concern worry
-    scorn contempt disdain jab""",
+    scorn contempt disdain jab doubt frustration anger outrage disapproval""",
 )
 # Stance nouns whose owner is the *target* when written as a possessive ("Trump's critics").
 TARGET_OWNERS = _lemmas(

@@ -61,6 +61,9 @@ def directions(found: list[Candidate], holder: str, target_word: str) -> set[int
         ),
         ("Ana Ruiz emerged as a vocal critic of the housing plan.", "Ana Ruiz", "housing", -1),
         ("Tom Reed is a Whitfield loyalist.", "Tom Reed", "whitfield", 1),
+        # a stance noun as the object of a light verb, the preposition on the verb
+        ("Senator Rosa Diaz showered praise on the transit law.", "Rosa Diaz", "transit", 1),
+        ("Senator Rosa Diaz expressed doubts about the merger.", "Rosa Diaz", "merger", -1),
         ("Mark Reed, an early Whitfield supporter, praised the plan.", "Mark Reed", "whitfield", 1),
     ],
 )
