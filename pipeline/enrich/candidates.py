@@ -231,7 +231,11 @@ class SentenceReader:
 
     def _noun(self, tok: Token, lemma: str) -> Iterator[Candidate]:
         """ "opponents of the bill, including A", "his criticism of Y", "X's backing for Y"."""
-        objects = constructions.prep_objects(tok)
+        objects = constructions.noun_objects(self, tok)
+        if not objects and tok.dep_ == "dobj":
+            # "showered praise on Y", "expressed doubts about Y": the parser hangs the
+            # preposition on the verb
+            objects = [o for o in constructions.prep_objects(tok.head) if o.i > tok.i]
         poss = next((c for c in tok.children if c.dep_ == "poss"), None)
         holders: list[Cluster] = []
         via = "possessor"
@@ -247,8 +251,11 @@ class SentenceReader:
                 objects = [*objects, poss]  # "Trump's critics": Trump is the target
             else:
                 holders = self._resolve(poss)
-        if not holders and tok.dep_ in {"attr", "dobj"}:
-            holders, via = self._subject_of(tok.head)
+        node = constructions.described(tok)
+        if not holders and node.dep_ in {"attr", "dobj"}:
+            holders, via = self._subject_of(node.head)
+        if not holders and node.dep_ == "pobj" and node.head.lower_ == "as":
+            holders, via = self._subject_of(node.head.head)  # "emerged as a critic of Y"
         if not holders and agentive and tok.dep_ in {"nsubj", "nsubjpass"}:
             holders = [
                 e for c in tok.children if c.dep_ in {"amod", "compound"} for e in self._resolve(c)

@@ -208,6 +208,30 @@ def prep_objects(tok: Token) -> list[Token]:
     ]
 
 
+def noun_objects(s: SentenceReader, tok: Token) -> list[Token]:
+    """A stance noun's targets: its prepositions' objects, and for a noun whose owner is its
+    target, a name before it ("X, an early Trump *supporter*", "X is a NATO *critic*"); not
+    as a subject, where the name is the group holding the stance ("GOP critics said")."""
+    found = prep_objects(tok)
+    if tok.lemma_.lower() in cues.TARGET_OWNERS and tok.dep_ not in {"nsubj", "nsubjpass"}:
+        found += [
+            child
+            for child in tok.children
+            if child.dep_ in {"compound", "amod"}
+            and s.owner.doc.entity_of(s.field, child) is not None
+        ]
+    return found
+
+
+def described(tok: Token) -> Token:
+    """The word whose role says whom a stance noun describes: the noun itself, or "one" in
+    "one of the harshest *critics* of Y" (who is one of them is the critic)."""
+    of = tok.head
+    if tok.dep_ == "pobj" and of.lower_ == "of" and of.head.lower_ == "one":
+        return of.head
+    return tok
+
+
 def necessity(s: SentenceReader, speakers: list[Cluster], via: str) -> Iterator[Candidate]:
     """What a speaker says must / should / has to / needs to happen, or is needed."""
     if not speakers:
@@ -248,7 +272,8 @@ def _necessary(tok: Token) -> tuple[int, Token, list[Token]] | None:
 
 
 def pronoun_target(s: SentenceReader, tok: Token) -> Iterator[Candidate]:
-    """ "Obama endorsed *her*": the object pronoun resolved to the entity named before."""
+    """ "Obama endorsed *her*": the object pronoun resolved to the entity named before; and
+    "*she* was endorsed by X": a passive's pronoun subject, X holding the stance."""
     yield from _object_entities(
         s,
         tok,
@@ -256,6 +281,26 @@ def pronoun_target(s: SentenceReader, tok: Token) -> Iterator[Candidate]:
         lambda o: o.pos_ == "PRON",
         lambda o, owners: s.owner.holders.object_referent(s.field, o, owners),
     )
+    yield from _passive_pronoun(s, tok)
+
+
+def _passive_pronoun(s: SentenceReader, tok: Token) -> Iterator[Candidate]:
+    agent = agent_of(tok) if tok.pos_ == "VERB" else None
+    polarity = cues.VERBS.get(tok.lemma_.lower(), 0)
+    if agent is None or not polarity:
+        return
+    subject = next((c for c in tok.children if c.dep_ == "nsubjpass"), None)
+    if subject is None or subject.pos_ != "PRON":
+        return
+    owners = s.owner.holders.resolve(s.field, agent).entities
+    prior = -polarity if negated(tok) else polarity
+    label, text = tok.lemma_.lower(), s.sentence.text
+    for entity in s.owner.holders.resolve(s.field, subject).entities:
+        if any(entity is h for h in owners):
+            continue  # never one's own target
+        target = Target(entity.name, "entity", 1)
+        for h in owners:
+            yield s.make(h, target, tok, "pronoun_target", prior, "agent", label, text, subject)
 
 
 def _object_entities(
@@ -375,7 +420,7 @@ def apposition(s: SentenceReader, tok: Token) -> Iterator[Candidate]:
     lemma = tok.lemma_.lower()
     if tok.pos_ != "NOUN" or lemma not in cues.NOUNS:
         return
-    node = tok
+    node = described(tok)
     for _ in range(_MAX_CLIMB):
         if node.dep_ != "conj" or node.head.i == node.i:
             break
@@ -385,7 +430,7 @@ def apposition(s: SentenceReader, tok: Token) -> Iterator[Candidate]:
     named = s.owner.doc.entity_of(s.field, node.head)
     if named is None or named.label not in HOLDER_LABELS:
         return
-    objects = prep_objects(tok)
+    objects = noun_objects(s, tok)
     yield from s.emit(([named], "apposition"), objects, tok, "apposition", cues.NOUNS[lemma])
 
 

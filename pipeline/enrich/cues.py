@@ -25,7 +25,7 @@ VERBS: dict[str, int] = {
     **_polar(
         """thank credit celebrate tout admire salute honor honour congratulate sponsor
         cosponsor introduce recommend encourage trust respect like love reward nominate
-        appoint reaffirm restore fund vouch cheer""",
+        appoint reaffirm restore fund vouch cheer herald""",
         """attack accuse blame question criticize criticise sue mock ridicule bash berate chide
         scold rebuke castigate disparage smear undermine obstruct filibuster impeach dispute
         contest deride lament fault excoriate assail insult vilify demonize demonise
@@ -33,7 +33,8 @@ VERBS: dict[str, int] = {
         investigate probe overturn repeal undo kill strike threaten warn sanction punish
         indict subpoena snub shun abandon ditch disown distance downplay dismiss
         override thwart scuttle sink derail torpedo stall halt defy disavow denigrate
-        lampoon scorn doubt""",
+        lampoon scorn doubt detest chastise rap admonish reprimand pillory malign
+        discredit confront renounce""",
     ),
 }
 
@@ -70,22 +71,36 @@ PHRASAL: dict[tuple[str, str], int] = {
     ("rally", "around"): 1,
     ("vouch", "for"): 1,
     ("advocate", "for"): 1,
+    # "ripped into", "took issue with", "teed off on", "balked at", "worked against"
+    **dict.fromkeys(
+        [
+            ("rip", "into"),
+            ("take", "with"),
+            ("align", "against"),
+            ("tee", "on"),
+            ("balk", "at"),
+            ("work", "against"),
+            ("scoff", "at"),
+            ("side", "against"),
+        ],
+        -1,
+    ),
 }
 
 # Nouns naming a position ("opponents of the bill", "his criticism of Y").
 NOUNS: dict[str, int] = _polar(
     """supporter support backer backing endorsement ally advocate proponent champion
     defender defense defence praise fan admirer booster approval preference commitment
-    enthusiasm importance necessity""",
+    enthusiasm importance necessity loyalist gratitude admiration""",
     """opponent opposition critic criticism attack assault condemnation rejection
     denunciation foe enemy adversary detractor skeptic sceptic objection veto lawsuit
     suit complaint challenge boycott protest accusation allegation rebuke concern worry
-    scorn contempt disdain jab""",
+    scorn contempt disdain jab doubt frustration anger outrage disapproval""",
 )
 # Stance nouns whose owner is the *target* when written as a possessive ("Trump's critics").
 TARGET_OWNERS = _lemmas(
     """opponent critic enemy foe adversary detractor supporter backer ally fan admirer
-    defender"""
+    defender loyalist"""
 )
 # Prepositions introducing a stance noun's target ("criticism *of* Y", "concerns *about* Y").
 NOUN_PREPOSITIONS = frozenset({"of", "to", "for", "on", "against", "about", "with", "at", "over"})

@@ -26,6 +26,7 @@ from spacy.tokens import Doc, Token
 
 from pipeline.enrich import lexicon as lx
 from pipeline.enrich.document import Document, Sentence
+from pipeline.enrich.entities import Cluster
 from pipeline.enrich.holders import HolderResolver, Holders, conjuncts
 from pipeline.enrich.targets import (
     GENERIC_HEADS,
@@ -295,6 +296,9 @@ class FrameReader:
         entity = self.doc.entity_of(self.field, noun)
         if entity is not None:
             return Target(entity.name, "entity", 1)
+        named = self._apposed(noun)
+        if named is not None:
+            return Target(named.name, "entity", 1)
         found = self._catalogue_target(core_tokens(noun))
         if found is not None:
             return found
@@ -302,6 +306,14 @@ class FrameReader:
             return self._generic_target(noun)
         text = self._phrase(noun)
         return Target(text, "phrase", 1) if text else None
+
+    def _apposed(self, noun: Token) -> Cluster | None:
+        """The entity a description is apposed to: "L.A.'s mayor, Democrat Eric Garcetti" is
+        Eric Garcetti, as a target the name and not the role."""
+        for child in noun.children:
+            if child.dep_ == "appos":
+                return self.doc.entity_of(self.field, child)
+        return None
 
     def _catalogue_target(self, core: list[Token]) -> Target | None:
         if not core:

@@ -48,6 +48,23 @@ def directions(found: list[Candidate], holder: str, target_word: str) -> set[int
         ("Senator Rosa Diaz poured cold water on the merger.", "Rosa Diaz", "merger", -1),
         ("Senator Rosa Diaz insisted on a recount.", "Rosa Diaz", "recount", 1),
         ("Senator Rosa Diaz did not criticise the merger.", "Rosa Diaz", "merger", 1),
+        ("Senator Rosa Diaz clearly detests the pipeline.", "Rosa Diaz", "pipeline", -1),
+        ("Mayor Tom Reed took issue with the police union.", "Tom Reed", "union", -1),
+        ("Mayor Tom Reed ripped into the police union.", "Tom Reed", "union", -1),
+        ("Governor Li Wei heralded the new transit law.", "Li Wei", "transit", 1),
+        # a stance noun describing a person: "one of the critics", "as a critic", "a loyalist"
+        (
+            "Senator Ana Ruiz has been one of the harshest critics of Mr. Whitfield.",
+            "Ana Ruiz",
+            "whitfield",
+            -1,
+        ),
+        ("Ana Ruiz emerged as a vocal critic of the housing plan.", "Ana Ruiz", "housing", -1),
+        ("Tom Reed is a Whitfield loyalist.", "Tom Reed", "whitfield", 1),
+        # a stance noun as the object of a light verb, the preposition on the verb
+        ("Senator Rosa Diaz showered praise on the transit law.", "Rosa Diaz", "transit", 1),
+        ("Senator Rosa Diaz expressed doubts about the merger.", "Rosa Diaz", "merger", -1),
+        ("Mark Reed, an early Whitfield supporter, praised the plan.", "Mark Reed", "whitfield", 1),
     ],
 )
 def test_stance_words_propose_their_direction(
@@ -119,6 +136,45 @@ def test_participle_opener_takes_the_main_subject(enricher: Enricher) -> None:
 def test_refused_to_back_composes_to_against(enricher: Enricher) -> None:
     found = candidates(enricher, "Senator Ana Ruiz refused to back the pipeline deal.")
     assert directions(found, "Ana Ruiz", "pipeline") == {-1}
+
+
+@pytest.mark.parametrize(
+    ("body", "target", "prior"),
+    [
+        (
+            "Speaking to reporters, Senator Ana Ruiz criticized the city's mayor, Democrat Tom "
+            "Okafor, for his silence.",
+            "Tom Okafor",
+            -1,
+        ),
+        ("Senator Ana Ruiz praised her deputy, Anna Brandt, on Monday.", "Anna Brandt", 1),
+    ],
+)
+def test_an_apposed_name_is_the_target_not_the_role(
+    enricher: Enricher, body: str, target: str, prior: int
+) -> None:
+    rules = [c for c in candidates(enricher, body) if c.source != "pair"]
+    assert {(c.target.text, c.target.kind, c.prior) for c in rules if c.source == "verb"} == {
+        (target, "entity", prior)
+    }
+
+
+def test_a_passive_pronoun_subject_is_the_agents_target(enricher: Enricher) -> None:
+    body = (
+        "Dana Whitfield is a frequent guest on the show, and she has been endorsed by "
+        "Senator Ana Ruiz and Mayor Tom Reed. Tom Reed spoke on Monday. He was criticized "
+        "by Senator Ana Ruiz for the delay."
+    )
+    found = {
+        (c.holder.name, c.target.text, c.prior)
+        for c in candidates(enricher, body)
+        if c.source == "pronoun_target"
+    }
+    assert found == {
+        ("Ana Ruiz", "Dana Whitfield", 1),
+        ("Tom Reed", "Dana Whitfield", 1),
+        ("Ana Ruiz", "Tom Reed", -1),
+    }
 
 
 def catalogue_targets(found: list[Candidate], holder: str) -> set[str]:

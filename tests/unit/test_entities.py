@@ -125,10 +125,13 @@ def test_enrich_is_deterministic(enricher: Enricher) -> None:
         ("Senator Pelosi savaged the bill on Monday.", ["Pelosi"]),
         ("Schlapp attacked the plan, and the mayor said nothing.", ["Schlapp"]),
         ("Monday said nothing about it.", []),  # a weekday is no speaker
-        ("Pelosi visited Ohio.", []),  # subject of a verb that is no speech or stance
+        # a singular proper noun is a name as the subject of any verb, a plural one is not
+        ("Pelosi visited Ohio.", ["Pelosi"]),
+        ("Medvedev made it clear that Moscow would wait.", ["Medvedev"]),
+        ("Democrats visited Ohio.", []),
     ],
 )
-def test_subjects_of_speech_and_stance_verbs_are_speaker_names(
+def test_proper_noun_subjects_are_speaker_names(
     enricher: Enricher, body: str, names: list[str]
 ) -> None:
     from pipeline.enrich.mentions import _speaker_names
