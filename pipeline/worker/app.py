@@ -23,15 +23,18 @@ from pipeline.worker.agents import Fatal, at_least_once_agent, transactional_age
 from pipeline.worker.dedup import Deduplicator
 from pipeline.worker.process import Processor
 from pipeline.worker.seen import SeenTable
+from pipeline.worker.stopping import Stopping
 
 
 def create_app(
     settings: Settings,
     processor: Processor,
     on_fatal: Fatal | None = None,
+    stopping: Stopping | None = None,
 ) -> faust.App:
     """Build the Faust app and register the enrichment agent on it. ``on_fatal`` is called
-    with the error when the worker must stop (a fatal Kafka error, a background task dying)."""
+    with the error when the worker must stop (a fatal Kafka error, a background task dying);
+    ``stopping`` gets the delivery drain, to run before Faust stops its tables and producer."""
     w = settings.worker
     data_dir = (w.data_dir or settings.state_dir / "faust" / w.app_id).resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -85,7 +88,7 @@ def create_app(
         install_trends(app, settings, processor.metrics.registry)
 
     if transactional:
-        agent = transactional_agent(settings, processor, app, on_fatal or _raise)
+        agent = transactional_agent(settings, processor, app, on_fatal or _raise, stopping)
         # One actor; its commit queue keeps every NLP process busy and commits in order.
         app.agent(raw, name="enrich_articles", concurrency=1)(agent)
     else:
