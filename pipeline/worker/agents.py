@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable, Coroutine
+import logging
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 import faust
@@ -14,6 +15,9 @@ from pipeline.config import Settings
 from pipeline.worker.delivery.delivery import Delivery, supervise
 from pipeline.worker.delivery.kafka_io import AioKafka, output_limits, quiet_fenced_futures
 from pipeline.worker.process import Incoming, Processor
+from pipeline.worker.stopping import Stopping
+
+log = logging.getLogger(__name__)
 
 Fatal = Callable[[BaseException], None]
 Agent = Callable[[Any], Coroutine[Any, Any, None]]
@@ -51,10 +55,17 @@ def at_least_once_agent(settings: Settings, processor: Processor, app: faust.App
 
 
 def transactional_agent(
-    settings: Settings, processor: Processor, app: faust.App, on_fatal: Fatal
+    settings: Settings,
+    processor: Processor,
+    app: faust.App,
+    on_fatal: Fatal,
+    stopping: Stopping | None = None,
 ) -> Agent:
     """Enrich each admitted record as its own task and commit each input partition's finished
-    records with their offset in one transaction (:mod:`pipeline.worker.delivery.delivery`)."""
+    records with their offset in one transaction (:mod:`pipeline.worker.delivery.delivery`).
+    The drain on SIGTERM is a ``stopping`` step: it commits, and writes de-duplication keys to
+    the seen table, before Faust stops its tables and producer (:mod:`pipeline.worker.stopping`);
+    without ``stopping`` it runs when the actor ends."""
     w = settings.worker
 
     def owned_input() -> list[TopicPartition]:
@@ -71,6 +82,9 @@ def transactional_agent(
         max_running=running,
         commit_max_records=w.commit_max_records,
     )
+    life = _Life(processor, delivery, kafka, w.shutdown_seconds, on_fatal)
+    if stopping is not None:
+        stopping.add(life.close)
 
     @app.on_partitions_revoked.connect
     @app.on_partitions_assigned.connect  # type: ignore[arg-type]
@@ -79,33 +93,66 @@ def transactional_agent(
 
     async def enrich_articles(stream: Any) -> None:
         quiet_fenced_futures(asyncio.get_running_loop())
-        await kafka.start()
-        processor.limits = await output_limits(settings)
-        helpers = [supervise(delivery.run(), on_fatal),
-                   supervise(delivery.sweep_forever(owned_input), on_fatal)]  # fmt: skip
         try:
+            if not await life.start(settings, owned_input):
+                return  # the worker is stopping already
             async for event in stream.events():
                 await delivery.submit([_incoming(event)])
         except Exception as exc:
             on_fatal(exc)
             raise
         finally:
-            await run_to_end(_close(helpers, delivery, kafka, w.shutdown_seconds))
+            await run_to_end(life.close())
 
     return enrich_articles
 
 
-async def _close(
-    helpers: list[asyncio.Task[None]], delivery: Delivery, kafka: AioKafka, grace: float
-) -> None:
-    for task in helpers:
-        task.cancel()
-    await asyncio.gather(*helpers, return_exceptions=True)
-    await delivery.drain(timeout=grace)  # commit what finishes in time; the rest is redone
-    await kafka.stop()
+class _Life:
+    """The delivery's start and end. The end (drain, then close) runs once, from whichever
+    asks first: the worker's stopping step or the ending actor."""
+
+    def __init__(self, processor: Processor, delivery: Delivery, kafka: AioKafka, grace: float,
+                 on_fatal: Fatal) -> None:  # fmt: skip
+        self._processor, self._delivery, self._kafka = processor, delivery, kafka
+        self._grace, self._on_fatal = grace, on_fatal
+        self._helpers: list[asyncio.Task[None]] = []
+        self._lock = asyncio.Lock()  # a start in progress ends before the end begins
+        self._started = self._closed = False
+        self._closing: asyncio.Future[None] | None = None
+
+    async def start(self, settings: Settings, owned: Callable[[], list[TopicPartition]]) -> bool:
+        """Start the reader and the background tasks; False if the end came first."""
+        async with self._lock:
+            if self._closed:
+                return False
+            await self._kafka.start()
+            self._started = True
+            self._processor.limits = await output_limits(settings)
+            work = (self._delivery.run(), self._delivery.sweep_forever(owned))
+            self._helpers = [supervise(coro, self._on_fatal) for coro in work]
+            return True
+
+    def close(self) -> asyncio.Future[None]:
+        if self._closing is None:
+            self._closing = asyncio.ensure_future(self._close())
+        return self._closing
+
+    async def _close(self) -> None:
+        async with self._lock:
+            self._closed = True
+            for task in self._helpers:
+                task.cancel()
+            await asyncio.gather(*self._helpers, return_exceptions=True)
+            # Commit what finishes in time; the rest is redone by the next owner.
+            log.info("draining: %d articles in flight get %.0f s", self._delivery.in_flight,
+                     self._grace)  # fmt: skip
+            await self._delivery.drain(timeout=self._grace)
+            log.info("drained")
+            if self._started:
+                await self._kafka.stop()
 
 
-async def run_to_end(cleanup: Coroutine[Any, Any, None]) -> None:
+async def run_to_end(cleanup: Awaitable[None]) -> None:
     """Run ``cleanup`` to its end even though Faust cancels the stopping actor: otherwise
     finished work goes uncommitted and producers are left open."""
     task = asyncio.ensure_future(cleanup)

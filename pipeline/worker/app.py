@@ -22,13 +22,19 @@ from pipeline.trends.wiring import install_trends
 from pipeline.worker.agents import Fatal, at_least_once_agent, transactional_agent
 from pipeline.worker.dedup import Deduplicator
 from pipeline.worker.process import Processor
+from pipeline.worker.seen import SeenTable
+from pipeline.worker.stopping import Stopping
 
 
 def create_app(
-    settings: Settings, processor: Processor, on_fatal: Fatal | None = None
+    settings: Settings,
+    processor: Processor,
+    on_fatal: Fatal | None = None,
+    stopping: Stopping | None = None,
 ) -> faust.App:
     """Build the Faust app and register the enrichment agent on it. ``on_fatal`` is called
-    with the error when the worker must stop (a fatal Kafka error, a background task dying)."""
+    with the error when the worker must stop (a fatal Kafka error, a background task dying);
+    ``stopping`` gets the delivery drain, to run before Faust stops its tables and producer."""
     w = settings.worker
     data_dir = (w.data_dir or settings.state_dir / "faust" / w.app_id).resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -60,14 +66,9 @@ def create_app(
         settings.topics.raw, key_serializer="raw", value_serializer="raw", acks=not transactional
     )
     if w.dedup_window > 0:
-        seen = app.GlobalTable(
-            "newsflow-seen",
-            default=None,
-            partitions=settings.topics.partitions,
-            # Written after the transaction commits, outside stream iteration: the key picks
-            # the changelog partition (every worker reads them all anyway).
-            use_partitioner=True,
-        )
+        # Written after the transaction commits, outside stream iteration (pipeline.worker.seen).
+        seen = SeenTable.of(app, "newsflow-seen", settings.topics.partitions)
+        app.tables.add(seen)
         drop_copies = settings.stories.content_duplicates == "drop"
         dedup = Deduplicator(seen, w.dedup_window, drop_copies=drop_copies)
         processor.dedup = dedup
@@ -87,7 +88,7 @@ def create_app(
         install_trends(app, settings, processor.metrics.registry)
 
     if transactional:
-        agent = transactional_agent(settings, processor, app, on_fatal or _raise)
+        agent = transactional_agent(settings, processor, app, on_fatal or _raise, stopping)
         # One actor; its commit queue keeps every NLP process busy and commits in order.
         app.agent(raw, name="enrich_articles", concurrency=1)(agent)
     else:

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import logging
 import re
 from collections.abc import Hashable, MutableMapping
 from dataclasses import dataclass
@@ -27,8 +26,6 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from pipeline.models import RawArticle
-
-log = logging.getLogger(__name__)
 
 _TRACKING = re.compile(r"^(utm_\w+|fbclid|gclid|mc_cid|mc_eid|ref)$", re.IGNORECASE)
 _WORDS = re.compile(r"\w+")
@@ -130,14 +127,7 @@ class Deduplicator:
                 if self.first_copy(article, now) is not None:
                     continue  # the key keeps naming the first copy
                 value = [now, article.id, story_id]
-            try:
-                self._table[key] = value
-            except Exception:  # the article is committed whatever happens here
-                # A stopping worker's drain can meet a producer that has lost the changelog
-                # topic's metadata (Faust's table write then raises in the partitioner): the
-                # events are committed, so a key not recorded only lets a later re-send
-                # through.
-                log.warning("de-duplication key of %s not recorded", article.id, exc_info=True)
+            self._table[key] = value
 
     async def prune(self, now: float, chunk: int = 5_000) -> int:
         """Delete keys older than the window; yields to the loop between chunks."""

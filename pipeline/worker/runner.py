@@ -6,7 +6,6 @@ import logging
 import os
 import signal
 
-import faust
 from mode.utils.logging import ExtensionFormatter
 from prometheus_client import CollectorRegistry
 
@@ -22,6 +21,7 @@ from pipeline.worker.health import watch_worker
 from pipeline.worker.logs import quiet_client_logs
 from pipeline.worker.nlp_pool import EnrichPool
 from pipeline.worker.process import AsyncEnricher, Processor
+from pipeline.worker.stopping import Stopping, Worker
 
 log = logging.getLogger(__name__)
 
@@ -60,10 +60,11 @@ def run_worker(settings: Settings, enricher: AsyncEnricher | None = None) -> int
             fatal.append(exc)
             os.kill(os.getpid(), signal.SIGTERM)
 
-    app = create_app(settings, Processor(settings, enricher, metrics), on_fatal=stop)
+    stopping = Stopping(on_error=stop)  # run on SIGTERM before Faust stops tables and producer
+    app = create_app(settings, Processor(settings, enricher, metrics), stop, stopping)
     watch_worker(app, settings, lag, readiness)
     # Logging is set up by the CLI (NEWSFLOW_LOG_FORMAT); Faust must not replace it.
-    worker = faust.Worker(app, loglevel=settings.log_level, quiet=True, override_logging=False)
+    worker = Worker(app, stopping, loglevel=settings.log_level, quiet=True, override_logging=False)
     worker.spinner = None  # a terminal spinner would break log lines; "Ready" is logged instead
     logs.format_args_with(ExtensionFormatter().format_arg)  # Faust's tables of partitions
     code = 0

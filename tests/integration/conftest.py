@@ -101,6 +101,8 @@ def env(make_env: Callable[..., Env]) -> Env:
 class Worker:
     """A real `newsflow worker` process."""
 
+    module = "pipeline.cli"  # run as ``python -m <module> worker``
+
     def __init__(self, env: Env, log: Path) -> None:
         self.env = env
         self.log = log
@@ -116,7 +118,7 @@ class Worker:
         self._offset = self.log.stat().st_size if self.log.exists() else 0  # this run's lines
         with open(self.log, "ab") as out:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "pipeline.cli", "worker"],
+                [sys.executable, "-m", self.module, "worker"],
                 env={**os.environ, **self.env.vars, "PYTHONUNBUFFERED": "1"},
                 stdout=out,
                 stderr=subprocess.STDOUT,
@@ -140,6 +142,16 @@ class Worker:
         port = self.env.vars["NEWSFLOW_METRICS_PORT"]
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as r:
             return str(r.read().decode())
+
+    def wait_for(self, done: Callable[[str], bool], timeout: float = 60) -> str:
+        """The first scrape of the worker's metrics for which ``done`` holds."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            scrape = self.scrape()
+            if done(scrape):
+                return scrape
+            time.sleep(0.1)
+        raise AssertionError(f"condition not reached in {timeout} s; last scrape:\n{scrape}")
 
     def stop(self, sig: int = signal.SIGTERM, timeout: float = 60) -> int:
         assert self.process is not None

@@ -4,7 +4,6 @@ also after a restart; a copy of the text under another id is kept and marked."""
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Callable
 
 import pytest
@@ -36,17 +35,6 @@ def _send(env: Env, *articles: dict[str, str]) -> None:
     p.flush()
 
 
-def _wait_for(worker: Worker, done: Callable[[str], bool]) -> str:
-    """The first scrape for which ``done`` holds (within 60 s)."""
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        scrape = worker.scrape()
-        if done(scrape):
-            return scrape
-        time.sleep(0.3)
-    raise AssertionError(f"condition not reached; last scrape:\n{scrape}")
-
-
 def _decided(scrape: str, topics: TopicSettings) -> float:
     """Articles skipped as re-sends plus articles published, by one worker's metrics."""
     skipped = metric_value(scrape, "newsflow_articles_deduplicated_total", topic=topics.raw)
@@ -70,7 +58,7 @@ def test_resent_articles_are_skipped_across_restarts(env: Env, worker: Worker) -
     _send(env, same_id, same_url, {k: v for k, v in same_text.items() if v is not None}, fresh)
 
     # every message accounted for: skipped or published
-    scrape = _wait_for(worker, lambda text: _decided(text, topics) >= 5)
+    scrape = worker.wait_for(lambda text: _decided(text, topics) >= 5)
     assert metric_value(scrape, "newsflow_articles_deduplicated_total", topic=topics.raw) == 2
     assert metric_value(scrape, "newsflow_articles_enriched_total", topic=topics.enriched) == 3
 
@@ -80,7 +68,7 @@ def test_resent_articles_are_skipped_across_restarts(env: Env, worker: Worker) -
     try:
         _send(env, {**FIRST, "id": "d5"})  # same URL and text as the first, new id
         # Decided either way (consumed is counted when a record is read, before its decision).
-        scrape = _wait_for(restarted, lambda text: _decided(text, topics) >= 1)
+        scrape = restarted.wait_for(lambda text: _decided(text, topics) >= 1)
         assert metric_value(scrape, "newsflow_articles_deduplicated_total", topic=topics.raw) == 1
         assert metric_value(scrape, "newsflow_articles_enriched_total", topic=topics.enriched) == 0
     finally:

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
+
+import pytest
 
 from pipeline.models import RawArticle
 from pipeline.worker.dedup import (
@@ -123,17 +126,39 @@ def test_prune_forgets_only_expired_keys() -> None:
     assert dedup.claim(old, now=121, owner=0) is None  # forgotten: enriched again
 
 
-class _StoppedTable(dict[str, object]):
-    """A table whose changelog cannot be written (a stopping worker's producer)."""
+class _Producer:
+    """Faust's producer where aiokafka's has no metadata for the changelog topic: its partitioner
+    raises as aiokafka's does (``list(partitions_for_topic(topic))`` of None)."""
 
-    def __setitem__(self, key: str, value: object) -> None:
+    def __init__(self) -> None:
+        self.sent: list[Any] = []
+
+    def key_partition(self, topic: str, key: bytes) -> Any:
         raise TypeError("'NoneType' object is not iterable")
 
+    def send_soon(self, fut: Any) -> None:
+        self.sent.append(fut.message)
 
-def test_a_key_the_table_cannot_record_does_not_fail_a_committed_article() -> None:
-    dedup = Deduplicator(_StoppedTable(), window_seconds=100)
+
+def test_the_seen_table_is_written_without_the_producers_cached_metadata() -> None:
+    import faust
+
+    from pipeline.worker.seen import SeenTable
+
+    app = faust.App("t-seen", store="memory://", autodiscover=False)
+    producer = app._producer = _Producer()
+    faust_own = app.GlobalTable("plain", partitions=2, use_partitioner=True)
+    with pytest.raises(TypeError):  # what a key's write met in a worker
+        faust_own["id:a1"] = 1.0
+    seen = SeenTable.of(app, "newsflow-seen", 2)
+    app.tables.add(seen)
+    dedup = Deduplicator(seen, window_seconds=100)
     article = _article("a1", url="https://e.org/x")
     assert dedup.claim(article, now=0, owner=0) is None
-    dedup.confirm(article, now=1)  # the events are committed: no exception escapes
-    dedup.release(0)
-    assert dedup.claim(article, now=2, owner=1) is None  # nothing recorded: not a re-send
+    dedup.confirm(article, now=1)
+    assert [(m.channel.get_topic_name(), m.key, m.partition) for m in producer.sent] == [
+        ("t-seen-newsflow-seen-changelog", f'"{key}"'.encode(), None)  # partitioned when sent
+        for key in keys_of(article)
+    ]
+    asyncio.run(dedup.prune(now=200))  # deletions are tombstones, partitioned when sent too
+    assert [(m.value, m.partition) for m in producer.sent[3:]] == [(None, None)] * 3

@@ -179,3 +179,23 @@ def test_10c_a_sweep_forgets_cursors_of_partitions_no_longer_owned(world: World)
     world.run(world.worker.sweep([TopicPartition(RAW, p) for p in sorted(world.owned)]))
     assert not world.problems()  # ... and the sweep removes it
     _end(world)
+
+
+def test_records_handed_over_while_the_worker_drains_are_left_to_the_next_owner(
+    world: World,
+) -> None:
+    """SIGTERM: the drain runs while Faust's stream still hands records over (it stops the
+    consumer only after the drain); those are not admitted, and the next owner does them."""
+    for _ in range(4):
+        world.kafka.publish(0)
+    world.deliver(0, 2)
+    for task in world.tasks:
+        task.cancel()
+    draining = world.loop.create_task(world.worker.drain(timeout=DEADLINE))
+    world.settle()
+    world.deliver(0, 2)
+    assert world.worker.in_flight == 2 and world.enricher.calls == 2  # nothing more admitted
+    world.finish()
+    assert draining.done() and world.kafka.committed_offsets[0] == 2
+    world.crash()  # the process ends; the next owner starts from offset 2
+    _end(world)

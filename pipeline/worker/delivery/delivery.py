@@ -117,6 +117,7 @@ class Delivery:
         self._finished = asyncio.Event()
         self._backoff = 0.0
         self._backoffs = backoff
+        self._draining = False  # stopping: nothing more is admitted
         self._metrics.in_flight.set_function(lambda: self.in_flight)
 
     @property
@@ -144,7 +145,8 @@ class Delivery:
             # Cancelled only when the worker stops: the semaphores go with it.
             await self._slots.acquire()
             await self._running.acquire()
-            if cursor.closed or record.offset < cursor.end:  # forgotten, or handed out already
+            # Forgotten, handed out already, or the worker is stopping.
+            if cursor.closed or record.offset < cursor.end or self._draining:
                 self._slots.release()
                 self._running.release()
                 continue
@@ -156,6 +158,8 @@ class Delivery:
     async def _cursor(self, tp: TopicPartition) -> _Cursor | None:
         """The partition's cursor, opened when it is ours and has none (and kept if no revoke
         came while it fenced: the consumer lists a revoked partition until the rebalance ends)."""
+        if self._draining:
+            return None  # stopping: no partition is opened
         cursor = self._cursors.get(tp)
         if cursor is not None or not self._owned(tp):
             return cursor
@@ -163,7 +167,7 @@ class Delivery:
             if tp not in self._cursors and self._owned(tp):
                 forgets = self._forgets[tp]
                 self._cursors[tp] = _Cursor(tp, *await self._fence(tp), _now())
-                if forgets != self._forgets[tp] or not self._owned(tp):
+                if forgets != self._forgets[tp] or not self._owned(tp) or self._draining:
                     await self.forget([tp])
             return self._cursors.get(tp)
 
@@ -310,7 +314,9 @@ class Delivery:
 
     async def drain(self, timeout: float) -> None:
         """On shutdown: let running enrichments end and commit them, for up to ``timeout``
-        seconds; drop the rest (uncommitted: the next owner redoes them)."""
+        seconds; drop the rest (uncommitted: the next owner redoes them). Nothing is admitted
+        from now on: a record handed over meanwhile is left to the next owner too."""
+        self._draining = True
         tasks = [slot.task for c in self._cursors.values() for slot in c.window]
         if tasks:
             await asyncio.wait(tasks, timeout=timeout)
