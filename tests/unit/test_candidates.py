@@ -49,7 +49,6 @@ def directions(found: list[Candidate], holder: str, target_word: str) -> set[int
         ("Senator Rosa Diaz insisted on a recount.", "Rosa Diaz", "recount", 1),
         ("Senator Rosa Diaz did not criticise the merger.", "Rosa Diaz", "merger", 1),
         ("Senator Rosa Diaz clearly detests the pipeline.", "Rosa Diaz", "pipeline", -1),
-        ("Mayor Tom Reed took issue with the police union.", "Tom Reed", "union", -1),
         ("Mayor Tom Reed ripped into the police union.", "Tom Reed", "union", -1),
         ("Governor Li Wei heralded the new transit law.", "Li Wei", "transit", 1),
         # a stance noun describing a person: "one of the critics", "as a critic", "a loyalist"
@@ -59,7 +58,7 @@ def directions(found: list[Candidate], holder: str, target_word: str) -> set[int
             "whitfield",
             -1,
         ),
-        ("Ana Ruiz emerged as a vocal critic of the housing plan.", "Ana Ruiz", "housing", -1),
+        ("Senator Ana Ruiz emerged as a critic of the housing plan.", "Ana Ruiz", "housing", -1),
         ("Tom Reed is a Whitfield loyalist.", "Tom Reed", "whitfield", 1),
         # a stance noun as the object of a light verb, the preposition on the verb
         ("Senator Rosa Diaz showered praise on the transit law.", "Rosa Diaz", "transit", 1),
@@ -120,6 +119,19 @@ def test_said_there_was_is_no_frame(enricher: Enricher, body: str) -> None:
     # A fact reported, not a position: no rule proposes it (the model never sees it).
     found = candidates(enricher, body)
     assert [c.source for c in found if c.holder.name == "Paul Grant"] in ([], ["pair"])
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Kamala Harris took the stage with Joe Biden in Philadelphia.",
+        "Marco Rubio worked with Democrats against the deal.",
+        "Jay Ortiz rapped about Barack Obama in the song.",
+    ],
+)
+def test_a_preposition_alone_is_no_stance_verb(enricher: Enricher, body: str) -> None:
+    # "took ... with", "worked ... against", "rapped about": no stance word proposes them.
+    assert [c for c in candidates(enricher, body) if c.source == "verb"] == []
 
 
 def test_catalogue_targets_keep_the_words_as_written(enricher: Enricher) -> None:
