@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from typing import Any
 
 import faust
@@ -96,8 +96,7 @@ def transactional_agent(
         try:
             if not await life.start(settings, owned_input):
                 return  # the worker is stopping already
-            async for event in stream.events():
-                await delivery.submit([_incoming(event)])
+            await submit_all(life, delivery, (_incoming(e) async for e in stream.events()))
         except Exception as exc:
             on_fatal(exc)
             raise
@@ -105,6 +104,20 @@ def transactional_agent(
             await run_to_end(life.close())
 
     return enrich_articles
+
+
+async def submit_all(life: _Life, delivery: Delivery, records: AsyncIterator[Incoming]) -> None:
+    """Hand each record to the delivery. Once the end has begun, the drain stops the reader
+    under a submit still reading a gap or opening a partition (ConsumerStoppedError): that
+    submit admitted nothing, its records are left to the next owner, and the worker stops
+    cleanly instead of failing."""
+    try:
+        async for record in records:
+            await delivery.submit([record])
+    except Exception as exc:
+        if not life.closing:
+            raise
+        log.info("stopping: a submit under way ended with %r; its records are left", exc)
 
 
 class _Life:
@@ -132,6 +145,11 @@ class _Life:
             self._helpers = [supervise(coro, self._on_fatal) for coro in work]
             return True
 
+    @property
+    def closing(self) -> bool:
+        """The end (drain, then close) has begun."""
+        return self._closing is not None
+
     def close(self) -> asyncio.Future[None]:
         if self._closing is None:
             self._closing = asyncio.ensure_future(self._close())
@@ -146,10 +164,12 @@ class _Life:
             # Commit what finishes in time; the rest is redone by the next owner.
             log.info("draining: %d articles in flight get %.0f s", self._delivery.in_flight,
                      self._grace)  # fmt: skip
-            await self._delivery.drain(timeout=self._grace)
-            log.info("drained")
-            if self._started:
-                await self._kafka.stop()
+            try:
+                await self._delivery.drain(timeout=self._grace)
+                log.info("drained")
+            finally:  # a failed drain still closes the reader
+                if self._started:
+                    await self._kafka.stop()
 
 
 async def run_to_end(cleanup: Awaitable[None]) -> None:

@@ -21,7 +21,7 @@ from pipeline.worker.health import watch_worker
 from pipeline.worker.logs import quiet_client_logs
 from pipeline.worker.nlp_pool import EnrichPool
 from pipeline.worker.process import AsyncEnricher, Processor
-from pipeline.worker.stopping import Stopping, Worker
+from pipeline.worker.stopping import Stopping, Worker, send_buffered
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +62,7 @@ def run_worker(settings: Settings, enricher: AsyncEnricher | None = None) -> int
 
     stopping = Stopping(on_error=stop)  # run on SIGTERM before Faust stops tables and producer
     app = create_app(settings, Processor(settings, enricher, metrics), stop, stopping)
+    stopping.add(send_buffered(app, settings.worker.shutdown_seconds))  # after the drain
     watch_worker(app, settings, lag, readiness)
     # Logging is set up by the CLI (NEWSFLOW_LOG_FORMAT); Faust must not replace it.
     worker = Worker(app, stopping, loglevel=settings.log_level, quiet=True, override_logging=False)
