@@ -287,28 +287,34 @@ class StoryIndex:
 
     async def prune(self, now: float, chunk: int = 2_000) -> int:
         """Forget articles older than the window and their ids in the lists; yields to the
-        loop between chunks. Returns how many articles were forgotten."""
+        loop between chunks. Returns how many articles were forgotten. Articles remembered
+        during a yield are kept: each step reads the table as it is then."""
         window = self._rules.window_seconds
-        records = [(k, v) for k, v in list(self._table.items()) if k.startswith("a:")]
-        expired = {k[2:] for k, v in records if now - v["t"] >= window}
-        self.articles = len(records) - len(expired)
-        for i, cid in enumerate(expired):
-            record = self._table.pop(f"a:{cid}", None)
-            if record is not None:
+        expired = [
+            k for k, v in list(self._table.items()) if k[:2] == "a:" and now - v["t"] >= window
+        ]
+        forgotten = 0
+        for i, key in enumerate(expired):
+            record = self._table.get(key)
+            if record is not None and now - record["t"] >= window:  # not remembered anew
+                del self._table[key]
                 self.term_df.subtract(record["w"][0])
+                forgotten += 1
             if i % chunk == chunk - 1:
                 await asyncio.sleep(0)
         self.term_df = +self.term_df  # drops the terms no article in the window has
-        lists = [(k, v) for k, v in list(self._table.items()) if k[:2] in ("b:", "n:")]
-        for i, (key, ids) in enumerate(lists):
-            kept = [cid for cid in ids if cid not in expired]
+        lists = [k for k in list(self._table) if k[:2] in ("b:", "n:")]
+        for i, key in enumerate(lists):
+            ids = self._ids(key)
+            kept = [cid for cid in ids if f"a:{cid}" in self._table]
             if not kept:
                 self._table.pop(key, None)
             elif len(kept) != len(ids):
                 self._table[key] = kept
             if i % chunk == chunk - 1:
                 await asyncio.sleep(0)
-        return len(expired)
+        self.articles = sum(1 for k in self._table if k[:2] == "a:")
+        return forgotten
 
 
 def _checked(record: dict[str, Any]) -> dict[str, Any] | None:

@@ -281,6 +281,26 @@ def test_prune_forgets_only_expired_articles() -> None:
     assert "a:old" not in table and ids == {"new"}
 
 
+def test_articles_remembered_while_prune_yields_are_kept() -> None:
+    async def run() -> tuple[StoryIndex, int]:
+        index = StoryIndex({}, Rules(window_seconds=100))
+        oslo = signature("", "Snow in Oslo.", [_entity("Jonas Gahr")], 5)
+        for i in range(5):
+            index.confirm(i, f"old{i}", f"old{i}", oslo, now=0)
+        task = asyncio.create_task(index.prune(now=150, chunk=1))
+        n = 0
+        while not task.done():  # another worker's records arrive at every yield
+            index.confirm(("n", n), f"new{n}", f"new{n}", oslo, now=150)
+            n += 1
+            await asyncio.sleep(0)
+        assert await task == 5
+        return index, n
+
+    index, n = asyncio.run(run())
+    assert index._ids("n:gahr") == [f"new{i}" for i in range(n)]
+    assert index.articles == n and index.term_df["snow"] == n
+
+
 def _enriched(id_: str, source: str, stance: str | None = None) -> EnrichedArticle:
     stances = []
     if stance:
