@@ -10,10 +10,11 @@ process kind. One worker × ``--processes`` NLP processes, the worker's default 
 
 With ``--stub-seconds S`` the worker's NLP pool is replaced by one fixed stand-in (the same
 code for every checkout, built from the checkout's own models): each article takes S seconds
-(asleep, so the loop is free meanwhile, as with the real pool) and gets the same 20
-entities and 4 stance tags (25 output events, about what a real article makes), so two checkouts differ only in what they do around the enrichment —
-parsing, de-duplication and delivery — and the delivery's own cost is not hidden behind
-spaCy's. ``--processes`` then sets only the worker's slots (articles at once).
+(asleep, so the loop is free meanwhile, as with the real pool) and gets the same 20 entities
+and 4 stance tags (25 output events, about what a real article makes), so two checkouts differ
+only in what they do around the enrichment — parsing, de-duplication and delivery — and the
+delivery's own cost is not hidden behind spaCy's.
+``--processes`` then sets only the worker's slots (articles at once).
 
     flock /work/it.lock python scripts/bench_delivery.py --checkout ../old --out old.json
 
