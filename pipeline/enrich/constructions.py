@@ -285,9 +285,10 @@ def pronoun_target(s: SentenceReader, tok: Token) -> Iterator[Candidate]:
 
 
 def _passive_pronoun(s: SentenceReader, tok: Token) -> Iterator[Candidate]:
-    agent = agent_of(tok) if tok.pos_ == "VERB" else None
-    polarity = cues.VERBS.get(tok.lemma_.lower(), 0)
-    if agent is None or not polarity:
+    # Every token of every sentence comes here: the look-up before the parse walk.
+    polarity = cues.VERBS.get(tok.lemma_.lower(), 0) if tok.pos_ == "VERB" else 0
+    agent = agent_of(tok) if polarity else None
+    if agent is None:
         return
     subject = next((c for c in tok.children if c.dep_ == "nsubjpass"), None)
     if subject is None or subject.pos_ != "PRON":

@@ -494,8 +494,9 @@ def _unlabelled_names(parsed: ParsedField, found: list[RawMention]) -> list[RawM
 def _speaker_names(parsed: ParsedField, found: list[RawMention]) -> list[RawMention]:
     """Surnames NER missed where news names its actors: a title-case proper noun that is the
     subject of a speech or stance verb ("Pelosi savaged it", "Schlapp said"), or a singular
-    one (NNP) subject of any verb ("Medvedev made it clear", "Rubio has dug in"), with the
-    capitalised proper nouns before it ("Glenda Hart"), titles left out. Voted PERSON."""
+    one (NNP) subject of any verb when the field names a person with that surname ("Dmitry
+    Medvedev … Medvedev made it clear"), with the capitalised proper nouns before it ("Glenda
+    Hart"), titles left out. Voted PERSON."""
     doc = parsed.doc
     taken = {i for m in found for i in range(m.tok_start, m.tok_end)}
     # Surnames of the people the field already names: "Medvedev" after "Dmitry Medvedev".
