@@ -19,6 +19,7 @@ SUPPORTED_MAJOR = 1
 
 TextField = Literal["title", "body"]
 StanceValue = Literal["favor", "against", "neutral"]
+ToneLabel = Literal["negative", "neutral", "positive"]
 Encoding = Literal["utf-8", "base64"]
 Timings = dict[str, float]  # enrichment stage name -> seconds
 
@@ -55,6 +56,16 @@ class Mention(_Event):
     start: int = Field(ge=0, description="Character offset (inclusive) into the field.")
     end: int = Field(ge=0, description="Character offset (exclusive) into the field.")
     field: TextField = "body"
+    tone: float | None = Field(
+        default=None,
+        ge=-1.0,
+        le=1.0,
+        description="Tone toward the entity at this mention, from the words around it: "
+        "P(positive) - P(negative) of the trained tone model.",
+    )
+    tone_label: ToneLabel | None = Field(
+        default=None, description="The likeliest tone class at this mention."
+    )
 
 
 class Entity(_Event):
@@ -63,10 +74,30 @@ class Entity(_Event):
     name: str = Field(description="Canonical name: the fullest form used in the article.")
     label: str = Field(description="spaCy OntoNotes label: PERSON, ORG, GPE, LOC, NORP, ...")
     mentions: list[Mention]
+    references: list[Mention] = Field(
+        default_factory=list,
+        description="Pronouns resolved to this entity ('she', 'his'), each with its tone; "
+        "not counted in count.",
+    )
     count: int = Field(ge=1, description="Number of mentions.")
     salience: float = Field(ge=0.0, le=1.0, description="Centrality in the article (README).")
     tone: float | None = Field(
-        default=None, ge=-1.0, le=1.0, description="VADER compound over its sentences."
+        default=None,
+        ge=-1.0,
+        le=1.0,
+        description=(
+            "Tone toward the entity: the mean over its mentions and references of "
+            "P(positive) - P(negative) from the trained target-dependent tone model; null "
+            "when none could be scored. A score, not a class: read tone_label for "
+            "negative / neutral / positive."
+        ),
+    )
+    tone_label: ToneLabel | None = Field(
+        default=None,
+        description=(
+            "The most likely tone class toward the entity: the class with the highest mean "
+            "probability over its mentions and references; null when tone is."
+        ),
     )
 
 
@@ -262,6 +293,7 @@ class EntityEvent(_ArticleRef):
     count: int = Field(ge=1)
     salience: float = Field(ge=0.0, le=1.0)
     tone: float | None = Field(default=None, ge=-1.0, le=1.0)
+    tone_label: ToneLabel | None = None
 
 
 class StanceEvent(_ArticleRef):
@@ -287,7 +319,7 @@ def split_events(article: EnrichedArticle) -> tuple[list[EntityEvent], list[Stan
         published_at=article.published_at,
     ).model_dump()
     entities = [
-        EntityEvent.model_validate({**ref, **e.model_dump(exclude={"mentions"})})
+        EntityEvent.model_validate({**ref, **e.model_dump(exclude={"mentions", "references"})})
         for e in article.entities
     ]
     stances = [StanceEvent.model_validate({**ref, **s.model_dump()}) for s in article.stances]

@@ -27,7 +27,7 @@ def article_text(article: EnrichedArticle, max_entities: int = 25) -> str:
         f"   entities ({len(article.entities)}):",
     ]
     for e in sorted(article.entities, key=lambda e: -e.salience)[:max_entities]:
-        tone = f"{e.tone:+.2f}" if e.tone is not None else "  -  "
+        tone = f"{e.tone:+.2f} {e.tone_label or ''}" if e.tone is not None else "  -  "
         lines.append(
             f"     {e.label:<8} {e.name:<32} ×{e.count:<3} salience {e.salience:.2f}  tone {tone}"
         )

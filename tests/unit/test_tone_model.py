@@ -5,14 +5,23 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from spacy.language import Language
 
+from pipeline.enrich import Enricher
 from pipeline.enrich.linear import LinearModel
 from pipeline.enrich.nlp import normalise
 from pipeline.enrich.tone_model import DEFAULT_PATH, FEATURE_SET_VERSION, ToneModel, features
+from pipeline.models import (
+    EnrichedArticle,
+    Enrichment,
+    EnrichmentMeta,
+    RawArticle,
+    split_events,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 NEWSMTSC = ROOT.parent / "shared" / "data" / "newsmtsc" / "train.jsonl"
@@ -181,3 +190,94 @@ def test_training_twice_writes_identical_bytes(nlp: Language, tmp_path: Path) ->
     text = "The senator praised Smith."
     probs = trained.predict(nlp(text), *_offsets(text, "Smith"))
     assert sum(probs) == pytest.approx(1.0)
+
+
+# -- the entity's tone class (tone_label) ---------------------------------------------------
+
+
+def test_the_label_is_the_likeliest_class_not_a_cut_of_the_score() -> None:
+    from pipeline.enrich.enricher import _summarise
+
+    assert _summarise([]) == (None, None)
+    # Neutral is likeliest though the score leans negative: a cut at -0.05 would say negative.
+    assert _summarise([(0.34, 0.45, 0.21)]) == (-0.13, "neutral")
+    assert _summarise([(0.6, 0.3, 0.1)]) == (-0.5, "negative")
+    # Over several mentions the class comes from the mean probabilities.
+    assert _summarise([(0.1, 0.2, 0.7), (0.5, 0.4, 0.1), (0.2, 0.6, 0.2)]) == (0.0667, "neutral")
+    assert _summarise([(0.1, 0.2, 0.7), (0.3, 0.2, 0.5)]) == (0.4, "positive")
+    # A tie between the two poles is no evidence of either.
+    assert _summarise([(0.45, 0.1, 0.45)])[1] == "neutral"
+
+
+def test_label_classes_follow_the_models_class_order() -> None:
+    from pipeline.enrich.enricher import _TONE_LABELS
+    from pipeline.enrich.tone_model import CLASSES
+
+    assert _TONE_LABELS == CLASSES
+
+
+def test_every_enriched_entity_with_a_tone_has_the_label_of_its_mean_probabilities(
+    enricher: Enricher, model: ToneModel
+) -> None:
+    body = (
+        "Mayor Ana Costa praised the volunteers who rebuilt the bridge. "
+        "Critics accused Governor Tom Reyes of corruption and incompetence. "
+        "The council met in Springfield on Tuesday."
+    )
+    enriched = enricher.enrich(RawArticle(id="t1", body=body))
+    doc = enricher._nlp(normalise(body))
+    toned = [e for e in enriched.entities if e.tone is not None]
+    assert {e.name for e in toned} >= {"Ana Costa", "Tom Reyes"}
+    for e in enriched.entities:
+        assert (e.tone is None) == (e.tone_label is None)
+    for e in toned:
+        probs = model.predict_many(doc, [(m.start, m.end) for m in e.mentions])
+        means = [sum(p[k] for p in probs) / len(probs) for k in range(3)]
+        assert e.tone_label == ("negative", "neutral", "positive")[means.index(max(means))]
+    by_name = {e.name: e for e in toned}
+    assert by_name["Tom Reyes"].tone_label == "negative"
+    events = split_events(_article(enriched, body))[0]
+    assert {ev.name: ev.tone_label for ev in events} == {
+        e.name: e.tone_label for e in enriched.entities
+    }
+
+
+def test_mentions_and_resolved_pronouns_carry_their_own_tone(
+    enricher: Enricher, model: ToneModel
+) -> None:
+    body = (
+        "Senator Maria Lopez won praise from farmers on Monday. "
+        "Critics later said she had betrayed them and called her a liar."
+    )
+    enriched = enricher.enrich(RawArticle(id="t2", title="Lopez under fire", body=body))
+    doc = enricher._nlp(normalise(body))
+    lopez = next(e for e in enriched.entities if e.name == "Maria Lopez")
+    assert [r.text for r in lopez.references] == ["she", "her"]
+    for m in (*lopez.mentions, *lopez.references):
+        text = enriched_field(body, "Lopez under fire", m.field)
+        assert text[m.start : m.end] == m.text
+        assert m.tone is not None and m.tone_label is not None
+        if m.field == "body":
+            p = model.predict(doc, m.start, m.end)
+            assert m.tone == round(p[2] - p[0], 4)
+    # The pronouns' sentence is hostile, the name's is not: each mention keeps its own.
+    first = next(m for m in lopez.mentions if m.field == "body")
+    assert first.tone is not None and lopez.references[1].tone is not None
+    assert first.tone > lopez.references[1].tone
+    assert lopez.count == len(lopez.mentions)  # references are not counted
+    event = split_events(_article(enriched, body, "Lopez under fire"))[0]
+    assert not any("references" in ev.model_dump() for ev in event)
+
+
+def enriched_field(body: str, title: str, field: str) -> str:
+    return title if field == "title" else body
+
+
+def _article(enriched: Enrichment, body: str, title: str = "") -> EnrichedArticle:
+    """The enrichment as it travels on news.enriched (through JSON)."""
+    meta = EnrichmentMeta.model_validate(
+        {"pipeline_version": "t", "model_name": "m", "model_version": "0",
+         "enriched_at": datetime(2026, 1, 1, tzinfo=UTC), "processing_seconds": 0}
+    )  # fmt: skip
+    article = EnrichedArticle(id="t", title=title, body=body, meta=meta, **enriched.model_dump())
+    return EnrichedArticle.model_validate_json(article.model_dump_json())
