@@ -34,6 +34,18 @@ from pipeline.enrich.targets import Catalogue, core_tokens, phrase
 from pipeline.models import TextField
 
 _QUOTES = frozenset({'"', "\u201c", "\u201d"})
+# Verbs that attribute a quote or a reported clause, beyond the speech verbs other rules
+# share ('"…," Ryan responded', "Mr Ward commented"). Only the quote rules read these: in
+# mentions.py a speech verb's subject becomes a person, and "the report concluded" or "the
+# data showed" must not.
+_REPORTING = lx.SPEECH_VERBS | frozenset(
+    {
+        "respond", "reply", "comment", "explain", "acknowledge", "admit", "observe",
+        "remark", "quip", "joke", "predict", "testify", "recall", "answer", "allege",
+        "assert", "counter", "retort", "concede", "lament", "muse", "scoff", "boast",
+        "vow", "promise", "pledge", "declare", "recount", "exclaim",
+    }
+)  # fmt: skip
 _MAX_PATH = 5
 _MAX_DEPTH = 40  # ancestors climbed to find a common one: deeper is no stance relation
 _CLAUSE_TOKENS = 60  # a reported clause is read from at most this many tokens
@@ -125,7 +137,7 @@ def _quoted(sent: Span) -> bool:
 def _speakers(reader: FrameReader, sent: Span) -> list[Cluster]:
     """Entities a sentence's speech verb is attributed to ("…," he said)."""
     for tok in sent:
-        if tok.lemma_.lower() in lx.SPEECH_VERBS and tok.pos_ in {"VERB", "AUX"}:
+        if tok.lemma_.lower() in _REPORTING and tok.pos_ in {"VERB", "AUX"}:
             holders = reader.subject_holders(tok)
             if holders.entities:
                 return holders.entities
@@ -286,7 +298,7 @@ class SentenceReader:
         if not speakers:
             return
         for tok in self.sent:
-            if tok.lemma_.lower() not in lx.SPEECH_VERBS:
+            if tok.lemma_.lower() not in _REPORTING:
                 continue
             for clause in (c for c in tok.children if c.dep_ in {"ccomp", "parataxis"}):
                 yield from self._clause(speakers, clause, via)

@@ -84,6 +84,20 @@ def test_judgement_in_reported_speech_belongs_to_the_speaker(enricher: Enricher)
     assert -1 in directions(found, "Paul Grant", "tariff")
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        '"The tariff plan is a disaster," Senator Paul Grant responded.',
+        '"The tariff plan was a mistake," Senator Paul Grant commented on Monday.',
+        "Senator Paul Grant acknowledged that the tariff plan was a failure.",
+    ],
+)
+def test_quotes_attributed_by_other_reporting_verbs_belong_to_the_speaker(
+    enricher: Enricher, body: str
+) -> None:
+    assert -1 in directions(candidates(enricher, body), "Paul Grant", "tariff")
+
+
 def test_necessity_in_a_quote_is_favor(enricher: Enricher) -> None:
     body = '"The new powers are needed," Interior Minister Ana Berg said.'
     assert 1 in directions(candidates(enricher, body), "Ana Berg", "powers")
