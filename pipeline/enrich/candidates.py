@@ -48,6 +48,10 @@ _REPORTING = lx.SPEECH_VERBS | frozenset(
 )  # fmt: skip
 _MAX_PATH = 5
 _MAX_DEPTH = 40  # ancestors climbed to find a common one: deeper is no stance relation
+# A quotation is taken to run on across at most this many sentences without a mark: quotes
+# whose closing mark is lost (NewsMTSC keeps some sentences of an article, feeds cut text)
+# must not make the rest of an article a quote.
+_QUOTE_CARRY = 3
 _CLAUSE_TOKENS = 60  # a reported clause is read from at most this many tokens
 _LOCAL_TOKENS = 30  # the clause around a target, for the model's local tone
 _PAIR_WINDOW = 8  # entities on each side of a holder paired with it
@@ -116,17 +120,20 @@ class CandidateReader:
         for parsed in self.doc.fields:
             reader = self.readers[parsed.field]
             speaker: list[Cluster] = []
+            open_for = 0  # sentences a quotation has stayed open across
             sents = list(parsed.doc.sents)
             for k, sent in enumerate(sents):
                 sentence = self.doc.sentence_of(parsed.field, sent.start)
                 if sentence is None:
                     continue
                 following = sents[k + 1] if k + 1 < len(sents) else None
+                inside = 0 < open_for <= _QUOTE_CARRY
                 rules = SentenceReader(
-                    self, reader, parsed.field, sent, sentence, speaker, following
+                    self, reader, parsed.field, sent, sentence, speaker, following, inside
                 )
                 found += rules.all()
                 speaker = rules.speakers()[0]  # the next sentence's previous speaker
+                open_for = open_for + 1 if rules.quote_open else 0
         return found
 
 
@@ -156,6 +163,7 @@ class SentenceReader:
         sentence: Sentence,
         previous_speakers: list[Cluster],
         following: Span | None = None,
+        inside_quote: bool = False,
     ) -> None:
         self.owner = owner
         self.following = following
@@ -166,7 +174,10 @@ class SentenceReader:
         self.previous = previous_speakers
         self._speakers: tuple[list[Cluster], str] | None = None
         self._reading: tuple[int, tuple[int, list[Token]]] | None = None
-        self.quote_mask = _quote_mask(sent)
+        self.quote_mask, self.quote_open = _quote_mask(sent, inside_quote)
+        # A sentence in the middle of a quotation opened before it has no quotation mark of
+        # its own ('"The law is a disaster. It will cost jobs. …'), yet is quoted.
+        self.quoted = inside_quote or _quoted(sent)
         self.has_cue = any(_prior(t.lemma_.lower()) for t in sent) or self._judged(sentence.text)
 
     def all(self) -> Iterator[Candidate]:
@@ -286,7 +297,7 @@ class SentenceReader:
         quote, the speaker of the sentence before; and how that was found (read once)."""
         if self._speakers is None:
             speakers = _speakers(self.reader, self.sent)
-            if not speakers and _quoted(self.sent):
+            if not speakers and self.quoted:
                 self._speakers = (self.previous, "previous_speaker")
             else:
                 self._speakers = (speakers, "speaker")
@@ -312,7 +323,7 @@ class SentenceReader:
         """Source ``quote_next``: a quote with no speech verb of its own, attributed in the
         sentence after it ('"The law is a disaster.' + 'It will cost jobs," Smith said.'):
         that speaker judges its clause, as a reported clause is judged."""
-        if self.following is None or not _quoted(self.sent) or _speakers(self.reader, self.sent):
+        if self.following is None or not self.quoted or _speakers(self.reader, self.sent):
             return
         speakers = _speakers(self.reader, self.following)
         if speakers:
@@ -529,14 +540,23 @@ class SentenceReader:
         )
 
 
-def _quote_mask(sent: Span) -> dict[int, bool]:
-    """Which tokens of a sentence are inside quotation marks (straight or curly)."""
-    inside, mask = False, {}
+def _quote_mask(sent: Span, inside: bool = False) -> tuple[dict[int, bool], bool]:
+    """Which tokens of a sentence are inside quotation marks, starting ``inside`` when a
+    quotation opened before it is still open; and whether one is open at its end.
+
+    A mark with a space before it and none after opens, one the other way round closes, so
+    'It will cost jobs," Smith said.' leaves "Smith said" outside even when the sentence
+    that opened the quotation is not there; a mark between two spaces or two words turns
+    the state. (Curly quotes reach the parser as straight ones.)"""
+    mask = {}
+    doc = sent.doc
     for tok in sent:
         if tok.text in _QUOTES:
-            inside = not inside
+            spaced_before = tok.i == sent.start or bool(doc[tok.i - 1].whitespace_)
+            spaced_after = bool(tok.whitespace_) or tok.i == sent.end - 1
+            inside = spaced_before if spaced_before != spaced_after else not inside
         mask[tok.i] = inside
-    return mask
+    return mask, inside
 
 
 def _judgement(root: Token) -> int:

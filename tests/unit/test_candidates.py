@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from pipeline.enrich import Enricher
-from pipeline.enrich.candidates import Candidate, CandidateReader
+from pipeline.enrich.candidates import Candidate, CandidateReader, _quote_mask
 from pipeline.enrich.holders import HolderResolver
 from pipeline.models import RawArticle
 
@@ -109,6 +109,34 @@ def test_unattributed_quote_takes_the_previous_speaker(enricher: Enricher) -> No
         '"The surveillance law is a disaster."'
     )
     assert -1 in directions(candidates(enricher, body), "Ana Berg", "surveillance")
+
+
+def test_a_sentence_inside_a_longer_quotation_takes_its_speaker(enricher: Enricher) -> None:
+    body = (
+        '"We will fight this in every court," Senator Paul Grant said on Monday. '
+        '"Our farmers deserve better. The tariff plan is a disaster. We will win."'
+    )
+    assert -1 in directions(candidates(enricher, body), "Paul Grant", "tariff")
+
+
+def test_a_quotation_left_open_runs_on_for_a_few_sentences_only(enricher: Enricher) -> None:
+    body = (
+        'Senator Paul Grant said on Monday: "We will fight this. Farmers deserve better. '
+        "We will win. They know it. The vote is on Friday. "
+        "The tariff plan is a disaster, analysts said."
+    )
+    # The quotation is never closed: six sentences on, the judgement is the analysts'.
+    assert -1 not in directions(candidates(enricher, body), "Paul Grant", "tariff")
+
+
+def test_a_closing_mark_leaves_the_attribution_outside_the_quote(enricher: Enricher) -> None:
+    doc, _ = enricher.read(RawArticle(id="t", body='It will cost jobs," Smith said.'))
+    sent = next(doc.fields[-1].doc.sents)
+    mask, still_open = _quote_mask(sent)
+    assert [t.text for t in sent if mask[t.i]] == []
+    assert not still_open
+    mask, _ = _quote_mask(sent, inside=True)  # the quotation opened a sentence before
+    assert [t.text for t in sent if mask[t.i]] == ["It", "will", "cost", "jobs", ","]
 
 
 def test_pronoun_holder_resolves_to_the_previous_person(enricher: Enricher) -> None:
