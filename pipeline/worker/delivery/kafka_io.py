@@ -89,6 +89,10 @@ class AioKafka:
         self._group = settings.worker.app_id
         self._timeout = read_timeout
         self._consumer: AIOKafkaConsumer  # made by start(), on the event loop
+        # One read at a time: a read assigns the consumer its partition, and the agent's gap
+        # reads and the sweep's would otherwise take the partition from each other between
+        # two awaits (IllegalStateError: not assigned, which stops the worker).
+        self._reading = asyncio.Lock()
 
     async def start(self) -> None:
         self._consumer = AIOKafkaConsumer(
@@ -137,18 +141,21 @@ class AioKafka:
     async def read(self, tp: TopicPartition, start: int, end: int) -> list[Incoming]:
         """Committed records with ``start <= offset < end`` (fewer where offsets hold
         transaction markers); KafkaTimeoutError when they do not come in time."""
-        consumer = self._consumer
-        consumer.assign([tp])
-        consumer.seek(tp, start)
-        found: list[Incoming] = []
-        deadline = time.monotonic() + self._timeout
-        while await consumer.position(tp) < end:
-            if time.monotonic() > deadline:
-                raise KafkaTimeoutError(f"reading {tp.topic}[{tp.partition}] {start}..{end - 1}")
-            batch = await consumer.getmany(tp, timeout_ms=500, max_records=max(1, end - start))
-            found.extend(Incoming.of(r, r.timestamp / 1000.0)  # Kafka's are in milliseconds
-                         for r in batch.get(tp, []) if r.offset < end)  # fmt: skip
-        return found
+        async with self._reading:
+            consumer = self._consumer
+            consumer.assign([tp])
+            consumer.seek(tp, start)
+            found: list[Incoming] = []
+            deadline = time.monotonic() + self._timeout
+            while await consumer.position(tp) < end:
+                if time.monotonic() > deadline:
+                    raise KafkaTimeoutError(
+                        f"reading {tp.topic}[{tp.partition}] {start}..{end - 1}"
+                    )
+                batch = await consumer.getmany(tp, timeout_ms=500, max_records=max(1, end - start))
+                found.extend(Incoming.of(r, r.timestamp / 1000.0)  # Kafka's are in milliseconds
+                             for r in batch.get(tp, []) if r.offset < end)  # fmt: skip
+            return found
 
 
 async def output_limits(
