@@ -15,6 +15,11 @@ and 4 stance tags (25 output events, about what a real article makes), so two ch
 only in what they do around the enrichment — parsing, de-duplication and delivery — and the
 delivery's own cost is not hidden behind spaCy's.
 ``--processes`` then sets only the worker's slots (articles at once).
+With ``--replay DUMP`` as well (``scripts/enrich_dump.py --only bench`` of the same number of
+articles), the stand-in answers each article with its real enrichment from the dump, and the
+story MinHash its NLP process would have sent (computed here, before the workers start), so the
+worker's loop does all it does for real articles — entities, stance tags, stories, trends — and
+only the NLP processes' CPU is left out.
 
     flock /work/it.lock python scripts/bench_delivery.py --checkout ../old --out old.json
 
@@ -35,6 +40,9 @@ from pathlib import Path
 
 from pipeline.config import load_settings
 from pipeline.kafka.topics import ensure_topics
+from pipeline.models import RawArticle
+from pipeline.stories.assign import SHINGLE_WORDS
+from pipeline.stories.signature import minhash
 from pipeline.tools import bench, bench_proc
 from pipeline.tools.bench_report import Figures, Shape, _cpu_json, load_average
 from pipeline.tools.bench_workers import WorkerGroup, say
@@ -42,12 +50,14 @@ from pipeline.tools.bench_workers import WorkerGroup, say
 # Run by each worker (``python -c``, in its checkout) when ``--stub-seconds`` is given: the
 # checkout's own CLI, with its NLP pool replaced by the stand-in.
 STUB_WORKER = """
-import asyncio, sys
+import asyncio, json, sys
 from pipeline import models
 from pipeline.cli import main
 import pipeline.worker.runner as runner
 
 SECONDS = float(sys.argv[1])
+REPLAY = json.loads(open(sys.argv[2]).read()) if len(sys.argv) > 2 else {}  # body -> answer
+PROFILE = sys.argv[3] if len(sys.argv) > 3 else None  # where a cProfile of the worker goes
 NAMES = [f"Entity {i}" for i in range(20)]
 
 
@@ -79,12 +89,34 @@ class StubPool:
 
     async def enrich(self, article):
         await asyncio.sleep(SECONDS)
-        if hasattr(models, "Enriched"):  # the pool's result carries the story MinHash (none here)
-            return models.Enriched(self.enrichment, {"total": SECONDS}, None)
-        return self.enrichment, {"total": SECONDS}
+        found = REPLAY.get(article.body)
+        enrichment, minhash = self.enrichment, None
+        if found is not None:  # validated from JSON on the loop, as the pool's answer is
+            enrichment = models.Enrichment.model_validate_json(found["e"])
+            minhash = tuple(found["m"])
+        if hasattr(models, "Enriched"):  # the pool's result carries the story MinHash
+            return models.Enriched(enrichment, {"total": SECONDS}, minhash)
+        return enrichment, {"total": SECONDS}
 
 
 runner.EnrichPool = StubPool
+if PROFILE:  # the event loop's thread only (cProfile does not follow Faust's consumer thread)
+    import atexit, cProfile, os, threading, time
+    profile = cProfile.Profile(time.thread_time)  # CPU time of the loop's thread
+
+    def _threads():
+        # Each thread's CPU seconds (user, system) since it started, by Python thread name.
+        names = {t.native_id: t.name for t in threading.enumerate()}
+        tick = os.sysconf("SC_CLK_TCK")
+        with open(PROFILE + ".threads", "w") as out:
+            for tid in os.listdir("/proc/self/task"):
+                with open(f"/proc/self/task/{tid}/stat") as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+                name = names.get(int(tid), "?")
+                out.write(f"{tid} {name} {int(fields[11]) / tick} {int(fields[12]) / tick}\\n")
+
+    atexit.register(lambda: (profile.disable(), profile.dump_stats(PROFILE), _threads()))
+    profile.enable()
 sys.exit(main(["worker"]))
 """
 
@@ -95,6 +127,8 @@ class CheckoutWorkers(WorkerGroup):
     checkout: Path
     metrics_ports: list[int]
     stub_seconds: float | None
+    replay: Path | None
+    profile: Path | None
 
     def _env(self, index: int, workdir: Path) -> dict[str, str]:
         env = super()._env(index, workdir)
@@ -117,6 +151,10 @@ class CheckoutWorkers(WorkerGroup):
         command = [python, "-m", "pipeline.cli", "worker"]
         if self.stub_seconds is not None:
             command = [python, "-c", STUB_WORKER, str(self.stub_seconds)]
+            if self.replay is not None:
+                command.append(str(self.replay))
+                if self.profile is not None:
+                    command.append(str(self.profile))
         for index, log in enumerate(self.logs):
             with open(log, "ab") as out:
                 self.procs.append(
@@ -131,6 +169,21 @@ class CheckoutWorkers(WorkerGroup):
         return self
 
 
+def _replay(dump: Path, corpus: list[RawArticle]) -> dict[str, dict[str, object]]:
+    """Body -> the dump's enrichment (JSON) and the story MinHash, for the corpus' articles."""
+    found = {}
+    for line in dump.read_text(encoding="utf-8").splitlines():
+        row = json.loads(line)
+        found[row["id"]] = json.dumps(row["enrichment"])
+    missing = [a.id for a in corpus if a.id not in found]
+    if missing:
+        raise SystemExit(f"{dump}: no enrichment for {len(missing)} articles ({missing[0]}, …)")
+    return {
+        a.body: {"e": found[a.id], "m": list(minhash(a.title, a.body, SHINGLE_WORDS))}
+        for a in corpus
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--checkout", type=Path, required=True)
@@ -140,7 +193,13 @@ def main() -> None:
     parser.add_argument("--latency-seconds", type=float, default=60.0)
     parser.add_argument("--stub-seconds", type=float, default=None,
                         help="a fixed stand-in enricher taking this long per article")  # fmt: skip
+    parser.add_argument("--replay", type=Path, default=None,
+                        help="with --stub-seconds: answer with the enrichments of this "
+                             "enrich_dump.py --only bench file")  # fmt: skip
     parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--cprofile", type=Path, default=None,
+                        help="with --replay: a cProfile of the worker's event loop, written "
+                             "when it stops")  # fmt: skip
     args = parser.parse_args()
     settings = load_settings()
     corpus, kind = bench.corpus_for(args.articles, False, None)
@@ -148,6 +207,7 @@ def main() -> None:
     broker = bench._broker_pid(settings)
     fig = Figures(conditions={"checkout": str(args.checkout), "corpus": kind,
                               "stub_seconds": args.stub_seconds,
+                              "replay": str(args.replay) if args.replay else None,
                               "load_before": load_average()})  # fmt: skip
     meter = bench.Meter(fig, broker, bench_proc.Census(os.getpid(), broker))
     meter.census.read(bench_proc.processes())
@@ -160,6 +220,11 @@ def main() -> None:
         CheckoutWorkers.checkout = args.checkout.resolve()
         CheckoutWorkers.metrics_ports = []
         CheckoutWorkers.stub_seconds = args.stub_seconds
+        CheckoutWorkers.replay = None
+        CheckoutWorkers.profile = args.cprofile.resolve() if args.cprofile else None
+        if args.replay is not None:
+            CheckoutWorkers.replay = workdir / "replay.json"
+            CheckoutWorkers.replay.write_text(json.dumps(_replay(args.replay, corpus)))
         with CheckoutWorkers(session, Shape(1, args.processes), workdir) as group:
             group.wait_ready()
             counted = [group.transactions()]

@@ -6,18 +6,61 @@ from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from types import MappingProxyType
 
-from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+from vaderSentiment.vaderSentiment import (
+    BOOSTER_DICT,
+    SentimentIntensityAnalyzer,
+    SentiText,
+)
 
 from pipeline.models import Tone
 
 SentenceScores = dict[str, float]
 
 
+class _Analyser(SentimentIntensityAnalyzer):  # type: ignore[misc]  # vaderSentiment is untyped
+    """VADER (3.3.2, pinned), less its emoji pass over a text without an emoji.
+
+    ``polarity_scores`` first rebuilds the text one character at a time, replacing each emoji
+    by its description; a text with none comes out as it went in. That pass, a Python step per
+    character, was ~a quarter of VADER's cost per sentence and clause (the stance model scores
+    ~90 distinct clauses an article). A text without one of the emoji characters goes straight
+    to VADER's own remaining steps here; any other takes VADER's whole method
+    (tests/unit/test_tone.py compares both on texts with and without emoji)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        # The pass looks characters up one by one: only one-character entries can match.
+        self._emoji_chars = frozenset(e for e in self.emojis if len(e) == 1)
+
+    def polarity_scores(self, text: str) -> dict[str, float]:
+        if not self._emoji_chars.isdisjoint(text):
+            return dict(super().polarity_scores(text))
+        # The rest of VADER's polarity_scores, as it is after the emoji pass.
+        sentitext = SentiText(text.strip())
+        sentiments: list[float] = []
+        words_and_emoticons = sentitext.words_and_emoticons
+        for i, item in enumerate(words_and_emoticons):
+            valence = 0
+            if item.lower() in BOOSTER_DICT:
+                sentiments.append(valence)
+                continue
+            if (
+                i < len(words_and_emoticons) - 1
+                and item.lower() == "kind"
+                and words_and_emoticons[i + 1].lower() == "of"
+            ):
+                sentiments.append(valence)
+                continue
+            sentiments = self.sentiment_valence(valence, sentitext, item, i, sentiments)
+        sentiments = self._but_check(words_and_emoticons, sentiments)
+        return dict(self.score_valence(sentiments, text.strip()))
+
+
 @lru_cache(maxsize=1)
 def analyser() -> SentimentIntensityAnalyzer:
     """The process's one VADER analyser, shared by article tone, the tone model and the stance
     model: building it reads the lexicon file."""
-    return SentimentIntensityAnalyzer()
+    return _Analyser()
 
 
 @lru_cache(maxsize=4096)

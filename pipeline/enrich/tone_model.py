@@ -90,10 +90,6 @@ def _mention_span(doc: Doc, start_char: int, end_char: int) -> Span:
     return doc[len(doc) - 1 : len(doc)]
 
 
-def _add(feats: Features, name: str, value: float = 1.0) -> None:
-    feats[name] = feats.get(name, 0.0) + value
-
-
 def _bin(value: float) -> str:
     """Coarse sign/size bins so the linear model can bend on valence sums."""
     if value <= -2.0:
@@ -203,43 +199,56 @@ def features(
         if cache is not None:
             cache[key] = facts
     valence = facts.valence
+    s0, s1 = sent.start, sent.end
+    m0, m1 = span.start, span.end
+    # Features are counted by adding 1.0 (not a call per feature: ~70 per mention).
+    fget = feats.get
 
     def val(i: int) -> float:
-        return valence[i - sent.start] if sent.start <= i < sent.end else 0.0
+        return valence[i - s0] if s0 <= i < s1 else 0.0
 
     # The mention itself: pronouns and some names carry a prior in news.
     for token in span:
-        _add(feats, "m:" + _word(token))
-    _add(feats, "mpos:" + root.pos_)
+        feat = "m:" + _word(token)
+        feats[feat] = fget(feat, 0.0) + 1.0
+    feat = "mpos:" + root.pos_
+    feats[feat] = fget(feat, 0.0) + 1.0
     if root.ent_type_:
-        _add(feats, "ment:" + root.ent_type_)
+        feat = "ment:" + root.ent_type_
+        feats[feat] = fget(feat, 0.0) + 1.0
 
     # Left and right windows: bags of words and lemmas, nearest words by position, bigrams.
     # (Windows hold token indices; the sentence's facts answer for each.)
-    left = range(max(sent.start, span.start - _WINDOW), span.start)
-    right = range(span.end, min(sent.end, span.end + _WINDOW))
+    left = range(max(s0, m0 - _WINDOW), m0)
+    right = range(m1, min(s1, m1 + _WINDOW))
     words, lemmas, negations = facts.words, facts.lemmas, facts.negations
     for side, window in (("l", list(reversed(left))), ("r", list(right))):
         previous = "<t>"
         for k, i in enumerate(window):
-            word = words[i - sent.start]
-            _add(feats, f"{side}:{lemmas[i - sent.start]}")
+            word = words[i - s0]
+            feat = f"{side}:{lemmas[i - s0]}"
+            feats[feat] = fget(feat, 0.0) + 1.0
             if k < 2:
-                _add(feats, f"{side}{k + 1}:{word}")
-            _add(
-                feats, f"{side}b:{previous}_{word}" if side == "r" else f"{side}b:{word}_{previous}"
-            )
+                feat = f"{side}{k + 1}:{word}"
+                feats[feat] = fget(feat, 0.0) + 1.0
+            feat = f"{side}b:{previous}_{word}" if side == "r" else f"{side}b:{word}_{previous}"
+            feats[feat] = fget(feat, 0.0) + 1.0
             previous = word
-            if k < _NEAR and negations[i - sent.start]:
-                _add(feats, f"{side}neg")
+            if k < _NEAR and negations[i - s0]:
+                feat = f"{side}neg"
+                feats[feat] = fget(feat, 0.0) + 1.0
         if not window:
-            _add(feats, f"{side}:<edge>")
-        pos = sum(max(0.0, val(i)) for i in window)
-        neg = sum(min(0.0, val(i)) for i in window)
-        near = sum(val(i) for i in window[:_NEAR])
+            feat = f"{side}:<edge>"
+            feats[feat] = fget(feat, 0.0) + 1.0
+        # (the windows are inside the sentence: each index has its valence)
+        values = [valence[i - s0] for i in window]
+        pos = sum(max(0.0, v) for v in values)
+        neg = sum(min(0.0, v) for v in values)
+        near = sum(values[:_NEAR])
         feats[f"{side}v+"] = pos / 4.0
         feats[f"{side}v-"] = neg / 4.0
-        _add(feats, f"{side}vn:{_bin(near)}")
+        feat = f"{side}vn:{_bin(near)}"
+        feats[feat] = fget(feat, 0.0) + 1.0
 
     # The whole sentence's VADER valence: most sentences carry one tone for all their targets.
     spos, sneg = facts.spos, facts.sneg
@@ -250,13 +259,15 @@ def features(
     total = spos + sneg
     compound = total / math.sqrt(total * total + 15.0)
     feats["scomp"] = compound
-    _add(feats, "scb:" + _bin(compound * 2.5))
+    feat = "scb:" + _bin(compound * 2.5)
+    feats[feat] = fget(feat, 0.0) + 1.0
 
     # Syntax: the mention's role, its governor and the governor's other dependents.
     dep = root.dep_
     head = root.head
     role = _role(dep)
-    _add(feats, "dep:" + dep)
+    feat = "dep:" + dep
+    feats[feat] = fget(feat, 0.0) + 1.0
     if head.i != root.i:
         # Climb through prepositions and conjunctions to the governing content word.
         gov = head
@@ -269,49 +280,65 @@ def features(
             path += ">" + (gov.lower_ if gov.pos_ == "ADP" else gov.dep_)
             gov = gov.head
         glemma = _lemma(gov)
-        _add(feats, "h:" + _lemma(head))
-        _add(feats, "g:" + glemma)
-        _add(feats, f"gp:{path}|{glemma}")
-        _add(feats, f"gr:{role}|{glemma}")
-        gval = val(gov.i) if sent.start <= gov.i < sent.end else 0.0
-        _add(feats, f"grv:{role}|{_bin(gval)}")
+        feat = "h:" + _lemma(head)
+        feats[feat] = fget(feat, 0.0) + 1.0
+        feat = "g:" + glemma
+        feats[feat] = fget(feat, 0.0) + 1.0
+        feat = f"gp:{path}|{glemma}"
+        feats[feat] = fget(feat, 0.0) + 1.0
+        feat = f"gr:{role}|{glemma}"
+        feats[feat] = fget(feat, 0.0) + 1.0
+        gval = val(gov.i)
+        feat = f"grv:{role}|{_bin(gval)}"
+        feats[feat] = fget(feat, 0.0) + 1.0
         feats[f"gval:{role}"] = gval / 4.0
         if any(c.dep_ == "neg" for c in gov.children):
-            _add(feats, "gneg")
-            _add(feats, f"gnegr:{role}")
+            feat = "gneg"
+            feats[feat] = fget(feat, 0.0) + 1.0
+            feat = f"gnegr:{role}"
+            feats[feat] = fget(feat, 0.0) + 1.0
         # The governor's other dependents: what the mention's predicate says.
         dv = 0.0
         for child in gov.children:
-            if span.start <= child.i < span.end or child.is_punct:
+            if m0 <= child.i < m1 or child.is_punct:
                 continue
             if child.i == head.i and head.i != gov.i:
                 continue
-            _add(feats, f"gc:{child.dep_}|{_lemma(child)}")
-            _add(feats, f"gcr:{role}|{_lemma(child)}")
+            feat = f"gc:{child.dep_}|{_lemma(child)}"
+            feats[feat] = fget(feat, 0.0) + 1.0
+            feat = f"gcr:{role}|{_lemma(child)}"
+            feats[feat] = fget(feat, 0.0) + 1.0
             for t in child.subtree:
-                if sent.start <= t.i < sent.end:
-                    dv += val(t.i)
-        _add(feats, f"gcv:{role}|{_bin(dv)}")
+                ti = t.i
+                if s0 <= ti < s1:
+                    dv += valence[ti - s0]
+        feat = f"gcv:{role}|{_bin(dv)}"
+        feats[feat] = fget(feat, 0.0) + 1.0
         feats["gcv"] = dv / 4.0
         # One more step up: "X was criticised" inside "critics said X was ...".
         top = gov.head
         if top.i != gov.i:
-            _add(feats, f"g2:{gov.dep_}|{_lemma(top)}")
+            feat = f"g2:{gov.dep_}|{_lemma(top)}"
+            feats[feat] = fget(feat, 0.0) + 1.0
     else:
-        _add(feats, "g:<root>")
+        feat = "g:<root>"
+        feats[feat] = fget(feat, 0.0) + 1.0
 
     # The mention's own modifiers outside the span ("the disgraced senator", "X, who lied").
     mv = 0.0
     for child in root.children:
-        if span.start <= child.i < span.end:
+        if m0 <= child.i < m1:
             continue
-        _add(feats, f"mc:{child.dep_}|{_lemma(child)}")
+        feat = f"mc:{child.dep_}|{_lemma(child)}"
+        feats[feat] = fget(feat, 0.0) + 1.0
         for t in child.subtree:
-            if sent.start <= t.i < sent.end:
-                mv += val(t.i)
+            ti = t.i
+            if s0 <= ti < s1:
+                mv += valence[ti - s0]
     for token in span:
         mv += val(token.i)
-    _add(feats, "mv:" + _bin(mv))
+    feat = "mv:" + _bin(mv)
+    feats[feat] = fget(feat, 0.0) + 1.0
 
     # The mention's own clause against the rest of the sentence: in "X praised Y but attacked
     # Z" the sentence is mixed, the clause of each target is not.
@@ -319,7 +346,7 @@ def features(
     cpos = cneg = opos = oneg = 0.0
     wsum = 0.0
     for i, v in facts.polar:  # the tokens of zero valence add nothing to any sum
-        if span.start <= i < span.end:
+        if m0 <= i < m1:
             continue
         if i in clause:
             cpos += max(v, 0.0)
@@ -327,29 +354,35 @@ def features(
         else:
             opos += max(v, 0.0)
             oneg += min(v, 0.0)
-        dist = span.start - i if i < span.start else i - span.end + 1
+        dist = m0 - i if i < m0 else i - m1 + 1
         wsum += v / (1.0 + dist / 3.0)
     # Content lemmas of the sentence, and again of the mention's clause alone.
     for i, lemma in facts.content:
-        if not span.start <= i < span.end:
-            _add(feats, "s:" + lemma)
+        if not m0 <= i < m1:
+            feat = "s:" + lemma
+            feats[feat] = fget(feat, 0.0) + 1.0
             if i in clause:
-                _add(feats, "c:" + lemma)
+                feat = "c:" + lemma
+                feats[feat] = fget(feat, 0.0) + 1.0
     feats["cv+"] = cpos / 4.0
     feats["cv-"] = cneg / 4.0
     feats["ov+"] = opos / 4.0
     feats["ov-"] = oneg / 4.0
     feats["wv"] = wsum / 4.0
-    _add(feats, f"cvb:{role}|{_bin(cpos + cneg)}")
-    _add(feats, f"wvb:{_bin(wsum)}")
+    feat = f"cvb:{role}|{_bin(cpos + cneg)}"
+    feats[feat] = fget(feat, 0.0) + 1.0
+    feat = f"wvb:{_bin(wsum)}"
+    feats[feat] = fget(feat, 0.0) + 1.0
 
     # Quotes: inside a quotation the tone is the speaker's, often harsher.
-    quotes_before = bisect_left(facts.quotes, span.start)
+    quotes_before = bisect_left(facts.quotes, m0)
     quotes_total = len(facts.quotes)
     if quotes_total:
-        _add(feats, "q:in" if quotes_before % 2 == 1 else "q:out")
+        feat = "q:in" if quotes_before % 2 == 1 else "q:out"
+        feats[feat] = fget(feat, 0.0) + 1.0
     # Position in the sentence: the first noun phrase is usually the topic.
-    _add(feats, "first" if span.start == sent.start else "notfirst")
+    feat = "first" if m0 == s0 else "notfirst"
+    feats[feat] = fget(feat, 0.0) + 1.0
     return feats
 
 

@@ -189,6 +189,8 @@ class StoryIndex:
             return None
         best: Match | None = None
         for s in closest:
+            if len(mine.keys() & s.record["w"][0]) < MIN_SHARED_WORDS:
+                continue  # too few shared words, whatever they weigh: skipped unweighed
             # One pass over the candidate's words: its norm, and the dot product on the
             # words both have (the event loop pays for every candidate).
             squares = dot = 0.0
@@ -257,17 +259,21 @@ class StoryIndex:
         if clean is None or now - clean["t"] >= self._rules.window_seconds:
             return False
         old = self._table.get(f"a:{article_id}")
+        bands = _bands(tuple(clean["m"]))
         if old is None:
             self.articles += 1
-        else:  # the same article again, perhaps enriched by another version
-            self.term_df.subtract(old["w"][0])
-            for band in set(_bands(tuple(old["m"]))) - set(_bands(tuple(clean["m"]))):
-                self._drop(f"b:{band}", article_id)
+            self.term_df.update(clean["w"][0])
+        else:  # the same article again (its own worker reads it back), or another version
+            if old["w"][0] != clean["w"][0]:  # the same terms would be taken and put back
+                self.term_df.subtract(old["w"][0])
+                self.term_df.update(clean["w"][0])
+            if old["m"] != clean["m"]:
+                for band in set(_bands(tuple(old["m"]))) - set(bands):
+                    self._drop(f"b:{band}", article_id)
             for name in set(old["n"]).difference(clean["n"]):
                 self._drop(f"n:{name}", article_id)
-        self.term_df.update(clean["w"][0])
         self._table[f"a:{article_id}"] = clean
-        for band in _bands(tuple(clean["m"])):
+        for band in bands:
             self._append(f"b:{band}", article_id, BAND_IDS)
         for name in clean["n"]:
             self._append(f"n:{name}", article_id, NAME_IDS)
@@ -281,7 +287,10 @@ class StoryIndex:
             self._table.pop(key, None)
 
     def _append(self, key: str, article_id: str, cap: int) -> None:
-        ids = [i for i in self._ids(key) if i != article_id]
+        ids = self._ids(key)
+        if ids and ids[-1] == article_id:  # newest already (a record read back): as it would be
+            return
+        ids = [i for i in ids if i != article_id]
         ids.append(article_id)
         self._table[key] = ids[-cap:]
 

@@ -23,11 +23,9 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Container, Iterable
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
 
 import faust
-from aiokafka.partitioner import murmur2
 from faust.types.windows import WindowRange_from_start
 
 from pipeline.config import Settings
@@ -35,6 +33,9 @@ from pipeline.trends import aggregate
 from pipeline.trends.aggregate import ROW_SECONDS, EntityValue
 from pipeline.trends.index import EntityRows, HolderIndex
 from pipeline.trends.models import WINDOWS, TrendWindow
+from pipeline.worker.delivery.kafka_io import partition_of  # cached: names recur
+
+__all__ = ["partition_of"]  # re-exported: the trend modules read a key's partition from here
 
 ENTITY_TABLE = "trends-entities"
 STANCE_TABLE = "trends-stance"
@@ -85,14 +86,6 @@ class TrendTables:
                 for row in aggregate.rows_of(window, start)
                 for name in (names or counts.names(row, owned))]  # fmt: skip
         return aggregate.window_totals(rows, start, start + WINDOWS[window][0])
-
-
-@lru_cache(maxsize=65_536)
-def partition_of(key: bytes, partitions: int) -> int:
-    """Kafka's default partitioner: the partition of ``key`` among ``partitions``."""
-    # murmur2 is pure Python (~15 µs a name) and every article's names are hashed when it is
-    # cut into portions; news names the same entities again and again.
-    return int(murmur2(key) & 0x7FFFFFFF) % partitions
 
 
 def owned_partitions(app: faust.App, topic: str) -> set[int]:

@@ -22,6 +22,7 @@ import hashlib
 import re
 from collections.abc import Hashable, MutableMapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -45,7 +46,15 @@ def canonical_url(url: str) -> str:
 
 def content_hash(article: RawArticle) -> str:
     """Hash of the title and body words, case-folded: immune to spacing and punctuation."""
-    words = _WORDS.findall(f"{article.title}\n{article.body}".casefold())
+    return _words_hash(article.title, article.body)
+
+
+# An article's content key is read when it is claimed, when its first copy is looked up and
+# twice when it is confirmed (~0.1 ms each for a 500-word article, on the event loop): the
+# texts of the articles in flight are remembered, keyed by the strings themselves.
+@lru_cache(maxsize=256)
+def _words_hash(title: str, body: str) -> str:
+    words = _WORDS.findall(f"{title}\n{body}".casefold())
     return hashlib.sha256(" ".join(words).encode("utf-8")).hexdigest()[:32]
 
 

@@ -143,3 +143,40 @@ def test_an_unexpected_error_is_dead_lettered_not_raised() -> None:
     [dead] = asyncio.run(processor.process(_message(value)))
     assert dead.dead is not None and dead.dead.error_code == ErrorCode.ENRICHMENT_FAILED
     assert "the pool is broken" in dead.dead.error
+
+
+def test_the_enriched_article_is_the_one_validation_would_build() -> None:
+    """``enriched_article`` takes the validated models' fields as they are: its model and its
+    JSON are those of validating their dumps again, every field of both models set."""
+    from datetime import UTC, datetime
+
+    from pipeline.models import EnrichedArticle, EnrichmentMeta, Evidence, StanceTag, Truncation
+    from pipeline.worker.process import enriched_article
+
+    article = RawArticle(
+        id="a1", title="Oslo talks", body="Oslo backs the ceasefire, said Jane Doe.",
+        source="Wire", url="https://e.org/a1", published_at=datetime(2024, 5, 1, 12, tzinfo=UTC),
+        language="en",
+    )  # fmt: skip
+    evidence = Evidence(text="Oslo backs the ceasefire", start=0, end=24)
+    tag = StanceTag(holder="Oslo", target="ceasefire", target_text="the ceasefire",
+                    target_kind="phrase", stance="favor", confidence=0.61, predicate="back",
+                    evidence=evidence)  # fmt: skip
+    entity = Entity(name="Oslo", label="GPE", count=1, salience=0.8, tone=-0.2,
+                    mentions=[Mention(text="Oslo", start=0, end=4, field="title")])  # fmt: skip
+    enrichment = Enrichment(
+        entities=[entity], stances=[tag], tone=TONE,
+        truncated=Truncation(limit="max_body_chars", end=30),
+    )  # fmt: skip
+    meta = EnrichmentMeta(pipeline_version="1", model_name="m", model_version="2",
+                          enriched_at=datetime(2024, 5, 1, 13, tzinfo=UTC),
+                          processing_seconds=0.25)  # fmt: skip
+    validated = EnrichedArticle(**article.model_dump(), **enrichment.model_dump(),
+                                detected_language="en", meta=meta)  # fmt: skip
+    built = enriched_article(article, enrichment, "en", meta)
+    assert built == validated
+    assert built.model_dump_json() == validated.model_dump_json()
+    story = {"story_id": "s1", "duplicate_of": "a0"}
+    assert built.model_copy(update=story).model_dump_json() == (
+        validated.model_copy(update=story).model_dump_json()
+    )

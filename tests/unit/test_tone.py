@@ -36,3 +36,25 @@ def test_timings_cover_each_stage(enricher: Enricher) -> None:
     assert set(enricher.last_timings) == {"ner", "stance", "tone"}
     assert all(v >= 0.0 for v in enricher.last_timings.values())
     assert enricher.model_name and enricher.model_version
+
+
+def test_the_analyser_scores_every_text_as_vader_does() -> None:
+    """The shared analyser skips VADER's emoji pass for a text without an emoji: its scores
+    are VADER's own, with and without emoji, negations, boosters, 'but', caps and 'kind of'."""
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    from pipeline.enrich.tone import analyser
+
+    texts = [
+        "The senator praised the deal, but critics called it a disaster.",
+        "  Officials were NOT happy with the very poor results!!  ",
+        "It was kind of good, I guess :)",
+        "The plan isn't bad at all.",
+        "Fans ❤️ the new coach 👍 and hate the old one 😠",
+        "😀",
+        "",
+        "No emoji here; just words, numbers (42%) and an em dash — like this.",
+    ]
+    vader = SentimentIntensityAnalyzer()
+    for text in texts:
+        assert analyser().polarity_scores(text) == vader.polarity_scores(text), text

@@ -624,8 +624,8 @@ def test_snapshots_are_published_only_for_partitions_the_worker_still_owns(
     class Out:
         keys: list[bytes] = []  # noqa: RUF012
 
-        async def send(self, key: bytes, value: bytes) -> None:
-            self.keys.append(key)
+        async def send_all(self, records: list[tuple[bytes, bytes]]) -> None:
+            self.keys.extend(key for key, _ in records)
 
     owned = {tables.partition_of_name(names[0])}
     metrics = TrendsMetrics(CollectorRegistry(), tuple(t.name for t in tables.all()))

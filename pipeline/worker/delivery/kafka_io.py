@@ -17,8 +17,9 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Protocol
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
@@ -31,6 +32,8 @@ from aiokafka.errors import (
     KafkaTimeoutError,
     ProducerFenced,
 )
+from aiokafka.partitioner import murmur2
+from aiokafka.producer.message_accumulator import BatchBuilder
 from aiokafka.structs import TopicPartition
 
 from pipeline.config import Settings
@@ -86,6 +89,10 @@ class AioKafka:
         self._group = settings.worker.app_id
         self._timeout = read_timeout
         self._consumer: AIOKafkaConsumer  # made by start(), on the event loop
+        # One read at a time: a read assigns the consumer its partition, and the agent's gap
+        # reads and the sweep's would otherwise take the partition from each other between
+        # two awaits (IllegalStateError: not assigned, which stops the worker).
+        self._reading = asyncio.Lock()
 
     async def start(self) -> None:
         self._consumer = AIOKafkaConsumer(
@@ -134,18 +141,21 @@ class AioKafka:
     async def read(self, tp: TopicPartition, start: int, end: int) -> list[Incoming]:
         """Committed records with ``start <= offset < end`` (fewer where offsets hold
         transaction markers); KafkaTimeoutError when they do not come in time."""
-        consumer = self._consumer
-        consumer.assign([tp])
-        consumer.seek(tp, start)
-        found: list[Incoming] = []
-        deadline = time.monotonic() + self._timeout
-        while await consumer.position(tp) < end:
-            if time.monotonic() > deadline:
-                raise KafkaTimeoutError(f"reading {tp.topic}[{tp.partition}] {start}..{end - 1}")
-            batch = await consumer.getmany(tp, timeout_ms=500, max_records=max(1, end - start))
-            found.extend(Incoming.of(r, r.timestamp / 1000.0)  # Kafka's are in milliseconds
-                         for r in batch.get(tp, []) if r.offset < end)  # fmt: skip
-        return found
+        async with self._reading:
+            consumer = self._consumer
+            consumer.assign([tp])
+            consumer.seek(tp, start)
+            found: list[Incoming] = []
+            deadline = time.monotonic() + self._timeout
+            while await consumer.position(tp) < end:
+                if time.monotonic() > deadline:
+                    raise KafkaTimeoutError(
+                        f"reading {tp.topic}[{tp.partition}] {start}..{end - 1}"
+                    )
+                batch = await consumer.getmany(tp, timeout_ms=500, max_records=max(1, end - start))
+                found.extend(Incoming.of(r, r.timestamp / 1000.0)  # Kafka's are in milliseconds
+                             for r in batch.get(tp, []) if r.offset < end)  # fmt: skip
+            return found
 
 
 async def output_limits(
@@ -189,6 +199,36 @@ async def _configs(
             for name, value, *_ in entries if name == key}  # fmt: skip
 
 
+@lru_cache(maxsize=65_536)
+def partition_of(key: bytes, partitions: int) -> int:
+    """The partition aiokafka's default partitioner gives ``key`` among ``partitions`` (murmur2,
+    as Kafka's Java client; pure Python, ~15 µs a key, and entity names recur)."""
+    return int(murmur2(key) & 0x7FFFFFFF) % partitions
+
+
+async def send_batched(
+    producer: AIOKafkaProducer,
+    records: Iterable[tuple[str, int, bytes, bytes]],
+    sent: list[asyncio.Future[object]],
+) -> None:
+    """Send ``records`` (topic, partition, key, value) in record batches, one per partition
+    (another when one fills up), in order within each partition: what ``producer.send`` of each
+    record would write, for one delivery future per batch (appended to ``sent``) instead of one
+    per record, each of which costs the event loop (an article is ~40 records, and its trend
+    snapshots as many)."""
+    batches: dict[tuple[str, int], BatchBuilder] = {}
+    for topic, partition, key, value in records:
+        batch = batches.get((topic, partition))
+        if batch is None:
+            batch = batches[topic, partition] = producer.create_batch()
+        if batch.append(key=key, value=value, timestamp=None) is None:  # full: send it
+            sent.append(await producer.send_batch(batch, topic, partition=partition))
+            batch = batches[topic, partition] = producer.create_batch()
+            batch.append(key=key, value=value, timestamp=None)  # a first record always fits
+    for (topic, partition), batch in batches.items():
+        sent.append(await producer.send_batch(batch, topic, partition=partition))
+
+
 @dataclass
 class _TxProducer:
     producer: AIOKafkaProducer
@@ -198,13 +238,21 @@ class _TxProducer:
         sent: list[asyncio.Future[object]] = []
         try:
             async with self.producer.transaction():
-                for o in out:
-                    sent.append(await self.producer.send(o.topic, value=o.value, key=o.key))
+                await self._send(out, sent)
                 await self.producer.send_offsets_to_transaction({tp: next_offset}, self.group)
         except KafkaError:
             for future in sent:  # their failure is this one: read it, so it is not logged again
                 future.add_done_callback(lambda f: f.cancelled() or f.exception())
             raise
+
+    async def _send(self, out: Sequence[Outgoing], sent: list[asyncio.Future[object]]) -> None:
+        counts: dict[str, int] = {}
+        records = []
+        for o in out:
+            if (n := counts.get(o.topic)) is None:
+                n = counts[o.topic] = len(await self.producer.partitions_for(o.topic))
+            records.append((o.topic, partition_of(o.key, n), o.key, o.value))
+        await send_batched(self.producer, records, sent)
 
     async def close(self) -> None:
         await _stop(self.producer)
