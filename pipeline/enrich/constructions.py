@@ -108,6 +108,8 @@ def clause_owner(s: SentenceReader, verb: Token) -> list[Cluster]:
         if head.i == node.i:
             return []
         if node.dep_ == "pcomp" and head.dep_ == "prep":  # "by accusing Y", "after defending Y"
+            if reason_of_object(head):
+                return []  # "criticized X for backing Y": X backed Y (:mod:`reasons`)
             node = head.head
         elif node.dep_ in {"advcl", "xcomp", "conj"} and head.pos_ in _VERBAL:
             node = head
@@ -121,6 +123,23 @@ def clause_owner(s: SentenceReader, verb: Token) -> list[Cluster]:
         if found:
             return found
     return []
+
+
+def reason_of_object(prep: Token) -> bool:
+    """Is ``prep`` the "for" (or "of") of a stance verb that has an object: "criticized X
+    *for* backing Y", "accused X *of* blocking Y", "X was praised *for* ...": the act is the
+    object's, not the subject's."""
+    verb = prep.head
+    lemma = verb.lemma_.lower()
+    if prep.lower_ not in {"for", "of"} or verb.pos_ != "VERB" or lemma not in cues.VERBS:
+        return False
+    if prep.lower_ == "of" and lemma not in REASON_OF_VERBS:
+        return False
+    return any(c.dep_ in {"dobj", "nsubjpass"} for c in verb.children)
+
+
+# Judgements whose "of" phrase, not only their "for" phrase, names the act ("accused X of").
+REASON_OF_VERBS = frozenset({"accuse", "suspect", "convict", "charge"})
 
 
 def noun_owner(s: SentenceReader, noun: Token) -> list[Cluster]:

@@ -1,0 +1,90 @@
+"""Target-side stance rules on invented sentences: the act a judgement gives as its ground
+(:mod:`pipeline.enrich.reasons`), and the stance words and constructions that name what a
+stance is about. Each case proposes its (holder, target) under its own source and direction.
+Unit cases, not figures."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline.enrich import Enricher
+from pipeline.enrich.candidates import Candidate, CandidateReader
+from pipeline.models import RawArticle
+
+Proposal = tuple[str, str, int]
+
+
+@pytest.fixture
+def enricher(untrained_enricher: Enricher) -> Enricher:
+    return untrained_enricher  # one load per run (tests/conftest.py)
+
+
+def proposed(enricher: Enricher, body: str, source: str | None = None) -> set[Proposal]:
+    """(holder, target as written, direction) of the candidates ``source`` (any structured
+    source when None: every source but the entity-pair rule) proposes."""
+    doc, _ = enricher.read(RawArticle(id="t", title="", body=body))
+    found: list[Candidate] = CandidateReader(doc, enricher.catalogue).candidates()
+    return {
+        (c.holder.name, c.surface, c.prior)
+        for c in found
+        if (c.source == source if source is not None else c.source != "pair")
+    }
+
+
+def has(found: set[Proposal], holder: str, word: str, prior: int) -> bool:
+    return any(h == holder and word in t.lower() and p == prior for h, t, p in found)
+
+
+# (source, sentence, holder, target word, direction): the rule proposes that candidate.
+PROPOSALS = [
+    # -- reasons: the one judged holds the stance of the act (``reason_actor``) ...
+    # a stance verb as the act: the one criticised backed the deal
+    ("reason_actor", "Senator Ann Sanders hammered Hillary Clinton for supporting the trade deal.",
+     "Hillary Clinton", "trade deal", 1),
+    # a passive judgement: its subject did the act
+    ("reason_actor", "Mayor Jon Wexton was criticized for voting for the gun bill.",
+     "Jon Wexton", "gun bill", 1),
+    # a control chain under the act: refusing to back is against
+    ("reason_actor", "Senator Ann Sanders blasted Governor Tim Moss for refusing to back the levy.",
+     "Tim Moss", "levy", -1),
+    # a stance noun as the act
+    ("reason_actor", "Senator Ann Sanders attacked Governor Tim Moss for his support of the levy.",
+     "Tim Moss", "levy", 1),
+    # "accused X of": the "of" phrase names the act
+    ("reason_actor", "Senator Ann Sanders accused Governor Tim Moss of blocking the levy.",
+     "Tim Moss", "levy", -1),
+    # ... and the judge takes the judgement times the act (``reason``):
+    # criticising someone for supporting Y is against Y
+    ("reason", "Senator Ann Sanders hammered Hillary Clinton for supporting the trade deal.",
+     "Ann Sanders", "trade deal", -1),
+    # praising someone for opposing Y is against Y
+    ("reason", "Governor Tim Moss praised Mayor Jon Wexton for opposing the levy.",
+     "Tim Moss", "levy", -1),
+    # blaming someone for lifting Y (a verb acting on its object) favours Y
+    ("reason", "Governor Tim Moss blamed Mayor Jon Wexton for lifting the curfew.",
+     "Tim Moss", "curfew", 1),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("source", "body", "holder", "target", "prior"), PROPOSALS)
+def test_rule_proposes_the_candidate(
+    enricher: Enricher, source: str, body: str, holder: str, target: str, prior: int
+) -> None:
+    assert has(proposed(enricher, body, source), holder, target, prior)
+
+
+def test_an_act_without_a_direction_gives_no_reason(enricher: Enricher) -> None:
+    body = "Senator Ann Sanders criticized Governor Tim Moss for being careless with the files."
+    assert not proposed(enricher, body, "reason")
+    assert not proposed(enricher, body, "reason_actor")
+
+
+def test_the_judge_never_owns_the_act_of_the_one_judged(enricher: Enricher) -> None:
+    # "hammered Clinton for supporting the deal": Sanders did not support the deal
+    body = "Senator Ann Sanders hammered Hillary Clinton for supporting the trade deal."
+    assert not has(proposed(enricher, body), "Ann Sanders", "trade deal", 1)
+
+
+def test_a_gerund_after_by_stays_the_subjects(enricher: Enricher) -> None:
+    body = "Mayor Tom Reed opened the session by attacking the budget."
+    assert has(proposed(enricher, body, "adjunct"), "Tom Reed", "budget", -1)
