@@ -112,6 +112,12 @@ FRAMED_NOUNS = _lemmas(
 )
 FRAME_PREPOSITIONS: dict[str, int] = {"against": -1, "for": 1}
 
+# Nouns that, after "in", say which side a verb or a noun takes: "voted in favor of Y",
+# "spoke in opposition to Y", "a rally in solidarity with Y", "marched in protest against Y".
+ADVERBIAL_NOUNS: dict[str, int] = _polar(
+    "support favor favour defense defence solidarity praise", "opposition protest defiance"
+)
+
 # Nouns naming someone's act: "praised *the efforts of* X" is also favor X.
 ACT_NOUNS = _lemmas(
     """effort work leadership handling role decision action comment remark statement policy

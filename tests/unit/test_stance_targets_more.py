@@ -63,6 +63,16 @@ PROPOSALS = [
     # blaming someone for lifting Y (a verb acting on its object) favours Y
     ("reason", "Governor Tim Moss blamed Mayor Jon Wexton for lifting the curfew.",
      "Tim Moss", "curfew", 1),
+    # -- stance adverbials: "in favor of", "in opposition to", on a verb or a noun
+    ("stance_adverbial", "Mayor Tom Reed voted in favor of the levy.", "Tom Reed", "levy", 1),
+    ("stance_adverbial", "Senator Mike Lee came out on Monday in opposition to the health bill.",
+     "Mike Lee", "health bill", -1),
+    # a control chain above the verb turns it
+    ("stance_adverbial", "Mayor Tom Reed refused to vote in favor of the levy.",
+     "Tom Reed", "levy", -1),
+    # the owner of the noun the phrase hangs on
+    ("stance_adverbial", "Governor Tim Moss's letter in support of the levy was read.",
+     "Tim Moss", "levy", 1),
 ]  # fmt: skip
 
 
@@ -88,3 +98,8 @@ def test_the_judge_never_owns_the_act_of_the_one_judged(enricher: Enricher) -> N
 def test_a_gerund_after_by_stays_the_subjects(enricher: Enricher) -> None:
     body = "Mayor Tom Reed opened the session by attacking the budget."
     assert has(proposed(enricher, body, "adjunct"), "Tom Reed", "budget", -1)
+
+
+def test_a_party_in_opposition_is_no_stance(enricher: Enricher) -> None:
+    # "in opposition" with nothing it opposes names a role, not a stance
+    assert not proposed(enricher, "Mayor Tom Reed sat in opposition for years.", "stance_adverbial")
