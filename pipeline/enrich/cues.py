@@ -102,7 +102,11 @@ TARGET_OWNERS = _lemmas(
     defender loyalist"""
 )
 # Prepositions introducing a stance noun's target ("criticism *of* Y", "concerns *about* Y").
-NOUN_PREPOSITIONS = frozenset({"of", "to", "for", "on", "against", "about", "with", "at", "over"})
+# "threw her support *behind* Y": the parser hangs "behind" on the verb, read for a stance
+# noun that is the verb's object.
+NOUN_PREPOSITIONS = frozenset(
+    {"of", "to", "for", "on", "against", "about", "with", "at", "over", "behind"}
+)
 
 # Nouns naming a position whose direction the preposition gives ("a campaign *against* Y",
 # "his stance *against* Y", "a position *in favor of* Y", "a filibuster against the bill").

@@ -73,6 +73,8 @@ PROPOSALS = [
     # the owner of the noun the phrase hangs on
     ("stance_adverbial", "Governor Tim Moss's letter in support of the levy was read.",
      "Tim Moss", "levy", 1),
+    # -- a stance noun's target after "behind" ("threw her support behind Y")
+    ("noun", "Senator Ann Sanders threw her support behind the levy.", "Ann Sanders", "levy", 1),
 ]  # fmt: skip
 
 
