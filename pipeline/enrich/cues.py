@@ -25,7 +25,7 @@ VERBS: dict[str, int] = {
     **_polar(
         """thank credit celebrate tout admire salute honor honour congratulate sponsor
         cosponsor introduce recommend encourage trust respect like love reward nominate
-        appoint reaffirm restore fund vouch cheer herald""",
+        appoint reaffirm restore fund vouch cheer herald pardon""",
         """attack accuse blame question criticize criticise sue mock ridicule bash berate chide
         scold rebuke castigate disparage smear undermine obstruct filibuster impeach dispute
         contest deride lament fault excoriate assail insult vilify demonize demonise
@@ -34,7 +34,7 @@ VERBS: dict[str, int] = {
         indict subpoena snub shun abandon ditch disown distance downplay dismiss
         override thwart scuttle sink derail torpedo stall halt defy disavow denigrate
         lampoon scorn doubt detest chastise admonish reprimand pillory malign
-        discredit confront renounce""",
+        discredit confront renounce fire oust sack depose expel""",
     ),
 }
 
@@ -71,6 +71,8 @@ PHRASAL: dict[tuple[str, str], int] = {
     ("rally", "around"): 1,
     ("vouch", "for"): 1,
     ("advocate", "for"): 1,
+    ("thumb", "at"): -1,  # "thumbed his nose at"
+    ("point", "at"): -1,  # "pointed a finger at"
     # "ripped into", "balked at", "scoffed at". Not "took issue with" ("took the stage with"),
     # "teed off on" or "worked against" ("worked with Democrats against the deal"): the
     # preposition alone says too little.
@@ -90,7 +92,7 @@ PHRASAL: dict[tuple[str, str], int] = {
 NOUNS: dict[str, int] = _polar(
     """supporter support backer backing endorsement ally advocate proponent champion
     defender defense defence praise fan admirer booster approval preference commitment
-    enthusiasm importance necessity loyalist gratitude admiration""",
+    enthusiasm importance necessity loyalist gratitude admiration pardon""",
     """opponent opposition critic criticism attack assault condemnation rejection
     denunciation foe enemy adversary detractor skeptic sceptic objection veto lawsuit
     suit complaint challenge boycott protest accusation allegation rebuke concern worry

@@ -32,7 +32,7 @@ def proposed(enricher: Enricher, body: str, source: str | None = None) -> set[Pr
 
 
 def has(found: set[Proposal], holder: str, word: str, prior: int) -> bool:
-    return any(h == holder and word in t.lower() and p == prior for h, t, p in found)
+    return any(h == holder and word.lower() in t.lower() and p == prior for h, t, p in found)
 
 
 # (source, sentence, holder, target word, direction): the rule proposes that candidate.
@@ -75,6 +75,15 @@ PROPOSALS = [
      "Tim Moss", "levy", 1),
     # -- a stance noun's target after "behind" ("threw her support behind Y")
     ("noun", "Senator Ann Sanders threw her support behind the levy.", "Ann Sanders", "levy", 1),
+    # -- acts that take a side: firing someone is against them, pardoning favours them
+    ("verb", "Mayor Tom Reed fired Jon Wexton on Monday.", "Tom Reed", "Jon Wexton", -1),
+    ("verb", "Governor Tim Moss pardoned Jon Wexton.", "Tim Moss", "Jon Wexton", 1),
+    ("noun", "Governor Tim Moss's pardon of Jon Wexton drew criticism.",
+     "Tim Moss", "Jon Wexton", 1),
+    # idioms whose preposition names the target
+    ("verb", "Newt Gingrich pointed a finger at Hillary Clinton.",
+     "Newt Gingrich", "Hillary Clinton", -1),
+    ("verb", "Roy Moore thumbed his nose at Mitch McConnell.", "Roy Moore", "Mitch McConnell", -1),
 ]  # fmt: skip
 
 
