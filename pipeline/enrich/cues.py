@@ -7,7 +7,7 @@ polarity +1 favor, -1 against.
 
 from __future__ import annotations
 
-from pipeline.enrich.lexicon import ATTITUDE_VERBS
+from pipeline.enrich.lexicon import ATTITUDE_VERBS, OBJECT_CONTROL
 
 
 def _lemmas(text: str) -> frozenset[str]:
@@ -21,16 +21,18 @@ def _polar(favor: str, against: str) -> dict[str, int]:
 
 # Verbs whose subject takes a position toward their object ("X attacked Y").
 VERBS: dict[str, int] = {
-    **ATTITUDE_VERBS,
+    # Not "urge", "encourage" and the like: with a clause their object is the addressee
+    # ("urged DeVos to fire Jackson"); the frames read them (:data:`lexicon.OBJECT_CONTROL`).
+    **{lemma: v for lemma, v in ATTITUDE_VERBS.items() if lemma not in OBJECT_CONTROL},
     **_polar(
         """thank credit celebrate tout admire salute honor honour congratulate sponsor
-        cosponsor introduce recommend encourage trust respect like love reward nominate
+        cosponsor introduce recommend trust respect like reward nominate
         appoint reaffirm restore fund vouch cheer herald pardon""",
         """attack accuse blame question criticize criticise sue mock ridicule bash berate chide
         scold rebuke castigate disparage smear undermine obstruct filibuster impeach dispute
         contest deride lament fault excoriate assail insult vilify demonize demonise
         ridicule taunt belittle lampoon skewer hammer knock pan trash rip savage target
-        investigate probe overturn repeal undo kill strike threaten warn sanction punish
+        investigate probe overturn repeal undo strike threaten warn sanction punish
         indict subpoena snub shun abandon ditch disown distance downplay dismiss
         override thwart scuttle sink derail torpedo stall halt defy disavow denigrate
         lampoon scorn doubt detest chastise admonish reprimand pillory malign

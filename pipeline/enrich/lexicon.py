@@ -15,14 +15,14 @@ def _words(text: str) -> list[str]:
 ATTITUDE_VERBS: dict[str, int] = {
     **dict.fromkeys(
         _words("""support back endorse praise welcome approve favor favour champion defend embrace
-        hail applaud request demand seek want propose accept advocate commend laud promote
-        uphold ratify sign adopt urge prefer greenlight authorize authorise protect
+        hail applaud request demand propose accept advocate commend laud promote
+        uphold ratify sign adopt urge prefer greenlight authorize authorise
         safeguard preserve"""),
         1,
     ),
     **dict.fromkeys(
-        _words("""oppose reject condemn denounce criticise criticize veto block deny refuse slam
-        decry resist protest dismiss boycott blast fight challenge rebuff spurn disavow
+        _words("""oppose reject condemn denounce criticise criticize veto block refuse slam
+        decry resist protest dismiss boycott blast challenge rebuff spurn disavow
         repudiate lambaste lambast scrap oppose deplore revoke"""),
         -1,
     ),

@@ -114,3 +114,28 @@ def test_a_gerund_after_by_stays_the_subjects(enricher: Enricher) -> None:
 def test_a_party_in_opposition_is_no_stance(enricher: Enricher) -> None:
     # "in opposition" with nothing it opposes names a role, not a stance
     assert not proposed(enricher, "Mayor Tom Reed sat in opposition for years.", "stance_adverbial")
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        # verbs that on real news rarely state a position toward their object
+        "Mayor Tom Reed wants a new stadium.",
+        "Mayor Tom Reed sought a meeting with the union.",
+        "Mayor Tom Reed denied the report.",
+        "Mayor Tom Reed fought the plan.",
+        "Mayor Tom Reed loves the city.",
+        "Mayor Tom Reed vowed to protect the budget.",
+    ],
+)
+def test_words_that_are_rarely_stances_propose_no_verb_candidate(
+    enricher: Enricher, body: str
+) -> None:
+    assert not proposed(enricher, body, "verb")
+
+
+def test_the_addressee_of_an_urging_is_no_target(enricher: Enricher) -> None:
+    # "urged DeVos to fire Wexton": a position on the firing (and Wexton), not on DeVos
+    found = proposed(enricher, "Senator Patty Murray urged Betsy DeVos to fire Jon Wexton.")
+    assert not any(t == "Betsy DeVos" for _, t, _ in found)
+    assert has(found, "Patty Murray", "Jon Wexton", -1)
