@@ -39,7 +39,7 @@ from pipeline.enrich import cues
 from pipeline.enrich import lexicon as lx
 from pipeline.enrich.entities import Cluster
 from pipeline.enrich.frames import Target, agent_of, compose, negated, particle_of
-from pipeline.enrich.holders import HOLDER_LABELS
+from pipeline.enrich.holders import HOLDER_LABELS, conjuncts
 
 if TYPE_CHECKING:
     from pipeline.enrich.candidates import Candidate, SentenceReader
@@ -474,8 +474,10 @@ def _act_owners(s: SentenceReader, act: Token) -> list[Cluster]:
         if child.dep_ == "poss":
             found += s.owner.holders.possessor(s.field, child)
         elif child.dep_ == "prep" and child.lower_ in {"of", "by"}:
-            for obj in child.children:
-                named = s.owner.doc.entity_of(s.field, obj)
-                if obj.dep_ == "pobj" and named is not None:
-                    found.append(named)
+            for pobj in (o for o in child.children if o.dep_ == "pobj"):
+                # "the efforts of Haley and Tillerson": each actor of a coordination
+                for obj in (pobj, *conjuncts(pobj, _NOMINAL)):
+                    named = s.owner.doc.entity_of(s.field, obj)
+                    if named is not None and all(named is not f for f in found):
+                        found.append(named)
     return found

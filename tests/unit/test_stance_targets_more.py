@@ -84,6 +84,9 @@ PROPOSALS = [
     ("verb", "Newt Gingrich pointed a finger at Hillary Clinton.",
      "Newt Gingrich", "Hillary Clinton", -1),
     ("verb", "Roy Moore thumbed his nose at Mitch McConnell.", "Roy Moore", "Mitch McConnell", -1),
+    # -- the actors of an act a stance verb is about, each of a coordination
+    ("complement", "Mike Pompeo praised the efforts of Nikki Haley and Rex Tillerson.",
+     "Mike Pompeo", "Rex Tillerson", 1),
 ]  # fmt: skip
 
 
