@@ -63,7 +63,7 @@ def verb_reading(tok: Token) -> tuple[int, list[Token]]:
         polarity = cues.PHRASAL.get(key) or lx.PHRASAL.get(key)
         needed = lx.PARTICLES.get(key)
         if polarity and (needed is None or particle_of(tok) == needed):
-            objects = [c for c in prep.children if c.dep_ in {"pobj", "pcomp"}]
+            objects = [c for c in prep.children if c.dep_ in {"pobj", "pcomp"} and not is_amount(c)]
             if objects:
                 return polarity, objects
     polarity = cues.VERBS.get(lemma, 0)
@@ -76,7 +76,7 @@ def verb_reading(tok: Token) -> tuple[int, list[Token]]:
             for p in tok.children
             if p.dep_ == "prep" and p.lower_ in {"on", "against", "for", "to", "of", "at"}
             for o in p.children
-            if o.dep_ in {"pobj", "pcomp"}
+            if o.dep_ in {"pobj", "pcomp"} and not is_amount(o)
         ]
     return polarity, objects
 
@@ -223,8 +223,18 @@ def prep_objects(tok: Token) -> list[Token]:
         for prep in tok.children
         if prep.dep_ == "prep" and prep.lower_ in cues.NOUN_PREPOSITIONS
         for obj in prep.children
-        if obj.dep_ in {"pobj", "pcomp"}
+        if obj.dep_ in {"pobj", "pcomp"} and not is_amount(obj)
     ]
+
+
+# Entity types that name a time or an amount: "attacks on Friday", "a lawsuit on Wednesday",
+# "fought for hours" hang a preposition on the stance word that names no target.
+_AMOUNTS = frozenset({"DATE", "TIME", "PERCENT", "MONEY", "QUANTITY", "ORDINAL", "CARDINAL"})
+
+
+def is_amount(tok: Token) -> bool:
+    """Does ``tok`` name a time or an amount, never a stance target?"""
+    return tok.ent_type_ in _AMOUNTS
 
 
 def noun_objects(s: SentenceReader, tok: Token) -> list[Token]:

@@ -142,3 +142,10 @@ def test_the_addressee_of_an_urging_is_no_target(enricher: Enricher) -> None:
     found = proposed(enricher, "Senator Patty Murray urged Betsy DeVos to fire Jon Wexton.")
     assert not any(t == "Betsy DeVos" for _, t, _ in found)
     assert has(found, "Patty Murray", "Jon Wexton", -1)
+
+
+def test_a_time_is_no_target_of_a_stance_noun(enricher: Enricher) -> None:
+    body = "Governor Bobby Jindal filed a lawsuit on Wednesday against the Obama administration."
+    found = proposed(enricher, body, "noun")
+    assert has(found, "Bobby Jindal", "obama administration", -1)
+    assert not any("wednesday" in t.lower() for _, t, _ in found)
