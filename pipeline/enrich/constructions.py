@@ -195,24 +195,38 @@ def stance_noun(s: SentenceReader, tok: Token) -> Iterator[Candidate]:
                 if g.dep_ in {"pobj", "pcomp"}
             ]
         if polarity and objects:
-            owners = _framed_owner(s, tok)
+            owners, verb = _framed_owner(s, tok)
+            judged = cues.VERBS.get(verb.lemma_.lower(), 0) if verb is not None else 0
+            if verb is not None and judged:
+                # "rejected calls for Y" is against Y, "backed calls for Y" favours it
+                polarity *= compose(verb, judged)[0]
             yield from s.emit((owners, "owner"), objects, tok, "stance_noun", polarity)
 
 
-def _framed_owner(s: SentenceReader, noun: Token) -> list[Cluster]:
-    """Possessor, named modifier ("Trump attacks on Y"), or the subject of the light verb the
-    noun is the object of ("X waged a campaign against Y", "X took a stance against Y")."""
+def _framed_owner(s: SentenceReader, noun: Token) -> tuple[list[Cluster], Token | None]:
+    """Possessor, named modifier ("Trump attacks on Y"), the "by" phrase ("calls by X for
+    Y"), or the subject of the verb the noun is the object of ("X waged a campaign against
+    Y", "X backed calls for Y"; that verb is returned too, its own direction applying)."""
     owners = noun_owner(s, noun)
     if owners:
-        return owners
+        return owners, None
     for child in noun.children:
         if child.dep_ in {"compound", "amod", "nmod"}:
             named = s.owner.doc.entity_of(s.field, child)
             if named is not None and named.label in HOLDER_LABELS:
-                return [named]
+                return [named], None
+        if child.dep_ == "prep" and child.lower_ == "by":
+            found = [
+                e
+                for o in child.children
+                if o.dep_ == "pobj"
+                for e in s.owner.holders.resolve(s.field, o).entities
+            ]
+            if found:
+                return found, None
     if noun.dep_ in {"dobj", "attr"} and noun.head.pos_ in _VERBAL:
-        return s.reader.subject_holders(noun.head).entities
-    return []
+        return s.reader.subject_holders(noun.head).entities, noun.head
+    return [], None
 
 
 def prep_objects(tok: Token) -> list[Token]:

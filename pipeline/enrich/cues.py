@@ -116,7 +116,8 @@ NOUN_PREPOSITIONS = frozenset(
 # "his stance *against* Y", "a position *in favor of* Y", "a filibuster against the bill").
 FRAMED_NOUNS = _lemmas(
     """campaign campaigning stance position fight battle war crusade push case argument
-    vote petition filibuster tack offensive effort drive bid lobbying motion amendment"""
+    vote petition filibuster tack offensive effort drive bid lobbying motion amendment
+    call demand desire plea appeal request clamor clamour"""
 )
 FRAME_PREPOSITIONS: dict[str, int] = {"against": -1, "for": 1}
 

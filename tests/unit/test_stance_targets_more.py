@@ -87,6 +87,15 @@ PROPOSALS = [
     # -- the actors of an act a stance verb is about, each of a coordination
     ("complement", "Mike Pompeo praised the efforts of Nikki Haley and Rex Tillerson.",
      "Mike Pompeo", "Rex Tillerson", 1),
+    # -- calls, demands and pleas for Y; the verb they are the object of turns them
+    ("stance_noun", "Angela Merkel backed calls for greater data protection.",
+     "Angela Merkel", "data protection", 1),
+    ("stance_noun", "Mayor Tom Reed rejected calls for a new stadium.", "Tom Reed", "stadium", -1),
+    ("stance_noun", "Mayor Tom Reed condemned the campaign against the levy.",
+     "Tom Reed", "levy", 1),
+    # the owner named by "by"
+    ("stance_noun", "The calls by Senator Ann Sanders for a new stadium grew louder.",
+     "Ann Sanders", "stadium", 1),
 ]  # fmt: skip
 
 
