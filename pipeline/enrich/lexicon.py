@@ -78,7 +78,7 @@ EMBEDDING_VERBS: dict[str, int] = {
     **dict.fromkeys(
         _words("""agree want vow pledge promise plan decide seek try hope intend offer move prepare
         commit aim urge call ask press continue keep wish insist propose threaten
-        vote choose strive"""),
+        vote choose strive challenge implore invite pressure dare"""),
         1,
     ),
     **dict.fromkeys(
@@ -116,7 +116,10 @@ SPEECH_VERBS = frozenset(
     maintain contend believe think""")
 )
 # Verbs whose object is the addressee when a clause follows: "urged *both sides* to accept".
-OBJECT_CONTROL = frozenset(_words("urge ask press push encourage persuade call tell"))
+OBJECT_CONTROL = frozenset(
+    _words("""urge ask press push encourage persuade call tell challenge implore invite pressure
+    dare""")
+)
 
 # Intransitive verbs whose *subject* is the target in reported speech: "X would continue".
 CONTINUE_VERBS = frozenset({"continue", "resume", "proceed"})

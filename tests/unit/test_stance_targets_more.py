@@ -158,3 +158,11 @@ def test_a_time_is_no_target_of_a_stance_noun(enricher: Enricher) -> None:
     found = proposed(enricher, body, "noun")
     assert has(found, "Bobby Jindal", "obama administration", -1)
     assert not any("wednesday" in t.lower() for _, t, _ in found)
+
+
+def test_a_challenge_to_act_is_a_position_on_the_act(enricher: Enricher) -> None:
+    # "challenged Congress to approve Y": favor Y, and no stance on the addressee
+    body = "Barack Obama challenged Congress to approve the new authorization."
+    found = proposed(enricher, body)
+    assert has(found, "Barack Obama", "authorization", 1)
+    assert not any(t == "Congress" for _, t, _ in found)
