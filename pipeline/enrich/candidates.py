@@ -23,7 +23,7 @@ from itertools import islice
 
 from spacy.tokens import Span, Token
 
-from pipeline.enrich import constructions, cues, passives
+from pipeline.enrich import constructions, cues, passives, target_rules
 from pipeline.enrich import lexicon as lx
 from pipeline.enrich.document import Document, Sentence
 from pipeline.enrich.entities import Cluster
@@ -203,6 +203,7 @@ class SentenceReader:
             yield from constructions.label(self, tok)
             yield from constructions.apposition(self, tok)
             yield from constructions.complement(self, tok)
+            yield from target_rules.each_token(self, tok)
             yield from bare_reference(self, tok)
             yield from passives.passive_agent(self, tok)
             yield from passives.passive_feeling(self, tok)

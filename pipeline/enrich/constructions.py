@@ -39,7 +39,7 @@ from pipeline.enrich import cues
 from pipeline.enrich import lexicon as lx
 from pipeline.enrich.entities import Cluster
 from pipeline.enrich.frames import Target, agent_of, compose, negated, particle_of
-from pipeline.enrich.holders import HOLDER_LABELS
+from pipeline.enrich.holders import HOLDER_LABELS, conjuncts
 
 if TYPE_CHECKING:
     from pipeline.enrich.candidates import Candidate, SentenceReader
@@ -63,7 +63,7 @@ def verb_reading(tok: Token) -> tuple[int, list[Token]]:
         polarity = cues.PHRASAL.get(key) or lx.PHRASAL.get(key)
         needed = lx.PARTICLES.get(key)
         if polarity and (needed is None or particle_of(tok) == needed):
-            objects = [c for c in prep.children if c.dep_ in {"pobj", "pcomp"}]
+            objects = [c for c in prep.children if c.dep_ in {"pobj", "pcomp"} and not is_amount(c)]
             if objects:
                 return polarity, objects
     polarity = cues.VERBS.get(lemma, 0)
@@ -76,7 +76,7 @@ def verb_reading(tok: Token) -> tuple[int, list[Token]]:
             for p in tok.children
             if p.dep_ == "prep" and p.lower_ in {"on", "against", "for", "to", "of", "at"}
             for o in p.children
-            if o.dep_ in {"pobj", "pcomp"}
+            if o.dep_ in {"pobj", "pcomp"} and not is_amount(o)
         ]
     return polarity, objects
 
@@ -108,6 +108,8 @@ def clause_owner(s: SentenceReader, verb: Token) -> list[Cluster]:
         if head.i == node.i:
             return []
         if node.dep_ == "pcomp" and head.dep_ == "prep":  # "by accusing Y", "after defending Y"
+            if reason_of_object(head):
+                return []  # "criticized X for backing Y": X backed Y (:mod:`reasons`)
             node = head.head
         elif node.dep_ in {"advcl", "xcomp", "conj"} and head.pos_ in _VERBAL:
             node = head
@@ -121,6 +123,23 @@ def clause_owner(s: SentenceReader, verb: Token) -> list[Cluster]:
         if found:
             return found
     return []
+
+
+def reason_of_object(prep: Token) -> bool:
+    """Is ``prep`` the "for" (or "of") of a stance verb that has an object: "criticized X
+    *for* backing Y", "accused X *of* blocking Y", "X was praised *for* ...": the act is the
+    object's, not the subject's."""
+    verb = prep.head
+    lemma = verb.lemma_.lower()
+    if prep.lower_ not in {"for", "of"} or verb.pos_ != "VERB" or lemma not in cues.VERBS:
+        return False
+    if prep.lower_ == "of" and lemma not in REASON_OF_VERBS:
+        return False
+    return any(c.dep_ in {"dobj", "nsubjpass"} for c in verb.children)
+
+
+# Judgements whose "of" phrase, not only their "for" phrase, names the act ("accused X of").
+REASON_OF_VERBS = frozenset({"accuse", "suspect", "convict", "charge"})
 
 
 def noun_owner(s: SentenceReader, noun: Token) -> list[Cluster]:
@@ -176,24 +195,38 @@ def stance_noun(s: SentenceReader, tok: Token) -> Iterator[Candidate]:
                 if g.dep_ in {"pobj", "pcomp"}
             ]
         if polarity and objects:
-            owners = _framed_owner(s, tok)
+            owners, verb = _framed_owner(s, tok)
+            judged = cues.VERBS.get(verb.lemma_.lower(), 0) if verb is not None else 0
+            if verb is not None and judged:
+                # "rejected calls for Y" is against Y, "backed calls for Y" favours it
+                polarity *= compose(verb, judged)[0]
             yield from s.emit((owners, "owner"), objects, tok, "stance_noun", polarity)
 
 
-def _framed_owner(s: SentenceReader, noun: Token) -> list[Cluster]:
-    """Possessor, named modifier ("Trump attacks on Y"), or the subject of the light verb the
-    noun is the object of ("X waged a campaign against Y", "X took a stance against Y")."""
+def _framed_owner(s: SentenceReader, noun: Token) -> tuple[list[Cluster], Token | None]:
+    """Possessor, named modifier ("Trump attacks on Y"), the "by" phrase ("calls by X for
+    Y"), or the subject of the verb the noun is the object of ("X waged a campaign against
+    Y", "X backed calls for Y"; that verb is returned too, its own direction applying)."""
     owners = noun_owner(s, noun)
     if owners:
-        return owners
+        return owners, None
     for child in noun.children:
         if child.dep_ in {"compound", "amod", "nmod"}:
             named = s.owner.doc.entity_of(s.field, child)
             if named is not None and named.label in HOLDER_LABELS:
-                return [named]
+                return [named], None
+        if child.dep_ == "prep" and child.lower_ == "by":
+            found = [
+                e
+                for o in child.children
+                if o.dep_ == "pobj"
+                for e in s.owner.holders.resolve(s.field, o).entities
+            ]
+            if found:
+                return found, None
     if noun.dep_ in {"dobj", "attr"} and noun.head.pos_ in _VERBAL:
-        return s.reader.subject_holders(noun.head).entities
-    return []
+        return s.reader.subject_holders(noun.head).entities, noun.head
+    return [], None
 
 
 def prep_objects(tok: Token) -> list[Token]:
@@ -204,8 +237,18 @@ def prep_objects(tok: Token) -> list[Token]:
         for prep in tok.children
         if prep.dep_ == "prep" and prep.lower_ in cues.NOUN_PREPOSITIONS
         for obj in prep.children
-        if obj.dep_ in {"pobj", "pcomp"}
+        if obj.dep_ in {"pobj", "pcomp"} and not is_amount(obj)
     ]
+
+
+# Entity types that name a time or an amount: "attacks on Friday", "a lawsuit on Wednesday",
+# "fought for hours" hang a preposition on the stance word that names no target.
+_AMOUNTS = frozenset({"DATE", "TIME", "PERCENT", "MONEY", "QUANTITY", "ORDINAL", "CARDINAL"})
+
+
+def is_amount(tok: Token) -> bool:
+    """Does ``tok`` name a time or an amount, never a stance target?"""
+    return tok.ent_type_ in _AMOUNTS
 
 
 def noun_objects(s: SentenceReader, tok: Token) -> list[Token]:
@@ -455,8 +498,10 @@ def _act_owners(s: SentenceReader, act: Token) -> list[Cluster]:
         if child.dep_ == "poss":
             found += s.owner.holders.possessor(s.field, child)
         elif child.dep_ == "prep" and child.lower_ in {"of", "by"}:
-            for obj in child.children:
-                named = s.owner.doc.entity_of(s.field, obj)
-                if obj.dep_ == "pobj" and named is not None:
-                    found.append(named)
+            for pobj in (o for o in child.children if o.dep_ == "pobj"):
+                # "the efforts of Haley and Tillerson": each actor of a coordination
+                for obj in (pobj, *conjuncts(pobj, _NOMINAL)):
+                    named = s.owner.doc.entity_of(s.field, obj)
+                    if named is not None and all(named is not f for f in found):
+                        found.append(named)
     return found

@@ -7,7 +7,7 @@ polarity +1 favor, -1 against.
 
 from __future__ import annotations
 
-from pipeline.enrich.lexicon import ATTITUDE_VERBS
+from pipeline.enrich.lexicon import ATTITUDE_VERBS, OBJECT_CONTROL
 
 
 def _lemmas(text: str) -> frozenset[str]:
@@ -21,20 +21,22 @@ def _polar(favor: str, against: str) -> dict[str, int]:
 
 # Verbs whose subject takes a position toward their object ("X attacked Y").
 VERBS: dict[str, int] = {
-    **ATTITUDE_VERBS,
+    # Not "urge", "encourage" and the like: with a clause their object is the addressee
+    # ("urged DeVos to fire Jackson"); the frames read them (:data:`lexicon.OBJECT_CONTROL`).
+    **{lemma: v for lemma, v in ATTITUDE_VERBS.items() if lemma not in OBJECT_CONTROL},
     **_polar(
         """thank credit celebrate tout admire salute honor honour congratulate sponsor
-        cosponsor introduce recommend encourage trust respect like love reward nominate
-        appoint reaffirm restore fund vouch cheer herald""",
+        cosponsor introduce recommend trust respect like reward nominate
+        appoint reaffirm restore fund vouch cheer herald pardon""",
         """attack accuse blame question criticize criticise sue mock ridicule bash berate chide
         scold rebuke castigate disparage smear undermine obstruct filibuster impeach dispute
         contest deride lament fault excoriate assail insult vilify demonize demonise
         ridicule taunt belittle lampoon skewer hammer knock pan trash rip savage target
-        investigate probe overturn repeal undo kill strike threaten warn sanction punish
+        investigate probe overturn repeal undo strike threaten warn sanction punish
         indict subpoena snub shun abandon ditch disown distance downplay dismiss
         override thwart scuttle sink derail torpedo stall halt defy disavow denigrate
         lampoon scorn doubt detest chastise admonish reprimand pillory malign
-        discredit confront renounce""",
+        discredit confront renounce fire oust sack depose expel""",
     ),
 }
 
@@ -71,6 +73,8 @@ PHRASAL: dict[tuple[str, str], int] = {
     ("rally", "around"): 1,
     ("vouch", "for"): 1,
     ("advocate", "for"): 1,
+    ("thumb", "at"): -1,  # "thumbed his nose at"
+    ("point", "at"): -1,  # "pointed a finger at"
     # "ripped into", "balked at", "scoffed at". Not "took issue with" ("took the stage with"),
     # "teed off on" or "worked against" ("worked with Democrats against the deal"): the
     # preposition alone says too little.
@@ -90,7 +94,7 @@ PHRASAL: dict[tuple[str, str], int] = {
 NOUNS: dict[str, int] = _polar(
     """supporter support backer backing endorsement ally advocate proponent champion
     defender defense defence praise fan admirer booster approval preference commitment
-    enthusiasm importance necessity loyalist gratitude admiration""",
+    enthusiasm importance necessity loyalist gratitude admiration pardon""",
     """opponent opposition critic criticism attack assault condemnation rejection
     denunciation foe enemy adversary detractor skeptic sceptic objection veto lawsuit
     suit complaint challenge boycott protest accusation allegation rebuke concern worry
@@ -102,15 +106,26 @@ TARGET_OWNERS = _lemmas(
     defender loyalist"""
 )
 # Prepositions introducing a stance noun's target ("criticism *of* Y", "concerns *about* Y").
-NOUN_PREPOSITIONS = frozenset({"of", "to", "for", "on", "against", "about", "with", "at", "over"})
+# "threw her support *behind* Y": the parser hangs "behind" on the verb, read for a stance
+# noun that is the verb's object.
+NOUN_PREPOSITIONS = frozenset(
+    {"of", "to", "for", "on", "against", "about", "with", "at", "over", "behind"}
+)
 
 # Nouns naming a position whose direction the preposition gives ("a campaign *against* Y",
 # "his stance *against* Y", "a position *in favor of* Y", "a filibuster against the bill").
 FRAMED_NOUNS = _lemmas(
     """campaign campaigning stance position fight battle war crusade push case argument
-    vote petition filibuster tack offensive effort drive bid lobbying motion amendment"""
+    vote petition filibuster tack offensive effort drive bid lobbying motion amendment
+    call demand desire plea appeal request clamor clamour"""
 )
 FRAME_PREPOSITIONS: dict[str, int] = {"against": -1, "for": 1}
+
+# Nouns that, after "in", say which side a verb or a noun takes: "voted in favor of Y",
+# "spoke in opposition to Y", "a rally in solidarity with Y", "marched in protest against Y".
+ADVERBIAL_NOUNS: dict[str, int] = _polar(
+    "support favor favour defense defence solidarity praise", "opposition protest defiance"
+)
 
 # Nouns naming someone's act: "praised *the efforts of* X" is also favor X.
 ACT_NOUNS = _lemmas(

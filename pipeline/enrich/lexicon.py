@@ -15,14 +15,14 @@ def _words(text: str) -> list[str]:
 ATTITUDE_VERBS: dict[str, int] = {
     **dict.fromkeys(
         _words("""support back endorse praise welcome approve favor favour champion defend embrace
-        hail applaud request demand seek want propose accept advocate commend laud promote
-        uphold ratify sign adopt urge prefer greenlight authorize authorise protect
+        hail applaud request demand propose accept advocate commend laud promote
+        uphold ratify sign adopt urge prefer greenlight authorize authorise
         safeguard preserve"""),
         1,
     ),
     **dict.fromkeys(
-        _words("""oppose reject condemn denounce criticise criticize veto block deny refuse slam
-        decry resist protest dismiss boycott blast fight challenge rebuff spurn disavow
+        _words("""oppose reject condemn denounce criticise criticize veto block refuse slam
+        decry resist protest dismiss boycott blast challenge rebuff spurn disavow
         repudiate lambaste lambast scrap oppose deplore revoke"""),
         -1,
     ),
@@ -78,7 +78,7 @@ EMBEDDING_VERBS: dict[str, int] = {
     **dict.fromkeys(
         _words("""agree want vow pledge promise plan decide seek try hope intend offer move prepare
         commit aim urge call ask press continue keep wish insist propose threaten
-        vote choose strive"""),
+        vote choose strive challenge implore invite pressure dare"""),
         1,
     ),
     **dict.fromkeys(
@@ -116,7 +116,10 @@ SPEECH_VERBS = frozenset(
     maintain contend believe think""")
 )
 # Verbs whose object is the addressee when a clause follows: "urged *both sides* to accept".
-OBJECT_CONTROL = frozenset(_words("urge ask press push encourage persuade call tell"))
+OBJECT_CONTROL = frozenset(
+    _words("""urge ask press push encourage persuade call tell challenge implore invite pressure
+    dare""")
+)
 
 # Intransitive verbs whose *subject* is the target in reported speech: "X would continue".
 CONTINUE_VERBS = frozenset({"continue", "resume", "proceed"})

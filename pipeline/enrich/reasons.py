@@ -1,0 +1,132 @@
+"""The grounds a judgement gives: "Sanders hammered Clinton *for supporting regime change*".
+
+A stance verb whose object is a person or group ("criticised X", "praised X", "accused X")
+often names the act it judges in a "for" (or, after accuse, "of") phrase. That act carries two
+stances the ordinary rules miss, each under its own source so that the model learns how far
+to trust it:
+
+* ``reason_actor`` — the one judged holds the stance of the act: "hammered Clinton for
+  *supporting* regime change" -> Clinton favor regime change; "Wexton was criticized for
+  voting for the bill" -> Wexton favor the bill; "for *his support of* visas" -> favor visas;
+* ``reason`` — the judge's stance on what the act is about is the judgement's direction times
+  the act's: criticising someone for supporting Y is against Y, praising someone for opposing
+  Y is against Y ("blasted Republicans for blocking the nominee" -> favor the nominee).
+
+Only acts with a direction of their own (a stance verb or noun of :mod:`cues`) count: "for
+being careless" names no target. Each rule looks at the children of one verb, so the pass
+stays linear.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from spacy.tokens import Token
+
+from pipeline.enrich import cues
+from pipeline.enrich import lexicon as lx
+from pipeline.enrich.constructions import REASON_OF_VERBS, prep_objects, verb_reading
+from pipeline.enrich.entities import Cluster
+from pipeline.enrich.frames import agent_of, compose, negated
+
+if TYPE_CHECKING:
+    from pipeline.enrich.candidates import Candidate, SentenceReader
+
+
+def reason(s: SentenceReader, tok: Token) -> Iterator[Candidate]:
+    """Sources ``reason_actor`` and ``reason`` (see the module doc) for a judging verb."""
+    if tok.pos_ != "VERB":
+        return
+    lemma = tok.lemma_.lower()
+    judgement = cues.VERBS.get(lemma, 0)
+    if not judgement:
+        return
+    acts = _acts(tok, lemma)
+    if not acts:
+        return
+    agent = agent_of(tok)
+    if agent is not None or any(c.dep_ == "nsubjpass" for c in tok.children):
+        judged = [c for c in tok.children if c.dep_ == "nsubjpass"]
+        judges = s.owner.holders.resolve(s.field, agent).entities if agent is not None else []
+        direction = -judgement if negated(tok) else judgement
+    else:
+        judged = [c for c in tok.children if c.dep_ == "dobj"]
+        direction, top = compose(tok, judgement)
+        judges = s.reader.subject_holders(top).entities
+    actors = [e for j in judged for e in s.owner.holders.resolve(s.field, j).entities]
+    for act in acts:
+        found = _act_reading(s, act)
+        if found is None:
+            continue
+        polarity, objects, label = found
+        yield from _each(s, actors, objects, act, "reason_actor", polarity, label)
+        yield from _each(s, judges, objects, tok, "reason", direction * polarity, lemma, actors)
+
+
+def _acts(verb: Token, lemma: str) -> list[Token]:
+    """The gerunds or nouns of the verb's "for" phrase ("of" for accuse), also when the
+    parser hangs the phrase on the object ("criticized X for ...")."""
+    words = {"for", "of"} if lemma in REASON_OF_VERBS else {"for"}
+    heads = [verb, *(c for c in verb.children if c.dep_ in {"dobj", "nsubjpass"})]
+    return [
+        obj
+        for head in heads
+        for prep in head.children
+        if prep.dep_ == "prep" and prep.lower_ in words
+        for obj in prep.children
+        if obj.dep_ in {"pcomp", "pobj"}
+    ]
+
+
+def _act_reading(s: SentenceReader, act: Token) -> tuple[int, list[Token], str] | None:
+    """The act's direction (negation applied), the tokens naming what it is about, and its
+    stance word: a stance verb ("supporting Y", "voting for Y") or a stance noun ("his
+    support of Y")."""
+    if act.pos_ == "VERB":
+        polarity, objects = _verb_act(s, act)
+    elif act.pos_ == "NOUN" and act.lemma_.lower() in cues.NOUNS:
+        polarity, objects = cues.NOUNS[act.lemma_.lower()], prep_objects(act)
+    else:
+        return None
+    if not polarity or not objects:
+        return None
+    return (-polarity if negated(act) else polarity), objects, act.lemma_.lower()
+
+
+def _verb_act(s: SentenceReader, act: Token, depth: int = 0) -> tuple[int, list[Token]]:
+    """A verb act's direction and objects: a stance verb ("backing Y"), a verb acting on its
+    object ("lifting sanctions" is against sanctions, "extending the truce" favor), or a
+    control verb's complement ("moving to dismantle the rules", "refusing to back Y")."""
+    polarity, objects = s.reading(act) if depth == 0 else verb_reading(act)
+    if polarity and objects:
+        return polarity, objects
+    lemma = act.lemma_.lower()
+    if lemma in lx.REVERSING_VERBS or lemma in lx.SUSTAINING_VERBS:
+        objects = [c for c in act.children if c.dep_ == "dobj"]
+        return (-1 if lemma in lx.REVERSING_VERBS else 1), objects
+    inner = next((c for c in act.children if c.dep_ == "xcomp" and c.pos_ == "VERB"), None)
+    if inner is None or depth > 0 or lemma not in lx.EMBEDDING_VERBS:
+        return polarity, objects
+    polarity, objects = _verb_act(s, inner, depth + 1)
+    if negated(inner):
+        polarity = -polarity
+    return lx.EMBEDDING_VERBS[lemma] * polarity, objects
+
+
+def _each(
+    s: SentenceReader,
+    holders: list[Cluster],
+    objects: list[Token],
+    cue: Token,
+    source: str,
+    prior: int,
+    label: str,
+    skip: list[Cluster] | None = None,
+) -> Iterator[Candidate]:
+    """Candidates of ``holders`` toward ``objects``, never a holder's own name nor, for the
+    judge, the one judged (the ordinary verb rule proposes that pair)."""
+    names = {h.name for h in holders} | {h.name for h in skip or []}
+    for c in s.each(holders, objects, cue, source, prior, "reason", label):
+        if not (c.target.kind == "entity" and c.target.text in names):
+            yield c

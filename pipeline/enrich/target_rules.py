@@ -1,0 +1,64 @@
+"""Target-side token rules, run by :class:`~pipeline.enrich.candidates.SentenceReader` on
+every token through one hook (:func:`each_token`):
+
+* :func:`reasons.reason` — the act a judgement gives as its ground ("criticised X *for
+  backing Y*"; sources ``reason_actor`` and ``reason``);
+* :func:`stance_adverbial` — a stance noun in an "in ... of / to" phrase ("voted *in favor of*
+  the bill", "came out *in opposition to* the plan"; source ``stance_adverbial``).
+
+Each rule looks at a bounded neighbourhood of one token, so the pass stays linear.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from spacy.tokens import Token
+
+from pipeline.enrich import cues, reasons
+from pipeline.enrich.constructions import clause_owner, noun_owner
+from pipeline.enrich.frames import compose, negated
+
+if TYPE_CHECKING:
+    from pipeline.enrich.candidates import Candidate, SentenceReader
+
+_VERBAL = frozenset({"VERB", "AUX"})
+_NOMINAL = frozenset({"NOUN", "PROPN"})
+# The prepositions that name the target after them ("in support *of* Y").
+_ADVERBIAL_PREPOSITIONS = frozenset({"of", "to", "with", "against", "at", "over"})
+
+
+def each_token(s: SentenceReader, tok: Token) -> Iterator[Candidate]:
+    yield from reasons.reason(s, tok)
+    yield from stance_adverbial(s, tok)
+
+
+def stance_adverbial(s: SentenceReader, tok: Token) -> Iterator[Candidate]:
+    """ "X voted *in favor of* Y", "X came out *in opposition to* Y", "X's letter *in support
+    of* Y": the holder is the subject of the verb the phrase hangs on (a control chain
+    composed: "refused to vote in favor of Y" is against Y) or the owner of the noun."""
+    polarity = cues.ADVERBIAL_NOUNS.get(tok.lower_, 0) if tok.pos_ == "NOUN" else 0
+    prep = tok.head
+    if not polarity or tok.dep_ != "pobj" or prep.lower_ != "in" or prep.dep_ != "prep":
+        return
+    objects = [
+        o
+        for p in tok.children
+        if p.dep_ == "prep" and p.lower_ in _ADVERBIAL_PREPOSITIONS
+        for o in p.children
+        if o.dep_ in {"pobj", "pcomp"}
+    ]
+    owner = prep.head
+    if not objects:
+        return
+    if owner.pos_ in _VERBAL:
+        prior, top = compose(owner, polarity)
+        holders = s.reader.subject_holders(top).entities or clause_owner(s, top)
+    elif owner.pos_ in _NOMINAL:
+        prior = -polarity if negated(owner) else polarity
+        holders = noun_owner(s, owner)
+    else:
+        return
+    label = f"in {tok.lower_}"
+    yield from s.each(holders, objects, tok, "stance_adverbial", prior, "subject", label)

@@ -1,0 +1,168 @@
+"""Target-side stance rules on invented sentences: the act a judgement gives as its ground
+(:mod:`pipeline.enrich.reasons`), and the stance words and constructions that name what a
+stance is about. Each case proposes its (holder, target) under its own source and direction.
+Unit cases, not figures."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline.enrich import Enricher
+from pipeline.enrich.candidates import Candidate, CandidateReader
+from pipeline.models import RawArticle
+
+Proposal = tuple[str, str, int]
+
+
+@pytest.fixture
+def enricher(untrained_enricher: Enricher) -> Enricher:
+    return untrained_enricher  # one load per run (tests/conftest.py)
+
+
+def proposed(enricher: Enricher, body: str, source: str | None = None) -> set[Proposal]:
+    """(holder, target as written, direction) of the candidates ``source`` (any structured
+    source when None: every source but the entity-pair rule) proposes."""
+    doc, _ = enricher.read(RawArticle(id="t", title="", body=body))
+    found: list[Candidate] = CandidateReader(doc, enricher.catalogue).candidates()
+    return {
+        (c.holder.name, c.surface, c.prior)
+        for c in found
+        if (c.source == source if source is not None else c.source != "pair")
+    }
+
+
+def has(found: set[Proposal], holder: str, word: str, prior: int) -> bool:
+    return any(h == holder and word.lower() in t.lower() and p == prior for h, t, p in found)
+
+
+# (source, sentence, holder, target word, direction): the rule proposes that candidate.
+PROPOSALS = [
+    # -- reasons: the one judged holds the stance of the act (``reason_actor``) ...
+    # a stance verb as the act: the one criticised backed the deal
+    ("reason_actor", "Senator Ann Sanders hammered Hillary Clinton for supporting the trade deal.",
+     "Hillary Clinton", "trade deal", 1),
+    # a passive judgement: its subject did the act
+    ("reason_actor", "Mayor Jon Wexton was criticized for voting for the gun bill.",
+     "Jon Wexton", "gun bill", 1),
+    # a control chain under the act: refusing to back is against
+    ("reason_actor", "Senator Ann Sanders blasted Governor Tim Moss for refusing to back the levy.",
+     "Tim Moss", "levy", -1),
+    # a stance noun as the act
+    ("reason_actor", "Senator Ann Sanders attacked Governor Tim Moss for his support of the levy.",
+     "Tim Moss", "levy", 1),
+    # "accused X of": the "of" phrase names the act
+    ("reason_actor", "Senator Ann Sanders accused Governor Tim Moss of blocking the levy.",
+     "Tim Moss", "levy", -1),
+    # ... and the judge takes the judgement times the act (``reason``):
+    # criticising someone for supporting Y is against Y
+    ("reason", "Senator Ann Sanders hammered Hillary Clinton for supporting the trade deal.",
+     "Ann Sanders", "trade deal", -1),
+    # praising someone for opposing Y is against Y
+    ("reason", "Governor Tim Moss praised Mayor Jon Wexton for opposing the levy.",
+     "Tim Moss", "levy", -1),
+    # blaming someone for lifting Y (a verb acting on its object) favours Y
+    ("reason", "Governor Tim Moss blamed Mayor Jon Wexton for lifting the curfew.",
+     "Tim Moss", "curfew", 1),
+    # -- stance adverbials: "in favor of", "in opposition to", on a verb or a noun
+    ("stance_adverbial", "Mayor Tom Reed voted in favor of the levy.", "Tom Reed", "levy", 1),
+    ("stance_adverbial", "Senator Mike Lee came out on Monday in opposition to the health bill.",
+     "Mike Lee", "health bill", -1),
+    # a control chain above the verb turns it
+    ("stance_adverbial", "Mayor Tom Reed refused to vote in favor of the levy.",
+     "Tom Reed", "levy", -1),
+    # the owner of the noun the phrase hangs on
+    ("stance_adverbial", "Governor Tim Moss's letter in support of the levy was read.",
+     "Tim Moss", "levy", 1),
+    # -- a stance noun's target after "behind" ("threw her support behind Y")
+    ("noun", "Senator Ann Sanders threw her support behind the levy.", "Ann Sanders", "levy", 1),
+    # -- acts that take a side: firing someone is against them, pardoning favours them
+    ("verb", "Mayor Tom Reed fired Jon Wexton on Monday.", "Tom Reed", "Jon Wexton", -1),
+    ("verb", "Governor Tim Moss pardoned Jon Wexton.", "Tim Moss", "Jon Wexton", 1),
+    ("noun", "Governor Tim Moss's pardon of Jon Wexton drew criticism.",
+     "Tim Moss", "Jon Wexton", 1),
+    # idioms whose preposition names the target
+    ("verb", "Newt Gingrich pointed a finger at Hillary Clinton.",
+     "Newt Gingrich", "Hillary Clinton", -1),
+    ("verb", "Roy Moore thumbed his nose at Mitch McConnell.", "Roy Moore", "Mitch McConnell", -1),
+    # -- the actors of an act a stance verb is about, each of a coordination
+    ("complement", "Mike Pompeo praised the efforts of Nikki Haley and Rex Tillerson.",
+     "Mike Pompeo", "Rex Tillerson", 1),
+    # -- calls, demands and pleas for Y; the verb they are the object of turns them
+    ("stance_noun", "Angela Merkel backed calls for greater data protection.",
+     "Angela Merkel", "data protection", 1),
+    ("stance_noun", "Mayor Tom Reed rejected calls for a new stadium.", "Tom Reed", "stadium", -1),
+    ("stance_noun", "Mayor Tom Reed condemned the campaign against the levy.",
+     "Tom Reed", "levy", 1),
+    # the owner named by "by"
+    ("stance_noun", "The calls by Senator Ann Sanders for a new stadium grew louder.",
+     "Ann Sanders", "stadium", 1),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("source", "body", "holder", "target", "prior"), PROPOSALS)
+def test_rule_proposes_the_candidate(
+    enricher: Enricher, source: str, body: str, holder: str, target: str, prior: int
+) -> None:
+    assert has(proposed(enricher, body, source), holder, target, prior)
+
+
+def test_an_act_without_a_direction_gives_no_reason(enricher: Enricher) -> None:
+    body = "Senator Ann Sanders criticized Governor Tim Moss for being careless with the files."
+    assert not proposed(enricher, body, "reason")
+    assert not proposed(enricher, body, "reason_actor")
+
+
+def test_the_judge_never_owns_the_act_of_the_one_judged(enricher: Enricher) -> None:
+    # "hammered Clinton for supporting the deal": Sanders did not support the deal
+    body = "Senator Ann Sanders hammered Hillary Clinton for supporting the trade deal."
+    assert not has(proposed(enricher, body), "Ann Sanders", "trade deal", 1)
+
+
+def test_a_gerund_after_by_stays_the_subjects(enricher: Enricher) -> None:
+    body = "Mayor Tom Reed opened the session by attacking the budget."
+    assert has(proposed(enricher, body, "adjunct"), "Tom Reed", "budget", -1)
+
+
+def test_a_party_in_opposition_is_no_stance(enricher: Enricher) -> None:
+    # "in opposition" with nothing it opposes names a role, not a stance
+    assert not proposed(enricher, "Mayor Tom Reed sat in opposition for years.", "stance_adverbial")
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        # verbs that on real news rarely state a position toward their object
+        "Mayor Tom Reed wants a new stadium.",
+        "Mayor Tom Reed sought a meeting with the union.",
+        "Mayor Tom Reed denied the report.",
+        "Mayor Tom Reed fought the plan.",
+        "Mayor Tom Reed loves the city.",
+        "Mayor Tom Reed vowed to protect the budget.",
+    ],
+)
+def test_words_that_are_rarely_stances_propose_no_verb_candidate(
+    enricher: Enricher, body: str
+) -> None:
+    assert not proposed(enricher, body, "verb")
+
+
+def test_the_addressee_of_an_urging_is_no_target(enricher: Enricher) -> None:
+    # "urged DeVos to fire Wexton": a position on the firing (and Wexton), not on DeVos
+    found = proposed(enricher, "Senator Patty Murray urged Betsy DeVos to fire Jon Wexton.")
+    assert not any(t == "Betsy DeVos" for _, t, _ in found)
+    assert has(found, "Patty Murray", "Jon Wexton", -1)
+
+
+def test_a_time_is_no_target_of_a_stance_noun(enricher: Enricher) -> None:
+    body = "Governor Bobby Jindal filed a lawsuit on Wednesday against the Obama administration."
+    found = proposed(enricher, body, "noun")
+    assert has(found, "Bobby Jindal", "obama administration", -1)
+    assert not any("wednesday" in t.lower() for _, t, _ in found)
+
+
+def test_a_challenge_to_act_is_a_position_on_the_act(enricher: Enricher) -> None:
+    # "challenged Congress to approve Y": favor Y, and no stance on the addressee
+    body = "Barack Obama challenged Congress to approve the new authorization."
+    found = proposed(enricher, body)
+    assert has(found, "Barack Obama", "authorization", 1)
+    assert not any(t == "Congress" for _, t, _ in found)
