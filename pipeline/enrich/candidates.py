@@ -133,7 +133,9 @@ class CandidateReader:
                 )
                 found += rules.all()
                 speaker = rules.speakers()[0]  # the next sentence's previous speaker
-                open_for = open_for + 1 if rules.quote_open else 0
+                # counted from the latest opening mark: news reopens each quoted paragraph
+                # with a mark and leaves the one before unclosed
+                open_for = 0 if not rules.quote_open else 1 if rules.quote_opened else open_for + 1
         return found
 
 
@@ -174,7 +176,7 @@ class SentenceReader:
         self.previous = previous_speakers
         self._speakers: tuple[list[Cluster], str] | None = None
         self._reading: tuple[int, tuple[int, list[Token]]] | None = None
-        self.quote_mask, self.quote_open = _quote_mask(sent, inside_quote)
+        self.quote_mask, self.quote_open, self.quote_opened = _quote_mask(sent, inside_quote)
         # A sentence in the middle of a quotation opened before it has no quotation mark of
         # its own ('"The law is a disaster. It will cost jobs. …'), yet is quoted.
         self.quoted = inside_quote or _quoted(sent)
@@ -238,7 +240,11 @@ class SentenceReader:
             if polarity is None and lemma == "come" and particle_of(tok) == "out":
                 polarity = cues.PREPOSITIONS.get(prep.lower_)
             if polarity and prep.dep_ == "prep":
-                objects = [c for c in prep.children if c.dep_ in {"pobj", "pcomp"}]
+                objects = [
+                    c
+                    for c in prep.children
+                    if c.dep_ in {"pobj", "pcomp"} and not constructions.is_amount(c)
+                ]  # "fought for hours" names no target
                 yield from self.emit(self._subject_of(tok), objects, tok, "verb", polarity)
         if lemma not in cues.VERBS:
             return
@@ -276,8 +282,10 @@ class SentenceReader:
             else:
                 holders = self._resolve(poss)
         node = constructions.described(tok)
+        polarity = cues.NOUNS[lemma]
         if not holders and node.dep_ in {"attr", "dobj"}:
             holders, via = self._subject_of(node.head)
+
         if not holders and node.dep_ == "pobj" and node.head.lower_ == "as":
             holders, via = self._subject_of(node.head.head)  # "emerged as a critic of Y"
         if not holders and agentive and tok.dep_ in {"nsubj", "nsubjpass"}:
@@ -285,7 +293,7 @@ class SentenceReader:
                 e for c in tok.children if c.dep_ in {"amod", "compound"} for e in self._resolve(c)
             ]
             via = "modifier"
-        yield from self.emit((holders, via), objects, tok, "noun", cues.NOUNS[lemma])
+        yield from self.emit((holders, via), objects, tok, "noun", polarity)
 
     def reading(self, tok: Token) -> tuple[int, list[Token]]:
         """:func:`constructions.verb_reading` of ``tok``, read once for the rules sharing it."""
@@ -541,9 +549,10 @@ class SentenceReader:
         )
 
 
-def _quote_mask(sent: Span, inside: bool = False) -> tuple[dict[int, bool], bool]:
+def _quote_mask(sent: Span, inside: bool = False) -> tuple[dict[int, bool], bool, bool]:
     """Which tokens of a sentence are inside quotation marks, starting ``inside`` when a
-    quotation opened before it is still open; and whether one is open at its end.
+    quotation opened before it is still open; whether one is open at its end; and whether
+    the last mark of the sentence opened one.
 
     A mark with a space before it and none after opens, one the other way round closes, so
     'It will cost jobs," Smith said.' leaves "Smith said" outside even when the sentence
@@ -551,13 +560,15 @@ def _quote_mask(sent: Span, inside: bool = False) -> tuple[dict[int, bool], bool
     the state. (Curly quotes reach the parser as straight ones.)"""
     mask = {}
     doc = sent.doc
+    opened = False
     for tok in sent:
         if tok.text in _QUOTES:
             spaced_before = tok.i == sent.start or bool(doc[tok.i - 1].whitespace_)
             spaced_after = bool(tok.whitespace_) or tok.i == sent.end - 1
             inside = spaced_before if spaced_before != spaced_after else not inside
+            opened = inside
         mask[tok.i] = inside
-    return mask, inside
+    return mask, inside, opened
 
 
 def _judgement(root: Token) -> int:

@@ -129,13 +129,26 @@ def test_a_quotation_left_open_runs_on_for_a_few_sentences_only(enricher: Enrich
     assert -1 not in directions(candidates(enricher, body), "Paul Grant", "tariff")
 
 
+def test_a_quotation_reopened_by_a_paragraph_counts_from_its_new_mark(enricher: Enricher) -> None:
+    body = (
+        'Senator Paul Grant said on Monday: "Farmers deserve better. Prices are up. '
+        'Costs are up.\n\n"We lose money. The tariff plan is a disaster. We will win."'
+    )
+    assert -1 in directions(candidates(enricher, body), "Paul Grant", "tariff")
+
+
+def test_times_after_a_phrasal_stance_verb_are_no_targets(enricher: Enricher) -> None:
+    found = candidates(enricher, "Senator Paul Grant has advocated for years.")
+    assert not [c for c in found if c.source != "pair" and "year" in c.surface]
+
+
 def test_a_closing_mark_leaves_the_attribution_outside_the_quote(enricher: Enricher) -> None:
     doc, _ = enricher.read(RawArticle(id="t", body='It will cost jobs," Smith said.'))
     sent = next(doc.fields[-1].doc.sents)
-    mask, still_open = _quote_mask(sent)
+    mask, still_open, _ = _quote_mask(sent)
     assert [t.text for t in sent if mask[t.i]] == []
     assert not still_open
-    mask, _ = _quote_mask(sent, inside=True)  # the quotation opened a sentence before
+    mask, _, _ = _quote_mask(sent, inside=True)  # the quotation opened a sentence before
     assert [t.text for t in sent if mask[t.i]] == ["It", "will", "cost", "jobs", ","]
 
 

@@ -202,7 +202,9 @@ async def _configs(
 @lru_cache(maxsize=65_536)
 def partition_of(key: bytes, partitions: int) -> int:
     """The partition aiokafka's default partitioner gives ``key`` among ``partitions`` (murmur2,
-    as Kafka's Java client; pure Python, ~15 µs a key, and entity names recur)."""
+    as Kafka's Java client; pure Python, ~15 µs a key, and entity names recur). Keyed records
+    only: a null key goes to a partition aiokafka picks at random, and every record Newsflow
+    sends has a key (a keyless input's dead letter is keyed by its position)."""
     return int(murmur2(key) & 0x7FFFFFFF) % partitions
 
 
