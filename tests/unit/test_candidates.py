@@ -111,11 +111,20 @@ def test_unattributed_quote_takes_the_previous_speaker(enricher: Enricher) -> No
     assert -1 in directions(candidates(enricher, body), "Ana Berg", "surveillance")
 
 
-def test_a_sentence_inside_a_longer_quotation_takes_its_speaker(enricher: Enricher) -> None:
-    body = (
+@pytest.mark.parametrize(
+    "body",
+    [
+        # a sentence in the middle of a quotation, with no mark of its own
         '"We will fight this in every court," Senator Paul Grant said on Monday. '
-        '"Our farmers deserve better. The tariff plan is a disaster. We will win."'
-    )
+        '"Our farmers deserve better. The tariff plan is a disaster. We will win."',
+        # a new paragraph reopens the quotation: counted from its new mark
+        'Senator Paul Grant said on Monday: "Farmers deserve better. Prices are up. '
+        'Costs are up.\n\n"We lose money. The tariff plan is a disaster. We will win."',
+    ],
+)
+def test_a_sentence_inside_a_longer_quotation_takes_its_speaker(
+    enricher: Enricher, body: str
+) -> None:
     assert -1 in directions(candidates(enricher, body), "Paul Grant", "tariff")
 
 
@@ -127,14 +136,6 @@ def test_a_quotation_left_open_runs_on_for_a_few_sentences_only(enricher: Enrich
     )
     # The quotation is never closed: six sentences on, the judgement is the analysts'.
     assert -1 not in directions(candidates(enricher, body), "Paul Grant", "tariff")
-
-
-def test_a_quotation_reopened_by_a_paragraph_counts_from_its_new_mark(enricher: Enricher) -> None:
-    body = (
-        'Senator Paul Grant said on Monday: "Farmers deserve better. Prices are up. '
-        'Costs are up.\n\n"We lose money. The tariff plan is a disaster. We will win."'
-    )
-    assert -1 in directions(candidates(enricher, body), "Paul Grant", "tariff")
 
 
 def test_times_after_a_phrasal_stance_verb_are_no_targets(enricher: Enricher) -> None:
