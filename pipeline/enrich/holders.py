@@ -228,6 +228,9 @@ class HolderResolver:
                 found += [(parsed.field, t, c) for c in clusters]
 
     def _resolve_one(self, field_name: TextField, t: Token) -> tuple[list[Cluster], float]:
+        apposed = self._apposed_people(field_name, t)
+        if apposed:
+            return apposed, 1.0
         c = self._entity(field_name, t)
         if c is not None:
             return [c], 1.0
@@ -258,6 +261,25 @@ class HolderResolver:
         if lower == "it":
             return self._look_back(field_name, t, {"ORG", "GPE"}, plural=False), PRONOUN_FACTOR
         return self._description(field_name, t), DESCRIPTION_FACTOR
+
+    def _apposed_people(self, field_name: TextField, t: Token) -> list[Cluster]:
+        """People named in apposition to a group or a title the recogniser took for one:
+        "Two Republicans from Arizona, Senator John McCain and Senator Jeff Flake,
+        denounced ..." and "the Grand Mufti of Jerusalem, Mohammad Hussein, called ..." are
+        the positions of the people named, not of the party or of a "Grand Mufti" entity.
+        A person's own name keeps it ("Obama, the president, said ...")."""
+        own = self.doc.entity_of(field_name, t)
+        if own is not None and own.label == "PERSON":
+            return []
+        found: list[Cluster] = []
+        for child in t.children:
+            if child.dep_ != "appos":
+                continue
+            for name in [child, *conjuncts(child)]:
+                c = self._entity(field_name, name)
+                if c is not None and c.label == "PERSON" and c not in found:
+                    found.append(c)
+        return found
 
     def _named_in_clause(self, field_name: TextField, pronoun: Token) -> set[int]:
         """Entities named after a subject pronoun in its own clause. A pronoun never means a

@@ -58,3 +58,14 @@ def test_a_missed_name_gets_no_tone_and_no_entity(enricher: Enricher) -> None:
 def test_common_nouns_and_titles_are_no_missed_names(enricher: Enricher, body: str) -> None:
     found = candidates(enricher, body)
     assert not {c.holder.name for c in found} & {"Prosecutors", "Police", "Story", "President"}
+
+
+def test_people_apposed_to_a_group_hold_the_stance_not_the_group(enricher: Enricher) -> None:
+    body = "Two Democrats from Ohio, Senator Ana Ruiz and Senator Tom Reyes, denounced the tariffs."
+    holders = rule_holders(candidates(enricher, body), "tariffs")
+    assert holders == {"Ana Ruiz", "Tom Reyes"}
+
+
+def test_a_person_keeps_the_stance_over_an_apposed_description(enricher: Enricher) -> None:
+    body = "Ana Ruiz, the senator, criticized the new tariffs."
+    assert rule_holders(candidates(enricher, body), "tariffs") == {"Ana Ruiz"}
