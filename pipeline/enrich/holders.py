@@ -486,12 +486,14 @@ class HolderResolver:
 
 
 def _personal(c: Cluster) -> bool:
-    """A person's name, or a lone name the small model called an organisation only because
-    it modifies a noun ("Biden" in "Biden campaign"), not a known institution."""
+    """A person's name, or a lone name the small model called an organisation or a place
+    only because it modifies a noun ("Biden" in "Biden campaign", "Kasich" in "Kasich's
+    campaign"), not a known institution or place."""
     if c.label == "PERSON":
         return True
     words = c.name.split()
-    return c.label == "ORG" and len(words) == 1 and gz.place_label(name_key(c.name)) is None
+    lone = len(words) == 1 and gz.place_label(name_key(c.name)) is None
+    return c.label in {"ORG", "GPE"} and lone
 
 
 def _speaker_subject(pronoun: Token) -> Token | None:

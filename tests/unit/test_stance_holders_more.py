@@ -69,3 +69,17 @@ def test_people_apposed_to_a_group_hold_the_stance_not_the_group(enricher: Enric
 def test_a_person_keeps_the_stance_over_an_apposed_description(enricher: Enricher) -> None:
     body = "Ana Ruiz, the senator, criticized the new tariffs."
     assert rule_holders(candidates(enricher, body), "tariffs") == {"Ana Ruiz"}
+
+
+def test_a_campaign_is_its_own_holder_when_its_owner_was_taken_for_a_place(
+    enricher: Enricher,
+) -> None:
+    body = "Kasich's campaign criticized the new tariffs on Sunday."
+    doc, _ = enricher.read(RawArticle(id="t", title="", body=body))
+    assert [c.label for c in doc.clusters if c.name == "Kasich"] == ["GPE"]  # the model's slip
+    assert rule_holders(candidates(enricher, body), "tariffs") == {"Kasich's campaign"}
+
+
+def test_a_known_countrys_government_stays_the_country(enricher: Enricher) -> None:
+    body = "China's government criticized the new tariffs on Sunday."
+    assert rule_holders(candidates(enricher, body), "tariffs") == {"China"}
