@@ -321,8 +321,13 @@ class HolderResolver:
     def missed_name(self, field_name: TextField, t: Token) -> Cluster | None:
         """A name the entity recogniser missed ("Sanders hammered Clinton"; see
         :mod:`unnamed`): a holder of its own, named as written, one per name in the
-        article. It is no entity of the article, so it gets no tone."""
-        if self.doc.entity_of(field_name, t) is not None or not unnamed.looks_like_name(t):
+        article. It is no entity of the article, so it gets no tone. A name the recogniser
+        labelled a thing ("Schaeuble was quoted as saying", a WORK_OF_ART; "Le Pen", a
+        FAC) counts as missed when it is in a subject's place."""
+        entity = self.doc.entity_of(field_name, t)
+        if entity is not None and (entity.label in HOLDER_LABELS or t.dep_ not in _SUBJECT_DEPS):
+            return None
+        if not unnamed.looks_like_name(t):
             return None
         span = unnamed.name_span(t)
         key = name_key(span.text)

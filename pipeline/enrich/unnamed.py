@@ -15,7 +15,9 @@ gives it away as one:
   determiner ("the Senate").
 
 The name is the word with the capitalised proper nouns compounded to its left ("Glenda
-Hart"). Such a holder is no entity of the article: it gets no tone and no entity mention.
+Hart"), titles left out. Such a holder is no entity of the article: it gets no tone and no
+entity mention. A subject the recogniser did name but labelled a thing (WORK_OF_ART,
+PRODUCT, FAC: "Schaeuble was quoted as saying") is read the same way.
 """
 
 from __future__ import annotations
@@ -42,15 +44,19 @@ def _capitalised(t: Token) -> bool:
     )
 
 
-def _known_word(lower: str) -> bool:
-    """Titles, roles, calendar words, places and institutions: capitalised, yet no person."""
+def _title_word(lower: str) -> bool:
+    """Titles, roles and calendar words: capitalised, yet never a name."""
     return (
         lower in gz.PERSON_TITLES
         or lower in gz.ORG_ROLES
         or lower in gz.GPE_ROLES
         or lower in gz.CALENDAR_WORDS
-        or gz.place_label(name_key(lower)) is not None
     )
+
+
+def _known_word(lower: str) -> bool:
+    """A title, role or calendar word, or a known place or institution: no person."""
+    return _title_word(lower) or gz.place_label(name_key(lower)) is not None
 
 
 def _sentence_initial(t: Token) -> bool:
@@ -85,10 +91,10 @@ def name_span(t: Token) -> Span:
         start > t.sent.start
         and t.i - start + 1 < _MAX_NAME_WORDS
         and (prev := t.doc[start - 1]).dep_ == "compound"
-        and prev.head is t
+        and prev.head.i == t.i
         and prev.pos_ == "PROPN"
         and _capitalised(prev)
-        and not _known_word(prev.lower_)
+        and not _title_word(prev.lower_)  # a first name may be a place's too ("Ana")
     ):
         start -= 1
     return t.doc[start : t.i + 1]

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from pipeline.enrich import Enricher
+from pipeline.enrich.candidates import CandidateReader
 from pipeline.enrich.holders import HolderResolver
 from pipeline.models import RawArticle
 from tests.unit.test_holders import candidates, rule_holders
@@ -83,3 +84,23 @@ def test_a_campaign_is_its_own_holder_when_its_owner_was_taken_for_a_place(
 def test_a_known_countrys_government_stays_the_country(enricher: Enricher) -> None:
     body = "China's government criticized the new tariffs on Sunday."
     assert rule_holders(candidates(enricher, body), "tariffs") == {"China"}
+
+
+@pytest.mark.parametrize("label", ["WORK_OF_ART", "PRODUCT", "FAC"])
+def test_a_subject_the_recogniser_labelled_a_thing_still_holds_the_stance(
+    enricher: Enricher, label: str
+) -> None:
+    body = "Ana Ruiz criticized the new tariffs on Sunday."
+    doc, _ = enricher.read(RawArticle(id="t", title="", body=body))
+    for c in doc.clusters:
+        if c.name == "Ana Ruiz":
+            c.label = label  # the slip the small model makes on some surnames
+    found = CandidateReader(doc, enricher.catalogue).candidates()
+    assert "Ana Ruiz" in rule_holders(found, "tariffs")
+
+
+def test_a_thing_that_is_no_subject_is_no_missed_holder(enricher: Enricher) -> None:
+    body = "Ana Ruiz criticized the new tariffs at the Hilton Hotel."
+    doc, _ = enricher.read(RawArticle(id="t", title="", body=body))
+    found = CandidateReader(doc, enricher.catalogue).candidates()
+    assert not any("Hilton" in c.holder.name for c in found)
