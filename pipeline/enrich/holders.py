@@ -63,6 +63,11 @@ _OBJECT_PRONOUNS: dict[str, frozenset[str]] = {
     "her": frozenset({"PERSON"}),
     "them": frozenset({"PERSON", "ORG", "GPE", "NORP"}),
 }
+# Verbs whose "it" subject is impersonal: how things are, not what an organisation does.
+_IMPERSONAL_VERBS = frozenset(
+    {"be", "seem", "appear", "become", "remain", "mean", "take", "come", "happen", "look",
+     "sound", "feel", "matter", "get", "go", "make"}
+)  # fmt: skip
 MAX_CONJUNCTS = 24
 _CLAUSE_TOKENS = 60  # tokens of a pronoun's clause read for names it cannot mean
 
@@ -162,9 +167,12 @@ class HolderResolver:
         return found
 
     def resolve(self, field_name: TextField, token: Token) -> Holders:
-        """Entities the subject ``token`` (and its conjuncts) stands for."""
+        """Entities the subject ``token`` (and its conjuncts) stands for; an impersonal
+        "it" ("it was a signal that ...", "it seems ...") stands for no holder."""
         entities: list[Cluster] = []
         factor = 1.0
+        if impersonal_it(token):
+            return Holders([], 0.0)
         for t in [token, *conjuncts(token)]:
             found, f = self._resolve_one(field_name, t)
             for c in found:
@@ -488,6 +496,14 @@ class HolderResolver:
                         self._anonymous.setdefault(tok.lemma_.lower(), (order, tok.i))
         first = self._anonymous.get(t.lemma_.lower())
         return first is not None and first < (_field_order(field_name), t.i)
+
+
+def impersonal_it(t: Token) -> bool:
+    """Is ``t`` an "it" whose verb says how things are rather than what someone does: a
+    copula or a raising verb ("it was a signal that ...", "it seems ...", "it takes ...",
+    "it means ..."). On real news such an "it" is almost never an organisation holding a
+    stance, yet the look-back would give it the last organisation named."""
+    return t.lower_ == "it" and t.head.lemma_.lower() in _IMPERSONAL_VERBS
 
 
 def _personal(c: Cluster) -> bool:

@@ -104,3 +104,16 @@ def test_a_thing_that_is_no_subject_is_no_missed_holder(enricher: Enricher) -> N
     doc, _ = enricher.read(RawArticle(id="t", title="", body=body))
     found = CandidateReader(doc, enricher.catalogue).candidates()
     assert not any("Hilton" in c.holder.name for c in found)
+
+
+def test_an_impersonal_it_holds_no_stance(enricher: Enricher) -> None:
+    body = "Microsoft reported record profits. It seems that Google criticized the tariffs."
+    found = candidates(enricher, body)
+    second = [c for c in found if c.sentence.index == 1]
+    assert second  # the sentence has candidates, only not from "it"
+    assert all(c.holder.name != "Microsoft" for c in second)
+
+
+def test_an_organisations_it_still_holds_its_stance(enricher: Enricher) -> None:
+    body = "Microsoft reported record profits. It strongly opposes the new tariffs."
+    assert "Microsoft" in rule_holders(candidates(enricher, body), "tariffs")
