@@ -25,7 +25,6 @@ from dataclasses import dataclass, field
 from spacy.tokens import Doc, Token
 
 from pipeline.enrich import gazetteer as gz
-from pipeline.enrich import unnamed
 from pipeline.enrich.document import Document
 from pipeline.enrich.entities import Cluster
 from pipeline.enrich.lexicon import SPEECH_VERBS
@@ -75,7 +74,6 @@ _CLAUSE_TOKENS = 60  # tokens of a pronoun's clause read for names it cannot mea
 PRONOUN_FACTOR = 0.85
 DESCRIPTION_FACTOR = 0.75
 LINKED_FACTOR = 0.9
-UNNAMED_FACTOR = 0.8
 
 
 @dataclass(frozen=True)
@@ -132,8 +130,6 @@ class HolderResolver:
         self._anonymous: dict[str, tuple[int, int]] | None = None
         # Holders that are no entity of the article: "the Trump administration" (see _group).
         self._groups: dict[str, Cluster] = {}
-        # Names the entity recogniser missed ("Sanders hammered Clinton"), by name key.
-        self._unnamed: dict[str, Cluster] = {}
         # (sentence index, entity id) of each resolution made by looking ahead: stance rules
         # give those candidates a source of their own; tone never looks ahead.
         self.resolved_ahead: set[tuple[int, int]] = set()
@@ -245,9 +241,6 @@ class HolderResolver:
         linked = self._linked(field_name, t)
         if linked is not None:
             return [linked], LINKED_FACTOR
-        missed = self.missed_name(field_name, t)
-        if missed is not None:
-            return [missed], UNNAMED_FACTOR
         lower = t.lower_
         if lower in _RELATIVES and t.head.dep_ == "relcl":
             found, f = self._resolve_one(field_name, t.head.head)
@@ -325,27 +318,6 @@ class HolderResolver:
                     if c is not None and c.label in _GROUP_LABELS:
                         return c
         return None
-
-    def missed_name(self, field_name: TextField, t: Token) -> Cluster | None:
-        """A name the entity recogniser missed ("Sanders hammered Clinton"; see
-        :mod:`unnamed`): a holder of its own, named as written, one per name in the
-        article. It is no entity of the article, so it gets no tone. A name the recogniser
-        labelled a thing ("Schaeuble was quoted as saying", a WORK_OF_ART; "Le Pen", a
-        FAC) counts as missed when it is in a subject's place."""
-        entity = self.doc.entity_of(field_name, t)
-        if entity is not None and (entity.label in HOLDER_LABELS or t.dep_ not in _SUBJECT_DEPS):
-            return None
-        if not unnamed.looks_like_name(t):
-            return None
-        span = unnamed.name_span(t)
-        key = name_key(span.text)
-        found = self._unnamed.get(key)
-        if found is None:
-            a, b = span[0].idx, t.idx + len(t.text)
-            raw = RawMention(field_name, a, b, span.text, span.start, span.end)
-            found = Cluster([raw], clean_name(span.text), "PERSON")
-            self._unnamed[key] = found
-        return found
 
     def _group(
         self, field_name: TextField, owner: Token, noun: Token, person: Cluster, whole: bool = True
