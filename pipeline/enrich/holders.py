@@ -62,6 +62,11 @@ _OBJECT_PRONOUNS: dict[str, frozenset[str]] = {
     "her": frozenset({"PERSON"}),
     "them": frozenset({"PERSON", "ORG", "GPE", "NORP"}),
 }
+# Verbs whose "it" subject is impersonal: how things are, not what an organisation does.
+_IMPERSONAL_VERBS = frozenset(
+    {"be", "seem", "appear", "become", "remain", "mean", "take", "come", "happen", "look",
+     "sound", "feel", "matter", "get", "go", "make"}
+)  # fmt: skip
 MAX_CONJUNCTS = 24
 _CLAUSE_TOKENS = 60  # tokens of a pronoun's clause read for names it cannot mean
 
@@ -158,9 +163,12 @@ class HolderResolver:
         return found
 
     def resolve(self, field_name: TextField, token: Token) -> Holders:
-        """Entities the subject ``token`` (and its conjuncts) stands for."""
+        """Entities the subject ``token`` (and its conjuncts) stands for; an impersonal
+        "it" ("it was a signal that ...", "it seems ...") stands for no holder."""
         entities: list[Cluster] = []
         factor = 1.0
+        if impersonal_it(token):
+            return Holders([], 0.0)
         for t in [token, *conjuncts(token)]:
             found, f = self._resolve_one(field_name, t)
             for c in found:
@@ -224,6 +232,9 @@ class HolderResolver:
                 found += [(parsed.field, t, c) for c in clusters]
 
     def _resolve_one(self, field_name: TextField, t: Token) -> tuple[list[Cluster], float]:
+        apposed = self._apposed_people(field_name, t)
+        if apposed:
+            return apposed, 1.0
         c = self._entity(field_name, t)
         if c is not None:
             return [c], 1.0
@@ -251,6 +262,25 @@ class HolderResolver:
         if lower == "it":
             return self._look_back(field_name, t, {"ORG", "GPE"}, plural=False), PRONOUN_FACTOR
         return self._description(field_name, t), DESCRIPTION_FACTOR
+
+    def _apposed_people(self, field_name: TextField, t: Token) -> list[Cluster]:
+        """People named in apposition to a group or a title the recogniser took for one:
+        "Two Republicans from Arizona, Senator John McCain and Senator Jeff Flake,
+        denounced ..." and "the Grand Mufti of Jerusalem, Mohammad Hussein, called ..." are
+        the positions of the people named, not of the party or of a "Grand Mufti" entity.
+        A person's own name keeps it ("Obama, the president, said ...")."""
+        own = self.doc.entity_of(field_name, t)
+        if own is not None and own.label == "PERSON":
+            return []
+        found: list[Cluster] = []
+        for child in t.children:
+            if child.dep_ != "appos":
+                continue
+            for name in [child, *conjuncts(child)]:
+                c = self._entity(field_name, name)
+                if c is not None and c.label == "PERSON" and c not in found:
+                    found.append(c)
+        return found
 
     def _named_in_clause(self, field_name: TextField, pronoun: Token) -> set[int]:
         """Entities named after a subject pronoun in its own clause. A pronoun never means a
@@ -440,13 +470,23 @@ class HolderResolver:
         return first is not None and first < (_field_order(field_name), t.i)
 
 
+def impersonal_it(t: Token) -> bool:
+    """Is ``t`` an "it" whose verb says how things are rather than what someone does: a
+    copula or a raising verb ("it was a signal that ...", "it seems ...", "it takes ...",
+    "it means ..."). On real news such an "it" is almost never an organisation holding a
+    stance, yet the look-back would give it the last organisation named."""
+    return t.lower_ == "it" and t.head.lemma_.lower() in _IMPERSONAL_VERBS
+
+
 def _personal(c: Cluster) -> bool:
-    """A person's name, or a lone name the small model called an organisation only because
-    it modifies a noun ("Biden" in "Biden campaign"), not a known institution."""
+    """A person's name, or a lone name the small model called an organisation or a place
+    only because it modifies a noun ("Biden" in "Biden campaign", "Kasich" in "Kasich's
+    campaign"), not a known institution or place."""
     if c.label == "PERSON":
         return True
     words = c.name.split()
-    return c.label == "ORG" and len(words) == 1 and gz.place_label(name_key(c.name)) is None
+    lone = len(words) == 1 and gz.place_label(name_key(c.name)) is None
+    return c.label in {"ORG", "GPE"} and lone
 
 
 def _speaker_subject(pronoun: Token) -> Token | None:
