@@ -77,8 +77,8 @@ class Entity(_Event):
     references: list[Mention] = Field(
         default_factory=list,
         description="Pronouns resolved to this entity ('she', 'his'), each with its tone; "
-        "not counted in count. Resolution takes the nearest compatible entity named before "
-        "and does not check gender.",
+        "not counted in count. Resolution takes the nearest compatible entity named before; "
+        "gender is known only from titles (Mr., Mrs., Ms., ...).",
     )
     count: int = Field(ge=1, description="Number of mentions.")
     salience: float = Field(ge=0.0, le=1.0, description="Centrality in the article (README).")

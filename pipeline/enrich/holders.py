@@ -197,13 +197,23 @@ class HolderResolver:
         labels = _OBJECT_PRONOUNS.get(t.lower_)
         if labels is None or t.pos_ != "PRON":
             return []
+        found = self._recent(
+            field_name, t, lambda c: c.label in labels and all(c is not x for x in exclude)
+        )
+        return agreeing(t.lower_, found)
+
+    def _recent(
+        self, field_name: TextField, t: Token, fits: Callable[[Cluster], bool]
+    ) -> list[Cluster]:
+        """The nearest entity before ``t`` that ``fits``, within the last few sentences and
+        mentions (a bounded scan)."""
         k = bisect_left(self._orders, (_field_order(field_name), t.i))
         sent = self.doc.sentence_of(field_name, t.i)
         current = sent.index if sent else 0
         for o in reversed(self._occurrences[max(0, k - _ANTECEDENT_STEPS) : k]):
             if current - o.sentence > _LOOKBACK_SENTENCES:
                 break
-            if o.cluster.label in labels and all(o.cluster is not x for x in exclude):
+            if fits(o.cluster):
                 return [o.cluster]
         return []
 
@@ -249,7 +259,7 @@ class HolderResolver:
         if lower in _PERSON_PRONOUNS | {"they"} and speaker is not None:
             found, f = self._resolve_one(field_name, speaker)
             if found and (lower == "they" or all(c.label == "PERSON" for c in found)):
-                return found, f * PRONOUN_FACTOR
+                return agreeing(lower, found), f * PRONOUN_FACTOR
         if lower in _PERSON_PRONOUNS:
             found = self._look_back(field_name, t, {"PERSON"}, plural=False)
             if found and t.dep_ in _SUBJECT_DEPS:
@@ -380,6 +390,19 @@ class HolderResolver:
     def _look_back(
         self, field_name: TextField, t: Token, labels: set[str] | frozenset[str], plural: bool
     ) -> list[Cluster]:
+        """:meth:`_nearest`; when its pick contradicts the pronoun's gender, the nearest
+        person before whose titles agree with it, if any ("Mr. Macron met Mrs. Merkel. She
+        said …": Merkel)."""
+        found = self._nearest(field_name, t, labels, plural)
+        kept = agreeing(t.lower_, found)
+        if kept or not found:
+            return kept
+        wanted = "m" if t.lower_ in _MALE_PRONOUNS else "f"
+        return self._recent(field_name, t, lambda c: c.label in labels and _gender(c) == wanted)
+
+    def _nearest(
+        self, field_name: TextField, t: Token, labels: set[str] | frozenset[str], plural: bool
+    ) -> list[Cluster]:
         """Nearest preceding compatible entity, preferring subjects of recent sentences."""
         here = (_field_order(field_name), t.i)
         k = bisect_left(self._orders, here)  # occurrences [0, k) come before ``t``
@@ -476,6 +499,36 @@ def impersonal_it(t: Token) -> bool:
     "it means ..."). On real news such an "it" is almost never an organisation holding a
     stance, yet the look-back would give it the last organisation named."""
     return t.lower_ == "it" and t.head.lemma_.lower() in _IMPERSONAL_VERBS
+
+
+# Titles that say a person's gender ("Mrs. Clinton", "Mr. Trump"): mentions keep the titles
+# before the name, lower-cased.
+_MALE_TITLES = frozenset({"mr", "mr.", "sir", "lord", "king", "prince", "father", "brother"})
+_FEMALE_TITLES = frozenset(
+    {"mrs", "mrs.", "ms", "ms.", "miss", "lady", "dame", "queen", "princess", "sister"}
+)
+_MALE_PRONOUNS = frozenset({"he", "him", "his", "himself"})
+_FEMALE_PRONOUNS = frozenset({"she", "her", "hers", "herself"})
+
+
+def _gender(c: Cluster) -> str | None:
+    """ "m", "f" or unknown, from the titles of the person's mentions (never a guess from the
+    name: the project ships no name lists)."""
+    if c.label != "PERSON":
+        return None
+    titles = {t for m in c.mentions for t in m.titles}
+    male, female = bool(titles & _MALE_TITLES), bool(titles & _FEMALE_TITLES)
+    return "m" if male and not female else "f" if female and not male else None
+
+
+def agreeing(pronoun: str, found: list[Cluster]) -> list[Cluster]:
+    """``found`` without the people whose titles contradict a gendered pronoun. The pick is
+    not replaced by the next candidate: the resolver's guess was the likeliest one, and when
+    it is impossible, no holder beats a wrong one ("Mrs. Merkel criticised the plan. He …")."""
+    wrong = "f" if pronoun in _MALE_PRONOUNS else "m" if pronoun in _FEMALE_PRONOUNS else None
+    if wrong is None:
+        return found
+    return [c for c in found if _gender(c) != wrong]
 
 
 def _personal(c: Cluster) -> bool:

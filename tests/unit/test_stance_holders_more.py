@@ -52,3 +52,35 @@ def test_an_impersonal_it_holds_no_stance(enricher: Enricher) -> None:
 def test_an_organisations_it_still_holds_its_stance(enricher: Enricher) -> None:
     body = "Microsoft reported record profits. It strongly opposes the new tariffs."
     assert "Microsoft" in rule_holders(candidates(enricher, body), "tariffs")
+
+
+@pytest.mark.parametrize(
+    ("body", "holders"),
+    [
+        # the nearest subject is a titled woman: "he" is nobody rather than her
+        ("Mrs. Maria Lopez spoke on Monday. He criticized the new tariffs.", set()),
+        # the pick contradicts the pronoun: the nearest person whose title agrees
+        (
+            "Mr. Tom Reyes met Mrs. Maria Lopez on Monday. She criticized the new tariffs.",
+            {"Maria Lopez"},
+        ),
+        (
+            "Mrs. Maria Lopez met Mr. Tom Reyes on Monday. He criticized the new tariffs.",
+            {"Tom Reyes"},
+        ),
+        # no title, no gender known: the resolver's pick stands
+        ("Maria Lopez spoke on Monday. He criticized the new tariffs.", {"Maria Lopez"}),
+    ],
+)
+def test_a_pronoun_never_goes_to_a_person_whose_title_says_otherwise(
+    enricher: Enricher, body: str, holders: set[str]
+) -> None:
+    assert rule_holders(candidates(enricher, body), "tariffs") == holders
+
+
+def test_references_follow_the_titles_too(enricher: Enricher) -> None:
+    body = "Mr. Tom Reyes met Mrs. Maria Lopez in Berlin. She said he was wrong."
+    enriched = enricher.enrich(RawArticle(id="t", body=body))
+    refs = {e.name: [r.text for r in e.references] for e in enriched.entities}
+    assert refs["Maria Lopez"] == ["She"]
+    assert refs["Tom Reyes"] == ["he"]
