@@ -27,7 +27,15 @@ from pipeline.enrich import constructions, cues, passives, target_rules
 from pipeline.enrich import lexicon as lx
 from pipeline.enrich.document import Document, Sentence
 from pipeline.enrich.entities import Cluster
-from pipeline.enrich.frames import FrameReader, Target, agent_of, compose, negated, particle_of
+from pipeline.enrich.frames import (
+    FrameReader,
+    Target,
+    agent_of,
+    compose,
+    is_amount,
+    negated,
+    particle_of,
+)
 from pipeline.enrich.holders import HOLDER_LABELS, HolderResolver
 from pipeline.enrich.referents import ReferentIndex, bare_reference
 from pipeline.enrich.targets import Catalogue, core_tokens, phrase
@@ -139,10 +147,6 @@ class CandidateReader:
         return found
 
 
-def _quoted(sent: Span) -> bool:
-    return any(t.text in _QUOTES for t in sent)
-
-
 def _speakers(reader: FrameReader, sent: Span) -> list[Cluster]:
     """Entities a sentence's speech verb is attributed to ("…," he said)."""
     for tok in sent:
@@ -179,7 +183,7 @@ class SentenceReader:
         self.quote_mask, self.quote_open, self.quote_opened = _quote_mask(sent, inside_quote)
         # A sentence in the middle of a quotation opened before it has no quotation mark of
         # its own ('"The law is a disaster. It will cost jobs. …'), yet is quoted.
-        self.quoted = inside_quote or _quoted(sent)
+        self.quoted = any(self.quote_mask.values())
         self.has_cue = any(_prior(t.lemma_.lower()) for t in sent) or self._judged(sentence.text)
 
     def all(self) -> Iterator[Candidate]:
@@ -241,9 +245,7 @@ class SentenceReader:
                 polarity = cues.PREPOSITIONS.get(prep.lower_)
             if polarity and prep.dep_ == "prep":
                 objects = [
-                    c
-                    for c in prep.children
-                    if c.dep_ in {"pobj", "pcomp"} and not constructions.is_amount(c)
+                    c for c in prep.children if c.dep_ in {"pobj", "pcomp"} and not is_amount(c)
                 ]  # "fought for hours" names no target
                 yield from self.emit(self._subject_of(tok), objects, tok, "verb", polarity)
         if lemma not in cues.VERBS:
@@ -563,8 +565,12 @@ def _quote_mask(sent: Span, inside: bool = False) -> tuple[dict[int, bool], bool
     opened = False
     for tok in sent:
         if tok.text in _QUOTES:
-            spaced_before = tok.i == sent.start or bool(doc[tok.i - 1].whitespace_)
-            spaced_after = bool(tok.whitespace_) or tok.i == sent.end - 1
+            # read across the sentence's bounds: the parser may start a sentence with the
+            # mark that closes the one before ('."' then a blank line)
+            before = doc[tok.i - 1] if tok.i > 0 else None
+            after = doc[tok.i + 1] if tok.i + 1 < len(doc) else None
+            spaced_before = before is None or bool(before.whitespace_) or before.is_space
+            spaced_after = after is None or bool(tok.whitespace_) or after.is_space
             inside = spaced_before if spaced_before != spaced_after else not inside
             opened = inside
         mask[tok.i] = inside

@@ -38,7 +38,7 @@ from spacy.tokens import Token
 from pipeline.enrich import cues
 from pipeline.enrich import lexicon as lx
 from pipeline.enrich.entities import Cluster
-from pipeline.enrich.frames import Target, agent_of, compose, negated, particle_of
+from pipeline.enrich.frames import Target, agent_of, compose, is_amount, negated, particle_of
 from pipeline.enrich.holders import HOLDER_LABELS, conjuncts
 
 if TYPE_CHECKING:
@@ -135,7 +135,15 @@ def reason_of_object(prep: Token) -> bool:
         return False
     if prep.lower_ == "of" and lemma not in REASON_OF_VERBS:
         return False
-    return any(c.dep_ in {"dobj", "nsubjpass"} for c in verb.children)
+    # once per verb: a verb with n "for" phrases would otherwise scan its n children n times
+    memo: dict[int, bool] = verb.doc.user_data.setdefault(_JUDGES_OBJECT, {})
+    found = memo.get(verb.i)
+    if found is None:
+        found = memo[verb.i] = any(c.dep_ in {"dobj", "nsubjpass"} for c in verb.children)
+    return found
+
+
+_JUDGES_OBJECT = "newsflow.judges_object"  # the doc's user_data key of reason_of_object()
 
 
 # Judgements whose "of" phrase, not only their "for" phrase, names the act ("accused X of").
@@ -204,9 +212,11 @@ def stance_noun(s: SentenceReader, tok: Token) -> Iterator[Candidate]:
 
 
 def _framed_owner(s: SentenceReader, noun: Token) -> tuple[list[Cluster], Token | None]:
-    """Possessor, named modifier ("Trump attacks on Y"), the "by" phrase ("calls by X for
-    Y"), or the subject of the verb the noun is the object of ("X waged a campaign against
-    Y", "X backed calls for Y"; that verb is returned too, its own direction applying)."""
+    """Possessor, named modifier ("Trump attacks on Y"), the "by" or "from" phrase ("calls
+    by X for Y", "demands from X for Y"), or the subject of the verb the noun is the object
+    of ("X waged a campaign against Y", "X backed calls for Y"; that verb is returned too,
+    its own direction applying). A call, demand or plea is its subject's only when the verb
+    takes a stance or issues it ("made", "renewed", "joined"), not when it receives it."""
     owners = noun_owner(s, noun)
     if owners:
         return owners, None
@@ -215,7 +225,7 @@ def _framed_owner(s: SentenceReader, noun: Token) -> tuple[list[Cluster], Token 
             named = s.owner.doc.entity_of(s.field, child)
             if named is not None and named.label in HOLDER_LABELS:
                 return [named], None
-        if child.dep_ == "prep" and child.lower_ == "by":
+        if child.dep_ == "prep" and child.lower_ in {"by", "from"}:
             found = [
                 e
                 for o in child.children
@@ -225,7 +235,17 @@ def _framed_owner(s: SentenceReader, noun: Token) -> tuple[list[Cluster], Token 
             if found:
                 return found, None
     if noun.dep_ in {"dobj", "attr"} and noun.head.pos_ in _VERBAL:
-        return s.reader.subject_holders(noun.head).entities, noun.head
+        verb = noun.head
+        lemma = verb.lemma_.lower()
+        if (
+            noun.lemma_.lower() in cues.ADDRESSED_NOUNS
+            and lemma not in cues.VERBS
+            and lemma not in cues.ISSUING_VERBS
+        ):
+            # "faced calls for his resignation", "ignored a plea for clemency": the subject
+            # is who the call is addressed to, not who makes it
+            return [], None
+        return s.reader.subject_holders(verb).entities, verb
     return [], None
 
 
@@ -239,16 +259,6 @@ def prep_objects(tok: Token) -> list[Token]:
         for obj in prep.children
         if obj.dep_ in {"pobj", "pcomp"} and not is_amount(obj)
     ]
-
-
-# Entity types that name a time or an amount: "attacks on Friday", "a lawsuit on Wednesday",
-# "fought for hours" hang a preposition on the stance word that names no target.
-_AMOUNTS = frozenset({"DATE", "TIME", "PERCENT", "MONEY", "QUANTITY", "ORDINAL", "CARDINAL"})
-
-
-def is_amount(tok: Token) -> bool:
-    """Does ``tok`` name a time or an amount, never a stance target?"""
-    return tok.ent_type_ in _AMOUNTS
 
 
 def noun_objects(s: SentenceReader, tok: Token) -> list[Token]:

@@ -36,7 +36,7 @@ VERBS: dict[str, int] = {
         indict subpoena snub shun abandon ditch disown distance downplay dismiss
         override thwart scuttle sink derail torpedo stall halt defy disavow denigrate
         lampoon scorn doubt detest chastise admonish reprimand pillory malign
-        discredit confront renounce fire oust sack depose expel""",
+        discredit confront renounce fire oust depose expel""",
     ),
 }
 
@@ -120,6 +120,14 @@ FRAMED_NOUNS = _lemmas(
     call demand desire plea appeal request clamor clamour"""
 )
 FRAME_PREPOSITIONS: dict[str, int] = {"against": -1, "for": 1}
+# Framed nouns addressed to someone: their verb's subject may be who receives them ("faced
+# calls for his resignation"), so it owns them only after a verb that issues them (below)
+# or takes a stance (:data:`VERBS`).
+ADDRESSED_NOUNS = _lemmas("call demand plea appeal request clamor clamour")
+ISSUING_VERBS = _lemmas(
+    """make issue renew repeat echo voice lead join launch file lodge send submit add
+    reiterate step up"""
+)
 
 # Nouns that, after "in", say which side a verb or a noun takes: "voted in favor of Y",
 # "spoke in opposition to Y", "a rally in solidarity with Y", "marched in protest against Y".

@@ -68,9 +68,32 @@ class Frame:
     sentence: Sentence
 
 
+# Entity types that name a time or an amount: "attacks on Friday", "a lawsuit on Wednesday",
+# "fought for hours" hang a preposition on the stance word that names no target.
+_AMOUNTS = frozenset({"DATE", "TIME", "PERCENT", "MONEY", "QUANTITY", "ORDINAL", "CARDINAL"})
+
+
+def is_amount(tok: Token) -> bool:
+    """Does ``tok`` name a time or an amount, never a stance target?"""
+    return tok.ent_type_ in _AMOUNTS
+
+
+_NEGATED = "newsflow.negated"  # the doc's user_data key of negated()'s answers
+
+
 def negated(token: Token) -> bool:
     """Is ``token`` negated: "did *not* back", "*never* supported", "*no* support for",
-    "*no longer* backs"? The one negation test of every stance rule."""
+    "*no longer* backs"? The one negation test of every stance rule. Answered once per
+    token and doc: rules ask it of one verb for each of its phrases, and a verb with n
+    phrases has n children to scan, so asking afresh would be quadratic."""
+    memo: dict[int, bool] = token.doc.user_data.setdefault(_NEGATED, {})
+    found = memo.get(token.i)
+    if found is None:
+        found = memo[token.i] = _negated(token)
+    return found
+
+
+def _negated(token: Token) -> bool:
     for child in token.children:
         if child.dep_ == "neg" or child.lower_ in {"never", "no"}:
             return True
@@ -189,6 +212,8 @@ class FrameReader:
                 objects = [c for c in prep.children if c.dep_ in {"pobj", "pcomp"}]
                 if prep.dep_ == "prt":
                     objects = [c for c in verb.children if c.dep_ == "dobj"]
+                elif objects and all(is_amount(c) for c in objects):
+                    continue  # "pushed for months for the bill": the next phrase
                 label = " ".join(w for w in (lemma, needed, prep.lower_) if w)
                 return lx.PHRASAL[key], objects, label
         if lemma in lx.ATTITUDE_VERBS:

@@ -21,9 +21,11 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from itertools import islice
 
 from spacy.tokens import Doc, Token
 
+from pipeline.enrich import cues
 from pipeline.enrich import gazetteer as gz
 from pipeline.enrich.document import Document
 from pipeline.enrich.entities import Cluster
@@ -67,6 +69,7 @@ _IMPERSONAL_VERBS = frozenset(
     {"be", "seem", "appear", "become", "remain", "mean", "take", "come", "happen", "look",
      "sound", "feel", "matter", "get", "go", "make"}
 )  # fmt: skip
+_PREDICATE_TOKENS = 12  # words of an impersonal verb's predicate read for a stance word
 MAX_CONJUNCTS = 24
 _CLAUSE_TOKENS = 60  # tokens of a pronoun's clause read for names it cannot mean
 
@@ -498,7 +501,25 @@ def impersonal_it(t: Token) -> bool:
     copula or a raising verb ("it was a signal that ...", "it seems ...", "it takes ...",
     "it means ..."). On real news such an "it" is almost never an organisation holding a
     stance, yet the look-back would give it the last organisation named."""
-    return t.lower_ == "it" and t.head.lemma_.lower() in _IMPERSONAL_VERBS
+    if t.lower_ != "it" or t.head.lemma_.lower() not in _IMPERSONAL_VERBS:
+        return False
+    verb = t.head
+    if any(c.dep_ == "prt" for c in verb.children):
+        return False  # "it came out against the law"
+    # "It is opposed to the law", "It has been critical of", "It was quick to condemn",
+    # "It is a longtime supporter of": a stance word in the predicate makes it a holder
+    predicate = (
+        w
+        for c in verb.children
+        if c.dep_ in {"acomp", "attr", "xcomp", "oprd", "dobj"}
+        for w in islice(c.subtree, _PREDICATE_TOKENS)
+    )
+    return not any(_stance_word(w) for w in predicate)
+
+
+def _stance_word(w: Token) -> bool:
+    lemma = w.lemma_.lower()
+    return lemma in cues.VERBS or lemma in cues.NOUNS or lemma in cues.ADJECTIVES
 
 
 # Titles that say a person's gender ("Mrs. Clinton", "Mr. Trump"): mentions keep the titles

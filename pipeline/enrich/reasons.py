@@ -8,9 +8,11 @@ to trust it:
 * ``reason_actor`` — the one judged holds the stance of the act: "hammered Clinton for
   *supporting* regime change" -> Clinton favor regime change; "Wexton was criticized for
   voting for the bill" -> Wexton favor the bill; "for *his support of* visas" -> favor visas;
-* ``reason`` — the judge's stance on what the act is about is the judgement's direction times
-  the act's: criticising someone for supporting Y is against Y, praising someone for opposing
-  Y is against Y ("blasted Republicans for blocking the nominee" -> favor the nominee).
+* ``reason`` — the judge's stance on what the act is about, when the act favours it: the
+  judgement's direction ("criticised X for supporting Y" is against Y, "praised X for
+  backing Y" favours Y). Not for an act against Y ("praised X for opposing Y"): the
+  candidate is read from the judging verb, whose word then outweighs the composed direction
+  in the model; nor for a negated or turned judgement ("did not criticise X for ...").
 
 Only acts with a direction of their own (a stance verb or noun of :mod:`cues`) count: "for
 being careless" names no target. Each rule looks at the children of one verb, so the pass
@@ -61,7 +63,12 @@ def reason(s: SentenceReader, tok: Token) -> Iterator[Candidate]:
             continue
         polarity, objects, label = found
         yield from _each(s, actors, objects, act, "reason_actor", polarity, label)
-        yield from _each(s, judges, objects, tok, "reason", direction * polarity, lemma, actors)
+        if polarity > 0 and direction == judgement:
+            # Only where the judge's stance runs the judgement's way: the candidate is read
+            # from the judging verb, so for "praised X for opposing Y" (against Y) the model
+            # sees "praise" and said favor; a negated judge ("did not criticise X for ...")
+            # states no position on Y.
+            yield from _each(s, judges, objects, tok, "reason", direction, lemma, actors)
 
 
 def _acts(verb: Token, lemma: str) -> list[Token]:

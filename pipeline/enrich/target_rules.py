@@ -27,6 +27,8 @@ _VERBAL = frozenset({"VERB", "AUX"})
 _NOMINAL = frozenset({"NOUN", "PROPN"})
 # The prepositions that name the target after them ("in support *of* Y").
 _ADVERBIAL_PREPOSITIONS = frozenset({"of", "to", "with", "against", "at", "over"})
+# "The judge ruled in favor of Apple" states an outcome, not the judge's position.
+_OUTCOME_VERBS = frozenset({"rule", "find", "decide", "settle"})
 
 
 def each_token(s: SentenceReader, tok: Token) -> Iterator[Candidate]:
@@ -50,7 +52,7 @@ def stance_adverbial(s: SentenceReader, tok: Token) -> Iterator[Candidate]:
         if o.dep_ in {"pobj", "pcomp"}
     ]
     owner = prep.head
-    if not objects:
+    if not objects or owner.lemma_.lower() in _OUTCOME_VERBS:
         return
     if owner.pos_ in _VERBAL:
         prior, top = compose(owner, polarity)

@@ -309,3 +309,51 @@ def test_tone_pronouns_never_look_ahead(enricher: Enricher) -> None:
     assert [c.name for c in holders.resolve("body", doc.fields[-1].doc[0]).entities] == [
         "Rosa Diaz"
     ]
+
+
+def _by_source(found: list[Candidate], source: str) -> set[tuple[str, str, int]]:
+    return {(c.holder.name, c.surface, c.prior) for c in found if c.source == source}
+
+
+def test_the_judges_stance_on_an_act_only_when_the_act_favours_its_object(
+    enricher: Enricher,
+) -> None:
+    hammered = candidates(
+        enricher, "Senator Bernie Sanders hammered Hillary Clinton for supporting the trade deal."
+    )
+    assert ("Bernie Sanders", "trade deal", -1) in _by_source(hammered, "reason")
+    for body in [
+        "Senator Bernie Sanders praised Hillary Clinton for opposing the Iraq war.",
+        "Senator Bernie Sanders did not criticise Hillary Clinton for supporting the deal.",
+    ]:
+        assert not _by_source(candidates(enricher, body), "reason")
+
+
+def test_a_call_is_not_owned_by_whoever_faces_it(enricher: Enricher) -> None:
+    faced = candidates(enricher, "Mayor Tom Reed faced calls for his resignation.")
+    assert not _by_source(faced, "stance_noun")
+    renewed = candidates(enricher, "Senator Ana Ruiz renewed calls for a recount.")
+    assert ("Ana Ruiz", "recount", 1) in _by_source(renewed, "stance_noun")
+
+
+def test_a_mark_closing_a_quote_at_a_sentence_start_opens_nothing(enricher: Enricher) -> None:
+    body = (
+        'Senator Paul Smith said: "It is unconstitutional."\n\n'
+        "Governor Mark Jones praised the law.\n\nMayor Ann Lee said it was a mistake."
+    )
+    found = candidates(enricher, body)
+    assert not [c for c in found if c.holder.name == "Paul Smith" and "Jones" in c.surface]
+    assert not _by_source(found, "quote_next")
+
+
+def test_an_outcome_in_favor_of_someone_is_no_stance(enricher: Enricher) -> None:
+    found = candidates(enricher, "Judge Ann Cole ruled in favor of Apple.")
+    assert not _by_source(found, "stance_adverbial")
+
+
+def test_a_time_after_a_phrasal_frame_verb_gives_way_to_the_next_phrase(
+    enricher: Enricher,
+) -> None:
+    found = candidates(enricher, "Senator Ana Ruiz pushed for months for the Dream Act.")
+    surfaces = {c.surface for c in found if c.source == "frame"}
+    assert not [s for s in surfaces if "month" in s]

@@ -153,17 +153,20 @@ def _stance_seconds(enricher: Enricher, body: str) -> float:
 
 
 @pytest.mark.parametrize(
-    ("unit", "n"),
+    ("head", "unit", "n"),
     [
-        ("The official rejected the plan. ", 150),  # "the official", "the plan" look back
-        ("John Smith met Mary Jones. He said she rejected the plan. They opposed it. ", 50),
-        ("Paris, Berlin, London, Madrid and Rome ", 150),  # one long coordination
+        ("", "The official rejected the plan. ", 150),  # "the official", "the plan" look back
+        ("", "John Smith met Mary Jones. He said she rejected the plan. They opposed it. ", 50),
+        ("", "Paris, Berlin, London, Madrid and Rome ", 150),  # one long coordination
+        # one verb with many phrases, each rule asking about that verb
+        ("Senator Ana Ruiz voted ", "in favor of the plan, ", 150),
+        ("Senator Ana Ruiz criticised Li Wei ", "for backing the plan, ", 150),
     ],
 )
-def test_stance_stage_time_grows_linearly(enricher: Enricher, unit: str, n: int) -> None:
+def test_stance_stage_time_grows_linearly(enricher: Enricher, head: str, unit: str, n: int) -> None:
     """Four times the text must cost about four times the stance stage's time (a quadratic
     step would cost sixteen times): two doublings, so that timing noise cannot pass for
     linearity."""
-    single = _stance_seconds(enricher, unit * n + "It opposed the plan.")
-    quadruple = _stance_seconds(enricher, unit * 4 * n + "It opposed the plan.")
+    single = _stance_seconds(enricher, head + unit * n + "It opposed the plan.")
+    quadruple = _stance_seconds(enricher, head + unit * 4 * n + "It opposed the plan.")
     assert quadruple < 8.0 * single, (single, quadruple)

@@ -84,3 +84,18 @@ def test_references_follow_the_titles_too(enricher: Enricher) -> None:
     refs = {e.name: [r.text for r in e.references] for e in enriched.entities}
     assert refs["Maria Lopez"] == ["She"]
     assert refs["Tom Reyes"] == ["he"]
+
+
+@pytest.mark.parametrize(
+    "second",
+    [
+        "It is opposed to the new tariffs.",
+        "It has been critical of the new tariffs.",
+        "It came out against the new tariffs.",
+    ],
+)
+def test_an_it_with_a_stance_in_its_predicate_is_the_organisation(
+    enricher: Enricher, second: str
+) -> None:
+    body = "The ACLU sued the city on Monday. " + second
+    assert "ACLU" in rule_holders(candidates(enricher, body), "tariffs")

@@ -53,16 +53,11 @@ PROPOSALS = [
     # "accused X of": the "of" phrase names the act
     ("reason_actor", "Senator Ann Sanders accused Governor Tim Moss of blocking the levy.",
      "Tim Moss", "levy", -1),
-    # ... and the judge takes the judgement times the act (``reason``):
-    # criticising someone for supporting Y is against Y
+    # ... and the judge takes the judgement's way when the act favours its object
+    # (``reason``): criticising someone for supporting Y is against Y (an act against Y,
+    # "praised X for opposing Y", gives the judge no candidate: test_candidates.py)
     ("reason", "Senator Ann Sanders hammered Hillary Clinton for supporting the trade deal.",
      "Ann Sanders", "trade deal", -1),
-    # praising someone for opposing Y is against Y
-    ("reason", "Governor Tim Moss praised Mayor Jon Wexton for opposing the levy.",
-     "Tim Moss", "levy", -1),
-    # blaming someone for lifting Y (a verb acting on its object) favours Y
-    ("reason", "Governor Tim Moss blamed Mayor Jon Wexton for lifting the curfew.",
-     "Tim Moss", "curfew", 1),
     # -- stance adverbials: "in favor of", "in opposition to", on a verb or a noun
     ("stance_adverbial", "Mayor Tom Reed voted in favor of the levy.", "Tom Reed", "levy", 1),
     ("stance_adverbial", "Senator Mike Lee came out on Monday in opposition to the health bill.",
