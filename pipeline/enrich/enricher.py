@@ -32,8 +32,6 @@ from pipeline.models import (
 
 __all__ = ["Enricher"]
 
-_TONE_LABELS: tuple[ToneLabel, ToneLabel, ToneLabel] = ("negative", "neutral", "positive")
-
 
 class Enricher:
     """Holds the loaded model; ``enrich`` is called once per article.
@@ -162,7 +160,7 @@ def _summarise(probs: list[Probabilities]) -> tuple[float | None, ToneLabel | No
     best = max((1, 0, 2), key=lambda k: sums[k])
     if sums[0] == sums[2] == sums[best]:
         best = 1  # the poles tied: evidence of neither
-    return tone, _TONE_LABELS[best]
+    return tone, CLASSES[best]
 
 
 def _scored(mention: Mention, probs: Probabilities | None) -> Mention:

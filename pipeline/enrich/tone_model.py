@@ -20,10 +20,11 @@ from vaderSentiment.vaderSentiment import NEGATE
 
 from pipeline.enrich.linear import Features, LinearModel
 from pipeline.enrich.tone import analyser
+from pipeline.models import ToneLabel
 
 # Bump whenever :func:`features` changes: a model is only valid for the features it was fit on.
 FEATURE_SET_VERSION = "4"
-CLASSES: tuple[str, str, str] = ("negative", "neutral", "positive")
+CLASSES: tuple[ToneLabel, ToneLabel, ToneLabel] = ("negative", "neutral", "positive")
 DEFAULT_PATH = Path(__file__).resolve().parent.parent / "data" / "tone_model.json"
 
 Probabilities = tuple[float, float, float]

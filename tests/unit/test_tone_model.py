@@ -210,10 +210,13 @@ def test_the_label_is_the_likeliest_class_not_a_cut_of_the_score() -> None:
 
 
 def test_label_classes_follow_the_models_class_order() -> None:
-    from pipeline.enrich.enricher import _TONE_LABELS
-    from pipeline.enrich.tone_model import CLASSES
+    from typing import get_args
 
-    assert _TONE_LABELS == CLASSES
+    from pipeline.enrich.tone_model import CLASSES
+    from pipeline.models import ToneLabel
+
+    # the label is CLASSES[index of the likeliest class]: its values are the schema's
+    assert get_args(ToneLabel) == CLASSES
 
 
 def test_every_enriched_entity_with_a_tone_has_the_label_of_its_mean_probabilities(
