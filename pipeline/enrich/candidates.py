@@ -32,9 +32,9 @@ from pipeline.enrich.frames import (
     Target,
     agent_of,
     compose,
-    is_amount,
     negated,
     particle_of,
+    prep_targets,
 )
 from pipeline.enrich.holders import HOLDER_LABELS, HolderResolver
 from pipeline.enrich.referents import ReferentIndex, bare_reference
@@ -244,9 +244,7 @@ class SentenceReader:
             if polarity is None and lemma == "come" and particle_of(tok) == "out":
                 polarity = cues.PREPOSITIONS.get(prep.lower_)
             if polarity and prep.dep_ == "prep":
-                objects = [
-                    c for c in prep.children if c.dep_ in {"pobj", "pcomp"} and not is_amount(c)
-                ]  # "fought for hours" names no target
+                objects = prep_targets(prep)  # "fought for hours" names no target
                 yield from self.emit(self._subject_of(tok), objects, tok, "verb", polarity)
         if lemma not in cues.VERBS:
             return
@@ -284,10 +282,8 @@ class SentenceReader:
             else:
                 holders = self._resolve(poss)
         node = constructions.described(tok)
-        polarity = cues.NOUNS[lemma]
         if not holders and node.dep_ in {"attr", "dobj"}:
             holders, via = self._subject_of(node.head)
-
         if not holders and node.dep_ == "pobj" and node.head.lower_ == "as":
             holders, via = self._subject_of(node.head.head)  # "emerged as a critic of Y"
         if not holders and agentive and tok.dep_ in {"nsubj", "nsubjpass"}:
@@ -295,7 +291,7 @@ class SentenceReader:
                 e for c in tok.children if c.dep_ in {"amod", "compound"} for e in self._resolve(c)
             ]
             via = "modifier"
-        yield from self.emit((holders, via), objects, tok, "noun", polarity)
+        yield from self.emit((holders, via), objects, tok, "noun", cues.NOUNS[lemma])
 
     def reading(self, tok: Token) -> tuple[int, list[Token]]:
         """:func:`constructions.verb_reading` of ``tok``, read once for the rules sharing it."""

@@ -38,7 +38,15 @@ from spacy.tokens import Token
 from pipeline.enrich import cues
 from pipeline.enrich import lexicon as lx
 from pipeline.enrich.entities import Cluster
-from pipeline.enrich.frames import Target, agent_of, compose, is_amount, negated, particle_of
+from pipeline.enrich.frames import (
+    Target,
+    agent_of,
+    compose,
+    negated,
+    particle_of,
+    per_token,
+    prep_targets,
+)
 from pipeline.enrich.holders import HOLDER_LABELS, conjuncts
 
 if TYPE_CHECKING:
@@ -63,7 +71,7 @@ def verb_reading(tok: Token) -> tuple[int, list[Token]]:
         polarity = cues.PHRASAL.get(key) or lx.PHRASAL.get(key)
         needed = lx.PARTICLES.get(key)
         if polarity and (needed is None or particle_of(tok) == needed):
-            objects = [c for c in prep.children if c.dep_ in {"pobj", "pcomp"} and not is_amount(c)]
+            objects = prep_targets(prep)
             if objects:
                 return polarity, objects
     polarity = cues.VERBS.get(lemma, 0)
@@ -75,8 +83,7 @@ def verb_reading(tok: Token) -> tuple[int, list[Token]]:
             o
             for p in tok.children
             if p.dep_ == "prep" and p.lower_ in {"on", "against", "for", "to", "of", "at"}
-            for o in p.children
-            if o.dep_ in {"pobj", "pcomp"} and not is_amount(o)
+            for o in prep_targets(p)
         ]
     return polarity, objects
 
@@ -135,12 +142,11 @@ def reason_of_object(prep: Token) -> bool:
         return False
     if prep.lower_ == "of" and lemma not in REASON_OF_VERBS:
         return False
-    # once per verb: a verb with n "for" phrases would otherwise scan its n children n times
-    memo: dict[int, bool] = verb.doc.user_data.setdefault(_JUDGES_OBJECT, {})
-    found = memo.get(verb.i)
-    if found is None:
-        found = memo[verb.i] = any(c.dep_ in {"dobj", "nsubjpass"} for c in verb.children)
-    return found
+    return per_token(verb, _JUDGES_OBJECT, _has_object)  # once per verb, not per phrase
+
+
+def _has_object(verb: Token) -> bool:
+    return any(c.dep_ in {"dobj", "nsubjpass"} for c in verb.children)
 
 
 _JUDGES_OBJECT = "newsflow.judges_object"  # the doc's user_data key of reason_of_object()
@@ -256,8 +262,7 @@ def prep_objects(tok: Token) -> list[Token]:
         obj
         for prep in tok.children
         if prep.dep_ == "prep" and prep.lower_ in cues.NOUN_PREPOSITIONS
-        for obj in prep.children
-        if obj.dep_ in {"pobj", "pcomp"} and not is_amount(obj)
+        for obj in prep_targets(prep)
     ]
 
 

@@ -19,6 +19,7 @@ Matrix negation ("did not oppose Y") gives neutral; "did not support/back Y" giv
 from __future__ import annotations
 
 from bisect import bisect_left
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Literal
 
@@ -78,19 +79,29 @@ def is_amount(tok: Token) -> bool:
     return tok.ent_type_ in _AMOUNTS
 
 
+def prep_targets(prep: Token) -> list[Token]:
+    """The objects of a preposition that can be a stance target: not a time or an amount."""
+    return [c for c in prep.children if c.dep_ in {"pobj", "pcomp"} and not is_amount(c)]
+
+
+def per_token(token: Token, key: str, compute: Callable[[Token], bool]) -> bool:
+    """``compute(token)``, answered once per token and doc (kept in the doc's ``user_data``
+    under ``key``): rules ask some questions of one verb for each of its phrases, and a verb
+    with n phrases has n children to scan, so asking afresh would be quadratic."""
+    memo: dict[int, bool] = token.doc.user_data.setdefault(key, {})
+    found = memo.get(token.i)
+    if found is None:
+        found = memo[token.i] = compute(token)
+    return found
+
+
 _NEGATED = "newsflow.negated"  # the doc's user_data key of negated()'s answers
 
 
 def negated(token: Token) -> bool:
     """Is ``token`` negated: "did *not* back", "*never* supported", "*no* support for",
-    "*no longer* backs"? The one negation test of every stance rule. Answered once per
-    token and doc: rules ask it of one verb for each of its phrases, and a verb with n
-    phrases has n children to scan, so asking afresh would be quadratic."""
-    memo: dict[int, bool] = token.doc.user_data.setdefault(_NEGATED, {})
-    found = memo.get(token.i)
-    if found is None:
-        found = memo[token.i] = _negated(token)
-    return found
+    "*no longer* backs"? The one negation test of every stance rule (:func:`per_token`)."""
+    return per_token(token, _NEGATED, _negated)
 
 
 def _negated(token: Token) -> bool:
