@@ -1,10 +1,11 @@
 """When a predicted stance tag names the same holder and target as a gold tag.
 
 Holders match when their name keys are equal once honorifics are dropped, or when one is the
-surname of the other ("Mr. Obama", "Obama", "Barack Obama"). Targets match when equal after
-lower-casing and dropping articles and punctuation; a gold catalogue id without a qualifier
-matches any qualifier of that id; two phrase targets also match when the content words of one
-contain the other's.
+surname of the other ("Mr. Obama", "Obama", "Barack Obama"); a middle initial on one side
+only and the kind of apostrophe do not count ("Donald J. Trump" is "Donald Trump", "O’Reilly"
+is "Bill O'Reilly"). Targets match when equal after lower-casing and dropping articles and
+punctuation; a gold catalogue id without a qualifier matches any qualifier of that id; two
+phrase targets also match when the content words of one contain the other's.
 """
 
 from __future__ import annotations
@@ -37,10 +38,19 @@ _HONORIFICS = frozenset(
 
 
 def _name_words(name: str) -> list[str]:
-    words = re.findall(r"[a-z0-9]+", name_key(name).replace("'s", ""))
+    key = name_key(name).replace("\u2019", "'").replace("'s", "")
+    # An apostrophe inside a name is part of it ("O'Reilly" is one word, not "o" + "reilly").
+    words = re.findall(r"[a-z0-9]+", re.sub(r"(?<=[a-z])'(?=[a-z])", "", key))
     while len(words) > 1 and words[0] in _HONORIFICS:
         words = words[1:]
     return words
+
+
+def _without_initials(words: list[str]) -> list[str]:
+    """The name without middle initials: "donald j trump" -> "donald trump"."""
+    if len(words) <= 2:
+        return words
+    return [words[0], *(w for w in words[1:-1] if len(w) > 1), words[-1]]
 
 
 def holders_match(gold: str, predicted: str) -> bool:
@@ -51,6 +61,13 @@ def holders_match(gold: str, predicted: str) -> bool:
         return False
     if g == p:
         return True
+    g0, p0 = _without_initials(g), _without_initials(p)
+    if (g0 == g) != (p0 == p):
+        # Initials on one side only say nothing ("Donald J. Trump", "Donald Trump"); on both
+        # sides they tell people apart ("George W. Bush", "George H. W. Bush").
+        g, p = g0, p0
+        if g == p:
+            return True
     shorter, longer = (g, p) if len(g) < len(p) else (p, g)
     return len(shorter) == 1 and longer[-1] == shorter[0]
 

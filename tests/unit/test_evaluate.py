@@ -10,6 +10,7 @@ import pytest
 from pipeline.config import EnrichSettings
 from pipeline.enrich import Enricher
 from pipeline.tools.evaluate import EvalReport, evaluate, format_report, load_dataset, targets_match
+from pipeline.tools.matching import holders_match
 
 DEV = Path(__file__).resolve().parents[1] / "data" / "dev.jsonl"
 GOLD = DEV.parent / "gold"
@@ -30,6 +31,25 @@ GOLD = DEV.parent / "gold"
 )
 def test_targets_match(gold: str, predicted: str, same: bool) -> None:
     assert targets_match(gold, predicted) is same
+
+
+@pytest.mark.parametrize(
+    ("gold", "predicted", "same"),
+    [
+        ("Donald J. Trump", "Donald Trump", True),
+        ("Stephen K. Bannon", "Stephen Bannon", True),
+        ("Stephen K. Bannon", "Bannon", True),
+        ("Bill O'Reilly", "O\u2019Reilly", True),
+        ("O'Reilly", "Reilly", False),
+        ("Mr. Obama", "Barack Obama", True),
+        ("George W. Bush", "George H. W. Bush", False),
+        ("George W. Bush", "George Bush", True),
+        ("Donald Trump", "Donald Trump Jr.", False),
+        ("Jeb Bush", "George Bush", False),
+    ],
+)
+def test_holders_match(gold: str, predicted: str, same: bool) -> None:
+    assert holders_match(gold, predicted) is same
 
 
 def test_dev_set_is_well_formed() -> None:
