@@ -313,7 +313,7 @@ class HolderResolver:
             c = self._entity(field_name, child)
             if c is None:
                 continue
-            if lemma in _PERSON_GROUPS and child.dep_ in {"compound", "poss"} and _personal(c):
+            if lemma in _PERSON_GROUPS and child.dep_ in {"compound", "poss"} and personal(c):
                 return self._group(field_name, child, t, c)
             members = lemma in _MEMBERS_OF and c.label in _GROUP_LABELS
             if members and child.dep_ in {"amod", "compound"}:  # "GOP leaders"
@@ -552,7 +552,7 @@ def agreeing(pronoun: str, found: list[Cluster]) -> list[Cluster]:
     return [c for c in found if _gender(c) != wrong]
 
 
-def _personal(c: Cluster) -> bool:
+def personal(c: Cluster) -> bool:
     """A person's name, or a lone name the small model called an organisation or a place
     only because it modifies a noun ("Biden" in "Biden campaign", "Kasich" in "Kasich's
     campaign"), not a known institution or place."""
