@@ -34,6 +34,7 @@ from pipeline.enrich import gazetteer as gz
 from pipeline.enrich.document import Document
 from pipeline.enrich.entities import Cluster
 from pipeline.enrich.frames import Target
+from pipeline.enrich.holders import PLAIN_PERSON_NOUNS as _PLAIN_PERSON_NOUNS
 from pipeline.enrich.holders import personal
 from pipeline.models import TextField
 
@@ -47,14 +48,6 @@ _CLIMB = 6  # verbs above a description whose subjects it cannot mean
 # who advises Trump, saying the executive would ..." when the parser hangs "saying" there).
 _RELATIVES = frozenset({"who", "which", "that"})
 _DEFINITE = frozenset({"the", "this", "that"})
-# Person nouns that are no title: news calls someone named before so ("the businessman",
-# "the now-2020 presidential hopeful"), and the nearest person is meant.
-_PLAIN_PERSON_NOUNS = frozenset(
-    {"businessman", "businesswoman", "billionaire", "tycoon", "mogul", "candidate",
-     "hopeful", "nominee", "frontrunner", "front-runner", "incumbent", "politician",
-     "lawmaker", "legislator", "entrepreneur", "magnate", "star", "actor", "actress",
-     "host", "comedian", "lawyer", "executive", "developer", "veteran", "doctor"}
-)  # fmt: skip
 # Title words ("the senator", "the president") mean someone written with that title, when
 # there is one before; else, as the plain nouns, the nearest other person.
 _TITLE_NOUNS = gz.PERSON_ROLES - _PLAIN_PERSON_NOUNS

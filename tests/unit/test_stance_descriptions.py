@@ -62,3 +62,15 @@ def test_a_title_means_the_person_so_titled_before_a_nearer_one(
     found = _described(untrained_enricher, body)
     assert ("Ana Ruiz", "Tom Reyes") in found
     assert ("Ana Ruiz", "Walter Brandt") not in found
+
+
+def test_a_plain_person_noun_holds_the_stance_of_the_person_named_before(
+    untrained_enricher: Enricher,
+) -> None:
+    body = (
+        "Walter Brandt ran against Maria Lopez in the primary. After he dropped out in March, "
+        "the subdued businessman quickly endorsed Maria Lopez."
+    )
+    found = candidates(untrained_enricher, body)
+    assert any(c.source == "verb" and c.holder.name == "Walter Brandt" for c in found)
+    assert all(c.holder.name != "Maria Lopez" for c in found if c.source == "verb")
