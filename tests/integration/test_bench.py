@@ -27,7 +27,9 @@ def _topics_left(prefix: str) -> list[str]:
         consumer.close()
 
 
-@pytest.mark.timeout(90)
+# About a minute on a quiet 2-core machine; the bound leaves room for a loaded one (the whole
+# suite, or other jobs, beside it) while still catching a short mode that grew long.
+@pytest.mark.timeout(180)
 def test_short_bench_reports_sane_figures(capsys: pytest.CaptureFixture[str]) -> None:
     settings = Settings(kafka=KafkaSettings(bootstrap=BOOTSTRAP))
     started = time.monotonic()
@@ -38,7 +40,7 @@ def test_short_bench_reports_sane_figures(capsys: pytest.CaptureFixture[str]) ->
 
     assert code == 0
     figures = json.loads(capsys.readouterr().out)
-    assert time.monotonic() - started < 90
+    assert time.monotonic() - started < 180
     assert figures["conditions"]["articles"] == 20
     assert figures["conditions"]["corpus"] == "real"
     assert isinstance(figures["conditions"]["others"], list)

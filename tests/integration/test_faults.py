@@ -32,13 +32,23 @@ pytestmark = [pytest.mark.integration, pytest.mark.slow]
 CITIES = ["Oslo", "Lima", "Accra", "Hanoi", "Quito", "Riga", "Doha", "Perth", "Bern", "Dakar"]
 
 
-def _stream(topic: str, count: int, seconds: float, poison_every: int = 0) -> threading.Thread:
+def _stream(
+    topic: str,
+    count: int,
+    seconds: float,
+    poison_every: int = 0,
+    hold_last: threading.Event | None = None,
+) -> threading.Thread:
     """Produce ``count`` short articles evenly over ``seconds`` in a background thread; with
-    ``poison_every``, every such record (from the first) is not JSON (it becomes a dead letter)."""
+    ``poison_every``, every such record (from the first) is not JSON (it becomes a dead letter).
+    With ``hold_last``, the last tenth waits until the event is set, so that faults a test
+    injects land mid-stream however slowly a loaded machine restarts the workers."""
 
     def run() -> None:
         p = producer()
         for i in range(count):
+            if hold_last is not None and i == count - count // 10:
+                hold_last.wait(timeout=300)
             city = CITIES[i % len(CITIES)]
             article = {
                 "id": f"k{i}",
@@ -363,7 +373,9 @@ def test_rolling_restart_every_input_offset_has_one_result(
     members = start_all(Worker(first, tmp_path / "first.log"),
                         Worker(second, tmp_path / "second.log"))  # fmt: skip
     total, poison_every = 1800, 60
-    feeder = _stream(topics.raw, total, seconds=50, poison_every=poison_every)
+    restarted = threading.Event()
+    feeder = _stream(topics.raw, total, seconds=50, poison_every=poison_every,
+                     hold_last=restarted)  # fmt: skip
     exits: list[int] = []
     mid_stream: list[bool] = []
     try:
@@ -373,6 +385,7 @@ def test_rolling_restart_every_input_offset_has_one_result(
             mid_stream.append(feeder.is_alive())
             exits.append(member.stop(signal.SIGTERM))
             member.start()
+        restarted.set()
         feeder.join(timeout=120)
         poisoned = len(range(0, total, poison_every))  # k0, k60, ...
         stop = lambda: _stop_all(*members)  # noqa: E731
