@@ -4,7 +4,9 @@ every token through one hook (:func:`each_token`):
 * :func:`reasons.reason` — the act a judgement gives as its ground ("criticised X *for
   backing Y*"; sources ``reason_actor`` and ``reason``);
 * :func:`stance_adverbial` — a stance noun in an "in ... of / to" phrase ("voted *in favor of*
-  the bill", "came out *in opposition to* the plan"; source ``stance_adverbial``).
+  the bill", "came out *in opposition to* the plan"; source ``stance_adverbial``);
+* the rules of :mod:`noun_rules` — stance nouns hung away from their holder ("launched into
+  an attack on Y", "faced a backlash from X"; sources ``noun_phrase``, ``received_from``).
 
 Each rule looks at a bounded neighbourhood of one token, so the pass stays linear.
 """
@@ -16,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from spacy.tokens import Token
 
-from pipeline.enrich import cues, reasons
+from pipeline.enrich import cues, noun_rules, reasons
 from pipeline.enrich.constructions import clause_owner, noun_owner
 from pipeline.enrich.frames import compose, negated
 
@@ -34,6 +36,8 @@ _OUTCOME_VERBS = frozenset({"rule", "find", "decide", "settle"})
 def each_token(s: SentenceReader, tok: Token) -> Iterator[Candidate]:
     yield from reasons.reason(s, tok)
     yield from stance_adverbial(s, tok)
+    yield from noun_rules.noun_phrase(s, tok)
+    yield from noun_rules.received_from(s, tok)
 
 
 def stance_adverbial(s: SentenceReader, tok: Token) -> Iterator[Candidate]:
