@@ -509,14 +509,31 @@ def complement(s: SentenceReader, tok: Token) -> Iterator[Candidate]:
 def _act_owners(s: SentenceReader, act: Token) -> list[Cluster]:
     """Who did an act: its possessor ("Y's handling") or the object of its "of" / "by"."""
     found: list[Cluster] = []
+    titled = False  # is an actor a bare title ("the efforts of U.S. Ambassador")?
     for child in act.children:
         if child.dep_ == "poss":
             found += s.owner.holders.possessor(s.field, child)
         elif child.dep_ == "prep" and child.lower_ in {"of", "by"}:
-            for pobj in (o for o in child.children if o.dep_ == "pobj"):
-                # "the efforts of Haley and Tillerson": each actor of a coordination
-                for obj in (pobj, *conjuncts(pobj, _NOMINAL)):
-                    named = s.owner.doc.entity_of(s.field, obj)
-                    if named is not None and all(named is not f for f in found):
-                        found.append(named)
+            titled = _add_actors(s, child, found, None) or titled
+    if titled:
+        # "the efforts of U.S. Ambassador to the United Nations Nikki Haley": the parser
+        # hangs the title's "to" phrase, and the name closing it, on the act itself
+        for child in act.children:
+            if child.dep_ == "prep" and child.lower_ == "to":
+                _add_actors(s, child, found, "PERSON")
     return found
+
+
+def _add_actors(s: SentenceReader, prep: Token, found: list[Cluster], label: str | None) -> bool:
+    """Add to ``found`` the entities (of ``label``, if given) a preposition's objects name,
+    each of a coordination ("the efforts of Haley and Tillerson"); is one a bare title?"""
+    titled = False
+    for pobj in (o for o in prep.children if o.dep_ == "pobj"):
+        for obj in (pobj, *conjuncts(pobj, _NOMINAL)):
+            named = s.owner.doc.entity_of(s.field, obj)
+            titled = titled or (named is None and obj.pos_ == "PROPN")
+            if named is None or (label is not None and named.label != label):
+                continue
+            if all(named is not f for f in found):
+                found.append(named)
+    return titled

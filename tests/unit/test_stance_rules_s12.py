@@ -69,3 +69,8 @@ def test_pressure_without_an_act_is_no_stance(enricher: Enricher) -> None:
     body = "Governor Tom Reed is facing pressure from Senator Rosa Diaz."
     assert not proposed(enricher, body, "received_from")
 
+
+def test_the_act_of_a_titled_name_is_that_names(enricher: Enricher) -> None:
+    # the parser hangs "to the United Nations Rosa Diaz" on "work", not on the title
+    body = "Mayor Tom Reed praised the work of U.S. Ambassador to the United Nations Rosa Diaz."
+    assert has(proposed(enricher, body, "complement"), "Tom Reed", "rosa diaz", 1)
