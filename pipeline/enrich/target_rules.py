@@ -6,7 +6,9 @@ every token through one hook (:func:`each_token`):
 * :func:`stance_adverbial` — a stance noun in an "in ... of / to" phrase ("voted *in favor of*
   the bill", "came out *in opposition to* the plan"; source ``stance_adverbial``);
 * the rules of :mod:`noun_rules` — stance nouns hung away from their holder ("launched into
-  an attack on Y", "faced a backlash from X"; sources ``noun_phrase``, ``received_from``).
+  an attack on Y", "faced a backlash from X"; sources ``noun_phrase``, ``received_from``);
+* :func:`headlines.headline_verb` — a headline's stance verb the tagger took for a noun
+  ("Trump *mocks* Franken"; source ``headline_verb``).
 
 Each rule looks at a bounded neighbourhood of one token, so the pass stays linear.
 """
@@ -18,7 +20,7 @@ from typing import TYPE_CHECKING
 
 from spacy.tokens import Token
 
-from pipeline.enrich import cues, noun_rules, reasons
+from pipeline.enrich import cues, headlines, noun_rules, reasons
 from pipeline.enrich.constructions import clause_owner, noun_owner
 from pipeline.enrich.frames import compose, negated
 
@@ -38,6 +40,7 @@ def each_token(s: SentenceReader, tok: Token) -> Iterator[Candidate]:
     yield from stance_adverbial(s, tok)
     yield from noun_rules.noun_phrase(s, tok)
     yield from noun_rules.received_from(s, tok)
+    yield from headlines.headline_verb(s, tok)
 
 
 def stance_adverbial(s: SentenceReader, tok: Token) -> Iterator[Candidate]:

@@ -74,3 +74,14 @@ def test_the_act_of_a_titled_name_is_that_names(enricher: Enricher) -> None:
     # the parser hangs "to the United Nations Rosa Diaz" on "work", not on the title
     body = "Mayor Tom Reed praised the work of U.S. Ambassador to the United Nations Rosa Diaz."
     assert has(proposed(enricher, body, "complement"), "Tom Reed", "rosa diaz", 1)
+
+
+def test_a_headline_verb_taken_for_a_name_links_the_names_around_it(enricher: Enricher) -> None:
+    body = "Senator Tom Reed Attacked Governor Rosa Diaz Over Her Emails."
+    assert has(proposed(enricher, body, "headline_verb"), "Tom Reed", "rosa diaz", -1)
+
+
+def test_a_verb_with_its_subject_is_no_headline_verb(enricher: Enricher) -> None:
+    assert not proposed(
+        enricher, "Mayor Rosa Diaz says the crowd attacks Tom Reed.", "headline_verb"
+    )
