@@ -8,7 +8,9 @@ every token through one hook (:func:`each_token`):
 * the rules of :mod:`noun_rules` — stance nouns hung away from their holder ("launched into
   an attack on Y", "faced a backlash from X"; sources ``noun_phrase``, ``received_from``);
 * :func:`headlines.headline_verb` — a headline's stance verb the tagger took for a noun
-  ("Trump *mocks* Franken"; source ``headline_verb``).
+  ("Trump *mocks* Franken"; source ``headline_verb``);
+* :func:`passives.passive_by` — a passive's "by" phrase hung off its agent slot ("was
+  applauded, including by X"; source ``passive_by``).
 
 Each rule looks at a bounded neighbourhood of one token, so the pass stays linear.
 """
@@ -20,7 +22,7 @@ from typing import TYPE_CHECKING
 
 from spacy.tokens import Token
 
-from pipeline.enrich import cues, headlines, noun_rules, reasons
+from pipeline.enrich import cues, headlines, noun_rules, passives, reasons
 from pipeline.enrich.constructions import clause_owner, noun_owner
 from pipeline.enrich.frames import compose, negated
 
@@ -41,6 +43,7 @@ def each_token(s: SentenceReader, tok: Token) -> Iterator[Candidate]:
     yield from noun_rules.noun_phrase(s, tok)
     yield from noun_rules.received_from(s, tok)
     yield from headlines.headline_verb(s, tok)
+    yield from passives.passive_by(s, tok)
 
 
 def stance_adverbial(s: SentenceReader, tok: Token) -> Iterator[Candidate]:

@@ -85,3 +85,13 @@ def test_a_verb_with_its_subject_is_no_headline_verb(enricher: Enricher) -> None
     assert not proposed(
         enricher, "Mayor Rosa Diaz says the crowd attacks Tom Reed.", "headline_verb"
     )
+
+
+def test_a_passives_stray_by_phrase_names_its_agent(enricher: Enricher) -> None:
+    body = "Governor Tom Reed was applauded - including by Senator Rosa Diaz - after his speech."
+    assert has(proposed(enricher, body, "passive_by"), "Rosa Diaz", "tom reed", 1)
+
+
+def test_a_passive_with_its_agent_is_no_stray_by(enricher: Enricher) -> None:
+    body = "Governor Tom Reed was applauded by Senator Rosa Diaz after his speech."
+    assert not proposed(enricher, body, "passive_by")
