@@ -22,6 +22,8 @@ Each rule records its own ``source`` so that the trained model learns how far to
   "criticised Y's handling of the crisis" -> also X, Y;
 * ``label`` — a holder naming what something is: "Perry called the case 'outrageous'",
   "described the movement as weak", "referred to his remarks as 'wild speculation'";
+* ``relative_object`` — a stance verb whose object is a relative pronoun judges the noun its
+  clause modifies: "Mr. Cohn, *whom* he has aggressively criticized";
 * ``colon_speaker`` — a name and a colon opening a sentence ("Clapper: Trump rhetoric ...
   alarming allies") speak what follows; its subjects, objects and actions are targets.
 
@@ -537,3 +539,20 @@ def _add_actors(s: SentenceReader, prep: Token, found: list[Cluster], label: str
             if all(named is not f for f in found):
                 found.append(named)
     return titled
+
+
+def relative_object(s: SentenceReader, tok: Token) -> Iterator[Candidate]:
+    """ "Mr. Cohn, *whom* he has aggressively criticized": a stance verb whose object is the
+    relative pronoun of its clause judges the noun that clause modifies."""
+    yield from _object_entities(
+        s,
+        tok,
+        "relative_object",
+        lambda o: o.lower_ in {"whom", "who"} and tok.dep_ == "relcl",
+        lambda o, _: _relative_referent(s, o),
+    )
+
+
+def _relative_referent(s: SentenceReader, pronoun: Token) -> list[Cluster]:
+    named = s.owner.doc.entity_of(s.field, pronoun.head.head)
+    return [named] if named is not None else []

@@ -10,7 +10,9 @@ every token through one hook (:func:`each_token`):
 * :func:`headlines.headline_verb` — a headline's stance verb the tagger took for a noun
   ("Trump *mocks* Franken"; source ``headline_verb``);
 * :func:`passives.passive_by` — a passive's "by" phrase hung off its agent slot ("was
-  applauded, including by X"; source ``passive_by``).
+  applauded, including by X"; source ``passive_by``);
+* :func:`constructions.relative_object` — a stance verb whose object is a relative pronoun
+  ("Mr. Cohn, whom he has criticized"; source ``relative_object``).
 
 Each rule looks at a bounded neighbourhood of one token, so the pass stays linear.
 """
@@ -23,7 +25,7 @@ from typing import TYPE_CHECKING
 from spacy.tokens import Token
 
 from pipeline.enrich import cues, headlines, noun_rules, passives, reasons
-from pipeline.enrich.constructions import clause_owner, noun_owner
+from pipeline.enrich.constructions import clause_owner, noun_owner, relative_object
 from pipeline.enrich.frames import compose, negated
 
 if TYPE_CHECKING:
@@ -44,6 +46,7 @@ def each_token(s: SentenceReader, tok: Token) -> Iterator[Candidate]:
     yield from noun_rules.received_from(s, tok)
     yield from headlines.headline_verb(s, tok)
     yield from passives.passive_by(s, tok)
+    yield from relative_object(s, tok)
 
 
 def stance_adverbial(s: SentenceReader, tok: Token) -> Iterator[Candidate]:

@@ -95,3 +95,8 @@ def test_a_passives_stray_by_phrase_names_its_agent(enricher: Enricher) -> None:
 def test_a_passive_with_its_agent_is_no_stray_by(enricher: Enricher) -> None:
     body = "Governor Tom Reed was applauded by Senator Rosa Diaz after his speech."
     assert not proposed(enricher, body, "passive_by")
+
+
+def test_a_relative_pronoun_object_stands_for_the_noun_it_modifies(enricher: Enricher) -> None:
+    body = "Senator Rosa Diaz praised Governor Tom Reed, whom she has long supported."
+    assert has(proposed(enricher, body, "relative_object"), "Rosa Diaz", "tom reed", 1)
