@@ -22,6 +22,8 @@ Each rule records its own ``source`` so that the trained model learns how far to
   "criticised Y's handling of the crisis" -> also X, Y;
 * ``label`` — a holder naming what something is: "Perry called the case 'outrageous'",
   "described the movement as weak", "referred to his remarks as 'wild speculation'";
+* ``relative_object`` — a stance verb whose object is a relative pronoun judges the noun its
+  clause modifies: "Mr. Cohn, *whom* he has aggressively criticized";
 * ``colon_speaker`` — a name and a colon opening a sentence ("Clapper: Trump rhetoric ...
   alarming allies") speak what follows; its subjects, objects and actions are targets.
 
@@ -509,14 +511,48 @@ def complement(s: SentenceReader, tok: Token) -> Iterator[Candidate]:
 def _act_owners(s: SentenceReader, act: Token) -> list[Cluster]:
     """Who did an act: its possessor ("Y's handling") or the object of its "of" / "by"."""
     found: list[Cluster] = []
+    titled = False  # is an actor a bare title ("the efforts of U.S. Ambassador")?
     for child in act.children:
         if child.dep_ == "poss":
             found += s.owner.holders.possessor(s.field, child)
         elif child.dep_ == "prep" and child.lower_ in {"of", "by"}:
-            for pobj in (o for o in child.children if o.dep_ == "pobj"):
-                # "the efforts of Haley and Tillerson": each actor of a coordination
-                for obj in (pobj, *conjuncts(pobj, _NOMINAL)):
-                    named = s.owner.doc.entity_of(s.field, obj)
-                    if named is not None and all(named is not f for f in found):
-                        found.append(named)
+            titled = _add_actors(s, child, found, None) or titled
+    if titled:
+        # "the efforts of U.S. Ambassador to the United Nations Nikki Haley": the parser
+        # hangs the title's "to" phrase, and the name closing it, on the act itself
+        for child in act.children:
+            if child.dep_ == "prep" and child.lower_ == "to":
+                _add_actors(s, child, found, "PERSON")
     return found
+
+
+def _add_actors(s: SentenceReader, prep: Token, found: list[Cluster], label: str | None) -> bool:
+    """Add to ``found`` the entities (of ``label``, if given) a preposition's objects name,
+    each of a coordination ("the efforts of Haley and Tillerson"); is one a bare title?"""
+    titled = False
+    for pobj in (o for o in prep.children if o.dep_ == "pobj"):
+        for obj in (pobj, *conjuncts(pobj, _NOMINAL)):
+            named = s.owner.doc.entity_of(s.field, obj)
+            titled = titled or (named is None and obj.pos_ == "PROPN")
+            if named is None or (label is not None and named.label != label):
+                continue
+            if all(named is not f for f in found):
+                found.append(named)
+    return titled
+
+
+def relative_object(s: SentenceReader, tok: Token) -> Iterator[Candidate]:
+    """ "Mr. Cohn, *whom* he has aggressively criticized": a stance verb whose object is the
+    relative pronoun of its clause judges the noun that clause modifies."""
+    yield from _object_entities(
+        s,
+        tok,
+        "relative_object",
+        lambda o: o.lower_ in {"whom", "who"} and tok.dep_ == "relcl",
+        lambda o, _: _relative_referent(s, o),
+    )
+
+
+def _relative_referent(s: SentenceReader, pronoun: Token) -> list[Cluster]:
+    named = s.owner.doc.entity_of(s.field, pronoun.head.head)
+    return [named] if named is not None else []

@@ -8,6 +8,9 @@
   the ruling, X said", "Critical of the plan, X ...", "Angered by the ruling, X ..."; and an
   opening passive's agent takes a stance on it: "Backed by the unions, X ..." (unions favor X).
 
+* ``passive_by`` — a passive stance verb whose "by" phrase the parser hangs elsewhere: "Y
+  was applauded, *including by X*", "Y, who has been hammered as 'low energy' *by X*".
+
 Passives with a subject ("Y was criticised by X") are the ``frame`` and ``verb`` sources'.
 """
 
@@ -157,3 +160,41 @@ def participle_opener(s: SentenceReader, tok: Token) -> Iterator[Candidate]:
             yield from s.emit(
                 (subjects, "subject"), objects, tok, "participle_opener", polarity, True
             )
+
+
+def passive_by(s: SentenceReader, tok: Token) -> Iterator[Candidate]:
+    """Source ``passive_by`` (see the module doc): X toward the passive's subject (a relative
+    pronoun stands for the noun its clause modifies)."""
+    polarity = cues.VERBS.get(tok.lemma_.lower(), 0) if tok.pos_ == "VERB" else 0
+    if not polarity or agent_of(tok) is not None:
+        return
+    subject = next((c for c in tok.children if c.dep_ == "nsubjpass"), None)
+    if subject is None:
+        return
+    if subject.lower_ in {"who", "that", "which"} and tok.dep_ == "relcl":
+        subject = tok.head
+    elif subject.pos_ == "PRON":
+        return  # ``pronoun_target`` resolves those
+    agents = [o for p in _stray_bys(tok) for o in p.children if o.dep_ == "pobj"]
+    owners = [e for a in agents for e in s.owner.holders.resolve(s.field, a).entities]
+    # "Jeb Bush, the former governor who has been hammered by X": the governor is Jeb Bush
+    targets = [subject.head] if subject.dep_ == "appos" else [subject]
+    yield from s.emit((owners, "agent"), targets, tok, "passive_by", polarity, True)
+
+
+def _stray_bys(verb: Token) -> list[Token]:
+    """ "by" phrases of a passive hung off its agent slot: on the verb as a plain preposition,
+    after "including" ("applauded, including by X"), or in its "as" phrase ("hammered as
+    'low energy' by X")."""
+    found: list[Token] = []
+    for child in verb.children:
+        if child.dep_ == "prep" and child.lower_ == "by":
+            found.append(child)
+        elif child.lower_ in {"including", "as"}:
+            inner = [g for g in child.children if g.dep_ in {"pobj", "prep"}]
+            for g in inner:
+                if g.dep_ == "prep" and g.lower_ == "by":
+                    found.append(g)
+                elif g.dep_ == "pobj":
+                    found += [p for p in g.children if p.dep_ == "prep" and p.lower_ == "by"]
+    return found

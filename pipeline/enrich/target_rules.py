@@ -4,7 +4,15 @@ every token through one hook (:func:`each_token`):
 * :func:`reasons.reason` — the act a judgement gives as its ground ("criticised X *for
   backing Y*"; sources ``reason_actor`` and ``reason``);
 * :func:`stance_adverbial` — a stance noun in an "in ... of / to" phrase ("voted *in favor of*
-  the bill", "came out *in opposition to* the plan"; source ``stance_adverbial``).
+  the bill", "came out *in opposition to* the plan"; source ``stance_adverbial``);
+* the rules of :mod:`noun_rules` — stance nouns hung away from their holder ("launched into
+  an attack on Y", "faced a backlash from X"; sources ``noun_phrase``, ``received_from``);
+* :func:`headlines.headline_verb` — a headline's stance verb the tagger took for a noun
+  ("Trump *mocks* Franken"; source ``headline_verb``);
+* :func:`passives.passive_by` — a passive's "by" phrase hung off its agent slot ("was
+  applauded, including by X"; source ``passive_by``);
+* :func:`constructions.relative_object` — a stance verb whose object is a relative pronoun
+  ("Mr. Cohn, whom he has criticized"; source ``relative_object``).
 
 Each rule looks at a bounded neighbourhood of one token, so the pass stays linear.
 """
@@ -16,8 +24,8 @@ from typing import TYPE_CHECKING
 
 from spacy.tokens import Token
 
-from pipeline.enrich import cues, reasons
-from pipeline.enrich.constructions import clause_owner, noun_owner
+from pipeline.enrich import cues, headlines, noun_rules, passives, reasons
+from pipeline.enrich.constructions import clause_owner, noun_owner, relative_object
 from pipeline.enrich.frames import compose, negated
 
 if TYPE_CHECKING:
@@ -34,6 +42,11 @@ _OUTCOME_VERBS = frozenset({"rule", "find", "decide", "settle"})
 def each_token(s: SentenceReader, tok: Token) -> Iterator[Candidate]:
     yield from reasons.reason(s, tok)
     yield from stance_adverbial(s, tok)
+    yield from noun_rules.noun_phrase(s, tok)
+    yield from noun_rules.received_from(s, tok)
+    yield from headlines.headline_verb(s, tok)
+    yield from passives.passive_by(s, tok)
+    yield from relative_object(s, tok)
 
 
 def stance_adverbial(s: SentenceReader, tok: Token) -> Iterator[Candidate]:
