@@ -25,7 +25,6 @@ from spacy.tokens import Span, Token
 
 from pipeline.enrich import constructions, cues, passives, target_rules
 from pipeline.enrich import lexicon as lx
-from pipeline.enrich.descriptions import description_targets
 from pipeline.enrich.document import Document, Sentence
 from pipeline.enrich.entities import Cluster
 from pipeline.enrich.frames import (
@@ -220,7 +219,6 @@ class SentenceReader:
         yield from constructions.necessity(self, *self.speakers())
         yield from constructions.colon_speaker(self)
         yield from self._pairs()
-        yield from description_targets(self)
 
     # -- sources --------------------------------------------------------------------------
 

@@ -48,15 +48,6 @@ _MEMBERS_OF = frozenset(
      "politician", "activist", "medium", "media"}
 )  # fmt: skip
 _RELATIVES = frozenset({"who", "which", "that", "whom"})
-# Person nouns that are no title: news calls someone named before so ("the subdued doctor
-# quickly endorsed ...", "the businessman", "the now-2020 presidential hopeful"). A
-# description with one of these means a person as "the minister" does.
-PLAIN_PERSON_NOUNS = frozenset(
-    {"businessman", "businesswoman", "billionaire", "tycoon", "mogul", "candidate",
-     "hopeful", "nominee", "frontrunner", "front-runner", "incumbent", "politician",
-     "lawmaker", "legislator", "entrepreneur", "magnate", "star", "actor", "actress",
-     "host", "comedian", "lawyer", "executive", "developer", "veteran", "doctor"}
-)  # fmt: skip
 _NOMINAL = frozenset({"he", "him", "she", "her", "they", "them", "it"})
 _POSSESSIVE_LABELS: dict[str, tuple[frozenset[str], bool]] = {
     "his": (frozenset({"PERSON"}), False),
@@ -322,7 +313,7 @@ class HolderResolver:
             c = self._entity(field_name, child)
             if c is None:
                 continue
-            if lemma in _PERSON_GROUPS and child.dep_ in {"compound", "poss"} and personal(c):
+            if lemma in _PERSON_GROUPS and child.dep_ in {"compound", "poss"} and _personal(c):
                 return self._group(field_name, child, t, c)
             members = lemma in _MEMBERS_OF and c.label in _GROUP_LABELS
             if members and child.dep_ in {"amod", "compound"}:  # "GOP leaders"
@@ -461,8 +452,6 @@ class HolderResolver:
         if not any(c.dep_ == "det" and c.lower_ in {"the", "this"} for c in t.children):
             return []
         lemma = t.lemma_.lower()
-        if lemma in PLAIN_PERSON_NOUNS and lemma not in gz.PERSON_ROLES:
-            return self._plain_person(field_name, t)
         if lemma in gz.PERSON_ROLES:
             if self._introduced_anonymously(field_name, t):
                 return []  # "a senior official ... the official said": not a named entity
@@ -486,17 +475,6 @@ class HolderResolver:
             sent = self.doc.sentence_of(field_name, t.i)
             return self._look_ahead(k, sent.index if sent else 0, labels)
         return [self._occurrences[pick].cluster]
-
-    def _plain_person(self, field_name: TextField, t: Token) -> list[Cluster]:
-        """ "the subdued doctor", "the businessman": no title to match, so read as "he" is
-        (the nearest person, preferring recent subjects, never a name its own clause goes
-        on to use), unless "a businessman" introduced someone unnamed."""
-        if self._introduced_anonymously(field_name, t):
-            return []
-        found = self._nearest(field_name, t, {"PERSON"}, plural=False)
-        if found and id(found[0]) in self._named_in_clause(field_name, t):
-            return []
-        return found
 
     def _introduced_anonymously(self, field_name: TextField, t: Token) -> bool:
         """Did an earlier indefinite "a/an ... <role>" without a name introduce someone?"""
@@ -574,7 +552,7 @@ def agreeing(pronoun: str, found: list[Cluster]) -> list[Cluster]:
     return [c for c in found if _gender(c) != wrong]
 
 
-def personal(c: Cluster) -> bool:
+def _personal(c: Cluster) -> bool:
     """A person's name, or a lone name the small model called an organisation or a place
     only because it modifies a noun ("Biden" in "Biden campaign", "Kasich" in "Kasich's
     campaign"), not a known institution or place."""
