@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from spacy.tokens import Token
 
 from pipeline.enrich import cues
+from pipeline.enrich import lexicon as lx
 from pipeline.enrich.constructions import clause_owner, prep_objects
 from pipeline.enrich.frames import Target, agent_of, negated
 
@@ -39,6 +40,15 @@ _PHRASE_NOUNS: dict[str, int] = {
     **dict.fromkeys({"praise", "tribute", "endorsement"}, 1),
 }
 _PHRASE_PREPOSITIONS = frozenset({"into", "with"})
+# Verbs by which a subject makes the act in its phrase its own ("launched into an attack",
+# "responded with a jab", "ended her speech with praise"). Any other verb may receive, study
+# or answer someone else's act: "looked into the attack on Y", "disagreed with the criticism
+# of Y", "charged X with assault on Y", "has been dealing with criticism of Y".
+_LAUNCHING = frozenset(
+    {"launch", "respond", "reply", "retort", "counter", "retaliate", "hit", "strike", "fire"}
+    | {"lash", "open", "begin", "start", "kick", "end", "close", "conclude", "wrap", "follow"}
+    | {"weigh", "chime", "burst", "unleash", "break"}
+)
 
 
 def noun_phrase(s: SentenceReader, tok: Token) -> Iterator[Candidate]:
@@ -52,8 +62,11 @@ def noun_phrase(s: SentenceReader, tok: Token) -> Iterator[Candidate]:
         or prep.dep_ != "prep"
         or prep.lower_ not in _PHRASE_PREPOSITIONS
         or verb.pos_ != "VERB"
+        or verb.lemma_.lower() not in _LAUNCHING
     ):
         return
+    if verb.lemma_.lower() == "break" and prep.lower_ == "with":
+        return  # "broke with the criticism of Y" parts from it
     if agent_of(verb) is not None or any(c.dep_ == "nsubjpass" for c in verb.children):
         return  # "was hit with a lawsuit": the subject receives the act
     if any(c.dep_ == "poss" for c in tok.children):
@@ -104,16 +117,32 @@ def _received(s: SentenceReader, tok: Token, polarity: int) -> Iterator[Candidat
     ]
     if not owners:
         return
-    if polarity > 0:
-        # pressure is for the act it presses for, not against the one pressed
-        acts = [c for c in tok.children if c.dep_ == "acl" and c.pos_ == "VERB"]
-        # the act's object ("to approve the pipeline"), else the act ("to resign")
-        objects = [o for a in acts for o in a.children if o.dep_ == "dobj"] or acts
-    else:
+    if polarity < 0:
         objects = [
             c for c in verb.children if c.dep_ in {"nsubj", "nsubjpass"} and c.pos_ != "PRON"
         ]
-    yield from s.emit((owners, "from"), objects, tok, "received_from", polarity)
+        yield from s.emit((owners, "from"), objects, tok, "received_from", polarity)
+        return
+    # Pressure is for the act it presses for, not against the one pressed: the object of an
+    # act that takes a side, in the act's direction ("to approve Y" favours Y, "to reject Y"
+    # or "to block Y" opposes it), else the act itself ("to resign").
+    for act in (c for c in tok.children if c.dep_ == "acl" and c.pos_ == "VERB"):
+        direction = _direction(act.lemma_.lower())
+        objects = [o for o in act.children if o.dep_ == "dobj"]
+        if direction and objects:
+            yield from s.emit((owners, "from"), objects, tok, "received_from", direction)
+        elif not objects:
+            yield from s.emit((owners, "from"), [act], tok, "received_from", polarity)
+
+
+def _direction(lemma: str) -> int:
+    """The side an act takes toward its object: a stance verb's, a reversing verb's (lift,
+    end, block: against), a sustaining verb's (send, extend: favor); 0 for any other act."""
+    if lemma in cues.VERBS:
+        return cues.VERBS[lemma]
+    if lemma in lx.REVERSING_VERBS:
+        return -1
+    return 1 if lemma in lx.SUSTAINING_VERBS else 0
 
 
 def _from_agents(noun: Token, verb: Token) -> list[Token]:

@@ -11,6 +11,7 @@ phrase targets also match when the content words of one contain the other's.
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from pipeline.enrich.mentions import name_key
 
@@ -38,8 +39,11 @@ _HONORIFICS = frozenset(
 
 
 def _name_words(name: str) -> list[str]:
-    key = name_key(name).replace("\u2019", "'").replace("'s", "")
-    # An apostrophe inside a name is part of it ("O'Reilly" is one word, not "o" + "reilly").
+    # Accents folded ("Ramón Pérez" is "ramon perez", not "ram", "n", "p", "rez"), only a
+    # final possessive dropped ("O'Sullivan" keeps its s), and an apostrophe inside a name
+    # kept in it ("O'Reilly" is one word, not "o" + "reilly").
+    key = unicodedata.normalize("NFKD", name_key(name).replace("\u2019", "'"))
+    key = "".join(c for c in key if not unicodedata.combining(c)).removesuffix("'s")
     words = re.findall(r"[a-z0-9]+", re.sub(r"(?<=[a-z])'(?=[a-z])", "", key))
     while len(words) > 1 and words[0] in _HONORIFICS:
         words = words[1:]

@@ -46,6 +46,12 @@ def test_targets_match(gold: str, predicted: str, same: bool) -> None:
         ("George W. Bush", "George Bush", True),
         ("Donald Trump", "Donald Trump Jr.", False),
         ("Jeb Bush", "George Bush", False),
+        ("Ramón Pérez", "Ramírez", False),
+        ("José Ramón Pérez", "José Ramírez", False),
+        ("Raúl Castro", "Raúl A. Castro", True),
+        ("Müller", "Thomas Müller", True),
+        ("D'Souza", "Douza", False),
+        ("O'Sullivan", "Jim O\u2019Sullivan", True),
     ],
 )
 def test_holders_match(gold: str, predicted: str, same: bool) -> None:

@@ -47,6 +47,19 @@ def test_an_act_received_in_a_phrase_is_not_the_subjects(enricher: Enricher) -> 
 
 
 @pytest.mark.parametrize(
+    "body",
+    [
+        "The FBI is looking into an attack on Senator Rosa Diaz at her office in Ohio.",
+        "Senator Rosa Diaz disagreed with the criticism of Governor Tom Reed.",
+        "Senator Rosa Diaz broke with the Republican criticism of Governor Tom Reed.",
+        "The Justice Department charged John Smith with assault on Governor Tom Reed.",
+    ],
+)
+def test_an_act_someone_else_made_is_not_the_subjects(enricher: Enricher, body: str) -> None:
+    assert not proposed(enricher, body, "noun_phrase")
+
+
+@pytest.mark.parametrize(
     ("body", "holder", "target", "prior"),
     [
         ("Governor Tom Reed faced a backlash from Senator Rosa Diaz on Friday.",
@@ -63,6 +76,23 @@ def test_what_a_subject_receives_from_someone_is_that_someones_stance(
     enricher: Enricher, body: str, holder: str, target: str, prior: int
 ) -> None:
     assert has(proposed(enricher, body, "received_from"), holder, target, prior)
+
+
+@pytest.mark.parametrize(
+    ("body", "target", "prior"),
+    [
+        ("Governor Tom Reed faces pressure from Senator Rosa Diaz to reject Brett Kavanaugh.",
+         "kavanaugh", -1),
+        ("Governor Tom Reed faces pressure from Senator Rosa Diaz to block the pipeline.",
+         "pipeline", -1),
+    ],
+)  # fmt: skip
+def test_pressure_takes_the_direction_of_the_act_it_presses_for(
+    enricher: Enricher, body: str, target: str, prior: int
+) -> None:
+    found = proposed(enricher, body, "received_from")
+    assert has(found, "Rosa Diaz", target, prior)
+    assert not has(found, "Rosa Diaz", target, -prior)
 
 
 def test_pressure_without_an_act_is_no_stance(enricher: Enricher) -> None:
@@ -82,19 +112,13 @@ def test_a_headline_verb_taken_for_a_name_links_the_names_around_it(enricher: En
 
 
 def test_a_verb_with_its_subject_is_no_headline_verb(enricher: Enricher) -> None:
-    assert not proposed(
-        enricher, "Mayor Rosa Diaz says the crowd attacks Tom Reed.", "headline_verb"
-    )
+    # the parse reads "attacks" as the verb of "Rosa Diaz": the verb rules' own
+    assert not proposed(enricher, "Mayor Rosa Diaz attacks Tom Reed.", "headline_verb")
 
 
 def test_a_passives_stray_by_phrase_names_its_agent(enricher: Enricher) -> None:
     body = "Governor Tom Reed was applauded - including by Senator Rosa Diaz - after his speech."
     assert has(proposed(enricher, body, "passive_by"), "Rosa Diaz", "tom reed", 1)
-
-
-def test_a_passive_with_its_agent_is_no_stray_by(enricher: Enricher) -> None:
-    body = "Governor Tom Reed was applauded by Senator Rosa Diaz after his speech."
-    assert not proposed(enricher, body, "passive_by")
 
 
 def test_a_relative_pronoun_object_stands_for_the_noun_it_modifies(enricher: Enricher) -> None:
