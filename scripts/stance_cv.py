@@ -62,6 +62,7 @@ class Light:
     surface: str
     sentence: tuple[int, str, int]  # (document, field, start): one object per sentence
     source: str
+    prior: int  # the direction the rule read (:func:`pipeline.enrich.stance.side`)
 
 
 def _path(a: Token, b: Token) -> tuple[list[Token], Token | None]:
@@ -114,7 +115,12 @@ def cache(out: Path, data: list[Path]) -> None:
         c = e.candidate
         sent = (e.doc, str(c.sentence.field), c.sentence.start)
         light = Light(
-            Holder(c.holder.name), c.key, c.surface, sentences.setdefault(sent, sent), c.source
+            Holder(c.holder.name),
+            c.key,
+            c.surface,
+            sentences.setdefault(sent, sent),
+            c.source,
+            c.prior,
         )
         rows.append((e.doc, light, e.feats, e.label, e.gold_index, _extras(c)))
     out.write_bytes(pickle.dumps({"gold": gold, "rows": rows, "data": [d.name for d in data]}))

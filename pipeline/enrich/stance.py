@@ -47,7 +47,7 @@ class StanceExtractor:
             if c.target.kind == "entity" and c.target.text == c.holder.name:
                 continue
             probs = self.model.probabilities(c, sources)
-            k = 1 if probs[1] >= probs[2] else 2
+            k = side(probs, c.prior)
             stance: StanceValue = "favor" if CLASSES[k] == "favor" else "against"
             if probs[k] < self.min_confidence:
                 continue
@@ -58,6 +58,19 @@ class StanceExtractor:
             tags,
             key=lambda t: (t.evidence.field != "title", t.evidence.start, t.holder, t.target),
         )
+
+
+def side(probs: Sequence[float], prior: int) -> int:
+    """The class a candidate is judged in: favor (1) or against (2), whichever is likelier,
+    except that a rule which read a direction (``prior``) only lets its candidate be judged
+    in that direction. Why: a source with few training examples ("Obama Endorses Clinton" as a
+    headline verb) can come out against while its stance word says favor; a candidate whose
+    model direction contradicts its own reading is left out, not turned round."""
+    if prior > 0:
+        return 1
+    if prior < 0:
+        return 2
+    return 1 if probs[1] >= probs[2] else 2
 
 
 def _words(text: str) -> str:

@@ -19,7 +19,7 @@ from pipeline import __version__
 from pipeline.enrich import Enricher
 from pipeline.enrich.candidates import Candidate, CandidateReader
 from pipeline.enrich.linear import Features, LinearModel
-from pipeline.enrich.stance import merge_nested
+from pipeline.enrich.stance import merge_nested, side
 from pipeline.enrich.stance_model import (
     CLASSES,
     FEATURE_SET_VERSION,
@@ -117,7 +117,7 @@ def _decide(model: LinearModel, exs: list[Example]) -> list[Decision]:
     example_of: dict[int, Example] = {}
     for e in exs:
         p = model.probabilities(e.feats)
-        k = 1 if p[1] >= p[2] else 2
+        k = side(p, e.candidate.prior)
         key = (e.doc, *e.candidate.key)
         if key not in best or best[key][0] < p[k]:
             best[key] = (p[k], CLASSES[k], e.candidate)

@@ -10,6 +10,7 @@ import pytest
 
 from pipeline.config import EnrichSettings
 from pipeline.enrich import Enricher
+from pipeline.enrich.stance import side
 from pipeline.models import RawArticle, StanceTag
 
 
@@ -170,3 +171,25 @@ def test_stance_stage_time_grows_linearly(enricher: Enricher, head: str, unit: s
     single = _stance_seconds(enricher, head + unit * n + "It opposed the plan.")
     quadruple = _stance_seconds(enricher, head + unit * 4 * n + "It opposed the plan.")
     assert quadruple < 8.0 * single, (single, quadruple)
+
+
+@pytest.mark.parametrize(
+    ("probs", "prior", "side_"),
+    [
+        ((0.3, 0.2, 0.5), 1, 1),  # the rule read favor: judged as favor, however the model leans
+        ((0.3, 0.5, 0.2), -1, 2),
+        ((0.3, 0.2, 0.5), 0, 2),  # no reading of its own: the likelier direction
+        ((0.3, 0.5, 0.2), 0, 1),
+    ],
+)
+def test_a_candidate_is_judged_in_the_direction_its_rule_read(
+    probs: tuple[float, float, float], prior: int, side_: int
+) -> None:
+    assert side(probs, prior) == side_
+
+
+def test_a_headline_verb_of_support_never_comes_out_against(enricher: Enricher) -> None:
+    # The parse misreads the headline ("Sanders Supporters Protest" is taken for a person);
+    # the rule reads "Backed" as favor, so no confident "against" tag may come of it.
+    found = stances(enricher, "No comment was made.", "Clinton Backed Sanders Supporters Protest")
+    assert not [t for t in found if t.holder == "Clinton" and t.stance == "against"]
