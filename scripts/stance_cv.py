@@ -62,7 +62,7 @@ class Light:
     surface: str
     sentence: tuple[int, str, int]  # (document, field, start): one object per sentence
     source: str
-    prior: int  # the direction the rule read (:func:`pipeline.enrich.stance.side`)
+    reading: int  # the direction the rule read toward an entity (``Candidate.reading``)
 
 
 def _path(a: Token, b: Token) -> tuple[list[Token], Token | None]:
@@ -120,7 +120,7 @@ def cache(out: Path, data: list[Path]) -> None:
             c.surface,
             sentences.setdefault(sent, sent),
             c.source,
-            c.prior,
+            c.reading,
         )
         rows.append((e.doc, light, e.feats, e.label, e.gold_index, _extras(c)))
     out.write_bytes(pickle.dumps({"gold": gold, "rows": rows, "data": [d.name for d in data]}))

@@ -98,6 +98,14 @@ class Candidate:
     def key(self) -> tuple[str, str]:
         return (self.holder.name, self.target.text)
 
+    @property
+    def reading(self) -> int:
+        """The direction the rule read toward a named entity, else 0. Toward an act phrase
+        ("called on X to defy the shutdown" favours *defying the shutdown*) a rule's direction
+        is not the direction toward the act's object, which is what a tag is matched on, so
+        the model alone decides those."""
+        return self.prior if self.target.kind == "entity" else 0
+
 
 class CandidateReader:
     """Proposes candidates for one article; built once per article."""

@@ -20,8 +20,8 @@ from spacy.tokens import Token
 
 from pipeline.enrich import cues
 from pipeline.enrich import lexicon as lx
-from pipeline.enrich.constructions import clause_owner, prep_objects
-from pipeline.enrich.frames import Target, agent_of, negated
+from pipeline.enrich.constructions import prep_objects
+from pipeline.enrich.frames import Target, agent_of, negated, particle_of
 
 if TYPE_CHECKING:
     from pipeline.enrich.candidates import Candidate, SentenceReader
@@ -71,11 +71,37 @@ def noun_phrase(s: SentenceReader, tok: Token) -> Iterator[Candidate]:
         return  # "was hit with a lawsuit": the subject receives the act
     if any(c.dep_ == "poss" for c in tok.children):
         return  # "agreed with his criticism of Y": the possessor's act (``noun``)
+    if _someone_elses(tok) or _by_or_from(verb) or particle_of(verb) == "up":
+        return  # "opened with the attacks on Y by his opponents", "ended up with criticism"
     objects = prep_objects(tok)
     if not objects:
         return
-    holders = s.reader.subject_holders(verb).entities or clause_owner(s, verb)
+    # Only the verb's own subject: "X said the meeting began with an attack on Y" is nobody's
+    # act that X owns.
+    subject = next((c for c in verb.children if c.dep_ == "nsubj"), None)
+    if subject is None:
+        return
+    holders = s.owner.holders.resolve(s.field, subject).entities
     yield from s.emit((holders, "subject"), objects, tok, "noun_phrase", polarity)
+
+
+def _by_or_from(token: Token) -> bool:
+    return any(c.dep_ in {"prep", "agent"} and c.lower_ in {"by", "from"} for c in token.children)
+
+
+def _someone_elses(noun: Token) -> bool:
+    """Does the act name its own author ("the attacks on Y by his opponents", "criticism of Y
+    from his own party", "the criticism that Republicans had voiced")?"""
+    for child in noun.children:
+        if child.dep_ in {"relcl", "acl"}:
+            return True
+        if child.dep_ == "prep" and (
+            child.lower_ in {"by", "from"}
+            # "an attack on Y by X": the by-phrase may hang off the object
+            or any(_by_or_from(inner) for inner in child.children)
+        ):
+            return True
+    return False
 
 
 # Nouns naming what a subject receives from someone: opposition, or pressure to act.
@@ -127,8 +153,12 @@ def _received(s: SentenceReader, tok: Token, polarity: int) -> Iterator[Candidat
     # act that takes a side, in the act's direction ("to approve Y" favours Y, "to reject Y"
     # or "to block Y" opposes it), else the act itself ("to resign").
     for act in (c for c in tok.children if c.dep_ == "acl" and c.pos_ == "VERB"):
+        if negated(act):
+            continue  # "pressure to never oppose Y", "to not endorse Y": no side to read
         direction = _direction(act.lemma_.lower())
         objects = [o for o in act.children if o.dep_ == "dobj"]
+        if any(o.lemma_.lower() in cues.ADDRESSED_NOUNS for o in objects):
+            continue  # "pressure to reject calls to impeach Y": a nested act, not read here
         if direction and objects:
             yield from s.emit((owners, "from"), objects, tok, "received_from", direction)
         elif not objects:

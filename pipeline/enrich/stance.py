@@ -47,7 +47,7 @@ class StanceExtractor:
             if c.target.kind == "entity" and c.target.text == c.holder.name:
                 continue
             probs = self.model.probabilities(c, sources)
-            k = side(probs, c.prior)
+            k = side(probs, c.reading)
             stance: StanceValue = "favor" if CLASSES[k] == "favor" else "against"
             if probs[k] < self.min_confidence:
                 continue
@@ -62,10 +62,12 @@ class StanceExtractor:
 
 def side(probs: Sequence[float], prior: int) -> int:
     """The class a candidate is judged in: favor (1) or against (2), whichever is likelier,
-    except that a rule which read a direction (``prior``) only lets its candidate be judged
-    in that direction. Why: a source with few training examples ("Obama Endorses Clinton" as a
-    headline verb) can come out against while its stance word says favor; a candidate whose
-    model direction contradicts its own reading is left out, not turned round."""
+    except that a rule which read a direction toward an entity (``prior``,
+    :attr:`Candidate.reading`) only lets its candidate be judged in that direction.
+
+    Why: a source with few training examples ("Obama Endorses Clinton" as a headline verb)
+    can come out against while its stance word says favor; a candidate whose model direction
+    contradicts its own reading is left out, not turned round."""
     if prior > 0:
         return 1
     if prior < 0:

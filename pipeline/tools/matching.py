@@ -38,12 +38,18 @@ _HONORIFICS = frozenset(
 )
 
 
+# Letters NFKD leaves whole ("Wałęsa", "Maaßen", "Løkke", "Kılıçdaroğlu").
+_UNDECOMPOSED = str.maketrans({"ł": "l", "ø": "o", "ß": "ss", "ı": "i", "đ": "d", "æ": "ae",
+                               "œ": "oe", "þ": "th", "ð": "d"})  # fmt: skip
+
+
 def _name_words(name: str) -> list[str]:
     # Accents folded ("Ramón Pérez" is "ramon perez", not "ram", "n", "p", "rez"), only a
     # final possessive dropped ("O'Sullivan" keeps its s), and an apostrophe inside a name
     # kept in it ("O'Reilly" is one word, not "o" + "reilly").
     key = unicodedata.normalize("NFKD", name_key(name).replace("\u2019", "'"))
-    key = "".join(c for c in key if not unicodedata.combining(c)).removesuffix("'s")
+    key = "".join(c for c in key if not unicodedata.combining(c)).translate(_UNDECOMPOSED)
+    key = key.removesuffix("'s")
     words = re.findall(r"[a-z0-9]+", re.sub(r"(?<=[a-z])'(?=[a-z])", "", key))
     while len(words) > 1 and words[0] in _HONORIFICS:
         words = words[1:]

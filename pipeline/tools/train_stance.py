@@ -117,7 +117,7 @@ def _decide(model: LinearModel, exs: list[Example]) -> list[Decision]:
     example_of: dict[int, Example] = {}
     for e in exs:
         p = model.probabilities(e.feats)
-        k = side(p, e.candidate.prior)
+        k = side(p, e.candidate.reading)
         key = (e.doc, *e.candidate.key)
         if key not in best or best[key][0] < p[k]:
             best[key] = (p[k], CLASSES[k], e.candidate)

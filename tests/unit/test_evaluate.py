@@ -51,6 +51,9 @@ def test_targets_match(gold: str, predicted: str, same: bool) -> None:
         ("Raúl Castro", "Raúl A. Castro", True),
         ("Müller", "Thomas Müller", True),
         ("D'Souza", "Douza", False),
+        ("Lech Wałęsa", "Wałęsa", True),
+        ("Hans-Georg Maaßen", "Maaßen", True),
+        ("Kemal Kılıçdaroğlu", "Kılıçdaroğlu", True),
         ("O'Sullivan", "Jim O\u2019Sullivan", True),
     ],
 )

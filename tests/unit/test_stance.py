@@ -10,6 +10,7 @@ import pytest
 
 from pipeline.config import EnrichSettings
 from pipeline.enrich import Enricher
+from pipeline.enrich.candidates import CandidateReader
 from pipeline.enrich.stance import side
 from pipeline.models import RawArticle, StanceTag
 
@@ -193,3 +194,18 @@ def test_a_headline_verb_of_support_never_comes_out_against(enricher: Enricher) 
     # the rule reads "Backed" as favor, so no confident "against" tag may come of it.
     found = stances(enricher, "No comment was made.", "Clinton Backed Sanders Supporters Protest")
     assert not [t for t in found if t.holder == "Clinton" and t.stance == "against"]
+
+
+def test_only_a_direction_toward_an_entity_binds_the_model(enricher: Enricher) -> None:
+    # "defying the shutdown" is favoured, the shutdown opposed: a direction read toward an act
+    # phrase leaves the model free; one read toward a named entity binds it.
+    body = (
+        "The Grand Mufti, Mohammad Hussein, called on Palestinians to defy the shutdown. "
+        "Senator Rosa Diaz praised Governor Tom Reed."
+    )
+    doc, _ = enricher.read(RawArticle(id="t", title="", body=body))
+    found = CandidateReader(doc, enricher.catalogue).candidates()
+    acts = [c for c in found if c.target.kind != "entity" and c.prior]
+    named = [c for c in found if c.target.kind == "entity" and c.prior]
+    assert acts and all(c.reading == 0 for c in acts)
+    assert named and all(c.reading == c.prior for c in named)

@@ -53,6 +53,12 @@ def test_an_act_received_in_a_phrase_is_not_the_subjects(enricher: Enricher) -> 
         "Senator Rosa Diaz disagreed with the criticism of Governor Tom Reed.",
         "Senator Rosa Diaz broke with the Republican criticism of Governor Tom Reed.",
         "The Justice Department charged John Smith with assault on Governor Tom Reed.",
+        "Senator Rosa Diaz said the meeting began with an attack on Governor Tom Reed.",
+        "Senator Rosa Diaz opened with the attacks on Governor Tom Reed by his opponents.",
+        "Senator Rosa Diaz responded with the criticism of Governor Tom Reed that Republicans"
+        " had voiced.",
+        "Senator Rosa Diaz began with the criticism of Governor Tom Reed from his own party.",
+        "Senator Rosa Diaz ended up with criticism of Governor Tom Reed in her inbox.",
     ],
 )
 def test_an_act_someone_else_made_is_not_the_subjects(enricher: Enricher, body: str) -> None:
@@ -93,6 +99,16 @@ def test_pressure_takes_the_direction_of_the_act_it_presses_for(
     found = proposed(enricher, body, "received_from")
     assert has(found, "Rosa Diaz", target, prior)
     assert not has(found, "Rosa Diaz", target, -prior)
+
+
+@pytest.mark.parametrize(
+    "act",
+    ["to never oppose Mayor John Smith", "to not endorse Mayor John Smith",
+     "to reject calls to impeach Mayor John Smith"],
+)  # fmt: skip
+def test_pressure_for_a_denied_or_nested_act_reads_no_side(enricher: Enricher, act: str) -> None:
+    body = f"Governor Tom Reed faces pressure from Senator Rosa Diaz {act}."
+    assert not any("smith" in t.lower() for _, t, _ in proposed(enricher, body, "received_from"))
 
 
 def test_pressure_without_an_act_is_no_stance(enricher: Enricher) -> None:
