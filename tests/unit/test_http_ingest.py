@@ -215,19 +215,22 @@ def test_item_limit_is_enforced_before_the_items_are_parsed() -> None:
     empties = "[" + ",".join(["{}"] * 333_000) + "]"  # the 1 MB body that held the server 2.9 s
     lines = "\n".join(["{}"] * 333_000)
 
+    # The bounds are far below the 2.9 s a parse of the items took, and far above the ~0.1 s a
+    # refusal takes on a quiet machine, so that a loaded one (the integration tests beside
+    # these) does not fail them: a refusal took 0.63 s there.
     async def scenario(client: TestClient[Any, Any]) -> None:
         for body, kind in ((empties, "application/json"), (lines, "application/x-ndjson")):
             started = time.perf_counter()
             response = await post(client, body, {"Content-Type": kind})
             assert response.status == 413, kind
-            assert time.perf_counter() - started < 0.5
+            assert time.perf_counter() - started < 1.5
         # Eight at once do not starve the health check.
         slow = [asyncio.ensure_future(post(client, empties)) for _ in range(8)]
         started = time.perf_counter()
         assert (await client.get("/healthz")).status == 200
         health_wait = time.perf_counter() - started
         assert [r.status for r in await asyncio.gather(*slow)] == [413] * 8
-        assert health_wait < 1.0
+        assert health_wait < 1.5
 
     run(sink, ServeSettings(max_body_bytes=1_000_000), scenario)
     assert sink.published == []
