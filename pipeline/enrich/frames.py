@@ -311,10 +311,10 @@ class FrameReader:
         if obj is None or obj.lower_ in _SKIP_TARGETS:
             return []
         lemma = verb.lemma_.lower()
-        if lemma in lx.REVERSING_VERBS or lemma in lx.SUSTAINING_VERBS:
+        sign = lx.act_direction(lemma)
+        if sign:
             if lemma == "phase" and particle_of(verb) != "out":
                 return []
-            sign = -1 if lemma in lx.REVERSING_VERBS else 1
             return [Target(t.text, t.kind, sign * t.polarity) for t in self.targets(obj)]
         hits = self._catalogue(verb.doc)
         named = self._phrase_tokens(obj)

@@ -103,6 +103,15 @@ SUSTAINING_VERBS = frozenset(
     ratify hold protect safeguard preserve""")
 )
 
+
+def act_direction(lemma: str) -> int:
+    """An act's side toward its object: -1 for a reversing verb (lift, end, block), +1 for a
+    sustaining one (send, extend), 0 for any other verb."""
+    if lemma in REVERSING_VERBS:
+        return -1
+    return 1 if lemma in SUSTAINING_VERBS else 0
+
+
 # Nouns that turn their complement's polarity: "an end to the war", "a ban on guns".
 REVERSING_NOUNS = frozenset(
     _words("""cessation end halt suspension withdrawal removal lifting ban freeze moratorium

@@ -166,13 +166,9 @@ def _received(s: SentenceReader, tok: Token, polarity: int) -> Iterator[Candidat
 
 
 def _direction(lemma: str) -> int:
-    """The side an act takes toward its object: a stance verb's, a reversing verb's (lift,
-    end, block: against), a sustaining verb's (send, extend: favor); 0 for any other act."""
-    if lemma in cues.VERBS:
-        return cues.VERBS[lemma]
-    if lemma in lx.REVERSING_VERBS:
-        return -1
-    return 1 if lemma in lx.SUSTAINING_VERBS else 0
+    """The side an act takes toward its object: a stance verb's, else a reversing or
+    sustaining verb's (:func:`lexicon.act_direction`)."""
+    return cues.VERBS.get(lemma) or lx.act_direction(lemma)
 
 
 def _from_agents(noun: Token, verb: Token) -> list[Token]:

@@ -109,9 +109,9 @@ def _verb_act(s: SentenceReader, act: Token, depth: int = 0) -> tuple[int, list[
     if polarity and objects:
         return polarity, objects
     lemma = act.lemma_.lower()
-    if lemma in lx.REVERSING_VERBS or lemma in lx.SUSTAINING_VERBS:
-        objects = [c for c in act.children if c.dep_ == "dobj"]
-        return (-1 if lemma in lx.REVERSING_VERBS else 1), objects
+    sign = lx.act_direction(lemma)
+    if sign:
+        return sign, [c for c in act.children if c.dep_ == "dobj"]
     inner = next((c for c in act.children if c.dep_ == "xcomp" and c.pos_ == "VERB"), None)
     if inner is None or depth > 0 or lemma not in lx.EMBEDDING_VERBS:
         return polarity, objects
