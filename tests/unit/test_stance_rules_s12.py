@@ -6,20 +6,12 @@ from __future__ import annotations
 import pytest
 
 from pipeline.enrich import Enricher
-from pipeline.enrich.candidates import Candidate, CandidateReader
-from pipeline.models import RawArticle
+from tests.unit.stance_proposals import proposed
 
 
 @pytest.fixture
 def enricher(untrained_enricher: Enricher) -> Enricher:
     return untrained_enricher  # one load per run (tests/conftest.py)
-
-
-def proposed(enricher: Enricher, body: str, source: str) -> set[tuple[str, str, int]]:
-    """(holder, target as written, direction) of the candidates ``source`` proposes."""
-    doc, _ = enricher.read(RawArticle(id="t", title="", body=body))
-    found: list[Candidate] = CandidateReader(doc, enricher.catalogue).candidates()
-    return {(c.holder.name, c.surface, c.prior) for c in found if c.source == source}
 
 
 def has(found: set[tuple[str, str, int]], holder: str, word: str, prior: int) -> bool:

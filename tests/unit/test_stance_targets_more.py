@@ -8,27 +8,12 @@ from __future__ import annotations
 import pytest
 
 from pipeline.enrich import Enricher
-from pipeline.enrich.candidates import Candidate, CandidateReader
-from pipeline.models import RawArticle
-
-Proposal = tuple[str, str, int]
+from tests.unit.stance_proposals import Proposal, proposed
 
 
 @pytest.fixture
 def enricher(untrained_enricher: Enricher) -> Enricher:
     return untrained_enricher  # one load per run (tests/conftest.py)
-
-
-def proposed(enricher: Enricher, body: str, source: str | None = None) -> set[Proposal]:
-    """(holder, target as written, direction) of the candidates ``source`` (any structured
-    source when None: every source but the entity-pair rule) proposes."""
-    doc, _ = enricher.read(RawArticle(id="t", title="", body=body))
-    found: list[Candidate] = CandidateReader(doc, enricher.catalogue).candidates()
-    return {
-        (c.holder.name, c.surface, c.prior)
-        for c in found
-        if (c.source == source if source is not None else c.source != "pair")
-    }
 
 
 def has(found: set[Proposal], holder: str, word: str, prior: int) -> bool:
