@@ -155,6 +155,16 @@ class CandidateReader:
         return found
 
 
+# Verbs that give up the position their object names ("withdrew his opposition to Y",
+# "dropped her objections to Y"): the guidelines tag a position given up no more than one
+# denied, so such a stance noun reads no side.
+_GIVING_UP = lx.REVERSING_VERBS | {"retract", "rescind", "reverse", "renounce", "soften"}
+
+
+def _given_up(cue: Token) -> bool:
+    return cue.dep_ in {"dobj", "nsubjpass"} and cue.head.lemma_.lower() in _GIVING_UP
+
+
 def _speakers(reader: FrameReader, sent: Span) -> list[Cluster]:
     """Entities a sentence's speech verb is attributed to ("…," he said)."""
     for tok in sent:
@@ -438,6 +448,8 @@ class SentenceReader:
                 if not keep:
                     entities, via = self._subject_of(top)
                 label = f"{top.lemma_.lower()} to {label}"  # the chain is the stance word
+        elif _given_up(cue):
+            prior = 0  # "withdrew his opposition to Y": no longer a side, as one denied
         else:
             prior = -polarity if negated(cue) else polarity
         yield from self.each(entities, objects, cue, source, prior, via, label)

@@ -357,3 +357,22 @@ def test_a_time_after_a_phrasal_frame_verb_gives_way_to_the_next_phrase(
     found = candidates(enricher, "Senator Ana Ruiz pushed for months for the Dream Act.")
     surfaces = {c.surface for c in found if c.source == "frame"}
     assert not [s for s in surfaces if "month" in s]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Senator Ana Ruiz withdrew her opposition to the housing bill.",
+        "Senator Ana Ruiz dropped her objections to the housing bill.",
+        "Senator Ana Ruiz softened her criticism of the housing bill.",
+    ],
+)
+def test_a_stance_noun_given_up_reads_no_side(enricher: Enricher, body: str) -> None:
+    # A position given up is tagged no more than one denied (docs/annotation.md): the noun
+    # rule still proposes the pair for the model, with no direction of its own.
+    assert directions(candidates(enricher, body), "Ana Ruiz", "housing") == {0}
+
+
+def test_a_stance_noun_voiced_keeps_its_side(enricher: Enricher) -> None:
+    found = candidates(enricher, "Senator Ana Ruiz voiced her opposition to the housing bill.")
+    assert directions(found, "Ana Ruiz", "housing") == {-1}
