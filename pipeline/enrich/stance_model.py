@@ -12,13 +12,15 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
+from spacy.tokens import Token
+
 from pipeline.enrich.candidates import Candidate
 from pipeline.enrich.lexicon import SPEECH_VERBS
 from pipeline.enrich.linear import Features, LinearModel
 from pipeline.enrich.tone import polarity
 
 # Bump whenever :func:`features` changes: a model is only valid for the features it was fit on.
-FEATURE_SET_VERSION = "7"
+FEATURE_SET_VERSION = "8"
 CLASSES = ("none", "favor", "against")
 MODEL_FILE = "data/stance_model.json"
 
@@ -85,6 +87,8 @@ def features(c: Candidate, sources: Sources | None = None) -> Features:
     ]
     names += _token_features(c)
     names += _structure(c)
+    mood = _mood(c)
+    names += [f"mood={mood}", f"mood={mood}|src={c.source}"]
     proposed = (sources or {}).get(c.key, frozenset({c.source}))
     names += [f"also={x}" for x in sorted(proposed) if x != c.source]
     names += [f"nsrc={len(proposed)}", f"srcset={'+'.join(sorted(proposed))}"]
@@ -92,6 +96,46 @@ def features(c: Candidate, sources: Sources | None = None) -> Features:
     feats["tone_value"] = tone
     feats["tone_x_prior"] = tone * c.prior
     return feats
+
+
+_POSSIBLE = frozenset({"may", "might", "could", "would"})
+_CONDITIONS = frozenset({"if", "whether", "unless"})
+_BEFORE = 8
+
+
+def _mood(c: Candidate) -> str:
+    """Whether the clause around the anchor states a position or only a possible one: a
+    modal of possibility ("might snub Y", "may oppose Y"), a condition or an indirect question
+    ("if X supports Y", "asked whether X backs Y"), a question. The guidelines tag none of
+    them, and nothing else in the features tells them from the statement."""
+    verb = c.anchor
+    for _ in range(6):
+        if verb.pos_ in {"VERB", "AUX"} or verb.head.i == verb.i:
+            break
+        verb = verb.head
+    if any(t.dep_ == "aux" and t.lower_ in _POSSIBLE for t in _just_before(verb)):
+        return "possible"
+    node = verb
+    for _ in range(3):
+        if any(t.dep_ == "mark" and t.lower_ in _CONDITIONS for t in _just_before(node)):
+            return "condition"
+        if node.head.i == node.i:
+            break
+        node = node.head
+    # the sentence's last mark, quotes and spaces aside (read from the end: linear)
+    text = c.sentence.text
+    end = len(text)
+    while end and text[end - 1] in " \"'\u201d\u2019":
+        end -= 1
+    return "question" if text[end - 1 : end] == "?" else "stated"
+
+
+def _just_before(head: Token) -> list[Token]:
+    """The dependents of ``head`` among the eight words before it, where English puts its
+    auxiliaries and subordinators: read in constant time, where ``head.children`` of a verb
+    with a hundred phrases would make a sentence's candidates quadratic."""
+    doc = head.doc
+    return [t for t in doc[max(0, head.i - _BEFORE) : head.i] if t.head.i == head.i]
 
 
 def _between(c: Candidate) -> list[str]:
