@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from pipeline.config import EnrichSettings
 from pipeline.enrich import Enricher
 from pipeline.enrich.stance_model import FEATURE_SET_VERSION, StanceModel
-from pipeline.tools.train_stance import train
+from pipeline.tools.train_stance import operating_point, train
 
 DEV = Path(__file__).resolve().parents[1] / "data" / "gold" / "stance_dev.jsonl"
 
@@ -42,3 +43,26 @@ def test_training_is_deterministic_and_loadable(untrained: Enricher, tmp_path: P
     assert result["cv"][0]["threshold"] == pytest.approx(0.1)
     model = StanceModel.load(first)
     assert model.version == meta["version"]
+
+
+def _point(threshold: float, precision: float, tags: int) -> dict[str, float]:
+    return {"threshold": threshold, "precision": precision, "recall": 0.1, "tags": tags}
+
+
+def test_the_operating_point_clears_the_target_by_a_standard_error() -> None:
+    points = [
+        _point(0.5, 0.67, 330),
+        _point(0.55, 0.70, 290),  # touches 0.70: its own error puts it below half the time
+        _point(0.6, 0.75, 236),  # 0.75 - sqrt(0.75 * 0.25 / 236) = 0.722
+        _point(0.65, 0.76, 198),
+    ]
+    assert operating_point(points) == 0.6
+    # the same precision from a handful of tags is no evidence
+    assert operating_point([_point(0.6, 0.75, 20), _point(0.7, 0.9, 30)]) == 0.7
+    assert operating_point([_point(0.6, 0.5, 200)]) == 0.95
+
+
+def test_the_default_threshold_is_the_shipped_models_operating_point() -> None:
+    meta = StanceModel.load().model.meta
+    assert EnrichSettings().stance_min_confidence == meta["suggested_min_confidence"]
+    assert operating_point(meta["cv_curve"]) == meta["suggested_min_confidence"]
