@@ -12,8 +12,9 @@ Frames recognised (polarity +1 favor, -1 against, 0 neutral):
 
 "X said there was Y" is no frame: on real news it read facts as positions.
 
-Matrix negation ("did not oppose Y") gives neutral; "did not support/back Y" gives against
-(withholding support), both with lower confidence.
+Matrix negation ("did not oppose Y", "did not endorse Y", "no longer opposes Y") gives no
+direction (:func:`denied`), with lower confidence; a negation inside the chain still turns it
+("agreed not to back Y" is against Y).
 """
 
 from __future__ import annotations
@@ -249,10 +250,7 @@ class FrameReader:
             confidence *= EMBED_FACTOR
             words = [node.lemma_.lower(), *negation, "to", *words]
         if negated(node):
-            withheld = polarity == 1 and node is verb and verb.lemma_ in lx.NEGATABLE_SUPPORT
-            polarity = -1 if withheld else 0
-            confidence = 0.6 if withheld else 0.5
-            words = ["not", *words]
+            polarity, confidence, words = 0, 0.5, ["not", *words]
         holders = self.subject_holders(node)
         return self._frame(holders, targets, polarity, " ".join(words), confidence, verb)
 
@@ -443,9 +441,15 @@ def compose(verb: Token, polarity: int) -> tuple[int, Token]:
             polarity = -polarity
         node = node.head
         polarity *= _embedding_polarity(node)
-    if negated(node):
-        polarity = -polarity
-    return polarity, node
+    return denied(node, polarity), node
+
+
+def denied(top: Token, polarity: int) -> int:
+    """The direction of a stance word whose holder's own verb is ``top``: none when that verb
+    is negated. "X did not criticise Y", "never endorsed Y", "no longer opposes Y" say what X
+    does not do, not which side X takes (docs/annotation.md: no tag), unlike "refused to back
+    Y", a refusal composed in the chain below it."""
+    return 0 if negated(top) else polarity
 
 
 def _subject(verb: Token) -> Token | None:
