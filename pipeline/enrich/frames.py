@@ -26,6 +26,7 @@ from typing import Literal
 
 from spacy.tokens import Doc, Token
 
+from pipeline.enrich import cues
 from pipeline.enrich import lexicon as lx
 from pipeline.enrich.document import Document, Sentence
 from pipeline.enrich.entities import Cluster
@@ -112,6 +113,64 @@ def _negated(token: Token) -> bool:
         if child.lower_ == "longer" and any(g.lower_ == "no" for g in child.children):
             return True
     return False
+
+
+def _words(text: str) -> frozenset[str]:
+    """The whitespace-separated words of a block of text: keeps long word lists compact."""
+    return frozenset(text.split())
+
+
+# Where or through what something was said: "applauded the move *on Twitter*", "attacked
+# him *in an interview with CNN*", "*at a rally*". Such a phrase is never the target.
+_VENUE_PREPOSITIONS = frozenset({"on", "in", "at", "via", "through", "during", "over"})
+_MEDIA = _words(
+    """twitter facebook instagram youtube tiktok snapchat reddit linkedin telegram whatsapp
+    cnn msnbc cnbc fox nbc abc cbs npr bbc pbs c-span television tv radio podcast air
+    media"""
+)
+_VENUE_NOUNS = _words(
+    """interview rally speech appearance show broadcast podcast conference briefing statement
+    tweet post message video op-ed column editorial remarks address debate event forum
+    meeting hall conversation chat"""
+)
+# The venue's counterpart: "in an interview *with* CNN", "at a meeting *with* X".
+_VENUE_WITH = frozenset({"interview", "conversation", "chat", "meeting", "appearance"})
+
+
+def is_venue(tok: Token) -> bool:
+    """Does ``tok`` name where or through what something was said ("on Twitter", "at a
+    rally", "in an interview with CNN"), rather than what it is about? Not when the
+    preposition is the one a stance word takes its target with ("turned on Fox News", "an
+    attack on CNN", "a ban on TikTok")."""
+    prep = tok.head
+    if tok.dep_ != "pobj" or prep.dep_ != "prep":
+        return False
+    word, owner = prep.lower_, prep.head
+    if word == "with":
+        return owner.lemma_.lower() in _VENUE_WITH
+    if word not in _VENUE_PREPOSITIONS or _takes_target_with(owner, word):
+        return False
+    names = {tok.lemma_.lower(), tok.lower_} | {
+        c.lower_ for c in tok.children if c.dep_ == "compound"
+    }
+    return bool(names & _MEDIA) or tok.lemma_.lower() in _VENUE_NOUNS
+
+
+def _complement(noun: Token) -> Token | None:
+    """:func:`targets.complement`, unless it names a venue: "Sessions' move on Twitter" is
+    the move, not Twitter."""
+    inner = complement(noun)
+    return None if inner is None or is_venue(inner) else inner
+
+
+def _takes_target_with(owner: Token, word: str) -> bool:
+    """Does the stance word ``owner`` name its target after ``word`` ("lashed out *at*",
+    "an attack *on*", "a ban *on*")?"""
+    lemma = owner.lemma_.lower()
+    if (lemma, word) in lx.PHRASAL or (lemma, word) in cues.PHRASAL:
+        return True
+    stance_noun = lemma in cues.NOUNS or lemma in cues.FRAMED_NOUNS or lemma in lx.REVERSING_NOUNS
+    return stance_noun and word in cues.NOUN_PREPOSITIONS
 
 
 def _gerund(lemma: str) -> str:
@@ -283,7 +342,9 @@ class FrameReader:
         """Targets named by a noun (and nouns coordinated with it), or by a gerund clause."""
         if head.pos_ in {"VERB", "AUX"}:  # "warned against rushing the process"
             return self._action_targets(head)
-        inner = complement(head)
+        if is_venue(head):  # "fired back on Twitter"
+            return []
+        inner = _complement(head)
         if head.lemma_.lower() in lx.REVERSING_NOUNS and inner is not None:
             # "a cessation of aid" is against aid; "a freeze of the front line" stays a phrase
             inside = self.targets(inner)
@@ -362,7 +423,7 @@ class FrameReader:
 
     def _generic_target(self, noun: Token) -> Target | None:
         """Generic heads: "a bill on gun control", "the nomination of X", "a plan to expand X"."""
-        inner = complement(noun)
+        inner = _complement(noun)
         if inner is not None:
             entity = self.doc.entity_of(self.field, inner)
             if entity is not None:
@@ -404,7 +465,7 @@ class FrameReader:
 
     def _phrase_tokens(self, noun: Token) -> list[Token]:
         """The tokens of :meth:`_phrase`: the core, and the complement's preposition and core."""
-        inner = complement(noun)
+        inner = _complement(noun)
         if inner is None:
             return core_tokens(noun)
         return [*core_tokens(noun), inner.head, *core_tokens(inner)]
@@ -412,7 +473,7 @@ class FrameReader:
     def _phrase(self, noun: Token) -> str:
         """The noun's core phrase plus one complement: "attack on refugee camp"."""
         text = phrase(core_tokens(noun))
-        inner = complement(noun)
+        inner = _complement(noun)
         if inner is not None:
             text = f"{text} {inner.head.lower_} {phrase(core_tokens(inner))}"
         return text.strip()

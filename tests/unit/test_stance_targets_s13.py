@@ -34,3 +34,35 @@ def test_a_denied_stance_verb_reads_no_direction(enricher: Enricher, verb: str) 
 def test_a_refusal_still_composes_its_direction(enricher: Enricher, verb: str, prior: int) -> None:
     found = proposed(enricher, f"Senator Rosa Diaz {verb} Governor Tom Reed.")
     assert directions(found, "Rosa Diaz", "reed") == {prior}
+
+
+@pytest.mark.parametrize(
+    ("body", "holder", "kept"),
+    [
+        ("Senator Rosa Diaz applauded Governor Tom Reed's move on Twitter.", "Rosa Diaz", "move"),
+        ("Mayor Tom Reed fired back on Twitter.", "Tom Reed", None),
+        ("Senator Rosa Diaz fired back on Facebook on Monday.", "Rosa Diaz", None),
+        ("Senator Rosa Diaz praised the plan in an interview with CNN.", "Rosa Diaz", "plan"),
+    ],
+)
+def test_where_something_was_said_is_not_its_target(
+    enricher: Enricher, body: str, holder: str, kept: str | None
+) -> None:
+    found = proposed(enricher, body)
+    for venue in ["twitter", "facebook", "cnn"]:
+        assert not directions(found, holder, venue)
+    if kept is not None:
+        assert directions(found, holder, kept)
+
+
+@pytest.mark.parametrize(
+    ("body", "target", "prior"),
+    [
+        ("Senator Rosa Diaz lashed out at CNN.", "cnn", -1),
+        ("Senator Rosa Diaz launched an attack on Fox News.", "fox", -1),
+    ],
+)
+def test_a_medium_a_stance_word_takes_as_its_object_stays_the_target(
+    enricher: Enricher, body: str, target: str, prior: int
+) -> None:
+    assert prior in directions(proposed(enricher, body), "Rosa Diaz", target)
