@@ -27,6 +27,7 @@ from typing import Literal
 from spacy.tokens import Doc, Token
 
 from pipeline.enrich import cues
+from pipeline.enrich import gazetteer as gz
 from pipeline.enrich import lexicon as lx
 from pipeline.enrich.document import Document, Sentence
 from pipeline.enrich.entities import Cluster
@@ -399,8 +400,7 @@ class FrameReader:
             return found
         if noun.lemma_.lower() in GENERIC_HEADS:
             return self._generic_target(noun)
-        text = self._phrase(noun)
-        return Target(text, "phrase", 1) if text else None
+        return self._phrase_target(noun)
 
     def _apposed(self, noun: Token) -> Cluster | None:
         """The entity a description is apposed to: "L.A.'s mayor, Democrat Eric Garcetti" is
@@ -445,8 +445,26 @@ class FrameReader:
             # otherwise it stays the phrase as written.
             if earlier is not None:
                 return self._target(earlier)
+        return self._phrase_target(noun)
+
+    def _phrase_target(self, noun: Token) -> Target | None:
+        """The noun's phrase as the target, unless its complement is a title cut from its
+        name: in "praised the efforts of U.S. Ambassador to the United Nations Nikki Haley"
+        the parser hangs the name elsewhere, and "efforts of U.S. Ambassador" names no one
+        (the complement rule takes the names)."""
+        inner = _complement(noun)
+        if inner is not None and self._bare_title(inner):
+            return None
         text = self._phrase(noun)
         return Target(text, "phrase", 1) if text else None
+
+    def _bare_title(self, tok: Token) -> bool:
+        """Is ``tok`` a capitalised person title that names no entity ("U.S. *Ambassador*")?"""
+        return (
+            tok.pos_ == "PROPN"
+            and tok.lower_ in gz.PERSON_ROLES
+            and self.doc.entity_of(self.field, tok) is None
+        )
 
     def _earlier_mention(self, noun: Token) -> Token | None:
         """The latest earlier noun with the same lemma that carries modifiers or a complement

@@ -66,3 +66,15 @@ def test_a_medium_a_stance_word_takes_as_its_object_stays_the_target(
     enricher: Enricher, body: str, target: str, prior: int
 ) -> None:
     assert prior in directions(proposed(enricher, body), "Rosa Diaz", target)
+
+
+def test_a_title_cut_from_its_name_is_no_target(enricher: Enricher) -> None:
+    body = (
+        "Senator Rosa Diaz praised the efforts of U.S. Ambassador to the United Nations "
+        "Nikki Haley and Secretary of State Rex Tillerson."
+    )
+    found = proposed(enricher, body)
+    assert not directions(found, "Rosa Diaz", "ambassador")
+    assert directions(found, "Rosa Diaz", "haley") == {1}  # the complement rule names her
+    named = proposed(enricher, "Senator Rosa Diaz praised the work of Governor Tom Reed.")
+    assert 1 in directions(named, "Rosa Diaz", "reed")
