@@ -113,7 +113,19 @@ def _negated(token: Token) -> bool:
             return True
         if child.lower_ == "longer" and any(g.lower_ == "no" for g in child.children):
             return True
-    return False
+    return _shares_negation(token)
+
+
+def _shares_negation(token: Token) -> bool:
+    """A verb joined by "or" / "nor" to a negated one, with no subject of its own, is negated
+    too: "did not shame *or dismiss* Y" (not "did not shame X *and dismissed* Y")."""
+    head = token.head
+    if token.dep_ != "conj" or head.pos_ not in {"VERB", "AUX"} or token.pos_ not in {"VERB"}:
+        return False
+    if any(c.dep_ in {"nsubj", "nsubjpass"} for c in token.children):
+        return False
+    joined_by_or = any(c.dep_ == "cc" and c.lower_ in {"or", "nor"} for c in head.children)
+    return joined_by_or and negated(head)
 
 
 def _words(text: str) -> frozenset[str]:

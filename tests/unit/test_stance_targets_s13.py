@@ -78,3 +78,14 @@ def test_a_title_cut_from_its_name_is_no_target(enricher: Enricher) -> None:
     assert directions(found, "Rosa Diaz", "haley") == {1}  # the complement rule names her
     named = proposed(enricher, "Senator Rosa Diaz praised the work of Governor Tom Reed.")
     assert 1 in directions(named, "Rosa Diaz", "reed")
+
+
+def test_a_negation_carries_over_or_not_over_and(enricher: Enricher) -> None:
+    either = proposed(enricher, "Senator Rosa Diaz did not praise or endorse Governor Tom Reed.")
+    assert directions(either, "Rosa Diaz", "reed") == {0}
+    body = "Senator Rosa Diaz never condemned the plan nor criticized Governor Tom Reed."
+    assert directions(proposed(enricher, body), "Rosa Diaz", "reed") == {0}
+    both = proposed(
+        enricher, "Senator Rosa Diaz did not praise Mayor Ann Cole and endorsed Governor Tom Reed."
+    )
+    assert directions(both, "Rosa Diaz", "reed") == {1}
