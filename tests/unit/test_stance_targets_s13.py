@@ -89,3 +89,11 @@ def test_a_negation_carries_over_or_not_over_and(enricher: Enricher) -> None:
         enricher, "Senator Rosa Diaz did not praise Mayor Ann Cole and endorsed Governor Tom Reed."
     )
     assert directions(both, "Rosa Diaz", "reed") == {1}
+
+
+@pytest.mark.parametrize(
+    ("word", "prior"), [("a hero", 1), ("a patriot", 1), ("a traitor", -1), ("a coward", -1)]
+)
+def test_a_name_called_judges_its_bearer(enricher: Enricher, word: str, prior: int) -> None:
+    body = f"Mayor Tom Reed called Governor Ann Cole {word}."
+    assert prior in directions(proposed(enricher, body, "label"), "Tom Reed", "cole")
