@@ -165,9 +165,10 @@ NECESSITY = frozenset({"must", "should", "need", "ought", "necessary", "essentia
 # Judgements in a reported clause: "the plan was a mistake, X said".
 JUDGEMENTS: dict[str, int] = _polar(
     """good great right correct important necessary needed essential vital crucial fair
-    smart wise success win victory excellent strong helpful beneficial""",
+    smart wise success win victory excellent strong helpful beneficial hero patriot genius""",
     """mistake wrong bad terrible disaster disastrous failure illegal unconstitutional
     dangerous outrageous unacceptable reckless shameful disgrace disgraceful ridiculous
     absurd stupid dumb corrupt racist liar incompetent unfair irresponsible misguided
-    flawed harmful damaging threat hoax scandal fraud lie lies""",
+    flawed harmful damaging threat hoax scandal fraud lie lies traitor coward hypocrite
+    bully clown loser puppet thug crook hitman""",
 )

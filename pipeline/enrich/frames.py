@@ -12,8 +12,9 @@ Frames recognised (polarity +1 favor, -1 against, 0 neutral):
 
 "X said there was Y" is no frame: on real news it read facts as positions.
 
-Matrix negation ("did not oppose Y") gives neutral; "did not support/back Y" gives against
-(withholding support), both with lower confidence.
+Matrix negation ("did not oppose Y", "did not endorse Y", "no longer opposes Y") gives no
+direction (:func:`denied`), with lower confidence; a negation inside the chain still turns it
+("agreed not to back Y" is against Y).
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ from typing import Literal
 
 from spacy.tokens import Doc, Token
 
+from pipeline.enrich import cues
+from pipeline.enrich import gazetteer as gz
 from pipeline.enrich import lexicon as lx
 from pipeline.enrich.document import Document, Sentence
 from pipeline.enrich.entities import Cluster
@@ -110,7 +113,77 @@ def _negated(token: Token) -> bool:
             return True
         if child.lower_ == "longer" and any(g.lower_ == "no" for g in child.children):
             return True
-    return False
+    return _shares_negation(token)
+
+
+def _shares_negation(token: Token) -> bool:
+    """A verb joined by "or" / "nor" to a negated one, with no subject of its own, is negated
+    too: "did not shame *or dismiss* Y" (not "did not shame X *and dismissed* Y")."""
+    head = token.head
+    if token.dep_ != "conj" or head.pos_ not in {"VERB", "AUX"} or token.pos_ not in {"VERB"}:
+        return False
+    if any(c.dep_ in {"nsubj", "nsubjpass"} for c in token.children):
+        return False
+    joined_by_or = any(c.dep_ == "cc" and c.lower_ in {"or", "nor"} for c in head.children)
+    return joined_by_or and negated(head)
+
+
+def _words(text: str) -> frozenset[str]:
+    """The whitespace-separated words of a block of text: keeps long word lists compact."""
+    return frozenset(text.split())
+
+
+# Where or through what something was said: "applauded the move *on Twitter*", "attacked
+# him *in an interview with CNN*", "*at a rally*". Such a phrase is never the target.
+_VENUE_PREPOSITIONS = frozenset({"on", "in", "at", "via", "through", "during", "over"})
+_MEDIA = _words(
+    """twitter facebook instagram youtube tiktok snapchat reddit linkedin telegram whatsapp
+    cnn msnbc cnbc fox nbc abc cbs npr bbc pbs c-span television tv radio podcast air
+    media"""
+)
+_VENUE_NOUNS = _words(
+    """interview rally speech appearance show broadcast podcast conference briefing statement
+    tweet post message video op-ed column editorial remarks address debate event forum
+    meeting hall conversation chat"""
+)
+# The venue's counterpart: "in an interview *with* CNN", "at a meeting *with* X".
+_VENUE_WITH = frozenset({"interview", "conversation", "chat", "meeting", "appearance"})
+
+
+def is_venue(tok: Token) -> bool:
+    """Does ``tok`` name where or through what something was said ("on Twitter", "at a
+    rally", "in an interview with CNN"), rather than what it is about? Not when the
+    preposition is the one a stance word takes its target with ("turned on Fox News", "an
+    attack on CNN", "a ban on TikTok")."""
+    prep = tok.head
+    if tok.dep_ != "pobj" or prep.dep_ != "prep":
+        return False
+    word, owner = prep.lower_, prep.head
+    if word == "with":
+        return owner.lemma_.lower() in _VENUE_WITH
+    if word not in _VENUE_PREPOSITIONS or _takes_target_with(owner, word):
+        return False
+    names = {tok.lemma_.lower(), tok.lower_} | {
+        c.lower_ for c in tok.children if c.dep_ == "compound"
+    }
+    return bool(names & _MEDIA) or tok.lemma_.lower() in _VENUE_NOUNS
+
+
+def _complement(noun: Token) -> Token | None:
+    """:func:`targets.complement`, unless it names a venue: "Sessions' move on Twitter" is
+    the move, not Twitter."""
+    inner = complement(noun)
+    return None if inner is None or is_venue(inner) else inner
+
+
+def _takes_target_with(owner: Token, word: str) -> bool:
+    """Does the stance word ``owner`` name its target after ``word`` ("lashed out *at*",
+    "an attack *on*", "a ban *on*")?"""
+    lemma = owner.lemma_.lower()
+    if (lemma, word) in lx.PHRASAL or (lemma, word) in cues.PHRASAL:
+        return True
+    stance_noun = lemma in cues.NOUNS or lemma in cues.FRAMED_NOUNS or lemma in lx.REVERSING_NOUNS
+    return stance_noun and word in cues.NOUN_PREPOSITIONS
 
 
 def _gerund(lemma: str) -> str:
@@ -249,10 +322,7 @@ class FrameReader:
             confidence *= EMBED_FACTOR
             words = [node.lemma_.lower(), *negation, "to", *words]
         if negated(node):
-            withheld = polarity == 1 and node is verb and verb.lemma_ in lx.NEGATABLE_SUPPORT
-            polarity = -1 if withheld else 0
-            confidence = 0.6 if withheld else 0.5
-            words = ["not", *words]
+            polarity, confidence, words = 0, 0.5, ["not", *words]
         holders = self.subject_holders(node)
         return self._frame(holders, targets, polarity, " ".join(words), confidence, verb)
 
@@ -285,7 +355,9 @@ class FrameReader:
         """Targets named by a noun (and nouns coordinated with it), or by a gerund clause."""
         if head.pos_ in {"VERB", "AUX"}:  # "warned against rushing the process"
             return self._action_targets(head)
-        inner = complement(head)
+        if is_venue(head):  # "fired back on Twitter"
+            return []
+        inner = _complement(head)
         if head.lemma_.lower() in lx.REVERSING_NOUNS and inner is not None:
             # "a cessation of aid" is against aid; "a freeze of the front line" stays a phrase
             inside = self.targets(inner)
@@ -340,8 +412,7 @@ class FrameReader:
             return found
         if noun.lemma_.lower() in GENERIC_HEADS:
             return self._generic_target(noun)
-        text = self._phrase(noun)
-        return Target(text, "phrase", 1) if text else None
+        return self._phrase_target(noun)
 
     def _apposed(self, noun: Token) -> Cluster | None:
         """The entity a description is apposed to: "L.A.'s mayor, Democrat Eric Garcetti" is
@@ -364,7 +435,7 @@ class FrameReader:
 
     def _generic_target(self, noun: Token) -> Target | None:
         """Generic heads: "a bill on gun control", "the nomination of X", "a plan to expand X"."""
-        inner = complement(noun)
+        inner = _complement(noun)
         if inner is not None:
             entity = self.doc.entity_of(self.field, inner)
             if entity is not None:
@@ -386,8 +457,26 @@ class FrameReader:
             # otherwise it stays the phrase as written.
             if earlier is not None:
                 return self._target(earlier)
+        return self._phrase_target(noun)
+
+    def _phrase_target(self, noun: Token) -> Target | None:
+        """The noun's phrase as the target, unless its complement is a title cut from its
+        name: in "praised the efforts of U.S. Ambassador to the United Nations Nikki Haley"
+        the parser hangs the name elsewhere, and "efforts of U.S. Ambassador" names no one
+        (the complement rule takes the names)."""
+        inner = _complement(noun)
+        if inner is not None and self._bare_title(inner):
+            return None
         text = self._phrase(noun)
         return Target(text, "phrase", 1) if text else None
+
+    def _bare_title(self, tok: Token) -> bool:
+        """Is ``tok`` a capitalised person title that names no entity ("U.S. *Ambassador*")?"""
+        return (
+            tok.pos_ == "PROPN"
+            and tok.lower_ in gz.PERSON_ROLES
+            and self.doc.entity_of(self.field, tok) is None
+        )
 
     def _earlier_mention(self, noun: Token) -> Token | None:
         """The latest earlier noun with the same lemma that carries modifiers or a complement
@@ -406,7 +495,7 @@ class FrameReader:
 
     def _phrase_tokens(self, noun: Token) -> list[Token]:
         """The tokens of :meth:`_phrase`: the core, and the complement's preposition and core."""
-        inner = complement(noun)
+        inner = _complement(noun)
         if inner is None:
             return core_tokens(noun)
         return [*core_tokens(noun), inner.head, *core_tokens(inner)]
@@ -414,7 +503,7 @@ class FrameReader:
     def _phrase(self, noun: Token) -> str:
         """The noun's core phrase plus one complement: "attack on refugee camp"."""
         text = phrase(core_tokens(noun))
-        inner = complement(noun)
+        inner = _complement(noun)
         if inner is not None:
             text = f"{text} {inner.head.lower_} {phrase(core_tokens(inner))}"
         return text.strip()
@@ -443,9 +532,15 @@ def compose(verb: Token, polarity: int) -> tuple[int, Token]:
             polarity = -polarity
         node = node.head
         polarity *= _embedding_polarity(node)
-    if negated(node):
-        polarity = -polarity
-    return polarity, node
+    return denied(node, polarity), node
+
+
+def denied(top: Token, polarity: int) -> int:
+    """The direction of a stance word whose holder's own verb is ``top``: none when that verb
+    is negated. "X did not criticise Y", "never endorsed Y", "no longer opposes Y" say what X
+    does not do, not which side X takes (docs/annotation.md: no tag), unlike "refused to back
+    Y", a refusal composed in the chain below it."""
+    return 0 if negated(top) else polarity
 
 
 def _subject(verb: Token) -> Token | None:

@@ -19,7 +19,7 @@ from spacy.tokens import Doc, Token
 from pipeline.enrich import cues
 from pipeline.enrich.constructions import clause_owner
 from pipeline.enrich.document import Document, Sentence
-from pipeline.enrich.frames import FrameReader, Target, agent_of, compose, negated
+from pipeline.enrich.frames import FrameReader, Target, agent_of, compose, denied
 from pipeline.enrich.targets import core_tokens, phrase
 from pipeline.models import TextField
 
@@ -189,7 +189,7 @@ def bare_reference(s: SentenceReader, tok: Token) -> Iterator[Candidate]:
         polarity = cues.VERBS.get(tok.lemma_.lower(), 0)
         objects = [c for c in tok.children if c.dep_ == "nsubjpass"]
         owners = s.owner.holders.resolve(s.field, agent).entities
-        prior, via = (-polarity if negated(tok) else polarity), "agent"
+        prior, via = denied(tok, polarity), "agent"
     else:
         polarity, objects = s.reading(tok)
         prior, top = compose(tok, polarity)

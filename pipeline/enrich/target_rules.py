@@ -26,7 +26,7 @@ from spacy.tokens import Token
 
 from pipeline.enrich import cues, headlines, noun_rules, passives, reasons
 from pipeline.enrich.constructions import clause_owner, noun_owner, relative_object
-from pipeline.enrich.frames import compose, negated
+from pipeline.enrich.frames import compose, denied
 
 if TYPE_CHECKING:
     from pipeline.enrich.candidates import Candidate, SentenceReader
@@ -71,7 +71,7 @@ def stance_adverbial(s: SentenceReader, tok: Token) -> Iterator[Candidate]:
         prior, top = compose(owner, polarity)
         holders = s.reader.subject_holders(top).entities or clause_owner(s, top)
     elif owner.pos_ in _NOMINAL:
-        prior = -polarity if negated(owner) else polarity
+        prior = denied(owner, polarity)
         holders = noun_owner(s, owner)
     else:
         return

@@ -47,7 +47,7 @@ def directions(found: list[Candidate], holder: str, target_word: str) -> set[int
         ("Senator Rosa Diaz is against the pipeline.", "Rosa Diaz", "pipeline", -1),
         ("Senator Rosa Diaz poured cold water on the merger.", "Rosa Diaz", "merger", -1),
         ("Senator Rosa Diaz insisted on a recount.", "Rosa Diaz", "recount", 1),
-        ("Senator Rosa Diaz did not criticise the merger.", "Rosa Diaz", "merger", 1),
+        ("Senator Rosa Diaz did not criticise the merger.", "Rosa Diaz", "merger", 0),
         ("Senator Rosa Diaz clearly detests the pipeline.", "Rosa Diaz", "pipeline", -1),
         ("Mayor Tom Reed ripped into the police union.", "Tom Reed", "union", -1),
         ("Governor Li Wei heralded the new transit law.", "Li Wei", "transit", 1),

@@ -1,0 +1,99 @@
+"""Stance target and polarity fixes of session 13 on invented sentences: what the rules
+propose (holder, target as written, direction). Unit cases, not figures."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline.enrich import Enricher
+from tests.unit.stance_proposals import Proposal, proposed
+
+
+@pytest.fixture
+def enricher(untrained_enricher: Enricher) -> Enricher:
+    return untrained_enricher  # one load per run (tests/conftest.py)
+
+
+def directions(found: set[Proposal], holder: str, word: str) -> set[int]:
+    """The directions proposed from ``holder`` toward a target containing ``word``."""
+    return {p for h, t, p in found if holder in h and word in t.lower()}
+
+
+@pytest.mark.parametrize(
+    "verb", ["did not endorse", "never criticized", "no longer opposes", "did not oppose"]
+)
+def test_a_denied_stance_verb_reads_no_direction(enricher: Enricher, verb: str) -> None:
+    found = proposed(enricher, f"Senator Rosa Diaz {verb} Governor Tom Reed.")
+    assert directions(found, "Rosa Diaz", "reed") == {0}
+
+
+@pytest.mark.parametrize(
+    ("verb", "prior"),
+    [("declined to endorse", -1), ("refused to back", -1), ("agreed not to back", -1)],
+)
+def test_a_refusal_still_composes_its_direction(enricher: Enricher, verb: str, prior: int) -> None:
+    found = proposed(enricher, f"Senator Rosa Diaz {verb} Governor Tom Reed.")
+    assert directions(found, "Rosa Diaz", "reed") == {prior}
+
+
+@pytest.mark.parametrize(
+    ("body", "holder", "kept"),
+    [
+        ("Senator Rosa Diaz applauded Governor Tom Reed's move on Twitter.", "Rosa Diaz", "move"),
+        ("Mayor Tom Reed fired back on Twitter.", "Tom Reed", None),
+        ("Senator Rosa Diaz fired back on Facebook on Monday.", "Rosa Diaz", None),
+        ("Senator Rosa Diaz praised the plan in an interview with CNN.", "Rosa Diaz", "plan"),
+    ],
+)
+def test_where_something_was_said_is_not_its_target(
+    enricher: Enricher, body: str, holder: str, kept: str | None
+) -> None:
+    found = proposed(enricher, body)
+    for venue in ["twitter", "facebook", "cnn"]:
+        assert not directions(found, holder, venue)
+    if kept is not None:
+        assert directions(found, holder, kept)
+
+
+@pytest.mark.parametrize(
+    ("body", "target", "prior"),
+    [
+        ("Senator Rosa Diaz lashed out at CNN.", "cnn", -1),
+        ("Senator Rosa Diaz launched an attack on Fox News.", "fox", -1),
+    ],
+)
+def test_a_medium_a_stance_word_takes_as_its_object_stays_the_target(
+    enricher: Enricher, body: str, target: str, prior: int
+) -> None:
+    assert prior in directions(proposed(enricher, body), "Rosa Diaz", target)
+
+
+def test_a_title_cut_from_its_name_is_no_target(enricher: Enricher) -> None:
+    body = (
+        "Senator Rosa Diaz praised the efforts of U.S. Ambassador to the United Nations "
+        "Nikki Haley and Secretary of State Rex Tillerson."
+    )
+    found = proposed(enricher, body)
+    assert not directions(found, "Rosa Diaz", "ambassador")
+    assert directions(found, "Rosa Diaz", "haley") == {1}  # the complement rule names her
+    named = proposed(enricher, "Senator Rosa Diaz praised the work of Governor Tom Reed.")
+    assert 1 in directions(named, "Rosa Diaz", "reed")
+
+
+def test_a_negation_carries_over_or_not_over_and(enricher: Enricher) -> None:
+    either = proposed(enricher, "Senator Rosa Diaz did not praise or endorse Governor Tom Reed.")
+    assert directions(either, "Rosa Diaz", "reed") == {0}
+    body = "Senator Rosa Diaz never condemned the plan nor criticized Governor Tom Reed."
+    assert directions(proposed(enricher, body), "Rosa Diaz", "reed") == {0}
+    both = proposed(
+        enricher, "Senator Rosa Diaz did not praise Mayor Ann Cole and endorsed Governor Tom Reed."
+    )
+    assert directions(both, "Rosa Diaz", "reed") == {1}
+
+
+@pytest.mark.parametrize(
+    ("word", "prior"), [("a hero", 1), ("a patriot", 1), ("a traitor", -1), ("a coward", -1)]
+)
+def test_a_name_called_judges_its_bearer(enricher: Enricher, word: str, prior: int) -> None:
+    body = f"Mayor Tom Reed called Governor Ann Cole {word}."
+    assert prior in directions(proposed(enricher, body, "label"), "Tom Reed", "cole")
