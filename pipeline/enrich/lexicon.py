@@ -134,7 +134,4 @@ OBJECT_CONTROL = frozenset(
 CONTINUE_VERBS = frozenset({"continue", "resume", "proceed"})
 STOP_VERBS = frozenset({"end", "stop", "cease", "halt", "expire"})
 
-# Matrix negation of these signals withholding support (against); of others, neutral.
-NEGATABLE_SUPPORT = frozenset({"support", "back", "endorse", "accept", "approve"})
-
 NEGATORS = frozenset({"not", "n't", "never", "no"})
