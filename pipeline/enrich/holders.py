@@ -270,6 +270,11 @@ class HolderResolver:
             found, f = self._resolve_one(field_name, speaker)
             if found and (lower == "they" or all(c.label == "PERSON" for c in found)):
                 return agreeing(lower, found), f * PRONOUN_FACTOR
+        first = _first_subject(t) if lower in _PERSON_PRONOUNS else None
+        meant = self.doc.entity_of(field_name, first) if first is not None else None
+        if first is not None and (meant is None or meant.label != "PERSON"):
+            # it means a name the recogniser missed or took for no person: guess none
+            return [], PRONOUN_FACTOR
         if lower in _PERSON_PRONOUNS:
             found = self._look_back(field_name, t, {"PERSON"}, plural=False)
             if found and t.dep_ in _SUBJECT_DEPS:
@@ -559,6 +564,23 @@ def agreeing(pronoun: str, found: list[Cluster]) -> list[Cluster]:
     if wrong is None:
         return found
     return [c for c in found if _gender(c) != wrong]
+
+
+def _first_subject(pronoun: Token) -> Token | None:
+    """The name subject of the first clause when ``pronoun`` is the subject of a clause
+    coordinated with it ("Flake has long been critical of President Trump, but he ..."):
+    the pronoun means that subject. When the recogniser missed the name (or took it for an
+    organisation), the look-back would give a person from inside the first clause instead
+    (Trump)."""
+    if pronoun.dep_ != "nsubj" or pronoun.head.dep_ != "conj":
+        return None
+    first = _climb(pronoun.head, {"conj"})
+    subject = next((c for c in first.children if c.dep_ in _SUBJECT_DEPS), None)
+    if subject is None or subject.i > pronoun.i:
+        return None
+    # the small model tags a missed surname at a sentence's start as a common noun
+    name = subject.pos_ == "PROPN" or (subject.pos_ == "NOUN" and subject.text[:1].isupper())
+    return subject if name else None
 
 
 def _local_body(c: Cluster, owner: Token, noun: Token) -> bool:

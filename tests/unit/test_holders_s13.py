@@ -35,3 +35,23 @@ def test_a_body_a_place_only_locates_holds_its_own_stance(
     holders = rule_holders(enricher, body, "alvarez")
     assert holder in holders
     assert place not in holders
+
+
+def test_a_pronoun_after_a_missed_name_in_a_coordinated_clause_takes_no_other_name(
+    enricher: Enricher,
+) -> None:
+    body = (
+        "Quimby has long been critical of Governor Ruth Alvarez, but he has never "
+        "condemned his fellow Democrats so clearly."
+    )
+    assert "Ruth Alvarez" not in rule_holders(enricher, body, "democrats")
+
+
+def test_a_pronoun_in_a_coordinated_clause_still_takes_a_named_subject(
+    enricher: Enricher,
+) -> None:
+    body = (
+        "Carl Diaz has long been critical of Governor Ruth Alvarez, and he condemned "
+        "the Democrats on Monday."
+    )
+    assert rule_holders(enricher, body, "democrats") == {"Carl Diaz"}
