@@ -52,7 +52,7 @@ _MEMBERS_OF = frozenset(
 _PLACE_BODIES = frozenset(
     {"union", "company", "firm", "group", "bank", "airline", "manufacturer", "retailer",
      "startup", "movement", "militia", "network", "organization", "organisation",
-     "association", "federation", "league", "club", "party", "newspaper", "department"}
+     "association", "federation", "league", "club", "party", "newspaper"}
 )  # fmt: skip
 _RELATIVES = frozenset({"who", "which", "that", "whom"})
 _NOMINAL = frozenset({"he", "him", "she", "her", "they", "them", "it"})
@@ -272,8 +272,11 @@ class HolderResolver:
                 return agreeing(lower, found), f * PRONOUN_FACTOR
         first = _first_subject(t) if lower in _PERSON_PRONOUNS else None
         meant = self.doc.entity_of(field_name, first) if first is not None else None
-        if first is not None and (meant is None or meant.label != "PERSON"):
-            # it means a name the recogniser missed or took for no person: guess none
+        if first is not None and (meant is None or (meant.label != "PERSON" and _personal(meant))):
+            # it means a name the recogniser missed, or a lone name it took for an
+            # organisation: guess none rather than a person named inside the first clause. A
+            # group or a known place it cannot mean, and the look-back below goes on
+            # ("Democrats criticized John Smith, but he …")
             return [], PRONOUN_FACTOR
         if lower in _PERSON_PRONOUNS:
             found = self._look_back(field_name, t, {"PERSON"}, plural=False)
@@ -578,8 +581,11 @@ def _first_subject(pronoun: Token) -> Token | None:
     subject = next((c for c in first.children if c.dep_ in _SUBJECT_DEPS), None)
     if subject is None or subject.i > pronoun.i:
         return None
-    # the small model tags a missed surname at a sentence's start as a common noun
-    name = subject.pos_ == "PROPN" or (subject.pos_ == "NOUN" and subject.text[:1].isupper())
+    # the small model tags a missed surname at a sentence's start as a common noun, singular
+    # ("Flake"), where a capitalised plural is a group word ("Critics attacked …")
+    name = subject.pos_ == "PROPN" or (
+        subject.tag_ == "NN" and subject.text[:1].isupper() and subject.is_sent_start
+    )
     return subject if name else None
 
 

@@ -55,3 +55,15 @@ def test_a_pronoun_in_a_coordinated_clause_still_takes_a_named_subject(
         "the Democrats on Monday."
     )
     assert rule_holders(enricher, body, "democrats") == {"Carl Diaz"}
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Critics attacked John Smith, but he defended the housing plan.",
+        "Democrats criticized John Smith, but he defended the housing plan.",
+    ],
+)
+def test_a_pronoun_after_a_group_subject_still_looks_back(enricher: Enricher, body: str) -> None:
+    # "he" cannot mean a group or a plural word: the person named before is the holder
+    assert rule_holders(enricher, body, "housing") == {"John Smith"}
