@@ -63,6 +63,8 @@ class Light:
     sentence: tuple[int, str, int]  # (document, field, start): one object per sentence
     source: str
     reading: int  # the direction the rule read toward an entity (``Candidate.reading``)
+    where: tuple[str, int]
+    denied: bool
 
 
 def _path(a: Token, b: Token) -> tuple[list[Token], Token | None]:
@@ -121,6 +123,8 @@ def cache(out: Path, data: list[Path]) -> None:
             sentences.setdefault(sent, sent),
             c.source,
             c.reading,
+            c.where,
+            c.denied,
         )
         rows.append((e.doc, light, e.feats, e.label, e.gold_index, _extras(c)))
     out.write_bytes(pickle.dumps({"gold": gold, "rows": rows, "data": [d.name for d in data]}))

@@ -93,10 +93,19 @@ class Candidate:
     up: tuple[str, ...]
     down: tuple[str, ...]
     local_clause: str
+    # The rule read a stance word whose holder denies it ("did not criticize Y", "voiced no
+    # opposition to Y"): the guidelines tag none, so no candidate of this holder and target
+    # in this sentence may become a tag (:func:`stance.undenied`).
+    denied: bool = False
 
     @property
     def key(self) -> tuple[str, str]:
         return (self.holder.name, self.target.text)
+
+    @property
+    def where(self) -> tuple[str, int]:
+        """The sentence, as its field and start."""
+        return (str(self.sentence.field), self.sentence.start)
 
     @property
     def reading(self) -> int:
@@ -162,7 +171,23 @@ _GIVING_UP = lx.REVERSING_VERBS | {"retract", "rescind", "reverse", "renounce", 
 
 
 def _given_up(cue: Token) -> bool:
-    return cue.dep_ in {"dobj", "nsubjpass"} and cue.head.lemma_.lower() in _GIVING_UP
+    """Is the stance noun ``cue`` given up ("withdrew his opposition", "backed off her
+    criticism"), and not kept ("refused to drop her opposition", "has not withdrawn it")?"""
+    particle: str | None
+    if cue.dep_ == "pobj" and cue.head.dep_ == "prep":
+        verb, particle = cue.head.head, cue.head.lower_  # "backed off her criticism"
+    elif cue.dep_ in {"dobj", "nsubjpass"}:
+        verb, particle = cue.head, particle_of(cue.head)
+    else:
+        return False
+    if verb.pos_ not in {"VERB", "AUX"}:
+        return False
+    lemma = verb.lemma_.lower()
+    retreat = (lemma, particle) in lx.RETREATS
+    # a phrase gives up only after a retreat: "ended her speech with a jab at Y" jabs
+    if not retreat and (cue.dep_ == "pobj" or lemma not in _GIVING_UP):
+        return False
+    return compose(verb, -1)[0] == -1
 
 
 def _speakers(reader: FrameReader, sent: Span) -> list[Cluster]:
@@ -264,7 +289,7 @@ class SentenceReader:
             if polarity and prep.dep_ == "prep":
                 objects = prep_targets(prep)  # "fought for hours" names no target
                 yield from self.emit(self._subject_of(tok), objects, tok, "verb", polarity)
-        if lemma not in cues.VERBS:
+        if lemma not in cues.VERBS or (lemma, particle_of(tok)) in lx.RETREATS:
             return
         agent = agent_of(tok)
         if agent is not None:
@@ -300,7 +325,10 @@ class SentenceReader:
             else:
                 holders = self._resolve(poss)
         node = constructions.described(tok)
-        if not holders and node.dep_ in {"attr", "dobj"}:
+        # "had the support of X", "drew criticism from X": the subject receives the stance
+        # (passive_agent proposes X toward it), it does not hold it
+        received = node.dep_ == "dobj" and bool(passives.givers(tok, node))
+        if not holders and node.dep_ in {"attr", "dobj"} and not received:
             holders, via = self._subject_of(node.head)
         if not holders and node.dep_ == "pobj" and node.head.lower_ == "as":
             holders, via = self._subject_of(node.head.head)  # "emerged as a critic of Y"
@@ -444,15 +472,17 @@ class SentenceReader:
         label = cue.lemma_.lower()
         if cue.pos_ in {"VERB", "AUX"}:
             prior, top = compose(cue, polarity)  # "refused to back Y" is against Y
+            denial = polarity != 0 and prior == 0 and negated(top)
             if top is not cue:
                 if not keep:
                     entities, via = self._subject_of(top)
                 label = f"{top.lemma_.lower()} to {label}"  # the chain is the stance word
-        elif _given_up(cue):
-            prior = 0  # "withdrew his opposition to Y": no longer a side, as one denied
         else:
-            prior = -polarity if negated(cue) else polarity
-        yield from self.each(entities, objects, cue, source, prior, via, label)
+            # "voiced no opposition to Y" is denied as "did not oppose Y" is; "withdrew his
+            # opposition to Y" gives up a side, tagged no more than one denied
+            denial = polarity != 0 and (negated(cue) or _given_up(cue))
+            prior = 0 if denial else polarity
+        yield from self.each(entities, objects, cue, source, prior, via, label, denied=denial)
 
     def each(
         self,
@@ -464,10 +494,11 @@ class SentenceReader:
         via: str,
         label: str,
         clause: str | None = None,
+        denied: bool = False,
     ) -> Iterator[Candidate]:
         """One candidate per holder and per target each object names, the direction turned
         by the target's own polarity ("an end to Y"); ``clause`` is the text the judgement is
-        read from (default: the sentence)."""
+        read from (default: the sentence); ``denied``: see :attr:`Candidate.denied`."""
         text = self.sentence.text if clause is None else clause
         for obj in objects:
             for target in self.reader.targets(obj):
@@ -482,6 +513,7 @@ class SentenceReader:
                         label,
                         text,
                         obj,
+                        denied=denied,
                     )
 
     def _subject_of(self, verb: Token) -> tuple[list[Cluster], str]:
@@ -526,6 +558,7 @@ class SentenceReader:
         clause: str,
         target_tok: Token | None = None,
         path_from: Token | None = None,
+        denied: bool = False,
     ) -> Candidate:
         target_tok = target_tok if target_tok is not None else target.head
         head = target_tok if target_tok is not None else cue
@@ -564,6 +597,7 @@ class SentenceReader:
             up=tuple(up),
             down=tuple(down),
             local_clause=self.owner.local_clause(self.field, head),
+            denied=denied,
         )
 
 

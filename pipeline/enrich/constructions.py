@@ -405,7 +405,10 @@ def colon_speaker(s: SentenceReader) -> Iterator[Candidate]:
     colon = next((t for t in sent[:_COLON_LEAD] if t.text == ":"), None)
     if colon is None or colon.i == sent.start or colon.i + 1 >= sent.end:
         return
-    speaker = s.owner.doc.entity_of(s.field, sent.doc[colon.i - 1])
+    lead = sent.doc[colon.i - 1]
+    if lead.dep_ == "pobj":
+        return  # "Trump fired back on Twitter:", "he told CNN in an interview:": no speaker
+    speaker = s.owner.doc.entity_of(s.field, lead)
     if speaker is None or speaker.label not in HOLDER_LABELS:
         return
     span = sent.doc[colon.i + 1 : min(sent.end, colon.i + 1 + _COLON_SPAN)]

@@ -117,56 +117,38 @@ def _negated(token: Token) -> bool:
 
 
 def _shares_negation(token: Token) -> bool:
-    """A verb joined by "or" / "nor" to a negated one, with no subject of its own, is negated
-    too: "did not shame *or dismiss* Y" (not "did not shame X *and dismissed* Y")."""
+    """A verb joined by "or" to a negated one, with no subject of its own, is negated too:
+    "did not shame *or dismiss* Y" (not "did not shame X *and dismissed* Y"); one joined by
+    "nor" is, with or without a subject ("nor did he praise Y")."""
     head = token.head
     if token.dep_ != "conj" or head.pos_ not in {"VERB", "AUX"} or token.pos_ not in {"VERB"}:
         return False
+    joins = {c.lower_ for c in (*head.children, *token.children) if c.dep_ == "cc"}
+    if "nor" in joins:
+        return True  # "nor did he praise Y" denies its clause whatever its subject
     if any(c.dep_ in {"nsubj", "nsubjpass"} for c in token.children):
         return False
-    joined_by_or = any(c.dep_ == "cc" and c.lower_ in {"or", "nor"} for c in head.children)
-    return joined_by_or and negated(head)
-
-
-def _words(text: str) -> frozenset[str]:
-    """The whitespace-separated words of a block of text: keeps long word lists compact."""
-    return frozenset(text.split())
-
-
-# Where or through what something was said: "applauded the move *on Twitter*", "attacked
-# him *in an interview with CNN*", "*at a rally*". Such a phrase is never the target.
-_VENUE_PREPOSITIONS = frozenset({"on", "in", "at", "via", "through", "during", "over"})
-_MEDIA = _words(
-    """twitter facebook instagram youtube tiktok snapchat reddit linkedin telegram whatsapp
-    cnn msnbc cnbc fox nbc abc cbs npr bbc pbs c-span television tv radio podcast air
-    media"""
-)
-_VENUE_NOUNS = _words(
-    """interview rally speech appearance show broadcast podcast conference briefing statement
-    tweet post message video op-ed column editorial remarks address debate event forum
-    meeting hall conversation chat"""
-)
-# The venue's counterpart: "in an interview *with* CNN", "at a meeting *with* X".
-_VENUE_WITH = frozenset({"interview", "conversation", "chat", "meeting", "appearance"})
+    return "or" in joins and negated(head)
 
 
 def is_venue(tok: Token) -> bool:
     """Does ``tok`` name where or through what something was said ("on Twitter", "at a
-    rally", "in an interview with CNN"), rather than what it is about? Not when the
+    rally", "in an interview"), rather than what it is about? Not when the
     preposition is the one a stance word takes its target with ("turned on Fox News", "an
     attack on CNN", "a ban on TikTok")."""
     prep = tok.head
     if tok.dep_ != "pobj" or prep.dep_ != "prep":
         return False
     word, owner = prep.lower_, prep.head
-    if word == "with":
-        return owner.lemma_.lower() in _VENUE_WITH
-    if word not in _VENUE_PREPOSITIONS or _takes_target_with(owner, word):
+    if word not in lx.VENUE_PREPOSITIONS or _takes_target_with(owner, word):
         return False
-    names = {tok.lemma_.lower(), tok.lower_} | {
-        c.lower_ for c in tok.children if c.dep_ == "compound"
-    }
-    return bool(names & _MEDIA) or tok.lemma_.lower() in _VENUE_NOUNS
+    if owner.pos_ in {"NOUN", "PROPN"} and owner.lemma_.lower() not in lx.SAID_NOUNS:
+        return False  # "the restrictions on the media", "the bill on TikTok": the topic
+    lemma = tok.lemma_.lower()
+    names = {lemma, tok.lower_}
+    if lemma in lx.MEDIA_HEADS:  # "on Fox News", "on his Twitter account"
+        names |= {c.lower_ for c in tok.children if c.dep_ == "compound"}
+    return bool(names & lx.MEDIA) or lemma in lx.VENUE_NOUNS
 
 
 def _complement(noun: Token) -> Token | None:
@@ -300,7 +282,7 @@ class FrameReader:
                     continue  # "pushed for months for the bill": the next phrase
                 label = " ".join(w for w in (lemma, needed, prep.lower_) if w)
                 return lx.PHRASAL[key], objects, label
-        if lemma in lx.ATTITUDE_VERBS:
+        if lemma in lx.ATTITUDE_VERBS and (lemma, particle_of(verb)) not in lx.RETREATS:
             if lemma in lx.OBJECT_CONTROL and any(c.dep_ == "xcomp" for c in verb.children):
                 return 0, [], lemma  # the object is the addressee; the clause is the target
             deps = {"nsubjpass"} if agent_of(verb) is not None else {"dobj"}
@@ -322,7 +304,10 @@ class FrameReader:
             confidence *= EMBED_FACTOR
             words = [node.lemma_.lower(), *negation, "to", *words]
         if negated(node):
-            polarity, confidence, words = 0, 0.5, ["not", *words]
+            # as in :func:`compose`: a denied refusal or stop turns back, any other is denied
+            turned = node.i != verb.i and _embedding_polarity(node) < 0
+            polarity = -polarity if turned else 0
+            confidence, words = (confidence if turned else 0.5), ["not", *words]
         holders = self.subject_holders(node)
         return self._frame(holders, targets, polarity, " ".join(words), confidence, verb)
 
@@ -471,10 +456,13 @@ class FrameReader:
         return Target(text, "phrase", 1) if text else None
 
     def _bare_title(self, tok: Token) -> bool:
-        """Is ``tok`` a capitalised person title that names no entity ("U.S. *Ambassador*")?"""
+        """Is ``tok`` a capitalised person title that names no entity and is written as the
+        start of a name ("U.S. *Ambassador*" before the name the parser hung elsewhere), not
+        as an office ("the impeachment of *the President*" is a target)?"""
         return (
             tok.pos_ == "PROPN"
             and tok.lower_ in gz.PERSON_ROLES
+            and not any(c.dep_ in {"det", "poss"} for c in tok.children)
             and self.doc.entity_of(self.field, tok) is None
         )
 
@@ -532,6 +520,10 @@ def compose(verb: Token, polarity: int) -> tuple[int, Token]:
             polarity = -polarity
         node = node.head
         polarity *= _embedding_polarity(node)
+    if node.i != verb.i and negated(node) and _embedding_polarity(node) < 0:
+        # a refusal or a stop denied turns back: "never stopped criticizing Y" is against Y,
+        # "did not fail to praise Y" favours Y
+        return -polarity, node
     return denied(node, polarity), node
 
 

@@ -72,6 +72,9 @@ PARTICLES: dict[tuple[str, str], str] = {
     ("push", "against"): "back",
     ("speak", "against"): "out",
 }
+# A particle that turns a stance verb into a retreat: "backed off the comment", "backed down"
+# take no side toward the object ("backed away from the deal" is read by PHRASAL above).
+RETREATS = frozenset({("back", "off"), ("back", "down"), ("back", "away"), ("back", "out")})
 
 # Control verbs: "agreed to X" keeps X's polarity, "refused to X" reverses it.
 EMBEDDING_VERBS: dict[str, int] = {
@@ -135,3 +138,28 @@ CONTINUE_VERBS = frozenset({"continue", "resume", "proceed"})
 STOP_VERBS = frozenset({"end", "stop", "cease", "halt", "expire"})
 
 NEGATORS = frozenset({"not", "n't", "never", "no"})
+
+# Where or through what something was said: "applauded the move *on Twitter*", "attacked
+# him *in an interview with CNN*", "*at a rally*". Such a phrase is never the target
+# (:func:`pipeline.enrich.frames.is_venue`).
+VENUE_PREPOSITIONS = frozenset({"on", "in", "at", "via", "through", "during", "over"})
+MEDIA = frozenset(
+    _words("""twitter facebook instagram youtube tiktok snapchat reddit linkedin telegram
+    whatsapp cnn msnbc cnbc fox nbc abc cbs npr bbc pbs c-span television tv radio podcast
+    air media""")
+)
+# Nouns a medium's name qualifies: "on *Fox* News", "on his *Twitter* account" (a "*TikTok*
+# ban" or "*television* advertising" is no medium).
+MEDIA_HEADS = frozenset(_words("news account page feed channel network station show program"))
+VENUE_NOUNS = frozenset(
+    _words("""interview rally speech appearance show broadcast conference briefing statement
+    tweet post message video op-ed column editorial remarks address debate event forum
+    meeting hall conversation chat""")
+)
+# Nouns for what was said or done, whose "on Twitter" is where: "Sessions' move on Twitter",
+# "his remarks on Fox News"; after any other noun the phrase is the topic ("the restrictions
+# on the media", "the bill on TikTok").
+SAID_NOUNS = frozenset(
+    _words("""move post remark remarks statement comment comments message tweet announcement
+    decision video ad appearance speech interview response reaction attack""")
+)

@@ -35,6 +35,7 @@ _VERBAL = frozenset({"VERB", "AUX"})
 _RECEIVING = frozenset(
     {"draw", "receive", "get", "win", "earn", "face", "attract", "meet", "come", "provoke"}
     | {"spark", "prompt", "trigger", "gain", "garner", "have", "win", "elicit", "bring"}
+    | {"enjoy", "secure", "retain"}
 )
 
 
@@ -54,22 +55,37 @@ def passive_agent(s: SentenceReader, tok: Token) -> Iterator[Candidate]:
         top = tok
         if tok.dep_ == "pobj" and tok.head.lower_ == "of" and tok.head.head.pos_ in _NOMINAL:
             top = tok.head.head  # "a nod of approval from X"
-        holders_of = {tok, top}
-        if top.dep_ == "dobj" and top.head.lemma_.lower() in _RECEIVING:
-            holders_of.add(top.head)  # "drew criticism from X": "from" hangs on the verb
-        agents = [
-            o
-            for noun in holders_of
-            for p in noun.children
-            if p.dep_ == "prep" and p.lower_ == "from"
-            for o in p.children
-            if o.dep_ == "pobj"
-        ]
-        owners = [e for a in agents for e in s.owner.holders.resolve(s.field, a).entities]
+        given_by = givers(tok, top)
+        owners = [e for a in given_by for e in s.owner.holders.resolve(s.field, a).entities]
         if not owners:
             return
-        objects = prep_objects(tok) or _received_by(top)
+        taken = {a.i for a in given_by}
+        objects = [o for o in prep_objects(tok) if o.i not in taken] or _received_by(top)
         yield from s.emit((owners, "from"), objects, tok, "passive_agent", cues.NOUNS[lemma])
+
+
+def givers(tok: Token, top: Token) -> list[Token]:
+    """Who gives the stance noun ``tok`` (``top``: the phrase it heads, "a nod of approval")
+    that a verb's subject receives: "from X" on the noun or on the receiving verb ("drew
+    criticism from X"), and "of X" on the noun received ("had the support of X", "won the
+    backing of X", where "of" names the giver, not what is supported)."""
+    words = {tok.i: {"from"}, top.i: {"from"}}
+    if top.dep_ == "dobj" and top.head.lemma_.lower() in _RECEIVING:
+        words[top.head.i] = {"from"}  # "drew criticism from X": "from" hangs on the verb
+        # "of" names the giver only for the support someone has ("the backing of X"): "had
+        # harsh criticism of X" names what the criticism is about
+        the = any(d.dep_ == "det" and d.lower_ == "the" for d in top.children)
+        if the and cues.NOUNS.get(tok.lemma_.lower(), 0) > 0:
+            words[top.i] = {"from", "of"}
+    doc = tok.doc
+    return [
+        o
+        for i, allowed in words.items()
+        for p in doc[i].children
+        if p.dep_ == "prep" and p.lower_ in allowed
+        for o in p.children
+        if o.dep_ == "pobj"
+    ]
 
 
 def _received_by(noun: Token) -> list[Token]:

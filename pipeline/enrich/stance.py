@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 from pipeline.enrich.candidates import Candidate, CandidateReader
 from pipeline.enrich.document import Document
@@ -41,7 +41,7 @@ class StanceExtractor:
         # never seen in training) waits for `newsflow train stance` instead of being scored
         # by features learnt on other rules.
         weights = self.model.model.weights
-        found = [c for c in self.candidates(doc, holders) if f"src={c.source}" in weights]
+        found = undenied([c for c in self.candidates(doc, holders) if f"src={c.source}" in weights])
         sources = sources_by_pair(found)
         for c in found:
             if c.target.kind == "entity" and c.target.text == c.holder.name:
@@ -58,6 +58,26 @@ class StanceExtractor:
             tags,
             key=lambda t: (t.evidence.field != "title", t.evidence.start, t.holder, t.target),
         )
+
+
+class _Proposal(Protocol):
+    @property
+    def key(self) -> tuple[str, str]: ...
+    @property
+    def where(self) -> tuple[str, int]: ...
+    @property
+    def denied(self) -> bool: ...
+
+
+Proposal = TypeVar("Proposal", bound=_Proposal)
+
+
+def undenied(found: list[Proposal]) -> list[Proposal]:
+    """The candidates left once every (holder, target) a rule read as denied in a sentence
+    ("X did not criticize Y") is dropped there, whichever rule proposed it: the entity-pair
+    rule reads no negation, and a denied side is no tag (docs/annotation.md)."""
+    denied = {(c.key, c.where) for c in found if c.denied}
+    return [c for c in found if (c.key, c.where) not in denied] if denied else found
 
 
 def side(probs: Sequence[float], prior: int) -> int:

@@ -20,7 +20,7 @@ from pipeline.enrich.linear import Features, LinearModel
 from pipeline.enrich.tone import polarity
 
 # Bump whenever :func:`features` changes: a model is only valid for the features it was fit on.
-FEATURE_SET_VERSION = "8"
+FEATURE_SET_VERSION = "9"
 CLASSES = ("none", "favor", "against")
 MODEL_FILE = "data/stance_model.json"
 
@@ -98,23 +98,30 @@ def features(c: Candidate, sources: Sources | None = None) -> Features:
     return feats
 
 
-_POSSIBLE = frozenset({"may", "might", "could", "would"})
+_POSSIBLE = frozenset({"may", "might", "could"})
 _CONDITIONS = frozenset({"if", "whether", "unless"})
 _BEFORE = 8
 
 
 def _mood(c: Candidate) -> str:
-    """Whether the clause around the anchor states a position or only a possible one: a
-    modal of possibility ("might snub Y", "may oppose Y"), a condition or an indirect question
-    ("if X supports Y", "asked whether X backs Y"), a question. The guidelines tag none of
-    them, and nothing else in the features tells them from the statement."""
+    """Whether the clause around the anchor states a position, denies it ("did not endorse
+    Y") or states only a possible one: a modal of possibility ("might snub Y", "may oppose
+    Y"), a condition or an indirect question ("if X supports Y", "asked whether X backs Y"),
+    a question. The guidelines tag none but the first, and nothing else in the features
+    tells them apart (the entity-pair rule reads no negation of its own)."""
     verb = c.anchor
     for _ in range(6):
         if verb.pos_ in {"VERB", "AUX"} or verb.head.i == verb.i:
             break
         verb = verb.head
-    if any(t.dep_ == "aux" and t.lower_ in _POSSIBLE for t in _just_before(verb)):
+    before = _just_before(verb)
+    if any(t.dep_ == "neg" for t in before):
+        return "denied"  # "Rowe did not endorse Mr. Romney": the pair rule reads no negation
+    auxiliaries = {t.lower_ for t in before if t.dep_ == "aux"}
+    if auxiliaries & _POSSIBLE:
         return "possible"
+    if "would" in auxiliaries:
+        return "would"  # a conditional, or a future in reported speech ("said she would …")
     node = verb
     for _ in range(3):
         if any(t.dep_ == "mark" and t.lower_ in _CONDITIONS for t in _just_before(node)):

@@ -20,7 +20,7 @@ from pipeline import __version__
 from pipeline.enrich import Enricher
 from pipeline.enrich.candidates import Candidate, CandidateReader
 from pipeline.enrich.linear import Features, LinearModel
-from pipeline.enrich.stance import merge_nested, side
+from pipeline.enrich.stance import merge_nested, side, undenied
 from pipeline.enrich.stance_model import (
     CLASSES,
     FEATURE_SET_VERSION,
@@ -107,6 +107,13 @@ def _folds(n_docs: int, seed: int) -> list[set[int]]:
     return [set(order[k::FOLDS]) for k in range(FOLDS)]
 
 
+def _by_doc(exs: list[Example]) -> dict[int, list[Candidate]]:
+    found: dict[int, list[Candidate]] = {}
+    for e in exs:
+        found.setdefault(e.doc, []).append(e.candidate)
+    return found
+
+
 # (confidence, predicted stance, gold label, the gold tag it names as (document, index))
 Decision = tuple[float, str, str, tuple[int, int] | None]
 
@@ -116,7 +123,8 @@ def _decide(model: LinearModel, exs: list[Example]) -> list[Decision]:
     extractor decides."""
     best: dict[tuple[int, str, str], tuple[float, str, Candidate]] = {}
     example_of: dict[int, Example] = {}
-    for e in exs:
+    kept = {id(c) for doc in _by_doc(exs).values() for c in undenied(doc)}
+    for e in (e for e in exs if id(e.candidate) in kept):
         p = model.probabilities(e.feats)
         k = side(p, e.candidate.reading)
         key = (e.doc, *e.candidate.key)

@@ -365,6 +365,7 @@ def test_a_time_after_a_phrasal_frame_verb_gives_way_to_the_next_phrase(
         "Senator Ana Ruiz withdrew her opposition to the housing bill.",
         "Senator Ana Ruiz dropped her objections to the housing bill.",
         "Senator Ana Ruiz softened her criticism of the housing bill.",
+        "Senator Ana Ruiz backed off her criticism of the housing bill.",
     ],
 )
 def test_a_stance_noun_given_up_reads_no_side(enricher: Enricher, body: str) -> None:
@@ -373,6 +374,34 @@ def test_a_stance_noun_given_up_reads_no_side(enricher: Enricher, body: str) -> 
     assert directions(candidates(enricher, body), "Ana Ruiz", "housing") == {0}
 
 
-def test_a_stance_noun_voiced_keeps_its_side(enricher: Enricher) -> None:
-    found = candidates(enricher, "Senator Ana Ruiz voiced her opposition to the housing bill.")
-    assert directions(found, "Ana Ruiz", "housing") == {-1}
+@pytest.mark.parametrize(
+    "verb", ["voiced", "refused to drop", "has not withdrawn", "never softened"]
+)
+def test_a_stance_noun_kept_keeps_its_side(enricher: Enricher, verb: str) -> None:
+    found = candidates(enricher, f"Senator Ana Ruiz {verb} her opposition to the housing bill.")
+    nouns = [c for c in found if c.source == "noun"]  # a frame may read "drop" on the phrase
+    assert directions(nouns, "Ana Ruiz", "housing") == {-1}
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Senator Ana Ruiz had the support of Mayor Tom Reed.",
+        "Senator Ana Ruiz won the backing of Mayor Tom Reed.",
+    ],
+)
+def test_a_stance_noun_received_is_the_givers(enricher: Enricher, body: str) -> None:
+    # "of" after a received stance noun names who gives it, not what it is about
+    found = candidates(enricher, body)
+    assert directions(found, "Tom Reed", "ana ruiz") == {1}
+    assert directions(found, "Ana Ruiz", "tom reed") == set()
+
+
+def test_a_retreat_is_no_stance(enricher: Enricher) -> None:
+    for body in (
+        "Senator Ana Ruiz backed off the comment about the housing plan.",
+        "Senator Ana Ruiz backed down on the housing plan.",
+    ):
+        assert directions(candidates(enricher, body), "Ana Ruiz", "housing") == set()
+    found = candidates(enricher, "Senator Ana Ruiz backed the housing plan.")
+    assert directions(found, "Ana Ruiz", "housing") == {1}

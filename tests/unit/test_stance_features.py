@@ -31,14 +31,17 @@ def moods(enricher: Enricher, body: str, holder: str) -> set[str]:
     [
         ("Senator Ana Ruiz backed the housing plan of Mayor Tom Reed.", "stated"),
         ("Senator Ana Ruiz might back the housing plan of Mayor Tom Reed.", "possible"),
+        ("Senator Ana Ruiz did not back the housing plan of Mayor Tom Reed.", "denied"),
+        ("Senator Ana Ruiz would back the housing plan of Mayor Tom Reed.", "would"),
         ("If Senator Ana Ruiz backs the plan of Mayor Tom Reed, it will pass.", "condition"),
         ("Reporters asked whether Senator Ana Ruiz backs Mayor Tom Reed.", "condition"),
         ("Does Senator Ana Ruiz back the housing plan of Mayor Tom Reed?", "question"),
     ],
 )
-def test_a_possible_position_is_told_from_a_stated_one(
+def test_a_possible_or_denied_position_is_told_from_a_stated_one(
     enricher: Enricher, body: str, mood: str
 ) -> None:
-    # The guidelines tag no hypothetical position ("X may oppose", "if X supports"): the
-    # model needs to see the difference to learn it.
+    # The guidelines tag no hypothetical or denied position ("X may oppose", "if X supports",
+    # "X did not criticise Y"): the model needs to see the difference to learn it, also for
+    # the entity-pair rule, which reads no stance word and so no negation of its own.
     assert moods(enricher, body, "Ana Ruiz") == {mood}

@@ -1,5 +1,5 @@
-"""Stance target and polarity fixes of session 13 on invented sentences: what the rules
-propose (holder, target as written, direction). Unit cases, not figures."""
+"""Stance targets and polarity on invented sentences: denials, venues, titles and names
+called; what the rules propose (holder, target as written, direction). Unit cases, not figures."""
 
 from __future__ import annotations
 
@@ -97,3 +97,39 @@ def test_a_negation_carries_over_or_not_over_and(enricher: Enricher) -> None:
 def test_a_name_called_judges_its_bearer(enricher: Enricher, word: str, prior: int) -> None:
     body = f"Mayor Tom Reed called Governor Ann Cole {word}."
     assert prior in directions(proposed(enricher, body, "label"), "Tom Reed", "cole")
+
+
+@pytest.mark.parametrize(
+    ("verb", "prior"),
+    [("never stopped criticizing", -1), ("did not fail to praise", 1)],
+)
+def test_a_denied_refusal_or_stop_turns_back(enricher: Enricher, verb: str, prior: int) -> None:
+    found = proposed(enricher, f"Senator Rosa Diaz {verb} Governor Tom Reed.")
+    assert directions(found, "Rosa Diaz", "reed") == {prior}
+
+
+def test_a_denied_side_leaves_no_candidate_of_that_pair_in_its_sentence(
+    enricher: Enricher,
+) -> None:
+    from pipeline.enrich.candidates import CandidateReader
+    from pipeline.enrich.stance import undenied
+    from pipeline.models import RawArticle
+
+    body = "Senator Rosa Diaz did not criticize Governor Tom Reed. Rosa Diaz praised Tom Reed."
+    doc, _ = enricher.read(RawArticle(id="t", body=body))
+    found = CandidateReader(doc, enricher.catalogue).candidates()
+    pairs = {(c.key, c.where[1] > 0, c.source) for c in found if "Reed" in c.key[1]}
+    assert any(src == "pair" and not second for _, second, src in pairs)  # the pair rule's
+    kept = {(c.where[1] > 0, c.source) for c in undenied(found) if "Reed" in c.key[1]}
+    assert not any(not second for second, _ in kept)  # none left in the denying sentence
+    assert any(second for second, _ in kept)  # the stated praise after it stays
+
+
+def test_an_office_is_a_target_where_a_title_cut_from_its_name_is_not(enricher: Enricher) -> None:
+    found = proposed(enricher, "Senator Rosa Diaz opposed the impeachment of the President.")
+    assert directions(found, "Rosa Diaz", "impeachment") == {-1}
+
+
+def test_nor_denies_its_clause_with_a_subject_of_its_own(enricher: Enricher) -> None:
+    body = "Governor Tom Reed never criticized the plan, nor did he praise Senator Rosa Diaz."
+    assert directions(proposed(enricher, body), "Tom Reed", "diaz") == {0}
