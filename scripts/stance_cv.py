@@ -65,6 +65,7 @@ class Light:
     reading: int  # the direction the rule read toward an entity (``Candidate.reading``)
     where: tuple[str, int]
     denied: bool
+    prior: int
 
 
 def _path(a: Token, b: Token) -> tuple[list[Token], Token | None]:
@@ -125,6 +126,7 @@ def cache(out: Path, data: list[Path]) -> None:
             c.reading,
             c.where,
             c.denied,
+            c.prior,
         )
         rows.append((e.doc, light, e.feats, e.label, e.gold_index, _extras(c)))
     out.write_bytes(pickle.dumps({"gold": gold, "rows": rows, "data": [d.name for d in data]}))

@@ -176,6 +176,8 @@ def _given_up(cue: Token) -> bool:
     particle: str | None
     if cue.dep_ == "pobj" and cue.head.dep_ == "prep":
         verb, particle = cue.head.head, cue.head.lower_  # "backed off her criticism"
+        if verb.dep_ in {"advmod", "prt"}:  # "backed away from": "from" hangs on "away"
+            verb, particle = verb.head, verb.lower_
     elif cue.dep_ in {"dobj", "nsubjpass"}:
         verb, particle = cue.head, particle_of(cue.head)
     else:
@@ -183,7 +185,8 @@ def _given_up(cue: Token) -> bool:
     if verb.pos_ not in {"VERB", "AUX"}:
         return False
     lemma = verb.lemma_.lower()
-    retreat = (lemma, particle) in lx.RETREATS
+    # "backed off her criticism", "backed down on / away from her support"
+    retreat = (lemma, particle) in lx.RETREATS or (lemma, particle_of(verb)) in lx.RETREATS
     # a phrase gives up only after a retreat: "ended her speech with a jab at Y" jabs
     if not retreat and (cue.dep_ == "pobj" or lemma not in _GIVING_UP):
         return False
@@ -327,7 +330,7 @@ class SentenceReader:
         node = constructions.described(tok)
         # "had the support of X", "drew criticism from X": the subject receives the stance
         # (passive_agent proposes X toward it), it does not hold it
-        received = node.dep_ == "dobj" and bool(passives.givers(tok, node))
+        received = passives.received(node) and bool(passives.givers(tok, node))
         if not holders and node.dep_ in {"attr", "dobj"} and not received:
             holders, via = self._subject_of(node.head)
         if not holders and node.dep_ == "pobj" and node.head.lower_ == "as":

@@ -44,6 +44,7 @@ from pipeline.enrich.frames import (
     Target,
     agent_of,
     compose,
+    is_venue,
     negated,
     particle_of,
     per_token,
@@ -406,8 +407,8 @@ def colon_speaker(s: SentenceReader) -> Iterator[Candidate]:
     if colon is None or colon.i == sent.start or colon.i + 1 >= sent.end:
         return
     lead = sent.doc[colon.i - 1]
-    if lead.dep_ == "pobj":
-        return  # "Trump fired back on Twitter:", "he told CNN in an interview:": no speaker
+    if is_venue(lead):
+        return  # "Trump fired back on Twitter:": where he said it, not who
     speaker = s.owner.doc.entity_of(s.field, lead)
     if speaker is None or speaker.label not in HOLDER_LABELS:
         return

@@ -109,11 +109,20 @@ def negated(token: Token) -> bool:
 
 def _negated(token: Token) -> bool:
     for child in token.children:
+        if child.dep_ == "neg" and _restricting(child):
+            continue  # "did not just criticize Y; she called for …" criticizes, and more
         if child.dep_ == "neg" or child.lower_ in {"never", "no"}:
             return True
         if child.lower_ == "longer" and any(g.lower_ == "no" for g in child.children):
             return True
     return _shares_negation(token)
+
+
+def _restricting(neg: Token) -> bool:
+    """Is ``neg`` the "not" of "not just / only / merely / simply", which adds to the verb
+    instead of denying it?"""
+    doc = neg.doc
+    return neg.i + 1 < len(doc) and doc[neg.i + 1].lower_ in {"just", "only", "merely", "simply"}
 
 
 def _shares_negation(token: Token) -> bool:
@@ -123,12 +132,16 @@ def _shares_negation(token: Token) -> bool:
     head = token.head
     if token.dep_ != "conj" or head.pos_ not in {"VERB", "AUX"} or token.pos_ not in {"VERB"}:
         return False
-    joins = {c.lower_ for c in (*head.children, *token.children) if c.dep_ == "cc"}
-    if "nor" in joins:
+    # the coordinator that joins this conjunct: its own, else the last one before it
+    own = [c for c in token.children if c.dep_ == "cc"]
+    before = [c for c in head.children if c.dep_ == "cc" and c.i < token.i]
+    joins = own or before[-1:]
+    word = joins[0].lower_ if joins else ""
+    if word == "nor":
         return True  # "nor did he praise Y" denies its clause whatever its subject
     if any(c.dep_ in {"nsubj", "nsubjpass"} for c in token.children):
         return False
-    return "or" in joins and negated(head)
+    return word == "or" and negated(head)
 
 
 def is_venue(tok: Token) -> bool:
@@ -462,8 +475,11 @@ class FrameReader:
         return (
             tok.pos_ == "PROPN"
             and tok.lower_ in gz.PERSON_ROLES
-            and not any(c.dep_ in {"det", "poss"} for c in tok.children)
             and self.doc.entity_of(self.field, tok) is None
+            and (
+                not any(c.dep_ in {"det", "poss"} for c in tok.children)
+                or any(c.dep_ == "appos" for c in tok.children)  # "the U.S. Ambassador, X"
+            )
         )
 
     def _earlier_mention(self, noun: Token) -> Token | None:

@@ -64,18 +64,25 @@ def passive_agent(s: SentenceReader, tok: Token) -> Iterator[Candidate]:
         yield from s.emit((owners, "from"), objects, tok, "passive_agent", cues.NOUNS[lemma])
 
 
+def received(noun: Token) -> bool:
+    """Is ``noun`` the object of a verb by which its subject receives it ("drew criticism",
+    "had the support of X")?"""
+    return noun.dep_ == "dobj" and noun.head.lemma_.lower() in _RECEIVING
+
+
 def givers(tok: Token, top: Token) -> list[Token]:
     """Who gives the stance noun ``tok`` (``top``: the phrase it heads, "a nod of approval")
     that a verb's subject receives: "from X" on the noun or on the receiving verb ("drew
     criticism from X"), and "of X" on the noun received ("had the support of X", "won the
     backing of X", where "of" names the giver, not what is supported)."""
     words = {tok.i: {"from"}, top.i: {"from"}}
-    if top.dep_ == "dobj" and top.head.lemma_.lower() in _RECEIVING:
+    if received(top):
         words[top.head.i] = {"from"}  # "drew criticism from X": "from" hangs on the verb
-        # "of" names the giver only for the support someone has ("the backing of X"): "had
-        # harsh criticism of X" names what the criticism is about
+        # "of" after "the" names the giver ("had the backing of X", "drew the criticism of
+        # X"), except a criticism one has: "had harsh criticism of X" is about X
         the = any(d.dep_ == "det" and d.lower_ == "the" for d in top.children)
-        if the and cues.NOUNS.get(tok.lemma_.lower(), 0) > 0:
+        had = top.head.lemma_.lower() == "have"
+        if the and (not had or cues.NOUNS.get(tok.lemma_.lower(), 0) > 0):
             words[top.i] = {"from", "of"}
     doc = tok.doc
     return [

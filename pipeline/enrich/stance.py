@@ -41,9 +41,9 @@ class StanceExtractor:
         # never seen in training) waits for `newsflow train stance` instead of being scored
         # by features learnt on other rules.
         weights = self.model.model.weights
-        found = undenied([c for c in self.candidates(doc, holders) if f"src={c.source}" in weights])
-        sources = sources_by_pair(found)
-        for c in found:
+        found = [c for c in self.candidates(doc, holders) if f"src={c.source}" in weights]
+        sources = sources_by_pair(found)  # as training reads them: before the denials
+        for c in undenied(found):
             if c.target.kind == "entity" and c.target.text == c.holder.name:
                 continue
             probs = self.model.probabilities(c, sources)
@@ -67,17 +67,23 @@ class _Proposal(Protocol):
     def where(self) -> tuple[str, int]: ...
     @property
     def denied(self) -> bool: ...
+    @property
+    def prior(self) -> int: ...
 
 
 Proposal = TypeVar("Proposal", bound=_Proposal)
 
 
 def undenied(found: list[Proposal]) -> list[Proposal]:
-    """The candidates left once every (holder, target) a rule read as denied in a sentence
-    ("X did not criticize Y") is dropped there, whichever rule proposed it: the entity-pair
-    rule reads no negation, and a denied side is no tag (docs/annotation.md)."""
+    """The candidates left once those a rule read as denied ("X did not criticize Y") are
+    dropped, with every candidate of the same holder and target in that sentence that reads
+    no direction of its own (the entity-pair rule's, a frame's that read the same denial): a
+    denied side is no tag (docs/annotation.md). A candidate there with a direction of its
+    own, from another stance word ("who never supported Y, attacked her"), stays."""
     denied = {(c.key, c.where) for c in found if c.denied}
-    return [c for c in found if (c.key, c.where) not in denied] if denied else found
+    if not denied:
+        return found
+    return [c for c in found if not c.denied and not (c.prior == 0 and (c.key, c.where) in denied)]
 
 
 def side(probs: Sequence[float], prior: int) -> int:

@@ -366,6 +366,8 @@ def test_a_time_after_a_phrasal_frame_verb_gives_way_to_the_next_phrase(
         "Senator Ana Ruiz dropped her objections to the housing bill.",
         "Senator Ana Ruiz softened her criticism of the housing bill.",
         "Senator Ana Ruiz backed off her criticism of the housing bill.",
+        "Senator Ana Ruiz backed down on her opposition to the housing bill.",
+        "Senator Ana Ruiz backed away from her support for the housing bill.",
     ],
 )
 def test_a_stance_noun_given_up_reads_no_side(enricher: Enricher, body: str) -> None:
@@ -388,13 +390,22 @@ def test_a_stance_noun_kept_keeps_its_side(enricher: Enricher, verb: str) -> Non
     [
         "Senator Ana Ruiz had the support of Mayor Tom Reed.",
         "Senator Ana Ruiz won the backing of Mayor Tom Reed.",
+        "Senator Ana Ruiz drew the criticism of Mayor Tom Reed.",
     ],
 )
 def test_a_stance_noun_received_is_the_givers(enricher: Enricher, body: str) -> None:
     # "of" after a received stance noun names who gives it, not what it is about
     found = candidates(enricher, body)
-    assert directions(found, "Tom Reed", "ana ruiz") == {1}
+    assert directions(found, "Tom Reed", "ana ruiz") == {-1 if "criticism" in body else 1}
     assert directions(found, "Ana Ruiz", "tom reed") == set()
+
+
+def test_a_stance_noun_expressed_is_the_subjects(enricher: Enricher) -> None:
+    # "from" after a noun the subject expresses is where from, not who gives it
+    body = "Senator Ana Ruiz expressed support from the Senate floor for the housing bill."
+    assert directions(candidates(enricher, body), "Ana Ruiz", "housing") == {1}
+    body = "Senator Ana Ruiz had harsh criticism of Mayor Tom Reed."
+    assert directions(candidates(enricher, body), "Ana Ruiz", "tom reed") == {-1}
 
 
 def test_a_retreat_is_no_stance(enricher: Enricher) -> None:

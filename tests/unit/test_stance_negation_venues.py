@@ -133,3 +133,50 @@ def test_an_office_is_a_target_where_a_title_cut_from_its_name_is_not(enricher: 
 def test_nor_denies_its_clause_with_a_subject_of_its_own(enricher: Enricher) -> None:
     body = "Governor Tom Reed never criticized the plan, nor did he praise Senator Rosa Diaz."
     assert directions(proposed(enricher, body), "Tom Reed", "diaz") == {0}
+
+
+def test_a_denial_drops_the_pair_rules_candidate_not_another_stance_word(
+    enricher: Enricher,
+) -> None:
+    from pipeline.enrich.candidates import CandidateReader
+    from pipeline.enrich.stance import undenied
+    from pipeline.models import RawArticle
+
+    body = "Governor Tom Reed, who never supported Senator Rosa Diaz, attacked her on Sunday."
+    doc, _ = enricher.read(RawArticle(id="t", body=body))
+    kept = undenied(CandidateReader(doc, enricher.catalogue).candidates())
+    sources = {c.source: c.prior for c in kept if c.key[0] == "Tom Reed" and "Diaz" in c.key[1]}
+    assert "pair" not in sources and "verb" not in sources  # the denied "supported"
+    assert -1 in sources.values()  # "attacked her" stays
+
+
+@pytest.mark.parametrize(
+    ("body", "word", "prior"),
+    [
+        # "not just" adds to the verb
+        ("Senator Rosa Diaz did not just criticize Governor Tom Reed; she called for more.",
+         "reed", -1),
+        # a "nor" denies its own clause, not the next one joined by "and"
+        ("Governor Tom Reed did not praise Senator Rosa Diaz, nor did he endorse her, and he "
+         "attacked the housing plan.", "housing", -1),
+    ],
+)  # fmt: skip
+def test_what_a_negation_does_not_reach(
+    enricher: Enricher, body: str, word: str, prior: int
+) -> None:
+    holder = "Rosa Diaz" if body.startswith("Senator") else "Tom Reed"
+    assert prior in directions(proposed(enricher, body), holder, word)
+
+
+def test_a_name_before_a_colon_in_a_phrase_that_is_no_venue_still_speaks(
+    enricher: Enricher,
+) -> None:
+    body = "A statement from Senator Rosa Diaz: Governor Tom Reed is a disgrace and must resign."
+    assert directions(proposed(enricher, body, "colon_speaker"), "Rosa Diaz", "reed")
+    venue = "Senator Rosa Diaz fired back on Twitter: Governor Tom Reed must resign."
+    assert not {h for h, _, _ in proposed(enricher, venue, "colon_speaker")} & {"Twitter"}
+
+
+def test_an_apposed_name_keeps_its_title_from_being_the_target(enricher: Enricher) -> None:
+    body = "Senator Rosa Diaz praised the efforts of the U.S. Ambassador, Tom Reed."
+    assert directions(proposed(enricher, body), "Rosa Diaz", "ambassador") == set()
