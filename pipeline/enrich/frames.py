@@ -317,10 +317,8 @@ class FrameReader:
             confidence *= EMBED_FACTOR
             words = [node.lemma_.lower(), *negation, "to", *words]
         if negated(node):
-            # as in :func:`compose`: a denied refusal or stop turns back, any other is denied
-            turned = node.i != verb.i and _embedding_polarity(node) < 0
-            polarity = -polarity if turned else 0
-            confidence, words = (confidence if turned else 0.5), ["not", *words]
+            polarity = _at_top(verb, node, polarity)
+            confidence, words = (confidence if polarity else 0.5), ["not", *words]
         holders = self.subject_holders(node)
         return self._frame(holders, targets, polarity, " ".join(words), confidence, verb)
 
@@ -536,11 +534,17 @@ def compose(verb: Token, polarity: int) -> tuple[int, Token]:
             polarity = -polarity
         node = node.head
         polarity *= _embedding_polarity(node)
-    if node.i != verb.i and negated(node) and _embedding_polarity(node) < 0:
-        # a refusal or a stop denied turns back: "never stopped criticizing Y" is against Y,
-        # "did not fail to praise Y" favours Y
-        return -polarity, node
-    return denied(node, polarity), node
+    return _at_top(verb, node, polarity), node
+
+
+def _at_top(verb: Token, top: Token, polarity: int) -> int:
+    """The direction composed up to ``top``, the verb whose subject holds it, once its own
+    negation is read: a refusal or a stop denied turns back ("never stopped criticizing Y"
+    is against Y, "did not fail to praise Y" favours Y), any other denial leaves no side
+    (:func:`denied`)."""
+    if top.i != verb.i and negated(top) and _embedding_polarity(top) < 0:
+        return -polarity
+    return denied(top, polarity)
 
 
 def denied(top: Token, polarity: int) -> int:
