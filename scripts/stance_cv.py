@@ -116,7 +116,7 @@ def cache(out: Path, data: list[Path]) -> None:
     rows = []
     for e in exs:
         c = e.candidate
-        sent = (e.doc, str(c.sentence.field), c.sentence.start)
+        sent = (e.doc, *c.where)
         light = Light(
             Holder(c.holder.name),
             c.key,

@@ -6,8 +6,7 @@ from __future__ import annotations
 import pytest
 
 from pipeline.enrich import Enricher
-from pipeline.enrich.candidates import Candidate, CandidateReader
-from pipeline.models import RawArticle
+from tests.unit.stance_proposals import proposed
 
 
 @pytest.fixture
@@ -17,9 +16,7 @@ def enricher(untrained_enricher: Enricher) -> Enricher:
 
 def rule_holders(enricher: Enricher, body: str, target_word: str) -> set[str]:
     """Holders the structured rules (not bare entity pairs) give a target word."""
-    doc, _ = enricher.read(RawArticle(id="t", title="", body=body))
-    found: list[Candidate] = CandidateReader(doc, enricher.catalogue).candidates()
-    return {c.holder.name for c in found if c.source != "pair" and target_word in c.surface.lower()}
+    return {h for h, target, _ in proposed(enricher, body) if target_word in target.lower()}
 
 
 @pytest.mark.parametrize(
