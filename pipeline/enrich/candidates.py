@@ -94,8 +94,9 @@ class Candidate:
     down: tuple[str, ...]
     local_clause: str
     # The rule read a stance word whose holder denies it ("did not criticize Y", "voiced no
-    # opposition to Y"): the guidelines tag none, so no candidate of this holder and target
-    # in this sentence may become a tag (:func:`stance.undenied`).
+    # opposition to Y"): the guidelines tag none, so neither it nor a candidate of this
+    # holder and target in this sentence without a direction of its own (the pair rule's)
+    # may become a tag (:func:`stance.undenied`).
     denied: bool = False
 
     @property
