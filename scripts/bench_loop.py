@@ -33,10 +33,9 @@ from pipeline.models import Enriched, Enrichment, RawArticle
 from pipeline.observe.metrics import WorkerMetrics
 from pipeline.stories.assign import SHINGLE_WORDS, Stories
 from pipeline.stories.feed import encode, remember_encoded
-from pipeline.stories.index import StoryIndex
+from pipeline.stories.index import StoryIndex, rules_of
 from pipeline.stories.metrics import StoriesMetrics
 from pipeline.stories.signature import minhash
-from pipeline.stories.wiring import rules_of
 from pipeline.tools.bench import SEED
 from pipeline.tools.bench_corpus import bench_corpus
 from pipeline.tools.corpus import relabelled

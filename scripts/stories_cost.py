@@ -21,15 +21,13 @@ import time
 import tracemalloc
 from pathlib import Path
 
-from prometheus_client import CollectorRegistry
-
 from pipeline.models import EnrichedArticle, Enrichment, EnrichmentMeta, RawArticle
-from pipeline.stories.assign import SHINGLE_WORDS, Stories
+from pipeline.stories.assign import SHINGLE_WORDS
 from pipeline.stories.index import Rules, StoryIndex, _record
-from pipeline.stories.metrics import StoriesMetrics
 from pipeline.stories.signature import signature
 from pipeline.tools.bench import ARTICLES, SEED
 from pipeline.tools.bench_corpus import bench_corpus
+from pipeline.tools.bench_steps import story_step
 
 
 def enriched(articles: list[RawArticle], cache: Path) -> list[tuple[EnrichedArticle, float]]:
@@ -98,34 +96,22 @@ def main() -> None:
     corpus, _ = bench_corpus(args.articles, SEED)
     items = enriched(corpus, args.cache)
     rules = Rules(join_by_words=args.rule == "words", join_by_names=args.rule == "names")
-    stories = Stories(StoryIndex({}, rules), StoriesMetrics(CollectorRegistry()))
-    spent: list[float] = []
-    for r in range(args.rounds):
-        for i, (article, _) in enumerate(items):
-            copy = article.model_copy(update={"id": f"{article.id}-r{r}"})
-            owner = (r, i)
-            now = float(r * len(items) + i)
-            started = time.perf_counter()
-            stories.assign(copy, owner, now)
-            stories.confirm(owner, now)
-            spent.append(time.perf_counter() - started)
+    cost = story_step([(article, None) for article, _ in items], rules, args.rounds)
     if args.memory:
         print(f"index memory per article: {index_memory(items, rules) / 1024:.1f} KiB")
     enrich = [seconds for _, seconds in items]
     words = statistics.mean(len(a.body.split()) for a, _ in items)
-    spent.sort()
     print(
         f"{len(items)} articles ({words:.0f} words on average) x {args.rounds} rounds; "
-        f"index holds {len(spent)} articles at the end"
+        f"index holds {cost.index_articles} articles at the end"
     )
     print(
-        f"story step per article: mean {statistics.mean(spent) * 1000:.2f} ms, "
-        f"p50 {spent[len(spent) // 2] * 1000:.2f} ms, "
-        f"p99 {spent[int(len(spent) * 0.99)] * 1000:.2f} ms"
+        f"story step per article: mean {cost.mean_ms:.2f} ms, "
+        f"p50 {cost.p50_ms:.2f} ms, p99 {cost.p99_ms:.2f} ms"
     )
     print(
         f"enrichment per article: mean {statistics.mean(enrich) * 1000:.0f} ms "
-        f"(story step = {statistics.mean(spent) / statistics.mean(enrich):.1%} of it)"
+        f"(story step = {cost.mean_ms / 1000 / statistics.mean(enrich):.1%} of it)"
     )
 
 

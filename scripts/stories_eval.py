@@ -1,4 +1,8 @@
-"""Pairwise precision and recall of the story index on the AllSides set (scripts/stories_set.py).
+"""Pairwise precision and recall of the story index on a labelled set of stories.
+
+Sets: the AllSides fragments of NewsMTSC (``scripts/stories_set.py``) and whole articles of
+Giveme5W1H's news_cluster set (``scripts/newscluster_set.py``); a row with a ``title`` is
+enriched and signed with it, as the worker does.
 
 The documents stream through :class:`pipeline.stories.index.StoryIndex` (the worker's code,
 over a dict) one day at a time, each enriched by the shipped enricher (cached in ``--cache``:
@@ -64,7 +68,8 @@ def enrichments(rows: list[dict[str, Any]], cache: Path) -> dict[str, Enrichment
         enricher = Enricher(EnrichSettings())
         with cache.open("a") as out:
             for r in todo:
-                found = enricher.enrich(RawArticle(id=r["id"], title="", body=r["text"]))
+                title = r.get("title", "")
+                found = enricher.enrich(RawArticle(id=r["id"], title=title, body=r["text"]))
                 done[r["id"]] = found
                 item = {"id": r["id"], "enrichment": found.model_dump(mode="json")}
                 out.write(json.dumps(item) + "\n")
@@ -91,12 +96,57 @@ def cluster(
         assigned: dict[str, str] = {}
         for i, r in enumerate(rows):
             now = 1 + i  # the background is from the same window
-            sig = signature("", r["text"], found[r["id"]].entities, SHINGLE_WORDS)
+            sig = signature(r.get("title", ""), r["text"], found[r["id"]].entities, SHINGLE_WORDS)
             story = index.match(r["id"], sig, now).story_id
             index.confirm(i, r["id"], story, sig, now)
             assigned[r["id"]] = story
         out[day] = assigned
     return out
+
+
+# Background records stamped in the far future never leave the window (``now - t`` < 0).
+ALWAYS = 1e12
+
+
+def stream(
+    rows: list[dict[str, Any]],
+    found: dict[str, Enrichment],
+    rules: Rules,
+    background: list[dict[str, Any]],
+) -> dict[str, str]:
+    """Article id -> story id, the rows streamed in order of their ``time`` (epoch seconds)
+    through one index whose window expires them as the worker's does; the ``background``
+    stays in the window throughout (the rest of the news, not scored)."""
+    index = StoryIndex({}, rules)
+    for i, r in enumerate(background):
+        sig = signature("", r["text"], r["enrichment"], SHINGLE_WORDS)
+        index.confirm(i, r["id"], index.match(r["id"], sig, ALWAYS).story_id, sig, ALWAYS)
+    assigned: dict[str, str] = {}
+    for i, r in enumerate(sorted(rows, key=lambda r: r["time"])):
+        sig = signature(r.get("title", ""), r["text"], found[r["id"]].entities, SHINGLE_WORDS)
+        story = index.match(r["id"], sig, r["time"]).story_id
+        index.confirm(i, r["id"], story, sig, r["time"])
+        assigned[r["id"]] = story
+    return assigned
+
+
+def window_counts(
+    rows: list[dict[str, Any]], assigned: dict[str, str], window: float
+) -> list[tuple[int, int, int]]:
+    """Pairs of articles published within ``window`` seconds of each other (the only ones a
+    story can join), counted per gold story of the earlier one (the bootstrap's unit: a
+    whole-article set has few days and many stories)."""
+    per_story: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
+    for a, b in itertools.combinations(rows, 2):
+        if abs(a["time"] - b["time"]) >= window:
+            continue
+        gold = a["story"] == b["story"]
+        said = assigned[a["id"]] == assigned[b["id"]]
+        c = per_story[str(min((a, b), key=lambda r: r["time"])["story"])]
+        c[0] += gold and said
+        c[1] += said and not gold
+        c[2] += gold and not said
+    return [(c[0], c[1], c[2]) for c in per_story.values()]
 
 
 def counts(rows: list[dict[str, Any]], assigned: dict[str, str]) -> tuple[int, int, int]:
@@ -134,6 +184,9 @@ def evaluate(
     rules: Rules,
     background: list[dict[str, Any]],
 ) -> list[tuple[int, int, int]]:
+    if any("time" in r for rows in days.values() for r in rows):
+        rows = [r for day_rows in days.values() for r in day_rows]
+        return window_counts(rows, stream(rows, found, rules, background), rules.window_seconds)
     assigned = cluster(days, found, rules, background)
     return [counts(rows, assigned[day]) for day, rows in days.items()]
 
@@ -173,9 +226,18 @@ def main() -> None:
             days[r["day"]].append(r)
     stories = {r["story"] for rs in days.values() for r in rs}
     docs = sum(len(rs) for rs in days.values())
-    pairs = [counts(rs, {r["id"]: str(r["story"]) for r in rs}) for rs in days.values()]
+    all_rows = [r for rs in days.values() for r in rs]
+    timed = bool(all_rows) and "time" in all_rows[0]
+    if timed:  # whole articles with times: the pairs a story's window can join
+        one = {r["id"]: "one" for r in all_rows}  # one story for all: every pair is tp or fp
+        in_window = sum(c[0] + c[1] for c in window_counts(all_rows, one, Rules().window_seconds))
+        truth = {r["id"]: str(r["story"]) for r in all_rows}
+        pairs = window_counts(all_rows, truth, Rules().window_seconds)
+    else:
+        pairs = [counts(rs, {r["id"]: str(r["story"]) for r in rs}) for rs in days.values()]
+    span = f"{in_window} pairs within the window" if timed else f"{len(days)} days"
     print(
-        f"{args.split}: {docs} documents, {len(stories)} stories, {len(days)} days, "
+        f"{args.split}: {docs} documents, {len(stories)} stories, {span}, "
         f"{sum(p[0] for p in pairs)} same-story pairs"
     )
     by_names, by_words = args.rule in ("names", "both"), args.rule in ("words", "both")
@@ -195,7 +257,11 @@ def main() -> None:
             for t in (6.0, 8.0, 10.0, 12.0, 14.0, 16.0)
         ]
     elif args.grid:
-        grid = [replace(chosen, words_threshold=t) for t in (0.1, 0.15, 0.2, 0.25, 0.3, 0.4)]
+        # One threshold for whole and short articles alike: the grid the defaults came from.
+        grid = [
+            replace(chosen, words_threshold=t, short_words_threshold=t)
+            for t in (0.1, 0.15, 0.2, 0.25, 0.3, 0.4)
+        ]
     for rules in grid:
         per_day = evaluate(days, found, rules, background)
         p, r = score(per_day)
@@ -204,7 +270,11 @@ def main() -> None:
             if rules.join_by_names
             else "names: off"
         )
-        words = f"words: {rules.words_threshold:g}" if rules.join_by_words else "words: off"
+        words = (
+            f"words: {rules.words_threshold:g} (short: {rules.short_words_threshold:g})"
+            if rules.join_by_words
+            else "words: off"
+        )
         print(
             f"{names}, {words}, text_threshold={rules.text_threshold:g}: "
             f"P {p:.3f} R {r:.3f}  {interval(per_day)}"

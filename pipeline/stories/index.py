@@ -19,8 +19,10 @@ candidate with at least ``min_shared_names`` shared names and a score of ``name_
 or more wins. With ``join_by_words``, the ``CLOSEST`` candidates whose shared names score
 highest are compared by their content words instead: the cosine of the two articles' term
 vectors, each term weighted by ``(1 + log count) * log((N + 1) / (df + 1))`` over the
-articles in the window, and the best candidate at ``words_threshold`` or more, sharing at
-least ``MIN_SHARED_WORDS`` words, wins (before the names rule, which also looks only at the
+articles in the window, and the best candidate at ``words_threshold`` or more (at
+``short_words_threshold`` when either article has fewer than ``full_article_terms`` content
+words: a brief or a feed summary, whose few words make a noisy cosine), sharing at least
+``MIN_SHARED_WORDS`` words, wins (before the names rule, which also looks only at the
 ``CLOSEST``). No match: the article starts a story whose id is the article's own id.
 
 Articles decided but not yet committed are held apart (``claim``), so twins in flight on the
@@ -39,9 +41,12 @@ from array import array
 from collections import Counter
 from collections.abc import Hashable, Iterable, Mapping, MutableMapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pipeline.stories.signature import PERMUTATIONS, TERMS, MinHash, Signature, band_keys
+
+if TYPE_CHECKING:
+    from pipeline.config import Settings
 
 BAND_IDS = 20  # a band shared by more is a boilerplate shingle run, not a story
 NAME_IDS = 200  # a name in more recent articles than this scores (nearly) nothing anyway
@@ -82,7 +87,25 @@ class Rules:
     name_threshold: float = 10.0
     min_shared_names: int = 2
     join_by_words: bool = True
-    words_threshold: float = 0.3
+    words_threshold: float = 0.2
+    short_words_threshold: float = 0.3
+    full_article_terms: int = 40
+
+
+def rules_of(settings: Settings) -> Rules:
+    """The rules the ``NEWSFLOW_STORIES_*`` settings ask for."""
+    s = settings.stories
+    return Rules(
+        window_seconds=s.window_seconds,
+        text_threshold=s.text_threshold,
+        join_by_names=s.join_by_names,
+        name_threshold=s.name_threshold,
+        min_shared_names=s.min_shared_names,
+        join_by_words=s.join_by_words,
+        words_threshold=s.words_threshold,
+        short_words_threshold=s.short_words_threshold,
+        full_article_terms=s.full_article_words,
+    )
 
 
 class StoryIndex:
@@ -172,8 +195,9 @@ class StoryIndex:
     def _by_words(
         self, terms: Mapping[str, int], closest: list[_Scored], own: dict[str, Any] | None
     ) -> Match | None:
-        """The candidate whose words are closest, if at ``words_threshold`` or more and
-        sharing at least ``MIN_SHARED_WORDS`` of them."""
+        """The candidate whose words are closest, if at ``words_threshold`` or more (two whole
+        articles; ``short_words_threshold`` if either is short) and sharing at least
+        ``MIN_SHARED_WORDS`` of them."""
         own_terms = frozenset(own["w"][0]) if own is not None else frozenset()
         n = self.articles - (own is not None)
         idf: dict[str, float] = {}  # the candidates share many words: one log per word
@@ -206,7 +230,9 @@ class StoryIndex:
             if squares == 0.0 or shared < MIN_SHARED_WORDS:
                 continue
             cosine = dot / (norm * math.sqrt(squares))
-            if cosine >= self._rules.words_threshold and (best is None or cosine > best.score):
+            full = min(len(mine), len(s.record["w"][0])) >= self._rules.full_article_terms
+            threshold = self._rules.words_threshold if full else self._rules.short_words_threshold
+            if cosine >= threshold and (best is None or cosine > best.score):
                 best = Match(s.record["s"], "words", s.cid, cosine)
         return best
 

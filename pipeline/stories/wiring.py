@@ -10,23 +10,10 @@ from pipeline.config import Settings
 from pipeline.stories.agents import register_story_agent
 from pipeline.stories.assign import Stories
 from pipeline.stories.feed import IndexFeed
-from pipeline.stories.index import Rules, StoryIndex
+from pipeline.stories.index import StoryIndex, rules_of
 from pipeline.stories.metrics import StoriesMetrics
 from pipeline.trends.committed import read_committed
 from pipeline.worker.process import Processor
-
-
-def rules_of(settings: Settings) -> Rules:
-    s = settings.stories
-    return Rules(
-        window_seconds=s.window_seconds,
-        text_threshold=s.text_threshold,
-        join_by_names=s.join_by_names,
-        name_threshold=s.name_threshold,
-        min_shared_names=s.min_shared_names,
-        join_by_words=s.join_by_words,
-        words_threshold=s.words_threshold,
-    )
 
 
 def install_stories(app: faust.App, settings: Settings, processor: Processor) -> Stories:

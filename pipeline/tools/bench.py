@@ -48,8 +48,10 @@ from pipeline.ingest.loaders import Loaded
 from pipeline.ingest.publisher import Publisher
 from pipeline.kafka.clients import kafka_python_config
 from pipeline.kafka.topics import admin_client, ensure_topics
-from pipeline.models import RawArticle, Timings
-from pipeline.tools import bench_proc, bench_profile
+from pipeline.models import Enriched, EnrichedArticle, EnrichmentMeta, RawArticle
+from pipeline.stories.index import rules_of
+from pipeline.stories.signature import MinHash
+from pipeline.tools import bench_proc, bench_profile, bench_steps
 from pipeline.tools.bench_bare import measure_bare
 from pipeline.tools.bench_corpus import bench_corpus, read_corpus
 from pipeline.tools.bench_report import (
@@ -69,6 +71,7 @@ from pipeline.tools.bench_warm import warm_articles, warm_broker
 from pipeline.tools.bench_workers import TOPIC_ROLES, WorkerGroup, say
 from pipeline.tools.corpus import relabelled
 from pipeline.worker.nlp_pool import EnrichPool
+from pipeline.worker.process import enriched_article
 
 SEED = 7
 ARTICLES, SHORT_ARTICLES = 200, 20
@@ -118,9 +121,13 @@ def run_bench(
     tagged = relabelled(corpus, "c", len(corpus))
     say(f"bare spaCy: {len(corpus)} articles, 1 process …")
     fig.bare = measure_bare(settings.enrich.model, tagged)
-    fig.ceilings.append(measure_ceiling(settings, tagged, workers * processes, meter))
+    ceiling, enriched = measure_ceiling(settings, tagged, workers * processes, meter)
+    fig.ceilings.append(ceiling)
+    if settings.stories.enabled:
+        say(f"story step: {len(enriched)} articles × {bench_steps.ROUNDS}, on this process …")
+        fig.steps.append(bench_steps.story_step(enriched, rules_of(settings)))
     if not short and workers * processes > 1:
-        fig.ceilings.append(measure_ceiling(settings, tagged, 1, meter))
+        fig.ceilings.append(measure_ceiling(settings, tagged, 1, meter)[0])
     seconds = min(latency_seconds, SHORT_LATENCY_SECONDS) if short else latency_seconds
     workdir = Path(tempfile.mkdtemp(prefix=f"newsflow-{run}-"))
     try:
@@ -219,8 +226,9 @@ def _sessions(workers: int, processes: int, short: bool) -> list[tuple[int, int]
 
 def measure_ceiling(
     settings: Settings, corpus: list[RawArticle], processes: int, meter: Meter
-) -> Ceiling:
-    """The corpus through the worker's own pool, all articles queued at once, no Kafka."""
+) -> tuple[Ceiling, list[tuple[EnrichedArticle, MinHash | None]]]:
+    """The corpus through the worker's own pool, all articles queued at once, no Kafka;
+    and the articles as the pool enriched them, with their MinHash (for the story step)."""
     say(f"ceiling: {len(corpus)} articles, {processes} process(es) …")
     pool = EnrichPool(settings.enrich, processes)
     sizes: list[int] = []
@@ -229,18 +237,31 @@ def measure_ceiling(
     try:
         with meter.window(f"ceiling {processes}p", len(corpus), (), [os.getpid()]):
             started = time.perf_counter()
-            timings = asyncio.run(_enrich_all(pool, corpus))
+            results = asyncio.run(_enrich_all(pool, corpus))
             elapsed = time.perf_counter() - started
     finally:
         pool.close()
-    median = statistics.median(t.get("total", 0.0) for t in timings)
+    median = statistics.median(r.timings.get("total", 0.0) for r in results)
     meter.fig.batches.append(Batches(f"ceiling {processes}p", len(sizes), sum(sizes)))
-    return Ceiling(processes, len(corpus) / elapsed, median)
+    enriched = [
+        (enriched_article(article, r.enrichment, None, _META), r.minhash)
+        for article, r in zip(corpus, results, strict=True)
+    ]
+    return Ceiling(processes, len(corpus) / elapsed, median), enriched
 
 
-async def _enrich_all(pool: EnrichPool, corpus: list[RawArticle]) -> list[Timings]:
-    results = await asyncio.gather(*(pool.enrich(article) for article in corpus))
-    return [result.timings for result in results]
+# The story step reads no meta: a placeholder of the right type.
+_META = EnrichmentMeta(
+    pipeline_version="bench",
+    model_name="bench",
+    model_version="bench",
+    enriched_at=datetime(2026, 1, 1),
+    processing_seconds=0.0,
+)
+
+
+async def _enrich_all(pool: EnrichPool, corpus: list[RawArticle]) -> list[Enriched]:
+    return list(await asyncio.gather(*(pool.enrich(article) for article in corpus)))
 
 
 def _isolated(settings: Settings, prefix: str, partitions: int) -> Settings:

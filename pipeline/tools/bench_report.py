@@ -17,6 +17,7 @@ from typing import Any
 from pipeline.config import Settings
 from pipeline.models import RawArticle
 from pipeline.tools.bench_proc import KINDS, CpuUse, Memory
+from pipeline.tools.bench_steps import StepCost
 
 # Group-membership trouble in aiokafka / Faust worker logs. Counted only inside measurement
 # windows: the joins before a window are how a group forms, not disturbances.
@@ -127,6 +128,7 @@ class Figures:
     rebalances: int = 0
     cpu: list[CpuUse] = field(default_factory=list)
     batches: list[Batches] = field(default_factory=list)
+    steps: list[StepCost] = field(default_factory=list)  # the worker's own steps, timed alone
 
     @property
     def main(self) -> Throughput:
@@ -318,6 +320,7 @@ def to_json(fig: Figures) -> dict[str, Any]:
         "scaling": fig.scaling(),
         "latency": asdict(fig.latency) if fig.latency else None,
         "cpu": [_cpu_json(c) for c in fig.cpu],
+        "steps": [asdict(s) for s in fig.steps],
         "memory": [{**asdict(m), "total_bytes": m.total_bytes} for m in fig.memory],
         "batches": [{**asdict(b), "mean": b.mean} for b in fig.batches],
         "rebalances": fig.rebalances,
@@ -384,6 +387,12 @@ def table(fig: Figures) -> str:
         rows.append(
             f"batches      {b.window}: {b.articles} articles in {b.requests} requests to the "
             f"NLP processes ({b.mean:.2f} a request)"
+        )
+    for s in fig.steps:
+        rows.append(
+            f"step         {s.step} (on the worker's event loop, timed alone): mean "
+            f"{s.mean_ms:.2f} ms, p50 {s.p50_ms:.2f} ms, p99 {s.p99_ms:.2f} ms per article "
+            f"({s.articles} steps; the window held {s.index_articles} articles at the end)"
         )
     for m in fig.memory:
         rows.append(

@@ -53,6 +53,10 @@ def test_short_bench_reports_sane_figures(capsys: pytest.CaptureFixture[str]) ->
     assert bare["articles"] == 20 and bare["articles_per_second"] > 0
     assert 0 < bare["cpu_seconds"] <= 2 * bare["seconds"]
     assert all(c["articles_per_second"] > 0 for c in figures["ceiling"])
+    # The story step, timed on the articles the ceiling enriched (3 rounds of 20).
+    (step,) = figures["steps"]
+    assert (step["step"], step["articles"], step["index_articles"]) == ("stories", 60, 60)
+    assert 0 < step["p50_ms"] <= step["p99_ms"]
     assert set(figures["throughput"]) == {"2x1", "1x1"}
     assert all(rate > 0 for rate in figures["throughput"].values())
     assert 0 < figures["pipeline"]["ratio_to_ceiling"] < 2

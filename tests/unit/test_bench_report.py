@@ -15,6 +15,7 @@ from pipeline.tools.bench_report import (
     table,
     to_json,
 )
+from pipeline.tools.bench_steps import StepCost
 
 CONDITIONS = {
     "cores": 2,
@@ -105,3 +106,15 @@ def test_table_and_json_carry_cpu_per_kind_bare_and_conditions() -> None:
     assert main["window"] == "pipeline 1x2"
     assert main["cores"]["nlp"] == pytest.approx(0.6)
     assert main["ms_per_article"]["loop"] == pytest.approx(5.0)
+    assert data["steps"] == []  # stories off: no step timed, and the table says none
+    assert "step " not in text
+
+
+def test_the_story_steps_cost_is_printed_and_in_the_json() -> None:
+    fig = figures(rate=18.0, nlp=6.0, loop=0.5, broker=0.4, p99=0.29)
+    fig.steps.append(StepCost("stories", 600, 600, 2.345, 1.9, 8.0))
+    assert (
+        "step         stories (on the worker's event loop, timed alone): mean 2.35 ms, "
+        "p50 1.90 ms, p99 8.00 ms per article" in table(fig)
+    )
+    assert json.loads(json.dumps(to_json(fig)))["steps"][0]["p99_ms"] == 8.0

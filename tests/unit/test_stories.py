@@ -156,7 +156,7 @@ def test_two_outlets_wordings_of_one_story_join_by_their_words() -> None:
     assert index.match("d", nameless, now=2).story_id == "d"
 
 
-WORDS_02 = Rules(words_threshold=0.2)
+WORDS_02 = Rules(words_threshold=0.2, short_words_threshold=0.2)
 
 
 def _words_index(rules: Rules = WORDS_02, articles: int = 30) -> StoryIndex:
@@ -169,12 +169,58 @@ def _words_index(rules: Rules = WORDS_02, articles: int = 30) -> StoryIndex:
     return index
 
 
+# More of each report: two whole articles (40 or more distinct content words each).
+FLOOD_A_MORE = (
+    " Residents of Garden Street waded through knee-deep water carrying children, pets and "
+    "documents. Shelters opened at the high school gymnasium and the armory; volunteers "
+    "handed out blankets, bottled water and sandwiches. Transit officials suspended ferry "
+    "service, rerouted buses and warned commuters about closed tunnels. Engineers blamed "
+    "erosion, deferred maintenance and record rainfall for the collapse."
+)
+FLOOD_B_MORE = (
+    " Families on Garden Street carried children and pets through the water to waiting "
+    "trucks. The armory and the high school became shelters, where volunteers distributed "
+    "blankets and meals. Ferry service stopped, buses were rerouted and commuters were told "
+    "to avoid the tunnels. Inspectors pointed to erosion, neglected repairs and heavy "
+    "rainfall; insurers estimated damages in the millions."
+)
+
+
+def _words_score(first: Signature, other: Signature) -> float:
+    probe = _words_index(Rules(words_threshold=0.01, short_words_threshold=0.01))
+    probe.confirm(1, "a", "a", first, now=1)
+    found = probe.match("b", other, now=2)
+    assert found.kind == "words"
+    return found.score
+
+
+def test_whole_articles_join_at_the_words_threshold_short_ones_at_the_stricter_one() -> None:
+    """A cosine over a brief's few words is noisy: two whole articles join at
+    ``words_threshold``, a pair with a short text only at ``short_words_threshold``."""
+    names = [_entity("Dawn Zimmer"), _entity("Hoboken", "GPE")]
+    long_a = signature("", FLOOD_A + FLOOD_A_MORE, names, 5)
+    long_b = signature("", FLOOD_B + FLOOD_B_MORE, names, 5)
+    short_b = signature("", FLOOD_B, names, 5)
+    assert min(len(long_a.terms), len(long_b.terms)) >= Rules().full_article_terms
+    assert len(short_b.terms) < Rules().full_article_terms
+    for other in (long_b, short_b):
+        score = _words_score(long_a, other)
+        whole = other is long_b
+        for words, short, joins in (
+            (score, score + 0.05, whole),  # only the whole pair is judged by words_threshold
+            (score + 0.05, score, not whole),  # ... and only the short one by the other
+        ):
+            index = _words_index(Rules(words_threshold=words, short_words_threshold=short))
+            index.confirm(1, "a", "a", long_a, now=1)
+            assert (index.match("b", other, now=2).kind == "words") is joins
+
+
 def test_the_words_rule_can_be_turned_off_and_counts_words_over_the_window() -> None:
     assert Settings().stories.join_by_words is True
     first = signature("", FLOOD_A, [_entity("Dawn Zimmer")], 5)
     other = signature("", FLOOD_B, [_entity("Zimmer")], 5)
     for words, kind in ((True, "words"), (False, "new")):
-        index = _words_index(Rules(join_by_words=words, words_threshold=0.2))
+        index = _words_index(replace(WORDS_02, join_by_words=words))
         index.confirm(1, "a", "a", first, now=1)
         assert index.match("b", other, now=2).kind == kind
     # Each article's words count once in the window, again after a redo, none after pruning.
@@ -194,10 +240,12 @@ def test_a_redo_is_decided_as_its_first_time_was(rule: str) -> None:
     other = signature("", FLOOD_B, [_entity("Zimmer"), _entity("Hoboken", "GPE")], 5)
     by_words = rule == "words"
     loose = Rules(join_by_words=by_words, join_by_names=not by_words, min_shared_names=1)
-    probe = _words_index(replace(loose, words_threshold=0.01, name_threshold=0.01))
+    probe = _words_index(
+        replace(loose, words_threshold=0.01, short_words_threshold=0.01, name_threshold=0.01)
+    )
     probe.confirm(1, "a", "a", first, now=1)
     score = probe.match("b", other, now=2).score
-    rules = replace(loose, words_threshold=score, name_threshold=score)
+    rules = replace(loose, words_threshold=score, short_words_threshold=score, name_threshold=score)
     index = _words_index(rules)
     index.confirm(1, "a", "a", first, now=1)
     decided = index.match("b", other, now=2)
@@ -231,7 +279,7 @@ def test_names_count_from_the_record_when_a_full_posting_list_dropped_it() -> No
 
 
 def test_titles_sharing_a_name_and_a_word_are_not_one_story() -> None:
-    index = _words_index(Rules(words_threshold=0.3))
+    index = _words_index(Rules(short_words_threshold=0.3))
     trump = [_entity("Donald Trump")]
     index.confirm(1, "a", "a", signature("Trump meets Putin in Helsinki", "", trump, 5), now=1)
     other = signature("Trump meets Macron in Paris", "", trump, 5)
