@@ -374,8 +374,8 @@ class StoriesSettings(_Group):
     )
     min_shared_names: int = Field(default=2, ge=1, description="... and be at least this many.")
     join_by_words: bool = Field(
-        # On real reports of one story by different outlets this rule joined pairs at
-        # precision 0.78 (docs/stories.md), where the name rule reached 0.25.
+        # On whole articles of one event from several outlets this rule joined pairs at
+        # precision 0.96-1.00 (docs/stories.md); on fragments the name rule reached 0.25.
         default=True,
         description="Also join articles that share a name and much of their wording, each word "
         "weighed by its rarity among recent articles (one story across outlets).",
@@ -401,10 +401,11 @@ class StoriesSettings(_Group):
     full_article_words: int = Field(
         default=40,
         ge=1,
-        le=50,
+        le=50,  # pipeline.stories.signature.TERMS: a signature keeps 50 words (a unit test)
         description="An article with at least this many distinct content words (of the 50 "
         "most frequent its signature keeps) counts as whole for words_threshold.",
     )
+
     content_duplicates: Literal["keep", "drop"] = Field(
         default="keep",
         description="A copy of an article already enriched (same normalised text, another id "
@@ -417,6 +418,17 @@ class StoriesSettings(_Group):
         description="Enrichments kept in memory per worker for copies to reuse; a copy whose "
         "first was enriched elsewhere, or earlier, is enriched again.",
     )
+
+    @model_validator(mode="after")
+    def _short_texts_are_not_easier(self) -> StoriesSettings:
+        # Raising the words threshold for precision must not leave briefs joining below it.
+        if self.short_words_threshold < self.words_threshold:
+            raise ValueError(
+                f"NEWSFLOW_STORIES_SHORT_WORDS_THRESHOLD ({self.short_words_threshold:g}) is "
+                f"below NEWSFLOW_STORIES_WORDS_THRESHOLD ({self.words_threshold:g}): a short "
+                "text would join more easily than a whole article; raise it too"
+            )
+        return self
 
 
 class EnrichSettings(_Group):

@@ -2,19 +2,22 @@
 
 The Giveme5W1H project (Hamborg et al., JCDL 2018; Apache License 2.0) ships a "news_cluster"
 data set: whole news articles crawled from many outlets with news-please, each labelled with
-the event it reports (``newsCluster.EventId``, e.g. ``north_Korea_hokkaido_missile``). Articles
-of one event from several outlets are one story; the other events are unrelated stories.
+the event it reports (``newsCluster.Event``, e.g. ``north_Korea_hokkaido_missile``: the
+name, since the set reuses some ``EventId`` numbers for different events). Articles of one
+event from several outlets are one story; the other events are unrelated stories.
 
-``import DIR OUT`` reads the data set's JSON files (one article each, news-please format) and
-writes the fields the evaluation needs to ``OUT`` (gzipped JSON lines, sorted by id);
-``rows FILE`` prints the evaluation rows of ``scripts/stories_eval.py`` (``id``, ``title``,
-``text``, ``story``, ``day``, ``source``): every article in one window (one "day": the window
-of a busy worker holds them all at once), in an order shuffled with a fixed seed.
+``import DIR OUT [--first N]`` reads the data set's JSON files (one article each, news-please
+format; the ``N`` whose file names sort first) and writes the fields the evaluation needs to
+``OUT`` (gzipped JSON lines, sorted by id); ``rows FILE [--aligned]`` prints the evaluation
+rows of ``scripts/stories_eval.py`` (``id``, ``title``, ``text``, ``story``, ``time``,
+``source``): ``time`` is the publication time, or with ``--aligned`` the time since the
+event's first article (every event starting at the same instant, so that all the others are
+news of the same day).
 
     .venv/bin/python scripts/newscluster_set.py rows tests/data/stories/news_cluster.jsonl.gz \\
-        > /tmp/newscluster_set.jsonl
-    .venv/bin/python scripts/stories_eval.py /tmp/newscluster_set.jsonl --split all \\
-        --background 1000 --cache /tmp/newscluster_enrichment.jsonl
+        > /tmp/nc.jsonl
+    .venv/bin/python scripts/stories_eval.py /tmp/nc.jsonl --split test --background 1000 \\
+        --cache /tmp/nc_enrichment.jsonl
 """
 
 from __future__ import annotations
@@ -31,10 +34,11 @@ from typing import Any
 FIELDS = ("title", "text", "source_domain", "url", "date_publish")
 
 
-def load_dir(folder: Path) -> list[dict[str, Any]]:
-    """The articles of a folder of Giveme5W1H news_cluster JSON files, sorted by id."""
+def load_dir(folder: Path, first: int | None = None) -> list[dict[str, Any]]:
+    """The articles of a folder of Giveme5W1H news_cluster JSON files (the ``first`` by file
+    name), sorted by id."""
     out = []
-    for path in sorted(folder.glob("*.json")):
+    for path in sorted(folder.glob("*.json"))[:first]:
         doc = json.loads(path.read_text(encoding="utf-8"))
         cluster = doc["newsCluster"]
         out.append(
@@ -82,6 +86,7 @@ def main() -> None:
     imp = sub.add_parser("import", help="the data set's JSON files -> one gzipped JSONL")
     imp.add_argument("folder", type=Path)
     imp.add_argument("out", type=Path)
+    imp.add_argument("--first", type=int, help="only the N files whose names sort first")
     make = sub.add_parser("rows", help="evaluation rows for scripts/stories_eval.py")
     make.add_argument("file", type=Path)
     make.add_argument("--seed", type=int, default=18)
@@ -92,7 +97,7 @@ def main() -> None:
     )
     args = parser.parse_args()
     if args.command == "import":
-        articles = load_dir(args.folder)
+        articles = load_dir(args.folder, args.first)
         with gzip.open(args.out, "wt", encoding="utf-8") as out:
             for a in articles:
                 out.write(json.dumps(a, ensure_ascii=False, sort_keys=True) + "\n")

@@ -4,12 +4,15 @@ Sets: the AllSides fragments of NewsMTSC (``scripts/stories_set.py``) and whole 
 Giveme5W1H's news_cluster set (``scripts/newscluster_set.py``); a row with a ``title`` is
 enriched and signed with it, as the worker does.
 
-The documents stream through :class:`pipeline.stories.index.StoryIndex` (the worker's code,
-over a dict) one day at a time, each enriched by the shipped enricher (cached in ``--cache``:
-the enrichment is deterministic). Stories are split in two by a hash of the story id: the
-rules are tuned on the ``dev`` half (``--grid``), the ``test`` half is read once with the
-chosen rules. Pairs are counted within a day (a pair of the same story is a positive); the
-95 % interval is a bootstrap over days.
+Each document is enriched by the shipped enricher (cached in ``--cache``: the enrichment is
+deterministic) and goes through :class:`pipeline.stories.index.StoryIndex` (the worker's
+code, over a dict). Rows without a ``time`` (the AllSides fragments) stream one ``day`` at a
+time through a fresh index, pairs are counted within a day and the 95 % interval is a
+bootstrap over days. Rows with a ``time`` (whole articles) stream in order of it through one
+index whose window prunes them as the worker's does; only pairs published within the window
+of each other are counted, and the interval is a bootstrap over stories. Stories are split in
+two by a hash of the story id: the rules are tuned on the ``dev`` half (``--grid``), the
+``test`` half is read once with the chosen rules.
 
     .venv/bin/python scripts/stories_set.py > /tmp/stories_set.jsonl
     .venv/bin/python scripts/stories_eval.py /tmp/stories_set.jsonl --split dev --grid \\
@@ -19,6 +22,7 @@ chosen rules. Pairs are counted within a day (a pair of the same story is a posi
 from __future__ import annotations
 
 import argparse
+import asyncio
 import copy
 import gzip
 import hashlib
@@ -123,6 +127,7 @@ def stream(
         index.confirm(i, r["id"], index.match(r["id"], sig, ALWAYS).story_id, sig, ALWAYS)
     assigned: dict[str, str] = {}
     for i, r in enumerate(sorted(rows, key=lambda r: r["time"])):
+        asyncio.run(index.prune(r["time"]))  # the worker forgets what left the window
         sig = signature(r.get("title", ""), r["text"], found[r["id"]].entities, SHINGLE_WORDS)
         story = index.match(r["id"], sig, r["time"]).story_id
         index.confirm(i, r["id"], story, sig, r["time"])
@@ -227,7 +232,7 @@ def main() -> None:
     stories = {r["story"] for rs in days.values() for r in rs}
     docs = sum(len(rs) for rs in days.values())
     all_rows = [r for rs in days.values() for r in rs]
-    timed = bool(all_rows) and "time" in all_rows[0]
+    timed = any("time" in r for r in all_rows)
     if timed:  # whole articles with times: the pairs a story's window can join
         one = {r["id"]: "one" for r in all_rows}  # one story for all: every pair is tp or fp
         in_window = sum(c[0] + c[1] for c in window_counts(all_rows, one, Rules().window_seconds))

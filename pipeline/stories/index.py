@@ -20,7 +20,7 @@ or more wins. With ``join_by_words``, the ``CLOSEST`` candidates whose shared na
 highest are compared by their content words instead: the cosine of the two articles' term
 vectors, each term weighted by ``(1 + log count) * log((N + 1) / (df + 1))`` over the
 articles in the window, and the best candidate at ``words_threshold`` or more (at
-``short_words_threshold`` when either article has fewer than ``full_article_terms`` content
+``short_words_threshold`` when either article has fewer than ``full_article_words`` content
 words: a brief or a feed summary, whose few words make a noisy cosine), sharing at least
 ``MIN_SHARED_WORDS`` words, wins (before the names rule, which also looks only at the
 ``CLOSEST``). No match: the article starts a story whose id is the article's own id.
@@ -89,7 +89,7 @@ class Rules:
     join_by_words: bool = True
     words_threshold: float = 0.2
     short_words_threshold: float = 0.3
-    full_article_terms: int = 40
+    full_article_words: int = 40
 
 
 def rules_of(settings: Settings) -> Rules:
@@ -104,7 +104,7 @@ def rules_of(settings: Settings) -> Rules:
         join_by_words=s.join_by_words,
         words_threshold=s.words_threshold,
         short_words_threshold=s.short_words_threshold,
-        full_article_terms=s.full_article_words,
+        full_article_words=s.full_article_words,
     )
 
 
@@ -230,7 +230,7 @@ class StoryIndex:
             if squares == 0.0 or shared < MIN_SHARED_WORDS:
                 continue
             cosine = dot / (norm * math.sqrt(squares))
-            full = min(len(mine), len(s.record["w"][0])) >= self._rules.full_article_terms
+            full = min(len(mine), len(s.record["w"][0])) >= self._rules.full_article_words
             threshold = self._rules.words_threshold if full else self._rules.short_words_threshold
             if cosine >= threshold and (best is None or cosine > best.score):
                 best = Match(s.record["s"], "words", s.cid, cosine)

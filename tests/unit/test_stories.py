@@ -12,9 +12,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from annotated_types import Le
 from prometheus_client import CollectorRegistry
 
-from pipeline.config import Settings
+from pipeline.config import Settings, StoriesSettings
 from pipeline.models import (
     Enriched,
     EnrichedArticle,
@@ -30,10 +31,10 @@ from pipeline.models import (
 from pipeline.observe.metrics import WorkerMetrics
 from pipeline.stories import summary
 from pipeline.stories.assign import SHINGLE_WORDS, EnrichmentCache, Stories
-from pipeline.stories.index import NAME_IDS, Rules, StoryIndex
+from pipeline.stories.index import NAME_IDS, Rules, StoryIndex, rules_of
 from pipeline.stories.metrics import StoriesMetrics
 from pipeline.stories.models import StoryInput
-from pipeline.stories.signature import PERMUTATIONS, Signature, minhash, signature
+from pipeline.stories.signature import PERMUTATIONS, TERMS, Signature, minhash, signature
 from pipeline.worker.dedup import Deduplicator
 from pipeline.worker.process import Incoming, Processor
 from tests.unit.test_process import FakeEnricher
@@ -201,18 +202,39 @@ def test_whole_articles_join_at_the_words_threshold_short_ones_at_the_stricter_o
     long_a = signature("", FLOOD_A + FLOOD_A_MORE, names, 5)
     long_b = signature("", FLOOD_B + FLOOD_B_MORE, names, 5)
     short_b = signature("", FLOOD_B, names, 5)
-    assert min(len(long_a.terms), len(long_b.terms)) >= Rules().full_article_terms
-    assert len(short_b.terms) < Rules().full_article_terms
-    for other in (long_b, short_b):
-        score = _words_score(long_a, other)
-        whole = other is long_b
+    assert min(len(long_a.terms), len(long_b.terms)) >= Rules().full_article_words
+    assert len(short_b.terms) < Rules().full_article_words
+    # Either way round: the stored article short and the new one whole counts as short too.
+    for stored, other in ((long_a, long_b), (long_a, short_b), (short_b, long_a)):
+        score = _words_score(stored, other)
+        whole = short_b not in (stored, other)
         for words, short, joins in (
             (score, score + 0.05, whole),  # only the whole pair is judged by words_threshold
             (score + 0.05, score, not whole),  # ... and only the short one by the other
         ):
             index = _words_index(Rules(words_threshold=words, short_words_threshold=short))
-            index.confirm(1, "a", "a", long_a, now=1)
+            index.confirm(1, "a", "a", stored, now=1)
             assert (index.match("b", other, now=2).kind == "words") is joins
+
+
+def test_the_story_settings_reach_the_rules_and_short_texts_are_never_easier(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("NEWSFLOW_STORIES_WORDS_THRESHOLD", "0.25")
+    monkeypatch.setenv("NEWSFLOW_STORIES_SHORT_WORDS_THRESHOLD", "0.35")
+    monkeypatch.setenv("NEWSFLOW_STORIES_FULL_ARTICLE_WORDS", "30")
+    rules = rules_of(Settings())
+    assert (rules.words_threshold, rules.short_words_threshold, rules.full_article_words) == (
+        0.25,
+        0.35,
+        30,
+    )
+    # A signature keeps TERMS words: a whole article cannot need more.
+    limits = StoriesSettings.model_fields["full_article_words"].metadata
+    assert [m.le for m in limits if isinstance(m, Le)] == [TERMS]
+    monkeypatch.setenv("NEWSFLOW_STORIES_WORDS_THRESHOLD", "0.5")
+    with pytest.raises(ValueError, match=r"SHORT_WORDS_THRESHOLD .* is below .*WORDS_THRESHOLD"):
+        Settings()
 
 
 def test_the_words_rule_can_be_turned_off_and_counts_words_over_the_window() -> None:
