@@ -5,6 +5,8 @@
   gold.py merge ANN... OUT   check annotation files of batches 1-4 and write
                              stance_dev/test.jsonl to OUT
   gold.py train ANN... OUT   batches 5 and later: training documents only, stance_train.jsonl
+  gold.py append ANN... FILE more training batches appended to FILE (stance_train.jsonl);
+                             a document already in it is an error
 
 Documents are all sentences NewsMTSC keeps from one article, in article order. The split
 is by a hash of the document id, so it does not depend on annotation order.
@@ -21,7 +23,7 @@ from pathlib import Path
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared/data/newsmtsc/train.jsonl"
 SEED = 20261129
-BATCHES, BATCH_SIZE = 9, 400
+BATCHES, BATCH_SIZE = 14, 400  # 5,444 documents: the last batch holds 244
 
 
 def documents(data: Path) -> dict[str, list[str]]:
@@ -102,6 +104,20 @@ def train_part(batches: list[Path], out: Path) -> None:
     _write(out, "stance_train.jsonl", [g for b in batches for g in _load(b)])
 
 
+def append(batches: list[Path], file: Path) -> None:
+    """Training batches annotated after ``file`` was written, added to its end."""
+    have = {json.loads(x)["id"] for x in file.read_text(encoding="utf-8").splitlines() if x}
+    rows = [g for b in batches for g in _load(b)]
+    again = [g["id"] for g in rows if g["id"] in have]
+    if again:
+        raise ValueError(f"{len(again)} documents are already in {file}, e.g. {again[0]}")
+    with file.open("a", encoding="utf-8") as f:
+        for r in rows:
+            f.write(json.dumps(r, ensure_ascii=False) + "\n")
+    tags = sum(len(r["gold"]["stances"]) for r in rows)
+    print(f"{file.name}: {len(rows)} documents, {tags} tags appended")
+
+
 def merge(batches: list[Path], out: Path) -> None:
     docs = [g for b in batches for g in _load(b)]
     _write(out, "stance_dev.jsonl", [g for g in docs if not is_test(g["id"])])
@@ -113,5 +129,7 @@ if __name__ == "__main__":
         sample(Path(sys.argv[2]))
     elif sys.argv[1] == "train":
         train_part([Path(p) for p in sys.argv[2:-1]], Path(sys.argv[-1]))
+    elif sys.argv[1] == "append":
+        append([Path(p) for p in sys.argv[2:-1]], Path(sys.argv[-1]))
     else:
         merge([Path(p) for p in sys.argv[2:-1]], Path(sys.argv[-1]))
