@@ -25,7 +25,12 @@ from typing import TYPE_CHECKING
 from spacy.tokens import Token
 
 from pipeline.enrich import cues, headlines, noun_rules, passives, reasons
-from pipeline.enrich.constructions import clause_owner, noun_owner, relative_object
+from pipeline.enrich.constructions import (
+    against_noun,
+    clause_owner,
+    noun_owner,
+    relative_object,
+)
 from pipeline.enrich.frames import compose, denied
 
 if TYPE_CHECKING:
@@ -44,6 +49,9 @@ def each_token(s: SentenceReader, tok: Token) -> Iterator[Candidate]:
     yield from stance_adverbial(s, tok)
     yield from noun_rules.noun_phrase(s, tok)
     yield from noun_rules.received_from(s, tok)
+    yield from noun_rules.noun_act(s, tok)
+    yield from noun_rules.noun_series(s, tok)
+    yield from against_noun(s, tok)
     yield from headlines.headline_verb(s, tok)
     yield from passives.passive_by(s, tok)
     yield from relative_object(s, tok)
