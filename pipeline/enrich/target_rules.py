@@ -6,7 +6,10 @@ every token through one hook (:func:`each_token`):
 * :func:`stance_adverbial` — a stance noun in an "in ... of / to" phrase ("voted *in favor of*
   the bill", "came out *in opposition to* the plan"; source ``stance_adverbial``);
 * the rules of :mod:`noun_rules` — stance nouns hung away from their holder ("launched into
-  an attack on Y", "faced a backlash from X"; sources ``noun_phrase``, ``received_from``);
+  an attack on Y", "faced a backlash from X", "X's threats to impede Y", "her speech of
+  attacks on Y"; sources ``noun_phrase``, ``received_from``, ``noun_act``, ``noun_series``);
+* :func:`constructions.against_noun` — an act or filing with "against" ("filed a complaint
+  against Y"; source ``against_noun``);
 * :func:`headlines.headline_verb` — a headline's stance verb the tagger took for a noun
   ("Trump *mocks* Franken"; source ``headline_verb``);
 * :func:`passives.passive_by` — a passive's "by" phrase hung off its agent slot ("was
