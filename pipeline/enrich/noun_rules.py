@@ -9,10 +9,7 @@ model learns how far to trust it:
   whom it is about: "Y and *his endorsement from* X" (X favor Y);
 * ``noun_series`` — an act noun whose holder owns the speech, ad or series it makes up: "*her
   stump speech of attacks on* Y", "X launched *the early stages of an assault on* Y", "*X's
-  speech was an attack on* Y", and "X *engaged in attacks on* Y";
-* ``noun_act`` — an intent noun and the act it is for: "*X's threats to impede* Y" (X
-  against Y), "*his efforts to reform* the system" (X favor reforming it), "*X's refusal to
-  endorse* Y" (X against Y), "X *led an effort to legalize* pot".
+  speech was an attack on* Y", and "X *engaged in attacks on* Y".
 
 Each rule looks at the children of one token and of its head, so the pass stays linear.
 """
@@ -28,7 +25,7 @@ from pipeline.enrich import cues
 from pipeline.enrich import lexicon as lx
 from pipeline.enrich.constructions import clause_owner, noun_owner, prep_objects
 from pipeline.enrich.entities import Cluster
-from pipeline.enrich.frames import Target, agent_of, compose, negated, particle_of
+from pipeline.enrich.frames import Target, agent_of, negated, particle_of
 
 if TYPE_CHECKING:
     from pipeline.enrich.candidates import Candidate, SentenceReader
@@ -211,101 +208,6 @@ def _owned_by_target(s: SentenceReader, tok: Token) -> Iterator[Candidate]:
         target = Target(entity.name, "entity", 1)
         for h in owners:
             yield s.make(h, target, tok, "received_from", prior, "from", label, text, poss)
-
-
-# Nouns naming an intent toward the act of their "to" clause: who has it wants the act done
-# ("efforts to reform Y", "a threat to veto Y"), or, for a refusal, not done. Not "call",
-# "demand", "plea": who makes those is often not who would act ("calls by X for Y to quit").
-_INTENT_NOUNS: dict[str, int] = {
-    **dict.fromkeys(
-        {"effort", "push", "plan", "bid", "attempt", "drive", "campaign", "move", "proposal"}
-        | {"proposition", "pledge", "promise", "vow", "threat", "decision", "initiative"}
-        | {"commitment", "determination", "intention", "desire", "quest", "fight", "crusade"}
-        | {"offer", "order", "scheme", "strategy"},
-        1,
-    ),
-    **dict.fromkeys({"refusal", "reluctance"}, -1),
-}
-# Verbs whose subject pursues the intent noun it takes as object: "led an effort to Y",
-# "signed an order to Y", "carried out a threat to Y". Others may receive or judge it
-# ("faced a threat to ...", "mocked the plan to ..."), read only when a stance verb (below).
-_PURSUING = frozenset(
-    {"lead", "launch", "unveil", "release", "announce", "sign", "make", "carry", "introduce"}
-    | {"propose", "spearhead", "mount", "begin", "start", "continue", "renew", "pursue"}
-    | {"step", "issue", "outline", "detail", "champion", "push", "redouble", "double"}
-)
-
-
-def noun_act(s: SentenceReader, tok: Token) -> Iterator[Candidate]:
-    """Source ``noun_act`` (see the module doc)."""
-    sign = _INTENT_NOUNS.get(tok.lemma_.lower(), 0) if tok.pos_ == "NOUN" else 0
-    acts = _intended(tok) if sign else []
-    if not acts:
-        return
-    holders, sign = _intent_owner(s, tok, sign)
-    label = tok.lemma_.lower()
-    for act in acts if holders else []:
-        polarity, objects = s.reading(act)
-        lemma = act.lemma_.lower()
-        if not polarity and lemma in _HINDERING:
-            polarity, objects = -1, [c for c in act.children if c.dep_ == "dobj"]
-        direction = -sign if negated(act) else sign
-        if not (polarity and objects):
-            # "efforts to reform the system": the act itself, or the object of a reversing
-            # or sustaining act ("a plan to end Y") as the reader turns it
-            yield from s.each(holders, [act], tok, "noun_act", direction, "owner", label)
-            continue
-        # "threats to impeach Y": the stance verb's own side toward its object
-        prior = direction * polarity
-        yield from s.each(holders, objects, tok, "noun_act", prior, "owner", label)
-        for obj in (o for o in objects if o.pos_ == "PRON"):
-            # "Sokolich's refusal to endorse *him*": the one named before
-            for entity in s.owner.holders.object_referent(s.field, obj, holders):
-                target = Target(entity.name, "entity", 1)
-                for h in holders:
-                    yield s.make(
-                        h, target, tok, "noun_act", prior, "owner", label, s.sentence.text, obj
-                    )
-
-
-# Acts against their object that no stance list holds: "threats to impede the inquiry".
-_HINDERING = frozenset({"impede", "hinder", "hamper", "weaken", "gut", "curb", "kill"})
-
-
-def _intended(noun: Token) -> list[Token]:
-    """The "to" clauses of an intent noun; the parser may hang one on the noun a coordinated
-    intent follows ("Trump's rhetoric and threats *to impede* Y")."""
-    heads = [noun, noun.head] if noun.dep_ == "conj" else [noun]
-    return [
-        c
-        for h in heads
-        for c in h.children
-        if c.dep_ == "acl"
-        and c.pos_ == "VERB"
-        and c.i > noun.i
-        and any(a.dep_ == "aux" and a.lower_ == "to" for a in c.children)
-    ]
-
-
-def _intent_owner(s: SentenceReader, noun: Token, sign: int) -> tuple[list[Cluster], int]:
-    """Who has the intent, and its side once the verb taking it is applied: the noun's owner
-    ("Trump's threats", "his efforts"), else the subject of a verb pursuing it ("led an
-    effort"), or of a stance verb, whose side composes ("opposed the push to repeal Y")."""
-    found = noun_owner(s, noun)
-    owner = noun.head if noun.dep_ == "conj" and not found else noun
-    found = found or noun_owner(s, owner)
-    if found:
-        return found, sign
-    if owner.dep_ != "dobj" or owner.head.pos_ != "VERB":
-        return [], sign
-    verb = owner.head
-    lemma = verb.lemma_.lower()
-    stance = cues.VERBS.get(lemma, 0)
-    if lemma not in _PURSUING and not stance:
-        return [], sign
-    prior, top = compose(verb, stance or 1)
-    holders = s.reader.subject_holders(top).entities or clause_owner(s, top)
-    return holders, sign * prior
 
 
 # Verbs by which their subject makes a series of acts its own: "launched a barrage of attacks".

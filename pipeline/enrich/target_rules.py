@@ -6,8 +6,8 @@ every token through one hook (:func:`each_token`):
 * :func:`stance_adverbial` — a stance noun in an "in ... of / to" phrase ("voted *in favor of*
   the bill", "came out *in opposition to* the plan"; source ``stance_adverbial``);
 * the rules of :mod:`noun_rules` — stance nouns hung away from their holder ("launched into
-  an attack on Y", "faced a backlash from X", "X's threats to impede Y", "her speech of
-  attacks on Y"; sources ``noun_phrase``, ``received_from``, ``noun_act``, ``noun_series``);
+  an attack on Y", "faced a backlash from X", "her speech of attacks on Y"; sources
+  ``noun_phrase``, ``received_from``, ``noun_series``);
 * :func:`constructions.against_noun` — an act or filing with "against" ("filed a complaint
   against Y"; source ``against_noun``);
 * :func:`headlines.headline_verb` — a headline's stance verb the tagger took for a noun
@@ -52,7 +52,6 @@ def each_token(s: SentenceReader, tok: Token) -> Iterator[Candidate]:
     yield from stance_adverbial(s, tok)
     yield from noun_rules.noun_phrase(s, tok)
     yield from noun_rules.received_from(s, tok)
-    yield from noun_rules.noun_act(s, tok)
     yield from noun_rules.noun_series(s, tok)
     yield from against_noun(s, tok)
     yield from headlines.headline_verb(s, tok)

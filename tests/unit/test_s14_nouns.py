@@ -22,32 +22,6 @@ def has(found: set[tuple[str, str, int]], holder: str, word: str, prior: int) ->
 @pytest.mark.parametrize(
     ("body", "holder", "target", "prior"),
     [
-        # the owner's threat against the object of a stance verb
-        ("Despite Senator Rosa Diaz's threats to block the pipeline, work began.",
-         "Rosa Diaz", "pipeline", -1),
-        # an act with no stance verb: the act itself
-        ("Mayor Tom Reed has led a long effort to legalize street vending.",
-         "Tom Reed", "legalizing street vending", 1),
-        # a refusal turns the act's side
-        ("Governor Ann Park's refusal to endorse the levy surprised voters.",
-         "Ann Park", "levy", -1),
-    ],
-)  # fmt: skip
-def test_an_intent_noun_takes_the_side_of_its_act(
-    enricher: Enricher, body: str, holder: str, target: str, prior: int
-) -> None:
-    assert has(proposed(enricher, body, "noun_act"), holder, target, prior)
-
-
-def test_an_intent_noun_someone_faces_is_not_theirs(enricher: Enricher) -> None:
-    # who faces a threat does not hold it
-    found = proposed(enricher, "Mayor Tom Reed faced threats to recall the council.", "noun_act")
-    assert not any(h == "Tom Reed" for h, _, _ in found)
-
-
-@pytest.mark.parametrize(
-    ("body", "holder", "target", "prior"),
-    [
         # the owner of the speech the attacks make up
         ("Governor Ann Park kept to her stump speech of attacks on Mayor Tom Reed.",
          "Ann Park", "Tom Reed", -1),
