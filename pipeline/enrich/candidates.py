@@ -32,6 +32,7 @@ from pipeline.enrich.frames import (
     Target,
     agent_of,
     compose,
+    is_amount,
     negated,
     particle_of,
     prep_targets,
@@ -301,8 +302,11 @@ class SentenceReader:
             objects = [c for c in tok.children if c.dep_ == "nsubjpass"]
         else:
             holders = self._subject_of(tok)
-            objects = [c for c in tok.children if c.dep_ in {"dobj", "dative"}]
-            if not objects:
+            direct = [c for c in tok.children if c.dep_ in {"dobj", "dative"}]
+            # "the poll hit 35 percent": an amount or a time is no target, whatever else the
+            # verb means ("hit Kasich"), and no phrase after it is either
+            objects = [c for c in direct if not is_amount(c)]
+            if not direct:
                 objects = constructions.prep_objects(tok)
         yield from self.emit(holders, objects, tok, "verb", cues.VERBS[lemma])
 

@@ -1,0 +1,36 @@
+"""Stance verbs and their targets (issue #12): constructions news uses that the structured
+rules missed. Invented sentences; whether a candidate becomes a tag is the model's decision."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline.enrich import Enricher
+from tests.unit.stance_proposals import proposed
+
+
+@pytest.fixture
+def enricher(untrained_enricher: Enricher) -> Enricher:
+    return untrained_enricher  # one load per run (tests/conftest.py)
+
+
+@pytest.mark.parametrize(
+    ("body", "holder", "target"),
+    [
+        ("Governor Rosa Diaz shades Tom Reed with a tribute to nurses.", "Rosa Diaz", "Tom Reed"),
+        ("On Sunday, Governor Rosa Diaz hit Tom Reed at a rally.", "Rosa Diaz", "Tom Reed"),
+        ("Senator Paul Grant has been feuding with Tom Reed.", "Paul Grant", "Tom Reed"),
+        ("Senator Paul Grant jumped on Tom Reed's remarks.", "Paul Grant", "Tom Reed's remarks"),
+        ("Senator Paul Grant battled Mayor Tom Reed for years.", "Paul Grant", "Tom Reed"),
+        ("Senator Paul Grant contradicted Tom Reed in the debate.", "Paul Grant", "Tom Reed"),
+    ],
+)
+def test_stance_verbs_news_uses(enricher: Enricher, body: str, holder: str, target: str) -> None:
+    assert (holder, target, -1) in proposed(enricher, body)
+
+
+def test_an_amount_is_no_verbs_target(enricher: Enricher) -> None:
+    """ "hit" is a stance verb now; "hit 35 percent" names no target, nor does the phrase
+    after the amount."""
+    found = proposed(enricher, "Governor Rosa Diaz hit 35 percent in the latest poll.", "verb")
+    assert not any(h == "Rosa Diaz" for h, _, _ in found)
