@@ -33,6 +33,7 @@ from pipeline.enrich.frames import (
     agent_of,
     compose,
     is_amount,
+    lemma_of,
     negated,
     particle_of,
     prep_targets,
@@ -271,7 +272,7 @@ class SentenceReader:
     # -- sources --------------------------------------------------------------------------
 
     def _cue(self, tok: Token) -> Iterator[Candidate]:
-        lemma = tok.lemma_.lower()
+        lemma = lemma_of(tok)
         if tok.pos_ in {"VERB", "AUX"}:
             yield from self._verb(tok, lemma)
         elif tok.pos_ in {"NOUN", "PROPN"} and lemma in cues.NOUNS:
@@ -477,14 +478,14 @@ class SentenceReader:
         is composed over its control chain, whose top's subject then holds the stance
         (``keep``: the holders given were already found for that top)."""
         entities, via = holders
-        label = cue.lemma_.lower()
+        label = lemma_of(cue)
         if cue.pos_ in {"VERB", "AUX"}:
             prior, top = compose(cue, polarity)  # "refused to back Y" is against Y
             denial = polarity != 0 and prior == 0 and negated(top)
             if top is not cue:
                 if not keep:
                     entities, via = self._subject_of(top)
-                label = f"{top.lemma_.lower()} to {label}"  # the chain is the stance word
+                label = f"{lemma_of(top)} to {label}"  # the chain is the stance word
         else:
             # "voiced no opposition to Y" is denied as "did not oppose Y" is; "withdrew his
             # opposition to Y" gives up a side, tagged no more than one denied

@@ -34,3 +34,18 @@ def test_an_amount_is_no_verbs_target(enricher: Enricher) -> None:
     after the amount."""
     found = proposed(enricher, "Governor Rosa Diaz hit 35 percent in the latest poll.", "verb")
     assert not any(h == "Rosa Diaz" for h, _, _ in found)
+
+
+@pytest.mark.parametrize(
+    ("body", "target"),
+    [
+        ("Senator Paul Grant was raging at the media on Monday.", "media"),
+        ("Senator Paul Grant hopes to lift the sanctions.", "sanctions"),
+    ],
+)
+def test_a_lemma_the_tagger_cut_short_still_reads(
+    enricher: Enricher, body: str, target: str
+) -> None:
+    # spaCy reads "raging" as "rag" and "hoping" as "hop": the cue and the control verb are
+    # read all the same (frames.lemma_of)
+    assert ("Paul Grant", target, -1) in proposed(enricher, body)
