@@ -23,7 +23,7 @@ from itertools import islice
 
 from spacy.tokens import Span, Token
 
-from pipeline.enrich import constructions, cues, passives, target_rules
+from pipeline.enrich import constructions, cues, label_clauses, passives, target_rules
 from pipeline.enrich import lexicon as lx
 from pipeline.enrich.document import Document, Sentence
 from pipeline.enrich.entities import Cluster
@@ -256,6 +256,7 @@ class SentenceReader:
             yield from constructions.stance_noun(self, tok)
             yield from constructions.pronoun_target(self, tok)
             yield from constructions.label(self, tok)
+            yield from label_clauses.label_clause(self, tok)
             yield from constructions.apposition(self, tok)
             yield from constructions.complement(self, tok)
             yield from target_rules.each_token(self, tok)

@@ -4,8 +4,11 @@ rules missed. Invented sentences; whether a candidate becomes a tag is the model
 from __future__ import annotations
 
 import pytest
+from spacy.tokens import Doc
+from spacy.vocab import Vocab
 
 from pipeline.enrich import Enricher
+from pipeline.enrich.label_clauses import labelled
 from tests.unit.stance_proposals import proposed
 
 
@@ -49,3 +52,38 @@ def test_a_lemma_the_tagger_cut_short_still_reads(
     # spaCy reads "raging" as "rag" and "hoping" as "hop": the cue and the control verb are
     # read all the same (frames.lemma_of)
     assert ("Paul Grant", target, -1) in proposed(enricher, body)
+
+
+@pytest.mark.parametrize(
+    ("body", "holder", "target"),
+    [
+        # a small clause: the clause's subject is labelled
+        ('Journalist Rosa Diaz was blunt, labelling Tom Reed a "bigot".', "Rosa Diaz", "Tom Reed"),
+        # a relative pronoun object: the noun the clause modifies is labelled
+        (
+            'Mayor Tom Reed thanked President Rosa Diaz, whom he called a "great champion".',
+            "Tom Reed",
+            "Rosa Diaz",
+        ),
+    ],
+)
+def test_labels_the_parser_reads_as_clauses(
+    enricher: Enricher, body: str, holder: str, target: str
+) -> None:
+    assert holder in {h for h, t, _ in proposed(enricher, body, "label") if t == target}
+
+
+def test_two_predicate_complements_label_the_first() -> None:
+    """The parser sometimes reads "called Ardern a 'clown'" as two predicate complements and
+    no object (seen on real news, not on short invented text): set that parse by hand."""
+    words = ["Grant", "called", "Reed", "a", "clown"]
+    doc = Doc(
+        Vocab(),
+        words=words,
+        heads=[1, 1, 1, 4, 1],
+        deps=["nsubj", "ROOT", "oprd", "det", "oprd"],
+        pos=["PROPN", "VERB", "PROPN", "DET", "NOUN"],
+        lemmas=["Grant", "call", "Reed", "a", "clown"],
+    )
+    found = labelled(doc[1])
+    assert found is not None and (found[0].text, found[1].text) == ("Reed", "clown")
