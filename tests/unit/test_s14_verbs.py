@@ -25,7 +25,6 @@ def enricher(untrained_enricher: Enricher) -> Enricher:
         ("Senator Paul Grant has been feuding with Tom Reed.", "Paul Grant", "Tom Reed"),
         ("Senator Paul Grant jumped on Tom Reed's remarks.", "Paul Grant", "Tom Reed's remarks"),
         ("Senator Paul Grant battled Mayor Tom Reed for years.", "Paul Grant", "Tom Reed"),
-        ("Senator Paul Grant contradicted Tom Reed in the debate.", "Paul Grant", "Tom Reed"),
     ],
 )
 def test_stance_verbs_news_uses(enricher: Enricher, body: str, holder: str, target: str) -> None:
