@@ -23,7 +23,7 @@ from itertools import islice
 
 from spacy.tokens import Span, Token
 
-from pipeline.enrich import constructions, cues, label_clauses, passives, target_rules
+from pipeline.enrich import constructions, cues, passives, target_rules
 from pipeline.enrich import lexicon as lx
 from pipeline.enrich.document import Document, Sentence
 from pipeline.enrich.entities import Cluster
@@ -32,8 +32,6 @@ from pipeline.enrich.frames import (
     Target,
     agent_of,
     compose,
-    is_amount,
-    lemma_of,
     negated,
     particle_of,
     prep_targets,
@@ -256,7 +254,6 @@ class SentenceReader:
             yield from constructions.stance_noun(self, tok)
             yield from constructions.pronoun_target(self, tok)
             yield from constructions.label(self, tok)
-            yield from label_clauses.label_clause(self, tok)
             yield from constructions.apposition(self, tok)
             yield from constructions.complement(self, tok)
             yield from target_rules.each_token(self, tok)
@@ -273,7 +270,7 @@ class SentenceReader:
     # -- sources --------------------------------------------------------------------------
 
     def _cue(self, tok: Token) -> Iterator[Candidate]:
-        lemma = lemma_of(tok)
+        lemma = tok.lemma_.lower()
         if tok.pos_ in {"VERB", "AUX"}:
             yield from self._verb(tok, lemma)
         elif tok.pos_ in {"NOUN", "PROPN"} and lemma in cues.NOUNS:
@@ -304,11 +301,8 @@ class SentenceReader:
             objects = [c for c in tok.children if c.dep_ == "nsubjpass"]
         else:
             holders = self._subject_of(tok)
-            direct = [c for c in tok.children if c.dep_ in {"dobj", "dative"}]
-            # "the poll hit 35 percent": an amount or a time is no target, whatever else the
-            # verb means ("hit Kasich"), and no phrase after it is either
-            objects = [c for c in direct if not is_amount(c)]
-            if not direct:
+            objects = [c for c in tok.children if c.dep_ in {"dobj", "dative"}]
+            if not objects:
                 objects = constructions.prep_objects(tok)
         yield from self.emit(holders, objects, tok, "verb", cues.VERBS[lemma])
 
@@ -479,14 +473,14 @@ class SentenceReader:
         is composed over its control chain, whose top's subject then holds the stance
         (``keep``: the holders given were already found for that top)."""
         entities, via = holders
-        label = lemma_of(cue)
+        label = cue.lemma_.lower()
         if cue.pos_ in {"VERB", "AUX"}:
             prior, top = compose(cue, polarity)  # "refused to back Y" is against Y
             denial = polarity != 0 and prior == 0 and negated(top)
             if top is not cue:
                 if not keep:
                     entities, via = self._subject_of(top)
-                label = f"{lemma_of(top)} to {label}"  # the chain is the stance word
+                label = f"{top.lemma_.lower()} to {label}"  # the chain is the stance word
         else:
             # "voiced no opposition to Y" is denied as "did not oppose Y" is; "withdrew his
             # opposition to Y" gives up a side, tagged no more than one denied

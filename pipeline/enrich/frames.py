@@ -144,30 +144,6 @@ def _shares_negation(token: Token) -> bool:
     return word == "or" and negated(head)
 
 
-# Verbs the stance lists name, for :func:`lemma_of`.
-_LISTED_VERBS = frozenset(
-    {*lx.ATTITUDE_VERBS, *lx.EMBEDDING_VERBS, *cues.VERBS}
-    | {lemma for lemma, _ in lx.PHRASAL}
-    | {lemma for lemma, _ in cues.PHRASAL}
-)
-
-
-def lemma_of(tok: Token) -> str:
-    """``tok``'s lower-cased lemma, with the "e" that spaCy's lemmatizer drops from some
-    verbs' forms put back when the stance lists name that verb: it reads "hoping", "hopes"
-    and "hoped" as "hop" (18 times on dev+train) and "raging" as "rag", so "hoped to pass
-    Y" climbed no control verb and "raging at Y" read no cue."""
-    lemma = tok.lemma_.lower()
-    if (
-        tok.pos_ in {"VERB", "AUX"}
-        and lemma not in _LISTED_VERBS
-        and lemma + "e" in _LISTED_VERBS
-        and tok.lower_ in {lemma + "ing", lemma + "es", lemma + "ed"}
-    ):
-        return lemma + "e"
-    return lemma
-
-
 def is_venue(tok: Token) -> bool:
     """Does ``tok`` name where or through what something was said ("on Twitter", "at a
     rally", "in an interview"), rather than what it is about? Not when the
@@ -198,7 +174,7 @@ def _complement(noun: Token) -> Token | None:
 def _takes_target_with(owner: Token, word: str) -> bool:
     """Does the stance word ``owner`` name its target after ``word`` ("lashed out *at*",
     "an attack *on*", "a ban *on*")?"""
-    lemma = lemma_of(owner)
+    lemma = owner.lemma_.lower()
     if (lemma, word) in lx.PHRASAL or (lemma, word) in cues.PHRASAL:
         return True
     stance_noun = lemma in cues.NOUNS or lemma in cues.FRAMED_NOUNS or lemma in lx.REVERSING_NOUNS
@@ -266,7 +242,7 @@ class FrameReader:
 
     def _embedded_action(self, verb: Token) -> Frame | None:
         """An action under a control verb: "agreed not to target Y", "pledged to lift sanctions"."""
-        lemma = lemma_of(verb)
+        lemma = verb.lemma_.lower()
         if lemma in lx.ATTITUDE_VERBS or _is_phrasal(verb) or not _is_embedded(verb):
             return None
         return self._chained(verb, 1, self._action_targets(verb), lemma)
@@ -305,7 +281,7 @@ class FrameReader:
         )
 
     def _attitude_objects(self, verb: Token) -> tuple[int, list[Token], str]:
-        lemma = lemma_of(verb)
+        lemma = verb.lemma_.lower()
         for prep in verb.children:
             key = (lemma, prep.lower_)
             if prep.dep_ in {"prep", "prt"} and key in lx.PHRASAL:
@@ -339,7 +315,7 @@ class FrameReader:
             node = node.head
             polarity *= _embedding_polarity(node)
             confidence *= EMBED_FACTOR
-            words = [lemma_of(node), *negation, "to", *words]
+            words = [node.lemma_.lower(), *negation, "to", *words]
         if negated(node):
             polarity = _at_top(verb, node, polarity)
             confidence, words = (confidence if polarity else 0.5), ["not", *words]
@@ -607,7 +583,7 @@ def particle_of(verb: Token) -> str | None:
 
 
 def _embedding_polarity(node: Token) -> int:
-    lemma = lemma_of(node)
+    lemma = node.lemma_.lower()
     if node.pos_ == "ADJ":
         return lx.EMBEDDING_ADJECTIVES.get(lemma, 1)
     if lemma in lx.EMBEDDING_VERBS:
@@ -622,7 +598,7 @@ def _is_embedded(node: Token) -> bool:
         return False
     if node.dep_ in {"dobj", "ccomp", "pcomp"} and node.tag_ != "VBG":
         return False
-    lemma = lemma_of(head)
+    lemma = head.lemma_.lower()
     if head.pos_ == "ADJ":
         return lemma in lx.EMBEDDING_ADJECTIVES
     return lemma in lx.EMBEDDING_VERBS or lemma in lx.ATTITUDE_VERBS
@@ -643,7 +619,7 @@ def _speech_head(verb: Token) -> Token | None:
 
 
 def _is_phrasal(verb: Token) -> bool:
-    lemma = lemma_of(verb)
+    lemma = verb.lemma_.lower()
     return any((lemma, c.lower_) in lx.PHRASAL for c in verb.children)
 
 
