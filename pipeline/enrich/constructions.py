@@ -24,9 +24,6 @@ Each rule records its own ``source`` so that the trained model learns how far to
   "described the movement as weak", "referred to his remarks as 'wild speculation'";
 * ``relative_object`` — a stance verb whose object is a relative pronoun judges the noun its
   clause modifies: "Mr. Cohn, *whom* he has aggressively criticized";
-* ``against_noun`` — an act or filing whose "against" names its target: "filed a *complaint
-  against* Y", "staged a *protest against* Y", "gave a *speech against* Y", "Obama imposed
-  *sanctions against* Y", "whose *lawsuit against* Y";
 * ``colon_speaker`` — a name and a colon opening a sentence ("Clapper: Trump rhetoric ...
   alarming allies") speak what follows; its subjects, objects and actions are targets.
 
@@ -563,69 +560,3 @@ def relative_object(s: SentenceReader, tok: Token) -> Iterator[Candidate]:
 def _relative_referent(s: SentenceReader, pronoun: Token) -> list[Cluster]:
     named = s.owner.doc.entity_of(s.field, pronoun.head.head)
     return [named] if named is not None else []
-
-
-# Acts and filings whose "against" phrase names their target (the framed nouns of
-# :data:`cues.FRAMED_NOUNS` are the ``stance_noun`` rule's). "For" is left out: "a suit for
-# damages", "a speech for an hour".
-_AGAINST_NOUNS = frozenset(
-    {"complaint", "grievance", "lawsuit", "suit", "charge", "proceeding", "protest", "speech"}
-    | {"ad", "rally", "demonstration", "march", "resolution", "testimony", "article", "letter"}
-    | {"rant", "tirade", "screed", "diatribe", "editorial", "sanction", "measure", "action"}
-    | {"crackdown", "retaliation", "strike", "injunction", "appeal", "claim", "allegation"}
-)
-# Verbs by whose subject such an act is made, not received: "filed a complaint against Y"
-# (not "faced a complaint against him", "dismissed the suit against Y").
-_FILING = frozenset(
-    {"file", "lodge", "bring", "stage", "hold", "give", "deliver", "run", "air", "launch"}
-    | {"lead", "organize", "organise", "join", "mount", "begin", "start", "pursue", "make"}
-    | {"write", "pen", "publish", "sign", "introduce", "wage", "take", "initiate", "submit"}
-    | {"impose", "level", "issue", "announce", "unveil", "release", "spearhead", "sponsor"}
-)
-
-
-def against_noun(s: SentenceReader, tok: Token) -> Iterator[Candidate]:
-    """Source ``against_noun`` (see the module doc): the owner of the act (possessor, named
-    modifier, "by" phrase) or the subject of a verb that makes it, against the object of its
-    "against"."""
-    lemma = tok.lemma_.lower()
-    if tok.pos_ != "NOUN" or lemma not in _AGAINST_NOUNS or lemma in cues.FRAMED_NOUNS:
-        return
-    objects = [
-        o
-        for p in tok.children
-        if p.dep_ == "prep" and p.lower_ == "against"
-        for o in p.children
-        if o.dep_ in {"pobj", "pcomp"}
-    ]
-    if not objects:
-        return
-    owners = _act_owner(s, tok)
-    yield from s.emit((owners, "owner"), objects, tok, "against_noun", -1)
-
-
-def _act_owner(s: SentenceReader, noun: Token) -> list[Cluster]:
-    """Who made an act: its owner ("Windsor, whose case", "Trump attack ad", "a suit by X"),
-    else the subject of a verb that makes it ("X filed a complaint"), or of a made act's
-    clause ("after staging a protest")."""
-    owners = noun_owner(s, noun)
-    if owners:
-        return owners
-    for child in noun.children:
-        if child.dep_ in {"compound", "amod", "nmod"}:
-            named = s.owner.doc.entity_of(s.field, child)
-            if named is not None and named.label in HOLDER_LABELS:
-                return [named]
-        if child.dep_ in {"prep", "agent"} and child.lower_ in {"by", "from"}:
-            found = [
-                e
-                for o in child.children
-                if o.dep_ == "pobj"
-                for e in s.owner.holders.resolve(s.field, o).entities
-            ]
-            if found:
-                return found
-    verb = noun.head
-    if noun.dep_ != "dobj" or verb.lemma_.lower() not in _FILING or agent_of(verb) is not None:
-        return []
-    return s.reader.subject_holders(verb).entities or clause_owner(s, verb)

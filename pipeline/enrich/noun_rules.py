@@ -6,10 +6,7 @@ model learns how far to trust it:
 * ``received_from`` — opposition or pressure a subject receives from someone: "Y faced *a
   backlash from* X", "Y has drawn *ire from* X", "Y came under *fire from* X" (X against Y),
   "Y faces *pressure from* X *to approve* Z" (X favor approving Z), and a stance noun owned by
-  whom it is about: "Y and *his endorsement from* X" (X favor Y);
-* ``noun_series`` — an act noun whose holder owns the speech, ad or series it makes up: "*her
-  stump speech of attacks on* Y", "X launched *the early stages of an assault on* Y", "*X's
-  speech was an attack on* Y", and "X *engaged in attacks on* Y".
+  whom it is about: "Y and *his endorsement from* X" (X favor Y).
 
 Each rule looks at the children of one token and of its head, so the pass stays linear.
 """
@@ -23,8 +20,7 @@ from spacy.tokens import Token
 
 from pipeline.enrich import cues
 from pipeline.enrich import lexicon as lx
-from pipeline.enrich.constructions import clause_owner, noun_owner, prep_objects
-from pipeline.enrich.entities import Cluster
+from pipeline.enrich.constructions import prep_objects
 from pipeline.enrich.frames import Target, agent_of, negated, particle_of
 
 if TYPE_CHECKING:
@@ -208,53 +204,3 @@ def _owned_by_target(s: SentenceReader, tok: Token) -> Iterator[Candidate]:
         target = Target(entity.name, "entity", 1)
         for h in owners:
             yield s.make(h, target, tok, "received_from", prior, "from", label, text, poss)
-
-
-# Verbs by which their subject makes a series of acts its own: "launched a barrage of attacks".
-_MAKING = _LAUNCHING | {"deliver", "give", "make", "mount", "wage", "stage", "step", "escalate"}
-# Nouns an act makes up, so that their owner owns it: "her speech of attacks", "a barrage of
-# attacks". Not "report", "account", "news", "fear" ("X's report of attacks on Y" tells of
-# someone else's).
-_SERIES = frozenset(
-    {"speech", "address", "remark", "message", "ad", "barrage", "series", "string", "stream"}
-    | {"volley", "round", "wave", "flurry", "torrent", "litany", "spate", "onslaught", "stage"}
-    | {"campaign", "day", "week", "night", "evening", "morning", "afternoon"}
-)
-
-
-def noun_series(s: SentenceReader, tok: Token) -> Iterator[Candidate]:
-    """Source ``noun_series`` (see the module doc)."""
-    polarity = _PHRASE_NOUNS.get(tok.lemma_.lower(), 0) if tok.pos_ == "NOUN" else 0
-    if not polarity or any(c.dep_ == "poss" for c in tok.children) or _someone_elses(tok):
-        return  # "his attacks on Y" is the possessive rule's, "attacks on Y by X" X's
-    objects = prep_objects(tok)
-    holders = _series_owner(s, tok) if objects else []
-    yield from s.emit((holders, "owner"), objects, tok, "noun_series", polarity)
-
-
-def _series_owner(s: SentenceReader, noun: Token) -> list[Cluster]:
-    """Whose act: the owner of the noun it is "of" ("her speech of attacks", "X's barrage of
-    attacks") or of the subject it is said of ("X's speech was an attack"), the subject of a
-    verb making that noun ("launched the stages of an assault"), or of "engaged in"."""
-    head = noun.head
-    if noun.dep_ == "attr" and head.lemma_ == "be":
-        subject = next((c for c in head.children if c.dep_ == "nsubj"), None)
-        named = s.owner.doc.entity_of(s.field, subject) if subject is not None else None
-        if subject is None or subject.pos_ != "NOUN" or named is not None:
-            return []  # "X was an attack on Y" names no act of X's (the noun rule reads it)
-        return noun_owner(s, subject)
-    if noun.dep_ != "pobj" or head.dep_ != "prep":
-        return []
-    if head.lower_ == "in" and head.head.lemma_.lower() == "engage":
-        verb = head.head  # "X engaged in attacks on Y", "apologized for engaging in ..."
-        return s.reader.subject_holders(verb).entities or clause_owner(s, verb)
-    container = head.head
-    if head.lower_ != "of" or container.lemma_.lower() not in _SERIES:
-        return []
-    found = noun_owner(s, container)
-    verb = container.head
-    if found or container.dep_ != "dobj" or verb.lemma_.lower() not in _MAKING:
-        return found
-    if agent_of(verb) is not None or _by_or_from(verb):
-        return []
-    return s.reader.subject_holders(verb).entities

@@ -6,10 +6,7 @@ every token through one hook (:func:`each_token`):
 * :func:`stance_adverbial` — a stance noun in an "in ... of / to" phrase ("voted *in favor of*
   the bill", "came out *in opposition to* the plan"; source ``stance_adverbial``);
 * the rules of :mod:`noun_rules` — stance nouns hung away from their holder ("launched into
-  an attack on Y", "faced a backlash from X", "her speech of attacks on Y"; sources
-  ``noun_phrase``, ``received_from``, ``noun_series``);
-* :func:`constructions.against_noun` — an act or filing with "against" ("filed a complaint
-  against Y"; source ``against_noun``);
+  an attack on Y", "faced a backlash from X"; sources ``noun_phrase``, ``received_from``);
 * :func:`headlines.headline_verb` — a headline's stance verb the tagger took for a noun
   ("Trump *mocks* Franken"; source ``headline_verb``);
 * :func:`passives.passive_by` — a passive's "by" phrase hung off its agent slot ("was
@@ -28,12 +25,7 @@ from typing import TYPE_CHECKING
 from spacy.tokens import Token
 
 from pipeline.enrich import cues, headlines, noun_rules, passives, reasons
-from pipeline.enrich.constructions import (
-    against_noun,
-    clause_owner,
-    noun_owner,
-    relative_object,
-)
+from pipeline.enrich.constructions import clause_owner, noun_owner, relative_object
 from pipeline.enrich.frames import compose, denied
 
 if TYPE_CHECKING:
@@ -52,8 +44,6 @@ def each_token(s: SentenceReader, tok: Token) -> Iterator[Candidate]:
     yield from stance_adverbial(s, tok)
     yield from noun_rules.noun_phrase(s, tok)
     yield from noun_rules.received_from(s, tok)
-    yield from noun_rules.noun_series(s, tok)
-    yield from against_noun(s, tok)
     yield from headlines.headline_verb(s, tok)
     yield from passives.passive_by(s, tok)
     yield from relative_object(s, tok)
