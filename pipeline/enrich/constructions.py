@@ -475,7 +475,12 @@ def label(s: SentenceReader, tok: Token) -> Iterator[Candidate]:
         return
     owners = s.reader.subject_holders(tok).entities or clause_owner(s, tok)
     if owners:
-        yield from s.each(owners, objects, tok, "label", s.judged(name), "subject", lemma)
+        # "did not call McCain a hero" gives no side, as "did not criticize Y" gives none;
+        # denied even when the name carries no judgement word the lexicon knows ("never
+        # called him a friend"): a name given is a judgement, a name withheld is none
+        denied = negated(tok)
+        prior = 0 if denied else s.judged(name)
+        yield from s.each(owners, objects, tok, "label", prior, "subject", lemma, denied=denied)
 
 
 def apposition(s: SentenceReader, tok: Token) -> Iterator[Candidate]:

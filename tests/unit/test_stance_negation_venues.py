@@ -125,6 +125,34 @@ def test_a_denied_side_leaves_no_candidate_of_that_pair_in_its_sentence(
     assert any(second for second, _ in kept)  # the stated praise after it stays
 
 
+@pytest.mark.parametrize(
+    ("body", "label_prior"),
+    [
+        ('Senator Rosa Diaz did not call Mayor Tom Reed a "hero".', 0),
+        # no judgement word the lexicon knows: denied all the same
+        ('Senator Rosa Diaz would never call Mayor Tom Reed a "friend".', 0),
+        ('Senator Rosa Diaz called Mayor Tom Reed a "hero".', 1),
+    ],
+)
+def test_a_name_withheld_gives_no_side_a_name_given_does(
+    enricher: Enricher, body: str, label_prior: int
+) -> None:
+    """The pair rule alone read the denied ones as favor (0.86 and 0.62 with the shipped
+    model): the denied label now takes the pair's candidates of that sentence with it."""
+    from pipeline.enrich.candidates import CandidateReader
+    from pipeline.enrich.stance import undenied
+    from pipeline.models import RawArticle
+
+    doc, _ = enricher.read(RawArticle(id="t", body=body))
+    found = [c for c in CandidateReader(doc, enricher.catalogue).candidates() if "Reed" in c.key[1]]
+    labels = [c for c in found if c.source == "label"]
+    assert [(c.key[0], c.prior, c.denied) for c in labels] == [
+        ("Rosa Diaz", label_prior, label_prior == 0)
+    ]
+    kept = undenied(found)
+    assert bool(kept) is (label_prior != 0)
+
+
 def test_an_office_is_a_target_where_a_title_cut_from_its_name_is_not(enricher: Enricher) -> None:
     found = proposed(enricher, "Senator Rosa Diaz opposed the impeachment of the President.")
     assert directions(found, "Rosa Diaz", "impeachment") == {-1}
