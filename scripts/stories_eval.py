@@ -88,24 +88,33 @@ def cluster(
 ) -> dict[int, dict[str, str]]:
     """Each day's article id -> story id, streamed in arrival order through a fresh index
     that first holds the ``background`` articles (other news of the window, not scored)."""
-    prefilled = StoryIndex({}, rules)
-    for i, r in enumerate(background):
-        sig = signature("", r["text"], r["enrichment"], SHINGLE_WORDS)
-        prefilled.confirm(i, r["id"], prefilled.match(r["id"], sig, 0).story_id, sig, 0)
+    prefilled = _holding(StoryIndex({}, rules), background, 0)
     out: dict[int, dict[str, str]] = {}
     for day, rows in days.items():
         index = StoryIndex(copy.deepcopy(prefilled._table), rules)
         index.articles = prefilled.articles
         index.term_df = copy.copy(prefilled.term_df)
-        assigned: dict[str, str] = {}
-        for i, r in enumerate(rows):
-            now = 1 + i  # the background is from the same window
-            sig = signature(r.get("title", ""), r["text"], found[r["id"]].entities, SHINGLE_WORDS)
-            story = index.match(r["id"], sig, now).story_id
-            index.confirm(i, r["id"], story, sig, now)
-            assigned[r["id"]] = story
-        out[day] = assigned
+        # the background is from the same window
+        out[day] = {r["id"]: _assign(index, i, r, found, 1 + i) for i, r in enumerate(rows)}
     return out
+
+
+def _holding(index: StoryIndex, background: list[dict[str, Any]], now: float) -> StoryIndex:
+    """``index`` once it holds the background articles, each given its story at ``now``."""
+    for i, r in enumerate(background):
+        sig = signature("", r["text"], r["enrichment"], SHINGLE_WORDS)
+        index.confirm(i, r["id"], index.match(r["id"], sig, now).story_id, sig, now)
+    return index
+
+
+def _assign(
+    index: StoryIndex, owner: int, row: dict[str, Any], found: dict[str, Enrichment], now: float
+) -> str:
+    """The row's story, decided and confirmed as the worker does."""
+    sig = signature(row.get("title", ""), row["text"], found[row["id"]].entities, SHINGLE_WORDS)
+    story = index.match(row["id"], sig, now).story_id
+    index.confirm(owner, row["id"], story, sig, now)
+    return story
 
 
 # Background records stamped in the far future never leave the window (``now - t`` < 0).
@@ -121,17 +130,11 @@ def stream(
     """Article id -> story id, the rows streamed in order of their ``time`` (epoch seconds)
     through one index whose window expires them as the worker's does; the ``background``
     stays in the window throughout (the rest of the news, not scored)."""
-    index = StoryIndex({}, rules)
-    for i, r in enumerate(background):
-        sig = signature("", r["text"], r["enrichment"], SHINGLE_WORDS)
-        index.confirm(i, r["id"], index.match(r["id"], sig, ALWAYS).story_id, sig, ALWAYS)
+    index = _holding(StoryIndex({}, rules), background, ALWAYS)
     assigned: dict[str, str] = {}
     for i, r in enumerate(sorted(rows, key=lambda r: r["time"])):
         asyncio.run(index.prune(r["time"]))  # the worker forgets what left the window
-        sig = signature(r.get("title", ""), r["text"], found[r["id"]].entities, SHINGLE_WORDS)
-        story = index.match(r["id"], sig, r["time"]).story_id
-        index.confirm(i, r["id"], story, sig, r["time"])
-        assigned[r["id"]] = story
+        assigned[r["id"]] = _assign(index, i, r, found, r["time"])
     return assigned
 
 
