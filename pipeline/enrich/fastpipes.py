@@ -21,8 +21,8 @@ and memoise the per-token answer:
 keys the table does not know keeps its own components.
 """
 
-from __future__ import annotations
-
+# No postponed annotations here: spaCy's registry (confection) reads the factories'
+# annotations at run time and cannot resolve them as strings.
 import re
 from collections.abc import Callable, Mapping
 from typing import Any, cast
