@@ -6,19 +6,22 @@ two installations (spaCy versions) on the same texts.
     PYTHONPATH=/tmp/other-spacy .venv/bin/python scripts/spacy_components.py --out /tmp/other.json
     .venv/bin/python scripts/spacy_components.py --compare /tmp/pinned.json /tmp/other.json
 
-A run parses ``newsflow bench``'s default articles (bodies, one ``nlp()`` component at a
-time after a warm-up) and reports CPU ms per article and component; then it annotates the
-bench articles' bodies and titles and the stance development documents with ``nlp.pipe``
-and writes every token's tag, dependency label, head, entity IOB and type, lemma,
-morphology and sentence start. ``--compare`` counts the tokens whose annotations differ
-between two runs, by attribute, with examples. ``PYTHONPATH`` puts another spaCy (installed
-with ``pip install --target DIR``) before the one of the venv.
+A run times the first ``--articles`` (60) bodies of ``newsflow bench``'s default corpus, one
+component at a time after a warm-up, and reports CPU ms per article and component with the
+versions of spaCy, thinc and confection; then it annotates all the bench articles' bodies and
+titles and the stance development documents with ``nlp.pipe`` and writes every token's tag,
+dependency label, head, entity IOB and type, lemma, morphology and sentence start.
+``--compare`` counts the tokens whose annotations differ between two runs, by attribute,
+with examples, and the texts tokenised differently (not compared token by token); it refuses
+runs of different corpora. ``PYTHONPATH`` puts another spaCy (``pip install --no-deps
+--target DIR`` with the thinc and confection it needs) before the one of the venv.
 """
 
 from __future__ import annotations
 
 import argparse
 import collections
+import importlib.metadata
 import json
 import sys
 import time
@@ -40,7 +43,7 @@ def _timed(articles: int) -> dict[str, Any]:
     from pipeline.tools.bench_corpus import bench_corpus
 
     nlp = spacy.load(EnrichSettings().model)
-    corpus, _ = bench_corpus(articles, SEED)
+    corpus, kind = bench_corpus(articles, SEED)
     for article in corpus[:5]:
         nlp(article.body)
     spent: collections.Counter[str] = collections.Counter()
@@ -54,6 +57,9 @@ def _timed(articles: int) -> dict[str, Any]:
     total = round(sum(spent.values()) / len(corpus) * 1000, 1)
     return {
         "spacy": spacy.__version__,
+        "thinc": importlib.metadata.version("thinc"),
+        "confection": importlib.metadata.version("confection"),
+        "corpus": kind,
         "articles": len(corpus),
         "cpu_ms": per_article,
         "cpu_ms_total": total,
@@ -90,25 +96,35 @@ def _token(t: Any) -> list[Any]:
 
 def compare(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
     """Tokens whose annotations differ between two runs, by attribute, with examples."""
+    if a["timing"]["corpus"] != b["timing"]["corpus"] or len(a["annotations"]) != len(
+        b["annotations"]
+    ):
+        raise SystemExit("spacy_components: the two runs did not annotate the same texts")
     differ: collections.Counter[str] = collections.Counter()
     examples: list[str] = []
-    tokens = docs = 0
-    for doc_a, doc_b in zip(a["annotations"], b["annotations"], strict=True):
+    tokens = tokens_differing = texts_differing = 0
+    tokenised_differently: list[int] = []
+    for n, (doc_a, doc_b) in enumerate(zip(a["annotations"], b["annotations"], strict=True)):
+        if len(doc_a) != len(doc_b):
+            tokenised_differently.append(n)
+            continue
         changed = False
-        for tok_a, tok_b in zip(doc_a, doc_b, strict=True):
+        for i, (tok_a, tok_b) in enumerate(zip(doc_a, doc_b, strict=True)):
             tokens += 1
-            for name, x, y in zip(ATTRIBUTES, tok_a, tok_b, strict=True):
-                if x != y:
-                    differ[name] += 1
-                    changed = True
-                    if len(examples) < 10:
-                        examples.append(f"{name}: {x!r} / {y!r}")
-        docs += changed
+            names = [name for name, x, y in zip(ATTRIBUTES, tok_a, tok_b, strict=True) if x != y]
+            differ.update(names)
+            tokens_differing += bool(names)
+            changed = changed or bool(names)
+            if names and len(examples) < 10:
+                examples.append(f"text {n} token {i}: {tok_a} / {tok_b}")
+        texts_differing += changed
     return {
-        "spacy": [a["timing"]["spacy"], b["timing"]["spacy"]],
+        "versions": [a["timing"], b["timing"]],
         "texts": len(a["annotations"]),
+        "texts_tokenised_differently": tokenised_differently,
         "tokens": tokens,
-        "texts_differing": docs,
+        "tokens_differing": tokens_differing,
+        "texts_differing": texts_differing,
         "tokens_differing_by_attribute": dict(differ),
         "examples": examples,
     }
@@ -116,16 +132,15 @@ def compare(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--out", type=Path, help="write the timing and annotations here")
+    action = parser.add_mutually_exclusive_group(required=True)
+    action.add_argument("--out", type=Path, help="write the timing and annotations here")
+    action.add_argument("--compare", type=Path, nargs=2, metavar=("A", "B"))
     parser.add_argument("--articles", type=int, default=60, help="articles timed")
-    parser.add_argument("--compare", type=Path, nargs=2, metavar=("A", "B"))
     args = parser.parse_args(argv)
     if args.compare:
         a, b = (json.loads(p.read_text(encoding="utf-8")) for p in args.compare)
         print(json.dumps(compare(a, b), indent=2))
         return 0
-    if args.out is None:
-        parser.error("--out or --compare is required")
     run = {"timing": _timed(args.articles), "annotations": _annotations()}
     args.out.write_text(json.dumps(run), encoding="utf-8")
     print(json.dumps(run["timing"]))
