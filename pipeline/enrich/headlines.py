@@ -12,6 +12,7 @@ toward the second. Each token looks only at its neighbours, so the pass stays li
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from spacy.tokens import Token
@@ -30,6 +31,7 @@ _ENDINGS: tuple[tuple[str, str], ...] = (
 )  # fmt: skip
 
 
+@lru_cache(maxsize=1 << 16)  # asked of every noun and verb of a text: words repeat
 def verb_lemma(word: str) -> str | None:
     """The stance verb ``word`` inflects ("mocks" -> "mock", "Attacked" -> "attack"), if any."""
     lower = word.lower()

@@ -17,7 +17,7 @@ from typing import Protocol, TypeVar
 from pipeline.enrich.candidates import Candidate, CandidateReader
 from pipeline.enrich.document import Document
 from pipeline.enrich.holders import HolderResolver
-from pipeline.enrich.stance_model import CLASSES, StanceModel, sources_by_pair
+from pipeline.enrich.stance_model import CLASSES, Moods, StanceModel, sources_by_pair
 from pipeline.enrich.targets import Catalogue
 from pipeline.models import StanceTag, StanceValue
 
@@ -43,10 +43,11 @@ class StanceExtractor:
         weights = self.model.model.weights
         found = [c for c in self.candidates(doc, holders) if f"src={c.source}" in weights]
         sources = sources_by_pair(found)  # as training reads them: before the denials
+        moods: Moods = {}
         for c in undenied(found):
             if c.target.kind == "entity" and c.target.text == c.holder.name:
                 continue
-            probs = self.model.probabilities(c, sources)
+            probs = self.model.probabilities(c, sources, moods)
             k = side(probs, c.reading)
             stance: StanceValue = "favor" if CLASSES[k] == "favor" else "against"
             if probs[k] < self.min_confidence:

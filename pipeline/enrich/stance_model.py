@@ -41,6 +41,9 @@ def _bucket(score: float) -> str:
 
 
 Sources = dict[tuple[str, str], frozenset[str]]
+# The mood of each anchor already read in one article, by (id of its Doc, token index): an
+# article's ~190 candidates share ~70 anchors.
+Moods = dict[tuple[int, int], str]
 
 
 def sources_by_pair(candidates: list[Candidate]) -> Sources:
@@ -52,8 +55,9 @@ def sources_by_pair(candidates: list[Candidate]) -> Sources:
     return {k: frozenset(v) for k, v in found.items()}
 
 
-def features(c: Candidate, sources: Sources | None = None) -> Features:
-    """Named features of one candidate; ``sources`` are the rules proposing its pair."""
+def features(c: Candidate, sources: Sources | None = None, moods: Moods | None = None) -> Features:
+    """Named features of one candidate; ``sources`` are the rules proposing its pair;
+    ``moods``, when given, keeps :func:`_mood` per anchor across an article's candidates."""
     tone = _compound(c.clause)
     prior = str(c.prior)
     tone_b = _bucket(tone)
@@ -87,7 +91,11 @@ def features(c: Candidate, sources: Sources | None = None) -> Features:
     ]
     names += _token_features(c)
     names += _structure(c)
-    mood = _mood(c)
+    if moods is None:
+        mood = _mood(c)
+    else:
+        key = (id(c.anchor.doc), c.anchor.i)
+        mood = moods.get(key) or moods.setdefault(key, _mood(c))
     names += [f"mood={mood}", f"mood={mood}|src={c.source}"]
     proposed = (sources or {}).get(c.key, frozenset({c.source}))
     names += [f"also={x}" for x in sorted(proposed) if x != c.source]
@@ -243,5 +251,7 @@ class StanceModel:
     def version(self) -> str:
         return str(self.model.meta.get("version", "unknown"))
 
-    def probabilities(self, c: Candidate, sources: Sources | None = None) -> tuple[float, ...]:
-        return self.model.probabilities(features(c, sources))
+    def probabilities(
+        self, c: Candidate, sources: Sources | None = None, moods: Moods | None = None
+    ) -> tuple[float, ...]:
+        return self.model.probabilities(features(c, sources, moods))

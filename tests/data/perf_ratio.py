@@ -60,7 +60,9 @@ def stages(enricher: Enricher, articles: list[RawArticle]) -> dict[str, float]:
         t = timed("stance model", t)
         article_tone([enricher._tone.score(s.text) for s in doc.sentences])
         t = timed("article tone (VADER)", t)
-        enricher._entity_tones(doc, holders)
+        enricher._with_tones(
+            article, doc, holders, entities.to_entities(doc.clusters, len(article.body))
+        )
         t = timed("entity tone model", t)
         enrichment = enricher.enrich(article)
         t = clock()
