@@ -550,6 +550,15 @@ class SentenceReader:
             m.field == self.field and span.start <= m.tok_start < span.end for m in holder.mentions
         )
 
+    def _obliged(self, holder: Cluster, cue: Token) -> bool:
+        """Is ``holder`` named as the subject a duty is laid on ("Gore said *Trump* should
+        fire Pruitt")? That is the speaker's demand (the necessity rule's), not the
+        subject's position (docs/annotation.md), so no tag of the subject's. A speaker's
+        own "we must" resolves to no entity here, and a holder found through the speaker
+        ("X wrote that the debate should proceed") is not the subject."""
+        subject = obliged_subject(cue)
+        return subject is not None and self.owner.doc.entity_of(self.field, subject) is holder
+
     def make(
         self,
         holder: Cluster,
@@ -567,6 +576,8 @@ class SentenceReader:
         target_tok = target_tok if target_tok is not None else target.head
         head = target_tok if target_tok is not None else cue
         start = path_from if path_from is not None else cue
+        if not denied and via == "subject":
+            denied = self._obliged(holder, cue)
         surface = target.text
         if target.kind == "catalogue" and target_tok is not None:
             surface = phrase(core_tokens(target_tok)) or target.text
@@ -603,6 +614,25 @@ class SentenceReader:
             local_clause=self.owner.local_clause(self.field, head),
             denied=denied,
         )
+
+
+_OBLIGATION = frozenset({"should", "must", "ought"})
+
+
+def obliged_subject(verb: Token) -> Token | None:
+    """The subject a duty is laid on when ``verb`` (or a verb whose control chain it ends:
+    "should stop criticizing Y") has "should", "must" or "ought": "Trump" in "Gore said
+    Trump should fire Pruitt". Bounded: a chain of at most four verbs."""
+    node = verb
+    for _ in range(4):
+        if node.pos_ not in {"VERB", "AUX"}:
+            return None
+        if any(c.dep_ == "aux" and c.lower_ in _OBLIGATION for c in node.children):
+            return next((c for c in node.children if c.dep_ == "nsubj"), None)
+        if node.dep_ != "xcomp":
+            return None
+        node = node.head
+    return None
 
 
 def _quote_mask(sent: Span, inside: bool = False) -> tuple[dict[int, bool], bool, bool]:

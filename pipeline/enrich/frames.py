@@ -441,12 +441,14 @@ class FrameReader:
         """Generic heads: "a bill on gun control", "the nomination of X", "a plan to expand X"."""
         inner = _complement(noun)
         if inner is not None:
+            # "vetoed a resolution *against* Israel" is for Israel: the phrase is turned round
+            sign = -1 if inner.head.lower_ == "against" else 1
             entity = self.doc.entity_of(self.field, inner)
             if entity is not None:
-                return Target(entity.name, "entity", 1)
+                return Target(entity.name, "entity", sign)
             found = self._catalogue_target(core_tokens(inner))
             if found is not None:
-                return found
+                return replace(found, polarity=sign * found.polarity)
         acl = next((c for c in noun.children if c.dep_ == "acl" and c.pos_ == "VERB"), None)
         if acl is not None:
             actions = self._action_targets(acl)
