@@ -1,0 +1,57 @@
+"""Sentences end at paragraph breaks: what the parser gets before it runs
+(:func:`pipeline.enrich.nlp.paragraph_starts`). Unit cases on invented texts, not figures."""
+
+from __future__ import annotations
+
+import pytest
+from spacy.language import Language
+
+from pipeline.enrich import Enricher
+from pipeline.enrich.nlp import MAX_RUN_CHARS
+from pipeline.models import RawArticle
+
+
+@pytest.fixture
+def nlp(enricher: Enricher) -> Language:
+    return enricher._nlp  # the enricher's own pipeline: the bounded tokenizer and all
+
+
+def sentences(nlp: Language, text: str) -> list[str]:
+    doc = nlp(text)
+    assert doc.text == text  # offsets into the field stay offsets into the doc
+    return [s.text.strip() for s in doc.sents if s.text.strip()]
+
+
+HEADLINE = (
+    "Senator Jane Roe faces criticism from Governor Tom Reed\n\n"
+    "Mayor Ana Ruiz spoke about the city budget on Monday."
+)
+
+
+def test_a_headline_line_ends_at_the_blank_line_after_it(nlp: Language) -> None:
+    found = sentences(nlp, HEADLINE)
+    assert not [s for s in found if "\n\n" in s]
+    assert found[-1] == "Mayor Ana Ruiz spoke about the city budget on Monday."
+
+
+def test_a_line_break_after_a_stop_ends_a_sentence_and_a_wrapped_line_does_not(
+    nlp: Language,
+) -> None:
+    text = "Ana Ruiz spoke on Monday.\nThe vote is on\nTuesday in the capital."
+    assert sentences(nlp, text)[-1] == "The vote is on\nTuesday in the capital."
+
+
+def test_the_break_holds_where_a_long_run_was_cut(nlp: Language) -> None:
+    run = "x" * (MAX_RUN_CHARS + 50)
+    found = sentences(nlp, f"{run} faces criticism from Governor Tom Reed\n\n{HEADLINE}")
+    assert not [s for s in found if "\n\n" in s]
+
+
+def test_no_stance_is_read_across_a_blank_line(enricher: Enricher) -> None:
+    body = (
+        "Governor Tom Reed faces criticism from the state's farmers\n\n"
+        "Senator Jane Roe praised Mayor Ana Ruiz on Monday."
+    )
+    found = enricher.enrich(RawArticle(id="t", body=body)).stances
+    assert all("\n\n" not in t.evidence.text.strip() for t in found)
+    assert not [t for t in found if t.holder == "Tom Reed"]
