@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import spacy
 from spacy.language import Language
-from spacy.tokens import Doc
+from spacy.tokens import Doc, Token
 
 from pipeline.config import EnrichSettings
 from pipeline.enrich import gazetteer as gz
@@ -142,21 +142,39 @@ class BoundedTokenizer:
         return paragraph_starts(Doc.from_docs(pieces, ensure_whitespace=False))
 
 
-# A line that ends with one of these ends its sentence when a line break follows it.
-_SENTENCE_END = frozenset(".!?\"')…:")
+# Stops that end a sentence when a line break follows them; a closing quotation mark after
+# one of them too. Not ":" ("Pelosi tweeted:⏎Trump is …" is one statement), ")" or "'"
+# ("Nikki Haley (R)⏎criticized …"), nor an abbreviation's own dot ("Sen.⏎Mitch McConnell"),
+# which the tokenizer keeps inside its token.
+_STOPS = frozenset({".", "!", "?", "\u2026", "..."})
+# Characters that break a line; a paragraph separator always ends a paragraph.
+_LINE_BREAKS = ("\n", "\r", "\u2028", "\u2029", "\x0c")
+
+
+def _ends_sentence(token: Token) -> bool:
+    """Does ``token`` end a line's last sentence: a stop, or a closing quote after one?"""
+    if token.text == '"' and token.i > 0:
+        token = token.nbor(-1)
+    return token.text in _STOPS
+
+
+def _blank(space: str) -> bool:
+    """Is this whitespace a paragraph break of its own: a blank line or a separator?"""
+    return "\u2029" in space or space.count("\n") > 1 or space.replace("\r\n", "\n").count("\r") > 1
 
 
 def paragraph_starts(doc: Doc) -> Doc:
-    """Mark a sentence start after every paragraph break: a blank line, or a line break
-    after a line's final stop, quote or colon. The parser keeps sentence starts set before
-    it runs, and left alone it ran a headline, a quote's last line or a "Read more" on
-    into the next paragraph (670 of the 4,306 sentences of the bench articles held a line
-    break, and 74 stance tags read a holder or target across a blank line; docs/enrichment.md).
-    A line wrapped inside a sentence (no stop before the break) stays one sentence."""
+    """Mark a sentence start after every paragraph break: a blank line (or a paragraph
+    separator), or a line break after a line's final stop. The parser keeps sentence starts
+    set before it runs, and left alone it ran a headline, a quote's last line or a "Read
+    more" on into the next paragraph (670 of the 4,306 sentences of the bench articles held
+    a line break, and 74 stance tags read a holder or target across a blank line;
+    docs/enrichment.md). A line wrapped inside a sentence (no stop before the break) stays
+    one sentence, and so does a line without a stop before a single line break."""
     for t in doc[1:-1]:
-        if not (t.is_space and "\n" in t.text):
+        if not (t.is_space and any(b in t.text for b in _LINE_BREAKS)):
             continue
-        if t.text.count("\n") > 1 or t.nbor(-1).text[-1:] in _SENTENCE_END:
+        if _blank(t.text) or _ends_sentence(t.nbor(-1)):
             following = t.nbor(1)
             if not following.is_space:
                 following.is_sent_start = True

@@ -24,12 +24,11 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-import spacy
 from spacy.language import Language
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 from pipeline.enrich.linear import Features, LinearModel
-from pipeline.enrich.nlp import normalise
+from pipeline.enrich.nlp import load_pipeline, normalise
 from pipeline.enrich.tone_model import CLASSES, FEATURE_SET_VERSION, features
 
 MODEL_VERSION = f"tone-linear-{FEATURE_SET_VERSION}.0"
@@ -97,9 +96,11 @@ def vader_label(compound: float) -> int:
 
 
 def load_dataset(data: Path, nlp: Language | None = None) -> Dataset:
-    """Parse every sentence once (full small pipeline, as in production) and featurise."""
+    """Parse every sentence once with the enricher's own pipeline (:func:`load_pipeline`:
+    the same tokenizer, paragraph marks and components as in production, so that training
+    reads the sentences serving reads) and featurise."""
     rows = [json.loads(line) for line in data.read_text(encoding="utf-8").splitlines() if line]
-    nlp = nlp or spacy.load(SPACY_MODEL)
+    nlp = nlp or load_pipeline(SPACY_MODEL)
     analyser = SentimentIntensityAnalyzer()
     feats: list[Features] = []
     labels: list[int] = []

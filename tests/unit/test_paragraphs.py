@@ -41,6 +41,32 @@ def test_a_line_break_after_a_stop_ends_a_sentence_and_a_wrapped_line_does_not(
     assert sentences(nlp, text)[-1] == "The vote is on\nTuesday in the capital."
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Nancy Pelosi tweeted:\nDonald Trump is a disgrace to the presidency.",
+        "Chuck Schumer criticized Sen.\nMitch McConnell on Monday over the budget.",
+        "Nikki Haley (R)\ncriticized Vladimir Putin on Monday.",
+        "Senator Mitch McConnell praised the players'\nunion and criticized Nancy Pelosi.",
+    ],
+)
+def test_a_colon_an_abbreviation_or_a_bracket_before_a_line_break_ends_nothing(
+    nlp: Language, text: str
+) -> None:
+    assert len(sentences(nlp, text)) == 1
+
+
+@pytest.mark.parametrize("space", ["\r\n\r\n", "\u2029", "\n \n"])
+def test_other_paragraph_breaks_end_a_sentence(nlp: Language, space: str) -> None:
+    text = f"Senator Jane Roe faces criticism from Governor Tom Reed{space}Mayor Ana Ruiz spoke."
+    assert sentences(nlp, text)[-1] == "Mayor Ana Ruiz spoke."
+
+
+def test_a_closing_quote_after_a_stop_ends_the_line(nlp: Language) -> None:
+    text = 'She said "it is fine."\nSenator Jane Roe praised Mayor Ana Ruiz on Monday.'
+    assert sentences(nlp, text)[-1] == "Senator Jane Roe praised Mayor Ana Ruiz on Monday."
+
+
 def test_the_break_holds_where_a_long_run_was_cut(nlp: Language) -> None:
     run = "x" * (MAX_RUN_CHARS + 50)
     found = sentences(nlp, f"{run} faces criticism from Governor Tom Reed\n\n{HEADLINE}")
