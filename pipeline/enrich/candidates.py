@@ -32,11 +32,12 @@ from pipeline.enrich.frames import (
     Target,
     agent_of,
     compose,
+    departure_clause,
     negated,
     particle_of,
     prep_targets,
 )
-from pipeline.enrich.holders import HOLDER_LABELS, HolderResolver
+from pipeline.enrich.holders import HOLDER_LABELS, HolderResolver, conjuncts
 from pipeline.enrich.referents import ReferentIndex, bare_reference
 from pipeline.enrich.targets import Catalogue, core_tokens, phrase
 from pipeline.models import TextField
@@ -292,6 +293,8 @@ class SentenceReader:
                 polarity = cues.PREPOSITIONS.get(prep.lower_)
             if polarity and prep.dep_ == "prep":
                 objects = prep_targets(prep)  # "fought for hours" names no target
+                if departure_clause(tok):
+                    polarity = -polarity  # "called for X to resign" is against X
                 yield from self.emit(self._subject_of(tok), objects, tok, "verb", polarity)
         if lemma not in cues.VERBS or (lemma, particle_of(tok)) in lx.RETREATS:
             return
@@ -557,7 +560,12 @@ class SentenceReader:
         own "we must" resolves to no entity here, and a holder found through the speaker
         ("X wrote that the debate should proceed") is not the subject."""
         subject = obliged_subject(cue)
-        return subject is not None and self.owner.doc.entity_of(self.field, subject) is holder
+        if subject is None or any(holder is c for c in self.speakers()[0]):
+            # the speaker's own duty ("Trump should have fired Comey sooner, Trump told
+            # Fox News") is their position, as "we must" is
+            return False
+        entity_of = self.owner.doc.entity_of
+        return any(entity_of(self.field, t) is holder for t in [subject, *conjuncts(subject)])
 
     def make(
         self,
@@ -627,7 +635,10 @@ def obliged_subject(verb: Token) -> Token | None:
     for _ in range(4):
         if node.pos_ not in {"VERB", "AUX"}:
             return None
-        if any(c.dep_ == "aux" and c.lower_ in _OBLIGATION for c in node.children):
+        # "ought" is the head of its clause ("Congress ought to reject Y"), the others aux
+        if node.lower_ == "ought" or any(
+            c.dep_ == "aux" and c.lower_ in _OBLIGATION for c in node.children
+        ):
             return next((c for c in node.children if c.dep_ == "nsubj"), None)
         if node.dep_ != "xcomp":
             return None

@@ -87,6 +87,25 @@ def prep_targets(prep: Token) -> list[Token]:
     return [c for c in prep.children if c.dep_ in {"pobj", "pcomp"} and not is_amount(c)]
 
 
+# Verbs of leaving a post: "called for X to resign" is against X, not for X.
+_DEPARTURES = frozenset({"resign", "quit", "leave", "go"})
+_DEPARTURE_PARTICLES = frozenset({("step", "down"), ("step", "aside"), ("stand", "down")})
+
+
+def departure_clause(verb: Token) -> bool:
+    """Does ``verb`` ("called for X") go on with an infinitive of leaving a post ("… to
+    resign", "… to step down")? Then what it asks of its object is that it go."""
+    for c in verb.children:
+        if c.dep_ not in {"xcomp", "advcl"} or not any(
+            a.dep_ == "aux" and a.lower_ == "to" for a in c.children
+        ):
+            continue
+        lemma = c.lemma_.lower()
+        if lemma in _DEPARTURES or (lemma, particle_of(c)) in _DEPARTURE_PARTICLES:
+            return True
+    return False
+
+
 def per_token(token: Token, key: str, compute: Callable[[Token], bool]) -> bool:
     """``compute(token)``, answered once per token and doc (kept in the doc's ``user_data``
     under ``key``): rules ask some questions of one verb for each of its phrases, and a verb
@@ -296,6 +315,8 @@ class FrameReader:
                 elif objects and all(is_amount(c) for c in objects):
                     continue  # "pushed for months for the bill": the next phrase
                 label = " ".join(w for w in (lemma, needed, prep.lower_) if w)
+                if prep.dep_ == "prep" and departure_clause(verb):
+                    return -lx.PHRASAL[key], objects, label  # "called for X to resign"
                 return lx.PHRASAL[key], objects, label
         if lemma in lx.ATTITUDE_VERBS and (lemma, particle_of(verb)) not in lx.RETREATS:
             if lemma in lx.OBJECT_CONTROL and any(c.dep_ == "xcomp" for c in verb.children):

@@ -44,16 +44,22 @@ class StanceExtractor:
         found = [c for c in self.candidates(doc, holders) if f"src={c.source}" in weights]
         sources = sources_by_pair(found)  # as training reads them: before the denials
         moods: Moods = {}
-        for c in undenied(found):
-            if c.target.kind == "entity" and c.target.text == c.holder.name:
-                continue
+        kept = [
+            c
+            for c in undenied(found)
+            if not (c.target.kind == "entity" and c.target.text == c.holder.name)
+        ]
+        judged = []
+        for c in kept:
             probs = self.model.probabilities(c, sources, moods)
             k = side(probs, c.reading)
+            judged.append((c, probs[k], k))
+        for c, p, k in settle(judged, readings(kept)):
             stance: StanceValue = "favor" if CLASSES[k] == "favor" else "against"
-            if probs[k] < self.min_confidence:
+            if p < self.min_confidence:
                 continue
-            if c.key not in best or best[c.key][0] < probs[k]:
-                best[c.key] = (probs[k], stance, c)
+            if c.key not in best or best[c.key][0] < p:
+                best[c.key] = (p, stance, c)
         tags = [_tag(c, stance, p) for p, stance, c in merge_nested(list(best.values()))]
         return sorted(
             tags,
@@ -85,6 +91,62 @@ def undenied(found: list[Proposal]) -> list[Proposal]:
     if not denied:
         return found
     return [c for c in found if not c.denied and not (c.prior == 0 and (c.key, c.where) in denied)]
+
+
+class _Read(_Proposal, Protocol):
+    @property
+    def reading(self) -> int: ...
+
+
+Readings = dict[tuple[tuple[str, str], tuple[str, int]], int]
+
+
+def readings(found: Sequence[_Read]) -> Readings:
+    """The one direction the rules read toward each (holder, target) in each sentence, where
+    they read one and agree (:attr:`Candidate.reading`)."""
+    seen: dict[tuple[tuple[str, str], tuple[str, int]], set[int]] = {}
+    for c in found:
+        if c.reading:
+            seen.setdefault((c.key, c.where), set()).add(c.reading)
+    return {k: next(iter(v)) for k, v in seen.items() if len(v) == 1}
+
+
+def contradicts(c: _Read, k: int, read: Readings) -> bool:
+    """Is ``c``, a candidate that reads no direction of its own (the entity-pair rule's),
+    judged in class ``k`` against the direction a stance word read for its holder and
+    target in its sentence? Then it is no tag: "vetoed a resolution against Israel" is
+    read for Israel, and the pair rule, judged by the stance word "veto" alone, would call
+    it against. Not turned round either: the rule's reading can be the wrong one."""
+    if c.reading:
+        return False
+    r = read.get((c.key, c.where), 0)
+    return r != 0 and (1 if r > 0 else 2) != k
+
+
+Read = TypeVar("Read", bound=_Read)
+
+
+def settle(
+    judged: Sequence[tuple[Read, float, int]], read: Readings
+) -> list[tuple[Read, float, int]]:
+    """The judged candidates (candidate, confidence, class) left once the model and the
+    rules disagree: a candidate without a reading judged against the rules' direction
+    (:func:`contradicts`) is dropped, and so is every candidate of that holder, target and
+    sentence that the model is less sure of than of the contrary judgement. Neither side
+    wins a disagreement the model is unsure of: "vetoed a resolution against Israel" gives
+    no tag, where the pair rule said against and the stance word for; "calls for
+    McConnell to resign" none either, where the stance word read favor and the pair rule,
+    surer, against."""
+    contrary: dict[tuple[tuple[str, str], tuple[str, int]], float] = {}
+    for c, p, k in judged:
+        if contradicts(c, k, read):
+            where = (c.key, c.where)
+            contrary[where] = max(contrary.get(where, 0.0), p)
+    return [
+        (c, p, k)
+        for c, p, k in judged
+        if not contradicts(c, k, read) and p >= contrary.get((c.key, c.where), 0.0)
+    ]
 
 
 def side(probs: Sequence[float], prior: int) -> int:

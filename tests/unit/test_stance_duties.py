@@ -3,10 +3,13 @@ invented sentences, not figures."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pytest
 
 from pipeline.enrich import Enricher
 from pipeline.enrich.candidates import CandidateReader
+from pipeline.enrich.stance import contradicts, readings
 from pipeline.models import RawArticle
 from tests.unit.stance_proposals import proposed
 
@@ -40,6 +43,21 @@ def test_a_duty_laid_on_a_named_subject_is_no_stance_of_theirs(
     assert any(h == holder for h, _ in denied(enricher, body))
 
 
+def test_every_subject_of_a_duty_is_denied_and_ought_is_one(enricher: Enricher) -> None:
+    body = "Senator Ana Ruiz and Senator Tom Reyes must support Governor Tom Reed, said Jane Roe."
+    holders = {h for h, _ in denied(enricher, body)}
+    assert {"Ana Ruiz", "Tom Reyes"} <= holders
+    assert any(
+        h == "Congress"
+        for h, _ in denied(enricher, "Congress ought to reject Gina Haspel, Jane Roe said.")
+    )
+
+
+def test_the_speakers_own_duty_is_their_position(enricher: Enricher) -> None:
+    body = "Donald Trump should have fired James Comey sooner, Donald Trump told Fox News."
+    assert ("Donald Trump", "against", "James Comey") in tags(enricher, body)
+
+
 def test_a_speakers_demand_through_a_subject_that_is_no_holder_stays(enricher: Enricher) -> None:
     # The holder of "proceed" is the writer of the column, found through "wrote": no duty
     # is laid on him.
@@ -55,6 +73,52 @@ def test_a_stated_stance_of_the_same_shape_is_not_a_duty(enricher: Enricher) -> 
     assert not any(h == "United States" for h, _ in denied(enricher, body))
 
 
+@pytest.mark.parametrize(
+    ("body", "holder", "target"),
+    [
+        (
+            "The United States vetoed a UN resolution against Israel on Tuesday.",
+            "United States",
+            "Israel",
+        ),
+        ("Angela Merkel supported the measure against Russia.", "Angela Merkel", "Russia"),
+        ("Donald Trump praised the decision against Google.", "Donald Trump", "Google"),
+    ],
+)
+def test_the_pair_rule_does_not_turn_a_read_direction_round(
+    enricher: Enricher, body: str, holder: str, target: str
+) -> None:
+    # The stance word reads a direction toward the entity; the entity-pair rule, judged by
+    # the stance word alone, used to give the opposite one.
+    read = {p for h, t, p in proposed(enricher, body) if h == holder and t == target}
+    wrong = "against" if read == {1} else "favor"
+    assert read in ({1}, {-1})
+    assert (holder, wrong, target) not in tags(enricher, body)
+
+
+@pytest.mark.parametrize(
+    ("body", "holder", "target"),
+    [
+        (
+            "Bobby Jindal Calls for Senate Leader Mitch McConnell to Resign",
+            "Bobby Jindal",
+            "Mitch McConnell",
+        ),
+        (
+            "Democrats called for Attorney General Jeff Sessions to step down.",
+            "Democrats",
+            "Jeff Sessions",
+        ),
+    ],
+)
+def test_calling_for_someone_to_leave_is_against_them(
+    enricher: Enricher, body: str, holder: str, target: str
+) -> None:
+    read = {p for h, t, p in proposed(enricher, body) if h == holder and t == target}
+    assert read and 1 not in read
+    assert (holder, "favor", target) not in tags(enricher, body)
+
+
 def test_a_phrase_against_someone_turns_the_verb_round(enricher: Enricher) -> None:
     # Vetoing a resolution against Israel is for Israel, backing one against Iran against
     # Iran: the stance word's direction, composed with the phrase's.
@@ -64,3 +128,28 @@ def test_a_phrase_against_someone_turns_the_verb_round(enricher: Enricher) -> No
     body = "The United States vetoed a UN resolution against Israel on Tuesday."
     assert read(body, "United States", "Israel") == {1}
     assert read("Germany backed a UN resolution against Iran.", "Germany", "Iran") == {-1}
+
+
+@dataclass(frozen=True)
+class _Read:
+    key: tuple[str, str]
+    where: tuple[str, int]
+    reading: int
+    denied: bool = False
+    prior: int = 0
+
+
+def test_a_directionless_candidate_may_not_contradict_the_read_direction() -> None:
+    a, b, s = ("A", "B"), ("A", "C"), ("body", 0)
+    found = [
+        _Read(a, s, 1),
+        _Read(a, s, 0),
+        _Read(b, s, 1),
+        _Read(b, s, -1),
+        _Read(a, ("body", 9), 0),
+    ]
+    read = readings(found)
+    assert read == {(a, s): 1}  # rules that disagree read nothing
+    assert contradicts(found[1], 2, read) and not contradicts(found[1], 1, read)
+    assert not contradicts(found[0], 2, read)  # a reading candidate is judged by side()
+    assert not contradicts(found[4], 2, read)  # another sentence

@@ -11,7 +11,7 @@ import pytest
 from pipeline.config import EnrichSettings
 from pipeline.enrich import Enricher
 from pipeline.enrich.stance_model import FEATURE_SET_VERSION, StanceModel
-from pipeline.tools.train_stance import operating_point, train
+from pipeline.tools.train_stance import _best_recall, operating_point, train
 
 DEV = Path(__file__).resolve().parents[1] / "data" / "gold" / "stance_dev.jsonl"
 
@@ -49,17 +49,27 @@ def _point(threshold: float, precision: float, tags: int) -> dict[str, float]:
     return {"threshold": threshold, "precision": precision, "recall": 0.1, "tags": tags}
 
 
-def test_the_operating_point_clears_the_target_by_a_standard_error() -> None:
+def test_the_operating_point_clears_the_target_by_two_standard_errors() -> None:
     points = [
-        _point(0.5, 0.67, 330),
-        _point(0.55, 0.70, 290),  # touches 0.70: its own error puts it below half the time
-        _point(0.6, 0.75, 236),  # 0.75 - sqrt(0.75 * 0.25 / 236) = 0.722
-        _point(0.65, 0.76, 198),
+        _point(0.5, 0.70, 330),  # touches 0.70: its own error puts it below half the time
+        _point(0.55, 0.73, 290),  # 0.73 - sqrt(0.73 * 0.27 / 290) = 0.704: one error, not two
+        _point(0.6, 0.76, 236),  # 0.76 - 2 * sqrt(0.76 * 0.24 / 236) = 0.704
+        _point(0.65, 0.78, 198),
     ]
     assert operating_point(points) == 0.6
     # the same precision from a handful of tags is no evidence
     assert operating_point([_point(0.6, 0.75, 20), _point(0.7, 0.9, 30)]) == 0.7
     assert operating_point([_point(0.6, 0.5, 200)]) == 0.95
+
+
+def test_the_regularisation_is_chosen_by_the_standard_of_the_threshold() -> None:
+    # a C whose precision only touches 0.70 at one threshold does not win its recall there
+    touching = [
+        {"threshold": 0.55, "precision": 0.708, "recall": 0.201, "tags": 315},
+        {"threshold": 0.6, "precision": 0.76, "recall": 0.18, "tags": 270},
+    ]
+    assert _best_recall(touching) == 0.18
+    assert _best_recall([_point(0.6, 0.5, 200)]) == 0.0
 
 
 def test_the_default_threshold_is_the_shipped_models_operating_point() -> None:
