@@ -87,21 +87,34 @@ def prep_targets(prep: Token) -> list[Token]:
     return [c for c in prep.children if c.dep_ in {"pobj", "pcomp"} and not is_amount(c)]
 
 
-# Verbs of leaving a post: "called for X to resign" is against X, not for X.
-_DEPARTURES = frozenset({"resign", "quit", "leave", "go"})
+# Leaving a post: "called for X to resign" is against X, not for X. "Leave" and "quit" only
+# alone or with a post as object ("to quit smoking", "to leave the door open" are no
+# leaving), "step down" / "stand down" only alone ("to stand down the troops").
+_DEPARTURES = frozenset({"quit", "leave"})
 _DEPARTURE_PARTICLES = frozenset({("step", "down"), ("step", "aside"), ("stand", "down")})
+_POSTS = frozenset(
+    {"office", "post", "job", "seat", "position", "role", "race", "cabinet", "government"}
+)
 
 
 def departure_clause(verb: Token) -> bool:
     """Does ``verb`` ("called for X") go on with an infinitive of leaving a post ("… to
-    resign", "… to step down")? Then what it asks of its object is that it go."""
+    resign", "… to step down", "… to leave office")? Then what it asks of its object is
+    that it go."""
     for c in verb.children:
         if c.dep_ not in {"xcomp", "advcl"} or not any(
             a.dep_ == "aux" and a.lower_ == "to" for a in c.children
         ):
             continue
         lemma = c.lemma_.lower()
-        if lemma in _DEPARTURES or (lemma, particle_of(c)) in _DEPARTURE_PARTICLES:
+        objects = [o for o in c.children if o.dep_ in {"dobj", "ccomp", "xcomp", "oprd"}]
+        if lemma == "resign":
+            return True
+        if (lemma, particle_of(c)) in _DEPARTURE_PARTICLES and not objects:
+            return True
+        if lemma in _DEPARTURES and all(
+            o.dep_ == "dobj" and o.lemma_.lower() in _POSTS for o in objects
+        ):
             return True
     return False
 

@@ -142,25 +142,29 @@ class BoundedTokenizer:
         return paragraph_starts(Doc.from_docs(pieces, ensure_whitespace=False))
 
 
-# Stops that end a sentence when a line break follows them; a closing quotation mark after
-# one of them too. Not ":" ("Pelosi tweeted:⏎Trump is …" is one statement), ")" or "'"
-# ("Nikki Haley (R)⏎criticized …"), nor an abbreviation's own dot ("Sen.⏎Mitch McConnell"),
-# which the tokenizer keeps inside its token.
+# Stops that end a sentence when a line break follows them; a closing quotation mark or
+# bracket after one too. Not ":" ("Pelosi tweeted:⏎Trump is …" is one statement), nor ")"
+# or "'" without a stop before them ("Nikki Haley (R)⏎criticized …", "the players'⏎union"),
+# nor an abbreviation's own dot ("Sen.⏎Mitch McConnell"), which stays inside its token.
 _STOPS = frozenset({".", "!", "?", "\u2026", "..."})
-# Characters that break a line; a paragraph separator always ends a paragraph.
-_LINE_BREAKS = ("\n", "\r", "\u2028", "\u2029", "\x0c")
+_CLOSERS = frozenset({'"', "'", ")"})
+# What breaks a line (str.splitlines' set); a form feed or a paragraph separator alone ends
+# a paragraph.
+_LINE_BREAKS = ("\n", "\r", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029")
+_PARAGRAPH_BREAKS = ("\x0c", "\x1c", "\x1d", "\x1e", "\u2029")
 
 
 def _ends_sentence(token: Token) -> bool:
-    """Does ``token`` end a line's last sentence: a stop, or a closing quote after one?"""
-    if token.text == '"' and token.i > 0:
+    """Does ``token`` end a line's last sentence: a stop, or a closing quote or bracket
+    after one?"""
+    while token.text in _CLOSERS and token.i > 0:
         token = token.nbor(-1)
     return token.text in _STOPS
 
 
 def _blank(space: str) -> bool:
     """Is this whitespace a paragraph break of its own: a blank line or a separator?"""
-    return "\u2029" in space or space.count("\n") > 1 or space.replace("\r\n", "\n").count("\r") > 1
+    return any(b in space for b in _PARAGRAPH_BREAKS) or len(space.splitlines()) > 1
 
 
 def paragraph_starts(doc: Doc) -> Doc:
@@ -170,14 +174,23 @@ def paragraph_starts(doc: Doc) -> Doc:
     more" on into the next paragraph (670 of the 4,306 sentences of the bench articles held
     a line break, and 74 stance tags read a holder or target across a blank line;
     docs/enrichment.md). A line wrapped inside a sentence (no stop before the break) stays
-    one sentence, and so does a line without a stop before a single line break."""
+    one sentence, and so does a line without a stop before a single line break.
+
+    The word after the mark is marked as no sentence start: given one start, the parser
+    sometimes opened another one word later ("Nancy | Pelosi criticized …" after a
+    headline), which cut a name in two."""
     for t in doc[1:-1]:
         if not (t.is_space and any(b in t.text for b in _LINE_BREAKS)):
             continue
         if _blank(t.text) or _ends_sentence(t.nbor(-1)):
             following = t.nbor(1)
-            if not following.is_space:
-                following.is_sent_start = True
+            if following.is_space:
+                continue
+            following.is_sent_start = True
+            if following.i + 1 < len(doc):
+                after = following.nbor(1)
+                if not (after.is_space or after.is_punct):
+                    after.is_sent_start = False
     return doc
 
 

@@ -44,11 +44,7 @@ class StanceExtractor:
         found = [c for c in self.candidates(doc, holders) if f"src={c.source}" in weights]
         sources = sources_by_pair(found)  # as training reads them: before the denials
         moods: Moods = {}
-        kept = [
-            c
-            for c in undenied(found)
-            if not (c.target.kind == "entity" and c.target.text == c.holder.name)
-        ]
+        kept = judgeable(found)
         judged = []
         for c in kept:
             probs = self.model.probabilities(c, sources, moods)
@@ -93,6 +89,12 @@ def undenied(found: list[Proposal]) -> list[Proposal]:
     return [c for c in found if not c.denied and not (c.prior == 0 and (c.key, c.where) in denied)]
 
 
+def judgeable(found: list[Proposal]) -> list[Proposal]:
+    """The candidates the model judges: those left by :func:`undenied`, but for any whose
+    target is its holder (holder and target are never the same referent)."""
+    return [c for c in undenied(found) if c.key[0] != c.key[1]]
+
+
 class _Read(_Proposal, Protocol):
     @property
     def reading(self) -> int: ...
@@ -134,9 +136,8 @@ def settle(
     (:func:`contradicts`) is dropped, and so is every candidate of that holder, target and
     sentence that the model is less sure of than of the contrary judgement. Neither side
     wins a disagreement the model is unsure of: "vetoed a resolution against Israel" gives
-    no tag, where the pair rule said against and the stance word for; "calls for
-    McConnell to resign" none either, where the stance word read favor and the pair rule,
-    surer, against."""
+    no tag, where the pair rule said against and the stance word for (a tag of the rule's
+    side needs the model surer of it than of the contrary)."""
     contrary: dict[tuple[tuple[str, str], tuple[str, int]], float] = {}
     for c, p, k in judged:
         if contradicts(c, k, read):

@@ -62,6 +62,26 @@ def test_other_paragraph_breaks_end_a_sentence(nlp: Language, space: str) -> Non
     assert sentences(nlp, text)[-1] == "Mayor Ana Ruiz spoke."
 
 
+@pytest.mark.parametrize("headline", ["Trump hits back", "Budget fight", "Read more"])
+def test_the_first_name_after_a_headline_stays_whole(nlp: Language, headline: str) -> None:
+    # Given a start at "Nancy", the parser opened another at "Pelosi"
+    body = "Nancy Pelosi criticized Donald Trump on Monday."
+    assert sentences(nlp, f"{headline}\n\n{body}")[-1] == body
+
+
+@pytest.mark.parametrize("end", ["'no!'", "(no.)", "no.\"'"])
+def test_a_closing_quote_or_bracket_after_a_stop_ends_the_line(nlp: Language, end: str) -> None:
+    assert (
+        sentences(nlp, f"He said {end}\nMayor Ana Ruiz said yes.")[-1] == "Mayor Ana Ruiz said yes."
+    )
+
+
+@pytest.mark.parametrize("space", ["\x0c", "\x85", "\u2028\u2028"])
+def test_form_feeds_and_unicode_line_breaks_count(nlp: Language, space: str) -> None:
+    text = f"Senator Jane Roe faces criticism.{space}Mayor Ana Ruiz spoke."
+    assert sentences(nlp, text)[-1] == "Mayor Ana Ruiz spoke."
+
+
 def test_a_closing_quote_after_a_stop_ends_the_line(nlp: Language) -> None:
     text = 'She said "it is fine."\nSenator Jane Roe praised Mayor Ana Ruiz on Monday.'
     assert sentences(nlp, text)[-1] == "Senator Jane Roe praised Mayor Ana Ruiz on Monday."

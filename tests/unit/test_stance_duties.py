@@ -119,6 +119,17 @@ def test_calling_for_someone_to_leave_is_against_them(
     assert (holder, "favor", target) not in tags(enricher, body)
 
 
+@pytest.mark.parametrize(
+    "clause",
+    ["go ahead with the plan", "quit smoking", "stand down the troops", "leave the door open"],
+)
+def test_asking_someone_to_do_something_else_is_no_call_to_leave(
+    enricher: Enricher, clause: str
+) -> None:
+    body = f"Democrats called for Attorney General Jeff Sessions to {clause}."
+    assert -1 not in {p for h, t, p in proposed(enricher, body) if t == "Jeff Sessions"}
+
+
 def test_a_phrase_against_someone_turns_the_verb_round(enricher: Enricher) -> None:
     # Vetoing a resolution against Israel is for Israel, backing one against Iran against
     # Iran: the stance word's direction, composed with the phrase's.
