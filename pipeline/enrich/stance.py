@@ -100,13 +100,15 @@ class _Read(_Proposal, Protocol):
     def reading(self) -> int: ...
 
 
-Readings = dict[tuple[tuple[str, str], tuple[str, int]], int]
+# A (holder, target) in one sentence: ``Candidate.key`` and ``Candidate.where``.
+PairInSentence = tuple[tuple[str, str], tuple[str, int]]
+Readings = dict[PairInSentence, int]
 
 
 def readings(found: Sequence[_Read]) -> Readings:
     """The one direction the rules read toward each (holder, target) in each sentence, where
     they read one and agree (:attr:`Candidate.reading`)."""
-    seen: dict[tuple[tuple[str, str], tuple[str, int]], set[int]] = {}
+    seen: dict[PairInSentence, set[int]] = {}
     for c in found:
         if c.reading:
             seen.setdefault((c.key, c.where), set()).add(c.reading)
@@ -138,7 +140,7 @@ def settle(
     wins a disagreement the model is unsure of: "vetoed a resolution against Israel" gives
     no tag, where the pair rule said against and the stance word for (a tag of the rule's
     side needs the model surer of it than of the contrary)."""
-    contrary: dict[tuple[tuple[str, str], tuple[str, int]], float] = {}
+    contrary: dict[PairInSentence, float] = {}
     for c, p, k in judged:
         if contradicts(c, k, read):
             where = (c.key, c.where)
