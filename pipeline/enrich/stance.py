@@ -11,7 +11,7 @@ judged (``src=<rule>`` among its weights).
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Protocol, TypeVar
 
 from pipeline.enrich.candidates import Candidate, CandidateReader
@@ -44,13 +44,7 @@ class StanceExtractor:
         found = [c for c in self.candidates(doc, holders) if f"src={c.source}" in weights]
         sources = sources_by_pair(found)  # as training reads them: before the denials
         moods: Moods = {}
-        kept = judgeable(found)
-        judged = []
-        for c in kept:
-            probs = self.model.probabilities(c, sources, moods)
-            k = side(probs, c.reading)
-            judged.append((c, probs[k], k))
-        for c, p, k in settle(judged, readings(kept)):
+        for c, p, k in judge(found, lambda c: self.model.probabilities(c, sources, moods)):
             stance: StanceValue = "favor" if CLASSES[k] == "favor" else "against"
             if p < self.min_confidence:
                 continue
@@ -150,6 +144,22 @@ def settle(
         for c, p, k in judged
         if not contradicts(c, k, read) and p >= contrary.get((c.key, c.where), 0.0)
     ]
+
+
+def judge(
+    found: list[Read], probabilities: Callable[[Read], Sequence[float]]
+) -> list[tuple[Read, float, int]]:
+    """Each candidate the model judges (:func:`judgeable`) with its confidence and class
+    (:func:`side`), once the disagreements are settled (:func:`settle`): the one decision
+    extraction and training (``train_stance._decide``) both make, so that they cannot drift
+    apart."""
+    kept = judgeable(found)
+    judged = []
+    for c in kept:
+        probs = probabilities(c)
+        k = side(probs, c.reading)
+        judged.append((c, probs[k], k))
+    return settle(judged, readings(kept))
 
 
 def side(probs: Sequence[float], prior: int) -> int:

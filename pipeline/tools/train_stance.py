@@ -20,7 +20,7 @@ from pipeline import __version__
 from pipeline.enrich import Enricher
 from pipeline.enrich.candidates import Candidate, CandidateReader
 from pipeline.enrich.linear import Features, LinearModel
-from pipeline.enrich.stance import judgeable, merge_nested, readings, settle, side
+from pipeline.enrich.stance import judge, merge_nested
 from pipeline.enrich.stance_model import (
     CLASSES,
     FEATURE_SET_VERSION,
@@ -125,13 +125,7 @@ def _decide(model: LinearModel, exs: list[Example]) -> list[Decision]:
     example_of: dict[int, Example] = {}
     examples = {id(e.candidate): e for e in exs}
     for doc, found in _by_doc(exs).items():
-        judged_found = judgeable(found)
-        judged = []
-        for c in judged_found:
-            p = model.probabilities(examples[id(c)].feats)
-            k = side(p, c.reading)
-            judged.append((c, p[k], k))
-        for c, confidence, k in settle(judged, readings(judged_found)):
+        for c, confidence, k in judge(found, lambda c: model.probabilities(examples[id(c)].feats)):
             key = (doc, *c.key)
             if key not in best or best[key][0] < confidence:
                 best[key] = (confidence, CLASSES[k], c)
@@ -187,9 +181,9 @@ def cross_validate(
 # How many standard errors a precision must clear the target by. Two, not one: on the
 # second held-out set (other annotators, tests/data/gold/stance_heldout2.jsonl) the model
 # shipped before this rule had precision 0.63 at the default threshold where
-# cross-validation said 0.76, so news from other
-# sources is further from the training than a held-out fold, and a threshold one error
-# clear of 0.70 lands below it more often than the one time in six the error promises.
+# cross-validation said 0.76, so news from other sources is further from the training than
+# a held-out fold, and a threshold one error clear of 0.70 lands below it more often than
+# the one time in six the error promises.
 STANDARD_ERRORS = 2
 
 
