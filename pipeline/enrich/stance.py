@@ -66,6 +66,8 @@ class _Proposal(Protocol):
     def denied(self) -> bool: ...
     @property
     def prior(self) -> int: ...
+    @property
+    def source(self) -> str: ...
 
 
 Proposal = TypeVar("Proposal", bound=_Proposal)
@@ -85,8 +87,16 @@ def undenied(found: list[Proposal]) -> list[Proposal]:
 
 def judgeable(found: list[Proposal]) -> list[Proposal]:
     """The candidates the model judges: those left by :func:`undenied`, but for any whose
-    target is its holder (holder and target are never the same referent)."""
-    return [c for c in undenied(found) if c.key[0] != c.key[1]]
+    target is its holder (holder and target are never the same referent) and any of the
+    entity-pair rule whose holder and target no other rule proposes in the article (a pair
+    alone is no stance: :meth:`CandidateReader.candidates`, which extraction asks not to
+    make them at all)."""
+    proposed = {c.key for c in found if c.source != "pair"}
+    return [
+        c
+        for c in undenied(found)
+        if c.key[0] != c.key[1] and (c.source != "pair" or c.key in proposed)
+    ]
 
 
 class _Read(_Proposal, Protocol):

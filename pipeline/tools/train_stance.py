@@ -72,7 +72,8 @@ def examples(enricher: Enricher, datasets: list[Path]) -> tuple[list[Example], i
         doc, _ = enricher.read(article)
         gold = raw["gold"]["stances"]
         gold_total += len(gold)
-        candidates = CandidateReader(doc, enricher.catalogue).candidates()
+        # the pairs no other rule proposes too: never judged, but examples of no stance
+        candidates = CandidateReader(doc, enricher.catalogue).candidates(pairs_alone=True)
         sources = sources_by_pair(candidates)
         for c in candidates:
             label, index = gold_of(c, gold)

@@ -416,3 +416,43 @@ def test_a_retreat_is_no_stance(enricher: Enricher) -> None:
         assert directions(candidates(enricher, body), "Ana Ruiz", "housing") == set()
     found = candidates(enricher, "Senator Ana Ruiz backed the housing plan.")
     assert directions(found, "Ana Ruiz", "housing") == {1}
+
+
+def test_a_pair_no_other_rule_proposes_is_no_candidate(enricher: Enricher) -> None:
+    # Two names in one sentence and no stance word linking them: the entity-pair rule alone
+    # is no stance (docs/enrichment.md), so extraction does not make the candidate; the
+    # same pair in another sentence is made where a rule proposes its holder and target.
+    body = (
+        "Senator Ana Ruiz met Governor Li Wei in Boston. Mayor Tom Reyes met Li Wei there "
+        "too. Senator Ana Ruiz later criticized Governor Li Wei over the budget."
+    )
+    doc, _ = enricher.read(RawArticle(id="t", body=body))
+    reader = CandidateReader(doc, enricher.catalogue)
+    made = {(c.source, c.key, c.where[1] == 0) for c in reader.candidates()}
+    every = {(c.source, c.key, c.where[1] == 0) for c in reader.candidates(pairs_alone=True)}
+    assert ("verb", ("Ana Ruiz", "Li Wei"), False) in made
+    assert ("pair", ("Ana Ruiz", "Li Wei"), True) in made  # the key a rule proposed
+    assert ("pair", ("Tom Reyes", "Li Wei"), False) in every  # training sees it ...
+    assert not any(key == ("Tom Reyes", "Li Wei") for _, key, _ in made)  # ... extraction not
+    assert made < every
+
+
+def test_judgeable_never_passes_a_pair_alone() -> None:
+    from dataclasses import dataclass
+
+    from pipeline.enrich.stance import judgeable
+
+    @dataclass(frozen=True)
+    class Proposal:
+        key: tuple[str, str]
+        source: str
+        where: tuple[str, int] = ("body", 0)
+        denied: bool = False
+        prior: int = 0
+
+    found = [
+        Proposal(("A", "B"), "pair"),
+        Proposal(("A", "B"), "verb", ("body", 40), prior=-1),
+        Proposal(("C", "B"), "pair"),
+    ]
+    assert judgeable(found) == found[:2]

@@ -19,7 +19,8 @@ def moods(enricher: Enricher, body: str, holder: str) -> set[str]:
     doc, _ = enricher.read(RawArticle(id="t", body=body))
     return {
         name.removeprefix("mood=")
-        for c in CandidateReader(doc, enricher.catalogue).candidates()
+        # as training reads them: the entity-pair rule's pairs that no other rule proposes too
+        for c in CandidateReader(doc, enricher.catalogue).candidates(pairs_alone=True)
         if c.holder.name == holder
         for name in features(c)
         if name.startswith("mood=") and "|" not in name
