@@ -236,6 +236,11 @@ def _speakers(reader: FrameReader, sent: Span) -> list[Cluster]:
     return []
 
 
+# The parts of speech the token rules of :meth:`SentenceReader.all` read (each rule checks its
+# own; ``_cue`` and ``participle_opener`` read the others too).
+_RULE_POS = frozenset({"VERB", "AUX", "NOUN", "PROPN", "ADJ"})
+
+
 class SentenceReader:
     """Candidate sources applied to one sentence."""
 
@@ -267,6 +272,12 @@ class SentenceReader:
 
     def all(self) -> Iterator[Candidate]:
         for tok in self.sent:
+            if tok.pos_ not in _RULE_POS:
+                # Every other rule reads a verb, noun, name or adjective; half of a
+                # sentence's words are none of these (a stance preposition is ``_cue``'s).
+                yield from self._cue(tok)
+                yield from passives.participle_opener(self, tok)
+                continue
             for frame in self.reader.frames(tok):
                 for holder in frame.holders.entities:
                     for target in frame.targets:
