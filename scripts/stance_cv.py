@@ -62,6 +62,7 @@ class Light:
     surface: str
     sentence: tuple[int, str, int]  # (document, field, start): one object per sentence
     source: str
+    rule: str  # ``Candidate.rule``: which candidates :func:`stance.judgeable` passes
     reading: int  # the direction the rule read toward an entity (``Candidate.reading``)
     where: tuple[str, int]
     denied: bool
@@ -123,6 +124,7 @@ def cache(out: Path, data: list[Path]) -> None:
             c.surface,
             sentences.setdefault(sent, sent),
             c.source,
+            c.rule,
             c.reading,
             c.where,
             c.denied,

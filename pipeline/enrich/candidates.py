@@ -106,6 +106,12 @@ class Candidate:
         return (self.holder.name, self.target.text)
 
     @property
+    def rule(self) -> str:
+        """The rule that proposed it: ``source``, but for a holder found by looking ahead,
+        whose source is ``holder_ahead`` and whose rule is kept in ``holder_via``."""
+        return self.holder_via if self.source == "holder_ahead" else self.source
+
+    @property
     def where(self) -> tuple[str, int]:
         """The sentence, as its field and start."""
         return (str(self.sentence.field), self.sentence.start)

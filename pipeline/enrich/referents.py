@@ -184,25 +184,19 @@ def bare_reference(s: SentenceReader, tok: Token) -> Iterator[Candidate]:
     as written."""
     if tok.pos_ != "VERB":
         return
-    # The holders are looked for only once a stance verb has a bare object: most verbs have
-    # neither, and resolving their subjects was most of this rule's cost.
     agent = agent_of(tok)
     if agent is not None:  # "the move was condemned by X"
         polarity = cues.VERBS.get(tok.lemma_.lower(), 0)
         objects = [c for c in tok.children if c.dep_ == "nsubjpass"]
-    else:
-        polarity, objects = s.reading(tok)
-    bare = [o for o in objects if is_bare(o)] if polarity else []
-    if not bare:
-        return
-    if agent is not None:
         owners = s.owner.holders.resolve(s.field, agent).entities
         prior, via = denied(tok, polarity), "agent"
     else:
+        polarity, objects = s.reading(tok)
         prior, top = compose(tok, polarity)
         owners = s.reader.subject_holders(top).entities or clause_owner(s, top)
         via = "subject"
-    if not owners:
+    bare = [o for o in objects if is_bare(o)]
+    if not polarity or not bare or not owners:
         return
     label, text = tok.lemma_.lower(), s.sentence.text
     for obj in bare:

@@ -67,7 +67,7 @@ class _Proposal(Protocol):
     @property
     def prior(self) -> int: ...
     @property
-    def source(self) -> str: ...
+    def rule(self) -> str: ...
 
 
 Proposal = TypeVar("Proposal", bound=_Proposal)
@@ -91,11 +91,11 @@ def judgeable(found: list[Proposal]) -> list[Proposal]:
     entity-pair rule whose holder and target no other rule proposes in the article (a pair
     alone is no stance: :meth:`CandidateReader.candidates`, which extraction asks not to
     make them at all)."""
-    proposed = {c.key for c in found if c.source != "pair"}
+    proposed = {c.key for c in found if c.rule != "pair"}
     return [
         c
         for c in undenied(found)
-        if c.key[0] != c.key[1] and (c.source != "pair" or c.key in proposed)
+        if c.key[0] != c.key[1] and (c.rule != "pair" or c.key in proposed)
     ]
 
 

@@ -445,7 +445,7 @@ def test_judgeable_never_passes_a_pair_alone() -> None:
     @dataclass(frozen=True)
     class Proposal:
         key: tuple[str, str]
-        source: str
+        rule: str
         where: tuple[str, int] = ("body", 0)
         denied: bool = False
         prior: int = 0
@@ -456,3 +456,33 @@ def test_judgeable_never_passes_a_pair_alone() -> None:
         Proposal(("C", "B"), "pair"),
     ]
     assert judgeable(found) == found[:2]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        # a pronoun holder found in a later sentence: the pair rule's candidate is renamed
+        # holder_ahead, and is still the pair rule's
+        "He met Governor Li Wei in Boston. Senator Ana Ruiz, who met Li Wei again on Friday, "
+        "said the trip was useful.",
+        "Senator Ana Ruiz met Governor Li Wei in Boston. Mayor Tom Reyes met Li Wei there "
+        "too. Senator Ana Ruiz later criticized Governor Li Wei over the budget.",
+        '"He has turned the agency into a total disaster. It will take years to fix," '
+        "Senator Ana Ruiz said of Director Tom Reyes and the Environmental Protection Agency.",
+    ],
+)
+def test_training_judges_what_extraction_judges(enricher: Enricher, body: str) -> None:
+    # Training makes the lone pairs too (examples of no stance) and extraction does not;
+    # what the model judges must be the same candidates, or cross-validation scores
+    # decisions extraction never makes.
+    from pipeline.enrich.stance import judgeable
+
+    doc, _ = enricher.read(RawArticle(id="t", body=body))
+    reader = CandidateReader(doc, enricher.catalogue)
+
+    def judged(pairs_alone: bool) -> set[tuple[str, tuple[str, str], tuple[str, int]]]:
+        found = reader.candidates(pairs_alone=pairs_alone)
+        return {(c.source, c.key, c.where) for c in judgeable(found)}
+
+    assert judged(True) == judged(False)
+    assert any(c.rule == "pair" for c in reader.candidates(pairs_alone=True))
