@@ -33,7 +33,7 @@ from pipeline.enrich.frames import (
     Target,
     agent_of,
     compose,
-    departure_clause,
+    demand_reading,
     negated,
     particle_of,
     prep_targets,
@@ -340,9 +340,10 @@ class SentenceReader:
                 polarity = cues.PREPOSITIONS.get(prep.lower_)
             if polarity and prep.dep_ == "prep":
                 objects = prep_targets(prep)  # "fought for hours" names no target
-                if departure_clause(tok):
-                    polarity = -polarity  # "called for X to resign" is against X
-                yield from self.emit(self._subject_of(tok), objects, tok, "verb", polarity)
+                # "called for X to resign" is against X, "… to release the report" no side
+                polarity *= demand_reading(tok, prep)
+                if polarity:
+                    yield from self.emit(self._subject_of(tok), objects, tok, "verb", polarity)
         if lemma not in cues.VERBS or (lemma, particle_of(tok)) in lx.RETREATS:
             return
         agent = agent_of(tok)

@@ -97,26 +97,51 @@ _POSTS = frozenset(
 )
 
 
-def departure_clause(verb: Token) -> bool:
-    """Does ``verb`` ("called for X") go on with an infinitive of leaving a post ("… to
-    resign", "… to step down", "… to leave office")? Then what it asks of its object is
-    that it go."""
-    for c in verb.children:
-        if c.dep_ not in {"xcomp", "advcl"} or not any(
-            a.dep_ == "aux" and a.lower_ == "to" for a in c.children
-        ):
-            continue
-        lemma = c.lemma_.lower()
-        objects = [o for o in c.children if o.dep_ in {"dobj", "ccomp", "xcomp", "oprd"}]
-        if lemma == "resign":
-            return True
-        if (lemma, particle_of(c)) in _DEPARTURE_PARTICLES and not objects:
-            return True
-        if lemma in _DEPARTURES and all(
-            o.dep_ == "dobj" and o.lemma_.lower() in _POSTS for o in objects
-        ):
-            return True
-    return False
+def _infinitives(verb: Token) -> list[Token]:
+    """The infinitive clauses hung on ``verb`` ("called for X *to resign*")."""
+    return [
+        c
+        for c in verb.children
+        if c.dep_ in {"xcomp", "advcl"}
+        and any(a.dep_ == "aux" and a.lower_ == "to" for a in c.children)
+    ]
+
+
+def _departs(clause: Token) -> bool:
+    lemma = clause.lemma_.lower()
+    objects = [o for o in clause.children if o.dep_ in {"dobj", "ccomp", "xcomp", "oprd"}]
+    if lemma == "resign":
+        return True
+    if (lemma, particle_of(clause)) in _DEPARTURE_PARTICLES and not objects:
+        return True
+    return lemma in _DEPARTURES and all(
+        o.dep_ == "dobj" and o.lemma_.lower() in _POSTS for o in objects
+    )
+
+
+def departure_subjects(verb: Token) -> list[Token]:
+    """Who ``verb`` asks to leave a post where the parser read "for X to resign" as a clause
+    of its own ("for" its marker, X its subject) rather than "for X" and an infinitive."""
+    return [
+        subject
+        for c in _infinitives(verb)
+        if _departs(c) and any(m.dep_ == "mark" and m.lower_ == "for" for m in c.children)
+        for subject in c.children
+        if subject.dep_ == "nsubj"
+    ]
+
+
+def demand_reading(verb: Token, prep: Token) -> int:
+    """How a stance verb's direction turns toward the object of ``prep`` when an infinitive
+    follows: -1 when it asks the object to leave a post ("called for X to resign": against
+    X); 0 when "for X" asks X for another act ("called for Barr to release the report",
+    "pushed for Reyes to sign the bill": a demand of X, no position toward X; the act's own
+    object is the embedded-action frame's); else 1. Only "for" makes a demand: an
+    infinitive after another phrase says why ("lashed out at X to rally her base")."""
+    clauses = _infinitives(verb)
+    if any(_departs(c) for c in clauses):
+        return -1
+    return 0 if clauses and prep.lower_ == "for" else 1
 
 
 def per_token(token: Token, key: str, compute: Callable[[Token], bool]) -> bool:
@@ -328,9 +353,13 @@ class FrameReader:
                 elif objects and all(is_amount(c) for c in objects):
                     continue  # "pushed for months for the bill": the next phrase
                 label = " ".join(w for w in (lemma, needed, prep.lower_) if w)
-                if prep.dep_ == "prep" and departure_clause(verb):
-                    return -lx.PHRASAL[key], objects, label  # "called for X to resign"
-                return lx.PHRASAL[key], objects, label
+                # "called for X to resign" is against X, "… to release the report" no side
+                turn = demand_reading(verb, prep) if prep.dep_ == "prep" else 1
+                return lx.PHRASAL[key] * turn, objects, label
+        demand = lx.PHRASAL.get((lemma, "for"), 0)
+        named = departure_subjects(verb) if demand else []
+        if named:  # "called for X to resign" with "for X to resign" parsed as a clause
+            return -demand, named, f"{lemma} for"
         if lemma in lx.ATTITUDE_VERBS and (lemma, particle_of(verb)) not in lx.RETREATS:
             if lemma in lx.OBJECT_CONTROL and any(c.dep_ == "xcomp" for c in verb.children):
                 return 0, [], lemma  # the object is the addressee; the clause is the target

@@ -109,6 +109,12 @@ def test_the_pair_rule_does_not_turn_a_read_direction_round(
             "Democrats",
             "Jeff Sessions",
         ),
+        (
+            # the parser reads "for Barr to resign" as a clause: "for" its marker
+            "Senator Ana Ruiz called for Attorney General William Barr to resign.",
+            "Ana Ruiz",
+            "William Barr",
+        ),
     ],
 )
 def test_calling_for_someone_to_leave_is_against_them(
@@ -121,13 +127,22 @@ def test_calling_for_someone_to_leave_is_against_them(
 
 @pytest.mark.parametrize(
     "clause",
-    ["go ahead with the plan", "quit smoking", "stand down the troops", "leave the door open"],
+    [
+        "go ahead with the plan",
+        "quit smoking",
+        "stand down the troops",
+        "leave the door open",
+        "release the full report",
+    ],
 )
-def test_asking_someone_to_do_something_else_is_no_call_to_leave(
+def test_asking_someone_to_do_something_else_is_no_side_toward_them(
     enricher: Enricher, clause: str
 ) -> None:
+    # A demand of Sessions, not a position toward him (docs/annotation.md: the target of a
+    # demand is what is demanded): neither against, as a call to leave is, nor for.
     body = f"Democrats called for Attorney General Jeff Sessions to {clause}."
-    assert -1 not in {p for h, t, p in proposed(enricher, body) if t == "Jeff Sessions"}
+    assert {p for h, t, p in proposed(enricher, body) if t == "Jeff Sessions"} <= {0}
+    assert not {t for t in tags(enricher, body) if t[2] == "Jeff Sessions"}
 
 
 def test_a_phrase_against_someone_turns_the_verb_round(enricher: Enricher) -> None:
@@ -164,3 +179,10 @@ def test_a_directionless_candidate_may_not_contradict_the_read_direction() -> No
     assert contradicts(found[1], 2, read) and not contradicts(found[1], 1, read)
     assert not contradicts(found[0], 2, read)  # a reading candidate is judged by side()
     assert not contradicts(found[4], 2, read)  # another sentence
+
+
+def test_an_infinitive_of_purpose_keeps_the_verb_s_side(enricher: Enricher) -> None:
+    # Only "for X to …" is a demand of X; after another phrase the infinitive says why.
+    body = "Speaker Nancy Pelosi lashed out at President Donald Trump to rally her base."
+    read = {p for h, t, p in proposed(enricher, body) if t == "Donald Trump"}
+    assert -1 in read and 0 not in read
