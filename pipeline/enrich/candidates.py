@@ -629,7 +629,8 @@ class SentenceReader:
         target_tok = target_tok if target_tok is not None else target.head
         head = target_tok if target_tok is not None else cue
         start = path_from if path_from is not None else cue
-        if not denied and via == "subject":
+        if not denied and via in {"subject", "adjunct"}:
+            # (the adjunct rule finds the controller of "has to fire Y" when "fire" has none)
             denied = self._obliged(holder, cue)
         surface = target.text
         if target.kind == "catalogue" and target_tok is not None:
@@ -672,22 +673,34 @@ class SentenceReader:
 _OBLIGATION = frozenset({"should", "must", "ought"})
 
 
+# "has to", "needs to": a duty spelt by a verb with an infinitive, as "must" is by an aux.
+_OBLIGING_VERBS = frozenset({"have", "need"})
+_RELATIVES = frozenset({"who", "that", "which"})
+
+
 def obliged_subject(verb: Token) -> Token | None:
     """The subject a duty is laid on when ``verb`` (or a verb whose control chain it ends:
-    "should stop criticizing Y") has "should", "must" or "ought": "Trump" in "Gore said
-    Trump should fire Pruitt". Bounded: a chain of at most four verbs."""
-    node = verb
+    "should stop criticizing Y") has "should", "must" or "ought", or is the infinitive of
+    "has to" / "needs to": "Trump" in "Gore said Trump should fire Pruitt", "… Trump has to
+    fire Pruitt", "… Trump, who must fire Pruitt" (the noun a relative "who" stands for).
+    Bounded: a chain of at most four verbs."""
+    node, below = verb, None
     for _ in range(4):
         if node.pos_ not in {"VERB", "AUX"}:
             return None
         # "ought" is the head of its clause ("Congress ought to reject Y"), the others aux
-        if node.lower_ == "ought" or any(
-            c.dep_ == "aux" and c.lower_ in _OBLIGATION for c in node.children
+        if (
+            node.lower_ == "ought"
+            or any(c.dep_ == "aux" and c.lower_ in _OBLIGATION for c in node.children)
+            or (below is not None and node.lemma_.lower() in _OBLIGING_VERBS)
         ):
-            return next((c for c in node.children if c.dep_ == "nsubj"), None)
+            subject = next((c for c in node.children if c.dep_ == "nsubj"), None)
+            if subject is not None and subject.lower_ in _RELATIVES and node.dep_ == "relcl":
+                return node.head
+            return subject
         if node.dep_ != "xcomp":
             return None
-        node = node.head
+        below, node = node, node.head
     return None
 
 

@@ -119,29 +119,71 @@ def _departs(clause: Token) -> bool:
     )
 
 
+# What "for X to …" asks of X besides leaving a post: to be put out or punished (against X),
+# to stay or be put in (for X). Passives of ending a thing read against it too ("for the law
+# to be repealed").
+_REMOVALS = frozenset(
+    {
+        "fire", "impeach", "remove", "oust", "prosecute", "arrest", "jail", "indict", "expel",
+        "sack", "dismiss", "punish", "censure", "sanction", "charge", "replace", "depose",
+        "repeal", "scrap", "overturn", "abolish", "kill", "block", "end", "drop", "defund",
+    }
+)  # fmt: skip
+_STAYING = frozenset({"stay", "remain", "continue", "win", "succeed", "return"})
+_INSTALLS = frozenset(
+    {"confirm", "elect", "reelect", "reinstate", "appoint", "nominate", "pardon", "free"}
+)
+# Who can be asked to act: "called for Barr / Congress / China / them to …".
+_ACTORS = frozenset({"PERSON", "ORG", "NORP", "GPE"})
+
+
+def _asks(clause: Token) -> int:
+    """What an infinitive asks of the one it is about: -1 that it go, be put out or ended,
+    +1 that it stay or be put in, 0 another act."""
+    lemma = clause.lemma_.lower()
+    passive = any(c.dep_ == "auxpass" for c in clause.children)
+    if _departs(clause) or (passive and lemma in _REMOVALS):
+        return -1
+    if (passive and lemma in _INSTALLS) or (not passive and lemma in _STAYING):
+        return 1
+    return 0
+
+
 def departure_subjects(verb: Token) -> list[Token]:
-    """Who ``verb`` asks to leave a post where the parser read "for X to resign" as a clause
-    of its own ("for" its marker, X its subject) rather than "for X" and an infinitive."""
+    """Who ``verb`` asks to leave a post or be put out where the parser read "for X to
+    resign" as a clause of its own ("for" its marker, X its subject) rather than "for X"
+    and an infinitive."""
     return [
         subject
         for c in _infinitives(verb)
-        if _departs(c) and any(m.dep_ == "mark" and m.lower_ == "for" for m in c.children)
+        if _asks(c) < 0 and any(m.dep_ == "mark" and m.lower_ == "for" for m in c.children)
         for subject in c.children
-        if subject.dep_ == "nsubj"
+        if subject.dep_ in {"nsubj", "nsubjpass"}
     ]
 
 
 def demand_reading(verb: Token, prep: Token) -> int:
     """How a stance verb's direction turns toward the object of ``prep`` when an infinitive
-    follows: -1 when it asks the object to leave a post ("called for X to resign": against
-    X); 0 when "for X" asks X for another act ("called for Barr to release the report",
-    "pushed for Reyes to sign the bill": a demand of X, no position toward X; the act's own
-    object is the embedded-action frame's); else 1. Only "for" makes a demand: an
-    infinitive after another phrase says why ("lashed out at X to rally her base")."""
+    follows. After "for" it says what is asked of the object: against it when it is to
+    leave a post, be put out or be ended ("called for X to resign", "… to be impeached",
+    "for the law to be repealed"), for it when it is to stay or be put in ("… to be
+    confirmed"); another act asked of someone who can act is a demand of them, no side
+    toward them ("called for Barr to release the report", "pushed for Congress to pass the
+    bill"; the act's own object is the embedded-action frame's), while of a thing it says
+    why ("called for sanctions to punish Putin" is for the sanctions). After another
+    phrase the infinitive says why ("lashed out at X to rally her base"), but for a call
+    to leave, read as before."""
     clauses = _infinitives(verb)
-    if any(_departs(c) for c in clauses):
+    asked = [_asks(c) for c in clauses]
+    if any(_departs(c) for c in clauses) or (prep.lower_ == "for" and -1 in asked):
         return -1
-    return 0 if clauses and prep.lower_ == "for" else 1
+    if not clauses or prep.lower_ != "for":
+        return 1
+    if 1 in asked:
+        return 1
+    objects = prep_targets(prep)
+    actor = any(o.ent_type_ in _ACTORS or o.pos_ == "PRON" for o in objects)
+    return 0 if actor else 1
 
 
 def per_token(token: Token, key: str, compute: Callable[[Token], bool]) -> bool:

@@ -186,3 +186,49 @@ def test_an_infinitive_of_purpose_keeps_the_verb_s_side(enricher: Enricher) -> N
     body = "Speaker Nancy Pelosi lashed out at President Donald Trump to rally her base."
     read = {p for h, t, p in proposed(enricher, body) if t == "Donald Trump"}
     assert -1 in read and 0 not in read
+
+
+@pytest.mark.parametrize(
+    ("body", "target", "direction"),
+    [
+        # a thing asked for, with a why: the demand is for the thing
+        (
+            "Senator Marco Rubio called for sanctions against Russia to punish Putin.",
+            "sanctions",
+            1,
+        ),
+        (
+            "Senator Kamala Harris pushed for the Dream Act to protect young immigrants.",
+            "Dream Act",
+            1,
+        ),
+        # someone asked to stay or be put in is backed, to be put out opposed
+        (
+            "Senator Mitch McConnell pushed for Merrick Garland to be confirmed.",
+            "Merrick Garland",
+            1,
+        ),
+        ("Senator Lindsey Graham called for Jeff Sessions to stay in his job.", "Jeff Sessions", 1),
+        ("Democrats called for President Donald Trump to be impeached.", "Donald Trump", -1),
+    ],
+)
+def test_what_a_demand_asks_of_its_object_gives_the_side(
+    enricher: Enricher, body: str, target: str, direction: int
+) -> None:
+    read = {p for h, t, p in proposed(enricher, body) if target in t}
+    assert direction in read and -direction not in read
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Al Gore said President Donald Trump has to fire Scott Pruitt.",
+        "Al Gore said President Donald Trump needs to fire Scott Pruitt.",
+        "Al Gore criticized President Donald Trump, who must fire Scott Pruitt.",
+    ],
+)
+def test_a_duty_spelt_with_a_verb_or_a_relative_is_no_position_of_its_subject(
+    enricher: Enricher, body: str
+) -> None:
+    assert ("Donald Trump", "Scott Pruitt") in denied(enricher, body)
+    assert not {t for t in tags(enricher, body) if t[0] == "Donald Trump"}
