@@ -89,12 +89,18 @@ def prep_targets(prep: Token) -> list[Token]:
 
 # Leaving a post: "called for X to resign" is against X, not for X. "Leave" and "quit" only
 # alone or with a post as object ("to quit smoking", "to leave the door open" are no
-# leaving), "step down" / "stand down" only alone ("to stand down the troops").
+# leaving), "step down" / "stand down" only alone ("to stand down the troops"), "withdraw"
+# and "drop out" alone or from a post ("to withdraw from Syria" is no leaving of a post).
 _DEPARTURES = frozenset({"quit", "leave"})
-_DEPARTURE_PARTICLES = frozenset({("step", "down"), ("step", "aside"), ("stand", "down")})
+_DEPARTURE_PARTICLES = frozenset(
+    {("step", "down"), ("step", "aside"), ("stand", "down"), ("drop", "out")}
+)
+# The parser often hangs these particles as adverbs ("to step aside", a headline's "Down").
+_PARTICLE_ADVERBS = frozenset({"down", "aside"})
 _POSTS = frozenset(
     {"office", "post", "job", "seat", "position", "role", "race", "cabinet", "government"}
 )
+_RACES = _POSTS | {"contest", "campaign", "primary", "election", "presidency"}
 
 
 def _infinitives(verb: Token) -> list[Token]:
@@ -110,10 +116,15 @@ def _infinitives(verb: Token) -> list[Token]:
 def _departs(clause: Token) -> bool:
     lemma = clause.lemma_.lower()
     objects = [o for o in clause.children if o.dep_ in {"dobj", "ccomp", "xcomp", "oprd"}]
-    if lemma == "resign":
+    if lemma == "resign" or (lemma == "retire" and not objects):
         return True
-    if (lemma, particle_of(clause)) in _DEPARTURE_PARTICLES and not objects:
-        return True
+    particles = {particle_of(clause)} | {
+        c.lower_ for c in clause.children if c.dep_ == "advmod" and c.lower_ in _PARTICLE_ADVERBS
+    }
+    if any((lemma, p) in _DEPARTURE_PARTICLES for p in particles) and not objects:
+        return _left_a_post(clause)
+    if lemma == "withdraw" and not objects:
+        return _left_a_post(clause)
     return lemma in _DEPARTURES and all(
         o.dep_ == "dobj" and o.lemma_.lower() in _POSTS for o in objects
     )
@@ -147,6 +158,18 @@ def _asks(clause: Token) -> int:
     if (passive and lemma in _INSTALLS) or (not passive and lemma in _STAYING):
         return 1
     return 0
+
+
+def _left_a_post(clause: Token) -> bool:
+    """Is what ``clause`` leaves, if it says ("from …", "of …"), a post or a race?"""
+    left = [
+        o
+        for p in clause.children
+        if p.dep_ == "prep" and p.lower_ in {"from", "of"}
+        for o in p.children
+        if o.dep_ == "pobj"
+    ]
+    return all(o.lemma_.lower() in _RACES for o in left)
 
 
 def departure_subjects(verb: Token) -> list[Token]:
