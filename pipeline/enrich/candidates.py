@@ -32,6 +32,7 @@ from pipeline.enrich.frames import (
     FrameReader,
     Target,
     agent_of,
+    asks,
     compose,
     demand_reading,
     negated,
@@ -629,8 +630,9 @@ class SentenceReader:
         target_tok = target_tok if target_tok is not None else target.head
         head = target_tok if target_tok is not None else cue
         start = path_from if path_from is not None else cue
-        if not denied and via in {"subject", "adjunct"}:
-            # (the adjunct rule finds the controller of "has to fire Y" when "fire" has none)
+        if not denied and via in {"subject", "adjunct", "agent"}:
+            # (the adjunct rule finds the controller of "has to fire Y" when "fire" has none;
+            # a passive lays the duty on its agent: "Pruitt should be fired by Trump")
             denied = self._obliged(holder, cue)
         surface = target.text
         if target.kind == "catalogue" and target_tok is not None:
@@ -694,6 +696,8 @@ def obliged_subject(verb: Token) -> Token | None:
             or any(c.dep_ == "aux" and c.lower_ in _OBLIGATION for c in node.children)
             or (below is not None and node.lemma_.lower() in _OBLIGING_VERBS)
         ):
+            if any(c.dep_ == "auxpass" for c in node.children):
+                return agent_of(node)  # "Pruitt should be fired by Trump": Trump's duty
             subject = next((c for c in node.children if c.dep_ == "nsubj"), None)
             if subject is not None and subject.lower_ in _RELATIVES and node.dep_ == "relcl":
                 return node.head
@@ -731,13 +735,16 @@ def _quote_mask(sent: Span, inside: bool = False) -> tuple[dict[int, bool], bool
 
 
 def _judgement(root: Token) -> int:
-    """Direction of a reported clause from its judgement words and modals (0 if none)."""
+    """Direction of a reported clause from its judgement words and modals (0 if none); a
+    duty that its subject be put out or ended ("Pruitt should be fired", "the law must be
+    repealed") counts against."""
     score = 0
+    duty = -1 if root.pos_ in {"VERB", "AUX"} and asks(root) < 0 else 1
     for tok in _subtree(root, _CLAUSE_TOKENS):
         lemma = tok.lemma_.lower()
         score += cues.JUDGEMENTS.get(lemma, 0)
         if lemma in cues.NECESSITY:
-            score += 1
+            score += duty
     sign = (score > 0) - (score < 0)
     return -sign if negated(root) else sign
 

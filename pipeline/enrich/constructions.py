@@ -43,6 +43,7 @@ from pipeline.enrich.entities import Cluster
 from pipeline.enrich.frames import (
     Target,
     agent_of,
+    asks,
     compose,
     is_venue,
     negated,
@@ -51,6 +52,7 @@ from pipeline.enrich.frames import (
     prep_targets,
 )
 from pipeline.enrich.holders import HOLDER_LABELS, conjuncts
+from pipeline.enrich.tone import polarity
 
 if TYPE_CHECKING:
     from pipeline.enrich.candidates import Candidate, SentenceReader
@@ -318,8 +320,9 @@ def _necessary(tok: Token) -> tuple[int, Token, list[Token]] | None:
         denied = negated(tok) or (need and negated(head))
         polarity = -1 if denied else 1
         if any(c.dep_ == "auxpass" for c in tok.children):
+            # "Y must be repealed / fired" asks that Y go: against Y; "… be privatised", for
             subjects = [c for c in tok.children if c.dep_ == "nsubjpass"]
-            return polarity, tok, subjects
+            return (-polarity if asks(tok) < 0 else polarity), tok, subjects
         if tok.lemma_.lower() in {"have", "need"}:
             return None
         if not any(c.dep_ == "dobj" for c in tok.children):  # "should focus on Y"
@@ -458,7 +461,13 @@ def label(s: SentenceReader, tok: Token) -> Iterator[Candidate]:
         objects = [c for c in tok.children if c.dep_ == "dobj"]
     if not objects:
         return
-    name = next((c for c in tok.children if c.dep_ in _COMPLEMENT_DEPS), None)
+    # "referred to X as Y" names X only through "as" ("making clear he was referring to X":
+    # the parser hangs "clear" on "referring")
+    name = (
+        None
+        if lemma == "refer"
+        else next((c for c in tok.children if c.dep_ in _COMPLEMENT_DEPS), None)
+    )
     if name is None:
         name = next(
             (
@@ -479,8 +488,26 @@ def label(s: SentenceReader, tok: Token) -> Iterator[Candidate]:
         # denied even when the name carries no judgement word the lexicon knows ("never
         # called him a friend"): a name given is a judgement, a name withheld is none
         denied = negated(tok)
-        prior = 0 if denied else s.judged(name)
+        prior = 0 if denied else name_direction(s, name)
         yield from s.each(owners, objects, tok, "label", prior, "subject", lemma, denied=denied)
+
+
+_NAME_TOKENS = 30  # a name given is read from at most this many tokens
+_NAME_COMPOUND = 0.3  # VADER compound a name needs to count as praise or abuse
+
+
+def name_direction(s: SentenceReader, name: Token) -> int:
+    """Direction of a name given to someone or something: the judgement words first ("a
+    'disgraceful liar'"), else the VADER lexicon's reading of the whole name, which knows far
+    more words of praise and abuse ("a killer", "a close friend", "a trusted adviser", "the
+    enemy of the people") and reads their negations; a name neither knows gives 0."""
+    judged = s.judged(name)
+    if judged:
+        return judged
+    start = name.left_edge.i
+    text = name.doc[start : min(name.right_edge.i + 1, start + _NAME_TOKENS)].text
+    compound = polarity(text)["compound"]
+    return (compound >= _NAME_COMPOUND) - (compound <= -_NAME_COMPOUND)
 
 
 def apposition(s: SentenceReader, tok: Token) -> Iterator[Candidate]:

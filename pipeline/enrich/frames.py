@@ -148,9 +148,10 @@ _INSTALLS = frozenset(
 _ACTORS = frozenset({"PERSON", "ORG", "NORP", "GPE"})
 
 
-def _asks(clause: Token) -> int:
-    """What an infinitive asks of the one it is about: -1 that it go, be put out or ended,
-    +1 that it stay or be put in, 0 another act."""
+def asks(clause: Token) -> int:
+    """What an infinitive, or a clause of duty ("Pruitt should be fired"), asks of the one it
+    is about: -1 that it go, be put out or ended, +1 that it stay or be put in, 0 another
+    act."""
     lemma = clause.lemma_.lower()
     passive = any(c.dep_ == "auxpass" for c in clause.children)
     if _departs(clause) or (passive and lemma in _REMOVALS):
@@ -179,10 +180,13 @@ def departure_subjects(verb: Token) -> list[Token]:
     return [
         subject
         for c in _infinitives(verb)
-        if _asks(c) < 0 and any(m.dep_ == "mark" and m.lower_ == "for" for m in c.children)
-        for subject in c.children
-        if subject.dep_ in {"nsubj", "nsubjpass"}
+        if asks(c) < 0 and any(m.dep_ == "mark" and m.lower_ == "for" for m in c.children)
+        for subject in _subjects_of(c)
     ]
+
+
+def _subjects_of(clause: Token) -> list[Token]:
+    return [c for c in clause.children if c.dep_ in {"nsubj", "nsubjpass"}]
 
 
 def demand_reading(verb: Token, prep: Token) -> int:
@@ -196,8 +200,10 @@ def demand_reading(verb: Token, prep: Token) -> int:
     why ("called for sanctions to punish Putin" is for the sanctions). After another
     phrase the infinitive says why ("lashed out at X to rally her base"), but for a call
     to leave, read as before."""
-    clauses = _infinitives(verb)
-    asked = [_asks(c) for c in clauses]
+    # a clause with a subject of its own ("… and for Y to resign" parsed as a clause) asks
+    # something of that subject, not of this phrase's object (:func:`departure_subjects`)
+    clauses = [c for c in _infinitives(verb) if not _subjects_of(c)]
+    asked = [asks(c) for c in clauses]
     if any(_departs(c) for c in clauses) or (prep.lower_ == "for" and -1 in asked):
         return -1
     if not clauses or prep.lower_ != "for":
@@ -346,7 +352,7 @@ class FrameReader:
         """Frames whose stance-bearing word is ``token``."""
         if token.pos_ not in {"VERB", "AUX"}:
             return []
-        found = [self._attitude(token), self._embedded_action(token)]
+        found = [self._attitude(token), self._clause_demand(token), self._embedded_action(token)]
         found.append(self._reported_change(token))
         return [f for f in found if f is not None and f.targets and f.holders.entities]
 
@@ -354,7 +360,19 @@ class FrameReader:
 
     def _attitude(self, verb: Token) -> Frame | None:
         """ "X backed Y", "X signed off on Y", "Y was rejected by X", in any control chain."""
-        polarity, objects, label = self._attitude_objects(verb)
+        return self._attitude_frame(verb, *self._attitude_objects(verb))
+
+    def _clause_demand(self, verb: Token) -> Frame | None:
+        """ "called for X to resign" where the parser read "for X to resign" as a clause of
+        its own: against X, beside any phrase of the verb ("called for an inquiry and for X
+        to resign" is for the inquiry as well)."""
+        demand = lx.PHRASAL.get((verb.lemma_.lower(), "for"), 0)
+        named = departure_subjects(verb) if demand else []
+        return self._attitude_frame(verb, -demand, named, f"{verb.lemma_.lower()} for")
+
+    def _attitude_frame(
+        self, verb: Token, polarity: int, objects: list[Token], label: str
+    ) -> Frame | None:
         if polarity == 0 or not objects:
             return None
         targets = [t for o in objects for t in self.targets(o)]
@@ -421,10 +439,6 @@ class FrameReader:
                 # "called for X to resign" is against X, "… to release the report" no side
                 turn = demand_reading(verb, prep) if prep.dep_ == "prep" else 1
                 return lx.PHRASAL[key] * turn, objects, label
-        demand = lx.PHRASAL.get((lemma, "for"), 0)
-        named = departure_subjects(verb) if demand else []
-        if named:  # "called for X to resign" with "for X to resign" parsed as a clause
-            return -demand, named, f"{lemma} for"
         if lemma in lx.ATTITUDE_VERBS and (lemma, particle_of(verb)) not in lx.RETREATS:
             if lemma in lx.OBJECT_CONTROL and any(c.dep_ == "xcomp" for c in verb.children):
                 return 0, [], lemma  # the object is the addressee; the clause is the target

@@ -84,6 +84,17 @@ def test_calling_someone_by_phone_is_no_label(enricher: Enricher) -> None:
     assert not proposed(enricher, "Senator Rosa Diaz called the mayor on Monday.", "label")
 
 
+def test_referring_to_someone_names_them_only_with_as(enricher: Enricher) -> None:
+    # the parser hangs "clear" on "referring": no name is given to the United States
+    body = "Senator Rosa Diaz made clear she was referring to the United States."
+    assert not proposed(enricher, body, "label")
+
+
+def test_a_name_with_no_judgement_gives_no_direction(enricher: Enricher) -> None:
+    body = "Senator Rosa Diaz described Mayor Tom Reed as a lawyer."
+    assert ("Rosa Diaz", "Tom Reed", 0) in proposed(enricher, body, "label")
+
+
 @pytest.mark.parametrize(
     ("source", "body", "target", "prior"),
     [
@@ -99,6 +110,10 @@ def test_calling_someone_by_phone_is_no_label(enricher: Enricher) -> None:
         ("label", "Senator Rosa Diaz called the tariff plan a disaster.", "tariff", -1),
         ("label", "Senator Rosa Diaz described the levy as a disgrace.", "levy", -1),
         ("label", "Senator Rosa Diaz referred to the merger as a success.", "merger", 1),
+        # a name the judgement words miss is read by the VADER lexicon
+        ("label", "Senator Rosa Diaz called Mayor Tom Reed a killer.", "tom reed", -1),
+        ("label", "Senator Rosa Diaz described Mayor Tom Reed as a close friend.", "tom reed", 1),
+        ("label", "Senator Rosa Diaz called Mayor Tom Reed a trusted adviser.", "tom reed", 1),
         # a judgement inside a reported clause, and a clause as the subject
         ("reported_nested", "Senator Rosa Diaz said she thinks the merger is a disaster.",
          "merger", -1),

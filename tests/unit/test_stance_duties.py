@@ -231,6 +231,19 @@ def test_what_a_demand_asks_of_its_object_gives_the_side(
     assert direction in read and -direction not in read
 
 
+def test_a_demand_with_two_phrases_reads_each_for_what_it_asks(enricher: Enricher) -> None:
+    # "for Tom Reed to resign" is parsed as a clause of its own beside "for a new
+    # investigation": the investigation is asked for, Reed asked to go; the clause's
+    # departure is not the investigation's
+    body = (
+        "Senator Jane Roe called for a new investigation and for Attorney General Tom Reed to "
+        "resign."
+    )
+    read = proposed(enricher, body, "frame")
+    assert {p for h, t, p in read if "investigation" in t} == {1}
+    assert ("Jane Roe", "Tom Reed", -1) in read
+
+
 @pytest.mark.parametrize(
     "body",
     [
@@ -244,3 +257,26 @@ def test_a_duty_spelt_with_a_verb_or_a_relative_is_no_position_of_its_subject(
 ) -> None:
     assert ("Donald Trump", "Scott Pruitt") in denied(enricher, body)
     assert not {t for t in tags(enricher, body) if t[0] == "Donald Trump"}
+
+
+def test_a_duty_laid_on_a_passive_s_agent_is_no_position_of_the_agent(
+    enricher: Enricher,
+) -> None:
+    body = "Senator Jane Roe said Scott Pruitt should be fired by President Donald Trump."
+    assert ("Donald Trump", "Scott Pruitt") in denied(enricher, body)
+    assert not {t for t in tags(enricher, body) if t[0] == "Donald Trump"}
+
+
+@pytest.mark.parametrize(
+    ("body", "target"),
+    [
+        ("Scott Pruitt should be fired, Senator Jane Roe said.", "pruitt"),
+        ("Senator Jane Roe said the law must be repealed.", "law"),
+    ],
+)
+def test_a_duty_that_its_subject_be_put_out_is_against_it(
+    enricher: Enricher, body: str, target: str
+) -> None:
+    for source in ("necessity", "reported"):
+        read = {p for h, t, p in proposed(enricher, body, source) if target in t.lower()}
+        assert read == {-1}, source
