@@ -384,7 +384,10 @@ class SentenceReader:
         # "had the support of X", "drew criticism from X": the subject receives the stance
         # (passive_agent proposes X toward it), it does not hold it
         received = passives.received(node) and bool(passives.givers(tok, node))
-        if not holders and node.dep_ in {"attr", "dobj"} and not received:
+        # "X is a Trump supporter" is X's, but "X told / met Moore supporters" is not: people
+        # named by their stance as an object are others than the subject
+        people = node.dep_ == "dobj" and lemma in cues.TARGET_OWNERS
+        if not holders and node.dep_ in {"attr", "dobj"} and not received and not people:
             holders, via = self._subject_of(node.head)
         if not holders and node.dep_ == "pobj" and node.head.lower_ == "as":
             holders, via = self._subject_of(node.head.head)  # "emerged as a critic of Y"

@@ -46,6 +46,7 @@ from pipeline.enrich.frames import (
     asks,
     compose,
     is_venue,
+    mismatched_conjunct,
     negated,
     particle_of,
     per_token,
@@ -123,6 +124,8 @@ def clause_owner(s: SentenceReader, verb: Token) -> list[Cluster]:
             if reason_of_object(head):
                 return []  # "criticized X for backing Y": X backed Y (:mod:`reasons`)
             node = head.head
+        elif mismatched_conjunct(node):
+            return []  # "… to get Clinton elected and bashing Trump": not the subject of elected
         elif node.dep_ in {"advcl", "xcomp", "conj"} and head.pos_ in _VERBAL:
             node = head
         elif node.dep_ in {"acl", "relcl"} and head.pos_ in _NOMINAL:  # "the first to back Y"

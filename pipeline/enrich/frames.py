@@ -78,8 +78,8 @@ _AMOUNTS = frozenset({"DATE", "TIME", "PERCENT", "MONEY", "QUANTITY", "ORDINAL",
 
 
 def is_amount(tok: Token) -> bool:
-    """Does ``tok`` name a time or an amount, never a stance target?"""
-    return tok.ent_type_ in _AMOUNTS
+    """Does ``tok`` name a time or an amount, never a stance target ("for the first time")?"""
+    return tok.ent_type_ in _AMOUNTS or (tok.lower_ in {"time", "times"} and tok.pos_ == "NOUN")
 
 
 def prep_targets(prep: Token) -> list[Token]:
@@ -480,11 +480,8 @@ class FrameReader:
         while (
             subject is None
             and node.dep_ in {"conj", "advcl"}
-            and node.head.pos_
-            in {
-                "VERB",
-                "AUX",
-            }
+            and node.head.pos_ in {"VERB", "AUX"}
+            and not mismatched_conjunct(node)
         ):
             node = node.head
             subject = _subject(node)
@@ -707,6 +704,13 @@ def denied(top: Token, polarity: int) -> int:
     return 0 if negated(top) else polarity
 
 
+def mismatched_conjunct(verb: Token) -> bool:
+    """Is ``verb`` a gerund the parser coordinated with a verb of another form? Coordinated
+    verbs share their form, so "worked to get Clinton elected and bashing Trump" joins
+    "bashing" to "worked", not to "elected": the subject of "elected" is not the basher."""
+    return verb.dep_ == "conj" and verb.tag_ == "VBG" and verb.head.tag_ != "VBG"
+
+
 def _subject(verb: Token) -> Token | None:
     return next((c for c in verb.children if c.dep_ in {"nsubj", "nsubjpass"}), None)
 
@@ -724,14 +728,22 @@ _ADVERB_PARTICLES = frozenset({"back", "out", "away", "off"})
 
 def particle_of(verb: Token) -> str | None:
     """The verb's particle ("signed *off* on"); the parser often attaches "back" / "out" /
-    "away" / "off" as an adverb instead ("pushed back against"), which counts too."""
+    "away" / "off" as an adverb instead ("pushed back against"), or as a preposition with no
+    object of its own ("backed off the comment", the comment the verb's object), which
+    count too."""
     adverb = None
     for c in verb.children:
         if c.dep_ == "prt":
             return c.lower_
-        if adverb is None and c.dep_ == "advmod" and c.lower_ in _ADVERB_PARTICLES:
+        if adverb is None and c.lower_ in _ADVERB_PARTICLES and _particle_like(c):
             adverb = c.lower_
     return adverb
+
+
+def _particle_like(word: Token) -> bool:
+    if word.dep_ == "advmod":
+        return True
+    return word.dep_ == "prep" and not any(o.dep_ in {"pobj", "pcomp"} for o in word.children)
 
 
 def _embedding_polarity(node: Token) -> int:

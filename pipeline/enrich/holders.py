@@ -47,6 +47,13 @@ _MEMBERS_OF = frozenset(
     {"leader", "lawmaker", "official", "critic", "senator", "member", "legislator",
      "politician", "activist", "medium", "media"}
 )  # fmt: skip
+# A person's followers or foes, named after the person ("Bernie Sanders supporters", "Clinton
+# critics"): a group the text does not name, whose position is not the person's own.
+_FOLLOWERS = frozenset(
+    {"supporter", "critic", "opponent", "fan", "follower", "backer", "loyalist", "voter",
+     "ally", "detractor", "admirer", "defender", "donor", "sympathizer", "sympathiser",
+     "devotee", "foe"}
+)  # fmt: skip
 # Bodies a place's name can qualify that are not its government: "the NY police union"
 # warns as a union, not as New York ("China's commerce ministry" stays China's).
 _PLACE_BODIES = frozenset(
@@ -301,8 +308,21 @@ class HolderResolver:
         if own is not None and own.label == "PERSON":
             return []
         found: list[Cluster] = []
-        for child in t.children:
-            if child.dep_ != "appos":
+        # An apposition stands next to its noun: one the parser hung on the subject from
+        # beyond its verb ("Americans for Tax Reform's Norquist is lashing out at X --
+        # especially Rep. Peter King --") belongs to something else.
+        limit = t.head.i if t.head.i > t.i else len(t.doc)
+        # "the incoming speaker of the State Assembly, Vincent Prieto, stood …": the parser
+        # hangs the name on the nearer noun; a person is no apposition of an assembly
+        of_objects = [
+            o
+            for p in t.children
+            if p.dep_ == "prep" and p.lower_ == "of"
+            for o in p.children
+            if o.dep_ == "pobj" and not _is_person(self._entity(field_name, o))
+        ]
+        for child in [*t.children, *(c for o in of_objects for c in o.children)]:
+            if child.dep_ != "appos" or child.i > limit:
                 continue
             for name in [child, *conjuncts(child)]:
                 c = self._entity(field_name, name)
@@ -337,6 +357,8 @@ class HolderResolver:
                 return c
             if child.dep_ in {"compound", "poss"} and _local_body(c, child, t):
                 return self._group(field_name, child, t, c)
+            if child.dep_ == "compound" and lemma in _FOLLOWERS and c.label == "PERSON":
+                return None  # "Bernie Sanders supporters accused X": not Sanders
             if child.dep_ == "compound" and lemma not in gz.PERSON_ROLES:
                 return c  # "UN chief" is a person we cannot name, not the UN
             if child.dep_ in {"poss", "amod", "compound"} and lemma in gz.ORG_ROLES:
@@ -602,6 +624,10 @@ def _local_body(c: Cluster, owner: Token, noun: Token) -> bool:
         m.dep_ in {"compound", "amod"} and owner.i < m.i < noun.i and m.pos_ == "NOUN"
         for m in noun.children
     )
+
+
+def _is_person(c: Cluster | None) -> bool:
+    return c is not None and c.label == "PERSON"
 
 
 def _personal(c: Cluster) -> bool:

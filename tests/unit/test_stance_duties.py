@@ -280,3 +280,14 @@ def test_a_duty_that_its_subject_be_put_out_is_against_it(
     for source in ("necessity", "reported"):
         read = {p for h, t, p in proposed(enricher, body, source) if target in t.lower()}
         assert read == {-1}, source
+
+
+def test_backing_off_a_comment_is_no_support_of_it(enricher: Enricher) -> None:
+    # the parser reads "off" as a preposition with no object: a particle all the same
+    body = "Senator Todd Akin has since backed off the comment, saying he misspoke."
+    assert not {p for h, t, p in proposed(enricher, body) if "comment" in t and p > 0}
+
+
+def test_calling_someone_for_the_first_time_is_no_demand(enricher: Enricher) -> None:
+    body = "President Donald Trump called former President Jimmy Carter for the first time."
+    assert not {t for h, t, p in proposed(enricher, body, "frame") if "time" in t}

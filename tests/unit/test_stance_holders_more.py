@@ -99,3 +99,55 @@ def test_an_it_with_a_stance_in_its_predicate_is_the_organisation(
 ) -> None:
     body = "The ACLU sued the city on Monday. " + second
     assert "ACLU" in rule_holders(candidates(enricher, body), "tariffs")
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Bernie Sanders supporters criticized Debbie Wasserman Schultz on Monday.",
+        "Wasserman Schultz has long been accused of favoritism by Bernie Sanders supporters.",
+        "Hillary Clinton critics slammed Debbie Wasserman Schultz on Monday.",
+    ],
+)
+def test_a_persons_followers_or_critics_are_not_the_person(enricher: Enricher, body: str) -> None:
+    assert not rule_holders(candidates(enricher, body), "schultz")
+
+
+def test_people_named_by_their_stance_as_an_object_are_not_the_subjects(
+    enricher: Enricher,
+) -> None:
+    body = "Steve Bannon told Roy Moore supporters on Monday that the race will matter."
+    assert not rule_holders(candidates(enricher, body), "moore")
+
+
+def test_an_apposition_beyond_the_verb_is_not_the_subjects(enricher: Enricher) -> None:
+    # (a real sentence) the parser hangs "Rep. Peter King" on the subject "Americans"
+    body = (
+        "Quite rightly, Americans for Tax Reform's Grover Norquist is lashing out at "
+        "congressional Republicans -- especially Rep. Peter King (R-NY) -- for trying to "
+        "weasel out of the anti-tax pledge."
+    )
+    assert "Peter King" not in rule_holders(candidates(enricher, body), "republicans")
+
+
+def test_a_name_apposed_to_a_description_s_of_phrase_is_the_description_s(
+    enricher: Enricher,
+) -> None:
+    # the parser hangs "Vincent Prieto" on "Assembly"; an assembly has no person apposed
+    body = (
+        "Patrick Murray, a pollster, said the governor was popular. A few days ago, the "
+        "incoming speaker of the State Assembly, Vincent Prieto, stood side by side with "
+        "Mr. Christie at a school, praising him for his work."
+    )
+    assert rule_holders(candidates(enricher, body), "christie") == {"Vincent Prieto"}
+
+
+def test_a_gerund_coordinated_with_another_verb_form_takes_no_subject_from_it(
+    enricher: Enricher,
+) -> None:
+    # "bashing" is parsed as a conjunct of "elected", whose subject is Clinton
+    body = (
+        "Streisand spent much of the campaign working to get Clinton elected and bashing "
+        "then-Republican candidate Donald Trump."
+    )
+    assert "Clinton" not in rule_holders(candidates(enricher, body), "trump")
