@@ -40,6 +40,7 @@ from pipeline.enrich.frames import (
     prep_targets,
 )
 from pipeline.enrich.holders import HOLDER_LABELS, HolderResolver, conjuncts
+from pipeline.enrich.moods import clause_mood
 from pipeline.enrich.referents import ReferentIndex, bare_reference
 from pipeline.enrich.targets import Catalogue, core_tokens, phrase
 from pipeline.models import TextField
@@ -351,6 +352,8 @@ class SentenceReader:
         if agent is not None:
             holders = (self.owner.holders.resolve(self.field, agent).entities, "agent")
             objects = [c for c in tok.children if c.dep_ == "nsubjpass"]
+        elif any(c.dep_ == "auxpass" for c in tok.children):
+            return  # "X was indicted on eight counts", "X was criticized for Y": X is no holder
         else:
             holders = self._subject_of(tok)
             objects = [c for c in tok.children if c.dep_ in {"dobj", "dative"}]
@@ -637,6 +640,9 @@ class SentenceReader:
             # (the adjunct rule finds the controller of "has to fire Y" when "fire" has none;
             # a passive lays the duty on its agent: "Pruitt should be fired by Trump")
             denied = self._obliged(holder, cue)
+        if not denied:
+            # "X might snub Y", "X may oppose Y": a possible position is none (guidelines)
+            denied = clause_mood(start, self.sentence.text) == "possible"
         surface = target.text
         if target.kind == "catalogue" and target_tok is not None:
             surface = phrase(core_tokens(target_tok)) or target.text

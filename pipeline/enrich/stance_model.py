@@ -12,11 +12,10 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
-from spacy.tokens import Token
-
 from pipeline.enrich.candidates import Candidate
 from pipeline.enrich.lexicon import SPEECH_VERBS
 from pipeline.enrich.linear import Features, LinearModel
+from pipeline.enrich.moods import clause_mood
 from pipeline.enrich.tone import polarity
 
 # Bump whenever :func:`features` changes: a model is only valid for the features it was fit on.
@@ -57,7 +56,7 @@ def sources_by_pair(candidates: list[Candidate]) -> Sources:
 
 def features(c: Candidate, sources: Sources | None = None, moods: Moods | None = None) -> Features:
     """Named features of one candidate; ``sources`` are the rules proposing its pair;
-    ``moods``, when given, keeps :func:`_mood` per anchor across an article's candidates."""
+    ``moods``, when given, keeps :func:`clause_mood` per anchor across an article's candidates."""
     tone = _compound(c.clause)
     prior = str(c.prior)
     tone_b = _bucket(tone)
@@ -92,10 +91,10 @@ def features(c: Candidate, sources: Sources | None = None, moods: Moods | None =
     names += _token_features(c)
     names += _structure(c)
     if moods is None:
-        mood = _mood(c)
+        mood = clause_mood(c.anchor, c.sentence.text)
     else:
         key = (id(c.anchor.doc), c.anchor.i)
-        mood = moods.get(key) or moods.setdefault(key, _mood(c))
+        mood = moods.get(key) or moods.setdefault(key, clause_mood(c.anchor, c.sentence.text))
     names += [f"mood={mood}", f"mood={mood}|src={c.source}"]
     proposed = (sources or {}).get(c.key, frozenset({c.source}))
     names += [f"also={x}" for x in sorted(proposed) if x != c.source]
@@ -104,53 +103,6 @@ def features(c: Candidate, sources: Sources | None = None, moods: Moods | None =
     feats["tone_value"] = tone
     feats["tone_x_prior"] = tone * c.prior
     return feats
-
-
-_POSSIBLE = frozenset({"may", "might", "could"})
-_CONDITIONS = frozenset({"if", "whether", "unless"})
-_BEFORE = 8
-
-
-def _mood(c: Candidate) -> str:
-    """Whether the clause around the anchor states a position, denies it ("did not endorse
-    Y") or states only a possible one: a modal of possibility ("might snub Y", "may oppose
-    Y"), a condition or an indirect question ("if X supports Y", "asked whether X backs Y"),
-    a question. The guidelines tag none but the first, and nothing else in the features
-    tells them apart (the entity-pair rule reads no negation of its own)."""
-    verb = c.anchor
-    for _ in range(6):
-        if verb.pos_ in {"VERB", "AUX"} or verb.head.i == verb.i:
-            break
-        verb = verb.head
-    before = _just_before(verb)
-    if any(t.dep_ == "neg" for t in before):
-        return "denied"  # "Rowe did not endorse Mr. Romney": the pair rule reads no negation
-    auxiliaries = {t.lower_ for t in before if t.dep_ == "aux"}
-    if auxiliaries & _POSSIBLE:
-        return "possible"
-    if "would" in auxiliaries:
-        return "would"  # a conditional, or a future in reported speech ("said she would …")
-    node = verb
-    for _ in range(3):
-        if any(t.dep_ == "mark" and t.lower_ in _CONDITIONS for t in _just_before(node)):
-            return "condition"
-        if node.head.i == node.i:
-            break
-        node = node.head
-    # the sentence's last mark, quotes and spaces aside (read from the end: linear)
-    text = c.sentence.text
-    end = len(text)
-    while end and text[end - 1] in " \"'\u201d\u2019":
-        end -= 1
-    return "question" if text[end - 1 : end] == "?" else "stated"
-
-
-def _just_before(head: Token) -> list[Token]:
-    """The dependents of ``head`` among the eight words before it, where English puts its
-    auxiliaries and subordinators: read in constant time, where ``head.children`` of a verb
-    with a hundred phrases would make a sentence's candidates quadratic."""
-    doc = head.doc
-    return [t for t in doc[max(0, head.i - _BEFORE) : head.i] if t.head.i == head.i]
 
 
 def _between(c: Candidate) -> list[str]:

@@ -291,3 +291,36 @@ def test_backing_off_a_comment_is_no_support_of_it(enricher: Enricher) -> None:
 def test_calling_someone_for_the_first_time_is_no_demand(enricher: Enricher) -> None:
     body = "President Donald Trump called former President Jimmy Carter for the first time."
     assert not {t for h, t, p in proposed(enricher, body, "frame") if "time" in t}
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Senator Jane Roe was criticized on Monday for her vote on the levy.",
+        "Senator Jane Roe was indicted in November on eight counts of fraud.",
+    ],
+)
+def test_the_subject_of_a_passive_without_agent_holds_no_stance(
+    enricher: Enricher, body: str
+) -> None:
+    assert not {h for h, t, p in proposed(enricher, body, "verb") if h == "Jane Roe"}
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Senator Jane Roe may oppose the levy.",
+        "The press speculated that Senator Jane Roe might snub Governor Tom Reed.",
+    ],
+)
+def test_a_position_stated_only_as_possible_is_no_tag(enricher: Enricher, body: str) -> None:
+    doc, _ = enricher.read(RawArticle(id="t", body=body))
+    found = [c for c in CandidateReader(doc, enricher.catalogue).candidates() if c.source != "pair"]
+    assert found and all(c.denied for c in found)
+    assert not tags(enricher, body)
+
+
+def test_a_position_stated_as_future_stays(enricher: Enricher) -> None:
+    body = "Senator Jane Roe said she would oppose the levy."
+    doc, _ = enricher.read(RawArticle(id="t", body=body))
+    assert any(not c.denied for c in CandidateReader(doc, enricher.catalogue).candidates())

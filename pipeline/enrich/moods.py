@@ -1,0 +1,57 @@
+"""The mood of the clause a stance word stands in: stated, denied, or only possible.
+
+The guidelines (docs/annotation.md) tag a stated position only: "X may oppose Y", "if X
+supports Y" and "X did not criticise Y" are none. The stance model reads the mood as a
+feature; a position stated only as possible is no candidate's position at all
+(:meth:`~pipeline.enrich.candidates.SentenceReader.make` marks it denied).
+"""
+
+from __future__ import annotations
+
+from spacy.tokens import Token
+
+_POSSIBLE = frozenset({"may", "might", "could"})
+_CONDITIONS = frozenset({"if", "whether", "unless"})
+_BEFORE = 8
+
+
+def clause_mood(anchor: Token, sentence_text: str) -> str:
+    """Whether the clause around the anchor states a position, denies it ("did not endorse
+    Y") or states only a possible one: a modal of possibility ("might snub Y", "may oppose
+    Y"), a condition or an indirect question ("if X supports Y", "asked whether X backs Y"),
+    a question. The guidelines tag none but the first, and nothing else in the features
+    tells them apart (the entity-pair rule reads no negation of its own)."""
+    verb = anchor
+    for _ in range(6):
+        if verb.pos_ in {"VERB", "AUX"} or verb.head.i == verb.i:
+            break
+        verb = verb.head
+    before = _just_before(verb)
+    if any(t.dep_ == "neg" for t in before):
+        return "denied"  # "Rowe did not endorse Mr. Romney": the pair rule reads no negation
+    auxiliaries = {t.lower_ for t in before if t.dep_ == "aux"}
+    if auxiliaries & _POSSIBLE:
+        return "possible"
+    if "would" in auxiliaries:
+        return "would"  # a conditional, or a future in reported speech ("said she would …")
+    node = verb
+    for _ in range(3):
+        if any(t.dep_ == "mark" and t.lower_ in _CONDITIONS for t in _just_before(node)):
+            return "condition"
+        if node.head.i == node.i:
+            break
+        node = node.head
+    # the sentence's last mark, quotes and spaces aside (read from the end: linear)
+    text = sentence_text
+    end = len(text)
+    while end and text[end - 1] in " \"'\u201d\u2019":
+        end -= 1
+    return "question" if text[end - 1 : end] == "?" else "stated"
+
+
+def _just_before(head: Token) -> list[Token]:
+    """The dependents of ``head`` among the eight words before it, where English puts its
+    auxiliaries and subordinators: read in constant time, where ``head.children`` of a verb
+    with a hundred phrases would make a sentence's candidates quadratic."""
+    doc = head.doc
+    return [t for t in doc[max(0, head.i - _BEFORE) : head.i] if t.head.i == head.i]
