@@ -186,7 +186,10 @@ class HolderResolver:
         factor = 1.0
         if impersonal_it(token):
             return Holders([], 0.0)
-        for t in [token, *conjuncts(token)]:
+        parts = [token, *conjuncts(token)]
+        if _counted_members(token, parts[1:], lambda t: self._entity(field_name, t)):
+            parts = parts[1:]  # "Two Republicans from Arizona, Senator A and Senator B, …"
+        for t in parts:
             found, f = self._resolve_one(field_name, t)
             for c in found:
                 if c not in entities:
@@ -624,6 +627,22 @@ def _local_body(c: Cluster, owner: Token, noun: Token) -> bool:
         m.dep_ in {"compound", "amod"} and owner.i < m.i < noun.i and m.pos_ == "NOUN"
         for m in noun.children
     )
+
+
+_COUNTS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "2": 2, "3": 3, "4": 4, "5": 5}
+
+
+def _counted_members(
+    group: Token, rest: list[Token], entity: Callable[[Token], Cluster | None]
+) -> bool:
+    """Are the names coordinated after a counted group its members ("Two Republicans from
+    Arizona, Senator John McCain and Senator Jeff Flake, denounced …", which the parser
+    reads as three conjuncts)? Then the people hold the stance, not the group, as when the
+    parser reads them as apposed (:meth:`HolderResolver._apposed_people`)."""
+    count = next((_COUNTS.get(c.lower_) for c in group.children if c.dep_ == "nummod"), None)
+    if count is None or group.tag_ not in {"NNS", "NNPS"} or len(rest) != count:
+        return False
+    return all(_is_person(entity(t)) for t in rest)
 
 
 def _is_person(c: Cluster | None) -> bool:

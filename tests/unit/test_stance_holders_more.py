@@ -151,3 +151,15 @@ def test_a_gerund_coordinated_with_another_verb_form_takes_no_subject_from_it(
         "then-Republican candidate Donald Trump."
     )
     assert "Clinton" not in rule_holders(candidates(enricher, body), "trump")
+
+
+def test_names_coordinated_after_a_counted_group_are_its_members(enricher: Enricher) -> None:
+    # the parser reads the two names as conjuncts of "Republicans", not as apposed
+    body = (
+        "Two Republicans from Arizona, Senator John McCain and Senator Jeff Flake, "
+        "denounced the order."
+    )
+    assert rule_holders(candidates(enricher, body), "order") == {"John McCain", "Jeff Flake"}
+    # without a count the group is one more holder
+    body = "Republicans and Senator Jeff Flake denounced the order."
+    assert rule_holders(candidates(enricher, body), "order") == {"Republicans", "Jeff Flake"}
