@@ -40,7 +40,7 @@ from pipeline.enrich.frames import (
     prep_targets,
 )
 from pipeline.enrich.holders import HOLDER_LABELS, HolderResolver, conjuncts
-from pipeline.enrich.moods import clause_mood
+from pipeline.enrich.moods import possible_verb
 from pipeline.enrich.referents import ReferentIndex, bare_reference
 from pipeline.enrich.targets import Catalogue, core_tokens, phrase
 from pipeline.models import TextField
@@ -640,9 +640,10 @@ class SentenceReader:
             # (the adjunct rule finds the controller of "has to fire Y" when "fire" has none;
             # a passive lays the duty on its agent: "Pruitt should be fired by Trump")
             denied = self._obliged(holder, cue)
-        if not denied:
-            # "X might snub Y", "X may oppose Y": a possible position is none (guidelines)
-            denied = clause_mood(start, self.sentence.text) == "possible"
+        if not denied and via in {"subject", "agent", "adjunct"}:
+            # "X might snub Y", "X may oppose Y": a possible position is none (guidelines);
+            # a speaker's "Y might be the worst" is a stated judgement (via "speaker")
+            denied = possible_verb(cue)
         surface = target.text
         if target.kind == "catalogue" and target_tok is not None:
             surface = phrase(core_tokens(target_tok)) or target.text

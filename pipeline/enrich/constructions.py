@@ -501,14 +501,17 @@ _NAME_COMPOUND = 0.3  # VADER compound a name needs to count as praise or abuse
 
 def name_direction(s: SentenceReader, name: Token) -> int:
     """Direction of a name given to someone or something: the judgement words first ("a
-    'disgraceful liar'"), else the VADER lexicon's reading of the whole name, which knows far
-    more words of praise and abuse ("a killer", "a close friend", "a trusted adviser", "the
-    enemy of the people") and reads their negations; a name neither knows gives 0."""
+    'disgraceful liar'"), else the VADER lexicon's reading of the name up to its head word,
+    which knows far more words of praise and abuse ("a killer", "a close friend", "a trusted
+    adviser", "the enemy of the people") and reads their negations; a name neither knows
+    gives 0."""
     judged = s.judged(name)
     if judged:
         return judged
+    # the name itself, its head and what stands before it: "a fighter against terrorism"
+    # is no abuse, "a solution to the crisis" no attack on the crisis
     start = name.left_edge.i
-    text = name.doc[start : min(name.right_edge.i + 1, start + _NAME_TOKENS)].text
+    text = name.doc[start : min(name.i + 1, start + _NAME_TOKENS)].text
     compound = polarity(text)["compound"]
     return (compound >= _NAME_COMPOUND) - (compound <= -_NAME_COMPOUND)
 

@@ -708,7 +708,11 @@ def mismatched_conjunct(verb: Token) -> bool:
     """Is ``verb`` a gerund the parser coordinated with a verb of another form? Coordinated
     verbs share their form, so "worked to get Clinton elected and bashing Trump" joins
     "bashing" to "worked", not to "elected": the subject of "elected" is not the basher."""
-    return verb.dep_ == "conj" and verb.tag_ == "VBG" and verb.head.tag_ != "VBG"
+    if verb.dep_ != "conj" or verb.tag_ != "VBG" or verb.head.tag_ == "VBG":
+        return False
+    # "voted against the bill and is criticizing X" is a verb phrase of its own: its
+    # auxiliary makes the forms agree
+    return not any(c.dep_ in {"aux", "auxpass", "nsubj", "nsubjpass"} for c in verb.children)
 
 
 def _subject(verb: Token) -> Token | None:
@@ -728,8 +732,8 @@ _ADVERB_PARTICLES = frozenset({"back", "out", "away", "off"})
 
 def particle_of(verb: Token) -> str | None:
     """The verb's particle ("signed *off* on"); the parser often attaches "back" / "out" /
-    "away" / "off" as an adverb instead ("pushed back against"), or as a preposition with no
-    object of its own ("backed off the comment", the comment the verb's object), which
+    "away" / "off" as an adverb instead ("pushed back against"), or as a preposition with
+    nothing hung on it ("backed off the comment", the comment the verb's object), which
     count too."""
     adverb = None
     for c in verb.children:
@@ -743,7 +747,8 @@ def particle_of(verb: Token) -> str | None:
 def _particle_like(word: Token) -> bool:
     if word.dep_ == "advmod":
         return True
-    return word.dep_ == "prep" and not any(o.dep_ in {"pobj", "pcomp"} for o in word.children)
+    # nothing hung on it: "backed off the comment", not "backed Trump out of loyalty"
+    return word.dep_ == "prep" and not any(True for _ in word.children)
 
 
 def _embedding_polarity(node: Token) -> int:

@@ -316,13 +316,14 @@ class HolderResolver:
         # especially Rep. Peter King --") belongs to something else.
         limit = t.head.i if t.head.i > t.i else len(t.doc)
         # "the incoming speaker of the State Assembly, Vincent Prieto, stood …": the parser
-        # hangs the name on the nearer noun; a person is no apposition of an assembly
+        # hangs the name on the nearer noun; a person is no apposition of an organisation,
+        # a place or a group
         of_objects = [
             o
             for p in t.children
             if p.dep_ == "prep" and p.lower_ == "of"
             for o in p.children
-            if o.dep_ == "pobj" and not _is_person(self._entity(field_name, o))
+            if o.dep_ == "pobj" and _is_body(self._entity(field_name, o))
         ]
         for child in [*t.children, *(c for o in of_objects for c in o.children)]:
             if child.dep_ != "appos" or child.i > limit:
@@ -643,6 +644,13 @@ def _counted_members(
     if count is None or group.tag_ not in {"NNS", "NNPS"} or len(rest) != count:
         return False
     return all(_is_person(entity(t)) for t in rest)
+
+
+def _is_body(c: Cluster | None) -> bool:
+    """An organisation, place or group: a name apposed to it cannot be a person's name for
+    it ("the widow of the late senator, John McCain," is no such case: the senator is no
+    entity, and McCain may be the senator)."""
+    return c is not None and c.label in _GROUP_LABELS
 
 
 def _is_person(c: Cluster | None) -> bool:

@@ -2,8 +2,8 @@
 
 The guidelines (docs/annotation.md) tag a stated position only: "X may oppose Y", "if X
 supports Y" and "X did not criticise Y" are none. The stance model reads the mood as a
-feature; a position stated only as possible is no candidate's position at all
-(:meth:`~pipeline.enrich.candidates.SentenceReader.make` marks it denied).
+feature; a stance verb its holder may only take (:func:`possible_verb`) is no candidate's
+position at all (:meth:`~pipeline.enrich.candidates.SentenceReader.make` marks it denied).
 """
 
 from __future__ import annotations
@@ -55,3 +55,20 @@ def _just_before(head: Token) -> list[Token]:
     with a hundred phrases would make a sentence's candidates quadratic."""
     doc = head.doc
     return [t for t in doc[max(0, head.i - _BEFORE) : head.i] if t.head.i == head.i]
+
+
+def possible_verb(verb: Token) -> bool:
+    """Does a stance verb carry "may", "might" or "could" itself, or through the control
+    verbs above it ("X might snub Y", "X could try to block Y")? Only the verb's own chain
+    counts: "X, a critic of Y, could face a primary" states the criticism, and a speaker's
+    "Y might be the worst president" is the speaker's stated judgement."""
+    node = verb
+    for _ in range(4):
+        if node.pos_ not in {"VERB", "AUX"}:
+            return False
+        if any(t.dep_ == "aux" and t.lower_ in _POSSIBLE for t in _just_before(node)):
+            return True
+        if node.dep_ != "xcomp":
+            return False
+        node = node.head
+    return False

@@ -90,8 +90,16 @@ def test_referring_to_someone_names_them_only_with_as(enricher: Enricher) -> Non
     assert not proposed(enricher, body, "label")
 
 
-def test_a_name_with_no_judgement_gives_no_direction(enricher: Enricher) -> None:
-    body = "Senator Rosa Diaz described Mayor Tom Reed as a lawyer."
+@pytest.mark.parametrize(
+    "name",
+    [
+        "a lawyer",
+        # the name's complement carries the sentiment, not the name
+        "a fighter against terrorism",
+    ],
+)
+def test_a_name_with_no_judgement_gives_no_direction(enricher: Enricher, name: str) -> None:
+    body = f"Senator Rosa Diaz described Mayor Tom Reed as {name}."
     assert ("Rosa Diaz", "Tom Reed", 0) in proposed(enricher, body, "label")
 
 

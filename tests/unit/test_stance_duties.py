@@ -324,3 +324,37 @@ def test_a_position_stated_as_future_stays(enricher: Enricher) -> None:
     body = "Senator Jane Roe said she would oppose the levy."
     doc, _ = enricher.read(RawArticle(id="t", body=body))
     assert any(not c.denied for c in CandidateReader(doc, enricher.catalogue).candidates())
+
+
+def test_a_preposition_with_a_phrase_of_its_own_is_no_particle(enricher: Enricher) -> None:
+    # "out of loyalty" is a reason, not "back out"
+    body = "Senator Ted Cruz backed Donald Trump out of loyalty to the party."
+    assert ("Ted Cruz", "Donald Trump", 1) in proposed(enricher, body, "verb")
+
+
+@pytest.mark.parametrize(
+    ("body", "holder", "target"),
+    [
+        # the modal is the main clause's, not the criticism's
+        (
+            "Senator Jeff Flake, a fierce critic of Donald Trump, could face a tough primary.",
+            "Jeff Flake",
+            "Donald Trump",
+        ),
+        # the speaker states the judgement; only its content is hedged
+        (
+            "Governor Jerry Brown said that Trump might be the worst president in history.",
+            "Jerry Brown",
+            "Trump",
+        ),
+    ],
+)
+def test_a_modal_outside_the_stance_verb_s_own_chain_denies_nothing(
+    enricher: Enricher, body: str, holder: str, target: str
+) -> None:
+    doc, _ = enricher.read(RawArticle(id="t", body=body))
+    found = CandidateReader(doc, enricher.catalogue).candidates()
+    assert any(
+        c.holder.name == holder and target in c.surface and not c.denied and c.source != "pair"
+        for c in found
+    )

@@ -163,3 +163,16 @@ def test_names_coordinated_after_a_counted_group_are_its_members(enricher: Enric
     # without a count the group is one more holder
     body = "Republicans and Senator Jeff Flake denounced the order."
     assert rule_holders(candidates(enricher, body), "order") == {"Republicans", "Jeff Flake"}
+
+
+def test_a_gerund_with_its_own_auxiliary_shares_the_subject(enricher: Enricher) -> None:
+    body = "Senator Rand Paul voted against the bill and is criticizing Mitch McConnell for it."
+    assert "Rand Paul" in rule_holders(candidates(enricher, body), "mcconnell")
+
+
+def test_a_name_apposed_to_a_description_of_a_person_is_not_taken_for_it(
+    enricher: Enricher,
+) -> None:
+    # the widow is not McCain: only a name apposed to an organisation, place or group moves
+    body = "The widow of the late senator, John McCain, criticized President Trump on Monday."
+    assert "John McCain" not in rule_holders(candidates(enricher, body), "trump")
