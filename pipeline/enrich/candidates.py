@@ -35,6 +35,7 @@ from pipeline.enrich.frames import (
     asks,
     compose,
     demand_reading,
+    is_passive,
     negated,
     particle_of,
     prep_targets,
@@ -352,7 +353,7 @@ class SentenceReader:
         if agent is not None:
             holders = (self.owner.holders.resolve(self.field, agent).entities, "agent")
             objects = [c for c in tok.children if c.dep_ == "nsubjpass"]
-        elif any(c.dep_ == "auxpass" for c in tok.children):
+        elif is_passive(tok):
             return  # "X was indicted on eight counts", "X was criticized for Y": X is no holder
         else:
             holders = self._subject_of(tok)
@@ -637,13 +638,12 @@ class SentenceReader:
         head = target_tok if target_tok is not None else cue
         start = path_from if path_from is not None else cue
         if not denied and via in {"subject", "adjunct", "agent"}:
-            # (the adjunct rule finds the controller of "has to fire Y" when "fire" has none;
-            # a passive lays the duty on its agent: "Pruitt should be fired by Trump")
-            denied = self._obliged(holder, cue)
-        if not denied and via in {"subject", "agent", "adjunct"}:
-            # "X might snub Y", "X may oppose Y": a possible position is none (guidelines);
-            # a speaker's "Y might be the worst" is a stated judgement (via "speaker")
-            denied = possible_verb(cue)
+            # A duty laid on the holder is the speaker's demand (the adjunct rule finds the
+            # controller of "has to fire Y" when "fire" has none; a passive lays the duty on
+            # its agent: "Pruitt should be fired by Trump"), and "X might snub Y" a possible
+            # position: neither is the holder's (guidelines). A speaker's "Y might be the
+            # worst" is a stated judgement (via "speaker").
+            denied = self._obliged(holder, cue) or possible_verb(cue)
         surface = target.text
         if target.kind == "catalogue" and target_tok is not None:
             surface = phrase(core_tokens(target_tok)) or target.text
@@ -706,7 +706,7 @@ def obliged_subject(verb: Token) -> Token | None:
             or any(c.dep_ == "aux" and c.lower_ in _OBLIGATION for c in node.children)
             or (below is not None and node.lemma_.lower() in _OBLIGING_VERBS)
         ):
-            if any(c.dep_ == "auxpass" for c in node.children):
+            if is_passive(node):
                 return agent_of(node)  # "Pruitt should be fired by Trump": Trump's duty
             subject = next((c for c in node.children if c.dep_ == "nsubj"), None)
             if subject is not None and subject.lower_ in _RELATIVES and node.dep_ == "relcl":
@@ -752,7 +752,8 @@ def _judgement(root: Token) -> int:
     duty = -1 if root.pos_ in {"VERB", "AUX"} and asks(root) < 0 else 1
     for tok in _subtree(root, _CLAUSE_TOKENS):
         lemma = tok.lemma_.lower()
-        score += cues.JUDGEMENTS.get(lemma, 0)
+        if tok.pos_ != "PROPN":  # a name's words judge nothing: "the Patriot Act", "Great Lakes"
+            score += cues.JUDGEMENTS.get(lemma, 0)
         if lemma in cues.NECESSITY:
             score += duty
     sign = (score > 0) - (score < 0)

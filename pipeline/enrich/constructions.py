@@ -45,6 +45,7 @@ from pipeline.enrich.frames import (
     agent_of,
     asks,
     compose,
+    is_passive,
     is_venue,
     mismatched_conjunct,
     negated,
@@ -170,6 +171,8 @@ def noun_owner(s: SentenceReader, noun: Token) -> list[Cluster]:
     holders = s.owner.holders
     poss = next((c for c in noun.children if c.dep_ == "poss"), None)
     if poss is not None:
+        if noun.lemma_.lower() in cues.TARGET_OWNERS:
+            return []  # "Trump's allies attacked X": the allies act, not Trump
         return [c for c in holders.possessor(s.field, poss) if c.label in HOLDER_LABELS]
     named = s.owner.doc.entity_of(s.field, noun)
     if named is not None:
@@ -322,7 +325,7 @@ def _necessary(tok: Token) -> tuple[int, Token, list[Token]] | None:
             return None
         denied = negated(tok) or (need and negated(head))
         polarity = -1 if denied else 1
-        if any(c.dep_ == "auxpass" for c in tok.children):
+        if is_passive(tok):
             # "Y must be repealed / fired" asks that Y go: against Y; "… be privatised", for
             subjects = [c for c in tok.children if c.dep_ == "nsubjpass"]
             return (-polarity if asks(tok) < 0 else polarity), tok, subjects

@@ -153,7 +153,7 @@ def asks(clause: Token) -> int:
     is about: -1 that it go, be put out or ended, +1 that it stay or be put in, 0 another
     act."""
     lemma = clause.lemma_.lower()
-    passive = any(c.dep_ == "auxpass" for c in clause.children)
+    passive = is_passive(clause)
     if _departs(clause) or (passive and lemma in _REMOVALS):
         return -1
     if (passive and lemma in _INSTALLS) or (not passive and lemma in _STAYING):
@@ -173,16 +173,23 @@ def _left_a_post(clause: Token) -> bool:
     return all(o.lemma_.lower() in _RACES for o in left)
 
 
-def departure_subjects(verb: Token) -> list[Token]:
-    """Who ``verb`` asks to leave a post or be put out where the parser read "for X to
-    resign" as a clause of its own ("for" its marker, X its subject) rather than "for X"
-    and an infinitive."""
-    return [
-        subject
-        for c in _infinitives(verb)
-        if asks(c) < 0 and any(m.dep_ == "mark" and m.lower_ == "for" for m in c.children)
-        for subject in _subjects_of(c)
-    ]
+def demanded_subjects(verb: Token) -> tuple[int, list[Token]]:
+    """What ``verb`` asks of the subject of a clause "for X to …" that the parser read as a
+    clause of its own ("for" its marker, X its subject) rather than "for X" and an
+    infinitive: -1 that X leave a post or be put out ("for X to resign"), +1 that X stay
+    or be put in ("for X to be confirmed"), with the subjects asked; (0, []) for none."""
+    for c in _infinitives(verb):
+        asked = asks(c)
+        if asked and any(m.dep_ == "mark" and m.lower_ == "for" for m in c.children):
+            subjects = _subjects_of(c)
+            if subjects:
+                return asked, subjects
+    return 0, []
+
+
+def second_phrase(prep: Token) -> Token | None:
+    """The same preposition coordinated after ``prep`` ("called for X and *for* Y to …")."""
+    return next((c for c in prep.children if c.dep_ == "conj" and c.lower_ == prep.lower_), None)
 
 
 def _subjects_of(clause: Token) -> list[Token]:
@@ -200,8 +207,10 @@ def demand_reading(verb: Token, prep: Token) -> int:
     why ("called for sanctions to punish Putin" is for the sanctions). After another
     phrase the infinitive says why ("lashed out at X to rally her base"), but for a call
     to leave, read as before."""
+    if second_phrase(prep) is not None:
+        return 1  # "for X and for Y to resign": the infinitive is the second phrase's
     # a clause with a subject of its own ("… and for Y to resign" parsed as a clause) asks
-    # something of that subject, not of this phrase's object (:func:`departure_subjects`)
+    # something of that subject, not of this phrase's object (:func:`demanded_subjects`)
     clauses = [c for c in _infinitives(verb) if not _subjects_of(c)]
     asked = [asks(c) for c in clauses]
     if any(_departs(c) for c in clauses) or (prep.lower_ == "for" and -1 in asked):
@@ -364,11 +373,27 @@ class FrameReader:
 
     def _clause_demand(self, verb: Token) -> Frame | None:
         """ "called for X to resign" where the parser read "for X to resign" as a clause of
-        its own: against X, beside any phrase of the verb ("called for an inquiry and for X
-        to resign" is for the inquiry as well)."""
-        demand = lx.PHRASAL.get((verb.lemma_.lower(), "for"), 0)
-        named = departure_subjects(verb) if demand else []
-        return self._attitude_frame(verb, -demand, named, f"{verb.lemma_.lower()} for")
+        its own: against X ("… for X to be confirmed": for X), beside any phrase of the verb
+        ("called for an inquiry and for X to resign" is for the inquiry as well), and the
+        same where the parser read it as a second "for" phrase coordinated with the first."""
+        lemma = verb.lemma_.lower()
+        demand = lx.PHRASAL.get((lemma, "for"), 0)
+        if not demand:
+            return None
+        asked, named = demanded_subjects(verb)
+        if not named:  # "for X and for Y to resign" read as two phrases: Y's turn
+            second = next(
+                (
+                    c
+                    for p in verb.children
+                    if p.dep_ == "prep" and p.lower_ == "for"
+                    if (c := second_phrase(p)) is not None
+                ),
+                None,
+            )
+            if second is not None:
+                asked, named = demand_reading(verb, second), prep_targets(second)
+        return self._attitude_frame(verb, demand * asked, named, f"{lemma} for")
 
     def _attitude_frame(
         self, verb: Token, polarity: int, objects: list[Token], label: str
@@ -715,6 +740,11 @@ def mismatched_conjunct(verb: Token) -> bool:
     return not any(c.dep_ in {"aux", "auxpass", "nsubj", "nsubjpass"} for c in verb.children)
 
 
+def is_passive(verb: Token) -> bool:
+    """Is ``verb`` passive ("was fired", "must be repealed")?"""
+    return any(c.dep_ == "auxpass" for c in verb.children)
+
+
 def _subject(verb: Token) -> Token | None:
     return next((c for c in verb.children if c.dep_ in {"nsubj", "nsubjpass"}), None)
 
@@ -748,7 +778,7 @@ def _particle_like(word: Token) -> bool:
     if word.dep_ == "advmod":
         return True
     # nothing hung on it: "backed off the comment", not "backed Trump out of loyalty"
-    return word.dep_ == "prep" and not any(True for _ in word.children)
+    return word.dep_ == "prep" and not (word.n_lefts or word.n_rights)
 
 
 def _embedding_polarity(node: Token) -> int:

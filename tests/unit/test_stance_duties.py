@@ -231,6 +231,30 @@ def test_what_a_demand_asks_of_its_object_gives_the_side(
     assert direction in read and -direction not in read
 
 
+@pytest.mark.parametrize(
+    ("body", "asked", "direction"),
+    [
+        # "for Garland to be confirmed" parsed as a second "for" phrase with an infinitive
+        (
+            "Senator Jane Roe called for a new investigation and for Judge Merrick Garland "
+            "to be confirmed.",
+            "Merrick Garland",
+            1,
+        ),
+        ("Senator Jane Roe called for sanctions and for Russia to withdraw from Syria.", "", 0),
+    ],
+)
+def test_a_second_for_phrase_reads_what_its_infinitive_asks(
+    enricher: Enricher, body: str, asked: str, direction: int
+) -> None:
+    read = proposed(enricher, body, "frame")
+    assert {p for h, t, p in read if "investigation" in t or "sanctions" in t} == {1}
+    if direction:
+        assert ("Jane Roe", asked, direction) in read
+    else:  # another act asked of a country: no side toward it
+        assert not {t for h, t, p in read if "Russia" in t}
+
+
 def test_a_demand_with_two_phrases_reads_each_for_what_it_asks(enricher: Enricher) -> None:
     # "for Tom Reed to resign" is parsed as a clause of its own beside "for a new
     # investigation": the investigation is asked for, Reed asked to go; the clause's
@@ -358,3 +382,10 @@ def test_a_modal_outside_the_stance_verb_s_own_chain_denies_nothing(
         c.holder.name == holder and target in c.surface and not c.denied and c.source != "pair"
         for c in found
     )
+
+
+def test_the_words_of_a_name_are_no_judgement(enricher: Enricher) -> None:
+    # "Patriot" is part of the law's name: the duty alone gives the side
+    body = "Senator Rand Paul said the Patriot Act must be repealed."
+    read = {p for h, t, p in proposed(enricher, body, "reported") if "patriot" in t.lower()}
+    assert read == {-1}

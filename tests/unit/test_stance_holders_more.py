@@ -176,3 +176,8 @@ def test_a_name_apposed_to_a_description_of_a_person_is_not_taken_for_it(
     # the widow is not McCain: only a name apposed to an organisation, place or group moves
     body = "The widow of the late senator, John McCain, criticized President Trump on Monday."
     assert "John McCain" not in rule_holders(candidates(enricher, body), "trump")
+
+
+def test_a_persons_allies_acting_are_not_the_person(enricher: Enricher) -> None:
+    body = "President Donald Trump's allies attacked Attorney General Jeff Sessions on Monday."
+    assert "Donald Trump" not in rule_holders(candidates(enricher, body), "sessions")
