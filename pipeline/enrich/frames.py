@@ -207,7 +207,7 @@ def demand_reading(verb: Token, prep: Token) -> int:
     why ("called for sanctions to punish Putin" is for the sanctions). After another
     phrase the infinitive says why ("lashed out at X to rally her base"), but for a call
     to leave, read as before."""
-    if second_phrase(prep) is not None:
+    if prep.lower_ == "for" and second_phrase(prep) is not None:
         return 1  # "for X and for Y to resign": the infinitive is the second phrase's
     # a clause with a subject of its own ("… and for Y to resign" parsed as a clause) asks
     # something of that subject, not of this phrase's object (:func:`demanded_subjects`)
