@@ -245,6 +245,11 @@ def _speakers(reader: FrameReader, sent: Span) -> list[Cluster]:
     return []
 
 
+# Verbs with a phrasal reading (``cues.PHRASAL``, and "come out for / against"): only their
+# prepositions are worth reading.
+_PHRASAL_VERBS = frozenset(lemma for lemma, _ in cues.PHRASAL) | {"come"}
+
+
 # The parts of speech the token rules of :meth:`SentenceReader.all` read (each rule checks its
 # own; ``_cue`` and ``participle_opener`` read the others too).
 _RULE_POS = frozenset({"VERB", "AUX", "NOUN", "PROPN", "ADJ"})
@@ -337,7 +342,7 @@ class SentenceReader:
             )
 
     def _verb(self, tok: Token, lemma: str) -> Iterator[Candidate]:
-        for prep in tok.children:
+        for prep in tok.children if lemma in _PHRASAL_VERBS else ():
             polarity = cues.PHRASAL.get((lemma, prep.lower_))
             if polarity is None and lemma == "come" and particle_of(tok) == "out":
                 polarity = cues.PREPOSITIONS.get(prep.lower_)

@@ -47,13 +47,13 @@ def headline_verb(s: SentenceReader, tok: Token) -> Iterator[Candidate]:
     """Source ``headline_verb`` (see the module doc)."""
     if tok.pos_ not in {"NOUN", "PROPN", "VERB"} or not tok.is_alpha:
         return
+    lemma = verb_lemma(tok.text)  # memoised, and None for nearly every word: asked first
+    if lemma is None:
+        return
     if tok.pos_ == "VERB" and any(c.dep_ in {"nsubj", "nsubjpass"} for c in tok.children):
         return  # a verb the parse reads: the ``verb`` and ``frame`` sources' own
     sent, doc = s.sent, tok.doc
     if tok.i <= sent.start or tok.i + 1 >= sent.end:
-        return
-    lemma = verb_lemma(tok.text)
-    if lemma is None:
         return
     entities = s.owner.doc
     if entities.entity_of(s.field, tok) is not None:
