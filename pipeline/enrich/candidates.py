@@ -41,7 +41,7 @@ from pipeline.enrich.frames import (
     prep_targets,
 )
 from pipeline.enrich.holders import HOLDER_LABELS, HolderResolver, conjuncts
-from pipeline.enrich.moods import possible_verb
+from pipeline.enrich.moods import unstated_verb
 from pipeline.enrich.referents import ReferentIndex, bare_reference
 from pipeline.enrich.targets import Catalogue, core_tokens, phrase
 from pipeline.models import TextField
@@ -398,8 +398,15 @@ class SentenceReader:
         people = node.dep_ == "dobj" and lemma in cues.TARGET_OWNERS
         if not holders and node.dep_ in {"attr", "dobj"} and not received and not people:
             holders, via = self._subject_of(node.head)
-        if not holders and node.dep_ == "pobj" and node.head.lower_ == "as":
-            holders, via = self._subject_of(node.head.head)  # "emerged as a critic of Y"
+        if (
+            not holders
+            and node.dep_ == "pobj"
+            and node.head.lower_ == "as"
+            and lemma in cues.STANCE_PEOPLE
+        ):
+            # "emerged as a critic of Y"; but "denounced the bill as an attack on Z" says
+            # what the bill does, not what the subject is
+            holders, via = self._subject_of(node.head.head)
         if not holders and agentive and tok.dep_ in {"nsubj", "nsubjpass"}:
             holders = [
                 e for c in tok.children if c.dep_ in {"amod", "compound"} for e in self._resolve(c)
@@ -648,7 +655,7 @@ class SentenceReader:
             # its agent: "Pruitt should be fired by Trump"), and "X might snub Y" a possible
             # position: neither is the holder's (guidelines). A speaker's "Y might be the
             # worst" is a stated judgement (via "speaker").
-            denied = self._obliged(holder, cue) or possible_verb(cue)
+            denied = self._obliged(holder, cue) or unstated_verb(cue)
         surface = target.text
         if target.kind == "catalogue" and target_tok is not None:
             surface = phrase(core_tokens(target_tok)) or target.text

@@ -1,9 +1,10 @@
 """The mood of the clause a stance word stands in: stated, denied, or only possible.
 
 The guidelines (docs/annotation.md) tag a stated position only: "X may oppose Y", "if X
-supports Y" and "X did not criticise Y" are none. The stance model reads the mood as a
-feature; a stance verb its holder may only take (:func:`possible_verb`) is no candidate's
-position at all (:meth:`~pipeline.enrich.candidates.SentenceReader.make` marks it denied).
+supports Y", "X denied opposing Y" and "X did not criticise Y" are none. The stance model
+reads the mood as a feature; a stance verb its holder may only take, takes on a condition
+or denies taking (:func:`unstated_verb`) is no candidate's position at all
+(:meth:`~pipeline.enrich.candidates.SentenceReader.make` marks it denied).
 """
 
 from __future__ import annotations
@@ -12,6 +13,11 @@ from spacy.tokens import Token
 
 _POSSIBLE = frozenset({"may", "might", "could"})
 _CONDITIONS = frozenset({"if", "whether", "unless"})
+# "X denied (reports) that she had opposed Y", "X rejected claims that he backs Y".
+_DENYING_VERBS = frozenset({"deny", "reject", "dismiss", "refute", "rebut"})
+_CLAIM_NOUNS = frozenset(
+    {"claim", "report", "allegation", "accusation", "suggestion", "rumor", "rumour", "charge"}
+)
 _BEFORE = 8
 
 
@@ -71,4 +77,43 @@ def possible_verb(verb: Token) -> bool:
         if node.dep_ != "xcomp":
             return False
         node = node.head
+    return False
+
+
+def unstated_verb(verb: Token) -> bool:
+    """Is a stance verb's position one its holder does not state: possible only
+    (:func:`possible_verb`), taken on a condition ("if X backs Y", "X would back Y if it
+    included Z"), or denied by the clause above it ("X denied that she had opposed Y", "X
+    rejected claims that he opposes Y")? The verb's own control chain is read ("refused to
+    back Y" composes as it does), not the clauses around it."""
+    if possible_verb(verb):
+        return True
+    node = verb
+    for _ in range(4):
+        if _conditional(node) or _denied_above(node):
+            return True
+        if node.dep_ != "xcomp" or node.pos_ not in {"VERB", "AUX"}:
+            return False
+        node = node.head
+    return False
+
+
+def _conditional(verb: Token) -> bool:
+    """The verb heads an "if" / "unless" / "whether" clause, or has one of its own."""
+    if any(t.dep_ == "mark" and t.lower_ in _CONDITIONS for t in _just_before(verb)):
+        return True
+    return any(
+        c.dep_ == "advcl" and any(m.dep_ == "mark" and m.lower_ in _CONDITIONS for m in c.children)
+        for c in verb.children
+        if c.i > verb.i
+    )
+
+
+def _denied_above(verb: Token) -> bool:
+    head = verb.head
+    if verb.dep_ in {"ccomp", "xcomp"} and head.lemma_.lower() == "deny":
+        return True  # "denied that she had opposed Y", "denied opposing Y"
+    if verb.dep_ in {"acl", "ccomp", "relcl"} and head.lemma_.lower() in _CLAIM_NOUNS:
+        verb_above = head.head
+        return head.dep_ == "dobj" and verb_above.lemma_.lower() in _DENYING_VERBS
     return False

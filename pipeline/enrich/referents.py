@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from spacy.tokens import Doc, Token
 
 from pipeline.enrich import cues
+from pipeline.enrich import lexicon as lx
 from pipeline.enrich.constructions import clause_owner
 from pipeline.enrich.document import Document, Sentence
 from pipeline.enrich.frames import FrameReader, Target, agent_of, compose, denied
@@ -40,6 +41,14 @@ _BARE_PRONOUNS = frozenset({"it", "this", "that"})
 _POINTERS = frozenset({"the", "this", "that", "these", "those", "such"})
 _REFERENT_DEPS = frozenset({"dobj", "nsubj", "nsubjpass", "pobj", "attr", "ROOT"})
 _AMOUNTS = frozenset({"DATE", "TIME", "PERCENT", "MONEY", "QUANTITY", "ORDINAL", "CARDINAL"})
+# Named things that a policy, a deal or an act never is: people, places and peoples ("In
+# Brussels, X backed the plan" does not back Brussels).
+_NOT_REFERENTS = frozenset({"PERSON", "GPE", "LOC", "FAC", "NORP"})
+# A source or an addressee, not a thing done: "a statement released by the Sierra Club", "an
+# interview with CNN", "a report from the GAO"; and "to" after speech ("according to the
+# Washington Post", "speaking to CNN"), not in "opposition to the Affordable Care Act".
+_SOURCE_PREPOSITIONS = frozenset({"by", "with", "from"})
+_SPEAKING_TO = lx.SPEECH_VERBS | {"accord", "speak", "talk"}
 _REFERENT_STEPS = 6  # earlier referents looked through: bounded, so linear
 _REFERENT_SENTENCES = 2  # a bare reference points at most this many sentences back
 
@@ -77,9 +86,11 @@ class _Positions:
                     c.dep_ in {"compound", "amod", "nmod", "poss", "prep", "acl"}
                     for c in tok.children
                 )
-                if (named is not None and named.label != "PERSON") or (
-                    named is None and (modified or tok.pos_ == "PROPN")
-                ):
+                if (
+                    named is not None
+                    and named.label not in _NOT_REFERENTS
+                    and not _source_position(tok)
+                ) or (named is None and (modified or tok.pos_ == "PROPN")):
                     self.things.append(tok.i)
 
     @staticmethod
@@ -87,6 +98,17 @@ class _Positions:
         """The nearest ``_REFERENT_STEPS`` positions before ``i``, nearest first."""
         k = bisect_left(positions, i)
         return positions[max(0, k - _REFERENT_STEPS) : k][::-1]
+
+
+def _source_position(tok: Token) -> bool:
+    """Is ``tok`` where news names a source or an addressee: the object of "by", "with" or
+    "from", of "to" after speech, or of a speech verb ("told Reuters")?"""
+    if tok.dep_ == "pobj":
+        prep = tok.head
+        if prep.lower_ == "to":
+            return prep.head.lemma_.lower() in _SPEAKING_TO
+        return prep.lower_ in _SOURCE_PREPOSITIONS
+    return tok.dep_ in {"dobj", "dative"} and tok.head.lemma_.lower() in lx.SPEECH_VERBS
 
 
 class ReferentIndex:

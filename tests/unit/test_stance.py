@@ -78,8 +78,8 @@ def test_default_threshold_keeps_only_confident_tags(
     enricher: Enricher, every_tag_enricher: Enricher
 ) -> None:
     body = (
-        "Slovak Prime Minister Robert Fico condemned the sanctions. Mayor Tom Reyes asked "
-        "whether Governor Li Wei supports the budget."  # a question: a candidate, no stance
+        "Slovak Prime Minister Robert Fico condemned the sanctions. Mayor Tom Reyes said "
+        "Governor Li Wei's budget was late."  # a reported fact: a candidate, no stance
     )
     kept, everything = stances(enricher, body), stances(every_tag_enricher, body)
     assert all(t.confidence >= EnrichSettings().stance_min_confidence for t in kept)
