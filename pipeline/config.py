@@ -247,10 +247,11 @@ class WorkerSettings(_Group):
         "replays after a crash (see README: Guarantees).",
     )
     in_flight_per_process: int = Field(
-        default=2,
+        default=4,
         ge=1,
-        description="exactly_once: articles being enriched at once, per NLP process (one "
-        "waits in the pool's queue while the other is parsed, so no process idles).",
+        description="exactly_once: articles being enriched at once, per NLP process (those "
+        "waiting in the pool's queue while one is parsed keep the process busy, and a freed "
+        "process parses them in one batch: docs/performance.md, Batching).",
     )
     commit_max_records: int = Field(
         default=100,
@@ -455,7 +456,7 @@ class EnrichSettings(_Group):
     # Batching in the NLP processes (pipeline/worker/nlp_pool.py): articles that waited while
     # every process was busy are parsed together; a lone article is never held back.
     batch_max_articles: int = Field(
-        default=4,
+        default=8,
         ge=1,
         description="Most articles one NLP process parses in one nlp.pipe call (1: no batching).",
     )
