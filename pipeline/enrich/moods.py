@@ -63,36 +63,22 @@ def _just_before(head: Token) -> list[Token]:
     return [t for t in doc[max(0, head.i - _BEFORE) : head.i] if t.head.i == head.i]
 
 
-def possible_verb(verb: Token) -> bool:
-    """Does a stance verb carry "may", "might" or "could" itself, or through the control
-    verbs above it ("X might snub Y", "X could try to block Y")? Only the verb's own chain
-    counts: "X, a critic of Y, could face a primary" states the criticism, and a speaker's
-    "Y might be the worst president" is the speaker's stated judgement."""
-    node = verb
-    for _ in range(4):
-        if node.pos_ not in {"VERB", "AUX"}:
-            return False
-        if any(t.dep_ == "aux" and t.lower_ in _POSSIBLE for t in _just_before(node)):
-            return True
-        if node.dep_ != "xcomp":
-            return False
-        node = node.head
-    return False
-
-
 def unstated_verb(verb: Token) -> bool:
-    """Is a stance verb's position one its holder does not state: possible only
-    (:func:`possible_verb`), taken on a condition ("if X backs Y", "X would back Y if it
-    included Z"), or denied by the clause above it ("X denied that she had opposed Y", "X
-    rejected claims that he opposes Y")? The verb's own control chain is read ("refused to
-    back Y" composes as it does), not the clauses around it."""
-    if possible_verb(verb):
-        return True
+    """Is a stance verb's position one its holder does not state: possible only ("may",
+    "might" or "could": "X might snub Y", "X could try to block Y"), taken on a condition
+    ("if X backs Y", "X would back Y if it included Z"), or denied by the clause above it
+    ("X denied that she had opposed Y", "X rejected claims that he opposes Y")? Only the
+    verb's own control chain is read ("refused to back Y" composes as it does): "X, a critic
+    of Y, could face a primary" states the criticism, and a speaker's "Y might be the worst
+    president" is the speaker's stated judgement."""
     node = verb
     for _ in range(4):
+        verbal = node.pos_ in {"VERB", "AUX"}
+        if verbal and any(t.dep_ == "aux" and t.lower_ in _POSSIBLE for t in _just_before(node)):
+            return True
         if _conditional(node) or _denied_above(node):
             return True
-        if node.dep_ != "xcomp" or node.pos_ not in {"VERB", "AUX"}:
+        if node.dep_ != "xcomp" or not verbal:
             return False
         node = node.head
     return False
