@@ -100,16 +100,13 @@ NOUNS: dict[str, int] = _polar(
     suit complaint challenge boycott protest accusation allegation rebuke concern worry
     scorn contempt disdain jab doubt frustration anger outrage disapproval""",
 )
-# Stance nouns naming people by their side: "emerged *as a critic* of Y" is the subject's.
-STANCE_PEOPLE = _lemmas(
-    """supporter backer ally advocate proponent champion defender fan admirer booster loyalist
-    opponent critic foe enemy adversary detractor skeptic sceptic"""
-)
 # Stance nouns whose owner is the *target* when written as a possessive ("Trump's critics").
 TARGET_OWNERS = _lemmas(
     """opponent critic enemy foe adversary detractor supporter backer ally fan admirer
     defender loyalist"""
 )
+# Stance nouns naming people by their side: "emerged *as a critic* of Y" is the subject's.
+STANCE_PEOPLE = TARGET_OWNERS | _lemmas("advocate proponent champion booster skeptic sceptic")
 # Prepositions introducing a stance noun's target ("criticism *of* Y", "concerns *about* Y").
 # "threw her support *behind* Y": the parser hangs "behind" on the verb, read for a stance
 # noun that is the verb's object.
