@@ -610,12 +610,14 @@ class SentenceReader:
         return any(w in cues.JUDGEMENTS for w in words)
 
     def _named_ahead(self, holder: Cluster) -> bool:
-        """Was ``holder`` found in this sentence by looking ahead, and is it not named here?"""
-        if (self.sentence.index, id(holder)) not in self.owner.holders.resolved_ahead:
-            return False
-        span = self.sentence.span
-        return not any(
-            m.field == self.field and span.start <= m.tok_start < span.end for m in holder.mentions
+        """Is ``holder`` named only after this sentence ("The prime minister said ... " +
+        "Netanyahu ...", or a quote attributed in the next sentence)? A function of the
+        holder and the sentence alone, so a candidate's source never depends on which rule
+        resolved a pronoun first (it once came from a set the look-ahead filled as it went).
+        """
+        end = (0 if self.field == "title" else 1, self.sentence.span.end)
+        return bool(holder.mentions) and all(
+            (0 if m.field == "title" else 1, m.tok_start) >= end for m in holder.mentions
         )
 
     def _obliged(self, holder: Cluster, cue: Token) -> bool:

@@ -4,9 +4,9 @@ Besides names, subjects can be pronouns ("he", "they"), relative pronouns ("Puti
 refused ..."), or definite descriptions ("the minister"); these resolve to the nearest
 preceding compatible entity, preferring recent sentence subjects, as news prose does. When
 nothing compatible was named before (an excerpt opening on "The prime minister said ..."),
-the first compatible entity named in the next two sentences, a subject first; those
-resolutions are recorded (``resolved_ahead``) so that stance candidates built on them carry
-a source of their own. Tone's pronoun mentions never look ahead.
+the first compatible entity named in the next two sentences, a subject first (stance
+candidates whose holder is named only after their sentence carry a source of their own).
+Tone's pronoun mentions never look ahead.
 
 A sentence's subject, for a later pronoun, is its main clause's ("X urged Y, Z said ...":
 "he" is Z), and a subject pronoun never means a name its own clause goes on to use ("He
@@ -147,9 +147,7 @@ class HolderResolver:
         self._anonymous: dict[str, tuple[int, int]] | None = None
         # Holders that are no entity of the article: "the Trump administration" (see _group).
         self._groups: dict[str, Cluster] = {}
-        # (sentence index, entity id) of each resolution made by looking ahead: stance rules
-        # give those candidates a source of their own; tone never looks ahead.
-        self.resolved_ahead: set[tuple[int, int]] = set()
+        # tone never looks ahead (pronoun_mentions turns it off)
         self._ahead = True
 
     def _index(self) -> list[Occurrence]:
@@ -487,7 +485,6 @@ class HolderResolver:
         pick = next((o for o in ahead if o.subject), ahead[0] if ahead else None)
         if pick is None or not self._ahead:
             return []
-        self.resolved_ahead.add((current, id(pick.cluster)))
         return [pick.cluster]
 
     def _description(self, field_name: TextField, t: Token) -> list[Cluster]:

@@ -12,11 +12,11 @@ Proposal = tuple[str, str, int]  # (holder, target as written, direction)
 def proposed(
     enricher: Enricher, body: str, source: str | None = None, title: str = ""
 ) -> set[Proposal]:
-    """The candidates ``source`` proposes (any structured source when None: every source but
-    the entity-pair rule)."""
+    """The candidates the rule ``source`` proposes, holders named ahead included (any
+    structured rule when None: every rule but the entity-pair rule)."""
     doc, _ = enricher.read(RawArticle(id="t", title=title, body=body))
     return {
         (c.holder.name, c.surface, c.prior)
         for c in CandidateReader(doc, enricher.catalogue).candidates()
-        if (c.source == source if source is not None else c.source != "pair")
+        if (c.rule == source if source is not None else c.rule != "pair")
     }

@@ -486,3 +486,17 @@ def test_training_judges_what_extraction_judges(enricher: Enricher, body: str) -
 
     assert judged(True) == judged(False)
     assert any(c.rule == "pair" for c in reader.candidates(pairs_alone=True))
+
+
+def test_a_speaker_named_only_in_the_next_sentence_is_a_holder_named_ahead(
+    enricher: Enricher,
+) -> None:
+    # Named ahead is a property of the holder and the sentence ("named only after it"), not
+    # of which rule reached the holder: a quote attributed in the next sentence is as far
+    # from its speaker's name as "The prime minister said ..." is, and the model weighs both
+    # by that source (the quote rule stays in holder_via).
+    body = '"The levy is a disaster for farmers.' + ' It will cost jobs," Senator Rosa Diaz said.'
+    found = [c for c in candidates(enricher, body) if c.sentence.index == 0]
+    assert {(c.source, c.holder_via) for c in found if c.holder.name == "Rosa Diaz"} == {
+        ("holder_ahead", "quote_next")
+    }
