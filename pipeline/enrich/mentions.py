@@ -172,8 +172,10 @@ def _trim(ent: Span) -> tuple[int, int, set[str]]:
     """Token bounds without determiners, leading titles and trailing possessives."""
     start, end, titles = ent.start, ent.end, set()
     doc = ent.doc
+    keep_title = _titled_organisation(ent)
     while start < end - 1 and (
-        doc[start].lower_ in _LEADING_DROP or doc[start].lower_ in gz.PERSON_TITLES
+        doc[start].lower_ in _LEADING_DROP
+        or (doc[start].lower_ in gz.PERSON_TITLES and not keep_title)
     ):
         if doc[start].lower_ in gz.PERSON_TITLES:
             titles.add(doc[start].lower_)
@@ -185,6 +187,24 @@ def _trim(ent: Span) -> tuple[int, int, set[str]]:
         while end > start and doc[end - 1].lower_ in gz.PORTFOLIOS:
             end -= 1
     return start, end, titles
+
+
+def _titled_organisation(ent: Span) -> bool:
+    """Is a title word the first word of an organisation's name ("the Premier League", "the
+    Justice Department", "General Motors")? Stripped as a title it left "League" and
+    "Motors", which the title then voted a person. Only for a name the model did not call a
+    person: "President Biden" misread as an organisation still loses its title."""
+    if ent.label_ == "PERSON":
+        return False
+    words = [t.lower_ for t in ent if t.lower_ not in _LEADING_DROP]
+    if len(words) < 2 or words[0] not in gz.PERSON_TITLES:
+        return False
+    return words[-1] in gz.ORG_SUFFIXES or words[0] in _ORGANISATION_TITLES
+
+
+# Title words that begin organisation names more often than they title a name the model
+# calls an organisation ("General Motors", "General Electric", "General Assembly").
+_ORGANISATION_TITLES = frozenset({"general"})
 
 
 def _from_ent(parsed: ParsedField, ent: Span) -> RawMention | None:

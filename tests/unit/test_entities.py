@@ -47,6 +47,23 @@ def test_titles_mark_people_and_are_not_part_of_the_name(enricher: Enricher) -> 
     assert "State" not in found and "Defense" not in found
 
 
+@pytest.mark.parametrize(
+    ("body", "name"),
+    [
+        ("Arsenal beat Chelsea in the Premier League on Saturday.", "Premier League"),
+        ("General Motors cut 2,000 jobs, the company said on Monday.", "General Motors"),
+        ("The Justice Department sued the company on Tuesday.", "Justice Department"),
+    ],
+)
+def test_a_title_word_that_begins_an_organisations_name_stays_in_it(
+    enricher: Enricher, body: str, name: str
+) -> None:
+    # "Premier", "General", "Justice" title people elsewhere; here they begin the name
+    found = labels(run(enricher, body))
+    assert found.get(name) == "ORG"
+    assert not {"League", "Motors", "Department"} & set(found)
+
+
 def test_short_mentions_merge_and_label_is_decided_once(enricher: Enricher) -> None:
     body = (
         "Brazilian President Luiz Inacio Lula da Silva visited Angola. "
