@@ -491,11 +491,18 @@ class HolderResolver:
         """ "the minister" -> the nearest person titled minister, else the nearest person."""
         if not any(c.dep_ == "det" and c.lower_ in {"the", "this"} for c in t.children):
             return []
+        if t.tag_ in {"NNS", "NNPS"}:
+            return []  # "the two governments", "the companies": several, never one entity
         lemma = t.lemma_.lower()
         if lemma in gz.PERSON_ROLES:
             if self._introduced_anonymously(field_name, t):
                 return []  # "a senior official ... the official said": not a named entity
             labels = {"PERSON"}
+        elif lemma in _GOVERNMENTS:
+            # "the government" is a government named before ("the Trump administration",
+            # "Japan's foreign ministry", the White House), never the nearest organisation
+            # of any kind: a party, a news agency or a company criticised nothing for it
+            return self._recent(field_name, t, _is_government)
         elif lemma in gz.ORG_ROLES:
             labels = {"ORG"}
         elif lemma in gz.GPE_ROLES:
@@ -679,6 +686,16 @@ def _speaker_subject(pronoun: Token) -> Token | None:
     if subject is None or subject.lower_ in _PERSON_PRONOUNS | {"they", "it", "we", "i"}:
         return None
     return subject
+
+
+_GOVERNMENTS = frozenset({"government", "administration"})
+_GOVERNMENT_HEADS = frozenset(
+    {"government", "administration", "ministry", "cabinet", "house", "kremlin", "department"}
+)
+
+
+def _is_government(c: Cluster) -> bool:
+    return c.label == "ORG" and c.name.lower().rsplit(maxsplit=1)[-1] in _GOVERNMENT_HEADS
 
 
 def _field_order(field_name: TextField) -> int:

@@ -82,3 +82,30 @@ def test_members_of_a_party_hold_a_stance_as_a_group(
     enricher: Enricher, body: str, holder: str, target_word: str
 ) -> None:
     assert holder in rule_holders(candidates(enricher, body), target_word)
+
+
+def test_a_plural_description_is_no_one_entity(enricher: Enricher) -> None:
+    # "the two governments" are several: not the one organisation named last (here the news
+    # agency of the dateline), which then praised the prime minister
+    body = (
+        "SEOUL (Reuters) - South Korea and Japan signed a deal on Monday. Park said the two "
+        "governments had turned a new page and praised Prime Minister Yoshiro Tanabe."
+    )
+    assert "Reuters" not in rule_holders(candidates(enricher, body), "tanabe")
+    # one company is still the one named before it
+    body = "Acme Corp signed the deal on Monday. The company criticised Li Wei."
+    assert rule_holders(candidates(enricher, body), "li wei") == {"Acme Corp"}
+
+
+def test_the_government_is_a_government_named_before_never_any_organisation(
+    enricher: Enricher,
+) -> None:
+    # the party named before is no government: the parse makes "called" share the subject
+    # of "lost", and "the government" was resolved to National Rally
+    body = (
+        'National Rally leader Jordan Lemaire said the government had "lost all legitimacy" '
+        "and called for fresh elections."
+    )
+    assert "National Rally" not in rule_holders(candidates(enricher, body), "elections")
+    body = "Japan's Foreign Ministry protested on Monday. The government criticised Li Wei."
+    assert rule_holders(candidates(enricher, body), "li wei") == {"Foreign Ministry"}
