@@ -125,29 +125,39 @@ def _merge_short_names(clusters: list[Cluster]) -> list[Cluster]:
     kept: list[Cluster] = []
     for i, short in enumerate(by_length):
         home = _person_home(
-            names[i], [c for c in endings.longer(names[i]) if label(c) == "PERSON"], first
+            names[i], label(i), [c for c in endings.longer(names[i]) if label(c) == "PERSON"], first
         )
         if home is None:
             home = _given_name_home(
                 names[i], [c for c in beginnings.longer(names[i]) if label(c) == "PERSON"]
             )
-        if home is None and label(i) == "ORG":
-            orgs = [c for c in beginnings.longer(names[i]) if label(c) == "ORG"]
-            home = orgs[0] if len(orgs) == 1 else None
+        if home is None:
+            home = _organisation_home(
+                names[i], label(i), [c for c in beginnings.longer(names[i]) if label(c) == "ORG"]
+            )
         if home is None:
             kept.append(short)
         else:
+            if label(i) != label(home):
+                for m in short.mentions:
+                    m.votes.clear()  # the fuller name's label decides ("Meridian said")
             by_length[home].mentions.extend(short.mentions)
             labels.pop(home, None)
     return kept
 
 
 def _person_home(
-    words: list[str], people: list[int], first: Callable[[int], tuple[int, int]]
+    words: list[str], label: str, people: list[int], first: Callable[[int], tuple[int, int]]
 ) -> int | None:
     """The person a short name belongs to, among the people whose names end with it."""
-    if not people or gz.place_label(name_key(" ".join(words))) is not None:
-        return None  # "Washington" the city never folds into "George Washington"
+    if not people:
+        return None
+    if label in _PLACE_LABELS or (
+        label != "PERSON" and gz.place_label(name_key(" ".join(words))) is not None
+    ):
+        # "Washington" the city never folds into "George Washington"; a place's name read
+        # as a person's here does ("Samuel Mwanza ... Mwanza said", not the city)
+        return None
     # Two people sharing a surname: the short form goes to the one named first.
     return min(people, key=first)
 
@@ -162,6 +172,23 @@ def _given_name_home(words: list[str], people: list[int]) -> int | None:
     if gz.place_label(name_key(words[0])) is not None:
         return None  # "Jordan" the country never folds into "Jordan Peterson"
     return people[0]
+
+
+def _organisation_home(words: list[str], label: str, orgs: list[int]) -> int | None:
+    """The organisation a short name belongs to: the one organisation whose name starts with
+    it ("Samsung" in "Samsung Electronics"). A one-word name folds whatever label the small
+    model gave it ("Meridian said", after "Meridian Health Partners", read as a person), a
+    place's name never ("Georgia" is not "Georgia Power")."""
+    if len(orgs) != 1:
+        return None
+    if label == "ORG":
+        return orgs[0]
+    if len(words) == 1 and label not in _PLACE_LABELS:
+        return orgs[0]
+    return None
+
+
+_PLACE_LABELS = frozenset({"GPE", "LOC", "FAC"})
 
 
 def _decide_label(c: Cluster) -> str:

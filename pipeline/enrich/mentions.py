@@ -112,7 +112,14 @@ def entity_spans(doc: Doc, teams: list[Span] | None = None) -> list[Span]:
     line break: results lines and lists are separate lines of names. ``teams`` (names next
     to a score, :mod:`pipeline.enrich.results`) replace every span they overlap.
     """
-    places = [s for s in place_spans(doc) if len(s) > 1 or s[0].pos_ == "PROPN"]
+    # "Samuel Mwanza ... Mwanza said": a lone word that is the surname of a person NER named
+    # here is that person, not the Tanzanian city it also is
+    surnames = {e[-1].lower_ for e in doc.ents if e.label_ == "PERSON" and len(e) > 1}
+    places = [
+        s
+        for s in place_spans(doc)
+        if len(s) > 1 or (s[0].pos_ == "PROPN" and s[0].lower_ not in surnames)
+    ]
     spans = filter_spans([*doc.ents, *places])  # stable: NER's span wins a tie
     if teams:
         taken = {i for t in teams for i in range(t.start, t.end)}
@@ -189,6 +196,20 @@ def _trim(ent: Span) -> tuple[int, int, set[str]]:
     return start, end, titles
 
 
+def _hyphen_end(doc: Doc, end: int) -> int:
+    """The end of a name NER cut at a hyphen inside a word: "Park Ji-won" tagged "Park Ji"
+    (the tokenizer splits "Ji-won" into three tokens, and a canonical name lost its end)."""
+    while (
+        0 < end < len(doc) - 1
+        and doc[end].text == "-"
+        and not doc[end - 1].whitespace_
+        and not doc[end].whitespace_
+        and doc[end + 1].is_alpha
+    ):
+        end += 2
+    return end
+
+
 def _titled_organisation(ent: Span) -> bool:
     """Is a title word the first word of an organisation's name ("the Premier League", "the
     Justice Department", "General Motors")? Stripped as a title it left "League" and
@@ -210,6 +231,7 @@ _ORGANISATION_TITLES = frozenset({"general"})
 def _from_ent(parsed: ParsedField, ent: Span) -> RawMention | None:
     doc = parsed.doc
     start, end, titles = _trim(ent)
+    end = _hyphen_end(doc, end)
     start, end = _headline_cut(doc, start, end)
     if end <= start:
         return None
@@ -495,6 +517,7 @@ def _unlabelled_names(parsed: ParsedField, found: list[RawMention]) -> list[RawM
     taken = {i for m in found for i in range(m.tok_start, m.tok_end)}
     if parsed.dateline is not None:
         taken |= {t.i for t in doc if t.idx < parsed.dateline.end}
+    surnames = _surnames(found)
     extra: list[RawMention] = []
     i = 0
     while i < len(doc):
@@ -505,6 +528,10 @@ def _unlabelled_names(parsed: ParsedField, found: list[RawMention]) -> list[RawM
             i += 1
             continue
         mention = _make(parsed, i, i + size, _titles_before(doc, i))
+        if size == 1 and label != "ORG" and doc[i].lower_ in surnames:
+            # "Samuel Mwanza ... Mwanza said": the surname of a person the text names, not
+            # the Tanzanian city it also is (NER left the lone word untagged)
+            label = "PERSON"
         mention.votes[label] += GAZETTEER_VOTE if label != "ORG" or size > 1 else PATTERN_VOTE
         extra.append(mention)
         i += size
@@ -519,8 +546,7 @@ def _speaker_names(parsed: ParsedField, found: list[RawMention]) -> list[RawMent
     Hart"), titles left out. Voted PERSON."""
     doc = parsed.doc
     taken = {i for m in found for i in range(m.tok_start, m.tok_end)}
-    # Surnames of the people the field already names: "Medvedev" after "Dmitry Medvedev".
-    surnames = {m.tokens[-1].lower() for m in found if m.votes["PERSON"] > 0 and len(m.tokens) > 1}
+    surnames = _surnames(found)  # "Medvedev" after "Dmitry Medvedev"
     extra: list[RawMention] = []
     for tok in doc:
         if not _speaker_name(tok, surnames) or tok.i in taken or headline_verb(tok):
@@ -537,6 +563,11 @@ def _speaker_names(parsed: ParsedField, found: list[RawMention]) -> list[RawMent
         mention.votes["PERSON"] += PATTERN_VOTE
         extra.append(mention)
     return extra
+
+
+def _surnames(found: list[RawMention]) -> set[str]:
+    """Last words of the full names of people the field already names."""
+    return {m.tokens[-1].lower() for m in found if m.votes["PERSON"] > 0 and len(m.tokens) > 1}
 
 
 def _speaker_name(tok: Token, surnames: set[str]) -> bool:

@@ -64,6 +64,50 @@ def test_a_title_word_that_begins_an_organisations_name_stays_in_it(
     assert not {"League", "Motors", "Department"} & set(found)
 
 
+@pytest.mark.parametrize(
+    ("body", "name", "label"),
+    [
+        # a surname that is also a place (a Tanzanian city) is the person the text named
+        (
+            "Samuel Mwanza, the opposition leader, promised to renegotiate the loan. "
+            "Mwanza said the IMF had failed.",
+            "Samuel Mwanza",
+            "PERSON",
+        ),
+        # a name NER cut at the hyphen inside a word ("Park Ji"), and its short form
+        (
+            "Foreign Minister Park Ji-won met his counterpart. Park said the talks went well.",
+            "Park Ji-won",
+            "PERSON",
+        ),
+        # a company's short name the small model read as a person's
+        (
+            "Meridian Health Partners agreed to buy the clinic chain. Meridian said the deal "
+            "would close in March.",
+            "Meridian Health Partners",
+            "ORG",
+        ),
+    ],
+)
+def test_a_short_name_joins_the_full_name_it_stands_for(
+    enricher: Enricher, body: str, name: str, label: str
+) -> None:
+    result = run(enricher, body)
+    assert [(e.name, e.label, e.count) for e in result.entities if e.name == name] == [
+        (name, label, 2)
+    ]
+    assert len([e for e in result.entities if e.label in {"PERSON", "ORG"}]) == (
+        1 if "IMF" not in body else 2
+    )
+
+
+def test_a_place_named_like_a_person_stays_a_place(enricher: Enricher) -> None:
+    found = labels(run(enricher, "Officials in Mwanza said the road was closed."))
+    assert found == {"Mwanza": "GPE"}
+    found = labels(run(enricher, "Denzel Washington flew to Washington on Monday."))
+    assert found["Washington"] == "GPE"
+
+
 def test_short_mentions_merge_and_label_is_decided_once(enricher: Enricher) -> None:
     body = (
         "Brazilian President Luiz Inacio Lula da Silva visited Angola. "
