@@ -91,7 +91,7 @@ COMPANIES = _lower_set(
 PORTFOLIOS = _lower_set(
     _words("""defence defense commerce foreign finance interior justice health education
     energy trade treasury state home agriculture transport transportation labor labour
-    environment culture economy economic housing veterans homeland security affairs""")
+    environment culture economy economic housing veterans homeland security affairs law""")
 )
 
 # Capitalised abbreviations that are not names.
@@ -131,7 +131,8 @@ PERSON_TITLES = _lower_set(
     prosecutor attorney negotiator diplomat official officer coach captain emir sheikh
     president-elect czar economist analyst executive founder head councillor councilor
     councilman councilwoman alderman commissioner inspector detective sergeant colonel
-    lieutenant archbishop bishop rabbi imam cardinal sir dame lord""")
+    lieutenant archbishop bishop rabbi imam cardinal sir dame lord senators supervisor
+    magistrate solicitor""")
 )
 
 # Role nouns a later definite description ("the minister") can use for a person.

@@ -189,11 +189,29 @@ def _trim(ent: Span) -> tuple[int, int, set[str]]:
         start += 1
     while end > start + 1 and doc[end - 1].lower_ in _TRAILING_DROP:
         end -= 1
-    if end < len(doc) and doc[end].lower_ in gz.PERSON_TITLES:
+    if ent.label_ != "PERSON" and _before_a_name(doc, end):
+        # "Missouri Solicitor General James Farrow", "U.S. Magistrate Judge Anne Sorensen":
+        # the title words NER took belong to the person named after them
+        while end > start + 1 and doc[end - 1].lower_ in gz.PERSON_TITLES:
+            end -= 1
+    if end < len(doc) and doc[end].lower_ in gz.PERSON_TITLES and not _office(doc, start):
         # "British Defence Secretary X": the portfolio belongs to the title, not the name
         while end > start and doc[end - 1].lower_ in gz.PORTFOLIOS:
             end -= 1
     return start, end, titles
+
+
+def _before_a_name(doc: Doc, end: int) -> bool:
+    """Does a title or a person's name follow the span ending at ``end``?"""
+    return end < len(doc) and (
+        doc[end].lower_ in gz.PERSON_TITLES or doc[end].ent_type_ == "PERSON"
+    )
+
+
+def _office(doc: Doc, start: int) -> bool:
+    """Does the name open like an office's ("Department for Transport", "Ministry of
+    Health")? Its portfolio word is its own, also before "spokeswoman"."""
+    return doc[start].lower_ in gz.ORG_PREFIXES
 
 
 def _hyphen_end(doc: Doc, end: int) -> int:
@@ -467,7 +485,7 @@ def _rule_votes(span: Span, mention: RawMention) -> None:
         mention.votes[place] += GAZETTEER_VOTE
     if len(span) == 1 and span[0].pos_ == "ADJ" and span[0].is_title:
         mention.votes["NORP"] += PATTERN_VOTE  # "British", "Ukrainian": nationality adjectives
-    if mention.titles and place is None:
+    if (mention.titles or _described_as_person(span)) and place is None:
         mention.votes["PERSON"] += TITLE_VOTE
     words = [t.lower_ for t in span]
     if len(words) > 1 and (
@@ -477,6 +495,24 @@ def _rule_votes(span: Span, mention: RawMention) -> None:
     head = span.root.head
     if span.root.dep_ == "compound" and head.lower_ in gz.PRODUCT_HEADS:
         mention.votes["PRODUCT"] += PATTERN_VOTE
+
+
+def _described_as_person(span: Span) -> bool:
+    """Does the sentence say the name is a person's: in apposition with a person's role
+    ("Labour's shadow energy secretary, Imran Siddiqui,", "Saffron Jones, its chief
+    executive,") or followed by "who" ("Charles de Villiers, who leads the group")? The small
+    model reads such unfamiliar names as organisations."""
+    root = span.root
+    if root.dep_ == "appos" and root.head.lemma_.lower() in gz.PERSON_ROLES:
+        return True
+    for child in root.children:
+        if child.dep_ == "appos" and child.lemma_.lower() in gz.PERSON_ROLES:
+            return True
+        if child.dep_ == "relcl" and any(
+            g.lower_ == "who" and g.dep_ in {"nsubj", "nsubjpass"} for g in child.children
+        ):
+            return True
+    return False
 
 
 def _dateline_mentions(parsed: ParsedField, mentions: list[RawMention]) -> list[RawMention]:

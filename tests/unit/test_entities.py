@@ -108,6 +108,48 @@ def test_a_place_named_like_a_person_stays_a_place(enricher: Enricher) -> None:
     assert found["Washington"] == "GPE"
 
 
+@pytest.mark.parametrize(
+    ("body", "person"),
+    [
+        ("Labour's shadow energy secretary, Imran Siddiqui, said the report was damning.",
+         "Imran Siddiqui"),
+        ("Its interim chief executive, Saffron Jones, urged both sides to talk.", "Saffron Jones"),
+        ("Charles de Villiers, who leads the centrist group, said the margin was narrow.",
+         "Charles de Villiers"),
+    ],
+)  # fmt: skip
+def test_a_name_the_sentence_describes_as_a_person_is_one(
+    enricher: Enricher, body: str, person: str
+) -> None:
+    # the small model reads these unfamiliar names as organisations
+    assert labels(run(enricher, body))[person] == "PERSON"
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ("Two Republicans, Senators Amy Brandt of Maine and Victor Oyelaran of Ohio, joined "
+         "Democrats in voting for the measure.",
+         {"Republicans": "NORP", "Democrats": "NORP", "Amy Brandt": "PERSON",
+          "Victor Oyelaran": "PERSON"}),
+        ("Supervisor Dean Preston-Walsh said the city lacked beds.",
+         {"Dean Preston-Walsh": "PERSON"}),
+        ("Missouri Solicitor General James Farrow argued that the plan would cost millions.",
+         {"Missouri": "GPE", "James Farrow": "PERSON"}),
+        ("The government had defended the scheme in court.\n\nLaw Minister Arjun Ram Meghani "
+         "said the government respected the court's verdict.",
+         {"Arjun Ram Meghani": "PERSON"}),
+        ("A Department for Transport spokeswoman said there were no plans to do so.",
+         {"Department for Transport": "ORG"}),
+    ],
+)  # fmt: skip
+def test_titles_and_offices_are_cut_where_names_begin_and_end(
+    enricher: Enricher, body: str, expected: dict[str, str]
+) -> None:
+    found = labels(run(enricher, body))
+    assert {k: v for k, v in found.items() if k not in {"Maine", "Ohio"}} == expected
+
+
 def test_short_mentions_merge_and_label_is_decided_once(enricher: Enricher) -> None:
     body = (
         "Brazilian President Luiz Inacio Lula da Silva visited Angola. "
