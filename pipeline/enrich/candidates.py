@@ -764,10 +764,14 @@ def _judgement(root: Token) -> int:
     repealed") counts against."""
     score = 0
     duty = -1 if root.pos_ in {"VERB", "AUX"} and asks(root) < 0 else 1
+    previous = ""
     for tok in _subtree(root, _CLAUSE_TOKENS):
         lemma = tok.lemma_.lower()
         if tok.pos_ != "PROPN":  # a name's words judge nothing: "the Patriot Act", "Great Lakes"
-            score += cues.JUDGEMENTS.get(lemma, 0)
+            pair = cues.JUDGEMENT_PAIRS.get((previous, lemma))
+            # the pair replaces what its second word alone would have added
+            score += cues.JUDGEMENTS.get(lemma, 0) if pair is None else pair
+        previous = lemma
         if lemma in cues.NECESSITY:
             score += duty
     sign = (score > 0) - (score < 0)

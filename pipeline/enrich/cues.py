@@ -164,13 +164,31 @@ PREPOSITIONS: dict[str, int] = {"against": -1, "for": 1}
 # Modal necessity: "the powers are needed", "Y must be privatised".
 NECESSITY = frozenset({"must", "should", "need", "ought", "necessary", "essential", "vital"})
 
-# Judgements in a reported clause: "the plan was a mistake, X said".
+# Judgements in a reported clause or a name given: "the plan was a mistake, X said", "called
+# the bill 'a giveaway to corporations'". Words that judge their subject in news copy; not
+# words of feeling about an event ("tragic", "shocking"), which are no stance.
 JUDGEMENTS: dict[str, int] = _polar(
     """good great right correct important necessary needed essential vital crucial fair
-    smart wise success win victory excellent strong helpful beneficial hero patriot genius""",
+    smart wise success win victory excellent strong helpful beneficial hero patriot genius
+    historic landmark breakthrough milestone constructive sensible reasonable effective
+    courageous pragmatic""",
     """mistake wrong bad terrible disaster disastrous failure illegal unconstitutional
     dangerous outrageous unacceptable reckless shameful disgrace disgraceful ridiculous
     absurd stupid dumb corrupt racist liar incompetent unfair irresponsible misguided
     flawed harmful damaging threat hoax scandal fraud lie lies traitor coward hypocrite
-    bully clown loser puppet thug crook hitman""",
+    bully clown loser puppet thug crook hitman unrealistic bailout giveaway handout sham
+    stunt farce charade travesty betrayal insult undemocratic unjust unworkable unlawful
+    misleading dishonest cynical bribery appalling catastrophic catastrophe nonsense
+    overreach whitewash smear humiliating humiliation damning deplorable""",
 )
+
+# Two-word judgements whose words alone judge nothing or the other way ("politically
+# motivated": "motivated" reads as praise; "long overdue": "overdue" as blame), by lemma.
+JUDGEMENT_PAIRS: dict[tuple[str, str], int] = {
+    ("politically", "motivated"): -1,
+    ("power", "grab"): -1,
+    ("witch", "hunt"): -1,
+    ("long", "overdue"): 1,
+    ("step", "forward"): 1,
+    ("common", "sense"): 1,
+}

@@ -122,6 +122,16 @@ def test_a_name_with_no_judgement_gives_no_direction(enricher: Enricher, name: s
         ("label", "Senator Rosa Diaz called Mayor Tom Reed a killer.", "tom reed", -1),
         ("label", "Senator Rosa Diaz described Mayor Tom Reed as a close friend.", "tom reed", 1),
         ("label", "Senator Rosa Diaz called Mayor Tom Reed a trusted adviser.", "tom reed", 1),
+        # labels of news copy the VADER lexicon reads the other way or not at all
+        ("label", 'Senator Rosa Diaz called the lawsuit "politically motivated."', "lawsuit",
+         -1),
+        ("label", 'Senator Rosa Diaz called the plan "a bailout for the wealthy."', "plan", -1),
+        ("label", "Senator Rosa Diaz called the union's demands \"unrealistic.\"", "demands",
+         -1),
+        ("label", 'Senator Rosa Diaz called the treaty "a historic step."', "treaty", 1),
+        # a reported judgement of those words
+        ("reported", "Senator Rosa Diaz said the tax cut was a giveaway to corporations.",
+         "tax cut", -1),
         # a judgement inside a reported clause, and a clause as the subject
         ("reported_nested", "Senator Rosa Diaz said she thinks the merger is a disaster.",
          "merger", -1),
