@@ -511,17 +511,36 @@ class HolderResolver:
             return []
         k = bisect_left(self._orders, (_field_order(field_name), t.i))
         fit = self._prefix(labels)
+        titled = self._titled(labels, lemma)
+        pick = titled[k] if titled[k] >= 0 else fit.last[k]
+        if pick < 0:
+            sent = self.doc.sentence_of(field_name, t.i)
+            return self._look_ahead(k, sent.index if sent else 0, labels)
+        return [self._occurrences[pick].cluster]
+
+    def _titled(self, labels: set[str], lemma: str) -> list[int]:
+        """For each occurrence position, the last entity before it with the title ``lemma``."""
+        fit = self._prefix(labels)
         titled = fit.titled.get(lemma)
         if titled is None:
             titled = _prefix_last(
                 self._occurrences, lambda o: o.cluster.label in labels and lemma in o.cluster.titles
             )
             fit.titled[lemma] = titled
-        pick = titled[k] if titled[k] >= 0 else fit.last[k]
-        if pick < 0:
-            sent = self.doc.sentence_of(field_name, t.i)
-            return self._look_ahead(k, sent.index if sent else 0, labels)
-        return [self._occurrences[pick].cluster]
+        return titled
+
+    def titled_person(self, field_name: TextField, t: Token) -> Cluster | None:
+        """The person a definite role description names when someone so titled was named
+        before it ("Governor Newland praised *the mayor*": the mayor named earlier); None
+        when no one was, since a target, unlike a holder, is not guessed from the nearest
+        person."""
+        if t.pos_ != "NOUN" or t.tag_ == "NNS" or t.lemma_.lower() not in gz.PERSON_ROLES:
+            return None
+        if not any(c.dep_ == "det" and c.lower_ in {"the", "this"} for c in t.children):
+            return None
+        k = bisect_left(self._orders, (_field_order(field_name), t.i))
+        pick = self._titled({"PERSON"}, t.lemma_.lower())[k]
+        return self._occurrences[pick].cluster if pick >= 0 else None
 
     def _introduced_anonymously(self, field_name: TextField, t: Token) -> bool:
         """Did an earlier indefinite "a/an ... <role>" without a name introduce someone?"""

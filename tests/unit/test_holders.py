@@ -109,3 +109,16 @@ def test_the_government_is_a_government_named_before_never_any_organisation(
     assert "National Rally" not in rule_holders(candidates(enricher, body), "elections")
     body = "Japan's Foreign Ministry protested on Monday. The government criticised Li Wei."
     assert rule_holders(candidates(enricher, body), "li wei") == {"Foreign Ministry"}
+
+
+def test_a_role_as_target_is_the_person_so_titled_before_it(enricher: Enricher) -> None:
+    body = (
+        "Mayor Daniel Lurie-Chen ordered the camps cleared on Monday. California Governor "
+        "Gavin Newland praised the mayor on social media."
+    )
+    found = [c for c in candidates(enricher, body) if c.holder.name == "Gavin Newland"]
+    assert "Daniel Lurie-Chen" in {c.surface for c in found if c.source != "pair"}
+    assert "mayor" not in {c.surface for c in found}
+    # no one titled mayor before: the role stays as written, never the nearest person
+    found = candidates(enricher, "Senator Ana Ruiz met Tom Reed. She praised the mayor.")
+    assert "Tom Reed" not in {c.surface for c in found if c.source != "pair"}
