@@ -373,7 +373,8 @@ class SentenceReader:
         if not objects and tok.dep_ == "dobj":
             # "showered praise on Y", "expressed doubts about Y": the parser hangs the
             # preposition on the verb
-            objects = [o for o in constructions.prep_objects(tok.head) if o.i > tok.i]
+            forum = lemma in cues.FORMAL_ACTIONS
+            objects = [o for o in constructions.prep_objects(tok.head, forum) if o.i > tok.i]
         poss = next((c for c in tok.children if c.dep_ == "poss"), None)
         holders: list[Cluster] = []
         via = "possessor"

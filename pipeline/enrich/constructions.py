@@ -266,13 +266,16 @@ def _framed_owner(s: SentenceReader, noun: Token) -> tuple[list[Cluster], Token 
     return [], None
 
 
-def prep_objects(tok: Token) -> list[Token]:
+def prep_objects(tok: Token, forum: bool = False) -> list[Token]:
     """Objects of the prepositions that introduce a stance word's target ("criticism *of*
-    Y", "focus *on* Y")."""
+    Y", "focus *on* Y"); with ``forum``, not those naming where a formal action is brought
+    (:data:`cues.FORUM_PREPOSITIONS`)."""
     return [
         obj
         for prep in tok.children
-        if prep.dep_ == "prep" and prep.lower_ in cues.NOUN_PREPOSITIONS
+        if prep.dep_ == "prep"
+        and prep.lower_ in cues.NOUN_PREPOSITIONS
+        and not (forum and prep.lower_ in cues.FORUM_PREPOSITIONS)
         for obj in prep_targets(prep)
     ]
 
@@ -281,7 +284,7 @@ def noun_objects(s: SentenceReader, tok: Token) -> list[Token]:
     """A stance noun's targets: its prepositions' objects, and for a noun whose owner is its
     target, a name before it ("X, an early Trump *supporter*", "X is a NATO *critic*"); not
     as a subject, where the name is the group holding the stance ("GOP critics said")."""
-    found = prep_objects(tok)
+    found = prep_objects(tok, forum=tok.lemma_.lower() in cues.FORMAL_ACTIONS)
     if tok.lemma_.lower() in cues.TARGET_OWNERS and tok.dep_ not in {"nsubj", "nsubjpass"}:
         found += [
             child

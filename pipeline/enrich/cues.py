@@ -114,6 +114,12 @@ NOUN_PREPOSITIONS = frozenset(
     {"of", "to", "for", "on", "against", "about", "with", "at", "over", "behind"}
 )
 
+# Legal and formal actions, and the prepositions that name where they are brought, not whom
+# against: "filed the suit *at* the Federal High Court", "a complaint *with* the European
+# Commission", "a protest *in* Brussels".
+FORMAL_ACTIONS = frozenset({"suit", "lawsuit", "complaint", "challenge", "protest", "objection"})
+FORUM_PREPOSITIONS = frozenset({"at", "with", "in", "before"})
+
 # Nouns naming a position whose direction the preposition gives ("a campaign *against* Y",
 # "his stance *against* Y", "a position *in favor of* Y", "a filibuster against the bill").
 FRAMED_NOUNS = _lemmas(

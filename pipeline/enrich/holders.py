@@ -516,7 +516,13 @@ class HolderResolver:
         if pick < 0:
             sent = self.doc.sentence_of(field_name, t.i)
             return self._look_ahead(k, sent.index if sent else 0, labels)
-        return [self._occurrences[pick].cluster]
+        found = self._occurrences[pick].cluster
+        if labels == {"ORG"} and _other_kind(found, lemma):
+            # "the union" is no ministry: the nearest organisation its name allows, if any
+            return self._recent(
+                field_name, t, lambda c: c.label == "ORG" and not _other_kind(c, lemma)
+            )
+        return [found]
 
     def _titled(self, labels: set[str], lemma: str) -> list[int]:
         """For each occurrence position, the last entity before it with the title ``lemma``."""
@@ -711,6 +717,26 @@ _GOVERNMENTS = frozenset({"government", "administration"})
 _GOVERNMENT_HEADS = frozenset(
     {"government", "administration", "ministry", "cabinet", "house", "kremlin", "department"}
 )
+
+
+# Words naming the kind of an organisation, each with the role nouns that may refer to it
+# ("the union" to a federation, "the company" to an "Inc."): a name with a kind word of its
+# own is never "the <other kind>" ("The union rejected the cut" is not the Ministry of Health).
+_KINDS: dict[str, frozenset[str]] = {
+    **{w: frozenset({"company", "firm", "group", "manufacturer", "retailer", "startup", "airline"})
+       for w in ("inc", "inc.", "corp", "corp.", "corporation", "co", "co.", "ltd", "ltd.", "llc",
+                 "plc", "ag", "sa", "gmbh", "holdings", "company", "airlines", "airways")},
+    **{w: frozenset({"union"}) for w in ("union", "federation", "congress", "confederation")},
+    **{w: frozenset({w}) for w in ("ministry", "party", "bank", "council", "commission",
+                                   "agency", "department", "court", "committee", "university",
+                                   "police", "army", "navy", "parliament", "assembly")},
+}  # fmt: skip
+
+
+def _other_kind(c: Cluster, lemma: str) -> bool:
+    """Does the organisation's name say it is of another kind than the role noun ``lemma``?"""
+    kinds = [_KINDS[w] for w in c.name.lower().split() if w in _KINDS]
+    return bool(kinds) and not any(lemma in k for k in kinds)
 
 
 def _is_government(c: Cluster) -> bool:

@@ -132,6 +132,12 @@ def test_a_name_with_no_judgement_gives_no_direction(enricher: Enricher, name: s
         # a reported judgement of those words
         ("reported", "Senator Rosa Diaz said the tax cut was a giveaway to corporations.",
          "tax cut", -1),
+        # a formal action is against whom it is brought, not where
+        ("noun", "Senator Rosa Diaz filed the suit at the Federal High Court on Monday "
+         "against Delta Basin Energy.",
+         "delta basin energy", -1),
+        ("noun", "Senator Rosa Diaz filed a complaint with the European Commission against FIFA.",
+         "fifa", -1),
         # a judgement inside a reported clause, and a clause as the subject
         ("reported_nested", "Senator Rosa Diaz said she thinks the merger is a disaster.",
          "merger", -1),
@@ -231,3 +237,16 @@ def test_an_opening_passive_gives_its_agent_a_stance_on_the_subject(enricher: En
     # a participle after the subject opens nothing
     body = "Senator Rosa Diaz, welcoming the levy, said little."
     assert proposed(enricher, body, "participle_opener") == set()
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Senator Rosa Diaz filed the suit at the Federal High Court on Monday against Delta "
+        "Basin Energy.",
+        "Senator Rosa Diaz filed a complaint with the European Commission against FIFA.",
+    ],
+)
+def test_the_forum_of_a_formal_action_is_no_target(enricher: Enricher, body: str) -> None:
+    targets = {t.lower() for _, t, _ in proposed(enricher, body)}
+    assert targets and not {t for t in targets if "court" in t or "commission" in t}

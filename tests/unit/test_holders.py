@@ -122,3 +122,23 @@ def test_a_role_as_target_is_the_person_so_titled_before_it(enricher: Enricher) 
     # no one titled mayor before: the role stays as written, never the nearest person
     found = candidates(enricher, "Senator Ana Ruiz met Tom Reed. She praised the mayor.")
     assert "Tom Reed" not in {c.surface for c in found if c.source != "pair"}
+
+
+@pytest.mark.parametrize(
+    ("body", "holder"),
+    [
+        # the union is no ministry: with no union named, no holder at all
+        ("The Ministry of Health offered nurses a raise on Monday. The union has rejected "
+         "the offer.", None),
+        ("The Labour Party met the National Union of Teachers. The union criticised the levy.",
+         "National Union of Teachers"),
+        ("Acme Corp cut prices on Monday. The company criticised the levy.", "Acme Corp"),
+    ],
+)  # fmt: skip
+def test_an_organisation_role_never_means_an_organisation_of_another_kind(
+    enricher: Enricher, body: str, holder: str | None
+) -> None:
+    found = rule_holders(candidates(enricher, body), "levy") | rule_holders(
+        candidates(enricher, body), "offer"
+    )
+    assert found == ({holder} if holder else set())
