@@ -75,6 +75,15 @@ INSTITUTIONS = _lower_set(
         "Europol",
         "Reuters",
         "Associated Press",
+        # organisations of civil society that news quotes for positions
+        "Human Rights Watch",
+        "Amnesty International",
+        "Greenpeace",
+        "Oxfam",
+        "Transparency International",
+        "Reporters Without Borders",
+        "Doctors Without Borders",
+        "International Crisis Group",
     ]
 )
 
@@ -132,7 +141,8 @@ PERSON_TITLES = _lower_set(
     president-elect czar economist analyst executive founder head councillor councilor
     councilman councilwoman alderman commissioner inspector detective sergeant colonel
     lieutenant archbishop bishop rabbi imam cardinal sir dame lord senators supervisor
-    magistrate solicitor""")
+    magistrate solicitor treasurer recorder commodore comptroller auditor sheriff marshal
+    superintendent ombudsman""")
 )
 
 # Role nouns a later definite description ("the minister") can use for a person.
@@ -158,7 +168,10 @@ ORG_SUFFIXES = _lower_set(
     committee court parliament assembly institute foundation association company airlines
     airways army navy forces force guard police service services office authority
     organization organisation federation league network news times post press club
-    fund trust board bureau tribunal coalition alliance front movement brigade""")
+    fund trust board bureau tribunal coalition alliance front movement brigade
+    energy semiconductor semiconductors pharmaceuticals motors systems technologies
+    industries partners capital resources mining petroleum telecom communications
+    insurance logistics shipping steel chemicals therapeutics software ventures""")
 )
 
 # First words of organisation names: "Ministry of Defense", "Bank of England".

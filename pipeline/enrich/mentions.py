@@ -238,7 +238,8 @@ def _titled_organisation(ent: Span) -> bool:
     words = [t.lower_ for t in ent if t.lower_ not in _LEADING_DROP]
     if len(words) < 2 or words[0] not in gz.PERSON_TITLES:
         return False
-    return words[-1] in gz.ORG_SUFFIXES or words[0] in _ORGANISATION_TITLES
+    # "King's College London", "Queen's University": a title owning the name is part of it
+    return words[-1] in gz.ORG_SUFFIXES or words[0] in _ORGANISATION_TITLES or words[1] == "'s"
 
 
 # Title words that begin organisation names more often than they title a name the model

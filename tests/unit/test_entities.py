@@ -141,6 +141,11 @@ def test_a_name_the_sentence_describes_as_a_person_is_one(
          {"Arjun Ram Meghani": "PERSON"}),
         ("A Department for Transport spokeswoman said there were no plans to do so.",
          {"Department for Transport": "ORG"}),
+        ("Treasurer Jim Chalmers said the budget was sound.", {"Jim Chalmers": "PERSON"}),
+        ("A researcher at King's College London said the data was clear.",
+         {"King's College London": "ORG"}),
+        ("Human Rights Watch said the law was harmful.", {"Human Rights Watch": "ORG"}),
+        ("Delta Basin Energy said the leak was small.", {"Delta Basin Energy": "ORG"}),
     ],
 )  # fmt: skip
 def test_titles_and_offices_are_cut_where_names_begin_and_end(
