@@ -45,7 +45,8 @@ _PERSON_GROUPS = frozenset({"campaign", "administration", "camp", "team", "netwo
 # as a group, and news names them so; the party alone ("GOP") is not the holder.
 _MEMBERS_OF = frozenset(
     {"leader", "lawmaker", "official", "critic", "senator", "member", "legislator",
-     "politician", "activist", "medium", "media"}
+     "politician", "activist", "medium", "media", "councillor", "councilor", "mp",
+     "minister", "delegate", "representative", "governor", "mayor"}
 )  # fmt: skip
 # A person's followers or foes, named after the person ("Bernie Sanders supporters", "Clinton
 # critics"): a group the text does not name, whose position is not the person's own.

@@ -76,6 +76,7 @@ def test_a_subject_pronoun_never_means_a_name_of_its_own_clause(enricher: Enrich
     [
         ("The levy was criticized by GOP leaders on Monday.", "GOP leaders", "levy"),
         ("Republican officials rejected the tariffs on Monday.", "Republican officials", "tariffs"),
+        ("Democratic governors criticised the plan.", "Democratic governors", "plan"),
     ],
 )
 def test_members_of_a_party_hold_a_stance_as_a_group(
