@@ -352,6 +352,10 @@ class SentenceReader:
                 polarity *= demand_reading(tok, prep)
                 if polarity:
                     yield from self.emit(self._subject_of(tok), objects, tok, "verb", polarity)
+        if constructions.takes_to_court(tok):
+            objects = [c for c in tok.children if c.dep_ == "dobj"]
+            yield from self.emit(self._subject_of(tok), objects, tok, "verb", -1)
+            return
         if lemma not in cues.VERBS or (lemma, particle_of(tok)) in lx.RETREATS:
             return
         agent = agent_of(tok)

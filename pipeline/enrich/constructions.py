@@ -81,6 +81,8 @@ def verb_reading(tok: Token) -> tuple[int, list[Token]]:
             objects = prep_targets(prep)
             if objects:
                 return polarity, objects
+    if takes_to_court(tok):
+        return -1, [c for c in tok.children if c.dep_ == "dobj"]
     polarity = cues.VERBS.get(lemma, 0)
     if not polarity:
         return 0, []
@@ -93,6 +95,23 @@ def verb_reading(tok: Token) -> tuple[int, list[Token]]:
             for o in prep_targets(p)
         ]
     return polarity, objects
+
+
+_TO_COURT = frozenset({"take", "drag", "haul", "bring"})
+_COURTS = frozenset({"court", "tribunal", "arbitration"})
+
+
+def takes_to_court(tok: Token) -> bool:
+    """ "would take the Commission to court", "hauled X before a tribunal": against X, as
+    "sued X" is (the guidelines' "takes to court")."""
+    if tok.pos_ != "VERB" or tok.lemma_.lower() not in _TO_COURT:
+        return False
+    return any(
+        p.dep_ == "prep"
+        and p.lower_ in {"to", "before"}
+        and any(o.dep_ == "pobj" and o.lemma_.lower() in _COURTS for o in p.children)
+        for p in tok.children
+    )
 
 
 def adjunct(s: SentenceReader, tok: Token) -> Iterator[Candidate]:

@@ -138,6 +138,9 @@ def test_a_name_with_no_judgement_gives_no_direction(enricher: Enricher, name: s
          "delta basin energy", -1),
         ("noun", "Senator Rosa Diaz filed a complaint with the European Commission against FIFA.",
          "fifa", -1),
+        # taking someone to court is against them, as suing is
+        ("verb", "Senator Rosa Diaz took Acme Corp to court on Monday.", "acme corp", -1),
+        ("verb", "Senator Rosa Diaz vowed to take Acme Corp to court.", "acme corp", -1),
         # a judgement inside a reported clause, and a clause as the subject
         ("reported_nested", "Senator Rosa Diaz said she thinks the merger is a disaster.",
          "merger", -1),
