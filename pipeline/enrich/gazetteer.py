@@ -142,7 +142,7 @@ PERSON_TITLES = _lower_set(
     councilman councilwoman alderman commissioner inspector detective sergeant colonel
     lieutenant archbishop bishop rabbi imam cardinal sir dame lord senators supervisor
     magistrate solicitor treasurer recorder commodore comptroller auditor sheriff marshal
-    superintendent ombudsman""")
+    superintendent ombudsman mp mep msp""")
 )
 
 # Role nouns a later definite description ("the minister") can use for a person.

@@ -430,10 +430,18 @@ def _extend_given_names(doc: Doc, start: int, end: int) -> int:
             break
         if tok.lower_ in gz.PERSON_TITLES or tok.lower_ in gz.PORTFOLIOS or tok.ent_type_:
             break
+        if tok.lower_ in _PARTY_WORDS:
+            break  # "Socialist Juan Carlos Olmedo": the party is no given name
         if not start <= tok.head.i < end:
             break
         start -= 1
     return start
+
+
+_PARTY_WORDS = frozenset(
+    {"socialist", "conservative", "liberal", "democrat", "republican", "labour", "green",
+     "communist", "centrist", "independent", "tory", "progressive"}
+)  # fmt: skip
 
 
 def _make(parsed: ParsedField, start: int, end: int, titles: set[str]) -> RawMention:
@@ -661,8 +669,8 @@ def _is_acronym(tok: Token) -> bool:
     text = tok.text.replace(".", "")
     if not (2 <= len(text) <= 6 and text.isupper() and text.isalpha()):
         return False
-    if tok.lower_ in gz.NOT_ACRONYMS or tok.pos_ != "PROPN":
-        return False
+    if tok.lower_ in gz.NOT_ACRONYMS or tok.lower_ in gz.PERSON_TITLES or tok.pos_ != "PROPN":
+        return False  # "Conservative MP David Davis": a title, not an organisation
     # A headline in capitals is not a string of acronyms.
     neighbours = [t for t in tok.doc[max(0, tok.i - 2) : tok.i + 3] if t.is_alpha and t != tok]
     return not neighbours or not all(t.is_upper for t in neighbours)

@@ -142,6 +142,8 @@ def test_a_name_the_sentence_describes_as_a_person_is_one(
         ("A Department for Transport spokeswoman said there were no plans to do so.",
          {"Department for Transport": "ORG"}),
         ("Treasurer Jim Chalmers said the budget was sound.", {"Jim Chalmers": "PERSON"}),
+        ("Socialist Juan Carlos Olmedo said the law was fair.", {"Juan Carlos Olmedo": "PERSON"}),
+        ("Conservative MP David Davis said the plan was sound.", {"David Davis": "PERSON"}),
         ("A researcher at King's College London said the data was clear.",
          {"King's College London": "ORG"}),
         ("Human Rights Watch said the law was harmful.", {"Human Rights Watch": "ORG"}),
