@@ -40,7 +40,7 @@ from pipeline.enrich.frames import (
     particle_of,
     prep_targets,
 )
-from pipeline.enrich.holders import HOLDER_LABELS, HolderResolver, conjuncts
+from pipeline.enrich.holders import HOLDER_LABELS, HolderResolver, conjuncts, lede_description
 from pipeline.enrich.moods import unstated_verb
 from pipeline.enrich.referents import ReferentIndex, bare_reference
 from pipeline.enrich.targets import Catalogue, core_tokens, phrase
@@ -621,8 +621,20 @@ class SentenceReader:
         resolved a pronoun first (it once came from a set the look-ahead filled as it went).
         """
         end = (0 if self.field == "title" else 1, self.sentence.span.end)
-        return bool(holder.mentions) and all(
+        later = bool(holder.mentions) and all(
             (0 if m.field == "title" else 1, m.tok_start) >= end for m in holder.mentions
+        )
+        return later and not self._described(holder)
+
+    def _described(self, holder: Cluster) -> bool:
+        """Does the sentence describe ``holder`` as the lede does before naming it ("A
+        Nigerian senator has sued ..." + "Senator Ebiere Tonye-Alagoa filed ...")? The title
+        or kind the next sentence names it by makes that as sure as a name here, unlike a
+        pronoun resolved ahead."""
+        holders = self.owner.holders
+        return any(
+            lede_description(t) and holders.named_after(self.field, t) is holder
+            for t in self.sentence.span
         )
 
     def _obliged(self, holder: Cluster, cue: Token) -> bool:

@@ -347,6 +347,8 @@ class HolderResolver:
         """An entity naming a noun subject: "his adviser, X", "the Trump administration",
         "China's commerce ministry", "leaders of the X union"."""
         lemma = t.lemma_.lower()
+        if lede_description(t):
+            return self.named_after(field_name, t)
         for child in t.children:
             c = self._entity(field_name, child)
             if c is None:
@@ -372,6 +374,26 @@ class HolderResolver:
                     c = self._entity(field_name, obj) or self._linked(field_name, obj)
                     if c is not None and c.label in _GROUP_LABELS:
                         return c
+        return None
+
+    def named_after(self, field_name: TextField, t: Token) -> Cluster | None:
+        """The one actor a lede describes without naming ("A Nigerian senator has sued ...",
+        "Britain's largest nursing union rejected ...") is the one the next sentences name:
+        a person so titled, or an organisation its kind allows; else no one (the
+        description is no name, and no group either)."""
+        lemma = t.lemma_.lower()
+        person = lemma in gz.PERSON_ROLES or lemma in _MEMBERS_OF
+        k = bisect_left(self._orders, (_field_order(field_name), t.i))
+        sent = self.doc.sentence_of(field_name, t.i)
+        current = sent.index if sent else 0
+        for o in self._occurrences[k : k + _ANTECEDENT_STEPS]:
+            if not 1 <= o.sentence - current <= _LOOKAHEAD_SENTENCES:
+                continue
+            c = o.cluster
+            if person and c.label == "PERSON" and lemma in c.titles:
+                return c
+            if not person and c.label == "ORG" and not _other_kind(c, lemma):
+                return c
         return None
 
     def _group(
@@ -732,6 +754,20 @@ _KINDS: dict[str, frozenset[str]] = {
                                    "agency", "department", "court", "committee", "university",
                                    "police", "army", "navy", "parliament", "assembly")},
 }  # fmt: skip
+
+
+def lede_description(t: Token) -> bool:
+    """Does ``t`` describe one actor without naming it: a singular role noun after "a" ("a
+    Nigerian senator") or with a superlative ("Britain's largest nursing union")?"""
+    if t.tag_ != "NN":
+        return False
+    lemma = t.lemma_.lower()
+    if lemma not in gz.PERSON_ROLES and lemma not in _MEMBERS_OF and lemma not in gz.ORG_ROLES:
+        return False
+    return any(
+        (c.dep_ == "det" and c.lower_ in {"a", "an"}) or (c.dep_ == "amod" and c.tag_ == "JJS")
+        for c in t.children
+    )
 
 
 def _other_kind(c: Cluster, lemma: str) -> bool:

@@ -143,3 +143,27 @@ def test_an_organisation_role_never_means_an_organisation_of_another_kind(
         candidates(enricher, body), "offer"
     )
     assert found == ({holder} if holder else set())
+
+
+@pytest.mark.parametrize(
+    ("body", "holder", "target_word"),
+    [
+        ("A Nigerian senator has sued the country's oil regulator over a pipeline spill. "
+         "Senator Ebiere Tonye-Alagoa filed the suit at the Federal High Court on Monday.",
+         "Ebiere Tonye-Alagoa", "regulator"),
+        ("Britain's largest nursing union on Friday rejected the government's latest pay offer. "
+         "The Royal College of Nursing said its members would strike.",
+         "Royal College of Nursing", "offer"),
+        # no one so titled named after it: a description is no holder (nor a group)
+        ("A senior Republican senator criticised the plan on Tuesday. Governor Ana Ruiz "
+         "responded.", None, "plan"),
+    ],
+)  # fmt: skip
+def test_an_actor_the_lede_describes_is_the_one_named_next(
+    enricher: Enricher, body: str, holder: str | None, target_word: str
+) -> None:
+    found = [c for c in candidates(enricher, body) if c.source != "pair"]
+    holders = {c.holder.name for c in found if target_word in c.surface.lower()}
+    assert holders == ({holder} if holder else set())
+    # the description names its holder as surely as a name: not a holder found ahead
+    assert not [c for c in found if c.source == "holder_ahead"]
