@@ -9,7 +9,7 @@ import pytest
 
 from pipeline.enrich import Enricher
 from pipeline.enrich.candidates import CandidateReader
-from pipeline.enrich.stance import contradicts, readings
+from pipeline.enrich.stance import contradicts, readings, settle, stated
 from pipeline.models import RawArticle
 from tests.unit.stance_proposals import proposed
 
@@ -191,6 +191,38 @@ def test_a_directionless_candidate_may_not_contradict_the_read_direction() -> No
     assert contradicts(found[1], 2, read) and not contradicts(found[1], 1, read)
     assert not contradicts(found[0], 2, read)  # a reading candidate is judged by side()
     assert not contradicts(found[4], 2, read)  # another sentence
+
+
+@dataclass(frozen=True)
+class _Stated:
+    key: tuple[str, str]
+    rule: str
+    prior: int
+    where: tuple[str, int] = ("body", 0)
+    reading: int = 0
+    denied: bool = False
+
+
+def test_a_directionless_candidate_may_not_turn_round_a_stated_direction() -> None:
+    # "X defended the reform" states favor; a quote of X's two sentences on (prior 0) may
+    # confirm it but not make a tag against the reform
+    a, b = ("X", "reform"), ("X", "tax")
+    verb, quote = _Stated(a, "verb", 1), _Stated(a, "reported", 0, ("body", 30))
+    other = _Stated(b, "reported", 0, ("body", 30))
+    assert stated([verb, quote, other]) == {a: 1}
+    assert stated([verb, _Stated(a, "frame", -1)]) == {}  # the words disagree: none stated
+    judged = [(verb, 0.44, 1), (quote, 0.74, 2), (other, 0.7, 2)]
+    assert settle(judged, {}) == [(verb, 0.44, 1), (other, 0.7, 2)]
+    assert settle([(verb, 0.44, 1), (quote, 0.74, 1)], {}) == [(verb, 0.44, 1), (quote, 0.74, 1)]
+
+
+def test_a_quote_does_not_turn_round_what_its_speaker_defended(enricher: Enricher) -> None:
+    body = (
+        'Prime Minister Élise Marchand defended the reform. "If we do nothing, the deficit '
+        'will reach 13 billion euros by 2030. Doing nothing is not an option," she said. '
+        '"This reform is about saving our pay-as-you-go system for our children."'
+    )
+    assert not [t for t in tags(enricher, body) if t[2] == "reform" and t[1] == "against"]
 
 
 def test_an_infinitive_of_purpose_keeps_the_verb_s_side(enricher: Enricher) -> None:
