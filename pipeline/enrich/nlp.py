@@ -94,6 +94,8 @@ def normalise(text: str) -> str:
 _DATELINE = re.compile(
     r"^\s*(?P<city>[A-Z][A-Z.'-]+(?: [A-Z][A-Z.'-]+){0,3})"
     r"(?:, (?P<region>[A-Z][\w.'-]+(?: [A-Z][\w.'-]+){0,2}))?"
+    # a date after the place: "NAIROBI, June 18 -", "WASHINGTON, Dec. 5, 2026 (Reuters) -"
+    r"(?:, (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.? \d{1,2}(?:, \d{4})?)?"
     r"(?: \((?P<agency>[^()]{1,40})\))?"
     r"\s*(?:\u2014|\u2013|--|-)\s"
 )

@@ -7,6 +7,7 @@ from spacy.language import Language
 
 from pipeline.enrich import Enricher
 from pipeline.enrich.mentions import headline_verb
+from pipeline.enrich.nlp import find_dateline
 from pipeline.models import Enrichment, RawArticle
 
 
@@ -27,6 +28,27 @@ def test_dateline_city_and_region_are_places(enricher: Enricher) -> None:
     assert found["Kenya"] == "GPE"
     assert found["Reuters"] == "ORG"
     assert found["William Ruto"] == "PERSON"
+
+
+@pytest.mark.parametrize(
+    ("body", "dateline"),
+    [
+        ("NAIROBI, June 18 - Kenya's lower house approved the tax package.", "NAIROBI, June 18 - "),
+        ("WASHINGTON, Dec. 5, 2026 (Reuters) - The Senate voted.",
+         "WASHINGTON, Dec. 5, 2026 (Reuters) - "),
+        ("NAIROBI, Kenya (Reuters) - Kenya approved the deal.", "NAIROBI, Kenya (Reuters) - "),
+        ("LONDON — The union said it would strike.", "LONDON — "),
+    ],
+)  # fmt: skip
+def test_a_dateline_may_carry_a_date(body: str, dateline: str) -> None:
+    found = find_dateline(body)
+    assert found is not None and body[: found.end] == dateline
+
+
+def test_a_dateline_place_is_no_holder(enricher: Enricher) -> None:
+    # the parser made the dateline's city the subject of "approved"
+    body = "NAIROBI, June 18 - Kenya's lower house on Thursday approved a contentious tax package."
+    assert not [t for t in run(enricher, body).stances if t.holder.lower() == "nairobi"]
 
 
 def test_dateline_city_merges_with_later_mention_in_title_case(enricher: Enricher) -> None:
