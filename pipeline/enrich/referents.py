@@ -135,7 +135,7 @@ class ReferentIndex:
             skip = _own_subject(bare) if parsed.field == field_name else range(0)
             kinds = [index.things, index.actions] if act else [index.things]
             for positions in kinds:
-                hit = self._nearest(parsed.field, parsed.doc, positions, limit, here, skip)
+                hit = self._nearest(parsed.field, parsed.doc, positions, limit, here, skip, act)
                 if hit is not None:
                     found.append(hit)
             if found:
@@ -157,10 +157,15 @@ class ReferentIndex:
         limit: int,
         here: Sentence | None,
         skip: range,
+        act: bool = False,
     ) -> tuple[Target, Token] | None:
         reader = self.readers[field_name]
         for i in _Positions.before(positions, limit):
             if i in skip:
+                continue
+            if act and self._organisation(field_name, parsed[i]):
+                # "the ACTU condemned the decision" is the Reserve Bank's decision, not the
+                # bank: an act is what an organisation does, never the organisation
                 continue
             sentence = self.doc.sentence_of(field_name, i)
             if (
@@ -174,6 +179,10 @@ class ReferentIndex:
             if targets:
                 return targets[0], parsed[i]
         return None
+
+    def _organisation(self, field_name: TextField, tok: Token) -> bool:
+        named = self.doc.entity_of(field_name, tok)
+        return named is not None and named.label == "ORG"
 
     def _headline(self) -> tuple[Target, Token] | None:
         """The subject of the title's main clause, as a target."""

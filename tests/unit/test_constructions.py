@@ -253,3 +253,10 @@ def test_an_opening_passive_gives_its_agent_a_stance_on_the_subject(enricher: En
 def test_the_forum_of_a_formal_action_is_no_target(enricher: Enricher, body: str) -> None:
     targets = {t.lower() for _, t, _ in proposed(enricher, body)}
     assert targets and not {t for t in targets if "court" in t or "commission" in t}
+
+
+def test_an_act_is_never_the_organisation_that_did_it(enricher: Enricher) -> None:
+    # criticising the fine is not criticising the company fined
+    body = "The European Commission fined Google on Tuesday. Senator Rosa Diaz criticised the move."
+    targets = {t for _, t, _ in proposed(enricher, body, "bare_reference")}
+    assert targets and not targets & {"Google", "European Commission"}
