@@ -742,6 +742,7 @@ _GOVERNMENT_HEADS = frozenset(
 )
 
 
+_BUSINESSES = frozenset({"company", "firm", "manufacturer", "retailer", "startup", "airline"})
 # Words naming the kind of an organisation, each with the role nouns that may refer to it
 # ("the union" to a federation, "the company" to an "Inc."): a name with a kind word of its
 # own is never "the <other kind>" ("The union rejected the cut" is not the Ministry of Health).
@@ -771,7 +772,10 @@ def lede_description(t: Token) -> bool:
 
 
 def _other_kind(c: Cluster, lemma: str) -> bool:
-    """Does the organisation's name say it is of another kind than the role noun ``lemma``?"""
+    """Does the organisation's name say it is of another kind than the role noun ``lemma``?
+    A public institution (the EU, the UN, the Fed) is never "the company" or "the firm"."""
+    if lemma in _BUSINESSES and name_key(c.name) in gz.INSTITUTIONS:
+        return True
     kinds = [_KINDS[w] for w in c.name.lower().split() if w in _KINDS]
     return bool(kinds) and not any(lemma in k for k in kinds)
 

@@ -134,6 +134,9 @@ def test_a_role_as_target_is_the_person_so_titled_before_it(enricher: Enricher) 
         ("The Labour Party met the National Union of Teachers. The union criticised the levy.",
          "National Union of Teachers"),
         ("Acme Corp cut prices on Monday. The company criticised the levy.", "Acme Corp"),
+        # a public institution is never "the company"
+        ("Huang Energy Ltd makes solar panels. The EU opened an inquiry on Monday. The "
+         "company criticised the levy.", "Huang Energy Ltd"),
     ],
 )  # fmt: skip
 def test_an_organisation_role_never_means_an_organisation_of_another_kind(
