@@ -572,7 +572,11 @@ class FrameReader:
         entity = self.doc.entity_of(self.field, noun)
         if entity is not None:
             return Target(entity.name, "entity", 1)
-        named = self._apposed(noun) or self.holders.titled_person(self.field, noun)
+        named = (
+            self._apposed(noun)
+            or self.holders.titled_person(self.field, noun)
+            or self.holders.described_organisation(self.field, noun)
+        )
         if named is not None:
             return Target(named.name, "entity", 1)
         found = self._catalogue_target(core_tokens(noun))

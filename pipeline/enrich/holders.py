@@ -571,6 +571,27 @@ class HolderResolver:
         pick = self._titled({"PERSON"}, t.lemma_.lower())[k]
         return self._occurrences[pick].cluster if pick >= 0 else None
 
+    def described_organisation(self, field_name: TextField, t: Token) -> Cluster | None:
+        """The organisation a definite role noun names as a target ("accused *the company* of
+        negotiating in bad faith"): the nearest one before it, within the last few sentences,
+        that its kind allows; "the government" only a government."""
+        if t.pos_ != "NOUN" or t.tag_ != "NN":
+            return None
+        lemma = t.lemma_.lower()
+        if lemma not in gz.ORG_ROLES or lemma in {"campaign", "movement", "network"}:
+            return None
+        if not any(c.dep_ == "det" and c.lower_ == "the" for c in t.children):
+            return None
+        if any(c.dep_ in {"amod", "compound", "poss"} for c in t.children):
+            return None  # "the rival company", "the Ohio union": another one
+        fits = (
+            _is_government
+            if lemma in _GOVERNMENTS
+            else (lambda c: c.label == "ORG" and not _other_kind(c, lemma))
+        )
+        found = self._recent(field_name, t, fits)
+        return found[0] if found else None
+
     def _introduced_anonymously(self, field_name: TextField, t: Token) -> bool:
         """Did an earlier indefinite "a/an ... <role>" without a name introduce someone?"""
         if self._anonymous is None:

@@ -170,3 +170,21 @@ def test_an_actor_the_lede_describes_is_the_one_named_next(
     assert holders == ({holder} if holder else set())
     # the description names its holder as surely as a name: not a holder found ahead
     assert not [c for c in found if c.source == "holder_ahead"]
+
+
+@pytest.mark.parametrize(
+    ("body", "target"),
+    [
+        ("Northline Rail offered drivers a 3 per cent rise. The union's general secretary, "
+         "Siobhan McAllister, accused the company of negotiating in bad faith.", "Northline Rail"),
+        ("Acme Corp cut prices on Monday. Senator Rosa Diaz criticised the company.", "Acme Corp"),
+        # a ministry is no union: the role stays as written
+        ("The Ministry of Health offered a raise. Senator Rosa Diaz criticised the union.",
+         "union"),
+    ],
+)  # fmt: skip
+def test_an_organisation_role_as_target_is_the_one_named_before(
+    enricher: Enricher, body: str, target: str
+) -> None:
+    found = {c.surface for c in candidates(enricher, body) if c.rule in {"verb", "frame"}}
+    assert target in found and not {"company", "Ministry of Health"} & found
