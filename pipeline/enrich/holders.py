@@ -574,7 +574,10 @@ class HolderResolver:
     def described_organisation(self, field_name: TextField, t: Token) -> Cluster | None:
         """The organisation a definite role noun names as a target ("accused *the company* of
         negotiating in bad faith"): the nearest one before it, within the last few sentences,
-        that its kind allows; "the government" only a government."""
+        whose name says it is of that kind ("Acme Corp", "the National Union of Teachers");
+        "the government" only a government. Stricter than for a holder: a name that says
+        nothing of its kind ("AURD", "ACT-Wazalendo") is left alone, as a wrong target is a
+        wrong tag."""
         if t.pos_ != "NOUN" or t.tag_ != "NN":
             return None
         lemma = t.lemma_.lower()
@@ -587,7 +590,7 @@ class HolderResolver:
         fits = (
             _is_government
             if lemma in _GOVERNMENTS
-            else (lambda c: c.label == "ORG" and not _other_kind(c, lemma))
+            else (lambda c: c.label == "ORG" and _of_kind(c, lemma))
         )
         found = self._recent(field_name, t, fits)
         return found[0] if found else None
@@ -790,6 +793,14 @@ def lede_description(t: Token) -> bool:
         (c.dep_ == "det" and c.lower_ in {"a", "an"}) or (c.dep_ == "amod" and c.tag_ == "JJS")
         for c in t.children
     )
+
+
+def _of_kind(c: Cluster, lemma: str) -> bool:
+    """Does the organisation's name say it is of the kind the role noun ``lemma`` names?"""
+    words = c.name.lower().split()
+    if lemma in words or any(lemma in _KINDS[w] for w in words if w in _KINDS):
+        return True
+    return lemma in _BUSINESSES and name_key(c.name) in gz.COMPANIES
 
 
 def _other_kind(c: Cluster, lemma: str) -> bool:

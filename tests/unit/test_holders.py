@@ -175,8 +175,12 @@ def test_an_actor_the_lede_describes_is_the_one_named_next(
 @pytest.mark.parametrize(
     ("body", "target"),
     [
-        ("Northline Rail offered drivers a 3 per cent rise. The union's general secretary, "
-         "Siobhan McAllister, accused the company of negotiating in bad faith.", "Northline Rail"),
+        ("Northline Rail Ltd offered drivers a 3 per cent rise. The union's general secretary, "
+         "Siobhan McAllister, accused the company of negotiating in bad faith.",
+         "Northline Rail Ltd"),
+        # a name that says nothing of its kind is not guessed ("AURD" is the union)
+        ("The strike was called by the AURD. Its general secretary, Siobhan McAllister, "
+         "accused the company of negotiating in bad faith.", "company"),
         ("Acme Corp cut prices on Monday. Senator Rosa Diaz criticised the company.", "Acme Corp"),
         # a ministry is no union: the role stays as written
         ("The Ministry of Health offered a raise. Senator Rosa Diaz criticised the union.",
@@ -187,4 +191,4 @@ def test_an_organisation_role_as_target_is_the_one_named_before(
     enricher: Enricher, body: str, target: str
 ) -> None:
     found = {c.surface for c in candidates(enricher, body) if c.rule in {"verb", "frame"}}
-    assert target in found and not {"company", "Ministry of Health"} & found
+    assert target in found and not ({"company", "AURD", "Ministry of Health"} - {target}) & found
