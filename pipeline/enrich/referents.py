@@ -2,7 +2,8 @@
 
 Source ``bare_reference``: a stance verb's bare object stands for the nearest thing named
 before it within two sentences (an entity other than a person, a catalogue target, a noun
-with modifiers or a complement; for an act noun also the nearest action), in the headline
+with modifiers or a complement; for an act noun also the nearest action, and never an
+organisation, which does acts but is none), in the headline
 when the body has none; else the headline's subject; else it stays as written.
 Referents are indexed once per field and at most ``_REFERENT_STEPS`` are looked through, so
 the pass stays linear.
