@@ -783,6 +783,8 @@ def _judgement(root: Token) -> int:
     duty = -1 if root.pos_ in {"VERB", "AUX"} and asks(root) < 0 else 1
     previous = ""
     for tok in _subtree(root, _CLAUSE_TOKENS):
+        if tok.text == "-":
+            continue  # "politically-motivated", "witch-hunt": the pair across the hyphen
         lemma = tok.lemma_.lower()
         if tok.pos_ != "PROPN":  # a name's words judge nothing: "the Patriot Act", "Great Lakes"
             pair = cues.JUDGEMENT_PAIRS.get((previous, lemma))

@@ -99,16 +99,23 @@ def verb_reading(tok: Token) -> tuple[int, list[Token]]:
 
 _TO_COURT = frozenset({"take", "drag", "haul", "bring"})
 _COURTS = frozenset({"court", "tribunal", "arbitration"})
+_DISPUTES = frozenset(
+    {"case", "matter", "dispute", "fight", "issue", "claim", "challenge", "complaint", "it"}
+)
 
 
 def takes_to_court(tok: Token) -> bool:
     """ "would take the Commission to court", "hauled X before a tribunal": against X, as
     "sued X" is (the guidelines' "takes to court")."""
-    if tok.pos_ != "VERB" or tok.lemma_.lower() not in _TO_COURT:
+    lemma = tok.lemma_.lower()
+    if tok.pos_ != "VERB" or lemma not in _TO_COURT:
         return False
+    if any(c.dep_ == "dobj" and c.lemma_.lower() in _DISPUTES for c in tok.children):
+        return False  # "take the dispute to court": the dispute is no side
+    prepositions = {"before"} if lemma == "bring" else {"to", "before"}
     return any(
         p.dep_ == "prep"
-        and p.lower_ in {"to", "before"}
+        and p.lower_ in prepositions
         and any(o.dep_ == "pobj" and o.lemma_.lower() in _COURTS for o in p.children)
         for p in tok.children
     )

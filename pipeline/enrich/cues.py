@@ -172,20 +172,21 @@ NECESSITY = frozenset({"must", "should", "need", "ought", "necessary", "essentia
 
 # Judgements in a reported clause or a name given: "the plan was a mistake, X said", "called
 # the bill 'a giveaway to corporations'". Words that judge their subject in news copy; not
-# words of feeling about an event ("tragic", "shocking"), which are no stance.
+# words of feeling about an event ("tragic", "shocking"), which are no stance, nor words
+# that as often describe ("the historic old city", "a landmark building", "a damning report").
 JUDGEMENTS: dict[str, int] = _polar(
     """good great right correct important necessary needed essential vital crucial fair
     smart wise success win victory excellent strong helpful beneficial hero patriot genius
-    historic landmark breakthrough milestone constructive sensible reasonable effective
-    courageous pragmatic""",
+    breakthrough milestone constructive sensible reasonable effective courageous
+    pragmatic""",
     """mistake wrong bad terrible disaster disastrous failure illegal unconstitutional
     dangerous outrageous unacceptable reckless shameful disgrace disgraceful ridiculous
     absurd stupid dumb corrupt racist liar incompetent unfair irresponsible misguided
     flawed harmful damaging threat hoax scandal fraud lie lies traitor coward hypocrite
     bully clown loser puppet thug crook hitman unrealistic bailout giveaway handout sham
     stunt farce charade travesty betrayal insult undemocratic unjust unworkable unlawful
-    misleading dishonest cynical bribery appalling catastrophic catastrophe nonsense
-    overreach whitewash smear humiliating humiliation damning deplorable""",
+    misleading dishonest cynical bribery appalling nonsense overreach whitewash smear
+    humiliating humiliation deplorable""",
 )
 
 # Two-word judgements whose words alone judge nothing or the other way ("politically

@@ -133,7 +133,10 @@ def _merge_short_names(clusters: list[Cluster]) -> list[Cluster]:
             )
         if home is None:
             home = _organisation_home(
-                names[i], label(i), [c for c in beginnings.longer(names[i]) if label(c) == "ORG"]
+                short,
+                label(i),
+                [c for c in beginnings.longer(names[i]) if label(c) == "ORG"],
+                first,
             )
         if home is None:
             kept.append(short)
@@ -174,16 +177,20 @@ def _given_name_home(words: list[str], people: list[int]) -> int | None:
     return people[0]
 
 
-def _organisation_home(words: list[str], label: str, orgs: list[int]) -> int | None:
+def _organisation_home(
+    short: Cluster, label: str, orgs: list[int], first: Callable[[int], tuple[int, int]]
+) -> int | None:
     """The organisation a short name belongs to: the one organisation whose name starts with
-    it ("Samsung" in "Samsung Electronics"). A one-word name folds whatever label the small
-    model gave it ("Meridian said", after "Meridian Health Partners", read as a person), a
-    place's name never ("Georgia" is not "Georgia Power")."""
+    it ("Samsung" in "Samsung Electronics"). A one-word name the small model read as a
+    person folds too when the organisation was named before it and no title makes it one
+    ("Meridian said", after "Meridian Health Partners"); "President Trump" never joins the
+    Trump Organization, nor "American" the American Civil Liberties Union."""
     if len(orgs) != 1:
         return None
     if label == "ORG":
         return orgs[0]
-    if len(words) == 1 and label not in _PLACE_LABELS:
+    one_word = len(_longest_tokens(short)) == 1
+    if one_word and label == "PERSON" and not short.titles and first(orgs[0]) < short.first():
         return orgs[0]
     return None
 

@@ -140,7 +140,7 @@ PERSON_TITLES = _lower_set(
     prosecutor attorney negotiator diplomat official officer coach captain emir sheikh
     president-elect czar economist analyst executive founder head councillor councilor
     councilman councilwoman alderman commissioner inspector detective sergeant colonel
-    lieutenant archbishop bishop rabbi imam cardinal sir dame lord senators supervisor
+    lieutenant archbishop bishop rabbi imam cardinal sir dame lord supervisor
     magistrate solicitor treasurer recorder commodore comptroller auditor sheriff marshal
     superintendent ombudsman mp mep msp""")
 )

@@ -45,8 +45,13 @@ _PERSON_GROUPS = frozenset({"campaign", "administration", "camp", "team", "netwo
 # as a group, and news names them so; the party alone ("GOP") is not the holder.
 _MEMBERS_OF = frozenset(
     {"leader", "lawmaker", "official", "critic", "senator", "member", "legislator",
-     "politician", "activist", "medium", "media", "councillor", "councilor", "mp",
-     "minister", "delegate", "representative", "governor", "mayor"}
+     "politician", "activist", "medium", "media"}
+)  # fmt: skip
+# The same, but only in the plural: "Democratic governors" are a group, "the Democratic
+# governor" is one person.
+_MEMBERS_PLURAL = frozenset(
+    {"councillor", "councilor", "mp", "minister", "delegate", "representative", "governor",
+     "mayor"}
 )  # fmt: skip
 # A person's followers or foes, named after the person ("Bernie Sanders supporters", "Clinton
 # critics"): a group the text does not name, whose position is not the person's own.
@@ -355,7 +360,9 @@ class HolderResolver:
                 continue
             if lemma in _PERSON_GROUPS and child.dep_ in {"compound", "poss"} and _personal(c):
                 return self._group(field_name, child, t, c)
-            members = lemma in _MEMBERS_OF and c.label in _GROUP_LABELS
+            members = (lemma in _MEMBERS_OF or (lemma in _MEMBERS_PLURAL and t.tag_ == "NNS")) and (
+                c.label in _GROUP_LABELS
+            )
             if members and child.dep_ in {"amod", "compound"}:  # "GOP leaders"
                 return self._group(field_name, child, t, c, whole=False)
             if child.dep_ == "appos":
@@ -567,6 +574,8 @@ class HolderResolver:
             return None
         if not any(c.dep_ == "det" and c.lower_ in {"the", "this"} for c in t.children):
             return None
+        if any(c.dep_ in {"amod", "compound", "poss", "prep", "nmod"} for c in t.children):
+            return None  # "the former president", "the Hamas leader": maybe another one
         k = bisect_left(self._orders, (_field_order(field_name), t.i))
         pick = self._titled({"PERSON"}, t.lemma_.lower())[k]
         return self._occurrences[pick].cluster if pick >= 0 else None
@@ -761,9 +770,8 @@ def _speaker_subject(pronoun: Token) -> Token | None:
 
 
 _GOVERNMENTS = frozenset({"government", "administration"})
-_GOVERNMENT_HEADS = frozenset(
-    {"government", "administration", "ministry", "cabinet", "house", "kremlin", "department"}
-)
+_GOVERNMENT_HEADS = frozenset({"government", "administration", "ministry", "cabinet", "kremlin"})
+_GOVERNMENT_NAMES = frozenset({"white house", "downing street", "elysee", "kremlin"})
 
 
 _BUSINESSES = frozenset({"company", "firm", "manufacturer", "retailer", "startup", "airline"})
@@ -782,17 +790,25 @@ _KINDS: dict[str, frozenset[str]] = {
 
 
 def lede_description(t: Token) -> bool:
-    """Does ``t`` describe one actor without naming it: a singular role noun after "a" ("a
-    Nigerian senator") or with a superlative ("Britain's largest nursing union")?"""
-    if t.tag_ != "NN":
+    """Does ``t`` describe one actor without naming it, in the lede (the article's first
+    sentence): a singular role noun after "a" ("a Nigerian senator") or with a superlative
+    ("Britain's largest nursing union")? Not a part or a kind of something ("a group of
+    senators", "a member of the board"), nor a source kept anonymous ("a senator, who asked
+    not to be named")."""
+    if t.tag_ != "NN" or t.sent.start != 0:
         return False
     lemma = t.lemma_.lower()
-    if lemma not in gz.PERSON_ROLES and lemma not in _MEMBERS_OF and lemma not in gz.ORG_ROLES:
+    if lemma in _NOT_ONE_ACTOR or not (lemma in gz.PERSON_ROLES or lemma in gz.ORG_ROLES):
+        return False
+    if any(c.dep_ in {"prep", "relcl", "appos", "acl"} for c in t.children):
         return False
     return any(
         (c.dep_ == "det" and c.lower_ in {"a", "an"}) or (c.dep_ == "amod" and c.tag_ == "JJS")
         for c in t.children
     )
+
+
+_NOT_ONE_ACTOR = frozenset({"group", "campaign", "movement", "network", "member", "official"})
 
 
 def _of_kind(c: Cluster, lemma: str) -> bool:
@@ -813,7 +829,13 @@ def _other_kind(c: Cluster, lemma: str) -> bool:
 
 
 def _is_government(c: Cluster) -> bool:
-    return c.label == "ORG" and c.name.lower().rsplit(maxsplit=1)[-1] in _GOVERNMENT_HEADS
+    """A government by its name: "... Ministry", "the Trump administration", the White House
+    (not "the House", nor a police department)."""
+    name = c.name.lower()
+    words = name.split()
+    return c.label == "ORG" and (
+        name in _GOVERNMENT_NAMES or (bool(words) and words[-1] in _GOVERNMENT_HEADS)
+    )
 
 
 def _field_order(field_name: TextField) -> int:

@@ -182,23 +182,39 @@ def _trim(ent: Span) -> tuple[int, int, set[str]]:
     keep_title = _titled_organisation(ent)
     while start < end - 1 and (
         doc[start].lower_ in _LEADING_DROP
-        or (doc[start].lower_ in gz.PERSON_TITLES and not keep_title)
+        or (_title_word(doc[start], ent.label_) and not keep_title)
     ):
-        if doc[start].lower_ in gz.PERSON_TITLES:
+        if _title_word(doc[start], ent.label_):
             titles.add(doc[start].lower_)
         start += 1
     while end > start + 1 and doc[end - 1].lower_ in _TRAILING_DROP:
         end -= 1
     if ent.label_ != "PERSON" and _before_a_name(doc, end):
         # "Missouri Solicitor General James Farrow", "U.S. Magistrate Judge Anne Sorensen":
-        # the title words NER took belong to the person named after them
-        while end > start + 1 and doc[end - 1].lower_ in gz.PERSON_TITLES:
-            end -= 1
+        # the title words NER took belong to the person named after them — only when a
+        # place is left ("International Court of Justice President X" keeps its name)
+        cut = end
+        while cut > start + 1 and doc[cut - 1].lower_ in gz.PERSON_TITLES:
+            cut -= 1
+        if cut < end and gz.place_label(name_key(doc[start:cut].text)) is not None:
+            end = cut
     if end < len(doc) and doc[end].lower_ in gz.PERSON_TITLES and not _office(doc, start):
-        # "British Defence Secretary X": the portfolio belongs to the title, not the name
-        while end > start and doc[end - 1].lower_ in gz.PORTFOLIOS:
-            end -= 1
+        # "British Defence Secretary X": the portfolio belongs to the title, not the name;
+        # not a name's own last word ("International Court of Justice President X")
+        cut = end
+        while cut > start and doc[cut - 1].lower_ in gz.PORTFOLIOS:
+            cut -= 1
+        if cut == start or doc[cut - 1].lower_ not in {"of", "for", "and", "the"}:
+            end = cut
     return start, end, titles
+
+
+def _title_word(tok: Token, label: str) -> bool:
+    """A title, or, leading a person's name, a title in the plural ("Senators Amy Brandt
+    and ..."; not in an organisation's: "Ottawa Senators")."""
+    if tok.lower_ in gz.PERSON_TITLES:
+        return True
+    return label == "PERSON" and tok.lower_.endswith("s") and tok.lower_[:-1] in gz.PERSON_TITLES
 
 
 def _before_a_name(doc: Doc, end: int) -> bool:
@@ -214,15 +230,21 @@ def _office(doc: Doc, start: int) -> bool:
     return doc[start].lower_ in gz.ORG_PREFIXES
 
 
-def _hyphen_end(doc: Doc, end: int) -> int:
-    """The end of a name NER cut at a hyphen inside a word: "Park Ji-won" tagged "Park Ji"
-    (the tokenizer splits "Ji-won" into three tokens, and a canonical name lost its end)."""
+def _hyphen_end(doc: Doc, end: int, label: str) -> int:
+    """The end of a person's name NER cut at a hyphen inside a word: "Park Ji-won" tagged
+    "Park Ji" (the tokenizer splits "Ji-won" into three tokens, and a canonical name lost
+    its end). Only a person's, and never into another name or a participle: "Iran-backed",
+    "Israel-Hamas", "US-China" stay apart."""
+    if label != "PERSON":
+        return end
     while (
         0 < end < len(doc) - 1
         and doc[end].text == "-"
         and not doc[end - 1].whitespace_
         and not doc[end].whitespace_
         and doc[end + 1].is_alpha
+        and doc[end + 1].ent_iob_ == "O"
+        and doc[end + 1].tag_ not in {"VBN", "VBD", "JJ"}
     ):
         end += 2
     return end
@@ -250,7 +272,7 @@ _ORGANISATION_TITLES = frozenset({"general"})
 def _from_ent(parsed: ParsedField, ent: Span) -> RawMention | None:
     doc = parsed.doc
     start, end, titles = _trim(ent)
-    end = _hyphen_end(doc, end)
+    end = _hyphen_end(doc, end, ent.label_)
     start, end = _headline_cut(doc, start, end)
     if end <= start:
         return None
@@ -428,7 +450,7 @@ def _extend_given_names(doc: Doc, start: int, end: int) -> int:
         tok = doc[start - 1]
         if not (tok.pos_ == "PROPN" and tok.is_title and tok.dep_ == "compound"):
             break
-        if tok.lower_ in gz.PERSON_TITLES or tok.lower_ in gz.PORTFOLIOS or tok.ent_type_:
+        if _title_word(tok, "PERSON") or tok.lower_ in gz.PORTFOLIOS or tok.ent_type_:
             break
         if tok.lower_ in _PARTY_WORDS:
             break  # "Socialist Juan Carlos Olmedo": the party is no given name
@@ -494,7 +516,7 @@ def _rule_votes(span: Span, mention: RawMention) -> None:
         mention.votes[place] += GAZETTEER_VOTE
     if len(span) == 1 and span[0].pos_ == "ADJ" and span[0].is_title:
         mention.votes["NORP"] += PATTERN_VOTE  # "British", "Ukrainian": nationality adjectives
-    if (mention.titles or _described_as_person(span)) and place is None:
+    if (mention.titles or _described_as_person(span, mention)) and place is None:
         mention.votes["PERSON"] += TITLE_VOTE
     words = [t.lower_ for t in span]
     if len(words) > 1 and (
@@ -506,22 +528,26 @@ def _rule_votes(span: Span, mention: RawMention) -> None:
         mention.votes["PRODUCT"] += PATTERN_VOTE
 
 
-def _described_as_person(span: Span) -> bool:
+def _described_as_person(span: Span, mention: RawMention) -> bool:
     """Does the sentence say the name is a person's: in apposition with a person's role
     ("Labour's shadow energy secretary, Imran Siddiqui,", "Saffron Jones, its chief
     executive,") or followed by "who" ("Charles de Villiers, who leads the group")? The small
     model reads such unfamiliar names as organisations."""
+    if mention.votes["NORP"] > 0 or span[-1].lower_ in gz.ORG_SUFFIXES:
+        return False
+    if any(t.tag_ == "NNPS" for t in span):
+        return False  # "Republicans, who control the House"
     root = span.root
     if root.dep_ == "appos" and root.head.lemma_.lower() in gz.PERSON_ROLES:
         return True
-    for child in root.children:
-        if child.dep_ == "appos" and child.lemma_.lower() in gz.PERSON_ROLES:
-            return True
-        if child.dep_ == "relcl" and any(
-            g.lower_ == "who" and g.dep_ in {"nsubj", "nsubjpass"} for g in child.children
-        ):
-            return True
-    return False
+    if any(c.dep_ == "appos" and c.lemma_.lower() in gz.PERSON_ROLES for c in root.children):
+        return True  # "Sestak, a retired Navy admiral"
+    # "who" only after a full name: teams and parties are "who" too ("Arsenal, who lost")
+    return len(span) > 1 and any(
+        child.dep_ == "relcl"
+        and any(g.lower_ == "who" and g.dep_ in {"nsubj", "nsubjpass"} for g in child.children)
+        for child in root.children
+    )
 
 
 def _dateline_mentions(parsed: ParsedField, mentions: list[RawMention]) -> list[RawMention]:

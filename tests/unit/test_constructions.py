@@ -126,9 +126,10 @@ def test_a_name_with_no_judgement_gives_no_direction(enricher: Enricher, name: s
         ("label", 'Senator Rosa Diaz called the lawsuit "politically motivated."', "lawsuit",
          -1),
         ("label", 'Senator Rosa Diaz called the plan "a bailout for the wealthy."', "plan", -1),
+        ("label", 'Senator Rosa Diaz called the probe "politically-motivated."', "probe", -1),
         ("label", "Senator Rosa Diaz called the union's demands \"unrealistic.\"", "demands",
          -1),
-        ("label", 'Senator Rosa Diaz called the treaty "a historic step."', "treaty", 1),
+        ("label", 'Senator Rosa Diaz called the treaty "a breakthrough."', "treaty", 1),
         # a reported judgement of those words
         ("reported", "Senator Rosa Diaz said the tax cut was a giveaway to corporations.",
          "tax cut", -1),
@@ -260,3 +261,8 @@ def test_an_act_is_never_the_organisation_that_did_it(enricher: Enricher) -> Non
     body = "The European Commission fined Google on Tuesday. Senator Rosa Diaz criticised the move."
     targets = {t for _, t, _ in proposed(enricher, body, "bare_reference")}
     assert targets and not targets & {"Google", "European Commission"}
+
+
+def test_taking_a_dispute_to_court_is_no_side_toward_the_dispute(enricher: Enricher) -> None:
+    body = "Senator Rosa Diaz said she would take the dispute to court."
+    assert not {t for _, t, p in proposed(enricher, body, "verb") if "dispute" in t}

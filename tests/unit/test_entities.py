@@ -394,3 +394,32 @@ def test_a_sentence_opening_its_line_is_no_headline(enricher: Enricher) -> None:
     body = "At the Turning Point Student Action Summit in Tampa, thousands gathered on Friday."
     names = {e.name for e in run(enricher, body).entities}
     assert any(n.startswith("Turning Point") for n in names)
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        # a hyphen joins a person's name, never a name to a participle or to another name
+        ("The Iran-backed Houthis attacked ships on Monday.", {"Iran": "GPE"}),
+        ("The Israel-Hamas war continued on Monday.", {"Israel": "GPE", "Hamas": "ORG"}),
+        # a title word that ends an organisation's own name stays in it
+        ("International Court of Justice President Nawaf Salam said the ruling was binding.",
+         {"International Court of Justice": "ORG", "Nawaf Salam": "PERSON"}),
+        ("Ottawa Senators coach Travis Green said the team was tired.",
+         {"Ottawa Senators": "ORG", "Travis Green": "PERSON"}),
+        # ", who" after a party's people or a team does not make them a person
+        ("Republicans, who control the House, criticised Arsenal, who lost to Chelsea.",
+         {"Republicans": "NORP", "House": "ORG", "Arsenal": "ORG", "Chelsea": "ORG"}),
+        # a nationality and a titled person stay apart from organisations named after them
+        ("American officials met the American Civil Liberties Union on Monday.",
+         {"American": "NORP", "American Civil Liberties Union": "ORG"}),
+        ("President Trump praised the Trump Organization.",
+         {"Trump": "PERSON", "Trump Organization": "ORG"}),
+    ],
+)  # fmt: skip
+def test_new_name_rules_leave_ordinary_names_alone(
+    enricher: Enricher, body: str, expected: dict[str, str]
+) -> None:
+    found = labels(run(enricher, body))
+    assert {k: found.get(k) for k in expected} == expected
+    assert not [name for name in found if name.endswith(("-backed", "-Hamas", " of"))]

@@ -192,3 +192,30 @@ def test_an_organisation_role_as_target_is_the_one_named_before(
 ) -> None:
     found = {c.surface for c in candidates(enricher, body) if c.rule in {"verb", "frame"}}
     assert target in found and not ({"company", "AURD", "Ministry of Health"} - {target}) & found
+
+
+@pytest.mark.parametrize(
+    ("body", "target_word", "not_holder"),
+    [
+        # "a group of senators" is no one actor the next sentence names
+        ("A group of senators criticised the bill. The Senate will vote on it Tuesday.",
+         "bill", "Senate"),
+        # one governor is a person, not a group "Democratic governor"
+        ("Governor Gavin Newsom spoke on Monday. The Democratic governor praised the teachers.",
+         "teachers", "Democratic governor"),
+        # "the House" is no government
+        ("The House passed the bill on Monday. The administration criticised Senator Rosa "
+         "Diaz.", "rosa diaz", "House"),
+    ],
+)  # fmt: skip
+def test_descriptions_that_name_no_one_here_give_no_holder(
+    enricher: Enricher, body: str, target_word: str, not_holder: str
+) -> None:
+    assert not_holder not in rule_holders(candidates(enricher, body), target_word)
+
+
+def test_a_modified_role_as_target_is_not_guessed(enricher: Enricher) -> None:
+    body = (
+        "President Joe Biden spoke in Ohio. Governor Gavin Newsom criticised the former president."
+    )
+    assert "Joe Biden" not in {c.surface for c in candidates(enricher, body) if c.rule != "pair"}
