@@ -519,7 +519,7 @@ class HolderResolver:
 
     def _description(self, field_name: TextField, t: Token) -> list[Cluster]:
         """ "the minister" -> the nearest person titled minister, else the nearest person."""
-        if not any(c.dep_ == "det" and c.lower_ in {"the", "this"} for c in t.children):
+        if not _definite(t):
             return []
         if t.tag_ in {"NNS", "NNPS"}:
             return []  # "the two governments", "the companies": several, never one entity
@@ -572,7 +572,7 @@ class HolderResolver:
         person."""
         if t.pos_ != "NOUN" or t.tag_ == "NNS" or t.lemma_.lower() not in gz.PERSON_ROLES:
             return None
-        if not any(c.dep_ == "det" and c.lower_ in {"the", "this"} for c in t.children):
+        if not _definite(t):
             return None
         if any(c.dep_ in {"amod", "compound", "poss", "prep", "nmod"} for c in t.children):
             return None  # "the former president", "the Hamas leader": maybe another one
@@ -779,7 +779,7 @@ _BUSINESSES = frozenset({"company", "firm", "manufacturer", "retailer", "startup
 # ("the union" to a federation, "the company" to an "Inc."): a name with a kind word of its
 # own is never "the <other kind>" ("The union rejected the cut" is not the Ministry of Health).
 _KINDS: dict[str, frozenset[str]] = {
-    **{w: frozenset({"company", "firm", "group", "manufacturer", "retailer", "startup", "airline"})
+    **{w: _BUSINESSES | {"group"}
        for w in ("inc", "inc.", "corp", "corp.", "corporation", "co", "co.", "ltd", "ltd.", "llc",
                  "plc", "ag", "sa", "gmbh", "holdings", "company", "airlines", "airways")},
     **{w: frozenset({"union"}) for w in ("union", "federation", "congress", "confederation")},
@@ -787,6 +787,11 @@ _KINDS: dict[str, frozenset[str]] = {
                                    "agency", "department", "court", "committee", "university",
                                    "police", "army", "navy", "parliament", "assembly")},
 }  # fmt: skip
+
+
+def _definite(t: Token) -> bool:
+    """ "the minister", "this company": a description that points at someone named."""
+    return any(c.dep_ == "det" and c.lower_ in {"the", "this"} for c in t.children)
 
 
 def lede_description(t: Token) -> bool:
@@ -811,10 +816,14 @@ def lede_description(t: Token) -> bool:
 _NOT_ONE_ACTOR = frozenset({"group", "campaign", "movement", "network", "member", "official"})
 
 
+def _kinds(c: Cluster) -> list[frozenset[str]]:
+    """The role nouns each kind word of the organisation's name allows."""
+    return [_KINDS[w] for w in c.name.lower().split() if w in _KINDS]
+
+
 def _of_kind(c: Cluster, lemma: str) -> bool:
     """Does the organisation's name say it is of the kind the role noun ``lemma`` names?"""
-    words = c.name.lower().split()
-    if lemma in words or any(lemma in _KINDS[w] for w in words if w in _KINDS):
+    if lemma in c.name.lower().split() or any(lemma in k for k in _kinds(c)):
         return True
     return lemma in _BUSINESSES and name_key(c.name) in gz.COMPANIES
 
@@ -824,7 +833,7 @@ def _other_kind(c: Cluster, lemma: str) -> bool:
     A public institution (the EU, the UN, the Fed) is never "the company" or "the firm"."""
     if lemma in _BUSINESSES and name_key(c.name) in gz.INSTITUTIONS:
         return True
-    kinds = [_KINDS[w] for w in c.name.lower().split() if w in _KINDS]
+    kinds = _kinds(c)
     return bool(kinds) and not any(lemma in k for k in kinds)
 
 

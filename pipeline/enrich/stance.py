@@ -109,14 +109,26 @@ PairInSentence = tuple[tuple[str, str], tuple[str, int]]
 Readings = dict[PairInSentence, int]
 
 
+Key = TypeVar("Key")
+
+
+def _agreed(directions: Iterable[tuple[Key, int]]) -> dict[Key, int]:
+    """The one direction given for each key, where every direction given for it agrees."""
+    seen: dict[Key, set[int]] = {}
+    for key, direction in directions:
+        seen.setdefault(key, set()).add(direction)
+    return {key: next(iter(v)) for key, v in seen.items() if len(v) == 1}
+
+
+def _opposed(direction: int, k: int) -> bool:
+    """Is class ``k`` (1 favor, 2 against) the other way from a read ``direction`` (0: none)?"""
+    return direction != 0 and (1 if direction > 0 else 2) != k
+
+
 def readings(found: Sequence[_Read]) -> Readings:
     """The one direction the rules read toward each (holder, target) in each sentence, where
     they read one and agree (:attr:`Candidate.reading`)."""
-    seen: dict[PairInSentence, set[int]] = {}
-    for c in found:
-        if c.reading:
-            seen.setdefault((c.key, c.where), set()).add(c.reading)
-    return {k: next(iter(v)) for k, v in seen.items() if len(v) == 1}
+    return _agreed(((c.key, c.where), c.reading) for c in found if c.reading)
 
 
 def contradicts(c: _Read, k: int, read: Readings) -> bool:
@@ -125,10 +137,7 @@ def contradicts(c: _Read, k: int, read: Readings) -> bool:
     target in its sentence? Then it is no tag: "vetoed a resolution against Israel" is
     read for Israel, and the pair rule, judged by the stance word "veto" alone, would call
     it against. Not turned round either: the rule's reading can be the wrong one."""
-    if c.reading:
-        return False
-    r = read.get((c.key, c.where), 0)
-    return r != 0 and (1 if r > 0 else 2) != k
+    return not c.reading and _opposed(read.get((c.key, c.where), 0), k)
 
 
 Read = TypeVar("Read", bound=_Read)
@@ -155,7 +164,7 @@ def settle(
         for c, p, k in judged
         if not contradicts(c, k, read)
         and p >= contrary.get((c.key, c.where), 0.0)
-        and not (c.prior == 0 and (1 if said.get(c.key, 0) > 0 else 2) != k and c.key in said)
+        and not (c.prior == 0 and _opposed(said.get(c.key, 0), k))
     ]
 
 
@@ -169,11 +178,9 @@ def stated(found: Iterable[_Proposal]) -> dict[tuple[str, str], int]:
     reported clause's, prior 0) is not judged the other way: "Marchand defended the reform"
     and, two sentences on, her '"This reform is about saving our pension system"' were a tag
     against the reform (0.74) from the quote alone."""
-    seen: dict[tuple[str, str], set[int]] = {}
-    for c in found:
-        if c.prior and c.rule in _DIRECT_RULES:
-            seen.setdefault(c.key, set()).add(1 if c.prior > 0 else -1)
-    return {key: next(iter(v)) for key, v in seen.items() if len(v) == 1}
+    return _agreed(
+        (c.key, 1 if c.prior > 0 else -1) for c in found if c.prior and c.rule in _DIRECT_RULES
+    )
 
 
 def judge(
