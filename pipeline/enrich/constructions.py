@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING
 from spacy.tokens import Token
 
 from pipeline.enrich import cues
+from pipeline.enrich import gazetteer as gz
 from pipeline.enrich import lexicon as lx
 from pipeline.enrich.entities import Cluster
 from pipeline.enrich.frames import (
@@ -582,13 +583,25 @@ def complement(s: SentenceReader, tok: Token) -> Iterator[Candidate]:
     )
 
 
+def _possessor_as_target(s: SentenceReader, poss: Token) -> list[Cluster]:
+    """Who a possessive names as a target: as for a holder ("the senator's remarks" are the
+    senator's named before), but an organisation's role ("the council's decision") only as
+    strictly as a role target is resolved — a council named before, never the nearest
+    organisation of no stated kind (the League of Women Voters that hosted the debate)."""
+    holders = s.owner.holders
+    if poss.lemma_.lower() not in gz.ORG_ROLES or s.owner.doc.entity_of(s.field, poss):
+        return holders.possessor(s.field, poss)
+    named = holders.described_organisation(s.field, poss)
+    return [named] if named is not None else []
+
+
 def _act_owners(s: SentenceReader, act: Token) -> list[Cluster]:
     """Who did an act: its possessor ("Y's handling") or the object of its "of" / "by"."""
     found: list[Cluster] = []
     titled = False  # is an actor a bare title ("the efforts of U.S. Ambassador")?
     for child in act.children:
         if child.dep_ == "poss":
-            found += s.owner.holders.possessor(s.field, child)
+            found += _possessor_as_target(s, child)
         elif child.dep_ == "prep" and child.lower_ in {"of", "by"}:
             titled = _add_actors(s, child, found, None) or titled
     if titled:

@@ -11,6 +11,8 @@ from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from spacy.tokens import Doc
+
 from pipeline.enrich import gazetteer as gz
 from pipeline.enrich.mentions import RawMention, clean_name, name_key
 from pipeline.enrich.nlp import ParsedField
@@ -45,7 +47,7 @@ class Cluster:
 
 def build(fields: list[ParsedField], mentions: list[RawMention]) -> list[Cluster]:
     """Group mentions, add missed repeats, and decide each group's name and label."""
-    clusters = _merge_short_names(_group_by_key(mentions))
+    clusters = _merge_short_names(_fold_acronyms(fields, _group_by_key(mentions)))
     for c in clusters:
         c.label = _decide_label(c)
     _add_missed_repeats(fields, clusters)
@@ -61,6 +63,67 @@ def _group_by_key(mentions: list[RawMention]) -> list[Cluster]:
     for m in mentions:
         groups.setdefault(name_key(m.text), Cluster()).mentions.append(m)
     return list(groups.values())
+
+
+# Words an acronym may skip: "Federal Bureau of Investigation (FBI)".
+_ACRONYM_SKIPS = frozenset({"of", "the", "and", "for", "&", "de", "des", "du", "la", "le", "on"})
+
+
+def _fold_acronyms(fields: list[ParsedField], clusters: list[Cluster]) -> list[Cluster]:
+    """Fold an acronym into the name it abbreviates where the article says so: "the
+    Associated Union of Rail Drivers (AURD)", or in apposition, "The European Consumer
+    Organisation, BEUC, said". Every later "AURD" is then the union, one entity, under
+    its full name; the acronym's own label gives way to the full name's."""
+    docs = {parsed.field: parsed.doc for parsed in fields}
+    at: dict[tuple[TextField, int], Cluster] = {}
+    for c in clusters:
+        for m in c.mentions:
+            at[(m.field, m.tok_start)] = c
+    folded: dict[int, Cluster] = {}  # id of a folded cluster -> the one it joined
+
+    def home(c: Cluster) -> Cluster:
+        while id(c) in folded:
+            c = folded[id(c)]
+        return c
+
+    for c in clusters:
+        for m in list(c.mentions):
+            short = _acronym_after(docs[m.field], m)
+            alias = at.get((m.field, short)) if short is not None else None
+            if alias is None or home(alias) is home(c):
+                continue
+            alias = home(alias)
+            for a in alias.mentions:
+                a.votes.clear()
+            home(c).mentions.extend(alias.mentions)
+            folded[id(alias)] = home(c)
+    return [c for c in clusters if id(c) not in folded]
+
+
+def _acronym_after(doc: Doc, m: RawMention) -> int | None:
+    """The token of an acronym given for the name ``m`` right after it, if any."""
+    words = m.text.split()
+    j = m.tok_end
+    if len(words) < 2 or j + 2 >= len(doc) or doc[j].text not in {"(", ","}:
+        return None
+    short, close = doc[j + 1], doc[j + 2]
+    letters = short.text.replace(".", "")
+    if not (letters.isalpha() and letters.isupper() and 2 <= len(letters) <= 8):
+        return None
+    if doc[j].text == "(":
+        initials = "".join(
+            part[0]
+            for w in words
+            if w.lower() not in _ACRONYM_SKIPS
+            for part in w.split("-")
+            if part[:1].isalpha()
+        )
+        return short.i if close.text == ")" and letters == initials.upper() else None
+    # ", BEUC," only as an apposition (not a list: "Acme, IBM and Google")
+    inside = range(doc[m.tok_start].i, j)
+    if close.text == "," and short.dep_ == "appos" and short.head.i in inside:
+        return short.i
+    return None
 
 
 def _longest_tokens(c: Cluster) -> list[str]:

@@ -514,7 +514,11 @@ class FrameReader:
             return Holders([], 0.0)
         holders = self.holders.resolve(self.field, subject)
         speech = _speech_head(node)
-        if not holders.entities and speech is not None:
+        # a verb that shares a coordinated verb's subject may be the speaker's own, hung
+        # there by the parser ("Park said the two governments had turned a new page and
+        # praised Tanabe"): only the verb's own subject rules the speaker out
+        own = node.i == verb.i
+        if not holders.entities and speech is not None and not (own and _third_parties(subject)):
             speaker = self.subject_holders(speech)
             return Holders(speaker.entities, speaker.factor * 0.8)
         return holders
@@ -612,7 +616,7 @@ class FrameReader:
             # "vetoed a resolution *against* Israel" is for Israel: the phrase is turned round
             sign = -1 if inner.head.lower_ == "against" else 1
             entity = self.doc.entity_of(self.field, inner)
-            if entity is not None:
+            if entity is not None and not _actor_of_act(noun, inner, entity.label):
                 return Target(entity.name, "entity", sign)
             found = self._catalogue_target(core_tokens(inner))
             if found is not None:
@@ -701,6 +705,22 @@ class FrameReader:
         if sentence is None:
             return None
         return Frame(holders, targets, polarity, predicate, confidence, sentence)
+
+
+# Acts whose "of" / "by" / "for" / "from" names who acts, not what the act is about.
+_ACTS = frozenset({"decision", "move", "step", "action", "announcement", "ruling", "choice"})
+_ACTOR_PREPOSITIONS = frozenset({"of", "by", "for", "from"})
+_ACTORS = frozenset({"PERSON", "ORG", "GPE", "NORP"})
+
+
+def _actor_of_act(noun: Token, inner: Token, label: str) -> bool:
+    """Does the complement name the act's actor: "condemned the decision of the Reserve
+    Bank" (or "a decision for the Reserve Bank") is against the decision, not the bank?"""
+    return (
+        noun.lemma_.lower() in _ACTS
+        and inner.head.lower_ in _ACTOR_PREPOSITIONS
+        and (label in _ACTORS)
+    )
 
 
 def compose(verb: Token, polarity: int) -> tuple[int, Token]:
@@ -792,6 +812,17 @@ def _embedding_polarity(node: Token) -> int:
     if lemma in lx.EMBEDDING_VERBS:
         return lx.EMBEDDING_VERBS[lemma]
     return lx.ATTITUDE_VERBS.get(lemma, 1)
+
+
+def _third_parties(subject: Token) -> bool:
+    """Is a reported clause's subject people other than the speaker: a plural noun ("saying
+    taxpayers had already approved two measures" is the taxpayers' act, not the speaker's),
+    unless the speaker's own ("our members")?"""
+    return (
+        subject.tag_ == "NNS"
+        and subject.lower_ not in {"we", "us"}
+        and not any(c.lower_ in {"our", "my"} for c in subject.children)
+    )
 
 
 def _is_embedded(node: Token) -> bool:

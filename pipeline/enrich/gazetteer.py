@@ -139,8 +139,9 @@ PERSON_TITLES = _lower_set(
     commander lawmaker mr. mrs. ms. dr. prof. professor counterpart deputy speaker
     prosecutor attorney negotiator diplomat official officer coach captain emir sheikh
     president-elect czar economist analyst executive founder head councillor councilor
-    councilman councilwoman alderman commissioner inspector detective sergeant colonel
-    lieutenant archbishop bishop rabbi imam cardinal sir dame lord supervisor
+    councilman councilwoman councilmember alderman alderwoman commissioner inspector
+    detective sergeant colonel lieutenant archbishop bishop rabbi imam cardinal sir dame lord
+    supervisor
     magistrate solicitor treasurer recorder commodore comptroller auditor sheriff marshal
     superintendent ombudsman mp mep msp""")
 )
@@ -154,6 +155,13 @@ ORG_ROLES = _lower_set(
     militia network airline manufacturer retailer startup""")
 )
 
+# Nouns that describe an organisation in apposition ("Huarong Thermal, the largest Chinese
+# exporter"): the organisation roles and the trades a company is named by.
+ORG_DESCRIPTIONS = ORG_ROLES | _lower_set(
+    _words("""exporter importer producer maker lender insurer carrier operator supplier developer
+    conglomerate chain miner utility broadcaster publisher charity nonprofit subsidiary""")
+)
+
 # Months and weekdays, written out: capitalised like names, never names themselves.
 CALENDAR_WORDS = _lower_set(
     _words("""January February March April May June July August September October November
@@ -161,17 +169,23 @@ CALENDAR_WORDS = _lower_set(
 )
 GPE_ROLES = _lower_set(["country", "nation", "city", "capital", "state", "province", "region"])
 
+# Final words of a company's name that say its trade ("Delta Basin Energy", "Northern Crown
+# Railways"): such a name is "the company".
+INDUSTRY_WORDS = _lower_set(
+    _words("""energy semiconductor semiconductors pharmaceuticals motors systems technologies
+    industries partners capital resources mining petroleum telecom communications
+    insurance logistics shipping steel chemicals therapeutics software ventures
+    railways railway""")
+)
+
 # Final words that make a name an organisation ("Acme Corp", "Labour Party").
-ORG_SUFFIXES = _lower_set(
+ORG_SUFFIXES = INDUSTRY_WORDS | _lower_set(
     _words("""inc inc. corp corp. corporation co co. ltd ltd. llc plc ag sa gmbh group holdings
     ministry party bank council commission agency department university college union
     committee court parliament assembly institute foundation association company airlines
     airways army navy forces force guard police service services office authority
     organization organisation federation league network news times post press club
-    fund trust board bureau tribunal coalition alliance front movement brigade
-    energy semiconductor semiconductors pharmaceuticals motors systems technologies
-    industries partners capital resources mining petroleum telecom communications
-    insurance logistics shipping steel chemicals therapeutics software ventures""")
+    fund trust board bureau tribunal coalition alliance front movement brigade""")
 )
 
 # First words of organisation names: "Ministry of Defense", "Bank of England".

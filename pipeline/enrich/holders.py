@@ -781,7 +781,8 @@ _BUSINESSES = frozenset({"company", "firm", "manufacturer", "retailer", "startup
 _KINDS: dict[str, frozenset[str]] = {
     **{w: _BUSINESSES | {"group"}
        for w in ("inc", "inc.", "corp", "corp.", "corporation", "co", "co.", "ltd", "ltd.", "llc",
-                 "plc", "ag", "sa", "gmbh", "holdings", "company", "airlines", "airways")},
+                 "plc", "ag", "sa", "gmbh", "holdings", "company", "airlines", "airways",
+                 *gz.INDUSTRY_WORDS)},
     **{w: frozenset({"union"}) for w in ("union", "federation", "congress", "confederation")},
     **{w: frozenset({w}) for w in ("ministry", "party", "bank", "council", "commission",
                                    "agency", "department", "court", "committee", "university",

@@ -109,7 +109,8 @@ def entity_spans(doc: Doc, teams: list[Span] | None = None) -> list[Span]:
     A place name wins over a shorter or equal entity it overlaps, so "Hong Kong", "Tel Aviv"
     and "Buenos Aires" are never split (a longer entity such as "New York Times" keeps its
     words); a single-word place is added only where it is a proper noun. No span crosses a
-    line break: results lines and lists are separate lines of names. ``teams`` (names next
+    line break (results lines and lists are separate lines of names) or a bracket ("Federal
+    Bureau of Investigation (FBI" is a name and its acronym). ``teams`` (names next
     to a score, :mod:`pipeline.enrich.results`) replace every span they overlap.
     """
     # "Samuel Mwanza ... Mwanza said": a lone word that is the surname of a person NER named
@@ -127,11 +128,14 @@ def entity_spans(doc: Doc, teams: list[Span] | None = None) -> list[Span]:
     return [piece for span in sorted(spans) for piece in _split_lines(span)]
 
 
+_BRACKETS = frozenset("()[]")
+
+
 def _split_lines(span: Span) -> list[Span]:
     pieces: list[Span] = []
     start = span.start
     for tok in span:
-        if "\n" in tok.text or tok.is_space:
+        if "\n" in tok.text or tok.is_space or tok.text in _BRACKETS:
             if start < tok.i:
                 pieces.append(Span(span.doc, start, tok.i, label=span.label_))
             start = tok.i + 1
@@ -518,6 +522,8 @@ def _rule_votes(span: Span, mention: RawMention) -> None:
         mention.votes["NORP"] += PATTERN_VOTE  # "British", "Ukrainian": nationality adjectives
     if (mention.titles or _described_as_person(span, mention)) and place is None:
         mention.votes["PERSON"] += TITLE_VOTE
+    elif place is None and _in_apposition(span, gz.ORG_DESCRIPTIONS):
+        mention.votes["ORG"] += PATTERN_VOTE  # "Huarong Thermal, the largest exporter"
     words = [t.lower_ for t in span]
     if len(words) > 1 and (
         words[-1] in gz.ORG_SUFFIXES or (words[0] in gz.ORG_PREFIXES and words[1] == "of")
@@ -537,17 +543,24 @@ def _described_as_person(span: Span, mention: RawMention) -> bool:
         return False
     if any(t.tag_ == "NNPS" for t in span):
         return False  # "Republicans, who control the House"
-    root = span.root
-    if root.dep_ == "appos" and root.head.lemma_.lower() in gz.PERSON_ROLES:
-        return True
-    if any(c.dep_ == "appos" and c.lemma_.lower() in gz.PERSON_ROLES for c in root.children):
+    if _in_apposition(span, gz.PERSON_ROLES):
         return True  # "Sestak, a retired Navy admiral"
+    root = span.root
     # "who" only after a full name: teams and parties are "who" too ("Arsenal, who lost")
     return len(span) > 1 and any(
         child.dep_ == "relcl"
         and any(g.lower_ == "who" and g.dep_ in {"nsubj", "nsubjpass"} for g in child.children)
         for child in root.children
     )
+
+
+def _in_apposition(span: Span, nouns: frozenset[str]) -> bool:
+    """Is the name in apposition with one of ``nouns``, on either side ("Saffron Jones, its
+    chief executive", "the company's chief executive, Saffron Jones")?"""
+    root = span.root
+    if root.dep_ == "appos" and root.head.lemma_.lower() in nouns:
+        return True
+    return any(c.dep_ == "appos" and c.lemma_.lower() in nouns for c in root.children)
 
 
 def _dateline_mentions(parsed: ParsedField, mentions: list[RawMention]) -> list[RawMention]:

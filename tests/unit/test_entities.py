@@ -423,3 +423,48 @@ def test_new_name_rules_leave_ordinary_names_alone(
     found = labels(run(enricher, body))
     assert {k: found.get(k) for k in expected} == expected
     assert not [name for name in found if name.endswith(("-backed", "-Hamas", " of"))]
+
+
+@pytest.mark.parametrize(
+    ("body", "name", "alias"),
+    [
+        ("The strike was called by the Associated Union of Rail Drivers (AURD). "
+         "AURD said talks had failed.", "Associated Union of Rail Drivers", "AURD"),
+        ("The case followed a complaint by the European Heat Pump Manufacturers Association "
+         "(EHPMA). EHPMA welcomed the duties.",
+         "European Heat Pump Manufacturers Association", "EHPMA"),
+        ("The Federal Bureau of Investigation (FBI) opened an inquiry.",
+         "Federal Bureau of Investigation", "FBI"),
+        ("The European Consumer Organisation, BEUC, said the duties would hurt families. "
+         "BEUC called for an exemption.", "European Consumer Organisation", "BEUC"),
+    ],
+)  # fmt: skip
+def test_an_acronym_the_article_defines_is_the_name_it_abbreviates(
+    enricher: Enricher, body: str, name: str, alias: str
+) -> None:
+    entities = {e.name: e for e in run(enricher, body).entities}
+    assert alias not in entities
+    assert entities[name].label == "ORG"
+    assert [m.text for m in entities[name].mentions].count(alias) == body.count(alias)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        # initials that do not match, and a list, are no definitions
+        "Officials of the Associated Union of Rail Drivers (ACLU) met on Monday.",
+        "Microsoft Corporation, IBM and Google declined to comment.",
+        "The Bank of England (BoE) held rates.",
+    ],
+)
+def test_other_names_after_a_name_are_not_its_acronym(enricher: Enricher, body: str) -> None:
+    names = {e.name for e in run(enricher, body).entities}
+    assert names & {"ACLU", "IBM", "BoE"}
+
+
+def test_a_name_described_as_a_company_is_an_organisation(enricher: Enricher) -> None:
+    body = (
+        "Zhejiang-based Huarong Thermal, the largest Chinese exporter to Europe, faces a 21.4% "
+        "duty. Huarong Thermal said it would contest the findings."
+    )
+    assert labels(run(enricher, body))["Huarong Thermal"] == "ORG"
