@@ -588,7 +588,27 @@ class FrameReader:
             return found
         if noun.lemma_.lower() in GENERIC_HEADS:
             return self._generic_target(noun)
+        earlier = self._named_before(noun)
+        if earlier is not None:
+            return self._target(earlier)
         return self._phrase_target(noun)
+
+    def _named_before(self, noun: Token) -> Token | None:
+        """The fuller mention a bare definite noun repeats: "welcomed *the duties*" after
+        "provisional anti-subsidy duties on heat pumps", "the levy" after "the mobile money
+        levy" — the latest earlier noun of the same lemma with modifiers or a complement.
+        Roles are left to the role rules ("the company", "the minister")."""
+        if noun.pos_ != "NOUN" or noun.lemma_.lower() in _ROLE_NOUNS:
+            return None
+        children = list(noun.children)
+        if not children or any(
+            c.dep_ != "det" or c.lower_ not in {"the", "this", "these"} for c in children
+        ):
+            return None
+        earlier = self._earlier_mention(noun)
+        if earlier is None or earlier.dep_ == "poss" or earlier.tag_ != noun.tag_:
+            return None  # "the drivers" are not "the average driver's" pay
+        return earlier
 
     def _apposed(self, noun: Token) -> Cluster | None:
         """The entity a description is apposed to: "L.A.'s mayor, Democrat Eric Garcetti" is
@@ -707,6 +727,8 @@ class FrameReader:
         return Frame(holders, targets, polarity, predicate, confidence, sentence)
 
 
+_ROLE_NOUNS = gz.PERSON_ROLES | gz.ORG_ROLES | gz.GPE_ROLES
+
 # Acts whose "of" / "by" / "for" / "from" names who acts, not what the act is about.
 _ACTS = frozenset({"decision", "move", "step", "action", "announcement", "ruling", "choice"})
 _ACTOR_PREPOSITIONS = frozenset({"of", "by", "for", "from"})
@@ -749,8 +771,21 @@ def denied(top: Token, polarity: int) -> int:
     """The direction of a stance word whose holder's own verb is ``top``: none when that verb
     is negated. "X did not criticise Y", "never endorsed Y", "no longer opposes Y" say what X
     does not do, not which side X takes (docs/annotation.md: no tag), unlike "refused to back
-    Y", a refusal composed in the chain below it."""
-    return 0 if negated(top) else polarity
+    Y", a refusal composed in the chain below it — and unlike a refusal said with a modal,
+    "will never accept Y", "cannot support Y", "won't back Y": against."""
+    if not negated(top):
+        return polarity
+    return -polarity if polarity > 0 and _modal(top) else 0
+
+
+# Modals whose negation refuses ("will not", "won't", "cannot", "would never").
+_REFUSING_MODALS = frozenset({"will", "wo", "would", "can", "ca", "cannot", "could", "shall"})
+
+
+def _modal(verb: Token) -> bool:
+    """A refusing modal, and not a counterfactual ("would not have voted for Y")."""
+    auxes = [c.lower_ for c in verb.children if c.dep_ == "aux"]
+    return any(a in _REFUSING_MODALS for a in auxes) and "have" not in auxes
 
 
 def mismatched_conjunct(verb: Token) -> bool:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from spacy.tokens import Doc, Token
 
 from pipeline.enrich import cues
+from pipeline.enrich import gazetteer as gz
 from pipeline.enrich import lexicon as lx
 from pipeline.enrich.constructions import clause_owner
 from pipeline.enrich.document import Document, Sentence
@@ -80,6 +81,7 @@ class _Positions:
                 tok.pos_ in _NOMINAL
                 and tok.dep_ in _REFERENT_DEPS
                 and tok.ent_type_ not in _AMOUNTS
+                and tok.lemma_.lower() not in gz.PERSON_ROLES  # "the association's president"
                 and not is_bare(tok)
             ):
                 named = doc.entity_of(field_name, tok)

@@ -182,13 +182,23 @@ def core_tokens(head: Token) -> list[Token]:
 
 
 def complement(head: Token) -> Token | None:
-    """The object of a complement preposition ("end *to* the war", "ban *on* guns")."""
+    """The object of a complement preposition ("end *to* the war", "ban *on* guns"); an
+    amount is none ("duties *of up to 38.2%* on heat pumps" are duties on heat pumps)."""
     for child in head.children:
         if child.dep_ == "prep" and child.lower_ in {"of", "on", "to", "for", "against"}:
             for grandchild in child.children:
-                if grandchild.dep_ == "pobj":
+                if grandchild.dep_ == "pobj" and not _amount(grandchild):
                     return grandchild
     return None
+
+
+_AMOUNTS = frozenset({"PERCENT", "MONEY", "QUANTITY"})
+
+
+def _amount(tok: Token) -> bool:
+    """A figure, not a thing counted: "of 38.2%", "of $5 billion" (but "of hundreds of
+    prisoners" names the prisoners)."""
+    return tok.ent_type_ in _AMOUNTS or (tok.like_num and any(c.isdigit() for c in tok.text))
 
 
 def phrase(tokens: list[Token], limit: int = 6) -> str:

@@ -37,6 +37,24 @@ def test_a_refusal_still_composes_its_direction(enricher: Enricher, verb: str, p
 
 
 @pytest.mark.parametrize(
+    ("verb", "prior"),
+    [
+        # a refusal said with a modal is a position against
+        ("will never accept", -1),
+        ("cannot support", -1),
+        ("won't back", -1),
+        ("would not endorse", -1),
+        # a counterfactual is none, and so is a modal refusing to oppose
+        ("would not have endorsed", 0),
+        ("will not oppose", 0),
+    ],
+)
+def test_a_modal_refusal_is_against(enricher: Enricher, verb: str, prior: int) -> None:
+    found = proposed(enricher, f"Senator Rosa Diaz {verb} the pension reform.", "verb")
+    assert directions(found, "Rosa Diaz", "reform") == {prior}
+
+
+@pytest.mark.parametrize(
     ("body", "holder", "kept"),
     [
         ("Senator Rosa Diaz applauded Governor Tom Reed's move on Twitter.", "Rosa Diaz", "move"),

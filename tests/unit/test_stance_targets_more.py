@@ -195,3 +195,31 @@ def test_a_company_named_by_its_trade_is_the_company(enricher: Enricher) -> None
         "secretary, Siobhan McAllister, accused the company of negotiating in bad faith."
     )
     assert has(proposed(enricher, body), "Siobhan McAllister", "Northern Crown Railways", -1)
+
+
+@pytest.mark.parametrize(
+    ("body", "holder", "target"),
+    [
+        # a bare definite noun repeats the fuller mention before it
+        ("The Commission imposed anti-subsidy duties on heat pumps on Wednesday. "
+         "Giulia Ferrante welcomed the duties.", "Giulia Ferrante", "anti-subsidy duties"),
+        ("The finance bill adds a mobile money levy. Grace Odhiambo condemned the levy.",
+         "Grace Odhiambo", "mobile money levy"),
+        # an amount is no complement: the duties are on heat pumps
+        ("Giulia Ferrante welcomed duties of up to 38.2% on heat pumps.", "Giulia Ferrante",
+         "duties on heat pumps"),
+    ],
+)  # fmt: skip
+def test_a_repeated_noun_is_the_thing_named_before(
+    enricher: Enricher, body: str, holder: str, target: str
+) -> None:
+    assert any(h == holder and t == target and p for h, t, p in proposed(enricher, body, "verb"))
+
+
+def test_a_person_s_role_is_no_referent_of_a_policy(enricher: Enricher) -> None:
+    # "backed the measures" never means the association's president
+    body = (
+        "The association's president, Giulia Ferrante, welcomed the plan. "
+        "France backed the measures."
+    )
+    assert not any(h == "France" and "Ferrante" in t for h, t, _ in proposed(enricher, body))
