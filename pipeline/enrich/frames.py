@@ -138,11 +138,30 @@ _REMOVALS = frozenset(
         "fire", "impeach", "remove", "oust", "prosecute", "arrest", "jail", "indict", "expel",
         "sack", "dismiss", "punish", "censure", "sanction", "charge", "replace", "depose",
         "repeal", "scrap", "overturn", "abolish", "kill", "block", "end", "drop", "defund",
+        "lift", "withdraw", "abandon", "reverse", "suspend", "cancel", "shelve", "ditch",
+        "axe", "halt", "revoke", "rescind", "quash",
     }
 )  # fmt: skip
 _STAYING = frozenset({"stay", "remain", "continue", "win", "succeed", "return"})
 _INSTALLS = frozenset(
-    {"confirm", "elect", "reelect", "reinstate", "appoint", "nominate", "pardon", "free"}
+    {
+        "confirm",
+        "elect",
+        "reelect",
+        "reinstate",
+        "appoint",
+        "nominate",
+        "pardon",
+        "free",
+        "approve",
+        "adopt",
+        "pass",
+        "introduce",
+        "restore",
+        "extend",
+        "implement",
+        "enact",
+    }
 )
 # Who can be asked to act: "called for Barr / Congress / China / them to …".
 _ACTORS = frozenset({"PERSON", "ORG", "NORP", "GPE"})
@@ -732,7 +751,6 @@ _ROLE_NOUNS = gz.PERSON_ROLES | gz.ORG_ROLES | gz.GPE_ROLES
 # Acts whose "of" / "by" / "for" / "from" names who acts, not what the act is about.
 _ACTS = frozenset({"decision", "move", "step", "action", "announcement", "ruling", "choice"})
 _ACTOR_PREPOSITIONS = frozenset({"of", "by", "for", "from"})
-_ACTORS = frozenset({"PERSON", "ORG", "GPE", "NORP"})
 
 
 def _actor_of_act(noun: Token, inner: Token, label: str) -> bool:

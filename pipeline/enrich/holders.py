@@ -266,7 +266,7 @@ class HolderResolver:
                 found += [(parsed.field, t, c) for c in clusters]
 
     def _resolve_one(self, field_name: TextField, t: Token) -> tuple[list[Cluster], float]:
-        apposed = self._apposed_people(field_name, t)
+        apposed = self._apposed_people(field_name, t) or self._included(field_name, t)
         if apposed:
             return apposed, 1.0
         c = self._entity(field_name, t)
@@ -336,6 +336,29 @@ class HolderResolver:
                 c = self._entity(field_name, name)
                 if c is not None and c.label == "PERSON" and c not in found:
                     found.append(c)
+        return found
+
+    def _included(self, field_name: TextField, t: Token) -> list[Cluster]:
+        """The people and organisations a description of a group names as its members: "an
+        all-party group *including* Labour MP Jane Cole and Tim Hart", "opponents such as
+        the ACLU". A description names no one else, so the members hold its position."""
+        own = self._entity(field_name, t)
+        if t.pos_ != "NOUN" or (own is not None and len(own.name.split()) > 1):
+            return []  # a one-word name may be a common noun the recogniser took ("Groups")
+        found: list[Cluster] = []
+        of = [o for p in t.children if p.lower_ == "of" for o in p.children if o.dep_ == "pobj"]
+        for prep in (p for noun in [t, *of] for p in noun.children):
+            if prep.dep_ != "prep" or prep.lower_ not in {"including", "as"}:
+                continue
+            if prep.lower_ == "as" and not any(c.lower_ == "such" for c in prep.children):
+                continue
+            for o in prep.children:
+                if o.dep_ != "pobj":
+                    continue
+                for name in [o, *conjuncts(o)]:
+                    c = self._entity(field_name, name)
+                    if c is not None and c.label in {"PERSON", "ORG"} and c not in found:
+                        found.append(c)
         return found
 
     def _named_in_clause(self, field_name: TextField, pronoun: Token) -> set[int]:

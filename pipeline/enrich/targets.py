@@ -35,7 +35,7 @@ GENERIC_HEADS = frozenset(
     _words("""deal plan proposal agreement idea bill legislation measure policy law package program
     programme call bid push effort initiative offer framework arrangement resolution motion
     talks extension decision move request demand nomination appointment candidacy
-    confirmation bid""")
+    confirmation bid amendment petition""")
 )
 # Words dropped from phrase targets: they do not change what the target is.
 _FILLER = frozenset(

@@ -223,3 +223,36 @@ def test_a_person_s_role_is_no_referent_of_a_policy(enricher: Enricher) -> None:
         "France backed the measures."
     )
     assert not any(h == "France" and "Ferrante" in t for h, t, _ in proposed(enricher, body))
+
+
+@pytest.mark.parametrize(
+    ("body", "holder", "target", "prior"),
+    [
+        # "called for X to be lifted / scrapped": against X; "... to be approved": for X
+        ("Senator Ann Reed called for the ban to be lifted.", "Ann Reed", "ban", -1),
+        ("Senator Ann Reed called for the levy to be scrapped.", "Ann Reed", "levy", -1),
+        ("Senator Ann Reed called for the treaty to be approved.", "Ann Reed", "treaty", 1),
+        # tabling an amendment to do something is a position on what it does
+        ("Labour MP Jane Cole tabled an amendment to scrap the levy.", "Jane Cole", "levy", -1),
+    ],
+)
+def test_what_a_call_or_an_amendment_asks_gives_the_side(
+    enricher: Enricher, body: str, holder: str, target: str, prior: int
+) -> None:
+    assert has(proposed(enricher, body), holder, target, prior)
+
+
+@pytest.mark.parametrize(
+    ("body", "holders"),
+    [
+        ("A cross-party group of lawmakers including Senator Ann Reed and Senator Tom Moss "
+         "criticised the ban.", {"Ann Reed", "Tom Moss"}),
+        ("Groups such as the American Civil Liberties Union opposed the ban.",
+         {"American Civil Liberties Union"}),
+    ],
+)  # fmt: skip
+def test_the_members_a_group_names_hold_its_position(
+    enricher: Enricher, body: str, holders: set[str]
+) -> None:
+    found = proposed(enricher, body, "verb")
+    assert {h for h, t, p in found if "ban" in t and p == -1} == holders
