@@ -178,7 +178,7 @@ JUDGEMENTS: dict[str, int] = _polar(
     """good great right correct important necessary needed essential vital crucial fair
     smart wise success win victory excellent strong helpful beneficial hero patriot genius
     breakthrough milestone constructive sensible reasonable effective courageous
-    pragmatic""",
+    pragmatic legitimate proportionate justified""",
     """mistake wrong bad terrible disaster disastrous failure illegal unconstitutional
     dangerous outrageous unacceptable reckless shameful disgrace disgraceful ridiculous
     absurd stupid dumb corrupt racist liar incompetent unfair irresponsible misguided
@@ -186,7 +186,8 @@ JUDGEMENTS: dict[str, int] = _polar(
     bully clown loser puppet thug crook hitman unrealistic bailout giveaway handout sham
     stunt farce charade travesty betrayal insult undemocratic unjust unworkable unlawful
     misleading dishonest cynical bribery appalling nonsense overreach whitewash smear
-    humiliating humiliation deplorable""",
+    humiliating humiliation deplorable unjustified disproportionate blow slap
+    protectionism blackmail sabotage scam""",
 )
 
 # Two-word judgements whose words alone judge nothing or the other way ("politically
