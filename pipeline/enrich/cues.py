@@ -26,7 +26,7 @@ VERBS: dict[str, int] = {
     **{lemma: v for lemma, v in ATTITUDE_VERBS.items() if lemma not in OBJECT_CONTROL},
     **_polar(
         """thank credit celebrate tout admire salute honor honour congratulate sponsor
-        cosponsor introduce table recommend trust respect like reward nominate
+        cosponsor introduce recommend trust respect like reward nominate
         appoint reaffirm restore fund vouch cheer herald pardon""",
         """attack accuse blame question criticize criticise sue mock ridicule bash berate chide
         scold rebuke castigate disparage smear undermine obstruct filibuster impeach dispute

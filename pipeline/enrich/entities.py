@@ -11,7 +11,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from spacy.tokens import Doc
+from spacy.tokens import Doc, Token
 
 from pipeline.enrich import gazetteer as gz
 from pipeline.enrich.mentions import RawMention, clean_name, name_key
@@ -119,11 +119,23 @@ def _acronym_after(doc: Doc, m: RawMention) -> int | None:
             if part[:1].isalpha()
         )
         return short.i if close.text == ")" and letters == initials.upper() else None
-    # ", BEUC," only as an apposition (not a list: "Acme, IBM and Google")
+    # ", BEUC," only as an organisation's apposition, never in a list ("Meta Platforms, IBM,
+    # Alphabet and Amazon", which the parser may read as an apposition too) nor a place's
+    # state or a person's post ("New York, NY,", "Ms Jones, CFO,")
     inside = range(doc[m.tok_start].i, j)
-    if close.text == "," and short.dep_ == "appos" and short.head.i in inside:
-        return short.i
-    return None
+    if close.text != "," or short.dep_ != "appos" or short.head.i not in inside:
+        return None
+    if len(letters) < 3 or not m.votes or max(m.votes, key=m.votes.__getitem__) != "ORG":
+        return None
+    return None if _in_list(doc, short) else short.i
+
+
+def _in_list(doc: Doc, short: Token) -> bool:
+    """Is ``short`` one item of a list of names: a conjunct, or followed by ", Name and"?"""
+    if any(c.dep_ == "conj" for c in (*short.children, *short.head.children)):
+        return True
+    after = doc[short.i + 2 : short.i + 5]
+    return any(t.lower_ in {"and", "or"} for t in after) and after[0].pos_ == "PROPN"
 
 
 def _longest_tokens(c: Cluster) -> list[str]:

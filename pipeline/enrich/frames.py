@@ -605,7 +605,7 @@ class FrameReader:
         found = self._catalogue_target(core_tokens(noun))
         if found is not None:
             return found
-        if noun.lemma_.lower() in GENERIC_HEADS:
+        if noun.lemma_.lower() in GENERIC_HEADS or noun.lemma_.lower() in _PROPOSALS:
             return self._generic_target(noun)
         earlier = self._named_before(noun)
         if earlier is not None:
@@ -627,6 +627,8 @@ class FrameReader:
         earlier = self._earlier_mention(noun)
         if earlier is None or earlier.dep_ == "poss" or earlier.tag_ != noun.tag_:
             return None  # "the drivers" are not "the average driver's" pay
+        if any(c.lower_ in _ANOTHER_ONE for c in earlier.children):
+            return None  # "a similar ban in Australia", "an earlier offensive": another one
         return earlier
 
     def _apposed(self, noun: Token) -> Cluster | None:
@@ -650,7 +652,9 @@ class FrameReader:
 
     def _generic_target(self, noun: Token) -> Target | None:
         """Generic heads: "a bill on gun control", "the nomination of X", "a plan to expand X"."""
-        inner = _complement(noun)
+        # "an amendment to scrap the levy" is against the levy; "the amendment to the
+        # Patriot Act" and "a petition to Parliament" are about neither
+        inner = None if noun.lemma_.lower() in _PROPOSALS else _complement(noun)
         if inner is not None:
             # "vetoed a resolution *against* Israel" is for Israel: the phrase is turned round
             sign = -1 if inner.head.lower_ == "against" else 1
@@ -747,6 +751,13 @@ class FrameReader:
 
 
 _ROLE_NOUNS = gz.PERSON_ROLES | gz.ORG_ROLES | gz.GPE_ROLES
+# Heads whose infinitive, never their "to" phrase, says what they propose.
+_PROPOSALS = frozenset({"amendment", "petition"})
+# Words that mark a noun as another of its kind than the one a later "the <noun>" repeats.
+_ANOTHER_ONE = frozenset(
+    {"earlier", "similar", "other", "another", "previous", "former", "prior", "separate"}
+    | {"different", "past", "existing", "original", "last", "rival"}
+)
 
 # Acts whose "of" / "by" / "for" / "from" names who acts, not what the act is about.
 _ACTS = frozenset({"decision", "move", "step", "action", "announcement", "ruling", "choice"})
@@ -793,6 +804,8 @@ def denied(top: Token, polarity: int) -> int:
     "will never accept Y", "cannot support Y", "won't back Y": against."""
     if not negated(top):
         return polarity
+    if any(c.lower_ == "enough" for c in top.children):
+        return polarity  # "cannot thank the NHS enough": praise, emphatically
     return -polarity if polarity > 0 and _modal(top) else 0
 
 
@@ -870,12 +883,8 @@ def _embedding_polarity(node: Token) -> int:
 def _third_parties(subject: Token) -> bool:
     """Is a reported clause's subject people other than the speaker: a plural noun ("saying
     taxpayers had already approved two measures" is the taxpayers' act, not the speaker's),
-    unless the speaker's own ("our members")?"""
-    return (
-        subject.tag_ == "NNS"
-        and subject.lower_ not in {"we", "us"}
-        and not any(c.lower_ in {"our", "my"} for c in subject.children)
-    )
+    unless someone's own ("our members", "its members")?"""
+    return subject.tag_ == "NNS" and not any(c.dep_ == "poss" for c in subject.children)
 
 
 def _is_embedded(node: Token) -> bool:

@@ -157,9 +157,10 @@ ORG_ROLES = _lower_set(
 
 # Nouns that describe an organisation in apposition ("Huarong Thermal, the largest Chinese
 # exporter"): the organisation roles and the trades a company is named by.
+# Not the trades that also name people ("the Hollywood producer", "a coal miner").
 ORG_DESCRIPTIONS = ORG_ROLES | _lower_set(
-    _words("""exporter importer producer maker lender insurer carrier operator supplier developer
-    conglomerate chain miner utility broadcaster publisher charity nonprofit subsidiary""")
+    _words("""exporter importer lender insurer conglomerate chain utility charity nonprofit
+    subsidiary""")
 )
 
 # Months and weekdays, written out: capitalised like names, never names themselves.

@@ -266,12 +266,15 @@ class HolderResolver:
                 found += [(parsed.field, t, c) for c in clusters]
 
     def _resolve_one(self, field_name: TextField, t: Token) -> tuple[list[Cluster], float]:
-        apposed = self._apposed_people(field_name, t) or self._included(field_name, t)
+        apposed = self._apposed_people(field_name, t)
         if apposed:
             return apposed, 1.0
+        members = self._included(field_name, t)
         c = self._entity(field_name, t)
-        if c is not None:
-            return [c], 1.0
+        if c is not None:  # "Republicans, including Mitch McConnell": the party and he
+            return [c, *(m for m in members if m is not c)], 1.0
+        if members:
+            return members, 1.0
         linked = self._linked(field_name, t)
         if linked is not None:
             return [linked], LINKED_FACTOR
@@ -339,14 +342,21 @@ class HolderResolver:
         return found
 
     def _included(self, field_name: TextField, t: Token) -> list[Cluster]:
-        """The people and organisations a description of a group names as its members: "an
-        all-party group *including* Labour MP Jane Cole and Tim Hart", "opponents such as
-        the ACLU". A description names no one else, so the members hold its position."""
-        own = self._entity(field_name, t)
-        if t.pos_ != "NOUN" or (own is not None and len(own.name.split()) > 1):
-            return []  # a one-word name may be a common noun the recogniser took ("Groups")
+        """The people and organisations a subject names as its members: "an all-party group
+        *including* Labour MP Jane Cole and Tim Hart", "opponents such as the ACLU",
+        "Republicans, including Mitch McConnell". A group's "of" names its members too ("a
+        group of lawmakers including A and B"), anyone else's not ("critics of tech giants
+        such as Google" are not Google)."""
+        if t.pos_ not in {"NOUN", "PROPN"}:
+            return []
         found: list[Cluster] = []
-        of = [o for p in t.children if p.lower_ == "of" for o in p.children if o.dep_ == "pobj"]
+        of = [
+            o
+            for p in t.children
+            if p.lower_ == "of" and t.lemma_.lower() in _COLLECTIVES
+            for o in p.children
+            if o.dep_ == "pobj"
+        ]
         for prep in (p for noun in [t, *of] for p in noun.children):
             if prep.dep_ != "prep" or prep.lower_ not in {"including", "as"}:
                 continue
@@ -804,8 +814,7 @@ _BUSINESSES = frozenset({"company", "firm", "manufacturer", "retailer", "startup
 _KINDS: dict[str, frozenset[str]] = {
     **{w: _BUSINESSES | {"group"}
        for w in ("inc", "inc.", "corp", "corp.", "corporation", "co", "co.", "ltd", "ltd.", "llc",
-                 "plc", "ag", "sa", "gmbh", "holdings", "company", "airlines", "airways",
-                 *gz.INDUSTRY_WORDS)},
+                 "plc", "ag", "sa", "gmbh", "holdings", "company", "airlines", "airways")},
     **{w: frozenset({"union"}) for w in ("union", "federation", "congress", "confederation")},
     **{w: frozenset({w}) for w in ("ministry", "party", "bank", "council", "commission",
                                    "agency", "department", "court", "committee", "university",
@@ -837,12 +846,24 @@ def lede_description(t: Token) -> bool:
     )
 
 
+# Nouns for a group whose "of" phrase says who its members are.
+_COLLECTIVES = frozenset(
+    {"group", "coalition", "alliance", "bloc", "caucus", "delegation", "panel", "handful"}
+    | {"number", "dozen", "dozens", "majority", "minority", "cohort", "consortium"}
+)
+
 _NOT_ONE_ACTOR = frozenset({"group", "campaign", "movement", "network", "member", "official"})
 
 
 def _kinds(c: Cluster) -> list[frozenset[str]]:
-    """The role nouns each kind word of the organisation's name allows."""
-    return [_KINDS[w] for w in c.name.lower().split() if w in _KINDS]
+    """The role nouns each kind word of the organisation's name allows; a name that ends
+    with a trade and has no other kind word is a company's ("Northern Crown Railways", not
+    the Department of Energy or the Federal Communications Commission)."""
+    words = c.name.lower().split()
+    found = [_KINDS[w] for w in words if w in _KINDS]
+    if not found and words and words[-1] in gz.INDUSTRY_WORDS:
+        found.append(_KINDS["company"])
+    return found
 
 
 def _of_kind(c: Cluster, lemma: str) -> bool:

@@ -35,7 +35,7 @@ GENERIC_HEADS = frozenset(
     _words("""deal plan proposal agreement idea bill legislation measure policy law package program
     programme call bid push effort initiative offer framework arrangement resolution motion
     talks extension decision move request demand nomination appointment candidacy
-    confirmation bid amendment petition""")
+    confirmation bid""")
 )
 # Words dropped from phrase targets: they do not change what the target is.
 _FILLER = frozenset(
@@ -182,13 +182,13 @@ def core_tokens(head: Token) -> list[Token]:
 
 
 def complement(head: Token) -> Token | None:
-    """The object of a complement preposition ("end *to* the war", "ban *on* guns"); an
-    amount is none ("duties *of up to 38.2%* on heat pumps" are duties on heat pumps)."""
+    """The object of a complement preposition ("end *to* the war", "ban *on* guns"); none
+    when it is an amount ("the bid of $65 billion for Sky" is no position on Sky)."""
     for child in head.children:
         if child.dep_ == "prep" and child.lower_ in {"of", "on", "to", "for", "against"}:
             for grandchild in child.children:
-                if grandchild.dep_ == "pobj" and not _amount(grandchild):
-                    return grandchild
+                if grandchild.dep_ == "pobj":
+                    return None if _amount(grandchild) else grandchild
     return None
 
 
