@@ -65,6 +65,13 @@ def _group_by_key(mentions: list[RawMention]) -> list[Cluster]:
     return list(groups.values())
 
 
+# Last words of the names of bodies that wire copy gives an acronym in apposition ("The
+# European Consumer Organisation, BEUC, said"); a company's is written in brackets.
+_BODIES = frozenset(
+    {"organisation", "organization", "association", "union", "federation", "confederation"}
+    | {"council", "commission", "committee", "agency", "authority", "institute", "foundation"}
+    | {"alliance", "coalition", "movement", "front", "party", "league", "bureau", "board"}
+)
 # Words an acronym may skip: "Federal Bureau of Investigation (FBI)".
 _ACRONYM_SKIPS = frozenset({"of", "the", "and", "for", "&", "de", "des", "du", "la", "le", "on"})
 
@@ -125,8 +132,8 @@ def _acronym_after(doc: Doc, m: RawMention) -> int | None:
     inside = range(doc[m.tok_start].i, j)
     if close.text != "," or short.dep_ != "appos" or short.head.i not in inside:
         return None
-    if len(letters) < 3 or not m.votes or max(m.votes, key=m.votes.__getitem__) != "ORG":
-        return None
+    if len(letters) < 3 or words[-1].lower() not in _BODIES:
+        return None  # a company's name is as often the first of a list: "Meta Platforms, IBM,"
     return None if _in_list(doc, short) else short.i
 
 

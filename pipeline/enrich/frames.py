@@ -627,7 +627,7 @@ class FrameReader:
         earlier = self._earlier_mention(noun)
         if earlier is None or earlier.dep_ == "poss" or earlier.tag_ != noun.tag_:
             return None  # "the drivers" are not "the average driver's" pay
-        if any(c.lower_ in _ANOTHER_ONE for c in earlier.children):
+        if any(_another_one(c) for c in earlier.children):
             return None  # "a similar ban in Australia", "an earlier offensive": another one
         return earlier
 
@@ -756,8 +756,20 @@ _PROPOSALS = frozenset({"amendment", "petition"})
 # Words that mark a noun as another of its kind than the one a later "the <noun>" repeats.
 _ANOTHER_ONE = frozenset(
     {"earlier", "similar", "other", "another", "previous", "former", "prior", "separate"}
-    | {"different", "past", "existing", "original", "last", "rival"}
+    | {"different", "past", "existing", "original", "last", "rival", "old", "comparable"}
 )
+
+
+def _another_one(modifier: Token) -> bool:
+    """Does ``modifier`` mark its noun as one of several: "a similar ban", "the first
+    offensive", "higher duties", "Tanzania's levy"?"""
+    return (
+        modifier.lower_ in _ANOTHER_ONE
+        or modifier.ent_type_ == "ORDINAL"
+        or modifier.tag_ in {"JJR", "RBR"}
+        or modifier.dep_ == "poss"
+    )
+
 
 # Acts whose "of" / "by" / "for" / "from" names who acts, not what the act is about.
 _ACTS = frozenset({"decision", "move", "step", "action", "announcement", "ruling", "choice"})
@@ -804,9 +816,21 @@ def denied(top: Token, polarity: int) -> int:
     "will never accept Y", "cannot support Y", "won't back Y": against."""
     if not negated(top):
         return polarity
-    if any(c.lower_ == "enough" for c in top.children):
+    if _modal(top) and _emphatic(top):
         return polarity  # "cannot thank the NHS enough": praise, emphatically
     return -polarity if polarity > 0 and _modal(top) else 0
+
+
+def _emphatic(verb: Token) -> bool:
+    """ "cannot thank X *enough*", "can't praise X *too highly*" or "*highly enough*": no
+    measure is enough."""
+    for c in verb.children:
+        near = [c, *c.children]
+        if any(t.lower_ == "enough" for t in near):
+            return True
+        if c.dep_ == "advmod" and any(t.lower_ == "too" for t in c.children):
+            return True
+    return False
 
 
 # Modals whose negation refuses ("will not", "won't", "cannot", "would never").
@@ -881,10 +905,24 @@ def _embedding_polarity(node: Token) -> int:
 
 
 def _third_parties(subject: Token) -> bool:
-    """Is a reported clause's subject people other than the speaker: a plural noun ("saying
-    taxpayers had already approved two measures" is the taxpayers' act, not the speaker's),
-    unless someone's own ("our members", "its members")?"""
-    return subject.tag_ == "NNS" and not any(c.dep_ == "poss" for c in subject.children)
+    """Is a reported clause's subject people other than the speaker: someone else's ("the
+    union's members", "Russia's allies") or people a speaker never speaks for ("saying
+    taxpayers had already approved two measures" is the taxpayers' act)? A speaker's own
+    people stay the speaker's ("Unite said members had rejected the offer", "its members")."""
+    if subject.tag_ != "NNS":
+        return False
+    owners = [c for c in subject.children if c.dep_ == "poss"]
+    if owners:
+        return any(o.pos_ != "PRON" for o in owners)
+    return subject.lemma_.lower() in _THIRD_PARTIES
+
+
+# People a speaker reports on but does not speak for.
+_THIRD_PARTIES = frozenset(
+    {"taxpayer", "voter", "critic", "opponent", "expert", "analyst", "economist", "investor"}
+    | {"consumer", "resident", "observer", "scientist", "researcher", "rival", "judge"}
+    | {"lawmaker", "legislator", "regulator", "prosecutor", "investigator", "court"}
+)
 
 
 def _is_embedded(node: Token) -> bool:

@@ -157,10 +157,12 @@ ORG_ROLES = _lower_set(
 
 # Nouns that describe an organisation in apposition ("Huarong Thermal, the largest Chinese
 # exporter"): the organisation roles and the trades a company is named by.
-# Not the trades that also name people ("the Hollywood producer", "a coal miner").
-ORG_DESCRIPTIONS = ORG_ROLES | _lower_set(
-    _words("""exporter importer lender insurer conglomerate chain utility charity nonprofit
-    subsidiary""")
+# Never a person's: not the trades that also name people ("the Hollywood producer", "a coal
+# miner", "a rice exporter", "a car retailer").
+ORG_DESCRIPTIONS = _lower_set(
+    _words("""company firm corporation conglomerate subsidiary utility charity nonprofit startup
+    airline bank ministry agency party union organization organisation alliance coalition
+    council commission committee""")
 )
 
 # Months and weekdays, written out: capitalised like names, never names themselves.

@@ -816,9 +816,12 @@ _KINDS: dict[str, frozenset[str]] = {
        for w in ("inc", "inc.", "corp", "corp.", "corporation", "co", "co.", "ltd", "ltd.", "llc",
                  "plc", "ag", "sa", "gmbh", "holdings", "company", "airlines", "airways")},
     **{w: frozenset({"union"}) for w in ("union", "federation", "congress", "confederation")},
-    **{w: frozenset({w}) for w in ("ministry", "party", "bank", "council", "commission",
-                                   "agency", "department", "court", "committee", "university",
-                                   "police", "army", "navy", "parliament", "assembly")},
+    **{w: frozenset({w}) for w in ("ministry", "party", "bank", "council", "court",
+                                   "committee", "university", "police", "army", "navy",
+                                   "parliament", "assembly")},
+    # "The Securities and Exchange Commission (SEC) sued Ripple. The agency said ..."
+    **{w: frozenset({w, "agency"}) for w in ("agency", "commission", "department", "bureau",
+                                             "administration", "authority", "office")},
 }  # fmt: skip
 
 
@@ -861,9 +864,16 @@ def _kinds(c: Cluster) -> list[frozenset[str]]:
     the Department of Energy or the Federal Communications Commission)."""
     words = c.name.lower().split()
     found = [_KINDS[w] for w in words if w in _KINDS]
-    if not found and words and words[-1] in gz.INDUSTRY_WORDS:
+    if not found and words and words[-1] in gz.INDUSTRY_WORDS and _trade_name(words):
         found.append(_KINDS["company"])
     return found
+
+
+def _trade_name(words: list[str]) -> bool:
+    """Is a name ending in a trade a company's: no "of"/"for" and no word of an office or an
+    association before it ("Swiss Federal Office of Energy", "International Chamber of
+    Shipping", "American Institute of Steel" are not)?"""
+    return not any(w in {"of", "for"} or w in gz.ORG_SUFFIXES for w in words[:-1])
 
 
 def _of_kind(c: Cluster, lemma: str) -> bool:

@@ -419,11 +419,16 @@ def test_a_sentence_opening_its_line_is_no_headline(enricher: Enricher) -> None:
         ("Harvey Weinstein, the Hollywood producer, was sentenced on Monday.",
          {"Harvey Weinstein": "PERSON"}),
         ("Sarah Jones, a coal miner from West Virginia, testified.", {"Sarah Jones": "PERSON"}),
+        ("Ali Khan, a rice exporter in Karachi, criticized the export ban.",
+         {"Ali Khan": "PERSON"}),
+        ("Jane Holt, a car retailer in Ohio, testified.", {"Jane Holt": "PERSON"}),
         # a list is no acronym's definition, even where the parser reads an apposition
         ("Meta Platforms, IBM, Alphabet and Amazon have all signed the pledge.",
          {"Meta Platforms": "ORG", "IBM": "ORG"}),
         ("JPMorgan Chase, HSBC, Citigroup and Barclays were fined.",
          {"JPMorgan Chase": "ORG", "HSBC": "ORG"}),
+        ("Meta Platforms, IBM, as well as Amazon criticized the rule.",
+         {"Meta Platforms": "ORG", "IBM": "ORG"}),
     ],
 )  # fmt: skip
 def test_new_name_rules_leave_ordinary_names_alone(
@@ -473,7 +478,7 @@ def test_other_names_after_a_name_are_not_its_acronym(enricher: Enricher, body: 
 
 def test_a_name_described_as_a_company_is_an_organisation(enricher: Enricher) -> None:
     body = (
-        "Zhejiang-based Huarong Thermal, the largest Chinese exporter to Europe, faces a 21.4% "
+        "Zhejiang-based Huarong Thermal, the largest Chinese heat pump company, faces a 21.4% "
         "duty. Huarong Thermal said it would contest the findings."
     )
     assert labels(run(enricher, body))["Huarong Thermal"] == "ORG"

@@ -292,6 +292,13 @@ def test_counterexamples_to_the_organisation_and_member_rules(enricher: Enricher
         # an earlier noun marked as another one is not the one repeated
         ("Israel began the offensive on Friday. Egypt said an earlier Israeli offensive in 2014 "
          "had killed 2,000 people. Turkey condemned the offensive.", "Turkey", "earlier"),
+        ("Israel launched a ground offensive on Friday. Hamas said the first offensive in 2008 "
+         "had failed. Egypt condemned the offensive.", "Egypt", "first"),
+        ("Washington had imposed much higher duties on Chinese cars. BYD criticized the duties.",
+         "BYD", "higher"),
+        # a public body is not "the company" for a trade word in its name
+        ("Shell was fined on Monday by the Swiss Federal Office of Energy. Greenpeace criticized "
+         "the company.", "Greenpeace", "Swiss Federal Office"),
     ],
 )  # fmt: skip
 def test_counterexamples_to_the_target_rules(
@@ -305,6 +312,22 @@ def test_counterexamples_to_the_speaker_and_negation_rules(enricher: Enricher) -
     # "cannot thank X enough" is praise
     found = proposed(enricher, "Israel cannot thank the United States enough, Netanyahu said.")
     assert not any(t == "United States" and p < 0 for _, t, p in found)
-    # "its members" are the speaker's own side
+    found = proposed(enricher, '"I can\'t praise Marcus Rashford too highly," Johnson said.')
+    assert not any(t == "Marcus Rashford" and p < 0 for _, t, p in found)
+    # "its members", and members without an owner, are the speaker's own side; the union's
+    # members are not the chief executive's
     body = "The RMT union said its members had voted overwhelmingly to reject the pay offer."
     assert has(proposed(enricher, body), "RMT", "pay offer", -1)
+    assert has(
+        proposed(enricher, "Unite said members had rejected the offer."), "Unite", "offer", -1
+    )
+    body = "Boeing chief executive Kelly Ortberg said the union's members had rejected the offer."
+    assert not any(
+        h == "Kelly Ortberg" and t == "offer" and p for h, t, p in proposed(enricher, body)
+    )
+    # a public body folded with its acronym is still "the agency"
+    body = (
+        "The Securities and Exchange Commission (SEC) met on Monday. The agency criticized Ripple."
+    )
+    found = proposed(enricher, body, "verb")
+    assert has(found, "Securities and Exchange Commission", "Ripple", -1)
