@@ -80,7 +80,7 @@ def _fold_acronyms(fields: list[ParsedField], clusters: list[Cluster]) -> list[C
     """Fold an acronym into the name it abbreviates where the article says so: "the
     Associated Union of Rail Drivers (AURD)", or in apposition, "The European Consumer
     Organisation, BEUC, said". Every later "AURD" is then the union, one entity, under
-    its full name; the acronym's own label gives way to the full name's."""
+    its full name; the label is voted over both names' mentions."""
     docs = {parsed.field: parsed.doc for parsed in fields}
     at: dict[tuple[TextField, int], Cluster] = {}
     for c in clusters:
@@ -99,9 +99,7 @@ def _fold_acronyms(fields: list[ParsedField], clusters: list[Cluster]) -> list[C
             alias = at.get((m.field, short)) if short is not None else None
             if alias is None or home(alias) is home(c):
                 continue
-            alias = home(alias)
-            for a in alias.mentions:
-                a.votes.clear()
+            alias = home(alias)  # its votes count too: "(SKM)" is read as an organisation
             home(c).mentions.extend(alias.mentions)
             folded[id(alias)] = home(c)
     return [c for c in clusters if id(c) not in folded]

@@ -162,7 +162,7 @@ ORG_ROLES = _lower_set(
 ORG_DESCRIPTIONS = _lower_set(
     _words("""company firm corporation conglomerate subsidiary utility charity nonprofit startup
     airline bank ministry agency party union organization organisation alliance coalition
-    council commission committee""")
+    council commission committee body""")
 )
 
 # Months and weekdays, written out: capitalised like names, never names themselves.

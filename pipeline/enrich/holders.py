@@ -60,6 +60,13 @@ _FOLLOWERS = frozenset(
      "ally", "detractor", "admirer", "defender", "donor", "sympathizer", "sympathiser",
      "devotee", "foe"}
 )  # fmt: skip
+# People tied to an organisation who speak for themselves, not for it: "Shell shareholders
+# rejected the resolution", "Boeing machinists approve contract".
+_STAKEHOLDERS = frozenset(
+    {"shareholder", "stockholder", "investor", "machinist", "worker", "employee", "customer",
+     "user", "subscriber", "driver", "pilot", "nurse", "doctor", "teacher", "student",
+     "resident", "passenger", "patient", "creditor", "bondholder", "franchisee", "contractor"}
+)  # fmt: skip
 # Bodies a place's name can qualify that are not its government: "the NY police union"
 # warns as a union, not as New York ("China's commerce ministry" stays China's).
 _PLACE_BODIES = frozenset(
@@ -404,6 +411,8 @@ class HolderResolver:
                 return self._group(field_name, child, t, c)
             if child.dep_ == "compound" and lemma in _FOLLOWERS and c.label == "PERSON":
                 return None  # "Bernie Sanders supporters accused X": not Sanders
+            if child.dep_ == "compound" and lemma in _STAKEHOLDERS:
+                return None
             if child.dep_ == "compound" and lemma not in gz.PERSON_ROLES:
                 return c  # "UN chief" is a person we cannot name, not the UN
             if child.dep_ in {"poss", "amod", "compound"} and lemma in gz.ORG_ROLES:

@@ -265,6 +265,12 @@ def test_counterexamples_to_the_organisation_and_member_rules(enricher: Enricher
         "The ACLU criticised the company."
     )
     assert has(proposed(enricher, body, "verb"), "ACLU", "Microsoft", -1)
+    # people tied to an organisation speak for themselves, not for it
+    for body in (
+        "Shell shareholders on Tuesday rejected a resolution calling for tougher targets.",
+        "Boeing machinists approved the contract on Monday.",
+    ):
+        assert not any(h in {"Shell", "Boeing"} for h, _, _ in proposed(enricher, body))
     # the members of someone else's "of" phrase are not the holders
     for body in (
         "Critics of tech giants such as Google and Meta welcomed the ruling.",
