@@ -145,24 +145,10 @@ _REMOVALS = frozenset(
 _STAYING = frozenset({"stay", "remain", "continue", "win", "succeed", "return"})
 _INSTALLS = frozenset(
     {
-        "confirm",
-        "elect",
-        "reelect",
-        "reinstate",
-        "appoint",
-        "nominate",
-        "pardon",
-        "free",
-        "approve",
-        "adopt",
-        "pass",
-        "introduce",
-        "restore",
-        "extend",
-        "implement",
-        "enact",
+        "confirm", "elect", "reelect", "reinstate", "appoint", "nominate", "pardon", "free",
+        "approve", "adopt", "pass", "introduce", "restore", "extend", "implement", "enact",
     }
-)
+)  # fmt: skip
 # Who can be asked to act: "called for Barr / Congress / China / them to …".
 _ACTORS = frozenset({"PERSON", "ORG", "NORP", "GPE"})
 
@@ -779,11 +765,8 @@ _ACTOR_PREPOSITIONS = frozenset({"of", "by", "for", "from"})
 def _actor_of_act(noun: Token, inner: Token, label: str) -> bool:
     """Does the complement name the act's actor: "condemned the decision of the Reserve
     Bank" (or "a decision for the Reserve Bank") is against the decision, not the bank?"""
-    return (
-        noun.lemma_.lower() in _ACTS
-        and inner.head.lower_ in _ACTOR_PREPOSITIONS
-        and (label in _ACTORS)
-    )
+    act = noun.lemma_.lower() in _ACTS
+    return act and inner.head.lower_ in _ACTOR_PREPOSITIONS and label in _ACTORS
 
 
 def compose(verb: Token, polarity: int) -> tuple[int, Token]:

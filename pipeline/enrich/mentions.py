@@ -523,7 +523,7 @@ def _rule_votes(span: Span, mention: RawMention) -> None:
     if (mention.titles or _described_as_person(span, mention)) and place is None:
         mention.votes["PERSON"] += TITLE_VOTE
     elif place is None and _in_apposition(span, gz.ORG_DESCRIPTIONS):
-        mention.votes["ORG"] += PATTERN_VOTE  # "Huarong Thermal, the largest exporter"
+        mention.votes["ORG"] += PATTERN_VOTE  # "Huarong Thermal, the heat pump company"
     words = [t.lower_ for t in span]
     if len(words) > 1 and (
         words[-1] in gz.ORG_SUFFIXES or (words[0] in gz.ORG_PREFIXES and words[1] == "of")
