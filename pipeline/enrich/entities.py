@@ -218,6 +218,10 @@ def _merge_short_names(clusters: list[Cluster]) -> list[Cluster]:
                 [c for c in beginnings.longer(names[i]) if label(c) == "ORG"],
                 first,
             )
+        if home is None and label(i) == "ORG":
+            home = _placed_home(
+                names[i], [(c, names[c]) for c in endings.longer(names[i]) if label(c) == "ORG"]
+            )
         if home is None:
             kept.append(short)
         else:
@@ -273,6 +277,21 @@ def _organisation_home(
     if one_word and label == "PERSON" and not short.titles and first(orgs[0]) < short.first():
         return orgs[0]
     return None
+
+
+def _placed_home(words: list[str], orgs: list[tuple[int, list[str]]]) -> int | None:
+    """The organisation a name is short for when the longer name only puts a place before
+    it: "Justice Department" in "U.S. Justice Department", "Revenue Authority" in "Kenya
+    Revenue Authority" — the one such organisation, and never for a one-word name (a
+    "Commission" is not the European Commission's by its words alone)."""
+    if len(words) < 2:
+        return None
+    placed = [
+        c
+        for c, longer in orgs
+        if gz.place_label(name_key(" ".join(longer[: len(longer) - len(words)]))) == "GPE"
+    ]
+    return placed[0] if len(placed) == 1 else None
 
 
 _PLACE_LABELS = frozenset({"GPE", "LOC", "FAC"})
