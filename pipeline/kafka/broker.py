@@ -138,7 +138,7 @@ class LocalBroker:
         self.home.mkdir(parents=True, exist_ok=True)
         self._write_properties()
         if not (self.data / "meta.properties").exists():
-            self._format(java, classpath)
+            self._format_storage(java, classpath)
         log_offset = self.log_file.stat().st_size if self.log_file.exists() else 0
         process = self._spawn(java, classpath)
         self._wait_until_answering(process, log_offset)
@@ -229,6 +229,19 @@ class LocalBroker:
             *args,
         ]
 
+    def _format_storage(self, java: str, classpath: str) -> None:
+        """Format the data directory; on a failure, once more with the jars copied afresh.
+
+        Why: the storage tool once failed in a test run with a Java exception and passed on
+        the rerun; a jar set copied while another process wrote the local Maven repository
+        is the one input that differs between the two, and formatting is idempotent
+        (``--ignore-formatted``). A second failure is reported with its cause."""
+        try:
+            self._format(java, classpath)
+        except BrokerError:
+            (self.jars / ".pom-sha256").unlink(missing_ok=True)
+            self._format(java, self.classpath())
+
     def _format(self, java: str, classpath: str) -> None:
         command = self._java_command(
             java,
@@ -243,7 +256,7 @@ class LocalBroker:
         )
         result = subprocess.run(command, capture_output=True, text=True, check=False)
         if result.returncode != 0:
-            raise BrokerError(f"formatting KRaft storage failed: {_last_line(result.stderr)}")
+            raise BrokerError(f"formatting KRaft storage failed: {_reason(result.stderr)}")
 
     def _spawn(self, java: str, classpath: str) -> subprocess.Popen[bytes]:
         command = self._java_command(java, classpath, KAFKA_MAIN, str(self.properties))
@@ -263,7 +276,7 @@ class LocalBroker:
                 self.pid_file.unlink(missing_ok=True)
                 raise BrokerError(
                     f"broker exited with code {process.returncode}; see {self.log_file}: "
-                    f"{_last_line(self.log_file.read_text(errors='replace'))}"
+                    f"{_reason(self.log_file.read_text(errors='replace'))}"
                 )
             if port_open(b.host, b.port) and _log_says_started(self.log_file, log_offset):
                 return
@@ -303,6 +316,13 @@ def _log_says_started(log_file: Path, offset: int) -> bool:
         return False
 
 
-def _last_line(text: str) -> str:
-    lines = [line for line in text.strip().splitlines() if line.strip()]
-    return lines[-1] if lines else "no output"
+def _reason(text: str) -> str:
+    """The line of a Java program's output that says why it failed: the innermost "Caused
+    by:", else the last line that is not a stack frame ("\tat ...", "\t... 8 more", which
+    says nothing)."""
+    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    causes = [line for line in lines if line.startswith("Caused by:")]
+    if causes:
+        return causes[-1]
+    said = [line for line in lines if not line.startswith(("at ", "..."))]
+    return said[-1] if said else "no output"
