@@ -141,8 +141,7 @@ PERSON_TITLES = _lower_set(
     president-elect czar economist analyst executive founder head councillor councilor
     councilman councilwoman councilmember alderman alderwoman commissioner inspector
     detective sergeant colonel lieutenant archbishop bishop rabbi imam cardinal sir dame lord
-    supervisor
-    magistrate solicitor treasurer recorder commodore comptroller auditor sheriff marshal
+    supervisor magistrate solicitor treasurer recorder commodore comptroller auditor sheriff marshal
     superintendent ombudsman mp mep msp""")
 )
 
@@ -155,10 +154,9 @@ ORG_ROLES = _lower_set(
     militia network airline manufacturer retailer startup""")
 )
 
-# Nouns that describe an organisation in apposition ("Huarong Thermal, the largest Chinese
-# exporter"): the organisation roles and the trades a company is named by.
-# Never a person's: not the trades that also name people ("the Hollywood producer", "a coal
-# miner", "a rice exporter", "a car retailer").
+# Nouns that describe an organisation in apposition ("Huarong Thermal, the heat pump
+# company") and never a person: not the trades that also name people ("the Hollywood
+# producer", "a coal miner", "a rice exporter", "a car retailer").
 ORG_DESCRIPTIONS = _lower_set(
     _words("""company firm corporation conglomerate subsidiary utility charity nonprofit startup
     airline bank ministry agency party union organization organisation alliance coalition
