@@ -38,6 +38,7 @@ from pipeline.enrich.frames import (
     is_passive,
     negated,
     particle_of,
+    particle_reading,
     prep_targets,
 )
 from pipeline.enrich.holders import HOLDER_LABELS, HolderResolver, conjuncts, lede_description
@@ -342,6 +343,10 @@ class SentenceReader:
             )
 
     def _verb(self, tok: Token, lemma: str) -> Iterator[Candidate]:
+        particled = particle_reading(tok)
+        if particled is not None:  # "called out X (for Y)": X, never Y
+            yield from self.emit(self._subject_of(tok), particled[1], tok, "verb", particled[0])
+            return
         for prep in tok.children if lemma in _PHRASAL_VERBS else ():
             polarity = cues.PHRASAL.get((lemma, prep.lower_))
             if polarity is None and lemma == "come" and particle_of(tok) == "out":

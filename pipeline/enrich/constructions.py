@@ -51,6 +51,7 @@ from pipeline.enrich.frames import (
     mismatched_conjunct,
     negated,
     particle_of,
+    particle_reading,
     per_token,
     prep_targets,
 )
@@ -72,6 +73,9 @@ def verb_reading(tok: Token) -> tuple[int, list[Token]]:
     """A stance verb's direction and its object tokens: phrasal ("pushed back against Y")
     first, then the verb's own object ("attacked Y"); (0, []) for any other word."""
     lemma = tok.lemma_.lower()
+    particled = particle_reading(tok)
+    if particled is not None:
+        return particled[0], particled[1]
     for prep in tok.children:
         if prep.dep_ not in {"prep", "prt"}:
             continue

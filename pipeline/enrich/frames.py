@@ -454,6 +454,9 @@ class FrameReader:
 
     def _attitude_objects(self, verb: Token) -> tuple[int, list[Token], str]:
         lemma = verb.lemma_.lower()
+        particled = particle_reading(verb)
+        if particled is not None:
+            return particled
         for prep in verb.children:
             key = (lemma, prep.lower_)
             if prep.dep_ in {"prep", "prt"} and key in lx.PHRASAL:
@@ -855,6 +858,20 @@ def agent_of(verb: Token) -> Token | None:
 
 
 _ADVERB_PARTICLES = frozenset({"back", "out", "away", "off"})
+
+
+def particle_reading(verb: Token) -> tuple[int, list[Token], str] | None:
+    """A verb + particle whose object is the target (:data:`lexicon.PARTICLE_VERBS`): its
+    direction, its objects and its label; None for any other verb. The parser makes some
+    particles a preposition ("voted *down* the repeal"), whose object is then the target."""
+    lemma = verb.lemma_.lower()
+    for c in verb.children:
+        key = (lemma, c.lower_)
+        if c.dep_ in {"prt", "prep", "advmod"} and key in lx.PARTICLE_VERBS:
+            objects = [o for o in verb.children if o.dep_ == "dobj"]
+            objects = objects or [o for o in c.children if o.dep_ == "pobj"]
+            return lx.PARTICLE_VERBS[key], objects, f"{lemma} {c.lower_}"
+    return None
 
 
 def particle_of(verb: Token) -> str | None:

@@ -72,6 +72,16 @@ PARTICLES: dict[tuple[str, str], str] = {
     ("push", "against"): "back",
     ("speak", "against"): "out",
 }
+# Verb + particle whose *object* is the target: "called out Saudi Arabia (for the killing)",
+# "voted down the repeal", "shot down the proposal". Read before the phrasal prepositions,
+# so that "called out X for Y" is never "called for Y".
+PARTICLE_VERBS: dict[tuple[str, str], int] = {
+    ("call", "out"): -1,
+    ("vote", "down"): -1,
+    ("shoot", "down"): -1,
+    ("shout", "down"): -1,
+    ("talk", "up"): 1,
+}
 # A particle that turns a stance verb into a retreat: "backed off the comment", "backed down"
 # take no side toward the object ("backed away from the deal" is read by PHRASAL above).
 RETREATS = frozenset({("back", "off"), ("back", "down"), ("back", "away"), ("back", "out")})

@@ -500,3 +500,16 @@ def test_a_speaker_named_only_in_the_next_sentence_is_a_holder_named_ahead(
     assert {(c.source, c.holder_via) for c in found if c.holder.name == "Rosa Diaz"} == {
         ("holder_ahead", "quote_next")
     }
+
+
+def test_a_particle_verb_takes_its_object_never_its_reason(enricher: Enricher) -> None:
+    # "called out X for Y" is against X; read as "called for Y" it was favor of the killing
+    found = candidates(
+        enricher, "Amnesty International called out Saudi Arabia for the killing of a reporter."
+    )
+    assert directions(found, "Amnesty International", "saudi") == {-1}
+    assert directions(found, "Amnesty International", "killing") == set()
+    found = candidates(enricher, "The Senate voted down the Affordable Care Act repeal.")
+    assert directions(found, "Senate", "repeal") == {-1}
+    found = candidates(enricher, "Chancellor Angela Merkel shot down the proposal for joint bonds.")
+    assert directions(found, "Angela Merkel", "proposal") == {-1}
