@@ -251,6 +251,13 @@ def _speakers(reader: FrameReader, sent: Span) -> list[Cluster]:
 _PHRASAL_VERBS = frozenset(lemma for lemma, _ in cues.PHRASAL) | {"come"}
 
 
+def _phrasal_children(verb: Token) -> list[Token]:
+    """A verb's children, and the prepositions on its object "aim": the parser hangs the "at"
+    of "took aim at Y" on the noun, that of "took a swipe at Y" on the verb."""
+    aimed = [p for o in verb.children if o.dep_ == "dobj" and o.lower_ == "aim" for p in o.children]
+    return [*verb.children, *aimed]
+
+
 # The parts of speech the token rules of :meth:`SentenceReader.all` read (each rule checks its
 # own; ``_cue`` and ``participle_opener`` read the others too).
 _RULE_POS = frozenset({"VERB", "AUX", "NOUN", "PROPN", "ADJ"})
@@ -347,7 +354,7 @@ class SentenceReader:
         if particled is not None:  # "called out X (for Y)": X, never Y
             yield from self.emit(self._subject_of(tok), particled[1], tok, "verb", particled[0])
             return
-        for prep in tok.children if lemma in _PHRASAL_VERBS else ():
+        for prep in _phrasal_children(tok) if lemma in _PHRASAL_VERBS else ():
             polarity = cues.PHRASAL.get((lemma, prep.lower_))
             if polarity is None and lemma == "come" and particle_of(tok) == "out":
                 polarity = cues.PREPOSITIONS.get(prep.lower_)

@@ -50,6 +50,12 @@ def directions(found: list[Candidate], holder: str, target_word: str) -> set[int
         ("Senator Rosa Diaz did not criticise the merger.", "Rosa Diaz", "merger", 0),
         ("Senator Rosa Diaz clearly detests the pipeline.", "Rosa Diaz", "pipeline", -1),
         ("Mayor Tom Reed ripped into the police union.", "Tom Reed", "union", -1),
+        (
+            "Senator Elizabeth Warren took aim at Facebook on Monday.",
+            "Elizabeth Warren",
+            "facebook",
+            -1,
+        ),
         ("Governor Li Wei heralded the new transit law.", "Li Wei", "transit", 1),
         # a stance noun describing a person: "one of the critics", "as a critic", "a loyalist"
         (
