@@ -48,6 +48,7 @@ class Cluster:
 def build(fields: list[ParsedField], mentions: list[RawMention]) -> list[Cluster]:
     """Group mentions, add missed repeats, and decide each group's name and label."""
     clusters = _merge_short_names(_fold_acronyms(fields, _group_by_key(mentions)))
+    clusters = _merge_name_variants(clusters)
     for c in clusters:
         c.label = _decide_label(c)
     _add_missed_repeats(fields, clusters)
@@ -147,6 +148,71 @@ def _longest_tokens(c: Cluster) -> list[str]:
     return max((m.text.split() for m in c.mentions), key=len)
 
 
+# Generational suffixes: "Patrick Carlineo Jr.", "Robert S. Mueller III" end with the surname
+# before them.
+_SUFFIXES = frozenset({"jr", "jr.", "sr", "sr.", "ii", "iii", "iv"})
+
+
+def _name_words(c: Cluster) -> list[str]:
+    """The cluster's longest name in lower case, without a generational suffix."""
+    words = [w.lower().rstrip(",") for w in _longest_tokens(c)]
+    while len(words) > 1 and words[-1] in _SUFFIXES:
+        words.pop()
+    return words
+
+
+def _person_parts(c: Cluster) -> tuple[str, str, str, str] | None:
+    """(given name, middle names, surname, generational suffix) of a cluster's longest name,
+    if it has two words or more besides the suffix."""
+    last = _longest_tokens(c)[-1].lower().rstrip(",")
+    words = _name_words(c)
+    if len(words) < 2:
+        return None
+    return words[0].rstrip("."), " ".join(words[1:-1]), words[-1], last if last in _SUFFIXES else ""
+
+
+def _same_person(a: tuple[str, str, str, str], b: tuple[str, str, str, str]) -> bool:
+    """Are two full names one person's: the same surname, a given name that is the same or
+    one's short form ("Pat" of "Patrick"), and no middle names or suffixes that differ
+    ("George H.W. Bush" is not "George W. Bush")? A name without them agrees with any."""
+    (given_a, middle_a, last_a, suf_a), (given_b, middle_b, last_b, suf_b) = a, b
+    if last_a != last_b or (middle_a and middle_b and middle_a != middle_b):
+        return False
+    if suf_a and suf_b and suf_a != suf_b:
+        return False
+    short, full = sorted((given_a, given_b), key=len)
+    return short == full or (len(short) >= 3 and full.startswith(short))
+
+
+def _merge_name_variants(clusters: list[Cluster]) -> list[Cluster]:
+    """Fold a person's other full names into the fullest: "Robert Mueller" and "Robert S.
+    Mueller III", "Pat Carlineo" and "Patrick Carlineo Jr." are one man. Names that agree
+    with people who are not one ("George Bush" beside "George H.W. Bush" and "George W.
+    Bush") stay as they are."""
+    by_surname: dict[str, list[tuple[int, tuple[str, str, str, str]]]] = {}
+    for i, c in enumerate(clusters):
+        parts = _person_parts(c) if _decide_label(c) == "PERSON" else None
+        if parts is not None:
+            by_surname.setdefault(parts[2], []).append((i, parts))
+    home: dict[int, int] = {}
+    for group in by_surname.values():
+        for i, parts in group:
+            same = [(j, other) for j, other in group if _same_person(parts, other)]
+            if len(same) < 2 or not all(_same_person(a, b) for _, a in same for _, b in same):
+                continue
+            # the fullest name, then the first named (``same`` holds ``i`` itself)
+            best = min(
+                (j for j, _ in same),
+                key=lambda j: (-len(_longest_tokens(clusters[j])), clusters[j].first()),
+            )
+            if best != i:
+                home[i] = best
+    kept = [c for i, c in enumerate(clusters) if i not in home]
+    for i, j in home.items():
+        clusters[j].mentions.extend(clusters[i].mentions)
+    return kept
+
+
 class _Names:
     """Names (lists of lower-case words) in a trie, read backwards for endings, so that the
     longer names starting or ending with a given one are found in time proportional to its
@@ -190,7 +256,7 @@ def _merge_short_names(clusters: list[Cluster]) -> list[Cluster]:
     """Fold "Zelenskyy" into "Volodymyr Zelenskyy" when the long name is a person's, and
     "Samsung" into "Samsung Electronics" when exactly one organisation's name starts so."""
     by_length = sorted(clusters, key=lambda c: len(_longest_tokens(c)))
-    names = [[w.lower() for w in _longest_tokens(c)] for c in by_length]
+    names = [_name_words(c) for c in by_length]
     endings, beginnings = _Names(names, backwards=True), _Names(names, backwards=False)
     labels: dict[int, str] = {}  # decided on demand; forgotten when a name folds in
 
@@ -345,8 +411,9 @@ def _add_missed_repeats(fields: list[ParsedField], clusters: list[Cluster]) -> N
     for c in clusters:
         for m in c.mentions:
             learn(m.text.split(), c)
-        if c.label == "PERSON":
-            learn(_longest_tokens(c)[-1:], c)
+        if c.label == "PERSON":  # the surname: "King" of "Martin Luther King Jr."
+            n = len(_name_words(c))
+            learn(_longest_tokens(c)[n - 1 : n], c)
     for parsed in fields:
         taken = _covered_tokens(c for c in clusters)
         doc = parsed.doc

@@ -93,7 +93,8 @@ COMPANIES = _lower_set(
     Netflix Uber Pfizer Moderna AstraZeneca Novartis Bayer Siemens Volkswagen BMW Toyota Honda
     Nissan Hyundai Samsung Sony Huawei Alibaba Tencent Shell BP Exxon ExxonMobil Chevron
     Gazprom Rosneft Aramco Boeing Airbus Lockheed Raytheon Walmart Nestle Unilever HSBC
-    Barclays JPMorgan Goldman OpenAI SpaceX TikTok ByteDance""")
+    Barclays JPMorgan Goldman OpenAI SpaceX TikTok ByteDance Twitter Instagram YouTube WhatsApp
+    Snapchat Reddit LinkedIn Tumblr Spotify""")
 )
 
 # Government portfolios: "Defence" in "Defence Secretary X" is part of a title.

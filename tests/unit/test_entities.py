@@ -500,3 +500,44 @@ def test_a_name_described_as_a_company_is_an_organisation(enricher: Enricher) ->
         "duty. Huarong Thermal said it would contest the findings."
     )
     assert labels(run(enricher, body))["Huarong Thermal"] == "ORG"
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (
+            "Special counsel Robert S. Mueller III issued his report. Robert Mueller later "
+            "testified. Mueller said little.",
+            {"Robert S. Mueller III": 3},
+        ),
+        (
+            "Patrick Carlineo Jr., 55, pleaded guilty. Pat Carlineo told police he had a gun. "
+            "Carlineo was arrested. The judge sentenced Patrick W. Carlineo.",
+            {"Patrick Carlineo Jr.": 4},
+        ),
+        (
+            "Martin Luther King Jr. spoke in Memphis. King was killed there.",
+            {"Martin Luther King Jr.": 2},
+        ),
+        # names that agree with two people who are not one stay apart
+        (
+            "George H.W. Bush met George W. Bush. George Bush said nothing.",
+            {"George H.W. Bush": 1, "George W. Bush": 1, "George Bush": 1},
+        ),
+        (
+            "Hillary Clinton met Bill Clinton in Little Rock.",
+            {"Hillary Clinton": 1, "Bill Clinton": 1},
+        ),
+    ],
+)
+def test_a_persons_full_names_with_middle_names_suffixes_or_short_forms_are_one(
+    enricher: Enricher, body: str, expected: dict[str, int]
+) -> None:
+    people = {e.name: e.count for e in run(enricher, body).entities if e.label == "PERSON"}
+    assert people == expected
+
+
+def test_social_platforms_are_companies(enricher: Enricher) -> None:
+    # the small model took "Twitter" for a person, who then "also accused" Big Machine
+    body = "Then, last week, Taylor Swift posted on Twitter accusing Big Machine of lying."
+    assert labels(run(enricher, body))["Twitter"] == "ORG"
