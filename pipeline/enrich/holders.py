@@ -155,6 +155,11 @@ class HolderResolver:
         self._last_group = _prefix_last(
             self._occurrences, lambda o: o.subject and len(o.conjoined) > 1
         )
+        # People named together in any role: "... got the attention of Senator A and
+        # Congresswoman B. They criticised ..."
+        self._last_people = _prefix_last(
+            self._occurrences, lambda o: len(o.conjoined) > 1 and o.cluster.label == "PERSON"
+        )
         self._by_id = {id(c): c for c in doc.clusters}
         self._prefixes: dict[frozenset[str], _Prefix] = {}
         self._anonymous: dict[str, tuple[int, int]] | None = None
@@ -534,6 +539,14 @@ class HolderResolver:
         same = fit.last_subject[k]
         if same >= 0 and occ[same].sentence == current:
             return [occ[same].cluster]
+        if plural and fit.first_subject.get(current - 1) is None:
+            # no group was the last sentence's subject: the people it named together, not a
+            # nationality adjective beside them ("two Democratic politicians: A and B")
+            g = self._last_people[k]
+            if g >= 0 and occ[g].sentence == current - 1:
+                ids = dict.fromkeys(occ[g].conjoined)
+                people = [self._by_id[i] for i in ids if i in self._by_id]
+                return [c for c in people if c.label == "PERSON"]
         for back in range(1, _LOOKBACK_SENTENCES + 1):
             first = fit.first_subject.get(current - back)
             if first is not None and first < k:

@@ -219,3 +219,18 @@ def test_a_modified_role_as_target_is_not_guessed(enricher: Enricher) -> None:
         "President Joe Biden spoke in Ohio. Governor Gavin Newsom criticised the former president."
     )
     assert "Joe Biden" not in {c.surface for c in candidates(enricher, body) if c.rule != "pair"}
+
+
+def test_they_are_the_people_the_sentence_before_named_together(enricher: Enricher) -> None:
+    # a paragraph break changes the parse, not the antecedent; a nationality adjective
+    # beside the names is no group that could criticise anything
+    body = (
+        "Her post got the attention of two big-name Democratic politicians: Senator Elizabeth "
+        "Warren and congresswoman Alexandria Ocasio-Cortez.\n\nThey criticised the label's "
+        "owner and the effect big businesses can have."
+    )
+    found = candidates(enricher, body)
+    assert rule_holders(found, "owner") == {"Elizabeth Warren", "Alexandria Ocasio-Cortez"}
+    # a group that was the sentence's subject still comes first
+    body = "Democrats met Tom Reed and Carl Diaz on Monday.\n\nThey criticised the levy on fuel."
+    assert rule_holders(candidates(enricher, body), "levy") == {"Democrats"}
