@@ -246,6 +246,11 @@ def _speakers(reader: FrameReader, sent: Span) -> list[Cluster]:
     return []
 
 
+# Verbs that doubt a thing but ask a person: "questioned the decision" is against it,
+# "questioned Morrison about his testimony" asks him (docs/annotation.md).
+_ASKING = frozenset({"question"})
+
+
 # Verbs with a phrasal reading (``cues.PHRASAL``, and "come out for / against"): only their
 # prepositions are worth reading.
 _PHRASAL_VERBS = frozenset(lemma for lemma, _ in cues.PHRASAL) | {"come"}
@@ -381,7 +386,16 @@ class SentenceReader:
             objects = [c for c in tok.children if c.dep_ in {"dobj", "dative"}]
             if not objects:
                 objects = constructions.prep_objects(tok)
+        if lemma in _ASKING and any(self._person(o) for o in objects):
+            return  # "questioned Morrison about his testimony" asks him; "questioned the deal"
         yield from self.emit(holders, objects, tok, "verb", cues.VERBS[lemma])
+
+    def _person(self, tok: Token) -> bool:
+        """Does ``tok`` name a person: a personal pronoun or a person's name?"""
+        if tok.lower_ in {"him", "her", "them", "me", "us", "you"}:
+            return True
+        c = self.owner.doc.entity_of(self.field, tok)
+        return c is not None and c.label == "PERSON"
 
     def _noun(self, tok: Token, lemma: str) -> Iterator[Candidate]:
         """ "opponents of the bill, including A", "his criticism of Y", "X's backing for Y"."""

@@ -257,6 +257,9 @@ def _negated(token: Token) -> bool:
             return True
         if child.lower_ == "longer" and any(g.lower_ == "no" for g in child.children):
             return True
+    if token.dep_ == "acomp" and token.head.lemma_ == "be" and token.head.i < token.i:
+        # "is not opposed to Y", "wasn't concerned about Y": the copula carries the "not"
+        return any(c.dep_ == "neg" and not _restricting(c) for c in token.head.children)
     return _shares_negation(token)
 
 

@@ -519,3 +519,28 @@ def test_a_particle_verb_takes_its_object_never_its_reason(enricher: Enricher) -
     assert directions(found, "Senate", "repeal") == {-1}
     found = candidates(enricher, "Chancellor Angela Merkel shot down the proposal for joint bonds.")
     assert directions(found, "Angela Merkel", "proposal") == {-1}
+
+
+@pytest.mark.parametrize(
+    ("body", "target"),
+    [
+        ("Senator Rosa Diaz is not opposed to the pipeline.", "pipeline"),
+        ("Senator Rosa Diaz wasn't critical of the merger.", "merger"),
+        ("Tim Morrison wasn't concerned about the content of the call.", "content"),
+    ],
+)
+def test_an_adjective_denied_by_its_copula_takes_no_side(
+    enricher: Enricher, body: str, target: str
+) -> None:
+    holder = "Tim Morrison" if "Morrison" in body else "Rosa Diaz"
+    assert directions(candidates(enricher, body), holder, target) <= {0}
+    assert directions(
+        candidates(enricher, body.replace("n't", "").replace(" not", "")), holder, target
+    ) == {-1}
+
+
+def test_questioning_a_person_asks_questioning_a_thing_doubts(enricher: Enricher) -> None:
+    body = "Republicans also questioned Tim Morrison about his closed-door testimony."
+    assert directions(candidates(enricher, body), "Republicans", "morrison") == set()
+    body = "Senator Bob Corker questioned Donald Trump's competence."
+    assert directions(candidates(enricher, body), "Bob Corker", "competence") == {-1}
