@@ -151,6 +151,7 @@ def _longest_tokens(c: Cluster) -> list[str]:
 # Generational suffixes: "Patrick Carlineo Jr.", "Robert S. Mueller III" end with the surname
 # before them.
 _SUFFIXES = frozenset({"jr", "jr.", "sr", "sr.", "ii", "iii", "iv"})
+_FILIAL = frozenset({"jr", "jr.", "sr", "sr."})  # told apart from the father's own name
 
 
 def _name_words(c: Cluster) -> list[str]:
@@ -181,6 +182,10 @@ def _same_person(a: tuple[str, str, str, str], b: tuple[str, str, str, str]) -> 
     if suf_a and suf_b and suf_a != suf_b:
         return False
     short, full = sorted((given_a, given_b), key=len)
+    if (suf_a in _FILIAL) != (suf_b in _FILIAL):
+        # "Donald Trump" and "Donald Trump Jr." are father and son; a short given name is
+        # the son's own ("Pat Carlineo", "Patrick Carlineo Jr.")
+        return short != full and len(short) >= 3 and full.startswith(short)
     return short == full or (len(short) >= 3 and full.startswith(short))
 
 
