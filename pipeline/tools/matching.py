@@ -89,13 +89,16 @@ _OWNERS = frozenset(
 
 def _stems(word: str) -> frozenset[str]:
     """Crude stems, so that "secure our borders" and "securing borders", "make a deal" and
-    "making deal", "leave al-Tanf" and "leaving al-Tanf" compare equal: the word cut to five
-    letters, also without the final "e" a verb drops before "-ing" or "-ed"."""
+    "making deal", "leave al-Tanf" and "leaving al-Tanf" compare equal: the word without its
+    ending, cut to five letters, and for an "-ing" or "-ed" form also with the final "e"
+    such a form drops ("making" is "mak" or "make"; "cars" is never "care")."""
     for suffix in ("ing", "ed", "es", "s"):
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            word = word[: -len(suffix)]
-            break
-    return frozenset({word[:5], word.removesuffix("e")[:5]})
+            base = word[: -len(suffix)]
+            if suffix in {"ing", "ed"}:
+                return frozenset({base[:5], (base + "e")[:5]})
+            return frozenset({base[:5]})
+    return frozenset({word[:5]})
 
 
 def _within(words: list[frozenset[str]], others: list[frozenset[str]]) -> bool:

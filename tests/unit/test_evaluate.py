@@ -32,6 +32,8 @@ GOLD = DEV.parent / "gold"
         ("leave al-Tanf", "leaving al-Tanf", True),
         ("raise taxes", "raising taxes", True),
         ("make a deal", "breaking deal", False),
+        ("cars", "health care", False),
+        ("the Pope", "pop music", False),
     ],
 )
 def test_targets_match(gold: str, predicted: str, same: bool) -> None:
