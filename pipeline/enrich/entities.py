@@ -151,7 +151,8 @@ def _longest_tokens(c: Cluster) -> list[str]:
 # Generational suffixes: "Patrick Carlineo Jr.", "Robert S. Mueller III" end with the surname
 # before them.
 _SUFFIXES = frozenset({"jr", "jr.", "sr", "sr.", "ii", "iii", "iv"})
-_FILIAL = frozenset({"jr", "jr.", "sr", "sr."})  # told apart from the father's own name
+# Surnames that are also pronouns: a sentence's "He" is not Liu He.
+_PRONOUNS = frozenset({"he", "she", "it", "we", "they", "i", "you", "him", "her", "us", "them"})
 
 
 def _name_words(c: Cluster) -> list[str]:
@@ -173,27 +174,27 @@ def _person_parts(c: Cluster) -> tuple[str, str, str, str] | None:
 
 
 def _same_person(a: tuple[str, str, str, str], b: tuple[str, str, str, str]) -> bool:
-    """Are two full names one person's: the same surname, a given name that is the same or
-    one's short form ("Pat" of "Patrick"), and no middle names or suffixes that differ
-    ("George H.W. Bush" is not "George W. Bush")? A name without them agrees with any."""
+    """Are two full names one person's: the same given name and surname, and no middle names
+    or suffixes that differ? A middle name on one side only does not tell people apart
+    ("Robert S. Mueller", "Robert Mueller"); a suffix does ("Donald Trump Jr." is the son,
+    "Henry Ford II" the grandson), and so do two different middle names ("George H.W. Bush",
+    "George W. Bush")."""
     (given_a, middle_a, last_a, suf_a), (given_b, middle_b, last_b, suf_b) = a, b
-    if last_a != last_b or (middle_a and middle_b and middle_a != middle_b):
+    if middle_a and middle_b and middle_a != middle_b:
         return False
-    if suf_a and suf_b and suf_a != suf_b:
-        return False
-    short, full = sorted((given_a, given_b), key=len)
-    if (suf_a in _FILIAL) != (suf_b in _FILIAL):
-        # "Donald Trump" and "Donald Trump Jr." are father and son; a short given name is
-        # the son's own ("Pat Carlineo", "Patrick Carlineo Jr.")
-        return short != full and len(short) >= 3 and full.startswith(short)
-    return short == full or (len(short) >= 3 and full.startswith(short))
+    return given_a == given_b and last_a == last_b and suf_a == suf_b
+
+
+def _suffixed(c: Cluster) -> bool:
+    """Does a person's longest name end with a generational suffix ("Jr.", "III")?"""
+    return len(_name_words(c)) < len(_longest_tokens(c))
 
 
 def _merge_name_variants(clusters: list[Cluster]) -> list[Cluster]:
-    """Fold a person's other full names into the fullest: "Robert Mueller" and "Robert S.
-    Mueller III", "Pat Carlineo" and "Patrick Carlineo Jr." are one man. Names that agree
-    with people who are not one ("George Bush" beside "George H.W. Bush" and "George W.
-    Bush") stay as they are."""
+    """Fold a person's other full names into the fullest: "Donald J. Trump" and "Donald
+    Trump", "Robert S. Mueller" and "Robert Mueller" are one man. Names that agree with
+    people who are not one ("George Bush" beside "George H.W. Bush" and "George W. Bush")
+    stay as they are."""
     by_surname: dict[str, list[tuple[int, tuple[str, str, str, str]]]] = {}
     for i, c in enumerate(clusters):
         parts = _person_parts(c) if _decide_label(c) == "PERSON" else None
@@ -276,7 +277,10 @@ def _merge_short_names(clusters: list[Cluster]) -> list[Cluster]:
     kept: list[Cluster] = []
     for i, short in enumerate(by_length):
         home = _person_home(
-            names[i], label(i), [c for c in endings.longer(names[i]) if label(c) == "PERSON"], first
+            names[i],
+            label(i),
+            [c for c in endings.longer(names[i]) if label(c) == "PERSON"],
+            lambda j: (_suffixed(by_length[j]), *first(j)),
         )
         if home is None:
             home = _given_name_home(
@@ -305,9 +309,11 @@ def _merge_short_names(clusters: list[Cluster]) -> list[Cluster]:
 
 
 def _person_home(
-    words: list[str], label: str, people: list[int], first: Callable[[int], tuple[int, int]]
+    words: list[str], label: str, people: list[int], rank: Callable[[int], tuple[int, ...]]
 ) -> int | None:
-    """The person a short name belongs to, among the people whose names end with it."""
+    """The person a short name belongs to, among the people whose names end with it: the
+    first named, a father before his son ("Trump" is not "Donald Trump Jr." when the text
+    names Donald Trump too)."""
     if not people:
         return None
     if label in _PLACE_LABELS or (
@@ -316,8 +322,7 @@ def _person_home(
         # "Washington" the city never folds into "George Washington"; a place's name read
         # as a person's here does ("Samuel Mwanza ... Mwanza said", not the city)
         return None
-    # Two people sharing a surname: the short form goes to the one named first.
-    return min(people, key=first)
+    return min(people, key=rank)
 
 
 def _given_name_home(words: list[str], people: list[int]) -> int | None:
@@ -416,9 +421,12 @@ def _add_missed_repeats(fields: list[ParsedField], clusters: list[Cluster]) -> N
     for c in clusters:
         for m in c.mentions:
             learn(m.text.split(), c)
-        if c.label == "PERSON":  # the surname: "King" of "Martin Luther King Jr."
-            n = len(_name_words(c))
-            learn(_longest_tokens(c)[n - 1 : n], c)
+    # Surnames: "King" of "Martin Luther King Jr.", the father's before the son's
+    for c in sorted((c for c in clusters if c.label == "PERSON"), key=_suffixed):
+        n = len(_name_words(c))
+        surname = _longest_tokens(c)[n - 1 : n]
+        if surname and surname[0].lower() not in _PRONOUNS:  # "He" of "Liu He"
+            learn(surname, c)
     for parsed in fields:
         taken = _covered_tokens(c for c in clusters)
         doc = parsed.doc

@@ -506,28 +506,33 @@ def test_a_name_described_as_a_company_is_an_organisation(enricher: Enricher) ->
     ("body", "expected"),
     [
         (
-            "Special counsel Robert S. Mueller III issued his report. Robert Mueller later "
-            "testified. Mueller said little.",
-            {"Robert S. Mueller III": 3},
+            "Special counsel Robert S. Mueller III issued his report. Mueller said little.",
+            {"Robert S. Mueller III": 2},
         ),
-        (
-            "Patrick Carlineo Jr., 55, pleaded guilty. Pat Carlineo told police he had a gun. "
-            "Carlineo was arrested.",
-            {"Patrick Carlineo Jr.": 3},
-        ),
-        # "Jr." tells a son from his father, unless the son's own short name is used
-        (
-            "President Donald Trump said his son Donald Trump Jr. is innocent.",
-            {"Donald Trump": 1, "Donald Trump Jr.": 1},
-        ),
+        ("Donald J. Trump spoke on Monday. Donald Trump left.", {"Donald J. Trump": 2}),
         (
             "Martin Luther King Jr. spoke in Memphis. King was killed there.",
             {"Martin Luther King Jr.": 2},
         ),
-        # names that agree with two people who are not one stay apart
+        # a suffix tells a son from his father, and a bare surname is the father's
+        (
+            "Donald Trump Jr. met a lawyer in 2016. President Donald Trump defended his son on "
+            "Monday. Trump criticized the inquiry.",
+            {"Donald Trump": 2, "Donald Trump Jr.": 1},
+        ),
+        (
+            "Henry Ford II took over the company in 1945. His grandfather Henry Ford founded it.",
+            {"Henry Ford II": 1, "Henry Ford": 1},
+        ),
+        # names that agree with two people who are not one stay apart; a longer given name
+        # is another person's
         (
             "George H.W. Bush met George W. Bush. George Bush said nothing.",
             {"George H.W. Bush": 1, "George W. Bush": 1, "George Bush": 1},
+        ),
+        (
+            "Ann Smith, a nurse, spoke to reporters. Her sister Annabel Smith said they were glad.",
+            {"Ann Smith": 1, "Annabel Smith": 1},
         ),
         (
             "Hillary Clinton met Bill Clinton in Little Rock.",
@@ -535,7 +540,7 @@ def test_a_name_described_as_a_company_is_an_organisation(enricher: Enricher) ->
         ),
     ],
 )
-def test_a_persons_full_names_with_middle_names_suffixes_or_short_forms_are_one(
+def test_a_persons_full_names_with_and_without_a_middle_name_are_one(
     enricher: Enricher, body: str, expected: dict[str, int]
 ) -> None:
     people = {e.name: e.count for e in run(enricher, body).entities if e.label == "PERSON"}
@@ -546,3 +551,12 @@ def test_social_platforms_are_companies(enricher: Enricher) -> None:
     # the small model took "Twitter" for a person, who then "also accused" Big Machine
     body = "Then, last week, Taylor Swift posted on Twitter accusing Big Machine of lying."
     assert labels(run(enricher, body))["Twitter"] == "ORG"
+
+
+def test_a_surname_that_is_a_pronoun_is_no_later_mention(enricher: Enricher) -> None:
+    body = (
+        "The talks were led by Vice Premier Liu He, China's top negotiator. He has injected "
+        "similar drama into trade talks with Mexico."
+    )
+    people = {e.name: e.count for e in run(enricher, body).entities if e.label == "PERSON"}
+    assert people == {"Liu He": 1}
