@@ -25,6 +25,7 @@ from itertools import islice
 from spacy.tokens import Span, Token
 
 from pipeline.enrich import constructions, cues, passives, target_rules
+from pipeline.enrich import gazetteer as gz
 from pipeline.enrich import lexicon as lx
 from pipeline.enrich.document import Document, Sentence
 from pipeline.enrich.entities import Cluster
@@ -210,7 +211,19 @@ class CandidateReader:
 # Verbs that give up the position their object names ("withdrew his opposition to Y",
 # "dropped her objections to Y"): the guidelines tag a position given up no more than one
 # denied, so such a stance noun reads no side.
-_GIVING_UP = lx.REVERSING_VERBS | {"retract", "rescind", "reverse", "renounce", "soften"}
+# Verbs that give a stance noun up or keep clear of it: "withdrew his opposition", "avoided
+# direct criticism of teachers".
+_GIVING_UP = (
+    lx.REVERSING_VERBS
+    | {"retract", "rescind", "reverse", "renounce", "soften"}
+    | {
+        "avoid",
+        "shun",
+        "eschew",
+        "refrain",
+        "forgo",
+    }
+)
 
 
 def _given_up(cue: Token) -> bool:
@@ -357,7 +370,8 @@ class SentenceReader:
     def _verb(self, tok: Token, lemma: str) -> Iterator[Candidate]:
         particled = particle_reading(tok)
         if particled is not None:  # "called out X (for Y)": X, never Y
-            yield from self.emit(self._subject_of(tok), particled[1], tok, "verb", particled[0])
+            if particled[0]:
+                yield from self.emit(self._subject_of(tok), particled[1], tok, "verb", particled[0])
             return
         for prep in _phrasal_children(tok) if lemma in _PHRASAL_VERBS else ():
             polarity = cues.PHRASAL.get((lemma, prep.lower_))
@@ -386,13 +400,19 @@ class SentenceReader:
             objects = [c for c in tok.children if c.dep_ in {"dobj", "dative"}]
             if not objects:
                 objects = constructions.prep_objects(tok)
-        if lemma in _ASKING and any(self._person(o) for o in objects):
-            return  # "questioned Morrison about his testimony" asks him; "questioned the deal"
+        if lemma in _ASKING and (
+            any(self._person(o) for o in objects)
+            or any(c.dep_ == "prep" and c.lower_ == "about" for c in tok.children)
+        ):
+            return  # "questioned Morrison (or the FBI) about ..." asks; "questioned the deal"
         yield from self.emit(holders, objects, tok, "verb", cues.VERBS[lemma])
 
     def _person(self, tok: Token) -> bool:
-        """Does ``tok`` name a person: a personal pronoun or a person's name?"""
+        """Does ``tok`` name a person: a personal pronoun, a person's name, or a person's
+        role ("Facebook's chief executive, Mark Zuckerberg", "the witness")?"""
         if tok.lower_ in {"him", "her", "them", "me", "us", "you"}:
+            return True
+        if tok.lemma_.lower() in gz.PERSON_ROLES:
             return True
         c = self.owner.doc.entity_of(self.field, tok)
         return c is not None and c.label == "PERSON"

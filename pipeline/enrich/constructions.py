@@ -160,6 +160,8 @@ def clause_owner(s: SentenceReader, verb: Token) -> list[Cluster]:
             return []  # "… to get Clinton elected and bashing Trump": not the subject of elected
         elif node.dep_ in {"advcl", "xcomp", "conj"} and head.pos_ in _VERBAL:
             node = head
+        elif node.dep_ in {"acl", "relcl"} and head.pos_ in _NOMINAL and is_venue(head):
+            node = head.head.head  # "posted on Twitter accusing Y": the poster accuses
         elif node.dep_ in {"acl", "relcl"} and head.pos_ in _NOMINAL:  # "the first to back Y"
             return noun_owner(s, head)
         else:

@@ -865,15 +865,20 @@ _ADVERB_PARTICLES = frozenset({"back", "out", "away", "off"})
 
 def particle_reading(verb: Token) -> tuple[int, list[Token], str] | None:
     """A verb + particle whose object is the target (:data:`lexicon.PARTICLE_VERBS`): its
-    direction, its objects and its label; None for any other verb. The parser makes some
-    particles a preposition ("voted *down* the repeal"), whose object is then the target."""
+    direction (0 when it deploys forces), its objects and its label; None for any other
+    verb. The parser makes some particles a preposition ("voted *down* the repeal"), whose
+    object is then the target."""
     lemma = verb.lemma_.lower()
     for c in verb.children:
         key = (lemma, c.lower_)
         if c.dep_ in {"prt", "prep", "advmod"} and key in lx.PARTICLE_VERBS:
-            objects = [o for o in verb.children if o.dep_ == "dobj"]
+            # "called out Trump for ..." is sometimes parsed with Trump as a predicate
+            objects = [o for o in verb.children if o.dep_ in {"dobj", "oprd"}]
             objects = objects or [o for o in c.children if o.dep_ == "pobj"]
-            return lx.PARTICLE_VERBS[key], objects, f"{lemma} {c.lower_}"
+            label = f"{lemma} {c.lower_}"
+            if any(o.lemma_.lower() in lx.FORCES for o in objects):
+                return 0, [], label  # "called out the National Guard (for ...)" deploys it
+            return lx.PARTICLE_VERBS[key], objects, label
     return None
 
 

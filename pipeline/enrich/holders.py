@@ -116,6 +116,7 @@ class Occurrence:
     subject: bool
     conjoined: tuple[int, ...]  # ids of entities coordinated with it as one subject
     main: bool = False  # the subject of its sentence's main clause
+    in_phrase: bool = False  # its coordination is a preposition's object ("supporters of A and B")
 
 
 @dataclass
@@ -158,7 +159,8 @@ class HolderResolver:
         # People named together in any role: "... got the attention of Senator A and
         # Congresswoman B. They criticised ..."
         self._last_people = _prefix_last(
-            self._occurrences, lambda o: len(o.conjoined) > 1 and o.cluster.label == "PERSON"
+            self._occurrences,
+            lambda o: len(o.conjoined) > 1 and o.cluster.label == "PERSON" and not o.in_phrase,
         )
         self._by_id = {id(c): c for c in doc.clusters}
         self._prefixes: dict[frozenset[str], _Prefix] = {}
@@ -191,6 +193,7 @@ class HolderResolver:
                         _is_subject(root),
                         partners,
                         _is_main_subject(root),
+                        parsed.doc[top[root.i]].dep_ == "pobj",
                     )
                 )
         return found
@@ -540,8 +543,12 @@ class HolderResolver:
         if same >= 0 and occ[same].sentence == current:
             return [occ[same].cluster]
         if plural and fit.first_subject.get(current - 1) is None:
-            # no group was the last sentence's subject: the people it named together, not a
-            # nationality adjective beside them ("two Democratic politicians: A and B")
+            # no group was the last sentence's subject. If a plural noun was, they are its
+            # people, named nowhere ("Voters in Ohio turned against A and B. They backed
+            # C"); else the people it named together, not a nationality adjective beside
+            # them ("two Democratic politicians: A and B")
+            if current > 0 and self._plural_subject(current - 1):
+                return []
             g = self._last_people[k]
             if g >= 0 and occ[g].sentence == current - 1:
                 ids = dict.fromkeys(occ[g].conjoined)
@@ -554,6 +561,13 @@ class HolderResolver:
         if fit.last[k] >= 0:
             return [occ[fit.last[k]].cluster]
         return self._look_ahead(k, current, labels)
+
+    def _plural_subject(self, index: int) -> bool:
+        """Is the main subject of sentence ``index`` a plural common noun?"""
+        sent = self.doc.sentences[index].span
+        return any(
+            t.dep_ in _SUBJECT_DEPS and t.tag_ == "NNS" and t.head.i == sent.root.i for t in sent
+        )
 
     def _look_ahead(self, k: int, current: int, labels: set[str] | frozenset[str]) -> list[Cluster]:
         """Nothing fitting was named before: a document often opens on "the prime minister"

@@ -82,6 +82,11 @@ PARTICLE_VERBS: dict[tuple[str, str], int] = {
     ("shout", "down"): -1,
     ("talk", "up"): 1,
 }
+# What "called out" deploys rather than criticises: "called out the National Guard".
+FORCES = frozenset(
+    _words("""guard military army troops troop police reserve reserves militia soldier soldiers
+    force forces marines navy""")
+)
 # A particle that turns a stance verb into a retreat: "backed off the comment", "backed down"
 # take no side toward the object ("backed away from the deal" is read by PHRASAL above).
 RETREATS = frozenset({("back", "off"), ("back", "down"), ("back", "away"), ("back", "out")})

@@ -374,6 +374,8 @@ def test_a_time_after_a_phrasal_frame_verb_gives_way_to_the_next_phrase(
         "Senator Ana Ruiz backed off her criticism of the housing bill.",
         "Senator Ana Ruiz backed down on her opposition to the housing bill.",
         "Senator Ana Ruiz backed away from her support for the housing bill.",
+        # kept clear of: no position taken
+        "Senator Ana Ruiz has avoided direct criticism of the housing bill.",
     ],
 )
 def test_a_stance_noun_given_up_reads_no_side(enricher: Enricher, body: str) -> None:
@@ -519,6 +521,12 @@ def test_a_particle_verb_takes_its_object_never_its_reason(enricher: Enricher) -
     assert directions(found, "Senate", "repeal") == {-1}
     found = candidates(enricher, "Chancellor Angela Merkel shot down the proposal for joint bonds.")
     assert directions(found, "Angela Merkel", "proposal") == {-1}
+    # "called out Trump" parsed with Trump as a predicate; troops called out are deployed
+    found = candidates(enricher, "Senator Ben Sasse called out Trump for his comments on Iran.")
+    assert directions(found, "Ben Sasse", "trump") == {-1}
+    body = "Governor Andrew Cuomo called out the National Guard for the riots in Buffalo."
+    assert directions(candidates(enricher, body), "Andrew Cuomo", "guard") == set()
+    assert directions(candidates(enricher, body), "Andrew Cuomo", "riots") == set()
 
 
 @pytest.mark.parametrize(
@@ -544,3 +552,8 @@ def test_questioning_a_person_asks_questioning_a_thing_doubts(enricher: Enricher
     assert directions(candidates(enricher, body), "Republicans", "morrison") == set()
     body = "Senator Bob Corker questioned Donald Trump's competence."
     assert directions(candidates(enricher, body), "Bob Corker", "competence") == {-1}
+    # a person's role is a person; "about" is what is asked
+    body = "Senator Ted Cruz questioned Facebook's chief executive, Mark Zuckerberg, for hours."
+    assert directions(candidates(enricher, body), "Ted Cruz", "executive") == set()
+    body = "Senator Chuck Grassley questioned the FBI about its handling of the inquiry."
+    assert directions(candidates(enricher, body), "Chuck Grassley", "fbi") == set()

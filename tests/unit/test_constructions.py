@@ -266,3 +266,10 @@ def test_an_act_is_never_the_organisation_that_did_it(enricher: Enricher) -> Non
 def test_taking_a_dispute_to_court_is_no_side_toward_the_dispute(enricher: Enricher) -> None:
     body = "Senator Rosa Diaz said she would take the dispute to court."
     assert not {t for _, t, p in proposed(enricher, body, "verb") if "dispute" in t}
+
+
+def test_a_participle_on_a_venue_belongs_to_who_posted(enricher: Enricher) -> None:
+    # "accusing" hangs on "Twitter": the platform accused no one
+    body = "Then, last week, Taylor Swift posted on Twitter accusing Big Machine of lying."
+    found = proposed(enricher, body, "adjunct")
+    assert {h for h, _, _ in found} == {"Taylor Swift"}

@@ -234,3 +234,19 @@ def test_they_are_the_people_the_sentence_before_named_together(enricher: Enrich
     # a group that was the sentence's subject still comes first
     body = "Democrats met Tom Reed and Carl Diaz on Monday.\n\nThey criticised the levy on fuel."
     assert rule_holders(candidates(enricher, body), "levy") == {"Democrats"}
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        # people a preposition names, or a plural noun that was the subject: named nowhere
+        "Voters in Ohio turned against Hillary Clinton and Bernie Sanders in 2016. They "
+        "criticised the levy.",
+        "Supporters of Donald Trump and Mike Pence gathered outside the Capitol. They "
+        "criticised the levy.",
+        "Workers at the plant said the closure surprised Governor Mike DeWine and Senator "
+        "Sherrod Brown. They criticised the levy.",
+    ],
+)
+def test_they_are_not_the_people_a_sentence_names_in_passing(enricher: Enricher, body: str) -> None:
+    assert rule_holders(candidates(enricher, body), "levy") == set()
