@@ -185,9 +185,22 @@ def _same_person(a: tuple[str, str, str, str], b: tuple[str, str, str, str]) -> 
     return given_a == given_b and last_a == last_b and suf_a == suf_b
 
 
-def _suffixed(c: Cluster) -> bool:
-    """Does a person's longest name end with a generational suffix ("Jr.", "III")?"""
-    return len(_name_words(c)) < len(_longest_tokens(c))
+def _sons(clusters: list[Cluster]) -> set[int]:
+    """The ids of clusters named as another one's son or grandson: "Donald Trump Jr." beside
+    "Donald Trump" (a suffix after the same given name and surname). A bare surname is
+    the father's; "Patrick Carlineo Jr." beside "Pat Carlineo" is no one's son here."""
+    plain: set[tuple[str, str]] = set()
+    suffixed: list[tuple[int, tuple[str, str]]] = []
+    for c in clusters:
+        words = _name_words(c)
+        if len(words) < 2:
+            continue
+        key = (words[0], words[-1])
+        if len(words) < len(_longest_tokens(c)):
+            suffixed.append((id(c), key))
+        else:
+            plain.add(key)
+    return {i for i, key in suffixed if key in plain}
 
 
 def _merge_name_variants(clusters: list[Cluster]) -> list[Cluster]:
@@ -274,13 +287,14 @@ def _merge_short_names(clusters: list[Cluster]) -> list[Cluster]:
     def first(i: int) -> tuple[int, int]:
         return by_length[i].first()
 
+    sons = _sons(by_length)
     kept: list[Cluster] = []
     for i, short in enumerate(by_length):
         home = _person_home(
             names[i],
             label(i),
             [c for c in endings.longer(names[i]) if label(c) == "PERSON"],
-            lambda j: (_suffixed(by_length[j]), *first(j)),
+            lambda j: (id(by_length[j]) in sons, *first(j)),
         )
         if home is None:
             home = _given_name_home(
@@ -422,7 +436,8 @@ def _add_missed_repeats(fields: list[ParsedField], clusters: list[Cluster]) -> N
         for m in c.mentions:
             learn(m.text.split(), c)
     # Surnames: "King" of "Martin Luther King Jr.", the father's before the son's
-    for c in sorted((c for c in clusters if c.label == "PERSON"), key=_suffixed):
+    sons = _sons(clusters)
+    for c in sorted((c for c in clusters if c.label == "PERSON"), key=lambda c: id(c) in sons):
         n = len(_name_words(c))
         surname = _longest_tokens(c)[n - 1 : n]
         if surname and surname[0].lower() not in _PRONOUNS:  # "He" of "Liu He"

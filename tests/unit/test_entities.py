@@ -521,6 +521,10 @@ def test_a_name_described_as_a_company_is_an_organisation(enricher: Enricher) ->
             {"Donald Trump": 2, "Donald Trump Jr.": 1},
         ),
         (
+            "Patrick Carlineo Jr. pleaded guilty. Pat Carlineo had a gun. Carlineo was arrested.",
+            {"Patrick Carlineo Jr.": 2, "Pat Carlineo": 1},
+        ),
+        (
             "Henry Ford II took over the company in 1945. His grandfather Henry Ford founded it.",
             {"Henry Ford II": 1, "Henry Ford": 1},
         ),
