@@ -32,7 +32,7 @@ VERBS: dict[str, int] = {
         scold rebuke castigate disparage smear undermine obstruct filibuster impeach dispute
         contest deride lament fault excoriate assail insult vilify demonize demonise
         ridicule taunt belittle lampoon skewer hammer knock pan trash rip savage target
-        investigate probe overturn repeal undo strike threaten warn sanction punish
+        overturn repeal undo strike threaten warn sanction punish
         indict subpoena snub shun abandon ditch disown distance downplay dismiss
         override thwart scuttle sink derail torpedo stall halt defy disavow denigrate
         lampoon scorn doubt detest chastise admonish reprimand pillory malign

@@ -557,3 +557,9 @@ def test_questioning_a_person_asks_questioning_a_thing_doubts(enricher: Enricher
     assert directions(candidates(enricher, body), "Ted Cruz", "executive") == set()
     body = "Senator Chuck Grassley questioned the FBI about its handling of the inquiry."
     assert directions(candidates(enricher, body), "Chuck Grassley", "fbi") == set()
+
+
+def test_an_investigation_is_no_stance(enricher: Enricher) -> None:
+    # docs/annotation.md counts suing, not investigating; NewsMTSC's gold has no such tag
+    found = candidates(enricher, "Senator Maria Lopez is investigating WeWork, two people said.")
+    assert [c for c in found if c.holder.name == "Maria Lopez"] == []
