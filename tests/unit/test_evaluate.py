@@ -27,13 +27,6 @@ GOLD = DEV.parent / "gold"
         ("tariffs", "trade_deal", False),
         ("military_aid", "military aid to Ukraine", False),
         ("the stadium", "Stadium", True),
-        # a demanded act written as the verb or as its gerund, a final "e" dropped
-        ("make a deal", "making deal", True),
-        ("leave al-Tanf", "leaving al-Tanf", True),
-        ("raise taxes", "raising taxes", True),
-        ("make a deal", "breaking deal", False),
-        ("cars", "health care", False),
-        ("the Pope", "pop music", False),
     ],
 )
 def test_targets_match(gold: str, predicted: str, same: bool) -> None:
