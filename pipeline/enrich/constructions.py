@@ -46,6 +46,7 @@ from pipeline.enrich.frames import (
     agent_of,
     asks,
     compose,
+    is_medium,
     is_passive,
     is_venue,
     mismatched_conjunct,
@@ -160,7 +161,7 @@ def clause_owner(s: SentenceReader, verb: Token) -> list[Cluster]:
             return []  # "… to get Clinton elected and bashing Trump": not the subject of elected
         elif node.dep_ in {"advcl", "xcomp", "conj"} and head.pos_ in _VERBAL:
             node = head
-        elif node.dep_ in {"acl", "relcl"} and head.pos_ in _NOMINAL and is_venue(head):
+        elif node.dep_ in {"acl", "relcl"} and head.pos_ in _NOMINAL and is_medium(head):
             node = head.head.head  # "posted on Twitter accusing Y": the poster accuses
         elif node.dep_ in {"acl", "relcl"} and head.pos_ in _NOMINAL:  # "the first to back Y"
             return noun_owner(s, head)

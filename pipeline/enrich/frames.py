@@ -309,6 +309,16 @@ def is_venue(tok: Token) -> bool:
     return bool(names & lx.MEDIA) or lemma in lx.VENUE_NOUNS
 
 
+def is_medium(tok: Token) -> bool:
+    """Is ``tok`` a venue that is a medium ("on Twitter", "on Fox News"), not an event ("at
+    a rally backing X": the rally backs X)?"""
+    if not is_venue(tok):
+        return False
+    names = {tok.lemma_.lower(), tok.lower_}
+    names |= {c.lower_ for c in tok.children if c.dep_ == "compound"}
+    return bool(names & lx.MEDIA)
+
+
 def _complement(noun: Token) -> Token | None:
     """:func:`targets.complement`, unless it names a venue: "Sessions' move on Twitter" is
     the move, not Twitter."""
@@ -876,8 +886,10 @@ def particle_reading(verb: Token) -> tuple[int, list[Token], str] | None:
             objects = [o for o in verb.children if o.dep_ in {"dobj", "oprd"}]
             objects = objects or [o for o in c.children if o.dep_ == "pobj"]
             label = f"{lemma} {c.lower_}"
-            if any(o.lemma_.lower() in lx.FORCES for o in objects):
-                return 0, [], label  # "called out the National Guard (for ...)" deploys it
+            deploys = any(o.lemma_.lower() in lx.FORCES for o in objects)
+            if deploys and not any(p.dep_ == "prep" and p.lower_ == "for" for p in verb.children):
+                return 0, [], label  # "called out the National Guard" deploys it; "called
+                # out the police for the killing" blames them
             return lx.PARTICLE_VERBS[key], objects, label
     return None
 

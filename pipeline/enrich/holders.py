@@ -193,7 +193,7 @@ class HolderResolver:
                         _is_subject(root),
                         partners,
                         _is_main_subject(root),
-                        parsed.doc[top[root.i]].dep_ == "pobj",
+                        _in_phrase(parsed.doc[top[root.i]]),
                     )
                 )
         return found
@@ -543,17 +543,18 @@ class HolderResolver:
         if same >= 0 and occ[same].sentence == current:
             return [occ[same].cluster]
         if plural and fit.first_subject.get(current - 1) is None:
-            # no group was the last sentence's subject. If a plural noun was, they are its
-            # people, named nowhere ("Voters in Ohio turned against A and B. They backed
-            # C"); else the people it named together, not a nationality adjective beside
-            # them ("two Democratic politicians: A and B")
-            if current > 0 and self._plural_subject(current - 1):
-                return []
+            # no group was the last sentence's subject: the people it named together, not a
+            # nationality adjective beside them ("two Democratic politicians: A and B",
+            # "Reporters asked A and B about the wall. They rejected ..."); with none, a
+            # plural noun that was its subject is who they are, named nowhere ("Voters in
+            # Ohio turned against A and B. They backed C")
             g = self._last_people[k]
             if g >= 0 and occ[g].sentence == current - 1:
                 ids = dict.fromkeys(occ[g].conjoined)
                 people = [self._by_id[i] for i in ids if i in self._by_id]
                 return [c for c in people if c.label == "PERSON"]
+            if current > 0 and self._plural_subject(current - 1):
+                return []
         for back in range(1, _LOOKBACK_SENTENCES + 1):
             first = fit.first_subject.get(current - back)
             if first is not None and first < k:
@@ -981,6 +982,12 @@ def conjuncts(token: Token, pos: frozenset[str] | None = None) -> list[Token]:
 
 def _is_conjunct(token: Token, pos: frozenset[str] | None) -> bool:
     return token.dep_ == "conj" and (pos is None or token.pos_ in pos)
+
+
+def _in_phrase(tok: Token) -> bool:
+    """Is ``tok`` the object of a preposition other than an agent's ("supporters *of* A",
+    "turned *against* A"; not "unveiled *by* A", "a statement *from* A")?"""
+    return tok.dep_ == "pobj" and tok.head.lower_ not in {"by", "from"}
 
 
 def _coordinations(doc: Doc) -> tuple[list[int], dict[int, list[int]]]:

@@ -524,9 +524,11 @@ def test_a_particle_verb_takes_its_object_never_its_reason(enricher: Enricher) -
     # "called out Trump" parsed with Trump as a predicate; troops called out are deployed
     found = candidates(enricher, "Senator Ben Sasse called out Trump for his comments on Iran.")
     assert directions(found, "Ben Sasse", "trump") == {-1}
-    body = "Governor Andrew Cuomo called out the National Guard for the riots in Buffalo."
+    body = "Governor Andrew Cuomo called out the National Guard after the riots in Buffalo."
     assert directions(candidates(enricher, body), "Andrew Cuomo", "guard") == set()
     assert directions(candidates(enricher, body), "Andrew Cuomo", "riots") == set()
+    body = "Senator Bernie Sanders called out the police for the killing of George Floyd."
+    assert directions(candidates(enricher, body), "Bernie Sanders", "police") == {-1}
 
 
 @pytest.mark.parametrize(

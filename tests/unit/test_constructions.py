@@ -273,3 +273,9 @@ def test_a_participle_on_a_venue_belongs_to_who_posted(enricher: Enricher) -> No
     body = "Then, last week, Taylor Swift posted on Twitter accusing Big Machine of lying."
     found = proposed(enricher, body, "adjunct")
     assert {h for h, _, _ in found} == {"Taylor Swift"}
+
+
+def test_a_participle_on_an_event_is_no_one_elses(enricher: Enricher) -> None:
+    # "a rally backing X": the rally backs X, not the senator booed at it
+    body = "Senator Ted Cruz was booed at a rally backing Beto O'Rourke."
+    assert not [h for h, _, _ in proposed(enricher, body, "adjunct") if h == "Ted Cruz"]

@@ -244,9 +244,19 @@ def test_they_are_the_people_the_sentence_before_named_together(enricher: Enrich
         "criticised the levy.",
         "Supporters of Donald Trump and Mike Pence gathered outside the Capitol. They "
         "criticised the levy.",
-        "Workers at the plant said the closure surprised Governor Mike DeWine and Senator "
-        "Sherrod Brown. They criticised the levy.",
     ],
 )
 def test_they_are_not_the_people_a_sentence_names_in_passing(enricher: Enricher, body: str) -> None:
     assert rule_holders(candidates(enricher, body), "levy") == set()
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Reporters asked Nancy Pelosi and Chuck Schumer about the wall. They criticised the levy.",
+        "The plan was unveiled on Monday by Nancy Pelosi and Chuck Schumer. They criticised "
+        "the levy.",
+    ],
+)
+def test_they_are_the_people_named_as_objects_or_agents(enricher: Enricher, body: str) -> None:
+    assert rule_holders(candidates(enricher, body), "levy") == {"Nancy Pelosi", "Chuck Schumer"}
