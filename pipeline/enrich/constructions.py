@@ -56,7 +56,7 @@ from pipeline.enrich.frames import (
     per_token,
     prep_targets,
 )
-from pipeline.enrich.holders import HOLDER_LABELS, conjuncts
+from pipeline.enrich.holders import HOLDER_LABELS, conjuncts, platform
 from pipeline.enrich.tone import polarity
 
 if TYPE_CHECKING:
@@ -133,6 +133,14 @@ def adjunct(s: SentenceReader, tok: Token) -> Iterator[Candidate]:
         return
     polarity, objects = s.reading(tok)
     if not polarity or not objects or s.reader.subject_holders(tok).entities:
+        return
+    if any(c.dep_ == "nsubj" and platform(c) for c in tok.children):
+        # "posted a message on Facebook attacking Y": the poster attacks Y
+        poster = tok.head
+        while poster.pos_ not in _VERBAL and poster.head.i != poster.i:
+            poster = poster.head
+        owners = s.reader.subject_holders(poster).entities
+        yield from s.emit((owners, "adjunct"), objects, tok, "adjunct", polarity, keep=True)
         return
     _, top = compose(tok, polarity)
     if top is not tok and s.reader.subject_holders(top).entities:

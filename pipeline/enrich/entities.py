@@ -150,15 +150,19 @@ def _longest_tokens(c: Cluster) -> list[str]:
 
 # Generational suffixes: "Patrick Carlineo Jr.", "Robert S. Mueller III" end with the surname
 # before them.
-_SUFFIXES = frozenset({"jr", "jr.", "sr", "sr.", "ii", "iii", "iv"})
+# Generational suffixes. A numeral one ends a name the same person goes by without it
+# ("Robert S. Mueller III", "Mueller"); "Jr." and "Sr." tell a son from a father named the
+# same ("Donald Trump Jr.", "Donald Trump"), so a bare surname never joins them.
+_NUMERALS = frozenset({"ii", "iii", "iv"})
+_SUFFIXES = _NUMERALS | {"jr", "jr.", "sr", "sr."}
 # Surnames that are also pronouns: a sentence's "He" is not Liu He.
 _PRONOUNS = frozenset({"he", "she", "it", "we", "they", "i", "you", "him", "her", "us", "them"})
 
 
 def _name_words(c: Cluster) -> list[str]:
-    """The cluster's longest name in lower case, without a generational suffix."""
+    """The cluster's longest name in lower case, without a numeral suffix."""
     words = [w.lower().rstrip(",") for w in _longest_tokens(c)]
-    while len(words) > 1 and words[-1] in _SUFFIXES:
+    while len(words) > 1 and words[-1] in _NUMERALS:
         words.pop()
     return words
 
@@ -166,41 +170,25 @@ def _name_words(c: Cluster) -> list[str]:
 def _person_parts(c: Cluster) -> tuple[str, str, str, str] | None:
     """(given name, middle names, surname, generational suffix) of a cluster's longest name,
     if it has two words or more besides the suffix."""
-    last = _longest_tokens(c)[-1].lower().rstrip(",")
-    words = _name_words(c)
+    words = [w.lower().rstrip(",") for w in _longest_tokens(c)]
+    suffix = words.pop() if len(words) > 2 and words[-1] in _SUFFIXES else ""
     if len(words) < 2:
         return None
-    return words[0].rstrip("."), " ".join(words[1:-1]), words[-1], last if last in _SUFFIXES else ""
+    return words[0].rstrip("."), " ".join(words[1:-1]), words[-1], suffix
 
 
 def _same_person(a: tuple[str, str, str, str], b: tuple[str, str, str, str]) -> bool:
     """Are two full names one person's: the same given name and surname, and no middle names
-    or suffixes that differ? A middle name on one side only does not tell people apart
-    ("Robert S. Mueller", "Robert Mueller"); a suffix does ("Donald Trump Jr." is the son,
-    "Henry Ford II" the grandson), and so do two different middle names ("George H.W. Bush",
-    "George W. Bush")."""
+    or suffixes that differ? A middle name or a numeral suffix on one side only does not
+    tell people apart ("Robert S. Mueller III", "Robert Mueller"); "Jr." or "Sr." does
+    ("Donald Trump Jr." is the son), and so do two different middle names ("George H.W.
+    Bush", "George W. Bush")."""
     (given_a, middle_a, last_a, suf_a), (given_b, middle_b, last_b, suf_b) = a, b
     if middle_a and middle_b and middle_a != middle_b:
         return False
-    return given_a == given_b and last_a == last_b and suf_a == suf_b
-
-
-def _sons(clusters: list[Cluster]) -> set[int]:
-    """The ids of clusters named as another one's son or grandson: "Donald Trump Jr." beside
-    "Donald Trump" (a suffix after the same given name and surname). A bare surname is
-    the father's; "Patrick Carlineo Jr." beside "Pat Carlineo" is no one's son here."""
-    plain: set[tuple[str, str]] = set()
-    suffixed: list[tuple[int, tuple[str, str]]] = []
-    for c in clusters:
-        words = _name_words(c)
-        if len(words) < 2:
-            continue
-        key = (words[0], words[-1])
-        if len(words) < len(_longest_tokens(c)):
-            suffixed.append((id(c), key))
-        else:
-            plain.add(key)
-    return {i for i, key in suffixed if key in plain}
+    if suf_a != suf_b and ((suf_a and suf_b) or (suf_a or suf_b) not in _NUMERALS):
+        return False
+    return given_a == given_b and last_a == last_b
 
 
 def _merge_name_variants(clusters: list[Cluster]) -> list[Cluster]:
@@ -287,14 +275,10 @@ def _merge_short_names(clusters: list[Cluster]) -> list[Cluster]:
     def first(i: int) -> tuple[int, int]:
         return by_length[i].first()
 
-    sons = _sons(by_length)
     kept: list[Cluster] = []
     for i, short in enumerate(by_length):
         home = _person_home(
-            names[i],
-            label(i),
-            [c for c in endings.longer(names[i]) if label(c) == "PERSON"],
-            lambda j: (id(by_length[j]) in sons, *first(j)),
+            names[i], label(i), [c for c in endings.longer(names[i]) if label(c) == "PERSON"], first
         )
         if home is None:
             home = _given_name_home(
@@ -323,11 +307,9 @@ def _merge_short_names(clusters: list[Cluster]) -> list[Cluster]:
 
 
 def _person_home(
-    words: list[str], label: str, people: list[int], rank: Callable[[int], tuple[int, ...]]
+    words: list[str], label: str, people: list[int], first: Callable[[int], tuple[int, int]]
 ) -> int | None:
-    """The person a short name belongs to, among the people whose names end with it: the
-    first named, a father before his son ("Trump" is not "Donald Trump Jr." when the text
-    names Donald Trump too)."""
+    """The person a short name belongs to, among the people whose names end with it."""
     if not people:
         return None
     if label in _PLACE_LABELS or (
@@ -336,7 +318,8 @@ def _person_home(
         # "Washington" the city never folds into "George Washington"; a place's name read
         # as a person's here does ("Samuel Mwanza ... Mwanza said", not the city)
         return None
-    return min(people, key=rank)
+    # Two people sharing a surname: the short form goes to the one named first.
+    return min(people, key=first)
 
 
 def _given_name_home(words: list[str], people: list[int]) -> int | None:
@@ -435,12 +418,12 @@ def _add_missed_repeats(fields: list[ParsedField], clusters: list[Cluster]) -> N
     for c in clusters:
         for m in c.mentions:
             learn(m.text.split(), c)
-    # Surnames: "King" of "Martin Luther King Jr.", the father's before the son's
-    sons = _sons(clusters)
-    for c in sorted((c for c in clusters if c.label == "PERSON"), key=lambda c: id(c) in sons):
+    # Surnames: "Mueller" of "Robert S. Mueller III"; never a "Jr." name's, nor a pronoun
+    # ("He" of "Liu He")
+    for c in clusters:
         n = len(_name_words(c))
         surname = _longest_tokens(c)[n - 1 : n]
-        if surname and surname[0].lower() not in _PRONOUNS:  # "He" of "Liu He"
+        if c.label == "PERSON" and surname and surname[0].lower() not in _PRONOUNS | _SUFFIXES:
             learn(surname, c)
     for parsed in fields:
         taken = _covered_tokens(c for c in clusters)

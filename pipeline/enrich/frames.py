@@ -886,12 +886,27 @@ def particle_reading(verb: Token) -> tuple[int, list[Token], str] | None:
             objects = [o for o in verb.children if o.dep_ in {"dobj", "oprd"}]
             objects = objects or [o for o in c.children if o.dep_ == "pobj"]
             label = f"{lemma} {c.lower_}"
-            deploys = any(o.lemma_.lower() in lx.FORCES for o in objects)
-            if deploys and not any(p.dep_ == "prep" and p.lower_ == "for" for p in verb.children):
-                return 0, [], label  # "called out the National Guard" deploys it; "called
-                # out the police for the killing" blames them
+            if any(o.lemma_.lower() in lx.FORCES for o in objects) and not _blames(verb):
+                return 0, [], label  # "called out the National Guard (for 30 days)"
             return lx.PARTICLE_VERBS[key], objects, label
     return None
+
+
+def _blames(verb: Token) -> bool:
+    """Does ``verb`` give a reason for blame: "called out the police *over* the shooting",
+    "*as* racist", "*for* the killing of X", "*for* its treatment of ...", ", *saying* ..."?
+    Not "for the first time", "for 30 days", "for flood relief": a force called out so is
+    deployed."""
+    for c in verb.children:
+        if c.dep_ == "prep" and c.lower_ in {"over", "as"}:
+            return True
+        if c.dep_ == "advcl" and c.lemma_.lower() in {"say", "accuse", "charge"}:
+            return True
+        if c.dep_ == "prep" and c.lower_ == "for":
+            for o in c.children:
+                if o.dep_ == "pcomp" or (o.dep_ == "pobj" and o.lemma_.lower() in lx.BLAME_NOUNS):
+                    return True
+    return False
 
 
 def particle_of(verb: Token) -> str | None:

@@ -29,7 +29,7 @@ from pipeline.enrich import cues
 from pipeline.enrich import gazetteer as gz
 from pipeline.enrich.document import Document
 from pipeline.enrich.entities import Cluster
-from pipeline.enrich.lexicon import SPEECH_VERBS
+from pipeline.enrich.lexicon import MEDIA, MEDIA_HEADS, SPEECH_VERBS
 from pipeline.enrich.mentions import RawMention, clean_name, name_key
 from pipeline.models import TextField
 
@@ -203,7 +203,7 @@ class HolderResolver:
         "it" ("it was a signal that ...", "it seems ...") stands for no holder."""
         entities: list[Cluster] = []
         factor = 1.0
-        if impersonal_it(token):
+        if impersonal_it(token) or platform(token):
             return Holders([], 0.0)
         parts = [token, *conjuncts(token)]
         if _counted_members(token, parts[1:], lambda t: self._entity(field_name, t)):
@@ -553,22 +553,31 @@ class HolderResolver:
                 ids = dict.fromkeys(occ[g].conjoined)
                 people = [self._by_id[i] for i in ids if i in self._by_id]
                 return [c for c in people if c.label == "PERSON"]
-            if current > 0 and self._plural_subject(current - 1):
-                return []
+
         for back in range(1, _LOOKBACK_SENTENCES + 1):
             first = fit.first_subject.get(current - back)
             if first is not None and first < k:
                 return [occ[first].cluster]
         if fit.last[k] >= 0:
-            return [occ[fit.last[k]].cluster]
+            last = occ[fit.last[k]]
+            if plural and self._inside_plural_subject(current - 1, last):
+                return []  # "Voters in Ohio turned against A. They backed B": not Ohio
+            return [last.cluster]
         return self._look_ahead(k, current, labels)
 
-    def _plural_subject(self, index: int) -> bool:
-        """Is the main subject of sentence ``index`` a plural common noun?"""
-        sent = self.doc.sentences[index].span
-        return any(
-            t.dep_ in _SUBJECT_DEPS and t.tag_ == "NNS" and t.head.i == sent.root.i for t in sent
-        )
+    def _inside_plural_subject(self, index: int, o: Occurrence) -> bool:
+        """Is ``o`` inside the plural common noun that is sentence ``index``'s main subject
+        ("Voters in Ohio", "Supporters of A and B")? Then that noun, named nowhere, is who
+        "they" are, not ``o``."""
+        if index < 0:
+            return False
+        sentence = self.doc.sentences[index]
+        if (_field_order(sentence.field), sentence.span.start) > o.order or o.sentence != index:
+            return False
+        for t in sentence.span:
+            if t.dep_ in _SUBJECT_DEPS and t.tag_ == "NNS" and t.head.i == sentence.span.root.i:
+                return t.left_edge.i <= o.order[1] <= t.right_edge.i
+        return False
 
     def _look_ahead(self, k: int, current: int, labels: set[str] | frozenset[str]) -> list[Cluster]:
         """Nothing fitting was named before: a document often opens on "the prime minister"
@@ -984,10 +993,28 @@ def _is_conjunct(token: Token, pos: frozenset[str] | None) -> bool:
     return token.dep_ == "conj" and (pos is None or token.pos_ in pos)
 
 
+def platform(tok: Token) -> bool:
+    """Is ``tok`` a platform where someone else speaks: "posted a message *on Facebook*
+    attacking X" (the parser makes the platform the participle's subject), "a *Twitter
+    account* mocking X"? The platform holds no position there."""
+    if tok.lemma_.lower() in MEDIA_HEADS and any(
+        c.dep_ == "compound" and c.lower_ in MEDIA for c in tok.children
+    ):
+        return True
+    if tok.lower_ not in MEDIA:
+        return False
+    if tok.dep_ == "compound" and tok.head.lemma_.lower() in MEDIA_HEADS:
+        return True
+    return (
+        tok.dep_ == "nsubj" and tok.head.dep_ == "pcomp" and tok.head.head.lower_ in {"on", "via"}
+    )
+
+
 def _in_phrase(tok: Token) -> bool:
-    """Is ``tok`` the object of a preposition other than an agent's ("supporters *of* A",
-    "turned *against* A"; not "unveiled *by* A", "a statement *from* A")?"""
-    return tok.dep_ == "pobj" and tok.head.lower_ not in {"by", "from"}
+    """Is ``tok`` the object of a preposition other than an agent's or a group's members'
+    ("supporters *of* A", "turned *against* A"; not "unveiled *by* A", "a statement *from*
+    A", "senators, *including* A and B")?"""
+    return tok.dep_ == "pobj" and tok.head.lower_ not in {"by", "from", "including", "as", "like"}
 
 
 def _coordinations(doc: Doc) -> tuple[list[int], dict[int, list[int]]]:

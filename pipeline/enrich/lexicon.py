@@ -87,6 +87,14 @@ FORCES = frozenset(
     _words("""guard military army troops troop police reserve reserves militia soldier soldiers
     force forces marines navy""")
 )
+# What a force is called out for when it is blamed: "for the killing of", "for its treatment
+# of", not "for the first time" or "for flood relief".
+BLAME_NOUNS = frozenset(
+    _words("""killing killings shooting shootings death deaths brutality failure failures
+    treatment abuse abuses misconduct handling response violence conduct spending waste
+    racism corruption collision collisions action actions behavior behaviour tactics role
+    silence inaction""")
+)
 # A particle that turns a stance verb into a retreat: "backed off the comment", "backed down"
 # take no side toward the object ("backed away from the deal" is read by PHRASAL above).
 RETREATS = frozenset({("back", "off"), ("back", "down"), ("back", "away"), ("back", "out")})

@@ -529,6 +529,10 @@ def test_a_particle_verb_takes_its_object_never_its_reason(enricher: Enricher) -
     assert directions(candidates(enricher, body), "Andrew Cuomo", "riots") == set()
     body = "Senator Bernie Sanders called out the police for the killing of George Floyd."
     assert directions(candidates(enricher, body), "Bernie Sanders", "police") == {-1}
+    body = "Senator Cory Booker called out the police over the shooting of Breonna Taylor."
+    assert directions(candidates(enricher, body), "Cory Booker", "police") == {-1}
+    body = "Governor Tim Walz called out the National Guard for the first time since 1967."
+    assert directions(candidates(enricher, body), "Tim Walz", "guard") == set()
 
 
 @pytest.mark.parametrize(

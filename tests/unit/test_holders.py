@@ -256,7 +256,33 @@ def test_they_are_not_the_people_a_sentence_names_in_passing(enricher: Enricher,
         "Reporters asked Nancy Pelosi and Chuck Schumer about the wall. They criticised the levy.",
         "The plan was unveiled on Monday by Nancy Pelosi and Chuck Schumer. They criticised "
         "the levy.",
+        "Several senators, including Nancy Pelosi and Chuck Schumer, spoke on Tuesday. They "
+        "criticised the levy.",
     ],
 )
 def test_they_are_the_people_named_as_objects_or_agents(enricher: Enricher, body: str) -> None:
     assert rule_holders(candidates(enricher, body), "levy") == {"Nancy Pelosi", "Chuck Schumer"}
+
+
+def test_they_look_past_a_plural_noun_they_are_not(enricher: Enricher) -> None:
+    body = (
+        "Google and Facebook faced a backlash on Monday. Critics attacked their privacy "
+        "rules. They criticised the levy."
+    )
+    assert "Google" in rule_holders(candidates(enricher, body), "levy")
+
+
+@pytest.mark.parametrize(
+    ("body", "holder"),
+    [
+        ("Senator Bernie Sanders released a video on YouTube praising the levy.", "Bernie Sanders"),
+        ("Donald Trump posted a message on Facebook attacking the levy.", "Donald Trump"),
+        ("Governor Ron DeSantis was targeted by a Twitter account mocking the levy.", None),
+    ],
+)
+def test_a_platform_is_where_someone_speaks_not_who(
+    enricher: Enricher, body: str, holder: str | None
+) -> None:
+    holders = rule_holders(candidates(enricher, body), "levy")
+    assert not holders & {"YouTube", "Facebook", "Twitter"}
+    assert holder is None or holder in holders
