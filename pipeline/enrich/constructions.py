@@ -127,6 +127,13 @@ def takes_to_court(tok: Token) -> bool:
     )
 
 
+# Verbs by which a subject puts out what a platform carries: "posted a message on Facebook
+# attacking Y" is the poster's attack.
+_PUBLISHING = frozenset(
+    {"post", "tweet", "write", "publish", "release", "share", "upload", "put", "send"}
+)
+
+
 def adjunct(s: SentenceReader, tok: Token) -> Iterator[Candidate]:
     """A subjectless stance verb owned by the clause it hangs on (see the module doc)."""
     if tok.pos_ != "VERB" or agent_of(tok) is not None:
@@ -139,8 +146,9 @@ def adjunct(s: SentenceReader, tok: Token) -> Iterator[Candidate]:
         poster = tok.head
         while poster.pos_ not in _VERBAL and poster.head.i != poster.i:
             poster = poster.head
-        owners = s.reader.subject_holders(poster).entities
-        yield from s.emit((owners, "adjunct"), objects, tok, "adjunct", polarity, keep=True)
+        if poster.lemma_.lower() in _PUBLISHING:  # not "criticized videos on YouTube praising Y"
+            owners = s.reader.subject_holders(poster).entities
+            yield from s.emit((owners, "adjunct"), objects, tok, "adjunct", polarity, keep=True)
         return
     _, top = compose(tok, polarity)
     if top is not tok and s.reader.subject_holders(top).entities:

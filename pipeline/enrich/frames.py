@@ -886,27 +886,28 @@ def particle_reading(verb: Token) -> tuple[int, list[Token], str] | None:
             objects = [o for o in verb.children if o.dep_ in {"dobj", "oprd"}]
             objects = objects or [o for o in c.children if o.dep_ == "pobj"]
             label = f"{lemma} {c.lower_}"
-            if any(o.lemma_.lower() in lx.FORCES for o in objects) and not _blames(verb):
+            if _deploys(verb, objects):
                 return 0, [], label  # "called out the National Guard (for 30 days)"
             return lx.PARTICLE_VERBS[key], objects, label
     return None
 
 
-def _blames(verb: Token) -> bool:
-    """Does ``verb`` give a reason for blame: "called out the police *over* the shooting",
-    "*as* racist", "*for* the killing of X", "*for* its treatment of ...", ", *saying* ..."?
-    Not "for the first time", "for 30 days", "for flood relief": a force called out so is
-    deployed."""
-    for c in verb.children:
-        if c.dep_ == "prep" and c.lower_ in {"over", "as"}:
-            return True
-        if c.dep_ == "advcl" and c.lemma_.lower() in {"say", "accuse", "charge"}:
-            return True
-        if c.dep_ == "prep" and c.lower_ == "for":
-            for o in c.children:
-                if o.dep_ == "pcomp" or (o.dep_ == "pobj" and o.lemma_.lower() in lx.BLAME_NOUNS):
-                    return True
-    return False
+def _deploys(verb: Token, objects: list[Token]) -> bool:
+    """Is "called out" deploying a force rather than criticising it: the Guard, the reserves
+    or a militia unless blamed "for" a wrong ("called out the National Guard over the
+    weekend", "as a precaution"), any force sent to do something ("called out the military
+    to guard the border")? "Called out the police over the shooting" criticises."""
+    lemmas = {o.lemma_.lower() for o in objects}
+    if lemmas & lx.FORCES and any(c.dep_ == "xcomp" for c in verb.children):
+        return True
+    if not lemmas & lx.MUSTERED:
+        return False
+    return not any(
+        c.dep_ == "prep"
+        and c.lower_ == "for"
+        and any(o.dep_ == "pobj" and o.lemma_.lower() in lx.BLAME_NOUNS for o in c.children)
+        for c in verb.children
+    )
 
 
 def particle_of(verb: Token) -> str | None:

@@ -29,7 +29,7 @@ from pipeline.enrich import cues
 from pipeline.enrich import gazetteer as gz
 from pipeline.enrich.document import Document
 from pipeline.enrich.entities import Cluster
-from pipeline.enrich.lexicon import MEDIA, MEDIA_HEADS, SPEECH_VERBS
+from pipeline.enrich.lexicon import MEDIA, SPEECH_VERBS
 from pipeline.enrich.mentions import RawMention, clean_name, name_key
 from pipeline.models import TextField
 
@@ -553,31 +553,24 @@ class HolderResolver:
                 ids = dict.fromkeys(occ[g].conjoined)
                 people = [self._by_id[i] for i in ids if i in self._by_id]
                 return [c for c in people if c.label == "PERSON"]
+            if current > 0 and self._plural_subject(current - 1):
+                return []  # not a place or a company the protesters, farmers ... were at
 
         for back in range(1, _LOOKBACK_SENTENCES + 1):
             first = fit.first_subject.get(current - back)
             if first is not None and first < k:
                 return [occ[first].cluster]
         if fit.last[k] >= 0:
-            last = occ[fit.last[k]]
-            if plural and self._inside_plural_subject(current - 1, last):
-                return []  # "Voters in Ohio turned against A. They backed B": not Ohio
-            return [last.cluster]
+            return [occ[fit.last[k]].cluster]
         return self._look_ahead(k, current, labels)
 
-    def _inside_plural_subject(self, index: int, o: Occurrence) -> bool:
-        """Is ``o`` inside the plural common noun that is sentence ``index``'s main subject
-        ("Voters in Ohio", "Supporters of A and B")? Then that noun, named nowhere, is who
-        "they" are, not ``o``."""
-        if index < 0:
-            return False
-        sentence = self.doc.sentences[index]
-        if (_field_order(sentence.field), sentence.span.start) > o.order or o.sentence != index:
-            return False
-        for t in sentence.span:
-            if t.dep_ in _SUBJECT_DEPS and t.tag_ == "NNS" and t.head.i == sentence.span.root.i:
-                return t.left_edge.i <= o.order[1] <= t.right_edge.i
-        return False
+    def _plural_subject(self, index: int) -> bool:
+        """Is the main subject of sentence ``index`` a plural common noun ("Voters",
+        "Protesters")?"""
+        sent = self.doc.sentences[index].span
+        return any(
+            t.dep_ in _SUBJECT_DEPS and t.tag_ == "NNS" and t.head.i == sent.root.i for t in sent
+        )
 
     def _look_ahead(self, k: int, current: int, labels: set[str] | frozenset[str]) -> list[Cluster]:
         """Nothing fitting was named before: a document often opens on "the prime minister"
@@ -993,17 +986,21 @@ def _is_conjunct(token: Token, pos: frozenset[str] | None) -> bool:
     return token.dep_ == "conj" and (pos is None or token.pos_ in pos)
 
 
+# What someone posts through on a platform: "a Twitter account", not "Fox News".
+_ACCOUNTS = frozenset({"account", "page", "feed", "handle", "profile"})
+
+
 def platform(tok: Token) -> bool:
     """Is ``tok`` a platform where someone else speaks: "posted a message *on Facebook*
     attacking X" (the parser makes the platform the participle's subject), "a *Twitter
     account* mocking X"? The platform holds no position there."""
-    if tok.lemma_.lower() in MEDIA_HEADS and any(
+    if tok.lemma_.lower() in _ACCOUNTS and any(
         c.dep_ == "compound" and c.lower_ in MEDIA for c in tok.children
     ):
         return True
     if tok.lower_ not in MEDIA:
         return False
-    if tok.dep_ == "compound" and tok.head.lemma_.lower() in MEDIA_HEADS:
+    if tok.dep_ == "compound" and tok.head.lemma_.lower() in _ACCOUNTS:
         return True
     return (
         tok.dep_ == "nsubj" and tok.head.dep_ == "pcomp" and tok.head.head.lower_ in {"on", "via"}
@@ -1014,7 +1011,14 @@ def _in_phrase(tok: Token) -> bool:
     """Is ``tok`` the object of a preposition other than an agent's or a group's members'
     ("supporters *of* A", "turned *against* A"; not "unveiled *by* A", "a statement *from*
     A", "senators, *including* A and B")?"""
-    return tok.dep_ == "pobj" and tok.head.lower_ not in {"by", "from", "including", "as", "like"}
+    if tok.dep_ != "pobj" or tok.head.lower_ in {"by", "from"}:
+        return False
+    # members of the subject ("Several senators, including A and B, spoke"), not of an
+    # object or an "of" ("questioned officials, including A", "fans of athletes like A")
+    return (
+        tok.head.lower_ not in {"including", "as", "like"}
+        or tok.head.head.dep_ not in _SUBJECT_DEPS
+    )
 
 
 def _coordinations(doc: Doc) -> tuple[list[int], dict[int, list[int]]]:

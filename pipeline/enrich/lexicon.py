@@ -82,18 +82,21 @@ PARTICLE_VERBS: dict[tuple[str, str], int] = {
     ("shout", "down"): -1,
     ("talk", "up"): 1,
 }
-# What "called out" deploys rather than criticises: "called out the National Guard".
+# Forces "called out" may deploy ("called out the military to guard the border") or criticise
+# ("called out the police over the shooting"); those it deploys unless blamed for a wrong.
 FORCES = frozenset(
     _words("""guard military army troops troop police reserve reserves militia soldier soldiers
     force forces marines navy""")
 )
+MUSTERED = frozenset(_words("guard reserve reserves militia"))
 # What a force is called out for when it is blamed: "for the killing of", "for its treatment
 # of", not "for the first time" or "for flood relief".
 BLAME_NOUNS = frozenset(
     _words("""killing killings shooting shootings death deaths brutality failure failures
     treatment abuse abuses misconduct handling response violence conduct spending waste
     racism corruption collision collisions action actions behavior behaviour tactics role
-    silence inaction""")
+    silence inaction atrocity atrocities violation violations coup aggression crackdown
+    repression crime crimes profiling raid raids""")
 )
 # A particle that turns a stance verb into a retreat: "backed off the comment", "backed down"
 # take no side toward the object ("backed away from the deal" is read by PHRASAL above).

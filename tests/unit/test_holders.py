@@ -244,6 +244,9 @@ def test_they_are_the_people_the_sentence_before_named_together(enricher: Enrich
         "criticised the levy.",
         "Supporters of Donald Trump and Mike Pence gathered outside the Capitol. They "
         "criticised the levy.",
+        "Protesters marched outside the White House on Saturday. They criticised the levy.",
+        "Senators questioned officials, including Antony Blinken and Lloyd Austin, on Tuesday. "
+        "They criticised the levy.",
     ],
 )
 def test_they_are_not_the_people_a_sentence_names_in_passing(enricher: Enricher, body: str) -> None:
@@ -264,20 +267,14 @@ def test_they_are_the_people_named_as_objects_or_agents(enricher: Enricher, body
     assert rule_holders(candidates(enricher, body), "levy") == {"Nancy Pelosi", "Chuck Schumer"}
 
 
-def test_they_look_past_a_plural_noun_they_are_not(enricher: Enricher) -> None:
-    body = (
-        "Google and Facebook faced a backlash on Monday. Critics attacked their privacy "
-        "rules. They criticised the levy."
-    )
-    assert "Google" in rule_holders(candidates(enricher, body), "levy")
-
-
 @pytest.mark.parametrize(
     ("body", "holder"),
     [
         ("Senator Bernie Sanders released a video on YouTube praising the levy.", "Bernie Sanders"),
         ("Donald Trump posted a message on Facebook attacking the levy.", "Donald Trump"),
         ("Governor Ron DeSantis was targeted by a Twitter account mocking the levy.", None),
+        # a critic of what was posted is not its poster
+        ("Senator Amy Klobuchar criticised ads on Facebook attacking the levy.", None),
     ],
 )
 def test_a_platform_is_where_someone_speaks_not_who(
@@ -286,3 +283,8 @@ def test_a_platform_is_where_someone_speaks_not_who(
     holders = rule_holders(candidates(enricher, body), "levy")
     assert not holders & {"YouTube", "Facebook", "Twitter"}
     assert holder is None or holder in holders
+
+
+def test_a_news_network_holds_its_own_positions(enricher: Enricher) -> None:
+    body = "Fox News criticised the levy on Tuesday after advertisers fled."
+    assert rule_holders(candidates(enricher, body), "levy") == {"Fox News"}
