@@ -148,8 +148,6 @@ def _longest_tokens(c: Cluster) -> list[str]:
     return max((m.text.split() for m in c.mentions), key=len)
 
 
-# Generational suffixes: "Patrick Carlineo Jr.", "Robert S. Mueller III" end with the surname
-# before them.
 # Generational suffixes. A numeral one ends a name the same person goes by without it
 # ("Robert S. Mueller III", "Mueller"); "Jr." and "Sr." tell a son from a father named the
 # same ("Donald Trump Jr.", "Donald Trump"), so a bare surname never joins them.
