@@ -303,19 +303,21 @@ def is_venue(tok: Token) -> bool:
     if owner.pos_ in {"NOUN", "PROPN"} and owner.lemma_.lower() not in lx.SAID_NOUNS:
         return False  # "the restrictions on the media", "the bill on TikTok": the topic
     lemma = tok.lemma_.lower()
-    names = {lemma, tok.lower_}
-    if lemma in lx.MEDIA_HEADS:  # "on Fox News", "on his Twitter account"
-        names |= {c.lower_ for c in tok.children if c.dep_ == "compound"}
-    return bool(names & lx.MEDIA) or lemma in lx.VENUE_NOUNS
+    # "on Fox News", "on his Twitter account"
+    return _names_medium(tok, lemma in lx.MEDIA_HEADS) or lemma in lx.VENUE_NOUNS
 
 
 def is_medium(tok: Token) -> bool:
     """Is ``tok`` a venue that is a medium ("on Twitter", "on Fox News"), not an event ("at
     a rally backing X": the rally backs X)?"""
-    if not is_venue(tok):
-        return False
+    return is_venue(tok) and _names_medium(tok, True)
+
+
+def _names_medium(tok: Token, compounds: bool) -> bool:
+    """Does ``tok`` (or, with ``compounds``, a name compounded with it) name a medium?"""
     names = {tok.lemma_.lower(), tok.lower_}
-    names |= {c.lower_ for c in tok.children if c.dep_ == "compound"}
+    if compounds:
+        names |= {c.lower_ for c in tok.children if c.dep_ == "compound"}
     return bool(names & lx.MEDIA)
 
 
