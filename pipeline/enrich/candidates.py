@@ -281,6 +281,20 @@ def _phrasal_children(verb: Token) -> list[Token]:
 _RULE_POS = frozenset({"VERB", "AUX", "NOUN", "PROPN", "ADJ"})
 
 
+# Verbs whose subject answers a stance noun rather than voicing it: "denied the
+# accusations", "dismissed the criticism of Y".
+_ANSWERING = frozenset({"deny", "refute", "rebut", "ignore", "address", "answer", "brush"})
+
+
+def _judges(verb: Token) -> bool:
+    """Does ``verb``'s subject judge its object rather than own it: "called the allegations
+    against Y disturbing", "condemned the attacks on Y", "denied the accusations" are no
+    allegation, attack or accusation of the subject's, unlike "made / voiced / backed
+    the accusations against Y"?"""
+    lemma = verb.lemma_.lower()
+    return lemma in cues.LABEL_VERBS or lemma in _ANSWERING or cues.VERBS.get(lemma, 0) < 0
+
+
 class SentenceReader:
     """Candidate sources applied to one sentence."""
 
@@ -389,6 +403,8 @@ class SentenceReader:
             return
         if lemma not in cues.VERBS or (lemma, particle_of(tok)) in lx.RETREATS:
             return
+        if lemma == "warn" and constructions.warned_of(tok):
+            return
         agent = agent_of(tok)
         if agent is not None:
             holders = (self.owner.holders.resolve(self.field, agent).entities, "agent")
@@ -447,7 +463,8 @@ class SentenceReader:
         # "X is a Trump supporter" is X's, but "X told / met Moore supporters" is not: people
         # named by their stance as an object are others than the subject
         people = node.dep_ == "dobj" and lemma in cues.TARGET_OWNERS
-        if not holders and node.dep_ in {"attr", "dobj"} and not received and not people:
+        judged = node.dep_ == "dobj" and _judges(node.head)
+        if not holders and node.dep_ in {"attr", "dobj"} and not (received or people or judged):
             holders, via = self._subject_of(node.head)
         if (
             not holders

@@ -53,6 +53,7 @@ from pipeline.enrich.frames import (
     negated,
     particle_of,
     particle_reading,
+    past_beside_perfect,
     per_token,
     prep_targets,
 )
@@ -90,7 +91,7 @@ def verb_reading(tok: Token) -> tuple[int, list[Token]]:
     if takes_to_court(tok):
         return -1, [c for c in tok.children if c.dep_ == "dobj"]
     polarity = cues.VERBS.get(lemma, 0)
-    if not polarity:
+    if not polarity or (lemma == "warn" and warned_of(tok)):
         return 0, []
     objects = [c for c in tok.children if c.dep_ in {"dobj", "dative"}]
     if not objects:
@@ -101,6 +102,24 @@ def verb_reading(tok: Token) -> tuple[int, list[Token]]:
             for o in prep_targets(p)
         ]
     return polarity, objects
+
+
+def warned_of(verb: Token) -> bool:
+    """ "warned Americans that taxes would rise", "warned voters of a shutdown", "warned
+    Congress to pass the budget": the object is told of something, not opposed, unlike
+    "warned Iran", "warned Iran against attacking" (read as phrasal) or "warned his
+    opponents not to mess with him", which threaten it; and "warned of a shutdown" is
+    against the shutdown."""
+    if not any(c.dep_ == "dobj" for c in verb.children):
+        return False
+    for c in verb.children:
+        if c.i < verb.i:
+            continue
+        if c.dep_ == "ccomp" or (c.dep_ == "xcomp" and not negated(c)):
+            return True
+        if c.dep_ == "prep" and c.lower_ in {"of", "about"}:
+            return True
+    return False
 
 
 _TO_COURT = frozenset({"take", "drag", "haul", "bring"})
@@ -173,8 +192,10 @@ def clause_owner(s: SentenceReader, verb: Token) -> list[Cluster]:
             if reason_of_object(head):
                 return []  # "criticized X for backing Y": X backed Y (:mod:`reasons`)
             node = head.head
-        elif mismatched_conjunct(node):
-            return []  # "… to get Clinton elected and bashing Trump": not the subject of elected
+        elif mismatched_conjunct(node) or past_beside_perfect(node):
+            # "… to get Clinton elected and bashing Trump": not the subject of elected; "said
+            # Trump had tried to fire Y and accused Z": the reporter's verb (the verb rule's)
+            return []
         elif node.dep_ in {"advcl", "xcomp", "conj"} and head.pos_ in _VERBAL:
             node = head
         elif node.dep_ in {"acl", "relcl"} and head.pos_ in _NOMINAL and is_medium(head):

@@ -31,7 +31,7 @@ from pipeline.enrich import gazetteer as gz
 from pipeline.enrich import lexicon as lx
 from pipeline.enrich.document import Document, Sentence
 from pipeline.enrich.entities import Cluster
-from pipeline.enrich.holders import HolderResolver, Holders, conjuncts
+from pipeline.enrich.holders import HolderResolver, Holders, conjuncts, platform
 from pipeline.enrich.targets import (
     GENERIC_HEADS,
     Catalogue,
@@ -257,8 +257,9 @@ def _negated(token: Token) -> bool:
             return True
         if child.lower_ == "longer" and any(g.lower_ == "no" for g in child.children):
             return True
-    if token.dep_ == "acomp" and token.head.lemma_ == "be" and token.head.i < token.i:
-        # "is not opposed to Y", "wasn't concerned about Y": the copula carries the "not"
+    if token.dep_ in {"acomp", "attr"} and token.head.lemma_ == "be" and token.head.i < token.i:
+        # "is not opposed to Y", "wasn't concerned about Y", "is not a Trump supporter":
+        # the copula carries the "not"
         return any(c.dep_ == "neg" and not _restricting(c) for c in token.head.children)
     return _shares_negation(token)
 
@@ -531,7 +532,8 @@ class FrameReader:
             and node.head.pos_ in {"VERB", "AUX"}
             and not mismatched_conjunct(node)
         ):
-            node = node.head
+            reporting = _speech_head(node.head) if past_beside_perfect(node) else None
+            node = node.head if reporting is None else reporting
             subject = _subject(node)
         if subject is None:
             return Holders([], 0.0)
@@ -541,7 +543,11 @@ class FrameReader:
         # there by the parser ("Park said the two governments had turned a new page and
         # praised Tanabe"): only the verb's own subject rules the speaker out
         own = node.i == verb.i
-        if not holders.entities and speech is not None and not (own and _third_parties(subject)):
+        # a platform's account ("a Twitter account claiming to be X has disputed this,
+        # stating that he is not a Y supporter") speaks for itself, not for the speaker of
+        # the clause above it, in its own verb and in the clauses it reaches
+        others = platform(subject) or (own and _third_parties(subject))
+        if not holders.entities and speech is not None and not others:
             speaker = self.subject_holders(speech)
             return Holders(speaker.entities, speaker.factor * 0.8)
         return holders
@@ -853,6 +859,23 @@ def mismatched_conjunct(verb: Token) -> bool:
     # "voted against the bill and is criticizing X" is a verb phrase of its own: its
     # auxiliary makes the forms agree
     return not any(c.dep_ in {"aux", "auxpass", "nsubj", "nsubjpass"} for c in verb.children)
+
+
+def past_beside_perfect(verb: Token) -> bool:
+    """Is ``verb`` a simple past the parser coordinated with a perfect or an infinitive
+    below a reporting verb: "said the two governments had turned a new page and praised
+    Tanabe", "a report that said Trump had tried to fire Mueller and accused the Times"? A
+    simple past cannot share the perfect's "had" or the infinitive's "to": it is
+    coordinated with the verb that reports the clause. A main clause's "had met Putin and
+    criticized him" has no other verb to join."""
+    head = verb.head
+    if verb.dep_ != "conj" or verb.tag_ != "VBD" or head.dep_ == "ROOT":
+        return False
+    if any(c.dep_ in {"aux", "auxpass", "nsubj", "nsubjpass"} for c in verb.children):
+        return False
+    if head.tag_ == "VBN":
+        return any(c.dep_ == "aux" and c.lemma_ == "have" for c in head.children)
+    return head.tag_ == "VB" and any(c.dep_ == "aux" and c.lower_ == "to" for c in head.children)
 
 
 def is_passive(verb: Token) -> bool:

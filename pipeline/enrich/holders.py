@@ -83,6 +83,9 @@ _POSSESSIVE_LABELS: dict[str, tuple[frozenset[str], bool]] = {
     "its": (frozenset({"ORG", "GPE"}), False),
 }
 _SUBJECT_DEPS = frozenset({"nsubj", "nsubjpass"})
+# Words of a role between an organisation's name and a person's: "police *president*",
+# "Tesla *chief executive*", "the union's *vice president*".
+_ROLE_WORDS = gz.PERSON_ROLES | {"vice", "deputy", "chief", "executive", "general", "national"}
 _LOOKBACK_SENTENCES = 3
 _LOOKAHEAD_SENTENCES = 2  # how far ahead a description or pronoun named nothing before looks
 _ANTECEDENT_STEPS = 12  # earlier mentions an object pronoun looks through: bounded, so linear
@@ -286,6 +289,9 @@ class HolderResolver:
             return apposed, 1.0
         members = self._included(field_name, t)
         c = self._entity(field_name, t)
+        titled = self._titled_after(field_name, t, c) if c is not None else None
+        if titled is not None:
+            return [titled], 1.0
         if c is not None:  # "Republicans, including Mitch McConnell": the party and he
             return [c, *(m for m in members if m is not c)], 1.0
         if members:
@@ -322,6 +328,24 @@ class HolderResolver:
         if lower == "it":
             return self._look_back(field_name, t, {"ORG", "GPE"}, plural=False), PRONOUN_FACTOR
         return self._description(field_name, t), DESCRIPTION_FACTOR
+
+    def _titled_after(self, field_name: TextField, t: Token, c: Cluster) -> Cluster | None:
+        """The person an organisation's name and a role introduce: "Fraternal Order of
+        Police president Chuck Canterbury said", which the parser reads with the
+        organisation as the subject ("Tesla CEO Elon Musk", read right, is Musk's)."""
+        if c.label == "PERSON":
+            return None
+        doc = t.doc
+        end = t.i
+        while end < len(doc) and self.doc.entity_of(field_name, doc[end]) is c:
+            end += 1
+        role = end
+        while role < min(end + 3, len(doc)) and doc[role].lemma_.lower() in _ROLE_WORDS:
+            role += 1
+        if role == end or role >= len(doc) or doc[role - 1].lemma_.lower() not in gz.PERSON_ROLES:
+            return None
+        person = self.doc.entity_of(field_name, doc[role])
+        return person if person is not None and person.label == "PERSON" else None
 
     def _apposed_people(self, field_name: TextField, t: Token) -> list[Cluster]:
         """People named in apposition to a group or a title the recogniser took for one:

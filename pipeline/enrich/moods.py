@@ -19,6 +19,11 @@ _CLAIM_NOUNS = frozenset(
     {"claim", "report", "allegation", "accusation", "suggestion", "rumor", "rumour", "charge"}
 )
 _BEFORE = 8
+# Verbs of weighing an act not yet decided: "was mulling firing Y", "is considering
+# suing Y", "weighed whether to back Y" state no position toward Y.
+_DELIBERATING = frozenset(
+    {"consider", "mull", "weigh", "contemplate", "ponder", "debate", "discuss", "explore"}
+)
 
 
 def clause_mood(anchor: Token, sentence_text: str) -> str:
@@ -67,7 +72,8 @@ def unstated_verb(verb: Token) -> bool:
     """Is a stance verb's position one its holder does not state: possible only ("may",
     "might" or "could": "X might snub Y", "X could try to block Y"), taken on a condition
     ("if X backs Y", "X would back Y if it included Z"), or denied by the clause above it
-    ("X denied that she had opposed Y", "X rejected claims that he opposes Y")? Only the
+    ("X denied that she had opposed Y", "X rejected claims that he opposes Y"), or only
+    weighed ("X was mulling firing Y")? Only the
     verb's own control chain is read ("refused to back Y" composes as it does): "X, a critic
     of Y, could face a primary" states the criticism, and a speaker's "Y might be the worst
     president" is the speaker's stated judgement."""
@@ -99,6 +105,9 @@ def _denied_above(verb: Token) -> bool:
     head = verb.head
     if verb.dep_ in {"ccomp", "xcomp"} and head.lemma_.lower() == "deny":
         return True  # "denied that she had opposed Y", "denied opposing Y"
+    if verb.dep_ in {"xcomp", "ccomp"} and verb.tag_ == "VBG":
+        # "was mulling firing Y", "is considering suing Y": an act weighed, not taken
+        return head.lemma_.lower() in _DELIBERATING
     if verb.dep_ in {"acl", "ccomp", "relcl"} and head.lemma_.lower() in _CLAIM_NOUNS:
         verb_above = head.head
         return head.dep_ == "dobj" and verb_above.lemma_.lower() in _DENYING_VERBS

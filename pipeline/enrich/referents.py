@@ -51,6 +51,7 @@ _NOT_REFERENTS = frozenset({"PERSON", "GPE", "LOC", "FAC", "NORP"})
 # Washington Post", "speaking to CNN"), not in "opposition to the Affordable Care Act".
 _SOURCE_PREPOSITIONS = frozenset({"by", "with", "from"})
 _SPEAKING_TO = lx.SPEECH_VERBS | {"accord", "speak", "talk"}
+_REPORTING = lx.SPEECH_VERBS | {"report"}  # their subject is a source: "Politico reported"
 _REFERENT_STEPS = 6  # earlier referents looked through: bounded, so linear
 _REFERENT_SENTENCES = 2  # a bare reference points at most this many sentences back
 
@@ -105,13 +106,17 @@ class _Positions:
 
 def _source_position(tok: Token) -> bool:
     """Is ``tok`` where news names a source or an addressee: the object of "by", "with" or
-    "from", of "to" after speech, or of a speech verb ("told Reuters")?"""
+    "from", of "to" after speech, of a speech verb ("told Reuters"), or its subject
+    ("Politico reported that X opposes the plan": the plan is no Politico)?"""
     if tok.dep_ == "pobj":
         prep = tok.head
         if prep.lower_ == "to":
             return prep.head.lemma_.lower() in _SPEAKING_TO
         return prep.lower_ in _SOURCE_PREPOSITIONS
-    return tok.dep_ in {"dobj", "dative"} and tok.head.lemma_.lower() in lx.SPEECH_VERBS
+    verb = tok.head.lemma_.lower()
+    if tok.dep_ == "nsubj":
+        return verb in _REPORTING
+    return tok.dep_ in {"dobj", "dative"} and verb in lx.SPEECH_VERBS
 
 
 class ReferentIndex:
