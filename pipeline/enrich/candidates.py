@@ -388,7 +388,8 @@ class SentenceReader:
                 yield from self.emit(self._subject_of(tok), particled[1], tok, "verb", particled[0])
             return
         for prep in _phrasal_children(tok) if lemma in _PHRASAL_VERBS else ():
-            polarity = cues.PHRASAL.get((lemma, prep.lower_))
+            key = (lemma, prep.lower_)
+            polarity = None if constructions.without_object(tok, key) else cues.PHRASAL.get(key)
             if polarity is None and lemma == "come" and particle_of(tok) == "out":
                 polarity = cues.PREPOSITIONS.get(prep.lower_)
             if polarity and prep.dep_ == "prep":

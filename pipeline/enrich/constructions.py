@@ -82,7 +82,7 @@ def verb_reading(tok: Token) -> tuple[int, list[Token]]:
         if prep.dep_ not in {"prep", "prt"}:
             continue
         key = (lemma, prep.lower_)
-        polarity = cues.PHRASAL.get(key) or lx.PHRASAL.get(key)
+        polarity = 0 if without_object(tok, key) else cues.PHRASAL.get(key) or lx.PHRASAL.get(key)
         needed = lx.PARTICLES.get(key)
         if polarity and (needed is None or particle_of(tok) == needed):
             objects = prep_targets(prep)
@@ -102,6 +102,15 @@ def verb_reading(tok: Token) -> tuple[int, list[Token]]:
             for o in prep_targets(p)
         ]
     return polarity, objects
+
+
+def without_object(verb: Token, key: tuple[str, str]) -> bool:
+    """Does a phrasal predicate that takes a side only with its object lack it ("takes in
+    the crowd at an event": no aim taken; :data:`cues.PHRASAL_OBJECTS`)?"""
+    needed = cues.PHRASAL_OBJECTS.get(key)
+    if needed is None:
+        return False
+    return not any(c.dep_ == "dobj" and c.lemma_.lower() in needed for c in verb.children)
 
 
 def warned_of(verb: Token) -> bool:

@@ -89,6 +89,17 @@ PHRASAL: dict[tuple[str, str], int] = {
         -1,
     ),
 }
+# Phrasal predicates that take a side only with their object: "took *aim* at", "poured cold
+# *water* on", "pointed the *finger* at", "threw her *support* behind" (not "takes in the
+# crowd at", "pointed at the map", "threw a party behind closed doors").
+PHRASAL_OBJECTS: dict[tuple[str, str], frozenset[str]] = {
+    ("take", "at"): frozenset({"aim", "swipe", "shot", "jab", "dig", "potshot", "stab", "swing"}),
+    ("pour", "on"): frozenset({"water", "scorn", "cold"}),
+    ("point", "at"): frozenset({"finger"}),
+    ("thumb", "at"): frozenset({"nose"}),
+    ("throw", "behind"): frozenset({"support", "weight"}),
+    ("hurl", "at"): frozenset({"insult", "jab", "barb", "accusation", "abuse", "epithet", "slur"}),
+}
 
 # Nouns naming a position ("opponents of the bill", "his criticism of Y").
 NOUNS: dict[str, int] = _polar(
@@ -187,7 +198,8 @@ JUDGEMENTS: dict[str, int] = _polar(
     stunt farce charade travesty betrayal insult undemocratic unjust unworkable unlawful
     misleading dishonest cynical bribery appalling nonsense overreach whitewash smear
     humiliating humiliation deplorable unjustified disproportionate blow slap
-    protectionism blackmail sabotage scam""",
+    protectionism blackmail sabotage scam antisemitic bigot bigoted bigotry xenophobic sexist
+    misogynist homophobic fascist""",
 )
 
 # Two-word judgements whose words alone judge nothing or the other way ("politically
@@ -196,6 +208,7 @@ JUDGEMENT_PAIRS: dict[tuple[str, str], int] = {
     ("politically", "motivated"): -1,
     ("power", "grab"): -1,
     ("witch", "hunt"): -1,
+    ("anti", "semitic"): -1,
     ("long", "overdue"): 1,
     ("step", "forward"): 1,
     ("common", "sense"): 1,

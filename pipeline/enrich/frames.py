@@ -45,7 +45,9 @@ from pipeline.models import TextField
 
 _NOUNS = frozenset({"NOUN", "PROPN"})
 TargetKind = Literal["catalogue", "entity", "phrase"]
-_SKIP_TARGETS = frozenset({"it", "this", "that", "them", "which", "what", "those", "these"})
+_SKIP_TARGETS = frozenset(
+    {"it", "this", "that", "them", "which", "what", "those", "these", "others"}
+)
 BASE_CONFIDENCE = 0.9
 EMBED_FACTOR = 0.9
 PHRASE_FACTOR = 0.85

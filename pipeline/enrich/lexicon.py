@@ -124,7 +124,7 @@ EMBEDDING_ADJECTIVES: dict[str, int] = {
 # "pledged to *lift* sanctions" is against sanctions, "agreed to *extend* the truce" favor.
 REVERSING_VERBS = frozenset(
     _words("""lift end halt stop suspend pause cut scrap cancel withdraw abandon drop ease
-    repeal freeze abolish dismantle terminate reduce phase""")
+    repeal freeze abolish dismantle terminate reduce phase remove""")
 )
 SUSTAINING_VERBS = frozenset(
     _words("""extend continue resume expand increase boost provide send deliver supply impose keep

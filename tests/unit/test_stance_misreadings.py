@@ -149,3 +149,43 @@ def test_a_news_outlet_reporting_is_no_bare_reference(enricher: Enricher) -> Non
     assert not any(t == "Politico" for _, t, _ in found)
     body = "The Sierra Club unveiled a carbon tax. Senator Ann Warren opposes the plan."
     assert ("Ann Warren", "carbon tax", -1) in proposed(enricher, body, "bare_reference")
+
+
+@pytest.mark.parametrize(
+    ("body", "target", "holds"),
+    [
+        # "take ... at" takes a side only when aim (a swipe, a shot) is taken
+        ("Bernie Sanders takes in the crowd at a campaign event in New York.", "event", False),
+        ("Senator Ann Warren took a swipe at Donald Trump.", "Donald Trump", True),
+        ("Senator Ann Warren pointed at the map of Ohio.", "map", False),
+        ("Senator Ann Warren pointed the finger at Donald Trump.", "Donald Trump", True),
+    ],
+)
+def test_a_phrasal_predicate_that_needs_its_object(
+    enricher: Enricher, body: str, target: str, holds: bool
+) -> None:
+    found = proposed(enricher, body, "verb")
+    assert any(target in t and p == -1 for _, t, p in found) is holds
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Jon Somerville descended to insults, calling Steve Bannon an “anti-Semitic Catholic”.",
+        "Senator Ann Warren called Steve Bannon a bigot.",
+    ],
+)
+def test_a_name_of_bigotry_is_abuse(enricher: Enricher, body: str) -> None:
+    assert any(t == "Steve Bannon" and p == -1 for _, t, p in proposed(enricher, body, "label"))
+
+
+def test_the_others_is_no_target(enricher: Enricher) -> None:
+    body = "Council members Allan Mansoor and Jim Righeimer, who often oppose the others, won."
+    assert not any(t.lower() in {"others", "the others"} for _, t, _ in proposed(enricher, body))
+
+
+def test_removing_someone_is_against_them(enricher: Enricher) -> None:
+    body = "Council members Allan Mansoor and Jim Righeimer voted to remove Ray Foley as mayor."
+    found = proposed(enricher, body, "frame")
+    assert ("Allan Mansoor", "Ray Foley", -1) in found
+    assert not any(p > 0 and "Foley" in t for _, t, p in found)
