@@ -249,6 +249,9 @@ def noun_owner(s: SentenceReader, noun: Token) -> list[Cluster]:
     """The holder a noun stands for or belongs to: its possessor ("Corker's statement", "his
     campaign"), the entity it names, or, for "X was the first senator to ...", the subject."""
     holders = s.owner.holders
+    titled = holders.role_holder(s.field, noun)
+    if titled is not None:
+        return [titled]  # "China's ambassador", named in the article
     poss = next((c for c in noun.children if c.dep_ == "poss"), None)
     if poss is not None:
         if noun.lemma_.lower() in cues.TARGET_OWNERS:

@@ -168,6 +168,7 @@ class HolderResolver:
         self._by_id = {id(c): c for c in doc.clusters}
         self._prefixes: dict[frozenset[str], _Prefix] = {}
         self._anonymous: dict[str, tuple[int, int]] | None = None
+        self._roles: dict[tuple[str, int], list[Cluster]] | None = None
         # Holders that are no entity of the article: "the Trump administration" (see _group).
         self._groups: dict[str, Cluster] = {}
         # tone never looks ahead (pronoun_mentions turns it off)
@@ -420,9 +421,53 @@ class HolderResolver:
         found = (self.doc.entity_of(field_name, tok) for tok in doc[pronoun.i + 1 : end])
         return {id(c) for c in found if c is not None}
 
+    def role_holder(self, field_name: TextField, t: Token) -> Cluster | None:
+        """The person an owner's role names where the article names who holds it: "China's
+        ambassador to Britain accused ..." is Liu Xiaoming when the article says "China's
+        ambassador to Britain Liu Xiaoming" or "Liu Xiaoming, China's ambassador", before or
+        after; None when it names no one, or several, so titled."""
+        owner = self._role_owner(field_name, t)
+        if owner is None:
+            return None
+        if self._roles is None:
+            self._roles = self._index_roles()
+        found = self._roles.get((t.lemma_.lower(), id(owner)), [])
+        return found[0] if len(found) == 1 else None
+
+    def _role_owner(self, field_name: TextField, t: Token) -> Cluster | None:
+        """The entity owning a person's role noun: "*China*'s ambassador"."""
+        if t.pos_ != "NOUN" or t.lemma_.lower() not in gz.PERSON_ROLES:
+            return None
+        poss = next((c for c in t.children if c.dep_ == "poss"), None)
+        return self._entity(field_name, poss) if poss is not None else None
+
+    def _index_roles(self) -> dict[tuple[str, int], list[Cluster]]:
+        """(role lemma, owner) -> the people named in apposition with that owner's role."""
+        found: dict[tuple[str, int], list[Cluster]] = {}
+        for parsed in self.doc.fields:
+            for tok in parsed.doc:
+                owner = self._role_owner(parsed.field, tok)
+                if owner is None:
+                    continue
+                named = [c for c in tok.children if c.dep_ == "appos"]
+                if tok.dep_ == "appos":
+                    named.append(tok.head)  # "Liu Xiaoming, China's ambassador"
+                # "China's ambassador to Britain Liu Xiaoming": the name ends the phrase
+                named.append(parsed.doc[tok.right_edge.i])
+                for n in named:
+                    person = self.doc.entity_of(parsed.field, n)
+                    if person is not None and person.label == "PERSON":
+                        people = found.setdefault((tok.lemma_.lower(), id(owner)), [])
+                        if person not in people:
+                            people.append(person)
+        return found
+
     def _linked(self, field_name: TextField, t: Token) -> Cluster | None:
         """An entity naming a noun subject: "his adviser, X", "the Trump administration",
         "China's commerce ministry", "leaders of the X union"."""
+        titled = self.role_holder(field_name, t)
+        if titled is not None:
+            return titled
         lemma = t.lemma_.lower()
         if lede_description(t):
             return self.named_after(field_name, t)

@@ -189,3 +189,28 @@ def test_removing_someone_is_against_them(enricher: Enricher) -> None:
     found = proposed(enricher, body, "frame")
     assert ("Allan Mansoor", "Ray Foley", -1) in found
     assert not any(p > 0 and "Foley" in t for _, t, p in found)
+
+
+@pytest.mark.parametrize(
+    "named",
+    [
+        "China's ambassador to Britain Liu Xiaoming has said that the unrest must end.",
+        "Liu Xiaoming, China's ambassador, has said that the unrest must end.",
+    ],
+)
+def test_an_owners_role_is_the_person_the_article_names_in_it(
+    enricher: Enricher, named: str
+) -> None:
+    # before or after, the article names who holds the role: his, not China's
+    for body in (
+        f"China's ambassador accused Britain of meddling. Police fired tear gas. {named}",
+        f"{named} Police fired tear gas. China's ambassador accused Britain of meddling.",
+    ):
+        found = pairs(proposed(enricher, body, "verb"))
+        assert ("Liu Xiaoming", "Britain") in found
+        assert ("China", "Britain") not in found
+
+
+def test_an_owners_role_no_one_is_named_in_stays_the_owners(enricher: Enricher) -> None:
+    body = "Russia's foreign minister criticized the sanctions on Monday."
+    assert ("Russia", "sanctions") in pairs(proposed(enricher, body))
