@@ -670,9 +670,11 @@ class SentenceReader:
         c = self.owner.doc.entity_of(self.field, tok)
         return [c] if c is not None and c.label in HOLDER_LABELS else found[:1]
 
-    def judged(self, root: Token) -> int:
-        """Direction of the judgement words under ``root`` (0 if none)."""
-        return _judgement(root)
+    def judged(self, root: Token, relatives: bool = True) -> int:
+        """Direction of the judgement words under ``root`` (0 if none); without its relative
+        clauses when ``relatives`` is False (a name given: "an 'anti-Semitic Catholic' who
+        collaborates ... to achieve the greater good" is abuse, not praise)."""
+        return _judgement(root, relatives)
 
     def _judged(self, text: str) -> bool:
         words = {w.strip('.,;:"').lower() for w in text.split()}
@@ -839,14 +841,17 @@ def _quote_mask(sent: Span, inside: bool = False) -> tuple[dict[int, bool], bool
     return mask, inside, opened
 
 
-def _judgement(root: Token) -> int:
+def _judgement(root: Token, relatives: bool = True) -> int:
     """Direction of a reported clause from its judgement words and modals (0 if none); a
     duty that its subject be put out or ended ("Pruitt should be fired", "the law must be
     repealed") counts against."""
     score = 0
     duty = -1 if root.pos_ in {"VERB", "AUX"} and asks(root) < 0 else 1
     previous = ""
+    skipped = [] if relatives else [c for c in root.children if c.dep_ in {"relcl", "acl"}]
     for tok in _subtree(root, _CLAUSE_TOKENS):
+        if any(c.left_edge.i <= tok.i <= c.right_edge.i for c in skipped):
+            continue
         if tok.text == "-":
             continue  # "politically-motivated", "witch-hunt": the pair across the hyphen
         lemma = tok.lemma_.lower()

@@ -594,7 +594,7 @@ def name_direction(s: SentenceReader, name: Token) -> int:
     which knows far more words of praise and abuse ("a killer", "a close friend", "a trusted
     adviser", "the enemy of the people") and reads their negations; a name neither knows
     gives 0."""
-    judged = s.judged(name)
+    judged = s.judged(name, relatives=False)
     if judged:
         return judged
     # the name itself, its head and what stands before it: "a fighter against terrorism"

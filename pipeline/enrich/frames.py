@@ -84,6 +84,16 @@ def is_amount(tok: Token) -> bool:
     return tok.ent_type_ in _AMOUNTS or (tok.lower_ in {"time", "times"} and tok.pos_ == "NOUN")
 
 
+def _fragment(tok: Token) -> bool:
+    """Is ``tok`` a piece of a hyphenated word the parser made a phrase of its own: "backs
+    his re-election" read as three objects "re", "-" and "election"?"""
+    if not any(ch.isalnum() for ch in tok.text):
+        return True
+    doc = tok.doc
+    glued = tok.i + 1 < len(doc) and not tok.whitespace_ and doc[tok.i + 1].text == "-"
+    return glued and doc[tok.i + 1].head.i == tok.head.i
+
+
 def prep_targets(prep: Token) -> list[Token]:
     """The objects of a preposition that can be a stance target: not a time or an amount."""
     return [c for c in prep.children if c.dep_ in {"pobj", "pcomp"} and not is_amount(c)]
@@ -602,7 +612,7 @@ class FrameReader:
     def _target(self, noun: Token) -> Target | None:
         if noun.lower_ in {"that", "which"} and noun.head.dep_ == "relcl":
             noun = noun.head.head  # "the ceasefire that Trump proposed"
-        if noun.lower_ in _SKIP_TARGETS or noun.pos_ in {"PRON", "NUM"}:
+        if noun.lower_ in _SKIP_TARGETS or noun.pos_ in {"PRON", "NUM"} or _fragment(noun):
             return None
         entity = self.doc.entity_of(self.field, noun)
         if entity is not None:

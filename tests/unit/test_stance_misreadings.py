@@ -214,3 +214,18 @@ def test_an_owners_role_is_the_person_the_article_names_in_it(
 def test_an_owners_role_no_one_is_named_in_stays_the_owners(enricher: Enricher) -> None:
     body = "Russia's foreign minister criticized the sanctions on Monday."
     assert ("Russia", "sanctions") in pairs(proposed(enricher, body))
+
+
+def test_a_name_read_without_its_relative_clause(enricher: Enricher) -> None:
+    # the "greater good" is what the relative clause says he seeks, not a name given
+    body = (
+        "Jon Somerville descended to insults, calling Steve Bannon an “anti-Semitic Catholic” "
+        "who only collaborates with Jews to achieve the greater good of defeating Islam."
+    )
+    assert ("Jon Somerville", "Steve Bannon", -1) in proposed(enricher, body, "label")
+
+
+def test_pieces_of_a_hyphenated_word_are_no_targets(enricher: Enricher) -> None:
+    # the parser reads "re-election" as three objects of "backs"
+    body = "Jes Staley is chief executive. Barclays said it backs his re-election."
+    assert not {t for _, t, _ in proposed(enricher, body)} & {"re", "-"}
