@@ -324,10 +324,15 @@ class HolderResolver:
                 if id(found[0]) in named:
                     found = []  # the likeliest antecedent is impossible: guess no further
             return found, PRONOUN_FACTOR
-        if lower in {"they", "them"}:
-            return self._look_back(field_name, t, _GROUP_LABELS, plural=True), PRONOUN_FACTOR
-        if lower == "it":
-            return self._look_back(field_name, t, {"ORG", "GPE"}, plural=False), PRONOUN_FACTOR
+        if lower in {"they", "them", "it"}:
+            labels, plural = (_GROUP_LABELS, True) if lower != "it" else ({"ORG", "GPE"}, False)
+            found = self._look_back(field_name, t, labels, plural=plural)
+            if found and t.dep_ in _SUBJECT_DEPS:
+                # "they accused Kennedy, the State Department and the F.B.I. of collusion":
+                # not the F.B.I., whom their own clause names
+                named = self._named_in_clause(field_name, t)
+                found = [c for c in found if id(c) not in named]
+            return found, PRONOUN_FACTOR
         return self._description(field_name, t), DESCRIPTION_FACTOR
 
     def _titled_after(self, field_name: TextField, t: Token, c: Cluster) -> Cluster | None:

@@ -229,3 +229,14 @@ def test_pieces_of_a_hyphenated_word_are_no_targets(enricher: Enricher) -> None:
     # the parser reads "re-election" as three objects of "backs"
     body = "Jes Staley is chief executive. Barclays said it backs his re-election."
     assert not {t for _, t, _ in proposed(enricher, body)} & {"re", "-"}
+
+
+def test_they_is_no_one_its_own_clause_names(enricher: Enricher) -> None:
+    body = (
+        "The F.B.I. had deemed the email classified, but the State Department disagreed. "
+        "In a letter, they accused Pat Kennedy, the State Department and the F.B.I. of collusion."
+    )
+    holders = {h for h, t, _ in proposed(enricher, body) if t == "Pat Kennedy"}
+    assert not holders & {"F.B.I.", "State Department"}
+    body = "The F.B.I. deemed the email classified. It criticized the State Department."
+    assert ("F.B.I.", "State Department", -1) in proposed(enricher, body, "verb")
