@@ -57,7 +57,7 @@ from pipeline.enrich.frames import (
     per_token,
     prep_targets,
 )
-from pipeline.enrich.holders import HOLDER_LABELS, conjuncts, platform
+from pipeline.enrich.holders import HOLDER_LABELS, conjuncts, one_member, platform
 from pipeline.enrich.tone import polarity
 
 if TYPE_CHECKING:
@@ -259,6 +259,8 @@ def noun_owner(s: SentenceReader, noun: Token) -> list[Cluster]:
         return [c for c in holders.possessor(s.field, poss) if c.label in HOLDER_LABELS]
     named = s.owner.doc.entity_of(s.field, noun)
     if named is not None:
+        if named.label == "NORP" and one_member(noun):
+            return []  # "a Republican": one person, unnamed
         return [named] if named.label in HOLDER_LABELS else []
     if noun.dep_ == "attr":
         return s.reader.subject_holders(noun.head).entities

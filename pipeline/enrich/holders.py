@@ -293,6 +293,8 @@ class HolderResolver:
         titled = self._titled_after(field_name, t, c) if c is not None else None
         if titled is not None:
             return [titled], 1.0
+        if c is not None and c.label == "NORP" and one_member(t):
+            return [], 1.0  # "a Republican", "the Chicago Democrat": one person, unnamed
         if c is not None:  # "Republicans, including Mitch McConnell": the party and he
             return [c, *(m for m in members if m is not c)], 1.0
         if members:
@@ -804,6 +806,18 @@ _FEMALE_TITLES = frozenset(
 )
 _MALE_PRONOUNS = frozenset({"he", "him", "his", "himself"})
 _FEMALE_PRONOUNS = frozenset({"she", "her", "hers", "herself"})
+
+
+def one_member(t: Token) -> bool:
+    """Is a group's word used of one member: a singular noun with an article or a modifier
+    ("a Republican criticized ...", "the bombastic Chicago Democrat gave ...")?"""
+    if t.tag_ not in {"NN", "NNP"} or t.lower_.endswith("s"):
+        return False
+    return any(
+        (c.dep_ == "det" and c.lower_ in {"a", "an", "the", "one", "another"})
+        or c.dep_ in {"amod", "compound"}
+        for c in t.children
+    )
 
 
 def _gender(c: Cluster) -> str | None:

@@ -240,3 +240,20 @@ def test_they_is_no_one_its_own_clause_names(enricher: Enricher) -> None:
     assert not holders & {"F.B.I.", "State Department"}
     body = "The F.B.I. deemed the email classified. It criticized the State Department."
     assert ("F.B.I.", "State Department", -1) in proposed(enricher, body, "verb")
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "A Republican criticized the tax plan on Monday.",
+        "The bombastic Chicago Democrat gave Paul Ryan heartfelt praise for his views.",
+    ],
+)
+def test_one_member_of_a_group_is_no_holder(enricher: Enricher, body: str) -> None:
+    # one person, unnamed: not the party
+    assert not {h for h, _, _ in proposed(enricher, body)} & {"Republican", "Democrat"}
+
+
+def test_a_group_is_a_holder(enricher: Enricher) -> None:
+    body = "Republicans criticized the tax plan on Monday."
+    assert ("Republicans", "tax plan", -1) in proposed(enricher, body, "verb")
