@@ -292,6 +292,8 @@ def _judges(verb: Token) -> bool:
     allegation, attack or accusation of the subject's, unlike "made / voiced / backed
     the accusations against Y"?"""
     lemma = verb.lemma_.lower()
+    if lemma == "threaten":
+        return False  # "threatened a lawsuit against Y": the subject's own act
     return lemma in cues.LABEL_VERBS or lemma in _ANSWERING or cues.VERBS.get(lemma, 0) < 0
 
 

@@ -53,7 +53,6 @@ from pipeline.enrich.frames import (
     negated,
     particle_of,
     particle_reading,
-    past_beside_perfect,
     per_token,
     prep_targets,
 )
@@ -114,19 +113,18 @@ def without_object(verb: Token, key: tuple[str, str]) -> bool:
 
 
 def warned_of(verb: Token) -> bool:
-    """ "warned Americans that taxes would rise", "warned voters of a shutdown", "warned
-    Congress to pass the budget": the object is told of something, not opposed, unlike
-    "warned Iran", "warned Iran against attacking" (read as phrasal) or "warned his
-    opponents not to mess with him", which threaten it; and "warned of a shutdown" is
-    against the shutdown."""
-    if not any(c.dep_ == "dobj" for c in verb.children):
+    """ "warned Congress that the cuts would hurt the troops": the object is told of what
+    someone or something else will do, not opposed. A warning whose clause is about the one
+    warned ("warned North Korea that it would be met with fire and fury"), "of" a response or
+    "to stop meddling" threatens it, as "warned Iran" does."""
+    warned = next((c for c in verb.children if c.dep_ == "dobj"), None)
+    if warned is None:
         return False
-    for c in verb.children:
-        if c.i < verb.i:
+    for clause in verb.children:
+        if clause.dep_ != "ccomp" or clause.i < verb.i:
             continue
-        if c.dep_ == "ccomp" or (c.dep_ == "xcomp" and not negated(c)):
-            return True
-        if c.dep_ == "prep" and c.lower_ in {"of", "about"}:
+        subject = next((c for c in clause.children if c.dep_ in {"nsubj", "nsubjpass"}), None)
+        if subject is not None and subject.pos_ != "PRON" and subject.lower_ != warned.lower_:
             return True
     return False
 
@@ -201,10 +199,8 @@ def clause_owner(s: SentenceReader, verb: Token) -> list[Cluster]:
             if reason_of_object(head):
                 return []  # "criticized X for backing Y": X backed Y (:mod:`reasons`)
             node = head.head
-        elif mismatched_conjunct(node) or past_beside_perfect(node):
-            # "… to get Clinton elected and bashing Trump": not the subject of elected; "said
-            # Trump had tried to fire Y and accused Z": the reporter's verb (the verb rule's)
-            return []
+        elif mismatched_conjunct(node):
+            return []  # "… to get Clinton elected and bashing Trump": not the subject of elected
         elif node.dep_ in {"advcl", "xcomp", "conj"} and head.pos_ in _VERBAL:
             node = head
         elif node.dep_ in {"acl", "relcl"} and head.pos_ in _NOMINAL and is_medium(head):
@@ -587,6 +583,21 @@ def label(s: SentenceReader, tok: Token) -> Iterator[Candidate]:
 
 
 _NAME_TOKENS = 30  # a name given is read from at most this many tokens
+
+
+def _abusive(name: Token) -> int:
+    """-1 when a name given holds a word of bigotry (:data:`cues.ABUSIVE_NAMES`) not after
+    "anti-" ("an 'anti-Semitic Catholic'", "a bigot"; not "an anti-fascist"), else 0."""
+    doc = name.doc
+    for tok in doc[name.left_edge.i : name.i + 1]:
+        if tok.lemma_.lower() not in cues.ABUSIVE_NAMES:
+            continue
+        before = doc[max(0, tok.i - 2) : tok.i]
+        if tok.lemma_.lower() == "semitic" or not any(t.lower_ == "anti" for t in before):
+            return -1
+    return 0
+
+
 _NAME_COMPOUND = 0.3  # VADER compound a name needs to count as praise or abuse
 
 
@@ -596,7 +607,7 @@ def name_direction(s: SentenceReader, name: Token) -> int:
     which knows far more words of praise and abuse ("a killer", "a close friend", "a trusted
     adviser", "the enemy of the people") and reads their negations; a name neither knows
     gives 0."""
-    judged = s.judged(name, relatives=False)
+    judged = s.judged(name, relatives=False) or _abusive(name)
     if judged:
         return judged
     # the name itself, its head and what stands before it: "a fighter against terrorism"

@@ -198,8 +198,7 @@ JUDGEMENTS: dict[str, int] = _polar(
     stunt farce charade travesty betrayal insult undemocratic unjust unworkable unlawful
     misleading dishonest cynical bribery appalling nonsense overreach whitewash smear
     humiliating humiliation deplorable unjustified disproportionate blow slap
-    protectionism blackmail sabotage scam antisemitic bigot bigoted bigotry xenophobic sexist
-    misogynist homophobic fascist""",
+    protectionism blackmail sabotage scam""",
 )
 
 # Two-word judgements whose words alone judge nothing or the other way ("politically
@@ -208,8 +207,15 @@ JUDGEMENT_PAIRS: dict[tuple[str, str], int] = {
     ("politically", "motivated"): -1,
     ("power", "grab"): -1,
     ("witch", "hunt"): -1,
-    ("anti", "semitic"): -1,
     ("long", "overdue"): 1,
     ("step", "forward"): 1,
     ("common", "sense"): 1,
 }
+
+# Words of bigotry that abuse the one they name ("called Bannon an 'anti-Semitic Catholic'",
+# "a bigot"), read in a name given only: in a reported clause they mostly describe what a
+# victim suffered ("Jews faced anti-Semitic abuse"). After "anti-" they name its opponents.
+ABUSIVE_NAMES = _lemmas(
+    """antisemitic semitic bigot bigoted xenophobe xenophobic sexist misogynist homophobic
+    fascist"""
+)

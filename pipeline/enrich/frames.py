@@ -544,8 +544,7 @@ class FrameReader:
             and node.head.pos_ in {"VERB", "AUX"}
             and not mismatched_conjunct(node)
         ):
-            reporting = _speech_head(node.head) if past_beside_perfect(node) else None
-            node = node.head if reporting is None else reporting
+            node = node.head
             subject = _subject(node)
         if subject is None:
             return Holders([], 0.0)
@@ -871,23 +870,6 @@ def mismatched_conjunct(verb: Token) -> bool:
     # "voted against the bill and is criticizing X" is a verb phrase of its own: its
     # auxiliary makes the forms agree
     return not any(c.dep_ in {"aux", "auxpass", "nsubj", "nsubjpass"} for c in verb.children)
-
-
-def past_beside_perfect(verb: Token) -> bool:
-    """Is ``verb`` a simple past the parser coordinated with a perfect or an infinitive
-    below a reporting verb: "said the two governments had turned a new page and praised
-    Tanabe", "a report that said Trump had tried to fire Mueller and accused the Times"? A
-    simple past cannot share the perfect's "had" or the infinitive's "to": it is
-    coordinated with the verb that reports the clause. A main clause's "had met Putin and
-    criticized him" has no other verb to join."""
-    head = verb.head
-    if verb.dep_ != "conj" or verb.tag_ != "VBD" or head.dep_ == "ROOT":
-        return False
-    if any(c.dep_ in {"aux", "auxpass", "nsubj", "nsubjpass"} for c in verb.children):
-        return False
-    if head.tag_ == "VBN":
-        return any(c.dep_ == "aux" and c.lemma_ == "have" for c in head.children)
-    return head.tag_ == "VB" and any(c.dep_ == "aux" and c.lower_ == "to" for c in head.children)
 
 
 def is_passive(verb: Token) -> bool:

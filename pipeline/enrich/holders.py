@@ -459,8 +459,11 @@ class HolderResolver:
                 named = [c for c in tok.children if c.dep_ == "appos"]
                 if tok.dep_ == "appos":
                     named.append(tok.head)  # "Liu Xiaoming, China's ambassador"
-                # "China's ambassador to Britain Liu Xiaoming": the name ends the phrase
-                named.append(parsed.doc[tok.right_edge.i])
+                # "China's ambassador to Britain Liu Xiaoming": the name ends the phrase, where
+                # the parser takes it for the object of "to", glued to the place
+                last = parsed.doc[tok.right_edge.i]
+                if _glued_to_place(self.doc, parsed.field, tok, last):
+                    named.append(last)
                 for n in named:
                     person = self.doc.entity_of(parsed.field, n)
                     if person is not None and person.label == "PERSON":
@@ -806,6 +809,22 @@ _FEMALE_TITLES = frozenset(
 )
 _MALE_PRONOUNS = frozenset({"he", "him", "his", "himself"})
 _FEMALE_PRONOUNS = frozenset({"she", "her", "hers", "herself"})
+
+
+def _glued_to_place(doc: Document, field_name: TextField, role: Token, last: Token) -> bool:
+    """Is ``last`` a name the parser made the object of the role's own preposition together
+    with the place before it ("ambassador to [Britain Liu Xiaoming]"), not someone the
+    phrase goes on to name ("ambassador to the talks with John Kerry", "to Washington under
+    Angela Merkel")?"""
+    prep = last.head
+    if last.dep_ != "pobj" or prep.head.i != role.i:
+        return False
+    return any(
+        c.dep_ == "compound"
+        and (p := doc.entity_of(field_name, c)) is not None
+        and p.label == "GPE"
+        for c in last.children
+    )
 
 
 def one_member(t: Token) -> bool:

@@ -1,7 +1,7 @@
 """Readings that made wrong stance tags on real news, each on invented sentences of the same
 shape: an act only weighed, a warning's addressee, a stance noun its verb's subject judges,
-an organisation's officer, a simple past beside a reported perfect, a copula's "not" on a
-stance noun, a platform's account, a news outlet as a bare reference. Unit cases, not
+an organisation's officer, a copula's "not" on a stance noun, a platform's account, a news
+outlet as a bare reference, an owner's role, one member of a group. Unit cases, not
 figures."""
 
 from __future__ import annotations
@@ -53,11 +53,10 @@ def test_an_act_taken_is_still_a_position(enricher: Enricher) -> None:
     "body",
     [
         "Jim Mattis warned Congress that the cuts would hurt the troops.",
-        "Jim Mattis warned Congress of a hollow force.",
-        "Jim Mattis warned Congress to pass the budget.",
+        "Jim Mattis warned Congress that the budget deal would leave the Navy short of ships.",
     ],
 )
-def test_the_one_warned_of_something_is_no_target(enricher: Enricher, body: str) -> None:
+def test_the_one_warned_of_what_others_do_is_no_target(enricher: Enricher, body: str) -> None:
     assert not any(t == "Congress" for _, t, _ in proposed(enricher, body))
 
 
@@ -69,6 +68,9 @@ def test_the_one_warned_of_something_is_no_target(enricher: Enricher, body: str)
         ("Ben Carson warned Trump's opponents not to try to mess with him.", "Trump's opponents"),
         # with no one warned, what it warns of is the target
         ("Barack Obama spoke on Monday, warning of a Balkanization of society.", "Balkanization"),
+        # a warning about the one warned, or to stop, threatens it
+        ("Donald Trump warned North Korea that it would be met with fire and fury.", "North Korea"),
+        ("China warned the United States to stop meddling in Hong Kong.", "United States"),
     ],
 )
 def test_a_threatening_warning_is_still_against(enricher: Enricher, body: str, target: str) -> None:
@@ -90,8 +92,17 @@ def test_a_stance_noun_its_verbs_subject_judges_is_not_the_subjects(
     assert not any(t == "Jane Joyce" and p < 0 for _, t, p in proposed(enricher, body, "noun"))
 
 
-def test_a_stance_noun_its_verbs_subject_voices_is_the_subjects(enricher: Enricher) -> None:
-    body = "Senator Ann Warren made allegations against Jane Joyce."
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Senator Ann Warren made allegations against Jane Joyce.",
+        # a threatened lawsuit is the subject's own act
+        "Senator Ann Warren threatened a lawsuit against Jane Joyce.",
+    ],
+)
+def test_a_stance_noun_its_verbs_subject_voices_is_the_subjects(
+    enricher: Enricher, body: str
+) -> None:
     assert ("Ann Warren", "Jane Joyce", -1) in proposed(enricher, body, "noun")
 
 
@@ -109,21 +120,6 @@ def test_an_organisations_officer_named_after_it_is_the_holder(enricher: Enriche
 def test_an_organisation_with_no_officer_named_holds_its_own(enricher: Enricher) -> None:
     body = "The Fraternal Order of Police criticized Jeff Sessions on Monday."
     assert ("Fraternal Order of Police", "Jeff Sessions", -1) in proposed(enricher, body, "verb")
-
-
-def test_a_simple_past_beside_a_reported_perfect_is_not_the_reported_subjects(
-    enricher: Enricher,
-) -> None:
-    # "accused" cannot share "had": it is coordinated with the reporting, not with "tried"
-    body = (
-        "Sean Hannity blasted a report that said Donald Trump had tried to fire Robert "
-        "Mueller and accused the Times of trying to distract viewers."
-    )
-    assert ("Donald Trump", "Times") not in pairs(proposed(enricher, body))
-    body = "Senator Ann Warren said Donald Trump had met Vladimir Putin and criticized Xi Jinping."
-    found = pairs(proposed(enricher, body))
-    assert ("Ann Warren", "Xi Jinping") in found
-    assert ("Donald Trump", "Xi Jinping") not in found
 
 
 def test_a_copulas_not_denies_a_stance_noun(enricher: Enricher) -> None:
@@ -179,6 +175,19 @@ def test_a_name_of_bigotry_is_abuse(enricher: Enricher, body: str) -> None:
     assert any(t == "Steve Bannon" and p == -1 for _, t, p in proposed(enricher, body, "label"))
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        # what victims suffer is no judgement of them
+        "Angela Merkel said Jews in Germany faced xenophobic and anti-Semitic abuse.",
+        # "anti-" names the opponents of bigotry
+        "Mayor Ted Wheeler called the group an anti-fascist organization.",
+    ],
+)
+def test_bigotry_words_judge_only_a_name_given_to_the_bigot(enricher: Enricher, body: str) -> None:
+    assert not any(p for _, _, p in proposed(enricher, body))
+
+
 def test_the_others_is_no_target(enricher: Enricher) -> None:
     body = "Council members Allan Mansoor and Jim Righeimer, who often oppose the others, won."
     assert not any(t.lower() in {"others", "the others"} for _, t, _ in proposed(enricher, body))
@@ -209,6 +218,19 @@ def test_an_owners_role_is_the_person_the_article_names_in_it(
         found = pairs(proposed(enricher, body, "verb"))
         assert ("Liu Xiaoming", "Britain") in found
         assert ("China", "Britain") not in found
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Russia's ambassador to the talks with John Kerry condemned the U.S. strikes.",
+        "Germany's ambassador to Washington under Angela Merkel condemned the tariffs.",
+    ],
+)
+def test_a_person_a_role_phrase_goes_on_to_name_does_not_hold_it(
+    enricher: Enricher, body: str
+) -> None:
+    assert not {h for h, _, _ in proposed(enricher, body)} & {"John Kerry", "Angela Merkel"}
 
 
 def test_an_owners_role_no_one_is_named_in_stays_the_owners(enricher: Enricher) -> None:
