@@ -294,7 +294,9 @@ def _judges(verb: Token) -> bool:
     lemma = verb.lemma_.lower()
     if lemma == "threaten":
         return False  # "threatened a lawsuit against Y": the subject's own act
-    return lemma in cues.LABEL_VERBS or lemma in _ANSWERING or cues.VERBS.get(lemma, 0) < 0
+    if lemma in cues.LABEL_VERBS and constructions.names_object(verb):
+        return True  # not "called a protest against Y", which organises it
+    return lemma in _ANSWERING or cues.VERBS.get(lemma, 0) < 0
 
 
 class SentenceReader:
@@ -405,8 +407,6 @@ class SentenceReader:
             yield from self.emit(self._subject_of(tok), objects, tok, "verb", -1)
             return
         if lemma not in cues.VERBS or (lemma, particle_of(tok)) in lx.RETREATS:
-            return
-        if lemma == "warn" and constructions.warned_of(tok):
             return
         agent = agent_of(tok)
         if agent is not None:

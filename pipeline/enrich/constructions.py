@@ -90,7 +90,7 @@ def verb_reading(tok: Token) -> tuple[int, list[Token]]:
     if takes_to_court(tok):
         return -1, [c for c in tok.children if c.dep_ == "dobj"]
     polarity = cues.VERBS.get(lemma, 0)
-    if not polarity or (lemma == "warn" and warned_of(tok)):
+    if not polarity:
         return 0, []
     objects = [c for c in tok.children if c.dep_ in {"dobj", "dative"}]
     if not objects:
@@ -109,24 +109,11 @@ def without_object(verb: Token, key: tuple[str, str]) -> bool:
     needed = cues.PHRASAL_OBJECTS.get(key)
     if needed is None:
         return False
-    return not any(c.dep_ == "dobj" and c.lemma_.lower() in needed for c in verb.children)
-
-
-def warned_of(verb: Token) -> bool:
-    """ "warned Congress that the cuts would hurt the troops": the object is told of what
-    someone or something else will do, not opposed. A warning whose clause is about the one
-    warned ("warned North Korea that it would be met with fire and fury"), "of" a response or
-    "to stop meddling" threatens it, as "warned Iran" does."""
-    warned = next((c for c in verb.children if c.dep_ == "dobj"), None)
-    if warned is None:
-        return False
-    for clause in verb.children:
-        if clause.dep_ != "ccomp" or clause.i < verb.i:
-            continue
-        subject = next((c for c in clause.children if c.dep_ in {"nsubj", "nsubjpass"}), None)
-        if subject is not None and subject.pos_ != "PRON" and subject.lower_ != warned.lower_:
-            return True
-    return False
+    # the object itself, or what it measures out: "a barrage of insults", "a bucket of cold
+    # water"
+    objects = [c for c in verb.children if c.dep_ == "dobj"]
+    measured = [o for c in objects for p in c.children if p.lower_ == "of" for o in p.children]
+    return not any(o.lemma_.lower() in needed for o in [*objects, *measured])
 
 
 _TO_COURT = frozenset({"take", "drag", "haul", "bring"})
@@ -534,6 +521,14 @@ def colon_speaker(s: SentenceReader) -> Iterator[Candidate]:
 
 
 _COMPLEMENT_DEPS = frozenset({"oprd", "xcomp", "ccomp", "acomp", "attr"})
+
+
+def names_object(verb: Token) -> bool:
+    """Does a label verb give its object a name: a complement ("called it disturbing") or
+    "as" ("described it as weak")?"""
+    return any(
+        c.dep_ in _COMPLEMENT_DEPS or (c.dep_ == "prep" and c.lower_ == "as") for c in verb.children
+    )
 
 
 def label(s: SentenceReader, tok: Token) -> Iterator[Candidate]:

@@ -271,7 +271,9 @@ def _negated(token: Token) -> bool:
             return True
     if token.dep_ in {"acomp", "attr"} and token.head.lemma_ == "be" and token.head.i < token.i:
         # "is not opposed to Y", "wasn't concerned about Y", "is not a Trump supporter":
-        # the copula carries the "not"
+        # the copula carries the "not"; "is not the only critic of Y" is one
+        if any(c.lower_ in {"only", "sole", "first", "last"} for c in token.children):
+            return False
         return any(c.dep_ == "neg" and not _restricting(c) for c in token.head.children)
     return _shares_negation(token)
 

@@ -168,7 +168,7 @@ class HolderResolver:
         self._by_id = {id(c): c for c in doc.clusters}
         self._prefixes: dict[frozenset[str], _Prefix] = {}
         self._anonymous: dict[str, tuple[int, int]] | None = None
-        self._roles: dict[tuple[str, int], list[Cluster]] | None = None
+        self._roles: dict[tuple[str, int], list[tuple[Cluster, bool, str | None]]] | None = None
         # Holders that are no entity of the article: "the Trump administration" (see _group).
         self._groups: dict[str, Cluster] = {}
         # tone never looks ahead (pronoun_mentions turns it off)
@@ -331,8 +331,8 @@ class HolderResolver:
             found = self._look_back(field_name, t, labels, plural=plural)
             if found and t.dep_ in _SUBJECT_DEPS:
                 # "they accused Kennedy, the State Department and the F.B.I. of collusion":
-                # not the F.B.I., whom their own clause names
-                named = self._named_in_clause(field_name, t)
+                # not the F.B.I., whom their verb's object names
+                named = self._objects_named(field_name, t.head)
                 found = [c for c in found if id(c) not in named]
             return found, PRONOUN_FACTOR
         return self._description(field_name, t), DESCRIPTION_FACTOR
@@ -428,18 +428,34 @@ class HolderResolver:
         found = (self.doc.entity_of(field_name, tok) for tok in doc[pronoun.i + 1 : end])
         return {id(c) for c in found if c is not None}
 
+    def _objects_named(self, field_name: TextField, verb: Token) -> set[int]:
+        """Entities a verb's direct objects name, coordinated ones included (also where the
+        parser hangs the list on the first as an apposition: "Kennedy, the State Department
+        and the F.B.I.")."""
+        objects = [c for c in verb.children if c.dep_ == "dobj"]
+        objects += [a for c in objects for a in c.children if a.dep_ == "appos"]
+        named = (self.doc.entity_of(field_name, o) for c in objects for o in [c, *conjuncts(c)])
+        return {id(c) for c in named if c is not None}
+
     def role_holder(self, field_name: TextField, t: Token) -> Cluster | None:
         """The person an owner's role names where the article names who holds it: "China's
         ambassador to Britain accused ..." is Liu Xiaoming when the article says "China's
         ambassador to Britain Liu Xiaoming" or "Liu Xiaoming, China's ambassador", before or
-        after; None when it names no one, or several, so titled."""
+        after; None when it names no one, or several, so titled. A former holder of a post
+        is not its holder, nor the holder of the same post elsewhere ("Britain's ambassador
+        to the EU" is not its ambassador to Washington)."""
         owner = self._role_owner(field_name, t)
         if owner is None:
             return None
         if self._roles is None:
             self._roles = self._index_roles()
-        found = self._roles.get((t.lemma_.lower(), id(owner)), [])
-        return found[0] if len(found) == 1 else None
+        former, place = _former(t), self._post_place(field_name, t)
+        found = {
+            id(p): p
+            for p, p_former, p_place in self._roles.get((t.lemma_.lower(), id(owner)), [])
+            if p_former == former and (place is None or p_place is None or p_place == place)
+        }
+        return next(iter(found.values())) if len(found) == 1 else None
 
     def _role_owner(self, field_name: TextField, t: Token) -> Cluster | None:
         """The entity owning a person's role noun: "*China*'s ambassador"."""
@@ -448,9 +464,26 @@ class HolderResolver:
         poss = next((c for c in t.children if c.dep_ == "poss"), None)
         return self._entity(field_name, poss) if poss is not None else None
 
-    def _index_roles(self) -> dict[tuple[str, int], list[Cluster]]:
-        """(role lemma, owner) -> the people named in apposition with that owner's role."""
-        found: dict[tuple[str, int], list[Cluster]] = {}
+    def _post_place(self, field_name: TextField, role: Token) -> str | None:
+        """Where a post is held: "ambassador *to Washington*", "envoy *to the EU*"; None."""
+        for prep in role.children:
+            if prep.dep_ != "prep" or prep.lower_ not in {"to", "at", "in", "for"}:
+                continue
+            for obj in prep.children:
+                if obj.dep_ != "pobj":
+                    continue
+                places = [c for c in obj.children if c.dep_ == "compound"]
+                for tok in [*places, obj]:  # "to [Britain Liu Xiaoming]": the place glued on
+                    named = self.doc.entity_of(field_name, tok)
+                    if named is not None and named.label != "PERSON":
+                        return named.name
+                return obj.lower_
+        return None
+
+    def _index_roles(self) -> dict[tuple[str, int], list[tuple[Cluster, bool, str | None]]]:
+        """(role lemma, owner) -> the people named in apposition with that owner's role,
+        whether the role is a former one, and where the post is held."""
+        found: dict[tuple[str, int], list[tuple[Cluster, bool, str | None]]] = {}
         for parsed in self.doc.fields:
             for tok in parsed.doc:
                 owner = self._role_owner(parsed.field, tok)
@@ -464,12 +497,13 @@ class HolderResolver:
                 last = parsed.doc[tok.right_edge.i]
                 if _glued_to_place(self.doc, parsed.field, tok, last):
                     named.append(last)
+                entry = (_former(tok), self._post_place(parsed.field, tok))
                 for n in named:
                     person = self.doc.entity_of(parsed.field, n)
                     if person is not None and person.label == "PERSON":
-                        people = found.setdefault((tok.lemma_.lower(), id(owner)), [])
-                        if person not in people:
-                            people.append(person)
+                        found.setdefault((tok.lemma_.lower(), id(owner)), []).append(
+                            (person, *entry)
+                        )
         return found
 
     def _linked(self, field_name: TextField, t: Token) -> Cluster | None:
@@ -811,6 +845,14 @@ _MALE_PRONOUNS = frozenset({"he", "him", "his", "himself"})
 _FEMALE_PRONOUNS = frozenset({"she", "her", "hers", "herself"})
 
 
+_FORMER = frozenset({"former", "ex", "previous", "then", "late", "onetime", "erstwhile"})
+
+
+def _former(role: Token) -> bool:
+    """Is a role a former one: "*former* ambassador", "*ex*-president"?"""
+    return any(c.lower_ in _FORMER for c in role.children if c.dep_ in {"amod", "compound"})
+
+
 def _glued_to_place(doc: Document, field_name: TextField, role: Token, last: Token) -> bool:
     """Is ``last`` a name the parser made the object of the role's own preposition together
     with the place before it ("ambassador to [Britain Liu Xiaoming]"), not someone the
@@ -832,8 +874,9 @@ def one_member(t: Token) -> bool:
     ("a Republican criticized ...", "the bombastic Chicago Democrat gave ...")?"""
     if t.tag_ not in {"NN", "NNP"} or t.lower_.endswith("s"):
         return False
+    # "The French rejected the proposal" is the people: "the" alone says nothing of number
     return any(
-        (c.dep_ == "det" and c.lower_ in {"a", "an", "the", "one", "another"})
+        (c.dep_ == "det" and c.lower_ in {"a", "an", "one", "another"})
         or c.dep_ in {"amod", "compound"}
         for c in t.children
     )

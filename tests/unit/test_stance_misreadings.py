@@ -1,5 +1,5 @@
 """Readings that made wrong stance tags on real news, each on invented sentences of the same
-shape: an act only weighed, a warning's addressee, a stance noun its verb's subject judges,
+shape: an act only weighed, a stance noun its verb's subject judges,
 an organisation's officer, a copula's "not" on a stance noun, a platform's account, a news
 outlet as a bare reference, an owner's role, one member of a group. Unit cases, not
 figures."""
@@ -50,17 +50,6 @@ def test_an_act_taken_is_still_a_position(enricher: Enricher) -> None:
 
 
 @pytest.mark.parametrize(
-    "body",
-    [
-        "Jim Mattis warned Congress that the cuts would hurt the troops.",
-        "Jim Mattis warned Congress that the budget deal would leave the Navy short of ships.",
-    ],
-)
-def test_the_one_warned_of_what_others_do_is_no_target(enricher: Enricher, body: str) -> None:
-    assert not any(t == "Congress" for _, t, _ in proposed(enricher, body))
-
-
-@pytest.mark.parametrize(
     ("body", "target"),
     [
         ("Jim Mattis warned Iran on Tuesday.", "Iran"),
@@ -71,9 +60,10 @@ def test_the_one_warned_of_what_others_do_is_no_target(enricher: Enricher, body:
         # a warning about the one warned, or to stop, threatens it
         ("Donald Trump warned North Korea that it would be met with fire and fury.", "North Korea"),
         ("China warned the United States to stop meddling in Hong Kong.", "United States"),
+        ("Trump warned Iran that the United States would respond forcefully.", "Iran"),
     ],
 )
-def test_a_threatening_warning_is_still_against(enricher: Enricher, body: str, target: str) -> None:
+def test_a_warning_is_against_the_one_warned(enricher: Enricher, body: str, target: str) -> None:
     assert any(target in t and p == -1 for _, t, p in proposed(enricher, body, "verb"))
 
 
@@ -98,6 +88,8 @@ def test_a_stance_noun_its_verbs_subject_judges_is_not_the_subjects(
         "Senator Ann Warren made allegations against Jane Joyce.",
         # a threatened lawsuit is the subject's own act
         "Senator Ann Warren threatened a lawsuit against Jane Joyce.",
+        # "called" with no name given organises it
+        "Senator Ann Warren called a protest against Jane Joyce.",
     ],
 )
 def test_a_stance_noun_its_verbs_subject_voices_is_the_subjects(
@@ -127,6 +119,9 @@ def test_a_copulas_not_denies_a_stance_noun(enricher: Enricher) -> None:
         live(enricher, "Senator Ann Warren is not a Trump supporter.")
     )
     assert ("Ann Warren", "Trump", 1) in live(enricher, "Senator Ann Warren is a Trump supporter.")
+    # "not the only critic" says she is one
+    found = live(enricher, "Senator Ann Warren is not the only critic of Donald Trump.")
+    assert ("Ann Warren", "Donald Trump", -1) in found
 
 
 def test_a_platforms_account_speaks_for_itself(enricher: Enricher) -> None:
@@ -155,6 +150,8 @@ def test_a_news_outlet_reporting_is_no_bare_reference(enricher: Enricher) -> Non
         ("Senator Ann Warren took a swipe at Donald Trump.", "Donald Trump", True),
         ("Senator Ann Warren pointed at the map of Ohio.", "map", False),
         ("Senator Ann Warren pointed the finger at Donald Trump.", "Donald Trump", True),
+        # or what the object measures out
+        ("Donald Trump hurled a barrage of insults at Hillary Clinton.", "Hillary Clinton", True),
     ],
 )
 def test_a_phrasal_predicate_that_needs_its_object(
@@ -233,6 +230,21 @@ def test_a_person_a_role_phrase_goes_on_to_name_does_not_hold_it(
     assert not {h for h, _, _ in proposed(enricher, body)} & {"John Kerry", "Angela Merkel"}
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        # a former holder of the post does not hold it
+        "Britain's former ambassador Kim Darroch retired last year. Britain's ambassador "
+        "criticized the plan.",
+        # nor does the holder of the same post elsewhere
+        "Britain's ambassador to Washington Kim Darroch resigned on Monday. Britain's "
+        "ambassador to the EU criticized the plan.",
+    ],
+)
+def test_a_role_is_not_a_former_or_other_posts_holder(enricher: Enricher, body: str) -> None:
+    assert "Kim Darroch" not in {h for h, t, _ in proposed(enricher, body) if t == "plan"}
+
+
 def test_an_owners_role_no_one_is_named_in_stays_the_owners(enricher: Enricher) -> None:
     body = "Russia's foreign minister criticized the sanctions on Monday."
     assert ("Russia", "sanctions") in pairs(proposed(enricher, body))
@@ -262,6 +274,12 @@ def test_they_is_no_one_its_own_clause_names(enricher: Enricher) -> None:
     assert not holders & {"F.B.I.", "State Department"}
     body = "The F.B.I. deemed the email classified. It criticized the State Department."
     assert ("F.B.I.", "State Department", -1) in proposed(enricher, body, "verb")
+    # named again further on in its clause, it is still who "it" is
+    body = (
+        "The European Union issued a statement on Monday. It rejected the British plan, "
+        "saying it would undermine the European Union's single market."
+    )
+    assert ("European Union", "british plan", -1) in proposed(enricher, body, "verb")
 
 
 @pytest.mark.parametrize(
@@ -276,6 +294,13 @@ def test_one_member_of_a_group_is_no_holder(enricher: Enricher, body: str) -> No
     assert not {h for h, _, _ in proposed(enricher, body)} & {"Republican", "Democrat"}
 
 
-def test_a_group_is_a_holder(enricher: Enricher) -> None:
-    body = "Republicans criticized the tax plan on Monday."
-    assert ("Republicans", "tax plan", -1) in proposed(enricher, body, "verb")
+@pytest.mark.parametrize(
+    ("body", "holder"),
+    [
+        ("Republicans criticized the tax plan on Monday.", "Republicans"),
+        # "the" alone says nothing of number: the people
+        ("The French criticized the tax plan on Monday.", "French"),
+    ],
+)
+def test_a_group_is_a_holder(enricher: Enricher, body: str, holder: str) -> None:
+    assert (holder, "tax plan", -1) in proposed(enricher, body, "verb")
