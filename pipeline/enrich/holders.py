@@ -168,7 +168,9 @@ class HolderResolver:
         self._by_id = {id(c): c for c in doc.clusters}
         self._prefixes: dict[frozenset[str], _Prefix] = {}
         self._anonymous: dict[str, tuple[int, int]] | None = None
-        self._roles: dict[tuple[str, int], list[tuple[Cluster, bool, str | None]]] | None = None
+        self._roles: (
+            dict[tuple[str, int], list[tuple[Cluster, frozenset[str], str | None]]] | None
+        ) = None
         # Holders that are no entity of the article: "the Trump administration" (see _group).
         self._groups: dict[str, Cluster] = {}
         # tone never looks ahead (pronoun_mentions turns it off)
@@ -441,19 +443,22 @@ class HolderResolver:
         """The person an owner's role names where the article names who holds it: "China's
         ambassador to Britain accused ..." is Liu Xiaoming when the article says "China's
         ambassador to Britain Liu Xiaoming" or "Liu Xiaoming, China's ambassador", before or
-        after; None when it names no one, or several, so titled. A former holder of a post
-        is not its holder, nor the holder of the same post elsewhere ("Britain's ambassador
-        to the EU" is not its ambassador to Washington)."""
+        after; None when it names no one, or several, so titled. The post must be the same
+        one, its words and its place: a former or a new holder, a deputy prime minister or a
+        finance minister is another post than the prime minister or the defence minister,
+        and "Britain's ambassador to the EU" is neither its ambassador to Washington nor the
+        one the article names only as its "ambassador"; an unplaced "ambassador" is whoever
+        the article names as the only one."""
         owner = self._role_owner(field_name, t)
         if owner is None:
             return None
         if self._roles is None:
             self._roles = self._index_roles()
-        former, place = _former(t), self._post_place(field_name, t)
+        post, place = _post_words(t), self._post_place(field_name, t)
         found = {
             id(p): p
-            for p, p_former, p_place in self._roles.get((t.lemma_.lower(), id(owner)), [])
-            if p_former == former and (place is None or p_place is None or p_place == place)
+            for p, p_post, p_place in self._roles.get((t.lemma_.lower(), id(owner)), [])
+            if p_post == post and place in {None, p_place}
         }
         return next(iter(found.values())) if len(found) == 1 else None
 
@@ -480,10 +485,12 @@ class HolderResolver:
                 return obj.lower_
         return None
 
-    def _index_roles(self) -> dict[tuple[str, int], list[tuple[Cluster, bool, str | None]]]:
+    def _index_roles(
+        self,
+    ) -> dict[tuple[str, int], list[tuple[Cluster, frozenset[str], str | None]]]:
         """(role lemma, owner) -> the people named in apposition with that owner's role,
-        whether the role is a former one, and where the post is held."""
-        found: dict[tuple[str, int], list[tuple[Cluster, bool, str | None]]] = {}
+        the words that make the post ("former", "deputy", "finance") and where it is held."""
+        found: dict[tuple[str, int], list[tuple[Cluster, frozenset[str], str | None]]] = {}
         for parsed in self.doc.fields:
             for tok in parsed.doc:
                 owner = self._role_owner(parsed.field, tok)
@@ -497,7 +504,7 @@ class HolderResolver:
                 last = parsed.doc[tok.right_edge.i]
                 if _glued_to_place(self.doc, parsed.field, tok, last):
                     named.append(last)
-                entry = (_former(tok), self._post_place(parsed.field, tok))
+                entry = (_post_words(tok), self._post_place(parsed.field, tok))
                 for n in named:
                     person = self.doc.entity_of(parsed.field, n)
                     if person is not None and person.label == "PERSON":
@@ -845,12 +852,14 @@ _MALE_PRONOUNS = frozenset({"he", "him", "his", "himself"})
 _FEMALE_PRONOUNS = frozenset({"she", "her", "hers", "herself"})
 
 
-_FORMER = frozenset({"former", "ex", "previous", "then", "late", "onetime", "erstwhile"})
-
-
-def _former(role: Token) -> bool:
-    """Is a role a former one: "*former* ambassador", "*ex*-president"?"""
-    return any(c.lower_ in _FORMER for c in role.children if c.dep_ in {"amod", "compound"})
+def _post_words(role: Token) -> frozenset[str]:
+    """The words before a role noun that make the post what it is: "*deputy prime* minister",
+    "*finance* minister", "*former* ambassador", "*new* ambassador" (names aside)."""
+    return frozenset(
+        c.lower_
+        for c in role.subtree
+        if c.i < role.i and c.dep_ in {"amod", "compound", "nmod", "advmod"} and c.ent_type_ == ""
+    )
 
 
 def _glued_to_place(doc: Document, field_name: TextField, role: Token, last: Token) -> bool:

@@ -236,13 +236,30 @@ def test_a_person_a_role_phrase_goes_on_to_name_does_not_hold_it(
         # a former holder of the post does not hold it
         "Britain's former ambassador Kim Darroch retired last year. Britain's ambassador "
         "criticized the plan.",
-        # nor does the holder of the same post elsewhere
+        # nor does the holder of the same post elsewhere, or of the post unplaced
         "Britain's ambassador to Washington Kim Darroch resigned on Monday. Britain's "
         "ambassador to the EU criticized the plan.",
+        "Kim Darroch, Britain's ambassador, resigned on Monday. Britain's ambassador to the "
+        "EU criticized the plan.",
+        # nor the one a new holder follows, nor the holder of another minister's post
+        "Britain's outgoing ambassador Kim Darroch left Washington. Britain's new ambassador "
+        "criticized the plan.",
+        "Britain's deputy prime minister Kim Darroch spoke on Monday. Britain's prime minister "
+        "criticized the plan.",
+        "Britain's finance minister Kim Darroch spoke on Monday. Britain's foreign minister "
+        "criticized the plan.",
     ],
 )
 def test_a_role_is_not_a_former_or_other_posts_holder(enricher: Enricher, body: str) -> None:
     assert "Kim Darroch" not in {h for h, t, _ in proposed(enricher, body) if t == "plan"}
+
+
+def test_a_role_with_its_words_is_the_same_post(enricher: Enricher) -> None:
+    body = (
+        "Britain's foreign minister, Kim Darroch, spoke on Monday. Britain's foreign minister "
+        "criticized the plan."
+    )
+    assert ("Kim Darroch", "plan") in pairs(proposed(enricher, body))
 
 
 def test_an_owners_role_no_one_is_named_in_stays_the_owners(enricher: Enricher) -> None:
