@@ -474,15 +474,20 @@ class HolderResolver:
         for prep in role.children:
             if prep.dep_ != "prep" or prep.lower_ not in {"to", "at", "in", "for"}:
                 continue
-            for obj in prep.children:
-                if obj.dep_ != "pobj":
-                    continue
+            # the parser may glue the place to the name after it: "to [Britain Liu Xiaoming]"
+            # as the preposition's object, or "to" left bare and "Britain Liu Xiaoming" the
+            # role's apposition
+            objects = [o for o in prep.children if o.dep_ == "pobj"] or [
+                a for a in role.children if a.dep_ == "appos" and a.i > prep.i
+            ]
+            for obj in objects:
                 places = [c for c in obj.children if c.dep_ == "compound"]
-                for tok in [*places, obj]:  # "to [Britain Liu Xiaoming]": the place glued on
+                for tok in [*places, obj]:
                     named = self.doc.entity_of(field_name, tok)
                     if named is not None and named.label != "PERSON":
                         return named.name
-                return obj.lower_
+                if obj.dep_ == "pobj":
+                    return obj.lower_
         return None
 
     def _index_roles(

@@ -321,3 +321,16 @@ def test_one_member_of_a_group_is_no_holder(enricher: Enricher, body: str) -> No
 )
 def test_a_group_is_a_holder(enricher: Enricher, body: str, holder: str) -> None:
     assert (holder, "tax plan", -1) in proposed(enricher, body, "verb")
+
+
+def test_a_place_the_parser_moves_onto_the_name_is_still_the_posts(enricher: Enricher) -> None:
+    # "to" left without an object, "Britain Liu Xiaming" the role's apposition
+    body = (
+        "China's ambassador to Britain accused the UK and the US of meddling in the "
+        "country's affairs.\n\nPolice fired tear gas.\n\nChina's ambassador to Britain Liu "
+        'Xiaming has said that China has the "resolution and power" to end Hong Kong unrest '
+        "amid protests."
+    )
+    found = pairs(proposed(enricher, body, "verb"))
+    assert ("Liu Xiaming", "Britain") in found
+    assert ("China", "Britain") not in found
