@@ -461,8 +461,11 @@ class SentenceReader:
                 holders = self._resolve(poss)
         node = constructions.described(tok)
         # "had the support of X", "drew criticism from X": the subject receives the stance
-        # (passive_agent proposes X toward it), it does not hold it
-        received = passives.received(node) and bool(passives.givers(tok, node))
+        # (passive_agent proposes X toward it), it does not hold it; nor "faced criticism for
+        # backing Y", whose act is the subject's own (reasons.received_reason)
+        received = passives.received_only(node) or (
+            passives.received(node) and bool(passives.givers(tok, node))
+        )
         # "X is a Trump supporter" is X's, but "X told / met Moore supporters" is not: people
         # named by their stance as an object are others than the subject
         people = node.dep_ == "dobj" and lemma in cues.TARGET_OWNERS

@@ -70,6 +70,21 @@ def received(noun: Token) -> bool:
     return noun.dep_ == "dobj" and noun.head.lemma_.lower() in _RECEIVING
 
 
+# Receiving verbs whose subject never holds what it receives, giver named or not: "X faced
+# criticism for backing Y" is others' criticism of X. ("had concerns about Y", "gained
+# support" can be the subject's own, so those verbs need a "from X" first.)
+_ONLY_RECEIVING = frozenset(
+    {"face", "draw", "receive", "earn", "win", "attract", "garner", "incur", "elicit"}
+    | {"provoke", "spark", "trigger", "prompt"}
+)
+
+
+def received_only(noun: Token) -> bool:
+    """Is ``noun`` the object of a verb by which its subject only ever receives it ("faced
+    criticism", "won praise", "sparked outrage")?"""
+    return noun.dep_ == "dobj" and noun.head.lemma_.lower() in _ONLY_RECEIVING
+
+
 def givers(tok: Token, top: Token) -> list[Token]:
     """Who gives the stance noun ``tok`` (``top``: the phrase it heads, "a nod of approval")
     that a verb's subject receives: "from X" on the noun or on the receiving verb ("drew

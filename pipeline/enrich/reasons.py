@@ -14,6 +14,10 @@ to trust it:
   candidate is read from the judging verb, whose word then outweighs the composed direction
   in the model; nor for a negated or turned judgement ("did not criticise X for ...").
 
+A judgement its subject receives names the subject's own act the same way: "X faced criticism
+for backing Y", "won praise for opposing Y", "came under fire for praising Y" -> X toward Y
+(``reason_actor``, :func:`received_reason`).
+
 Only acts with a direction of their own (a stance verb or noun of :mod:`cues`) count: "for
 being careless" names no target. Each rule looks at the children of one verb, so the pass
 stays linear.
@@ -26,7 +30,7 @@ from typing import TYPE_CHECKING
 
 from spacy.tokens import Token
 
-from pipeline.enrich import cues
+from pipeline.enrich import cues, passives
 from pipeline.enrich import lexicon as lx
 from pipeline.enrich.constructions import REASON_OF_VERBS, prep_objects, verb_reading
 from pipeline.enrich.entities import Cluster
@@ -69,6 +73,40 @@ def reason(s: SentenceReader, tok: Token) -> Iterator[Candidate]:
             # sees "praise" and said favor; a negated judge ("did not criticise X for ...")
             # states no position on Y.
             yield from _each(s, judges, objects, tok, "reason", direction, lemma, actors)
+
+
+# Nouns of judgement a subject receives besides the stance nouns of :mod:`cues`: "came under
+# fire", "drew ire", "faced a backlash".
+_RECEIVED_JUDGEMENTS = frozenset({"fire", "ire", "backlash", "heat", "flak", "flack", "wrath"})
+
+
+def received_reason(s: SentenceReader, tok: Token) -> Iterator[Candidate]:
+    """Source ``reason_actor`` for a judgement the subject receives: "X faced criticism for
+    backing Y" -> X favor Y (the criticism is others'; see :func:`passives.received_only`)."""
+    lemma = tok.lemma_.lower()
+    if tok.pos_ != "NOUN" or not (lemma in cues.NOUNS or lemma in _RECEIVED_JUDGEMENTS):
+        return
+    if passives.received_only(tok):
+        verb = tok.head
+    elif tok.dep_ == "pobj" and tok.head.lower_ == "under" and tok.head.head.lemma_ == "come":
+        verb = tok.head.head  # "came under fire for ..."
+    else:
+        return
+    acts = [
+        obj
+        for head in (tok, verb)
+        for prep in head.children
+        if prep.dep_ == "prep" and prep.lower_ == "for"
+        for obj in prep.children
+        if obj.dep_ in {"pcomp", "pobj"}
+    ]
+    subjects = [c for c in verb.children if c.dep_ in {"nsubj", "nsubjpass"}]
+    actors = [e for j in subjects for e in s.owner.holders.resolve(s.field, j).entities]
+    for act in acts if actors else []:
+        found = _act_reading(s, act)
+        if found is not None:
+            polarity, objects, label = found
+            yield from _each(s, actors, objects, act, "reason_actor", polarity, label)
 
 
 def _acts(verb: Token, lemma: str) -> list[Token]:

@@ -2,7 +2,8 @@
 every token through one hook (:func:`each_token`):
 
 * :func:`reasons.reason` — the act a judgement gives as its ground ("criticised X *for
-  backing Y*"; sources ``reason_actor`` and ``reason``);
+  backing Y*"; sources ``reason_actor`` and ``reason``), and :func:`reasons.received_reason`
+  — the act a received judgement names ("faced criticism *for backing Y*"; ``reason_actor``);
 * :func:`stance_adverbial` — a stance noun in an "in ... of / to" phrase ("voted *in favor of*
   the bill", "came out *in opposition to* the plan"; source ``stance_adverbial``);
 * the rules of :mod:`noun_rules` — stance nouns hung away from their holder ("launched into
@@ -41,6 +42,7 @@ _OUTCOME_VERBS = frozenset({"rule", "find", "decide", "settle"})
 
 def each_token(s: SentenceReader, tok: Token) -> Iterator[Candidate]:
     yield from reasons.reason(s, tok)
+    yield from reasons.received_reason(s, tok)
     yield from stance_adverbial(s, tok)
     yield from noun_rules.noun_phrase(s, tok)
     yield from noun_rules.received_from(s, tok)

@@ -334,3 +334,29 @@ def test_a_place_the_parser_moves_onto_the_name_is_still_the_posts(enricher: Enr
     found = pairs(proposed(enricher, body, "verb"))
     assert ("Liu Xiaming", "Britain") in found
     assert ("China", "Britain") not in found
+
+
+@pytest.mark.parametrize(
+    ("body", "holder", "target", "prior"),
+    [
+        ("Hillary Clinton faced criticism for backing the Iraq war.", "Hillary Clinton",
+         "Iraq war", 1),
+        ("Barack Obama won praise for opposing the Iraq war.", "Barack Obama", "Iraq war", -1),
+        ("Nancy Pelosi came under fire for praising Fidel Castro.", "Nancy Pelosi",
+         "Fidel Castro", 1),
+        ("Dana Rohrabacher is facing criticism from his Democratic opponent for defending "
+         "Vladimir Putin.", "Dana Rohrabacher", "Vladimir Putin", 1),
+    ],
+)  # fmt: skip
+def test_a_received_judgement_names_the_subjects_own_act(
+    enricher: Enricher, body: str, holder: str, target: str, prior: int
+) -> None:
+    found = live(enricher, body)
+    assert (holder, target, prior) in found
+    # the criticism or praise is others', never the subject's
+    assert not any(h == holder and t.startswith(("backing", "opposing")) for h, t, _ in found)
+
+
+def test_a_judgement_the_subject_has_is_still_its_own(enricher: Enricher) -> None:
+    found = live(enricher, "Elizabeth Warren voiced sharp criticism of the bill.")
+    assert ("Elizabeth Warren", "bill", -1) in found
