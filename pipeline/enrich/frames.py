@@ -371,6 +371,29 @@ def _gerund(lemma: str) -> str:
     return lemma + "ing"
 
 
+# What an act's phrase keeps after its verb: the object, a particle, the complements and the
+# phrases that say where, how or to whom ("put our differences *to the side*", "direct money
+# *toward schools*"), as the text words it; at most _ACT_WORDS tokens.
+_ACT_DEPS = frozenset({"dobj", "prt", "dative", "prep", "oprd", "acomp", "xcomp"})
+_ACT_WORDS = 12
+
+
+def act_span(verb: Token) -> str:
+    """The act a verb names: its verb as a gerund, then its object and complements as the
+    text words them, normalised as every phrase target is (:func:`targets.phrase`):
+    "securing borders", "putting political differences to side", "directing money from
+    state's cash reserves toward helping schools" (was the object's core alone: "putting
+    political differences")."""
+    kept = [c for c in verb.children if c.i > verb.i and c.dep_ in _ACT_DEPS]
+    end = max((c.right_edge.i for c in kept), default=verb.i)
+    end = min(end, verb.i + _ACT_WORDS - 1)
+    doc = verb.doc
+    while end > verb.i and (doc[end].is_punct or doc[end].is_space):
+        end -= 1
+    rest = phrase(list(doc[verb.i + 1 : end + 1]), _ACT_WORDS)
+    return f"{_gerund(verb.lemma_.lower())} {rest}".strip()
+
+
 class FrameReader:
     """Reads the stance frames anchored on each token of one field."""
 
@@ -608,7 +631,7 @@ class FrameReader:
         # Only aliases naming the action itself ("joining NATO"), not ones inside the object.
         if entry is not None and entry != hits.match(named):
             return [Target(entry.target_id, "catalogue", 1)]
-        return [Target(f"{_gerund(lemma)} {self._phrase(obj)}", "phrase", 1)]
+        return [Target(act_span(verb), "phrase", 1)]
 
     def _target(self, noun: Token) -> Target | None:
         if noun.lower_ in {"that", "which"} and noun.head.dep_ == "relcl":

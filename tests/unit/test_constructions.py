@@ -279,3 +279,18 @@ def test_a_participle_on_an_event_is_no_one_elses(enricher: Enricher) -> None:
     # "a rally backing X": the rally backs X, not the senator booed at it
     body = "Senator Ted Cruz was booed at a rally backing Beto O'Rourke."
     assert not [h for h, _, _ in proposed(enricher, body, "adjunct") if h == "Ted Cruz"]
+
+
+@pytest.mark.parametrize(
+    ("body", "target"),
+    [
+        ('"We need to put our political differences to the side," Senator Rosa Diaz said.',
+         "putting political differences to side"),
+        ("Senator Rosa Diaz said the council should direct money from its reserves toward "
+         "schools.", "directing money from reserves toward schools"),
+    ],
+)  # fmt: skip
+def test_an_act_is_its_verb_with_the_complements_the_text_gives(
+    enricher: Enricher, body: str, target: str
+) -> None:
+    assert ("Rosa Diaz", target, 1) in proposed(enricher, body, "necessity")
