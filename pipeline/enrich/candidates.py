@@ -438,6 +438,8 @@ class SentenceReader:
 
     def _noun(self, tok: Token, lemma: str) -> Iterator[Candidate]:
         """ "opponents of the bill, including A", "his criticism of Y", "X's backing for Y"."""
+        if _violent(tok):
+            return  # "the September 11 terrorist attacks on the United States": an event
         objects = constructions.noun_objects(self, tok)
         if not objects and tok.dep_ == "dobj":
             # "showered praise on Y", "expressed doubts about Y": the parser hangs the
@@ -844,6 +846,29 @@ def _quote_mask(sent: Span, inside: bool = False) -> tuple[dict[int, bool], bool
             opened = inside
         mask[tok.i] = inside
     return mask, inside, opened
+
+
+# Words that make an attack a physical one, an event the guidelines tag no stance in ("the
+# terrorist attacks on the United States", "a missile attack on the base"), unlike a
+# verbal one ("his attack on the bill").
+_VIOLENCE = frozenset(
+    {"terrorist", "terror", "military", "missile", "rocket", "suicide", "air", "bomb"}
+    | {"armed", "deadly", "chemical", "nuclear", "drone", "gun", "knife", "mortar"}
+    | {"artillery", "militant", "insurgent", "physical", "sexual", "violent", "fatal"}
+    | {"grenade", "shark", "dog", "arson", "acid", "cyber", "ground", "naval", "airstrike"}
+)
+
+
+def _violent(noun: Token) -> bool:
+    """Is ``noun`` a physical attack or assault: a modifier of violence, or a date or count
+    naming the event ("the September 11 attacks", "two attacks")?"""
+    if noun.lemma_.lower() not in {"attack", "assault"}:
+        return False
+    return any(
+        c.dep_ in {"amod", "compound", "nmod", "nummod"}
+        and (c.lower_ in _VIOLENCE or c.ent_type_ in {"DATE", "TIME", "CARDINAL"})
+        for c in noun.children
+    )
 
 
 def _judgement(root: Token, relatives: bool = True) -> int:

@@ -353,8 +353,21 @@ def _takes_target_with(owner: Token, word: str) -> bool:
     return stance_noun and word in cues.NOUN_PREPOSITIONS
 
 
+def summons(verb: Token, key: tuple[str, str]) -> bool:
+    """Is "call ... for" a summons, its own object called ("called all the ministers for a
+    special meeting"), not a demand ("called for a meeting")?"""
+    return key == ("call", "for") and any(c.dep_ == "dobj" for c in verb.children)
+
+
+# Short verbs stressed on their first syllable, whose last consonant stays single.
+_UNDOUBLED = frozenset({"open", "edit", "exit", "vomit"})
+
+
 def _gerund(lemma: str) -> str:
-    """ "target" -> "targeting", "hit" -> "hitting", "halve" -> "halving"."""
+    """ "target" -> "targeting", "hit" -> "hitting", "halve" -> "halving", "open" ->
+    "opening"."""
+    if lemma in _UNDOUBLED:
+        return lemma + "ing"
     if lemma.endswith("ie"):
         return lemma[:-2] + "ying"
     if lemma.endswith("e") and not lemma.endswith("ee") and len(lemma) > 2:
@@ -512,7 +525,7 @@ class FrameReader:
             return particled
         for prep in verb.children:
             key = (lemma, prep.lower_)
-            if prep.dep_ in {"prep", "prt"} and key in lx.PHRASAL:
+            if prep.dep_ in {"prep", "prt"} and key in lx.PHRASAL and not summons(verb, key):
                 needed = lx.PARTICLES.get(key)
                 if needed is not None and particle_of(verb) != needed:
                     continue

@@ -206,7 +206,8 @@ def phrase(tokens: list[Token], limit: int = 6) -> str:
     kept = [
         t.text if t.pos_ == "PROPN" else t.lower_
         for t in tokens
-        if t.lower_ not in _FILLER and not (t.is_punct and t.text != "-")
+        # a name's own words stay: "New York's diversity", not "York's diversity"
+        if (t.lower_ not in _FILLER or t.pos_ == "PROPN") and not (t.is_punct and t.text != "-")
     ]
     text = " ".join(kept[-limit:]).replace(" - ", "-").replace(" 's", "'s")
     return text.strip()

@@ -294,3 +294,13 @@ def test_an_act_is_its_verb_with_the_complements_the_text_gives(
     enricher: Enricher, body: str, target: str
 ) -> None:
     assert ("Rosa Diaz", target, 1) in proposed(enricher, body, "necessity")
+
+
+def test_a_names_own_words_stay_in_a_phrase_target(enricher: Enricher) -> None:
+    body = "Senator Rosa Diaz praised New York's diversity."
+    assert ("Rosa Diaz", "New York's diversity", 1) in proposed(enricher, body, "verb")
+
+
+def test_a_short_verb_stressed_first_keeps_one_consonant(enricher: Enricher) -> None:
+    body = "Senator Rosa Diaz said the city must open the border."
+    assert ("Rosa Diaz", "opening border", 1) in proposed(enricher, body, "necessity")

@@ -360,3 +360,27 @@ def test_a_received_judgement_names_the_subjects_own_act(
 def test_a_judgement_the_subject_has_is_still_its_own(enricher: Enricher) -> None:
     found = live(enricher, "Elizabeth Warren voiced sharp criticism of the bill.")
     assert ("Elizabeth Warren", "bill", -1) in found
+
+
+def test_calling_someone_for_a_meeting_is_a_summons(enricher: Enricher) -> None:
+    body = "Shimon Peres called all the ministers of the Labour Party for a special meeting."
+    assert not any(t.endswith("meeting") for _, t, _ in live(enricher, body))
+    found = live(enricher, "Shimon Peres called for a special meeting of the cabinet.")
+    assert any(h == "Shimon Peres" and "meeting" in t and p == 1 for h, t, p in found)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Osama bin Laden admitted planning the September 11 terrorist attacks on the United "
+        "States.",
+        "Iran carried out a missile attack on the United States base.",
+    ],
+)
+def test_a_physical_attack_is_an_event_not_a_stance(enricher: Enricher, body: str) -> None:
+    assert not any(t.endswith(("United States", "base")) for _, t, _ in live(enricher, body))
+
+
+def test_a_verbal_attack_is_a_stance(enricher: Enricher) -> None:
+    found = live(enricher, "Donald Trump's attack on Senator John McCain drew criticism.")
+    assert ("Donald Trump", "John McCain", -1) in found
