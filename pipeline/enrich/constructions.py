@@ -55,6 +55,7 @@ from pipeline.enrich.frames import (
     particle_reading,
     per_token,
     prep_targets,
+    summons,
 )
 from pipeline.enrich.holders import HOLDER_LABELS, conjuncts, one_member, platform
 from pipeline.enrich.tone import polarity
@@ -81,7 +82,9 @@ def verb_reading(tok: Token) -> tuple[int, list[Token]]:
         if prep.dep_ not in {"prep", "prt"}:
             continue
         key = (lemma, prep.lower_)
-        polarity = 0 if without_object(tok, key) else cues.PHRASAL.get(key) or lx.PHRASAL.get(key)
+        if without_object(tok, key) or summons(tok, key):
+            continue
+        polarity = cues.PHRASAL.get(key) or lx.PHRASAL.get(key)
         needed = lx.PARTICLES.get(key)
         if polarity and (needed is None or particle_of(tok) == needed):
             objects = prep_targets(prep)

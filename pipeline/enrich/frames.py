@@ -353,9 +353,20 @@ def _takes_target_with(owner: Token, word: str) -> bool:
     return stance_noun and word in cues.NOUN_PREPOSITIONS
 
 
+# What one asks for without taking a side: "declined when asked for comment".
+_QUESTIONS = frozenset(
+    {"comment", "detail", "information", "name", "identification", "clarification"}
+    | {"explanation", "permission", "direction", "advice", "reaction", "response"}
+)
+
+
 def summons(verb: Token, key: tuple[str, str]) -> bool:
     """Is "call ... for" a summons, its own object called ("called all the ministers for a
-    special meeting"), not a demand ("called for a meeting")?"""
+    special meeting"), not a demand ("called for a meeting")? Or "ask for" a question
+    ("asked for comment"), not a demand ("asked for more money")?"""
+    if key == ("ask", "for"):
+        asked = [o for p in verb.children if p.lower_ == "for" for o in p.children]
+        return any(o.lemma_.lower() in _QUESTIONS for o in asked)
     return key == ("call", "for") and any(c.dep_ == "dobj" for c in verb.children)
 
 

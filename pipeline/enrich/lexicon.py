@@ -43,6 +43,7 @@ PHRASAL: dict[tuple[str, str], int] = {
     ("agree", "to"): 1,
     ("agree", "on"): 1,
     ("appeal", "for"): 1,
+    ("ask", "for"): 1,  # "asked for more money"; not what a reporter asks for (frames)
     ("campaign", "for"): 1,
     ("opt", "for"): 1,
     ("stand", "by"): 1,

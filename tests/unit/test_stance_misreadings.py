@@ -384,3 +384,13 @@ def test_a_physical_attack_is_an_event_not_a_stance(enricher: Enricher, body: st
 def test_a_verbal_attack_is_a_stance(enricher: Enricher) -> None:
     found = live(enricher, "Donald Trump's attack on Senator John McCain drew criticism.")
     assert ("Donald Trump", "John McCain", -1) in found
+
+
+def test_asking_for_something_is_a_demand_but_not_for_comment(enricher: Enricher) -> None:
+    found = live(enricher, "Ilhan Omar asked for compassion during the sentencing.")
+    assert ("Ilhan Omar", "compassion", 1) in found
+    for body in (
+        "Mitsubishi declined to comment when asked for comment by Reuters.",
+        "A spokesman for Mitsubishi did not respond when asked for details by Reuters.",
+    ):
+        assert not live(enricher, body) - {p for p in live(enricher, body) if p[2] == 0}
