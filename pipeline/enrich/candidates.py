@@ -850,25 +850,28 @@ def _quote_mask(sent: Span, inside: bool = False) -> tuple[dict[int, bool], bool
 
 # Words that make an attack a physical one, an event the guidelines tag no stance in ("the
 # terrorist attacks on the United States", "a missile attack on the base"), unlike a
-# verbal one ("his attack on the bill").
+# verbal one ("his attack on the bill", "Trump's Tuesday attack on Powell", "a violent
+# rhetorical attack").
 _VIOLENCE = frozenset(
     {"terrorist", "terror", "military", "missile", "rocket", "suicide", "air", "bomb"}
-    | {"armed", "deadly", "chemical", "nuclear", "drone", "gun", "knife", "mortar"}
-    | {"artillery", "militant", "insurgent", "physical", "sexual", "violent", "fatal"}
-    | {"grenade", "shark", "dog", "arson", "acid", "cyber", "ground", "naval", "airstrike"}
+    | {"armed", "deadly", "chemical", "drone", "gun", "knife", "mortar", "artillery"}
+    | {"militant", "insurgent", "physical", "sexual", "fatal", "grenade", "shark", "dog"}
+    | {"arson", "acid", "cyber", "ground", "naval", "airstrike", "knifepoint", "gunpoint"}
 )
 
 
 def _violent(noun: Token) -> bool:
-    """Is ``noun`` a physical attack or assault: a modifier of violence, or a date or count
-    naming the event ("the September 11 attacks", "two attacks")?"""
+    """Is ``noun`` a physical attack or assault: a modifier of violence, or the September 11
+    attacks?"""
     if noun.lemma_.lower() not in {"attack", "assault"}:
         return False
-    return any(
-        c.dep_ in {"amod", "compound", "nmod", "nummod"}
-        and (c.lower_ in _VIOLENCE or c.ent_type_ in {"DATE", "TIME", "CARDINAL"})
-        for c in noun.children
-    )
+    for c in noun.children:
+        if c.dep_ not in {"amod", "compound", "nmod"}:
+            continue
+        words = " ".join(t.lower_ for t in c.subtree)
+        if c.lower_ in _VIOLENCE or words in {"september 11", "sept. 11", "9/11", "9-11"}:
+            return True
+    return False
 
 
 def _judgement(root: Token, relatives: bool = True) -> int:

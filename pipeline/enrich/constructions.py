@@ -51,11 +51,11 @@ from pipeline.enrich.frames import (
     is_venue,
     mismatched_conjunct,
     negated,
+    not_a_demand,
     particle_of,
     particle_reading,
     per_token,
     prep_targets,
-    summons,
 )
 from pipeline.enrich.holders import HOLDER_LABELS, conjuncts, one_member, platform
 from pipeline.enrich.tone import polarity
@@ -82,7 +82,7 @@ def verb_reading(tok: Token) -> tuple[int, list[Token]]:
         if prep.dep_ not in {"prep", "prt"}:
             continue
         key = (lemma, prep.lower_)
-        if without_object(tok, key) or summons(tok, key):
+        if without_object(tok, key) or not_a_demand(tok, key):
             continue
         polarity = cues.PHRASAL.get(key) or lx.PHRASAL.get(key)
         needed = lx.PARTICLES.get(key)

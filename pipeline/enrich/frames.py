@@ -353,21 +353,30 @@ def _takes_target_with(owner: Token, word: str) -> bool:
     return stance_noun and word in cues.NOUN_PREPOSITIONS
 
 
-# What one asks for without taking a side: "declined when asked for comment".
+# What one asks for without taking a side: "declined when asked for comment", "asked
+# reporters for patience", "asked for help".
 _QUESTIONS = frozenset(
     {"comment", "detail", "information", "name", "identification", "clarification"}
     | {"explanation", "permission", "direction", "advice", "reaction", "response"}
+    | {"statement", "opinion", "view", "assessment", "thought", "interview", "specific"}
+    | {"estimate", "confirmation", "evidence", "source", "list", "copy", "document"}
+    | {"file", "briefing", "update", "proof", "clarity", "guidance", "help", "forgiveness"}
+    | {"patience", "asylum", "favor", "favour", "water", "lawyer", "silence", "hand"}
+    | {"trouble", "input", "feedback", "answer", "number", "figure", "data"}
 )
 
 
-def summons(verb: Token, key: tuple[str, str]) -> bool:
+def not_a_demand(verb: Token, key: tuple[str, str]) -> bool:
     """Is "call ... for" a summons, its own object called ("called all the ministers for a
-    special meeting"), not a demand ("called for a meeting")? Or "ask for" a question
-    ("asked for comment"), not a demand ("asked for more money")?"""
+    special meeting"; a day is no object: "called Tuesday for a ceasefire"), not a demand?
+    Or "ask for" a question or a request of no side ("asked for comment", "asked for
+    help"), or not asking ("would not ask for a recount" opposes nothing)?"""
     if key == ("ask", "for"):
         asked = [o for p in verb.children if p.lower_ == "for" for o in p.children]
-        return any(o.lemma_.lower() in _QUESTIONS for o in asked)
-    return key == ("call", "for") and any(c.dep_ == "dobj" for c in verb.children)
+        return negated(verb) or any(o.lemma_.lower() in _QUESTIONS for o in asked)
+    return key == ("call", "for") and any(
+        c.dep_ == "dobj" and c.ent_type_ not in {"DATE", "TIME"} for c in verb.children
+    )
 
 
 # Short verbs stressed on their first syllable, whose last consonant stays single.
@@ -407,15 +416,34 @@ def act_span(verb: Token) -> str:
     text words them, normalised as every phrase target is (:func:`targets.phrase`):
     "securing borders", "putting political differences to side", "directing money from
     state's cash reserves toward helping schools" (was the object's core alone: "putting
-    political differences")."""
-    kept = [c for c in verb.children if c.i > verb.i and c.dep_ in _ACT_DEPS]
-    end = max((c.right_edge.i for c in kept), default=verb.i)
-    end = min(end, verb.i + _ACT_WORDS - 1)
+    political differences"). A phrase saying when or where ("at its summit in Brussels on
+    Thursday", "before the election") is no part of the act, and a complement that would
+    pass _ACT_WORDS is left out whole, never cut."""
+    end = verb.i
+    for c in sorted(verb.children, key=lambda t: t.i):
+        if c.i < verb.i or c.dep_ not in _ACT_DEPS or _circumstance(c):
+            continue
+        if c.right_edge.i - verb.i >= _ACT_WORDS:
+            break
+        end = max(end, c.right_edge.i)
     doc = verb.doc
     while end > verb.i and (doc[end].is_punct or doc[end].is_space):
         end -= 1
     rest = phrase(list(doc[verb.i + 1 : end + 1]), _ACT_WORDS)
     return f"{_gerund(verb.lemma_.lower())} {rest}".strip()
+
+
+_WHEN_WHERE = frozenset({"before", "after", "until", "during", "since", "at", "in", "by"})
+
+
+def _circumstance(prep: Token) -> bool:
+    """Is ``prep`` a phrase of time or place: "before the election", "on Thursday", "at the
+    summit"?"""
+    if prep.dep_ != "prep":
+        return False
+    objects = [o for o in prep.children if o.dep_ == "pobj"]
+    dated = any(o.ent_type_ in {"DATE", "TIME"} for o in objects)
+    return dated or prep.lower_ in _WHEN_WHERE
 
 
 class FrameReader:
@@ -536,7 +564,7 @@ class FrameReader:
             return particled
         for prep in verb.children:
             key = (lemma, prep.lower_)
-            if prep.dep_ in {"prep", "prt"} and key in lx.PHRASAL and not summons(verb, key):
+            if prep.dep_ in {"prep", "prt"} and key in lx.PHRASAL and not not_a_demand(verb, key):
                 needed = lx.PARTICLES.get(key)
                 if needed is not None and particle_of(verb) != needed:
                     continue

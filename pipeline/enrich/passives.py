@@ -79,10 +79,20 @@ _ONLY_RECEIVING = frozenset(
 )
 
 
+# What a subject wins for what it proposes is its own cause: "won approval for the budget",
+# "garnered support for the amendment" (the subject favours them).
+_SUPPORT = frozenset({"support", "approval", "backing", "endorsement", "votes", "vote"})
+
+
 def received_only(noun: Token) -> bool:
-    """Is ``noun`` the object of a verb by which its subject only ever receives it ("faced
-    criticism", "won praise", "sparked outrage")?"""
-    return noun.dep_ == "dobj" and noun.head.lemma_.lower() in _ONLY_RECEIVING
+    """Is ``noun`` a judgement of the subject by others, the object of a verb by which its
+    subject only ever receives it ("faced criticism", "won praise", "sparked outrage"; not
+    "won support for the bill")?"""
+    return (
+        noun.dep_ == "dobj"
+        and noun.head.lemma_.lower() in _ONLY_RECEIVING
+        and noun.lemma_.lower() not in _SUPPORT
+    )
 
 
 def givers(tok: Token, top: Token) -> list[Token]:

@@ -103,6 +103,9 @@ def received_reason(s: SentenceReader, tok: Token) -> Iterator[Candidate]:
     subjects = [c for c in verb.children if c.dep_ in {"nsubj", "nsubjpass"}]
     actors = [e for j in subjects for e in s.owner.holders.resolve(s.field, j).entities]
     for act in acts if actors else []:
+        owner = next((c for c in act.children if c.dep_ == "poss"), None)
+        if owner is not None and owner.pos_ != "PRON":
+            continue  # "faced criticism for her husband's support of Y": not her act
         found = _act_reading(s, act)
         if found is not None:
             polarity, objects, label = found

@@ -304,3 +304,13 @@ def test_a_names_own_words_stay_in_a_phrase_target(enricher: Enricher) -> None:
 def test_a_short_verb_stressed_first_keeps_one_consonant(enricher: Enricher) -> None:
     body = "Senator Rosa Diaz said the city must open the border."
     assert ("Rosa Diaz", "opening border", 1) in proposed(enricher, body, "necessity")
+
+
+def test_an_act_leaves_out_when_and_where(enricher: Enricher) -> None:
+    body = (
+        "Senator Rosa Diaz said the EU should grant Ukraine candidate status at its summit in "
+        "Brussels on Thursday."
+    )
+    assert ("Rosa Diaz", "granting Ukraine candidate status", 1) in proposed(
+        enricher, body, "necessity"
+    )

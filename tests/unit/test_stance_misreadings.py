@@ -394,3 +394,36 @@ def test_asking_for_something_is_a_demand_but_not_for_comment(enricher: Enricher
         "A spokesman for Mitsubishi did not respond when asked for details by Reuters.",
     ):
         assert not live(enricher, body) - {p for p in live(enricher, body) if p[2] == 0}
+
+
+@pytest.mark.parametrize(
+    ("body", "holder", "target", "prior"),
+    [
+        # a day or a count is no physical attack, nor "Tuesday" the one called
+        ("Donald Trump's Tuesday attack on Jerome Powell rattled markets.", "Donald Trump",
+         "Jerome Powell", -1),
+        ("Senator Rosa Diaz called Tuesday for a ceasefire in Gaza.", "Rosa Diaz", "ceasefire",
+         1),
+        # what a subject wins support for is its own cause
+        ("Senator Rosa Diaz won approval for the budget.", "Rosa Diaz", "budget", 1),
+    ],
+)  # fmt: skip
+def test_a_reviewers_counterexample_keeps_its_stance(
+    enricher: Enricher, body: str, holder: str, target: str, prior: int
+) -> None:
+    assert any(h == holder and target in t and p == prior for h, t, p in live(enricher, body))
+
+
+@pytest.mark.parametrize(
+    ("body", "target"),
+    [
+        ("Hillary Clinton faced criticism for her husband's support of the trade deal.",
+         "trade deal"),
+        ("Senator Rosa Diaz said she would not ask for a recount.", "recount"),
+        ("Exxon Mobil did not respond when asked for a statement on the spill.", "statement"),
+    ],
+)  # fmt: skip
+def test_a_reviewers_counterexample_takes_no_side(
+    enricher: Enricher, body: str, target: str
+) -> None:
+    assert not any(target in t and p != 0 for _, t, p in live(enricher, body))
