@@ -35,6 +35,7 @@ GOLD = Path(__file__).resolve().parent.parent / "tests" / "data" / "gold"
 GOLD_FILES = (
     "stance_dev.jsonl",
     "stance_train.jsonl",
+    "stance_lee_train.jsonl",
     "entities_caps.jsonl",
     "entities_datelines.jsonl",
     "entities_headlines.jsonl",

@@ -39,7 +39,11 @@ from pipeline.models import RawArticle
 from pipeline.tools.matching import holders_match, targets_match
 
 GOLD = Path(__file__).resolve().parent.parent / "tests" / "data" / "gold"
-DEFAULT_DATA = [GOLD / "stance_dev.jsonl", GOLD / "stance_train.jsonl"]
+DEFAULT_DATA = [
+    GOLD / "stance_dev.jsonl",
+    GOLD / "stance_train.jsonl",
+    GOLD / "stance_lee_train.jsonl",
+]
 
 
 def _load(paths: list[Path]) -> list[dict[str, Any]]:

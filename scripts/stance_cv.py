@@ -44,7 +44,11 @@ from pipeline.tools.train_stance import (  # noqa: E402
 )
 
 GOLD = ROOT / "tests" / "data" / "gold"
-DEFAULT_DATA = [GOLD / "stance_dev.jsonl", GOLD / "stance_train.jsonl"]
+DEFAULT_DATA = [
+    GOLD / "stance_dev.jsonl",
+    GOLD / "stance_train.jsonl",
+    GOLD / "stance_lee_train.jsonl",
+]
 DEFAULT_THRESHOLD = 0.55
 
 
