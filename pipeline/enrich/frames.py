@@ -405,8 +405,9 @@ def _gerund(lemma: str) -> str:
 
 
 # What an act's phrase keeps after its verb: the object, a particle, the complements and the
-# phrases that say where, how or to whom ("put our differences *to the side*", "direct money
-# *toward schools*"), as the text words it; at most _ACT_WORDS tokens.
+# phrases that say how, to whom or where to ("put our differences *to the side*", "direct
+# money *toward schools*", "keep teachers *in the classroom*", "invest *in schools*"), as
+# the text words it; at most _ACT_WORDS tokens.
 _ACT_DEPS = frozenset({"dobj", "prt", "dative", "prep", "oprd", "acomp", "xcomp"})
 _ACT_WORDS = 12
 
@@ -433,17 +434,20 @@ def act_span(verb: Token) -> str:
     return f"{_gerund(verb.lemma_.lower())} {rest}".strip()
 
 
-_WHEN_WHERE = frozenset({"before", "after", "until", "during", "since", "at", "in", "by"})
+_WHEN = frozenset({"before", "after", "until", "during", "since", "at"})
+_PLACES = frozenset({"GPE", "LOC", "FAC"})
 
 
 def _circumstance(prep: Token) -> bool:
-    """Is ``prep`` a phrase of time or place: "before the election", "on Thursday", "at the
-    summit"?"""
+    """Is ``prep`` a phrase of time or place the act happens at: "before the election", "on
+    Thursday", "at the summit", "in Geneva" (not "in schools", "in the classroom")?"""
     if prep.dep_ != "prep":
         return False
     objects = [o for o in prep.children if o.dep_ == "pobj"]
-    dated = any(o.ent_type_ in {"DATE", "TIME"} for o in objects)
-    return dated or prep.lower_ in _WHEN_WHERE
+    if any(o.ent_type_ in {"DATE", "TIME"} for o in objects):
+        return True
+    placed = prep.lower_ in {"in", "on"} and any(o.ent_type_ in _PLACES for o in objects)
+    return placed or prep.lower_ in _WHEN
 
 
 class FrameReader:

@@ -314,3 +314,20 @@ def test_an_act_leaves_out_when_and_where(enricher: Enricher) -> None:
     assert ("Rosa Diaz", "granting Ukraine candidate status", 1) in proposed(
         enricher, body, "necessity"
     )
+
+
+@pytest.mark.parametrize(
+    ("body", "target"),
+    [
+        ("Senator Rosa Diaz said the state must put more money in schools.",
+         "putting money in schools"),
+        ("Senator Rosa Diaz said the city should place more teachers in the classroom.",
+         "placing teachers in classroom"),
+        ("Senator Rosa Diaz said the EU should grant Ukraine candidate status at the summit.",
+         "granting Ukraine candidate status"),
+    ],
+)  # fmt: skip
+def test_an_act_keeps_where_it_goes_not_where_it_happens(
+    enricher: Enricher, body: str, target: str
+) -> None:
+    assert ("Rosa Diaz", target, 1) in proposed(enricher, body, "necessity")
