@@ -29,7 +29,7 @@ from pipeline.enrich import Enricher  # noqa: E402
 from pipeline.enrich.mentions import name_key  # noqa: E402
 from pipeline.tools.evaluate import _article  # noqa: E402
 
-KINDS = ("prose", "headlines", "caps", "datelines", "results")
+KINDS = ("prose", "headlines", "caps", "datelines", "results", "stories_dev", "stories_test")
 LABELS = frozenset({"PERSON", "ORG", "GPE", "NORP", "LOC"})
 GOLD = ROOT / "tests/data/gold"
 Pairs = set[tuple[str, str]]

@@ -131,23 +131,27 @@ COUNTRY_ALIASES: dict[str, str] = {
     "odessa": "odesa",
 }
 
-# Words that introduce a person's name: "President X", "Secretary of State X", "Sen. X".
+# Words that introduce a person's name: "President X", "Secretary of State X", "Sen. X";
+# the short forms with and without a full stop ("Mr. Arafat" in American, "Mr Arafat" in
+# British and Australian style).
+_SHORT_TITLES = _words("mr. mrs. ms. dr. prof. sen. rep. mr mrs ms dr prof")
 PERSON_TITLES = _lower_set(
     _words("""president vice-president secretary minister premier chancellor adviser advisor
     spokesman spokeswoman spokesperson senator sen. rep. representative congressman
     congresswoman governor gov. mayor ambassador envoy general gen. admiral director chief
     ceo chairman chairwoman chair judge justice king queen prince princess pope leader
-    commander lawmaker mr. mrs. ms. dr. prof. professor counterpart deputy speaker
+    commander lawmaker professor counterpart deputy speaker
     prosecutor attorney negotiator diplomat official officer coach captain emir sheikh
     president-elect czar economist analyst executive founder head councillor councilor
     councilman councilwoman councilmember alderman alderwoman commissioner inspector
     detective sergeant colonel lieutenant archbishop bishop rabbi imam cardinal sir dame lord
     supervisor magistrate solicitor treasurer recorder commodore comptroller auditor sheriff marshal
     superintendent ombudsman mp mep msp""")
+    + _SHORT_TITLES
 )
 
 # Role nouns a later definite description ("the minister") can use for a person.
-PERSON_ROLES = PERSON_TITLES - _lower_set(["mr.", "mrs.", "ms.", "dr.", "prof.", "sen.", "rep."])
+PERSON_ROLES = PERSON_TITLES - _lower_set(_SHORT_TITLES)
 
 ORG_ROLES = _lower_set(
     _words("""company firm group party ministry agency bank government administration alliance bloc

@@ -35,6 +35,16 @@ _AMOUNT = re.compile(
 _PERCENT = re.compile(r"\s?(?:%|percent\b|per cent\b)")
 _LEADING_DROP = frozenset({"the", "a", "an"})
 _TRAILING_DROP = frozenset({"'s", "'", "s", ".", ",", ";", ":", '"', "-", "\u2014"})
+# Honours and offices written after a person's name ("Terrence Cole QC", "Jane Smith MP"):
+# not part of it, unlike a generational suffix ("Don Jr.", "Elizabeth II").
+_POST_NOMINALS = frozenset({"qc", "kc", "sc", "mp", "mep", "msp", "mla", "obe", "mbe", "cbe"})
+# A regnal number of two or more letters ("II", "XVI"): "I", "V" and "X" alone are other words.
+_REGNAL = re.compile(r"(?=[IVX]{2,}$)X{0,3}(?:IX|IV|V?I{0,3})")
+# Titles a regnal name follows: "Queen Elizabeth II", "Pope Benedict XVI", "King Abdullah II".
+_MONARCHS = frozenset(
+    {"queen", "king", "pope", "prince", "princess", "emperor", "empress", "tsar", "czar",
+     "sultan", "shah", "emir"}
+)  # fmt: skip
 
 # Vote weights: general-knowledge and syntactic evidence outweighs the small model's guess.
 GAZETTEER_VOTE = 6.0
@@ -193,6 +203,9 @@ def _trim(ent: Span) -> tuple[int, int, set[str]]:
         start += 1
     while end > start + 1 and doc[end - 1].lower_ in _TRAILING_DROP:
         end -= 1
+    while ent.label_ == "PERSON" and end > start + 1 and doc[end - 1].lower_ in _POST_NOMINALS:
+        end -= 1
+    end = _connector_end(doc, start, end)
     if ent.label_ != "PERSON" and _before_a_name(doc, end):
         # "Missouri Solicitor General James Farrow", "U.S. Magistrate Judge Anne Sorensen":
         # the title words NER took belong to the person named after them — only when a
@@ -211,6 +224,32 @@ def _trim(ent: Span) -> tuple[int, int, set[str]]:
         if cut == start or doc[cut - 1].lower_ not in {"of", "for", "and", "the"}:
             end = cut
     return start, end, titles
+
+
+# Words a name does not end with: NER stopped inside a name ("the Australian Competition
+# and | Consumer Commission") or ran past one ("Carl Walz and Dan Bursch - and is due").
+_CONNECTORS = frozenset({"and", "&", "of", "for"})
+_NAME_RUN = 4  # capitalised words a cut name is carried on over
+
+
+def _connector_end(doc: Doc, start: int, end: int) -> int:
+    """The end of a name whose span ends in a connector: carried on over the capitalised
+    words NER left out after it, else without it (and without the punctuation before)."""
+    if end <= start + 1 or doc[end - 1].lower_ not in _CONNECTORS:
+        return end
+    run = end
+    while run < len(doc) and run - end < _NAME_RUN and _left_out_name_word(doc[run]):
+        run += 1
+    if run > end:
+        return run
+    end -= 1
+    while end > start + 1 and doc[end - 1].lower_ in _TRAILING_DROP:
+        end -= 1
+    return end
+
+
+def _left_out_name_word(tok: Token) -> bool:
+    return tok.ent_iob_ == "O" and tok.is_alpha and (tok.is_title or tok.is_upper)
 
 
 def _title_word(tok: Token, label: str) -> bool:
@@ -277,9 +316,13 @@ def _from_ent(parsed: ParsedField, ent: Span) -> RawMention | None:
     doc = parsed.doc
     start, end, titles = _trim(ent)
     end = _hyphen_end(doc, end, ent.label_)
+    if ent.label_ == "PERSON" and end < len(doc) and _regnal(doc[end]):
+        end += 1  # "John Paul" + "II"
     start, end = _headline_cut(doc, start, end)
     if end <= start:
         return None
+    if ent.label_ == "PERSON" and all(t.lower_ in gz.PERSON_TITLES for t in doc[start:end]):
+        return None  # "The Treasurer says", "the Queen": a title names no one by itself
     given = _extend_given_names(doc, start, end)
     if given < start and (ent.label_ == "PERSON" or _titles_before(doc, given)):
         start = given
@@ -606,6 +649,8 @@ def _unlabelled_names(parsed: ParsedField, found: list[RawMention]) -> list[RawM
     i = 0
     while i < len(doc):
         size, label = _gazetteer_at(doc, i, taken)
+        if size == 0:
+            size, label = _regnal_name_at(doc, i, taken), "PERSON"
         if size == 0 and _is_acronym(doc[i]) and i not in taken:
             size, label = 1, "ORG"
         if size == 0:
@@ -704,12 +749,32 @@ def _gazetteer_at(doc: Doc, i: int, taken: set[int]) -> tuple[int, str]:
     return 0, ""
 
 
+def _regnal(tok: Token) -> bool:
+    return tok.pos_ == "PROPN" and _REGNAL.fullmatch(tok.text) is not None
+
+
+def _regnal_name_at(doc: Doc, i: int, taken: set[int]) -> int:
+    """Words of a monarch's or pope's name NER missed, starting at ``i``: capitalised names
+    after a monarch's title and up to a regnal number ("Britain's Queen *Elizabeth II*"). Not
+    a numbered event or thing ("World War II", "Super Bowl XL"): no monarch's title before."""
+    if i == 0 or doc[i - 1].lower_ not in _MONARCHS:
+        return 0
+    end = i
+    while end < len(doc) and end - i < 4 and end not in taken and _name_word(doc[end]):
+        end += 1
+    if end == i or end >= len(doc) or end in taken or not _regnal(doc[end]):
+        return 0
+    return end + 1 - i
+
+
 def _is_acronym(tok: Token) -> bool:
     text = tok.text.replace(".", "")
     if not (2 <= len(text) <= 6 and text.isupper() and text.isalpha()):
         return False
     if tok.lower_ in gz.NOT_ACRONYMS or tok.lower_ in gz.PERSON_TITLES or tok.pos_ != "PROPN":
         return False  # "Conservative MP David Davis": a title, not an organisation
+    if _regnal(tok) or tok.lower_ in _POST_NOMINALS:
+        return False  # "Elizabeth II", "World War II"; "Terrence Cole QC"
     # A headline in capitals is not a string of acronyms.
     neighbours = [t for t in tok.doc[max(0, tok.i - 2) : tok.i + 3] if t.is_alpha and t != tok]
     return not neighbours or not all(t.is_upper for t in neighbours)

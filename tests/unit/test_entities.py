@@ -558,3 +558,56 @@ def test_a_surname_that_is_a_pronoun_is_no_later_mention(enricher: Enricher) -> 
     )
     people = {e.name: e.count for e in run(enricher, body).entities if e.label == "PERSON"}
     assert people == {"Liu He": 1}
+
+
+@pytest.mark.parametrize(
+    ("body", "name", "count"),
+    [
+        ("Palestinian leader Yasser Arafat spoke on Monday. Mr Arafat said the talks would go "
+         "on. Mr Arafat then left.", "Yasser Arafat", 3),
+        ("Labor MP Carmen Lawrence says there is momentum. Dr Lawrence says the policy will "
+         "lose sympathy.", "Carmen Lawrence", 2),
+        ("Former prime minister Margaret Thatcher was there. Mrs Thatcher did not speak.",
+         "Margaret Thatcher", 2),
+        ("Opposition leader Simon Crean spoke. Mr. Crean said Labor would win.", "Simon Crean", 2),
+    ],
+)  # fmt: skip
+def test_a_short_title_with_or_without_a_full_stop_is_no_part_of_the_name(
+    enricher: Enricher, body: str, name: str, count: int
+) -> None:
+    # British and Australian news write "Mr Arafat" without a full stop: one referent, one name
+    people = [e for e in run(enricher, body).entities if e.label == "PERSON"]
+    assert [(e.name, e.count) for e in people] == [(name, count)]
+
+
+def test_a_regnal_number_belongs_to_the_name_and_is_no_organisation(enricher: Enricher) -> None:
+    body = (
+        "The mood was typified by Britain's Queen Elizabeth II, who said the year was hard. "
+        "Pope John Paul II prayed for peace. World War II ended in 1945."
+    )
+    found = labels(run(enricher, body))
+    assert found["Elizabeth II"] == "PERSON" and found["John Paul II"] == "PERSON"
+    assert "II" not in found and found.get("World War II") != "PERSON"
+
+
+def test_a_title_alone_names_no_one(enricher: Enricher) -> None:
+    found = labels(run(enricher, "The Treasurer says the budget is sound. The Queen agreed."))
+    assert "Treasurer" not in found and "Queen" not in found
+
+
+def test_an_honour_after_a_name_is_no_part_of_it(enricher: Enricher) -> None:
+    body = "Commissioner Terrence Cole QC opened the inquiry. Mr Cole said it would be fair."
+    found = run(enricher, body).entities
+    assert [(e.name, e.label, e.count) for e in found] == [("Terrence Cole", "PERSON", 2)]
+
+
+def test_a_name_cut_at_a_connector_is_whole_again(enricher: Enricher) -> None:
+    body = (
+        "Rates have prompted a call for an inquiry by the Australian Competition and Consumer "
+        "Commission (ACCC). The crew - Russian commander Yuri Onufrienko and Americans Carl Walz "
+        "and Dan Bursch - and is due to return."
+    )
+    found = labels(run(enricher, body))
+    assert found["Australian Competition and Consumer Commission"] == "ORG"
+    assert found["Dan Bursch"] == "PERSON"
+    assert not [n for n in found if n.endswith(" and") or n.endswith("-")]

@@ -67,3 +67,10 @@ def test_the_place_file_is_what_the_installed_data_gives() -> None:
 
     assert DATA_FILE.read_text("utf-8") == render(derive())
     assert places().label("dar es salaam") == "GPE"  # the file is what places() reads
+
+
+@pytest.mark.parametrize("place", ["New South Wales", "Tasmania", "Ontario", "Punjab"])
+def test_states_and_provinces_of_federations_are_places(enricher: Enricher, place: str) -> None:
+    body = f"Bushfires and floods hit {place} again on Monday, officials said."
+    found = {e.name: e.label for e in enricher.enrich(RawArticle(id="t", body=body)).entities}
+    assert found.get(place) == "GPE"
