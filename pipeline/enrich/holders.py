@@ -537,7 +537,8 @@ class HolderResolver:
                 c.label in _GROUP_LABELS
             )
             if members and child.dep_ in {"amod", "compound"}:  # "GOP leaders"
-                return self._group(field_name, child, t, c, whole=False)
+                named = self._qualified_person(field_name, child, t)
+                return named or self._group(field_name, child, t, c, whole=False)
             if child.dep_ == "appos":
                 return c
             if child.dep_ in {"compound", "poss"} and _local_body(c, child, t):
@@ -557,6 +558,26 @@ class HolderResolver:
                     if c is not None and c.label in _GROUP_LABELS:
                         return c
         return None
+
+    def _qualified_person(
+        self, field_name: TextField, qualifier: Token, t: Token
+    ) -> Cluster | None:
+        """ "*The Palestinian leader* said": one person, the last one the text introduced with
+        those words ("Palestinian leader Yasser Arafat"), not the Palestinians' leaders."""
+        if t.tag_ != "NN" or not _definite(t):
+            return None
+        doc = t.doc
+        found: tuple[int, Cluster] | None = None
+        for c in self.doc.clusters:
+            if c.label != "PERSON":
+                continue
+            for m in c.mentions:
+                at = m.tok_start
+                if m.field != field_name or not 2 <= at < t.i or (found and found[0] >= at):
+                    continue
+                if doc[at - 1].lower_ == t.lower_ and doc[at - 2].lower_ == qualifier.lower_:
+                    found = (at, c)
+        return found[1] if found else None
 
     def named_after(self, field_name: TextField, t: Token) -> Cluster | None:
         """The one actor a lede describes without naming ("A Nigerian senator has sued ...",

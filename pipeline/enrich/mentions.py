@@ -321,8 +321,8 @@ def _from_ent(parsed: ParsedField, ent: Span) -> RawMention | None:
     start, end = _headline_cut(doc, start, end)
     if end <= start:
         return None
-    if ent.label_ == "PERSON" and all(t.lower_ in gz.PERSON_TITLES for t in doc[start:end]):
-        return None  # "The Treasurer says", "the Queen": a title names no one by itself
+    if ent.label_ == "PERSON" and all(_no_name(t) for t in doc[start:end]):
+        return None  # "The Treasurer says", "the Queen", "the Member for Fremantle"
     given = _extend_given_names(doc, start, end)
     if given < start and (ent.label_ == "PERSON" or _titles_before(doc, given)):
         start = given
@@ -720,7 +720,7 @@ def _name_word(tok: Token) -> bool:
         and tok.is_title
         and len(text) > 2
         and text.replace("-", "").replace("'", "").isalpha()
-        and tok.lower_ not in gz.PERSON_TITLES
+        and not _no_name(tok)
         and tok.lower_ not in gz.ORG_ROLES
         and tok.lower_ not in gz.GPE_ROLES
         and tok.lower_ not in gz.CALENDAR_WORDS
@@ -747,6 +747,12 @@ def _gazetteer_at(doc: Doc, i: int, taken: set[int]) -> tuple[int, str]:
         if label is not None:
             return size, label
     return 0, ""
+
+
+def _no_name(tok: Token) -> bool:
+    """A title, or a word NER takes for a person's name in a title of office or honour ("the
+    Member for Fremantle", "Person of the Year")."""
+    return tok.lower_ in gz.PERSON_TITLES or tok.lower_ in {"member", "person"}
 
 
 def _regnal(tok: Token) -> bool:

@@ -611,3 +611,8 @@ def test_a_name_cut_at_a_connector_is_whole_again(enricher: Enricher) -> None:
     assert found["Australian Competition and Consumer Commission"] == "ORG"
     assert found["Dan Bursch"] == "PERSON"
     assert not [n for n in found if n.endswith(" and") or n.endswith("-")]
+
+
+def test_a_title_of_office_names_no_member(enricher: Enricher) -> None:
+    found = labels(run(enricher, "The Member for Fremantle says Labor did well in the polls."))
+    assert "Member" not in found and found.get("Labor") == "ORG"

@@ -288,3 +288,17 @@ def test_a_platform_is_where_someone_speaks_not_who(
 def test_a_news_network_holds_its_own_positions(enricher: Enricher) -> None:
     body = "Fox News criticised the levy on Tuesday after advertisers fled."
     assert rule_holders(candidates(enricher, body), "levy") == {"Fox News"}
+
+
+def test_the_description_a_person_was_introduced_with_is_that_person(
+    enricher: Enricher,
+) -> None:
+    # "The Palestinian leader" is the one so introduced, not a group "Palestinian leader"
+    body = (
+        "Israel reacted to a promise from Palestinian leader Yasser Arafat on Sunday. Mr Arafat "
+        "spoke on television. The Palestinian leader criticised the blockade of Gaza."
+    )
+    assert rule_holders(candidates(enricher, body), "blockade") == {"Yasser Arafat"}
+    # no one introduced so: a group, as before
+    body = "Israel reacted on Sunday. The Palestinian leader criticised the blockade of Gaza."
+    assert rule_holders(candidates(enricher, body), "blockade") != {"Yasser Arafat"}
