@@ -135,6 +135,7 @@ COUNTRY_ALIASES: dict[str, str] = {
 # the short forms with and without a full stop ("Mr. Arafat" in American, "Mr Arafat" in
 # British and Australian style).
 _SHORT_TITLES = _words("mr. mrs. ms. dr. prof. sen. rep. mr mrs ms dr prof")
+SHORT_TITLES = _lower_set(_SHORT_TITLES)
 PERSON_TITLES = _lower_set(
     _words("""president vice-president secretary minister premier chancellor adviser advisor
     spokesman spokeswoman spokesperson senator sen. rep. representative congressman
@@ -151,7 +152,7 @@ PERSON_TITLES = _lower_set(
 )
 
 # Role nouns a later definite description ("the minister") can use for a person.
-PERSON_ROLES = PERSON_TITLES - _lower_set(_SHORT_TITLES)
+PERSON_ROLES = PERSON_TITLES - SHORT_TITLES
 
 ORG_ROLES = _lower_set(
     _words("""company firm group party ministry agency bank government administration alliance bloc

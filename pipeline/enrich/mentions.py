@@ -205,7 +205,7 @@ def _trim(ent: Span) -> tuple[int, int, set[str]]:
         end -= 1
     while ent.label_ == "PERSON" and end > start + 1 and doc[end - 1].lower_ in _POST_NOMINALS:
         end -= 1
-    end = _connector_end(doc, start, end)
+    end = _connector_end(doc, start, end, ent.label_)
     if ent.label_ != "PERSON" and _before_a_name(doc, end):
         # "Missouri Solicitor General James Farrow", "U.S. Magistrate Judge Anne Sorensen":
         # the title words NER took belong to the person named after them — only when a
@@ -215,7 +215,7 @@ def _trim(ent: Span) -> tuple[int, int, set[str]]:
             cut -= 1
         if cut < end and gz.place_label(name_key(doc[start:cut].text)) is not None:
             end = cut
-    if end < len(doc) and doc[end].lower_ in gz.PERSON_TITLES and not _office(doc, start):
+    if end < len(doc) and doc[end].lower_ in gz.PERSON_ROLES and not _office(doc, start):
         # "British Defence Secretary X": the portfolio belongs to the title, not the name;
         # not a name's own last word ("International Court of Justice President X")
         cut = end
@@ -232,20 +232,26 @@ _CONNECTORS = frozenset({"and", "&", "of", "for"})
 _NAME_RUN = 4  # capitalised words a cut name is carried on over
 
 
-def _connector_end(doc: Doc, start: int, end: int) -> int:
+def _connector_end(doc: Doc, start: int, end: int, label: str) -> int:
     """The end of a name whose span ends in a connector: carried on over the capitalised
     words NER left out after it, else without it (and without the punctuation before)."""
     if end <= start + 1 or doc[end - 1].lower_ not in _CONNECTORS:
         return end
-    run = end
-    while run < len(doc) and run - end < _NAME_RUN and _left_out_name_word(doc[run]):
-        run += 1
+    # a person's name has no "and": "Rocky IV and | Star Wars" is two names
+    run = end if label == "PERSON" else _name_run_end(doc, end)
     if run > end:
         return run
     end -= 1
     while end > start + 1 and doc[end - 1].lower_ in _TRAILING_DROP:
         end -= 1
     return end
+
+
+def _name_run_end(doc: Doc, end: int) -> int:
+    run = end
+    while run < len(doc) and run - end < _NAME_RUN and _left_out_name_word(doc[run]):
+        run += 1
+    return run
 
 
 def _left_out_name_word(tok: Token) -> bool:
@@ -255,6 +261,8 @@ def _left_out_name_word(tok: Token) -> bool:
 def _title_word(tok: Token, label: str) -> bool:
     """A title, or, leading a person's name, a title in the plural ("Senators Amy Brandt
     and ..."; not in an organisation's: "Ottawa Senators")."""
+    if tok.lower_ in gz.SHORT_TITLES:
+        return tok.is_title  # "Ms Bishop", not the initials of "MS Dhoni"
     if tok.lower_ in gz.PERSON_TITLES:
         return True
     return label == "PERSON" and tok.lower_.endswith("s") and tok.lower_[:-1] in gz.PERSON_TITLES
@@ -303,8 +311,10 @@ def _titled_organisation(ent: Span) -> bool:
     words = [t.lower_ for t in ent if t.lower_ not in _LEADING_DROP]
     if len(words) < 2 or words[0] not in gz.PERSON_TITLES:
         return False
-    # "King's College London", "Queen's University": a title owning the name is part of it
-    return words[-1] in gz.ORG_SUFFIXES or words[0] in _ORGANISATION_TITLES or words[1] == "'s"
+    # "King's College London", "Queen's University": a title owning the name is part of it;
+    # so is a titled name owning it ("Dr Reddy's Laboratories", "Mr Howard's Government")
+    owned = words[1] == "'s" or (words[0] in gz.SHORT_TITLES and "'s" in words[2:3])
+    return words[-1] in gz.ORG_SUFFIXES or words[0] in _ORGANISATION_TITLES or owned
 
 
 # Title words that begin organisation names more often than they title a name the model
@@ -321,7 +331,7 @@ def _from_ent(parsed: ParsedField, ent: Span) -> RawMention | None:
     start, end = _headline_cut(doc, start, end)
     if end <= start:
         return None
-    if ent.label_ == "PERSON" and all(_no_name(t) for t in doc[start:end]):
+    if ent.label_ == "PERSON" and _office_alone(doc, start, end, titles):
         return None  # "The Treasurer says", "the Queen", "the Member for Fremantle"
     given = _extend_given_names(doc, start, end)
     if given < start and (ent.label_ == "PERSON" or _titles_before(doc, given)):
@@ -563,7 +573,10 @@ def _rule_votes(span: Span, mention: RawMention) -> None:
         mention.votes[place] += GAZETTEER_VOTE
     if len(span) == 1 and span[0].pos_ == "ADJ" and span[0].is_title:
         mention.votes["NORP"] += PATTERN_VOTE  # "British", "Ukrainian": nationality adjectives
-    if (mention.titles or _described_as_person(span, mention)) and place is None:
+    # a titled name's possession is no person: "Dr Reddy's Laboratories", "Mr Howard's
+    # Government" (the title is its owner's)
+    owned = any(t.lower_ == "'s" for t in span[:-1])
+    if (mention.titles or _described_as_person(span, mention)) and place is None and not owned:
         mention.votes["PERSON"] += TITLE_VOTE
     elif place is None and _in_apposition(span, gz.ORG_DESCRIPTIONS):
         mention.votes["ORG"] += PATTERN_VOTE  # "Huarong Thermal, the heat pump company"
@@ -747,6 +760,14 @@ def _gazetteer_at(doc: Doc, i: int, taken: set[int]) -> tuple[int, str]:
         if label is not None:
             return size, label
     return 0, ""
+
+
+def _office_alone(doc: Doc, start: int, end: int, titles: set[str]) -> bool:
+    """Is the span only a title after "the" ("the Treasurer")? Not a surname that is also a
+    title: "King had accused him", "Ms Bishop said" (a title was cut from before it)."""
+    if titles or start == 0 or doc[start - 1].lower_ not in _LEADING_DROP:
+        return False
+    return all(_no_name(t) for t in doc[start:end])
 
 
 def _no_name(tok: Token) -> bool:

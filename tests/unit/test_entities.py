@@ -616,3 +616,29 @@ def test_a_name_cut_at_a_connector_is_whole_again(enricher: Enricher) -> None:
 def test_a_title_of_office_names_no_member(enricher: Enricher) -> None:
     found = labels(run(enricher, "The Member for Fremantle says Labor did well in the polls."))
     assert "Member" not in found and found.get("Labor") == "ORG"
+
+
+@pytest.mark.parametrize(
+    ("body", "name", "label"),
+    [
+        ("In a letter at the time, King had accused him of lying.", "King", "PERSON"),
+        ("Ms Bishop said the talks with China had been productive.", "Bishop", "PERSON"),
+        ("Usman Khawaja, Queensland, was named in the squad.", "Usman Khawaja", "PERSON"),
+        ("Dr Reddy's Laboratories reported a rise in quarterly profit.", "Reddy's Laboratories",
+         "ORG"),
+        ("Mr Howard's Government announced the cuts on Monday.", "Howard's Government", "ORG"),
+        ("Queensland Health Dr Jeannette Young urged caution.", "Queensland Health", "ORG"),
+        ("MS Dhoni led the side to victory.", "MS Dhoni", "PERSON"),
+    ],
+)  # fmt: skip
+def test_short_titles_take_nothing_that_is_not_theirs(
+    enricher: Enricher, body: str, name: str, label: str
+) -> None:
+    # a surname that is also a title, a player and his state, a titled owner's company, a
+    # department before "Dr", a cricketer's initials
+    assert labels(run(enricher, body)).get(name) == label
+
+
+def test_a_persons_name_is_not_carried_on_over_and(enricher: Enricher) -> None:
+    found = labels(run(enricher, "He watched Rocky IV and Star Wars Episode IV at home."))
+    assert not [n for n in found if " and " in n]
