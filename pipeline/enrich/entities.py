@@ -51,12 +51,29 @@ def build(fields: list[ParsedField], mentions: list[RawMention]) -> list[Cluster
     clusters = _merge_name_variants(clusters)
     for c in clusters:
         c.label = _decide_label(c)
+    clusters, plurals = _merge_peoples(clusters)
     _add_missed_repeats(fields, clusters)
     for c in clusters:
         c.mentions.sort(key=lambda m: (_ORDER[m.field], m.start))
-        c.name = _canonical_name(c)
+        c.name = plurals.get(id(c)) or _canonical_name(c)
     clusters.sort(key=Cluster.first)
     return clusters
+
+
+def _merge_peoples(clusters: list[Cluster]) -> tuple[list[Cluster], dict[int, str]]:
+    """A people's adjective and plural are one group ("Palestinian officials ...
+    Palestinians"), named by the plural; returns the clusters left and those names."""
+    groups = {name_key(c.mentions[0].text): c for c in clusters if c.label == "NORP"}
+    merged: dict[int, Cluster] = {}  # id of an adjective's cluster -> its plural's
+    names: dict[int, str] = {}
+    for key, plural in groups.items():
+        single = groups.get(key[:-1]) if key.endswith("s") else None
+        if single is None or single is plural:
+            continue
+        plural.mentions.extend(single.mentions)
+        merged[id(single)] = plural
+        names[id(plural)] = clean_name(next(m.text for m in plural.mentions))
+    return [c for c in clusters if id(c) not in merged], names
 
 
 def _group_by_key(mentions: list[RawMention]) -> list[Cluster]:

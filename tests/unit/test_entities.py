@@ -642,3 +642,13 @@ def test_short_titles_take_nothing_that_is_not_theirs(
 def test_a_persons_name_is_not_carried_on_over_and(enricher: Enricher) -> None:
     found = labels(run(enricher, "He watched Rocky IV and Star Wars Episode IV at home."))
     assert not [n for n in found if " and " in n]
+
+
+def test_a_peoples_adjective_and_plural_are_one_group(enricher: Enricher) -> None:
+    body = (
+        "Palestinian officials met on Monday. Palestinians protested in Gaza. The Israelis "
+        "said Israeli troops had fired first."
+    )
+    found = {e.name: (e.label, e.count) for e in run(enricher, body).entities}
+    assert found["Palestinians"] == ("NORP", 2) and found["Israelis"] == ("NORP", 2)
+    assert "Palestinian" not in found and "Israeli" not in found
