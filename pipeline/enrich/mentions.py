@@ -226,6 +226,10 @@ def _trim(ent: Span) -> tuple[int, int, set[str]]:
     return start, end, titles
 
 
+# Short titles without a full stop: titles only as written so ("Ms", "Dr"), since in
+# capitals they are also initials and abbreviations ("MS Dhoni", "DR Congo").
+_BARE_SHORT_TITLES = frozenset({"mr", "mrs", "ms", "dr", "prof"})
+
 # Words a name does not end with: NER stopped inside a name ("the Australian Competition
 # and | Consumer Commission") or ran past one ("Carl Walz and Dan Bursch - and is due").
 _CONNECTORS = frozenset({"and", "&", "of", "for"})
@@ -261,7 +265,7 @@ def _left_out_name_word(tok: Token) -> bool:
 def _title_word(tok: Token, label: str) -> bool:
     """A title, or, leading a person's name, a title in the plural ("Senators Amy Brandt
     and ..."; not in an organisation's: "Ottawa Senators")."""
-    if tok.lower_ in gz.SHORT_TITLES:
+    if tok.lower_ in _BARE_SHORT_TITLES:
         return tok.is_title  # "Ms Bishop", not the initials of "MS Dhoni"
     if tok.lower_ in gz.PERSON_TITLES:
         return True
