@@ -228,7 +228,7 @@ def _trim(ent: Span) -> tuple[int, int, set[str]]:
 
 # Short titles without a full stop: titles only as written so ("Ms", "Dr"), since in
 # capitals they are also initials and abbreviations ("MS Dhoni", "DR Congo").
-_BARE_SHORT_TITLES = frozenset({"mr", "mrs", "ms", "dr", "prof"})
+_BARE_SHORT_TITLES = frozenset(t for t in gz.SHORT_TITLES if not t.endswith("."))
 
 # Words a name does not end with: NER stopped inside a name ("the Australian Competition
 # and | Consumer Commission") or ran past one ("Carl Walz and Dan Bursch - and is due").
