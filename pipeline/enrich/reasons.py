@@ -25,7 +25,7 @@ stays linear.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
 from spacy.tokens import Token
@@ -92,14 +92,7 @@ def received_reason(s: SentenceReader, tok: Token) -> Iterator[Candidate]:
         verb = tok.head.head  # "came under fire for ..."
     else:
         return
-    acts = [
-        obj
-        for head in (tok, verb)
-        for prep in head.children
-        if prep.dep_ == "prep" and prep.lower_ == "for"
-        for obj in prep.children
-        if obj.dep_ in {"pcomp", "pobj"}
-    ]
+    acts = _phrase_objects((tok, verb), {"for"})
     subjects = [c for c in verb.children if c.dep_ in {"nsubj", "nsubjpass"}]
     actors = [e for j in subjects for e in s.owner.holders.resolve(s.field, j).entities]
     for act in acts if actors else []:
@@ -117,6 +110,11 @@ def _acts(verb: Token, lemma: str) -> list[Token]:
     parser hangs the phrase on the object ("criticized X for ...")."""
     words = {"for", "of"} if lemma in REASON_OF_VERBS else {"for"}
     heads = [verb, *(c for c in verb.children if c.dep_ in {"dobj", "nsubjpass"})]
+    return _phrase_objects(heads, words)
+
+
+def _phrase_objects(heads: Iterable[Token], words: set[str]) -> list[Token]:
+    """The objects (gerunds or nouns) of the heads' prepositions ``words``, in order."""
     return [
         obj
         for head in heads
