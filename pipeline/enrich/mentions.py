@@ -767,11 +767,33 @@ def _gazetteer_at(doc: Doc, i: int, taken: set[int]) -> tuple[int, str]:
 
 
 def _office_alone(doc: Doc, start: int, end: int, titles: set[str]) -> bool:
-    """Is the span only a title after "the" ("the Treasurer")? Not a surname that is also a
-    title: "King had accused him", "Ms Bishop said" (a title was cut from before it)."""
-    if titles or start == 0 or doc[start - 1].lower_ not in _LEADING_DROP:
+    """Is the span only a title after "the" ("the Treasurer", "the new Treasurer", "the
+    63-year-old Sheikh")? Not a surname that is also a title: "King had accused him", "Ms
+    Bishop said" (a title was cut from before it)."""
+    if titles or not all(_no_name(t) for t in doc[start:end]):
         return False
-    return all(_no_name(t) for t in doc[start:end])
+    article = _article_of(doc, start, end)
+    return article is not None and doc[article].lower_ in _LEADING_DROP
+
+
+# Words that may stand between an article and the title it introduces: "the *new*
+# Treasurer", "the *63-year-old* Sheikh" (a number, hyphens and a noun inside the adjective).
+_TITLE_MODIFIERS = frozenset({"ADJ", "NUM", "PUNCT", "NOUN", "VERB", "ADV"})
+
+
+def _article_of(doc: Doc, start: int, end: int) -> int | None:
+    """Index of the determiner of the span ``start:end``, over at most six modifiers before
+    it that all hang on the span or on each other (never a possessive: "the country's
+    President" is the country's, its "the" is not the title's)."""
+    i = start - 1
+    while i >= max(0, start - 7):
+        tok = doc[i]
+        if tok.dep_ == "det":
+            return i if start <= tok.head.i < end else None
+        if tok.pos_ not in _TITLE_MODIFIERS or not i < tok.head.i < end:
+            return None
+        i -= 1
+    return None
 
 
 def _no_name(tok: Token) -> bool:

@@ -595,6 +595,16 @@ def test_a_title_alone_names_no_one(enricher: Enricher) -> None:
     assert "Treasurer" not in found and "Queen" not in found
 
 
+@pytest.mark.parametrize(
+    "body",
+    ["The 63-year-old Sheikh said he would stay.", "The new Treasurer says the budget is sound."],
+)
+def test_a_title_after_an_article_and_its_modifiers_names_no_one(
+    enricher: Enricher, body: str
+) -> None:
+    assert not [n for n, label in labels(run(enricher, body)).items() if label == "PERSON"]
+
+
 def test_an_honour_after_a_name_is_no_part_of_it(enricher: Enricher) -> None:
     body = "Commissioner Terrence Cole QC opened the inquiry. Mr Cole said it would be fair."
     found = run(enricher, body).entities
