@@ -96,6 +96,16 @@ class _Positions:
                     and not _source_position(tok)
                 ) or (named is None and (modified or tok.pos_ == "PROPN")):
                     self.things.append(tok.i)
+        self._things = frozenset(self.things)
+
+    def whole(self, parsed: Doc, i: int) -> int:
+        """The thing a thing is part of through a preposition, up to the largest: a bare
+        reference means all of "a ban on imports of beef" or "an end to all attacks on
+        Israelis", never the "imports" banned or the "attacks" ended."""
+        tok = parsed[i]
+        while tok.dep_ == "pobj" and tok.head.dep_ == "prep" and tok.head.head.i in self._things:
+            tok = tok.head.head
+        return tok.i
 
     @staticmethod
     def before(positions: list[int], i: int) -> list[int]:
@@ -141,9 +151,10 @@ class ReferentIndex:
                 self._positions[parsed.field] = index
             limit = bare.i if parsed.field == field_name else len(parsed.doc)
             skip = _own_subject(bare) if parsed.field == field_name else range(0)
-            kinds = [index.things, index.actions] if act else [index.things]
-            for positions in kinds:
-                hit = self._nearest(parsed.field, parsed.doc, positions, limit, here, skip, act)
+            things = [index.whole(parsed.doc, i) for i in _Positions.before(index.things, limit)]
+            kinds = [things, _Positions.before(index.actions, limit)] if act else [things]
+            for nearest in kinds:
+                hit = self._nearest(parsed.field, parsed.doc, nearest, here, skip, act)
                 if hit is not None:
                     found.append(hit)
             if found:
@@ -161,14 +172,14 @@ class ReferentIndex:
         self,
         field_name: TextField,
         parsed: Doc,
-        positions: list[int],
-        limit: int,
+        nearest: list[int],
         here: Sentence | None,
         skip: range,
         act: bool = False,
     ) -> tuple[Target, Token] | None:
+        """The first of the positions ``nearest`` (nearest first) that can be the referent."""
         reader = self.readers[field_name]
-        for i in _Positions.before(positions, limit):
+        for i in nearest:
             if i in skip:
                 continue
             if act and self._organisation(field_name, parsed[i]):
