@@ -11,7 +11,7 @@ import pytest
 from pipeline.config import EnrichSettings
 from pipeline.enrich import Enricher
 from pipeline.enrich.stance_model import FEATURE_SET_VERSION, StanceModel
-from pipeline.tools.train_stance import _best_recall, operating_point, train
+from pipeline.tools.train_stance import _best_recall, mean_curve, operating_point, train
 
 DEV = Path(__file__).resolve().parents[1] / "data" / "gold" / "stance_dev.jsonl"
 
@@ -33,11 +33,12 @@ def test_training_is_deterministic_and_loadable(untrained: Enricher, tmp_path: P
     data = tmp_path / "slice.jsonl"
     data.write_text("\n".join(lines) + "\n", encoding="utf-8")
     first, second = tmp_path / "a.json", tmp_path / "b.json"
-    result = train(untrained, [data], first)
-    train(untrained, [data], second)
+    # two fold shuffles, not the command's three: the averaging is tested, in less time
+    result = train(untrained, [data], first, repeats=2)
+    train(untrained, [data], second, repeats=2)
     assert first.read_bytes() == second.read_bytes()
     meta = json.loads(first.read_text())["meta"]
-    assert meta["feature_set_version"] == FEATURE_SET_VERSION
+    assert meta["feature_set_version"] == FEATURE_SET_VERSION and meta["cv_repeats"] == 2
     assert meta["trained_on"] == ["slice.jsonl"] and meta["gold_tags"] > 20
     assert 0.0 < meta["suggested_min_confidence"] <= 0.95
     assert result["cv"][0]["threshold"] == pytest.approx(0.1)
@@ -76,3 +77,15 @@ def test_the_default_threshold_is_the_shipped_models_operating_point() -> None:
     meta = StanceModel.load().model.meta
     assert EnrichSettings().stance_min_confidence == meta["suggested_min_confidence"]
     assert operating_point(meta["cv_curve"]) == meta["suggested_min_confidence"]
+
+
+def test_fold_shuffles_are_averaged_point_by_point() -> None:
+    one = [{"threshold": 0.5, "precision": 0.7, "recall": 0.2, "tags": 300}]
+    two = [{"threshold": 0.5, "precision": 0.8, "recall": 0.1, "tags": 200}]
+    (point,) = mean_curve([one, two])
+    assert point == pytest.approx(
+        {"threshold": 0.5, "precision": 0.75, "recall": 0.15, "tags": 250}
+    )
+    # the threshold is the curves' own, not a mean that drifts by a float's last digit
+    third = [{"threshold": 0.95, "precision": 0.0, "recall": 0.0, "tags": 0}]
+    assert mean_curve([third, third, third])[0]["threshold"] == 0.95
