@@ -206,6 +206,8 @@ def _trim(ent: Span) -> tuple[int, int, set[str]]:
     while ent.label_ == "PERSON" and end > start + 1 and doc[end - 1].lower_ in _POST_NOMINALS:
         end -= 1
     end = _connector_end(doc, start, end, ent.label_)
+    while end > start + 1 and _function_word(doc[end - 1]):
+        end -= 1  # a connector with no name after it: "Mt Archer on" (Queensland's ...)
     if ent.label_ != "PERSON" and _before_a_name(doc, end):
         # "Missouri Solicitor General James Farrow", "U.S. Magistrate Judge Anne Sorensen":
         # the title words NER took belong to the person named after them — only when a
@@ -224,6 +226,12 @@ def _trim(ent: Span) -> tuple[int, int, set[str]]:
         if cut == start or doc[cut - 1].lower_ not in {"of", "for", "and", "the"}:
             end = cut
     return start, end, titles
+
+
+def _function_word(tok: Token) -> bool:
+    """A lower-case preposition or conjunction, which no name ends with: NER's "Mt Archer on"
+    (Queensland's Sunshine Coast)."""
+    return tok.is_lower and tok.pos_ in {"ADP", "CCONJ"}
 
 
 # Short titles without a full stop: titles only as written so ("Ms", "Dr"), since in
@@ -585,13 +593,23 @@ def _rule_votes(span: Span, mention: RawMention) -> None:
     elif place is None and _in_apposition(span, gz.ORG_DESCRIPTIONS):
         mention.votes["ORG"] += PATTERN_VOTE  # "Huarong Thermal, the heat pump company"
     words = [t.lower_ for t in span]
-    if len(words) > 1 and (
-        words[-1] in gz.ORG_SUFFIXES or (words[0] in gz.ORG_PREFIXES and words[1] == "of")
-    ):
+    if len(words) > 1 and (words[-1] in gz.ORG_SUFFIXES or _body_of(words)):
         mention.votes["ORG"] += PATTERN_VOTE
     head = span.root.head
     if span.root.dep_ == "compound" and head.lower_ in gz.PRODUCT_HEADS:
         mention.votes["PRODUCT"] += PATTERN_VOTE
+
+
+def _body_of(words: list[str]) -> bool:
+    """Does the name hold a body of something: "Ministry of Defence", "Monash *Institute of*
+    Reproduction and Development", "Baptist *Union of* Australia", "Australian *Council
+    for* Educational Research"? The small model reads some such long names as a person's."""
+    if words[0] in gz.ORG_PREFIXES and words[1] == "of":
+        return True
+    return any(
+        w in gz.ORG_SUFFIXES and after in {"of", "for"}
+        for w, after in itertools.pairwise(words[1:])
+    )
 
 
 def _described_as_person(span: Span, mention: RawMention) -> bool:

@@ -471,6 +471,42 @@ def test_a_short_form_the_article_defines_is_the_name_it_abbreviates(
     assert [m.text for m in entities[name].mentions].count(alias) == alone
 
 
+@pytest.mark.parametrize(
+    ("body", "name"),
+    [
+        (
+            "The head of the Australian Council for Educational Research, Professor Geoff "
+            "Masters, says there are some alarming signs.",
+            "Australian Council for Educational Research",
+        ),
+        (
+            "The Reverend Tim Costello, who is the president of the Baptist Union of "
+            "Australia, says further explanation is needed.",
+            "Baptist Union of Australia",
+        ),
+        (
+            "Professor Alan Trounson deputy director of the Monash Institute of Reproduction "
+            "and Development says the institute is ready to carry out the procedure.",
+            "Monash Institute of Reproduction and Development",
+        ),
+    ],
+)
+def test_a_name_holding_a_body_of_something_is_an_organisation(
+    enricher: Enricher, body: str, name: str
+) -> None:
+    # the small model reads these long names as a person's
+    assert labels(run(enricher, body)).get(name) == "ORG"
+
+
+def test_no_name_ends_with_a_preposition(enricher: Enricher) -> None:
+    body = (
+        "Mr Strachan was on a solo navigation training flight on August 29 when he crashed "
+        "into Mt Archer on Queensland's Sunshine Coast."
+    )
+    found = labels(run(enricher, body))
+    assert "Mt Archer" in found and not [n for n in found if n.endswith(" on")]
+
+
 def test_an_organisation_named_in_two_places_stays_apart(enricher: Enricher) -> None:
     body = (
         "The U.S. Justice Department and the Kenya Justice Department met. The Justice "
