@@ -10,7 +10,9 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cache
 
+from nicknames import NickNamer
 from spacy.tokens import Doc, Token
 
 from pipeline.enrich import gazetteer as gz
@@ -193,17 +195,30 @@ def _person_parts(c: Cluster) -> tuple[str, str, str, str] | None:
 
 
 def _same_person(a: tuple[str, str, str, str], b: tuple[str, str, str, str]) -> bool:
-    """Are two full names one person's: the same given name and surname, and no middle names
-    or suffixes that differ? A middle name or a numeral suffix on one side only does not
-    tell people apart ("Robert S. Mueller III", "Robert Mueller"); "Jr." or "Sr." does
-    ("Donald Trump Jr." is the son), and so do two different middle names ("George H.W.
-    Bush", "George W. Bush")."""
+    """Are two full names one person's: the same given name (or one the other's nickname) and
+    surname, and no middle names or suffixes that differ? A middle name or a numeral suffix
+    on one side only does not tell people apart ("Robert S. Mueller III", "Robert Mueller");
+    "Jr." or "Sr." does ("Donald Trump Jr." is the son), and so do two different middle names
+    ("George H.W. Bush", "George W. Bush")."""
     (given_a, middle_a, last_a, suf_a), (given_b, middle_b, last_b, suf_b) = a, b
     if middle_a and middle_b and middle_a != middle_b:
         return False
     if suf_a != suf_b and ((suf_a and suf_b) or (suf_a or suf_b) not in _NUMERALS):
         return False
-    return given_a == given_b and last_a == last_b
+    return last_a == last_b and (given_a == given_b or _nickname(given_a, given_b))
+
+
+@cache
+def _nicknames() -> NickNamer:
+    return NickNamer()
+
+
+def _nickname(a: str, b: str) -> bool:
+    """Is one given name the other's nickname ("Pat" and "Patrick", "Josh" and "Joshua"), by
+    the ``nicknames`` package's hand-curated table? Only directly: two nicknames of one name
+    ("Pat" and "Patsy") are not taken for each other."""
+    names = _nicknames()
+    return b in names.nicknames_of(a) or a in names.nicknames_of(b)
 
 
 def _merge_name_variants(clusters: list[Cluster]) -> list[Cluster]:

@@ -547,6 +547,16 @@ def test_a_name_described_as_a_company_is_an_organisation(enricher: Enricher) ->
             {"Robert S. Mueller III": 3, "William Barr": 1},
         ),
         ("Donald J. Trump spoke on Monday. Donald Trump left.", {"Donald J. Trump": 2}),
+        # a nickname is the same given name ("Pat" / "Patrick", "Josh" / "Joshua")
+        (
+            'Patrick W. Carlineo was sentenced on Friday. "Pat Carlineo is passionate about '
+            'his beliefs," his lawyer said. Carlineo had called the office.',
+            {"Patrick W. Carlineo": 3},
+        ),
+        (
+            "Joshua Apte, a professor, studied the smog. Josh Apte said it was worse.",
+            {"Joshua Apte": 2},
+        ),
         # "Jr." tells a son from his father, and a bare surname is never the son's
         (
             "Donald Trump Jr. met a lawyer in 2016. President Donald Trump defended his son on "
