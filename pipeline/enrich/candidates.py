@@ -446,6 +446,7 @@ class SentenceReader:
             # preposition on the verb
             forum = lemma in cues.FORMAL_ACTIONS
             objects = [o for o in constructions.prep_objects(tok.head, forum) if o.i > tok.i]
+            objects += _given_to(tok)
         poss = next((c for c in tok.children if c.dep_ == "poss"), None)
         holders: list[Cluster] = []
         via = "possessor"
@@ -559,7 +560,7 @@ class SentenceReader:
         if any(c.dep_ == "expl" for c in root.children):
             return  # "X said there was Y" states a fact, not a position toward Y
         text = subtree_text(root, _CLAUSE_TOKENS)
-        found = [c for c in root.children if c.dep_ in deps]
+        found = [c for c in root.children if c.dep_ in deps and _judged_part(c)]
         found.sort(key=lambda c: c.dep_ not in {"nsubj", "nsubjpass", "csubj", "csubjpass"})
         label = root.lemma_.lower()
         prior = _judgement(root)
@@ -872,6 +873,37 @@ def _violent(noun: Token) -> bool:
         if c.lower_ in _VIOLENCE or words in {"september 11", "sept. 11", "9/11", "9-11"}:
             return True
     return False
+
+
+# Verbs that hand a stance noun to its target: "gave his support *to* Y", "lent her backing
+# to Y" (the parser makes that "to" the verb's dative, not the noun's preposition).
+_GIVING = frozenset({"give", "lend", "offer", "pledge", "extend", "throw"})
+
+
+def _given_to(noun: Token) -> list[Token]:
+    """The targets a stance noun is given to, when it is a giving verb's object."""
+    verb = noun.head
+    if verb.lemma_.lower() not in _GIVING:
+        return []
+    return [
+        o
+        for p in verb.children
+        if p.dep_ == "dative" and p.lower_ == "to" and p.i > noun.i
+        for o in prep_targets(p)
+    ]
+
+
+def _judged_part(tok: Token) -> bool:
+    """Can this part of a reported clause be what the speaker judges? A copula's attribute
+    is the judgement itself ("Todd is *the best doubles player*", "the remarks were
+    *cynical tactics*"), not its target, unless the subject is the judgement word and the
+    attribute what it names ("the mistake is *the tax*")."""
+    if tok.dep_ != "attr":
+        return True
+    return any(
+        s.dep_ in {"nsubj", "nsubjpass"} and s.lemma_.lower() in cues.JUDGEMENTS
+        for s in tok.head.children
+    )
 
 
 def _judgement(root: Token, relatives: bool = True) -> int:
