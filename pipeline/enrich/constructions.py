@@ -231,9 +231,17 @@ _JUDGES_OBJECT = "newsflow.judges_object"  # the doc's user_data key of reason_o
 REASON_OF_VERBS = frozenset({"accuse", "suspect", "convict", "charge"})
 
 
+# What a statement says is its author's: "X issued a *statement* condemning Y", "sent a
+# *letter* urging Y", "posted a *tweet* praising Y" (the author is the verb's subject).
+_STATEMENTS = frozenset(
+    {"statement", "letter", "tweet", "post", "message", "resolution", "motion", "op-ed", "email"}
+)
+
+
 def noun_owner(s: SentenceReader, noun: Token) -> list[Cluster]:
     """The holder a noun stands for or belongs to: its possessor ("Corker's statement", "his
-    campaign"), the entity it names, or, for "X was the first senator to ...", the subject."""
+    campaign"), the entity it names, for "X was the first senator to ..." the subject, and
+    for a statement the subject of the verb it is the object of ("X issued a statement")."""
     holders = s.owner.holders
     titled = holders.role_holder(s.field, noun)
     if titled is not None:
@@ -250,6 +258,8 @@ def noun_owner(s: SentenceReader, noun: Token) -> list[Cluster]:
         return [named] if named.label in HOLDER_LABELS else []
     if noun.dep_ == "attr":
         return s.reader.subject_holders(noun.head).entities
+    if noun.dep_ == "dobj" and noun.lemma_.lower() in _STATEMENTS:
+        return s.reader.subject_holders(noun.head).entities  # "X issued a statement ..."
     if noun.dep_ == "appos":
         owner = s.owner.doc.entity_of(s.field, noun.head)
         return [owner] if owner is not None and owner.label in HOLDER_LABELS else []

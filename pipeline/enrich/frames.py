@@ -628,12 +628,7 @@ class FrameReader:
             node = node.head
             subject = _subject(node)
         if subject is None:
-            owner = _statement_owner(node)
-            if owner is None:
-                return Holders([], 0.0)
-            if owner.pos_ in {"VERB", "AUX"}:  # "X issued a statement condemning Y"
-                return self.subject_holders(owner)
-            return self.holders.resolve(self.field, owner)  # "his statement condemning Y"
+            return Holders([], 0.0)
         holders = self.holders.resolve(self.field, subject)
         speech = _speech_head(node)
         # a verb that shares a coordinated verb's subject may be the speaker's own, hung
@@ -961,28 +956,6 @@ def mismatched_conjunct(verb: Token) -> bool:
 def is_passive(verb: Token) -> bool:
     """Is ``verb`` passive ("was fired", "must be repealed")?"""
     return any(c.dep_ == "auxpass" for c in verb.children)
-
-
-# What a participle hung on them says is their author's: "issued a *statement* condemning
-# Y", "sent a *letter* urging Y", "his *tweet* praising Y".
-_STATEMENTS = frozenset(
-    {"statement", "letter", "tweet", "post", "message", "resolution", "motion", "op-ed", "email"}
-)
-
-
-def _statement_owner(verb: Token) -> Token | None:
-    """The author of the statement a participle hangs on ("X issued a statement *blasting*
-    Y", "his letter *urging* Y"): its possessor, or the verb it is the object of (whose
-    subject then holds the stance); None for any other participle."""
-    noun = verb.head
-    if verb.dep_ != "acl" or verb.tag_ != "VBG" or noun.lemma_.lower() not in _STATEMENTS:
-        return None
-    poss = next((c for c in noun.children if c.dep_ == "poss"), None)
-    if poss is not None:
-        return poss
-    if noun.dep_ == "dobj" and noun.head.pos_ == "VERB":
-        return noun.head
-    return None
 
 
 def _subject(verb: Token) -> Token | None:
