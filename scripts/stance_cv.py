@@ -50,8 +50,9 @@ DEFAULT_DATA = [
     GOLD / "stance_train.jsonl",
     GOLD / "stance_lee_train.jsonl",
 ]
-# the shipped default (the model's suggested operating point; a unit test keeps them equal)
-DEFAULT_THRESHOLD = EnrichSettings().stance_min_confidence
+# the setting's shipped default (the model's suggested operating point; a unit test keeps
+# them equal), not a value the environment may set
+DEFAULT_THRESHOLD: float = EnrichSettings.model_fields["stance_min_confidence"].default
 
 
 @dataclass(frozen=True)
