@@ -29,7 +29,6 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -45,6 +44,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from pipeline.models import split_events
 from pipeline.tools.bench import ARTICLES, SEED
 from pipeline.tools.bench_corpus import bench_corpus
+from pipeline.tools.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 TICK = os.sysconf("SC_CLK_TCK")
@@ -57,12 +57,6 @@ def _stories_cost() -> object:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def cpu_seconds(pid: int) -> float:

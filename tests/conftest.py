@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import random
-import socket
 import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
 from hypothesis import HealthCheck, settings
+
+from pipeline.tools.ports import free_port as free_port  # the tests' one helper
 
 if TYPE_CHECKING:  # spaCy and the model load only in the tests that use them
     from spacy.language import Language
@@ -25,42 +25,6 @@ settings.register_profile(
 settings.load_profile("newsflow")
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-_HANDED_OUT: set[int] = set()
-_LOWEST = 20_000
-
-
-def _ephemeral_floor() -> int:
-    """The first port the kernel hands out on its own (Linux: 32768 unless tuned)."""
-    try:
-        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
-    except (OSError, ValueError, IndexError):
-        return 32_768
-
-
-def free_port() -> int:
-    """A port free now, below the kernel's ephemeral range, never the same one twice in a
-    run. A port from ``bind(0)`` is an ephemeral one, which the kernel may give any outgoing
-    connection (a Kafka client's, a test beside this one) before the test's server binds it
-    (a broker once failed to start with "Address already in use" that way); a port below the
-    range is taken only by someone binding it on purpose."""
-    floor = _ephemeral_floor()
-    draw = random.Random()
-    for _ in range(500) if floor > _LOWEST + 1_000 else ():
-        port = draw.randrange(_LOWEST, floor)
-        if port in _HANDED_OUT:
-            continue
-        with socket.socket() as s:
-            try:
-                s.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-        _HANDED_OUT.add(port)
-        return port
-    with socket.socket() as s:  # a tuned kernel with no room below its range
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def isolate(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -19,6 +18,7 @@ from pipeline.errors import BenchError
 from pipeline.kafka.topics import admin_client
 from pipeline.tools.bench_proc import Memory, peak_rss
 from pipeline.tools.bench_report import Shape, count_rebalances
+from pipeline.tools.ports import free_port
 from pipeline.tools.processes import stop_gracefully
 
 READY_TIMEOUT = 180.0  # model loading on a busy 2-core machine
@@ -39,7 +39,7 @@ class WorkerGroup:
         self.rebalances = 0
         self.logs = [workdir / f"{settings.worker.app_id}-{i}.log" for i in range(shape.workers)]
         self.procs: list[subprocess.Popen[bytes]] = []
-        self.ports = [_free_port() for _ in range(shape.workers)]  # each worker's /metrics
+        self.ports = [free_port() for _ in range(shape.workers)]  # each worker's /metrics
 
     def __enter__(self) -> WorkerGroup:
         say(f"starting {self.shape.workers} worker(s) × {self.shape.processes} process(es) …")
@@ -157,9 +157,3 @@ class WorkerGroup:
 
 def _stop(proc: subprocess.Popen[bytes]) -> None:
     stop_gracefully(proc, timeout=60)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])

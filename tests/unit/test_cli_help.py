@@ -15,6 +15,7 @@ from pipeline import errors
 from pipeline.cli import main
 from pipeline.cli.parser import EXIT_CODES, GROUPS, build_parser
 from pipeline.config import setting_names
+from tests.conftest import free_port
 
 
 def _parsers(
@@ -95,19 +96,13 @@ def test_a_port_in_use_is_one_line_naming_its_setting(
         assert capsys.readouterr().err == (
             "newsflow: error: cannot listen: address already in use (NEWSFLOW_FEED_METRICS_PORT)\n"
         )
-        monkeypatch.setenv("NEWSFLOW_BROKER_PORT", str(_free_port()))
+        monkeypatch.setenv("NEWSFLOW_BROKER_PORT", str(free_port()))
         monkeypatch.setenv("NEWSFLOW_BROKER_CONTROLLER_PORT", port)
         assert main(["kafka", "start"]) == 2
         assert capsys.readouterr().err == (
             f"newsflow: error: port {port} on 127.0.0.1 is in use by another process "
             "(NEWSFLOW_BROKER_CONTROLLER_PORT)\n"
         )
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def test_an_unwritable_feed_state_file_is_one_line(
@@ -140,7 +135,7 @@ def test_kafka_json_is_honoured_without_a_broker(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     monkeypatch.setenv("NEWSFLOW_STATE_DIR", str(tmp_path))
-    monkeypatch.setenv("NEWSFLOW_BROKER_PORT", str(_free_port()))
+    monkeypatch.setenv("NEWSFLOW_BROKER_PORT", str(free_port()))
     assert main(["kafka", "stop", "--json"]) == 0
     stopped = json.loads(capsys.readouterr().out)
     assert (stopped["action"], stopped["result"], stopped["running"]) == ("stop", "not running",
