@@ -22,6 +22,7 @@ from pipeline.trends.wiring import install_trends
 from pipeline.worker.agents import Fatal, at_least_once_agent, transactional_agent
 from pipeline.worker.dedup import Deduplicator
 from pipeline.worker.process import Processor
+from pipeline.worker.recovery import TableManager
 from pipeline.worker.seen import SeenTable
 from pipeline.worker.stopping import Stopping
 
@@ -57,6 +58,8 @@ def create_app(
         broker_session_timeout=w.session_timeout_seconds,
         broker_heartbeat_interval=min(3.0, w.session_timeout_seconds / 3),
         table_cleanup_interval=settings.trends.cleanup_interval_seconds,
+        # Restarts a recovery a rebalance superseded instead of crashing (worker/recovery.py).
+        TableManager=TableManager,
         **_commit_settings(w.processing_guarantee),
     )
     transactional = w.processing_guarantee == "exactly_once"
