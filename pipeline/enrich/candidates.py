@@ -410,15 +410,19 @@ class SentenceReader:
             return
         agent = agent_of(tok)
         if agent is not None:
-            holders = (self.owner.holders.resolve(self.field, agent).entities, "agent")
             objects = [c for c in tok.children if c.dep_ == "nsubjpass"]
         elif is_passive(tok):
             return  # "X was indicted on eight counts", "X was criticized for Y": X is no holder
         else:
-            holders = self._subject_of(tok)
             objects = [c for c in tok.children if c.dep_ in {"dobj", "dative"}]
             if not objects:
                 objects = constructions.prep_objects(tok)
+        if not objects:
+            return  # no target to take a side on: skip resolving the holders
+        if agent is not None:
+            holders = (self.owner.holders.resolve(self.field, agent).entities, "agent")
+        else:
+            holders = self._subject_of(tok)
         if lemma in _ASKING and (
             any(self._person(o) for o in objects)
             or any(c.dep_ == "prep" and c.lower_ == "about" for c in tok.children)
@@ -559,8 +563,10 @@ class SentenceReader:
         """The speakers judge the subjects and objects (``deps``) of a reported clause."""
         if any(c.dep_ == "expl" for c in root.children):
             return  # "X said there was Y" states a fact, not a position toward Y
-        text = subtree_text(root, _CLAUSE_TOKENS)
         found = [c for c in root.children if c.dep_ in deps and _judged_part(c)]
+        if not found:
+            return  # no subject or object to judge: skip reading the clause's text and words
+        text = subtree_text(root, _CLAUSE_TOKENS)
         found.sort(key=lambda c: c.dep_ not in {"nsubj", "nsubjpass", "csubj", "csubjpass"})
         label = root.lemma_.lower()
         prior = _judgement(root)

@@ -593,6 +593,8 @@ class FrameReader:
         self, verb: Token, polarity: int, targets: list[Target], label: str
     ) -> Frame | None:
         """Climb control verbs to the subject's verb, composing polarity and negation."""
+        if not targets:
+            return None  # :meth:`frames` keeps no frame without one: skip the holders
         node, confidence, words = verb, BASE_CONFIDENCE, [label]
         while _is_embedded(node):
             negation = ["not"] if negated(node) else []

@@ -238,15 +238,19 @@ def bare_reference(s: SentenceReader, tok: Token) -> Iterator[Candidate]:
     if agent is not None:  # "the move was condemned by X"
         polarity = cues.VERBS.get(tok.lemma_.lower(), 0)
         objects = [c for c in tok.children if c.dep_ == "nsubjpass"]
+    else:
+        polarity, objects = s.reading(tok)
+    bare = [o for o in objects if is_bare(o)]
+    if not polarity or not bare:
+        return  # most verbs: resolving their holders (below) is what costs
+    if agent is not None:
         owners = s.owner.holders.resolve(s.field, agent).entities
         prior, via = denied(tok, polarity), "agent"
     else:
-        polarity, objects = s.reading(tok)
         prior, top = compose(tok, polarity)
         owners = s.reader.subject_holders(top).entities or clause_owner(s, top)
         via = "subject"
-    bare = [o for o in objects if is_bare(o)]
-    if not polarity or not bare or not owners:
+    if not owners:
         return
     label, text = tok.lemma_.lower(), s.sentence.text
     for obj in bare:
