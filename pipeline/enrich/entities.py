@@ -342,11 +342,11 @@ def _person_home(
     """The person a short name belongs to, among the people whose names end with it."""
     if not people:
         return None
-    if label in _PLACE_LABELS or (
-        label != "PERSON" and gz.place_label(name_key(" ".join(words))) is not None
-    ):
+    if label != "PERSON" and gz.place_label(name_key(" ".join(words))) is not None:
         # "Washington" the city never folds into "George Washington"; a place's name read
-        # as a person's here does ("Samuel Mwanza ... Mwanza said", not the city)
+        # as a person's here does ("Samuel Mwanza ... Mwanza said", not the city), and so
+        # does a surname the small model took for a place that the gazetteer does not know
+        # ("Al Franken ... probes Franken" with Franken read as a GPE)
         return None
     # Two people sharing a surname: the short form goes to the one named first.
     return min(people, key=first)
@@ -395,9 +395,6 @@ def _placed_home(words: list[str], orgs: list[tuple[int, list[str]]]) -> int | N
         if gz.place_label(name_key(" ".join(longer[: len(longer) - len(words)]))) == "GPE"
     ]
     return placed[0] if len(placed) == 1 else None
-
-
-_PLACE_LABELS = frozenset({"GPE", "LOC", "FAC"})
 
 
 def _decide_label(c: Cluster) -> str:

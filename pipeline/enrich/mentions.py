@@ -17,6 +17,7 @@ from spacy.tokens import Doc, Span, Token
 from spacy.util import filter_spans
 
 from pipeline.enrich import gazetteer as gz
+from pipeline.enrich import surnames
 from pipeline.enrich.cues import VERBS as STANCE_VERBS
 from pipeline.enrich.lexicon import SPEECH_VERBS
 from pipeline.enrich.nlp import ParsedField
@@ -107,6 +108,7 @@ def extract(parsed: ParsedField) -> tuple[list[RawMention], list[Quantity]]:
     mentions = _dateline_mentions(parsed, mentions)
     mentions += _unlabelled_names(parsed, mentions)
     mentions += _speaker_names(parsed, mentions)
+    mentions += _surname_mentions(parsed, mentions)
     mentions.sort(key=lambda m: m.start)
     for mention in mentions:
         _city_country_vote(parsed.doc, mention)
@@ -340,6 +342,8 @@ def _from_ent(parsed: ParsedField, ent: Span) -> RawMention | None:
     end = _hyphen_end(doc, end, ent.label_)
     if ent.label_ == "PERSON" and end < len(doc) and _regnal(doc[end]):
         end += 1  # "John Paul" + "II"
+    if ent.label_ == "PERSON":
+        end = surnames.surname_after(doc, start, end)
     start, end = _headline_cut(doc, start, end)
     if end <= start:
         return None
@@ -724,6 +728,17 @@ def _speaker_names(parsed: ParsedField, found: list[RawMention]) -> list[RawMent
                 break
             start -= 1
         mention = _make(parsed, start, tok.i + 1, _titles_before(doc, start))
+        mention.votes["PERSON"] += PATTERN_VOTE
+        extra.append(mention)
+    return extra
+
+
+def _surname_mentions(parsed: ParsedField, found: list[RawMention]) -> list[RawMention]:
+    """People named in full and then by surname (:mod:`pipeline.enrich.surnames`): the full
+    name voted PERSON, and each surname NER left untagged made a mention voted PERSON."""
+    extra: list[RawMention] = []
+    for i in surnames.vote_and_find(parsed.doc, found, PATTERN_VOTE):
+        mention = _make(parsed, i, i + 1, _titles_before(parsed.doc, i))
         mention.votes["PERSON"] += PATTERN_VOTE
         extra.append(mention)
     return extra

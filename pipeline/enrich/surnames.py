@@ -1,0 +1,130 @@
+"""People news names in full once and by surname after: evidence the small model misses.
+
+en_core_web_sm reads many unfamiliar full names as organisations or places ("Carly Fiorina"
+ORG, "Reeva Steenkamp" LOC) and their surnames alone likewise, or not at all ("Yates was
+fired"). News style gives two signs that do not depend on having seen the name:
+
+* a full name whose first word is a given name (the ``nicknames`` package's table of
+  English given names and their short forms, Apache-2.0) and whose last word the same field
+  also writes alone is a person's: "Carly Fiorina ... Fiorina later led HP". An organisation
+  named after a person is not shortened to its last word ("Morgan Stanley", "Harris Scarfe"),
+  so the surname written alone is what tells the two apart;
+* that surname written alone elsewhere in the field, where NER found nothing, is the same
+  person ("Sally Yates ... Yates was fired");
+* a lone given name NER tagged as a person, followed by a word that can be a surname and
+  that NER left out, is the full name ("Attorney General *Sally* Yates").
+
+A word that names a place in the gazetteer ("Virginia Tech", "Jordan") is never taken for a
+given name or a surname here.
+"""
+
+from __future__ import annotations
+
+import csv
+from functools import cache
+from importlib import resources
+from typing import TYPE_CHECKING
+
+from spacy.tokens import Doc, Token
+
+from pipeline.enrich import gazetteer as gz
+
+if TYPE_CHECKING:
+    from pipeline.enrich.mentions import RawMention
+
+PERSON = "PERSON"
+
+
+@cache
+def given_names() -> frozenset[str]:
+    """Lower-case English given names and their nicknames ("carly", "sally", "bob")."""
+    table = resources.files("nicknames").joinpath("names.csv").read_text(encoding="utf-8")
+    rows = csv.DictReader(table.splitlines())
+    return frozenset(name.lower() for row in rows for name in (row["name1"], row["name2"]))
+
+
+# Titles, roles and calendar words are capitalised in names without being surnames.
+_NOT_SURNAMES = gz.PERSON_TITLES | gz.ORG_ROLES | gz.GPE_ROLES | gz.CALENDAR_WORDS
+
+
+def _place(word: str) -> bool:
+    return gz.place_label(word.lower()) is not None
+
+
+def _person_like(votes: dict[str, float]) -> bool:
+    """Do a mention's votes so far make it a person (ties included)?"""
+    return votes.get(PERSON, 0.0) > 0 and votes[PERSON] >= max(votes.values())
+
+
+def surname_at(doc: Doc, i: int) -> str | None:
+    """The word at ``i`` if it can be a surname written alone: a title-case proper noun of
+    letters (a hyphen or apostrophe allowed), not a place's name."""
+    tok = doc[i]
+    text = tok.text
+    if tok.pos_ != "PROPN" or not tok.is_title or len(text) < 3:
+        return None
+    if not text.replace("-", "").replace("'", "").isalpha() or _place(text):
+        return None
+    if tok.lower_ in _NOT_SURNAMES:
+        return None  # "the Governor-General", "Attorney General"
+    if (i > 0 and doc[i - 1].text == "-" and not doc[i - 1].whitespace_) or (
+        not tok.whitespace_ and i + 1 < len(doc) and doc[i + 1].text == "-"
+    ):
+        return None  # part of a hyphenated word: "al-Qaeda", "Governor-General"
+    return tok.lower_
+
+
+def surname_after(doc: Doc, start: int, end: int) -> int:
+    """The end of a person's name NER cut after its given name: "Attorney General *Sally*
+    Yates" gives ``end`` + 1 when the word after a lone given name can be a surname and is in
+    no entity of NER's; else ``end``."""
+    if end - start != 1 or end >= len(doc) or doc[start].lower_ not in given_names():
+        return end
+    after = doc[end]
+    if after.ent_iob_ != "O" or doc[start].whitespace_ != " " or surname_at(doc, end) is None:
+        return end
+    return end + 1
+
+
+def vote_and_find(doc: Doc, mentions: list[RawMention], vote: float) -> list[int]:
+    """Add ``vote`` for PERSON to each full name whose first word is a given name and whose
+    surname the field also writes alone; return the positions of the surnames, written
+    alone, of every full name that is a person's, where no mention covers them. The caller
+    makes those mentions voted PERSON: they are evidence for the surname's own label where
+    NER tagged it elsewhere as something else ("Al Franken ... Franken" read as a place)."""
+    covered = {i for m in mentions for i in range(m.tok_start, m.tok_end)}
+    in_names = {
+        i for m in mentions if m.tok_end - m.tok_start > 1 for i in range(m.tok_start, m.tok_end)
+    }
+    alone: dict[str, list[int]] = {}
+    for i in range(len(doc)):
+        if i not in in_names and (word := surname_at(doc, i)) is not None:
+            alone.setdefault(word, []).append(i)
+    found: set[int] = set()
+    for m in mentions:
+        words = [doc[i] for i in range(m.tok_start, m.tok_end)]
+        if not 2 <= len(words) <= 3:
+            continue
+        first = words[0].lower_
+        # the surname alone, not the full name again where NER left it untagged
+        shortened = [
+            i for i in alone.get(words[-1].lower_, ()) if i == 0 or doc[i - 1].lower_ != first
+        ]
+        if not shortened:
+            continue
+        if not _person_like(m.votes):
+            if not _given_name_first(words, m.text):
+                continue
+            m.votes[PERSON] += vote
+        found.update(shortened)
+    return sorted(found - covered)
+
+
+def _given_name_first(words: list[Token], text: str) -> bool:
+    """Is a name of title-case words a given name and a surname ("Carly Fiorina"), and no
+    place's or organisation's name ("Virginia Tech", "Victoria Police")?"""
+    if not all(w.is_title or w.is_upper for w in words):
+        return False  # "west Nablus", "Hillary for President"
+    if words[0].lower_ not in given_names() or _place(words[0].text):
+        return False
+    return words[-1].lower_ not in gz.ORG_SUFFIXES and gz.place_label(text.lower()) is None

@@ -1,0 +1,114 @@
+"""People named in full and then by surname: evidence the small model misses
+(:mod:`pipeline.enrich.surnames`)."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline.enrich import Enricher
+from pipeline.enrich.surnames import given_names
+from pipeline.models import Enrichment, RawArticle
+
+
+def run(enricher: Enricher, body: str) -> Enrichment:
+    return enricher.enrich(RawArticle(id="t", title="", body=body))
+
+
+def people(result: Enrichment) -> dict[str, list[str]]:
+    """Each person's name and the texts of its mentions."""
+    return {e.name: [m.text for m in e.mentions] for e in result.entities if e.label == "PERSON"}
+
+
+def test_given_names_come_from_the_nicknames_table() -> None:
+    names = given_names()
+    assert {"carly", "sally", "bob", "patrick", "pat"} <= names
+    assert "fiorina" not in names and "the" not in names
+
+
+@pytest.mark.parametrize(
+    ("body", "person", "mentions"),
+    [
+        # the small model reads both the full name and the surname as an organisation
+        (
+            "Carly Fiorina studied at Stanford. Fiorina later led HP, and she ran for president.",
+            "Carly Fiorina",
+            ["Carly Fiorina", "Fiorina"],
+        ),
+        # NER cuts the name after "Sally" and never tags "Yates" alone
+        (
+            "Former acting Attorney General Sally Yates testified on Monday. "
+            "Yates was fired by the White House.",
+            "Sally Yates",
+            ["Sally Yates", "Yates"],
+        ),
+        (
+            "Justin Langer scored a century at the WACA. Langer said the pitch was flat.",
+            "Justin Langer",
+            ["Justin Langer", "Langer"],
+        ),
+    ],
+)
+def test_a_full_name_shortened_to_its_surname_is_one_person(
+    enricher: Enricher, body: str, person: str, mentions: list[str]
+) -> None:
+    found = people(run(enricher, body))
+    assert found.get(person) == mentions
+
+
+def test_the_pronoun_then_finds_the_person(enricher: Enricher) -> None:
+    result = run(
+        enricher,
+        "Carly Fiorina studied at Stanford. Fiorina later led HP, and she ran for president.",
+    )
+    fiorina = next(e for e in result.entities if e.name == "Carly Fiorina")
+    assert [r.text for r in fiorina.references] == ["she"]
+
+
+@pytest.mark.parametrize(
+    ("body", "name", "label"),
+    [
+        # an organisation named after a person is not shortened to its last word
+        ("Morgan Stanley cut 300 jobs. Analysts said Morgan Stanley shares fell.",
+         "Morgan Stanley", "ORG"),
+        # "al-Qaeda" is no surname written alone, "Al" no given name here
+        ("Al Qaeda fighters fled. Forces hunted al-Qaeda loyalists near the border.",
+         "Al Qaeda", "ORG"),
+    ],
+)  # fmt: skip
+def test_names_that_are_not_people_keep_their_label(
+    enricher: Enricher, body: str, name: str, label: str
+) -> None:
+    found = {e.name: e.label for e in run(enricher, body).entities}
+    assert found.get(name) == label
+
+
+def test_titles_and_hyphenated_words_are_no_surnames(enricher: Enricher) -> None:
+    body = (
+        "The Prime Minister backed the Governor-General, Dr Peter Hollingworth. "
+        "The Governor-General said the claims were unfounded."
+    )
+    names = [e.name for e in run(enricher, body).entities]
+    assert "General" not in names
+
+
+@pytest.mark.parametrize(
+    ("body", "person", "mentions"),
+    [
+        # the small model reads the lone surname as a place; the gazetteer knows no such place
+        ("Pryor mocked Rep. Tom Cotton on Tuesday. Pryor noted that Cotton went to Harvard.",
+         "Tom Cotton", ["Tom Cotton", "Cotton"]),
+        ("Spokesman Rick Tyler said a Palin endorsement of Trump would be a blow to Sarah Palin.",
+         "Sarah Palin", ["Palin", "Sarah Palin"]),
+    ],
+)  # fmt: skip
+def test_a_surname_read_as_a_place_joins_the_person(
+    enricher: Enricher, body: str, person: str, mentions: list[str]
+) -> None:
+    result = run(enricher, body)
+    assert people(result).get(person) == mentions
+    assert [e.name for e in result.entities if e.label in {"GPE", "LOC", "FAC"}] == []
+
+
+def test_a_known_place_never_joins_a_person_of_that_name(enricher: Enricher) -> None:
+    found = {e.name: e.label for e in run(enricher, "Michael Jordan visited Jordan.").entities}
+    assert found == {"Michael Jordan": "PERSON", "Jordan": "GPE"}
