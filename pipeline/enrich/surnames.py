@@ -2,7 +2,7 @@
 
 en_core_web_sm reads many unfamiliar full names as organisations or places ("Carly Fiorina"
 ORG, "Reeva Steenkamp" LOC) and their surnames alone likewise, or not at all ("Yates was
-fired"). News style gives two signs that do not depend on having seen the name:
+fired"). News style gives signs that do not depend on having seen the name:
 
 * a full name whose first word is a given name (the ``nicknames`` package's table of
   English given names and their short forms, Apache-2.0) and whose last word the same field
