@@ -8,9 +8,12 @@ became standby in that rebalance still holds the ``None`` that ``Recovery._add``
 aiokafka's ``seek`` raises ``ValueError('Offset must be a positive integer')``. The recovery
 service crashes and the worker exits with 1 in the middle of a rolling restart.
 
-:class:`Recovery` checks, before every seek, what ``_wait`` would have checked: if a new
-rebalance has been signalled, it raises ``RebalanceAgain`` so the loop starts the new recovery
-with offsets built for the new assignment (the loop catches it and continues). An offset still
+:class:`Recovery` checks, before every seek and before declaring the recovery complete, what
+``_wait`` would have checked: if a new rebalance has been signalled, it raises
+``RebalanceAgain`` so the loop starts the new recovery with offsets built for the new
+assignment (the loop catches it and continues). Without the second check, a new assignment
+with no standby partitions went straight to ``on_recovery_completed``, which tells the tables
+their partitions are recovered before any of the new changelogs is read. An offset still
 unknown after that is read from the changelog's start, as Faust does for a partition with
 nothing persisted (``_build_offsets`` gives it -1, which ``_seek_offsets`` maps to 0): a
 standby replica that reads too much only rewrites the same keys; one that starts too late
@@ -32,18 +35,29 @@ _FROM_START = -1
 
 
 class Recovery(FaustRecovery):
-    """Faust's recovery, restarting instead of seeking offsets of a superseded assignment."""
+    """Faust's recovery, restarting instead of finishing the plan of a superseded assignment."""
 
     async def _seek_offsets(
         self, consumer: ConsumerT, tps: set[TP], offsets: Counter[TP], title: str
     ) -> None:
-        if self.signal_recovery_start.is_set():
-            # A rebalance came after these offsets were built: they belong to an old plan.
-            raise RebalanceAgain()
+        self._superseded()  # the offsets were built for the assignment before it
         for tp in tps:
             if offsets.get(tp) is None:
                 offsets[tp] = _FROM_START
         await super()._seek_offsets(consumer, tps, offsets, title)
+
+    async def on_recovery_completed(self, generation_id: int = 0) -> None:
+        # With no standby partitions the swallowed RebalanceAgain leads straight here: the
+        # tables would be told the old assignment is recovered (the trends' reindex runs)
+        # before any changelog of the new one is read.
+        self._superseded()
+        await super().on_recovery_completed(generation_id)
+
+    def _superseded(self) -> None:
+        """Raise ``RebalanceAgain`` if a rebalance was signalled since this recovery began:
+        ``_restart_recovery`` catches it and starts the recovery of the new assignment."""
+        if self.signal_recovery_start.is_set():
+            raise RebalanceAgain()
 
 
 class TableManager(FaustTableManager):

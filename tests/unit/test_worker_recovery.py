@@ -3,8 +3,10 @@
 Drives Faust's own ``Recovery._restart_recovery`` loop (not a copy) over an in-memory consumer
 that checks each seek as aiokafka does, and plays the interleaving that crashed a worker in a
 rolling restart: a second rebalance makes a changelog partition standby while the first
-recovery waits for its actives. The invariant: every seek is to a real offset, and the
-recovery that finishes is the one built for the latest assignment.
+recovery waits for its actives. The invariants: the recovery service never dies, every seek is
+to a real offset, no assignment's tables are told they are recovered once a newer rebalance
+has been signalled, and the recovery that finishes is the one built for the latest
+assignment.
 """
 
 from __future__ import annotations
@@ -79,37 +81,85 @@ async def _rebalance(app: faust.App, actives: set[TP], standbys: set[TP], genera
     await app.tables.recovery.on_rebalance(actives | standbys, set(), set(), generation)
 
 
-async def _play(table_manager: type | None) -> tuple[_Consumer, asyncio.Task[None], TP]:
-    """Recover both partitions as actives; mid-way, partition 1 becomes a standby."""
+def _record_completions(app: faust.App) -> list[tuple[int, bool]]:
+    """(generation, was a newer rebalance pending) each time the table is told its
+    partitions are recovered (``Table.on_recovery_completed``, which Faust calls from
+    ``Recovery.on_recovery_completed``)."""
+    done: list[tuple[int, bool]] = []
+    recovery = app.tables.recovery
+    table = next(iter(app.tables.values()))
+    inner = table.on_recovery_completed
+
+    async def completed(active_tps: set[TP], standby_tps: set[TP]) -> None:
+        done.append((app.consumer_generation_id, recovery.signal_recovery_start.is_set()))
+        await inner(active_tps, standby_tps)
+
+    table.on_recovery_completed = completed  # type: ignore[method-assign]
+    return done
+
+
+def _start(recovery: Any) -> asyncio.Task[None]:
+    # Service.task wraps the method; .fun is Faust's own coroutine function.
+    return asyncio.ensure_future(type(recovery)._restart_recovery.fun(recovery))
+
+
+async def _play(
+    table_manager: type | None, second_standbys: bool = True
+) -> tuple[_Consumer, asyncio.Task[None], TP, list[tuple[int, bool]]]:
+    """Recover both partitions as actives; mid-way, partition 0 stays active and partition 1
+    becomes a standby (or, without ``second_standbys``, is given up)."""
     app, (tp0, tp1) = _app(table_manager)
     recovery = app.tables.recovery
     consumer: _Consumer = app.consumer  # type: ignore[assignment]
-    # Service.task wraps the method; .fun is Faust's own coroutine function.
-    task = asyncio.ensure_future(type(recovery)._restart_recovery.fun(recovery))
+    done = _record_completions(app)
+    task = _start(recovery)
 
     await _rebalance(app, {tp0, tp1}, set(), generation=1)
     # Reading the active changelogs: the actives are seeked, the loop waits for their end.
     await _until(lambda: len(consumer.seeks) == 1 and recovery.in_recovery, task)
-    await _rebalance(app, {tp0}, {tp1}, generation=2)
+    await _rebalance(app, {tp0}, {tp1} if second_standbys else set(), generation=2)
     await asyncio.sleep(0.01)
     # The changelog reader reports the actives read (Faust's _slurp_changelogs sets this; in
     # this simulation it stays set, so the next recovery finds its actives read too).
     recovery.signal_recovery_end.set()
     await _until(recovery.completed.is_set, task)
-    return consumer, task, tp1
+    return consumer, task, tp1, done
 
 
 def test_a_rebalance_during_recovery_restarts_it_with_the_new_standby_offsets() -> None:
     async def run() -> None:
-        consumer, task, tp1 = await _play(TableManager)
+        consumer, task, tp1, done = await _play(TableManager)
         assert not task.done(), task.exception()  # the recovery service is still running
         task.cancel()
         assert all(o >= 0 for seek in consumer.seeks for o in seek.values())
         # The standby partition of the second assignment was read from its start.
         standby_seeks = [seek for seek in consumer.seeks if set(seek) == {tp1}]
         assert standby_seeks == [{tp1: 0}]
+        assert done == [(2, False)]  # only the second assignment was declared recovered
 
     asyncio.run(run())
+
+
+@pytest.mark.parametrize("table_manager", [TableManager, None])
+def test_a_superseded_recovery_without_standbys_is_never_declared_complete(
+    table_manager: type | None,
+) -> None:
+    """With no standby partitions in the new assignment, Faust went from the swallowed
+    rebalance straight to ``on_recovery_completed`` of the old one: the tables were told
+    their partitions were recovered before the new changelogs were read."""
+
+    async def run() -> list[tuple[int, bool]]:
+        _, task, _, done = await _play(table_manager, second_standbys=False)
+        await _until(lambda: (2, False) in done, task)
+        assert not task.done(), task.exception()
+        task.cancel()
+        return done
+
+    done = asyncio.run(run())
+    if table_manager is None:
+        assert done[0] == (2, True)  # Faust alone: the old plan's, after the new rebalance
+    else:
+        assert done == [(2, False)]
 
 
 def test_the_app_uses_our_recovery() -> None:
@@ -121,7 +171,7 @@ def test_faust_alone_still_seeks_a_standby_offset_it_never_built() -> None:
     """The library's behaviour the override exists for: when this fails, Faust fixed it."""
 
     async def run() -> None:
-        consumer, task, tp1 = await _play(None)
+        consumer, task, tp1, _ = await _play(None)
         with pytest.raises(ValueError, match="positive integer"):
             task.result()
         assert consumer.seeks[-1] == {tp1: None}
@@ -146,7 +196,8 @@ def test_any_sequence_of_rebalances_recovers_the_last_assignment(
         topic = next(iter(app.tables.values())).changelog_topic.get_topic_name()
         recovery = app.tables.recovery
         consumer: _Consumer = app.consumer  # type: ignore[assignment]
-        task = asyncio.ensure_future(type(recovery)._restart_recovery.fun(recovery))
+        done = _record_completions(app)
+        task = _start(recovery)
         for generation, (roles, turns, read) in enumerate(plan, start=1):
             split = {r: {TP(topic, p) for p, role in enumerate(roles) if role == r} for r in roles}
             seen = len(consumer.seeks)
@@ -162,10 +213,14 @@ def test_any_sequence_of_rebalances_recovers_the_last_assignment(
         def recovered() -> bool:
             return wanted <= {tp for seek in consumer.seeks[seen:] for tp in seek}
 
-        await _until(lambda: recovered() and recovery.completed.is_set(), task)
+        last = len(plan)
+        await _until(lambda: recovered() and (last, False) in done, task)
         assert not task.done(), task.exception()  # the recovery service never crashed
         task.cancel()
         assert all(o >= 0 for seek in consumer.seeks for o in seek.values())
         assert recovered()  # every partition of the last assignment was seeked after it
+        assert (last, False) in done  # and the last assignment was declared recovered
+        # no assignment was declared recovered once a newer one had been signalled
+        assert not any(pending for _, pending in done)
 
     asyncio.run(run())
