@@ -763,18 +763,11 @@ def _speaker_name(tok: Token, surnames: set[str]) -> bool:
 
 
 def _name_word(tok: Token) -> bool:
-    """A capitalised proper noun that is no title, role, month or weekday."""
-    text = tok.text
+    """A capitalised proper noun that is no title, role, month, weekday or place."""
     return (
-        tok.pos_ == "PROPN"
-        and tok.is_title
-        and len(text) > 2
-        and text.replace("-", "").replace("'", "").isalpha()
+        surnames.name_shaped(tok)
         and not _no_name(tok)
-        and tok.lower_ not in gz.ORG_ROLES
-        and tok.lower_ not in gz.GPE_ROLES
-        and tok.lower_ not in gz.CALENDAR_WORDS
-        and gz.place_label(name_key(text)) is None
+        and gz.place_label(name_key(tok.text)) is None
     )
 
 

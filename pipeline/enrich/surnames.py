@@ -43,8 +43,21 @@ def given_names() -> frozenset[str]:
     return frozenset(name.lower() for row in rows for name in (row["name1"], row["name2"]))
 
 
-# Titles, roles and calendar words are capitalised in names without being surnames.
-_NOT_SURNAMES = gz.PERSON_TITLES | gz.ORG_ROLES | gz.GPE_ROLES | gz.CALENDAR_WORDS
+# Titles, roles and calendar words are capitalised in names without being names.
+_NOT_NAMES = gz.PERSON_TITLES | gz.ORG_ROLES | gz.GPE_ROLES | gz.CALENDAR_WORDS
+
+
+def name_shaped(tok: Token) -> bool:
+    """A title-case proper noun of three letters or more (a hyphen or apostrophe allowed)
+    that is no title, role, month or weekday: what a person's name word looks like."""
+    text = tok.text
+    return (
+        tok.pos_ == "PROPN"
+        and tok.is_title
+        and len(text) > 2
+        and text.replace("-", "").replace("'", "").isalpha()
+        and tok.lower_ not in _NOT_NAMES
+    )
 
 
 def _place(word: str) -> bool:
@@ -60,13 +73,8 @@ def surname_at(doc: Doc, i: int) -> str | None:
     """The word at ``i`` if it can be a surname written alone: a title-case proper noun of
     letters (a hyphen or apostrophe allowed), not a place's name."""
     tok = doc[i]
-    text = tok.text
-    if tok.pos_ != "PROPN" or not tok.is_title or len(text) < 3:
-        return None
-    if not text.replace("-", "").replace("'", "").isalpha() or _place(text):
-        return None
-    if tok.lower_ in _NOT_SURNAMES:
-        return None  # "the Governor-General", "Attorney General"
+    if not name_shaped(tok) or _place(tok.text):
+        return None  # "the Governor-General", "Attorney General": titles
     if (i > 0 and doc[i - 1].text == "-" and not doc[i - 1].whitespace_) or (
         not tok.whitespace_ and i + 1 < len(doc) and doc[i + 1].text == "-"
     ):
