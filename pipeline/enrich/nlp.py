@@ -25,6 +25,7 @@ from spacy.tokens import Doc, Token
 
 from pipeline.config import EnrichSettings
 from pipeline.enrich import gazetteer as gz
+from pipeline.enrich import surnames
 from pipeline.enrich.fastpipes import speed_up
 from pipeline.enrich.inference import lean_inference
 from pipeline.models import RawArticle, TextField, Truncation
@@ -203,6 +204,7 @@ def load_pipeline(model: str) -> Language:
     # tagger+lemmatizer feed predicate lemmas, parser feeds stance and sentences, ner entities.
     nlp = spacy.load(model)
     nlp.tokenizer = BoundedTokenizer(nlp.tokenizer)
+    surnames.learn_words(nlp)  # before speed_up replaces the lemmatizer that holds them
     speed_up(nlp)
     lean_inference(nlp)  # the parse's transient memory: ~5 KB a token instead of ~15
     return nlp

@@ -16,6 +16,13 @@ fired"). News style gives signs that do not depend on having seen the name:
 
 A word that names a place in the gazetteer ("Virginia Tech", "Jordan") is never taken for a
 given name or a surname here.
+
+A surname written alone with no full name beside it ("Rubio came in second", "Gorsuch now
+counts 55 supporters") is a person's when it is a US census surname (the ``names`` package's
+copy of the 1990 census list, 88,799 names, MIT) and no English word: the small model misses
+such subjects at a sentence's start, where capitals say nothing, and the census list alone
+would take "Walker", "King" or "Christmas" for people. The English words are the model's own:
+its rule lemmatizer's index and exceptions (:func:`learn_words`).
 """
 
 from __future__ import annotations
@@ -25,6 +32,7 @@ from functools import cache
 from importlib import resources
 from typing import TYPE_CHECKING
 
+from spacy.language import Language
 from spacy.tokens import Doc, Token
 
 from pipeline.enrich import gazetteer as gz
@@ -33,6 +41,8 @@ if TYPE_CHECKING:
     from pipeline.enrich.mentions import RawMention
 
 PERSON = "PERSON"
+# The vocabulary's lookup table of census surnames that are English words (:func:`learn_words`).
+WORDS_TABLE = "newsflow_surnames_that_are_words"
 
 
 @cache
@@ -41,6 +51,57 @@ def given_names() -> frozenset[str]:
     table = resources.files("nicknames").joinpath("names.csv").read_text(encoding="utf-8")
     rows = csv.DictReader(table.splitlines())
     return frozenset(name.lower() for row in rows for name in (row["name1"], row["name2"]))
+
+
+@cache
+def census_surnames() -> frozenset[str]:
+    """Lower-case US census surnames (1990, the ``names`` package's ``dist.all.last``)."""
+    table = resources.files("names").joinpath("dist.all.last").read_text(encoding="ascii")
+    return frozenset(line.split(maxsplit=1)[0].lower() for line in table.splitlines() if line)
+
+
+@cache
+def census_given_names() -> frozenset[str]:
+    """Lower-case given names of the same census (``dist.male.first`` and
+    ``dist.female.first``, 5,163 names): "sean" and "shane" too, which have no nickname."""
+    found: set[str] = set()
+    for sex in ("male", "female"):
+        table = resources.files("names").joinpath(f"dist.{sex}.first").read_text("ascii")
+        found.update(line.split(maxsplit=1)[0].lower() for line in table.splitlines() if line)
+    return frozenset(found)
+
+
+def learn_words(nlp: Language) -> None:
+    """Keep the census surnames that are English words ("walker", "bell", "christmas") in
+    the vocabulary's lookups, where :func:`unfamiliar_surname` reads them from any token. The
+    words are the model's own: every lemma its rule lemmatizer knows, and the irregular
+    forms. Only the 6,887 such surnames are kept, not the ~90,000 words (18 MB a process). A
+    model without a rule lemmatizer gets no table, and no surname is then unfamiliar."""
+    if "lemmatizer" not in nlp.pipe_names:
+        return
+    lookups = getattr(nlp.get_pipe("lemmatizer"), "lookups", None)
+    if lookups is None or not lookups.has_table("lemma_index"):
+        return
+    words: set[str] = set()
+    for lemmas in lookups.get_table("lemma_index").values():
+        words.update(lemmas)
+    if lookups.has_table("lemma_exc"):
+        for forms in lookups.get_table("lemma_exc").values():
+            words.update(forms)
+    if nlp.vocab.lookups.has_table(WORDS_TABLE):
+        nlp.vocab.lookups.remove_table(WORDS_TABLE)
+    nlp.vocab.lookups.add_table(WORDS_TABLE, dict.fromkeys(census_surnames() & words, True))
+
+
+def unfamiliar_surname(tok: Token) -> bool:
+    """Is the word a census surname that is no English word ("Rubio", "Gorsuch"; not
+    "Walker", "Bell")? A plural word's form is not looked up ("Sanders", "Sessions"): the
+    callers ask only of proper nouns (NNP), and "Millions" or "Talks" are no census
+    surnames."""
+    lookups = tok.vocab.lookups
+    if tok.lower_ not in census_surnames() or not lookups.has_table(WORDS_TABLE):
+        return False
+    return tok.lower_ not in lookups.get_table(WORDS_TABLE)
 
 
 # Titles, roles and calendar words are capitalised in names without being names.

@@ -4,9 +4,10 @@
 from __future__ import annotations
 
 import pytest
+import spacy
 
 from pipeline.enrich import Enricher
-from pipeline.enrich.surnames import given_names
+from pipeline.enrich.surnames import census_surnames, given_names, learn_words, unfamiliar_surname
 from pipeline.models import Enrichment, RawArticle
 
 
@@ -112,3 +113,83 @@ def test_a_surname_read_as_a_place_joins_the_person(
 def test_a_known_place_never_joins_a_person_of_that_name(enricher: Enricher) -> None:
     found = {e.name: e.label for e in run(enricher, "Michael Jordan visited Jordan.").entities}
     assert found == {"Michael Jordan": "PERSON", "Jordan": "GPE"}
+
+
+def test_census_surnames_are_lower_case_and_many() -> None:
+    names = census_surnames()
+    assert len(names) > 80_000
+    assert {"rubio", "gorsuch", "smith", "walker"} <= names
+    assert "the" not in names and "Rubio" not in names
+
+
+@pytest.mark.parametrize(
+    ("body", "person"),
+    [
+        # the small model tags neither subject: capitals at a sentence's start say nothing
+        ("Rubio came in second with 24 percent of the vote.", "Rubio"),
+        ("Gorsuch now counts 55 supporters in the Senate.", "Gorsuch"),
+        ("Pelosi has led House Democrats since 2003.", "Pelosi"),
+    ],
+)
+def test_a_lone_census_surname_that_is_no_word_is_a_person(
+    enricher: Enricher, body: str, person: str
+) -> None:
+    assert people(run(enricher, body)) == {person: [person]}
+
+
+def test_a_lone_surname_then_takes_its_pronoun(enricher: Enricher) -> None:
+    result = run(enricher, "Gorsuch now counts 55 supporters. He met senators on Monday.")
+    gorsuch = next(e for e in result.entities if e.name == "Gorsuch")
+    assert [r.text for r in gorsuch.references] == ["He"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Walker courageously stood up to special interests.",  # a surname and a word
+        "Christmas brought the town together.",
+        "Bitcoin fell sharply on Monday.",  # a word no census lists
+    ],
+)
+def test_words_and_unlisted_names_stay_no_people(enricher: Enricher, body: str) -> None:
+    assert people(run(enricher, body)) == {}
+
+
+def test_without_the_models_dictionary_no_surname_is_unfamiliar() -> None:
+    blank = spacy.blank("en")
+    learn_words(blank)  # no rule lemmatizer: nothing learnt, nothing guessed
+    assert not unfamiliar_surname(blank("Gorsuch spoke")[0])
+
+
+@pytest.mark.parametrize(
+    ("body", "found"),
+    [
+        # NER tags nothing here; the title says a person, the census list a name
+        ("The president fired Acting Attorney General Yates on Monday.", {"Yates": ["Yates"]}),
+        # and "Special", an English word before the title, is no part of the name
+        ("Special Counsel Mueller will have all appropriate resources.", {"Mueller": ["Mueller"]}),
+    ],
+)
+def test_a_census_surname_after_a_title_is_a_person(
+    enricher: Enricher, body: str, found: dict[str, list[str]]
+) -> None:
+    assert people(run(enricher, body)) == found
+
+
+@pytest.mark.parametrize(
+    ("body", "names"),
+    [
+        # the parser makes "Ejecting" a proper-noun compound of the subject
+        ("Ejecting Cordray would require cause.", ["Cordray"]),
+        # a census given name ("Shane" has no nickname) is part of the name
+        ("Shane Warne took five wickets.", ["Shane Warne"]),
+    ],
+)
+def test_only_given_names_join_a_census_surname(
+    enricher: Enricher, body: str, names: list[str]
+) -> None:
+    from pipeline.enrich.mentions import _speaker_names
+    from pipeline.enrich.nlp import parse_article
+
+    parsed = parse_article(enricher._nlp, RawArticle(id="t", title="", body=body))[-1]
+    assert [m.text for m in _speaker_names(parsed, [])] == names  # as if NER found none
