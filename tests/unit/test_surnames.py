@@ -193,3 +193,37 @@ def test_only_given_names_join_a_census_surname(
 
     parsed = parse_article(enricher._nlp, RawArticle(id="t", title="", body=body))[-1]
     assert [m.text for m in _speaker_names(parsed, [])] == names  # as if NER found none
+
+
+@pytest.mark.parametrize(
+    ("body", "name"),
+    [
+        # the small model labels both lone surnames an organisation
+        ("Trump hasn't actually said what he specifically wants Congress to do.", "Trump"),
+        ("It was that Pierson offered her resignation, Earnest said.", "Pierson"),
+    ],
+)
+def test_a_lone_surname_that_is_he_or_she_is_a_person(
+    enricher: Enricher, body: str, name: str
+) -> None:
+    found = {e.name: e.label for e in run(enricher, body).entities}
+    assert found[name] == "PERSON"
+
+
+@pytest.mark.parametrize(
+    ("body", "name", "label"),
+    [
+        ("Ford said it would cut 300 jobs.", "Ford", "ORG"),  # a company is "it"
+        ("Washington said he would veto the bill.", "Washington", "GPE"),  # a known place
+    ],
+)
+def test_a_pronoun_makes_no_person_of_a_company_or_a_place(
+    enricher: Enricher, body: str, name: str, label: str
+) -> None:
+    found = {e.name: e.label for e in run(enricher, body).entities}
+    assert found.get(name) == label
+
+
+def test_a_name_after_the_is_no_person_however_he_follows(enricher: Enricher) -> None:
+    found = {e.name: e.label for e in run(enricher, "The Court said he must wait.").entities}
+    assert found.get("Court") != "PERSON"
