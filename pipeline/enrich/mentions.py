@@ -758,14 +758,22 @@ _GENDERED = frozenset({"he", "him", "his", "himself", "she", "her", "hers", "her
 
 
 def _person_by_pronoun(doc: Doc, mentions: list[RawMention]) -> None:
-    """A lone surname NER labelled otherwise, the subject of its sentence, followed in that
-    sentence by "he" or "she" and no other person, is a person: "Trump hasn't said what he
-    wants", "Biandudi said she is glad", "Turner had taken off ... his finger". The small
-    model reads lone surnames as organisations or places ("Trump" ORG in 46 % of 454
-    NewsMTSC sentences that name him alone); a company or a place is "it". Only census
-    surnames, never a place the gazetteer knows."""
+    """A lone surname NER labelled otherwise, the subject of a clause, followed in its
+    sentence by "he" or "she" and no other person or possible person, is a person: "Trump
+    hasn't said what he wants", "… that Pierson offered her resignation". The small model
+    reads lone surnames as organisations or places ("Trump" ORG in 46 % of 454 NewsMTSC
+    sentences that name him alone); a company or a place is "it". Only census surnames,
+    never a place the gazetteer knows nor a name after "the"."""
+    census = surnames.census_surnames()
+    # where "he" may mean someone else: a person, or another lone surname of any label
+    # ("Trump told Christie that he …", both read as organisations) but an owner ("Palin
+    # seems eager to win a spot in Trump's cabinet … She")
     person_at = {
-        i for m in mentions if m.votes.get("PERSON", 0) > 0 for i in range(m.tok_start, m.tok_end)
+        i
+        for m in mentions
+        if m.votes.get("PERSON", 0) > 0
+        or (m.tok_end - m.tok_start == 1 and _maybe_person(doc[m.tok_start], m, census))
+        for i in range(m.tok_start, m.tok_end)
     }
     for m in mentions:
         if m.tok_end - m.tok_start != 1 or m.votes.get("PERSON", 0) > 0:
@@ -773,7 +781,7 @@ def _person_by_pronoun(doc: Doc, mentions: list[RawMention]) -> None:
         tok = doc[m.tok_start]
         if tok.dep_ not in {"nsubj", "nsubjpass"} or not (tok.is_title and tok.is_alpha):
             continue  # the tagger may call it a common noun ("Trump" NN): any title-case word
-        if tok.lower_ not in surnames.census_surnames() or _no_name(tok):
+        if tok.lower_ not in census or _no_name(tok):
             continue
         if gz.place_label(name_key(tok.text)) is not None or any(
             c.dep_ == "det" for c in tok.children
@@ -785,6 +793,15 @@ def _person_by_pronoun(doc: Doc, mentions: list[RawMention]) -> None:
             if later.lower_ in _GENDERED and later.pos_ == "PRON":
                 m.votes["PERSON"] += PATTERN_VOTE
                 break
+
+
+def _maybe_person(tok: Token, m: RawMention, census: frozenset[str]) -> bool:
+    """A lone census surname read as no place or nationality, and no owner: who "he" may
+    mean besides the subject before it."""
+    if tok.lower_ not in census or tok.dep_ == "poss" or not tok.is_title:
+        return False
+    label = max(m.votes, key=lambda k: m.votes[k]) if m.votes else ""
+    return label not in {"GPE", "NORP", "LOC"} and gz.place_label(name_key(tok.text)) is None
 
 
 def _surnames(found: list[RawMention]) -> set[str]:
@@ -818,8 +835,10 @@ def _census_subject(tok: Token) -> bool:
 
 
 def _titled_surname(tok: Token) -> bool:
-    """A census surname right after a person's title, ending the name ("Acting Attorney
-    General Yates", "Special Counsel Mueller"): the title says a person, the list a name."""
+    """A census surname that is no English word right after a person's title, ending the
+    name ("Acting Attorney General Yates", "Director Wray"): the title says a person, the
+    list a name; a word after a title is mostly a place's or a firm's ("Prince Street",
+    "King Park", "General Mills", "Queen Mary")."""
     i = tok.i
     if i == 0 or tok.tag_ not in {"NNP", "NNPS"} or not _name_word(tok):
         return False
@@ -829,7 +848,7 @@ def _titled_surname(tok: Token) -> bool:
     after = tok.doc[i + 1] if i + 1 < len(tok.doc) else None
     if after is not None and after.pos_ == "PROPN" and after.is_title:
         return False  # a longer name goes on: not this rule's
-    return tok.lower_ in surnames.census_surnames()
+    return surnames.unfamiliar_surname(tok)
 
 
 def _name_word(tok: Token) -> bool:

@@ -204,7 +204,7 @@ def load_pipeline(model: str) -> Language:
     # tagger+lemmatizer feed predicate lemmas, parser feeds stance and sentences, ner entities.
     nlp = spacy.load(model)
     nlp.tokenizer = BoundedTokenizer(nlp.tokenizer)
-    surnames.learn_words(nlp)  # before speed_up replaces the lemmatizer that holds them
+    surnames.learn_words(nlp)  # the census surnames that are words, for the entity rules
     speed_up(nlp)
     lean_inference(nlp)  # the parse's transient memory: ~5 KB a token instead of ~15
     return nlp

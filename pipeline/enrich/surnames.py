@@ -22,7 +22,10 @@ counts 55 supporters") is a person's when it is a US census surname (the ``names
 copy of the 1990 census list, 88,799 names, MIT) and no English word: the small model misses
 such subjects at a sentence's start, where capitals say nothing, and the census list alone
 would take "Walker", "King" or "Christmas" for people. The English words are the model's own:
-its rule lemmatizer's index and exceptions (:func:`learn_words`).
+its rule lemmatizer's index and exceptions (:func:`learn_words`). The entity rules of
+:mod:`pipeline.enrich.mentions` ask the same after a person's title ("Acting Attorney General
+Yates"), and ask only the census list of a lone surname NER labelled otherwise when its
+sentence goes on with "he" or "she" ("Trump hasn't said what he wants").
 """
 
 from __future__ import annotations
@@ -79,7 +82,9 @@ def learn_words(nlp: Language) -> None:
     model without a rule lemmatizer gets no table, and no surname is then unfamiliar."""
     if "lemmatizer" not in nlp.pipe_names:
         return
-    lookups = getattr(nlp.get_pipe("lemmatizer"), "lookups", None)
+    pipe = nlp.get_pipe("lemmatizer")
+    pipe = getattr(pipe, "lemmatizer", pipe)  # fastpipes' lemmatizer keeps spaCy's inside
+    lookups = getattr(pipe, "lookups", None)
     if lookups is None or not lookups.has_table("lemma_index"):
         return
     words: set[str] = set()
