@@ -838,7 +838,7 @@ def _titled_surname(tok: Token) -> bool:
     """A census surname that is no English word right after a person's title, ending the
     name ("Acting Attorney General Yates", "Director Wray"): the title says a person, the
     list a name; a word after a title is mostly a place's or a firm's ("Prince Street",
-    "King Park", "General Mills", "Queen Mary")."""
+    "General Mills", "Queen Mary")."""
     i = tok.i
     if i == 0 or tok.tag_ not in {"NNP", "NNPS"} or not _name_word(tok):
         return False
