@@ -809,11 +809,15 @@ def _surnames(found: list[RawMention]) -> set[str]:
     return {m.tokens[-1].lower() for m in found if m.votes["PERSON"] > 0 and len(m.tokens) > 1}
 
 
+def _verb_subject(tok: Token) -> bool:
+    """A name word that is the subject of a verb."""
+    return tok.dep_ == "nsubj" and tok.head.pos_ in {"VERB", "AUX"} and _name_word(tok)
+
+
 def _speaker_name(tok: Token, known: set[str]) -> bool:
-    head = tok.head
-    if tok.dep_ != "nsubj" or head.pos_ not in {"VERB", "AUX"} or not _name_word(tok):
+    if not _verb_subject(tok):
         return False
-    lemma = head.lemma_.lower()
+    lemma = tok.head.lemma_.lower()
     if lemma in SPEECH_VERBS or lemma in STANCE_VERBS:
         return True
     # The subject of any other verb is a person only when the text names one with that
@@ -829,9 +833,7 @@ def _compound_of(before: Token, tok: Token) -> bool:
 def _census_subject(tok: Token) -> bool:
     """A singular proper noun subject that is a census surname and no English word
     ("Gorsuch now counts", "Rubio came in second"; not "Walker stood up")."""
-    if tok.dep_ != "nsubj" or tok.tag_ != "NNP" or tok.head.pos_ not in {"VERB", "AUX"}:
-        return False
-    return _name_word(tok) and surnames.unfamiliar_surname(tok)
+    return tok.tag_ == "NNP" and _verb_subject(tok) and surnames.unfamiliar_surname(tok)
 
 
 def _titled_surname(tok: Token) -> bool:

@@ -56,22 +56,27 @@ def given_names() -> frozenset[str]:
     return frozenset(name.lower() for row in rows for name in (row["name1"], row["name2"]))
 
 
+def _census(*files: str) -> frozenset[str]:
+    """The lower-case names of the ``names`` package's census files (a name, then figures,
+    on each line)."""
+    found: set[str] = set()
+    for file in files:
+        table = resources.files("names").joinpath(file).read_text(encoding="ascii")
+        found.update(line.split(maxsplit=1)[0].lower() for line in table.splitlines() if line)
+    return frozenset(found)
+
+
 @cache
 def census_surnames() -> frozenset[str]:
     """Lower-case US census surnames (1990, the ``names`` package's ``dist.all.last``)."""
-    table = resources.files("names").joinpath("dist.all.last").read_text(encoding="ascii")
-    return frozenset(line.split(maxsplit=1)[0].lower() for line in table.splitlines() if line)
+    return _census("dist.all.last")
 
 
 @cache
 def census_given_names() -> frozenset[str]:
     """Lower-case given names of the same census (``dist.male.first`` and
     ``dist.female.first``, 5,163 names): "sean" and "shane" too, which have no nickname."""
-    found: set[str] = set()
-    for sex in ("male", "female"):
-        table = resources.files("names").joinpath(f"dist.{sex}.first").read_text("ascii")
-        found.update(line.split(maxsplit=1)[0].lower() for line in table.splitlines() if line)
-    return frozenset(found)
+    return _census("dist.male.first", "dist.female.first")
 
 
 def learn_words(nlp: Language) -> None:
