@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from spacy.tokens import Doc, Span, Token
 from spacy.util import filter_spans
 
+from pipeline.enrich import colon_speakers, surnames
 from pipeline.enrich import gazetteer as gz
-from pipeline.enrich import surnames
 from pipeline.enrich.cues import VERBS as STANCE_VERBS
 from pipeline.enrich.lexicon import SPEECH_VERBS
 from pipeline.enrich.nlp import ParsedField
@@ -108,6 +108,7 @@ def extract(parsed: ParsedField) -> tuple[list[RawMention], list[Quantity]]:
     mentions = _dateline_mentions(parsed, mentions)
     mentions += _unlabelled_names(parsed, mentions)
     mentions += _speaker_names(parsed, mentions)
+    mentions = _colon_speaker_mentions(parsed, mentions)
     mentions += _surname_mentions(parsed, mentions)
     _person_by_pronoun(parsed.doc, mentions)
     mentions.sort(key=lambda m: m.start)
@@ -741,6 +742,27 @@ def _speaker_names(parsed: ParsedField, found: list[RawMention]) -> list[RawMent
         mention.votes["PERSON"] += PATTERN_VOTE
         extra.append(mention)
     return extra
+
+
+def _colon_speaker_mentions(parsed: ParsedField, found: list[RawMention]) -> list[RawMention]:
+    """``found`` with the people named before a colon at a line's start
+    (:mod:`pipeline.enrich.colon_speakers`) voted PERSON: a mention NER made of exactly that
+    name gets the vote ("KARL" read as an organisation), mentions of a part of it give way
+    to the whole name ("TODD" of "CHUCK TODD"), and a name no mention touches is made one. A
+    name inside a longer mention keeps that mention as NER made it."""
+    doc = parsed.doc
+    for start, end in colon_speakers.speakers(doc):
+        touching = [m for m in found if m.tok_start < end and start < m.tok_end]
+        if any(m.tok_start < start or m.tok_end > end for m in touching):
+            continue
+        exact = next((m for m in touching if (m.tok_start, m.tok_end) == (start, end)), None)
+        if exact is None:
+            gone = {id(m) for m in touching}
+            found = [m for m in found if id(m) not in gone]
+            exact = _make(parsed, start, end, _titles_before(doc, start))
+            found.append(exact)
+        exact.votes["PERSON"] += PATTERN_VOTE
+    return found
 
 
 def _surname_mentions(parsed: ParsedField, found: list[RawMention]) -> list[RawMention]:
