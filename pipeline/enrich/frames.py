@@ -619,6 +619,8 @@ class FrameReader:
         return found
 
     def _subject_holders(self, verb: Token) -> Holders:
+        if asked_clause(verb):
+            return self.subject_holders(verb.head)  # "Merkel wants Greece to accept": Merkel
         node = verb
         subject = _subject(node)
         while (
@@ -1063,11 +1065,30 @@ _THIRD_PARTIES = frozenset(
 )
 
 
+# Verbs that ask an act of someone: "wants / urged Greece to accept the bailout".
+_ASKING_VERBS = lx.OBJECT_CONTROL | {"want"}
+
+
+def asked_clause(node: Token) -> bool:
+    """Is ``node`` an infinitive with a subject of its own that a verb of wanting or asking
+    governs? The parser reads "Merkel wants Greece to accept the bailout" as a clause whose
+    subject is Greece; Greece is whom the act is asked of, the stance is Merkel's."""
+    return (
+        node.dep_ == "ccomp"
+        and node.tag_ == "VB"
+        and node.head.lemma_.lower() in _ASKING_VERBS
+        and any(c.dep_ == "aux" and c.lower_ == "to" for c in node.children)
+    )
+
+
 def _is_embedded(node: Token) -> bool:
-    """Is ``node`` the complement of a control verb/adjective ("refused *to back*")?"""
+    """Is ``node`` the complement of a control verb/adjective ("refused *to back*"), or an
+    act one asks of someone (:func:`asked_clause`)?"""
     head = node.head
     if head is node or node.dep_ not in {"xcomp", "ccomp", "dobj", "pcomp"}:
         return False
+    if asked_clause(node):
+        return True
     if node.dep_ in {"dobj", "ccomp", "pcomp"} and node.tag_ != "VBG":
         return False
     lemma = head.lemma_.lower()

@@ -8,6 +8,7 @@ import pytest
 
 from pipeline.enrich import Enricher
 from pipeline.models import RawArticle
+from tests.unit.stance_proposals import Proposal, proposed
 from tests.unit.test_holders import candidates, rule_holders
 
 
@@ -181,3 +182,19 @@ def test_a_name_apposed_to_a_description_of_a_person_is_not_taken_for_it(
 def test_a_persons_allies_acting_are_not_the_person(enricher: Enricher) -> None:
     body = "President Donald Trump's allies attacked Attorney General Jeff Sessions on Monday."
     assert "Donald Trump" not in rule_holders(candidates(enricher, body), "sessions")
+
+
+@pytest.mark.parametrize(
+    ("body", "proposals"),
+    [
+        # the parser reads "Greece" as the subject of "accept", in a clause of its own
+        ("Merkel wants Greece to accept the bailout.", {("Merkel", "bailout", 1)}),
+        # a matrix negation takes no side (frames.denied)
+        ("Merkel does not want Greece to accept the bailout.", {("Merkel", "bailout", 0)}),
+        ("China wants the United States to lift the tariffs.", {("China", "tariffs", -1)}),
+    ],
+)
+def test_whoever_wants_an_act_holds_the_stance_not_whom_it_is_asked_of(
+    enricher: Enricher, body: str, proposals: set[Proposal]
+) -> None:
+    assert proposed(enricher, body) == proposals
