@@ -1,27 +1,29 @@
 """Speakers named before a colon at the start of a line: "Yates: 'Flynn Was Compromised'",
-"GJELTEN: The vote is close.", "CHUCK TODD: So what happens next?".
+"CHUCK TODD: So what happens next?", the turns of a broadcast transcript ("KARL: …").
 
-Headlines quote their speaker so, and broadcast transcripts open every turn so, often in
-capitals, where the small model finds no entity or an organisation ("KARL" ORG). A line that
-opens with one to three capitalised words and a colon, followed by more text on the line,
-names a person when:
+Headlines quote their speaker so, and transcripts open every turn so, often in capitals,
+where the small model finds no entity or an organisation ("KARL" ORG, "TODD" of "CHUCK
+TODD"). But a colon also follows section labels ("MORE:", "POLL:", "UPDATE:"), outlets and
+companies ("China Daily:", "Ferrari:"), places ("WASHINGTON:") and roles ("HOST:",
+"CALLER:"), so a line that opens with one to three capitalised words, a colon and more text
+names a person only when:
 
-* two or three words: the first a census given name, the last a census surname ("CHUCK
-  TODD", "Tim Alberta"; not "White House", "SEE ALSO", "THE FACTS");
-* one word: a census surname that is no English word ("Yates", "Gjelten"), or any census
-  surname in a transcript, a field where two or more different such names in capitals open
-  lines ("MARTIN: …", "GJELTEN: …"). Section labels are census surnames too ("MORE:",
-  "POLL:", "LETTERS:", "READ:") but English words, so outside a transcript a surname that is
-  a word ("Martin", "Tapper") is not taken for a speaker here; where the text names the
-  person in full, the surname rules of :mod:`pipeline.enrich.entities` join the two.
-
-A place the gazetteer knows ("WASHINGTON:", "KYIV:") is no speaker. A title before the name
-("Sen. Yates:") is the title rules' of :mod:`pipeline.enrich.mentions`.
+* two or three words: a given name and a census surname that name no place or
+  organisation (:func:`surnames.given_name_first`: not "Victoria Police", "Dallas Police"),
+  and, unless in capitals, not a name NER read whole as something else ("Merrill Lynch");
+* one word in capitals (a transcript's turn), a census surname that is no English word
+  ("KARL:", "GJELTEN:") or one the text also writes after a given name ("MARTIN:" with
+  "RACHEL MARTIN, HOST:"); section labels and roles that are census surnames are English
+  words ("MORE:", "POLL:", "HOST:", "CALLER:");
+* one word in title case, a census surname that is no English word, that NER left untagged
+  or took for a place the gazetteer does not know ("Ferrari:" is NER's organisation) and
+  that speaks: a quotation mark or "I"/"we" follows on its line ("Yates: 'Flynn Was
+  Compromised'"; not "Mercedes: Hamilton to leave").
 """
 
 from __future__ import annotations
 
-from spacy.tokens import Doc, Token
+from spacy.tokens import Doc, Span, Token
 
 from pipeline.enrich import gazetteer as gz
 from pipeline.enrich import surnames
@@ -29,78 +31,102 @@ from pipeline.enrich import surnames
 _MAX_WORDS = 3
 # Titles, roles and calendar words: capitalised before a colon without naming anyone.
 _NOT_NAMES = gz.PERSON_TITLES | gz.ORG_ROLES | gz.GPE_ROLES | gz.CALENDAR_WORDS
-_TRANSCRIPT_LINES = 2  # speakers in capitals that make a field a transcript
+# What says a one-word name speaks in the rest of its line: a quotation or its own voice.
+_SPEECH = frozenset({'"', "'", "\u201c", "\u2018", "i", "we", "my", "our", "me", "us"})
 
 
 def _line_start(doc: Doc, i: int) -> bool:
+    """Does token ``i`` open a line (spaCy keeps line breaks in whitespace tokens)?"""
     if i == 0:
         return True
     before = doc[i - 1]
-    return "\n" in before.whitespace_ or (before.is_space and "\n" in before.text)
+    return before.is_space and ("\n" in before.text or before.i == 0)
 
 
 def _word(tok: Token) -> bool:
-    """A capitalised word of letters (an apostrophe or hyphen inside allowed) that can be part
-    of a name: "Tapper", "TAPPER", "O'Reilly", "Ocasio-Cortez"."""
-    text = tok.text
+    """A capitalised word of letters that can be part of a name: "Tapper", "TAPPER"."""
     return (
-        len(text) > 1
-        and text[0].isupper()
+        len(tok.text) > 1
+        and tok.is_alpha
         and (tok.is_title or tok.is_upper)
-        and text.replace("-", "").replace("'", "").isalpha()
         and tok.lower_ not in _NOT_NAMES
     )
 
 
-def _runs(doc: Doc) -> list[tuple[int, int]]:
-    """(start, end) of each line-opening run of name-like words right before a colon that
-    more text on the line follows."""
+def _runs(doc: Doc) -> list[Span]:
+    """Each line-opening run of name-like words right before a colon that more text on the
+    line follows (not a heading on a line of its own)."""
     found = []
     for i in range(len(doc)):
         if not _line_start(doc, i) or doc[i].is_space:
             continue
-        start = end = i
-        while end < len(doc) and end - start < _MAX_WORDS and _word(doc[end]):
+        end = i
+        while end < len(doc) and end - i < _MAX_WORDS and _word(doc[end]):
             end += 1
-        if end == start or end + 1 >= len(doc) or doc[end].text != ":":
+        if end == i or end + 1 >= len(doc) or doc[end].text != ":":
             continue
-        after = doc[end + 1]
-        if (after.is_space and "\n" in after.text) or "\n" in doc[end].whitespace_:
-            continue  # "Analysis:" on a line of its own: a heading
-        found.append((start, end))
+        if doc[end + 1].is_space and "\n" in doc[end + 1].text:
+            continue  # "Yates:" on a line of its own: a heading
+        found.append(doc[i:end])
     return found
 
 
-def _transcript(doc: Doc, runs: list[tuple[int, int]]) -> bool:
-    """Do two or more different names in capitals, each ending with a census surname, open
-    lines before a colon?"""
-    names = {
-        doc[a:b].text
-        for a, b in runs
-        if all(doc[k].is_upper for k in range(a, b))
-        and doc[b - 1].lower_ in surnames.census_surnames()
-    }
-    return len(names) >= _TRANSCRIPT_LINES
+def _surname(tok: Token) -> bool:
+    return tok.lower_ in surnames.census_surnames()
 
 
-def speakers(doc: Doc) -> list[tuple[int, int]]:
-    """Token spans of the people named before a colon at a line's start (module doc)."""
-    runs = _runs(doc)
-    if not runs:
-        return []
-    transcript = _transcript(doc, runs)
+def _speaks(run: Span) -> bool:
+    """Does the rest of the run's line quote someone or speak as "I" or "we"?"""
+    doc = run.doc
+    for tok in doc[run.end + 1 : run.end + 6]:
+        if tok.is_space and "\n" in tok.text:
+            return False
+        if tok.lower_ in _SPEECH:
+            return True
+    return False
+
+
+def _unclaimed(word: Token, labelled: dict[tuple[int, int], str], covered: set[int]) -> bool:
+    """Is a lone word free for a speaker's name: untagged, or taken by NER for a place the
+    gazetteer does not know ("Gjelten" GPE), not for an organisation ("Ferrari:")?"""
+    if word.i not in covered:
+        return True
+    label = labelled.get((word.i, word.i + 1))
+    return label in {"PERSON", "GPE", "LOC"} and gz.place_label(word.lower_) is None
+
+
+def _named_in_full(doc: Doc, word: Token) -> bool:
+    """Does the text also write the surname after a given name ("RACHEL MARTIN, HOST:")?"""
+    return any(
+        t.lower_ == word.lower_ and t.i > 0 and doc[t.i - 1].lower_ in surnames.given_names()
+        for t in doc
+    )
+
+
+def speakers(doc: Doc, labelled: dict[tuple[int, int], str]) -> list[tuple[int, int]]:
+    """Token spans of the people named before a colon at a line's start (module doc).
+    ``labelled``: the spans of the mentions found so far, and the label each leans to."""
     found = []
-    for start, end in runs:
-        words = [doc[k] for k in range(start, end)]
-        last = words[-1]
-        if last.lower_ not in surnames.census_surnames():
-            continue
-        if gz.place_label(" ".join(w.lower_ for w in words)) is not None:
-            continue
+    covered = {i for a, b in labelled for i in range(a, b)}
+    for run in _runs(doc):
+        words = list(run)
+        # in capitals the small model's labels say little ("KARL", "ERIC GELLER" ORG)
+        caps = all(w.is_upper for w in words)
         if len(words) > 1:
-            if words[0].lower_ not in surnames.census_given_names():
-                continue
-        elif not (transcript or surnames.unfamiliar_surname(last)):
+            other = labelled.get((run.start, run.end), "PERSON") != "PERSON"
+            named = surnames.given_name_first(words, run.text) and _surname(words[-1])
+            if named and (caps or not other):
+                found.append((run.start, run.end))
             continue
-        found.append((start, end))
+        word = words[0]
+        if not _surname(word):
+            continue
+        unfamiliar = surnames.unfamiliar_surname(word)
+        if caps:
+            # a transcript's turn: "KARL:", "MARTIN:" after "RACHEL MARTIN, HOST:"; not a
+            # section label ("MORE:", "POLL:") or a role ("HOST:", "CALLER:"), both words
+            if unfamiliar or _named_in_full(doc, word):
+                found.append((run.start, run.end))
+        elif unfamiliar and _unclaimed(word, labelled, covered) and _speaks(run):
+            found.append((run.start, run.end))
     return found

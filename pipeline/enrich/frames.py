@@ -1078,6 +1078,7 @@ def asked_clause(node: Token) -> bool:
         and node.tag_ == "VB"
         and node.head.lemma_.lower() in _ASKING_VERBS
         and any(c.dep_ == "aux" and c.lower_ == "to" for c in node.children)
+        and any(c.dep_ == "nsubj" for c in node.children)
     )
 
 

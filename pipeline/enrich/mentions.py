@@ -751,7 +751,8 @@ def _colon_speaker_mentions(parsed: ParsedField, found: list[RawMention]) -> lis
     to the whole name ("TODD" of "CHUCK TODD"), and a name no mention touches is made one. A
     name inside a longer mention keeps that mention as NER made it."""
     doc = parsed.doc
-    for start, end in colon_speakers.speakers(doc):
+    labelled = {(m.tok_start, m.tok_end): _leaning(m) for m in found}
+    for start, end in colon_speakers.speakers(doc, labelled):
         touching = [m for m in found if m.tok_start < end and start < m.tok_end]
         if any(m.tok_start < start or m.tok_end > end for m in touching):
             continue
@@ -763,6 +764,11 @@ def _colon_speaker_mentions(parsed: ParsedField, found: list[RawMention]) -> lis
             found.append(exact)
         exact.votes["PERSON"] += PATTERN_VOTE
     return found
+
+
+def _leaning(m: RawMention) -> str:
+    """The label a mention's votes so far lean to ("" for none)."""
+    return max(m.votes, key=m.votes.__getitem__) if m.votes else ""
 
 
 def _surname_mentions(parsed: ParsedField, found: list[RawMention]) -> list[RawMention]:

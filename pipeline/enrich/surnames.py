@@ -192,14 +192,14 @@ def vote_and_find(doc: Doc, mentions: list[RawMention], vote: float) -> list[int
         if not shortened:
             continue
         if not _person_like(m.votes):
-            if not _given_name_first(words, m.text):
+            if not given_name_first(words, m.text):
                 continue
             m.votes[PERSON] += vote
         found.update(shortened)
     return sorted(found - covered)
 
 
-def _given_name_first(words: list[Token], text: str) -> bool:
+def given_name_first(words: list[Token], text: str) -> bool:
     """Is a name of title-case words a given name and a surname ("Carly Fiorina"), and no
     place's or organisation's name ("Virginia Tech", "Victoria Police")?"""
     if not all(w.is_title or w.is_upper for w in words):
