@@ -828,8 +828,7 @@ def _maybe_person(tok: Token, m: RawMention, census: frozenset[str]) -> bool:
     mean besides the subject before it."""
     if tok.lower_ not in census or tok.dep_ == "poss" or not tok.is_title:
         return False
-    label = max(m.votes, key=lambda k: m.votes[k]) if m.votes else ""
-    return label not in {"GPE", "NORP", "LOC"} and gz.place_label(name_key(tok.text)) is None
+    return _leaning(m) not in {"GPE", "NORP", "LOC"} and gz.place_label(name_key(tok.text)) is None
 
 
 def _surnames(found: list[RawMention]) -> set[str]:

@@ -20,7 +20,7 @@ def labels(result: Enrichment) -> dict[str, str]:
 @pytest.mark.parametrize(
     ("body", "person"),
     [
-        # the small model finds no entity before the colon in any of these
+        # the small model finds no person before the colon in any of these
         ("Yates: 'Flynn Was Compromised With Respect to the Russians'", "Yates"),
         ("Senate votes on the budget\nGjelten: \u201cThe vote is close.\u201d", "Gjelten"),
         ("  Yates: 'Flynn was compromised'", "Yates"),  # spaces before the line
