@@ -330,10 +330,19 @@ def test_full_text_through_trafilatura_else_the_summary(tmp_path: Path) -> None:
 
 def test_two_hundred_feeds_on_loopback_are_polled_concurrently(tmp_path: Path) -> None:
     delay = 0.2
+    # Concurrency is what the server sees at once, not a wall-clock bound: on a loaded machine
+    # (the integration tests run beside these) the same poll may take many times longer.
+    in_flight = [0, 0]  # now, most at once
+    lock = threading.Lock()
 
     class Slow(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
+            with lock:
+                in_flight[0] += 1
+                in_flight[1] = max(in_flight[1], in_flight[0])
             time.sleep(delay)
+            with lock:
+                in_flight[0] -= 1
             body = rss(f"Story from {self.path.strip('/')}", link=f"https://news.test{self.path}")
             self.send_response(200)
             self.send_header("Content-Length", str(len(body)))
@@ -355,15 +364,15 @@ def test_two_hundred_feeds_on_loopback_are_polled_concurrently(tmp_path: Path) -
     registry = CollectorRegistry()
     poller = FeedPoller(sink, SeenStore(tmp_path / "seen.json"),
                         HttpFetcher(fs, HostRateLimiter(0)), FeedMetrics(registry))  # fmt: skip
-    started = time.monotonic()
     try:
         tally = asyncio.run(poller.run(specs, 60, True, asyncio.Event(), concurrency=50))
     finally:
         server.shutdown()
         server.server_close()
         poller.store.close()
-    elapsed = time.monotonic() - started
     assert tally == {"ok": 200} and len(sink.articles) == 200
-    assert elapsed < 200 * delay / 4, f"{elapsed:.1f}s: not concurrent"  # sequential: 40 s
+    # one at a time would be 1; up to 50 are allowed. Even the slowest run seen (14.9 s
+    # beside the integration tests, where one at a time takes 40 s) averaged 2.7 at once
+    assert 4 <= in_flight[1] <= 50, f"{in_flight[1]} requests at once"
     text = generate_latest(registry).decode()
     assert text.count("newsflow_feed_items_published_total{") == 200  # one series per feed
