@@ -106,9 +106,12 @@ def _named_in_full(doc: Doc, word: Token) -> bool:
 def speakers(doc: Doc, labelled: dict[tuple[int, int], str]) -> list[tuple[int, int]]:
     """Token spans of the people named before a colon at a line's start (module doc).
     ``labelled``: the spans of the mentions found so far, and the label each leans to."""
+    runs = _runs(doc)
+    if not runs:
+        return []  # nearly every field: nothing to read of the mentions
     found = []
     covered = {i for a, b in labelled for i in range(a, b)}
-    for run in _runs(doc):
+    for run in runs:
         words = list(run)
         # in capitals the small model's labels say little ("KARL", "ERIC GELLER" ORG)
         caps = all(w.is_upper for w in words)
