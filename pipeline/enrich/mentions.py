@@ -712,8 +712,9 @@ def _speaker_names(parsed: ParsedField, found: list[RawMention]) -> list[RawMent
     """Surnames NER missed where news names its actors: a title-case proper noun that is the
     subject of a speech or stance verb ("Pelosi savaged it", "Schlapp said"), or a singular
     one (NNP) subject of any verb when the field names a person with that surname ("Dmitry
-    Medvedev … Medvedev made it clear") or it is a census surname and no English word
-    ("Gorsuch now counts", :func:`surnames.unfamiliar_surname`), or a census surname after a
+    Medvedev … Medvedev made it clear"), a census surname and no English word as a verb's
+    subject or object or an owner ("Gorsuch now counts", "Pelosi's comments",
+    :func:`surnames.unfamiliar_surname`), or a census surname after a
     person's title ("Acting Attorney General Yates"). A speaker's name takes in the
     capitalised proper nouns before it ("Glenda Hart"), titles left out; a surname found by
     the census list only the given names before it ("Fred Warmbier", not "Ejecting
@@ -724,7 +725,7 @@ def _speaker_names(parsed: ParsedField, found: list[RawMention]) -> list[RawMent
     extra: list[RawMention] = []
     for tok in doc:
         speaker = _speaker_name(tok, known)
-        if not (speaker or _census_subject(tok) or _titled_surname(tok)) or tok.i in taken:
+        if not (speaker or _census_name(tok) or _titled_surname(tok)) or tok.i in taken:
             continue
         if headline_verb(tok):
             continue
@@ -836,6 +837,10 @@ def _surnames(found: list[RawMention]) -> set[str]:
     return {m.tokens[-1].lower() for m in found if m.votes["PERSON"] > 0 and len(m.tokens) > 1}
 
 
+# A verb's subject or object: where a lone census surname is read as a person.
+_NAME_ROLES = frozenset({"nsubj", "nsubjpass", "dobj"})
+
+
 def _verb_subject(tok: Token) -> bool:
     """A name word that is the subject of a verb."""
     return tok.dep_ == "nsubj" and tok.head.pos_ in {"VERB", "AUX"} and _name_word(tok)
@@ -857,10 +862,27 @@ def _compound_of(before: Token, tok: Token) -> bool:
     return before.dep_ == "compound" and before.head.i == tok.i
 
 
-def _census_subject(tok: Token) -> bool:
-    """A singular proper noun subject that is a census surname and no English word
-    ("Gorsuch now counts", "Rubio came in second"; not "Walker stood up")."""
-    return tok.tag_ == "NNP" and _verb_subject(tok) and surnames.unfamiliar_surname(tok)
+def _census_name(tok: Token) -> bool:
+    """A singular proper noun that is a census surname and no English word, where a
+    person's name stands: the subject or object of a verb or an owner ("Gorsuch now
+    counts", "Mateen was born", "hailed Gorsuch as", "Pelosi's comments"; not "Walker stood
+    up")."""
+    if tok.tag_ != "NNP" or not _name_word(tok) or _quoted_alone(tok):
+        return False
+    if tok.dep_ == "poss":
+        placed = tok.head.pos_ == "NOUN"
+    else:
+        placed = tok.dep_ in _NAME_ROLES and tok.head.pos_ in {"VERB", "AUX"}
+    return placed and surnames.unfamiliar_surname(tok)
+
+
+def _quoted_alone(tok: Token) -> bool:
+    """A word quoted by itself (Lautenberg shouted “Aye!”): a word cited, not a name."""
+    doc = tok.doc
+    if tok.i == 0 or not doc[tok.i - 1].is_quote:
+        return False
+    after = doc[tok.i + 1 : tok.i + 3]
+    return bool(after) and (after[0].is_quote or (after[0].is_punct and after[-1].is_quote))
 
 
 def _titled_surname(tok: Token) -> bool:

@@ -143,6 +143,37 @@ def test_a_lone_census_surname_that_is_no_word_is_a_person(
     assert people(run(enricher, body)) == {person: [person]}
 
 
+@pytest.mark.parametrize(
+    ("body", "person"),
+    [
+        # NER tags none of these: an object, a passive subject and two owners
+        ("Conservatives hailed Gorsuch as a worthy successor.", "Gorsuch"),
+        ("Mateen was born in New York.", "Mateen"),
+        ("Pelosi's comments were criticized as tone-deaf.", "Pelosi"),
+        ("Hyten's job is to be ready all the time.", "Hyten"),
+    ],
+)
+def test_a_lone_census_surname_is_a_person_as_object_or_owner(
+    enricher: Enricher, body: str, person: str
+) -> None:
+    assert people(run(enricher, body)).get(person) == [person]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Voters saw Walker as a reformer.",  # an object, but a surname that is a word
+        "Walker's reforms were popular.",
+        "The mayor visited Kavanaugh Street.",  # a census surname in a street's name
+        "When a clerk called his name, the senator shouted “Aye!”",  # a word quoted
+    ],
+)
+def test_objects_and_owners_that_are_words_or_places_stay_no_people(
+    enricher: Enricher, body: str
+) -> None:
+    assert people(run(enricher, body)) == {}
+
+
 def test_a_lone_surname_then_takes_its_pronoun(enricher: Enricher) -> None:
     result = run(enricher, "Gorsuch now counts 55 supporters. He met senators on Monday.")
     gorsuch = next(e for e in result.entities if e.name == "Gorsuch")
