@@ -110,7 +110,7 @@ def extract(parsed: ParsedField) -> tuple[list[RawMention], list[Quantity]]:
     mentions += _speaker_names(parsed, mentions)
     mentions = _colon_speaker_mentions(parsed, mentions)
     mentions += _surname_mentions(parsed, mentions)
-    _person_by_pronoun(parsed.doc, mentions)
+    mentions += _person_by_pronoun(parsed, mentions)
     mentions.sort(key=lambda m: m.start)
     for mention in mentions:
         _city_country_vote(parsed.doc, mention)
@@ -786,13 +786,17 @@ def _surname_mentions(parsed: ParsedField, found: list[RawMention]) -> list[RawM
 _GENDERED = frozenset({"he", "him", "his", "himself", "she", "her", "hers", "herself"})
 
 
-def _person_by_pronoun(doc: Doc, mentions: list[RawMention]) -> None:
-    """A lone surname NER labelled otherwise, the subject of a clause, followed in its
-    sentence by "he" or "she" and no other person or possible person, is a person: "Trump
-    hasn't said what he wants", "… that Pierson offered her resignation". The small model
-    reads lone surnames as organisations or places ("Trump" ORG in 46 % of 454 NewsMTSC
-    sentences that name him alone); a company or a place is "it". Only census surnames,
-    never a place the gazetteer knows nor a name after "the"."""
+def _person_by_pronoun(parsed: ParsedField, mentions: list[RawMention]) -> list[RawMention]:
+    """A lone surname, the subject of a clause, followed in its sentence by "he" or "she" and
+    no other person or possible person, is a person: "Trump hasn't said what he wants", "…
+    that Pierson offered her resignation". A mention NER labelled otherwise gets the vote
+    (the small model reads lone surnames as organisations or places: "Trump" ORG in 46 % of
+    454 NewsMTSC sentences that name him alone); a word NER left out, with no capitalised
+    name beside it, is made a mention ("Kelly brought more structure …, as he had
+    promised", where capitals at a sentence's start say nothing). A company or a place is
+    "it". Only census surnames, never a place the gazetteer knows nor a name after "the".
+    Returns the new mentions."""
+    doc = parsed.doc
     census = surnames.census_surnames()
     # where "he" may mean someone else: a person, or another lone surname of any label
     # ("Trump told Christie that he …", both read as organisations) but an owner ("Palin
@@ -807,21 +811,43 @@ def _person_by_pronoun(doc: Doc, mentions: list[RawMention]) -> None:
     for m in mentions:
         if m.tok_end - m.tok_start != 1 or m.votes.get("PERSON", 0) > 0:
             continue
-        tok = doc[m.tok_start]
-        if tok.dep_ not in {"nsubj", "nsubjpass"} or not (tok.is_title and tok.is_alpha):
-            continue  # the tagger may call it a common noun ("Trump" NN): any title-case word
-        if tok.lower_ not in census or _no_name(tok):
+        if _pronoun_follows(doc[m.tok_start], census, person_at):
+            m.votes["PERSON"] += PATTERN_VOTE
+    taken = {i for m in mentions for i in range(m.tok_start, m.tok_end)}
+    extra: list[RawMention] = []
+    for tok in doc:
+        if tok.i in taken or tok.tag_ != "NNP" or not _name_word(tok) or not _alone(tok):
+            continue  # a word NER left out must at least look like a name ("his State of …")
+        if not _pronoun_follows(tok, census, person_at):
             continue
-        if gz.place_label(name_key(tok.text)) is not None or any(
-            c.dep_ == "det" for c in tok.children
-        ):
-            continue  # "the Court has …", "the Church … he": no person's name takes "the"
-        for later in doc[tok.i + 1 : tok.sent.end]:
-            if later.i in person_at:
-                break  # "Trump told Turnbull that he …": he may be the other one
-            if later.lower_ in _GENDERED and later.pos_ == "PRON":
-                m.votes["PERSON"] += PATTERN_VOTE
-                break
+        mention = _make(parsed, tok.i, tok.i + 1, _titles_before(doc, tok.i))
+        mention.votes["PERSON"] += PATTERN_VOTE
+        extra.append(mention)
+    return extra
+
+
+def _pronoun_follows(tok: Token, census: frozenset[str], person_at: set[int]) -> bool:
+    """Is ``tok`` a title-case census surname, the subject of a clause, that "he" or "she"
+    later in its sentence can only mean?"""
+    if tok.dep_ not in {"nsubj", "nsubjpass"} or not (tok.is_title and tok.is_alpha):
+        return False  # the tagger may call it a common noun ("Trump" NN): any title-case word
+    if tok.lower_ not in census or _no_name(tok):
+        return False
+    if gz.place_label(name_key(tok.text)) is not None or any(c.dep_ == "det" for c in tok.children):
+        return False  # "the Court has …", "the Church … he": no person's name takes "the"
+    for later in tok.doc[tok.i + 1 : tok.sent.end]:
+        if later.i in person_at:
+            return False  # "Trump told Turnbull that he …": he may be the other one
+        if later.lower_ in _GENDERED and later.pos_ == "PRON":
+            return True
+    return False
+
+
+def _alone(tok: Token) -> bool:
+    """A word with no capitalised proper noun beside it: not part of a longer name."""
+    doc = tok.doc
+    beside = [doc[i] for i in (tok.i - 1, tok.i + 1) if 0 <= i < len(doc)]
+    return not any(b.pos_ == "PROPN" and (b.is_title or b.is_upper) for b in beside)
 
 
 def _maybe_person(tok: Token, m: RawMention, census: frozenset[str]) -> bool:
