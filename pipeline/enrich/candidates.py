@@ -41,6 +41,7 @@ from pipeline.enrich.frames import (
     particle_of,
     particle_reading,
     prep_targets,
+    wanted_object,
 )
 from pipeline.enrich.holders import HOLDER_LABELS, HolderResolver, conjuncts, lede_description
 from pipeline.enrich.moods import unstated_verb
@@ -409,8 +410,11 @@ class SentenceReader:
         if lemma not in cues.VERBS or (lemma, particle_of(tok)) in lx.RETREATS:
             return
         agent = agent_of(tok)
+        done_to = wanted_object(tok)  # "wants Sessions (to be) fired": the wanter's stance
         if agent is not None:
             objects = [c for c in tok.children if c.dep_ == "nsubjpass"]
+        elif done_to is not None:
+            objects = [done_to]
         elif is_passive(tok):
             return  # "X was indicted on eight counts", "X was criticized for Y": X is no holder
         else:

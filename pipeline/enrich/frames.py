@@ -676,7 +676,7 @@ class FrameReader:
     def _action_targets(self, verb: Token) -> list[Target]:
         """What an action is about: "lift sanctions" -> against sanctions (reversing verb),
         "send aid" -> favor aid (sustaining verb), "target X" -> the phrase "targeting X"."""
-        obj = next((c for c in verb.children if c.dep_ == "dobj"), None)
+        obj = next((c for c in verb.children if c.dep_ == "dobj"), None) or wanted_object(verb)
         if obj is None or obj.lower_ in _SKIP_TARGETS:
             return []
         lemma = verb.lemma_.lower()
@@ -691,6 +691,9 @@ class FrameReader:
         # Only aliases naming the action itself ("joining NATO"), not ones inside the object.
         if entry is not None and entry != hits.match(named):
             return [Target(entry.target_id, "catalogue", 1)]
+        if obj.i < verb.i:  # the subject of a wanted passive: "firing Jeff Sessions"
+            done_to = phrase(list(obj.subtree), _ACT_WORDS)
+            return [Target(f"{_gerund(lemma)} {done_to}", "phrase", 1)]
         return [Target(act_span(verb), "phrase", 1)]
 
     def _target(self, noun: Token) -> Target | None:
@@ -1071,15 +1074,38 @@ _ASKING_VERBS = lx.OBJECT_CONTROL | {"want"}
 
 def asked_clause(node: Token) -> bool:
     """Is ``node`` an infinitive with a subject of its own that a verb of wanting or asking
-    governs? The parser reads "Merkel wants Greece to accept the bailout" as a clause whose
-    subject is Greece; Greece is whom the act is asked of, the stance is Merkel's."""
-    return (
-        node.dep_ == "ccomp"
-        and node.tag_ == "VB"
-        and node.head.lemma_.lower() in _ASKING_VERBS
-        and any(c.dep_ == "aux" and c.lower_ == "to" for c in node.children)
-        and any(c.dep_ == "nsubj" for c in node.children)
-    )
+    governs, or an act wanted done to someone (:func:`wanted_object`)? The parser reads
+    "Merkel wants Greece to accept the bailout" as a clause whose subject is Greece; Greece
+    is whom the act is asked of, the stance is Merkel's."""
+    if node.dep_ != "ccomp" or node.head.lemma_.lower() not in _ASKING_VERBS:
+        return False
+    if node.tag_ != "VB":
+        return wanted_object(node) is not None
+    return _to_infinitive(node) and any(c.dep_ == "nsubj" for c in node.children)
+
+
+def wanted_object(verb: Token) -> Token | None:
+    """What an act is wanted done to, where the wanting verb's clause is passive: "wants
+    Sessions to be fired", "urged the sanctions to be lifted", or "wants the tariffs removed"
+    (a participle the parser gives a subject of its own). The act's target is that subject;
+    the holder is whoever wants it (:func:`asked_clause`)."""
+    if verb.dep_ != "ccomp" or verb.tag_ not in {"VBN", "VBD"}:
+        return None
+    head = verb.head.lemma_.lower()
+    if head not in _ASKING_VERBS or any(c.dep_ == "dobj" for c in verb.children):
+        return None
+    if is_passive(verb):
+        wanted = _to_infinitive(verb)
+        deps = {"nsubjpass"}
+    else:  # "wants X fired": no auxiliary at all, and only under "want"
+        wanted = head == "want" and not any(c.dep_ in {"aux", "auxpass"} for c in verb.children)
+        deps = {"nsubj", "nsubjpass"}
+    subject = next((c for c in verb.children if c.dep_ in deps), None)
+    return subject if wanted else None
+
+
+def _to_infinitive(verb: Token) -> bool:
+    return any(c.dep_ == "aux" and c.lower_ == "to" for c in verb.children)
 
 
 def _is_embedded(node: Token) -> bool:

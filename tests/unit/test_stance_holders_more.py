@@ -192,6 +192,22 @@ def test_a_persons_allies_acting_are_not_the_person(enricher: Enricher) -> None:
         # a matrix negation takes no side (frames.denied)
         ("Merkel does not want Greece to accept the bailout.", {("Merkel", "bailout", 0)}),
         ("China wants the United States to lift the tariffs.", {("China", "tariffs", -1)}),
+        # an act wanted done to someone: its passive subject is the target, not a holder
+        (
+            "President Donald Trump wants Jeff Sessions to be fired.",
+            {("Donald Trump", "Jeff Sessions", -1), ("Donald Trump", "firing Jeff Sessions", 1)},
+        ),
+        (
+            "President Donald Trump does not want Jeff Sessions to be fired.",
+            {("Donald Trump", "Jeff Sessions", 0), ("Donald Trump", "firing Jeff Sessions", 0)},
+        ),
+        (
+            "Democrats want Jeff Sessions fired.",  # the parser gives "fired" a subject
+            {("Democrats", "Jeff Sessions", -1), ("Democrats", "firing Jeff Sessions", 1)},
+        ),
+        ("China wants the sanctions on Russia to be lifted.", {("China", "sanctions", -1)}),
+        # a reported passive wants nothing: the rule reads only verbs of wanting or asking
+        ("Democrats said Jeff Sessions was fired.", {("Democrats", "Jeff Sessions", 0)}),
     ],
 )
 def test_whoever_wants_an_act_holds_the_stance_not_whom_it_is_asked_of(
