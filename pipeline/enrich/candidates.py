@@ -410,11 +410,10 @@ class SentenceReader:
         if lemma not in cues.VERBS or (lemma, particle_of(tok)) in lx.RETREATS:
             return
         agent = agent_of(tok)
-        done_to = wanted_object(tok)  # "wants Sessions (to be) fired": the wanter's stance
         if agent is not None:
             objects = [c for c in tok.children if c.dep_ == "nsubjpass"]
-        elif done_to is not None:
-            objects = [done_to]
+        elif (done_to := wanted_object(tok)) is not None:
+            objects = [done_to]  # "wants Sessions (to be) fired": the wanter's stance
         elif is_passive(tok):
             return  # "X was indicted on eight counts", "X was criticized for Y": X is no holder
         else:

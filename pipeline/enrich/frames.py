@@ -676,7 +676,8 @@ class FrameReader:
     def _action_targets(self, verb: Token) -> list[Target]:
         """What an action is about: "lift sanctions" -> against sanctions (reversing verb),
         "send aid" -> favor aid (sustaining verb), "target X" -> the phrase "targeting X"."""
-        obj = next((c for c in verb.children if c.dep_ == "dobj"), None) or wanted_object(verb)
+        dobj = next((c for c in verb.children if c.dep_ == "dobj"), None)
+        obj = dobj or wanted_object(verb)
         if obj is None or obj.lower_ in _SKIP_TARGETS:
             return []
         lemma = verb.lemma_.lower()
@@ -691,7 +692,7 @@ class FrameReader:
         # Only aliases naming the action itself ("joining NATO"), not ones inside the object.
         if entry is not None and entry != hits.match(named):
             return [Target(entry.target_id, "catalogue", 1)]
-        if obj.i < verb.i:  # the subject of a wanted passive: "firing Jeff Sessions"
+        if dobj is None:  # the subject of a wanted passive: "firing Jeff Sessions"
             done_to = phrase(list(obj.subtree), _ACT_WORDS)
             return [Target(f"{_gerund(lemma)} {done_to}", "phrase", 1)]
         return [Target(act_span(verb), "phrase", 1)]

@@ -682,7 +682,7 @@ _MAX_GAZETTEER_WORDS = 4
 def _unlabelled_names(parsed: ParsedField, found: list[RawMention]) -> list[RawMention]:
     """Names NER missed: gazetteer names in title case, and acronyms ("the FNSEA union")."""
     doc = parsed.doc
-    taken = {i for m in found for i in range(m.tok_start, m.tok_end)}
+    taken = _taken(found)
     if parsed.dateline is not None:
         taken |= {t.i for t in doc if t.idx < parsed.dateline.end}
     surnames = _surnames(found)
@@ -720,7 +720,7 @@ def _speaker_names(parsed: ParsedField, found: list[RawMention]) -> list[RawMent
     the census list only the given names before it ("Fred Warmbier", not "Ejecting
     Cordray"). Voted PERSON."""
     doc = parsed.doc
-    taken = {i for m in found for i in range(m.tok_start, m.tok_end)}
+    taken = _taken(found)
     known = _surnames(found)  # "Medvedev" after "Dmitry Medvedev"
     extra: list[RawMention] = []
     for tok in doc:
@@ -765,6 +765,11 @@ def _colon_speaker_mentions(parsed: ParsedField, found: list[RawMention]) -> lis
             found.append(exact)
         exact.votes["PERSON"] += PATTERN_VOTE
     return found
+
+
+def _taken(mentions: list[RawMention]) -> set[int]:
+    """The token positions the mentions cover."""
+    return {i for m in mentions for i in range(m.tok_start, m.tok_end)}
 
 
 def _leaning(m: RawMention) -> str:
@@ -813,7 +818,7 @@ def _person_by_pronoun(parsed: ParsedField, mentions: list[RawMention]) -> list[
             continue
         if _pronoun_follows(doc[m.tok_start], census, person_at):
             m.votes["PERSON"] += PATTERN_VOTE
-    taken = {i for m in mentions for i in range(m.tok_start, m.tok_end)}
+    taken = _taken(mentions)
     extra: list[RawMention] = []
     for tok in doc:
         if tok.i in taken or tok.tag_ != "NNP" or not _name_word(tok) or not _alone(tok):
@@ -893,13 +898,16 @@ def _census_name(tok: Token) -> bool:
     person's name stands: the subject or object of a verb or an owner ("Gorsuch now
     counts", "Mateen was born", "hailed Gorsuch as", "Pelosi's comments"; not "Walker stood
     up")."""
-    if tok.tag_ != "NNP" or not _name_word(tok) or _quoted_alone(tok):
+    if tok.tag_ != "NNP":
         return False
     if tok.dep_ == "poss":
         placed = tok.head.pos_ == "NOUN"
     else:
         placed = tok.dep_ in _NAME_ROLES and tok.head.pos_ in {"VERB", "AUX"}
-    return placed and surnames.unfamiliar_surname(tok)
+    # the cheap tests of the word's place first: this runs for every proper noun
+    return (
+        placed and _name_word(tok) and not _quoted_alone(tok) and surnames.unfamiliar_surname(tok)
+    )
 
 
 def _quoted_alone(tok: Token) -> bool:
