@@ -95,12 +95,10 @@ def _unclaimed(word: Token, labelled: dict[tuple[int, int], str], covered: set[i
     return label in {"PERSON", "GPE", "LOC"} and gz.place_label(word.lower_) is None
 
 
-def _named_in_full(doc: Doc, word: Token) -> bool:
-    """Does the text also write the surname after a given name ("RACHEL MARTIN, HOST:")?"""
-    return any(
-        t.lower_ == word.lower_ and t.i > 0 and doc[t.i - 1].lower_ in surnames.given_names()
-        for t in doc
-    )
+def _named_in_full(doc: Doc) -> set[str]:
+    """The words the text writes after a given name ("martin" of "RACHEL MARTIN, HOST:")."""
+    given = surnames.given_names()
+    return {t.lower_ for t in doc[1:] if doc[t.i - 1].lower_ in given}
 
 
 def speakers(doc: Doc, labelled: dict[tuple[int, int], str]) -> list[tuple[int, int]]:
@@ -111,6 +109,7 @@ def speakers(doc: Doc, labelled: dict[tuple[int, int], str]) -> list[tuple[int, 
         return []  # nearly every field: nothing to read of the mentions
     found = []
     covered = {i for a, b in labelled for i in range(a, b)}
+    in_full: set[str] | None = None  # read once, for the first turn that needs it
     for run in runs:
         words = list(run)
         # in capitals the small model's labels say little ("KARL", "ERIC GELLER" ORG)
@@ -128,7 +127,9 @@ def speakers(doc: Doc, labelled: dict[tuple[int, int], str]) -> list[tuple[int, 
         if caps:
             # a transcript's turn: "KARL:", "MARTIN:" after "RACHEL MARTIN, HOST:"; not a
             # section label ("MORE:", "POLL:") or a role ("HOST:", "CALLER:"), both words
-            if unfamiliar or _named_in_full(doc, word):
+            if not unfamiliar and in_full is None:
+                in_full = _named_in_full(doc)
+            if unfamiliar or word.lower_ in (in_full or ()):
                 found.append((run.start, run.end))
         elif unfamiliar and _unclaimed(word, labelled, covered) and _speaks(run):
             found.append((run.start, run.end))
