@@ -42,6 +42,7 @@ from pipeline.enrich.frames import (
     particle_reading,
     prep_targets,
     wanted_object,
+    wished_act,
 )
 from pipeline.enrich.holders import HOLDER_LABELS, HolderResolver, conjuncts, lede_description
 from pipeline.enrich.moods import unstated_verb
@@ -416,6 +417,8 @@ class SentenceReader:
             objects = [done_to]  # "wants Sessions (to be) fired": the wanter's stance
         elif is_passive(tok):
             return  # "X was indicted on eight counts", "X was criticized for Y": X is no holder
+        elif any(wished_act(c) for c in tok.children):
+            return  # "would like Sessions to be fired": the act wished is the stance
         else:
             objects = [c for c in tok.children if c.dep_ in {"dobj", "dative"}]
             if not objects:
@@ -423,7 +426,7 @@ class SentenceReader:
         if not objects:
             return  # no target to take a side on: skip resolving the holders
         if agent is not None:
-            holders = (self.owner.holders.resolve(self.field, agent).entities, "agent")
+            holders = (self.owner.holders.agent(self.field, tok, agent).entities, "agent")
         else:
             holders = self._subject_of(tok)
         if lemma in _ASKING and (
@@ -760,7 +763,10 @@ class SentenceReader:
             denied = self._obliged(holder, cue) or unstated_verb(cue)
         surface = target.text
         if target.kind == "catalogue" and target_tok is not None:
-            surface = phrase(core_tokens(target_tok)) or target.text
+            # the words that name it: the target's own noun, not the act or conjunct that led
+            # to it ("removing tariffs" names the tariffs; "backed X and Y": Y's own words)
+            named = target.head if target.head is not None else target_tok
+            surface = phrase(core_tokens(named)) or target.text
         if self._named_ahead(holder):
             # A holder found by looking ahead ("The prime minister said ... Netanyahu") has a
             # source of its own, so that the model learns how far to trust it; the rule that

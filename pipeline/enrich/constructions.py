@@ -45,6 +45,7 @@ from pipeline.enrich.frames import (
     Target,
     agent_of,
     asks,
+    bare_adjective,
     compose,
     is_medium,
     is_passive,
@@ -540,8 +541,20 @@ def names_object(verb: Token) -> bool:
     """Does a label verb give its object a name: a complement ("called it disturbing") or
     "as" ("described it as weak")?"""
     return any(
-        c.dep_ in _COMPLEMENT_DEPS or (c.dep_ == "prep" and c.lower_ == "as") for c in verb.children
+        c.dep_ in _COMPLEMENT_DEPS
+        or (c.dep_ == "prep" and c.lower_ == "as")
+        or (c.dep_ == "dobj" and stray_name(c) is not None)
+        for c in verb.children
     )
+
+
+def stray_name(obj: Token) -> Token | None:
+    """The name a label verb gives that the parser hung inside its object's own phrase, as
+    an adjective ending it as a preposition's object ("called the allegations against Joyce
+    *disturbing*", read as a second object of "against")."""
+    last = obj.doc[obj.right_edge.i]
+    last = last.head if last.dep_ == "advmod" else last
+    return last if last.dep_ == "pobj" and bare_adjective(last) else None
 
 
 def label(s: SentenceReader, tok: Token) -> Iterator[Candidate]:
@@ -578,6 +591,8 @@ def label(s: SentenceReader, tok: Token) -> Iterator[Candidate]:
             ),
             None,
         )
+    if name is None and lemma != "refer":
+        name = stray_name(objects[0])
     if name is None:
         return
     owners = s.reader.subject_holders(tok).entities or clause_owner(s, tok)

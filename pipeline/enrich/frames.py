@@ -95,8 +95,20 @@ def _fragment(tok: Token) -> bool:
 
 
 def prep_targets(prep: Token) -> list[Token]:
-    """The objects of a preposition that can be a stance target: not a time or an amount."""
-    return [c for c in prep.children if c.dep_ in {"pobj", "pcomp"} and not is_amount(c)]
+    """The objects of a preposition that can be a stance target: not a time or an amount,
+    nor a bare adjective (a name the parser hung there: "called the allegations against Joyce
+    disturbing"; "for the poor" is a target)."""
+    return [
+        c
+        for c in prep.children
+        if c.dep_ in {"pobj", "pcomp"} and not is_amount(c) and not bare_adjective(c)
+    ]
+
+
+def bare_adjective(tok: Token) -> bool:
+    """Is ``tok`` an adjective with no noun phrase of its own, at most an adverb ("deeply
+    disturbing"; not "the poor")?"""
+    return tok.pos_ == "ADJ" and all(c.dep_ == "advmod" for c in tok.children)
 
 
 # Leaving a post: "called for X to resign" is against X, not for X. "Leave" and "quit" only
@@ -517,7 +529,7 @@ class FrameReader:
         targets = [t for o in objects for t in self.targets(o)]
         agent = agent_of(verb)
         if agent is not None:  # passive: the agent holds the stance
-            holders = self.holders.resolve(self.field, agent)
+            holders = self.holders.agent(self.field, verb, agent)
             return self._frame(holders, targets, polarity, label, BASE_CONFIDENCE, verb)
         return self._chained(verb, polarity, targets, label)
 
@@ -661,7 +673,7 @@ class FrameReader:
             if any(t.kind != "phrase" for t in inside):
                 word = head.lower_
                 return [
-                    Target(t.text, t.kind, -t.polarity)
+                    replace(t, polarity=-t.polarity)
                     if t.kind != "phrase"
                     else Target(f"{word} of {t.text}", "phrase", t.polarity)
                     for t in inside
@@ -685,7 +697,7 @@ class FrameReader:
         if sign:
             if lemma == "phase" and particle_of(verb) != "out":
                 return []
-            return [Target(t.text, t.kind, sign * t.polarity) for t in self.targets(obj)]
+            return [replace(t, polarity=sign * t.polarity) for t in self.targets(obj)]
         hits = self._catalogue(verb.doc)
         named = self._phrase_tokens(obj)
         entry = hits.match([verb, *named], joining=verb)
@@ -1069,8 +1081,10 @@ _THIRD_PARTIES = frozenset(
 )
 
 
+# Verbs of wishing that ask an act of someone: "wants / would like Greece to accept Y".
+WISHING = frozenset({"want", "like"})
 # Verbs that ask an act of someone: "wants / urged Greece to accept the bailout".
-_ASKING_VERBS = lx.OBJECT_CONTROL | {"want"}
+_ASKING_VERBS = lx.OBJECT_CONTROL | WISHING
 
 
 def asked_clause(node: Token) -> bool:
@@ -1078,6 +1092,8 @@ def asked_clause(node: Token) -> bool:
     governs, or an act wanted done to someone (:func:`wanted_object`)? The parser reads
     "Merkel wants Greece to accept the bailout" as a clause whose subject is Greece; Greece
     is whom the act is asked of, the stance is Merkel's."""
+    if wished_act(node):
+        return True  # "would like Greece (object) to accept Y": the wisher's
     if node.dep_ != "ccomp" or node.head.lemma_.lower() not in _ASKING_VERBS:
         return False
     if node.tag_ != "VB":
@@ -1089,10 +1105,13 @@ def wanted_object(verb: Token) -> Token | None:
     """What an act is wanted done to, where the wanting verb's clause is passive: "wants
     Sessions to be fired", "urged the sanctions to be lifted", or "wants the tariffs removed"
     (a participle the parser gives a subject of its own). The act's target is that subject;
-    the holder is whoever wants it (:func:`asked_clause`)."""
+    the holder is whoever wants it (:func:`asked_clause`). "Would like Sessions to be fired"
+    the parser reads as an object and a passive infinitive of "like"."""
+    head = verb.head.lemma_.lower()
+    if wished_act(verb) and is_passive(verb):
+        return next((c for c in verb.head.children if c.dep_ == "dobj"), None)
     if verb.dep_ != "ccomp" or verb.tag_ not in {"VBN", "VBD"}:
         return None
-    head = verb.head.lemma_.lower()
     if head not in _ASKING_VERBS or any(c.dep_ == "dobj" for c in verb.children):
         return None
     if is_passive(verb):
@@ -1103,6 +1122,17 @@ def wanted_object(verb: Token) -> Token | None:
         deps = {"nsubj", "nsubjpass"}
     subject = next((c for c in verb.children if c.dep_ in deps), None)
     return subject if wanted else None
+
+
+def wished_act(verb: Token) -> bool:
+    """Is ``verb`` an infinitive a verb of wishing governs beside an object of its own
+    ("would like Sessions *to be fired*", "would like Greece *to accept* Y")?"""
+    return (
+        verb.dep_ in {"xcomp", "ccomp"}
+        and verb.head.lemma_.lower() in WISHING
+        and _to_infinitive(verb)
+        and any(c.dep_ == "dobj" for c in verb.head.children)
+    )
 
 
 def _to_infinitive(verb: Token) -> bool:

@@ -222,6 +222,20 @@ class HolderResolver:
             factor = min(factor, f)
         return Holders(entities, factor if entities else 0.0)
 
+    def agent(self, field_name: TextField, verb: Token, agent: Token) -> Holders:
+        """Who the agent of a passive ``verb`` stands for: never whom the verb is done to. A
+        description resolves to the nearest fitting person, who may be the passive's own
+        subject ("Jeff Sessions was fired by the president"): then it is not known."""
+        found = self.resolve(field_name, agent)
+        done_to = [
+            self.doc.entity_of(field_name, t)
+            for s in verb.children
+            if s.dep_ == "nsubjpass"
+            for t in (s, *conjuncts(s))
+        ]
+        kept = [c for c in found.entities if all(c is not d for d in done_to)]
+        return Holders(kept, found.factor if kept else 0.0)
+
     def possessor(self, field_name: TextField, t: Token) -> list[Cluster]:
         """Who a possessive names: "Corker's" -> Corker, "his"/"their" -> the entity the
         pronoun refers to (nearest fitting one before it)."""

@@ -202,6 +202,22 @@ def test_catalogue_targets_keep_the_words_as_written(enricher: Enricher) -> None
     assert rule and all("cease-fire" in c.surface for c in rule)
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Paul Grant said that removing tariffs is an important condition to any deal.",
+        "Paul Grant pledged to lift tariffs on steel.",
+        "Paul Grant backed an end to tariffs on steel.",
+    ],
+)
+def test_a_catalogue_target_reached_through_an_act_is_written_as_its_own_words(
+    enricher: Enricher, body: str
+) -> None:
+    # the act's object is the target (against it): its words, not the act's
+    rule = [c for c in candidates(enricher, body) if c.target.kind == "catalogue"]
+    assert rule and all(c.surface == "tariffs" for c in rule)
+
+
 def test_participle_opener_takes_the_main_subject(enricher: Enricher) -> None:
     body = "Welcoming the court ruling, Mayor Tom Reed said the city would appeal nothing."
     assert 1 in directions(candidates(enricher, body), "Tom Reed", "ruling")

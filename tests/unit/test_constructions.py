@@ -84,6 +84,18 @@ def test_calling_someone_by_phone_is_no_label(enricher: Enricher) -> None:
     assert not proposed(enricher, "Senator Rosa Diaz called the mayor on Monday.", "label")
 
 
+@pytest.mark.parametrize("name", ["disturbing", "deeply disturbing"])
+def test_a_name_the_parser_hangs_inside_the_object_is_still_the_label(
+    enricher: Enricher, name: str
+) -> None:
+    # the parser reads the adjective as a second object of "against": it is no target, and
+    # the allegations are judged, not made, by the subject
+    body = f"Charlie Baker called the allegations against Joyce {name}."
+    found = proposed(enricher, body)
+    assert has(found, "Charlie Baker", "allegations against joyce", -1)
+    assert not [t for _, t, _ in found if t.lower() in {"joyce", "disturbing"}]
+
+
 def test_referring_to_someone_names_them_only_with_as(enricher: Enricher) -> None:
     # the parser hangs "clear" on "referring": no name is given to the United States
     body = "Senator Rosa Diaz made clear she was referring to the United States."

@@ -302,3 +302,21 @@ def test_the_description_a_person_was_introduced_with_is_that_person(
     # no one introduced so: a group, as before
     body = "Israel reacted on Sunday. The Palestinian leader criticised the blockade of Gaza."
     assert rule_holders(candidates(enricher, body), "blockade") != {"Yasser Arafat"}
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Jeff Sessions was fired by the president on Wednesday.",
+        "Nancy Pelosi was praised by the senator.",
+        "Jeff Sessions was criticized by the president on Wednesday.",
+    ],
+)
+def test_a_passives_agent_is_never_whom_it_is_done_to(enricher: Enricher, body: str) -> None:
+    # the description resolves to the nearest person, here the passive's own subject
+    assert not [c for c in candidates(enricher, body) if c.holder.name == c.target.text]
+
+
+def test_a_passives_described_agent_still_finds_the_person_titled_so(enricher: Enricher) -> None:
+    body = "President Donald Trump spoke on Monday. Jeff Sessions was fired by the president."
+    assert rule_holders(candidates(enricher, body), "sessions") == {"Donald Trump"}

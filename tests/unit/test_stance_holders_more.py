@@ -206,6 +206,12 @@ def test_a_persons_allies_acting_are_not_the_person(enricher: Enricher) -> None:
             {("Democrats", "Jeff Sessions", -1), ("Democrats", "firing Jeff Sessions", 1)},
         ),
         ("China wants the sanctions on Russia to be lifted.", {("China", "sanctions", -1)}),
+        # "would like": the same wish, which the parser reads as an object and an infinitive
+        ("Merkel would like Greece to accept the bailout.", {("Merkel", "bailout", 1)}),
+        (
+            "President Donald Trump would like Jeff Sessions to be fired.",
+            {("Donald Trump", "Jeff Sessions", -1), ("Donald Trump", "firing Jeff Sessions", 1)},
+        ),
         # a reported passive wants nothing: the rule reads only verbs of wanting or asking
         ("Democrats said Jeff Sessions was fired.", {("Democrats", "Jeff Sessions", 0)}),
     ],
