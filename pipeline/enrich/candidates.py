@@ -41,6 +41,7 @@ from pipeline.enrich.frames import (
     particle_of,
     particle_reading,
     prep_targets,
+    sideless_sense,
     wanted_object,
     wished_act,
 )
@@ -271,11 +272,20 @@ _ASKING = frozenset({"question"})
 _PHRASAL_VERBS = frozenset(lemma for lemma, _ in cues.PHRASAL) | {"come"}
 
 
+# Objects the parser hangs a phrasal predicate's preposition on: "took aim *at* Y" (but
+# "took a swipe at Y" on the verb), "raised questions *about* Y".
+_HUNG_ON_OBJECT = frozenset({"aim", "question"})
+
+
 def _phrasal_children(verb: Token) -> list[Token]:
-    """A verb's children, and the prepositions on its object "aim": the parser hangs the "at"
-    of "took aim at Y" on the noun, that of "took a swipe at Y" on the verb."""
-    aimed = [p for o in verb.children if o.dep_ == "dobj" and o.lower_ == "aim" for p in o.children]
-    return [*verb.children, *aimed]
+    """A verb's children, and the prepositions on those of its objects that carry them."""
+    hung = [
+        p
+        for o in verb.children
+        if o.dep_ == "dobj" and o.lemma_.lower() in _HUNG_ON_OBJECT
+        for p in o.children
+    ]
+    return [*verb.children, *hung]
 
 
 # The parts of speech the token rules of :meth:`SentenceReader.all` read (each rule checks its
@@ -408,7 +418,7 @@ class SentenceReader:
             objects = [c for c in tok.children if c.dep_ == "dobj"]
             yield from self.emit(self._subject_of(tok), objects, tok, "verb", -1)
             return
-        if lemma not in cues.VERBS or (lemma, particle_of(tok)) in lx.RETREATS:
+        if lemma not in cues.VERBS or sideless_sense(tok):
             return
         agent = agent_of(tok)
         if agent is not None:

@@ -366,6 +366,11 @@ def noun_objects(s: SentenceReader, tok: Token) -> list[Token]:
     """A stance noun's targets: its prepositions' objects, and for a noun whose owner is its
     target, a name before it ("X, an early Trump *supporter*", "X is a NATO *critic*"); not
     as a subject, where the name is the group holding the stance ("GOP critics said")."""
+    if tok.lemma_.lower() == "challenge" and any(
+        c.dep_ == "acl" and c.pos_ == "VERB" and any(a.lower_ == "to" for a in c.children)
+        for c in tok.children
+    ):
+        return []  # "a challenge to Congress to approve Y" dares Congress: Y is the target
     found = prep_objects(tok, forum=tok.lemma_.lower() in cues.FORMAL_ACTIONS)
     if tok.lemma_.lower() in cues.TARGET_OWNERS and tok.dep_ not in {"nsubj", "nsubjpass"}:
         found += [

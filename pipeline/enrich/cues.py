@@ -75,6 +75,8 @@ PHRASAL: dict[tuple[str, str], int] = {
     ("advocate", "for"): 1,
     ("thumb", "at"): -1,  # "thumbed his nose at"
     ("point", "at"): -1,  # "pointed a finger at"
+    ("raise", "about"): -1,  # "raised questions about"
+    ("raise", "over"): -1,
     # "ripped into", "balked at", "scoffed at". Not "took issue with" ("took the stage with"),
     # "teed off on" or "worked against" ("worked with Democrats against the deal"): the
     # preposition alone says too little.
@@ -96,6 +98,8 @@ PHRASAL_OBJECTS: dict[tuple[str, str], frozenset[str]] = {
     ("take", "at"): frozenset({"aim", "swipe", "shot", "jab", "dig", "potshot", "stab", "swing"}),
     ("pour", "on"): frozenset({"water", "scorn", "cold"}),
     ("point", "at"): frozenset({"finger"}),
+    ("raise", "about"): frozenset({"question"}),
+    ("raise", "over"): frozenset({"question"}),
     ("thumb", "at"): frozenset({"nose"}),
     ("throw", "behind"): frozenset({"support", "weight"}),
     ("hurl", "at"): frozenset({"insult", "jab", "barb", "accusation", "abuse", "epithet", "slur"}),

@@ -593,7 +593,7 @@ class FrameReader:
                 # "called for X to resign" is against X, "… to release the report" no side
                 turn = demand_reading(verb, prep) if prep.dep_ == "prep" else 1
                 return lx.PHRASAL[key] * turn, objects, label
-        if lemma in lx.ATTITUDE_VERBS and (lemma, particle_of(verb)) not in lx.RETREATS:
+        if lemma in lx.ATTITUDE_VERBS and not sideless_sense(verb):
             if lemma in lx.OBJECT_CONTROL and any(c.dep_ == "xcomp" for c in verb.children):
                 return 0, [], lemma  # the object is the addressee; the clause is the target
             deps = {"nsubjpass"} if agent_of(verb) is not None else {"dobj"}
@@ -1028,6 +1028,28 @@ def _deploys(verb: Token, objects: list[Token]) -> bool:
         and any(o.dep_ == "pobj" and o.lemma_.lower() in lx.BLAME_NOUNS for o in c.children)
         for c in verb.children
     )
+
+
+def sideless_sense(verb: Token) -> bool:
+    """Is a stance verb used in a sense that takes no side toward its object: a retreat
+    ("backed down", :data:`lexicon.RETREATS`), a race run ("contest the seat"), or a welcome
+    somewhere ("welcoming Walker's staff to his team", "welcomes to the island any and all
+    Rosies"), which is hospitality?"""
+    lemma = verb.lemma_.lower()
+    if (lemma, particle_of(verb)) in lx.RETREATS:
+        return True
+    if lemma == "contest":  # "to contest a presidential election": to run in it
+        return any(c.dep_ == "dobj" and c.lemma_.lower() in _RACES for c in verb.children)
+    return lemma == "welcome" and any(
+        c.dep_ == "prep" and c.lower_ in {"to", "into"} for c in verb.children
+    )
+
+
+# What a candidate contests by running in it (not "contested the election results").
+_RACES = frozenset(
+    {"election", "seat", "race", "primary", "leadership", "presidency", "nomination", "poll"}
+    | {"by-election", "ballot", "constituency", "caucus", "runoff", "title", "final"}
+)
 
 
 def particle_of(verb: Token) -> str | None:

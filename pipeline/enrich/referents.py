@@ -2,8 +2,8 @@
 
 Source ``bare_reference``: a stance verb's bare object stands for the nearest thing named
 before it within two sentences (an entity other than a person, a catalogue target, a noun
-with modifiers or a complement; for an act noun also the nearest action, and never an
-organisation, which does acts but is none), in the headline
+with modifiers or a complement; for an act noun also the nearest action; for a noun never
+an organisation, which does acts and passes bills but is none), in the headline
 when the body has none; else the headline's subject; else it stays as written.
 Referents are indexed once per field and at most ``_REFERENT_STEPS`` are looked through, so
 the pass stays linear.
@@ -143,6 +143,7 @@ class ReferentIndex:
         names it."""
         found: list[tuple[Target, Token]] = []
         act = bare.lemma_.lower() in _ACT_NOUNS
+        named = bare.pos_ == "NOUN"  # "the move", "the bill": a thing or an act, never who
         here = self.doc.sentence_of(field_name, bare.i)
         for parsed in reversed(self.doc.fields[: self._field_index(field_name) + 1]):
             index = self._positions.get(parsed.field)
@@ -150,11 +151,16 @@ class ReferentIndex:
                 index = _Positions(self.doc, parsed.field, parsed.doc)
                 self._positions[parsed.field] = index
             limit = bare.i if parsed.field == field_name else len(parsed.doc)
-            skip = _own_subject(bare) if parsed.field == field_name else range(0)
+            # never its own verb's subject, nor, for a noun, a phrase it is part of ("Obama's
+            # call on Congress to approve the bill" is no referent of "the bill"; a relative
+            # "that" means the very noun it hangs under)
+            skip = set(_own_subject(bare)) if parsed.field == field_name else set()
+            if named and parsed.field == field_name:
+                skip.update(a.i for a in bare.ancestors)
             things = [index.whole(parsed.doc, i) for i in _Positions.before(index.things, limit)]
             kinds = [things, _Positions.before(index.actions, limit)] if act else [things]
             for nearest in kinds:
-                hit = self._nearest(parsed.field, parsed.doc, nearest, here, skip, act)
+                hit = self._nearest(parsed.field, parsed.doc, nearest, here, skip, named)
                 if hit is not None:
                     found.append(hit)
             if found:
@@ -174,17 +180,19 @@ class ReferentIndex:
         parsed: Doc,
         nearest: list[int],
         here: Sentence | None,
-        skip: range,
-        act: bool = False,
+        skip: set[int],
+        thing: bool = False,
     ) -> tuple[Target, Token] | None:
-        """The first of the positions ``nearest`` (nearest first) that can be the referent."""
+        """The first of the positions ``nearest`` (nearest first) that can be the referent
+        (for a ``thing``, a noun like "the decision" or "the bill", not an organisation)."""
         reader = self.readers[field_name]
         for i in nearest:
             if i in skip:
                 continue
-            if act and self._organisation(field_name, parsed[i]):
+            if thing and self._organisation(field_name, parsed[i]):
                 # "the ACTU condemned the decision" is the Reserve Bank's decision, not the
-                # bank: an act is what an organisation does, never the organisation
+                # bank: an act or a bill is what an organisation does or passes, never the
+                # organisation ("Obama's call on Congress to approve the bill")
                 continue
             sentence = self.doc.sentence_of(field_name, i)
             if (

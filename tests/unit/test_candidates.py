@@ -69,6 +69,8 @@ def directions(found: list[Candidate], holder: str, target_word: str) -> set[int
         # a stance noun as the object of a light verb, the preposition on the verb
         ("Senator Rosa Diaz showered praise on the transit law.", "Rosa Diaz", "transit", 1),
         ("Senator Rosa Diaz expressed doubts about the merger.", "Rosa Diaz", "merger", -1),
+        # the preposition on the object the parser hangs it on
+        ("Senator Rosa Diaz raised questions about the merger.", "Rosa Diaz", "merger", -1),
         ("Mark Reed, an early Whitfield supporter, praised the plan.", "Mark Reed", "whitfield", 1),
     ],
 )
@@ -189,6 +191,8 @@ def test_said_there_was_is_no_frame(enricher: Enricher, body: str) -> None:
         "Kamala Harris took the stage with Joe Biden in Philadelphia.",
         "Marco Rubio worked with Democrats against the deal.",
         "Jay Ortiz rapped about Barack Obama in the song.",
+        "Marco Rubio raised money for the campaign of Jeb Bush.",
+        "Marco Rubio raised the issue over dinner with Jeb Bush.",
     ],
 )
 def test_a_preposition_alone_is_no_stance_verb(enricher: Enricher, body: str) -> None:
@@ -585,3 +589,30 @@ def test_an_investigation_is_no_stance(enricher: Enricher) -> None:
     # docs/annotation.md counts suing, not investigating; NewsMTSC's gold has no such tag
     found = candidates(enricher, "Senator Maria Lopez is investigating WeWork, two people said.")
     assert [c for c in found if c.holder.name == "Maria Lopez"] == []
+
+
+@pytest.mark.parametrize(
+    ("body", "sides"),
+    [
+        ("Marco Rubio was welcoming Jeb Bush's staff to his team.", set()),
+        # a welcome of someone or something, nowhere: a side taken
+        ("Marco Rubio welcomed Jeb Bush back.", {1}),
+        # a race run, not opposed; an outcome contested is
+        ("Marco Rubio will contest a presidential election later this year.", set()),
+        ("Marco Rubio contested the election results.", {-1}),
+    ],
+)
+def test_a_welcome_somewhere_or_a_race_contested_takes_no_side(
+    enricher: Enricher, body: str, sides: set[int]
+) -> None:
+    found = candidates(enricher, body)
+    assert {
+        c.prior for c in found if c.holder.name == "Marco Rubio" and c.source != "pair"
+    } == sides
+
+
+def test_a_challenge_to_someone_to_act_dares_them(enricher: Enricher) -> None:
+    dare = "Senator Ann Cole issued a strong challenge to Congress to approve a new budget."
+    assert -1 not in directions(candidates(enricher, dare), "Ann Cole", "congress")
+    suit = "Senator Ann Cole filed a legal challenge to the new transit law."
+    assert -1 in directions(candidates(enricher, suit), "Ann Cole", "transit")

@@ -44,3 +44,28 @@ def test_a_bare_reference_means_the_whole_thing_not_a_part_of_it(
             c.surface for c in candidates(untrained_enricher, body) if c.source == "bare_reference"
         }
         assert whole in bare and part not in bare
+
+
+def test_a_bare_noun_is_never_an_organisation_nor_a_phrase_it_is_part_of(
+    untrained_enricher: Enricher,
+) -> None:
+    # a bill is what Congress passes, never Congress; and "the bill" inside Obama's call is
+    # not that call (whose target would be Congress): both are left as written
+    for body in [
+        "Congress voted on Monday. Senator Ted Cruz criticized the bill.",
+        "Obama's call on Congress to approve the bill.",
+    ]:
+        bare = {
+            c.surface for c in candidates(untrained_enricher, body) if c.source == "bare_reference"
+        }
+        assert bare == {"bill"}
+
+
+def test_a_relative_pronoun_means_the_noun_it_hangs_under(untrained_enricher: Enricher) -> None:
+    body = "Senator Ann Cole criticized the tax reform bill that she voted for."
+    bare = {
+        c.surface
+        for c in candidates(untrained_enricher, body)
+        if c.source == "bare_reference" and c.prior == 1
+    }
+    assert bare == {"tax reform bill"}
