@@ -30,6 +30,7 @@ from pipeline.enrich import lexicon as lx
 from pipeline.enrich.document import Document, Sentence
 from pipeline.enrich.entities import Cluster
 from pipeline.enrich.frames import (
+    WISHING,
     FrameReader,
     Target,
     agent_of,
@@ -427,7 +428,7 @@ class SentenceReader:
             objects = [done_to]  # "wants Sessions (to be) fired": the wanter's stance
         elif is_passive(tok):
             return  # "X was indicted on eight counts", "X was criticized for Y": X is no holder
-        elif any(wished_act(c) for c in tok.children):
+        elif lemma in WISHING and any(wished_act(c) for c in tok.children):
             return  # "would like Sessions to be fired": the act wished is the stance
         else:
             objects = [c for c in tok.children if c.dep_ in {"dobj", "dative"}]

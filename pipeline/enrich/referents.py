@@ -143,7 +143,7 @@ class ReferentIndex:
         names it."""
         found: list[tuple[Target, Token]] = []
         act = bare.lemma_.lower() in _ACT_NOUNS
-        named = bare.pos_ == "NOUN"  # "the move", "the bill": a thing or an act, never who
+        noun = bare.pos_ == "NOUN"  # "the move", "the bill": a thing or an act, never who
         here = self.doc.sentence_of(field_name, bare.i)
         for parsed in reversed(self.doc.fields[: self._field_index(field_name) + 1]):
             index = self._positions.get(parsed.field)
@@ -155,12 +155,12 @@ class ReferentIndex:
             # call on Congress to approve the bill" is no referent of "the bill"; a relative
             # "that" means the very noun it hangs under)
             skip = set(_own_subject(bare)) if parsed.field == field_name else set()
-            if named and parsed.field == field_name:
+            if noun and parsed.field == field_name:
                 skip.update(a.i for a in bare.ancestors)
             things = [index.whole(parsed.doc, i) for i in _Positions.before(index.things, limit)]
             kinds = [things, _Positions.before(index.actions, limit)] if act else [things]
             for nearest in kinds:
-                hit = self._nearest(parsed.field, parsed.doc, nearest, here, skip, named)
+                hit = self._nearest(parsed.field, parsed.doc, nearest, here, skip, noun)
                 if hit is not None:
                     found.append(hit)
             if found:
