@@ -437,7 +437,7 @@ class SentenceReader:
         if not objects:
             return  # no target to take a side on: skip resolving the holders
         if agent is not None:
-            holders = (self.owner.holders.agent(self.field, tok, agent).entities, "agent")
+            holders = (self.owner.holders.agent(self.field, agent, objects).entities, "agent")
         else:
             holders = self._subject_of(tok)
         if lemma in _ASKING and (

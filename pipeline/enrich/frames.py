@@ -529,7 +529,7 @@ class FrameReader:
         targets = [t for o in objects for t in self.targets(o)]
         agent = agent_of(verb)
         if agent is not None:  # passive: the agent holds the stance
-            holders = self.holders.agent(self.field, verb, agent)
+            holders = self.holders.agent(self.field, agent, objects)
             return self._frame(holders, targets, polarity, label, BASE_CONFIDENCE, verb)
         return self._chained(verb, polarity, targets, label)
 

@@ -19,7 +19,7 @@ tone.
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from itertools import islice
 
@@ -222,18 +222,14 @@ class HolderResolver:
             factor = min(factor, f)
         return Holders(entities, factor if entities else 0.0)
 
-    def agent(self, field_name: TextField, verb: Token, agent: Token) -> Holders:
-        """Who the agent of a passive ``verb`` stands for: never whom the verb is done to. A
-        description resolves to the nearest fitting person, who may be the passive's own
-        subject ("Jeff Sessions was fired by the president"): then it is not known."""
+    def agent(self, field_name: TextField, agent: Token, done_to: Iterable[Token]) -> Holders:
+        """Who the agent of a passive stands for: never whom the verb is done to (the
+        passive's subject, the noun a participle modifies, the subject a participle opener
+        describes). A description resolves to the nearest fitting person, who may be that
+        one ("Jeff Sessions was fired by the president"): then it is not known."""
         found = self.resolve(field_name, agent)
-        done_to = [
-            self.doc.entity_of(field_name, t)
-            for s in verb.children
-            if s.dep_ == "nsubjpass"
-            for t in (s, *conjuncts(s))
-        ]
-        kept = [c for c in found.entities if all(c is not d for d in done_to)]
+        patients = [self.doc.entity_of(field_name, t) for d in done_to for t in (d, *conjuncts(d))]
+        kept = [c for c in found.entities if all(c is not p for p in patients)]
         return Holders(kept, found.factor if kept else 0.0)
 
     def possessor(self, field_name: TextField, t: Token) -> list[Cluster]:

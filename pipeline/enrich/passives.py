@@ -49,7 +49,7 @@ def passive_agent(s: SentenceReader, tok: Token) -> Iterator[Candidate]:
         agent = agent_of(tok)
         polarity = cues.VERBS.get(lemma, 0)
         if agent is not None and polarity:
-            owners = s.owner.holders.resolve(s.field, agent).entities
+            owners = s.owner.holders.agent(s.field, agent, [tok.head]).entities
             yield from s.emit((owners, "agent"), [tok.head], tok, "passive_agent", polarity, True)
     elif tok.pos_ == "NOUN" and lemma in cues.NOUNS and lemma not in cues.TARGET_OWNERS:
         top = tok
@@ -197,8 +197,8 @@ def participle_opener(s: SentenceReader, tok: Token) -> Iterator[Candidate]:
         prior = 0 if negated(tok) else _FEELINGS[lemma]
         yield from s.each(subjects, [agent], tok, "participle_opener", prior, "subject", lemma)
     elif agent is not None and lemma in cues.VERBS:
-        owners = s.owner.holders.resolve(s.field, agent).entities
         subject = [c for c in main.children if c.dep_ in {"nsubj", "nsubjpass"}]
+        owners = s.owner.holders.agent(s.field, agent, subject).entities
         yield from s.emit(
             (owners, "agent"), subject, tok, "participle_opener", cues.VERBS[lemma], True
         )

@@ -310,6 +310,8 @@ def test_the_description_a_person_was_introduced_with_is_that_person(
         "Jeff Sessions was fired by the president on Wednesday.",
         "Nancy Pelosi was praised by the senator.",
         "Jeff Sessions was criticized by the president on Wednesday.",
+        # a participle modifying whom it is done to
+        "Jeff Sessions, fired by the president on Wednesday, said nothing.",
     ],
 )
 def test_a_passives_agent_is_never_whom_it_is_done_to(enricher: Enricher, body: str) -> None:
