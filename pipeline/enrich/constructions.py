@@ -239,10 +239,15 @@ _STATEMENTS = frozenset(
 )
 
 
+# Verbs a statement answers with ("responded with a statement", "fired back with a tweet").
+_ANSWERING = frozenset({"respond", "reply", "react", "answer", "weigh", "chime", "fire", "hit"})
+
+
 def noun_owner(s: SentenceReader, noun: Token) -> list[Cluster]:
     """The holder a noun stands for or belongs to: its possessor ("Corker's statement", "his
     campaign"), the entity it names, for "X was the first senator to ..." the subject, and
-    for a statement the subject of the verb it is the object of ("X issued a statement")."""
+    for a statement the subject of the verb it is the object of ("X issued a statement") or
+    that it comes with ("X responded with a statement")."""
     holders = s.owner.holders
     titled = holders.role_holder(s.field, noun)
     if titled is not None:
@@ -261,6 +266,10 @@ def noun_owner(s: SentenceReader, noun: Token) -> list[Cluster]:
         return s.reader.subject_holders(noun.head).entities
     if noun.dep_ == "dobj" and noun.lemma_.lower() in _STATEMENTS:
         return s.reader.subject_holders(noun.head).entities  # "X issued a statement ..."
+    if noun.dep_ == "pobj" and noun.lemma_.lower() in _STATEMENTS and noun.head.lower_ == "with":
+        verb = noun.head.head  # "X responded with a statement ...", "weighed in with a tweet"
+        if verb.lemma_.lower() in _ANSWERING:  # not "disagreed with a statement ..."
+            return s.reader.subject_holders(verb).entities
     if noun.dep_ == "appos":
         owner = s.owner.doc.entity_of(s.field, noun.head)
         return [owner] if owner is not None and owner.label in HOLDER_LABELS else []
@@ -364,21 +373,26 @@ def prep_objects(tok: Token, forum: bool = False) -> list[Token]:
 
 def noun_objects(s: SentenceReader, tok: Token) -> list[Token]:
     """A stance noun's targets: its prepositions' objects, and for a noun whose owner is its
-    target, a name before it ("X, an early Trump *supporter*", "X is a NATO *critic*"); not
-    as a subject, where the name is the group holding the stance ("GOP critics said")."""
+    target, a name before it ("X, an early Trump *supporter*", "X is a NATO *critic*", "one
+    of Mr. Obama's key *supporters*, X"); not as a subject, where the name is the group
+    holding the stance ("GOP critics said")."""
     if tok.lemma_.lower() == "challenge" and any(
         c.dep_ == "acl" and c.pos_ == "VERB" and any(a.lower_ == "to" for a in c.children)
         for c in tok.children
     ):
         return []  # "a challenge to Congress to approve Y" dares Congress: Y is the target
-    found = prep_objects(tok, forum=tok.lemma_.lower() in cues.FORMAL_ACTIONS)
-    if tok.lemma_.lower() in cues.TARGET_OWNERS and tok.dep_ not in {"nsubj", "nsubjpass"}:
-        found += [
-            child
-            for child in tok.children
-            if child.dep_ in {"compound", "amod"}
-            and s.owner.doc.entity_of(s.field, child) is not None
-        ]
+    lemma = tok.lemma_.lower()
+    found = prep_objects(tok, forum=lemma in cues.FORMAL_ACTIONS)
+    if lemma in cues.TARGET_OWNERS and tok.dep_ not in {"nsubj", "nsubjpass"}:
+        for child in tok.children:
+            named = s.owner.doc.entity_of(s.field, child)
+            if named is None or child.dep_ not in {"compound", "amod", "poss"}:
+                continue
+            if child.dep_ == "amod" and named.label == "NORP":
+                continue  # "a Republican critic of Y", "his Democratic opponent": their own
+            if child.dep_ == "poss" and lemma == "opponent":
+                continue  # "Moore's opponent, Doug Jones": a race's, not an opposition
+            found.append(child)
     return found
 
 
@@ -658,13 +672,30 @@ def apposition(s: SentenceReader, tok: Token) -> Iterator[Candidate]:
         if node.dep_ != "conj" or node.head.i == node.i:
             break
         node = node.head
-    if node.dep_ != "appos":
-        return
-    named = s.owner.doc.entity_of(s.field, node.head)
+    named = _apposed_holder(s, node)
     if named is None or named.label not in HOLDER_LABELS:
         return
     objects = noun_objects(s, tok)
     yield from s.emit(([named], "apposition"), objects, tok, "apposition", cues.NOUNS[lemma])
+
+
+def _apposed_holder(s: SentenceReader, node: Token) -> Cluster | None:
+    """The named one a stance noun (or the "one" of "one of the critics") stands in
+    apposition with: the name it follows ("Noel, a vocal opponent of Y"), also past an
+    apposition between them that names no one ("Mark Amodei, R-Nev., an early Trump
+    supporter"), or the name that follows it ("One of Mr. Obama's key supporters, former
+    adviser David Axelrod, ...")."""
+    doc = s.owner.doc
+    head = node
+    for _ in range(2):  # the name, or one unnamed apposition ("R-Nev.") before it
+        if head.dep_ != "appos" or head.head.i == head.i:
+            break
+        head = head.head
+        named = doc.entity_of(s.field, head)
+        if named is not None:
+            return named
+    follower = next((c for c in node.rights if c.dep_ == "appos"), None)
+    return None if follower is None else doc.entity_of(s.field, follower)
 
 
 def complement(s: SentenceReader, tok: Token) -> Iterator[Candidate]:

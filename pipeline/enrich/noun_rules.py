@@ -5,8 +5,9 @@ model learns how far to trust it:
   subject: "X launched *into an attack on* Y", "X ended her interview *with a jab at* Y";
 * ``received_from`` — opposition or pressure a subject receives from someone: "Y faced *a
   backlash from* X", "Y has drawn *ire from* X", "Y came under *fire from* X" (X against Y),
-  "Y faces *pressure from* X *to approve* Z" (X favor approving Z), and a stance noun owned by
-  whom it is about: "Y and *his endorsement from* X" (X favor Y).
+  "Y faces *pressure from* X *to approve* Z" (X favor approving Z), a stance noun owned by
+  whom it is about: "Y and *his endorsement from* X" (X favor Y), and one a subject wins:
+  "Y won *X's endorsement*", "Y drew *X's scorn*" (X favor or against Y).
 
 Each rule looks at the children of one token and of its head, so the pass stays linear.
 """
@@ -128,6 +129,8 @@ def received_from(s: SentenceReader, tok: Token) -> Iterator[Candidate]:
         yield from _received(s, tok, _RECEIVED[lemma])
     elif lemma in _OWNED_BY_TARGET and tok.pos_ == "NOUN":
         yield from _owned_by_target(s, tok)
+    if lemma in _WON and tok.pos_ == "NOUN":
+        yield from _won(s, tok, _WON[lemma])
 
 
 def _received(s: SentenceReader, tok: Token, polarity: int) -> Iterator[Candidate]:
@@ -177,6 +180,37 @@ def _from_agents(noun: Token, verb: Token) -> list[Token]:
     preps = [p for head in (noun, verb) for p in head.children if p.dep_ == "prep"]
     preps += [p for inc in preps if inc.lower_ == "including" for p in inc.children]
     return [o for p in preps if p.lower_ == "from" for o in p.children if o.dep_ == "pobj"]
+
+
+# Verbs whose subject gets the stance its object names: "won X's endorsement", "had X's
+# backing", "drew X's criticism".
+_WINNING = frozenset(
+    {"win", "receive", "get", "earn", "secure", "gain", "land", "have", "draw", "attract"}
+    | {"incur", "face"}
+)
+_WON: dict[str, int] = {
+    **{lemma: cues.NOUNS[lemma] for lemma in _OWNED_BY_TARGET},
+    **dict.fromkeys({"scorn", "wrath", "ire"}, -1),
+    "blessing": 1,
+}
+
+
+def _won(s: SentenceReader, tok: Token, polarity: int) -> Iterator[Candidate]:
+    """ "Y won X's endorsement", "Y drew X's criticism": X's stance toward Y, the subject of
+    the verb whose object the noun is; not when either is denied ("never won X's
+    endorsement" says no side). "the backing of X" is the ``passive_agent`` source's."""
+    verb = tok.head
+    if tok.dep_ != "dobj" or verb.pos_ not in _VERBAL or verb.lemma_.lower() not in _WINNING:
+        return
+    poss = next((c for c in tok.children if c.dep_ == "poss"), None)
+    if poss is None or negated(verb) or negated(tok):
+        return
+    subjects = [c for c in verb.children if c.dep_ == "nsubj" and c.pos_ != "PRON"]
+    named = {id(s.owner.doc.entity_of(s.field, c)) for c in subjects}
+    # "Y has his support": a possessive that stands for the subject itself is no one else's
+    owners = [o for o in s.owner.holders.possessor(s.field, poss) if id(o) not in named]
+    if owners and subjects:
+        yield from s.emit((owners, "from"), subjects, tok, "received_from", polarity)
 
 
 def _owned_by_target(s: SentenceReader, tok: Token) -> Iterator[Candidate]:

@@ -31,6 +31,9 @@ def has(found: set[tuple[str, str, int]], holder: str, word: str, prior: int) ->
         ("Mayor Tom Reed opened the session by attacking the budget.", "Tom Reed", "budget", -1),
         # an infinitive modifying a predicate noun: the subject of the copula
         ("Mayor Tom Reed was the first mayor to endorse the levy.", "Tom Reed", "levy", 1),
+        # a participle on the statement its holder answers with
+        ("Senator Rosa Diaz responded with a statement criticizing the pipeline.",
+         "Rosa Diaz", "pipeline", -1),
     ],
 )  # fmt: skip
 def test_subjectless_stance_verb_takes_the_owner_of_its_clause(
@@ -194,9 +197,42 @@ def test_a_rule_proposes_its_target_with_its_direction(
     assert has(proposed(enricher, body, source), "Rosa Diaz", target, prior)
 
 
-def test_stance_noun_in_apposition_belongs_to_the_name(enricher: Enricher) -> None:
-    body = "Rosa Diaz, a longtime critic of the pipeline, spoke on Monday."
-    assert has(proposed(enricher, body, "apposition"), "Rosa Diaz", "pipeline", -1)
+@pytest.mark.parametrize(
+    ("body", "target", "prior"),
+    [
+        ("Rosa Diaz, a longtime critic of the pipeline, spoke on Monday.", "pipeline", -1),
+        # past an apposition that names no one: the party and state of a member of Congress
+        ("Rosa Diaz, D-Ore., a longtime critic of the pipeline, spoke on Monday.", "pipeline", -1),
+        # the name after the stance noun
+        ("A longtime critic of the pipeline, Rosa Diaz, spoke on Monday.", "pipeline", -1),
+        # "one of" the owner's allies: the name that follows is the ally
+        ("One of Mayor Tom Reed's closest allies, Senator Rosa Diaz, spoke on Monday.",
+         "tom reed", 1),
+    ],
+)  # fmt: skip
+def test_stance_noun_in_apposition_belongs_to_the_name(
+    enricher: Enricher, body: str, target: str, prior: int
+) -> None:
+    assert has(proposed(enricher, body, "apposition"), "Rosa Diaz", target, prior)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        # the critic's own party
+        "Rosa Diaz, a Republican critic of the pipeline, spoke on Monday.",
+        # a rival in a race, not an opposition
+        "Senator Rosa Diaz, Mayor Tom Reed's Republican opponent, spoke on Monday.",
+    ],
+)  # fmt: skip
+def test_a_stance_nouns_own_side_is_not_its_target(enricher: Enricher, body: str) -> None:
+    found = proposed(enricher, body, "apposition")
+    assert not any(t.lower() in {"republican", "tom reed"} for _, t, _ in found)
+
+
+def test_a_statement_someone_disagreed_with_is_not_theirs(enricher: Enricher) -> None:
+    body = "Senator Rosa Diaz disagreed with a statement criticizing the pipeline."
+    assert not has(proposed(enricher, body, "adjunct"), "Rosa Diaz", "pipeline", -1)
 
 
 def test_owner_of_a_subject_that_is_no_holder(enricher: Enricher) -> None:

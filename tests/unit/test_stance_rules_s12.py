@@ -68,6 +68,9 @@ def test_an_act_someone_else_made_is_not_the_subjects(enricher: Enricher, body: 
          "Rosa Diaz", "pipeline", 1),
         ("The talk turned to Governor Tom Reed and his endorsement from Senator Rosa Diaz.",
          "Rosa Diaz", "reed", 1),
+        # a stance the subject wins or draws, owned by the possessive
+        ("Governor Tom Reed received Senator Rosa Diaz's endorsement.", "Rosa Diaz", "reed", 1),
+        ("Governor Tom Reed drew Senator Rosa Diaz's scorn.", "Rosa Diaz", "reed", -1),
     ],
 )  # fmt: skip
 def test_what_a_subject_receives_from_someone_is_that_someones_stance(
@@ -101,6 +104,16 @@ def test_pressure_takes_the_direction_of_the_act_it_presses_for(
 def test_pressure_for_a_denied_or_nested_act_reads_no_side(enricher: Enricher, act: str) -> None:
     body = f"Governor Tom Reed faces pressure from Senator Rosa Diaz {act}."
     assert not any("smith" in t.lower() for _, t, _ in proposed(enricher, body, "received_from"))
+
+
+@pytest.mark.parametrize(
+    "body",
+    ["Governor Tom Reed never won Senator Rosa Diaz's endorsement.",
+     # "his" stands for the subject itself
+     "Governor Tom Reed has his support."],
+)  # fmt: skip
+def test_a_stance_not_won_or_ones_own_is_no_ones(enricher: Enricher, body: str) -> None:
+    assert not any("reed" in t.lower() for _, t, _ in proposed(enricher, body, "received_from"))
 
 
 def test_pressure_without_an_act_is_no_stance(enricher: Enricher) -> None:
