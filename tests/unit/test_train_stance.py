@@ -11,7 +11,13 @@ import pytest
 from pipeline.config import EnrichSettings
 from pipeline.enrich import Enricher
 from pipeline.enrich.stance_model import FEATURE_SET_VERSION, StanceModel
-from pipeline.tools.train_stance import _best_recall, mean_curve, operating_point, train
+from pipeline.tools.train_stance import (
+    _best_recall,
+    choose_c,
+    mean_curve,
+    operating_point,
+    train,
+)
 
 DEV = Path(__file__).resolve().parents[1] / "data" / "gold" / "stance_dev.jsonl"
 
@@ -71,6 +77,23 @@ def test_the_regularisation_is_chosen_by_the_standard_of_the_threshold() -> None
     ]
     assert _best_recall(touching) == 0.18
     assert _best_recall([_point(0.6, 0.5, 200)]) == 0.0
+
+
+def _curve(recall: float) -> list[dict[str, float]]:
+    return [{"threshold": 0.6, "precision": 0.8, "recall": recall, "tags": 300}]
+
+
+def test_the_strongest_regularisation_the_data_cannot_tell_from_the_best_is_chosen() -> None:
+    # one standard error of recall 0.165 over 1,500 gold tags is 0.0096
+    near = {"0.03": _curve(0.157), "0.05": _curve(0.160), "0.1": _curve(0.165)}
+    assert choose_c(near, 1500) == "0.03"
+    # a C clearly behind the best is not taken for being simpler
+    behind = {"0.03": _curve(0.150), "0.05": _curve(0.160), "0.1": _curve(0.165)}
+    assert choose_c(behind, 1500) == "0.05"
+    # nor when recall is estimated from many more tags
+    assert choose_c(near, 150_000) == "0.1"
+    # the order of the grid does not matter
+    assert choose_c(dict(reversed(near.items())), 1500) == "0.03"
 
 
 def test_the_default_threshold_is_the_shipped_models_operating_point() -> None:
