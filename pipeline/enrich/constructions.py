@@ -239,10 +239,6 @@ _STATEMENTS = frozenset(
 )
 
 
-# Verbs a statement answers with ("responded with a statement", "fired back with a tweet").
-_ANSWERING = frozenset({"respond", "reply", "react", "answer", "weigh", "chime", "fire", "hit"})
-
-
 def noun_owner(s: SentenceReader, noun: Token) -> list[Cluster]:
     """The holder a noun stands for or belongs to: its possessor ("Corker's statement", "his
     campaign"), the entity it names, for "X was the first senator to ..." the subject, and
@@ -268,7 +264,7 @@ def noun_owner(s: SentenceReader, noun: Token) -> list[Cluster]:
         return s.reader.subject_holders(noun.head).entities  # "X issued a statement ..."
     if noun.dep_ == "pobj" and noun.lemma_.lower() in _STATEMENTS and noun.head.lower_ == "with":
         verb = noun.head.head  # "X responded with a statement ...", "weighed in with a tweet"
-        if verb.lemma_.lower() in _ANSWERING:  # not "disagreed with a statement ..."
+        if verb.lemma_.lower() in cues.LAUNCHING:  # not "disagreed with a statement ..."
             return s.reader.subject_holders(verb).entities
     if noun.dep_ == "appos":
         owner = s.owner.doc.entity_of(s.field, noun.head)

@@ -105,6 +105,17 @@ PHRASAL_OBJECTS: dict[tuple[str, str], frozenset[str]] = {
     ("hurl", "at"): frozenset({"insult", "jab", "barb", "accusation", "abuse", "epithet", "slur"}),
 }
 
+# Verbs by which a subject makes the act or statement in its "into" or "with" phrase its own
+# ("launched into an attack", "responded with a jab", "ended her speech with praise",
+# "weighed in with a tweet backing Y"). Any other verb may receive, study or answer someone
+# else's: "looked into the attack on Y", "disagreed with the criticism of Y", "charged X
+# with assault on Y", "has been dealing with criticism of Y".
+LAUNCHING = frozenset(
+    {"launch", "respond", "reply", "retort", "counter", "retaliate", "hit", "strike", "fire"}
+    | {"lash", "open", "begin", "start", "kick", "end", "close", "conclude", "wrap", "follow"}
+    | {"weigh", "chime", "burst", "unleash", "break"}
+)
+
 # Nouns naming a position ("opponents of the bill", "his criticism of Y").
 NOUNS: dict[str, int] = _polar(
     """supporter support backer backing endorsement ally advocate proponent champion

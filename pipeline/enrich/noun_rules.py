@@ -41,15 +41,6 @@ _PHRASE_NOUNS: dict[str, int] = {
     **dict.fromkeys({"praise", "tribute", "endorsement"}, 1),
 }
 _PHRASE_PREPOSITIONS = frozenset({"into", "with"})
-# Verbs by which a subject makes the act in its phrase its own ("launched into an attack",
-# "responded with a jab", "ended her speech with praise"). Any other verb may receive, study
-# or answer someone else's act: "looked into the attack on Y", "disagreed with the criticism
-# of Y", "charged X with assault on Y", "has been dealing with criticism of Y".
-_LAUNCHING = frozenset(
-    {"launch", "respond", "reply", "retort", "counter", "retaliate", "hit", "strike", "fire"}
-    | {"lash", "open", "begin", "start", "kick", "end", "close", "conclude", "wrap", "follow"}
-    | {"weigh", "chime", "burst", "unleash", "break"}
-)
 
 
 def noun_phrase(s: SentenceReader, tok: Token) -> Iterator[Candidate]:
@@ -63,7 +54,7 @@ def noun_phrase(s: SentenceReader, tok: Token) -> Iterator[Candidate]:
         or prep.dep_ != "prep"
         or prep.lower_ not in _PHRASE_PREPOSITIONS
         or verb.pos_ != "VERB"
-        or verb.lemma_.lower() not in _LAUNCHING
+        or verb.lemma_.lower() not in cues.LAUNCHING
     ):
         return
     if verb.lemma_.lower() == "break" and prep.lower_ == "with":
