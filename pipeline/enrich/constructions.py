@@ -57,6 +57,7 @@ from pipeline.enrich.frames import (
     particle_reading,
     per_token,
     prep_targets,
+    sideless_sense,
 )
 from pipeline.enrich.holders import HOLDER_LABELS, conjuncts, one_member, platform
 from pipeline.enrich.tone import polarity
@@ -94,8 +95,8 @@ def verb_reading(tok: Token) -> tuple[int, list[Token]]:
     if takes_to_court(tok):
         return -1, [c for c in tok.children if c.dep_ == "dobj"]
     polarity = cues.VERBS.get(lemma, 0)
-    if not polarity:
-        return 0, []
+    if not polarity or sideless_sense(tok):
+        return 0, []  # "sent his troops to blast the targets": force, no side (as the verb rule)
     objects = [c for c in tok.children if c.dep_ in {"dobj", "dative"}]
     if not objects:
         objects = [

@@ -1032,18 +1032,45 @@ def _deploys(verb: Token, objects: list[Token]) -> bool:
 
 def sideless_sense(verb: Token) -> bool:
     """Is a stance verb used in a sense that takes no side toward its object: a retreat
-    ("backed down", :data:`lexicon.RETREATS`), a race run ("contest the seat"), or a welcome
+    ("backed down", :data:`lexicon.RETREATS`), a race run ("contest the seat"), a welcome
     somewhere ("welcoming Walker's staff to his team", "welcomes to the island any and all
-    Rosies"), which is hospitality?"""
+    Rosies"), which is hospitality, force used on a thing ("F-16s blasted security
+    targets in Gaza City", "slammed his squad car door on him"), an event, or an honour
+    or invitation accepted ("accepted the Nobel Peace Prize")?"""
     lemma = verb.lemma_.lower()
     if (lemma, particle_of(verb)) in lx.RETREATS:
         return True
     if lemma == "contest":  # "to contest a presidential election": to run in it
         return any(c.dep_ == "dobj" and c.lemma_.lower() in _RACES for c in verb.children)
+    if lemma in _FORCE_VERBS:
+        return any(c.dep_ == "dobj" and c.lemma_.lower() in _THINGS_HIT for c in verb.children)
+    if lemma == "accept":  # "accepted the Nobel Peace Prize", "an invitation": no side
+        return any(c.dep_ == "dobj" and c.lemma_.lower() in _HONOURS for c in verb.children)
     return lemma == "welcome" and any(
         c.dep_ == "prep" and c.lower_ in {"to", "into"} for c in verb.children
     )
 
+
+# Verbs of force that are also stance words ("blasted the plan", "hammered the president").
+_FORCE_VERBS = frozenset(
+    {"blast", "slam", "strike", "hit", "fire", "shoot", "hammer", "pound", "bomb", "attack"}
+    | {"target", "knock", "storm", "raid", "torch", "shell", "ram", "smash", "batter"}
+)
+# Things force is used on, never a side's target. Not nouns that also name an institution,
+# a group or a policy: "the House", "the office", "his base", "the Clinton camp", "the wall",
+# "the school", "the station", "the think tank", "their positions".
+_THINGS_HIT = frozenset(
+    {"target", "door", "heliport", "airport", "building", "convoy", "vehicle", "car"}
+    | {"window", "bridge", "compound", "headquarters", "infrastructure", "village", "town"}
+    | {"area", "ship", "plane", "aircraft", "truck", "tunnel", "depot", "warehouse"}
+    | {"checkpoint", "airfield", "runway", "barracks", "outpost", "bunker"}
+)
+
+
+# What one accepts without taking a side (not "accepted the deal", "accepted the ruling").
+_HONOURS = frozenset(
+    {"prize", "award", "nomination", "invitation", "honour", "honor", "medal", "trophy"}
+)
 
 # What a candidate contests by running in it (not "contested the election results").
 _RACES = frozenset(

@@ -600,9 +600,16 @@ def test_an_investigation_is_no_stance(enricher: Enricher) -> None:
         # a race run, not opposed; an outcome contested is
         ("Marco Rubio will contest a presidential election later this year.", set()),
         ("Marco Rubio contested the election results.", {-1}),
+        # force used on a thing is an event; on a plan, a side
+        ("Marco Rubio's troops blasted the security targets in the city.", set()),
+        ("Marco Rubio slammed the car door on the reporter.", set()),
+        ("Marco Rubio blasted the plan.", {-1}),
+        # an honour accepted; a deal accepted is a side
+        ("Marco Rubio accepted the Nobel Peace Prize in Oslo.", set()),
+        ("Marco Rubio accepted the deal.", {1}),
     ],
 )
-def test_a_welcome_somewhere_or_a_race_contested_takes_no_side(
+def test_a_sense_of_a_stance_verb_that_takes_no_side(
     enricher: Enricher, body: str, sides: set[int]
 ) -> None:
     found = candidates(enricher, body)
