@@ -123,8 +123,9 @@ def entity_spans(doc: Doc, teams: list[Span] | None = None) -> list[Span]:
     A place name wins over a shorter or equal entity it overlaps, so "Hong Kong", "Tel Aviv"
     and "Buenos Aires" are never split (a longer entity such as "New York Times" keeps its
     words); a single-word place is added only where it is a proper noun. No span crosses a
-    line break (results lines and lists are separate lines of names) or a bracket ("Federal
-    Bureau of Investigation (FBI" is a name and its acronym). ``teams`` (names next
+    line break (results lines and lists are separate lines of names), a bracket ("Federal
+    Bureau of Investigation (FBI" is a name and its acronym) or, in a name, a colon
+    ("Ocasio-Cortez: Trump" is a speaker and whom she speaks of). ``teams`` (names next
     to a score, :mod:`pipeline.enrich.results`) replace every span they overlap.
     """
     # "Samuel Mwanza ... Mwanza said": a lone word that is the surname of a person NER named
@@ -143,13 +144,22 @@ def entity_spans(doc: Doc, teams: list[Span] | None = None) -> list[Span]:
 
 
 _BRACKETS = frozenset("()[]")
+# Labels of names, which a colon ends ("Ocasio-Cortez: Trump's tax cuts ..." is a speaker and
+# what she said); a title keeps its colon ("Fire and Fury: Inside the Trump White House").
+_NAME_LABELS = frozenset({"PERSON", "ORG", "GPE", "NORP", "LOC", "FAC"})
 
 
 def _split_lines(span: Span) -> list[Span]:
     pieces: list[Span] = []
     start = span.start
+    colon_ends = span.label_ in _NAME_LABELS
     for tok in span:
-        if "\n" in tok.text or tok.is_space or tok.text in _BRACKETS:
+        if (
+            "\n" in tok.text
+            or tok.is_space
+            or tok.text in _BRACKETS
+            or (colon_ends and tok.text == ":")
+        ):
             if start < tok.i:
                 pieces.append(Span(span.doc, start, tok.i, label=span.label_))
             start = tok.i + 1

@@ -75,3 +75,16 @@ def test_labels_outlets_and_headings_are_no_speakers(
 ) -> None:
     result = run(enricher, body)
     assert all(not (e.label == "PERSON" and name in e.name) for e in result.entities)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        # NER read "Ocasio-Cortez: Trump" as one organisation
+        "Ocasio-Cortez: Trump's tax cuts are a scam",
+        "Rep. Alexandria Ocasio-Cortez spoke. Ocasio-Cortez: Trump's tax cuts are a scam",
+    ],
+)
+def test_a_name_ends_at_its_colon(enricher: Enricher, body: str) -> None:
+    names = [e.name for e in run(enricher, body).entities]
+    assert "Trump" in names and not any(":" in n for n in names)
