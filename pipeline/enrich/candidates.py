@@ -478,11 +478,9 @@ class SentenceReader:
                 holders += self._resolve(child, with_conjuncts=True)
                 via = "apposition"
         agentive = lemma.endswith(("er", "or", "ist", "ent", "ate", "ion", "y", "an"))
-        if poss is not None and not holders:
-            if lemma in cues.TARGET_OWNERS:
-                objects = [*objects, poss]  # "Trump's critics": Trump is the target
-            else:
-                holders = self._resolve(poss)
+        if poss is not None and not holders and lemma not in cues.TARGET_OWNERS:
+            # "Trump's critics": Trump is the target, among the noun's objects already
+            holders = self._resolve(poss)
         node = constructions.described(tok)
         # "had the support of X", "drew criticism from X": the subject receives the stance
         # (passive_agent proposes X toward it), it does not hold it; nor "faced criticism for

@@ -265,8 +265,8 @@ def noun_owner(s: SentenceReader, noun: Token) -> list[Cluster]:
         return s.reader.subject_holders(noun.head).entities  # "X issued a statement ..."
     if noun.dep_ == "pobj" and noun.lemma_.lower() in _STATEMENTS and noun.head.lower_ == "with":
         verb = noun.head.head  # "X responded with a statement ...", "weighed in with a tweet"
-        if verb.lemma_.lower() in cues.LAUNCHING:  # not "disagreed with a statement ..."
-            return s.reader.subject_holders(verb).entities
+        if verb.lemma_.lower() in cues.LAUNCHING and not _received_with(verb, noun):
+            return s.reader.subject_holders(verb).entities  # not "disagreed with a statement"
     if noun.dep_ == "appos":
         owner = s.owner.doc.entity_of(s.field, noun.head)
         return [owner] if owner is not None and owner.label in HOLDER_LABELS else []
@@ -366,6 +366,17 @@ def prep_objects(tok: Token, forum: bool = False) -> list[Token]:
         and not (forum and prep.lower_ in cues.FORUM_PREPOSITIONS)
         for obj in prep_targets(prep)
     ]
+
+
+def _received_with(verb: Token, noun: Token) -> bool:
+    """Is the statement in a launching verb's "with" phrase someone else's: the subject
+    receives it ("was hit with a letter criticizing Y"), it names its author ("responded
+    with a statement from his lawyers"), or the subject only ended up with it?"""
+    return (
+        is_passive(verb)
+        or particle_of(verb) == "up"
+        or any(c.dep_ == "prep" and c.lower_ in {"from", "by"} for c in noun.children)
+    )
 
 
 def noun_objects(s: SentenceReader, tok: Token) -> list[Token]:
@@ -680,17 +691,17 @@ def _apposed_holder(s: SentenceReader, node: Token) -> Cluster | None:
     """The named one a stance noun (or the "one" of "one of the critics") stands in
     apposition with: the name it follows ("Noel, a vocal opponent of Y"), also past an
     apposition between them that names no one ("Mark Amodei, R-Nev., an early Trump
-    supporter"), or the name that follows it ("One of Mr. Obama's key supporters, former
-    adviser David Axelrod, ...")."""
+    supporter", "Tom Cotton, a Republican, a critic of Y"), or the name that follows it
+    ("One of Mr. Obama's key supporters, former adviser David Axelrod, ...")."""
     doc = s.owner.doc
     head = node
-    for _ in range(2):  # the name, or one unnamed apposition ("R-Nev.") before it
+    for _ in range(2):  # the name, or one apposition naming no one ("R-Nev.") before it
         if head.dep_ != "appos" or head.head.i == head.i:
             break
         head = head.head
         named = doc.entity_of(s.field, head)
-        if named is not None:
-            return named
+        if named is not None and not (named.label == "NORP" and one_member(head)):
+            return named  # "Tom Cotton, a Republican, a frequent critic of Y": Cotton
     follower = next((c for c in node.rights if c.dep_ == "appos"), None)
     return None if follower is None else doc.entity_of(s.field, follower)
 

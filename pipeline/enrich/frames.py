@@ -1042,8 +1042,11 @@ def sideless_sense(verb: Token) -> bool:
         return True
     if lemma == "contest":  # "to contest a presidential election": to run in it
         return any(c.dep_ == "dobj" and c.lemma_.lower() in _RACES for c in verb.children)
-    if lemma in _FORCE_VERBS:
-        return any(c.dep_ == "dobj" and c.lemma_.lower() in _THINGS_HIT for c in verb.children)
+    if lemma in _FORCE_VERBS:  # "blasted the targets", "the convoy was attacked by X"
+        return any(
+            c.dep_ in {"dobj", "nsubjpass"} and c.lemma_.lower() in _THINGS_HIT
+            for c in verb.children
+        )
     if lemma == "accept":  # "accepted the Nobel Peace Prize", "an invitation": no side
         return any(c.dep_ == "dobj" and c.lemma_.lower() in _HONOURS for c in verb.children)
     return lemma == "welcome" and any(

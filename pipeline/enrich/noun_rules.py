@@ -23,6 +23,7 @@ from pipeline.enrich import cues
 from pipeline.enrich import lexicon as lx
 from pipeline.enrich.constructions import prep_objects
 from pipeline.enrich.frames import Target, agent_of, negated, particle_of
+from pipeline.enrich.moods import unstated_verb
 
 if TYPE_CHECKING:
     from pipeline.enrich.candidates import Candidate, SentenceReader
@@ -189,13 +190,14 @@ _WON: dict[str, int] = {
 def _won(s: SentenceReader, tok: Token, polarity: int) -> Iterator[Candidate]:
     """ "Y won X's endorsement", "Y drew X's criticism": X's stance toward Y, the subject of
     the verb whose object the noun is; not when either is denied ("never won X's
-    endorsement" says no side). "the backing of X" is the ``passive_agent`` source's."""
+    endorsement" says no side) or only possible ("could win X's endorsement"). "the backing
+    of X" is the ``passive_agent`` source's."""
     verb = tok.head
     if tok.dep_ != "dobj" or verb.pos_ not in _VERBAL or verb.lemma_.lower() not in _WINNING:
         return
     poss = next((c for c in tok.children if c.dep_ == "poss"), None)
-    if poss is None or negated(verb) or negated(tok):
-        return
+    if poss is None or negated(verb) or negated(tok) or unstated_verb(verb):
+        return  # "could win X's endorsement if …": none won
     subjects = [c for c in verb.children if c.dep_ == "nsubj" and c.pos_ != "PRON"]
     named = {id(s.owner.doc.entity_of(s.field, c)) for c in subjects}
     # "Y has his support": a possessive that stands for the subject itself is no one else's

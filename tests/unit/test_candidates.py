@@ -603,6 +603,7 @@ def test_an_investigation_is_no_stance(enricher: Enricher) -> None:
         # force used on a thing is an event; on a plan, a side
         ("Marco Rubio's troops blasted the security targets in the city.", set()),
         ("Marco Rubio slammed the car door on the reporter.", set()),
+        ("The convoy was attacked by Marco Rubio near the border.", set()),
         ("Marco Rubio blasted the plan.", {-1}),
         # an honour accepted; a deal accepted is a side
         ("Marco Rubio accepted the Nobel Peace Prize in Oslo.", set()),
@@ -616,6 +617,14 @@ def test_a_sense_of_a_stance_verb_that_takes_no_side(
     assert {
         c.prior for c in found if c.holder.name == "Marco Rubio" and c.source != "pair"
     } == sides
+
+
+def test_a_stance_nouns_owner_is_its_target_once_and_never_a_rivals(enricher: Enricher) -> None:
+    critic = "Senator Ann Cole is one of Mayor Tom Reed's fiercest critics."
+    found = [c for c in candidates(enricher, critic) if c.source == "noun"]
+    assert [c.key for c in found] == [("Ann Cole", "Tom Reed")]
+    rival = "Senator Ann Cole is Mayor Tom Reed's opponent in the Senate race."
+    assert directions(candidates(enricher, rival), "Ann Cole", "tom reed") == set()
 
 
 def test_a_challenge_to_someone_to_act_dares_them(enricher: Enricher) -> None:

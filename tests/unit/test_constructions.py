@@ -205,6 +205,9 @@ def test_a_rule_proposes_its_target_with_its_direction(
         ("Rosa Diaz, D-Ore., a longtime critic of the pipeline, spoke on Monday.", "pipeline", -1),
         # the name after the stance noun
         ("A longtime critic of the pipeline, Rosa Diaz, spoke on Monday.", "pipeline", -1),
+        # past a party word used of her alone
+        ("Rosa Diaz, a Republican, a longtime critic of the pipeline, spoke on Monday.",
+         "pipeline", -1),
         # "one of" the owner's allies: the name that follows is the ally
         ("One of Mayor Tom Reed's closest allies, Senator Rosa Diaz, spoke on Monday.",
          "tom reed", 1),
@@ -230,8 +233,16 @@ def test_a_stance_nouns_own_side_is_not_its_target(enricher: Enricher, body: str
     assert not any(t.lower() in {"republican", "tom reed"} for _, t, _ in found)
 
 
-def test_a_statement_someone_disagreed_with_is_not_theirs(enricher: Enricher) -> None:
-    body = "Senator Rosa Diaz disagreed with a statement criticizing the pipeline."
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Senator Rosa Diaz disagreed with a statement criticizing the pipeline.",
+        # a launching verb, but the subject receives the statement or it names its author
+        "Senator Rosa Diaz was hit with a letter criticizing the pipeline.",
+        "Senator Rosa Diaz responded with a statement from her aides criticizing the pipeline.",
+    ],
+)
+def test_a_statement_someone_else_made_is_not_theirs(enricher: Enricher, body: str) -> None:
     assert not has(proposed(enricher, body, "adjunct"), "Rosa Diaz", "pipeline", -1)
 
 

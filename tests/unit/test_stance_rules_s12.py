@@ -109,6 +109,7 @@ def test_pressure_for_a_denied_or_nested_act_reads_no_side(enricher: Enricher, a
 @pytest.mark.parametrize(
     "body",
     ["Governor Tom Reed never won Senator Rosa Diaz's endorsement.",
+     "Governor Tom Reed could win Senator Rosa Diaz's endorsement if he drops the plan.",
      # "his" stands for the subject itself
      "Governor Tom Reed has his support."],
 )  # fmt: skip
