@@ -38,6 +38,7 @@ from pipeline.enrich.frames import (
     compose,
     demand_reading,
     is_passive,
+    named_clauses,
     negated,
     particle_of,
     particle_reading,
@@ -433,7 +434,7 @@ class SentenceReader:
         else:
             objects = [c for c in tok.children if c.dep_ in {"dobj", "dative"}]
             if not objects:
-                objects = constructions.prep_objects(tok)
+                objects = constructions.prep_objects(tok) or named_clauses(tok)
         if not objects:
             return  # no target to take a side on: skip resolving the holders
         if agent is not None:

@@ -51,6 +51,7 @@ from pipeline.enrich.frames import (
     is_passive,
     is_venue,
     mismatched_conjunct,
+    named_clauses,
     negated,
     not_a_demand,
     particle_of,
@@ -104,13 +105,20 @@ def verb_reading(tok: Token) -> tuple[int, list[Token]]:
             for p in tok.children
             if p.dep_ == "prep" and p.lower_ in {"on", "against", "for", "to", "of", "at"}
             for o in prep_targets(p)
-        ]
+        ] or named_clauses(tok)
     return polarity, objects
 
 
 def without_object(verb: Token, key: tuple[str, str]) -> bool:
     """Does a phrasal predicate that takes a side only with its object lack it ("takes in
-    the crowd at an event": no aim taken; :data:`cues.PHRASAL_OBJECTS`)?"""
+    the crowd at an event": no aim taken; :data:`cues.PHRASAL_OBJECTS`)? And is "agreed
+    with" a deal struck with a party ("agreed with Iran to resume talks", "… on a
+    ceasefire"), not a view shared?"""
+    if key == ("agree", "with"):
+        return any(
+            c.dep_ == "xcomp" or (c.dep_ == "prep" and c.lower_ in {"on", "to"})
+            for c in verb.children
+        )
     needed = cues.PHRASAL_OBJECTS.get(key)
     if needed is None:
         return False

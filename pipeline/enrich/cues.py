@@ -27,7 +27,7 @@ VERBS: dict[str, int] = {
     **_polar(
         """thank credit celebrate tout admire salute honor honour congratulate sponsor
         cosponsor introduce recommend trust respect like reward nominate
-        appoint reaffirm restore fund vouch cheer herald pardon""",
+        appoint reaffirm restore fund vouch cheer herald pardon enact""",
         """attack accuse blame question criticize criticise sue mock ridicule bash berate chide
         scold rebuke castigate disparage smear undermine obstruct filibuster impeach dispute
         contest deride lament fault excoriate assail insult vilify demonize demonise
@@ -36,7 +36,7 @@ VERBS: dict[str, int] = {
         indict subpoena snub shun abandon ditch disown distance downplay dismiss
         override thwart scuttle sink derail torpedo stall halt defy disavow denigrate
         lampoon scorn doubt detest chastise admonish reprimand pillory malign
-        discredit confront renounce fire oust depose expel""",
+        discredit confront renounce fire oust depose expel disapprove""",
     ),
 }
 
@@ -56,6 +56,7 @@ PHRASAL: dict[tuple[str, str], int] = {
     ("turn", "on"): -1,
     ("break", "with"): -1,
     ("disagree", "with"): -1,
+    ("agree", "with"): 1,  # not with a deal's terms (constructions.without_object)
     ("pour", "on"): -1,  # "poured cold water on"
     ("go", "after"): -1,
     ("fire", "at"): -1,
@@ -124,6 +125,7 @@ NOUNS: dict[str, int] = _polar(
     """opponent opposition critic criticism attack assault condemnation rejection
     denunciation foe enemy adversary detractor skeptic sceptic objection veto lawsuit
     suit complaint challenge boycott protest accusation allegation rebuke concern worry
+    injunction
     scorn contempt disdain jab doubt frustration anger outrage disapproval""",
 )
 # Stance nouns whose owner is the *target* when written as a possessive ("Trump's critics").
@@ -143,7 +145,9 @@ NOUN_PREPOSITIONS = frozenset(
 # Legal and formal actions, and the prepositions that name where they are brought, not whom
 # against: "filed the suit *at* the Federal High Court", "a complaint *with* the European
 # Commission", "a protest *in* Brussels".
-FORMAL_ACTIONS = frozenset({"suit", "lawsuit", "complaint", "challenge", "protest", "objection"})
+FORMAL_ACTIONS = frozenset(
+    {"suit", "lawsuit", "complaint", "challenge", "protest", "objection", "injunction"}
+)
 FORUM_PREPOSITIONS = frozenset({"at", "with", "in", "before"})
 
 # Nouns naming a position whose direction the preposition gives ("a campaign *against* Y",
@@ -184,10 +188,10 @@ LABEL_VERBS = _lemmas(
 
 # Adjectives with a complement ("opposed to", "critical of", "committed to").
 ADJECTIVES: dict[str, int] = _polar(
-    """supportive committed proud grateful pleased happy enthusiastic favorable favourable
-    sympathetic loyal""",
+    """supportive committed proud grateful thankful pleased happy enthusiastic favorable
+    favourable sympathetic loyal approving""",
     """opposed critical skeptical sceptical wary hostile dismissive angry furious
-    frustrated unhappy disappointed concerned worried upset outraged""",
+    frustrated unhappy disappointed concerned worried upset outraged disapproving""",
 )
 
 # Prepositions that carry a stance on their own in a predicate ("X is against Y").

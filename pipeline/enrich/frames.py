@@ -105,6 +105,33 @@ def prep_targets(prep: Token) -> list[Token]:
     ]
 
 
+# Verbs that give a name in a free relative: "denounced *what he called* a witch hunt".
+_NAMING_VERBS = frozenset({"call", "describe", "term", "dub", "label", "characterize"})
+
+
+def named_in_relative(tok: Token) -> Token | None:
+    """The thing a free relative names: "a witch hunt" in "denounced what he called a witch
+    hunt" or "against what she described as a smear" (``tok`` is the naming verb, whose
+    object is "what"); else None. The speaker's own name for it is the stance's target."""
+    if tok.lemma_.lower() not in _NAMING_VERBS:
+        return None
+    if not any(c.dep_ == "dobj" and c.lower_ in {"what", "whatever"} for c in tok.children):
+        return None
+    for c in tok.children:
+        if c.dep_ in {"oprd", "attr", "xcomp"} and c.pos_ in {"NOUN", "PROPN"}:
+            return c
+        if c.dep_ == "prep" and c.lower_ == "as":
+            return next((o for o in c.children if o.dep_ == "pobj"), None)
+    return None
+
+
+def named_clauses(verb: Token) -> list[Token]:
+    """A verb's clauses that are a free relative naming its object ("denounced what he
+    called a witch hunt": the parser makes "called" a clause of "denounced", with "what"
+    its object); :meth:`FrameReader.targets` reads the name from each."""
+    return [c for c in verb.children if c.dep_ == "ccomp" and named_in_relative(c) is not None]
+
+
 def bare_adjective(tok: Token) -> bool:
     """Is ``tok`` an adjective with no noun phrase of its own, at most an adverb ("deeply
     disturbing"; not "the poor")?"""
@@ -662,6 +689,9 @@ class FrameReader:
 
     def targets(self, head: Token) -> list[Target]:
         """Targets named by a noun (and nouns coordinated with it), or by a gerund clause."""
+        named = named_in_relative(head)
+        if named is not None:  # "against what he called a smear campaign"
+            return self.targets(named)
         if head.pos_ in {"VERB", "AUX"}:  # "warned against rushing the process"
             return self._action_targets(head)
         if is_venue(head):  # "fired back on Twitter"
@@ -710,8 +740,8 @@ class FrameReader:
         return [Target(act_span(verb), "phrase", 1)]
 
     def _target(self, noun: Token) -> Target | None:
-        if noun.lower_ in {"that", "which"} and noun.head.dep_ == "relcl":
-            noun = noun.head.head  # "the ceasefire that Trump proposed"
+        if noun.lower_ in {"that", "which", "who", "whom"} and noun.head.dep_ == "relcl":
+            noun = noun.head.head  # "the ceasefire that Trump proposed", "X, whom he called …"
         if noun.lower_ in _SKIP_TARGETS or noun.pos_ in {"PRON", "NUM"} or _fragment(noun):
             return None
         entity = self.doc.entity_of(self.field, noun)
@@ -909,12 +939,29 @@ def compose(verb: Token, polarity: int) -> tuple[int, Token]:
     """Climb the control verbs above ``verb`` ("refused to *back*"), composing polarity and
     negation; returns the composed polarity and the verb whose subject holds it."""
     node = verb
-    while _is_embedded(node):
+    while True:
+        if _is_embedded(node):
+            above, sign = node.head, _embedding_polarity(node.head)
+        elif (phrasal := _phrasal_above(node)) is not None:
+            above, sign = phrasal
+        else:
+            break
         if negated(node):
             polarity = -polarity
-        node = node.head
-        polarity *= _embedding_polarity(node)
+        node = above
+        polarity *= sign
     return _at_top(verb, node, polarity), node
+
+
+def _phrasal_above(node: Token) -> tuple[Token, int] | None:
+    """The stance verb whose preposition takes the gerund ``node``, and its direction:
+    "balked at *committing* to Y" is against Y, "called for *boycotting* Y" too."""
+    prep = node.head
+    if node.dep_ != "pcomp" or node.tag_ != "VBG" or prep.dep_ != "prep":
+        return None
+    key = (prep.head.lemma_.lower(), prep.lower_)
+    sign = cues.PHRASAL.get(key) or lx.PHRASAL.get(key)
+    return (prep.head, sign) if sign else None
 
 
 def _at_top(verb: Token, top: Token, polarity: int) -> int:

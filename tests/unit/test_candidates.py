@@ -632,3 +632,49 @@ def test_a_challenge_to_someone_to_act_dares_them(enricher: Enricher) -> None:
     assert -1 not in directions(candidates(enricher, dare), "Ann Cole", "congress")
     suit = "Senator Ann Cole filed a legal challenge to the new transit law."
     assert -1 in directions(candidates(enricher, suit), "Ann Cole", "transit")
+
+
+@pytest.mark.parametrize(
+    ("body", "holder", "target", "prior"),
+    [
+        # the speaker's own name for the thing, in a free relative, is what the stance is on
+        ("Senator Ana Ruiz denounced what she called a witch hunt.", "Ana Ruiz", "witch", -1),
+        ("Mayor Tom Reed slammed what he described as a smear.", "Tom Reed", "smear", -1),
+        ("Ana Ruiz pushed back against what she called a smear campaign.", "Ana Ruiz", "smear", -1),
+        ("Ana Ruiz opened with an attack on what she called his failures.", "Ana Ruiz", "fail", -1),
+        # views shared or disapproved of
+        ('"We agree with the court\'s ruling," Ana Ruiz said.', "Ana Ruiz", "ruling", 1),
+        ("Mayor Tom Reed disapproved of the transit plan.", "Tom Reed", "transit", -1),
+        ("Mayor Tom Reed was disapproving of the transit plan.", "Tom Reed", "transit", -1),
+        ("Mayor Tom Reed approved of the transit plan.", "Tom Reed", "transit", 1),
+        ("Mayor Tom Reed said he is thankful for the court's ruling.", "Tom Reed", "ruling", 1),
+        # acts: a law enacted, an injunction sought or issued
+        ("The Ohio legislature enacted the Clean Water Act.", "Ohio", "clean water", 1),
+        ("The High Court issued an injunction against the pipeline.", "High Court", "pipe", -1),
+        # a stance verb as the gerund of a phrasal one takes its direction from both
+        ("Ana Ruiz is balking at committing to the purchase plan.", "Ana Ruiz", "purchase", -1),
+        ("Senator Ana Ruiz voted against repealing Obamacare.", "Ana Ruiz", "obamacare", 1),
+        ("Senator Ana Ruiz objected to praising the mayor.", "Ana Ruiz", "mayor", -1),
+        # a relative pronoun as the object is its antecedent
+        ("Ana Ruiz met Tom Reed, whom she called a disgrace.", "Ana Ruiz", "tom reed", -1),
+        ("Ana Ruiz met Tom Reed, who she called a great champion of reform.", "Ana Ruiz", "tom", 1),
+    ],
+)
+def test_named_things_shared_views_and_phrasal_gerunds(
+    enricher: Enricher, body: str, holder: str, target: str, prior: int
+) -> None:
+    found = directions(candidates(enricher, body), holder, target)
+    assert prior in found
+    assert -prior not in found
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Iran agreed with the European Union to resume the talks.",
+        "Iran agreed with the European Union on a ceasefire.",
+    ],
+)
+def test_a_deal_agreed_with_a_party_is_no_view_of_it(enricher: Enricher, body: str) -> None:
+    found = candidates(enricher, body)
+    assert not [c for c in found if c.source != "pair" and "European Union" in c.target.text]
