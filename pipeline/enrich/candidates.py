@@ -46,6 +46,7 @@ from pipeline.enrich.frames import (
     sideless_sense,
     wanted_object,
     wished_act,
+    with_particle_preps,
 )
 from pipeline.enrich.holders import HOLDER_LABELS, HolderResolver, conjuncts, lede_description
 from pipeline.enrich.moods import unstated_verb
@@ -287,7 +288,7 @@ def _phrasal_children(verb: Token) -> list[Token]:
         if o.dep_ == "dobj" and o.lemma_.lower() in _HUNG_ON_OBJECT
         for p in o.children
     ]
-    return [*verb.children, *hung]
+    return [*with_particle_preps(verb), *hung]
 
 
 # The parts of speech the token rules of :meth:`SentenceReader.all` read (each rule checks its
@@ -298,6 +299,23 @@ _RULE_POS = frozenset({"VERB", "AUX", "NOUN", "PROPN", "ADJ"})
 # Verbs whose subject answers a stance noun rather than voicing it: "denied the
 # accusations", "dismissed the criticism of Y".
 _ANSWERING = frozenset({"deny", "refute", "rebut", "ignore", "address", "answer", "brush"})
+
+
+def _rushed_to(noun: Token) -> Token | None:
+    """The verb of "came / rushed / leapt to the *defense* of Y", if ``noun`` is in one."""
+    to = noun.head
+    if noun.dep_ != "pobj" or to.lower_ != "to" or to.dep_ != "prep":
+        return None
+    return to.head if to.head.lemma_.lower() in _RUSHING else None
+
+
+_RUSHING = frozenset({"come", "rush", "leap", "spring", "jump", "race", "ride"})
+
+
+def _among_them(prep: Token) -> bool:
+    """ "X was *among* the critics of Y": one of them, as "one of the critics" is (not "spoke
+    among the supporters of Y", a place)."""
+    return prep.lower_ == "among" and prep.head.lemma_ == "be"
 
 
 def _judges(verb: Token) -> bool:
@@ -479,6 +497,11 @@ class SentenceReader:
                 holders += self._resolve(child, with_conjuncts=True)
                 via = "apposition"
         agentive = lemma.endswith(("er", "or", "ist", "ent", "ate", "ion", "y", "an"))
+        rush = _rushed_to(tok)
+        if rush is not None and not holders:
+            # "came to the defense of Y", "rushed to Y's defense": the subject's, toward Y
+            holders, via = self._subject_of(rush)
+            objects = objects or ([poss] if poss is not None else [])
         if poss is not None and not holders and lemma not in cues.TARGET_OWNERS:
             # "Trump's critics": Trump is the target, among the noun's objects already
             holders = self._resolve(poss)
@@ -492,17 +515,21 @@ class SentenceReader:
         # "X is a Trump supporter" is X's, but "X told / met Moore supporters" is not: people
         # named by their stance as an object are others than the subject
         people = node.dep_ == "dobj" and lemma in cues.TARGET_OWNERS
+        # "joined the chorus of critics of Y" makes the subject one of them
+        people = people and not (
+            node is not tok and node.head.lemma_.lower() in constructions.JOINING
+        )
         judged = node.dep_ == "dobj" and _judges(node.head)
         if not holders and node.dep_ in {"attr", "dobj"} and not (received or people or judged):
             holders, via = self._subject_of(node.head)
         if (
             not holders
             and node.dep_ == "pobj"
-            and node.head.lower_ == "as"
+            and (node.head.lower_ == "as" or _among_them(node.head))
             and lemma in cues.STANCE_PEOPLE
         ):
-            # "emerged as a critic of Y"; but "denounced the bill as an attack on Z" says
-            # what the bill does, not what the subject is
+            # "emerged as a critic of Y", "was among the critics of Y"; but "denounced the
+            # bill as an attack on Z" says what the bill does, not what the subject is
             holders, via = self._subject_of(node.head.head)
         if not holders and agentive and tok.dep_ in {"nsubj", "nsubjpass"}:
             holders = [

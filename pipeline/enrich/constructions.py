@@ -58,7 +58,9 @@ from pipeline.enrich.frames import (
     particle_reading,
     per_token,
     prep_targets,
+    retreat_from_stance,
     sideless_sense,
+    with_particle_preps,
 )
 from pipeline.enrich.holders import HOLDER_LABELS, conjuncts, one_member, platform
 from pipeline.enrich.tone import polarity
@@ -81,7 +83,7 @@ def verb_reading(tok: Token) -> tuple[int, list[Token]]:
     particled = particle_reading(tok)
     if particled is not None:
         return particled[0], particled[1]
-    for prep in tok.children:
+    for prep in with_particle_preps(tok):
         if prep.dep_ not in {"prep", "prt"}:
             continue
         key = (lemma, prep.lower_)
@@ -91,7 +93,7 @@ def verb_reading(tok: Token) -> tuple[int, list[Token]]:
         needed = lx.PARTICLES.get(key)
         if polarity and (needed is None or particle_of(tok) == needed):
             objects = prep_targets(prep)
-            if objects:
+            if objects and not retreat_from_stance(tok, objects):
                 return polarity, objects
     if takes_to_court(tok):
         return -1, [c for c in tok.children if c.dep_ == "dobj"]
@@ -414,11 +416,20 @@ def noun_objects(s: SentenceReader, tok: Token) -> list[Token]:
 
 def described(tok: Token) -> Token:
     """The word whose role says whom a stance noun describes: the noun itself, or "one" in
-    "one of the harshest *critics* of Y" (who is one of them is the critic)."""
+    "one of the harshest *critics* of Y" (who is one of them is the critic), or the group
+    in "joined the chorus / the ranks of *critics* of Y"."""
     of = tok.head
-    if tok.dep_ == "pobj" and of.lower_ == "of" and of.head.lower_ == "one":
+    if tok.dep_ != "pobj" or of.lower_ != "of":
+        return tok
+    if of.head.lower_ == "one" or of.head.lemma_.lower() in _GROUPS:
         return of.head
     return tok
+
+
+# Groups one joins or leads: "joined the growing chorus of critics of Y".
+_GROUPS = frozenset({"chorus", "rank", "ranks", "camp", "legion", "coalition", "army"})
+# Verbs by which the subject becomes one of a group of people named by their stance.
+JOINING = frozenset({"join", "lead", "swell"})
 
 
 def necessity(s: SentenceReader, speakers: list[Cluster], via: str) -> Iterator[Candidate]:
@@ -583,6 +594,16 @@ def names_object(verb: Token) -> bool:
     )
 
 
+def _judging_apposition(s: SentenceReader, obj: Token) -> Token | None:
+    """The name the parser hung on the object as an apposition ("branded the bill a
+    *disgrace*"), when it judges; not one set off by a comma, a true apposition ("called
+    Tom Reed, the party chairman, on Sunday" phoned him)."""
+    appos = next((c for c in obj.children if c.dep_ == "appos"), None)
+    if appos is None or obj.doc[appos.left_edge.i - 1].is_punct:
+        return None
+    return appos if name_direction(s, appos) else None
+
+
 def stray_name(obj: Token) -> Token | None:
     """The name a label verb gives that the parser hung inside its object's own phrase, as
     an adjective ending it as a preposition's object ("called the allegations against Joyce
@@ -592,11 +613,42 @@ def stray_name(obj: Token) -> Token | None:
     return last if last.dep_ == "pobj" and bare_adjective(last) else None
 
 
+# Verbs that judge their object by what they liken it to: "compared the bill to theft".
+_LIKENING = frozenset({"compare", "liken", "equate"})
+
+
+def _likened(s: SentenceReader, tok: Token) -> Iterator[Candidate]:
+    """ "likened Reed to a dictator": a name given by comparison, judged as one given by
+    "called". "Compared" only with a name that judges ("compared the figures to last
+    year's" gives none); a likening is a judgement even in words the lexicons do not know,
+    so the model reads it without a direction."""
+    objects = [c for c in tok.children if c.dep_ == "dobj"]
+    name = next(
+        (
+            o
+            for p in tok.children
+            if p.dep_ == "prep" and p.lower_ in {"to", "with"}
+            for o in p.children
+            if o.dep_ == "pobj"
+        ),
+        None,
+    )
+    if not objects or name is None:
+        return
+    prior = name_direction(s, name)
+    owners = s.reader.subject_holders(tok).entities
+    if (prior or tok.lemma_.lower() != "compare") and owners and not negated(tok):
+        yield from s.each(owners, objects, tok, "label", prior, "subject", tok.lemma_.lower())
+
+
 def label(s: SentenceReader, tok: Token) -> Iterator[Candidate]:
     """ "Perry called the case 'outrageous'", "Nuland referred to his remarks as 'wild
     speculation'": the holder judges the object by the name given to it; the direction is
     that of the judgement words of the name (0 when it has none)."""
     lemma = tok.lemma_.lower()
+    if tok.pos_ == "VERB" and lemma in _LIKENING:
+        yield from _likened(s, tok)
+        return
     if tok.pos_ != "VERB" or lemma not in cues.LABEL_VERBS:
         return
     if lemma == "refer":
@@ -627,7 +679,7 @@ def label(s: SentenceReader, tok: Token) -> Iterator[Candidate]:
             None,
         )
     if name is None and lemma != "refer":
-        name = stray_name(objects[0])
+        name = stray_name(objects[0]) or _judging_apposition(s, objects[0])
     if name is None:
         return
     owners = s.reader.subject_holders(tok).entities or clause_owner(s, tok)

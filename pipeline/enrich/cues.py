@@ -27,7 +27,7 @@ VERBS: dict[str, int] = {
     **_polar(
         """thank credit celebrate tout admire salute honor honour congratulate sponsor
         cosponsor introduce recommend trust respect like reward nominate
-        appoint reaffirm restore fund vouch cheer herald pardon enact""",
+        appoint reaffirm restore fund vouch cheer herald pardon enact spearhead""",
         """attack accuse blame question criticize criticise sue mock ridicule bash berate chide
         scold rebuke castigate disparage smear undermine obstruct filibuster impeach dispute
         contest deride lament fault excoriate assail insult vilify demonize demonise
@@ -36,7 +36,7 @@ VERBS: dict[str, int] = {
         indict subpoena snub shun abandon ditch disown distance downplay dismiss
         override thwart scuttle sink derail torpedo stall halt defy disavow denigrate
         lampoon scorn doubt detest chastise admonish reprimand pillory malign
-        discredit confront renounce fire oust depose expel disapprove""",
+        discredit confront renounce fire oust depose expel disapprove shelve""",
     ),
 }
 
@@ -78,12 +78,22 @@ PHRASAL: dict[tuple[str, str], int] = {
     ("point", "at"): -1,  # "pointed a finger at"
     ("raise", "about"): -1,  # "raised questions about"
     ("raise", "over"): -1,
-    # "ripped into", "balked at", "scoffed at". Not "took issue with" ("took the stage with"),
-    # "teed off on" or "worked against" ("worked with Democrats against the deal"): the
-    # preposition alone says too little.
+    ("take", "with"): -1,  # "took issue with"
+    ("throw", "on"): -1,  # "threw cold water on"
+    ("put", "on"): -1,  # "put the brakes on"
+    ("lobby", "against"): -1,
+    ("caution", "against"): -1,
+    ("distance", "from"): -1,  # "distanced herself from"
+    ("turn", "against"): -1,
+    ("cast", "for"): 1,  # "cast her vote for"
+    ("cast", "against"): -1,
+    # "ripped into", "tore into", "balked at", "scoffed at". Not "teed off on" or "worked
+    # against" ("worked with Democrats against the deal"): the preposition alone says too
+    # little.
     **dict.fromkeys(
         [
             ("rip", "into"),
+            ("tear", "into"),
             ("align", "against"),
             ("balk", "at"),
             ("scoff", "at"),
@@ -99,10 +109,15 @@ PHRASAL_OBJECTS: dict[tuple[str, str], frozenset[str]] = {
     ("take", "at"): frozenset({"aim", "swipe", "shot", "jab", "dig", "potshot", "stab", "swing"}),
     ("pour", "on"): frozenset({"water", "scorn", "cold"}),
     ("point", "at"): frozenset({"finger"}),
-    ("raise", "about"): frozenset({"question"}),
-    ("raise", "over"): frozenset({"question"}),
+    ("raise", "about"): frozenset({"question", "flag", "alarm", "concern"}),
+    ("raise", "over"): frozenset({"question", "flag", "alarm", "concern"}),
+    ("cast", "for"): frozenset({"vote", "ballot"}),
+    ("cast", "against"): frozenset({"vote", "ballot"}),
     ("thumb", "at"): frozenset({"nose"}),
     ("throw", "behind"): frozenset({"support", "weight"}),
+    ("take", "with"): frozenset({"issue", "exception"}),  # not "took the stage with"
+    ("throw", "on"): frozenset({"water", "cold", "doubt", "scorn"}),
+    ("put", "on"): frozenset({"brake", "brakes"}),
     ("hurl", "at"): frozenset({"insult", "jab", "barb", "accusation", "abuse", "epithet", "slur"}),
 }
 
@@ -121,11 +136,11 @@ LAUNCHING = frozenset(
 NOUNS: dict[str, int] = _polar(
     """supporter support backer backing endorsement ally advocate proponent champion
     defender defense defence praise fan admirer booster approval preference commitment
-    enthusiasm importance necessity loyalist gratitude admiration pardon""",
+    enthusiasm importance necessity loyalist gratitude admiration pardon blessing""",
     """opponent opposition critic criticism attack assault condemnation rejection
     denunciation foe enemy adversary detractor skeptic sceptic objection veto lawsuit
     suit complaint challenge boycott protest accusation allegation rebuke concern worry
-    injunction
+    injunction reservation skepticism scepticism misgiving qualm alarm
     scorn contempt disdain jab doubt frustration anger outrage disapproval""",
 )
 # Stance nouns whose owner is the *target* when written as a possessive ("Trump's critics").
@@ -153,7 +168,7 @@ FORUM_PREPOSITIONS = frozenset({"at", "with", "in", "before"})
 # Nouns naming a position whose direction the preposition gives ("a campaign *against* Y",
 # "his stance *against* Y", "a position *in favor of* Y", "a filibuster against the bill").
 FRAMED_NOUNS = _lemmas(
-    """campaign campaigning stance position fight battle war crusade push case argument
+    """campaign campaigning stance stand position fight battle war crusade push case argument
     vote petition filibuster tack offensive effort drive bid lobbying motion amendment
     call demand desire plea appeal request clamor clamour"""
 )

@@ -605,7 +605,7 @@ class FrameReader:
         particled = particle_reading(verb)
         if particled is not None:
             return particled
-        for prep in verb.children:
+        for prep in with_particle_preps(verb):
             key = (lemma, prep.lower_)
             if prep.dep_ in {"prep", "prt"} and key in lx.PHRASAL and not not_a_demand(verb, key):
                 needed = lx.PARTICLES.get(key)
@@ -616,6 +616,8 @@ class FrameReader:
                     objects = [c for c in verb.children if c.dep_ == "dobj"]
                 elif objects and all(is_amount(c) for c in objects):
                     continue  # "pushed for months for the bill": the next phrase
+                if retreat_from_stance(verb, objects):
+                    continue
                 label = " ".join(w for w in (lemma, needed, prep.lower_) if w)
                 # "called for X to resign" is against X, "… to release the report" no side
                 turn = demand_reading(verb, prep) if prep.dep_ == "prep" else 1
@@ -1141,6 +1143,26 @@ def particle_of(verb: Token) -> str | None:
         if adverb is None and c.lower_ in _ADVERB_PARTICLES and _particle_like(c):
             adverb = c.lower_
     return adverb
+
+
+def retreat_from_stance(verb: Token, objects: list[Token]) -> bool:
+    """ "backed away from her support for Y": a stance given up, which the noun rule reads
+    (no side, as a denial), not a retreat from Y."""
+    retreat = (verb.lemma_.lower(), particle_of(verb)) in lx.RETREATS
+    return retreat and any(o.lemma_.lower() in cues.NOUNS for o in objects)
+
+
+def with_particle_preps(verb: Token) -> list[Token]:
+    """The verb's children, and the prepositions the parser hung on its particle read as an
+    adverb ("backed *away from* the deal", "walked *away from* the talks")."""
+    hung = [
+        p
+        for a in verb.children
+        if a.dep_ == "advmod" and a.lower_ in _ADVERB_PARTICLES
+        for p in a.children
+        if p.dep_ == "prep"
+    ]
+    return [*verb.children, *hung]
 
 
 def _particle_like(word: Token) -> bool:

@@ -47,6 +47,7 @@ PHRASAL: dict[tuple[str, str], int] = {
     ("campaign", "for"): 1,
     ("opt", "for"): 1,
     ("stand", "by"): 1,
+    ("stand", "for"): 1,  # "stood up for": only with the particle (PARTICLES)
     ("settle", "on"): 1,
     ("rally", "behind"): 1,
     ("complain", "about"): -1,
@@ -70,6 +71,7 @@ PARTICLES: dict[tuple[str, str], str] = {
     ("walk", "from"): "away",
     ("back", "from"): "away",
     ("lash", "at"): "out",
+    ("stand", "for"): "up",
     ("push", "against"): "back",
     ("speak", "against"): "out",
 }

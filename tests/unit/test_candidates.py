@@ -655,6 +655,33 @@ def test_a_challenge_to_someone_to_act_dares_them(enricher: Enricher) -> None:
         ("Ana Ruiz is balking at committing to the purchase plan.", "Ana Ruiz", "purchase", -1),
         ("Senator Ana Ruiz voted against repealing Obamacare.", "Ana Ruiz", "obamacare", 1),
         ("Senator Ana Ruiz objected to praising the mayor.", "Ana Ruiz", "mayor", -1),
+        # phrasal predicates that take a side with their object, or with a particle
+        ("Senator Ana Ruiz took issue with the tax bill.", "Ana Ruiz", "tax", -1),
+        ("Senator Ana Ruiz threw cold water on the tax bill.", "Ana Ruiz", "tax", -1),
+        ("Senator Ana Ruiz put the brakes on the tax bill.", "Ana Ruiz", "tax", -1),
+        ("Senator Ana Ruiz tore into Tom Reed.", "Ana Ruiz", "tom reed", -1),
+        ("Senator Ana Ruiz distanced herself from Tom Reed.", "Ana Ruiz", "tom reed", -1),
+        ("Senator Ana Ruiz cautioned against the tax bill.", "Ana Ruiz", "tax", -1),
+        ("Senator Ana Ruiz backed away from the tax bill.", "Ana Ruiz", "tax", -1),
+        ("Senator Ana Ruiz gave her blessing to the tax bill.", "Ana Ruiz", "tax", 1),
+        ("Senator Ana Ruiz shelved the tax bill.", "Ana Ruiz", "tax", -1),
+        ("Senator Ana Ruiz spearheaded the tax bill.", "Ana Ruiz", "tax", 1),
+        ("Senator Ana Ruiz stood up for Tom Reed.", "Ana Ruiz", "tom reed", 1),
+        ("Senator Ana Ruiz turned against Tom Reed.", "Ana Ruiz", "tom reed", -1),
+        ("Senator Ana Ruiz cast her vote for the tax bill.", "Ana Ruiz", "tax", 1),
+        ("Senator Ana Ruiz raised red flags about the tax bill.", "Ana Ruiz", "tax", -1),
+        ("Senator Ana Ruiz sounded the alarm about the tax bill.", "Ana Ruiz", "tax", -1),
+        ("Senator Ana Ruiz took a stand against the tax bill.", "Ana Ruiz", "tax", -1),
+        ("Senator Ana Ruiz voiced skepticism about the tax bill.", "Ana Ruiz", "tax", -1),
+        ("Senator Ana Ruiz expressed reservations about the tax bill.", "Ana Ruiz", "tax", -1),
+        ("Senator Ana Ruiz came to the defense of Tom Reed.", "Ana Ruiz", "tom reed", 1),
+        ("Senator Ana Ruiz rushed to Tom Reed's defense.", "Ana Ruiz", "tom reed", 1),
+        ("Senator Ana Ruiz compared the tax bill to a disaster.", "Ana Ruiz", "tax", -1),
+        ("Senator Ana Ruiz likened Tom Reed to a coward.", "Ana Ruiz", "tom reed", -1),
+        ("Senator Ana Ruiz joined the ranks of Tom Reed's critics.", "Ana Ruiz", "tom reed", -1),
+        # one of them; a name the parser hangs on the object as an apposition
+        ("Senator Ana Ruiz was among the critics of the tax bill.", "Ana Ruiz", "tax", -1),
+        ("Senator Ana Ruiz branded the tax bill a disgrace.", "Ana Ruiz", "tax", -1),
         # a relative pronoun as the object is its antecedent
         ("Ana Ruiz met Tom Reed, whom she called a disgrace.", "Ana Ruiz", "tom reed", -1),
         ("Ana Ruiz met Tom Reed, who she called a great champion of reform.", "Ana Ruiz", "tom", 1),
@@ -673,8 +700,18 @@ def test_named_things_shared_views_and_phrasal_gerunds(
     [
         "Iran agreed with the European Union to resume the talks.",
         "Iran agreed with the European Union on a ceasefire.",
+        # nor a place among people, nor a true apposition after a call (a phone call)
+        "Iran's envoy spoke among the supporters of the European Union.",
+        "Iran's envoy called the European Union, a close partner, on Sunday.",
+        # nor "took the stage with", "weighed X against Y"
+        "Iran's envoy took the stage with the European Union envoy.",
+        "Iran weighed the costs against the European Union offer.",
+        # not a stand in court's sense of a rally, nor a comparison that judges nothing
+        "Iran's envoy stood for election against the European Union candidate.",
+        "Iran compared its budget to the European Union budget.",
+        "Iran's envoy met one of the critics of the European Union.",
     ],
 )
-def test_a_deal_agreed_with_a_party_is_no_view_of_it(enricher: Enricher, body: str) -> None:
+def test_no_side_with_a_party(enricher: Enricher, body: str) -> None:
     found = candidates(enricher, body)
     assert not [c for c in found if c.source != "pair" and "European Union" in c.target.text]
