@@ -963,7 +963,12 @@ def _judgement(root: Token, relatives: bool = True) -> int:
     duty that its subject be put out or ended ("Pruitt should be fired", "the law must be
     repealed") counts against."""
     score = 0
-    duty = -1 if root.pos_ in {"VERB", "AUX"} and asks(root) < 0 else 1
+    asked = root
+    if root.lemma_.lower() in constructions.NEED_HEADS:  # "X needs to step down"
+        asked = next((c for c in root.children if c.dep_ == "xcomp"), root)
+    duty = -1 if asked.pos_ in {"VERB", "AUX"} and asks(asked) < 0 else 1
+    if asked is not root and root.lemma_.lower() not in cues.NECESSITY:
+        score += duty  # "has to": a necessity no word of the lexicon names
     previous = ""
     skipped = [] if relatives else [c for c in root.children if c.dep_ in {"relcl", "acl"}]
     for tok in _subtree(root, _CLAUSE_TOKENS):

@@ -72,7 +72,7 @@ _VERBAL = frozenset({"VERB", "AUX"})
 _NOMINAL = frozenset({"NOUN", "PROPN"})
 _MAX_CLIMB = 4  # clause levels climbed to find an adjunct's owner
 _MODALS = frozenset({"must", "should", "ought"})
-_NEED_HEADS = frozenset({"have", "need"})  # "have to", "need to"
+NEED_HEADS = frozenset({"have", "need"})  # "have to", "need to"
 _NEEDED = frozenset({"needed", "necessary", "essential", "vital", "required"})
 
 
@@ -451,7 +451,7 @@ def _necessary(tok: Token) -> tuple[int, Token, list[Token]] | None:
     if tok.pos_ == "VERB" and tok.lemma_ != "be":
         modal = any(c.dep_ == "aux" and c.lower_ in _MODALS for c in tok.children)
         head = tok.head
-        need = tok.dep_ == "xcomp" and head.lemma_.lower() in _NEED_HEADS
+        need = tok.dep_ == "xcomp" and head.lemma_.lower() in NEED_HEADS
         if not modal and not need:
             return None
         denied = negated(tok) or (need and negated(head))

@@ -164,11 +164,17 @@ def _infinitives(verb: Token) -> list[Token]:
     ]
 
 
+# What "go" may carry and still mean leaving: "X must go", "for X to go".
+_BARE_GO = frozenset({"aux", "nsubj", "mark", "punct"})
+
+
 def _departs(clause: Token) -> bool:
     lemma = clause.lemma_.lower()
     objects = [o for o in clause.children if o.dep_ in {"dobj", "ccomp", "xcomp", "oprd"}]
     if lemma == "resign" or (lemma == "retire" and not objects):
         return True
+    if lemma == "go" and all(c.dep_ in _BARE_GO for c in clause.children):
+        return True  # "X must go", "has to go": nothing else said, it is X who leaves
     particles = {particle_of(clause)} | {
         c.lower_ for c in clause.children if c.dep_ == "advmod" and c.lower_ in _PARTICLE_ADVERBS
     }
@@ -190,7 +196,7 @@ _REMOVALS = frozenset(
         "sack", "dismiss", "punish", "censure", "sanction", "charge", "replace", "depose",
         "repeal", "scrap", "overturn", "abolish", "kill", "block", "end", "drop", "defund",
         "lift", "withdraw", "abandon", "reverse", "suspend", "cancel", "shelve", "ditch",
-        "axe", "halt", "revoke", "rescind", "quash",
+        "axe", "halt", "revoke", "rescind", "quash", "stop", "defeat", "reject", "veto", "ban",
     }
 )  # fmt: skip
 _STAYING = frozenset({"stay", "remain", "continue", "win", "succeed", "return"})

@@ -679,6 +679,13 @@ def test_a_challenge_to_someone_to_act_dares_them(enricher: Enricher) -> None:
         ("Senator Ana Ruiz compared the tax bill to a disaster.", "Ana Ruiz", "tax", -1),
         ("Senator Ana Ruiz likened Tom Reed to a coward.", "Ana Ruiz", "tom reed", -1),
         ("Senator Ana Ruiz joined the ranks of Tom Reed's critics.", "Ana Ruiz", "tom reed", -1),
+        # a duty that someone leave, or that a thing be stopped, is against them
+        ('"Tom Reed needs to step down," Senator Ana Ruiz said.', "Ana Ruiz", "tom reed", -1),
+        ('"Tom Reed has to resign," Senator Ana Ruiz said.', "Ana Ruiz", "tom reed", -1),
+        ('"Tom Reed must go," Senator Ana Ruiz said.', "Ana Ruiz", "tom reed", -1),
+        ("Senator Ana Ruiz called for Tom Reed to go.", "Ana Ruiz", "tom reed", -1),
+        ('"The tax bill must be stopped," Senator Ana Ruiz said.', "Ana Ruiz", "tax", -1),
+        ('"Tom Reed needs to stay," Senator Ana Ruiz said.', "Ana Ruiz", "tom reed", 1),
         # one of them; a name the parser hangs on the object as an apposition
         ("Senator Ana Ruiz was among the critics of the tax bill.", "Ana Ruiz", "tax", -1),
         ("Senator Ana Ruiz branded the tax bill a disgrace.", "Ana Ruiz", "tax", -1),
