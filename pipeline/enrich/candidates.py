@@ -232,6 +232,15 @@ _GIVING_UP = (
 )
 
 
+def _lost(cue: Token) -> bool:
+    """ "lost confidence / faith in Y": against Y, not a confidence given up to no side."""
+    return (
+        cue.dep_ == "dobj"
+        and cue.head.lemma_.lower() == "lose"
+        and cue.lemma_.lower() in {"confidence", "faith"}
+    )
+
+
 def _given_up(cue: Token) -> bool:
     """Is the stance noun ``cue`` given up ("withdrew his opposition", "backed off her
     criticism"), and not kept ("refused to drop her opposition", "has not withdrawn it")?"""
@@ -679,7 +688,7 @@ class SentenceReader:
             # "voiced no opposition to Y" is denied as "did not oppose Y" is; "withdrew his
             # opposition to Y" gives up a side, tagged no more than one denied
             denial = polarity != 0 and (negated(cue) or _given_up(cue))
-            prior = 0 if denial else polarity
+            prior = 0 if denial else -polarity if _lost(cue) else polarity
         yield from self.each(entities, objects, cue, source, prior, via, label, denied=denial)
 
     def each(

@@ -136,11 +136,12 @@ LAUNCHING = frozenset(
 NOUNS: dict[str, int] = _polar(
     """supporter support backer backing endorsement ally advocate proponent champion
     defender defense defence praise fan admirer booster approval preference commitment
-    enthusiasm importance necessity loyalist gratitude admiration pardon blessing""",
+    enthusiasm importance necessity loyalist gratitude admiration pardon blessing confidence
+    faith""",
     """opponent opposition critic criticism attack assault condemnation rejection
     denunciation foe enemy adversary detractor skeptic sceptic objection veto lawsuit
     suit complaint challenge boycott protest accusation allegation rebuke concern worry
-    injunction reservation skepticism scepticism misgiving qualm alarm
+    injunction reservation skepticism scepticism misgiving qualm alarm disappointment
     scorn contempt disdain jab doubt frustration anger outrage disapproval""",
 )
 # Stance nouns whose owner is the *target* when written as a possessive ("Trump's critics").
@@ -156,6 +157,9 @@ STANCE_PEOPLE = TARGET_OWNERS | _lemmas("advocate proponent champion booster ske
 NOUN_PREPOSITIONS = frozenset(
     {"of", "to", "for", "on", "against", "about", "with", "at", "over", "behind"}
 )
+# Stance words whose target also follows "in" ("confidence in Y", "disappointed in Y"); for
+# the others "in" is where ("opposition in the Senate").
+IN_TARGETS = _lemmas("confidence faith disappointment disappointed")
 
 # Legal and formal actions, and the prepositions that name where they are brought, not whom
 # against: "filed the suit *at* the Federal High Court", "a complaint *with* the European

@@ -249,6 +249,37 @@ def demanded_subjects(verb: Token) -> tuple[int, list[Token]]:
     return 0, []
 
 
+# Verbs that ask a clause of its subject: "demanded that X resign".
+_CLAUSE_ASKING = frozenset({"demand", "insist", "urge", "ask", "recommend"})
+
+
+def addressee_asked(verb: Token) -> tuple[int, list[Token]]:
+    """What an object-control verb asks of its addressee, or a demand of its clause's
+    subject: -1 that they leave or be put out ("called on X to resign", "urged X to step
+    down", "demanded that X resign"), +1 that they stay ("asked X to stay on"), with whom it
+    is asked of; (0, []) for any other act."""
+    lemma = verb.lemma_.lower()
+    if lemma in lx.OBJECT_CONTROL:
+        addressees = [c for c in verb.children if c.dep_ == "dobj"]
+        if lemma == "call":
+            addressees = [
+                o
+                for p in verb.children
+                if p.dep_ == "prep" and p.lower_ in {"on", "upon"}
+                for o in p.children
+                if o.dep_ == "pobj"
+            ]
+        for c in _infinitives(verb):
+            asked = asks(c)
+            if asked and addressees and not any(s.dep_ == "nsubj" for s in c.children):
+                return asked, addressees
+    if lemma in _CLAUSE_ASKING:
+        for c in verb.children:
+            if c.dep_ == "ccomp" and (asked := asks(c)) and (subjects := _subjects_of(c)):
+                return asked, subjects
+    return 0, []
+
+
 def second_phrase(prep: Token) -> Token | None:
     """The same preposition coordinated after ``prep`` ("called for X and *for* Y to …")."""
     return next((c for c in prep.children if c.dep_ == "conj" and c.lower_ == prep.lower_), None)
@@ -521,7 +552,7 @@ class FrameReader:
         if token.pos_ not in {"VERB", "AUX"}:
             return []
         found = [self._attitude(token), self._clause_demand(token), self._embedded_action(token)]
-        found.append(self._reported_change(token))
+        found += [self._reported_change(token), self._addressee_demand(token)]
         return [f for f in found if f is not None and f.targets and f.holders.entities]
 
     # -- frame kinds ----------------------------------------------------------------------
@@ -553,6 +584,13 @@ class FrameReader:
             if second is not None:
                 asked, named = demand_reading(verb, second), prep_targets(second)
         return self._attitude_frame(verb, demand * asked, named, f"{lemma} for")
+
+    def _addressee_demand(self, verb: Token) -> Frame | None:
+        """ "called on X to resign", "urged X to step down", "demanded that X resign": against
+        X ("… to stay": for X), as "called for X to resign" is (:meth:`_clause_demand`); an
+        act that says nothing of X's place leaves the clause to the other frames."""
+        asked, named = addressee_asked(verb)
+        return self._attitude_frame(verb, asked, named, f"{verb.lemma_.lower()} to leave")
 
     def _attitude_frame(
         self, verb: Token, polarity: int, objects: list[Token], label: str

@@ -686,6 +686,14 @@ def test_a_challenge_to_someone_to_act_dares_them(enricher: Enricher) -> None:
         ("Senator Ana Ruiz called for Tom Reed to go.", "Ana Ruiz", "tom reed", -1),
         ('"The tax bill must be stopped," Senator Ana Ruiz said.', "Ana Ruiz", "tax", -1),
         ('"Tom Reed needs to stay," Senator Ana Ruiz said.', "Ana Ruiz", "tom reed", 1),
+        ("Senator Ana Ruiz called on Tom Reed to resign.", "Ana Ruiz", "tom reed", -1),
+        ("Senator Ana Ruiz urged Tom Reed to step down.", "Ana Ruiz", "tom reed", -1),
+        ("Senator Ana Ruiz demanded that Tom Reed be fired.", "Ana Ruiz", "tom reed", -1),
+        ("Senator Ana Ruiz asked Tom Reed to stay on as chairman.", "Ana Ruiz", "tom reed", 1),
+        # confidence in someone, and confidence lost
+        ("Senator Ana Ruiz expressed confidence in Tom Reed.", "Ana Ruiz", "tom reed", 1),
+        ("Senator Ana Ruiz has lost confidence in Tom Reed.", "Ana Ruiz", "tom reed", -1),
+        ("Senator Ana Ruiz expressed disappointment with Tom Reed.", "Ana Ruiz", "tom reed", -1),
         # one of them; a name the parser hangs on the object as an apposition
         ("Senator Ana Ruiz was among the critics of the tax bill.", "Ana Ruiz", "tax", -1),
         ("Senator Ana Ruiz branded the tax bill a disgrace.", "Ana Ruiz", "tax", -1),
@@ -717,6 +725,9 @@ def test_named_things_shared_views_and_phrasal_gerunds(
         "Iran's envoy stood for election against the European Union candidate.",
         "Iran compared its budget to the European Union budget.",
         "Iran's envoy met one of the critics of the European Union.",
+        # an act asked of someone that says nothing of their place; "in" as where
+        "Iran called on the European Union to lift the sanctions.",
+        "Iran's envoy faced opposition in the European Union.",
     ],
 )
 def test_no_side_with_a_party(enricher: Enricher, body: str) -> None:
