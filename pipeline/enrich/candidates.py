@@ -47,6 +47,7 @@ from pipeline.enrich.frames import (
     wanted_object,
     wished_act,
     with_particle_preps,
+    without_object,
 )
 from pipeline.enrich.holders import HOLDER_LABELS, HolderResolver, conjuncts, lede_description
 from pipeline.enrich.moods import unstated_verb
@@ -324,7 +325,13 @@ _RUSHING = frozenset({"come", "rush", "leap", "spring", "jump", "race", "ride"})
 def _among_them(prep: Token) -> bool:
     """ "X was *among* the critics of Y": one of them, as "one of the critics" is (not "spoke
     among the supporters of Y", a place)."""
-    return prep.lower_ == "among" and prep.head.lemma_ == "be"
+    be = prep.head
+    # not "was popular among critics of Y"
+    return (
+        prep.lower_ == "among"
+        and be.lemma_ == "be"
+        and not any(c.dep_ in {"acomp", "attr"} for c in be.children)
+    )
 
 
 def _judges(verb: Token) -> bool:
@@ -434,7 +441,7 @@ class SentenceReader:
             return
         for prep in _phrasal_children(tok) if lemma in _PHRASAL_VERBS else ():
             key = (lemma, prep.lower_)
-            polarity = None if constructions.without_object(tok, key) else cues.PHRASAL.get(key)
+            polarity = None if without_object(tok, key) else cues.PHRASAL.get(key)
             if polarity is None and lemma == "come" and particle_of(tok) == "out":
                 polarity = cues.PREPOSITIONS.get(prep.lower_)
             if polarity and prep.dep_ == "prep":
@@ -975,9 +982,12 @@ def _judgement(root: Token, relatives: bool = True) -> int:
     asked = root
     if root.lemma_.lower() in constructions.NEED_HEADS:  # "X needs to step down"
         asked = next((c for c in root.children if c.dep_ == "xcomp"), root)
-    duty = -1 if asked.pos_ in {"VERB", "AUX"} and asks(asked) < 0 else 1
-    if asked is not root and root.lemma_.lower() not in cues.NECESSITY:
-        score += duty  # "has to": a necessity no word of the lexicon names
+    place = asks(asked) if asked.pos_ in {"VERB", "AUX"} else 0
+    duty = -1 if place < 0 else 1
+    if asked is not root and place and root.lemma_.lower() not in cues.NECESSITY:
+        # "has to resign": a necessity no word of the lexicon names, about the subject's
+        # place (not "has yet to apologize", "has to do with Y")
+        score += duty
     previous = ""
     skipped = [] if relatives else [c for c in root.children if c.dep_ in {"relcl", "acl"}]
     for tok in _subtree(root, _CLAUSE_TOKENS):

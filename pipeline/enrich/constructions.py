@@ -61,6 +61,7 @@ from pipeline.enrich.frames import (
     retreat_from_stance,
     sideless_sense,
     with_particle_preps,
+    without_object,
 )
 from pipeline.enrich.holders import HOLDER_LABELS, conjuncts, one_member, platform
 from pipeline.enrich.tone import polarity
@@ -109,26 +110,6 @@ def verb_reading(tok: Token) -> tuple[int, list[Token]]:
             for o in prep_targets(p)
         ] or named_clauses(tok)
     return polarity, objects
-
-
-def without_object(verb: Token, key: tuple[str, str]) -> bool:
-    """Does a phrasal predicate that takes a side only with its object lack it ("takes in
-    the crowd at an event": no aim taken; :data:`cues.PHRASAL_OBJECTS`)? And is "agreed
-    with" a deal struck with a party ("agreed with Iran to resume talks", "… on a
-    ceasefire"), not a view shared?"""
-    if key == ("agree", "with"):
-        return any(
-            c.dep_ == "xcomp" or (c.dep_ == "prep" and c.lower_ in {"on", "to"})
-            for c in verb.children
-        )
-    needed = cues.PHRASAL_OBJECTS.get(key)
-    if needed is None:
-        return False
-    # the object itself, or what it measures out: "a barrage of insults", "a bucket of cold
-    # water"
-    objects = [c for c in verb.children if c.dep_ == "dobj"]
-    measured = [o for c in objects for p in c.children if p.lower_ == "of" for o in p.children]
-    return not any(o.lemma_.lower() in needed for o in [*objects, *measured])
 
 
 _TO_COURT = frozenset({"take", "drag", "haul", "bring"})
@@ -452,7 +433,13 @@ def _necessary(tok: Token) -> tuple[int, Token, list[Token]] | None:
     if tok.pos_ == "VERB" and tok.lemma_ != "be":
         modal = any(c.dep_ == "aux" and c.lower_ in _MODALS for c in tok.children)
         head = tok.head
-        need = tok.dep_ == "xcomp" and head.lemma_.lower() in NEED_HEADS
+        # not "has yet to apologize", which says it has not happened, nor "has to do with"
+        need = (
+            tok.dep_ == "xcomp"
+            and head.lemma_.lower() in NEED_HEADS
+            and not any(c.lower_ == "yet" for c in head.children)
+            and not (tok.lemma_ == "do" and any(c.lower_ == "with" for c in tok.children))
+        )
         if not modal and not need:
             return None
         denied = negated(tok) or (need and negated(head))
@@ -595,12 +582,16 @@ def names_object(verb: Token) -> bool:
     )
 
 
+# What sets off a true apposition; a quotation mark opens a name ('branded it "a sham"').
+_SETTING_OFF = frozenset({",", "(", "-", "–", "—"})
+
+
 def _judging_apposition(s: SentenceReader, obj: Token) -> Token | None:
     """The name the parser hung on the object as an apposition ("branded the bill a
     *disgrace*"), when it judges; not one set off by a comma, a true apposition ("called
     Tom Reed, the party chairman, on Sunday" phoned him)."""
     appos = next((c for c in obj.children if c.dep_ == "appos"), None)
-    if appos is None or obj.doc[appos.left_edge.i - 1].is_punct:
+    if appos is None or obj.doc[appos.left_edge.i - 1].text in _SETTING_OFF:
         return None
     return appos if name_direction(s, appos) else None
 

@@ -56,7 +56,7 @@ PHRASAL: dict[tuple[str, str], int] = {
     ("turn", "on"): -1,
     ("break", "with"): -1,
     ("disagree", "with"): -1,
-    ("agree", "with"): 1,  # not with a deal's terms (constructions.without_object)
+    ("agree", "with"): 1,  # not a deal struck with a party (frames.without_object)
     ("pour", "on"): -1,  # "poured cold water on"
     ("go", "after"): -1,
     ("fire", "at"): -1,
@@ -141,7 +141,7 @@ NOUNS: dict[str, int] = _polar(
     """opponent opposition critic criticism attack assault condemnation rejection
     denunciation foe enemy adversary detractor skeptic sceptic objection veto lawsuit
     suit complaint challenge boycott protest accusation allegation rebuke concern worry
-    injunction reservation skepticism scepticism misgiving qualm alarm disappointment
+    injunction skepticism scepticism misgiving qualm alarm disappointment
     scorn contempt disdain jab doubt frustration anger outrage disapproval""",
 )
 # Stance nouns whose owner is the *target* when written as a possessive ("Trump's critics").

@@ -164,8 +164,10 @@ def _infinitives(verb: Token) -> list[Token]:
     ]
 
 
-# What "go" may carry and still mean leaving: "X must go", "for X to go".
-_BARE_GO = frozenset({"aux", "nsubj", "mark", "punct"})
+# What "go" may carry and still mean leaving: "X must go", "for X to go", "must not go",
+# "has to go now".
+_BARE_GO = frozenset({"aux", "nsubj", "mark", "punct", "neg"})
+_GO_NOW = frozenset({"now", "immediately", "soon"})
 
 
 def _departs(clause: Token) -> bool:
@@ -173,7 +175,7 @@ def _departs(clause: Token) -> bool:
     objects = [o for o in clause.children if o.dep_ in {"dobj", "ccomp", "xcomp", "oprd"}]
     if lemma == "resign" or (lemma == "retire" and not objects):
         return True
-    if lemma == "go" and all(c.dep_ in _BARE_GO for c in clause.children):
+    if lemma == "go" and all(c.dep_ in _BARE_GO or c.lower_ in _GO_NOW for c in clause.children):
         return True  # "X must go", "has to go": nothing else said, it is X who leaves
     particles = {particle_of(clause)} | {
         c.lower_ for c in clause.children if c.dep_ == "advmod" and c.lower_ in _PARTICLE_ADVERBS
@@ -182,8 +184,12 @@ def _departs(clause: Token) -> bool:
         return _left_a_post(clause)
     if lemma == "withdraw" and not objects:
         return _left_a_post(clause)
+    # a post, not a room named like one ("to leave the Oval Office")
     return lemma in _DEPARTURES and all(
-        o.dep_ == "dobj" and o.lemma_.lower() in _POSTS for o in objects
+        o.dep_ == "dobj"
+        and o.lemma_.lower() in _POSTS
+        and not any(c.dep_ == "compound" for c in o.children)
+        for o in objects
     )
 
 
@@ -218,8 +224,10 @@ def asks(clause: Token) -> int:
     passive = is_passive(clause)
     if _departs(clause) or (passive and lemma in _REMOVALS):
         return -1
-    if (passive and lemma in _INSTALLS) or (not passive and lemma in _STAYING):
+    if passive and lemma in _INSTALLS:
         return 1
+    if not passive and lemma in _STAYING and not any(c.dep_ == "dobj" for c in clause.children):
+        return 1  # "to stay", "to return"; not "to return the money"
     return 0
 
 
@@ -999,15 +1007,39 @@ def compose(verb: Token, polarity: int) -> tuple[int, Token]:
     return _at_top(verb, node, polarity), node
 
 
+def without_object(verb: Token, key: tuple[str, str]) -> bool:
+    """Does a phrasal predicate that takes a side only with its object lack it ("takes in
+    the crowd at an event": no aim taken; :data:`cues.PHRASAL_OBJECTS`)? And is "agreed
+    with" a deal struck with a party ("agreed with Iran to resume talks", "… on a
+    ceasefire", "agreed with Britain a deal on fishing"), not a view shared?"""
+    if key == ("agree", "with"):
+        return any(
+            c.dep_ in {"xcomp", "dobj"} or (c.dep_ == "prep" and c.lower_ in {"on", "to"})
+            for c in verb.children
+        )
+    needed = cues.PHRASAL_OBJECTS.get(key)
+    if needed is None:
+        return False
+    # the object itself, or what it measures out: "a barrage of insults", "a bucket of cold
+    # water"
+    objects = [c for c in verb.children if c.dep_ == "dobj"]
+    measured = [o for c in objects for p in c.children if p.lower_ == "of" for o in p.children]
+    return not any(o.lemma_.lower() in needed for o in [*objects, *measured])
+
+
 def _phrasal_above(node: Token) -> tuple[Token, int] | None:
     """The stance verb whose preposition takes the gerund ``node``, and its direction:
     "balked at *committing* to Y" is against Y, "called for *boycotting* Y" too."""
     prep = node.head
     if node.dep_ != "pcomp" or node.tag_ != "VBG" or prep.dep_ != "prep":
         return None
-    key = (prep.head.lemma_.lower(), prep.lower_)
+    verb = prep.head
+    key = (verb.lemma_.lower(), prep.lower_)
     sign = cues.PHRASAL.get(key) or lx.PHRASAL.get(key)
-    return (prep.head, sign) if sign else None
+    needed = lx.PARTICLES.get(key)
+    if not sign or without_object(verb, key) or (needed and particle_of(verb) != needed):
+        return None  # "put the emphasis on defending Y" is no brake put on it
+    return verb, sign
 
 
 def _at_top(verb: Token, top: Token, polarity: int) -> int:

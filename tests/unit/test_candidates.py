@@ -673,7 +673,6 @@ def test_a_challenge_to_someone_to_act_dares_them(enricher: Enricher) -> None:
         ("Senator Ana Ruiz sounded the alarm about the tax bill.", "Ana Ruiz", "tax", -1),
         ("Senator Ana Ruiz took a stand against the tax bill.", "Ana Ruiz", "tax", -1),
         ("Senator Ana Ruiz voiced skepticism about the tax bill.", "Ana Ruiz", "tax", -1),
-        ("Senator Ana Ruiz expressed reservations about the tax bill.", "Ana Ruiz", "tax", -1),
         ("Senator Ana Ruiz came to the defense of Tom Reed.", "Ana Ruiz", "tom reed", 1),
         ("Senator Ana Ruiz rushed to Tom Reed's defense.", "Ana Ruiz", "tom reed", 1),
         ("Senator Ana Ruiz compared the tax bill to a disaster.", "Ana Ruiz", "tax", -1),
@@ -697,6 +696,9 @@ def test_a_challenge_to_someone_to_act_dares_them(enricher: Enricher) -> None:
         # one of them; a name the parser hangs on the object as an apposition
         ("Senator Ana Ruiz was among the critics of the tax bill.", "Ana Ruiz", "tax", -1),
         ("Senator Ana Ruiz branded the tax bill a disgrace.", "Ana Ruiz", "tax", -1),
+        ('Senator Ana Ruiz branded the tax bill "a disgrace."', "Ana Ruiz", "tax", -1),
+        ("Senator Ana Ruiz put the emphasis on supporting Tom Reed.", "Ana Ruiz", "tom reed", 1),
+        ('"Tom Reed must not go," Senator Ana Ruiz said.', "Ana Ruiz", "tom reed", 1),
         # a relative pronoun as the object is its antecedent
         ("Ana Ruiz met Tom Reed, whom she called a disgrace.", "Ana Ruiz", "tom reed", -1),
         ("Ana Ruiz met Tom Reed, who she called a great champion of reform.", "Ana Ruiz", "tom", 1),
@@ -727,9 +729,28 @@ def test_named_things_shared_views_and_phrasal_gerunds(
         "Iran's envoy met one of the critics of the European Union.",
         # an act asked of someone that says nothing of their place; "in" as where
         "Iran called on the European Union to lift the sanctions.",
+        "Iran called on the European Union to return the money.",
+        # a booking; popular among; a deal agreed
+        "Iran's envoy made a reservation for the European Union delegation.",
+        "Iran's envoy was popular among critics of the European Union.",
+        "Iran agreed with the European Union a deal on fishing.",
+        "President Trump asked the European Union to leave the Oval Office.",
         "Iran's envoy faced opposition in the European Union.",
     ],
 )
 def test_no_side_with_a_party(enricher: Enricher, body: str) -> None:
     found = candidates(enricher, body)
     assert not [c for c in found if c.source != "pair" and "European Union" in c.target.text]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Senator Ana Ruiz said Tom Reed has yet to apologize for the remarks.",
+        "Senator Ana Ruiz said the probe has to do with Tom Reed's finances.",
+    ],
+)
+def test_what_has_yet_to_happen_is_no_duty(enricher: Enricher, body: str) -> None:
+    # "has yet to", "has to do with": no necessity, so no direction toward anyone
+    found = candidates(enricher, body)
+    assert {c.prior for c in found if c.holder.name == "Ana Ruiz"} <= {0}
