@@ -695,6 +695,8 @@ class SentenceReader:
             # "voiced no opposition to Y" is denied as "did not oppose Y" is; "withdrew his
             # opposition to Y" gives up a side, tagged no more than one denied
             denial = polarity != 0 and (negated(cue) or _given_up(cue))
+            if _lost(cue) and negated(cue.head):
+                denial = True  # "never lost confidence in Y": no side, as a stance denied
             prior = 0 if denial else -polarity if _lost(cue) else polarity
         yield from self.each(entities, objects, cue, source, prior, via, label, denied=denial)
 

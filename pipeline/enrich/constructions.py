@@ -349,12 +349,14 @@ def prep_objects(tok: Token, forum: bool = False) -> list[Token]:
     """Objects of the prepositions that introduce a stance word's target ("criticism *of*
     Y", "focus *on* Y"); with ``forum``, not those naming where a formal action is brought
     (:data:`cues.FORUM_PREPOSITIONS`)."""
+    # "confidence in Y"; "the confidence of investors" names whose it is
     within = tok.lemma_.lower() in cues.IN_TARGETS or tok.lower_ in cues.IN_TARGETS
     return [
         obj
         for prep in tok.children
         if prep.dep_ == "prep"
         and (prep.lower_ in cues.NOUN_PREPOSITIONS or (within and prep.lower_ == "in"))
+        and not (within and prep.lower_ == "of")
         and not (forum and prep.lower_ in cues.FORUM_PREPOSITIONS)
         for obj in prep_targets(prep)
     ]

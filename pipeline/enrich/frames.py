@@ -184,12 +184,9 @@ def _departs(clause: Token) -> bool:
         return _left_a_post(clause)
     if lemma == "withdraw" and not objects:
         return _left_a_post(clause)
-    # a post, not a room named like one ("to leave the Oval Office")
+    # a post, not a room named like one ("to leave the Oval Office"; "his Senate seat" is one)
     return lemma in _DEPARTURES and all(
-        o.dep_ == "dobj"
-        and o.lemma_.lower() in _POSTS
-        and not any(c.dep_ == "compound" for c in o.children)
-        for o in objects
+        o.dep_ == "dobj" and o.lemma_.lower() in _POSTS and o.pos_ != "PROPN" for o in objects
     )
 
 
@@ -226,9 +223,27 @@ def asks(clause: Token) -> int:
         return -1
     if passive and lemma in _INSTALLS:
         return 1
-    if not passive and lemma in _STAYING and not any(c.dep_ == "dobj" for c in clause.children):
-        return 1  # "to stay", "to return"; not "to return the money"
+    if not passive and lemma in _STAYING and _stays(clause):
+        return 1
     return 0
+
+
+def _stays(clause: Token) -> bool:
+    """Is a staying verb bare, "on", "in" or "as" a post ("to stay", "to stay on as speaker",
+    "to stay in the race", "to win the seat")? Not "to stay calm / home / out of the race",
+    "to return to talks", "to return the money"."""
+    lemma = clause.lemma_.lower()
+    for c in clause.children:
+        if c.dep_ in {"aux", "neg", "nsubj", "mark", "punct"}:
+            continue
+        if c.lower_ == "on" and c.dep_ in {"prt", "advmod"}:
+            continue
+        if c.dep_ == "prep" and c.lower_ in {"in", "as"}:
+            continue
+        if lemma == "win" and c.dep_ == "dobj":  # "to win the seat", "to win the Senate"
+            continue
+        return False
+    return True
 
 
 def _left_a_post(clause: Token) -> bool:
@@ -253,7 +268,7 @@ def demanded_subjects(verb: Token) -> tuple[int, list[Token]]:
         if asked and any(m.dep_ == "mark" and m.lower_ == "for" for m in c.children):
             subjects = _subjects_of(c)
             if subjects:
-                return asked, subjects
+                return (-asked if negated(c) else asked), subjects  # "for X not to resign"
     return 0, []
 
 
@@ -273,19 +288,40 @@ def addressee_asked(verb: Token) -> tuple[int, list[Token]]:
             addressees = [
                 o
                 for p in verb.children
-                if p.dep_ == "prep" and p.lower_ in {"on", "upon"}
+                if p.dep_ in {"prep", "prt"} and p.lower_ in {"on", "upon"}
                 for o in p.children
                 if o.dep_ == "pobj"
             ]
         for c in _infinitives(verb):
+            if c.lemma_.lower() == "go":
+                continue  # "told him to go": more often an errand than leaving a post
             asked = asks(c)
             if asked and addressees and not any(s.dep_ == "nsubj" for s in c.children):
-                return asked, addressees
+                return (-asked if negated(c) else asked), addressees  # "urged X not to quit"
     if lemma in _CLAUSE_ASKING:
         for c in verb.children:
-            if c.dep_ == "ccomp" and (asked := asks(c)) and (subjects := _subjects_of(c)):
-                return asked, subjects
+            if c.dep_ != "ccomp" or not _demand_form(c):
+                continue
+            if (asked := asks(c)) and (subjects := _subjects_of(c)):
+                return (-asked if negated(c) else asked), subjects
     return 0, []
+
+
+def _demand_form(clause: Token) -> bool:
+    """Is ``clause`` what a demand asks ("that X resign", "that X be fired", "that X should
+    go"), not a question ("asked whether X would resign") or a statement ("insisted that X
+    had been fired")?"""
+    if clause.tag_ not in {"VB", "VBP", "VBN"}:
+        return False
+    if any(t.tag_ in {"WDT", "WP", "WRB"} for t in clause.children):
+        return False
+    if any(m.dep_ == "mark" and m.lower_ != "that" for m in clause.children):
+        return False
+    return all(
+        a.tag_ == "VB" or a.lower_ == "should"
+        for a in clause.children
+        if a.dep_ in {"aux", "auxpass"}
+    )
 
 
 def second_phrase(prep: Token) -> Token | None:
@@ -313,8 +349,10 @@ def demand_reading(verb: Token, prep: Token) -> int:
     # a clause with a subject of its own ("… and for Y to resign" parsed as a clause) asks
     # something of that subject, not of this phrase's object (:func:`demanded_subjects`)
     clauses = [c for c in _infinitives(verb) if not _subjects_of(c)]
-    asked = [asks(c) for c in clauses]
-    if any(_departs(c) for c in clauses) or (prep.lower_ == "for" and -1 in asked):
+    # "called for X not to resign" asks that X stay
+    asked = [-asks(c) if negated(c) else asks(c) for c in clauses]
+    departs = any(_departs(c) and not negated(c) for c in clauses)
+    if departs or (prep.lower_ == "for" and -1 in asked):
         return -1
     if not clauses or prep.lower_ != "for":
         return 1
@@ -1166,7 +1204,7 @@ def sideless_sense(verb: Token) -> bool:
     if (lemma, particle_of(verb)) in lx.RETREATS:
         return True
     if lemma == "contest":  # "to contest a presidential election": to run in it
-        return any(c.dep_ == "dobj" and c.lemma_.lower() in _RACES for c in verb.children)
+        return any(c.dep_ == "dobj" and c.lemma_.lower() in _CONTESTED for c in verb.children)
     if lemma in _FORCE_VERBS:  # "blasted the targets", "the convoy was attacked by X"
         return any(
             c.dep_ in {"dobj", "nsubjpass"} and c.lemma_.lower() in _THINGS_HIT
@@ -1201,7 +1239,7 @@ _HONOURS = frozenset(
 )
 
 # What a candidate contests by running in it (not "contested the election results").
-_RACES = frozenset(
+_CONTESTED = frozenset(
     {"election", "seat", "race", "primary", "leadership", "presidency", "nomination", "poll"}
     | {"by-election", "ballot", "constituency", "caucus", "runoff", "title", "final"}
 )

@@ -689,6 +689,10 @@ def test_a_challenge_to_someone_to_act_dares_them(enricher: Enricher) -> None:
         ("Senator Ana Ruiz urged Tom Reed to step down.", "Ana Ruiz", "tom reed", -1),
         ("Senator Ana Ruiz demanded that Tom Reed be fired.", "Ana Ruiz", "tom reed", -1),
         ("Senator Ana Ruiz asked Tom Reed to stay on as chairman.", "Ana Ruiz", "tom reed", 1),
+        ("Senator Ana Ruiz urged Tom Reed not to step down.", "Ana Ruiz", "tom reed", 1),
+        ("Senator Ana Ruiz called for Tom Reed not to resign.", "Ana Ruiz", "tom reed", 1),
+        ("Ana Ruiz called for Tom Reed to leave his Senate seat.", "Ana Ruiz", "tom reed", -1),
+        ("Ana Ruiz called on Tom Reed to step down from office.", "Ana Ruiz", "tom reed", -1),
         # confidence in someone, and confidence lost
         ("Senator Ana Ruiz expressed confidence in Tom Reed.", "Ana Ruiz", "tom reed", 1),
         ("Senator Ana Ruiz has lost confidence in Tom Reed.", "Ana Ruiz", "tom reed", -1),
@@ -730,6 +734,10 @@ def test_named_things_shared_views_and_phrasal_gerunds(
         # an act asked of someone that says nothing of their place; "in" as where
         "Iran called on the European Union to lift the sanctions.",
         "Iran called on the European Union to return the money.",
+        "Iran called on the European Union to return to talks.",
+        "Iran urged the European Union to stay out of the dispute.",
+        "Iran asked whether the European Union would resign from the panel.",
+        "Iran lost the confidence of the European Union.",
         # a booking; popular among; a deal agreed
         "Iran's envoy made a reservation for the European Union delegation.",
         "Iran's envoy was popular among critics of the European Union.",
@@ -748,6 +756,8 @@ def test_no_side_with_a_party(enricher: Enricher, body: str) -> None:
     [
         "Senator Ana Ruiz said Tom Reed has yet to apologize for the remarks.",
         "Senator Ana Ruiz said the probe has to do with Tom Reed's finances.",
+        "Senator Ana Ruiz never lost confidence in Tom Reed.",
+        "Senator Ana Ruiz insisted that Tom Reed had been fired.",
     ],
 )
 def test_what_has_yet_to_happen_is_no_duty(enricher: Enricher, body: str) -> None:
