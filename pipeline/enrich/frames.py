@@ -228,6 +228,13 @@ def asks(clause: Token) -> int:
     return 0
 
 
+def _asks_as_said(clause: Token) -> int:
+    """:func:`asks`, turned when the clause is negated: "for X not to resign", "urged X not
+    to quit" ask that X stay."""
+    asked = asks(clause)
+    return -asked if negated(clause) else asked
+
+
 def _stays(clause: Token) -> bool:
     """Is a staying verb bare, "on", "in" or "as" a post ("to stay", "to stay on as speaker",
     "to stay in the race", "to win the seat")? Not "to stay calm / home / out of the race",
@@ -264,11 +271,11 @@ def demanded_subjects(verb: Token) -> tuple[int, list[Token]]:
     infinitive: -1 that X leave a post or be put out ("for X to resign"), +1 that X stay
     or be put in ("for X to be confirmed"), with the subjects asked; (0, []) for none."""
     for c in _infinitives(verb):
-        asked = asks(c)
+        asked = _asks_as_said(c)
         if asked and any(m.dep_ == "mark" and m.lower_ == "for" for m in c.children):
             subjects = _subjects_of(c)
             if subjects:
-                return (-asked if negated(c) else asked), subjects  # "for X not to resign"
+                return asked, subjects
     return 0, []
 
 
@@ -295,15 +302,15 @@ def addressee_asked(verb: Token) -> tuple[int, list[Token]]:
         for c in _infinitives(verb):
             if c.lemma_.lower() == "go":
                 continue  # "told him to go": more often an errand than leaving a post
-            asked = asks(c)
+            asked = _asks_as_said(c)
             if asked and addressees and not any(s.dep_ == "nsubj" for s in c.children):
-                return (-asked if negated(c) else asked), addressees  # "urged X not to quit"
+                return asked, addressees
     if lemma in _CLAUSE_ASKING:
         for c in verb.children:
             if c.dep_ != "ccomp" or not _demand_form(c):
                 continue
-            if (asked := asks(c)) and (subjects := _subjects_of(c)):
-                return (-asked if negated(c) else asked), subjects
+            if (asked := _asks_as_said(c)) and (subjects := _subjects_of(c)):
+                return asked, subjects
     return 0, []
 
 
@@ -349,8 +356,7 @@ def demand_reading(verb: Token, prep: Token) -> int:
     # a clause with a subject of its own ("… and for Y to resign" parsed as a clause) asks
     # something of that subject, not of this phrase's object (:func:`demanded_subjects`)
     clauses = [c for c in _infinitives(verb) if not _subjects_of(c)]
-    # "called for X not to resign" asks that X stay
-    asked = [-asks(c) if negated(c) else asks(c) for c in clauses]
+    asked = [_asks_as_said(c) for c in clauses]
     departs = any(_departs(c) and not negated(c) for c in clauses)
     if departs or (prep.lower_ == "for" and -1 in asked):
         return -1
