@@ -268,11 +268,29 @@ def _given_up(cue: Token) -> bool:
 def _speakers(reader: FrameReader, sent: Span) -> list[Cluster]:
     """Entities a sentence's speech verb is attributed to ("…," he said)."""
     for tok in sent:
-        if tok.lemma_.lower() in _REPORTING and tok.pos_ in {"VERB", "AUX"}:
+        if _speech(tok):
             holders = reader.subject_holders(tok)
             if holders.entities:
                 return holders.entities
     return []
+
+
+def _speech(tok: Token) -> bool:
+    """Is ``tok`` a verb that reports speech? Not in a comparison: "raises more questions
+    than it answers" reports nothing, and its "it" speaks for no one."""
+    return (
+        tok.lemma_.lower() in _REPORTING
+        and tok.pos_ in {"VERB", "AUX"}
+        and not any(c.dep_ == "mark" and c.lower_ == "than" for c in tok.children)
+    )
+
+
+def _unnamed_speaker(reader: FrameReader, verb: Token) -> bool:
+    """Does a speech verb's own subject name no one ("*The mayor* says the explanation
+    raises questions")? Then what it reports is that speaker's, never another speaker's of
+    the same sentence."""
+    subject = next((c for c in verb.children if c.dep_ in {"nsubj", "nsubjpass"}), None)
+    return subject is not None and not reader.subject_holders(verb).entities
 
 
 # Verbs that doubt a thing but ask a person: "questioned the decision" is against it,
@@ -579,7 +597,10 @@ class SentenceReader:
         for tok in self.sent:
             if tok.lemma_.lower() not in _REPORTING:
                 continue
-            for clause in (c for c in tok.children if c.dep_ in {"ccomp", "parataxis"}):
+            clauses = [c for c in tok.children if c.dep_ in {"ccomp", "parataxis"}]
+            if clauses and via == "speaker" and _unnamed_speaker(self.reader, tok):
+                continue
+            for clause in clauses:
                 yield from self._clause(speakers, clause, via)
                 yield from self._nested(speakers, clause, via)
         if via == "previous_speaker":

@@ -590,8 +590,8 @@ _SETTING_OFF = frozenset({",", "(", "-", "–", "—"})
 
 def _judging_apposition(s: SentenceReader, obj: Token) -> Token | None:
     """The name the parser hung on the object as an apposition ("branded the bill a
-    *disgrace*"), when it judges; not one set off by a comma, a true apposition ("called
-    Tom Reed, the party chairman, on Sunday" phoned him)."""
+    *disgrace*"), when it judges; not one set off by a comma, a bracket or a dash, a true
+    apposition ("called Tom Reed, the party chairman, on Sunday" phoned him)."""
     appos = next((c for c in obj.children if c.dep_ == "appos"), None)
     if appos is None or obj.doc[appos.left_edge.i - 1].text in _SETTING_OFF:
         return None

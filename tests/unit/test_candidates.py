@@ -106,6 +106,22 @@ def test_quotes_attributed_by_other_reporting_verbs_belong_to_the_speaker(
     assert -1 in directions(candidates(enricher, body), "Paul Grant", "tariff")
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        # the clause is the mayor's, whom no name gives; the union's own verb says nothing
+        "The mayor says the tariff plan is a disaster, while the Harbour Union maintains "
+        "that wages must rise.",
+        # "than it answers" reports no speech: its "it" is no speaker of the plan
+        "Harbour Union leaders met in Lisbon on Monday. The mayor says the union's tariff "
+        "plan for Lisbon raises more questions than it answers.",
+    ],
+)
+def test_a_clause_is_never_given_to_another_verbs_speaker(enricher: Enricher, body: str) -> None:
+    found = candidates(enricher, body)
+    assert not [c for c in found if "tariff" in c.surface.lower() and c.source != "pair"]
+
+
 def test_necessity_in_a_quote_is_favor(enricher: Enricher) -> None:
     body = '"The new powers are needed," Interior Minister Ana Berg said.'
     assert 1 in directions(candidates(enricher, body), "Ana Berg", "powers")
