@@ -220,6 +220,12 @@ def place_label(key: str) -> str | None:
     return None
 
 
+def is_town(key: str) -> bool:
+    """A smaller city of GeoNames ("grafton", "launceston"): a place only where the sentence
+    puts it in one (:func:`pipeline.enrich.mentions.placed_town`)."""
+    return key in places().towns
+
+
 def is_country_or_state(key: str) -> bool:
     """A country or US state ("Springfield, Illinois")."""
     return key in places().countries

@@ -23,6 +23,7 @@ from pipeline.enrich.lexicon import SPEECH_VERBS
 from pipeline.enrich.nlp import ParsedField
 from pipeline.enrich.places import place_spans
 from pipeline.enrich.results import team_spans
+from pipeline.enrich.surnames import given_names
 from pipeline.models import Quantity, TextField
 
 QUANTITY_LABELS = frozenset({"DATE", "TIME", "PERCENT", "MONEY", "QUANTITY", "ORDINAL", "CARDINAL"})
@@ -614,6 +615,77 @@ def _rule_votes(span: Span, mention: RawMention) -> None:
     head = span.root.head
     if span.root.dep_ == "compound" and head.lower_ in gz.PRODUCT_HEADS:
         mention.votes["PRODUCT"] += PATTERN_VOTE
+    if place is None and not mention.titles and placed_town(span, mention.votes["PERSON"] > 0):
+        mention.votes["GPE"] += PATTERN_VOTE
+
+
+# Prepositions that put what follows in a place: "fires near Cessnock". Not "to" or "from"
+# on their own ("spoke to Warren", "a letter from Carson"), "at" after a verb ("swung at
+# Rubio"), "into" ("an investigation into Conyers") or "between" ("talks between Zinni and
+# Sharon").
+_AT_PLACE = frozenset({"in", "near", "outside", "across", "around", "via", "throughout"})
+# What "of" places a town by: "west of Alice Springs", "the suburb of Hornsby".
+_PLACE_OF = frozenset(
+    {"north", "south", "east", "west", "northeast", "northwest", "southeast", "southwest",
+     "suburb", "suburbs", "town", "city", "outskirts", "centre", "center"}
+)  # fmt: skip
+# Verbs and nouns of travel and transport: "towed to St Helens", "gas piped to Darwin", "a
+# flight from Launceston".
+_ROUTE_HEADS = frozenset(
+    {"go", "fly", "travel", "return", "move", "head", "sail", "tow", "bring", "come",
+     "arrive", "land", "drive", "evacuate", "flee", "transfer", "deport", "relocate", "pipe",
+     "ship", "flight", "flights", "road", "highway", "pipeline", "route", "trip", "journey",
+     "service", "race", "rail", "railway", "line", "train", "bus", "ferry"}
+)  # fmt: skip
+
+
+def placed_town(span: Span, named_person: bool) -> bool:
+    """Is the name a smaller city of GeoNames (:func:`gazetteer.is_town`) that the sentence
+    puts as a place? The small model takes many such towns for people ("Darwin",
+    "Launceston") or organisations ("Cessnock"), and many towns share a person's name
+    ("Obama", "Rubio"), so what places it must be plain:
+
+    * coordinated with a known place ("Perth and Darwin"), an end of a route with a known
+      place at the other ("the Sydney to Hobart"), or "west of", "suburb of" it;
+    * for a name the model did not take for a person (``named_person``), also the object of
+      "in" or "near", of "at" after a noun or a word of travel ("a blaze at Cessnock",
+      "arrived at Eden"; "swung at Rubio" is a person's), and of "to" or "from" after a
+      word of travel ("gas piped to Darwin").
+
+    Never an English given name ("Elizabeth", "Lincoln"), a name in capitals ("UN") or one
+    after an article ("the Commonwealth", "the Alliance")."""
+    root = span.root
+    if not 1 <= len(span) <= 3 or not all(t.is_title for t in span):
+        return False
+    if any(c.dep_ == "det" for c in root.children) or span[0].lower_ in given_names():
+        return False
+    if not gz.is_town(name_key(span.text)):
+        return False
+    ends = [t for t in (root.head, *root.children) if t.dep_ == "conj" or root.dep_ == "conj"]
+    if any(_known_place(t) for t in ends):
+        return True  # "Perth and Darwin", "Hurstville and Liverpool"
+    node = root
+    while node.dep_ == "conj":
+        node = node.head
+    if node.dep_ != "pobj":
+        return False
+    prep = node.head
+    word = prep.lower_
+    if word == "of":
+        return prep.head.lower_ in _PLACE_OF
+    if word in {"to", "from"}:
+        # "Sydney to Hobart" however the parser hangs the "to"
+        if _known_place(prep.head) or (prep.i > 0 and _known_place(prep.doc[prep.i - 1])):
+            return True
+        return not named_person and prep.head.lemma_.lower() in _ROUTE_HEADS
+    if word == "at":  # "a blaze at Cessnock", "arrived at Eden"
+        head = prep.head
+        return not named_person and (head.pos_ == "NOUN" or head.lemma_.lower() in _ROUTE_HEADS)
+    return not named_person and word in _AT_PLACE
+
+
+def _known_place(tok: Token) -> bool:
+    return tok.pos_ == "PROPN" and gz.place_label(name_key(tok.text)) == "GPE"
 
 
 def _body_of(words: list[str]) -> bool:

@@ -29,11 +29,14 @@ def fold(name: str) -> str:
 
 @dataclass(frozen=True)
 class Places:
-    """Lower-cased name -> label (GPE or LOC); ``countries`` holds countries and US states."""
+    """Lower-cased name -> label (GPE or LOC); ``countries`` holds countries and US states;
+    ``towns`` the lower-cased names of smaller cities, evidence only where a sentence places
+    them (never matched by name alone)."""
 
     labels: dict[str, str]
     countries: frozenset[str]
     names: tuple[str, ...]  # as written, for the matcher
+    towns: frozenset[str]
 
     def label(self, key: str) -> str | None:
         return self.labels.get(key)
@@ -44,7 +47,10 @@ def places() -> Places:
     """All place names, loaded once per process."""
     data = json.loads(resources.files("pipeline").joinpath("data/places.json").read_text("utf-8"))
     return Places(
-        labels=data["labels"], countries=frozenset(data["countries"]), names=tuple(data["names"])
+        labels=data["labels"],
+        countries=frozenset(data["countries"]),
+        names=tuple(data["names"]),
+        towns=frozenset(data["towns"]),
     )
 
 

