@@ -68,6 +68,11 @@ _REPORTING = lx.SPEECH_VERBS | frozenset(
         "vow", "promise", "pledge", "declare", "recount", "exclaim",
     }
 )  # fmt: skip
+# Verbs of belief, whose negation is their clause's ("does not think Y is fair" thinks Y
+# unfair), unlike a verb of saying's.
+_BELIEFS = frozenset({"think", "believe", "expect", "feel", "suppose", "reckon", "imagine"})
+_FACTIVE = frozenset({"realize", "realise", "know", "understand", "recognize", "recognise",
+                      "notice", "discover", "forget", "regret", "learn"})  # fmt: skip
 _MAX_PATH = 5
 _MAX_DEPTH = 40  # ancestors climbed to find a common one: deeper is no stance relation
 # A quotation is taken to run on across at most this many sentences without a mark: quotes
@@ -649,8 +654,15 @@ class SentenceReader:
         text = subtree_text(root, _CLAUSE_TOKENS)
         found.sort(key=lambda c: c.dep_ not in {"nsubj", "nsubjpass", "csubj", "csubjpass"})
         label = root.lemma_.lower()
-        prior = _judgement(root)
-        yield from self.each(speakers, found, root, source, prior, via, label, text)
+        prior, denied = _judgement(root), False
+        above = root.head.lemma_.lower()
+        if prior and root.dep_ == "ccomp" and negated(root.head) and above not in _FACTIVE:
+            # "did not think the bill would help" thinks it would not: a belief denied is its
+            # clause denied; "did not say the bill would help" says nothing of the bill; "did
+            # not realize Y was a liar" still holds that Y is one
+            denied = above not in _BELIEFS
+            prior = 0 if denied else -prior
+        yield from self.each(speakers, found, root, source, prior, via, label, text, denied)
 
     def pairs(self) -> list[_Pair]:
         """Every holder-type entity (or resolved pronoun subject) with the other entities of

@@ -206,13 +206,15 @@ def _missed_amounts(parsed: ParsedField, found: list[Quantity]) -> list[Quantity
 
 def _trim(ent: Span) -> tuple[int, int, set[str]]:
     """Token bounds without determiners, leading titles and trailing possessives."""
-    start, end, titles = ent.start, ent.end, set()
+    start, end = ent.start, ent.end
+    titles: set[str] = set()
     doc = ent.doc
     keep_title = _titled_organisation(ent)
     while start < end - 1 and (
         doc[start].lower_ in _LEADING_DROP
         or (_title_word(doc[start], ent.label_) and not keep_title)
-    ):
+        or (doc[start].tag_ == "HYPH" and titles and doc[start - 1].lower_ in titles)
+    ):  # the hyphen of a compound title: "the Governor-General", "Attorney-General X"
         if _title_word(doc[start], ent.label_):
             titles.add(doc[start].lower_)
         start += 1
@@ -370,6 +372,9 @@ def _from_ent(parsed: ParsedField, ent: Span) -> RawMention | None:
     span = doc[start:end]
     if _is_title_part(span) or not any(c.isalpha() for c in span.text):
         return None  # a title's office word, or no name at all ("0-2" tagged PERSON)
+    compound = any(t.tag_ == "HYPH" for t in doc[ent.start : span.start])
+    if compound and all(_title_word(t, ent.label_) for t in span):
+        return None  # a compound title alone: "the Governor-General" names an office
     titles |= _titles_before(doc, start)
     mention = _make(parsed, start, end, titles)
     mention.votes[ent.label_] += _ner_weight(span)

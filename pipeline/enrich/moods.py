@@ -15,6 +15,7 @@ _POSSIBLE = frozenset({"may", "might", "could"})
 _CONDITIONS = frozenset({"if", "whether", "unless"})
 # "X denied (reports) that she had opposed Y", "X rejected claims that he backs Y".
 _DENYING_VERBS = frozenset({"deny", "reject", "dismiss", "refute", "rebut"})
+_CONFIRMING_VERBS = frozenset({"confirm", "acknowledge", "admit", "verify", "concede"})
 _CLAIM_NOUNS = frozenset(
     {"claim", "report", "allegation", "accusation", "suggestion", "rumor", "rumour", "charge"}
 )
@@ -72,7 +73,8 @@ def unstated_verb(verb: Token) -> bool:
     """Is a stance verb's position one its holder does not state: possible only ("may",
     "might" or "could": "X might snub Y", "X could try to block Y"), taken on a condition
     ("if X backs Y", "X would back Y if it included Z"), or denied by the clause above it
-    ("X denied that she had opposed Y", "X rejected claims that he opposes Y"), or only
+    ("X denied that she had opposed Y", "X rejected claims that he opposes Y"), only
+    alleged ("faced accusations that it favors Y", "amid reports that X backed Y"), or only
     weighed ("X was mulling firing Y")? Only the
     verb's own control chain is read ("refused to back Y" composes as it does): "X, a critic
     of Y, could face a primary" states the criticism, and a speaker's "Y might be the worst
@@ -109,6 +111,11 @@ def _denied_above(verb: Token) -> bool:
         # "was mulling firing Y", "is considering suing Y": an act weighed, not taken
         return head.lemma_.lower() in _DELIBERATING
     if verb.dep_ in {"acl", "ccomp", "relcl"} and head.lemma_.lower() in _CLAIM_NOUNS:
-        verb_above = head.head
-        return head.dep_ == "dobj" and verb_above.lemma_.lower() in _DENYING_VERBS
+        verb_above = head.head.lemma_.lower() if head.dep_ == "dobj" else ""
+        if verb_above in _DENYING_VERBS:
+            return True
+        # "faced accusations that it favors Y", "amid reports that X backed Y": alleged, not
+        # stated; "confirmed reports that X backed Y" states it, and in "the report that X
+        # wrote" the noun is the verb's own object
+        return verb.dep_ != "relcl" and verb_above not in _CONFIRMING_VERBS
     return False

@@ -107,6 +107,23 @@ def test_quotes_attributed_by_other_reporting_verbs_belong_to_the_speaker(
 
 
 @pytest.mark.parametrize(
+    ("body", "prior"),
+    [
+        # a belief denied is its clause denied
+        ("Senator Paul Grant said he did not think the tariff plan would be helpful.", -1),
+        ("Senator Paul Grant does not believe the tariff plan is a good idea.", -1),
+        ("Senator Paul Grant doesn't think the tariff plan is a disaster.", 1),
+        # not saying so says nothing of it; not knowing it still holds it
+        ("Senator Paul Grant did not say the tariff plan was a good idea.", 0),
+        ("Senator Paul Grant said he didn't realize the tariff plan was a disaster.", -1),
+        ("Senator Paul Grant believes the tariff plan is a good idea.", 1),
+    ],
+)
+def test_a_negated_belief_turns_its_clause(enricher: Enricher, body: str, prior: int) -> None:
+    assert directions(candidates(enricher, body), "Paul Grant", "tariff") == {prior}
+
+
+@pytest.mark.parametrize(
     "body",
     [
         # the clause is the mayor's, whom no name gives; the union's own verb says nothing

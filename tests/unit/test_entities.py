@@ -643,6 +643,16 @@ def test_a_title_alone_names_no_one(enricher: Enricher) -> None:
     assert "Treasurer" not in found and "Queen" not in found
 
 
+def test_a_hyphenated_title_names_no_one_and_leaves_the_name_whole(enricher: Enricher) -> None:
+    body = (
+        "The Prime Minister has thrown his full support behind the Governor-General, Dr Peter "
+        "Hollingworth. Attorney-General Daryl Williams agreed."
+    )
+    found = labels(run(enricher, body))
+    assert found["Peter Hollingworth"] == "PERSON" and found["Daryl Williams"] == "PERSON"
+    assert not [n for n in found if "General" in n]  # no "-General", no "General"
+
+
 @pytest.mark.parametrize(
     "body",
     ["The 63-year-old Sheikh said he would stay.", "The new Treasurer says the budget is sound."],

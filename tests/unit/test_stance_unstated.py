@@ -42,6 +42,10 @@ def keys(enricher: Enricher, body: str) -> tuple[set[tuple[str, str]], set[tuple
          "Owen Clark", "farm bill"),
         ("The ministry denied reports that Ivan Petrov had criticized the deal.",
          "Ivan Petrov", "deal"),
+        # only alleged: an accusation or a report nobody confirms
+        ("Beijing faces accusations that it favors the state banks.", "Beijing", "state banks"),
+        ("Amid reports that Ivan Petrov had criticized the deal, shares fell.",
+         "Ivan Petrov", "deal"),
         # a condition on the stance verb: heading an "if" clause, or with one of its own
         ("If Senator Luis Vega backs the measure, it will likely pass.", "Luis Vega", "measure"),
         ("Senator Luis Vega said he would back the measure if it included funding for rural "
@@ -64,6 +68,10 @@ def test_a_denied_or_conditional_position_is_none_of_the_holders(
         # the denial is of something else: the criticism is stated
         ("Senator Ann Lee denied the allegations and criticized the prosecutor.",
          "Ann Lee", "prosecutor"),
+        # a report confirmed is stated, and a report someone wrote is the object
+        ("Senator Ann Lee confirmed reports that she had criticized the prosecutor.",
+         "Ann Lee", "prosecutor"),
+        ("Senator Ann Lee praised the report that Ivan Petrov wrote.", "Ann Lee", "report"),
         # a control chain still composes: refusing to back is against, stated
         ("Senator Jim Boyd refused to back the plan.", "Jim Boyd", "plan"),
         # a condition elsewhere in the sentence leaves the stated position alone
