@@ -69,8 +69,9 @@ _REPORTING = lx.SPEECH_VERBS | frozenset(
     }
 )  # fmt: skip
 # Verbs of belief, whose negation is their clause's ("does not think Y is fair" thinks Y
-# unfair), unlike a verb of saying's.
-_BELIEFS = frozenset({"think", "believe", "expect", "feel", "suppose", "reckon", "imagine"})
+# unfair); not "expect" or "imagine", whose negation is mostly surprise ("did not expect Y
+# to be so damaging").
+_BELIEFS = frozenset({"think", "believe", "feel", "suppose", "reckon"})
 _FACTIVE = frozenset({"realize", "realise", "know", "understand", "recognize", "recognise",
                       "notice", "discover", "forget", "regret", "learn"})  # fmt: skip
 _MAX_PATH = 5
@@ -292,7 +293,7 @@ def _speech(tok: Token) -> bool:
 
 def _unnamed_speaker(reader: FrameReader, verb: Token) -> bool:
     """Does a speech verb's own subject name no one ("*The mayor* says the explanation
-    raises questions")? Then what it reports is that speaker's, never another speaker's of
+    raises questions")? Then what it reports goes to no holder: never to another speaker of
     the same sentence."""
     subject = next((c for c in verb.children if c.dep_ in {"nsubj", "nsubjpass"}), None)
     return subject is not None and not reader.subject_holders(verb).entities
@@ -600,7 +601,7 @@ class SentenceReader:
         if not speakers:
             return
         for tok in self.sent:
-            if tok.lemma_.lower() not in _REPORTING:
+            if not _speech(tok):
                 continue
             clauses = [c for c in tok.children if c.dep_ in {"ccomp", "parataxis"}]
             if clauses and via == "speaker" and _unnamed_speaker(self.reader, tok):
@@ -658,10 +659,13 @@ class SentenceReader:
         above = root.head.lemma_.lower()
         if prior and root.dep_ == "ccomp" and negated(root.head) and above not in _FACTIVE:
             # "did not think the bill would help" thinks it would not: a belief denied is its
-            # clause denied; "did not say the bill would help" says nothing of the bill; "did
-            # not realize Y was a liar" still holds that Y is one
-            denied = above not in _BELIEFS
-            prior = 0 if denied else -prior
+            # clause denied; "did not say the bill would help" says nothing of the bill. Other
+            # verbs keep the clause's reading: "didn't realize Y was a liar" still holds it,
+            # "does not doubt that Y is a disaster" too
+            if above in _BELIEFS:
+                prior = -prior
+            elif above in _REPORTING:
+                prior, denied = 0, True
         yield from self.each(speakers, found, root, source, prior, via, label, text, denied)
 
     def pairs(self) -> list[_Pair]:

@@ -625,56 +625,69 @@ def _rule_votes(span: Span, mention: RawMention) -> None:
 
 
 # Prepositions that put what follows in a place: "fires near Cessnock". Not "to" or "from"
-# on their own ("spoke to Warren", "a letter from Carson"), "at" after a verb ("swung at
-# Rubio"), "into" ("an investigation into Conyers") or "between" ("talks between Zinni and
-# Sharon").
+# on their own ("spoke to Warren", "a letter from Carson"), "at" but after an event or a
+# site ("swung at Rubio", "a strike at Nokia"), "into" ("an investigation into Conyers") or
+# "between" ("talks between Zinni and Sharon").
 _AT_PLACE = frozenset({"in", "near", "outside", "across", "around", "via", "throughout"})
+# What happens or stands "at" a place: "a blaze at Cessnock", "a rally at Goshen".
+_AT_EVENTS = frozenset(
+    {"blaze", "fire", "fires", "bushfire", "flood", "floods", "crash", "shooting", "attack",
+     "bombing", "explosion", "rally", "conference", "summit", "ceremony", "funeral",
+     "festival", "airport", "station", "base", "camp", "hospital", "port", "harbour"}
+)  # fmt: skip
 # What "of" places a town by: "west of Alice Springs", "the suburb of Hornsby".
 _PLACE_OF = frozenset(
     {"north", "south", "east", "west", "northeast", "northwest", "southeast", "southwest",
      "suburb", "suburbs", "town", "city", "outskirts", "centre", "center"}
 )  # fmt: skip
 # Verbs and nouns of travel and transport: "towed to St Helens", "gas piped to Darwin", "a
-# flight from Launceston".
+# flight from Launceston". Not "come", "go", "move", "return" or "transfer", which take a
+# company or a club as often ("moved to Hitachi", "his transfer to Burnley").
 _ROUTE_HEADS = frozenset(
-    {"go", "fly", "travel", "return", "move", "head", "sail", "tow", "bring", "come",
-     "arrive", "land", "drive", "evacuate", "flee", "transfer", "deport", "relocate", "pipe",
-     "ship", "flight", "flights", "road", "highway", "pipeline", "route", "trip", "journey",
-     "service", "race", "rail", "railway", "line", "train", "bus", "ferry"}
+    {"fly", "travel", "head", "sail", "tow", "bring", "arrive", "land", "drive", "evacuate",
+     "flee", "deport", "pipe", "ship", "flight", "flights", "road", "highway", "pipeline",
+     "route", "trip", "journey", "service", "race", "rail", "railway", "train", "bus",
+     "ferry"}
 )  # fmt: skip
 
 
 def placed_town(span: Span, named_person: bool) -> bool:
     """Is the name a smaller city of GeoNames (:func:`gazetteer.is_town`) that the sentence
     puts as a place? The small model takes many such towns for people ("Darwin",
-    "Launceston") or organisations ("Cessnock"), and many towns share a person's name
-    ("Obama", "Rubio"), so what places it must be plain:
+    "Launceston") or organisations ("Cessnock"), and many towns share a person's or a
+    company's name ("Obama", "Rubio", "Nokia"), so what places it must be plain:
 
-    * coordinated with a known place ("Perth and Darwin"), an end of a route with a known
-      place at the other ("the Sydney to Hobart"), or "west of", "suburb of" it;
-    * for a name the model did not take for a person (``named_person``), also the object of
-      "in" or "near", of "at" after a noun or a word of travel ("a blaze at Cessnock",
-      "arrived at Eden"; "swung at Rubio" is a person's), and of "to" or "from" after a
-      word of travel ("gas piped to Darwin").
+    * the other end of a route from a known place ("the Sydney to Hobart"), or "west of",
+      "suburb of" it;
+    * coordinated with a known place: "Perth and Darwin" for a name NER did not take for a
+      person (``named_person``), and for one it did only on a route ("flights between
+      Launceston and Melbourne"; "talks between Clinton and Moscow" are a person's);
+    * for a name NER did not take for a person, also the object of "in" or "near", of "at"
+      after an event or a site ("a blaze at Cessnock"), and of "to" or "from" after a word
+      of travel ("gas piped to Darwin").
 
-    Never an English given name ("Elizabeth", "Lincoln"), a name in capitals ("UN") or one
-    after an article ("the Commonwealth", "the Alliance")."""
+    Never a one-word English given name ("Elizabeth", "Lincoln"), a name in capitals ("UN")
+    or one after an article ("the Commonwealth", "the Alliance")."""
     root = span.root
     if not 1 <= len(span) <= 3 or not all(t.is_title for t in span):
         return False
-    if any(c.dep_ == "det" for c in root.children) or span[0].lower_ in given_names():
+    if any(c.dep_ == "det" for c in root.children) or (
+        len(span) == 1 and span[0].lower_ in given_names()
+    ):
         return False
     if not gz.is_town(name_key(span.text)):
         return False
-    ends = [t for t in (root.head, *root.children) if t.dep_ == "conj" or root.dep_ == "conj"]
-    if any(_known_place(t) for t in ends):
-        return True  # "Perth and Darwin", "Hurstville and Liverpool"
     node = root
     while node.dep_ == "conj":
         node = node.head
-    if node.dep_ != "pobj":
+    prep = node.head if node.dep_ == "pobj" else None
+    conjuncts = [root.head] if root.dep_ == "conj" else []
+    conjuncts += [c for c in root.children if c.dep_ == "conj"]
+    on_route = prep is not None and _route(prep.head)
+    if any(_known_place(t) for t in conjuncts) and (not named_person or on_route):
+        return True  # "Perth and Darwin", "flights between Launceston and Melbourne"
+    if prep is None:
         return False
-    prep = node.head
     word = prep.lower_
     if word == "of":
         return prep.head.lower_ in _PLACE_OF
@@ -682,11 +695,16 @@ def placed_town(span: Span, named_person: bool) -> bool:
         # "Sydney to Hobart" however the parser hangs the "to"
         if _known_place(prep.head) or (prep.i > 0 and _known_place(prep.doc[prep.i - 1])):
             return True
-        return not named_person and prep.head.lemma_.lower() in _ROUTE_HEADS
-    if word == "at":  # "a blaze at Cessnock", "arrived at Eden"
-        head = prep.head
-        return not named_person and (head.pos_ == "NOUN" or head.lemma_.lower() in _ROUTE_HEADS)
-    return not named_person and word in _AT_PLACE
+        return not named_person and _route(prep.head)
+    if named_person:
+        return False
+    if word == "at":
+        return prep.head.lower_ in _AT_EVENTS or _route(prep.head)
+    return word in _AT_PLACE
+
+
+def _route(tok: Token) -> bool:
+    return tok.lemma_.lower() in _ROUTE_HEADS
 
 
 def _known_place(tok: Token) -> bool:

@@ -115,7 +115,11 @@ def _denied_above(verb: Token) -> bool:
         if verb_above in _DENYING_VERBS:
             return True
         # "faced accusations that it favors Y", "amid reports that X backed Y": alleged, not
-        # stated; "confirmed reports that X backed Y" states it, and in "the report that X
-        # wrote" the noun is the verb's own object
-        return verb.dep_ != "relcl" and verb_above not in _CONFIRMING_VERBS
+        # stated. Not when confirmed ("confirmed reports that X backed Y"), when the claim
+        # is someone's own ("repeated her claim that she opposed Y": a possessor may be the
+        # holder), nor in a relative clause, whose "that" is the verb's own object ("the
+        # report that X criticized")
+        content = any(c.dep_ == "mark" and c.lower_ == "that" for c in verb.children)
+        owned = any(c.dep_ == "poss" for c in head.children)
+        return content and not owned and verb_above not in _CONFIRMING_VERBS
     return False

@@ -84,7 +84,7 @@ def test_states_and_provinces_of_federations_are_places(enricher: Enricher, plac
         ("The airline's first flight between Launceston and Melbourne left on time.", "Launceston"),
         ("Skippers expect a fast Sydney to Hobart this year.", "Hobart"),
         ("New fires are burning north of Wollongong and near Goulburn.", "Wollongong"),
-        ("Flights will reach every capital, including Perth and Darwin.", "Darwin"),
+        ("Fires are burning west of Alice Springs tonight.", "Alice Springs"),
     ],
 )
 def test_a_smaller_town_the_sentence_places_is_a_place(
@@ -102,7 +102,10 @@ def test_a_smaller_town_the_sentence_places_is_a_place(
         ("Pelosi asked for an ethics investigation into Conyers on Sunday.", "Conyers"),
         ("The talks between Warren and Carson broke down on Monday.", "Carson"),
         ("The plan was debated at the UN on Monday.", "UN"),
-        ("The gift was sent to Elizabeth in London.", "Elizabeth"),
+        ("Flowers were brought to Elizabeth at the palace.", "Elizabeth"),
+        ("Talks between Clinton and Moscow stalled.", "Clinton"),
+        ("The union called a strike at Nokia over job cuts.", "Nokia"),
+        ("He returned to Fulham after a loan spell.", "Fulham"),
     ],
 )
 def test_a_town_name_that_names_someone_is_not_made_a_place(

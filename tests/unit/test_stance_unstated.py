@@ -68,10 +68,14 @@ def test_a_denied_or_conditional_position_is_none_of_the_holders(
         # the denial is of something else: the criticism is stated
         ("Senator Ann Lee denied the allegations and criticized the prosecutor.",
          "Ann Lee", "prosecutor"),
-        # a report confirmed is stated, and a report someone wrote is the object
+        # a report confirmed, or one's own claim, is stated; in a relative clause the
+        # report is the verb's own object
         ("Senator Ann Lee confirmed reports that she had criticized the prosecutor.",
          "Ann Lee", "prosecutor"),
-        ("Senator Ann Lee praised the report that Ivan Petrov wrote.", "Ann Lee", "report"),
+        ("Senator Ann Lee repeated her claim that she had always opposed the farm bill.",
+         "Ann Lee", "farm bill"),
+        ("The ministry published the report that Ivan Petrov criticized.",
+         "Ivan Petrov", "report"),
         # a control chain still composes: refusing to back is against, stated
         ("Senator Jim Boyd refused to back the plan.", "Jim Boyd", "plan"),
         # a condition elsewhere in the sentence leaves the stated position alone
