@@ -44,6 +44,7 @@ from pipeline.enrich.frames import (
     particle_reading,
     prep_targets,
     sideless_sense,
+    subject_of,
     wanted_object,
     wished_act,
     with_particle_preps,
@@ -295,8 +296,7 @@ def _unnamed_speaker(reader: FrameReader, verb: Token) -> bool:
     """Does a speech verb's own subject name no one ("*The mayor* says the explanation
     raises questions")? Then what it reports goes to no holder: never to another speaker of
     the same sentence."""
-    subject = next((c for c in verb.children if c.dep_ in {"nsubj", "nsubjpass"}), None)
-    return subject is not None and not reader.subject_holders(verb).entities
+    return subject_of(verb) is not None and not reader.subject_holders(verb).entities
 
 
 # Verbs that doubt a thing but ask a person: "questioned the decision" is against it,

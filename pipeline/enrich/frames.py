@@ -759,7 +759,7 @@ class FrameReader:
         if asked_clause(verb):
             return self.subject_holders(verb.head)  # "Merkel wants Greece to accept": Merkel
         node = verb
-        subject = _subject(node)
+        subject = subject_of(node)
         while (
             subject is None
             and node.dep_ in {"conj", "advcl"}
@@ -767,7 +767,7 @@ class FrameReader:
             and not mismatched_conjunct(node)
         ):
             node = node.head
-            subject = _subject(node)
+            subject = subject_of(node)
         if subject is None:
             return Holders([], 0.0)
         holders = self.holders.resolve(self.field, subject)
@@ -1147,7 +1147,7 @@ def is_passive(verb: Token) -> bool:
     return any(c.dep_ == "auxpass" for c in verb.children)
 
 
-def _subject(verb: Token) -> Token | None:
+def subject_of(verb: Token) -> Token | None:
     return next((c for c in verb.children if c.dep_ in {"nsubj", "nsubjpass"}), None)
 
 
