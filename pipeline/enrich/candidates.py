@@ -420,6 +420,7 @@ class SentenceReader:
                             "subject",
                             frame.predicate,
                             self.sentence.text,
+                            denied=frame.denied,
                         )
             yield from self._cue(tok)
             yield from constructions.adjunct(self, tok)

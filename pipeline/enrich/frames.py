@@ -72,6 +72,9 @@ class Frame:
     predicate: str
     confidence: float
     sentence: Sentence
+    # The holder's own verb is negated and leaves no side ("is not calling on X to resign"):
+    # no tag, and no other rule's candidate of the pair there either (:func:`stance.undenied`).
+    denied: bool = False
 
 
 # Entity types that name a time or an amount: "attacks on Friday", "a lawsuit on Wednesday",
@@ -741,11 +744,14 @@ class FrameReader:
             polarity *= _embedding_polarity(node)
             confidence *= EMBED_FACTOR
             words = [node.lemma_.lower(), *negation, "to", *words]
+        denial = False
         if negated(node):
-            polarity = _at_top(verb, node, polarity)
+            turned = _at_top(verb, node, polarity)
+            denial = polarity != 0 and turned == 0
+            polarity = turned
             confidence, words = (confidence if polarity else 0.5), ["not", *words]
         holders = self.subject_holders(node)
-        return self._frame(holders, targets, polarity, " ".join(words), confidence, verb)
+        return self._frame(holders, targets, polarity, " ".join(words), confidence, verb, denial)
 
     def subject_holders(self, verb: Token) -> Holders:
         """Holders of ``verb``: its subject, a shared subject of coordinated verbs, or, in
@@ -825,6 +831,8 @@ class FrameReader:
         if sign:
             if lemma == "phase" and particle_of(verb) != "out":
                 return []
+            if lemma == "lift" and particle_of(verb) == "up":
+                sign = 1  # "lifting up our communities" raises them; "lift sanctions" ends them
             return [replace(t, polarity=sign * t.polarity) for t in self.targets(obj)]
         hits = self._catalogue(verb.doc)
         named = self._phrase_tokens(obj)
@@ -993,11 +1001,12 @@ class FrameReader:
         predicate: str,
         confidence: float,
         anchor: Token,
+        denial: bool = False,
     ) -> Frame | None:
         sentence = self.doc.sentence_of(self.field, anchor.i)
         if sentence is None:
             return None
-        return Frame(holders, targets, polarity, predicate, confidence, sentence)
+        return Frame(holders, targets, polarity, predicate, confidence, sentence, denial)
 
 
 _ROLE_NOUNS = gz.PERSON_ROLES | gz.ORG_ROLES | gz.GPE_ROLES

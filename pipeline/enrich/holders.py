@@ -673,12 +673,13 @@ class HolderResolver:
         """:meth:`_nearest`; when its pick contradicts the pronoun's gender, the nearest
         person before whose titles agree with it, if any ("Mr. Macron met Mrs. Merkel. She
         said …": Merkel)."""
-        found = self._nearest(field_name, t, labels, plural)
+        at = _before_own_quote(t)
+        found = self._nearest(field_name, at, labels, plural)
         kept = agreeing(t.lower_, found)
         if kept or not found:
             return kept
         wanted = "m" if t.lower_ in _MALE_PRONOUNS else "f"
-        return self._recent(field_name, t, lambda c: c.label in labels and _gender(c) == wanted)
+        return self._recent(field_name, at, lambda c: c.label in labels and _gender(c) == wanted)
 
     def _nearest(
         self, field_name: TextField, t: Token, labels: set[str] | frozenset[str], plural: bool
@@ -1018,6 +1019,31 @@ def _personal(c: Cluster) -> bool:
     words = c.name.split()
     lone = len(words) == 1 and gz.place_label(name_key(c.name)) is None
     return c.label in {"ORG", "GPE"} and lone
+
+
+_REPORTED_DEPS = frozenset({"ccomp", "parataxis"})
+
+
+def _before_own_quote(pronoun: Token) -> Token:
+    """Where a pronoun looks back from: itself, or, for the speaker of the words before it
+    ("'… the options that Howard put forward,' she said"), the start of those words. A
+    speaker is never someone named in what they are reported to say just before: looking
+    back from the pronoun itself took Howard, the last subject, for "she"."""
+    speech = pronoun.head
+    if pronoun.dep_ != "nsubj" or speech.lemma_.lower() not in SPEECH_VERBS:
+        return pronoun
+    first = min(pronoun.i, speech.i)
+    if first == 0 or not pronoun.doc[first - 1].is_punct:
+        return pronoun  # the words end at a comma or a quotation mark: not "X hinted he was"
+    starts = [c.left_edge.i for c in speech.children if c.dep_ in _REPORTED_DEPS]
+    words = speech.head
+    # the words as the root, "said" hung on them; not "X says it has warned …", where the
+    # speech verb is itself what X says
+    hung = speech.dep_ in _REPORTED_DEPS and words.i < speech.i
+    if hung and words.lemma_.lower() not in SPEECH_VERBS:
+        starts.append(words.left_edge.i)
+    before = [i for i in starts if i < pronoun.i]
+    return pronoun.doc[min(before)] if before else pronoun
 
 
 def _speaker_subject(pronoun: Token) -> Token | None:

@@ -170,6 +170,38 @@ def _blank(space: str) -> bool:
     return any(b in space for b in _PARAGRAPH_BREAKS) or len(space.splitlines()) > 1
 
 
+def _line_break(t: Token) -> bool:
+    return t.is_space and any(b in t.text for b in _LINE_BREAKS)
+
+
+def _line(doc: Doc, break_at: int, step: int) -> list[Token]:
+    """The tokens of the line before (``step`` -1) or after (+1) the line break token at
+    ``break_at``, up to the next line break or the end of the doc."""
+    found: list[Token] = []
+    i = break_at + step
+    while 0 <= i < len(doc) and not _line_break(doc[i]):
+        found.append(doc[i])
+        i += step
+    return found
+
+
+def _caps(line: list[Token]) -> bool:
+    """Two or more words, every letter a capital: "NEWSOM OFFERS RARE PRAISE FOR TRUMP"."""
+    words = [t.text for t in line if any(c.isalpha() for c in t.text)]
+    return len(words) >= 2 and all(w == w.upper() for w in words)
+
+
+def _caps_heading(space: Token) -> bool:
+    """Does the line break ``space`` end an all-capitals line above a line of ordinary
+    text: a heading or a label ("SIGN UP FOR OUR NEWSLETTER"), which has no stop of its own
+    and is no part of the sentence below it? Consecutive capital lines (an all-capitals
+    story wrapped in lines, a table of results) stay as they are."""
+    last = space.nbor(-1).text
+    if last != last.upper():
+        return False  # most line breaks: the line's last word is in lower case
+    return _caps(_line(space.doc, space.i, -1)) and not _caps(_line(space.doc, space.i, 1))
+
+
 def paragraph_starts(doc: Doc) -> Doc:
     """Mark a sentence start after every paragraph break: a blank line (or a paragraph
     separator), or a line break after a line's final stop. The parser keeps sentence starts
@@ -177,15 +209,16 @@ def paragraph_starts(doc: Doc) -> Doc:
     more" on into the next paragraph (670 of the 4,306 sentences of the bench articles held
     a line break, and 74 stance tags read a holder or target across a blank line;
     docs/enrichment.md). A line wrapped inside a sentence (no stop before the break) stays
-    one sentence, and so does a line without a stop before a single line break.
+    one sentence, and so does a line without a stop before a single line break, unless it
+    is an all-capitals heading above ordinary text.
 
     The word after the mark is marked as no sentence start: given one start, the parser
     sometimes opened another one word later ("Nancy | Pelosi criticized …" after a
     headline), which cut a name in two."""
     for t in doc[1:-1]:
-        if not (t.is_space and any(b in t.text for b in _LINE_BREAKS)):
+        if not _line_break(t):
             continue
-        if _blank(t.text) or _ends_sentence(t.nbor(-1)):
+        if _blank(t.text) or _ends_sentence(t.nbor(-1)) or _caps_heading(t):
             following = t.nbor(1)
             if following.is_space:
                 continue

@@ -21,6 +21,13 @@ def candidates(enricher: Enricher, body: str) -> list[Candidate]:
     return CandidateReader(doc, enricher.catalogue).candidates()
 
 
+def resolved(enricher: Enricher, body: str, word: str) -> list[str]:
+    """Who the first token ``word`` of the body stands for."""
+    doc, _ = enricher.read(RawArticle(id="t", title="", body=body))
+    token = next(t for t in doc.fields[-1].doc if t.text == word)
+    return [c.name for c in HolderResolver(doc).resolve("body", token).entities]
+
+
 def rule_holders(found: list[Candidate], target_word: str) -> set[str]:
     """Holders the structured rules (not bare entity pairs) give a target word."""
     return {c.holder.name for c in found if c.source != "pair" and target_word in c.surface.lower()}
@@ -65,10 +72,42 @@ def test_a_pronoun_takes_the_main_clause_subject_of_an_earlier_sentence(
 
 def test_a_subject_pronoun_never_means_a_name_of_its_own_clause(enricher: Enricher) -> None:
     body = "Carl Diaz met Tom Reed on Monday. He later criticized Mr. Diaz over the levy."
-    doc, _ = enricher.read(RawArticle(id="t", title="", body=body))
-    he = next(t for t in doc.fields[-1].doc if t.text == "He")
     # without the rule "he" is Carl Diaz, the subject of the sentence before
-    assert HolderResolver(doc).resolve("body", he).entities == []
+    assert resolved(enricher, body, "He") == []
+
+
+@pytest.mark.parametrize(
+    ("quote", "said"),
+    [
+        ('"We refused the plan that Tom Reed put forward,"', "she said."),
+        ('"Tom Reed has misled the council on the levy,"', "said she."),
+    ],
+)
+def test_the_speaker_after_a_quote_is_no_one_named_in_it(
+    enricher: Enricher, quote: str, said: str
+) -> None:
+    # looking back from "she" itself found Tom Reed, the last subject before it, in her words
+    body = f"Ana Ruiz spoke to reporters in the capital on Monday. {quote} {said}"
+    assert resolved(enricher, body, "she") == ["Ana Ruiz"]
+
+
+@pytest.mark.parametrize(
+    ("body", "pronoun", "meant"),
+    [
+        # "warned" is what the agency says, not a speaker's verb after a quote
+        (
+            "The Northline Transport Agency says it has already warned operators of the danger.",
+            "it",
+            "Northline Transport Agency",
+        ),
+        # no comma or quotation mark before "he": no words of his end there
+        ("Governor Tom Reed had strongly hinted he was thinking about a run.", "he", "Tom Reed"),
+    ],
+)
+def test_a_pronoun_after_no_words_of_its_own_looks_back_as_before(
+    enricher: Enricher, body: str, pronoun: str, meant: str
+) -> None:
+    assert resolved(enricher, body, pronoun) == [meant]
 
 
 @pytest.mark.parametrize(

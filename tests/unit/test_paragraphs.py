@@ -101,3 +101,26 @@ def test_no_stance_is_read_across_a_blank_line(enricher: Enricher) -> None:
     found = enricher.enrich(RawArticle(id="t", body=body)).stances
     assert all("\n\n" not in t.evidence.text.strip() for t in found)
     assert not [t for t in found if t.holder == "Tom Reed"]
+
+
+def test_an_all_capitals_heading_ends_at_its_line_break(nlp: Language) -> None:
+    # a heading or a label has no stop of its own: left alone, the parser ran it into the
+    # quote below, whose speaker then seemed to judge what the heading names
+    text = 'SENATOR OFFERS RARE PRAISE FOR GOVERNOR\n"The plan is a good one," Ana Ruiz said.'
+    assert sentences(nlp, text) == [
+        "SENATOR OFFERS RARE PRAISE FOR GOVERNOR",
+        '"The plan is a good one," Ana Ruiz said.',
+    ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # consecutive capital lines: a wrapped all-capitals story, a table
+        "THE SENATOR SAID ON MONDAY THAT THE\nBUDGET WOULD PASS BY THE END OF MAY.",
+        # one capital word is no heading ("the\nNATO summit")
+        "The leaders met at the\nNATO summit in Brussels on Monday.",
+    ],
+)
+def test_capital_lines_that_are_no_heading_run_on(nlp: Language, text: str) -> None:
+    assert len(sentences(nlp, text)) == 1

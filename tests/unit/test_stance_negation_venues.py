@@ -6,6 +6,9 @@ from __future__ import annotations
 import pytest
 
 from pipeline.enrich import Enricher
+from pipeline.enrich.candidates import CandidateReader
+from pipeline.enrich.stance import judgeable
+from pipeline.models import RawArticle
 from tests.unit.stance_proposals import Proposal, proposed
 
 
@@ -226,3 +229,31 @@ def test_a_name_before_a_colon_in_a_phrase_that_is_no_venue_still_speaks(
 def test_an_apposed_name_keeps_its_title_from_being_the_target(enricher: Enricher) -> None:
     body = "Senator Rosa Diaz praised the efforts of the U.S. Ambassador, Tom Reed."
     assert directions(proposed(enricher, body), "Rosa Diaz", "ambassador") == set()
+
+
+@pytest.mark.parametrize(
+    ("verb", "judged"),
+    [("is calling on", True), ("is not calling on", False), ("never called on", False)],
+)
+def test_a_demand_denied_leaves_the_pair_unjudged(
+    enricher: Enricher, verb: str, judged: bool
+) -> None:
+    # "says he is not calling on X to resign" demands nothing of X: no candidate of the pair
+    # in that sentence reaches the model, the entity-pair rule's included
+    body = f"Senator Rosa Diaz says she {verb} Governor Tom Reed to resign."
+    doc, _ = enricher.read(RawArticle(id="t", title="", body=body))
+    found = judgeable(CandidateReader(doc, enricher.catalogue).candidates(pairs_alone=False))
+    pairs = {(c.holder.name, c.surface, c.prior) for c in found if "Reed" in c.surface}
+    assert bool(pairs) is judged
+    if judged:
+        assert ("Rosa Diaz", "Tom Reed", -1) in pairs
+
+
+@pytest.mark.parametrize(
+    ("clause", "prior"),
+    [("lifting up our farming communities", 1), ("lifting the sanctions on farmers", -1)],
+)
+def test_lifting_up_raises_what_lifting_ends(enricher: Enricher, clause: str, prior: int) -> None:
+    found = proposed(enricher, f"Governor Tom Reed is committed to {clause}.")
+    word = "communities" if prior > 0 else "sanctions"
+    assert directions(found, "Tom Reed", word) == {prior}
