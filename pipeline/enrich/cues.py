@@ -209,7 +209,7 @@ LABEL_VERBS = _lemmas(
 ADJECTIVES: dict[str, int] = _polar(
     """supportive committed proud grateful thankful pleased happy enthusiastic favorable
     favourable sympathetic loyal approving""",
-    """opposed critical skeptical sceptical wary hostile dismissive angry furious
+    """opposed critical skeptical sceptical wary hostile dismissive angry furious scathing
     frustrated unhappy disappointed concerned worried upset outraged disapproving""",
 )
 

@@ -662,7 +662,7 @@ class FrameReader:
     def _embedded_action(self, verb: Token) -> Frame | None:
         """An action under a control verb: "agreed not to target Y", "pledged to lift sanctions"."""
         lemma = verb.lemma_.lower()
-        if lemma in lx.ATTITUDE_VERBS or _is_phrasal(verb) or not _is_embedded(verb):
+        if lemma in lx.ATTITUDE_VERBS or _is_phrasal(verb) or _embedded_in(verb) is None:
             return None
         return self._chained(verb, 1, self._action_targets(verb), lemma)
 
@@ -736,11 +736,11 @@ class FrameReader:
         if not targets:
             return None  # :meth:`frames` keeps no frame without one: skip the holders
         node, confidence, words = verb, BASE_CONFIDENCE, [label]
-        while _is_embedded(node):
+        while (above := _embedded_in(node)) is not None:
             negation = ["not"] if negated(node) else []
             if negation:
                 polarity = -polarity
-            node = node.head
+            node = above
             polarity *= _embedding_polarity(node)
             confidence *= EMBED_FACTOR
             words = [node.lemma_.lower(), *negation, "to", *words]
@@ -1047,8 +1047,8 @@ def compose(verb: Token, polarity: int) -> tuple[int, Token]:
     negation; returns the composed polarity and the verb whose subject holds it."""
     node = verb
     while True:
-        if _is_embedded(node):
-            above, sign = node.head, _embedding_polarity(node.head)
+        if (embedding := _embedded_in(node)) is not None:
+            above, sign = embedding, _embedding_polarity(embedding)
         elif (phrasal := _phrasal_above(node)) is not None:
             above, sign = phrasal
         else:
@@ -1387,6 +1387,28 @@ def wished_act(verb: Token) -> bool:
 
 def _to_infinitive(verb: Token) -> bool:
     return any(c.dep_ == "aux" and c.lower_ == "to" for c in verb.children)
+
+
+_VERBAL = frozenset({"VERB", "AUX"})
+_OWN_SUBJECTS = frozenset({"nsubj", "nsubjpass", "csubj", "expl"})
+
+
+def _embedded_in(node: Token) -> Token | None:
+    """The control verb or adjective ``node`` is the complement of (:func:`_is_embedded`),
+    also for the second of two coordinated complements that has no subject of its own:
+    "urged the council to end the regime and *recognize* Guaido" is asked of the council as
+    "to end" is, and "refused to back Y or to *endorse* Z" refuses both. The first
+    complement's own negation is not the second's; a finite verb coordinated with it is
+    none ("is running an ad … and has defended Y", where the parser hung "running" on a
+    later verb)."""
+    if _is_embedded(node):
+        return node.head
+    first = node.head
+    if node.dep_ != "conj" or node.tag_ != "VB" or first.pos_ not in _VERBAL:
+        return None  # an infinitive: not "is running an ad … and has defended Y"
+    if any(c.dep_ in _OWN_SUBJECTS for c in node.children) or not _is_embedded(first):
+        return None
+    return first.head
 
 
 def _is_embedded(node: Token) -> bool:

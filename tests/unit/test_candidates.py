@@ -43,6 +43,7 @@ def directions(found: list[Candidate], holder: str, target_word: str) -> set[int
         ("The tax was criticised by Senator Paul Grant.", "Paul Grant", "tax", -1),
         ("Senator Rosa Diaz is opposed to the pipeline.", "Rosa Diaz", "pipeline", -1),
         ("Senator Rosa Diaz is critical of the pipeline.", "Rosa Diaz", "pipeline", -1),
+        ("Senator Rosa Diaz was scathing about the pipeline.", "Rosa Diaz", "pipeline", -1),
         ("Mayor Tom Reed is committed to the bike lanes.", "Tom Reed", "bike", 1),
         ("Senator Rosa Diaz is against the pipeline.", "Rosa Diaz", "pipeline", -1),
         ("Senator Rosa Diaz poured cold water on the merger.", "Rosa Diaz", "merger", -1),

@@ -257,3 +257,38 @@ def test_lifting_up_raises_what_lifting_ends(enricher: Enricher, clause: str, pr
     found = proposed(enricher, f"Governor Tom Reed is committed to {clause}.")
     word = "communities" if prior > 0 else "sanctions"
     assert directions(found, "Tom Reed", word) == {prior}
+
+
+@pytest.mark.parametrize(
+    ("body", "target_word", "prior"),
+    [
+        # the second of two coordinated complements is under the same control verb
+        ("Senator Rosa Diaz refused to back the levy or to endorse Governor Tom Reed.", "reed", -1),
+        (
+            "Senator Rosa Diaz urged the council to end the levy and recognize Governor Tom Reed.",
+            "reed",
+            1,
+        ),
+        ("Senator Rosa Diaz pledged to cut the levy and to expand the hospital.", "hospital", 1),
+        # a verb coordinated with the control verb itself is no complement of it
+        ("Senator Rosa Diaz refused to back the levy and praised Governor Tom Reed.", "reed", 1),
+    ],
+)
+def test_a_coordinated_complement_composes_as_the_first_does(
+    enricher: Enricher, body: str, target_word: str, prior: int
+) -> None:
+    assert directions(proposed(enricher, body), "Rosa Diaz", target_word) == {prior}
+
+
+def test_a_finite_verb_coordinated_with_a_misread_complement_keeps_its_subject(
+    enricher: Enricher,
+) -> None:
+    # the parser hangs "running" on "called" as if it were asked: "has defended" is still
+    # the campaign's, not the caller's
+    body = (
+        "The Reed campaign is running a new attack ad against Mr. Cole featuring his insults "
+        "of women over the years and has aggressively defended Ms. Ruiz; Mrs. Reed called her "
+        "on Friday to offer thanks."
+    )
+    found = proposed(enricher, body, "verb")
+    assert {h for h, t, _ in found if "Ruiz" in t} == {"Reed campaign"}
