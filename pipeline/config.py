@@ -448,7 +448,7 @@ class EnrichSettings(_Group):
         default=None, description="Stance target catalogue (YAML); default is the shipped one."
     )
     stance_min_confidence: float = Field(
-        default=0.55,
+        default=0.54,
         ge=0.0,
         le=1.0,
         description="Stance tags below this model probability are not emitted (precision first).",

@@ -189,9 +189,9 @@ class CandidateReader:
         ``pairs_alone`` (training: they teach the model what an unrelated pair looks like).
 
         Why: the pair rule proposes ~86 % of an article's ~190 candidates, and a pair no
-        stance word links is too weak a sign to judge by itself: out of fold, none of the
-        21,153 such candidates of the gold set's development and training parts reaches
-        0.55 (the lowest default the training picks). The guidelines need a stance word or
+        stance word links is too weak a sign to judge by itself: out of fold, one in tens of
+        thousands of such candidates of the gold set's development and training parts
+        reaches the default threshold (docs/enrichment.md). The guidelines need a stance word or
         judgement, so :func:`stance.judgeable` never judges one, and the extractor does not
         pay for making them."""
         sentences: list[tuple[list[Candidate], SentenceReader, list[_Pair]]] = []

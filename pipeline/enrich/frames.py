@@ -747,11 +747,22 @@ class FrameReader:
         denial = False
         if negated(node):
             turned = _at_top(verb, node, polarity)
-            denial = polarity != 0 and turned == 0
+            denial = polarity != 0 and turned == 0 and self._denies_alone(node)
             polarity = turned
             confidence, words = (confidence if polarity else 0.5), ["not", *words]
         holders = self.subject_holders(node)
         return self._frame(holders, targets, polarity, " ".join(words), confidence, verb, denial)
+
+    def _denies_alone(self, top: Token) -> bool:
+        """May a denial at ``top`` silence the pair's other candidates in the sentence? Only
+        when its own subject names the holder (not a speaker the clause is reported by: "X
+        says it is a disgrace that the minister has not asked Y to stand down") and no verb
+        coordinated with it may say more ("has not called on Y to resign, but has described
+        her handling as a disgrace")."""
+        if any(c.dep_ == "conj" and c.pos_ in _VERBAL for c in top.children):
+            return False
+        subject = subject_of(top)
+        return subject is not None and bool(self.holders.resolve(self.field, subject).entities)
 
     def subject_holders(self, verb: Token) -> Holders:
         """Holders of ``verb``: its subject, a shared subject of coordinated verbs, or, in
@@ -1398,16 +1409,19 @@ def _embedded_in(node: Token) -> Token | None:
     also for the second of two coordinated complements that has no subject of its own:
     "urged the council to end the regime and *recognize* Guaido" is asked of the council as
     "to end" is, and "refused to back Y or to *endorse* Z" refuses both. The first
-    complement's own negation is not the second's; a finite verb coordinated with it is
-    none ("is running an ad … and has defended Y", where the parser hung "running" on a
-    later verb)."""
+    complement's own negation is not the second's. Only an infinitive joined to an
+    infinitive: not a finite verb ("is running an ad … and has defended Y", where the parser
+    hung "running" on a later verb), one with a modal ("and cannot support Y"), or one
+    joined to a gerund ("to stop funding X and support Y" supports Y)."""
     if _is_embedded(node):
         return node.head
     first = node.head
-    if node.dep_ != "conj" or node.tag_ != "VB" or first.pos_ not in _VERBAL:
-        return None  # an infinitive: not "is running an ad … and has defended Y"
+    if node.dep_ != "conj" or node.tag_ != "VB" or first.tag_ != "VB":
+        return None  # infinitives: not "to stop funding X and support Y" (a gerund's)
     if any(c.dep_ in _OWN_SUBJECTS for c in node.children) or not _is_embedded(first):
         return None
+    if any(c.dep_ in {"aux", "auxpass"} and c.lower_ != "to" for c in node.children):
+        return None  # "refused to stop the boats and cannot support Y": a clause of its own
     return first.head
 
 

@@ -1022,13 +1022,17 @@ def _personal(c: Cluster) -> bool:
 
 
 _REPORTED_DEPS = frozenset({"ccomp", "parataxis"})
+_QUOTES = frozenset({'"', "``", "''"})
 
 
 def _before_own_quote(pronoun: Token) -> Token:
-    """Where a pronoun looks back from: itself, or, for the speaker of the words before it
-    ("'… the options that Howard put forward,' she said"), the start of those words. A
-    speaker is never someone named in what they are reported to say just before: looking
-    back from the pronoun itself took Howard, the last subject, for "she"."""
+    """Where a pronoun looks back from: itself, or, for the speaker of a quotation before it
+    ("'… the options that Howard put forward,' she said"), the quotation's opening mark. A
+    speaker is never someone named in what they are quoted as saying just before: looking
+    back from the pronoun itself took Howard, the last subject, for "she". From the opening
+    mark, not from where the parser starts the reported words: a lead-in names the speaker
+    ('Julia Gillard was defiant: "I will not …," she said'), and a fronted clause hung on
+    the speech verb ("Months after Julie Bishop quit, she says …") is no quotation."""
     speech = pronoun.head
     if pronoun.dep_ != "nsubj" or speech.lemma_.lower() not in SPEECH_VERBS:
         return pronoun
@@ -1043,7 +1047,12 @@ def _before_own_quote(pronoun: Token) -> Token:
     if hung and words.lemma_.lower() not in SPEECH_VERBS:
         starts.append(words.left_edge.i)
     before = [i for i in starts if i < pronoun.i]
-    return pronoun.doc[min(before)] if before else pronoun
+    if not before:
+        return pronoun
+    doc = pronoun.doc
+    # text reaches the parser with ASCII quotation marks (nlp.normalise)
+    opening = next((i for i in range(min(before), pronoun.i) if doc[i].text in _QUOTES), None)
+    return pronoun if opening is None else doc[opening]
 
 
 def _speaker_subject(pronoun: Token) -> Token | None:

@@ -195,11 +195,16 @@ def _caps_heading(space: Token) -> bool:
     """Does the line break ``space`` end an all-capitals line above a line of ordinary
     text: a heading or a label ("SIGN UP FOR OUR NEWSLETTER"), which has no stop of its own
     and is no part of the sentence below it? Consecutive capital lines (an all-capitals
-    story wrapped in lines, a table of results) stay as they are."""
+    story wrapped in lines, a table of results) stay as they are, and so does a speaker's
+    label ("MICHAEL MORELL:", whose words follow) and a line the next one goes on from in
+    lower case (a name in capitals inside a wrapped sentence)."""
     last = space.nbor(-1).text
-    if last != last.upper():
+    if last != last.upper() or last == ":":
         return False  # most line breaks: the line's last word is in lower case
-    return _caps(_line(space.doc, space.i, -1)) and not _caps(_line(space.doc, space.i, 1))
+    after = _line(space.doc, space.i, 1)
+    if not after or after[0].text[:1].islower():
+        return False
+    return _caps(_line(space.doc, space.i, -1)) and not _caps(after)
 
 
 def paragraph_starts(doc: Doc) -> Doc:

@@ -102,6 +102,20 @@ def test_the_speaker_after_a_quote_is_no_one_named_in_it(
         ),
         # no comma or quotation mark before "he": no words of his end there
         ("Governor Tom Reed had strongly hinted he was thinking about a run.", "he", "Tom Reed"),
+        # a lead-in before the quotation names the speaker
+        (
+            'Carl Diaz spoke first. Ana Ruiz was defiant: "I will not resign and I will not be '
+            'bullied by Tom Reed," she said.',
+            "she",
+            "Ana Ruiz",
+        ),
+        # a clause the parser hangs on "says" is no quotation: look back from "she" itself
+        (
+            "Malcolm Turnbull spoke. Months after Julie Bishop quit the front bench, she says "
+            "she has no regrets.",
+            "she",
+            "Julie Bishop",
+        ),
     ],
 )
 def test_a_pronoun_after_no_words_of_its_own_looks_back_as_before(

@@ -120,6 +120,10 @@ def test_an_all_capitals_heading_ends_at_its_line_break(nlp: Language) -> None:
         "THE SENATOR SAID ON MONDAY THAT THE\nBUDGET WOULD PASS BY THE END OF MAY.",
         # one capital word is no heading ("the\nNATO summit")
         "The leaders met at the\nNATO summit in Brussels on Monday.",
+        # a speaker's label: the words below are the speaker's
+        "ANA RUIZ:\nThe plan is a good one for the city.",
+        # a name in capitals inside a wrapped sentence goes on in lower case
+        "Ana Ruiz told the council that the city's\nNEW LEVY PLAN\nwas a disaster for it.",
     ],
 )
 def test_capital_lines_that_are_no_heading_run_on(nlp: Language, text: str) -> None:

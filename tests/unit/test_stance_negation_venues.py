@@ -233,19 +233,28 @@ def test_an_apposed_name_keeps_its_title_from_being_the_target(enricher: Enriche
 
 @pytest.mark.parametrize(
     ("verb", "judged"),
-    [("is calling on", True), ("is not calling on", False), ("never called on", False)],
+    [
+        ("is calling on", True),
+        ("is not calling on", False),
+        ("never called on", False),
+        # a verb joined to the denied one may say more: the pair is judged
+        ("has not called on Governor Tom Reed to resign, but has described", True),
+    ],
 )
 def test_a_demand_denied_leaves_the_pair_unjudged(
     enricher: Enricher, verb: str, judged: bool
 ) -> None:
     # "says he is not calling on X to resign" demands nothing of X: no candidate of the pair
     # in that sentence reaches the model, the entity-pair rule's included
-    body = f"Senator Rosa Diaz says she {verb} Governor Tom Reed to resign."
+    if "described" in verb:
+        body = f"Senator Rosa Diaz {verb} his handling of the levy as a disgrace."
+    else:
+        body = f"Senator Rosa Diaz says she {verb} Governor Tom Reed to resign."
     doc, _ = enricher.read(RawArticle(id="t", title="", body=body))
     found = judgeable(CandidateReader(doc, enricher.catalogue).candidates(pairs_alone=False))
     pairs = {(c.holder.name, c.surface, c.prior) for c in found if "Reed" in c.surface}
     assert bool(pairs) is judged
-    if judged:
+    if verb == "is calling on":
         assert ("Rosa Diaz", "Tom Reed", -1) in pairs
 
 
@@ -272,6 +281,17 @@ def test_lifting_up_raises_what_lifting_ends(enricher: Enricher, clause: str, pr
         ("Senator Rosa Diaz pledged to cut the levy and to expand the hospital.", "hospital", 1),
         # a verb coordinated with the control verb itself is no complement of it
         ("Senator Rosa Diaz refused to back the levy and praised Governor Tom Reed.", "reed", 1),
+        # nor one joined to a gerund, nor one with a modal of its own
+        (
+            "Senator Rosa Diaz pledged to stop funding the mines and support Governor Tom Reed.",
+            "reed",
+            1,
+        ),
+        (
+            "Senator Rosa Diaz refused to stop the levy and cannot support Governor Tom Reed.",
+            "reed",
+            -1,
+        ),
     ],
 )
 def test_a_coordinated_complement_composes_as_the_first_does(
