@@ -244,6 +244,8 @@ def noun_owner(s: SentenceReader, noun: Token) -> list[Cluster]:
     if poss is not None:
         if noun.lemma_.lower() in cues.TARGET_OWNERS:
             return []  # "Trump's allies attacked X": the allies act, not Trump
+        if noun.pos_ == "PROPN":
+            return []  # "Time magazine's Person of the Year praised X": a name acts, not Time
         return [c for c in holders.possessor(s.field, poss) if c.label in HOLDER_LABELS]
     named = s.owner.doc.entity_of(s.field, noun)
     if named is not None:

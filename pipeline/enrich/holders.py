@@ -776,6 +776,9 @@ class HolderResolver:
             sent = self.doc.sentence_of(field_name, t.i)
             return self._look_ahead(k, sent.index if sent else 0, labels)
         found = self._occurrences[pick].cluster
+        if titled[k] < 0 and labels == {"PERSON"} and _holds_another_post(found, lemma):
+            # "Opposition Leader Simon Crean ... the Prime Minister has": not Crean
+            return []
         if labels == {"ORG"} and _other_kind(found, lemma):
             # "the union" is no ministry: the nearest organisation its name allows, if any
             return self._recent(
@@ -1092,6 +1095,24 @@ _KINDS: dict[str, frozenset[str]] = {
     **{w: frozenset({w, "agency"}) for w in ("agency", "commission", "department", "bureau",
                                              "administration", "authority", "office")},
 }  # fmt: skip
+
+
+# Titles that say nothing of a post ("Mr", "Dr", "Sir"), and the written forms of offices.
+_COURTESY = frozenset({"mr", "mrs", "ms", "dr", "prof", "sir", "dame", "lord", "lady"})
+_TITLE_FORMS = {"gov": "governor", "sen": "senator", "rep": "representative", "gen": "general"}
+# Roles news gives whoever holds an office ("the German leader" for Chancellor Merkel).
+_ANY_OFFICE = frozenset({"leader", "head", "lawmaker", "politician"})
+
+
+def _holds_another_post(c: Cluster, lemma: str) -> bool:
+    """Is the person titled with an office other than the role noun ``lemma``? Senator
+    Diaz is not "the minister", President Obama not "the prime minister" (the nearest
+    person is the guess only for someone the article titled with nothing of a post)."""
+    if lemma in _ANY_OFFICE:
+        return False
+    offices = {_TITLE_FORMS.get(t.rstrip("."), t.rstrip(".")) for t in c.titles}
+    offices -= _COURTESY
+    return bool(offices) and lemma not in offices
 
 
 def _definite(t: Token) -> bool:

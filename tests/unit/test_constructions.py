@@ -251,6 +251,12 @@ def test_owner_of_a_subject_that_is_no_holder(enricher: Enricher) -> None:
     assert has(proposed(enricher, body, "adjunct"), "Rosa Diaz", "cut", 1)
 
 
+def test_the_owner_of_a_name_is_not_its_holder(enricher: Enricher) -> None:
+    # a subject with a name of its own acts itself, whoever it belongs to
+    body = "Time magazine's 2001 Person of the Year also praised Mayor Tom Reed."
+    assert not any(c.holder.name == "Time" for c in proposed(enricher, body, "adjunct"))
+
+
 def test_the_actor_of_a_praised_act_is_a_target(enricher: Enricher) -> None:
     body = "Senator Rosa Diaz praised the efforts of Mayor Tom Reed during the flood."
     assert has(proposed(enricher, body, "complement"), "Rosa Diaz", "tom reed", 1)

@@ -165,6 +165,30 @@ def test_the_government_is_a_government_named_before_never_any_organisation(
     assert rule_holders(candidates(enricher, body), "li wei") == {"Foreign Ministry"}
 
 
+@pytest.mark.parametrize(
+    ("first", "holders"),
+    [
+        # no one titled minister: the nearest person is the guess, unless a title of
+        # theirs says they hold another post
+        ("Senator ", set()),
+        ("President ", set()),
+        ("", {"Rosa Diaz"}),
+        ("Dr ", {"Rosa Diaz"}),
+        ("Minister ", {"Rosa Diaz"}),
+    ],
+)
+def test_the_minister_is_no_one_titled_with_another_post(
+    enricher: Enricher, first: str, holders: set[str]
+) -> None:
+    body = f"{first}Rosa Diaz, 54, met farmers on Monday. The minister criticised the Adani mine."
+    assert rule_holders(candidates(enricher, body), "adani") == holders
+
+
+def test_a_leader_may_be_whoever_holds_an_office(enricher: Enricher) -> None:
+    body = "Chancellor Greta Lindqvist met farmers. The leader criticised the Adani mine."
+    assert rule_holders(candidates(enricher, body), "adani") == {"Greta Lindqvist"}
+
+
 def test_a_role_as_target_is_the_person_so_titled_before_it(enricher: Enricher) -> None:
     body = (
         "Mayor Daniel Lurie-Chen ordered the camps cleared on Monday. California Governor "
