@@ -144,7 +144,8 @@ PERSON_TITLES = _lower_set(
     commander lawmaker professor counterpart deputy speaker
     prosecutor attorney negotiator diplomat official officer coach captain emir sheikh
     president-elect czar economist analyst executive founder head councillor councilor
-    councilman councilwoman councilmember alderman alderwoman commissioner inspector
+    councilman councilwoman councilmember alderman alderwoman assemblyman assemblywoman
+    assemblymember commissioner inspector
     detective sergeant colonel lieutenant archbishop bishop rabbi imam cardinal sir dame lord
     supervisor magistrate solicitor treasurer recorder commodore comptroller auditor sheriff marshal
     superintendent ombudsman mp mep msp""")

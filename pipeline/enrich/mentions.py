@@ -364,6 +364,9 @@ def _from_ent(parsed: ParsedField, ent: Span) -> RawMention | None:
         return None
     if ent.label_ == "PERSON" and _office_alone(doc, start, end, titles):
         return None  # "The Treasurer says", "the Queen", "the Member for Fremantle"
+    label = ent.label_
+    if label == "NORP" and (named := _association_end(doc, end)) > end:
+        end, label = named, "ORG"  # "Americans for Tax Reform": not the Americans
     given = _extend_given_names(doc, start, end)
     if given < start and (ent.label_ == "PERSON" or _titles_before(doc, given)):
         start = given
@@ -377,9 +380,32 @@ def _from_ent(parsed: ParsedField, ent: Span) -> RawMention | None:
         return None  # a compound title alone: "the Governor-General" names an office
     titles |= _titles_before(doc, start)
     mention = _make(parsed, start, end, titles)
-    mention.votes[ent.label_] += _ner_weight(span)
+    mention.votes[label] += _ner_weight(span)
     _rule_votes(span, mention)
     return mention
+
+
+_ASSOCIATION_JOINS = frozenset({"and", "of", "the"})
+
+
+def _association_end(doc: Doc, end: int) -> int:
+    """The end of an association named by a people and what it is for, when NER tagged only
+    the people ("Americans for Responsible Solutions", "Veterans for Peace"): "for" and the
+    capitalised words after it (joined by "and", "of", "the"); ``end`` when none follow, and
+    in a Title-Case headline, whose verbs are capitalised too ("Americans for Free Trade Slam
+    Tariff Plan")."""
+    if end + 1 >= len(doc) or doc[end].lower_ != "for" or _in_title_run(doc[end + 1]):
+        return end
+    run = _name_run_end(doc, end + 1)
+    if run == end + 1:
+        return end
+    while (
+        run + 1 < len(doc)
+        and doc[run].lower_ in _ASSOCIATION_JOINS
+        and _left_out_name_word(doc[run + 1])
+    ):
+        run = _name_run_end(doc, run + 1)
+    return run
 
 
 # Words a Title-Case headline leaves in lower case ("House Votes to Sue Obama for ...").

@@ -720,3 +720,38 @@ def test_a_peoples_adjective_and_plural_are_one_group(enricher: Enricher) -> Non
     found = {e.name: (e.label, e.count) for e in run(enricher, body).entities}
     assert found["Palestinians"] == ("NORP", 2) and found["Israelis"] == ("NORP", 2)
     assert "Palestinian" not in found and "Israeli" not in found
+
+
+@pytest.mark.parametrize(
+    ("body", "name", "label"),
+    [
+        # a people and what it is for name an association NER cut to the people
+        (
+            "Americans for Responsible Solutions backed the bill.",
+            "Americans for Responsible Solutions",
+            "ORG",
+        ),
+        (
+            "She said Americans for Tax Reform and its allies backed the bill.",
+            "Americans for Tax Reform",
+            "ORG",
+        ),
+        ("Democrats for the first time criticized the bill.", "Democrats", "NORP"),
+    ],
+)
+def test_a_people_for_a_cause_is_an_association(
+    enricher: Enricher, body: str, name: str, label: str
+) -> None:
+    assert labels(run(enricher, body)).get(name) == label
+
+
+def test_a_headline_s_capitals_after_a_people_are_no_association(enricher: Enricher) -> None:
+    found = labels(
+        run(enricher, "The vote is due on Monday.", "Americans for Free Trade Slam Tariff Plan")
+    )
+    assert not any(name.startswith("Americans ") for name in found)
+
+
+def test_an_assemblyman_s_title_is_no_part_of_his_name(enricher: Enricher) -> None:
+    body = "Their opponent, state Assemblyman Anthony Brindisi, voted against the SAFE Act."
+    assert labels(run(enricher, body)).get("Anthony Brindisi") == "PERSON"
