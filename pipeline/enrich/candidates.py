@@ -724,10 +724,7 @@ class SentenceReader:
         label = cue.lemma_.lower()
         if cue.pos_ in {"VERB", "AUX"}:
             prior, top = compose(cue, polarity)  # "refused to back Y" is against Y
-            # a denial silences the pair only where the frames' would ("informed the monarch
-            # that she should never have approved Y" is a speaker's judgement, not denied)
             denial = polarity != 0 and prior == 0 and negated(top)
-            denial = denial and self.reader.denies_alone(top)
             if top is not cue:
                 if not keep:
                     entities, via = self._subject_of(top)

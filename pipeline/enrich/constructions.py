@@ -64,6 +64,7 @@ from pipeline.enrich.frames import (
     without_object,
 )
 from pipeline.enrich.holders import HOLDER_LABELS, conjuncts, one_member, platform
+from pipeline.enrich.mentions import in_title_run
 from pipeline.enrich.tone import polarity
 
 if TYPE_CHECKING:
@@ -244,8 +245,10 @@ def noun_owner(s: SentenceReader, noun: Token) -> list[Cluster]:
     if poss is not None:
         if noun.lemma_.lower() in cues.TARGET_OWNERS:
             return []  # "Trump's allies attacked X": the allies act, not Trump
-        if noun.pos_ == "PROPN":
-            return []  # "Time magazine's Person of the Year praised X": a name acts, not Time
+        if noun.pos_ == "PROPN" and not in_title_run(noun):
+            # "Time magazine's Person of the Year praised X": a name acts, not Time (a
+            # Title-Case headline capitalises common nouns: "Biden's Budget Proposal Calls")
+            return []
         return [c for c in holders.possessor(s.field, poss) if c.label in HOLDER_LABELS]
     named = s.owner.doc.entity_of(s.field, noun)
     if named is not None:

@@ -747,13 +747,13 @@ class FrameReader:
         denial = False
         if negated(node):
             turned = _at_top(verb, node, polarity)
-            denial = polarity != 0 and turned == 0 and self.denies_alone(node)
+            denial = polarity != 0 and turned == 0 and self._denies_alone(node)
             polarity = turned
             confidence, words = (confidence if polarity else 0.5), ["not", *words]
         holders = self.subject_holders(node)
         return self._frame(holders, targets, polarity, " ".join(words), confidence, verb, denial)
 
-    def denies_alone(self, top: Token) -> bool:
+    def _denies_alone(self, top: Token) -> bool:
         """May a denial at ``top`` silence the pair's other candidates in the sentence? Only
         when its own subject names the holder (not a speaker the clause is reported by: "X
         says it is a disgrace that the minister has not asked Y to stand down") and no verb

@@ -1097,22 +1097,34 @@ _KINDS: dict[str, frozenset[str]] = {
 }  # fmt: skip
 
 
-# Titles that say nothing of a post ("Mr", "Dr", "Sir"), and the written forms of offices.
-_COURTESY = frozenset({"mr", "mrs", "ms", "dr", "prof", "sir", "dame", "lord", "lady"})
-_TITLE_FORMS = {"gov": "governor", "sen": "senator", "rep": "representative", "gen": "general"}
-# Roles news gives whoever holds an office ("the German leader" for Chancellor Merkel).
-_ANY_OFFICE = frozenset({"leader", "head", "lawmaker", "politician"})
+# Offices a person's title and a later role noun may name, by post: the words of one post
+# name the same person ("Chancellor Sunak ... the minister", "Rep. Schiff ... the
+# congressman", "Justice Ginsburg ... the judge"); only offices, since "the official", "the
+# executive" or "the chief" fit any title.
+_POSTS = {
+    **dict.fromkeys(("minister", "premier", "chancellor", "secretary", "treasurer"), "minister"),
+    **dict.fromkeys(("congressman", "congresswoman", "representative", "rep", "speaker",
+                     "lawmaker"), "congress"),
+    **dict.fromkeys(("judge", "justice", "magistrate"), "judge"),
+    **dict.fromkeys(("attorney", "prosecutor"), "prosecutor"),
+    **dict.fromkeys(("king", "queen", "emir", "sheikh", "prince", "princess"), "monarch"),
+    **dict.fromkeys(("president", "president-elect"), "president"),
+    **dict.fromkeys(("senator", "sen"), "senator"),
+    **dict.fromkeys(("governor", "gov"), "governor"),
+    **dict.fromkeys(("mayor",), "mayor"),
+    **dict.fromkeys(("ambassador", "envoy"), "ambassador"),
+}  # fmt: skip
 
 
 def _holds_another_post(c: Cluster, lemma: str) -> bool:
-    """Is the person titled with an office other than the role noun ``lemma``? Senator
-    Diaz is not "the minister", President Obama not "the prime minister" (the nearest
-    person is the guess only for someone the article titled with nothing of a post)."""
-    if lemma in _ANY_OFFICE:
+    """Is the person titled with an office other than the one the role noun ``lemma`` names?
+    Senator Diaz is not "the minister", President Obama not "the prime minister" (the
+    nearest person is the guess only for someone titled with no other office)."""
+    post = _POSTS.get(lemma)
+    if post is None:
         return False
-    offices = {_TITLE_FORMS.get(t.rstrip("."), t.rstrip(".")) for t in c.titles}
-    offices -= _COURTESY
-    return bool(offices) and lemma not in offices
+    offices = {_POSTS.get(t.rstrip(".")) for t in c.titles} - {None}
+    return bool(offices) and post not in offices
 
 
 def _definite(t: Token) -> bool:

@@ -394,9 +394,11 @@ def _association_end(doc: Doc, end: int) -> int:
     capitalised words after it (joined by "and", "of", "the"); ``end`` when none follow, and
     in a Title-Case headline, whose verbs are capitalised too ("Americans for Free Trade Slam
     Tariff Plan")."""
-    if end + 1 >= len(doc) or doc[end].lower_ != "for" or _in_title_run(doc[end + 1]):
+    if end + 1 >= len(doc) or doc[end].lower_ != "for" or in_title_run(doc[end + 1]):
         return end
     run = _name_run_end(doc, end + 1)
+    # a title starts a person's name ("support among Republicans for President Trump")
+    run = next((i for i in range(end + 1, run) if doc[i].lower_ in gz.PERSON_TITLES), run)
     if run == end + 1:
         return end
     while (
@@ -405,6 +407,8 @@ def _association_end(doc: Doc, end: int) -> int:
         and _left_out_name_word(doc[run + 1])
     ):
         run = _name_run_end(doc, run + 1)
+    if run < len(doc) and doc[run].pos_ == "NOUN" and doc[run].is_lower:
+        return end  # capitals that qualify a noun: "Muslims for Ramadan prayers"
     return run
 
 
@@ -451,7 +455,7 @@ def _common_after_indefinite(tok: Token) -> bool:
     return (
         tok.ent_type_ not in {"NORP", "GPE", "LOC"}
         and _after_indefinite(tok.doc, tok.i)
-        and _in_title_run(tok)
+        and in_title_run(tok)
     )
 
 
@@ -472,7 +476,7 @@ def headline_verb(tok: Token) -> bool:
     after_to = tok.i > 0 and tok.doc[tok.i - 1].lower_ == "to"  # "House Votes to Sue Obama"
     if not (_inflected_verb(tok.lower_) or (after_to and tok.lower_ in gz.HEADLINE_VERBS)):
         return False
-    return _in_title_run(tok)
+    return in_title_run(tok)
 
 
 def _inflected_verb(word: str) -> bool:
@@ -494,7 +498,7 @@ def _inflected_verb(word: str) -> bool:
     return any(s in gz.HEADLINE_VERBS for s in stems)
 
 
-def _in_title_run(tok: Token) -> bool:
+def in_title_run(tok: Token) -> bool:
     """Is ``tok`` inside a headline: a run of at least ``_RUN_WORDS`` capitalised words
     (counting the small words headlines leave in lower case, and punctuation other than a
     comma or a full stop) that opens its line? A run inside a sentence is a name of several

@@ -7,6 +7,7 @@ import pytest
 
 from pipeline.config import EnrichSettings
 from pipeline.enrich import Enricher
+from pipeline.enrich.candidates import CandidateReader
 from pipeline.enrich.stance_model import StanceModel
 from pipeline.models import RawArticle
 from tests.unit.stance_proposals import proposed
@@ -255,6 +256,16 @@ def test_the_owner_of_a_name_is_not_its_holder(enricher: Enricher) -> None:
     # a subject with a name of its own acts itself, whoever it belongs to
     body = "Time magazine's 2001 Person of the Year also praised Mayor Tom Reed."
     assert not any(c.holder.name == "Time" for c in proposed(enricher, body, "adjunct"))
+
+
+def test_a_title_case_headline_s_owned_noun_is_still_its_owner_s(enricher: Enricher) -> None:
+    doc, _ = enricher.read(
+        RawArticle(
+            id="t", title="Biden's Budget Proposal Calls for Higher Taxes on Corporations", body="x"
+        )
+    )
+    found = CandidateReader(doc, enricher.catalogue).candidates(pairs_alone=False)
+    assert any(c.source == "adjunct" and "Biden" in c.holder.name for c in found)
 
 
 def test_the_actor_of_a_praised_act_is_a_target(enricher: Enricher) -> None:

@@ -737,6 +737,8 @@ def test_a_peoples_adjective_and_plural_are_one_group(enricher: Enricher) -> Non
             "ORG",
         ),
         ("Democrats for the first time criticized the bill.", "Democrats", "NORP"),
+        ("Support among Republicans for President Tom Reed is strong.", "Republicans", "NORP"),
+        ("Thousands of Muslims for Ramadan prayers filled the square.", "Muslims", "NORP"),
     ],
 )
 def test_a_people_for_a_cause_is_an_association(

@@ -184,6 +184,23 @@ def test_the_minister_is_no_one_titled_with_another_post(
     assert rule_holders(candidates(enricher, body), "adani") == holders
 
 
+@pytest.mark.parametrize(
+    ("title", "role"),
+    [
+        ("Chancellor", "minister"),
+        ("Rep.", "congressman"),
+        ("Justice", "judge"),
+        ("District Attorney", "prosecutor"),
+        ("Apple CEO", "executive"),
+    ],
+)
+def test_a_role_noun_of_the_same_post_is_the_person_so_titled(
+    enricher: Enricher, title: str, role: str
+) -> None:
+    body = f"{title} Rosa Diaz, 54, met farmers on Monday. The {role} criticised the Adani mine."
+    assert rule_holders(candidates(enricher, body), "adani") == {"Rosa Diaz"}
+
+
 def test_a_leader_may_be_whoever_holds_an_office(enricher: Enricher) -> None:
     body = "Chancellor Greta Lindqvist met farmers. The leader criticised the Adani mine."
     assert rule_holders(candidates(enricher, body), "adani") == {"Greta Lindqvist"}

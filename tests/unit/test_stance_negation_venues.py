@@ -259,26 +259,6 @@ def test_a_demand_denied_leaves_the_pair_unjudged(
 
 
 @pytest.mark.parametrize(
-    ("body", "judged"),
-    [
-        ("Senator Rosa Diaz did not oppose the Adani mine.", False),
-        # the denied verb's subject names no one: the speaker's pair is still judged, by the
-        # stance-word rule as by the frames (the two agreed on neither before)
-        ("Senator Rosa Diaz says many farmers did not oppose the Adani mine.", True),
-    ],
-)
-def test_a_stance_word_denied_silences_the_pair_only_where_a_frame_would(
-    enricher: Enricher, body: str, judged: bool
-) -> None:
-    doc, _ = enricher.read(RawArticle(id="t", title="", body=body))
-    found = CandidateReader(doc, enricher.catalogue).candidates(pairs_alone=False)
-    mine = [c for c in found if c.holder.name == "Rosa Diaz" and "Adani" in c.surface]
-    assert {c.source for c in mine} >= {"frame", "verb"}
-    assert {c.denied for c in mine if c.source in {"frame", "verb"}} == {not judged}
-    assert any("Adani" in c.surface for c in judgeable(found)) is judged
-
-
-@pytest.mark.parametrize(
     ("clause", "prior"),
     [("lifting up our farming communities", 1), ("lifting the sanctions on farmers", -1)],
 )
