@@ -166,39 +166,28 @@ def test_the_government_is_a_government_named_before_never_any_organisation(
 
 
 @pytest.mark.parametrize(
-    ("first", "holders"),
+    ("title", "role", "holders"),
     [
-        # no one titled minister: the nearest person is the guess, unless a title of
-        # theirs says they hold another post
-        ("Senator ", set()),
-        ("President ", set()),
-        ("", {"Rosa Diaz"}),
-        ("Dr ", {"Rosa Diaz"}),
-        ("Minister ", {"Rosa Diaz"}),
+        # no one titled with the role: the nearest person is the guess, unless a title of
+        # theirs says they hold another office
+        ("Senator ", "minister", set()),
+        ("President ", "minister", set()),
+        ("", "minister", {"Rosa Diaz"}),
+        ("Dr ", "minister", {"Rosa Diaz"}),
+        ("Minister ", "minister", {"Rosa Diaz"}),
+        # the words of one post name the same person
+        ("Chancellor ", "minister", {"Rosa Diaz"}),
+        ("Rep. ", "congressman", {"Rosa Diaz"}),
+        ("Justice ", "judge", {"Rosa Diaz"}),
+        ("District Attorney ", "prosecutor", {"Rosa Diaz"}),
+        ("Apple CEO ", "executive", {"Rosa Diaz"}),
     ],
 )
-def test_the_minister_is_no_one_titled_with_another_post(
-    enricher: Enricher, first: str, holders: set[str]
+def test_a_role_noun_is_no_one_titled_with_another_office(
+    enricher: Enricher, title: str, role: str, holders: set[str]
 ) -> None:
-    body = f"{first}Rosa Diaz, 54, met farmers on Monday. The minister criticised the Adani mine."
+    body = f"{title}Rosa Diaz, 54, met farmers on Monday. The {role} criticised the Adani mine."
     assert rule_holders(candidates(enricher, body), "adani") == holders
-
-
-@pytest.mark.parametrize(
-    ("title", "role"),
-    [
-        ("Chancellor", "minister"),
-        ("Rep.", "congressman"),
-        ("Justice", "judge"),
-        ("District Attorney", "prosecutor"),
-        ("Apple CEO", "executive"),
-    ],
-)
-def test_a_role_noun_of_the_same_post_is_the_person_so_titled(
-    enricher: Enricher, title: str, role: str
-) -> None:
-    body = f"{title} Rosa Diaz, 54, met farmers on Monday. The {role} criticised the Adani mine."
-    assert rule_holders(candidates(enricher, body), "adani") == {"Rosa Diaz"}
 
 
 def test_a_leader_may_be_whoever_holds_an_office(enricher: Enricher) -> None:
